@@ -1,0 +1,93 @@
+//! A BigCommerce store's typed settings, read from the app's `StoreConfig`: the API
+//! root, the access token, the webhook keys, and optional overrides. Secrets stay
+//! `Secret`s and never print.
+
+use std::time::Duration;
+
+use polycart_kit::model::Currency;
+use polycart_kit::{Error, Result, Secret, StoreConfig};
+use url::Url;
+
+/// How to reach and trust one BigCommerce store.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The store's API root: `https://api.bigcommerce.com/stores/{store_hash}` (or a
+    /// simulator's), under which `/v2/...` and `/v3/...` live. No trailing slash.
+    pub api_root: String,
+    /// Sent as `X-Auth-Token`.
+    pub access_token: Secret,
+    /// The app's client secret: the key of Standard Webhooks signatures.
+    pub client_secret: Option<Secret>,
+    /// A custom header (name, value) the store's hooks were registered with.
+    pub webhook_header: Option<(String, Secret)>,
+    /// The store's default currency; read from `/v2/store` when not set.
+    pub currency: Option<Currency>,
+    /// Sub-resource requests in flight at once while reading a page of orders.
+    pub concurrency: usize,
+    /// Read categories from this category tree (`/v3/catalog/trees/categories`, for
+    /// multi-storefront stores) instead of `/v3/catalog/categories`.
+    pub category_tree: Option<u64>,
+    /// How far a webhook's timestamp may be from now.
+    pub webhook_tolerance: Duration,
+}
+
+impl Config {
+    /// Reads credentials `access_token` (required), `client_secret`,
+    /// `webhook_header_name` + `webhook_header_value`, and settings `currency`,
+    /// `concurrency` (default 4) and `category_tree` (a tree id).
+    pub fn from_store(store: &StoreConfig) -> Result<Self> {
+        let api_root = store.base_url.as_str().trim_end_matches('/').to_owned();
+        let currency = store
+            .setting("currency")
+            .map(|c| {
+                Currency::parse(c).map_err(|e| Error::invalid(format!("setting currency: {e}")))
+            })
+            .transpose()?;
+        let concurrency = match store.setting("concurrency") {
+            Some(c) => c
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=32).contains(n))
+                .ok_or_else(|| {
+                    Error::invalid(format!("setting concurrency: {c:?} is not 1..=32"))
+                })?,
+            None => 4,
+        };
+        let category_tree = store
+            .setting("category_tree")
+            .map(|t| {
+                t.parse::<u64>().map_err(|_| {
+                    Error::invalid(format!("setting category_tree: {t:?} is not a tree id"))
+                })
+            })
+            .transpose()?;
+        let webhook_header = match (
+            store.optional_credential("webhook_header_name"),
+            store.optional_credential("webhook_header_value"),
+        ) {
+            (Some(name), Some(value)) => Some((name.expose().to_ascii_lowercase(), value.clone())),
+            (None, None) => None,
+            _ => {
+                return Err(Error::invalid(
+                    "webhook_header_name and webhook_header_value go together",
+                ));
+            }
+        };
+        Ok(Self {
+            api_root,
+            access_token: store.credential("access_token")?.clone(),
+            client_secret: store.optional_credential("client_secret").cloned(),
+            webhook_header,
+            currency,
+            concurrency,
+            category_tree,
+            webhook_tolerance: Duration::from_secs(300),
+        })
+    }
+
+    /// `api_root` + `path` (`/v2/orders`).
+    pub fn url(&self, path: &str) -> Result<Url> {
+        Url::parse(&format!("{}{path}", self.api_root))
+            .map_err(|e| Error::invalid(format!("bad url for {path}: {e}")))
+    }
+}

@@ -1,0 +1,309 @@
+//! The `Adapter` trait every platform implements, and the plain data it speaks:
+//! queries, pages with restart-safe cursors, capabilities, writes and webhook events.
+//!
+//! The trait asks each platform only for primitives (list one page, get, count, write,
+//! verify a webhook); loops such as "sync everything since X" live once in the kit
+//! ([`crate::walk`]) and in the engine.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use http::HeaderMap;
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{Entity, OrderStatus, ProductStatus, Record};
+
+/// A platform connection for one store.
+#[async_trait]
+pub trait Adapter: Send + Sync {
+    /// The platform's registry name ("shopify").
+    fn platform(&self) -> &'static str;
+
+    /// What this platform (and this store's configuration) can do.
+    fn capabilities(&self) -> &Capabilities;
+
+    /// One page of records. Pass the returned cursor back to get the next page.
+    async fn list(&self, query: &ListQuery) -> Result<Page>;
+
+    /// One record by its platform id.
+    async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record>;
+
+    /// How many records match the query's filters (the cursor is ignored).
+    async fn count(&self, query: &ListQuery) -> Result<u64>;
+
+    /// Changes a record on the platform and returns it as the platform now has it.
+    async fn write(&self, write: &Write) -> Result<Record>;
+
+    /// Checks a platform webhook's signature and reads what it says.
+    fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent>;
+}
+
+/// What to list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListQuery {
+    pub entity: Entity,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub created_since: Option<DateTime<Utc>>,
+    /// Where the previous page ended; `None` starts from the beginning.
+    pub cursor: Option<Cursor>,
+    /// Records per page; the adapter clamps it to the platform's maximum.
+    pub page_size: Option<u32>,
+    /// A normalised status to filter on, where the platform can filter by it.
+    pub status: Option<String>,
+}
+
+impl ListQuery {
+    pub fn new(entity: Entity) -> Self {
+        Self {
+            entity,
+            updated_since: None,
+            created_since: None,
+            cursor: None,
+            page_size: None,
+            status: None,
+        }
+    }
+
+    pub fn updated_since(mut self, since: DateTime<Utc>) -> Self {
+        self.updated_since = Some(since);
+        self
+    }
+
+    pub fn with_cursor(mut self, cursor: Option<Cursor>) -> Self {
+        self.cursor = cursor;
+        self
+    }
+
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// The page size to ask for: the caller's wish clamped to `1..=max`, else `max`.
+    pub fn page_size_or(&self, max: u32) -> u32 {
+        self.page_size.map_or(max, |s| s.clamp(1, max))
+    }
+}
+
+/// An opaque position in a listing (a page_info token, a page number, an offset, a
+/// GraphQL cursor). It is plain text so it survives a restart in the sync store.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Cursor(pub String);
+
+impl Cursor {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A cursor carrying structured state, serialised as compact JSON.
+    pub fn encode<T: Serialize>(state: &T) -> Self {
+        Self(serde_json::to_string(state).expect("cursor state serialises"))
+    }
+
+    /// Reads a cursor made by [`Cursor::encode`]; a foreign cursor is `Invalid`.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_str(&self.0).map_err(|_| {
+            Error::invalid(format!(
+                "unrecognised cursor {:?}",
+                crate::error::excerpt(&self.0, 60)
+            ))
+        })
+    }
+}
+
+impl fmt::Debug for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Cursor({})", self.0)
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub records: Vec<Record>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+impl Page {
+    pub fn last(records: Vec<Record>) -> Self {
+        Self {
+            records,
+            next: None,
+        }
+    }
+}
+
+/// What a platform offers, as data: tests and the API choose what to run from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Capabilities {
+    /// Entities this adapter can list.
+    pub entities: Vec<Entity>,
+    /// Listing can filter by `updated_since`.
+    pub updated_since: bool,
+    /// Listing can filter by `created_since`.
+    pub created_since: bool,
+    /// Listing can filter by status.
+    pub status_filter: bool,
+    /// `count` is answered by the platform.
+    pub count: bool,
+    /// The largest page the platform serves.
+    pub max_page_size: u32,
+    /// A bulk export exists for initial syncs (Shopify's bulk operations).
+    pub bulk_export: bool,
+    pub writes: WriteCapabilities,
+    /// `verify_webhook` understands this platform's deliveries.
+    pub webhooks: bool,
+    /// Webhook subscriptions can be created through the API.
+    pub webhook_registration: bool,
+}
+
+impl Capabilities {
+    pub fn lists(&self, entity: Entity) -> bool {
+        self.entities.contains(&entity)
+    }
+}
+
+/// Which writes an adapter performs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WriteCapabilities {
+    pub product_price: bool,
+    pub product_title: bool,
+    pub product_status: bool,
+    pub inventory_set: bool,
+    pub inventory_adjust: bool,
+    pub order_status: bool,
+    pub order_note: bool,
+    pub order_tags: bool,
+    pub shipment_create: bool,
+}
+
+/// A change to make on the platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Write {
+    pub op: WriteOp,
+    /// A caller's idempotency key: sent to platforms that honour one, and what allows
+    /// the transport to retry a non-idempotent write.
+    pub idempotency_key: Option<String>,
+}
+
+impl Write {
+    pub fn new(op: WriteOp) -> Self {
+        Self {
+            op,
+            idempotency_key: None,
+        }
+    }
+}
+
+/// The writes the unified API offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WriteOp {
+    /// Price, title or status of a product, or of one of its variants.
+    UpdateProduct {
+        product_id: String,
+        variant_id: Option<String>,
+        title: Option<String>,
+        status: Option<ProductStatus>,
+        price: Option<Decimal>,
+        compare_at_price: Option<Decimal>,
+    },
+    /// Stock of a variant (by id or SKU) at a location, absolute or as a delta.
+    SetInventory {
+        product_id: Option<String>,
+        variant_id: Option<String>,
+        sku: Option<String>,
+        location_id: Option<String>,
+        change: InventoryChange,
+    },
+    /// Moves an order to a new normalised status (cancel, complete, ...).
+    UpdateOrderStatus {
+        order_id: String,
+        status: OrderStatus,
+        note: Option<String>,
+    },
+    /// Adds a note to an order.
+    AddOrderNote { order_id: String, note: String },
+    /// Adds tags to an order.
+    AddOrderTags { order_id: String, tags: Vec<String> },
+    /// Records a shipment with tracking for some or all line items.
+    CreateShipment {
+        order_id: String,
+        carrier: Option<String>,
+        tracking_number: Option<String>,
+        tracking_url: Option<String>,
+        /// Empty means every unshipped item.
+        line_items: Vec<ShipmentItem>,
+        notify_customer: bool,
+    },
+}
+
+impl WriteOp {
+    /// The operation's name, for errors and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            WriteOp::UpdateProduct { .. } => "update_product",
+            WriteOp::SetInventory { .. } => "set_inventory",
+            WriteOp::UpdateOrderStatus { .. } => "update_order_status",
+            WriteOp::AddOrderNote { .. } => "add_order_note",
+            WriteOp::AddOrderTags { .. } => "add_order_tags",
+            WriteOp::CreateShipment { .. } => "create_shipment",
+        }
+    }
+}
+
+/// An absolute stock level or a change to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InventoryChange {
+    Absolute(i64),
+    Delta(i64),
+}
+
+/// A line item in a shipment to create.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ShipmentItem {
+    pub line_item_id: String,
+    pub quantity: u32,
+}
+
+/// What a verified platform webhook says happened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebhookEvent {
+    pub platform: String,
+    /// The platform's own topic ("orders/updated", "store/order/statusUpdated").
+    pub topic: String,
+    pub kind: WebhookKind,
+    pub entity: Option<Entity>,
+    /// The touched record's platform id, where the delivery names one.
+    pub platform_id: Option<String>,
+    /// The record itself, when the delivery carries a full payload.
+    pub record: Option<Record>,
+    /// Any other fields a handler may need (shop domain, webhook id, ...).
+    pub meta: BTreeMap<String, String>,
+}
+
+/// What kind of thing a webhook reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookKind {
+    Created,
+    Updated,
+    Deleted,
+    /// The app was removed from the store: stop syncing it.
+    Uninstalled,
+    /// A test delivery sent when a webhook is set up.
+    Ping,
+    Other,
+}

@@ -1,0 +1,370 @@
+//! OAuth 2 bearer tokens with refresh (the `oauth2` crate): proactive refresh shortly
+//! before expiry, refresh after a 401, and rotation-safe persistence.
+//!
+//! Some platforms rotate the refresh token on every use (Shopify's expiring offline
+//! tokens): a second refresh with the old token fails and locks the store out. So a
+//! store refreshes once at a time (a single-flight lock; whoever waited finds the new
+//! token and does not refresh again), and the new pair is handed to a [`TokenSink`]
+//! that persists it atomically before it is used.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use http::{HeaderName, HeaderValue};
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RefreshToken, TokenResponse,
+    TokenUrl,
+};
+
+use super::{Auth, PreparedRequest};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// An access token, its refresh token and when it expires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenSet {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Persists a refreshed token pair (both parts in one write) before it is used.
+#[async_trait]
+pub trait TokenSink: Send + Sync {
+    async fn store(&self, tokens: &TokenSet) -> Result<()>;
+}
+
+type TokenClient =
+    BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// The app's OAuth client: id, secret and token endpoint.
+#[derive(Debug, Clone)]
+pub struct OAuth2Client {
+    client: TokenClient,
+    http: reqwest::Client,
+    secret: Secret,
+}
+
+impl OAuth2Client {
+    /// `credentials_in_body`: send client id and secret as form fields (Shopify) rather
+    /// than HTTP basic auth.
+    pub fn new(
+        client_id: &str,
+        client_secret: Secret,
+        token_url: &str,
+        credentials_in_body: bool,
+    ) -> Result<Self> {
+        let token_url = TokenUrl::new(token_url.to_owned())
+            .map_err(|e| Error::invalid(format!("token url: {e}")))?;
+        let client = BasicClient::new(ClientId::new(client_id.to_owned()))
+            .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
+            .set_token_uri(token_url)
+            .set_auth_type(if credentials_in_body {
+                AuthType::RequestBody
+            } else {
+                AuthType::BasicAuth
+            });
+        // No redirects on the token endpoint (the oauth2 crate's advice against SSRF).
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| Error::Transport {
+                message: e.to_string(),
+                timeout: false,
+            })?;
+        Ok(Self {
+            client,
+            http,
+            secret: client_secret,
+        })
+    }
+
+    /// Exchanges a refresh token for a new token set.
+    pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
+        let response = self
+            .client
+            .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().to_owned()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| match e {
+                oauth2::RequestTokenError::ServerResponse(r) => {
+                    Error::auth(format!("token refresh refused: {}", r.error()))
+                }
+                other => Error::Transport {
+                    message: format!("token refresh failed: {other}"),
+                    timeout: false,
+                },
+            })?;
+        Ok(TokenSet {
+            access_token: Secret::new(response.access_token().secret().clone()),
+            refresh_token: response
+                .refresh_token()
+                .map(|t| Secret::new(t.secret().clone())),
+            expires_at: response
+                .expires_in()
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .map(|d| Utc::now() + d),
+        })
+    }
+}
+
+/// Bearer auth that keeps its token fresh.
+pub struct OAuth2Bearer {
+    client: OAuth2Client,
+    tokens: RwLock<TokenSet>,
+    refresh_lock: tokio::sync::Mutex<()>,
+    /// Refresh this long before the token expires.
+    skew: Duration,
+    sink: Option<Arc<dyn TokenSink>>,
+    header: HeaderName,
+    prefix: &'static str,
+}
+
+impl std::fmt::Debug for OAuth2Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth2Bearer")
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuth2Bearer {
+    /// `Authorization: Bearer <access token>`, refreshed 60 s before expiry.
+    pub fn new(client: OAuth2Client, tokens: TokenSet) -> Self {
+        Self {
+            client,
+            tokens: RwLock::new(tokens),
+            refresh_lock: tokio::sync::Mutex::new(()),
+            skew: Duration::from_secs(60),
+            sink: None,
+            header: http::header::AUTHORIZATION,
+            prefix: "Bearer ",
+        }
+    }
+
+    /// Sends the token in another header, without a prefix (`X-Shopify-Access-Token`).
+    pub fn in_header(mut self, header: HeaderName) -> Self {
+        self.header = header;
+        self.prefix = "";
+        self
+    }
+
+    pub fn with_sink(mut self, sink: Arc<dyn TokenSink>) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    pub fn with_skew(mut self, skew: Duration) -> Self {
+        self.skew = skew;
+        self
+    }
+
+    /// The token set in use now.
+    pub fn tokens(&self) -> TokenSet {
+        self.tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn expiring(&self, tokens: &TokenSet) -> bool {
+        let skew = chrono::Duration::from_std(self.skew).unwrap_or_default();
+        tokens.refresh_token.is_some()
+            && tokens.expires_at.is_some_and(|at| at - skew <= Utc::now())
+    }
+
+    /// Refreshes unless someone else replaced `seen` while we waited for the lock.
+    async fn refresh_from(&self, seen: &Secret) -> Result<bool> {
+        let _guard = self.refresh_lock.lock().await;
+        let current = self.tokens();
+        if &current.access_token != seen {
+            return Ok(true);
+        }
+        let Some(refresh_token) = current.refresh_token.clone() else {
+            return Ok(false);
+        };
+        let mut fresh = self.client.refresh(&refresh_token).await?;
+        if fresh.refresh_token.is_none() {
+            fresh.refresh_token = Some(refresh_token);
+        }
+        if let Some(sink) = &self.sink {
+            sink.store(&fresh).await?;
+        }
+        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        tracing::info!("oauth token refreshed");
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl Auth for OAuth2Bearer {
+    async fn authorize(&self, request: &mut PreparedRequest) -> Result<()> {
+        let tokens = self.tokens();
+        if self.expiring(&tokens) {
+            self.refresh_from(&tokens.access_token).await?;
+        }
+        let tokens = self.tokens();
+        let mut value =
+            HeaderValue::from_str(&format!("{}{}", self.prefix, tokens.access_token.expose()))
+                .map_err(|_| Error::auth("the access token cannot be sent in a header"))?;
+        value.set_sensitive(true);
+        request.headers.insert(self.header.clone(), value);
+        Ok(())
+    }
+
+    async fn refresh_after_unauthorized(&self) -> Result<bool> {
+        let seen = self.tokens().access_token;
+        self.refresh_from(&seen).await
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        let t = self.tokens();
+        let mut s = vec![t.access_token, self.client.secret.clone()];
+        s.extend(t.refresh_token);
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use axum::routing::post;
+
+    use super::*;
+    use crate::auth::test_request;
+
+    /// A token endpoint that rotates the refresh token on every use and refuses reuse.
+    async fn token_server(calls: Arc<AtomicU32>) -> String {
+        let current = Arc::new(Mutex::new("rt-0".to_owned()));
+        let app = axum::Router::new().route(
+            "/token",
+            post(move |body: String| {
+                let calls = calls.clone();
+                let current = current.clone();
+                async move {
+                    let form: std::collections::HashMap<String, String> =
+                        url::form_urlencoded::parse(body.as_bytes())
+                            .into_owned()
+                            .collect();
+                    let mut cur = current.lock().unwrap();
+                    if form.get("refresh_token") != Some(&*cur)
+                        || form.get("client_secret").map(String::as_str) != Some("app-secret")
+                    {
+                        return (
+                            http::StatusCode::BAD_REQUEST,
+                            axum::Json(serde_json::json!({"error": "invalid_grant"})),
+                        );
+                    }
+                    let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                    *cur = format!("rt-{n}");
+                    (
+                        http::StatusCode::OK,
+                        axum::Json(serde_json::json!({
+                            "access_token": format!("at-{n}"), "token_type": "bearer",
+                            "expires_in": 3600, "refresh_token": format!("rt-{n}")
+                        })),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/token")
+    }
+
+    struct Saved(Mutex<Vec<TokenSet>>);
+    #[async_trait]
+    impl TokenSink for Saved {
+        async fn store(&self, tokens: &TokenSet) -> Result<()> {
+            self.0.lock().unwrap().push(tokens.clone());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn bearer_header_rfc6750() {
+        let client = OAuth2Client::new("id", "s".into(), "http://127.0.0.1:9/token", true).unwrap();
+        let auth = OAuth2Bearer::new(
+            client,
+            TokenSet {
+                access_token: "mF_9.B5f-4.1JqM".into(),
+                refresh_token: None,
+                expires_at: None,
+            },
+        );
+        let mut req = test_request(http::Method::GET, "https://a.example/resource");
+        auth.authorize(&mut req).await.unwrap();
+        assert_eq!(req.headers["authorization"], "Bearer mF_9.B5f-4.1JqM");
+    }
+
+    #[tokio::test]
+    async fn refreshes_before_expiry_once_and_persists_the_rotated_pair() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let url = token_server(calls.clone()).await;
+        let saved = Arc::new(Saved(Mutex::new(Vec::new())));
+        let client = OAuth2Client::new("app", "app-secret".into(), &url, true).unwrap();
+        let auth = Arc::new(
+            OAuth2Bearer::new(
+                client,
+                TokenSet {
+                    access_token: "at-0".into(),
+                    refresh_token: Some("rt-0".into()),
+                    expires_at: Some(Utc::now() + chrono::Duration::seconds(10)),
+                },
+            )
+            .in_header(HeaderName::from_static("x-shopify-access-token"))
+            .with_sink(saved.clone()),
+        );
+        // Ten requests at once: the token is about to expire, exactly one refresh happens.
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let auth = auth.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut req = test_request(http::Method::GET, "https://a.example/");
+                auth.authorize(&mut req).await.unwrap();
+                req.headers["x-shopify-access-token"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned()
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), "at-1");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        {
+            let saved = saved.0.lock().unwrap();
+            assert_eq!(saved.len(), 1);
+            assert_eq!(saved[0].refresh_token, Some(Secret::new("rt-1")));
+        }
+
+        // After a 401 the rotated refresh token is the one used.
+        assert!(auth.refresh_after_unauthorized().await.unwrap());
+        assert_eq!(auth.tokens().access_token, Secret::new("at-2"));
+    }
+
+    #[tokio::test]
+    async fn refused_refresh_is_an_auth_error() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let url = token_server(calls).await;
+        let client = OAuth2Client::new("app", "wrong".into(), &url, true).unwrap();
+        let auth = OAuth2Bearer::new(
+            client,
+            TokenSet {
+                access_token: "at-0".into(),
+                refresh_token: Some("rt-0".into()),
+                expires_at: Some(Utc::now()),
+            },
+        );
+        let mut req = test_request(http::Method::GET, "https://a.example/");
+        let err = auth.authorize(&mut req).await.unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    }
+}

@@ -1,0 +1,178 @@
+//! `kit::Error`: what went wrong talking to a platform, classified by what a caller
+//! can do about it (re-authenticate, wait, give up on a record, fix the input, retry).
+
+use std::time::Duration;
+
+use crate::model::Entity;
+
+/// Result with the kit's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every failure an adapter can report. Messages never contain secrets: the transport
+/// redacts credentials from anything it puts here.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The platform refused the credentials (401/403, a revoked or expired token).
+    #[error("authentication failed: {message}")]
+    Auth { message: String },
+
+    /// The platform throttled us and retries did not get through.
+    #[error("rate limited by the platform{}", retry_after.map(|d| format!(", retry after {:.1}s", d.as_secs_f64())).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+
+    /// The record or endpoint does not exist.
+    #[error("not found: {what}")]
+    NotFound { what: String },
+
+    /// The request was malformed or refused as invalid (4xx other than auth/404/429),
+    /// or the caller asked for something inconsistent.
+    #[error("invalid request: {message}")]
+    Invalid { message: String },
+
+    /// The platform answered with an error we cannot classify further (5xx after retries).
+    #[error("platform answered {status}: {body}")]
+    Platform { status: u16, body: String },
+
+    /// The request never got a response: connection refused or reset, DNS, TLS, timeout.
+    #[error("transport error: {message}")]
+    Transport { message: String, timeout: bool },
+
+    /// The platform's payload did not have the shape we expect.
+    #[error("cannot decode {path}: {excerpt}")]
+    Decode { path: String, excerpt: String },
+
+    /// The platform (or this adapter) does not offer the operation.
+    #[error("{platform} does not support {operation}")]
+    Unsupported { operation: String, platform: String },
+}
+
+impl Error {
+    pub fn auth(message: impl Into<String>) -> Self {
+        Error::Auth {
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::Invalid {
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound { what: what.into() }
+    }
+
+    pub fn decode(path: impl Into<String>, excerpt: impl Into<String>) -> Self {
+        Error::Decode {
+            path: path.into(),
+            excerpt: excerpt.into(),
+        }
+    }
+
+    pub fn unsupported(platform: &str, operation: impl Into<String>) -> Self {
+        Error::Unsupported {
+            operation: operation.into(),
+            platform: platform.to_owned(),
+        }
+    }
+
+    pub fn entity_unsupported(platform: &str, entity: Entity) -> Self {
+        Self::unsupported(platform, format!("{}s", entity.as_str()))
+    }
+
+    /// A short stable code for APIs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Auth { .. } => "auth_failed",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::NotFound { .. } => "not_found",
+            Error::Invalid { .. } => "invalid",
+            Error::Platform { .. } => "platform_error",
+            Error::Transport { .. } => "transport_error",
+            Error::Decode { .. } => "decode_error",
+            Error::Unsupported { .. } => "unsupported",
+        }
+    }
+
+    /// Whether trying the same request later may succeed (platform trouble, not ours).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Transport { .. } => true,
+            Error::Platform { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            _ => false,
+        }
+    }
+}
+
+/// At most `max` characters of `text`, for error excerpts.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let trimmed = text.trim();
+    let mut out: String = trimmed.chars().take(max).collect();
+    if trimmed.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// Parses JSON text into `T`, reporting the JSON path of the first mismatch.
+pub fn decode_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| decode_error(&e, text))
+}
+
+/// Parses borrowed JSON text into `T` (which may borrow from it), reporting the path.
+pub fn decode_json_borrowed<'a, T: serde::Deserialize<'a>>(text: &'a str) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| decode_error(&e, text))
+}
+
+fn decode_error(e: &serde_path_to_error::Error<serde_json::Error>, text: &str) -> Error {
+    let path = e.path().to_string();
+    let path = if path == "." {
+        "$".to_owned()
+    } else {
+        format!("$.{path}")
+    };
+    let inner = e.inner();
+    let message = if inner.is_syntax() || inner.is_eof() {
+        format!("{inner} (body starts {:?})", excerpt(text, 40))
+    } else {
+        inner.to_string()
+    };
+    Error::Decode {
+        path,
+        excerpt: message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Outer {
+        items: Vec<Inner>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Inner {
+        qty: u32,
+    }
+
+    #[test]
+    fn decode_names_the_path() {
+        let err = decode_json::<Outer>(r#"{"items":[{"qty":1},{"qty":"x"}]}"#).unwrap_err();
+        match err {
+            Error::Decode { path, .. } => assert_eq!(path, "$.items[1].qty"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_decode_error_with_an_excerpt() {
+        let err = decode_json::<Outer>("<html>oops</html>").unwrap_err();
+        assert!(err.to_string().contains("<html>"), "{err}");
+    }
+}

@@ -1,0 +1,27 @@
+//! polycart's adapter kit: the unified model every platform maps into, the `Adapter`
+//! trait, the transport (rate governor, retry, auth strategies, request signers), and
+//! the simulator toolkit. Adapters depend on this crate only; they never depend on the
+//! sync store, the engine or the API.
+
+pub mod adapter;
+pub mod auth;
+pub mod conformance;
+pub mod connector;
+pub mod decode;
+pub mod error;
+pub mod golden;
+pub mod model;
+pub mod secret;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod transport;
+pub mod walk;
+
+pub use adapter::{
+    Adapter, Capabilities, Cursor, InventoryChange, ListQuery, Page, ShipmentItem, WebhookEvent,
+    WebhookKind, Write, WriteCapabilities, WriteOp,
+};
+pub use connector::{Connector, StoreConfig};
+pub use error::{Error, Result};
+pub use model::{Entity, Record};
+pub use secret::Secret;

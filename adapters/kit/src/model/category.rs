@@ -1,0 +1,24 @@
+//! The unified category (a collection, a catalog category, a taxonomy node).
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Raw;
+
+/// A category, normalised; `parent_id` is the parent's platform id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Category {
+    pub id: Option<String>,
+    pub store_id: Option<String>,
+    pub platform: String,
+    pub platform_id: String,
+    pub name: Option<String>,
+    pub parent_id: Option<String>,
+    pub slug: Option<String>,
+    pub description_html: Option<String>,
+    pub position: Option<i64>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub raw: Option<Raw>,
+}

@@ -1,0 +1,188 @@
+//! Server-side rate limiters for simulators: a leaky bucket (Shopify REST, GraphQL
+//! cost points) and a fixed window (BigCommerce). They decide and report state; each
+//! simulator renders that state in its platform's own headers and 429 bodies.
+//! Time is passed in, so tests can drive them without sleeping.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A bucket that fills with each request's cost and leaks at a constant rate.
+#[derive(Debug)]
+pub struct LeakyBucket {
+    capacity: f64,
+    leak_per_sec: f64,
+    state: Mutex<(f64, Option<Instant>)>,
+}
+
+/// The bucket after a request was admitted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BucketState {
+    pub capacity: f64,
+    /// How full the bucket is now (after this request).
+    pub used: f64,
+    pub leak_per_sec: f64,
+}
+
+impl BucketState {
+    pub fn available(&self) -> f64 {
+        (self.capacity - self.used).max(0.0)
+    }
+}
+
+/// A refused request: the bucket state and how long until the cost would fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Refused {
+    pub state: BucketState,
+    pub retry_after: Duration,
+}
+
+impl LeakyBucket {
+    pub fn new(capacity: f64, leak_per_sec: f64) -> Self {
+        Self {
+            capacity,
+            leak_per_sec,
+            state: Mutex::new((0.0, None)),
+        }
+    }
+
+    pub fn capacity(&self) -> f64 {
+        self.capacity
+    }
+
+    pub fn leak_per_sec(&self) -> f64 {
+        self.leak_per_sec
+    }
+
+    fn leak(&self, level: f64, last: Option<Instant>, now: Instant) -> f64 {
+        let elapsed = last.map_or(0.0, |l| now.saturating_duration_since(l).as_secs_f64());
+        (level - elapsed * self.leak_per_sec).max(0.0)
+    }
+
+    /// Admits a request costing `cost` at `now`, or refuses it without charging.
+    pub fn take(&self, cost: f64, now: Instant) -> Result<BucketState, Refused> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let level = self.leak(state.0, state.1, now);
+        *state = (level, Some(now));
+        if level + cost > self.capacity + 1e-9 {
+            let wait = (level + cost - self.capacity) / self.leak_per_sec;
+            return Err(Refused {
+                state: BucketState {
+                    capacity: self.capacity,
+                    used: level,
+                    leak_per_sec: self.leak_per_sec,
+                },
+                retry_after: Duration::from_secs_f64(wait.max(0.0)),
+            });
+        }
+        state.0 = level + cost;
+        Ok(BucketState {
+            capacity: self.capacity,
+            used: state.0,
+            leak_per_sec: self.leak_per_sec,
+        })
+    }
+
+    /// Gives back part of a charge (GraphQL refunds the difference between the
+    /// requested and the actual query cost).
+    pub fn refund(&self, amount: f64) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 = (state.0 - amount).max(0.0);
+    }
+
+    /// The state at `now` without charging.
+    pub fn peek(&self, now: Instant) -> BucketState {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let used = self.leak(state.0, state.1, now);
+        BucketState {
+            capacity: self.capacity,
+            used,
+            leak_per_sec: self.leak_per_sec,
+        }
+    }
+}
+
+/// A quota of requests per fixed window that resets in full when the window ends.
+#[derive(Debug)]
+pub struct FixedWindow {
+    quota: u64,
+    window: Duration,
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+/// The window after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowState {
+    pub quota: u64,
+    pub remaining: u64,
+    pub window: Duration,
+    pub reset_in: Duration,
+}
+
+impl FixedWindow {
+    pub fn new(quota: u64, window: Duration) -> Self {
+        Self {
+            quota,
+            window,
+            state: Mutex::new((None, 0)),
+        }
+    }
+
+    /// Admits a request at `now`, or refuses it (`Err` with the state, remaining 0).
+    pub fn take(&self, now: Instant) -> Result<WindowState, WindowState> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let start = match state.0 {
+            Some(s) if now.saturating_duration_since(s) < self.window => s,
+            _ => {
+                *state = (Some(now), 0);
+                now
+            }
+        };
+        let reset_in = self
+            .window
+            .saturating_sub(now.saturating_duration_since(start));
+        if state.1 >= self.quota {
+            return Err(WindowState {
+                quota: self.quota,
+                remaining: 0,
+                window: self.window,
+                reset_in,
+            });
+        }
+        state.1 += 1;
+        Ok(WindowState {
+            quota: self.quota,
+            remaining: self.quota - state.1,
+            window: self.window,
+            reset_in,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_fills_refuses_and_leaks() {
+        let b = LeakyBucket::new(40.0, 2.0);
+        let t0 = Instant::now();
+        for i in 1..=40 {
+            assert_eq!(b.take(1.0, t0).unwrap().used, f64::from(i));
+        }
+        let refused = b.take(1.0, t0).unwrap_err();
+        assert_eq!(refused.retry_after, Duration::from_millis(500));
+        assert!(b.take(1.0, t0 + Duration::from_millis(500)).is_ok());
+    }
+
+    #[test]
+    fn window_resets_in_full() {
+        let w = FixedWindow::new(3, Duration::from_secs(30));
+        let t0 = Instant::now();
+        assert_eq!(w.take(t0).unwrap().remaining, 2);
+        w.take(t0).unwrap();
+        assert_eq!(w.take(t0 + Duration::from_secs(1)).unwrap().remaining, 0);
+        let refused = w.take(t0 + Duration::from_secs(10)).unwrap_err();
+        assert_eq!(refused.reset_in, Duration::from_secs(20));
+        assert_eq!(w.take(t0 + Duration::from_secs(30)).unwrap().remaining, 2);
+    }
+}

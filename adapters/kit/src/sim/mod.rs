@@ -1,0 +1,148 @@
+//! The simulator toolkit the platform simulators share: a seeded store generator,
+//! server-side rate limiters, fault injection, and the axum plumbing that serves a
+//! simulator on a loopback port and describes how to connect to it.
+//!
+//! Architecture invariant: a simulator renders JSON from [`SimStore`] in the shape of
+//! the platform's real payloads; it never imports its adapter's wire types, mapping or
+//! client, so a mistake in the adapter cannot be mirrored here and pass unseen.
+
+mod faults;
+mod generator;
+mod limiter;
+mod webhook;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use serde::Serialize;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{FaultSpec, Faults};
+pub use generator::{
+    SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimImage, SimLineItem,
+    SimLocation, SimOrder, SimOrderState, SimProduct, SimProductStatus, SimRefund, SimShipment,
+    SimStore, SimVariant, StoreSize, cents,
+};
+pub use limiter::{BucketState, FixedWindow, LeakyBucket, Refused, WindowState};
+pub use webhook::WebhookSender;
+
+/// What a simulator is asked to serve (`polycart simulate <platform> ...`).
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub seed: u64,
+    pub size: StoreSize,
+    /// The platform's plan name ("standard", "plus"); `None` is the platform's default.
+    pub plan: Option<String>,
+    pub faults: FaultSpec,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            size: StoreSize::default(),
+            plan: None,
+            faults: FaultSpec::none(),
+        }
+    }
+}
+
+/// How to connect to a running simulator: exactly what `polycart stores add` needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimInfo {
+    pub platform: String,
+    pub base_url: String,
+    pub credentials: BTreeMap<String, String>,
+}
+
+/// A simulator serving on a loopback port until it is shut down or dropped.
+pub struct SimServer {
+    pub info: SimInfo,
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SimServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimServer")
+            .field("addr", &self.addr)
+            .field("platform", &self.info.platform)
+            .finish()
+    }
+}
+
+impl SimServer {
+    /// Binds `addr` (port 0 picks a free one) and serves `router` in the background.
+    pub async fn start(
+        router: axum::Router,
+        addr: SocketAddr,
+    ) -> std::io::Result<(SocketAddr, Self)> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "simulator stopped");
+            }
+        });
+        let info = SimInfo {
+            platform: String::new(),
+            base_url: format!("http://{addr}"),
+            credentials: BTreeMap::new(),
+        };
+        Ok((
+            addr,
+            Self {
+                info,
+                addr,
+                shutdown: Some(tx),
+                task: Some(task),
+            },
+        ))
+    }
+
+    /// Sets what [`SimServer::info`] reports.
+    pub fn with_info(mut self, info: SimInfo) -> Self {
+        self.info = info;
+        self
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! The per-store rate governor: a client-side GCRA quota (the `governor` crate) sized to
+//! the platform plan, corrected live from what the platform reports.
+//!
+//! The platform's own count is the truth: after each response the governor re-aligns
+//! its quota with the reported remaining budget (less what is still in flight), pauses
+//! exactly until a reported reset when nothing is left, and pauses every request of the
+//! store when a 429 says `Retry-After`. Time comes from an injected clock, so the
+//! pacing is tested with a fake clock, not with sleeps.
+
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use governor::clock::{Clock, QuantaClock, Reference};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+
+use super::budget::BudgetObservation;
+
+/// A rate budget: `burst` units at once, refilled at `per_second`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub burst: u32,
+    pub per_second: f64,
+}
+
+impl Budget {
+    pub fn new(burst: u32, per_second: f64) -> Self {
+        Self {
+            burst: burst.max(1),
+            per_second: per_second.max(0.001),
+        }
+    }
+
+    fn quota(&self) -> Quota {
+        let period = Duration::from_secs_f64(1.0 / self.per_second).max(Duration::from_nanos(1));
+        Quota::with_period(period)
+            .expect("period is positive")
+            .allow_burst(NonZeroU32::new(self.burst).expect("burst is at least 1"))
+    }
+
+    fn differs(&self, other: &Budget) -> bool {
+        self.burst != other.burst
+            || (self.per_second - other.per_second).abs() > self.per_second * 0.01
+    }
+}
+
+type Limiter<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// A per-store (per API family) governor.
+pub struct Governor<C: Clock = QuantaClock> {
+    clock: C,
+    inner: Mutex<Inner<C>>,
+}
+
+struct Inner<C: Clock> {
+    budget: Budget,
+    limiter: Limiter<C>,
+    paused_until: Option<C::Instant>,
+    in_flight: u32,
+}
+
+impl Governor<QuantaClock> {
+    /// A governor on the real clock.
+    pub fn new(budget: Budget) -> Self {
+        Self::with_clock(budget, QuantaClock::default())
+    }
+}
+
+impl<C: Clock + Clone> std::fmt::Debug for Governor<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Governor({:?})", self.budget())
+    }
+}
+
+impl<C: Clock + Clone> Governor<C> {
+    /// A governor on the given clock (tests pass `governor::clock::FakeRelativeClock`).
+    pub fn with_clock(budget: Budget, clock: C) -> Self {
+        let limiter = RateLimiter::direct_with_clock(budget.quota(), clock.clone());
+        Self {
+            clock,
+            inner: Mutex::new(Inner {
+                budget,
+                limiter,
+                paused_until: None,
+                in_flight: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<C>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The budget in force now.
+    pub fn budget(&self) -> Budget {
+        self.lock().budget
+    }
+
+    /// Requests sent and not yet answered.
+    pub fn in_flight(&self) -> u32 {
+        self.lock().in_flight
+    }
+
+    /// Takes `cost` units if they are available now; otherwise says how long to wait.
+    /// A granted request counts as in flight until [`Governor::finish`].
+    pub fn try_acquire(&self, cost: u32) -> Result<(), Duration> {
+        let mut inner = self.lock();
+        let now = self.clock.now();
+        if let Some(until) = inner.paused_until {
+            if until > now {
+                return Err(Duration::from(until.duration_since(now)));
+            }
+            inner.paused_until = None;
+        }
+        let n = NonZeroU32::new(cost.clamp(1, inner.budget.burst)).expect("clamped to at least 1");
+        match inner.limiter.check_n(n) {
+            Ok(Ok(())) => {
+                inner.in_flight += 1;
+                Ok(())
+            }
+            Ok(Err(not_until)) => Err(not_until
+                .wait_time_from(now)
+                .max(Duration::from_micros(100))),
+            Err(_) => unreachable!("cost is clamped to the burst"),
+        }
+    }
+
+    /// Marks a request answered and corrects the quota with what the platform reported.
+    pub fn finish(&self, observed: Option<BudgetObservation>) {
+        let mut inner = self.lock();
+        inner.in_flight = inner.in_flight.saturating_sub(1);
+        let Some(obs) = observed else { return };
+        let now = self.clock.now();
+
+        if let (Some(capacity), Some(rate)) = (obs.capacity, obs.refill_per_sec) {
+            let learned = Budget::new(capacity.round().max(1.0) as u32, rate);
+            if inner.budget.differs(&learned) {
+                tracing::debug!(?learned, "rate budget learned from the platform");
+                inner.budget = learned;
+                inner.limiter = RateLimiter::direct_with_clock(learned.quota(), self.clock.clone());
+            }
+        }
+
+        let Some(remaining) = obs.remaining else {
+            return;
+        };
+        let available = remaining - f64::from(inner.in_flight);
+        if available < 1.0 {
+            let wait = obs.reset_after.unwrap_or_else(|| {
+                Duration::from_secs_f64((1.0 - available) / inner.budget.per_second)
+            });
+            self.pause_locked(&mut inner, now, wait);
+        }
+        // Re-align the local quota with the platform's count: a fresh limiter with what
+        // the platform says is used already taken out of its burst.
+        let budget = inner.budget;
+        let used = (f64::from(budget.burst) - available.max(0.0)).round();
+        if used >= 1.0 {
+            let limiter = RateLimiter::direct_with_clock(budget.quota(), self.clock.clone());
+            let n = NonZeroU32::new((used as u32).min(budget.burst)).expect("at least 1");
+            let _ = limiter.check_n(n);
+            inner.limiter = limiter;
+        }
+    }
+
+    /// Stops every request of this governor for `wait` (a 429's `Retry-After`).
+    pub fn pause(&self, wait: Duration) {
+        let mut inner = self.lock();
+        let now = self.clock.now();
+        self.pause_locked(&mut inner, now, wait);
+    }
+
+    fn pause_locked(&self, inner: &mut Inner<C>, now: C::Instant, wait: Duration) {
+        let until = now + Nanos::from(wait);
+        if inner.paused_until.is_none_or(|u| u < until) {
+            inner.paused_until = Some(until);
+        }
+    }
+}
+
+impl Governor<QuantaClock> {
+    /// Waits until `cost` units are available and takes them; returns the time waited.
+    pub async fn acquire(&self, cost: u32) -> Duration {
+        let mut waited = Duration::ZERO;
+        loop {
+            match self.try_acquire(cost) {
+                Ok(()) => return waited,
+                Err(wait) => {
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use governor::clock::FakeRelativeClock;
+
+    /// Grants `n` requests as fast as the governor allows; returns each grant's time.
+    fn drive(
+        gov: &Governor<FakeRelativeClock>,
+        clock: &FakeRelativeClock,
+        n: usize,
+    ) -> Vec<Duration> {
+        let start = clock.now();
+        let mut times = Vec::with_capacity(n);
+        while times.len() < n {
+            match gov.try_acquire(1) {
+                Ok(()) => {
+                    times.push(Duration::from(clock.now().duration_since(start)));
+                    gov.finish(None);
+                }
+                Err(wait) => clock.advance(wait),
+            }
+        }
+        times
+    }
+
+    #[test]
+    fn never_exceeds_burst_plus_rate_times_t() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
+        let times = drive(&gov, &clock, 200);
+        // For every window [t_i, t_i + t], at most 40 + 2·t grants.
+        for (i, start) in times.iter().enumerate() {
+            for (j, end) in times.iter().enumerate().skip(i) {
+                let t = (*end - *start).as_secs_f64();
+                let count = (j - i + 1) as f64;
+                assert!(count <= 40.0 + 2.0 * t + 1e-9, "{count} grants in {t}s");
+            }
+        }
+        // And it does use the budget: 200 requests take about (200 - 40) / 2 = 80 s.
+        let total = times.last().unwrap().as_secs_f64();
+        assert!((79.0..=81.0).contains(&total), "took {total}s");
+    }
+
+    #[test]
+    fn full_bucket_report_delays_the_next_request() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
+        gov.try_acquire(1).unwrap();
+        gov.finish(Some(BudgetObservation {
+            capacity: Some(40.0),
+            remaining: Some(0.0),
+            refill_per_sec: Some(2.0),
+            reset_after: None,
+        }));
+        let wait = gov.try_acquire(1).unwrap_err();
+        assert!(wait >= Duration::from_millis(450), "{wait:?}");
+    }
+
+    #[test]
+    fn nearly_full_bucket_slows_but_does_not_stop() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
+        gov.try_acquire(1).unwrap();
+        gov.finish(Some(BudgetObservation {
+            capacity: Some(40.0),
+            remaining: Some(1.0),
+            refill_per_sec: Some(2.0),
+            reset_after: None,
+        }));
+        gov.try_acquire(1).unwrap();
+        gov.finish(None);
+        assert!(
+            gov.try_acquire(1).is_err(),
+            "the bucket is full after one more request"
+        );
+    }
+
+    #[test]
+    fn zero_left_pauses_exactly_until_reset() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(150, 5.0), clock.clone());
+        gov.try_acquire(1).unwrap();
+        gov.finish(Some(BudgetObservation {
+            capacity: Some(150.0),
+            remaining: Some(0.0),
+            refill_per_sec: Some(5.0),
+            reset_after: Some(Duration::from_millis(1200)),
+        }));
+        assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_millis(1200));
+        clock.advance(Duration::from_millis(1200));
+        assert!(gov.try_acquire(1).is_ok());
+    }
+
+    #[test]
+    fn learns_a_bigger_plan_from_headers() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
+        gov.try_acquire(1).unwrap();
+        gov.finish(Some(BudgetObservation {
+            capacity: Some(400.0),
+            remaining: Some(399.0),
+            refill_per_sec: Some(20.0),
+            reset_after: None,
+        }));
+        assert_eq!(gov.budget(), Budget::new(400, 20.0));
+        let times = drive(&gov, &clock, 300);
+        assert_eq!(
+            *times.last().unwrap(),
+            Duration::ZERO,
+            "Plus burst lets 300 through at once"
+        );
+    }
+
+    #[test]
+    fn pause_holds_every_request() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
+        gov.pause(Duration::from_secs(2));
+        assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_secs(2));
+    }
+}

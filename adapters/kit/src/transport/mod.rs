@@ -1,0 +1,541 @@
+//! The transport every adapter sends its requests through. Around each request, in
+//! this order: the store's **governor** (wait for budget), **auth** (credentials or a
+//! signature, fresh per attempt), a per-request **timeout**, the platform's **budget
+//! reader** (correct the governor from what the platform reports), the adapter's
+//! **classifier** (done, throttled, retryable, failed) and **retry** with exponential
+//! backoff and full jitter. Each attempt runs in a tracing span with store, platform
+//! and attempt; every error leaving here has the store's secrets redacted.
+//!
+//! Reads retry freely. A non-idempotent write (POST/PATCH) is retried only when the
+//! platform provably did not act on it (a 429, a refused connection) unless it carries
+//! an idempotency key, so a write is never repeated blindly.
+
+mod budget;
+mod classify;
+mod governor;
+mod metrics;
+mod retry;
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use backon::Retryable;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use tracing::Instrument;
+use url::Url;
+
+use crate::auth::{Auth, NoAuth, PreparedRequest};
+use crate::error::{Error, Result, excerpt};
+use crate::secret::Redactor;
+
+pub use budget::{BudgetObservation, BudgetReader, UsedOfSizeHeader, WindowHeaders};
+pub use classify::{Classify, DefaultClassifier, Verdict, classify_status};
+pub use governor::{Budget, Governor};
+pub use metrics::{MetricsSnapshot, TransportMetrics};
+pub use retry::{RetryPolicy, full_jitter, retry_after, retry_after_at};
+
+/// The process-wide HTTP client (rustls, pooled): every store shares it.
+pub fn shared_client() -> reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .user_agent(concat!("polycart/", env!("CARGO_PKG_VERSION")))
+                .pool_idle_timeout(Duration::from_secs(30))
+                .pool_max_idle_per_host(4)
+                .connect_timeout(Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("the http client builds with static settings")
+        })
+        .clone()
+}
+
+/// A request to a platform.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Option<Bytes>,
+    /// Safe to repeat: reads, and writes the adapter knows to be idempotent.
+    pub idempotent: bool,
+    /// Sent as this header; makes a non-idempotent write retryable.
+    pub idempotency_key: Option<(HeaderName, String)>,
+    /// Budget units the request spends (1, or a GraphQL query's cost).
+    pub cost: u32,
+    pub timeout: Option<Duration>,
+}
+
+impl Request {
+    pub fn new(method: Method, url: Url) -> Self {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        );
+        Self {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent,
+            idempotency_key: None,
+            cost: 1,
+            timeout: None,
+        }
+    }
+
+    pub fn get(url: Url) -> Self {
+        Self::new(Method::GET, url)
+    }
+
+    pub fn post(url: Url) -> Self {
+        Self::new(Method::POST, url)
+    }
+
+    /// Adds query parameters.
+    pub fn query<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        {
+            let mut q = self.url.query_pairs_mut();
+            for (k, v) in pairs {
+                q.append_pair(k.as_ref(), v.as_ref());
+            }
+        }
+        if self.url.query() == Some("") {
+            self.url.set_query(None);
+        }
+        self
+    }
+
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// A JSON body (sets the content type).
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        let bytes = serde_json::to_vec(body).expect("request bodies serialise");
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self.body = Some(Bytes::from(bytes));
+        self
+    }
+
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    pub fn idempotency_key(mut self, header: HeaderName, key: Option<&str>) -> Self {
+        self.idempotency_key = key.map(|k| (header, k.to_owned()));
+        self
+    }
+
+    pub fn cost(mut self, cost: u32) -> Self {
+        self.cost = cost.max(1);
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Whether failures after the request may have reached the platform can be retried.
+    fn repeatable(&self) -> bool {
+        self.idempotent || self.idempotency_key.is_some()
+    }
+}
+
+/// A platform's answer, fully read.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub url: Url,
+}
+
+impl Response {
+    /// The body as text, invalid UTF-8 replaced.
+    pub fn text_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
+    /// The body as UTF-8, or a decode error.
+    pub fn text(&self) -> Result<&str> {
+        std::str::from_utf8(&self.body).map_err(|_| Error::decode("$", "the body is not utf-8"))
+    }
+
+    /// Decodes the JSON body, naming the JSON path of any mismatch.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        crate::error::decode_json(self.text()?)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    /// An error describing this response as a platform failure.
+    pub fn platform_error(&self) -> Error {
+        Error::Platform {
+            status: self.status.as_u16(),
+            body: excerpt(&self.text_lossy(), 300),
+        }
+    }
+}
+
+/// Builds a [`Transport`].
+pub struct TransportBuilder {
+    http: reqwest::Client,
+    store_id: String,
+    platform: &'static str,
+    auth: Arc<dyn Auth>,
+    governor: Option<Arc<Governor>>,
+    budget: Budget,
+    budget_reader: Option<Arc<dyn BudgetReader>>,
+    classifier: Arc<dyn Classify>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    metrics: Arc<TransportMetrics>,
+}
+
+impl TransportBuilder {
+    pub fn http(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+    pub fn auth(mut self, auth: Arc<dyn Auth>) -> Self {
+        self.auth = auth;
+        self
+    }
+    /// The plan's budget the governor starts from.
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
+        self
+    }
+    /// Shares a governor with another transport of the same store and API family.
+    pub fn governor(mut self, governor: Arc<Governor>) -> Self {
+        self.governor = Some(governor);
+        self
+    }
+    pub fn budget_reader(mut self, reader: Arc<dyn BudgetReader>) -> Self {
+        self.budget_reader = Some(reader);
+        self
+    }
+    pub fn classifier(mut self, classifier: Arc<dyn Classify>) -> Self {
+        self.classifier = classifier;
+        self
+    }
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    pub fn metrics(mut self, metrics: Arc<TransportMetrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn build(self) -> Transport {
+        let redactor = Redactor::new(self.auth.secrets().iter());
+        Transport {
+            http: self.http,
+            store_id: self.store_id,
+            platform: self.platform,
+            governor: self
+                .governor
+                .unwrap_or_else(|| Arc::new(Governor::new(self.budget))),
+            budget_reader: self.budget_reader,
+            classifier: self.classifier,
+            auth: self.auth,
+            retry: self.retry,
+            timeout: self.timeout,
+            metrics: self.metrics,
+            redactor,
+        }
+    }
+}
+
+/// One store's (one API family's) way to the platform.
+pub struct Transport {
+    http: reqwest::Client,
+    store_id: String,
+    platform: &'static str,
+    governor: Arc<Governor>,
+    budget_reader: Option<Arc<dyn BudgetReader>>,
+    classifier: Arc<dyn Classify>,
+    auth: Arc<dyn Auth>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    metrics: Arc<TransportMetrics>,
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("store_id", &self.store_id)
+            .field("platform", &self.platform)
+            .field("governor", &self.governor)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why one attempt did not produce a response to hand back.
+struct Failed {
+    error: Error,
+    retry: bool,
+    /// Wait at least this long before retrying (Retry-After, or zero after a refresh).
+    after: Option<Duration>,
+}
+
+impl Transport {
+    /// A builder with the shared client, no auth, a cautious 2 req/s budget, default
+    /// retries and a 30 s timeout.
+    pub fn builder(store_id: impl Into<String>, platform: &'static str) -> TransportBuilder {
+        TransportBuilder {
+            http: shared_client(),
+            store_id: store_id.into(),
+            platform,
+            auth: Arc::new(NoAuth),
+            governor: None,
+            budget: Budget::new(10, 2.0),
+            budget_reader: None,
+            classifier: Arc::new(DefaultClassifier),
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+            metrics: Arc::new(TransportMetrics::default()),
+        }
+    }
+
+    pub fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
+    pub fn platform(&self) -> &'static str {
+        self.platform
+    }
+
+    pub fn governor(&self) -> &Arc<Governor> {
+        &self.governor
+    }
+
+    pub fn metrics(&self) -> &Arc<TransportMetrics> {
+        &self.metrics
+    }
+
+    /// Hides this store's secrets in text.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor.redact(text)
+    }
+
+    /// Sends a request through governor, auth, timeout, classification and retry.
+    pub async fn send(&self, request: Request) -> Result<Response> {
+        let attempt = AtomicU32::new(0);
+        let refreshed = AtomicBool::new(false);
+        let max_retry_after = self.retry.max_retry_after;
+        let run = || async {
+            let n = attempt.fetch_add(1, Ordering::Relaxed) + 1;
+            let span = tracing::info_span!(
+                "platform_request",
+                store = %self.store_id,
+                platform = self.platform,
+                method = %request.method,
+                path = request.url.path(),
+                attempt = n,
+            );
+            self.attempt(&request, &refreshed).instrument(span).await
+        };
+        let result = run
+            .retry(self.retry.backoff())
+            .sleep(tokio::time::sleep)
+            .when(|f: &Failed| f.retry && f.after.is_none_or(|a| a <= max_retry_after))
+            .adjust(|f: &Failed, delay| delay.map(|d| f.after.unwrap_or_else(|| full_jitter(d))))
+            .notify(|f: &Failed, delay| {
+                TransportMetrics::add(&self.metrics.retries, 1);
+                tracing::warn!(store = %self.store_id, platform = self.platform, error = %f.error, ?delay, "retrying platform request");
+            })
+            .await;
+        result.map_err(|f| {
+            TransportMetrics::add(&self.metrics.errors, 1);
+            self.redact_error(f.error)
+        })
+    }
+
+    async fn attempt(&self, request: &Request, refreshed: &AtomicBool) -> Result<Response, Failed> {
+        let waited = self.governor.acquire(request.cost).await;
+        if !waited.is_zero() {
+            TransportMetrics::add(&self.metrics.governor_wait_nanos, waited.as_nanos() as u64);
+        }
+        TransportMetrics::add(&self.metrics.requests, 1);
+        TransportMetrics::add(&self.metrics.budget_spent, u64::from(request.cost));
+
+        let mut prepared = PreparedRequest {
+            method: request.method.clone(),
+            url: request.url.clone(),
+            headers: request.headers.clone(),
+            body: request.body.clone(),
+        };
+        if let Some((name, key)) = &request.idempotency_key {
+            if let Ok(value) = HeaderValue::from_str(key) {
+                prepared.headers.insert(name.clone(), value);
+            }
+        }
+        if let Err(error) = self.auth.authorize(&mut prepared).await {
+            self.governor.finish(None);
+            return Err(Failed {
+                error,
+                retry: false,
+                after: None,
+            });
+        }
+
+        let mut builder = self
+            .http
+            .request(prepared.method, prepared.url)
+            .headers(prepared.headers)
+            .timeout(request.timeout.unwrap_or(self.timeout));
+        if let Some(body) = prepared.body {
+            builder = builder.body(body);
+        }
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                self.governor.finish(None);
+                // A refused connection never reached the platform: always safe to retry.
+                let retry = e.is_connect() || request.repeatable();
+                return Err(Failed {
+                    error: transport_error(e),
+                    retry,
+                    after: None,
+                });
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let url = response.url().clone();
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                self.governor.finish(None);
+                return Err(Failed {
+                    error: transport_error(e),
+                    retry: request.repeatable(),
+                    after: None,
+                });
+            }
+        };
+        let observed = self
+            .budget_reader
+            .as_ref()
+            .and_then(|r| r.read(status, &headers, &body));
+        self.governor.finish(observed);
+        let response = Response {
+            status,
+            headers,
+            body,
+            url,
+        };
+
+        if status == StatusCode::UNAUTHORIZED && !refreshed.swap(true, Ordering::Relaxed) {
+            match self.auth.refresh_after_unauthorized().await {
+                Ok(true) => {
+                    let error = Error::auth("401 before token refresh");
+                    return Err(Failed {
+                        error,
+                        retry: true,
+                        after: Some(Duration::ZERO),
+                    });
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    return Err(Failed {
+                        error,
+                        retry: false,
+                        after: None,
+                    });
+                }
+            }
+        }
+
+        let verdict = self.classifier.classify(&response);
+        match verdict {
+            Verdict::Done => Ok(response),
+            Verdict::Throttled { after } => {
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    TransportMetrics::add(&self.metrics.throttled_429, 1);
+                }
+                let wait = after.unwrap_or(Duration::from_secs(1));
+                self.governor.pause(wait);
+                let error = classify::final_error(&response, &verdict);
+                // Throttled requests were not acted on: retry even writes.
+                Err(Failed {
+                    error,
+                    retry: true,
+                    after: Some(wait),
+                })
+            }
+            Verdict::Retry => Err(Failed {
+                error: response.platform_error(),
+                retry: request.repeatable(),
+                after: None,
+            }),
+            Verdict::Fail(error) => Err(Failed {
+                error,
+                retry: false,
+                after: None,
+            }),
+        }
+    }
+
+    fn redact_error(&self, error: Error) -> Error {
+        let r = |s: String| self.redactor.redact(&s);
+        match error {
+            Error::Auth { message } => Error::Auth {
+                message: r(message),
+            },
+            Error::NotFound { what } => Error::NotFound { what: r(what) },
+            Error::Invalid { message } => Error::Invalid {
+                message: r(message),
+            },
+            Error::Platform { status, body } => Error::Platform {
+                status,
+                body: r(body),
+            },
+            Error::Transport { message, timeout } => Error::Transport {
+                message: r(message),
+                timeout,
+            },
+            Error::Decode { path, excerpt } => Error::Decode {
+                path,
+                excerpt: r(excerpt),
+            },
+            other => other,
+        }
+    }
+}
+
+fn transport_error(e: reqwest::Error) -> Error {
+    let timeout = e.is_timeout();
+    // The URL may carry query-string credentials: leave it out of the message.
+    let e = e.without_url();
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Transport { message, timeout }
+}

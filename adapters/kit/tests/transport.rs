@@ -1,0 +1,284 @@
+//! The transport against a local axum server: Retry-After, 5xx bursts, no blind
+//! retries of writes, budget headers slowing requests, 401 refresh, secret redaction.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::any;
+use polycart_kit::auth::{Auth, QueryKeys};
+use polycart_kit::transport::{Budget, Request, RetryPolicy, Transport, UsedOfSizeHeader};
+use polycart_kit::{Error, Secret};
+
+/// Serves `handler(call number, headers)` for every request; returns the base URL.
+async fn server<F>(handler: F) -> (url::Url, Arc<AtomicU32>)
+where
+    F: Fn(u32, &HeaderMap) -> axum::response::Response + Send + Sync + 'static,
+{
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    let handler = Arc::new(handler);
+    let app = Router::new().route(
+        "/{*path}",
+        any(move |headers: HeaderMap| {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            let handler = handler.clone();
+            async move { handler(n, &headers) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/").parse().unwrap(), calls)
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 5,
+        min_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        ..RetryPolicy::default()
+    }
+}
+
+fn transport() -> Transport {
+    Transport::builder("store-1", "test")
+        .budget(Budget::new(100, 100.0))
+        .retry(fast_retries())
+        .build()
+}
+
+#[tokio::test]
+async fn waits_for_retry_after_before_retrying_a_429() {
+    let (base, calls) = server(|n, _| {
+        if n == 1 {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "2")],
+                "slow down",
+            )
+                .into_response()
+        } else {
+            (StatusCode::OK, "{}").into_response()
+        }
+    })
+    .await;
+    let t = transport();
+    let started = Instant::now();
+    let response = t
+        .send(Request::get(base.join("orders").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "retried after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let m = t.metrics().snapshot();
+    assert_eq!(m.throttled_429, 1);
+    assert_eq!(m.retries, 1);
+}
+
+#[tokio::test]
+async fn a_503_burst_is_retried_until_it_succeeds() {
+    let (base, calls) = server(|n, _| {
+        if n <= 3 {
+            (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response()
+        } else {
+            (StatusCode::OK, "{\"ok\":true}").into_response()
+        }
+    })
+    .await;
+    let response = transport()
+        .send(Request::get(base.join("orders").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn gives_up_after_max_retries_with_a_platform_error() {
+    let (base, calls) =
+        server(|_, _| (StatusCode::BAD_GATEWAY, "bad gateway").into_response()).await;
+    let err = transport()
+        .send(Request::get(base.join("x").unwrap()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Platform { status: 502, .. }),
+        "{err:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 6);
+}
+
+#[tokio::test]
+async fn a_post_without_idempotency_key_is_not_retried_after_a_502() {
+    let (base, calls) =
+        server(|_, _| (StatusCode::BAD_GATEWAY, "bad gateway").into_response()).await;
+    let err = transport()
+        .send(Request::post(base.join("orders").unwrap()).json(&serde_json::json!({"a": 1})))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Platform { status: 502, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "a write must not be repeated blindly"
+    );
+}
+
+#[tokio::test]
+async fn a_post_with_an_idempotency_key_is_retried_and_sends_the_key() {
+    let (base, calls) = server(|n, headers| {
+        assert_eq!(headers["idempotency-key"], "k-1");
+        if n == 1 {
+            (StatusCode::BAD_GATEWAY, "").into_response()
+        } else {
+            (StatusCode::CREATED, "{}").into_response()
+        }
+    })
+    .await;
+    let request = Request::post(base.join("orders").unwrap()).idempotency_key(
+        http::HeaderName::from_static("idempotency-key"),
+        Some("k-1"),
+    );
+    assert_eq!(
+        transport().send(request).await.unwrap().status,
+        StatusCode::CREATED
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_throttled_post_is_retried_because_the_platform_did_not_act_on_it() {
+    let (base, calls) = server(|n, _| {
+        if n == 1 {
+            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "0")], "").into_response()
+        } else {
+            (StatusCode::CREATED, "{}").into_response()
+        }
+    })
+    .await;
+    let response = transport()
+        .send(Request::post(base.join("orders").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(response.status, StatusCode::CREATED);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_full_bucket_header_delays_the_next_request() {
+    let (base, _) = server(|n, _| {
+        let used = if n == 1 { "40/40" } else { "1/40" };
+        (
+            StatusCode::OK,
+            [("x-shopify-shop-api-call-limit", used)],
+            "{}",
+        )
+            .into_response()
+    })
+    .await;
+    let t = Transport::builder("store-1", "test")
+        .budget(Budget::new(40, 2.0))
+        .budget_reader(Arc::new(UsedOfSizeHeader {
+            header: "x-shopify-shop-api-call-limit",
+            seconds_to_drain: 20.0,
+        }))
+        .build();
+    t.send(Request::get(base.join("a").unwrap())).await.unwrap();
+    let started = Instant::now();
+    t.send(Request::get(base.join("b").unwrap())).await.unwrap();
+    // A full 40-bucket leaking 2/s has room for one request after 0.5 s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(450),
+        "waited only {:?}",
+        started.elapsed()
+    );
+    assert!(t.metrics().snapshot().governor_wait >= Duration::from_millis(450));
+}
+
+#[tokio::test]
+async fn times_out_and_retries_reads() {
+    let (base, calls) = server(|n, _| {
+        if n == 1 {
+            std::thread::sleep(Duration::from_millis(400));
+        }
+        (StatusCode::OK, "{}").into_response()
+    })
+    .await;
+    let t = Transport::builder("s", "test")
+        .retry(fast_retries())
+        .timeout(Duration::from_millis(150))
+        .build();
+    assert_eq!(
+        t.send(Request::get(base.join("x").unwrap()))
+            .await
+            .unwrap()
+            .status,
+        StatusCode::OK
+    );
+    assert!(calls.load(Ordering::SeqCst) >= 2);
+}
+
+#[tokio::test]
+async fn secrets_never_appear_in_errors() {
+    let (base, _) = server(|_, _| {
+        (
+            StatusCode::BAD_REQUEST,
+            "invalid consumer_secret=cs_topsecret_123 in request",
+        )
+            .into_response()
+    })
+    .await;
+    let auth: Arc<dyn Auth> = Arc::new(QueryKeys::new(vec![(
+        "consumer_secret".into(),
+        Secret::new("cs_topsecret_123"),
+    )]));
+    let t = Transport::builder("s", "test")
+        .auth(auth)
+        .retry(fast_retries())
+        .build();
+    let err = t
+        .send(Request::get(base.join("x").unwrap()))
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("cs_topsecret_123"), "{text}");
+    assert!(text.contains("**REDACTED**"), "{text}");
+
+    // A refused connection's message names no URL (which would carry the key).
+    let dead: url::Url = "http://127.0.0.1:9/x".parse().unwrap();
+    let auth: Arc<dyn Auth> = Arc::new(QueryKeys::new(vec![(
+        "consumer_secret".into(),
+        Secret::new("cs_topsecret_123"),
+    )]));
+    let t = Transport::builder("s", "test")
+        .auth(auth)
+        .retry(RetryPolicy::none())
+        .build();
+    let err = t.send(Request::get(dead)).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("cs_topsecret_123"));
+}
+
+#[tokio::test]
+async fn unauthorized_is_an_auth_error_without_retries() {
+    let (base, calls) =
+        server(|_, _| (StatusCode::UNAUTHORIZED, "[API] Invalid API key").into_response()).await;
+    let err = transport()
+        .send(Request::get(base.join("x").unwrap()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -1,0 +1,113 @@
+//! A Shopify store's settings, typed: the shop's origin, the Admin API version, which
+//! API family to use, the plan (the REST bucket's size) and the credentials (secrets
+//! stay `Secret`s and print redacted).
+
+use polycart_kit::connector::StoreConfig;
+use polycart_kit::transport::Budget;
+use polycart_kit::{Error, Result, Secret};
+use url::Url;
+
+/// The Admin API version used when a store does not name one.
+pub const DEFAULT_API_VERSION: &str = "2026-01";
+
+/// Which Admin API a store is read through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Rest,
+    Graphql,
+}
+
+/// One store's connection settings.
+#[derive(Debug, Clone)]
+pub struct ShopifyConfig {
+    /// `https://{shop}.myshopify.com` (or a simulator's origin).
+    pub shop: Url,
+    pub api_version: String,
+    pub api: Api,
+    /// `standard` (40 / 2 per s) or `plus` (400 / 20 per s); the header corrects it live.
+    pub plan: String,
+    pub access_token: Secret,
+    /// The app's client secret: verifies webhooks and OAuth callbacks, refreshes tokens.
+    pub api_secret: Option<Secret>,
+    /// The app's client id (API key), for token refreshes.
+    pub client_id: Option<String>,
+    /// The refresh token of an expiring offline token.
+    pub refresh_token: Option<Secret>,
+    /// When the access token expires (setting `token_expires_at`, RFC 3339).
+    pub token_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ShopifyConfig {
+    /// Reads settings `api_version`, `api` (`graphql`, the default, or `rest`), `plan` and
+    /// `token_expires_at`, and credentials `access_token` and (optional) `api_secret`,
+    /// `client_id`, `refresh_token`.
+    pub fn from_store(store: &StoreConfig) -> Result<Self> {
+        let version = store
+            .setting("api_version")
+            .unwrap_or(DEFAULT_API_VERSION)
+            .to_owned();
+        let b = version.as_bytes();
+        let valid =
+            b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit);
+        if !valid && version != "unstable" {
+            return Err(Error::invalid(format!(
+                "api_version {version:?} is not YYYY-MM"
+            )));
+        }
+        let api = match store.setting("api").unwrap_or("graphql") {
+            "rest" => Api::Rest,
+            "graphql" => Api::Graphql,
+            other => {
+                return Err(Error::invalid(format!(
+                    "api {other:?} is not rest or graphql"
+                )));
+            }
+        };
+        let mut shop = store.base_url.clone();
+        shop.set_path("/");
+        shop.set_query(None);
+        Ok(Self {
+            shop,
+            api_version: version,
+            api,
+            plan: store.setting("plan").unwrap_or("standard").to_owned(),
+            access_token: store.credential("access_token")?.clone(),
+            api_secret: store.optional_credential("api_secret").cloned(),
+            client_id: store
+                .optional_credential("client_id")
+                .map(|s| s.expose().to_owned()),
+            refresh_token: store.optional_credential("refresh_token").cloned(),
+            token_expires_at: match store.setting("token_expires_at") {
+                Some(t) => Some(polycart_kit::decode::parse_datetime(t).ok_or_else(|| {
+                    Error::invalid(format!("token_expires_at {t:?} is not a timestamp"))
+                })?),
+                None => None,
+            },
+        })
+    }
+
+    /// The REST bucket the governor starts from.
+    pub fn rest_budget(&self) -> Budget {
+        match self.plan.as_str() {
+            "plus" | "shopify_plus" => Budget::new(400, 20.0),
+            "advanced" => Budget::new(80, 4.0),
+            _ => Budget::new(40, 2.0),
+        }
+    }
+
+    /// The GraphQL cost bucket the governor starts from (points, restore per second).
+    pub fn graphql_budget(&self) -> Budget {
+        match self.plan.as_str() {
+            "plus" | "shopify_plus" => Budget::new(20_000, 1000.0),
+            "advanced" => Budget::new(4000, 200.0),
+            _ => Budget::new(2000, 100.0),
+        }
+    }
+
+    /// `{shop}/admin/api/{version}/{path}`.
+    pub fn rest_url(&self, path: &str) -> Result<Url> {
+        self.shop
+            .join(&format!("admin/api/{}/{path}", self.api_version))
+            .map_err(|e| Error::invalid(format!("bad url for {path}: {e}")))
+    }
+}

@@ -1,0 +1,34 @@
+//! polycart's Shopify adapter: reads through the GraphQL Admin API (default) or the
+//! REST Admin API (per store setting `api`), counts, incremental sync, writes (REST),
+//! pure mapping of REST payloads and GraphQL nodes to the unified model, webhook
+//! verification, and (feature `sim`) a simulator that speaks both APIs.
+
+// The simulator renders Shopify's large order JSON with one `json!` literal.
+#![recursion_limit = "256"]
+
+pub mod bulk;
+pub mod client;
+pub mod config;
+mod graphql;
+pub mod mapping;
+pub mod normalize;
+pub mod oauth;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod token;
+pub mod webhooks;
+mod wire;
+
+use polycart_kit::Connector;
+
+/// The registry entry for Shopify.
+pub fn connector() -> Connector {
+    Connector {
+        name: mapping::PLATFORM,
+        credentials: &["access_token", "api_secret"],
+        normalize: normalize::normalize,
+        connect: client::connect,
+        #[cfg(feature = "sim")]
+        simulate: sim::simulate,
+    }
+}

@@ -1,0 +1,369 @@
+//! The REST adapter against the simulator on a loopback port: the kit's conformance
+//! checks, 429 recovery, writes, and webhook signatures.
+
+use polycart_kit::adapter::{InventoryChange, ListQuery, ShipmentItem, WriteOp};
+use polycart_kit::model::{Entity, OrderStatus, Record};
+use polycart_kit::sim::FaultSpec;
+use polycart_kit::{Adapter, Write, conformance};
+use polycart_shopify::client::ShopifyAdapter;
+use polycart_shopify::sim::ShopifySim;
+
+mod common;
+
+use common::SIZE;
+
+async fn start(plan: Option<&str>, faults: FaultSpec) -> (ShopifySim, ShopifyAdapter) {
+    common::start("rest", plan, faults).await
+}
+
+fn adapter_for(sim: &ShopifySim, plan: Option<&str>, secret: &str) -> ShopifyAdapter {
+    common::adapter_for(sim, "rest", plan, secret)
+}
+
+#[tokio::test]
+async fn conformance_over_every_entity() {
+    let (sim, adapter) = start(Some("plus"), FaultSpec::none()).await;
+    let (orders, products, customers, categories, levels) = {
+        let s = sim.state.store();
+        let levels: usize = s
+            .products
+            .iter()
+            .flat_map(|p| &p.variants)
+            .map(|v| v.stock.len())
+            .sum();
+        (
+            s.orders.len(),
+            s.products.len(),
+            s.customers.len(),
+            s.categories.len(),
+            levels,
+        )
+    };
+    let listed = conformance::paginates_to_the_end(&adapter, Entity::Order, 7, orders).await;
+    conformance::count_matches_listing(&adapter, Entity::Order, listed.len()).await;
+    conformance::get_matches_list(&adapter, &listed[3]).await;
+    conformance::resumes_from_cursor(&adapter, Entity::Order, 7).await;
+
+    let products_listed =
+        conformance::paginates_to_the_end(&adapter, Entity::Product, 4, products).await;
+    conformance::count_matches_listing(&adapter, Entity::Product, products).await;
+    conformance::get_matches_list(&adapter, &products_listed[0]).await;
+    match &products_listed[0] {
+        Record::Product(p) => assert!(
+            p.price.is_some(),
+            "REST product prices get the shop's currency"
+        ),
+        other => panic!("{other:?}"),
+    }
+    conformance::paginates_to_the_end(&adapter, Entity::Customer, 5, customers).await;
+    conformance::count_matches_listing(&adapter, Entity::Customer, customers).await;
+
+    let cats = conformance::paginates_to_the_end(&adapter, Entity::Category, 2, categories).await;
+    conformance::count_matches_listing(&adapter, Entity::Category, categories).await;
+    conformance::resumes_from_cursor(&adapter, Entity::Category, 2).await;
+    conformance::get_matches_list(&adapter, cats.last().unwrap()).await;
+
+    let inv = conformance::paginates_to_the_end(&adapter, Entity::Inventory, 9, levels).await;
+    match &inv[0] {
+        Record::Inventory(l) => {
+            assert!(
+                l.variant_id.is_some() && l.product_id.is_some(),
+                "levels are joined to their variants: {l:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    conformance::get_matches_list(&adapter, &inv[0]).await;
+}
+
+#[tokio::test]
+async fn incremental_sync_sees_updates_and_resumes_after_restart() {
+    let (sim, adapter) = start(Some("plus"), FaultSpec::none()).await;
+    let now = chrono::Utc::now();
+    let touched: Vec<String> = sim
+        .state
+        .store()
+        .touch_some(5, 4, now)
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect();
+    let since = now - chrono::Duration::seconds(2);
+    let seen =
+        conformance::incremental_sees_updates(&adapter, Entity::Order, since, &touched).await;
+    assert!(
+        seen.len() <= touched.len(),
+        "only updated orders are read: {}",
+        seen.len()
+    );
+
+    // A cursor kept as text resumes in a new adapter (a restart).
+    let first = adapter
+        .list(&ListQuery::new(Entity::Order).page_size(10))
+        .await
+        .unwrap();
+    let stored = first.next.unwrap().as_str().to_owned();
+    let restarted = adapter_for(&sim, Some("plus"), "x");
+    let rest = polycart_kit::walk::collect_all(
+        &restarted,
+        ListQuery::new(Entity::Order)
+            .page_size(10)
+            .with_cursor(Some(polycart_kit::Cursor::new(stored))),
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.records.len() + rest.len(), SIZE.orders);
+}
+
+#[tokio::test]
+async fn recovers_from_429() {
+    let (sim, adapter) = start(None, FaultSpec::none()).await;
+    // Another app filled the 40-call bucket: the adapter's first request meets a 429.
+    sim.state.spend_rest_calls(40);
+    let all = polycart_kit::walk::collect_all(&adapter, ListQuery::new(Entity::Order).page_size(3))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), SIZE.orders);
+    let m = adapter.transport().metrics().snapshot();
+    assert!(
+        m.throttled_429 > 0,
+        "the full bucket answered 429 and the adapter waited it out: {m:?}"
+    );
+}
+
+#[tokio::test]
+async fn recovers_from_5xx_bursts() {
+    // The first 2 of every 25 requests answer 503.
+    let (_sim, adapter) = start(Some("plus"), FaultSpec::parse("burst=2/25").unwrap()).await;
+    let all = polycart_kit::walk::collect_all(&adapter, ListQuery::new(Entity::Order).page_size(3))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), SIZE.orders);
+    let m = adapter.transport().metrics().snapshot();
+    assert!(m.retries >= 2, "{m:?}");
+}
+
+#[tokio::test]
+async fn writes_round_trip() {
+    let (sim, adapter) = start(Some("plus"), FaultSpec::none()).await;
+    let (product_id, variant_id, order_id, line) = {
+        let s = sim.state.store();
+        let p = s.products.iter().find(|p| p.variants.len() > 1).unwrap();
+        let o = s
+            .orders
+            .iter()
+            .find(|o| {
+                o.shipments.is_empty() && o.state != polycart_kit::sim::SimOrderState::Cancelled
+            })
+            .unwrap();
+        (
+            p.id.to_string(),
+            p.variants[1].id.to_string(),
+            o.id.to_string(),
+            o.line_items[0].clone(),
+        )
+    };
+    let price = "12.34".parse().unwrap();
+    let r = adapter
+        .write(&Write::new(WriteOp::UpdateProduct {
+            product_id: product_id.clone(),
+            variant_id: Some(variant_id.clone()),
+            title: Some("Renamed Ünicode".to_owned()),
+            status: None,
+            price: Some(price),
+            compare_at_price: None,
+        }))
+        .await
+        .unwrap();
+    let Record::Product(p) = r else { panic!() };
+    assert_eq!(p.name.as_deref(), Some("Renamed Ünicode"));
+    assert_eq!(
+        p.variants
+            .iter()
+            .find(|v| v.platform_id == variant_id)
+            .unwrap()
+            .price
+            .as_ref()
+            .unwrap()
+            .amount,
+        price
+    );
+
+    let set = adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: None,
+            variant_id: Some(variant_id.clone()),
+            sku: None,
+            location_id: None,
+            change: InventoryChange::Absolute(17),
+        }))
+        .await
+        .unwrap();
+    let Record::Inventory(l) = set else { panic!() };
+    assert_eq!(l.available, Some(17));
+    assert_eq!(l.variant_id.as_deref(), Some(variant_id.as_str()));
+    let adjusted = adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: None,
+            variant_id: Some(variant_id.clone()),
+            sku: None,
+            location_id: l.location_id.clone(),
+            change: InventoryChange::Delta(-2),
+        }))
+        .await
+        .unwrap();
+    let Record::Inventory(l) = adjusted else {
+        panic!()
+    };
+    assert_eq!(l.available, Some(15));
+
+    let tagged = adapter
+        .write(&Write::new(WriteOp::AddOrderTags {
+            order_id: order_id.clone(),
+            tags: vec!["polycart".into()],
+        }))
+        .await
+        .unwrap();
+    let Record::Order(o) = tagged else { panic!() };
+    assert!(o.tags.contains(&"polycart".to_owned()));
+
+    let shipped = adapter
+        .write(&Write::new(WriteOp::CreateShipment {
+            order_id: order_id.clone(),
+            carrier: Some("UPS".into()),
+            tracking_number: Some("1Z999".into()),
+            tracking_url: None,
+            line_items: vec![ShipmentItem {
+                line_item_id: line.id.to_string(),
+                quantity: 1,
+            }],
+            notify_customer: false,
+        }))
+        .await
+        .unwrap();
+    let Record::Order(o) = shipped else { panic!() };
+    let s = o
+        .shipments
+        .iter()
+        .find(|s| s.tracking_number.as_deref() == Some("1Z999"))
+        .expect("the shipment is on the order");
+    assert_eq!(s.carrier.as_deref(), Some("UPS"));
+
+    let closed = adapter
+        .write(&Write::new(WriteOp::UpdateOrderStatus {
+            order_id: order_id.clone(),
+            status: OrderStatus::Completed,
+            note: None,
+        }))
+        .await
+        .unwrap();
+    let Record::Order(o) = closed else { panic!() };
+    assert_eq!(o.platform_status.as_deref(), Some("closed"));
+    assert!(o.completed_at.is_some());
+}
+
+#[tokio::test]
+async fn webhooks_accept_good_signatures_and_refuse_bad_ones() {
+    let (sim, adapter) = start(None, FaultSpec::none()).await;
+    let order_id = sim.state.store().orders[0].id;
+    let body = sim.state.order_webhook_body(order_id).unwrap();
+    let headers = sim
+        .state
+        .webhook_headers("orders/updated", "sim.myshopify.com", &body);
+    let event = adapter.verify_webhook(&headers, &body).unwrap();
+    assert_eq!(event.kind, polycart_kit::WebhookKind::Updated);
+    assert_eq!(event.entity, Some(Entity::Order));
+    assert_eq!(event.platform_id, Some(order_id.to_string()));
+    assert!(matches!(event.record, Some(Record::Order(_))));
+    assert_eq!(
+        event.meta.get("shop_domain").map(String::as_str),
+        Some("sim.myshopify.com")
+    );
+
+    let mut tampered = body.clone();
+    tampered[10] ^= 1;
+    conformance::rejects_bad_webhook_signature(&adapter, &headers, &tampered);
+    let wrong_secret = adapter_for(&sim, None, "shpss_not_the_secret");
+    conformance::rejects_bad_webhook_signature(&wrong_secret, &headers, &body);
+    let mut missing = headers.clone();
+    missing.remove("x-shopify-hmac-sha256");
+    conformance::rejects_bad_webhook_signature(&adapter, &missing, &body);
+
+    let uninstall = br#"{"id":548380009,"name":"Sim"}"#;
+    let h = sim
+        .state
+        .webhook_headers("app/uninstalled", "sim.myshopify.com", uninstall);
+    assert_eq!(
+        adapter.verify_webhook(&h, uninstall).unwrap().kind,
+        polycart_kit::WebhookKind::Uninstalled
+    );
+}
+
+#[tokio::test]
+async fn the_governor_keeps_a_long_sync_at_the_budget_edge_without_429s() {
+    // 50+ requests against a 40-call bucket leaking 2/s: the governor paces them.
+    let (_sim, adapter) = start(None, FaultSpec::none()).await;
+    let mut listed = 0;
+    for entity in [Entity::Order, Entity::Customer, Entity::Category] {
+        listed += polycart_kit::walk::collect_all(&adapter, ListQuery::new(entity).page_size(1))
+            .await
+            .unwrap()
+            .len();
+    }
+    let m = adapter.transport().metrics().snapshot();
+    assert!(m.requests > 45, "{m:?}");
+    assert_eq!(m.throttled_429, 0, "no 429 in steady state: {m:?}");
+    assert!(listed > 45);
+}
+
+#[tokio::test]
+async fn registered_webhooks_arrive_signed_and_verify() {
+    let (sim, adapter) = start(Some("plus"), FaultSpec::none()).await;
+    // A receiver standing in for polycart's /v1/hooks endpoint.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(http::HeaderMap, Vec<u8>)>();
+    let receiver = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move |headers: http::HeaderMap, body: axum::body::Bytes| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send((headers, body.to_vec()));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    let id = adapter
+        .register_webhook("orders/updated", &address)
+        .await
+        .unwrap();
+    assert!(matches!(
+        adapter.register_webhook("orders/updated", &address).await,
+        Err(polycart_kit::Error::Invalid { .. })
+    ));
+    assert_eq!(adapter.webhooks().await.unwrap().len(), 1);
+
+    let order_id = sim.state.store().orders[1].id.to_string();
+    adapter
+        .write(&Write::new(WriteOp::AddOrderTags {
+            order_id: order_id.clone(),
+            tags: vec!["hooked".into()],
+        }))
+        .await
+        .unwrap();
+    let (headers, body) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let event = adapter.verify_webhook(&headers, &body).unwrap();
+    assert_eq!(event.topic, "orders/updated");
+    assert_eq!(event.platform_id.as_deref(), Some(order_id.as_str()));
+    match event.record {
+        Some(Record::Order(o)) => assert!(o.tags.contains(&"hooked".to_owned())),
+        other => panic!("{other:?}"),
+    }
+
+    adapter.unregister_webhook(&id).await.unwrap();
+    assert!(adapter.webhooks().await.unwrap().is_empty());
+}

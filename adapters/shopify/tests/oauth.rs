@@ -1,0 +1,187 @@
+//! OAuth install against the simulator: authorize redirect, callback HMAC accept and
+//! reject, single-use code exchange, and an expiring offline token refreshed with
+//! rotation after a 401, the new pair handed to the token sink.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use polycart_kit::adapter::ListQuery;
+use polycart_kit::auth::{TokenSet, TokenSink};
+use polycart_kit::connector::{AdapterContext, StoreConfig};
+use polycart_kit::model::Entity;
+use polycart_kit::sim::{FaultSpec, SimOptions, StoreSize};
+use polycart_kit::{Adapter, Error, Secret};
+use polycart_shopify::client::ShopifyAdapter;
+use polycart_shopify::oauth;
+use polycart_shopify::sim::ShopifySim;
+
+#[derive(Default)]
+struct Sink(Mutex<Vec<TokenSet>>);
+
+#[async_trait]
+impl TokenSink for Sink {
+    async fn store(&self, tokens: &TokenSet) -> polycart_kit::Result<()> {
+        self.0.lock().unwrap().push(tokens.clone());
+        Ok(())
+    }
+}
+
+async fn callback_query(sim: &ShopifySim, state: &str) -> String {
+    let shop: url::Url = sim.server.info.base_url.parse().unwrap();
+    let url = oauth::authorize_url(
+        &shop,
+        sim.state.client_id(),
+        &["read_orders", "write_orders"],
+        "https://app.example/callback",
+        state,
+    )
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    let location: url::Url = response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(location.host_str(), Some("app.example"));
+    location.query().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn install_verifies_the_callback_and_refreshes_a_rotating_token() {
+    let options = SimOptions {
+        seed: 2,
+        size: StoreSize {
+            products: 3,
+            customers: 3,
+            orders: 5,
+        },
+        plan: None,
+        faults: FaultSpec::none(),
+    };
+    let sim = ShopifySim::start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let secret = Secret::new(sim.state.api_secret.clone());
+    let shop: url::Url = sim.server.info.base_url.parse().unwrap();
+
+    let query = callback_query(&sim, "nonce-1").await;
+    let callback = oauth::verify_callback(&query, &secret, "nonce-1").unwrap();
+    // Tampered, wrongly keyed, or for another install: refused.
+    assert!(matches!(
+        oauth::verify_callback(&query.replace("nonce-1", "nonce-2"), &secret, "nonce-2"),
+        Err(Error::Auth { .. })
+    ));
+    assert!(matches!(
+        oauth::verify_callback(&query, &Secret::new("shpss_wrong"), "nonce-1"),
+        Err(Error::Auth { .. })
+    ));
+    assert!(matches!(
+        oauth::verify_callback(&query, &secret, "nonce-9"),
+        Err(Error::Auth { .. })
+    ));
+
+    let installed =
+        oauth::exchange_code(&shop, sim.state.client_id(), &secret, &callback.code, true)
+            .await
+            .unwrap();
+    assert!(installed.scopes.contains(&"read_orders".to_owned()));
+    assert!(installed.tokens.refresh_token.is_some() && installed.tokens.expires_at.is_some());
+    // A code is single use.
+    assert!(
+        oauth::exchange_code(&shop, sim.state.client_id(), &secret, &callback.code, true)
+            .await
+            .is_err()
+    );
+
+    let first_refresh = installed.tokens.refresh_token.clone().unwrap();
+    let mut credentials = BTreeMap::new();
+    credentials.insert(
+        "access_token".to_owned(),
+        installed.tokens.access_token.clone(),
+    );
+    credentials.insert("refresh_token".to_owned(), first_refresh.clone());
+    credentials.insert("client_id".to_owned(), Secret::new(sim.state.client_id()));
+    credentials.insert("api_secret".to_owned(), secret.clone());
+    let mut settings = BTreeMap::new();
+    settings.insert("api".to_owned(), "rest".to_owned());
+    let config = StoreConfig {
+        store_id: "s1".into(),
+        base_url: shop.clone(),
+        credentials,
+        settings,
+    };
+    let sink = Arc::new(Sink::default());
+    let ctx = AdapterContext {
+        token_sink: Some(sink.clone()),
+        ..AdapterContext::default()
+    };
+    let adapter = ShopifyAdapter::new(&config, &ctx).unwrap();
+    assert_eq!(
+        adapter.count(&ListQuery::new(Entity::Order)).await.unwrap(),
+        5
+    );
+    assert!(
+        sink.0.lock().unwrap().is_empty(),
+        "a valid token is not refreshed"
+    );
+
+    // An hour later: a 401, one refresh, the new pair persisted, the request retried.
+    sim.state.expire_tokens();
+    assert_eq!(
+        adapter.count(&ListQuery::new(Entity::Order)).await.unwrap(),
+        5
+    );
+    let stored = sink.0.lock().unwrap().clone();
+    assert_eq!(stored.len(), 1, "refreshed exactly once");
+    assert_ne!(stored[0].access_token, installed.tokens.access_token);
+    assert_ne!(
+        stored[0].refresh_token.as_ref(),
+        Some(&first_refresh),
+        "the refresh token rotated"
+    );
+
+    // Concurrent requests after the next expiry: still one refresh (single flight).
+    sim.state.expire_tokens();
+    let query = ListQuery::new(Entity::Order);
+    let counts = futures::future::join_all((0..4).map(|_| adapter.count(&query))).await;
+    assert!(counts.iter().all(|c| matches!(c, Ok(5))), "{counts:?}");
+    assert_eq!(
+        sink.0.lock().unwrap().len(),
+        2,
+        "one refresh per expiry, however many requests met it"
+    );
+
+    // The new token was used, so the old refresh token is dead.
+    let stale = TokenSet {
+        access_token: Secret::new("shpat_stale"),
+        refresh_token: Some(first_refresh),
+        expires_at: None,
+    };
+    let old = polycart_shopify::token::RotatingToken::new(
+        &shop,
+        sim.state.client_id(),
+        secret.clone(),
+        stale,
+        None,
+    )
+    .unwrap();
+    let mut request = polycart_kit::auth::PreparedRequest {
+        method: http::Method::GET,
+        url: shop.clone(),
+        headers: http::HeaderMap::new(),
+        body: None,
+    };
+    use polycart_kit::auth::Auth;
+    assert!(matches!(
+        old.refresh_after_unauthorized().await,
+        Err(Error::Auth { .. })
+    ));
+    old.authorize(&mut request).await.unwrap();
+    assert_eq!(request.headers["x-shopify-access-token"], "shpat_stale");
+}

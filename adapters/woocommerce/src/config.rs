@@ -1,0 +1,174 @@
+//! A WooCommerce store's typed settings, read from the generic `StoreConfig`:
+//! credentials (secrets, never logged), URL form, auth mode, the request budget a
+//! store's host tolerates, and optional store settings the API does not report.
+
+use std::time::Duration;
+
+use polycart_kit::error::{Error, Result};
+use polycart_kit::model::Currency;
+use polycart_kit::transport::Budget;
+use polycart_kit::{Secret, StoreConfig};
+use url::Url;
+
+/// How the site exposes the REST API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlForm {
+    /// Detect on first use: pretty permalinks first, then `rest_route`.
+    Auto,
+    /// `{site}/wp-json/wc/v3/...`.
+    Pretty,
+    /// `{site}/index.php?rest_route=/wc/v3/...` (sites without pretty permalinks).
+    RestRoute,
+}
+
+/// How requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Basic over HTTPS (falling back to query keys on a 401), OAuth 1.0a over HTTP.
+    Auto,
+    /// HTTP basic, falling back to query keys when the host strips the header.
+    Basic,
+    /// OAuth 1.0a one-legged, HMAC-SHA256, parameters in the query string.
+    OAuth1,
+    /// `consumer_key`/`consumer_secret` in the query string.
+    Query,
+}
+
+/// Whether the Shipment Tracking extension's endpoint is used for shipments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tracking {
+    /// Look for the `wc-shipment-tracking/v3` namespace on first use.
+    Auto,
+    On,
+    Off,
+}
+
+/// Everything the adapter needs to know about one store.
+#[derive(Debug, Clone)]
+pub struct WooConfig {
+    pub store_id: String,
+    /// The site URL, without a trailing slash.
+    pub site: Url,
+    pub consumer_key: Secret,
+    pub consumer_secret: Secret,
+    /// The secret webhooks are created with and verified against.
+    pub webhook_secret: Option<Secret>,
+    pub url_form: UrlForm,
+    pub auth: AuthMode,
+    /// The budget requests start from (default: 4 per second, burst 4: hosts throttle).
+    pub budget: Budget,
+    /// The floor adaptive back-off does not go below.
+    pub min_rate: f64,
+    /// Page size for `/products/{id}/variations` (≤ 100).
+    pub variations_page_size: u32,
+    pub tracking: Tracking,
+    pub currency: Option<Currency>,
+    pub weight_unit: Option<String>,
+    /// Fetch `/orders/{id}/refunds` for orders that have refunds (line items, dates).
+    pub fetch_refunds: bool,
+    pub max_retries: Option<usize>,
+    pub timeout: Duration,
+}
+
+fn parse<T: std::str::FromStr>(cfg: &StoreConfig, name: &str) -> Result<Option<T>> {
+    match cfg.setting(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| Error::invalid(format!("setting {name}: {v:?} is not valid"))),
+    }
+}
+
+impl WooConfig {
+    /// Reads a store's configuration. Settings (all optional): `url_form`
+    /// (auto|pretty|rest_route), `auth` (auto|basic|oauth1|query), `rate_per_second`,
+    /// `burst`, `min_rate_per_second`, `variations_page_size`, `shipment_tracking`
+    /// (auto|true|false), `currency`, `weight_unit`, `fetch_refunds`, `max_retries`,
+    /// `timeout_seconds`. Credentials: `consumer_key`, `consumer_secret`, optional
+    /// `webhook_secret`.
+    pub fn from_store(cfg: &StoreConfig) -> Result<Self> {
+        let mut site = cfg.base_url.clone();
+        if !matches!(site.scheme(), "http" | "https") {
+            return Err(Error::invalid("base_url must be an http(s) site URL"));
+        }
+        site.set_query(None);
+        site.set_fragment(None);
+        let path = site.path().trim_end_matches('/').to_owned();
+        site.set_path(&path);
+        let url_form = match cfg.setting("url_form").unwrap_or("auto") {
+            "auto" => UrlForm::Auto,
+            "pretty" => UrlForm::Pretty,
+            "rest_route" => UrlForm::RestRoute,
+            other => {
+                return Err(Error::invalid(format!(
+                    "setting url_form: {other:?} is not auto, pretty or rest_route"
+                )));
+            }
+        };
+        let auth = match cfg.setting("auth").unwrap_or("auto") {
+            "auto" => AuthMode::Auto,
+            "basic" => AuthMode::Basic,
+            "oauth1" => AuthMode::OAuth1,
+            "query" => AuthMode::Query,
+            other => {
+                return Err(Error::invalid(format!(
+                    "setting auth: {other:?} is not auto, basic, oauth1 or query"
+                )));
+            }
+        };
+        let tracking = match cfg.setting("shipment_tracking").unwrap_or("auto") {
+            "auto" => Tracking::Auto,
+            "true" | "on" => Tracking::On,
+            "false" | "off" => Tracking::Off,
+            other => {
+                return Err(Error::invalid(format!(
+                    "setting shipment_tracking: {other:?} is not auto, true or false"
+                )));
+            }
+        };
+        let rate: f64 = parse(cfg, "rate_per_second")?.unwrap_or(4.0);
+        let burst: u32 = parse(cfg, "burst")?.unwrap_or_else(|| rate.ceil().max(1.0) as u32);
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(Error::invalid("setting rate_per_second must be positive"));
+        }
+        let currency = match cfg.setting("currency") {
+            Some(c) => Some(
+                Currency::parse(c).map_err(|e| Error::invalid(format!("setting currency: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            store_id: cfg.store_id.clone(),
+            site,
+            consumer_key: cfg.credential("consumer_key")?.clone(),
+            consumer_secret: cfg.credential("consumer_secret")?.clone(),
+            webhook_secret: cfg.optional_credential("webhook_secret").cloned(),
+            url_form,
+            auth,
+            budget: Budget::new(burst, rate),
+            min_rate: parse(cfg, "min_rate_per_second")?
+                .unwrap_or(0.25_f64)
+                .min(rate),
+            variations_page_size: parse::<u32>(cfg, "variations_page_size")?
+                .unwrap_or(100)
+                .clamp(1, 100),
+            tracking,
+            currency,
+            weight_unit: cfg.setting("weight_unit").map(str::to_owned),
+            fetch_refunds: parse(cfg, "fetch_refunds")?.unwrap_or(true),
+            max_retries: parse(cfg, "max_retries")?,
+            timeout: Duration::from_secs(parse(cfg, "timeout_seconds")?.unwrap_or(30)),
+        })
+    }
+
+    /// The auth mode after `Auto` is resolved from the URL scheme.
+    pub fn effective_auth(&self) -> AuthMode {
+        match (self.auth, self.site.scheme()) {
+            (AuthMode::Auto, "https") => AuthMode::Basic,
+            (AuthMode::Auto, _) => AuthMode::OAuth1,
+            (mode, _) => mode,
+        }
+    }
+}

@@ -1,0 +1,119 @@
+-- polycart sync store, PostgreSQL schema.
+
+CREATE TABLE stores (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    platform        TEXT NOT NULL,
+    base_url        TEXT NOT NULL,
+    credentials     BYTEA,
+    settings        TEXT NOT NULL DEFAULT '{}',
+    entities        TEXT NOT NULL DEFAULT '',
+    interval_secs   BIGINT NOT NULL DEFAULT 300,
+    state           TEXT NOT NULL DEFAULT 'active',
+    failures        BIGINT NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    retry_at        TIMESTAMPTZ,
+    created_at      TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE records (
+    store_id        TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    entity          TEXT NOT NULL,
+    platform_id     TEXT NOT NULL,
+    updated_at      TIMESTAMPTZ,
+    created_at      TIMESTAMPTZ,
+    hash            TEXT NOT NULL,
+    deleted         BOOLEAN NOT NULL DEFAULT FALSE,
+    seen_pass       BIGINT NOT NULL DEFAULT 0,
+    synced_at       TIMESTAMPTZ NOT NULL,
+    document        TEXT NOT NULL,
+    PRIMARY KEY (store_id, entity, platform_id)
+);
+CREATE INDEX records_updated ON records (store_id, entity, updated_at);
+
+-- Counters: 'change_seq' numbers the change feed (taken inside the committing
+-- transaction, so sequence order is commit order), 'pass' numbers sync passes.
+CREATE TABLE counters (
+    name            TEXT PRIMARY KEY,
+    value           BIGINT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('change_seq', 0), ('pass', 0), ('write_lock', 0);
+
+CREATE TABLE changes (
+    seq             BIGINT PRIMARY KEY,
+    store_id        TEXT NOT NULL,
+    entity          TEXT NOT NULL,
+    platform_id     TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    document        TEXT NOT NULL,
+    at              TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX changes_store ON changes (store_id, seq);
+
+CREATE TABLE cursors (
+    store_id        TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    entity          TEXT NOT NULL,
+    watermark       TIMESTAMPTZ,
+    last_full_at    TIMESTAMPTZ,
+    pass            TEXT,
+    PRIMARY KEY (store_id, entity)
+);
+
+CREATE TABLE sync_runs (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    store_id        TEXT NOT NULL,
+    entity          TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    worker          TEXT NOT NULL,
+    started_at      TIMESTAMPTZ NOT NULL,
+    finished_at     TIMESTAMPTZ,
+    pages           BIGINT NOT NULL DEFAULT 0,
+    records         BIGINT NOT NULL DEFAULT 0,
+    changed         BIGINT NOT NULL DEFAULT 0,
+    error           TEXT
+);
+CREATE INDEX sync_runs_store ON sync_runs (store_id, entity, started_at);
+
+CREATE TABLE jobs (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    store_id        TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    entity          TEXT NOT NULL,
+    due_at          TIMESTAMPTZ NOT NULL,
+    lease_owner     TEXT,
+    lease_until     TIMESTAMPTZ,
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (store_id, entity)
+);
+CREATE INDEX jobs_due ON jobs (due_at);
+
+CREATE TABLE api_keys (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    key_hash        TEXT NOT NULL UNIQUE,
+    store_ids       TEXT,
+    created_at      TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE subscriptions (
+    id              TEXT PRIMARY KEY,
+    url             TEXT NOT NULL,
+    secret          BYTEA NOT NULL,
+    store_id        TEXT,
+    last_seq        BIGINT NOT NULL DEFAULT 0,
+    failures        BIGINT NOT NULL DEFAULT 0,
+    retry_at        TIMESTAMPTZ,
+    last_error      TEXT,
+    lease_owner     TEXT,
+    lease_until     TIMESTAMPTZ,
+    created_at      TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE deliveries (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    first_seq       BIGINT NOT NULL,
+    last_seq        BIGINT NOT NULL,
+    status          BIGINT,
+    error           TEXT,
+    at              TIMESTAMPTZ NOT NULL
+);

@@ -1,0 +1,119 @@
+-- polycart sync store, SQLite schema. Timestamps are RFC 3339 text (UTC).
+
+CREATE TABLE stores (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    platform        TEXT NOT NULL,
+    base_url        TEXT NOT NULL,
+    credentials     BLOB,
+    settings        TEXT NOT NULL DEFAULT '{}',
+    entities        TEXT NOT NULL DEFAULT '',
+    interval_secs   INTEGER NOT NULL DEFAULT 300,
+    state           TEXT NOT NULL DEFAULT 'active',
+    failures        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    retry_at        TEXT,
+    created_at      TEXT NOT NULL
+);
+
+CREATE TABLE records (
+    store_id        TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    entity          TEXT NOT NULL,
+    platform_id     TEXT NOT NULL,
+    updated_at      TEXT,
+    created_at      TEXT,
+    hash            TEXT NOT NULL,
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    seen_pass       INTEGER NOT NULL DEFAULT 0,
+    synced_at       TEXT NOT NULL,
+    document        TEXT NOT NULL,
+    PRIMARY KEY (store_id, entity, platform_id)
+);
+CREATE INDEX records_updated ON records (store_id, entity, updated_at);
+
+-- Counters: 'change_seq' numbers the change feed (taken inside the committing
+-- transaction, so sequence order is commit order), 'pass' numbers sync passes.
+CREATE TABLE counters (
+    name            TEXT PRIMARY KEY,
+    value           INTEGER NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('change_seq', 0), ('pass', 0), ('write_lock', 0);
+
+CREATE TABLE changes (
+    seq             INTEGER PRIMARY KEY,
+    store_id        TEXT NOT NULL,
+    entity          TEXT NOT NULL,
+    platform_id     TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    document        TEXT NOT NULL,
+    at              TEXT NOT NULL
+);
+CREATE INDEX changes_store ON changes (store_id, seq);
+
+CREATE TABLE cursors (
+    store_id        TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    entity          TEXT NOT NULL,
+    watermark       TEXT,
+    last_full_at    TEXT,
+    pass            TEXT,
+    PRIMARY KEY (store_id, entity)
+);
+
+CREATE TABLE sync_runs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    store_id        TEXT NOT NULL,
+    entity          TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    worker          TEXT NOT NULL,
+    started_at      TEXT NOT NULL,
+    finished_at     TEXT,
+    pages           INTEGER NOT NULL DEFAULT 0,
+    records         INTEGER NOT NULL DEFAULT 0,
+    changed         INTEGER NOT NULL DEFAULT 0,
+    error           TEXT
+);
+CREATE INDEX sync_runs_store ON sync_runs (store_id, entity, started_at);
+
+CREATE TABLE jobs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    store_id        TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    entity          TEXT NOT NULL,
+    due_at          TEXT NOT NULL,
+    lease_owner     TEXT,
+    lease_until     TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (store_id, entity)
+);
+CREATE INDEX jobs_due ON jobs (due_at);
+
+CREATE TABLE api_keys (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    key_hash        TEXT NOT NULL UNIQUE,
+    store_ids       TEXT,
+    created_at      TEXT NOT NULL
+);
+
+CREATE TABLE subscriptions (
+    id              TEXT PRIMARY KEY,
+    url             TEXT NOT NULL,
+    secret          BLOB NOT NULL,
+    store_id        TEXT,
+    last_seq        INTEGER NOT NULL DEFAULT 0,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    retry_at        TEXT,
+    last_error      TEXT,
+    lease_owner     TEXT,
+    lease_until     TEXT,
+    created_at      TEXT NOT NULL
+);
+
+CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    first_seq       INTEGER NOT NULL,
+    last_seq        INTEGER NOT NULL,
+    status          INTEGER,
+    error           TEXT,
+    at              TEXT NOT NULL
+);

@@ -1,0 +1,62 @@
+//! `GET /v1/changes?after=SEQ&limit=N`: the change feed, in sequence order, limited to
+//! the stores the caller's key sees.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Extension, Query, State};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ChangesParams {
+    /// Return changes with a sequence number greater than this (default 0).
+    pub after: Option<i64>,
+    /// At most this many (1..=1000, default 100).
+    pub limit: Option<i64>,
+    /// Only this store's changes.
+    pub store: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangesResponse {
+    #[schema(value_type = Vec<Object>)]
+    pub data: Vec<crate::store::Change>,
+    /// Pass as `after` to continue.
+    pub next_after: i64,
+}
+
+#[utoipa::path(get, path = "/v1/changes", params(ChangesParams),
+    responses((status = 200, body = ChangesResponse)), security(("api_key" = [])))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Query(params): Query<ChangesParams>,
+) -> Result<Json<ChangesResponse>, ApiError> {
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    let mut after = params.after.unwrap_or(0).max(0);
+    if let Some(store) = &params.store {
+        caller.check_store(store)?;
+    }
+    let mut data = Vec::new();
+    // Skip other tenants' changes without ending the page early.
+    loop {
+        let batch = state.store.changes_after(after, params.store.as_deref(), limit).await?;
+        let exhausted = (batch.len() as i64) < limit;
+        for change in batch {
+            after = change.seq;
+            if caller.sees(&change.store_id) {
+                data.push(change);
+                if data.len() as i64 >= limit {
+                    return Ok(Json(ChangesResponse { data, next_after: after }));
+                }
+            }
+        }
+        if exhausted {
+            return Ok(Json(ChangesResponse { data, next_after: after }));
+        }
+    }
+}

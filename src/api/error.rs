@@ -1,0 +1,150 @@
+//! The API's one error envelope, `{"error": {"code", "message", "request_id"}}`, with
+//! stable machine codes. Internal details are logged, never returned.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Every error the API answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing or invalid API key")]
+    Unauthenticated,
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("this API key may not {0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("the platform refused our credentials: {0}")]
+    PlatformAuth(String),
+    #[error("the platform is rate limiting this store")]
+    PlatformRateLimited,
+    #[error("the platform failed: {0}")]
+    Platform(String),
+    #[error("webhook signature invalid")]
+    BadSignature,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Invalid(_) => "invalid_request",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::Unsupported(_) => "unsupported",
+            ApiError::PlatformAuth(_) => "platform_auth_failed",
+            ApiError::PlatformRateLimited => "platform_rate_limited",
+            ApiError::Platform(_) => "platform_error",
+            ApiError::BadSignature => "invalid_signature",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
+            ApiError::PlatformAuth(_) => StatusCode::BAD_GATEWAY,
+            ApiError::PlatformRateLimited => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Platform(_) => StatusCode::BAD_GATEWAY,
+            ApiError::BadSignature => StatusCode::UNAUTHORIZED,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<polycart_kit::Error> for ApiError {
+    fn from(e: polycart_kit::Error) -> Self {
+        use polycart_kit::Error as K;
+        match e {
+            K::Auth { message } => ApiError::PlatformAuth(message),
+            K::RateLimited { .. } => ApiError::PlatformRateLimited,
+            K::NotFound { what } => ApiError::NotFound(what),
+            K::Invalid { message } => ApiError::Invalid(message),
+            K::Unsupported { operation, platform } => {
+                ApiError::Unsupported(format!("{platform} does not support {operation}"))
+            }
+            other @ (K::Platform { .. } | K::Transport { .. } | K::Decode { .. }) => {
+                ApiError::Platform(other.to_string())
+            }
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code (`not_found`, `invalid_request`, `rate_limited`, ...).
+    pub code: String,
+    pub message: String,
+    pub request_id: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let request_id = super::request_id::current();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%request_id, detail, "internal error");
+        }
+        let status = self.status();
+        let body = ErrorEnvelope {
+            error: ErrorBody { code: self.code().to_owned(), message: self.to_string(), request_id },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<crate::store::Error> for ApiError {
+    fn from(e: crate::store::Error) -> Self {
+        use crate::store::Error as S;
+        match e {
+            S::NotFound { what } => ApiError::NotFound(what),
+            S::Invalid(m) => ApiError::Invalid(m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::engine::Error> for ApiError {
+    fn from(e: crate::engine::Error) -> Self {
+        use crate::engine::Error as E;
+        match e {
+            E::Store(s) => ApiError::from(s),
+            E::Platform(k) => ApiError::from(k),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

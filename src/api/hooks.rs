@@ -1,0 +1,48 @@
+//! `POST /v1/hooks/{platform}/{store}`: platform webhooks in. The store's adapter
+//! verifies the signature; a verified event triggers an immediate re-read of the
+//! touched record (or stores the full record the delivery carried).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+
+use super::AppState;
+use super::error::ApiError;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HookAccepted {
+    pub topic: String,
+    pub kind: String,
+    pub platform_id: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/hooks/{platform}/{store}", params(("platform" = String, Path), ("store" = String, Path)),
+    request_body(content = Object, description = "The platform's webhook delivery, verbatim"),
+    responses((status = 200, body = HookAccepted), (status = 401, body = super::error::ErrorEnvelope)))]
+pub async fn receive(
+    State(state): State<Arc<AppState>>,
+    Path((platform, store_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<HookAccepted>), ApiError> {
+    let info = state.store.get_store(&store_id).await.map_err(|_| ApiError::NotFound(format!("store {store_id}")))?;
+    if !info.platform.eq_ignore_ascii_case(&platform) {
+        return Err(ApiError::NotFound(format!("store {store_id}")));
+    }
+    let adapter = state.adapter(&store_id).await?;
+    let event = adapter.verify_webhook(&headers, &body).map_err(|e| match e {
+        polycart_kit::Error::Auth { .. } => ApiError::BadSignature,
+        other => ApiError::from(other),
+    })?;
+    let accepted = HookAccepted {
+        topic: event.topic.clone(),
+        kind: format!("{:?}", event.kind).to_lowercase(),
+        platform_id: event.platform_id.clone(),
+    };
+    state.engine.on_webhook(&store_id, &event).await?;
+    Ok((StatusCode::OK, Json(accepted)))
+}

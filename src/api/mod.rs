@@ -1,0 +1,199 @@
+//! The unified HTTP API (axum): one small router per resource, an error envelope with
+//! stable codes, API-key tenancy, per-key rate limits, body limits, request ids,
+//! Prometheus metrics and a generated OpenAPI description. Only this layer knows HTTP
+//! shapes; it reads the sync store and reaches platforms through the adapters.
+
+pub mod auth;
+pub mod changes;
+pub mod error;
+pub mod fields;
+pub mod hooks;
+pub mod metrics;
+pub mod ratelimit;
+pub mod records;
+pub mod request_id;
+pub mod stores;
+pub mod subscriptions;
+pub mod writes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use polycart_kit::Adapter;
+use polycart_kit::transport::TransportMetrics;
+use utoipa::OpenApi;
+
+pub use ratelimit::KeyQuota;
+
+use crate::engine::Engine;
+use crate::store::{Store, UrlPolicy};
+use error::ApiError;
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// Builds and caches adapters (shared with the in-process worker), handles webhooks.
+    pub engine: Arc<Engine>,
+    pub transport_metrics: Arc<TransportMetrics>,
+    pub api_metrics: metrics::ApiMetrics,
+    key_limiter: ratelimit::KeyLimiter,
+    idempotency: writes::IdempotencyCache,
+    url_policy: UrlPolicy,
+}
+
+impl AppState {
+    pub fn new(engine: Arc<Engine>, transport_metrics: Arc<TransportMetrics>, quota: KeyQuota) -> Self {
+        Self {
+            store: engine.store.clone(),
+            engine,
+            transport_metrics,
+            api_metrics: metrics::ApiMetrics::default(),
+            key_limiter: ratelimit::KeyLimiter::new(quota),
+            idempotency: writes::IdempotencyCache::default(),
+            url_policy: stores::default_policy(),
+        }
+    }
+
+    /// The store's adapter, built once and reused (its governor must be shared).
+    pub async fn adapter(&self, store_id: &str) -> Result<Arc<dyn Adapter>, ApiError> {
+        self.engine.adapter(store_id).await.map_err(ApiError::from)
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "polycart unified API", description = "One API and one data model over every connected e-commerce store."),
+    paths(
+        stores::create, stores::list, stores::get_one, stores::remove, stores::sync,
+        records::list, records::count, records::get_one, records::list_across,
+        writes::patch_product, writes::put_inventory, writes::post_shipment, writes::patch_order,
+        changes::list, subscriptions::create, subscriptions::list, hooks::receive,
+    ),
+    components(schemas(error::ErrorEnvelope, error::ErrorBody)),
+    modifiers(&SecurityAddon),
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The OpenAPI description as pretty JSON (what `/openapi.json` serves).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().expect("the openapi document serialises")
+}
+
+/// Largest request body accepted (1 MiB).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole API.
+pub fn router(state: Arc<AppState>) -> Router {
+    let authed = Router::new()
+        .route("/v1/stores", post(stores::create).get(stores::list))
+        .route("/v1/stores/{store}", get(stores::get_one).delete(stores::remove))
+        .route("/v1/stores/{store}/sync", post(stores::sync))
+        .route("/v1/stores/{store}/inventory", put(writes::put_inventory).get(list_inventory))
+        .route("/v1/stores/{store}/products/{id}", patch(writes::patch_product).get(records_get_products))
+        .route("/v1/stores/{store}/orders/{id}", patch(writes::patch_order).get(records_get_orders))
+        .route("/v1/stores/{store}/orders/{id}/shipments", post(writes::post_shipment))
+        .route("/v1/stores/{store}/{entity}", get(records::list))
+        .route("/v1/stores/{store}/{entity}/count", get(records::count))
+        .route("/v1/stores/{store}/{entity}/{id}", get(records::get_one))
+        .route("/v1/changes", get(changes::list))
+        .route("/v1/subscriptions", post(subscriptions::create).get(subscriptions::list))
+        .route("/v1/{entity}", get(records::list_across))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::layer));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json()) }))
+        .route("/v1/hooks/{platform}/{store}", post(hooks::receive))
+        .merge(authed)
+        .fallback(|| async { ApiError::NotFound("route".into()) })
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn(request_id::layer))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+// `/v1/stores/{store}/orders/{id}` and `/products/{id}` take both GET and PATCH; the
+// GET delegates to the generic record reader.
+async fn records_get_orders(
+    state: State<Arc<AppState>>,
+    caller: axum::extract::Extension<auth::Caller>,
+    axum::extract::Path((store, id)): axum::extract::Path<(String, String)>,
+    query: axum::extract::Query<records::ListParams>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    records::get_one(state, caller, axum::extract::Path((store, "orders".into(), id)), query).await
+}
+
+async fn records_get_products(
+    state: State<Arc<AppState>>,
+    caller: axum::extract::Extension<auth::Caller>,
+    axum::extract::Path((store, id)): axum::extract::Path<(String, String)>,
+    query: axum::extract::Query<records::ListParams>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    records::get_one(state, caller, axum::extract::Path((store, "products".into(), id)), query).await
+}
+
+async fn list_inventory(
+    state: State<Arc<AppState>>,
+    caller: axum::extract::Extension<auth::Caller>,
+    axum::extract::Path(store): axum::extract::Path<String>,
+    query: axum::extract::Query<records::ListParams>,
+) -> Result<axum::Json<records::ListResponse>, ApiError> {
+    records::list(state, caller, axum::extract::Path((store, "inventory".into())), query).await
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    let mut gauges = Vec::new();
+    if let Ok(stores) = state.store.list_stores().await {
+        let mut records = metrics::Gauge { name: "polycart_records", help: "Stored live records per store and entity.", values: Vec::new() };
+        let mut lag = metrics::Gauge { name: "polycart_sync_lag_seconds", help: "Seconds since each store x entity was last synced completely.", values: Vec::new() };
+        let now = chrono::Utc::now();
+        for s in stores.iter().take(1000) {
+            for entity in polycart_kit::Entity::ALL {
+                if let Ok(n) = state.store.count_records(&s.id, entity, false).await {
+                    records.values.push((vec![("store", s.id.clone()), ("entity", entity.as_str().to_owned())], n as f64));
+                }
+                if let Ok(c) = state.store.cursor(&s.id, entity).await {
+                    if let Some(w) = c.watermark {
+                        let secs = (now - w).num_milliseconds() as f64 / 1000.0;
+                        lag.values.push((vec![("store", s.id.clone()), ("entity", entity.as_str().to_owned())], secs.max(0.0)));
+                    }
+                }
+            }
+        }
+        gauges.push(records);
+        gauges.push(lag);
+    }
+    let text = state.api_metrics.render(&state.transport_metrics, &gauges);
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn count_requests(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state.api_metrics.record(&method, &route, response.status().as_u16());
+    response
+}
+
+/// Serves the API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,180 @@
+//! `/v1/stores`: connect a shop (credentials go in, never come out), list, inspect
+//! (state, last error, rate budget), remove, and ask for an immediate sync.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use polycart_kit::{Entity, Secret};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::registry;
+use crate::store::{NewStore, StoreInfo, UrlPolicy, validate_store_url};
+
+/// A shop to connect.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CreateStore {
+    pub platform: String,
+    pub url: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Platform credentials (`access_token`, `consumer_key`, ...). Never returned.
+    #[serde(default)]
+    pub credentials: BTreeMap<String, String>,
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    /// Entities to sync (default: all the platform lists).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub entities: Vec<Entity>,
+    /// Seconds between incremental syncs (default 300).
+    #[serde(default)]
+    pub interval_secs: Option<i64>,
+}
+
+/// A connected store as the API shows it (no credentials).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StoreView {
+    pub id: String,
+    pub name: String,
+    pub platform: String,
+    pub base_url: String,
+    pub settings: BTreeMap<String, String>,
+    #[schema(value_type = Vec<String>)]
+    pub entities: Vec<Entity>,
+    pub interval_secs: i64,
+    /// active, auth_failed, circuit_open, half_open or paused.
+    pub state: String,
+    pub failures: i64,
+    pub last_error: Option<String>,
+    pub retry_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The last sync runs per entity, newest first.
+    #[schema(value_type = Vec<Object>)]
+    pub last_syncs: Vec<serde_json::Value>,
+}
+
+impl StoreView {
+    fn from(info: StoreInfo) -> Self {
+        Self {
+            id: info.id,
+            name: info.name,
+            platform: info.platform,
+            base_url: info.base_url,
+            settings: info.settings,
+            entities: info.entities,
+            interval_secs: info.interval_secs,
+            state: info.state.as_str().to_owned(),
+            failures: info.failures,
+            last_error: info.last_error,
+            retry_at: info.retry_at,
+            created_at: info.created_at,
+            last_syncs: Vec::new(),
+        }
+    }
+}
+
+/// A list of stores.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StoreList {
+    pub data: Vec<StoreView>,
+}
+
+#[utoipa::path(post, path = "/v1/stores", request_body = CreateStore,
+    responses((status = 201, body = StoreView), (status = 400, body = super::error::ErrorEnvelope)), security(("api_key" = [])))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<CreateStore>,
+) -> Result<(StatusCode, Json<StoreView>), ApiError> {
+    caller.require_admin("connect stores")?;
+    let connector = registry::connector(&body.platform).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let base_url = validate_store_url(&body.url, state.url_policy).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    for required in connector.credentials {
+        if body.credentials.get(*required).is_none_or(String::is_empty) {
+            return Err(ApiError::Invalid(format!("missing credential {required:?}")));
+        }
+    }
+    let new = NewStore {
+        name: body.name.unwrap_or_else(|| base_url.host_str().unwrap_or("store").to_owned()),
+        platform: connector.name.to_owned(),
+        base_url,
+        credentials: body.credentials.into_iter().map(|(k, v)| (k, Secret::new(v))).collect(),
+        settings: body.settings,
+        entities: body.entities,
+        interval_secs: body.interval_secs.unwrap_or(300).max(10),
+    };
+    let info = state.store.add_store(&new).await?;
+    Ok((StatusCode::CREATED, Json(StoreView::from(info))))
+}
+
+#[utoipa::path(get, path = "/v1/stores", responses((status = 200, body = StoreList)), security(("api_key" = [])))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<StoreList>, ApiError> {
+    let stores = state.store.list_stores().await?;
+    let data = stores.into_iter().filter(|s| caller.sees(&s.id)).map(StoreView::from).collect();
+    Ok(Json(StoreList { data }))
+}
+
+#[utoipa::path(get, path = "/v1/stores/{store}", params(("store" = String, Path)),
+    responses((status = 200, body = StoreView), (status = 404, body = super::error::ErrorEnvelope)), security(("api_key" = [])))]
+pub async fn get_one(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(store_id): Path<String>,
+) -> Result<Json<StoreView>, ApiError> {
+    caller.check_store(&store_id)?;
+    let info = state.store.get_store(&store_id).await?;
+    let mut view = StoreView::from(info);
+    let runs = state.store.runs(Some(&store_id)).await?;
+    view.last_syncs = runs
+        .into_iter()
+        .take(10)
+        .filter_map(|r| serde_json::to_value(r).ok())
+        .collect();
+    Ok(Json(view))
+}
+
+#[utoipa::path(delete, path = "/v1/stores/{store}", params(("store" = String, Path)),
+    responses((status = 204), (status = 404, body = super::error::ErrorEnvelope)), security(("api_key" = [])))]
+pub async fn remove(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(store_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller.check_store(&store_id)?;
+    caller.require_admin("remove stores")?;
+    state.store.remove_store(&store_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Accepted: the store's jobs are due now.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SyncAccepted {
+    pub store_id: String,
+    pub scheduled: bool,
+}
+
+#[utoipa::path(post, path = "/v1/stores/{store}/sync", params(("store" = String, Path)),
+    responses((status = 202, body = SyncAccepted)), security(("api_key" = [])))]
+pub async fn sync(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(store_id): Path<String>,
+) -> Result<(StatusCode, Json<SyncAccepted>), ApiError> {
+    caller.check_store(&store_id)?;
+    state.store.get_store(&store_id).await?;
+    state.store.schedule_now(&store_id).await?;
+    Ok((StatusCode::ACCEPTED, Json(SyncAccepted { store_id, scheduled: true })))
+}
+
+pub(crate) fn default_policy() -> UrlPolicy {
+    UrlPolicy::from_env()
+}

@@ -1,0 +1,187 @@
+//! `polycart stores add|list|remove`: connects a store (URL validated, credentials
+//! encrypted at rest, entities from the adapter's capabilities), lists stores with
+//! their sync state and last error, removes one.
+
+use std::collections::BTreeMap;
+
+use polycart_kit::connector::AdapterContext;
+use polycart_kit::{Entity, Secret, StoreConfig};
+
+use super::db::DbArgs;
+use crate::store::{NewStore, UrlPolicy, validate_store_url};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: StoresCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum StoresCommand {
+    /// Connect a store; prints its id alone on the last line.
+    Add {
+        /// Registry name of the platform ("shopify").
+        #[arg(long)]
+        platform: String,
+        /// The store's base URL (http or https, no credentials in it).
+        #[arg(long)]
+        url: String,
+        /// A credential as name=value; repeat for each.
+        #[arg(long = "credential", value_name = "NAME=VALUE")]
+        credentials: Vec<String>,
+        /// A platform setting as name=value (API version, plan, ...); repeat for each.
+        #[arg(long = "setting", value_name = "NAME=VALUE")]
+        settings: Vec<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// Entities to sync (default: every entity the platform lists).
+        #[arg(long, value_delimiter = ',')]
+        entities: Vec<Entity>,
+        /// Seconds between incremental syncs.
+        #[arg(long, default_value_t = 300)]
+        interval: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List stores with their state and last error.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Remove a store and its records.
+    Remove {
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn pairs(items: &[String], what: &str) -> Result<BTreeMap<String, String>, String> {
+    items
+        .iter()
+        .map(|item| {
+            item.split_once('=')
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| {
+                    format!(
+                        "{what} {:?} is not NAME=VALUE",
+                        item.split('=').next().unwrap_or("")
+                    )
+                })
+        })
+        .collect()
+}
+
+pub async fn run(args: &Args) -> Result<String, String> {
+    match &args.command {
+        StoresCommand::Add {
+            platform,
+            url,
+            credentials,
+            settings,
+            name,
+            entities,
+            interval,
+            db,
+        } => {
+            let connector = crate::registry::connector(platform).map_err(|e| e.to_string())?;
+            let base_url =
+                validate_store_url(url, UrlPolicy::from_env()).map_err(|e| e.to_string())?;
+            let credentials: BTreeMap<String, Secret> = pairs(credentials, "credential")?
+                .into_iter()
+                .map(|(k, v)| (k, Secret::new(v)))
+                .collect();
+            let missing: Vec<&str> = connector
+                .credentials
+                .iter()
+                .copied()
+                .filter(|c| !credentials.contains_key(*c))
+                .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "{} needs credentials: {}",
+                    connector.name,
+                    missing.join(", ")
+                ));
+            }
+            let settings = pairs(settings, "setting")?;
+            let config = StoreConfig {
+                store_id: "new".to_owned(),
+                base_url: base_url.clone(),
+                credentials: credentials.clone(),
+                settings: settings.clone(),
+            };
+            let adapter = (connector.connect)(&config, &AdapterContext::default())
+                .map_err(|e| e.to_string())?;
+            let offered = &adapter.capabilities().entities;
+            let entities = if entities.is_empty() {
+                offered.clone()
+            } else {
+                if let Some(e) = entities.iter().find(|e| !offered.contains(e)) {
+                    return Err(format!("{} does not list {e}", connector.name));
+                }
+                entities.clone()
+            };
+            if *interval < 1 {
+                return Err("--interval must be at least 1 second".to_owned());
+            }
+            let store = db.open().await?;
+            let info = store
+                .add_store(&NewStore {
+                    name: name
+                        .clone()
+                        .unwrap_or_else(|| base_url.host_str().unwrap_or("store").to_owned()),
+                    platform: connector.name.to_owned(),
+                    base_url,
+                    credentials,
+                    settings,
+                    entities,
+                    interval_secs: *interval,
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            let names: Vec<&str> = info.entities.iter().map(|e| e.as_str()).collect();
+            Ok(format!(
+                "connected {} store {:?} ({})\n{}",
+                info.platform,
+                info.name,
+                names.join(", "),
+                info.id
+            ))
+        }
+        StoresCommand::List { json, db } => {
+            let store = db.open().await?;
+            let stores = store.list_stores().await.map_err(|e| e.to_string())?;
+            if *json {
+                return Ok(serde_json::to_string_pretty(&stores).expect("stores serialise"));
+            }
+            let mut out = format!(
+                "{:<28} {:<12} {:<13} {:<30} LAST ERROR",
+                "ID", "PLATFORM", "STATE", "NAME"
+            );
+            for s in &stores {
+                let retry = s
+                    .retry_at
+                    .map(|t| format!(" (retry at {})", t.format("%Y-%m-%d %H:%M:%S")))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "\n{:<28} {:<12} {:<13} {:<30} {}{retry}",
+                    s.id,
+                    s.platform,
+                    s.state.as_str(),
+                    s.name,
+                    s.last_error.as_deref().unwrap_or("-")
+                ));
+            }
+            Ok(out)
+        }
+        StoresCommand::Remove { id, db } => {
+            let store = db.open().await?;
+            store.remove_store(id).await.map_err(|e| e.to_string())?;
+            Ok(format!("removed {id}"))
+        }
+    }
+}

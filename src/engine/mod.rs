@@ -1,0 +1,646 @@
+//! The sync engine: incremental passes per store × entity (`updated_since = watermark −
+//! overlap`, every page committed with the cursor that follows it), full passes that
+//! reconcile deletions, store health (auth back-off, per-store circuit breaker),
+//! webhook-triggered re-reads, the leasing worker ([`worker`]) and outbound change
+//! deliveries ([`outbound`]).
+
+pub mod outbound;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use polycart_kit::connector::AdapterContext;
+use polycart_kit::{Adapter, Entity, ListQuery, StoreConfig, WebhookEvent, WebhookKind};
+
+use crate::store::{FinishPass, Health, Lease, PageCommit, Pass, Store, StoreInfo, StoreState};
+
+/// What can go wrong while syncing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    #[error("{0}")]
+    Platform(#[from] polycart_kit::Error),
+    #[error(transparent)]
+    UnknownPlatform(#[from] crate::registry::UnknownPlatform),
+    #[error("store {store} is backing off ({state:?}) until {until:?}")]
+    Backoff {
+        store: String,
+        state: StoreState,
+        until: Option<DateTime<Utc>>,
+    },
+    #[error("job for store {store} {entity} is leased by {owner}")]
+    Busy {
+        store: String,
+        entity: Entity,
+        owner: String,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Builds the adapter for a store: the registry in the app, a test adapter in tests.
+pub trait AdapterSource: Send + Sync {
+    fn connect(&self, store: &StoreInfo, config: &StoreConfig) -> Result<Arc<dyn Adapter>>;
+}
+
+/// Connects stores through [`crate::registry`].
+#[derive(Default)]
+pub struct RegistrySource {
+    pub context: AdapterContext,
+}
+
+impl AdapterSource for RegistrySource {
+    fn connect(&self, store: &StoreInfo, config: &StoreConfig) -> Result<Arc<dyn Adapter>> {
+        let connector = crate::registry::connector(&store.platform)?;
+        Ok((connector.connect)(config, &self.context)?)
+    }
+}
+
+/// Tunables of the engine; the defaults suit production.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Who this process is in leases and sync runs.
+    pub worker_id: String,
+    /// Subtracted from the watermark so clock skew and same-second updates are not lost.
+    pub overlap: chrono::Duration,
+    /// Records per page asked of the adapter (clamped by the adapter).
+    pub page_size: Option<u32>,
+    /// A full pass with reconciliation runs when the last one is older than this.
+    pub reconcile_every: chrono::Duration,
+    /// Deletion candidates up to this many are confirmed one by one with `get`;
+    /// above it the full listing is trusted.
+    pub verify_deletions_up_to: usize,
+    /// Pages a worker syncs before giving the job back (fairness between stores).
+    pub slice_pages: u32,
+    /// Jobs one worker runs at once.
+    pub concurrency: usize,
+    pub lease_ttl: chrono::Duration,
+    /// How long a worker sleeps when no job is due.
+    pub poll_interval: Duration,
+    /// Consecutive failures that open a store's circuit.
+    pub circuit_threshold: i64,
+    /// First cool-down of an open circuit; doubles with each failed probe (capped).
+    pub circuit_cooldown: chrono::Duration,
+    /// How long a store whose credentials failed waits before it is tried again.
+    pub auth_backoff: chrono::Duration,
+    /// When a job failed without opening the circuit, it is due again after this.
+    pub error_retry: chrono::Duration,
+    /// Outbound: changes per delivery, and the first retry delay (doubles, capped).
+    pub delivery_batch: i64,
+    pub delivery_backoff: chrono::Duration,
+    pub delivery_timeout: Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            worker_id: default_worker_id(),
+            overlap: chrono::Duration::minutes(5),
+            page_size: None,
+            reconcile_every: chrono::Duration::hours(24),
+            verify_deletions_up_to: 100,
+            slice_pages: 10,
+            concurrency: 4,
+            lease_ttl: chrono::Duration::seconds(30),
+            poll_interval: Duration::from_secs(1),
+            circuit_threshold: 3,
+            circuit_cooldown: chrono::Duration::seconds(60),
+            auth_backoff: chrono::Duration::hours(6),
+            error_retry: chrono::Duration::seconds(30),
+            delivery_batch: 100,
+            delivery_backoff: chrono::Duration::seconds(2),
+            delivery_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `host:pid`, so a lease left by a dead process on this host can be recognised.
+pub fn default_worker_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+/// How a pass is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Incremental, or full when reconciliation is due (or nothing is stored yet).
+    Auto,
+    /// A full pass with reconciliation now.
+    Full,
+}
+
+/// One unit of sync work: a store × entity, how to pass through it, under which
+/// lease, and for how many pages at most (all when `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    pub store_id: &'a str,
+    pub entity: Entity,
+    pub mode: SyncMode,
+    pub fence: Option<&'a Lease>,
+    pub max_pages: Option<u32>,
+    /// Probe a store whose circuit is open (or whose credentials failed) now, even
+    /// before its cool-down ends: an operator asked for this sync.
+    pub force_probe: bool,
+}
+
+impl<'a> Job<'a> {
+    /// An automatic pass to the end, without a lease.
+    pub fn new(store_id: &'a str, entity: Entity) -> Self {
+        Self {
+            store_id,
+            entity,
+            mode: SyncMode::Auto,
+            fence: None,
+            max_pages: None,
+            force_probe: false,
+        }
+    }
+
+    pub fn mode(mut self, mode: SyncMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Under a lease (fenced commits), for the lease's store × entity.
+    pub fn leased(lease: &'a Lease) -> Self {
+        Self {
+            fence: Some(lease),
+            ..Self::new(&lease.store_id, lease.entity)
+        }
+    }
+
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = Some(pages);
+        self
+    }
+}
+
+/// Follows a sync's progress (the CLI draws bars from it).
+pub trait Progress: Send + Sync {
+    /// Ask the platform how many records the pass will list (one extra request).
+    fn wants_total(&self) -> bool {
+        false
+    }
+    fn started(&self, _store: &str, _entity: Entity, _total: Option<u64>) {}
+    /// A page of `records` records was committed.
+    fn page(&self, _store: &str, _entity: Entity, _records: u64) {}
+    fn finished(&self, _store: &str, _entity: Entity, _report: &SliceReport) {}
+}
+
+/// A progress sink that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What one slice of sync work did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SliceReport {
+    /// The pass ended (and was finished); false when the slice stopped early.
+    pub done: bool,
+    pub full: bool,
+    pub pages: u64,
+    pub records: u64,
+    pub changed: u64,
+    pub deleted: u64,
+}
+
+/// The sync engine over one sync store.
+pub struct Engine {
+    pub store: Arc<dyn Store>,
+    source: Arc<dyn AdapterSource>,
+    pub opts: EngineOptions,
+    adapters: std::sync::Mutex<HashMap<String, Arc<dyn Adapter>>>,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, source: Arc<dyn AdapterSource>, opts: EngineOptions) -> Self {
+        Self {
+            store,
+            source,
+            opts,
+            adapters: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The store's adapter, built once per process.
+    pub async fn adapter(&self, store_id: &str) -> Result<Arc<dyn Adapter>> {
+        if let Some(a) = self
+            .adapters
+            .lock()
+            .expect("adapter cache lock")
+            .get(store_id)
+        {
+            return Ok(a.clone());
+        }
+        let info = self.store.get_store(store_id).await?;
+        let config = self.store.store_config(store_id).await?;
+        let adapter = self.source.connect(&info, &config)?;
+        self.adapters
+            .lock()
+            .expect("adapter cache lock")
+            .insert(store_id.to_owned(), adapter.clone());
+        Ok(adapter)
+    }
+
+    /// Syncs one store × entity for at most `max_pages` pages (all when `None`),
+    /// resuming a pass a crash interrupted. Stops early (not done) when `stop` is set.
+    pub async fn sync_slice(
+        &self,
+        job: &Job<'_>,
+        stop: &Stop<'_>,
+        progress: &dyn Progress,
+    ) -> Result<SliceReport> {
+        let Job {
+            store_id,
+            entity,
+            mode,
+            fence,
+            max_pages,
+            ..
+        } = *job;
+        let adapter = self.adapter(store_id).await?;
+        let caps = adapter.capabilities().clone();
+        let cursor = self.store.cursor(store_id, entity).await?;
+        let now = Utc::now();
+        let mut pass = match cursor.pass {
+            Some(pass) if mode == SyncMode::Auto || pass.full => pass,
+            _ => {
+                let reconcile_due = cursor
+                    .last_full_at
+                    .is_none_or(|at| now - at >= self.opts.reconcile_every);
+                let full = mode == SyncMode::Full
+                    || reconcile_due
+                    || cursor.watermark.is_none()
+                    || !caps.updated_since;
+                let pass = Pass {
+                    id: self.store.next_pass_id().await?,
+                    full,
+                    since: if full {
+                        None
+                    } else {
+                        cursor.watermark.map(|w| w - self.opts.overlap)
+                    },
+                    started_at: now,
+                    next: None,
+                    listed_all: false,
+                    max_updated: None,
+                };
+                self.store.save_pass(store_id, entity, &pass, fence).await?;
+                pass
+            }
+        };
+        let mut report = SliceReport {
+            full: pass.full,
+            ..SliceReport::default()
+        };
+        let total = if caps.count && progress.wants_total() {
+            let mut q = ListQuery::new(entity);
+            q.updated_since = pass.since;
+            adapter.count(&q).await.ok()
+        } else {
+            None
+        };
+        progress.started(store_id, entity, total);
+        while !pass.listed_all {
+            if stop() || max_pages.is_some_and(|m| report.pages >= u64::from(m)) {
+                progress.finished(store_id, entity, &report);
+                return Ok(report);
+            }
+            let mut query = ListQuery::new(entity).with_cursor(pass.next.clone());
+            query.updated_since = pass.since;
+            query.page_size = self.opts.page_size;
+            let page = adapter.list(&query).await?;
+            if page.next.is_some() && page.next == pass.next {
+                return Err(polycart_kit::Error::invalid(
+                    "the adapter returned the cursor it was given",
+                )
+                .into());
+            }
+            let mut next = pass.clone();
+            next.listed_all = page.next.is_none();
+            next.next = page.next;
+            next.max_updated = page
+                .records
+                .iter()
+                .filter_map(|r| r.updated_at())
+                .chain(pass.max_updated)
+                .max();
+            let outcome = self
+                .store
+                .commit_page(&PageCommit {
+                    store_id,
+                    entity,
+                    records: &page.records,
+                    pass: &next,
+                    fence,
+                    renew_until: Utc::now() + self.opts.lease_ttl,
+                })
+                .await?;
+            pass = next;
+            report.pages += 1;
+            report.records += page.records.len() as u64;
+            report.changed += outcome.changed();
+            progress.page(store_id, entity, page.records.len() as u64);
+        }
+        let deleted = if pass.full {
+            self.reconcile(store_id, entity, &pass, &adapter).await?
+        } else {
+            Vec::new()
+        };
+        report.deleted = self
+            .store
+            .finish_pass(&FinishPass {
+                store_id,
+                entity,
+                pass: &pass,
+                deleted: &deleted,
+                fence,
+            })
+            .await?;
+        report.done = true;
+        progress.finished(store_id, entity, &report);
+        Ok(report)
+    }
+
+    /// Records a full pass did not list: confirmed gone with `get` when there are few
+    /// (a record skipped by a shifting listing is re-read instead), trusted otherwise.
+    async fn reconcile(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        pass: &Pass,
+        adapter: &Arc<dyn Adapter>,
+    ) -> Result<Vec<String>> {
+        let candidates = self.store.unseen_records(store_id, entity, pass).await?;
+        if candidates.len() > self.opts.verify_deletions_up_to {
+            return Ok(candidates);
+        }
+        let mut gone = Vec::new();
+        for id in candidates {
+            match adapter.get(entity, &id).await {
+                Ok(record) => {
+                    self.store.upsert_records(store_id, &[record]).await?;
+                }
+                Err(polycart_kit::Error::NotFound { .. })
+                | Err(polycart_kit::Error::Unsupported { .. }) => gone.push(id),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(gone)
+    }
+
+    /// Runs a slice and keeps the store's health: an auth failure backs the store off,
+    /// repeated platform failures open its circuit, a success closes it. A store whose
+    /// cool-down has ended is moved to half-open first, so one probe runs at a time.
+    pub async fn run_job(
+        &self,
+        job: &Job<'_>,
+        stop: &Stop<'_>,
+        progress: &dyn Progress,
+    ) -> Result<SliceReport> {
+        let Job {
+            store_id,
+            entity,
+            mode,
+            ..
+        } = *job;
+        let info = self.store.get_store(store_id).await?;
+        let now = Utc::now();
+        if matches!(
+            info.state,
+            StoreState::CircuitOpen | StoreState::AuthFailed | StoreState::HalfOpen
+        ) {
+            // One probe at a time: only the caller that moves the store to half-open
+            // (atomically, once its cool-down is over) runs; a command run by an
+            // operator (`force_probe`) probes at once.
+            let until = now + self.cooldown(info.failures);
+            if !self
+                .store
+                .begin_probe(store_id, now, until, job.force_probe)
+                .await?
+            {
+                return Err(Error::Backoff {
+                    store: store_id.to_owned(),
+                    state: info.state,
+                    until: info.retry_at,
+                });
+            }
+        }
+        let run_id = self
+            .store
+            .start_run(
+                store_id,
+                entity,
+                if mode == SyncMode::Full {
+                    "full"
+                } else {
+                    "auto"
+                },
+                &self.opts.worker_id,
+            )
+            .await?;
+        let result = self.sync_slice(job, stop, progress).await;
+        let mut run = crate::store::SyncRun {
+            id: run_id,
+            ..Default::default()
+        };
+        match &result {
+            Ok(report) => {
+                run.pages = report.pages as i64;
+                run.records = report.records as i64;
+                run.changed = report.changed as i64;
+                if info.state != StoreState::Active || info.failures > 0 {
+                    self.store
+                        .set_health(
+                            store_id,
+                            &Health {
+                                state: StoreState::Active,
+                                failures: 0,
+                                last_error: None,
+                                retry_at: None,
+                            },
+                        )
+                        .await?;
+                }
+            }
+            Err(Error::Platform(e)) => {
+                run.error = Some(e.to_string());
+                let health = self.health_after(&info, e, now);
+                self.store.set_health(store_id, &health).await?;
+            }
+            Err(e) => run.error = Some(e.to_string()),
+        }
+        self.store.finish_run(&run).await?;
+        result
+    }
+
+    fn cooldown(&self, failures: i64) -> chrono::Duration {
+        let doublings = (failures - self.opts.circuit_threshold).clamp(0, 6);
+        self.opts.circuit_cooldown * (1 << doublings)
+    }
+
+    fn health_after(
+        &self,
+        info: &StoreInfo,
+        error: &polycart_kit::Error,
+        now: DateTime<Utc>,
+    ) -> Health {
+        let message = Some(error.to_string());
+        if let polycart_kit::Error::Auth { .. } = error {
+            return Health {
+                state: StoreState::AuthFailed,
+                failures: info.failures + 1,
+                last_error: message,
+                retry_at: Some(now + self.opts.auth_backoff),
+            };
+        }
+        let failures = info.failures + 1;
+        if failures >= self.opts.circuit_threshold || info.state == StoreState::HalfOpen {
+            Health {
+                state: StoreState::CircuitOpen,
+                failures,
+                last_error: message,
+                retry_at: Some(now + self.cooldown(failures)),
+            }
+        } else {
+            Health {
+                state: StoreState::Active,
+                failures,
+                last_error: message,
+                retry_at: None,
+            }
+        }
+    }
+
+    /// Syncs stores × entities to the end (the `polycart sync` command), `concurrency`
+    /// at a time, each under a lease so a running worker never syncs the same pair.
+    pub async fn sync_all(
+        &self,
+        pairs: Vec<(String, Entity)>,
+        mode: SyncMode,
+        progress: &dyn Progress,
+        stop: &AtomicBool,
+    ) -> Vec<(String, Entity, Result<SliceReport>)> {
+        use futures::StreamExt;
+        futures::stream::iter(pairs)
+            .map(|(store_id, entity)| async move {
+                let result = self
+                    .sync_leased(&store_id, entity, mode, progress, stop)
+                    .await;
+                (store_id, entity, result)
+            })
+            .buffer_unordered(self.opts.concurrency.max(1))
+            .collect()
+            .await
+    }
+
+    async fn sync_leased(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        mode: SyncMode,
+        progress: &dyn Progress,
+        stop: &AtomicBool,
+    ) -> Result<SliceReport> {
+        let now = Utc::now();
+        let lease = self
+            .store
+            .claim_job(
+                store_id,
+                entity,
+                &self.opts.worker_id,
+                now,
+                now + self.opts.lease_ttl,
+                dead_local_owner,
+            )
+            .await?;
+        let lease = match lease {
+            Ok(lease) => lease,
+            Err(owner) => {
+                return Err(Error::Busy {
+                    store: store_id.to_owned(),
+                    entity,
+                    owner,
+                });
+            }
+        };
+        let job = Job {
+            force_probe: true,
+            ..Job::leased(&lease).mode(mode)
+        };
+        self.run_under_lease(&lease, job, stop, progress).await
+    }
+
+    /// A verified platform webhook: re-reads the touched record (the store keeps the
+    /// platform's truth, not the webhook's payload), marks deletions, pauses
+    /// uninstalled stores.
+    pub async fn on_webhook(&self, store_id: &str, event: &WebhookEvent) -> Result<()> {
+        match event.kind {
+            WebhookKind::Uninstalled => {
+                let info = self.store.get_store(store_id).await?;
+                self.store
+                    .set_health(
+                        store_id,
+                        &Health {
+                            state: StoreState::Paused,
+                            failures: info.failures,
+                            last_error: Some(format!("uninstalled ({})", event.topic)),
+                            retry_at: None,
+                        },
+                    )
+                    .await?;
+            }
+            WebhookKind::Created | WebhookKind::Updated | WebhookKind::Deleted => {
+                let (Some(entity), Some(id)) = (event.entity, event.platform_id.as_deref()) else {
+                    return Ok(());
+                };
+                if event.kind == WebhookKind::Deleted {
+                    self.store
+                        .mark_deleted(store_id, entity, &[id.to_owned()])
+                        .await?;
+                    return Ok(());
+                }
+                let adapter = self.adapter(store_id).await?;
+                match adapter.get(entity, id).await {
+                    Ok(record) => {
+                        self.store.upsert_records(store_id, &[record]).await?;
+                    }
+                    Err(polycart_kit::Error::NotFound { .. }) => {
+                        self.store
+                            .mark_deleted(store_id, entity, &[id.to_owned()])
+                            .await?;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            WebhookKind::Ping | WebhookKind::Other => {}
+        }
+        Ok(())
+    }
+}
+
+/// A lease owner of this host whose process has died (`host:pid` with no such pid),
+/// whose lease may be taken at once instead of waiting for it to expire.
+pub fn dead_local_owner(owner: &str) -> bool {
+    let Some((host, pid)) = owner.rsplit_once(':') else {
+        return false;
+    };
+    let me = default_worker_id();
+    let my_host = me.rsplit_once(':').map(|(h, _)| h).unwrap_or("");
+    host == my_host
+        && pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        })
+}
+
+/// Asked between pages: should this slice stop now (shutdown, lease lost)?
+pub type Stop<'a> = dyn Fn() -> bool + Send + Sync + 'a;

@@ -1,0 +1,74 @@
+//! The `polycart` binary: parses the command line and runs one command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use polycart::cli::{Cli, Command, EXIT_BAD_INPUT, demo, keys, normalize, serve, simulate, stores, sync, worker};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("POLYCART_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Normalize(args) => match normalize::run(&args) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => fail(&message),
+        },
+        Command::Serve(args) => match runtime().block_on(serve::run(&args)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => fail(&message),
+        },
+        Command::Keys(args) => match runtime().block_on(keys::run(&args)) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => fail(&message),
+        },
+        Command::Stores(args) => print_result(runtime().block_on(stores::run(&args))),
+        Command::Sync(args) => print_result(runtime().block_on(sync::run(&args))),
+        Command::Worker(args) => print_result(runtime().block_on(worker::run(&args))),
+        Command::Demo(args) => match runtime().block_on(demo::run(&args)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => fail(&message),
+        },
+        Command::Simulate(args) => match runtime().block_on(simulate::run(&args)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => fail(&message),
+        },
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+}
+
+fn print_result(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    let one_line = message.replace('\n', " ");
+    eprintln!("error: {one_line}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}

@@ -1,0 +1,532 @@
+//! The sync store: every connected shop, its records as JSON documents with indexed
+//! columns, the change feed, cursors, sync runs, job leases, API keys and outbound
+//! subscriptions. One [`Store`] trait, a SQLite backend (the embedded default) and a
+//! PostgreSQL backend (scale-out); SQL lives only in this module.
+//!
+//! Architecture invariant: a page of records and the cursor that follows it commit in
+//! one transaction ([`Store::commit_page`]), so a crash repeats at most one page (the
+//! upsert is a no-op when the content hash is unchanged) and never skips one.
+
+mod crypto;
+mod postgres;
+mod sql;
+mod sqlite;
+mod url_check;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use polycart_kit::{Cursor, Entity, Record, StoreConfig};
+use serde::{Deserialize, Serialize};
+
+pub use crypto::{Cipher, KEY_ENV};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+pub use url_check::{UrlPolicy, validate_store_url};
+
+/// The database used when neither `--database-url` nor `POLYCART_DATABASE_URL` is set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://polycart.db";
+
+/// What can go wrong in the sync store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error(
+        "store credentials are encrypted at rest: set POLYCART_SECRET_KEY (32 bytes, hex or base64)"
+    )]
+    MissingKey,
+    #[error("cannot decrypt stored credentials: wrong POLYCART_SECRET_KEY?")]
+    Decrypt,
+    #[error("lease on job {job} is no longer held by {owner}")]
+    LeaseLost { job: i64, owner: String },
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound { what: what.into() }
+    }
+}
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Opens the database at `url` (`sqlite://...` or `postgres://...`), runs the
+/// migrations, and refuses to start when credentials are stored but no key is given.
+pub async fn open(url: &str, cipher: Option<Cipher>) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url, None, cipher).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url, cipher).await?))
+    } else {
+        Err(Error::Invalid(format!(
+            "unsupported database url {:?}: use sqlite://FILE or postgres://...",
+            url.split('@').next_back().unwrap_or(url)
+        )))
+    }
+}
+
+/// A store's health as the scheduler sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreState {
+    /// Syncing normally.
+    Active,
+    /// The platform refused the credentials; retried rarely until fixed.
+    AuthFailed,
+    /// The platform kept failing; not called until the cool-down ends.
+    CircuitOpen,
+    /// One probe is in flight after a cool-down; its result closes or reopens the circuit.
+    HalfOpen,
+    /// Syncing stopped by an operator or an uninstall webhook.
+    Paused,
+}
+
+impl StoreState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreState::Active => "active",
+            StoreState::AuthFailed => "auth_failed",
+            StoreState::CircuitOpen => "circuit_open",
+            StoreState::HalfOpen => "half_open",
+            StoreState::Paused => "paused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "active" => StoreState::Active,
+            "auth_failed" => StoreState::AuthFailed,
+            "circuit_open" => StoreState::CircuitOpen,
+            "half_open" => StoreState::HalfOpen,
+            "paused" => StoreState::Paused,
+            other => return Err(Error::Corrupt(format!("unknown store state {other:?}"))),
+        })
+    }
+}
+
+/// A store to connect.
+#[derive(Debug, Clone)]
+pub struct NewStore {
+    pub name: String,
+    pub platform: String,
+    pub base_url: url::Url,
+    pub credentials: BTreeMap<String, polycart_kit::Secret>,
+    pub settings: BTreeMap<String, String>,
+    /// Entities to sync; empty means every entity the adapter lists.
+    pub entities: Vec<Entity>,
+    pub interval_secs: i64,
+}
+
+/// A connected store as listed (credentials stay encrypted; see [`Store::store_config`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreInfo {
+    pub id: String,
+    pub name: String,
+    pub platform: String,
+    pub base_url: String,
+    pub settings: BTreeMap<String, String>,
+    pub entities: Vec<Entity>,
+    pub interval_secs: i64,
+    pub state: StoreState,
+    pub failures: i64,
+    pub last_error: Option<String>,
+    /// Not called before this time (circuit cool-down, auth back-off).
+    pub retry_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A store's health after a sync attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    pub state: StoreState,
+    pub failures: i64,
+    pub last_error: Option<String>,
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// A pass through one entity's listing in progress, kept in the cursor row so it
+/// survives a crash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pass {
+    /// Unique per pass; records listed in a full pass are stamped with it.
+    pub id: i64,
+    /// A full pass lists everything and reconciles deletions afterwards.
+    pub full: bool,
+    /// `updated_since` sent with every page of this pass.
+    pub since: Option<DateTime<Utc>>,
+    pub started_at: DateTime<Utc>,
+    /// The cursor of the next page; `None` with `listed_all` false means the first page.
+    pub next: Option<Cursor>,
+    /// Every page has been listed; only finishing (and reconciling) is left.
+    pub listed_all: bool,
+    /// The newest `updated_at` seen in this pass.
+    pub max_updated: Option<DateTime<Utc>>,
+}
+
+/// Where syncing one store × entity stands.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CursorState {
+    /// Every record updated before this (minus the overlap) is stored.
+    pub watermark: Option<DateTime<Utc>>,
+    pub last_full_at: Option<DateTime<Utc>>,
+    pub pass: Option<Pass>,
+}
+
+/// A job lease held by a worker: the right to sync one store × entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lease {
+    pub job_id: i64,
+    pub store_id: String,
+    pub entity: Entity,
+    pub owner: String,
+    pub until: DateTime<Utc>,
+}
+
+/// One page to commit: its records, and the pass state that follows it.
+#[derive(Debug)]
+pub struct PageCommit<'a> {
+    pub store_id: &'a str,
+    pub entity: Entity,
+    pub records: &'a [Record],
+    /// The pass after this page; written in the same transaction.
+    pub pass: &'a Pass,
+    /// When held, the commit fails with [`Error::LeaseLost`] if another worker took
+    /// the job over, and otherwise extends the lease to `renew_until`.
+    pub fence: Option<&'a Lease>,
+    pub renew_until: DateTime<Utc>,
+}
+
+/// What a committed page changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl PageOutcome {
+    pub fn changed(&self) -> u64 {
+        self.created + self.updated
+    }
+}
+
+/// Ends a pass: deletions found by reconciliation, the new watermark.
+#[derive(Debug)]
+pub struct FinishPass<'a> {
+    pub store_id: &'a str,
+    pub entity: Entity,
+    pub pass: &'a Pass,
+    /// Platform ids confirmed deleted on the platform.
+    pub deleted: &'a [String],
+    pub fence: Option<&'a Lease>,
+}
+
+/// The kind of a change in the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Created => "created",
+            ChangeKind::Updated => "updated",
+            ChangeKind::Deleted => "deleted",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "created" => ChangeKind::Created,
+            "updated" => ChangeKind::Updated,
+            "deleted" => ChangeKind::Deleted,
+            other => return Err(Error::Corrupt(format!("unknown change kind {other:?}"))),
+        })
+    }
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub seq: i64,
+    pub store_id: String,
+    pub entity: Entity,
+    pub platform_id: String,
+    pub kind: ChangeKind,
+    /// The record as stored after the change (the last version for a deletion).
+    pub record: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// A stored record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub store_id: String,
+    pub entity: Entity,
+    pub platform_id: String,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub hash: String,
+    pub deleted: bool,
+    /// The unified record's JSON.
+    pub document: String,
+}
+
+/// Statistics of one sync run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncRun {
+    pub id: i64,
+    pub store_id: String,
+    pub entity: String,
+    pub kind: String,
+    pub worker: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub pages: i64,
+    pub records: i64,
+    pub changed: i64,
+    pub error: Option<String>,
+}
+
+/// An API key (its plaintext is shown once, at creation; only a hash is stored).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    /// Stores the key may read; `None` means every store.
+    pub store_ids: Option<Vec<String>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An outbound change-feed subscription.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: String,
+    pub url: String,
+    pub secret: polycart_kit::Secret,
+    /// Only this store's changes; `None` means every store.
+    pub store_id: Option<String>,
+    /// Every change up to this sequence number has been delivered.
+    pub last_seq: i64,
+    pub failures: i64,
+    pub last_error: Option<String>,
+    pub lease_owner: Option<String>,
+}
+
+/// The result of one delivery attempt.
+#[derive(Debug, Clone)]
+pub struct DeliveryResult {
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    /// The receiver acknowledged: advance past `last_seq`.
+    pub delivered: bool,
+    /// When not delivered: do not try again before.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// The sync store. Every method is one short transaction or one query.
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    // --- stores
+    /// Connects a store: credentials are encrypted, one job per entity is scheduled.
+    async fn add_store(&self, new: &NewStore) -> Result<StoreInfo>;
+    async fn list_stores(&self) -> Result<Vec<StoreInfo>>;
+    async fn get_store(&self, id: &str) -> Result<StoreInfo>;
+    /// The store's settings with decrypted credentials, for the adapter.
+    async fn store_config(&self, id: &str) -> Result<StoreConfig>;
+    /// Removes a store with its records, cursors and jobs (its changes stay in the feed).
+    async fn remove_store(&self, id: &str) -> Result<()>;
+    async fn set_health(&self, id: &str, health: &Health) -> Result<()>;
+    /// Moves a backing-off store to half-open, retried at `until` unless the probe
+    /// reports: true for the one caller that did it (its cool-down over, or `force`).
+    async fn begin_probe(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        force: bool,
+    ) -> Result<bool>;
+
+    // --- records, cursors, change feed
+    /// Upserts a page (only records whose content hash changed), appends their
+    /// changes, and writes the pass state, in one transaction.
+    async fn commit_page(&self, page: &PageCommit<'_>) -> Result<PageOutcome>;
+    /// Upserts records outside a pass (webhook re-reads); returns what changed.
+    async fn upsert_records(&self, store_id: &str, records: &[Record]) -> Result<PageOutcome>;
+    /// Marks records deleted and emits `deleted` changes; returns how many were live.
+    async fn mark_deleted(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        platform_ids: &[String],
+    ) -> Result<u64>;
+    async fn get_record(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        platform_id: &str,
+    ) -> Result<Option<StoredRecord>>;
+    /// Records of one store × entity ordered by platform id, after `after` (keyset).
+    async fn list_records(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        after: Option<&str>,
+        limit: i64,
+        include_deleted: bool,
+    ) -> Result<Vec<StoredRecord>>;
+    async fn count_records(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        include_deleted: bool,
+    ) -> Result<u64>;
+    /// Live records a full pass did not list: candidates for deletion.
+    async fn unseen_records(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        pass: &Pass,
+    ) -> Result<Vec<String>>;
+    async fn cursor(&self, store_id: &str, entity: Entity) -> Result<CursorState>;
+    /// Writes the pass state alone (starting a pass).
+    async fn save_pass(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        pass: &Pass,
+        fence: Option<&Lease>,
+    ) -> Result<()>;
+    /// Ends a pass: marks reconciled deletions, advances the watermark, clears the pass.
+    async fn finish_pass(&self, finish: &FinishPass<'_>) -> Result<u64>;
+    /// A new unique pass id.
+    async fn next_pass_id(&self) -> Result<i64>;
+    /// Changes after `after`, in sequence order.
+    async fn changes_after(
+        &self,
+        after: i64,
+        store_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Change>>;
+
+    // --- sync runs
+    async fn start_run(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        kind: &str,
+        worker: &str,
+    ) -> Result<i64>;
+    async fn finish_run(&self, run: &SyncRun) -> Result<()>;
+    async fn runs(&self, store_id: Option<&str>) -> Result<Vec<SyncRun>>;
+
+    // --- jobs
+    /// Leases the most overdue job whose store is not backing off and whose lease is
+    /// free or expired. Two holders never hold one job at once.
+    async fn lease_job(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<Lease>>;
+    /// Extends a lease; [`Error::LeaseLost`] when another worker took it over.
+    async fn renew_lease(&self, lease: &Lease, until: DateTime<Utc>) -> Result<()>;
+    /// Gives a job back, due again at `due_at`.
+    async fn release_job(&self, lease: &Lease, due_at: DateTime<Utc>) -> Result<()>;
+    /// Leases one store × entity's job (creating it if missing) when it is free,
+    /// expired, already ours, or held by an owner `may_steal` says is dead; otherwise
+    /// returns the holder.
+    async fn claim_job(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        may_steal: for<'x> fn(&'x str) -> bool,
+    ) -> Result<std::result::Result<Lease, String>>;
+    /// Makes a store's jobs due now.
+    async fn schedule_now(&self, store_id: &str) -> Result<()>;
+
+    // --- API keys
+    /// Creates a key; returns it with its plaintext (shown once).
+    async fn create_api_key(
+        &self,
+        name: &str,
+        store_ids: Option<&[String]>,
+    ) -> Result<(ApiKey, String)> {
+        self.import_api_key(name, store_ids, &new_id("pck")).await
+    }
+    /// Stores a key whose plaintext the caller chose (the demo's `--api-key`); only
+    /// its hash is kept. Keys shorter than 16 characters are refused.
+    async fn import_api_key(
+        &self,
+        name: &str,
+        store_ids: Option<&[String]>,
+        plaintext: &str,
+    ) -> Result<(ApiKey, String)>;
+    async fn verify_api_key(&self, plaintext: &str) -> Result<Option<ApiKey>>;
+
+    // --- outbound subscriptions
+    async fn add_subscription(
+        &self,
+        url: &url::Url,
+        secret: &polycart_kit::Secret,
+        store_id: Option<&str>,
+    ) -> Result<String>;
+    async fn subscriptions(&self) -> Result<Vec<Subscription>>;
+    /// Leases a subscription that is due for delivery (one deliverer per subscription).
+    async fn lease_subscription(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<Subscription>>;
+    /// Records a delivery attempt, advances on success, and releases the lease.
+    async fn record_delivery(
+        &self,
+        subscription: &Subscription,
+        result: &DeliveryResult,
+    ) -> Result<()>;
+}
+
+/// The content hash of a record document (hex SHA-256).
+pub fn content_hash(document: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(document.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh random id with a readable prefix ("st_3f9a...").
+pub(crate) fn new_id(prefix: &str) -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}_{hex}")
+}

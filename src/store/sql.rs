@@ -1,0 +1,957 @@
+//! The SQL both backends share, written once as a macro expanded in each backend's
+//! module with its concrete sqlx database type (sqlx's generic executor bounds are
+//! heavier than the few differences: placeholders are `$n` in both, and each backend
+//! supplies `begin_write` and the suffix that locks a leased row).
+
+/// Expands `impl Store for $store` for a backend whose pool is `self.pool` and whose
+/// transaction starts with `self.begin_write()`. `$lock` follows the `LIMIT 1` of a
+/// lease subquery (`FOR UPDATE ... SKIP LOCKED` on PostgreSQL, nothing on SQLite).
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $backend:expr, $lock:literal) => {
+        use std::collections::{BTreeMap, HashMap};
+
+        use async_trait::async_trait;
+        use chrono::{DateTime, Utc};
+        use polycart_kit::{Entity, Record, Secret, StoreConfig};
+        use sqlx::Row;
+
+        use crate::store::{
+            ApiKey, Backend, Change, ChangeKind, CursorState, DeliveryResult, Error, FinishPass, Health,
+            Lease, NewStore, PageCommit, PageOutcome, Pass, Result, Store, StoreInfo, StoreState,
+            StoredRecord, Subscription, SyncRun, content_hash, new_id,
+        };
+
+        type Tx = sqlx::Transaction<'static, $db>;
+
+        fn entity_of(s: &str) -> Result<Entity> {
+            s.parse::<Entity>().map_err(Error::Corrupt)
+        }
+
+        fn entities_of(s: &str) -> Result<Vec<Entity>> {
+            s.split(',').filter(|e| !e.is_empty()).map(entity_of).collect()
+        }
+
+        fn store_info(row: &<$db as sqlx::Database>::Row) -> Result<StoreInfo> {
+            let settings: String = row.try_get("settings")?;
+            Ok(StoreInfo {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                platform: row.try_get("platform")?,
+                base_url: row.try_get("base_url")?,
+                settings: serde_json::from_str(&settings)
+                    .map_err(|e| Error::Corrupt(format!("store settings: {e}")))?,
+                entities: entities_of(&row.try_get::<String, _>("entities")?)?,
+                interval_secs: row.try_get("interval_secs")?,
+                state: StoreState::parse(&row.try_get::<String, _>("state")?)?,
+                failures: row.try_get("failures")?,
+                last_error: row.try_get("last_error")?,
+                retry_at: row.try_get("retry_at")?,
+                created_at: row.try_get("created_at")?,
+            })
+        }
+
+        fn stored_record(row: &<$db as sqlx::Database>::Row) -> Result<StoredRecord> {
+            Ok(StoredRecord {
+                store_id: row.try_get("store_id")?,
+                entity: entity_of(&row.try_get::<String, _>("entity")?)?,
+                platform_id: row.try_get("platform_id")?,
+                updated_at: row.try_get("updated_at")?,
+                created_at: row.try_get("created_at")?,
+                hash: row.try_get("hash")?,
+                deleted: row.try_get("deleted")?,
+                document: row.try_get("document")?,
+            })
+        }
+
+        fn sync_run(row: &<$db as sqlx::Database>::Row) -> Result<SyncRun> {
+            Ok(SyncRun {
+                id: row.try_get("id")?,
+                store_id: row.try_get("store_id")?,
+                entity: row.try_get("entity")?,
+                kind: row.try_get("kind")?,
+                worker: row.try_get("worker")?,
+                started_at: row.try_get("started_at")?,
+                finished_at: row.try_get("finished_at")?,
+                pages: row.try_get("pages")?,
+                records: row.try_get("records")?,
+                changed: row.try_get("changed")?,
+                error: row.try_get("error")?,
+            })
+        }
+
+        fn lease_of(row: &<$db as sqlx::Database>::Row, owner: &str) -> Result<Lease> {
+            Ok(Lease {
+                job_id: row.try_get("id")?,
+                store_id: row.try_get("store_id")?,
+                entity: entity_of(&row.try_get::<String, _>("entity")?)?,
+                owner: owner.to_owned(),
+                until: row.try_get("lease_until")?,
+            })
+        }
+
+        /// `$start, $start+1, ...` placeholders for an IN list.
+        fn placeholders(start: usize, n: usize) -> String {
+            (0..n).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(",")
+        }
+
+        /// Checks (and extends) a lease inside a transaction: the fencing token that
+        /// keeps a worker whose lease was taken over from writing.
+        async fn fence(tx: &mut Tx, lease: &Lease, until: DateTime<Utc>) -> Result<()> {
+            let done = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3")
+                .bind(until)
+                .bind(lease.job_id)
+                .bind(&lease.owner)
+                .execute(&mut **tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::LeaseLost { job: lease.job_id, owner: lease.owner.clone() });
+            }
+            Ok(())
+        }
+
+        /// A change to append once sequence numbers are taken.
+        struct Pending {
+            entity: Entity,
+            platform_id: String,
+            kind: ChangeKind,
+            document: String,
+        }
+
+        /// Takes sequence numbers (holding the counter row until commit, so the feed's
+        /// order is commit order) and appends the changes.
+        async fn append_changes(tx: &mut Tx, store_id: &str, pending: &[Pending], now: DateTime<Utc>) -> Result<()> {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let n = i64::try_from(pending.len()).expect("a page has fewer than 2^63 changes");
+            let last: i64 = sqlx::query_scalar(
+                "UPDATE counters SET value = value + $1 WHERE name = 'change_seq' RETURNING value",
+            )
+            .bind(n)
+            .fetch_one(&mut **tx)
+            .await?;
+            let first = last - n + 1;
+            for (c, chunk) in pending.chunks(100).enumerate() {
+                let rows: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let b = 3 + i * 5;
+                        format!("(${}, $1, ${}, ${}, ${}, ${}, $2)", b, b + 1, b + 2, b + 3, b + 4)
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO changes (seq, store_id, entity, platform_id, kind, document, at) VALUES {}",
+                    rows.join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(store_id).bind(now);
+                for (i, p) in chunk.iter().enumerate() {
+                    let seq = first + i64::try_from(c * 100 + i).expect("small index");
+                    q = q.bind(seq).bind(p.entity.as_str()).bind(&p.platform_id).bind(p.kind.as_str()).bind(&p.document);
+                }
+                q.execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// Upserts records whose content hash changed; stamps unchanged ones as seen.
+        async fn upsert(
+            tx: &mut Tx,
+            store_id: &str,
+            records: &[Record],
+            seen_pass: i64,
+            now: DateTime<Utc>,
+            pending: &mut Vec<Pending>,
+        ) -> Result<PageOutcome> {
+            let mut outcome = PageOutcome::default();
+            let mut by_entity: BTreeMap<Entity, Vec<(String, Record, String, String)>> = BTreeMap::new();
+            for record in records {
+                let mut record = record.clone();
+                record.assign_store(store_id);
+                let document = serde_json::to_string(&record)
+                    .map_err(|e| Error::Invalid(format!("record does not serialise: {e}")))?;
+                let hash = content_hash(&document);
+                by_entity.entry(record.entity()).or_default().push((
+                    record.platform_id().to_owned(),
+                    record,
+                    document,
+                    hash,
+                ));
+            }
+            for (entity, items) in by_entity {
+                let mut known: HashMap<String, (String, bool)> = HashMap::new();
+                for chunk in items.chunks(400) {
+                    let sql = format!(
+                        "SELECT platform_id, hash, deleted FROM records WHERE store_id = $1 AND entity = $2 \
+                         AND platform_id IN ({})",
+                        placeholders(3, chunk.len())
+                    );
+                    let mut q = sqlx::query(&sql).bind(store_id).bind(entity.as_str());
+                    for (id, ..) in chunk {
+                        q = q.bind(id);
+                    }
+                    for row in q.fetch_all(&mut **tx).await? {
+                        known.insert(row.try_get("platform_id")?, (row.try_get("hash")?, row.try_get("deleted")?));
+                    }
+                }
+                let mut unchanged: Vec<&str> = Vec::new();
+                // What to write, one row per platform id (a page may list a record twice).
+                let mut writes: Vec<(&String, &Record, &String, &String)> = Vec::new();
+                let mut slot: HashMap<&str, usize> = HashMap::new();
+                for (id, record, document, hash) in &items {
+                    let kind = match known.get(id) {
+                        None => ChangeKind::Created,
+                        Some((_, true)) => ChangeKind::Created,
+                        Some((old, false)) if old != hash => ChangeKind::Updated,
+                        Some(_) => {
+                            unchanged.push(id);
+                            outcome.unchanged += 1;
+                            continue;
+                        }
+                    };
+                    match slot.get(id.as_str()) {
+                        Some(&i) => writes[i] = (id, record, document, hash),
+                        None => {
+                            slot.insert(id, writes.len());
+                            writes.push((id, record, document, hash));
+                        }
+                    }
+                    known.insert(id.clone(), (hash.clone(), false));
+                    match kind {
+                        ChangeKind::Created => outcome.created += 1,
+                        _ => outcome.updated += 1,
+                    }
+                    pending.push(Pending { entity, platform_id: id.clone(), kind, document: document.clone() });
+                }
+                for chunk in writes.chunks(100) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| {
+                            let b = 3 + i * 7;
+                            format!("($1, $2, ${}, ${}, ${}, ${}, FALSE, ${}, ${}, ${})", b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+                        })
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO records (store_id, entity, platform_id, updated_at, created_at, hash, deleted, \
+                         seen_pass, synced_at, document) VALUES {} \
+                         ON CONFLICT (store_id, entity, platform_id) DO UPDATE SET updated_at = excluded.updated_at, \
+                         created_at = excluded.created_at, hash = excluded.hash, deleted = FALSE, \
+                         seen_pass = excluded.seen_pass, synced_at = excluded.synced_at, document = excluded.document",
+                        rows.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql).bind(store_id).bind(entity.as_str());
+                    for (id, record, document, hash) in chunk {
+                        q = q
+                            .bind(*id)
+                            .bind(record.updated_at())
+                            .bind(record.created_at())
+                            .bind(*hash)
+                            .bind(seen_pass)
+                            .bind(now)
+                            .bind(*document);
+                    }
+                    q.execute(&mut **tx).await?;
+                }
+                if seen_pass > 0 {
+                    for chunk in unchanged.chunks(400) {
+                        let sql = format!(
+                            "UPDATE records SET seen_pass = $1, synced_at = $2 WHERE store_id = $3 AND entity = $4 \
+                             AND platform_id IN ({})",
+                            placeholders(5, chunk.len())
+                        );
+                        let mut q = sqlx::query(&sql).bind(seen_pass).bind(now).bind(store_id).bind(entity.as_str());
+                        for id in chunk {
+                            q = q.bind(*id);
+                        }
+                        q.execute(&mut **tx).await?;
+                    }
+                }
+            }
+            Ok(outcome)
+        }
+
+        async fn delete_in(
+            tx: &mut Tx,
+            store_id: &str,
+            entity: Entity,
+            ids: &[String],
+            now: DateTime<Utc>,
+            pending: &mut Vec<Pending>,
+        ) -> Result<u64> {
+            let mut n = 0;
+            for id in ids {
+                let row = sqlx::query(
+                    "UPDATE records SET deleted = TRUE, synced_at = $1 WHERE store_id = $2 AND entity = $3 \
+                     AND platform_id = $4 AND deleted = FALSE RETURNING document",
+                )
+                .bind(now)
+                .bind(store_id)
+                .bind(entity.as_str())
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if let Some(row) = row {
+                    n += 1;
+                    pending.push(Pending {
+                        entity,
+                        platform_id: id.clone(),
+                        kind: ChangeKind::Deleted,
+                        document: row.try_get("document")?,
+                    });
+                }
+            }
+            Ok(n)
+        }
+
+        async fn write_pass(tx: &mut Tx, store_id: &str, entity: Entity, pass: &Pass) -> Result<()> {
+            let json = serde_json::to_string(pass).expect("pass state serialises");
+            sqlx::query(
+                "INSERT INTO cursors (store_id, entity, pass) VALUES ($1, $2, $3) \
+                 ON CONFLICT (store_id, entity) DO UPDATE SET pass = excluded.pass",
+            )
+            .bind(store_id)
+            .bind(entity.as_str())
+            .bind(json)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        fn subscription_of(
+            row: &<$db as sqlx::Database>::Row,
+            cipher: Option<&crate::store::Cipher>,
+        ) -> Result<Subscription> {
+            let sealed: Vec<u8> = row.try_get("secret")?;
+            let cipher = cipher.ok_or(Error::MissingKey)?;
+            let secret = String::from_utf8(cipher.decrypt(&sealed)?).map_err(|_| Error::Decrypt)?;
+            Ok(Subscription {
+                id: row.try_get("id")?,
+                url: row.try_get("url")?,
+                secret: Secret::new(secret),
+                store_id: row.try_get("store_id")?,
+                last_seq: row.try_get("last_seq")?,
+                failures: row.try_get("failures")?,
+                last_error: row.try_get("last_error")?,
+                lease_owner: row.try_get("lease_owner")?,
+            })
+        }
+
+        impl $store {
+            /// Runs the embedded migration, then refuses to start when credentials are
+            /// stored and no key was given.
+            async fn ready(self, initial_sql: &'static str) -> Result<Self> {
+                use std::borrow::Cow;
+                use sqlx::migrate::{Migration, MigrationType, Migrator};
+                let migrator = Migrator {
+                    migrations: Cow::Owned(vec![Migration::new(
+                        1,
+                        Cow::Borrowed("initial"),
+                        MigrationType::Simple,
+                        Cow::Borrowed(initial_sql),
+                        false,
+                    )]),
+                    ..Migrator::DEFAULT
+                };
+                migrator.run(&self.pool).await?;
+                let sealed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stores WHERE credentials IS NOT NULL")
+                    .fetch_one(&self.pool)
+                    .await?;
+                if sealed > 0 && self.cipher.is_none() {
+                    return Err(Error::MissingKey);
+                }
+                Ok(self)
+            }
+        }
+
+        const STORE_COLUMNS: &str = "id, name, platform, base_url, settings, entities, interval_secs, state, \
+                                     failures, last_error, retry_at, created_at";
+        const RECORD_COLUMNS: &str = "store_id, entity, platform_id, updated_at, created_at, hash, deleted, document";
+        const RUN_COLUMNS: &str =
+            "id, store_id, entity, kind, worker, started_at, finished_at, pages, records, changed, error";
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn add_store(&self, new: &NewStore) -> Result<StoreInfo> {
+                if new.entities.is_empty() {
+                    return Err(Error::Invalid("a store needs at least one entity to sync".into()));
+                }
+                let credentials = if new.credentials.is_empty() {
+                    None
+                } else {
+                    let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
+                    let plain: BTreeMap<&str, &str> =
+                        new.credentials.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();
+                    let json = serde_json::to_vec(&plain).expect("credentials serialise");
+                    Some(cipher.encrypt(&json))
+                };
+                let id = new_id("st");
+                let now = Utc::now();
+                let entities: Vec<&str> = new.entities.iter().map(|e| e.as_str()).collect();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO stores (id, name, platform, base_url, credentials, settings, entities, interval_secs, \
+                     state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9)",
+                )
+                .bind(&id)
+                .bind(&new.name)
+                .bind(&new.platform)
+                .bind(new.base_url.as_str())
+                .bind(credentials)
+                .bind(serde_json::to_string(&new.settings).expect("settings serialise"))
+                .bind(entities.join(","))
+                .bind(new.interval_secs)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                for entity in &new.entities {
+                    sqlx::query("INSERT INTO jobs (store_id, entity, due_at) VALUES ($1, $2, $3)")
+                        .bind(&id)
+                        .bind(entity.as_str())
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                self.get_store(&id).await
+            }
+
+            async fn list_stores(&self) -> Result<Vec<StoreInfo>> {
+                let sql = format!("SELECT {STORE_COLUMNS} FROM stores ORDER BY created_at, id");
+                sqlx::query(&sql).fetch_all(&self.pool).await?.iter().map(store_info).collect()
+            }
+
+            async fn get_store(&self, id: &str) -> Result<StoreInfo> {
+                let sql = format!("SELECT {STORE_COLUMNS} FROM stores WHERE id = $1");
+                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+                store_info(&row.ok_or_else(|| Error::not_found(format!("store {id}")))?)
+            }
+
+            async fn store_config(&self, id: &str) -> Result<StoreConfig> {
+                let row = sqlx::query("SELECT base_url, credentials, settings FROM stores WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or_else(|| Error::not_found(format!("store {id}")))?;
+                let base_url: String = row.try_get("base_url")?;
+                let sealed: Option<Vec<u8>> = row.try_get("credentials")?;
+                let settings: String = row.try_get("settings")?;
+                let credentials = match sealed {
+                    None => BTreeMap::new(),
+                    Some(sealed) => {
+                        let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
+                        let plain: BTreeMap<String, String> = serde_json::from_slice(&cipher.decrypt(&sealed)?)
+                            .map_err(|_| Error::Decrypt)?;
+                        plain.into_iter().map(|(k, v)| (k, Secret::new(v))).collect()
+                    }
+                };
+                Ok(StoreConfig {
+                    store_id: id.to_owned(),
+                    base_url: url::Url::parse(&base_url).map_err(|e| Error::Corrupt(format!("store url: {e}")))?,
+                    credentials,
+                    settings: serde_json::from_str(&settings)
+                        .map_err(|e| Error::Corrupt(format!("store settings: {e}")))?,
+                })
+            }
+
+            async fn remove_store(&self, id: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                for table in ["jobs", "cursors", "records", "sync_runs"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE store_id = $1"))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let done = sqlx::query("DELETE FROM stores WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("store {id}")));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_health(&self, id: &str, health: &Health) -> Result<()> {
+                sqlx::query("UPDATE stores SET state = $1, failures = $2, last_error = $3, retry_at = $4 WHERE id = $5")
+                    .bind(health.state.as_str())
+                    .bind(health.failures)
+                    .bind(&health.last_error)
+                    .bind(health.retry_at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn begin_probe(&self, id: &str, now: DateTime<Utc>, until: DateTime<Utc>, force: bool) -> Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE stores SET state = 'half_open', retry_at = $1 WHERE id = $2 \
+                     AND state IN ('circuit_open', 'auth_failed', 'half_open') \
+                     AND ($3 OR retry_at IS NULL OR retry_at <= $4)",
+                )
+                .bind(until)
+                .bind(id)
+                .bind(force)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn commit_page(&self, page: &PageCommit<'_>) -> Result<PageOutcome> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                if let Some(lease) = page.fence {
+                    fence(&mut tx, lease, page.renew_until).await?;
+                }
+                let seen = if page.pass.full { page.pass.id } else { 0 };
+                let mut pending = Vec::new();
+                let outcome = upsert(&mut tx, page.store_id, page.records, seen, now, &mut pending).await?;
+                append_changes(&mut tx, page.store_id, &pending, now).await?;
+                write_pass(&mut tx, page.store_id, page.entity, page.pass).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn upsert_records(&self, store_id: &str, records: &[Record]) -> Result<PageOutcome> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let mut pending = Vec::new();
+                let outcome = upsert(&mut tx, store_id, records, 0, now, &mut pending).await?;
+                append_changes(&mut tx, store_id, &pending, now).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn mark_deleted(&self, store_id: &str, entity: Entity, platform_ids: &[String]) -> Result<u64> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let mut pending = Vec::new();
+                let n = delete_in(&mut tx, store_id, entity, platform_ids, now, &mut pending).await?;
+                append_changes(&mut tx, store_id, &pending, now).await?;
+                tx.commit().await?;
+                Ok(n)
+            }
+
+            async fn get_record(&self, store_id: &str, entity: Entity, platform_id: &str) -> Result<Option<StoredRecord>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM records WHERE store_id = $1 AND entity = $2 AND platform_id = $3"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(store_id)
+                    .bind(entity.as_str())
+                    .bind(platform_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(stored_record).transpose()
+            }
+
+            async fn list_records(
+                &self,
+                store_id: &str,
+                entity: Entity,
+                after: Option<&str>,
+                limit: i64,
+                include_deleted: bool,
+            ) -> Result<Vec<StoredRecord>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM records WHERE store_id = $1 AND entity = $2 AND platform_id > $3 \
+                     AND (deleted = FALSE OR $4) ORDER BY platform_id LIMIT $5"
+                );
+                sqlx::query(&sql)
+                    .bind(store_id)
+                    .bind(entity.as_str())
+                    .bind(after.unwrap_or(""))
+                    .bind(include_deleted)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(stored_record)
+                    .collect()
+            }
+
+            async fn count_records(&self, store_id: &str, entity: Entity, include_deleted: bool) -> Result<u64> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM records WHERE store_id = $1 AND entity = $2 AND (deleted = FALSE OR $3)",
+                )
+                .bind(store_id)
+                .bind(entity.as_str())
+                .bind(include_deleted)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn unseen_records(&self, store_id: &str, entity: Entity, pass: &Pass) -> Result<Vec<String>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT platform_id FROM records WHERE store_id = $1 AND entity = $2 AND deleted = FALSE \
+                     AND seen_pass < $3 AND synced_at < $4 ORDER BY platform_id",
+                )
+                .bind(store_id)
+                .bind(entity.as_str())
+                .bind(pass.id)
+                .bind(pass.started_at)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn cursor(&self, store_id: &str, entity: Entity) -> Result<CursorState> {
+                let row = sqlx::query("SELECT watermark, last_full_at, pass FROM cursors WHERE store_id = $1 AND entity = $2")
+                    .bind(store_id)
+                    .bind(entity.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(CursorState::default()) };
+                let pass: Option<String> = row.try_get("pass")?;
+                Ok(CursorState {
+                    watermark: row.try_get("watermark")?,
+                    last_full_at: row.try_get("last_full_at")?,
+                    pass: pass
+                        .map(|p| serde_json::from_str(&p).map_err(|e| Error::Corrupt(format!("pass state: {e}"))))
+                        .transpose()?,
+                })
+            }
+
+            async fn save_pass(&self, store_id: &str, entity: Entity, pass: &Pass, lease: Option<&Lease>) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                if let Some(lease) = lease {
+                    fence(&mut tx, lease, lease.until.max(Utc::now())).await?;
+                }
+                write_pass(&mut tx, store_id, entity, pass).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn finish_pass(&self, finish: &FinishPass<'_>) -> Result<u64> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                if let Some(lease) = finish.fence {
+                    fence(&mut tx, lease, lease.until.max(now)).await?;
+                }
+                let mut pending = Vec::new();
+                let deleted = delete_in(&mut tx, finish.store_id, finish.entity, finish.deleted, now, &mut pending).await?;
+                append_changes(&mut tx, finish.store_id, &pending, now).await?;
+                let old: Option<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT watermark FROM cursors WHERE store_id = $1 AND entity = $2",
+                )
+                .bind(finish.store_id)
+                .bind(finish.entity.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
+                let watermark = match (old, finish.pass.max_updated) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                sqlx::query(
+                    "INSERT INTO cursors (store_id, entity, watermark, last_full_at, pass) VALUES ($1, $2, $3, $4, NULL) \
+                     ON CONFLICT (store_id, entity) DO UPDATE SET watermark = excluded.watermark, \
+                     last_full_at = COALESCE(excluded.last_full_at, cursors.last_full_at), pass = NULL",
+                )
+                .bind(finish.store_id)
+                .bind(finish.entity.as_str())
+                .bind(watermark)
+                .bind(finish.pass.full.then_some(finish.pass.started_at))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(deleted)
+            }
+
+            async fn next_pass_id(&self) -> Result<i64> {
+                let mut tx = self.begin_write().await?;
+                let id: i64 = sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'pass' RETURNING value")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn changes_after(&self, after: i64, store_id: Option<&str>, limit: i64) -> Result<Vec<Change>> {
+                let rows = sqlx::query(
+                    "SELECT seq, store_id, entity, platform_id, kind, document, at FROM changes \
+                     WHERE seq > $1 AND ($2 IS NULL OR store_id = $2) ORDER BY seq LIMIT $3",
+                )
+                .bind(after)
+                .bind(store_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let document: String = row.try_get("document")?;
+                        Ok(Change {
+                            seq: row.try_get("seq")?,
+                            store_id: row.try_get("store_id")?,
+                            entity: entity_of(&row.try_get::<String, _>("entity")?)?,
+                            platform_id: row.try_get("platform_id")?,
+                            kind: ChangeKind::parse(&row.try_get::<String, _>("kind")?)?,
+                            record: serde_json::from_str(&document)
+                                .map_err(|e| Error::Corrupt(format!("change document: {e}")))?,
+                            at: row.try_get("at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn start_run(&self, store_id: &str, entity: Entity, kind: &str, worker: &str) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO sync_runs (store_id, entity, kind, worker, started_at) VALUES ($1, $2, $3, $4, $5) \
+                     RETURNING id",
+                )
+                .bind(store_id)
+                .bind(entity.as_str())
+                .bind(kind)
+                .bind(worker)
+                .bind(Utc::now())
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn finish_run(&self, run: &SyncRun) -> Result<()> {
+                sqlx::query(
+                    "UPDATE sync_runs SET finished_at = $1, pages = $2, records = $3, changed = $4, error = $5 WHERE id = $6",
+                )
+                .bind(run.finished_at.unwrap_or_else(Utc::now))
+                .bind(run.pages)
+                .bind(run.records)
+                .bind(run.changed)
+                .bind(&run.error)
+                .bind(run.id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn runs(&self, store_id: Option<&str>) -> Result<Vec<SyncRun>> {
+                let sql = format!(
+                    "SELECT {RUN_COLUMNS} FROM sync_runs WHERE ($1 IS NULL OR store_id = $1) ORDER BY started_at, id"
+                );
+                sqlx::query(&sql).bind(store_id).fetch_all(&self.pool).await?.iter().map(sync_run).collect()
+            }
+
+            async fn lease_job(&self, owner: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<Lease>> {
+                let sql = concat!(
+                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 WHERE id = (",
+                    "SELECT t.id FROM jobs t JOIN stores st ON st.id = t.store_id ",
+                    "WHERE t.due_at <= $3 AND (t.lease_until IS NULL OR t.lease_until < $3) ",
+                    "AND st.state <> 'paused' AND (st.retry_at IS NULL OR st.retry_at <= $3) ",
+                    "ORDER BY t.due_at, t.id LIMIT 1 ",
+                    $lock,
+                    ") RETURNING id, store_id, entity, lease_until"
+                );
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
+                tx.commit().await?;
+                row.map(|row| lease_of(&row, owner)).transpose()
+            }
+
+            async fn renew_lease(&self, lease: &Lease, until: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                fence(&mut tx, lease, until).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn release_job(&self, lease: &Lease, due_at: DateTime<Utc>) -> Result<()> {
+                sqlx::query(
+                    "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, due_at = $1 WHERE id = $2 AND lease_owner = $3",
+                )
+                .bind(due_at)
+                .bind(lease.job_id)
+                .bind(&lease.owner)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn claim_job(
+                &self,
+                store_id: &str,
+                entity: Entity,
+                owner: &str,
+                now: DateTime<Utc>,
+                until: DateTime<Utc>,
+                may_steal: for<'x> fn(&'x str) -> bool,
+            ) -> Result<std::result::Result<Lease, String>> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO jobs (store_id, entity, due_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (store_id, entity) DO NOTHING",
+                )
+                .bind(store_id)
+                .bind(entity.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let sql = concat!(
+                    "SELECT t.id, t.lease_owner, t.lease_until FROM jobs t WHERE t.store_id = $1 AND t.entity = $2 ",
+                    $lock
+                );
+                let row = sqlx::query(sql).bind(store_id).bind(entity.as_str()).fetch_optional(&mut *tx).await?;
+                let Some(row) = row else {
+                    return Ok(Err("another worker (row locked)".to_owned()));
+                };
+                let holder: Option<String> = row.try_get("lease_owner")?;
+                let held_until: Option<DateTime<Utc>> = row.try_get("lease_until")?;
+                if let (Some(holder), Some(held_until)) = (holder, held_until) {
+                    if held_until >= now && holder != owner && !may_steal(&holder) {
+                        return Ok(Err(holder));
+                    }
+                }
+                let id: i64 = row.try_get("id")?;
+                sqlx::query("UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 WHERE id = $3")
+                    .bind(owner)
+                    .bind(until)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Ok(Lease { job_id: id, store_id: store_id.to_owned(), entity, owner: owner.to_owned(), until }))
+            }
+
+            async fn schedule_now(&self, store_id: &str) -> Result<()> {
+                sqlx::query("UPDATE jobs SET due_at = $1 WHERE store_id = $2")
+                    .bind(Utc::now())
+                    .bind(store_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn import_api_key(&self, name: &str, store_ids: Option<&[String]>, plaintext: &str) -> Result<(ApiKey, String)> {
+                if plaintext.len() < 16 {
+                    return Err(Error::Invalid("an API key must be at least 16 characters".into()));
+                }
+                let plaintext = plaintext.to_owned();
+                let key = ApiKey {
+                    id: new_id("key"),
+                    name: name.to_owned(),
+                    store_ids: store_ids.map(<[String]>::to_vec),
+                    created_at: Utc::now(),
+                };
+                sqlx::query("INSERT INTO api_keys (id, name, key_hash, store_ids, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&key.id)
+                    .bind(&key.name)
+                    .bind(content_hash(&plaintext))
+                    .bind(key.store_ids.as_ref().map(|s| serde_json::to_string(s).expect("ids serialise")))
+                    .bind(key.created_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok((key, plaintext))
+            }
+
+            async fn verify_api_key(&self, plaintext: &str) -> Result<Option<ApiKey>> {
+                let row = sqlx::query("SELECT id, name, store_ids, created_at FROM api_keys WHERE key_hash = $1")
+                    .bind(content_hash(plaintext))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let ids: Option<String> = row.try_get("store_ids")?;
+                Ok(Some(ApiKey {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    store_ids: ids
+                        .map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("api key stores: {e}"))))
+                        .transpose()?,
+                    created_at: row.try_get("created_at")?,
+                }))
+            }
+
+            async fn add_subscription(&self, url: &url::Url, secret: &Secret, store_id: Option<&str>) -> Result<String> {
+                let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
+                let id = new_id("sub");
+                // A new subscription follows changes from now on.
+                let from: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO subscriptions (id, url, secret, store_id, last_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&id)
+                .bind(url.as_str())
+                .bind(cipher.encrypt(secret.expose().as_bytes()))
+                .bind(store_id)
+                .bind(from)
+                .bind(Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(id)
+            }
+
+            async fn subscriptions(&self) -> Result<Vec<Subscription>> {
+                let rows = sqlx::query(
+                    "SELECT id, url, secret, store_id, last_seq, failures, last_error, lease_owner FROM subscriptions ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| subscription_of(r, self.cipher.as_ref())).collect()
+            }
+
+            async fn lease_subscription(
+                &self,
+                owner: &str,
+                now: DateTime<Utc>,
+                until: DateTime<Utc>,
+            ) -> Result<Option<Subscription>> {
+                let sql = concat!(
+                    "UPDATE subscriptions SET lease_owner = $1, lease_until = $2 WHERE id = (",
+                    "SELECT t.id FROM subscriptions t WHERE (t.lease_until IS NULL OR t.lease_until < $3) ",
+                    "AND (t.retry_at IS NULL OR t.retry_at <= $3) AND EXISTS (SELECT 1 FROM changes c ",
+                    "WHERE c.seq > t.last_seq AND (t.store_id IS NULL OR c.store_id = t.store_id)) ",
+                    "ORDER BY t.id LIMIT 1 ",
+                    $lock,
+                    ") RETURNING id, url, secret, store_id, last_seq, failures, last_error, lease_owner"
+                );
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
+                tx.commit().await?;
+                row.map(|r| subscription_of(&r, self.cipher.as_ref())).transpose()
+            }
+
+            async fn record_delivery(&self, sub: &Subscription, result: &DeliveryResult) -> Result<()> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO deliveries (subscription_id, first_seq, last_seq, status, error, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&sub.id)
+                .bind(result.first_seq)
+                .bind(result.last_seq)
+                .bind(result.status.map(i64::from))
+                .bind(&result.error)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let owner = sub.lease_owner.as_deref().unwrap_or("");
+                if result.delivered {
+                    sqlx::query(
+                        "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
+                         lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3 AND last_seq < $1",
+                    )
+                    .bind(result.last_seq)
+                    .bind(&sub.id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?;
+                } else {
+                    sqlx::query(
+                        "UPDATE subscriptions SET failures = failures + 1, last_error = $1, retry_at = $2, \
+                         lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4",
+                    )
+                    .bind(&result.error)
+                    .bind(result.retry_at)
+                    .bind(&sub.id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

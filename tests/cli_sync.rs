@@ -1,0 +1,418 @@
+//! End to end through the `polycart` binary against a platform simulator from the
+//! registry: `stores add` prints the id last, `stores list` shows the state, and a
+//! `polycart sync` child process killed with SIGKILL at random moments (≥ 5 times)
+//! then resumed ends with exactly the simulator's records — on SQLite and PostgreSQL.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use polycart::store::{ChangeKind, Cipher, PgStore, SqliteStore, Store};
+use polycart_kit::connector::AdapterContext;
+use polycart_kit::sim::{SimOptions, StoreSize};
+use polycart_kit::{Entity, ListQuery, Secret, StoreConfig};
+
+const KEY: &str = "4242424242424242424242424242424242424242424242424242424242424242";
+const PLATFORM: &str = "bigcommerce";
+
+fn polycart(db: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_polycart"));
+    cmd.env("POLYCART_DATABASE_URL", db)
+        .env("POLYCART_SECRET_KEY", KEY)
+        .env_remove("POLYCART_LOG");
+    cmd
+}
+
+/// Every customer id the simulator serves, listed through the adapter.
+async fn platform_ids(config: &StoreConfig) -> std::collections::BTreeSet<String> {
+    let connector = polycart::registry::connector(PLATFORM).unwrap();
+    let adapter = (connector.connect)(config, &AdapterContext::default()).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut cursor = None;
+    loop {
+        let page = adapter
+            .list(&ListQuery::new(Entity::Customer).with_cursor(cursor))
+            .await
+            .unwrap();
+        for r in &page.records {
+            assert!(
+                ids.insert(r.platform_id().to_owned()),
+                "the simulator listed {} twice",
+                r.platform_id()
+            );
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return ids,
+        }
+    }
+}
+
+async fn kill_and_resume(db_url: &str, store: &dyn Store) {
+    use rand::Rng;
+    let connector = polycart::registry::connector(PLATFORM).unwrap();
+    let customers = 20_000;
+    let options = SimOptions {
+        seed: 21,
+        size: StoreSize {
+            products: 5,
+            customers,
+            orders: 0,
+        },
+        ..SimOptions::default()
+    };
+    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut add = polycart(db_url);
+    add.args([
+        "stores",
+        "add",
+        "--platform",
+        PLATFORM,
+        "--url",
+        &sim.info.base_url,
+        "--entities",
+        "customer",
+    ]);
+    for (k, v) in &sim.info.credentials {
+        add.args(["--credential", &format!("{k}={v}")]);
+    }
+    let out = add.output().unwrap();
+    assert!(
+        out.status.success(),
+        "stores add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let id = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(id.starts_with("st_"), "{stdout}");
+
+    // Each round waits until the child has committed new pages (so the kill lands
+    // mid-sync, whatever the machine's speed), then kills it at a random moment.
+    let mut rng = rand::thread_rng();
+    let mut kills = 0;
+    let mut progress: Vec<u64> = Vec::new();
+    while kills < 6 {
+        let before = progress.last().copied().unwrap_or(0);
+        let mut child = polycart(db_url)
+            .args(["sync", "--store", &id])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let step = rng.gen_range(300..1500);
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        let mut finished = false;
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                finished = true;
+                break;
+            }
+            let stored = store
+                .count_records(&id, Entity::Customer, true)
+                .await
+                .unwrap();
+            if stored >= before + step || std::time::Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if finished {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..150))).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+        progress.push(
+            store
+                .count_records(&id, Entity::Customer, true)
+                .await
+                .unwrap(),
+        );
+    }
+    let out = polycart(db_url)
+        .args(["sync", "--store", &id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "final sync: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains("summary:") && summary.contains(" ok: "),
+        "{summary}"
+    );
+
+    let config = StoreConfig {
+        store_id: id.clone(),
+        base_url: url::Url::parse(&sim.info.base_url).unwrap(),
+        credentials: sim
+            .info
+            .credentials
+            .iter()
+            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+            .collect(),
+        settings: Default::default(),
+    };
+    let want = platform_ids(&config).await;
+    assert_eq!(want.len(), customers);
+    let mut got = std::collections::BTreeSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .list_records(&id, Entity::Customer, after.as_deref(), 5000, true)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.platform_id.clone());
+        for r in page {
+            assert!(!r.deleted);
+            got.insert(r.platform_id);
+        }
+    }
+    assert_eq!(got, want, "stored ids differ from the simulator's");
+    let created = store
+        .changes_after(0, Some(&id), 1_000_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Created)
+        .count();
+    assert_eq!(created, customers, "each record was created exactly once");
+    eprintln!(
+        "{db_url}: {kills} kills of polycart sync; customers stored after each: {progress:?}"
+    );
+    assert!(
+        kills >= 5,
+        "the sync finished before it could be killed 5 times"
+    );
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+
+    let list = polycart(db_url).args(["stores", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.contains(&id) && text.contains("active"), "{text}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_polycart_sync_against_a_simulator_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("polycart.db").display());
+    let store = SqliteStore::open(&url, Some(Cipher::parse(KEY).unwrap()))
+        .await
+        .unwrap();
+    kill_and_resume(&url, &store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_polycart_sync_against_a_simulator_postgres() {
+    let Some(base) = common::pg_ready().await else {
+        return;
+    };
+    let schema = common::unique("cli");
+    let _cleanup = common::DropSchema {
+        url: base.clone(),
+        schema: schema.clone(),
+    };
+    let store = PgStore::open(&base, Some(&schema), Some(Cipher::parse(KEY).unwrap()))
+        .await
+        .unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options[search_path]={schema}");
+    kill_and_resume(&url, &store).await;
+}
+
+/// Three `polycart worker` processes share 300 stores on PostgreSQL; one is killed
+/// with SIGKILL while it holds leases, the others finish its stores once the leases
+/// expire; no store × entity is synced by two workers at once; SIGTERM stops a worker
+/// gracefully.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_polycart_workers_on_postgres_with_one_killed() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let Some(base) = common::pg_ready().await else {
+        return;
+    };
+    let schema = common::unique("workers");
+    let _cleanup = common::DropSchema {
+        url: base.clone(),
+        schema: schema.clone(),
+    };
+    let cipher = Cipher::parse(KEY).unwrap();
+    let store = PgStore::open(&base, Some(&schema), Some(cipher))
+        .await
+        .unwrap();
+    let url = format!(
+        "{base}{}options[search_path]={schema}",
+        if base.contains('?') { '&' } else { '?' }
+    );
+    let connector = polycart::registry::connector(PLATFORM).unwrap();
+    let options = SimOptions {
+        seed: 5,
+        size: StoreSize {
+            products: 5,
+            customers: 30,
+            orders: 0,
+        },
+        plan: Some("100000/1000ms".to_owned()),
+        ..SimOptions::default()
+    };
+    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        let info = store
+            .add_store(&polycart::store::NewStore {
+                name: format!("shop {i}"),
+                platform: PLATFORM.to_owned(),
+                base_url: url::Url::parse(&sim.info.base_url).unwrap(),
+                credentials: sim
+                    .info
+                    .credentials
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+                    .collect(),
+                settings: Default::default(),
+                entities: vec![Entity::Customer, Entity::Category],
+                interval_secs: 3600,
+            })
+            .await
+            .unwrap();
+        ids.push(info.id);
+    }
+    let spawn = |name: &str| {
+        polycart(&url)
+            .args([
+                "worker",
+                "--id",
+                name,
+                "--lease-secs",
+                "2",
+                "--poll-ms",
+                "100",
+                "--concurrency",
+                "4",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut victim = spawn("w1");
+    let survivors = [spawn("w2"), spawn("w3")];
+    // Kill w1 mid-run: after it finished some slices, while it holds a lease.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let runs = store.runs(None).await.unwrap();
+        let mine = runs.iter().filter(|r| r.worker == "w1");
+        let (open, finished) = mine.fold((0, 0), |(o, f), r| {
+            if r.finished_at.is_some() {
+                (o, f + 1)
+            } else {
+                (o + 1, f)
+            }
+        });
+        if (finished >= 30 && open > 0) || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut done = 0;
+    while std::time::Instant::now() < deadline {
+        done = 0;
+        for id in &ids {
+            let c = store.cursor(id, Entity::Customer).await.unwrap();
+            // The first pass is full; categories carry no updated_at, so no watermark.
+            let k = store.cursor(id, Entity::Category).await.unwrap();
+            if c.pass.is_none()
+                && c.last_full_at.is_some()
+                && k.pass.is_none()
+                && k.last_full_at.is_some()
+            {
+                done += 1;
+            }
+        }
+        if done == ids.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // SIGTERM: the survivors stop gracefully and report.
+    for mut w in survivors {
+        Command::new("kill")
+            .args(["-TERM", &w.id().to_string()])
+            .status()
+            .unwrap();
+        let status = w.wait().unwrap();
+        let mut out = String::new();
+        std::io::Read::read_to_string(w.stdout.as_mut().unwrap(), &mut out).unwrap();
+        assert!(
+            status.success() && out.contains("stopped"),
+            "{status:?} {out}"
+        );
+    }
+    sim.shutdown().await;
+    assert_eq!(done, ids.len(), "not every store was synced");
+    for id in &ids {
+        assert_eq!(
+            store
+                .count_records(id, Entity::Customer, true)
+                .await
+                .unwrap(),
+            30,
+            "{id}"
+        );
+    }
+    let runs = store.runs(None).await.unwrap();
+    let mut by_pair: BTreeMap<(String, String), Vec<_>> = BTreeMap::new();
+    for r in runs.iter().filter(|r| r.finished_at.is_some()) {
+        by_pair
+            .entry((r.store_id.clone(), r.entity.clone()))
+            .or_default()
+            .push(r.clone());
+    }
+    for runs in by_pair.values_mut() {
+        runs.sort_by_key(|r| r.started_at);
+        for w in runs.windows(2) {
+            assert!(
+                w[0].finished_at.unwrap() <= w[1].started_at.unwrap(),
+                "overlapping runs {w:?}"
+            );
+        }
+    }
+    let orphaned: Vec<_> = runs
+        .iter()
+        .filter(|r| r.worker == "w1" && r.finished_at.is_none())
+        .collect();
+    assert!(
+        !orphaned.is_empty(),
+        "the killed worker held no job: the test proves nothing"
+    );
+    for o in &orphaned {
+        assert!(
+            runs.iter().any(|r| r.store_id == o.store_id
+                && r.entity == o.entity
+                && r.worker != "w1"
+                && r.finished_at.is_some()
+                && r.started_at >= o.started_at),
+            "{}/{} left by the killed worker was not taken over",
+            o.store_id,
+            o.entity
+        );
+    }
+    let workers: BTreeSet<&str> = runs.iter().map(|r| r.worker.as_str()).collect();
+    assert_eq!(workers, BTreeSet::from(["w1", "w2", "w3"]));
+    eprintln!(
+        "{} runs; {} slices of the killed worker taken over",
+        runs.len(),
+        orphaned.len()
+    );
+}
