@@ -113,7 +113,8 @@ pub async fn run(args: &Args) -> Result<(), String> {
     // Sync everything, with progress bars.
     let metrics = Arc::new(TransportMetrics::default());
     let source = Arc::new(RegistrySource { context: AdapterContext { metrics: metrics.clone(), token_sink: None } });
-    let engine = Arc::new(Engine::new(db.clone(), source, EngineOptions::default()));
+    let opts = EngineOptions { concurrency: 16, ..EngineOptions::default() };
+    let engine = Arc::new(Engine::new(db.clone(), source, opts));
     let mut pairs = Vec::new();
     for (id, _) in &store_ids {
         let info = db.get_store(id).await.map_err(|e| e.to_string())?;

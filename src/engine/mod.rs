@@ -75,6 +75,9 @@ pub struct EngineOptions {
     /// Deletion candidates up to this many are confirmed one by one with `get`;
     /// above it the full listing is trusted.
     pub verify_deletions_up_to: usize,
+    /// Full passes read through the platform's bulk export where the adapter offers
+    /// one (Shopify bulk operations): a 100k-order store costs a few query points.
+    pub bulk_full_passes: bool,
     /// Pages a worker syncs before giving the job back (fairness between stores).
     pub slice_pages: u32,
     /// Jobs one worker runs at once.
@@ -104,6 +107,7 @@ impl Default for EngineOptions {
             page_size: None,
             reconcile_every: chrono::Duration::hours(24),
             verify_deletions_up_to: 100,
+            bulk_full_passes: true,
             slice_pages: 10,
             concurrency: 4,
             lease_ttl: chrono::Duration::seconds(30),
@@ -117,6 +121,28 @@ impl Default for EngineOptions {
             delivery_timeout: Duration::from_secs(10),
         }
     }
+}
+
+/// Orders store × entity pairs round-robin across stores (every store's first entity,
+/// then every store's second, ...), so a store with many entities does not take every
+/// slot before the other stores start.
+fn interleave_stores(pairs: Vec<(String, Entity)>) -> Vec<(String, Entity)> {
+    let mut by_store: Vec<(String, std::collections::VecDeque<Entity>)> = Vec::new();
+    for (store, entity) in pairs {
+        match by_store.iter_mut().find(|(s, _)| *s == store) {
+            Some((_, entities)) => entities.push_back(entity),
+            None => by_store.push((store, std::collections::VecDeque::from([entity]))),
+        }
+    }
+    let mut out = Vec::new();
+    while by_store.iter().any(|(_, e)| !e.is_empty()) {
+        for (store, entities) in &mut by_store {
+            if let Some(entity) = entities.pop_front() {
+                out.push((store.clone(), entity));
+            }
+        }
+    }
+    out
 }
 
 /// `host:pid`, so a lease left by a dead process on this host can be recognised.
@@ -318,6 +344,7 @@ impl Engine {
             let mut query = ListQuery::new(entity).with_cursor(pass.next.clone());
             query.updated_since = pass.since;
             query.page_size = self.opts.page_size;
+            query.bulk = pass.full && caps.bulk_export && self.opts.bulk_full_passes;
             let page = adapter.list(&query).await?;
             if page.next.is_some() && page.next == pass.next {
                 return Err(polycart_kit::Error::invalid(
@@ -531,7 +558,7 @@ impl Engine {
         stop: &AtomicBool,
     ) -> Vec<(String, Entity, Result<SliceReport>)> {
         use futures::StreamExt;
-        futures::stream::iter(pairs)
+        futures::stream::iter(interleave_stores(pairs))
             .map(|(store_id, entity)| async move {
                 let result = self
                     .sync_leased(&store_id, entity, mode, progress, stop)
@@ -644,3 +671,34 @@ pub fn dead_local_owner(owner: &str) -> bool {
 
 /// Asked between pages: should this slice stop now (shutdown, lease lost)?
 pub type Stop<'a> = dyn Fn() -> bool + Send + Sync + 'a;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_are_interleaved_across_stores() {
+        let pairs = vec![
+            ("a".to_owned(), Entity::Order),
+            ("a".to_owned(), Entity::Product),
+            ("a".to_owned(), Entity::Customer),
+            ("b".to_owned(), Entity::Order),
+            ("c".to_owned(), Entity::Order),
+            ("c".to_owned(), Entity::Product),
+        ];
+        let interleaved = interleave_stores(pairs);
+        let order: Vec<(&str, Entity)> =
+            interleaved.iter().map(|(s, e)| (s.as_str(), *e)).collect();
+        assert_eq!(
+            order,
+            vec![
+                ("a", Entity::Order),
+                ("b", Entity::Order),
+                ("c", Entity::Order),
+                ("a", Entity::Product),
+                ("c", Entity::Product),
+                ("a", Entity::Customer),
+            ]
+        );
+    }
+}

@@ -55,6 +55,12 @@ pub struct ListQuery {
     pub page_size: Option<u32>,
     /// A normalised status to filter on, where the platform can filter by it.
     pub status: Option<String>,
+    /// The caller is about to list everything (a full pass): an adapter whose
+    /// `Capabilities::bulk_export` is set may answer from a platform bulk export
+    /// (Shopify's bulk operations) instead of paging the API, and keeps paging that
+    /// export through its cursor. Adapters without one ignore it.
+    #[serde(default)]
+    pub bulk: bool,
 }
 
 impl ListQuery {
@@ -66,6 +72,7 @@ impl ListQuery {
             cursor: None,
             page_size: None,
             status: None,
+            bulk: false,
         }
     }
 

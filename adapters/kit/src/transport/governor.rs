@@ -59,7 +59,11 @@ struct Inner<C: Clock> {
     budget: Budget,
     limiter: Limiter<C>,
     paused_until: Option<C::Instant>,
+    /// Requests granted and not yet answered.
     in_flight: u32,
+    /// The budget units those requests spend (a GraphQL query's cost, or 1 each): the
+    /// platform's reported remaining budget does not count them yet.
+    in_flight_units: u32,
 }
 
 impl Governor<QuantaClock> {
@@ -86,6 +90,7 @@ impl<C: Clock + Clone> Governor<C> {
                 limiter,
                 paused_until: None,
                 in_flight: 0,
+                in_flight_units: 0,
             }),
         }
     }
@@ -115,10 +120,12 @@ impl<C: Clock + Clone> Governor<C> {
             }
             inner.paused_until = None;
         }
-        let n = NonZeroU32::new(cost.clamp(1, inner.budget.burst)).expect("clamped to at least 1");
+        let units = cost.clamp(1, inner.budget.burst);
+        let n = NonZeroU32::new(units).expect("clamped to at least 1");
         match inner.limiter.check_n(n) {
             Ok(Ok(())) => {
                 inner.in_flight += 1;
+                inner.in_flight_units += units;
                 Ok(())
             }
             Ok(Err(not_until)) => Err(not_until
@@ -128,10 +135,13 @@ impl<C: Clock + Clone> Governor<C> {
         }
     }
 
-    /// Marks a request answered and corrects the quota with what the platform reported.
-    pub fn finish(&self, observed: Option<BudgetObservation>) {
+    /// Marks a request of `cost` units answered and corrects the quota with what the
+    /// platform reported.
+    pub fn finish(&self, cost: u32, observed: Option<BudgetObservation>) {
         let mut inner = self.lock();
         inner.in_flight = inner.in_flight.saturating_sub(1);
+        let units = cost.clamp(1, inner.budget.burst);
+        inner.in_flight_units = inner.in_flight_units.saturating_sub(units);
         let Some(obs) = observed else { return };
         let now = self.clock.now();
 
@@ -147,7 +157,7 @@ impl<C: Clock + Clone> Governor<C> {
         let Some(remaining) = obs.remaining else {
             return;
         };
-        let available = remaining - f64::from(inner.in_flight);
+        let available = remaining - f64::from(inner.in_flight_units);
         if available < 1.0 {
             let wait = obs.reset_after.unwrap_or_else(|| {
                 Duration::from_secs_f64((1.0 - available) / inner.budget.per_second)
@@ -214,7 +224,7 @@ mod tests {
             match gov.try_acquire(1) {
                 Ok(()) => {
                     times.push(Duration::from(clock.now().duration_since(start)));
-                    gov.finish(None);
+                    gov.finish(1, None);
                 }
                 Err(wait) => clock.advance(wait),
             }
@@ -245,7 +255,7 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
         gov.try_acquire(1).unwrap();
-        gov.finish(Some(BudgetObservation {
+        gov.finish(1, Some(BudgetObservation {
             capacity: Some(40.0),
             remaining: Some(0.0),
             refill_per_sec: Some(2.0),
@@ -260,14 +270,14 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
         gov.try_acquire(1).unwrap();
-        gov.finish(Some(BudgetObservation {
+        gov.finish(1, Some(BudgetObservation {
             capacity: Some(40.0),
             remaining: Some(1.0),
             refill_per_sec: Some(2.0),
             reset_after: None,
         }));
         gov.try_acquire(1).unwrap();
-        gov.finish(None);
+        gov.finish(1, None);
         assert!(
             gov.try_acquire(1).is_err(),
             "the bucket is full after one more request"
@@ -279,7 +289,7 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let gov = Governor::with_clock(Budget::new(150, 5.0), clock.clone());
         gov.try_acquire(1).unwrap();
-        gov.finish(Some(BudgetObservation {
+        gov.finish(1, Some(BudgetObservation {
             capacity: Some(150.0),
             remaining: Some(0.0),
             refill_per_sec: Some(5.0),
@@ -295,7 +305,7 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
         gov.try_acquire(1).unwrap();
-        gov.finish(Some(BudgetObservation {
+        gov.finish(1, Some(BudgetObservation {
             capacity: Some(400.0),
             remaining: Some(399.0),
             refill_per_sec: Some(20.0),

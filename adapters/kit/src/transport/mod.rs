@@ -393,7 +393,7 @@ impl Transport {
             }
         }
         if let Err(error) = self.auth.authorize(&mut prepared).await {
-            self.governor.finish(None);
+            self.governor.finish(request.cost, None);
             return Err(Failed {
                 error,
                 retry: false,
@@ -412,7 +412,7 @@ impl Transport {
         let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
-                self.governor.finish(None);
+                self.governor.finish(request.cost, None);
                 // A refused connection never reached the platform: always safe to retry.
                 let retry = e.is_connect() || request.repeatable();
                 return Err(Failed {
@@ -428,7 +428,7 @@ impl Transport {
         let body = match response.bytes().await {
             Ok(b) => b,
             Err(e) => {
-                self.governor.finish(None);
+                self.governor.finish(request.cost, None);
                 return Err(Failed {
                     error: transport_error(e),
                     retry: request.repeatable(),
@@ -440,7 +440,7 @@ impl Transport {
             .budget_reader
             .as_ref()
             .and_then(|r| r.read(status, &headers, &body));
-        self.governor.finish(observed);
+        self.governor.finish(request.cost, observed);
         let response = Response {
             status,
             headers,
