@@ -1,6 +1,6 @@
 //! The API over a real platform simulator (BigCommerce): connect a store through the
 //! API, sync it, read from the store and live, write a shipment with an idempotency key
-//! (replayed, never written twice), and receive signed platform webhooks.
+//! (replayed, also by a restarted API process, never written twice), and receive signed platform webhooks.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -90,6 +90,11 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
     assert_eq!(s1, StatusCode::OK, "{b1}");
     let (s2, b2) = call(&router, "POST", &uri, &admin, &[("idempotency-key", "ship-1")], Some(shipment.to_string().into_bytes())).await;
     assert_eq!((s2, &b2), (s1, &b1));
+    // The key is kept in the sync store: a restarted API process replays it too.
+    let restarted_engine = Arc::new(Engine::new(db.clone(), Arc::new(RegistrySource::default()), EngineOptions::default()));
+    let restarted = api::router(Arc::new(AppState::new(restarted_engine, Arc::new(TransportMetrics::default()), KeyQuota::default())));
+    let (s3, b3) = call(&restarted, "POST", &uri, &admin, &[("idempotency-key", "ship-1")], Some(shipment.to_string().into_bytes())).await;
+    assert_eq!((s3, &b3), (s1, &b1));
     let shipments_after = sim.with_store(|s| s.orders.iter().find(|o| o.id.to_string() == order_id).unwrap().shipments.len());
     assert_eq!(shipments_after, shipments_before + 1, "written exactly once");
     assert!(b1["shipments"].as_array().unwrap().iter().any(|s| s["tracking_number"] == "1Z999"));

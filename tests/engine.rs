@@ -165,6 +165,55 @@ async fn store_basics_on_both_backends() {
 }
 
 #[tokio::test]
+async fn idempotency_keys_hold_replay_release_and_expire_on_both_backends() {
+    use polycart::store::IdempotencyState;
+    for b in backends().await {
+        let store = &b.store;
+        let t0 = chrono::Utc::now();
+        let old = t0 - chrono::Duration::hours(24);
+        let begin = |key: &'static str, hash: &'static str, now: chrono::DateTime<chrono::Utc>, expire| {
+            let store = store.clone();
+            async move { store.begin_idempotent("key_1", key, hash, now, expire).await.unwrap() }
+        };
+        assert_eq!(begin("k", "h1", t0, old).await, IdempotencyState::Started, "{}", b.name);
+        assert_eq!(
+            begin("k", "h1", t0, old).await,
+            IdempotencyState::InProgress { request_hash: "h1".into() },
+            "{}: a running request holds its key",
+            b.name
+        );
+        store.finish_idempotent("key_1", "k", 200, r#"{"ok":true}"#).await.unwrap();
+        assert_eq!(
+            begin("k", "h1", t0, old).await,
+            IdempotencyState::Done { request_hash: "h1".into(), status: 200, body: r#"{"ok":true}"#.into() },
+            "{}",
+            b.name
+        );
+        // Keys are per API key.
+        assert_eq!(
+            store.begin_idempotent("key_2", "k", "h1", t0, old).await.unwrap(),
+            IdempotencyState::Started,
+            "{}",
+            b.name
+        );
+        // A released key can be taken again; a finished one is not released.
+        assert_eq!(begin("r", "h2", t0, old).await, IdempotencyState::Started);
+        store.abandon_idempotent("key_1", "r").await.unwrap();
+        assert_eq!(begin("r", "h2", t0, old).await, IdempotencyState::Started, "{}", b.name);
+        store.abandon_idempotent("key_1", "k").await.unwrap();
+        assert!(matches!(begin("k", "h1", t0, old).await, IdempotencyState::Done { .. }));
+        // After the TTL a key is forgotten.
+        let later = t0 + chrono::Duration::hours(25);
+        assert_eq!(
+            begin("k", "h9", later, later - chrono::Duration::hours(24)).await,
+            IdempotencyState::Started,
+            "{}",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn credentials_are_encrypted_and_the_key_is_required() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("k.db").display());

@@ -117,3 +117,17 @@ CREATE TABLE deliveries (
     error           TEXT,
     at              TIMESTAMPTZ NOT NULL
 );
+CREATE INDEX deliveries_by_subscription ON deliveries (subscription_id, id);
+
+-- Write requests by Idempotency-Key, per API key: the first response is replayed, a
+-- request still running holds the key (status NULL), old keys are pruned.
+CREATE TABLE idempotency_keys (
+    key_id          TEXT NOT NULL,
+    idem_key        TEXT NOT NULL,
+    request_hash    TEXT NOT NULL,
+    status          BIGINT,
+    body            TEXT,
+    created_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (key_id, idem_key)
+);
+CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);

@@ -107,6 +107,15 @@ pub struct ErrorBody {
     pub request_id: String,
 }
 
+/// The JSON envelope of `error` for the current request.
+pub fn envelope(error: &ApiError) -> serde_json::Value {
+    serde_json::json!({"error": {
+        "code": error.code(),
+        "message": error.to_string(),
+        "request_id": super::request_id::current(),
+    }})
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let request_id = super::request_id::current();

@@ -41,7 +41,6 @@ pub struct AppState {
     pub transport_metrics: Arc<TransportMetrics>,
     pub api_metrics: metrics::ApiMetrics,
     key_limiter: ratelimit::KeyLimiter,
-    idempotency: writes::IdempotencyCache,
     url_policy: UrlPolicy,
 }
 
@@ -53,7 +52,6 @@ impl AppState {
             transport_metrics,
             api_metrics: metrics::ApiMetrics::default(),
             key_limiter: ratelimit::KeyLimiter::new(quota),
-            idempotency: writes::IdempotencyCache::default(),
             url_policy: stores::default_policy(),
         }
     }
@@ -71,7 +69,8 @@ impl AppState {
         stores::create, stores::list, stores::get_one, stores::remove, stores::sync,
         records::list, records::count, records::get_one, records::list_across,
         writes::patch_product, writes::put_inventory, writes::post_shipment, writes::patch_order,
-        changes::list, subscriptions::create, subscriptions::list, hooks::receive,
+        changes::list, subscriptions::create, subscriptions::list, subscriptions::remove,
+        subscriptions::deliveries, subscriptions::replay, hooks::receive,
     ),
     components(schemas(error::ErrorEnvelope, error::ErrorBody)),
     modifiers(&SecurityAddon),
@@ -111,6 +110,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/stores/{store}/{entity}/{id}", get(records::get_one))
         .route("/v1/changes", get(changes::list))
         .route("/v1/subscriptions", post(subscriptions::create).get(subscriptions::list))
+        .route("/v1/subscriptions/{id}", axum::routing::delete(subscriptions::remove))
+        .route("/v1/subscriptions/{id}/deliveries", get(subscriptions::deliveries))
+        .route("/v1/subscriptions/{id}/replay", post(subscriptions::replay))
         .route("/v1/{entity}", get(records::list_across))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::layer));
     Router::new()

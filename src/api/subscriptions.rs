@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use polycart_kit::Secret;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::store::validate_store_url;
+use crate::store::{Delivery, Subscription, validate_store_url};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,18 +72,119 @@ pub async fn list(
         .subscriptions()
         .await?
         .into_iter()
-        .filter(|s| match &s.store_id {
-            Some(store) => caller.sees(store),
-            None => caller.0.store_ids.is_none(),
-        })
-        .map(|s| SubscriptionView {
-            id: s.id,
-            url: s.url,
-            store_id: s.store_id,
-            last_seq: s.last_seq,
-            failures: s.failures,
-            last_error: s.last_error,
-        })
+        .filter(|s| visible(&caller, s))
+        .map(SubscriptionView::from)
         .collect();
     Ok(Json(SubscriptionList { data }))
+}
+
+impl From<Subscription> for SubscriptionView {
+    fn from(s: Subscription) -> Self {
+        Self { id: s.id, url: s.url, store_id: s.store_id, last_seq: s.last_seq, failures: s.failures, last_error: s.last_error }
+    }
+}
+
+/// A store's subscription is the store's tenants'; one over every store is the admins'.
+fn visible(caller: &Caller, s: &Subscription) -> bool {
+    match &s.store_id {
+        Some(store) => caller.sees(store),
+        None => caller.0.store_ids.is_none(),
+    }
+}
+
+/// The caller's subscription `id`, or `NotFound` (also for another tenant's).
+async fn owned(state: &AppState, caller: &Caller, id: &str) -> Result<Subscription, ApiError> {
+    let sub = state.store.get_subscription(id).await?;
+    if visible(caller, &sub) { Ok(sub) } else { Err(ApiError::NotFound(format!("subscription {id}"))) }
+}
+
+#[utoipa::path(delete, path = "/v1/subscriptions/{id}", params(("id" = String, Path)),
+    responses((status = 204)), security(("api_key" = [])))]
+pub async fn remove(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    owned(&state, &caller, &id).await?;
+    state.store.remove_subscription(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    /// The receiver's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// Why the attempt failed; `null` for a delivered batch.
+    pub error: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        Self { id: d.id, first_seq: d.first_seq, last_seq: d.last_seq, status: d.status, error: d.error, at: d.at }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeliveryList {
+    pub data: Vec<DeliveryView>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DeliveriesParams {
+    /// How many attempts, newest first (default 50, at most 500).
+    pub limit: Option<i64>,
+    /// Only failed attempts.
+    #[serde(default)]
+    pub failed: bool,
+}
+
+#[utoipa::path(get, path = "/v1/subscriptions/{id}/deliveries", params(("id" = String, Path), DeliveriesParams),
+    responses((status = 200, body = DeliveryList)), security(("api_key" = [])))]
+pub async fn deliveries(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(params): Query<DeliveriesParams>,
+) -> Result<Json<DeliveryList>, ApiError> {
+    owned(&state, &caller, &id).await?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::Invalid("limit must be between 1 and 500".into()));
+    }
+    let data = state
+        .store
+        .deliveries(&id, limit)
+        .await?
+        .into_iter()
+        .filter(|d| !params.failed || d.error.is_some())
+        .map(DeliveryView::from)
+        .collect();
+    Ok(Json(DeliveryList { data }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReplayParams {
+    /// Re-send every change with a sequence number above this one.
+    pub after: i64,
+}
+
+#[utoipa::path(post, path = "/v1/subscriptions/{id}/replay", params(("id" = String, Path), ReplayParams),
+    responses((status = 202, body = SubscriptionView)), security(("api_key" = [])))]
+pub async fn replay(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(params): Query<ReplayParams>,
+) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
+    owned(&state, &caller, &id).await?;
+    if params.after < 0 {
+        return Err(ApiError::Invalid("after must be a sequence number (0 or more)".into()));
+    }
+    state.store.replay_subscription(&id, params.after).await?;
+    let sub = state.store.get_subscription(&id).await?;
+    Ok((StatusCode::ACCEPTED, Json(SubscriptionView::from(sub))))
 }

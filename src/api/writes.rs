@@ -3,7 +3,6 @@
 //! and returned. Every write honours `Idempotency-Key`: the same key replays the first
 //! response and never writes twice; the same key with another body is a conflict.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -18,28 +17,15 @@ use serde_json::Value;
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use crate::store::IdempotencyState;
 
-/// Remembered responses by (key id, idempotency key). Concurrent duplicates wait for
-/// the first to finish.
-#[derive(Debug, Default)]
-pub struct IdempotencyCache {
-    entries: std::sync::Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<Option<Remembered>>>>>,
-}
+/// How long an `Idempotency-Key` is remembered.
+const IDEMPOTENCY_TTL_HOURS: i64 = 24;
 
-#[derive(Debug, Clone)]
-struct Remembered {
-    request_hash: String,
-    status: StatusCode,
-    body: Value,
-}
-
-impl IdempotencyCache {
-    fn slot(&self, key_id: &str, key: &str) -> Arc<tokio::sync::Mutex<Option<Remembered>>> {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.entry((key_id.to_owned(), key.to_owned())).or_default().clone()
-    }
-}
-
+/// Runs a write once per `Idempotency-Key` (per API key), across restarts and API
+/// processes: the key is taken in the sync store before the platform is called, the
+/// response (or an error after which the platform may have acted) is stored and
+/// replayed; a key whose request provably never reached the platform is released.
 async fn perform(
     state: &AppState,
     caller: &Caller,
@@ -50,21 +36,63 @@ async fn perform(
     caller.check_store(store_id)?;
     state.store.get_store(store_id).await?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let Some(key) = key.filter(|k| !k.is_empty() && k.len() <= 255) else {
-        return write_once(state, store_id, op, None).await;
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        return write_once(state, store_id, op, None).await.map_err(|f| f.error);
     };
+    if key.len() > 255 {
+        return Err(ApiError::Invalid("the Idempotency-Key is longer than 255 characters".into()));
+    }
     let request_hash = crate::store::content_hash(&format!("{store_id}\n{}", serde_json::to_string(&op).unwrap_or_default()));
-    let slot = state.idempotency.slot(&caller.0.id, &key);
-    let mut guard = slot.lock().await;
-    if let Some(seen) = guard.as_ref() {
-        if seen.request_hash != request_hash {
+    let now = chrono::Utc::now();
+    let expire_before = now - chrono::Duration::hours(IDEMPOTENCY_TTL_HOURS);
+    let key_id = &caller.0.id;
+    match state.store.begin_idempotent(key_id, &key, &request_hash, now, expire_before).await? {
+        IdempotencyState::Started => {}
+        IdempotencyState::InProgress { request_hash: seen } | IdempotencyState::Done { request_hash: seen, .. }
+            if seen != request_hash =>
+        {
             return Err(ApiError::Conflict("this Idempotency-Key was used with a different request".into()));
         }
-        return Ok((seen.status, Json(seen.body.clone())));
+        IdempotencyState::InProgress { .. } => {
+            return Err(ApiError::Conflict(
+                "a request with this Idempotency-Key is still running (or was interrupted): check the record before using a new key"
+                    .into(),
+            ));
+        }
+        IdempotencyState::Done { status, body, .. } => {
+            let status = StatusCode::from_u16(status).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let body: Value = serde_json::from_str(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
+            return Ok((status, Json(body)));
+        }
     }
-    let (status, Json(body)) = write_once(state, store_id, op, Some(key)).await?;
-    *guard = Some(Remembered { request_hash, status, body: body.clone() });
-    Ok((status, Json(body)))
+    match write_once(state, store_id, op, Some(key.clone())).await {
+        Ok((status, Json(body))) => {
+            state.store.finish_idempotent(key_id, &key, status.as_u16(), &body.to_string()).await?;
+            Ok((status, Json(body)))
+        }
+        Err(WriteFailure { error, reached_platform: false }) => {
+            state.store.abandon_idempotent(key_id, &key).await?;
+            Err(error)
+        }
+        Err(WriteFailure { error, reached_platform: true }) => {
+            // The platform may have acted: the key keeps this answer, never a second write.
+            let envelope = super::error::envelope(&error);
+            state.store.finish_idempotent(key_id, &key, error.status().as_u16(), &envelope.to_string()).await?;
+            Err(error)
+        }
+    }
+}
+
+/// A write that failed, and whether the platform may have acted on it.
+struct WriteFailure {
+    error: ApiError,
+    reached_platform: bool,
+}
+
+impl From<ApiError> for WriteFailure {
+    fn from(error: ApiError) -> Self {
+        Self { error, reached_platform: false }
+    }
 }
 
 async fn write_once(
@@ -72,14 +100,31 @@ async fn write_once(
     store_id: &str,
     op: WriteOp,
     key: Option<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), WriteFailure> {
+    use polycart_kit::Error as K;
     let adapter = state.adapter(store_id).await?;
     let mut write = Write::new(op);
     write.idempotency_key = key;
-    let mut record = adapter.write(&write).await?;
+    let mut record = match adapter.write(&write).await {
+        Ok(record) => record,
+        Err(e) => {
+            // Refusals (credentials, throttling, bad input, a 4xx) were not acted on; a
+            // 5xx, a lost connection or an unreadable answer may have been.
+            let reached_platform = match &e {
+                K::Auth { .. } | K::RateLimited { .. } | K::NotFound { .. } | K::Invalid { .. } | K::Unsupported { .. } => false,
+                K::Platform { status, .. } => !(400..500).contains(status),
+                K::Transport { .. } | K::Decode { .. } => true,
+            };
+            return Err(WriteFailure { error: e.into(), reached_platform });
+        }
+    };
     record.assign_store(store_id);
-    state.store.upsert_records(store_id, std::slice::from_ref(&record)).await?;
-    let value = serde_json::to_value(record.without_raw()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Err(e) = state.store.upsert_records(store_id, std::slice::from_ref(&record)).await {
+        // The platform has the change; the next sync stores it.
+        tracing::warn!(store = store_id, error = %e, "storing a written record failed");
+    }
+    let value = serde_json::to_value(record.without_raw())
+        .map_err(|e| WriteFailure { error: ApiError::Internal(e.to_string()), reached_platform: true })?;
     Ok((StatusCode::OK, Json(value)))
 }
 

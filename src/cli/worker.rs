@@ -31,6 +31,9 @@ pub async fn run(args: &Args) -> Result<String, String> {
     let store = args.db.open().await?;
     let mut opts = EngineOptions {
         concurrency: args.concurrency.max(1),
+        lease_ttl: chrono::Duration::seconds(args.lease_secs.max(1)),
+        slice_pages: args.slice_pages.max(1),
+        poll_interval: std::time::Duration::from_millis(args.poll_ms.max(10)),
         ..EngineOptions::default()
     };
     if let Some(id) = &args.id {

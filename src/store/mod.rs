@@ -347,6 +347,33 @@ pub struct DeliveryResult {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
+/// One recorded delivery attempt of a subscription.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    pub id: i64,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    /// The receiver's HTTP status, when it answered.
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// What [`Store::begin_idempotent`] found for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdempotencyState {
+    /// The key is new: the caller holds it now and must finish or abandon it.
+    Started,
+    /// A request with this key is still running (or its process died mid-write).
+    InProgress { request_hash: String },
+    /// The first request finished with this response.
+    Done {
+        request_hash: String,
+        status: u16,
+        body: String,
+    },
+}
+
 /// The sync store. Every method is one short transaction or one query.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -513,6 +540,30 @@ pub trait Store: Send + Sync {
         subscription: &Subscription,
         result: &DeliveryResult,
     ) -> Result<()>;
+    async fn get_subscription(&self, id: &str) -> Result<Subscription>;
+    /// Removes a subscription and its delivery log.
+    async fn remove_subscription(&self, id: &str) -> Result<()>;
+    /// The newest `limit` delivery attempts, newest first.
+    async fn deliveries(&self, subscription_id: &str, limit: i64) -> Result<Vec<Delivery>>;
+    /// Re-sends every change after `after`: the subscription moves back, is due at
+    /// once, and a delivery in flight can no longer advance it past the replay.
+    async fn replay_subscription(&self, id: &str, after: i64) -> Result<()>;
+
+    // --- idempotent writes
+    /// Takes `key` for API key `key_id` if it is new; otherwise says what it holds.
+    /// Keys older than `expire_before` are forgotten first.
+    async fn begin_idempotent(
+        &self,
+        key_id: &str,
+        key: &str,
+        request_hash: &str,
+        now: DateTime<Utc>,
+        expire_before: DateTime<Utc>,
+    ) -> Result<IdempotencyState>;
+    /// Stores the response of the request holding `key`.
+    async fn finish_idempotent(&self, key_id: &str, key: &str, status: u16, body: &str) -> Result<()>;
+    /// Releases `key` when the request provably did not reach the platform.
+    async fn abandon_idempotent(&self, key_id: &str, key: &str) -> Result<()>;
 }
 
 /// The content hash of a record document (hex SHA-256).

@@ -16,7 +16,7 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         use crate::store::{
-            ApiKey, Backend, Change, ChangeKind, CursorState, DeliveryResult, Error, FinishPass, Health,
+            ApiKey, Backend, Change, ChangeKind, CursorState, Delivery, DeliveryResult, Error, IdempotencyState, FinishPass, Health,
             Lease, NewStore, PageCommit, PageOutcome, Pass, Result, Store, StoreInfo, StoreState,
             StoredRecord, Subscription, SyncRun, content_hash, new_id,
         };
@@ -948,6 +948,133 @@ macro_rules! impl_store {
                     .await?;
                 }
                 tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_subscription(&self, id: &str) -> Result<Subscription> {
+                let row = sqlx::query(
+                    "SELECT id, url, secret, store_id, last_seq, failures, last_error, lease_owner FROM subscriptions WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("subscription {id}")))?;
+                subscription_of(&row, self.cipher.as_ref())
+            }
+
+            async fn remove_subscription(&self, id: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM deliveries WHERE subscription_id = $1").bind(id).execute(&mut *tx).await?;
+                let gone = sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                if gone.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("subscription {id}")));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn deliveries(&self, subscription_id: &str, limit: i64) -> Result<Vec<Delivery>> {
+                let rows = sqlx::query(
+                    "SELECT id, first_seq, last_seq, status, error, at FROM deliveries \
+                     WHERE subscription_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(subscription_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Delivery {
+                            id: r.try_get("id")?,
+                            first_seq: r.try_get("first_seq")?,
+                            last_seq: r.try_get("last_seq")?,
+                            status: r.try_get::<Option<i64>, _>("status")?.and_then(|s| u16::try_from(s).ok()),
+                            error: r.try_get("error")?,
+                            at: r.try_get("at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn replay_subscription(&self, id: &str, after: i64) -> Result<()> {
+                let done = sqlx::query(
+                    "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
+                     lease_owner = NULL, lease_until = NULL WHERE id = $2",
+                )
+                .bind(after.max(0))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("subscription {id}")));
+                }
+                Ok(())
+            }
+
+            async fn begin_idempotent(
+                &self,
+                key_id: &str,
+                key: &str,
+                request_hash: &str,
+                now: DateTime<Utc>,
+                expire_before: DateTime<Utc>,
+            ) -> Result<IdempotencyState> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                    .bind(expire_before)
+                    .execute(&mut *tx)
+                    .await?;
+                let taken = sqlx::query(
+                    "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (key_id, idem_key) DO NOTHING",
+                )
+                .bind(key_id)
+                .bind(key)
+                .bind(request_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let state = if taken.rows_affected() == 1 {
+                    IdempotencyState::Started
+                } else {
+                    let row = sqlx::query(
+                        "SELECT request_hash, status, body FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2",
+                    )
+                    .bind(key_id)
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let request_hash: String = row.try_get("request_hash")?;
+                    match (row.try_get::<Option<i64>, _>("status")?, row.try_get::<Option<String>, _>("body")?) {
+                        (Some(status), Some(body)) => IdempotencyState::Done {
+                            request_hash,
+                            status: u16::try_from(status).map_err(|_| Error::Corrupt(format!("http status {status}")))?,
+                            body,
+                        },
+                        _ => IdempotencyState::InProgress { request_hash },
+                    }
+                };
+                tx.commit().await?;
+                Ok(state)
+            }
+
+            async fn finish_idempotent(&self, key_id: &str, key: &str, status: u16, body: &str) -> Result<()> {
+                sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE key_id = $3 AND idem_key = $4")
+                    .bind(i64::from(status))
+                    .bind(body)
+                    .bind(key_id)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn abandon_idempotent(&self, key_id: &str, key: &str) -> Result<()> {
+                sqlx::query("DELETE FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2 AND status IS NULL")
+                    .bind(key_id)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
             }
         }
