@@ -344,7 +344,11 @@ pub async fn start(
         base_url: api_root,
         credentials,
     };
-    Ok((server.with_info(info), SimHandle { sim }))
+    let meter = sim.clone();
+    let server = server
+        .with_info(info)
+        .with_meter("rest", move |now| meter.limiter.usage(now));
+    Ok((server, SimHandle { sim }))
 }
 
 /// The registry's entry point: starts the simulator on `addr`.

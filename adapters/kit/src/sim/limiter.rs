@@ -6,12 +6,33 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// What a limiter admitted over a run, and what it would have admitted: the
+/// benchmark's budget utilisation is `spent / allowed`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LimiterUsage {
+    /// Units admitted (requests, or cost points after refunds).
+    pub spent: f64,
+    /// The most the limiter could have admitted from its first request until now.
+    pub allowed: f64,
+    /// Requests refused (429s, THROTTLED).
+    pub refused: u64,
+}
+
+/// Usage bookkeeping shared by the limiters.
+#[derive(Debug, Default)]
+struct Ledger {
+    spent: f64,
+    refused: u64,
+    first: Option<Instant>,
+}
+
 /// A bucket that fills with each request's cost and leaks at a constant rate.
 #[derive(Debug)]
 pub struct LeakyBucket {
     capacity: f64,
     leak_per_sec: f64,
     state: Mutex<(f64, Option<Instant>)>,
+    ledger: Mutex<Ledger>,
 }
 
 /// The bucket after a request was admitted.
@@ -42,6 +63,29 @@ impl LeakyBucket {
             capacity,
             leak_per_sec,
             state: Mutex::new((0.0, None)),
+            ledger: Mutex::new(Ledger::default()),
+        }
+    }
+
+    fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Spent and allowed since the first request: a bucket that starts empty admits
+    /// its capacity at once and then its leak rate.
+    pub fn usage(&self, now: Instant) -> LimiterUsage {
+        let ledger = self.ledger();
+        let elapsed = ledger
+            .first
+            .map_or(0.0, |f| now.saturating_duration_since(f).as_secs_f64());
+        LimiterUsage {
+            spent: ledger.spent,
+            allowed: if ledger.first.is_some() {
+                self.capacity + self.leak_per_sec * elapsed
+            } else {
+                0.0
+            },
+            refused: ledger.refused,
         }
     }
 
@@ -63,7 +107,12 @@ impl LeakyBucket {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let level = self.leak(state.0, state.1, now);
         *state = (level, Some(now));
+        {
+            let mut ledger = self.ledger();
+            ledger.first.get_or_insert(now);
+        }
         if level + cost > self.capacity + 1e-9 {
+            self.ledger().refused += 1;
             let wait = (level + cost - self.capacity) / self.leak_per_sec;
             return Err(Refused {
                 state: BucketState {
@@ -75,6 +124,7 @@ impl LeakyBucket {
             });
         }
         state.0 = level + cost;
+        self.ledger().spent += cost;
         Ok(BucketState {
             capacity: self.capacity,
             used: state.0,
@@ -86,7 +136,9 @@ impl LeakyBucket {
     /// requested and the actual query cost).
     pub fn refund(&self, amount: f64) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.0 = (state.0 - amount).max(0.0);
+        let given = amount.min(state.0).max(0.0);
+        state.0 -= given;
+        self.ledger().spent -= given;
     }
 
     /// The state at `now` without charging.
@@ -107,6 +159,8 @@ pub struct FixedWindow {
     quota: u64,
     window: Duration,
     state: Mutex<(Option<Instant>, u64)>,
+    /// Spent and refused so far, and windows that ended (each allowed the quota).
+    ledger: Mutex<(Ledger, u64)>,
 }
 
 /// The window after a request.
@@ -124,6 +178,26 @@ impl FixedWindow {
             quota,
             window,
             state: Mutex::new((None, 0)),
+            ledger: Mutex::new((Ledger::default(), 0)),
+        }
+    }
+
+    /// Spent and allowed since the first request: the quota of every window that
+    /// ended, and for the current one the part of the quota its elapsed share stands
+    /// for (at least what it already admitted).
+    pub fn usage(&self, now: Instant) -> LimiterUsage {
+        let (start, used_now) = *self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let ledger = self.ledger.lock().unwrap_or_else(|p| p.into_inner());
+        let (ledger, ended) = (&ledger.0, ledger.1);
+        let quota = self.quota as f64;
+        let current = start.map_or(0.0, |s| {
+            let share = now.saturating_duration_since(s).as_secs_f64() / self.window.as_secs_f64();
+            if share >= 1.0 { quota } else { (quota * share).max(used_now as f64) }
+        });
+        LimiterUsage {
+            spent: ledger.spent,
+            allowed: quota * ended as f64 + current,
+            refused: ledger.refused,
         }
     }
 
@@ -132,7 +206,12 @@ impl FixedWindow {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let start = match state.0 {
             Some(s) if now.saturating_duration_since(s) < self.window => s,
-            _ => {
+            previous => {
+                let mut ledger = self.ledger.lock().unwrap_or_else(|p| p.into_inner());
+                if previous.is_some() {
+                    ledger.1 += 1;
+                }
+                ledger.0.first.get_or_insert(now);
                 *state = (Some(now), 0);
                 now
             }
@@ -141,6 +220,7 @@ impl FixedWindow {
             .window
             .saturating_sub(now.saturating_duration_since(start));
         if state.1 >= self.quota {
+            self.ledger.lock().unwrap_or_else(|p| p.into_inner()).0.refused += 1;
             return Err(WindowState {
                 quota: self.quota,
                 remaining: 0,
@@ -149,6 +229,7 @@ impl FixedWindow {
             });
         }
         state.1 += 1;
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner()).0.spent += 1.0;
         Ok(WindowState {
             quota: self.quota,
             remaining: self.quota - state.1,
@@ -172,6 +253,35 @@ mod tests {
         let refused = b.take(1.0, t0).unwrap_err();
         assert_eq!(refused.retry_after, Duration::from_millis(500));
         assert!(b.take(1.0, t0 + Duration::from_millis(500)).is_ok());
+    }
+
+    #[test]
+    fn bucket_usage_counts_spent_refunds_and_allowance() {
+        let b = LeakyBucket::new(40.0, 2.0);
+        let t0 = Instant::now();
+        assert_eq!(b.usage(t0), LimiterUsage::default());
+        for _ in 0..40 {
+            b.take(1.0, t0).unwrap();
+        }
+        assert!(b.take(1.0, t0).is_err());
+        b.refund(0.5);
+        let u = b.usage(t0 + Duration::from_secs(10));
+        assert_eq!((u.spent, u.allowed, u.refused), (39.5, 60.0, 1));
+    }
+
+    #[test]
+    fn window_usage_counts_ended_windows_and_the_current_share() {
+        let w = FixedWindow::new(10, Duration::from_secs(30));
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            w.take(t0).unwrap();
+        }
+        assert!(w.take(t0).is_err());
+        // Mid-window: what was admitted already counts as allowed.
+        assert_eq!(w.usage(t0 + Duration::from_secs(15)).allowed, 10.0);
+        w.take(t0 + Duration::from_secs(30)).unwrap();
+        let u = w.usage(t0 + Duration::from_secs(45));
+        assert_eq!((u.spent, u.allowed, u.refused), (11.0, 15.0, 1));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use generator::{
     SimLocation, SimOrder, SimOrderState, SimProduct, SimProductStatus, SimRefund, SimShipment,
     SimStore, SimVariant, StoreSize, cents,
 };
-pub use limiter::{BucketState, FixedWindow, LeakyBucket, Refused, WindowState};
+pub use limiter::{BucketState, FixedWindow, LeakyBucket, LimiterUsage, Refused, WindowState};
 pub use webhook::WebhookSender;
 
 /// What a simulator is asked to serve (`polycart simulate <platform> ...`).
@@ -56,10 +56,16 @@ pub struct SimInfo {
     pub credentials: BTreeMap<String, String>,
 }
 
+/// Reads one of a simulator's rate limiters (for benchmarks' budget utilisation).
+pub type Meter = std::sync::Arc<dyn Fn(std::time::Instant) -> LimiterUsage + Send + Sync>;
+
 /// A simulator serving on a loopback port until it is shut down or dropped.
 pub struct SimServer {
     pub info: SimInfo,
     pub addr: SocketAddr,
+    /// The simulator's rate limiters by name ("rest", "graphql"), as the platform
+    /// would count them.
+    pub meters: Vec<(&'static str, Meter)>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -104,6 +110,7 @@ impl SimServer {
             Self {
                 info,
                 addr,
+                meters: Vec::new(),
                 shutdown: Some(tx),
                 task: Some(task),
             },
@@ -114,6 +121,22 @@ impl SimServer {
     pub fn with_info(mut self, info: SimInfo) -> Self {
         self.info = info;
         self
+    }
+
+    /// Registers a rate limiter under `name` for [`SimServer::usage`].
+    pub fn with_meter(
+        mut self,
+        name: &'static str,
+        meter: impl Fn(std::time::Instant) -> LimiterUsage + Send + Sync + 'static,
+    ) -> Self {
+        self.meters.push((name, std::sync::Arc::new(meter)));
+        self
+    }
+
+    /// Every limiter's usage now, by name.
+    pub fn usage(&self) -> Vec<(&'static str, LimiterUsage)> {
+        let now = std::time::Instant::now();
+        self.meters.iter().map(|(n, m)| (*n, m(now))).collect()
     }
 
     /// `http://127.0.0.1:PORT`.

@@ -274,10 +274,12 @@ impl ShopifySim {
             base_url: format!("http://{addr}"),
             credentials,
         };
-        Ok(Self {
-            server: server.with_info(info),
-            state,
-        })
+        let (rest, graphql) = (state.clone(), state.clone());
+        let server = server
+            .with_info(info)
+            .with_meter("rest", move |now| rest.bucket.usage(now))
+            .with_meter("graphql", move |now| graphql.cost_bucket.usage(now));
+        Ok(Self { server, state })
     }
 }
 

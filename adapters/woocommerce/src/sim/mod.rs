@@ -171,11 +171,19 @@ impl WooSim {
         let mut credentials = BTreeMap::new();
         credentials.insert("consumer_key".to_owned(), CONSUMER_KEY.to_owned());
         credentials.insert("consumer_secret".to_owned(), CONSUMER_SECRET.to_owned());
-        let server = server.with_info(SimInfo {
-            platform: "woocommerce".into(),
-            base_url: site,
-            credentials,
-        });
+        let meter = state.clone();
+        let server = server
+            .with_info(SimInfo {
+                platform: "woocommerce".into(),
+                base_url: site,
+                credentials,
+            })
+            .with_meter("host", move |now| {
+                State::lock(&meter.limiter)
+                    .as_ref()
+                    .map(|l| l.usage(now))
+                    .unwrap_or_default()
+            });
         Ok(Self { server, state })
     }
 
