@@ -158,6 +158,9 @@ fn wp_error(text: &str) -> Option<(String, String)> {
     ))
 }
 
+/// Added to a refusal of keys sent over plain http, which WooCommerce never looks at.
+const PLAIN_HTTP_HINT: &str = " (over plain http WooCommerce accepts only OAuth 1.0a signatures, setting auth=oauth1 or auto; basic auth and query-string keys need https)";
+
 /// Classifies what a WordPress site answers.
 #[derive(Debug, Default)]
 pub struct WooClassifier;
@@ -237,7 +240,12 @@ impl Classify for WooClassifier {
         let wp = wp_error(&text);
         match (status.as_u16(), wp) {
             (401 | 403, Some((code, message))) => {
-                Verdict::Fail(Error::auth(format!("{status}: {code}: {message}")))
+                let mut text = format!("{status}: {code}: {message}");
+                let signed = r.url.query_pairs().any(|(k, _)| k == "oauth_signature");
+                if r.url.scheme() == "http" && !signed {
+                    text.push_str(PLAIN_HTTP_HINT);
+                }
+                Verdict::Fail(Error::auth(text))
             }
             (404 | 410, Some((code, message))) => Verdict::Fail(Error::not_found(format!(
                 "{} ({code}: {message})",

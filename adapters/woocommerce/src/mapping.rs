@@ -759,6 +759,15 @@ mod tests {
             "2.50"
         );
         assert_eq!(o.financial_status, Some(FinancialStatus::PartiallyRefunded));
+        assert_eq!(o.refunds[0].reason.as_deref(), Some("dent"));
+        // Older stores name the reason `refund`.
+        let old = raw(
+            r#"{"id":6,"currency":"EUR","refunds":[{"id":8,"refund":"late","total":"-1.00"}]}"#,
+        );
+        assert_eq!(
+            order(&old, None).unwrap().refunds[0].reason.as_deref(),
+            Some("late")
+        );
         assert_eq!(
             o.totals.subtotal.as_ref().unwrap().amount.to_string(),
             "10.00"

@@ -130,11 +130,12 @@ pub(crate) struct CouponLine {
     pub discount: Option<String>,
 }
 
-/// The short refund entry embedded in an order: `{id, reason, total: "-10.00"}`.
+/// The short refund entry embedded in an order: `{id, reason, total: "-10.00"}`
+/// (`refund` instead of `reason` before WooCommerce 3.x's v2 controller).
 #[derive(Debug, Deserialize)]
 pub(crate) struct RefundSummary {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, alias = "refund")]
     pub reason: Option<String>,
     #[serde(default)]
     pub total: Option<String>,

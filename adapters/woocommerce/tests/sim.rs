@@ -208,6 +208,24 @@ async fn variable_products_read_their_variations_in_pages() {
     sim.shutdown().await;
 }
 
+async fn lists_five(a: &WooAdapter, what: &str) {
+    let page = a
+        .list(&ListQuery::new(Entity::Order).page_size(5))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(page.records.len(), 5, "{what}");
+}
+
+async fn refused(a: &WooAdapter, what: &str) -> String {
+    match a.list(&ListQuery::new(Entity::Order)).await {
+        Err(Error::Auth { message }) => {
+            assert!(!message.contains("cs_wrong"), "secret leaked: {message}");
+            message
+        }
+        other => panic!("{what}: {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn both_url_forms_and_every_auth_mode() {
     for no_permalinks in [false, true] {
@@ -216,27 +234,35 @@ async fn both_url_forms_and_every_auth_mode() {
             ..SimConfig::default()
         })
         .await;
-        for mode in ["auto", "oauth1", "basic", "query"] {
+        let form = format!("no_permalinks={no_permalinks}");
+        // Plain http: OAuth 1.0a one-legged signing (what `auto` picks for http).
+        for mode in ["auto", "oauth1"] {
             let a = adapter(&sim, &[("auth", mode)]);
-            let page = a
-                .list(&ListQuery::new(Entity::Order).page_size(5))
-                .await
-                .unwrap_or_else(|e| panic!("{mode}: {e}"));
-            assert_eq!(
-                page.records.len(),
-                5,
-                "{mode} no_permalinks={no_permalinks}"
+            assert_eq!(a.client().auth_mode(), AuthMode::OAuth1);
+            lists_five(&a, &format!("{mode} {form}")).await;
+        }
+        refused(
+            &adapter_with(&sim, &[("auth", "oauth1")], "cs_wrong"),
+            "oauth1 with a wrong secret",
+        )
+        .await;
+        // WooCommerce ignores keys over plain http: a clear error, not a silent retry loop.
+        for mode in ["basic", "query"] {
+            let message = refused(&adapter(&sim, &[("auth", mode)]), mode).await;
+            assert!(
+                message.contains("OAuth 1.0a") && message.contains("https"),
+                "{message}"
             );
         }
-        // A wrong secret is refused whatever the mode.
-        for mode in ["oauth1", "basic", "query"] {
-            let a = adapter_with(&sim, &[("auth", mode)], "cs_wrong");
-            match a.list(&ListQuery::new(Entity::Order)).await {
-                Err(Error::Auth { message }) => {
-                    assert!(!message.contains("cs_wrong"), "secret leaked: {message}")
-                }
-                other => panic!("{mode}: {other:?}"),
-            }
+        // Behind TLS (`is_ssl()`), basic auth and query keys.
+        sim.configure(|c| c.https = true);
+        for mode in ["basic", "query"] {
+            lists_five(&adapter(&sim, &[("auth", mode)]), &format!("{mode} {form}")).await;
+            refused(
+                &adapter_with(&sim, &[("auth", mode)], "cs_wrong"),
+                &format!("{mode} with a wrong secret"),
+            )
+            .await;
         }
         sim.shutdown().await;
     }
@@ -245,6 +271,7 @@ async fn both_url_forms_and_every_auth_mode() {
 #[tokio::test]
 async fn basic_auth_falls_back_to_query_keys_when_the_host_strips_the_header() {
     let sim = sim(SimConfig {
+        https: true,
         strip_authorization: true,
         ..SimConfig::default()
     })
@@ -262,6 +289,7 @@ async fn basic_auth_falls_back_to_query_keys_when_the_host_strips_the_header() {
         "switched after the 401"
     );
     // OAuth 1.0a over http does not use the header at all.
+    sim.configure(|c| c.https = false);
     let o = adapter(&sim, &[]);
     assert_eq!(o.client().auth_mode(), AuthMode::OAuth1);
     o.list(&ListQuery::new(Entity::Customer).page_size(3))

@@ -19,10 +19,14 @@ async fn sim() -> WooSim {
         },
         ..SimOptions::default()
     };
+    // As behind TLS (`is_ssl()`): query keys are accepted, which keeps these requests short.
     WooSim::start(
         options,
         "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
-        SimConfig::default(),
+        SimConfig {
+            https: true,
+            ..SimConfig::default()
+        },
     )
     .await
     .unwrap()
@@ -226,6 +230,35 @@ async fn rest_route_form_auth_and_system_status() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+
+    let r = client
+        .get(format!("{site}/wp-json/wc/v3/customers"))
+        .basic_auth(CONSUMER_KEY, Some("cs_wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic realm=")
+    );
+
+    // Plain http: WooCommerce looks at OAuth 1.0a only; keys are as good as none.
+    sim.configure(|c| c.https = false);
+    let (status, _, body) = get(&format!("{site}/wp-json/wc/v3/orders?{}", keys())).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("woocommerce_rest_cannot_view"))
+    );
+    let r = client
+        .get(format!("{site}/wp-json/wc/v3/customers"))
+        .basic_auth(CONSUMER_KEY, Some(CONSUMER_SECRET))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
 
     // OAuth 1.0a signed independently (the kit's RFC 5849 signer, HMAC-SHA1 and -256).
     for method in [

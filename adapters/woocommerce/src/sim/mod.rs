@@ -26,6 +26,10 @@ use polycart_kit::sim::{
 /// Host and plugin behaviour a test or `--plan` switches on.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SimConfig {
+    /// WordPress's `is_ssl()` is true, as behind a TLS-terminating proxy: HTTP basic
+    /// and query-string keys are accepted. Off (the default), the site is plain http
+    /// and, like WooCommerce, accepts OAuth 1.0a signatures only.
+    pub https: bool,
     /// `false`: no pretty permalinks, `/wp-json/` is the web server's 404 page.
     pub no_permalinks: bool,
     /// The host drops the `Authorization` header before PHP sees it.
@@ -47,7 +51,7 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// Reads `--plan` as a comma-separated list of behaviours: `throttle`,
+    /// Reads `--plan` as a comma-separated list of behaviours: `https`, `throttle`,
     /// `throttle-503`, `php-notice`, `login-page`, `login-redirect`, `no-permalinks`,
     /// `strip-auth`, `no-woocommerce`, `shipment-tracking` (`default`: none).
     pub fn from_plan(plan: Option<&str>) -> Result<Self, String> {
@@ -60,6 +64,7 @@ impl SimConfig {
         {
             match part {
                 "default" => {}
+                "https" => c.https = true,
                 "throttle" => c.throttle = Some((10.0, 5.0)),
                 "throttle-503" => {
                     c.throttle = Some((10.0, 5.0));

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use polycart_kit::sim::{
-    SimAddress, SimCategory, SimCustomer, SimFinancial, SimOrder, SimOrderState, SimProduct,
-    SimProductStatus, SimVariant,
+    SimAddress, SimCategory, SimCustomer, SimFinancial, SimImage, SimOrder, SimOrderState,
+    SimProduct, SimProductStatus, SimVariant,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -26,6 +26,13 @@ pub(crate) fn local(t: DateTime<Utc>) -> String {
 fn dates(v: &mut Value, name: &str, t: Option<DateTime<Utc>>) {
     v[name] = t.map_or(Value::Null, |t| Value::String(local(t)));
     v[format!("{name}_gmt")] = t.map_or(Value::Null, |t| Value::String(gmt(t)));
+}
+
+/// Adds `extra`'s fields to the object `v` (a record too large for one `json!`).
+fn extend(v: &mut Value, extra: Value) {
+    if let (Value::Object(target), Value::Object(more)) = (v, extra) {
+        target.extend(more);
+    }
 }
 
 fn money(d: Decimal) -> String {
@@ -180,6 +187,10 @@ pub(crate) fn order(
             "id": o.id * 10 + 4 + i as u64, "code": code, "discount": money(*amount), "discount_tax": "0.00", "meta_data": []
         })).collect::<Vec<_>>(),
         "refunds": o.refunds.iter().map(|r| json!({"id": r.id, "reason": r.note, "total": format!("-{}", money(r.amount))})).collect::<Vec<_>>(),
+        "payment_url": format!("{site}/checkout/order-pay/{}/?pay_for_order=true&key=wc_order_{:x}", o.id, o.id * 7919),
+        "is_editable": matches!(o.state, SimOrderState::Pending | SimOrderState::OnHold),
+        "needs_payment": !paid && matches!(o.state, SimOrderState::Pending | SimOrderState::Failed),
+        "needs_processing": true,
         "_links": links(site, &format!("orders/{}", o.id), "orders"),
     });
     dates(&mut v, "date_created", Some(o.created_at));
@@ -291,7 +302,7 @@ pub(crate) fn product(p: &SimProduct, categories: &[SimCategory], site: &str) ->
             json!({"id": id, "name": c.map(|c| c.name.clone()).unwrap_or_default(), "slug": c.map(|c| c.handle.clone()).unwrap_or_default()})
         }).collect::<Vec<_>>(),
         "tags": p.tags.iter().enumerate().map(|(i, t)| json!({"id": 500 + i, "name": t, "slug": t.to_lowercase()})).collect::<Vec<_>>(),
-        "images": p.images.iter().map(|im| json!({"id": im.id, "src": im.url, "name": "", "alt": im.alt})).collect::<Vec<_>>(),
+        "images": p.images.iter().map(|im| image(im, p.created_at)).collect::<Vec<_>>(),
         "attributes": p.options.iter().enumerate().map(|(i, (name, values))| json!({
             "id": 0, "name": name, "position": i, "visible": true, "variation": true, "options": values
         })).collect::<Vec<_>>(),
@@ -301,9 +312,59 @@ pub(crate) fn product(p: &SimProduct, categories: &[SimCategory], site: &str) ->
         "meta_data": [],
         "_links": links(site, &format!("products/{}", p.id), "products"),
     });
+    extend(
+        &mut v,
+        json!({
+            "price_html": price_html(&price, &sale, &regular),
+            "average_rating": "0.00",
+            "rating_count": 0,
+            "reviews_allowed": true,
+            "related_ids": [],
+            "upsell_ids": [],
+            "cross_sell_ids": [],
+            "purchase_note": "",
+            "external_url": "",
+            "button_text": "",
+            "grouped_products": [],
+            "sold_individually": false,
+            "shipping_required": true,
+            "shipping_taxable": true,
+            "shipping_class": "",
+            "shipping_class_id": 0,
+            "backorders_allowed": false,
+            "backordered": false,
+            "downloads": [],
+            "download_limit": -1,
+            "download_expiry": -1,
+        }),
+    );
     dates(&mut v, "date_created", Some(p.created_at));
     dates(&mut v, "date_modified", Some(p.updated_at));
+    dates(&mut v, "date_on_sale_from", None);
+    dates(&mut v, "date_on_sale_to", None);
     v
+}
+
+/// An image as WooCommerce lists it (attachment dates included).
+fn image(im: &SimImage, uploaded: DateTime<Utc>) -> Value {
+    let mut v = json!({"id": im.id, "src": im.url, "name": "", "alt": im.alt});
+    dates(&mut v, "date_created", Some(uploaded));
+    dates(&mut v, "date_modified", Some(uploaded));
+    v
+}
+
+/// `price_html` as the storefront renders it: the sale struck through when on sale.
+fn price_html(price: &str, sale: &str, regular: &str) -> String {
+    let amount = |a: &str| {
+        format!(
+            "<span class=\"woocommerce-Price-amount amount\"><span class=\"woocommerce-Price-currencySymbol\">&#36;</span>{a}</span>"
+        )
+    };
+    if sale.is_empty() {
+        amount(price)
+    } else {
+        format!("<del>{}</del> <ins>{}</ins>", amount(regular), amount(sale))
+    }
 }
 
 pub(crate) fn variation(p: &SimProduct, v: &SimVariant, site: &str) -> Value {
@@ -325,12 +386,31 @@ pub(crate) fn variation(p: &SimProduct, v: &SimVariant, site: &str) -> Value {
         "stock_status": if v.total_stock() > 0 { "instock" } else { "outofstock" },
         "weight": (Decimal::from(v.weight_grams) / Decimal::from(1000)).normalize().to_string(),
         "dimensions": {"length": "", "width": "", "height": ""},
-        "image": p.images.first().map(|im| json!({"id": im.id, "src": im.url, "name": "", "alt": im.alt})),
+        "image": p.images.first().map(|im| image(im, p.created_at)),
         "attributes": p.options.iter().zip(&v.option_values).map(|((name, _), value)| json!({"id": 0, "name": name, "option": value})).collect::<Vec<_>>(),
         "menu_order": 0,
         "meta_data": [],
         "_links": links(site, &format!("products/{}/variations/{}", p.id, v.id), &format!("products/{}/variations", p.id)),
     });
+    extend(
+        &mut out,
+        json!({
+            "virtual": false,
+            "downloadable": false,
+            "downloads": [],
+            "download_limit": -1,
+            "download_expiry": -1,
+            "tax_status": "taxable",
+            "tax_class": "",
+            "backorders": "no",
+            "backorders_allowed": false,
+            "backordered": false,
+            "shipping_class": "",
+            "shipping_class_id": 0,
+        }),
+    );
+    dates(&mut out, "date_on_sale_from", None);
+    dates(&mut out, "date_on_sale_to", None);
     dates(&mut out, "date_created", Some(v.created_at));
     dates(
         &mut out,

@@ -257,28 +257,46 @@ fn api(st: &St, req: &Req) -> Response {
     if rest.is_empty() {
         return json_response(StatusCode::OK, &json!({"namespace": "wc/v3", "routes": {}}));
     }
-    let now = Utc::now().timestamp();
+    let form: Vec<(String, String)> = if req
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+    {
+        url::form_urlencoded::parse(&req.body)
+            .into_owned()
+            .collect()
+    } else {
+        Vec::new()
+    };
     let auth_req = AuthRequest {
         method: req.method.as_str(),
         path: &req.path,
         query: &req.query,
+        form: &form,
         headers: &req.headers,
         home_url: &req.site,
-        now,
+        ssl: req.cfg.https,
+        now: Utc::now().timestamp(),
     };
     let authed = {
         let mut extra = lock(&st.extra);
         authenticate(&auth_req, &st.key, &st.secret, &mut extra.nonces)
     };
     match authed {
-        Err(refusal) => return wp_error(StatusCode::UNAUTHORIZED, refusal.code, &refusal.message),
-        Ok(false) => {
-            return wp_error(
-                StatusCode::UNAUTHORIZED,
-                "woocommerce_rest_cannot_view",
-                "Sorry, you cannot list resources.",
-            );
+        Err(refusal) => {
+            let mut r = wp_error(StatusCode::UNAUTHORIZED, refusal.code, &refusal.message);
+            if refusal.basic {
+                r.headers_mut().insert(
+                    http::header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        "Basic realm=\"WooCommerce API. Use a consumer key in the username field and a consumer secret in the password field.\"",
+                    ),
+                );
+            }
+            return r;
         }
+        Ok(false) => return anonymous(req, rest),
         Ok(true) => {}
     }
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
@@ -288,6 +306,38 @@ fn api(st: &St, req: &Req) -> Response {
         resource(st, req, &segments)
     };
     result.unwrap_or_else(|r| r)
+}
+
+/// What a route's permission check answers a request nobody authenticated (WordPress's
+/// `rest_authorization_required_code()` is 401 for a visitor).
+fn anonymous(req: &Req, rest: &str) -> Response {
+    let single = rest
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()));
+    let (code, message) = match req.method {
+        Method::POST => (
+            "woocommerce_rest_cannot_create",
+            "Sorry, you are not allowed to create resources.",
+        ),
+        Method::PUT | Method::PATCH => (
+            "woocommerce_rest_cannot_edit",
+            "Sorry, you are not allowed to edit this resource.",
+        ),
+        Method::DELETE => (
+            "woocommerce_rest_cannot_delete",
+            "Sorry, you are not allowed to delete this resource.",
+        ),
+        _ if single => (
+            "woocommerce_rest_cannot_view",
+            "Sorry, you cannot view this resource.",
+        ),
+        _ => (
+            "woocommerce_rest_cannot_view",
+            "Sorry, you cannot list resources.",
+        ),
+    };
+    wp_error(StatusCode::UNAUTHORIZED, code, message)
 }
 
 type R = Result<Response, Response>;
