@@ -321,3 +321,109 @@ async fn rest_route_form_auth_and_system_status() {
     assert!(r.text().await.unwrap().contains("signature does not match"));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn collections_take_their_own_parameters() {
+    let sim = sim().await;
+    let site = sim.site();
+    let k = keys();
+    // Customers are users: ordered by name ascending unless told, no date filters
+    // (WordPress ignores parameters a route does not declare), `role` validated.
+    let (_, h, by_name) = get(&format!("{site}/wp-json/wc/v3/customers?per_page=100&{k}")).await;
+    let names: Vec<String> = by_name
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["first_name"].as_str().unwrap(),
+                c["last_name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "customers default to orderby=name&order=asc");
+    let (_, h2, _) = get(&format!(
+        "{site}/wp-json/wc/v3/customers?modified_after=2999-01-01T00:00:00&{k}"
+    ))
+    .await;
+    assert_eq!(
+        h["x-wp-total"], h2["x-wp-total"],
+        "modified_after is not a customers parameter"
+    );
+    let (status, _, body) = get(&format!(
+        "{site}/wp-json/wc/v3/customers?orderby=modified&{k}"
+    ))
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("rest_invalid_param"))
+    );
+    let (status, _, _) = get(&format!("{site}/wp-json/wc/v3/customers?role=editor&{k}")).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = get(&format!("{site}/wp-json/wc/v3/customers?role=wizard&{k}")).await;
+    assert_eq!(status, 400);
+
+    // Categories are terms: `parent` narrows to children (0 = top level).
+    let (_, _, all) = get(&format!(
+        "{site}/wp-json/wc/v3/products/categories?per_page=100&{k}"
+    ))
+    .await;
+    let all = all.as_array().unwrap().clone();
+    let top = all.iter().filter(|c| c["parent"] == 0).count();
+    assert!(
+        top > 0 && top < all.len(),
+        "the generated store has nested categories"
+    );
+    let (_, h, _) = get(&format!(
+        "{site}/wp-json/wc/v3/products/categories?parent=0&{k}"
+    ))
+    .await;
+    assert_eq!(h["x-wp-total"].to_str().unwrap(), top.to_string());
+    let (status, _, _) = get(&format!(
+        "{site}/wp-json/wc/v3/products/categories?orderby=date&{k}"
+    ))
+    .await;
+    assert_eq!(status, 400, "terms have no date ordering");
+
+    // `include` restricts (and `orderby=include` keeps its order), `exclude` removes.
+    let (_, _, some) = get(&format!(
+        "{site}/wp-json/wc/v3/orders?per_page=100&orderby=id&order=asc&{k}"
+    ))
+    .await;
+    let order_ids = ids(&some);
+    let pick = format!("{},{}", order_ids[4], order_ids[1]);
+    let (_, _, picked) = get(&format!(
+        "{site}/wp-json/wc/v3/orders?include={pick}&orderby=include&order=asc&{k}"
+    ))
+    .await;
+    assert_eq!(ids(&picked), vec![order_ids[4], order_ids[1]]);
+    let (_, h, _) = get(&format!("{site}/wp-json/wc/v3/orders?exclude={pick}&{k}")).await;
+    assert_eq!(
+        h["x-wp-total"].to_str().unwrap(),
+        (order_ids.len() - 2).to_string()
+    );
+
+    // Unknown order statuses are refused; a page past the end is empty but counted,
+    // its `prev` link pointing at the last page.
+    let (status, _, body) = get(&format!("{site}/wp-json/wc/v3/orders?status=shipped&{k}")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("rest_invalid_param"))
+    );
+    let (status, h, body) = get(&format!(
+        "{site}/wp-json/wc/v3/orders?per_page=10&page=9&{k}"
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().map(Vec::len), Some(0));
+    assert_eq!(h["x-wp-total"], "25");
+    let link = h["link"].to_str().unwrap();
+    assert!(
+        link.contains("page=3") && link.contains("rel=\"prev\"") && !link.contains("rel=\"next\""),
+        "{link}"
+    );
+    sim.shutdown().await;
+}

@@ -69,14 +69,7 @@ pub(crate) fn authenticate(
     secret: &str,
     nonces: &mut HashSet<String>,
 ) -> Result<bool, Refusal> {
-    let get = |name: &str| {
-        req.query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| super::listing::param(req.query, name).filter(|v| !v.is_empty());
     if req.ssl {
         let basic = match (get("consumer_key"), get("consumer_secret")) {
             (Some(k), Some(s)) => Some((k.to_owned(), s.to_owned())),

@@ -12,6 +12,7 @@
 //! mapping or client.
 
 mod auth;
+mod listing;
 mod render;
 mod routes;
 

@@ -250,7 +250,8 @@ fn prices(v: &SimVariant) -> (String, String, String) {
     }
 }
 
-fn status(p: &SimProduct) -> &'static str {
+/// A product's post status.
+pub(crate) fn product_status(p: &SimProduct) -> &'static str {
     match p.status {
         SimProductStatus::Active => "publish",
         SimProductStatus::Draft => "draft",
@@ -274,7 +275,7 @@ pub(crate) fn product(p: &SimProduct, categories: &[SimCategory], site: &str) ->
         "slug": p.handle,
         "permalink": format!("{site}/product/{}/", p.handle),
         "type": if variable { "variable" } else { "simple" },
-        "status": status(p),
+        "status": product_status(p),
         "featured": false,
         "catalog_visibility": "visible",
         "description": p.description_html,

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State as AxState;
 use axum::response::Response;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::Utc;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use polycart_kit::auth::hmac::{base64, hmac_sha256};
 use polycart_kit::sim::SimStore;
@@ -17,7 +17,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::auth::{AuthRequest, authenticate};
-use super::render::{self, SITE_OFFSET_HOURS};
+use super::listing::{self, Collection, Keys, ListRequest, POSTS, PRODUCTS, TERMS, USERS};
+use super::render;
 use super::{Hook, SimConfig, State};
 
 type St = Arc<State>;
@@ -30,7 +31,7 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     State::lock(m)
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(super) fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut r = Response::new(Body::from(body.to_string()));
     *r.status_mut() = status;
     r.headers_mut().insert(
@@ -113,8 +114,8 @@ async fn handle(
             r.to_owned()
         }
     } else if path == "/" || path == "/index.php" {
-        match query.iter().rev().find(|(k, _)| k == "rest_route") {
-            Some((_, r)) => r.clone(),
+        match listing::param(&query, "rest_route") {
+            Some(r) => r.to_owned(),
             None => {
                 return html(
                     StatusCode::OK,
@@ -207,12 +208,17 @@ struct Req {
 }
 
 impl Req {
+    /// The request as a listing reads it.
+    fn listing(&self) -> ListRequest<'_> {
+        ListRequest {
+            query: &self.query,
+            site: &self.site,
+            path: &self.path,
+        }
+    }
+
     fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        listing::param(&self.query, name)
     }
 
     fn json_body(&self) -> Result<Value, Response> {
@@ -373,9 +379,19 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
             let store = lock(&st.store);
             let o = live_order(&store, oid)?;
             let items = render::refunds(o, &req.site);
-            let keys = items.iter().map(|_| Keys::default()).collect();
+            let keys = o
+                .refunds
+                .iter()
+                .map(|r| Keys {
+                    id: r.id,
+                    created: r.created_at.timestamp(),
+                    modified: r.created_at.timestamp(),
+                    parent: oid,
+                    ..Keys::default()
+                })
+                .collect();
             drop(store);
-            list(req, items, keys)
+            list(req, &POSTS, items, keys)
         }
         ["orders", oid, "notes"] if m == Method::GET => {
             let oid = id(oid)?;
@@ -407,24 +423,7 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
         }
         ["products"] if m == Method::GET => list_products(st, req),
         ["products", "batch"] if m == Method::POST => batch(st, req, "product"),
-        ["products", "categories"] if m == Method::GET => {
-            let store = lock(&st.store);
-            let items: Vec<Value> = store
-                .categories
-                .iter()
-                .map(|c| render::category(c, count_in(&store, c.id), &req.site))
-                .collect();
-            let keys = store
-                .categories
-                .iter()
-                .map(|c| Keys {
-                    id: c.id,
-                    ..Keys::default()
-                })
-                .collect();
-            drop(store);
-            list(req, items, keys)
-        }
+        ["products", "categories"] if m == Method::GET => list_categories(st, req),
         ["products", "categories", cid] if m == Method::GET => {
             let cid = id(cid)?;
             let store = lock(&st.store);
@@ -479,6 +478,11 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
                             id: v.id,
                             created: v.created_at.timestamp(),
                             modified: v.updated_at.max(p.updated_at).timestamp(),
+                            name: v.title.clone(),
+                            slug: v.sku.clone(),
+                            parent: p.id,
+                            price: v.price,
+                            count: 0,
                         })
                         .collect(),
                 )
@@ -486,7 +490,7 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
                 (Vec::new(), Vec::new())
             };
             drop(store);
-            list(req, items, keys)
+            list(req, &POSTS, items, keys)
         }
         ["products", pid, "variations", "batch"] if m == Method::POST => {
             let pid = id(pid)?;
@@ -521,29 +525,7 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
             update_variation(st, req, id(pid)?, id(vid)?, &body)
                 .map(|v| json_response(StatusCode::OK, &v))
         }
-        ["customers"] if m == Method::GET => {
-            let store = lock(&st.store);
-            let email = req.param("email");
-            let chosen: Vec<_> = store
-                .customers
-                .iter()
-                .filter(|c| !c.deleted && email.is_none_or(|e| e == c.email))
-                .collect();
-            let items = chosen
-                .iter()
-                .map(|c| render::customer(c, &req.site))
-                .collect();
-            let keys = chosen
-                .iter()
-                .map(|c| Keys {
-                    id: c.id,
-                    created: c.created_at.timestamp(),
-                    modified: c.updated_at.timestamp(),
-                })
-                .collect();
-            drop(store);
-            list(req, items, keys)
-        }
+        ["customers"] if m == Method::GET => list_customers(st, req),
         ["customers", cid] if m == Method::GET => {
             let cid = id(cid)?;
             let store = lock(&st.store);
@@ -583,10 +565,11 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
                 .iter()
                 .map(|h| Keys {
                     id: h["id"].as_u64().unwrap_or(0),
+                    name: h["name"].as_str().unwrap_or_default().to_owned(),
                     ..Keys::default()
                 })
                 .collect();
-            list(req, hooks, keys)
+            list(req, &POSTS, hooks, keys)
         }
         ["webhooks"] if m == Method::POST => create_webhook(st, req),
         ["webhooks", hid] if m == Method::GET => {
@@ -645,165 +628,12 @@ fn count_in(store: &SimStore, category: u64) -> usize {
         .count()
 }
 
-/// What listing filters and sorts on.
-#[derive(Debug, Clone, Copy, Default)]
-struct Keys {
-    id: u64,
-    created: i64,
-    modified: i64,
-}
-
-fn bad_param(name: &str, message: &str) -> Response {
+pub(super) fn bad_param(name: &str, message: &str) -> Response {
     json_response(
         StatusCode::BAD_REQUEST,
         &json!({"code": "rest_invalid_param", "message": format!("Invalid parameter(s): {name}"),
                 "data": {"status": 400, "params": {name: message}}}),
     )
-}
-
-/// WordPress's `rest_parse_date`: ISO 8601 with or without an offset; without one the
-/// date is site-local unless `dates_are_gmt` is true.
-fn parse_date(req: &Req, name: &str) -> Result<Option<i64>, Response> {
-    let Some(text) = req.param(name) else {
-        return Ok(None);
-    };
-    let gmt = matches!(req.param("dates_are_gmt"), Some("true" | "1"));
-    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(d.timestamp()));
-    }
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S%.f",
-    ] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(text, fmt) {
-            let ts = n.and_utc().timestamp();
-            return Ok(Some(if gmt {
-                ts
-            } else {
-                ts - SITE_OFFSET_HOURS * 3600
-            }));
-        }
-    }
-    Err(bad_param(name, "Invalid date."))
-}
-
-fn int_param(req: &Req, name: &str, default: i64, min: i64, max: i64) -> Result<i64, Response> {
-    match req.param(name) {
-        None => Ok(default),
-        Some(t) => match t.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(bad_param(
-                name,
-                &format!("{name} must be between {min} (inclusive) and {max} (inclusive)"),
-            )),
-        },
-    }
-}
-
-/// Filters by dates, sorts, pages, and answers with WordPress's paging headers.
-fn list(req: &Req, items: Vec<Value>, keys: Vec<Keys>) -> R {
-    let per_page = int_param(req, "per_page", 10, 1, 100)?;
-    let page = int_param(req, "page", 1, 1, i64::MAX)?;
-    let offset = match req.param("offset") {
-        None => None,
-        Some(t) => Some(
-            t.parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| bad_param("offset", "offset is not of type integer."))?,
-        ),
-    };
-    let orderby = req.param("orderby").unwrap_or("date");
-    if ![
-        "date",
-        "id",
-        "include",
-        "title",
-        "slug",
-        "modified",
-        "name",
-        "registered_date",
-    ]
-    .contains(&orderby)
-    {
-        return Err(bad_param(
-            "orderby",
-            "orderby is not one of date, id, include, title, slug, modified.",
-        ));
-    }
-    let desc = match req.param("order").unwrap_or("desc") {
-        "desc" => true,
-        "asc" => false,
-        _ => return Err(bad_param("order", "order is not one of asc, desc.")),
-    };
-    let after = parse_date(req, "after")?;
-    let before = parse_date(req, "before")?;
-    let modified_after = parse_date(req, "modified_after")?;
-    let modified_before = parse_date(req, "modified_before")?;
-    let mut rows: Vec<(Keys, Value)> = keys
-        .into_iter()
-        .zip(items)
-        .filter(|(k, _)| {
-            after.is_none_or(|a| k.created > a) && before.is_none_or(|b| k.created < b)
-        })
-        .filter(|(k, _)| {
-            modified_after.is_none_or(|a| k.modified > a)
-                && modified_before.is_none_or(|b| k.modified < b)
-        })
-        .collect();
-    rows.sort_by(|(a, _), (b, _)| {
-        let ord = match orderby {
-            "modified" => a.modified.cmp(&b.modified).then(a.id.cmp(&b.id)),
-            "id" | "include" | "title" | "slug" | "name" => a.id.cmp(&b.id),
-            _ => a.created.cmp(&b.created).then(a.id.cmp(&b.id)),
-        };
-        if desc { ord.reverse() } else { ord }
-    });
-    let total = rows.len() as i64;
-    let pages = (total + per_page - 1) / per_page;
-    let start = offset.unwrap_or((page - 1).saturating_mul(per_page)).max(0);
-    let body: Vec<Value> = rows
-        .into_iter()
-        .skip(start as usize)
-        .take(per_page as usize)
-        .map(|(_, v)| v)
-        .collect();
-    let mut response = json_response(StatusCode::OK, &Value::Array(body));
-    let h = response.headers_mut();
-    h.insert("x-wp-total", HeaderValue::from(total));
-    h.insert("x-wp-totalpages", HeaderValue::from(pages));
-    let link_to = |n: i64| {
-        let mut q: Vec<(String, String)> = req
-            .query
-            .iter()
-            .filter(|(k, _)| {
-                k != "page"
-                    && !k.starts_with("oauth_")
-                    && k != "consumer_key"
-                    && k != "consumer_secret"
-            })
-            .cloned()
-            .collect();
-        q.push(("page".into(), n.to_string()));
-        let qs = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(q)
-            .finish();
-        format!("{}{}?{qs}", req.site, req.path)
-    };
-    let mut links = Vec::new();
-    if page > 1 {
-        links.push(format!("<{}>; rel=\"prev\"", link_to(page - 1)));
-    }
-    if page < pages {
-        links.push(format!("<{}>; rel=\"next\"", link_to(page + 1)));
-    }
-    if !links.is_empty() {
-        if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
-            h.insert(http::header::LINK, v);
-        }
-    }
-    Ok(response)
 }
 
 fn tracking_enabled(req: &Req) -> bool {
@@ -823,15 +653,31 @@ fn order_json(st: &St, req: &Req, oid: u64) -> Result<Value, Response> {
     ))
 }
 
-fn list_orders(st: &St, req: &Req) -> R {
-    let store = lock(&st.store);
-    let extra = lock(&st.extra);
+fn list(req: &Req, spec: &Collection, items: Vec<Value>, keys: Vec<Keys>) -> R {
+    listing::list(&req.listing(), spec, items, keys)
+}
+
+/// `status` of `/orders`: a list of statuses, `any` (every status but `trash`) by default.
+fn order_statuses(req: &Req) -> Result<Vec<&str>, Response> {
     let statuses: Vec<&str> = req
         .param("status")
         .unwrap_or("any")
         .split(',')
         .map(str::trim)
         .collect();
+    for (i, s) in statuses.iter().enumerate() {
+        if *s != "any" && !STATUSES.contains(s) {
+            return Err(bad_param(
+                "status",
+                &format!("status[{i}] is not one of any, {}.", STATUSES.join(", ")),
+            ));
+        }
+    }
+    Ok(statuses)
+}
+
+fn list_orders(st: &St, req: &Req) -> R {
+    let statuses = order_statuses(req)?;
     let customer: Option<u64> = match req.param("customer") {
         None => None,
         Some(c) => Some(
@@ -839,6 +685,15 @@ fn list_orders(st: &St, req: &Req) -> R {
                 .map_err(|_| bad_param("customer", "customer is not of type integer."))?,
         ),
     };
+    let product: Option<u64> = match req.param("product") {
+        None => None,
+        Some(c) => Some(
+            c.parse()
+                .map_err(|_| bad_param("product", "product is not of type integer."))?,
+        ),
+    };
+    let store = lock(&st.store);
+    let extra = lock(&st.extra);
     let chosen: Vec<_> = store
         .orders
         .iter()
@@ -846,12 +701,13 @@ fn list_orders(st: &St, req: &Req) -> R {
         .filter(|o| {
             let s = render::order_status(o, &extra);
             if statuses.contains(&"any") {
-                s != "trash" && s != "checkout-draft"
+                s != "trash"
             } else {
                 statuses.contains(&s.as_str())
             }
         })
         .filter(|o| customer.is_none_or(|c| o.customer_id.unwrap_or(0) == c))
+        .filter(|o| product.is_none_or(|p| o.line_items.iter().any(|l| l.product_id == p)))
         .collect();
     let items = chosen
         .iter()
@@ -863,27 +719,45 @@ fn list_orders(st: &St, req: &Req) -> R {
             id: o.id,
             created: o.created_at.timestamp(),
             modified: o.updated_at.timestamp(),
+            name: o.number.to_string(),
+            slug: o.number.to_string(),
+            ..Keys::default()
         })
         .collect();
     drop((store, extra));
-    list(req, items, keys)
+    list(req, &POSTS, items, keys)
 }
 
+const PRODUCT_STATUSES: &[&str] = &[
+    "any", "future", "trash", "draft", "pending", "private", "publish",
+];
+
 fn list_products(st: &St, req: &Req) -> R {
-    let store = lock(&st.store);
     let sku = req.param("sku");
     let kind = req.param("type");
+    if let Some(k) = kind.filter(|k| !["simple", "grouped", "external", "variable"].contains(k)) {
+        return Err(bad_param(
+            "type",
+            &format!("type is not one of simple, grouped, external, variable ({k})."),
+        ));
+    }
     let status = req.param("status").unwrap_or("any");
+    if !PRODUCT_STATUSES.contains(&status) {
+        return Err(bad_param(
+            "status",
+            &format!("status is not one of {}.", PRODUCT_STATUSES.join(", ")),
+        ));
+    }
+    let category: Option<u64> = req.param("category").and_then(|c| c.parse().ok());
+    let store = lock(&st.store);
     let chosen: Vec<_> = store
         .products
         .iter()
         .filter(|p| !p.deleted)
         .filter(|p| sku.is_none_or(|s| !render::is_variable(p) && p.variants[0].sku == s))
         .filter(|p| kind.is_none_or(|k| (k == "variable") == render::is_variable(p)))
-        .filter(|p| {
-            let rendered = render::product(p, &[], "");
-            status == "any" || rendered["status"] == status
-        })
+        .filter(|p| category.is_none_or(|c| p.category_ids.contains(&c)))
+        .filter(|p| status == "any" || render::product_status(p) == status)
         .collect();
     let items = chosen
         .iter()
@@ -895,10 +769,98 @@ fn list_products(st: &St, req: &Req) -> R {
             id: p.id,
             created: p.created_at.timestamp(),
             modified: p.updated_at.timestamp(),
+            name: p.title.clone(),
+            slug: p.handle.clone(),
+            price: p.variants.iter().map(|v| v.price).min().unwrap_or_default(),
+            ..Keys::default()
         })
         .collect();
     drop(store);
-    list(req, items, keys)
+    list(req, &PRODUCTS, items, keys)
+}
+
+/// WordPress's role names (`role` of `/customers`; `all` lifts the filter).
+const ROLES: &[&str] = &[
+    "all",
+    "administrator",
+    "editor",
+    "author",
+    "contributor",
+    "subscriber",
+    "customer",
+    "shop_manager",
+];
+
+fn list_customers(st: &St, req: &Req) -> R {
+    let role = req.param("role").unwrap_or("customer");
+    if !ROLES.contains(&role) {
+        return Err(bad_param(
+            "role",
+            &format!("role is not one of {}.", ROLES.join(", ")),
+        ));
+    }
+    let email = req.param("email");
+    let store = lock(&st.store);
+    // Every simulated customer has the role `customer`.
+    let chosen: Vec<_> = store
+        .customers
+        .iter()
+        .filter(|c| !c.deleted && email.is_none_or(|e| e.eq_ignore_ascii_case(&c.email)))
+        .filter(|_| role == "all" || role == "customer")
+        .collect();
+    let items = chosen
+        .iter()
+        .map(|c| render::customer(c, &req.site))
+        .collect();
+    let keys = chosen
+        .iter()
+        .map(|c| Keys {
+            id: c.id,
+            created: c.created_at.timestamp(),
+            modified: c.updated_at.timestamp(),
+            name: format!("{} {}", c.first_name, c.last_name),
+            ..Keys::default()
+        })
+        .collect();
+    drop(store);
+    list(req, &USERS, items, keys)
+}
+
+fn list_categories(st: &St, req: &Req) -> R {
+    let hide_empty = listing::bool_param(&req.listing(), "hide_empty")?;
+    let product: Option<u64> = req.param("product").and_then(|p| p.parse().ok());
+    let store = lock(&st.store);
+    let chosen: Vec<_> = store
+        .categories
+        .iter()
+        .map(|c| (c, count_in(&store, c.id)))
+        .filter(|(_, n)| !hide_empty || *n > 0)
+        .filter(|(c, _)| {
+            product.is_none_or(|p| {
+                store
+                    .products
+                    .iter()
+                    .any(|x| x.id == p && x.category_ids.contains(&c.id))
+            })
+        })
+        .collect();
+    let items = chosen
+        .iter()
+        .map(|(c, n)| render::category(c, *n, &req.site))
+        .collect();
+    let keys = chosen
+        .iter()
+        .map(|(c, n)| Keys {
+            id: c.id,
+            name: c.name.clone(),
+            slug: c.handle.clone(),
+            parent: c.parent_id.unwrap_or(0),
+            count: *n as u64,
+            ..Keys::default()
+        })
+        .collect();
+    drop(store);
+    list(req, &TERMS, items, keys)
 }
 
 const STATUSES: &[&str] = &[
