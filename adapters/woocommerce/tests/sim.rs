@@ -346,6 +346,88 @@ async fn bad_stores_are_typed_errors() {
         .await
         .expect("a PHP notice before valid JSON is stripped");
     assert_eq!(page.records.len(), 3);
+
+    // PHP dies (memory exhausted): WordPress's critical error after PHP's message.
+    sim.configure(|c| {
+        c.php_notice = false;
+        c.php_fatal = true;
+    });
+    match adapter(&sim, &[("max_retries", "1")]).list(&q).await {
+        Err(Error::Platform { status: 500, body }) => assert!(
+            body.contains("PHP fatal error") && body.contains("Allowed memory size"),
+            "{body}"
+        ),
+        other => panic!("php fatal: {other:?}"),
+    }
+    // A proxy's HTML error page.
+    sim.configure(|c| {
+        c.php_fatal = false;
+        c.bad_gateway = true;
+    });
+    match adapter(&sim, &[("max_retries", "1")]).list(&q).await {
+        Err(Error::Platform { status: 502, body }) => {
+            assert!(
+                body.contains("HTML page") && body.contains("502 Bad Gateway"),
+                "{body}"
+            )
+        }
+        other => panic!("bad gateway: {other:?}"),
+    }
+    // http → https: a configuration error naming where to point, without the signed query.
+    sim.configure(|c| {
+        c.bad_gateway = false;
+        c.https_redirect = true;
+    });
+    match adapter(&sim, &[("auth", "query")]).list(&q).await {
+        Err(Error::Invalid { message }) => {
+            assert!(
+                message.contains("https://") && message.contains("base_url"),
+                "{message}"
+            );
+            assert!(
+                !message.contains("consumer_secret") && !message.contains("cs_"),
+                "{message}"
+            );
+        }
+        other => panic!("https redirect: {other:?}"),
+    }
+    // WordPress in maintenance mode (503, Retry-After: 600): rate limited for that long,
+    // handed back at once rather than waited for.
+    sim.configure(|c| {
+        c.https_redirect = false;
+        c.maintenance = true;
+    });
+    match adapter(&sim, &[]).list(&q).await {
+        Err(Error::RateLimited { retry_after }) => {
+            assert_eq!(retry_after, Some(std::time::Duration::from_secs(600)))
+        }
+        other => panic!("maintenance: {other:?}"),
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn rest_route_is_detected_when_wp_json_serves_the_home_page() {
+    // nginx without pretty permalinks hands /wp-json/ to WordPress, which renders the
+    // home page (200, HTML, a "Log in" link): not the login page, not worth retrying.
+    let sim = sim(SimConfig {
+        no_permalinks: true,
+        no_permalinks_home: true,
+        ..SimConfig::default()
+    })
+    .await;
+    let a = adapter(&sim, &[("max_retries", "5")]);
+    let before = sim.requests();
+    let page = a
+        .list(&ListQuery::new(Entity::Category).page_size(3))
+        .await
+        .unwrap();
+    assert_eq!(page.records.len(), 3);
+    assert_eq!(
+        sim.requests() - before,
+        3,
+        "one pretty probe, one rest_route probe, one page: no retries of the home page"
+    );
     sim.shutdown().await;
 }
 

@@ -12,6 +12,7 @@
 //! mapping or client.
 
 mod auth;
+mod host;
 mod listing;
 mod render;
 mod routes;
@@ -31,8 +32,21 @@ pub struct SimConfig {
     /// and query-string keys are accepted. Off (the default), the site is plain http
     /// and, like WooCommerce, accepts OAuth 1.0a signatures only.
     pub https: bool,
-    /// `false`: no pretty permalinks, `/wp-json/` is the web server's 404 page.
+    /// No pretty permalinks: `/wp-json/` is the web server's 404 page (the REST API
+    /// answers under `?rest_route=` only).
     pub no_permalinks: bool,
+    /// With `no_permalinks`, `/wp-json/...` reaches WordPress (nginx `try_files`),
+    /// which renders the home page with 200.
+    pub no_permalinks_home: bool,
+    /// The host redirects http to https (301), whatever the path.
+    pub https_redirect: bool,
+    /// A proxy in front of PHP answers its HTML 502 page.
+    pub bad_gateway: bool,
+    /// WordPress is in maintenance mode (an update is running): 503, `Retry-After: 600`.
+    pub maintenance: bool,
+    /// PHP dies with a fatal error (memory exhausted): WordPress's critical error, 500,
+    /// after PHP's message.
+    pub php_fatal: bool,
     /// The host drops the `Authorization` header before PHP sees it.
     pub strip_authorization: bool,
     /// A proxy in front of the site: (burst, requests per second).
@@ -53,8 +67,10 @@ pub struct SimConfig {
 
 impl SimConfig {
     /// Reads `--plan` as a comma-separated list of behaviours: `https`, `throttle`,
-    /// `throttle-503`, `php-notice`, `login-page`, `login-redirect`, `no-permalinks`,
-    /// `strip-auth`, `no-woocommerce`, `shipment-tracking` (`default`: none).
+    /// `throttle-503`, `php-notice`, `php-fatal`, `login-page`, `login-redirect`,
+    /// `no-permalinks`, `no-permalinks-home`, `https-redirect`, `bad-gateway`,
+    /// `maintenance`, `strip-auth`, `no-woocommerce`, `shipment-tracking`
+    /// (`default`: none).
     pub fn from_plan(plan: Option<&str>) -> Result<Self, String> {
         let mut c = SimConfig::default();
         for part in plan
@@ -75,6 +91,14 @@ impl SimConfig {
                 "login-page" => c.login_page = true,
                 "login-redirect" => c.login_redirect = true,
                 "no-permalinks" => c.no_permalinks = true,
+                "no-permalinks-home" => {
+                    c.no_permalinks = true;
+                    c.no_permalinks_home = true;
+                }
+                "https-redirect" => c.https_redirect = true,
+                "bad-gateway" => c.bad_gateway = true,
+                "maintenance" => c.maintenance = true,
+                "php-fatal" => c.php_fatal = true,
                 "strip-auth" => c.strip_authorization = true,
                 "no-woocommerce" => c.no_woocommerce = true,
                 "shipment-tracking" => c.shipment_tracking = true,

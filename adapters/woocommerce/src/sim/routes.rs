@@ -3,7 +3,6 @@
 //! headers, single records, writes, batch endpoints, notes, refunds, webhooks).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -17,6 +16,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::auth::{AuthRequest, authenticate};
+use super::host;
 use super::listing::{self, Collection, Keys, ListRequest, POSTS, PRODUCTS, TERMS, USERS};
 use super::render;
 use super::{Hook, SimConfig, State};
@@ -56,38 +56,6 @@ fn no_route() -> Response {
     )
 }
 
-fn html(status: StatusCode, body: String) -> Response {
-    let mut r = Response::new(Body::from(body));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=UTF-8"),
-    );
-    r
-}
-
-fn login_page(site: &str) -> Response {
-    html(
-        StatusCode::OK,
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"en-US\"><head><title>Log In &lsaquo; Sim Store &#8212; WordPress</title></head>\
-             <body class=\"login wp-core-ui\"><form name=\"loginform\" id=\"loginform\" action=\"{site}/wp-login.php\" method=\"post\">\
-             <input type=\"text\" name=\"log\" id=\"user_login\"/></form></body></html>\n"
-        ),
-    )
-}
-
-fn not_found_page() -> Response {
-    html(
-        StatusCode::NOT_FOUND,
-        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head><title>404 Not Found</title></head>\
-         <body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>\n"
-            .into(),
-    )
-}
-
-const PHP_NOTICE: &str = "<br />\n<b>Notice</b>:  Undefined index: shipping_zone in <b>/var/www/html/wp-content/plugins/legacy-shipping/shipping.php</b> on line <b>112</b><br />\n";
-
 async fn handle(
     AxState(st): AxState<St>,
     method: Method,
@@ -106,7 +74,13 @@ async fn handle(
             .collect();
     let route = if let Some(r) = path.strip_prefix("/wp-json") {
         if cfg.no_permalinks {
-            return not_found_page();
+            // Without rewrite rules `/wp-json/` is no route: Apache answers its 404 page;
+            // nginx's `try_files` hands it to WordPress, which renders the home page.
+            return if cfg.no_permalinks_home {
+                host::home_page(&site)
+            } else {
+                host::not_found_page()
+            };
         }
         if r.is_empty() {
             "/".to_owned()
@@ -116,51 +90,19 @@ async fn handle(
     } else if path == "/" || path == "/index.php" {
         match listing::param(&query, "rest_route") {
             Some(r) => r.to_owned(),
-            None => {
-                return html(
-                    StatusCode::OK,
-                    "<!DOCTYPE html><html><body>Sim Store</body></html>".into(),
-                );
-            }
+            None => return host::home_page(&site),
         }
     } else if path.starts_with("/wp-login.php") {
-        return login_page(&site);
+        return host::login_page(&site);
     } else {
-        return not_found_page();
+        return host::not_found_page();
     };
-    if cfg.login_redirect {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::FOUND;
-        let to = format!(
-            "{site}/wp-login.php?redirect_to={}",
-            url::form_urlencoded::byte_serialize(uri.to_string().as_bytes()).collect::<String>()
-        );
-        if let Ok(v) = HeaderValue::from_str(&to) {
-            r.headers_mut().insert(http::header::LOCATION, v);
-        }
+    let early = {
+        let limiter = lock(&st.limiter);
+        host::before_api(&cfg, limiter.as_ref(), &site, &uri, &headers)
+    };
+    if let Some(r) = early {
         return r;
-    }
-    if cfg.login_page {
-        return login_page(&site);
-    }
-    if let Some(limiter) = lock(&st.limiter).as_ref() {
-        if let Err(refused) = limiter.take(1.0, Instant::now()) {
-            let secs = refused.retry_after.as_secs_f64().ceil().max(1.0) as u64;
-            let mut r = if cfg.throttle_with_503 {
-                html(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>".into(),
-                )
-            } else {
-                html(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "<html><body><h1>429 Too Many Requests</h1></body></html>".into(),
-                )
-            };
-            r.headers_mut()
-                .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
-            return r;
-        }
     }
     let mut headers = headers;
     if cfg.strip_authorization {
@@ -177,23 +119,7 @@ async fn handle(
         cfg,
     };
     let response = api(&st, &req);
-    if req.cfg.php_notice && response_is_json(&response) {
-        let (parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, usize::MAX)
-            .await
-            .unwrap_or_default();
-        let mut out = PHP_NOTICE.as_bytes().to_vec();
-        out.extend_from_slice(&bytes);
-        return Response::from_parts(parts, Body::from(out));
-    }
-    response
-}
-
-fn response_is_json(r: &Response) -> bool {
-    r.headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+    host::after_api(&req.cfg, response).await
 }
 
 struct Req {
