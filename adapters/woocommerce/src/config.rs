@@ -172,3 +172,86 @@ impl WooConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn store(url: &str, settings: &[(&str, &str)]) -> StoreConfig {
+        let mut credentials = BTreeMap::new();
+        credentials.insert("consumer_key".to_owned(), Secret::new("ck_x".to_owned()));
+        credentials.insert("consumer_secret".to_owned(), Secret::new("cs_x".to_owned()));
+        StoreConfig {
+            store_id: "s".into(),
+            base_url: url.parse().unwrap(),
+            credentials,
+            settings: settings
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn auth_follows_the_scheme_unless_set() {
+        let https = WooConfig::from_store(&store("https://shop.example/", &[])).unwrap();
+        assert_eq!(https.effective_auth(), AuthMode::Basic);
+        let http = WooConfig::from_store(&store("http://shop.example", &[])).unwrap();
+        assert_eq!(http.effective_auth(), AuthMode::OAuth1);
+        let forced = WooConfig::from_store(&store("https://shop.example", &[("auth", "query")]));
+        assert_eq!(forced.unwrap().effective_auth(), AuthMode::Query);
+        assert!(WooConfig::from_store(&store("https://shop.example", &[("auth", "jwt")])).is_err());
+    }
+
+    #[test]
+    fn the_site_url_is_normalised() {
+        let c = WooConfig::from_store(&store("https://shop.example/store/?x=1#top", &[])).unwrap();
+        assert_eq!(c.site.as_str(), "https://shop.example/store");
+        assert!(WooConfig::from_store(&store("ftp://shop.example", &[])).is_err());
+    }
+
+    #[test]
+    fn conservative_default_rate_and_per_store_tuning() {
+        let c = WooConfig::from_store(&store("https://shop.example", &[])).unwrap();
+        assert_eq!((c.budget.burst, c.budget.per_second), (4, 4.0));
+        assert_eq!(c.min_rate, 0.25);
+        let tuned = WooConfig::from_store(&store(
+            "https://shop.example",
+            &[
+                ("rate_per_second", "25"),
+                ("burst", "10"),
+                ("min_rate_per_second", "2"),
+                ("variations_page_size", "250"),
+                ("max_retries", "2"),
+                ("timeout_seconds", "5"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!((tuned.budget.burst, tuned.budget.per_second), (10, 25.0));
+        assert_eq!(tuned.min_rate, 2.0);
+        assert_eq!(
+            tuned.variations_page_size, 100,
+            "wc/v3 pages hold 100 at most"
+        );
+        assert_eq!(tuned.max_retries, Some(2));
+        assert_eq!(tuned.timeout, Duration::from_secs(5));
+        for bad in [
+            ("rate_per_second", "0"),
+            ("rate_per_second", "fast"),
+            ("burst", "-1"),
+        ] {
+            assert!(
+                WooConfig::from_store(&store("https://shop.example", &[bad])).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let c = WooConfig::from_store(&store("https://shop.example", &[])).unwrap();
+        let text = format!("{c:?}");
+        assert!(!text.contains("cs_x") && !text.contains("ck_x"), "{text}");
+    }
+}

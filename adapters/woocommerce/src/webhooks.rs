@@ -189,4 +189,62 @@ mod tests {
             (None, WebhookKind::Other)
         );
     }
+
+    /// The WooCommerce webhook vector of `platforms.md` (Appendix A).
+    #[test]
+    fn documented_signature_vector() {
+        let body = br#"{"id":1001,"status":"paid"}"#;
+        let h = headers(&[
+            (
+                "x-wc-webhook-signature",
+                "ZtFiebFdMRTAyn+Eg6u9eabGBTauDZ/+uUvZtXqfoYc=",
+            ),
+            ("x-wc-webhook-topic", "order.updated"),
+        ]);
+        let e = verify(
+            Some(&"wc_test_secret".into()),
+            &h,
+            body,
+            &Context::default(),
+        )
+        .unwrap();
+        assert_eq!(e.platform_id.as_deref(), Some("1001"));
+    }
+
+    #[test]
+    fn deleted_and_unmapped_topics_carry_no_record() {
+        let body = br#"{"id":55}"#;
+        let sig = base64(&hmac_sha256(b"s", body));
+        for (topic, entity, kind) in [
+            (
+                "product.deleted",
+                Some(Entity::Product),
+                WebhookKind::Deleted,
+            ),
+            (
+                "customer.deleted",
+                Some(Entity::Customer),
+                WebhookKind::Deleted,
+            ),
+            ("coupon.created", None, WebhookKind::Created),
+        ] {
+            let h = headers(&[
+                ("x-wc-webhook-signature", &sig),
+                ("x-wc-webhook-topic", topic),
+            ]);
+            let e = verify(Some(&"s".into()), &h, body, &Context::default()).unwrap();
+            assert_eq!((e.entity, e.kind), (entity, kind), "{topic}");
+            assert_eq!(e.platform_id.as_deref(), Some("55"));
+            assert!(e.record.is_none(), "{topic}");
+        }
+        // A signed delivery for a store without a webhook secret cannot be checked.
+        let h = headers(&[
+            ("x-wc-webhook-signature", &sig),
+            ("x-wc-webhook-topic", "order.created"),
+        ]);
+        assert!(matches!(
+            verify(None, &h, body, &Context::default()),
+            Err(Error::Invalid { .. })
+        ));
+    }
 }

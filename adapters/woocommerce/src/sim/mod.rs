@@ -12,10 +12,14 @@
 //! mapping or client.
 
 mod auth;
+mod collections;
+mod hooks;
 mod host;
 mod listing;
 mod render;
 mod routes;
+mod tracking;
+mod writes;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -246,7 +250,7 @@ impl WooSim {
     /// Sends the webhooks subscribed to `topic` (`order.updated`) about record `id`,
     /// signed as WooCommerce signs them; returns the subscribers' status codes.
     pub async fn deliver(&self, topic: &str, id: u64) -> Vec<Result<u16, String>> {
-        routes::deliver(&self.state, topic, id).await
+        hooks::deliver(&self.state, topic, id).await
     }
 
     /// The notes of an order (text, customer_note).
