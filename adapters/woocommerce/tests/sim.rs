@@ -814,6 +814,22 @@ async fn shipments_without_the_tracking_extension_are_notes() {
         a.write(&Write::new(partial)).await,
         Err(Error::Unsupported { .. })
     ));
+    // Told the extension is there when it is not: the missing route, named.
+    let forced = adapter(&sim, &[("shipment_tracking", "true")]);
+    let ship = WriteOp::CreateShipment {
+        order_id: order.to_string(),
+        carrier: Some("UPS".into()),
+        tracking_number: Some("1Z1".into()),
+        tracking_url: None,
+        line_items: Vec::new(),
+        notify_customer: false,
+    };
+    match forced.write(&Write::new(ship)).await {
+        Err(Error::NotFound { what }) => {
+            assert!(what.contains("wc-shipment-tracking/v3"), "{what}")
+        }
+        other => panic!("{other:?}"),
+    }
     sim.shutdown().await;
 }
 

@@ -427,3 +427,79 @@ async fn collections_take_their_own_parameters() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn shipment_tracking_extension_answers_like_its_docs() {
+    let sim = sim().await;
+    sim.configure(|c| c.shipment_tracking = true);
+    let site = sim.site();
+    let order = sim.with_store(|s| s.orders[0].id);
+    let url = format!(
+        "{site}/wp-json/wc-shipment-tracking/v3/orders/{order}/shipment-trackings?{}",
+        keys()
+    );
+    let client = reqwest::Client::new();
+    let r = client
+        .post(&url)
+        .json(&serde_json::json!({"tracking_provider": "UPS", "tracking_number": "1Z999"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let item: Value = r.json().await.unwrap();
+    assert_eq!(item["tracking_provider"], "ups");
+    assert_eq!(item["tracking_number"], "1Z999");
+    assert!(item["tracking_link"].as_str().unwrap().ends_with("1Z999"));
+    let shipped = item["date_shipped"].as_str().unwrap();
+    assert!(
+        chrono::NaiveDate::parse_from_str(shipped, "%Y-%m-%d").is_ok(),
+        "{shipped}"
+    );
+    let custom = client
+        .post(&url)
+        .json(
+            &serde_json::json!({"custom_tracking_provider": "Acme Freight",
+            "custom_tracking_link": "https://acme.example/t/42", "tracking_number": "42"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let custom: Value = custom.json().await.unwrap();
+    assert_eq!(
+        (
+            custom["tracking_provider"].as_str(),
+            custom["tracking_link"].as_str()
+        ),
+        (Some("Acme Freight"), Some("https://acme.example/t/42"))
+    );
+    let (_, _, listed) = get(&url).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+    // The order carries them in its meta, as the extension stores them.
+    let (_, _, o) = get(&format!("{site}/wp-json/wc/v3/orders/{order}?{}", keys())).await;
+    let meta = o["meta_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == "_wc_shipment_tracking_items")
+        .unwrap();
+    assert!(
+        meta["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tracking_number"] == "42")
+    );
+    let (status, _, _) = get(&format!(
+        "{site}/wp-json/wc-shipment-tracking/v3/orders/{order}/shipment-trackings?{}",
+        keys()
+    ))
+    .await;
+    assert_eq!(status, 200);
+    sim.configure(|c| c.shipment_tracking = false);
+    let (status, _, body) = get(&url).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("rest_no_route"))
+    );
+    sim.shutdown().await;
+}
