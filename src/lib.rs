@@ -3,6 +3,7 @@
 //! sync store, the engine and the unified API.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod registry;

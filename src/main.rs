@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use polycart::cli::{Cli, Command, EXIT_BAD_INPUT, demo, keys, normalize, serve, simulate, stores, sync, worker};
+use polycart::cli::{Cli, Command, EXIT_BAD_INPUT, bench, demo, keys, normalize, serve, simulate, stores, sync, worker};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Command::Stores(args) => print_result(runtime().block_on(stores::run(&args))),
         Command::Sync(args) => print_result(runtime().block_on(sync::run(&args))),
         Command::Worker(args) => print_result(runtime().block_on(worker::run(&args))),
+        Command::Bench(args) => print_result(runtime().block_on(bench::run(&args))),
         Command::Demo(args) => match runtime().block_on(demo::run(&args)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => fail(&message),

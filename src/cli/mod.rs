@@ -1,5 +1,6 @@
 //! The `polycart` command line: one module per command, parsed with clap.
 
+pub mod bench;
 pub mod db;
 pub mod demo;
 pub mod keys;
@@ -39,6 +40,8 @@ pub enum Command {
     Sync(sync::Args),
     /// Run the sync scheduler (job leases, outbound webhooks) until stopped.
     Worker(worker::Args),
+    /// Measure sync throughput, rate-budget use, fleet memory and fairness.
+    Bench(bench::Args),
 }
 
 /// Exit code for bad input (unknown platform, malformed payload).

@@ -49,7 +49,7 @@ impl Default for SimOptions {
 }
 
 /// How to connect to a running simulator: exactly what `polycart stores add` needs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SimInfo {
     pub platform: String,
     pub base_url: String,

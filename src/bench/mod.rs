@@ -1,0 +1,104 @@
+//! `polycart bench`: measurements of the whole connector against the simulators over
+//! real loopback HTTP with the platforms' own rate limiters — one big store
+//! ([`sync`]) and a fleet of small ones ([`fleet`]). Figures come from the process
+//! (`/proc/self/status`), the transport's counters and the simulators' own limiter
+//! ledgers (what the platform admitted and would have admitted), never from guesses.
+
+pub mod fleet;
+pub mod rss;
+pub mod sync;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use polycart_kit::sim::SimInfo;
+use polycart_kit::{Entity, Secret};
+
+use crate::store::{self, Cipher, NewStore, PgStore, Store};
+
+/// What can go wrong while benchmarking.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::Error),
+    #[error(transparent)]
+    UnknownPlatform(#[from] crate::registry::UnknownPlatform),
+    #[error("simulator: {0}")]
+    Simulator(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A fresh sync store for one run: a SQLite file in a temporary directory, or a
+/// fresh schema in the PostgreSQL database at `database_url` (dropped by [`BenchDb::close`]).
+pub struct BenchDb {
+    pub store: Arc<dyn Store>,
+    pg_schema: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl BenchDb {
+    pub async fn open(database_url: Option<&str>) -> Result<Self> {
+        let cipher = Cipher::new(&rand::random::<[u8; 32]>());
+        match database_url {
+            Some(url) if url.starts_with("postgres") => {
+                let schema = format!("bench_{:016x}", rand::random::<u64>());
+                let pg = PgStore::open(url, Some(&schema), Some(cipher)).await?;
+                Ok(Self { store: Arc::new(pg), pg_schema: Some((url.to_owned(), schema)), _dir: None })
+            }
+            Some(url) => Ok(Self { store: store::open(url, Some(cipher)).await?, pg_schema: None, _dir: None }),
+            None => {
+                let dir = tempfile::tempdir().map_err(|e| Error::Invalid(format!("temporary directory: {e}")))?;
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                Ok(Self { store: store::open(&url, Some(cipher)).await?, pg_schema: None, _dir: Some(dir) })
+            }
+        }
+    }
+
+    /// Drops the PostgreSQL schema of the run (SQLite's directory goes with `self`).
+    pub async fn close(self) {
+        if let Some((url, schema)) = &self.pg_schema {
+            if let Ok(pool) = sqlx::PgPool::connect(url).await {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await;
+                pool.close().await;
+            }
+        }
+    }
+}
+
+/// Connects a running simulator as a store syncing `entities`.
+pub async fn connect_simulator(
+    store: &dyn Store,
+    info: &SimInfo,
+    name: String,
+    settings: &BTreeMap<String, String>,
+    entities: Vec<Entity>,
+) -> Result<String> {
+    let new = NewStore {
+        name,
+        platform: info.platform.clone(),
+        base_url: info.base_url.parse().map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))?,
+        credentials: info.credentials.iter().map(|(k, v)| (k.clone(), Secret::new(v.clone()))).collect(),
+        settings: settings.clone(),
+        entities,
+        interval_secs: 3600,
+    };
+    Ok(store.add_store(&new).await?.id)
+}
+
+/// The entities a platform's adapter lists for a store like `info`.
+pub fn listed_entities(connector: &polycart_kit::Connector, info: &SimInfo, settings: &BTreeMap<String, String>) -> Result<Vec<Entity>> {
+    let probe = polycart_kit::StoreConfig {
+        store_id: "probe".into(),
+        base_url: info.base_url.parse().map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))?,
+        credentials: info.credentials.iter().map(|(k, v)| (k.clone(), Secret::new(v.clone()))).collect(),
+        settings: settings.clone(),
+    };
+    let adapter = (connector.connect)(&probe, &polycart_kit::connector::AdapterContext::default())
+        .map_err(|e| Error::Invalid(format!("{}: {e}", connector.name)))?;
+    Ok(adapter.capabilities().entities.clone())
+}

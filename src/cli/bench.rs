@@ -1,0 +1,184 @@
+//! `polycart bench sync|fleet`: runs a measurement (see [`crate::bench`]) and prints
+//! its figures, as text or as one JSON object (`--json`).
+
+use std::collections::BTreeMap;
+
+use polycart_kit::Entity;
+use polycart_kit::sim::StoreSize;
+
+use crate::bench::{fleet, sync};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: BenchCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Sync one simulated store from scratch; print throughput and budget use.
+    Sync(SyncArgs),
+    /// Sync many small simulated stores at once; print throughput, memory, fairness.
+    Fleet(FleetArgs),
+    /// Serve simulators for `bench fleet` (internal).
+    #[command(hide = true)]
+    SimHost(SimHostArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    #[arg(long)]
+    pub platform: String,
+    #[arg(long, default_value_t = 10_000)]
+    pub orders: usize,
+    #[arg(long, default_value_t = 0)]
+    pub products: usize,
+    #[arg(long, default_value_t = 0)]
+    pub customers: usize,
+    /// The platform plan (simulator limits and the store's `plan` setting).
+    #[arg(long)]
+    pub plan: Option<String>,
+    /// A store setting, e.g. `api=rest` for Shopify's REST Admin API (repeatable).
+    #[arg(long = "setting", value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+    /// Only these entities (default: every entity with records).
+    #[arg(long, value_delimiter = ',')]
+    pub entities: Vec<Entity>,
+    /// Records per page asked of the adapter (default: the platform's maximum).
+    #[arg(long)]
+    pub page_size: Option<u32>,
+    /// Page through the API even where a bulk export exists.
+    #[arg(long)]
+    pub no_bulk: bool,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The sync store (default: a fresh SQLite file in a temporary directory;
+    /// PostgreSQL runs in a fresh schema that is dropped afterwards).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FleetArgs {
+    #[arg(long, default_value_t = 1000)]
+    pub stores: usize,
+    #[arg(long, default_value = "bigcommerce")]
+    pub platform: String,
+    /// Records of each store.
+    #[arg(long, default_value_t = 5)]
+    pub orders: usize,
+    #[arg(long, default_value_t = 3)]
+    pub products: usize,
+    #[arg(long, default_value_t = 5)]
+    pub customers: usize,
+    /// Simulators per child process.
+    #[arg(long, default_value_t = 2500)]
+    pub per_host: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    #[arg(long)]
+    pub database_url: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimHostArgs {
+    #[arg(long)]
+    pub platform: String,
+    #[arg(long)]
+    pub stores: usize,
+    #[arg(long)]
+    pub seed: u64,
+    #[arg(long)]
+    pub orders: usize,
+    #[arg(long)]
+    pub products: usize,
+    #[arg(long)]
+    pub customers: usize,
+}
+
+pub async fn run(args: &Args) -> Result<String, String> {
+    match &args.command {
+        BenchCommand::Sync(a) => {
+            let mut settings = BTreeMap::new();
+            for kv in &a.settings {
+                let (k, v) = kv.split_once('=').ok_or_else(|| format!("--setting {kv:?} is not KEY=VALUE"))?;
+                settings.insert(k.to_owned(), v.to_owned());
+            }
+            let size = StoreSize { orders: a.orders, products: a.products, customers: a.customers };
+            let mut entities = a.entities.clone();
+            if entities.is_empty() {
+                entities = entities_with_records(size);
+            }
+            let bench = sync::SyncBench {
+                platform: a.platform.clone(),
+                seed: a.seed,
+                size,
+                plan: a.plan.clone(),
+                settings,
+                entities,
+                page_size: a.page_size,
+                bulk: !a.no_bulk,
+                database_url: a.database_url.clone(),
+            };
+            let f = sync::run(&bench).await.map_err(|e| e.to_string())?;
+            Ok(if a.json {
+                serde_json::to_string(&f).expect("figures serialise")
+            } else {
+                format!(
+                    "platform {}: {} records in {:.2} s = {:.0} records/s\n\
+                     requests {}, 429s {}, governor wait {:.2} s, budget utilisation {:.1} %\n\
+                     peak RSS {:.1} MiB",
+                    f.platform, f.records, f.seconds, f.records_per_s, f.requests, f.throttled_429,
+                    f.governor_wait_s, f.budget_utilization_pct, f.peak_rss_bytes as f64 / 1048576.0
+                )
+            })
+        }
+        BenchCommand::Fleet(a) => {
+            let bench = fleet::FleetBench {
+                platform: a.platform.clone(),
+                stores: a.stores,
+                size: StoreSize { orders: a.orders, products: a.products, customers: a.customers },
+                per_host: a.per_host,
+                seed: a.seed,
+                database_url: a.database_url.clone(),
+                exe: std::env::current_exe().map_err(|e| e.to_string())?,
+            };
+            let f = fleet::run(&bench).await.map_err(|e| e.to_string())?;
+            Ok(if a.json {
+                serde_json::to_string(&f).expect("figures serialise")
+            } else {
+                format!(
+                    "{} stores: {} records in {:.2} s = {:.0} records/s\n\
+                     peak RSS {:.1} MiB, {:.1} KiB per store, fairness {:.2}, 429s {}",
+                    f.stores, f.records, f.seconds, f.records_per_s, f.peak_rss_bytes as f64 / 1048576.0,
+                    f.rss_per_store_bytes as f64 / 1024.0, f.fairness_ratio, f.throttled_429
+                )
+            })
+        }
+        BenchCommand::SimHost(a) => {
+            let size = StoreSize { orders: a.orders, products: a.products, customers: a.customers };
+            fleet::host_simulators(&a.platform, a.stores, a.seed, size).await.map_err(|e| e.to_string())?;
+            Ok(String::new())
+        }
+    }
+}
+
+/// Entities worth syncing for a store of `size`: categories and inventory come with
+/// products.
+fn entities_with_records(size: StoreSize) -> Vec<Entity> {
+    let mut out = Vec::new();
+    if size.orders > 0 {
+        out.push(Entity::Order);
+    }
+    if size.products > 0 {
+        out.extend([Entity::Product, Entity::Category, Entity::Inventory]);
+    }
+    if size.customers > 0 {
+        out.push(Entity::Customer);
+    }
+    out
+}
