@@ -169,7 +169,7 @@ pub(crate) async fn deliver(st: &St, topic: &str, id: u64) -> Vec<Result<u16, St
         }
     };
     let Some(body) = body else { return Vec::new() };
-    let body = body.to_string().into_bytes();
+    let body = super::encode::wp_json(&body).into_bytes();
     let hooks: Vec<Hook> = lock(&st.extra)
         .hooks
         .iter()

@@ -176,7 +176,7 @@ pub(crate) async fn after_api(cfg: &SimConfig, response: Response) -> Response {
             "additional_errors": [],
         });
         let mut r = super::routes::json_response(StatusCode::INTERNAL_SERVER_ERROR, &critical);
-        let body = format!("{PHP_FATAL}{critical}");
+        let body = format!("{PHP_FATAL}{}", super::encode::wp_json(&critical));
         *r.body_mut() = Body::from(body);
         return r;
     }

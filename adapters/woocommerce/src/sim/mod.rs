@@ -13,6 +13,7 @@
 
 mod auth;
 mod collections;
+mod encode;
 mod hooks;
 mod host;
 mod listing;

@@ -15,6 +15,7 @@ use polycart_kit::sim::SimStore;
 use serde_json::{Value, json};
 
 use super::auth::{AuthRequest, authenticate};
+use super::encode;
 use super::host;
 use super::listing::{self, Collection, Keys, ListRequest, POSTS};
 use super::render;
@@ -32,7 +33,7 @@ pub(super) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 pub(super) fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut r = Response::new(Body::from(body.to_string()));
+    let mut r = Response::new(Body::from(encode::wp_json(body)));
     *r.status_mut() = status;
     r.headers_mut().insert(
         http::header::CONTENT_TYPE,
