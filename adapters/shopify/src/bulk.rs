@@ -1,133 +1,136 @@
-//! Initial syncs through a GraphQL bulk operation: `bulkOperationRunQuery` with the
-//! entity's query (nested connections unpaged), poll `bulkOperation(id:)` until it
-//! completes, download the JSONL (without the access token: the URL is signed), and
-//! stitch child lines to their parents by `__parentId`. A 100k-order store costs a
-//! handful of query points instead of one query per page.
+//! What a GraphQL bulk export is made of, without IO: the bulk query of an entity
+//! (its selection with connections unpaged, see [`crate::queries::bulk`]), the
+//! mutation that starts it, how a bulk operation's state reads, and how often it is
+//! polled. Running one is [`crate::bulk_list`]; its downloaded JSONL is
+//! [`crate::bulk_file`].
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use polycart_kit::model::Entity;
-use polycart_kit::{Error, Result};
-use serde_json::{Value, json};
+use serde::Deserialize;
 
-use crate::graphql as gq;
+use crate::queries;
+
+/// Whether `entity` has a bulk path (inventory levels sit under locations, which a
+/// bulk query cannot nest deep enough for).
+pub fn exportable(entity: Entity) -> bool {
+    !matches!(entity, Entity::Inventory)
+}
+
+/// The root connection of an entity's bulk query.
+fn root(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Order => "orders",
+        Entity::Product => "products",
+        Entity::Customer => "customers",
+        Entity::Category | Entity::Inventory => "collections",
+    }
+}
 
 /// The bulk query of an entity, filtered by the search `query` (e.g. updated_at).
-pub fn bulk_query(entity: Entity, search: Option<&str>) -> Result<String> {
+pub fn bulk_query(entity: Entity, search: Option<&str>) -> String {
     let filter = search
-        .map(|s| format!("(query: {})", serde_json::to_string(s).unwrap_or_default()))
+        .and_then(|s| serde_json::to_string(s).ok())
+        .map(|s| format!("(query: {s})"))
         .unwrap_or_default();
-    let money = "{ shopMoney { amount currencyCode } }";
-    Ok(match entity {
-        Entity::Order => {
-            // The paged order selection with its nested connections unpaged.
-            let fields = gq::order_fields()
-                .replace(
-                    &format!("lineItems(first: {}) {{ nodes {{ {} }} pageInfo {{ hasNextPage endCursor }} }}", gq::ORDER_LINES, gq::line_item_fields()),
-                    &format!("lineItems {{ edges {{ node {{ {} }} }} }}", gq::line_item_fields()),
-                )
-                .replace(
-                    &format!("shippingLines(first: 5) {{ nodes {{ title code source carrierIdentifier originalPriceSet {money} }} }}"),
-                    &format!("shippingLines {{ edges {{ node {{ id title code source carrierIdentifier originalPriceSet {money} }} }} }}"),
-                );
-            format!("{{ orders{filter} {{ edges {{ node {{ {fields} }} }} }} }}")
-        }
-        Entity::Product => {
-            let fields = gq::product_fields()
-                .replace("images(first: 10) { nodes { url altText } }", "images { edges { node { id url altText } } }")
-                .replace("collections(first: 10) { nodes { id } }", "collections { edges { node { id } } }")
-                .replace(
-                    &format!("variants(first: {}) {{ nodes {{ {} }} pageInfo {{ hasNextPage endCursor }} }}", gq::PRODUCT_VARIANTS, gq::variant_fields()),
-                    &format!("variants {{ edges {{ node {{ {} }} }} }}", gq::variant_fields()),
-                );
-            format!("{{ products{filter} {{ edges {{ node {{ {fields} }} }} }} }}")
-        }
-        Entity::Customer => format!(
-            "{{ customers{filter} {{ edges {{ node {{ {} }} }} }} }}",
-            gq::customer_fields()
-        ),
-        Entity::Category => format!(
-            "{{ collections{filter} {{ edges {{ node {{ {} }} }} }} }}",
-            gq::COLLECTION_FIELDS
-        ),
-        Entity::Inventory => {
-            return Err(Error::unsupported(
-                crate::mapping::PLATFORM,
-                "bulk export of inventory levels",
-            ));
-        }
-    })
+    format!(
+        "{{ {}{filter} {{ edges {{ node {{ {} }} }} }} }}",
+        root(entity),
+        queries::bulk(queries::selection(entity), false)
+    )
 }
 
-/// Which field of its parent a child line belongs to, from its GID's type.
-fn child_field(id: &str) -> Option<&'static str> {
-    let kind = id.strip_prefix("gid://shopify/")?.split('/').next()?;
-    Some(match kind {
-        "LineItem" => "lineItems",
-        "ShippingLine" => "shippingLines",
-        "ProductVariant" => "variants",
-        "ProductImage" | "MediaImage" => "images",
-        "Collection" => "collections",
-        _ => return None,
-    })
+/// Whether an Admin API version (`YYYY-MM`, or `unstable`) is `since` or newer.
+pub(crate) fn version_at_least(version: &str, since: &str) -> bool {
+    version == "unstable" || version >= since
 }
 
-/// Parses bulk JSONL and puts each child line into its parent's connection
-/// (`{"nodes": [...]}`), in file order. Returns the root records.
-pub fn stitch(jsonl: &str) -> Result<Vec<Value>> {
-    let mut roots: Vec<Value> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (n, line) in jsonl.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let mut v: Value = serde_json::from_str(line)
-            .map_err(|e| Error::decode(format!("line {}", n + 1), e.to_string()))?;
-        let parent = v.as_object_mut().and_then(|m| m.remove("__parentId"));
-        match parent.as_ref().and_then(Value::as_str) {
-            None => {
-                if let Some(id) = v.get("id").and_then(Value::as_str) {
-                    index.insert(id.to_owned(), roots.len());
-                }
-                roots.push(v);
-            }
-            Some(parent) => {
-                let Some(&at) = index.get(parent) else {
-                    return Err(Error::decode(
-                        format!("line {}", n + 1),
-                        format!("__parentId {parent} comes before its parent"),
-                    ));
-                };
-                let Some(field) = v.get("id").and_then(Value::as_str).and_then(child_field) else {
-                    continue;
-                };
-                let slot = &mut roots[at][field];
-                if !slot.is_object() {
-                    *slot = json!({ "nodes": [] });
-                }
-                if let Some(nodes) = slot["nodes"].as_array_mut() {
-                    nodes.push(v);
-                }
-            }
-        }
+/// The mutation that starts a bulk query. `groupObjects: false` (the default from
+/// 2026-01, an argument since 2024-10) lets Shopify write children anywhere after
+/// or before their parent, which is faster and fails less; the stitcher does not
+/// depend on order. `userErrors.code` exists from 2025-01.
+pub(crate) fn run_mutation(version: &str) -> String {
+    let group = if version_at_least(version, "2024-10") {
+        ", groupObjects: false"
+    } else {
+        ""
+    };
+    let code = if version_at_least(version, "2025-01") {
+        " code"
+    } else {
+        ""
+    };
+    format!(
+        "mutation($q: String!) {{ bulkOperationRunQuery(query: $q{group}) {{ bulkOperation {{ id status }} userErrors {{ field message{code} }} }} }}"
+    )
+}
+
+/// Reads a bulk operation by id: `node(id:)` answers on every version.
+pub(crate) const POLL: &str = "query($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode objectCount url partialDataUrl } } }";
+
+/// The app's latest bulk query, to find out what holds the shop's bulk slot.
+pub(crate) const CURRENT: &str =
+    "{ currentBulkOperation(type: QUERY) { id status query objectCount } }";
+
+/// A bulk operation as polled.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OperationState {
+    pub(crate) id: String,
+    pub(crate) status: String,
+    pub(crate) error_code: Option<String>,
+    /// `UnsignedInt64`, sent as a string.
+    pub(crate) object_count: Option<polycart_kit::decode::Id>,
+    pub(crate) url: Option<String>,
+    #[serde(default)]
+    pub(crate) query: Option<String>,
+}
+
+impl OperationState {
+    /// Still going (`CREATED`, `RUNNING`, `CANCELING`).
+    pub(crate) fn running(&self) -> bool {
+        matches!(self.status.as_str(), "CREATED" | "RUNNING" | "CANCELING")
     }
-    Ok(roots)
+
+    pub(crate) fn objects(&self) -> Option<u64> {
+        self.object_count.as_ref().and_then(|c| c.0.parse().ok())
+    }
 }
 
-/// How a bulk operation is polled.
-#[derive(Debug, Clone, Copy)]
+/// A refusal of `bulkOperationRunQuery` because the shop's bulk slots are taken
+/// (`OPERATION_IN_PROGRESS`, `LIMIT_REACHED`, or older versions' message).
+pub(crate) fn slot_taken(code: Option<&str>, message: &str) -> bool {
+    matches!(code, Some("OPERATION_IN_PROGRESS" | "LIMIT_REACHED"))
+        || message.contains("already in progress")
+        || message.contains("limit reached")
+}
+
+/// How a bulk operation is polled: waits growing from `first` by half each time up to
+/// `max`, and at most `per_call` inside one `list` call. A call that runs out of time
+/// returns an empty page whose cursor names the operation, so a sync commits its
+/// progress (renewing its lease) and a restart polls the same operation again.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BulkPolling {
-    pub interval: Duration,
-    pub timeout: Duration,
+    pub first: Duration,
+    pub max: Duration,
+    pub per_call: Duration,
 }
 
 impl Default for BulkPolling {
     fn default() -> Self {
         Self {
-            interval: Duration::from_secs(2),
-            timeout: Duration::from_secs(6 * 3600),
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(10),
+            per_call: Duration::from_secs(20),
         }
+    }
+}
+
+impl BulkPolling {
+    /// The wait before poll number `n` (0 is the first poll after the start).
+    pub fn delay(&self, n: u32) -> Duration {
+        let grown = self.first.as_secs_f64() * 1.5f64.powi(n.min(64) as i32);
+        Duration::from_secs_f64(grown.min(self.max.as_secs_f64()))
     }
 }
 
@@ -136,67 +139,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stitches_children_to_parents() {
-        let jsonl = concat!(
-            r##"{"id":"gid://shopify/Order/1","name":"#1001"}"##,
-            "\n",
-            r#"{"id":"gid://shopify/LineItem/11","quantity":1,"__parentId":"gid://shopify/Order/1"}"#,
-            "\n",
-            r##"{"id":"gid://shopify/Order/2","name":"#1002"}"##,
-            "\n",
-            r#"{"id":"gid://shopify/LineItem/21","quantity":2,"__parentId":"gid://shopify/Order/2"}"#,
-            "\n",
-            r#"{"id":"gid://shopify/LineItem/12","quantity":3,"__parentId":"gid://shopify/Order/1"}"#,
-            "\n",
-        );
-        let roots = stitch(jsonl).unwrap();
-        assert_eq!(roots.len(), 2);
-        assert_eq!(roots[0]["lineItems"]["nodes"].as_array().unwrap().len(), 2);
-        assert_eq!(roots[1]["lineItems"]["nodes"][0]["quantity"], 2);
-        assert!(
-            roots[0]["lineItems"]["nodes"][0]
-                .get("__parentId")
-                .is_none()
-        );
-        assert!(
-            stitch(r#"{"id":"gid://shopify/LineItem/1","__parentId":"gid://shopify/Order/9"}"#)
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn bulk_queries_have_no_paged_connections() {
+    fn bulk_queries_page_nothing_and_nest_no_connection_under_a_list() {
         for e in [
             Entity::Order,
             Entity::Product,
             Entity::Customer,
             Entity::Category,
         ] {
-            let q = bulk_query(e, Some("updated_at:>='2025-01-01T00:00:00Z'")).unwrap();
+            let q = bulk_query(e, Some("updated_at:>='2025-01-01T00:00:00Z'"));
+            assert!(!q.contains("first:") && !q.contains("pageInfo"), "{q}");
+            assert!(!q.contains("nodes {"), "bulk reads edges: {q}");
             assert!(
-                !q.contains("first:")
-                    || q.contains("refundLineItems(first")
-                    || q.contains("fulfillmentLineItems(first"),
+                q.starts_with(&format!(
+                    "{{ {}(query: \"updated_at:>='2025-01-01T00:00:00Z'\")",
+                    root(e)
+                )),
                 "{q}"
             );
-            assert!(!q.contains("pageInfo"), "{q}");
-            assert!(async_graphql_free_parse(&q), "{q}");
+            let depth = q.chars().fold((0i32, 0i32), |(d, max), c| match c {
+                '{' => (d + 1, max.max(d + 1)),
+                '}' => (d - 1, max),
+                _ => (d, max),
+            });
+            assert_eq!(depth.0, 0, "balanced: {q}");
         }
+        let orders = bulk_query(Entity::Order, None);
+        assert!(orders.contains("refunds { id note"), "{orders}");
+        assert!(!orders.contains("refundLineItems"), "{orders}");
     }
 
-    /// Balanced braces and parentheses: a cheap syntax check without a parser.
-    fn async_graphql_free_parse(q: &str) -> bool {
-        let mut depth = 0i32;
-        for c in q.chars() {
-            match c {
-                '{' | '(' => depth += 1,
-                '}' | ')' => depth -= 1,
-                _ => {}
-            }
-            if depth < 0 {
-                return false;
-            }
-        }
-        depth == 0
+    #[test]
+    fn the_mutation_follows_the_api_version() {
+        assert!(run_mutation("2026-01").contains("groupObjects: false"));
+        assert!(run_mutation("2026-01").contains("message code"));
+        assert!(!run_mutation("2024-07").contains("groupObjects"));
+        assert!(!run_mutation("2024-10").contains(" code"));
+        assert!(run_mutation("unstable").contains("groupObjects"));
+    }
+
+    #[test]
+    fn polling_backs_off_to_its_ceiling() {
+        let p = BulkPolling::default();
+        let delays: Vec<Duration> = (0..10).map(|n| p.delay(n)).collect();
+        assert_eq!(delays[0], Duration::from_secs(1));
+        assert_eq!(delays[1], Duration::from_millis(1500));
+        assert!(delays.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(delays[9], Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_taken_slot_is_recognised() {
+        assert!(slot_taken(Some("OPERATION_IN_PROGRESS"), "x"));
+        assert!(slot_taken(
+            None,
+            "A bulk query operation for this app and shop is already in progress: gid://shopify/BulkOperation/1."
+        ));
+        assert!(!slot_taken(Some("INVALID"), "Invalid bulk query"));
     }
 }

@@ -1,9 +1,10 @@
-//! The Shopify adapter over the REST Admin API: requests through the kit's transport
-//! (governor sized to the plan and corrected from `X-Shopify-Shop-Api-Call-Limit`,
-//! 429 + `Retry-After`), `Link` header `page_info` paging, incremental reads by
-//! `updated_at_min`, counts, and writes. Non-idempotent writes (inventory adjust,
-//! fulfillment create, cancel, close) are never retried after they may have reached
-//! Shopify; absolute updates (PUT, inventory set) are.
+//! The Shopify adapter: its construction (one transport per API family, each with its
+//! governor: REST sized to the plan and corrected from `X-Shopify-Shop-Api-Call-Limit`,
+//! GraphQL in cost points from `extensions.cost.throttleStatus`; 429 + `Retry-After`),
+//! the `Adapter` trait dispatching to the store's API family, and the REST read path:
+//! `Link` header `page_info` paging, incremental reads by `updated_at_min`, counts.
+//! The GraphQL path is [`crate::gql_read`] and [`crate::bulk_list`], writes are
+//! [`crate::writes`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,11 +13,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use http::{HeaderMap, HeaderName};
 use polycart_kit::adapter::{
-    Capabilities, Cursor, InventoryChange, ListQuery, Page, WriteCapabilities, WriteOp,
+    Capabilities, Cursor, ListQuery, Page, WriteCapabilities,
 };
 use polycart_kit::auth::{Auth, HeaderToken, TokenSet};
 use polycart_kit::connector::{AdapterContext, StoreConfig};
-use polycart_kit::model::{Currency, Entity, InventoryLevel, OrderStatus, Record};
+use polycart_kit::model::{Currency, Entity, InventoryLevel, Record};
 use polycart_kit::transport::{
     Classify, Request, Response, Transport, UsedOfSizeHeader, Verdict, classify_status,
 };
@@ -27,8 +28,10 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, OnceCell};
 
 use crate::config::{Api, ShopifyConfig};
+use crate::bulk::BulkPolling;
+use crate::gql_read::GqlCursor;
 use crate::graphql as gq;
-use crate::mapping::{self, PLATFORM, ShopContext, level_id};
+use crate::mapping::{self, PLATFORM, ShopContext};
 use crate::normalize::map_one;
 use crate::token::RotatingToken;
 
@@ -78,21 +81,26 @@ struct ItemInfo {
 
 /// A Shopify store.
 pub struct ShopifyAdapter {
-    config: ShopifyConfig,
+    pub(crate) config: ShopifyConfig,
     transport: Transport,
     /// The GraphQL Admin API's own governor, in cost points (`api = graphql`).
-    graphql: Option<Transport>,
+    pub(crate) graphql: Option<Transport>,
     capabilities: Capabilities,
     shop: OnceCell<ShopInfo>,
     items: Mutex<HashMap<String, ItemInfo>>,
     /// Location GIDs, for GraphQL inventory listings.
-    locations: OnceCell<Vec<String>>,
+    pub(crate) locations: OnceCell<Vec<String>>,
+    /// Bulk exports being served to full passes.
+    pub(crate) exports: crate::bulk_list::Exports,
+    pub(crate) bulk_polling: BulkPolling,
+    /// Downloads bulk results from their signed URLs, without the token.
+    pub(crate) download_http: reqwest::Client,
 }
 
 #[derive(Debug, Clone)]
-struct ShopInfo {
-    context: ShopContext,
-    primary_location_id: Option<String>,
+pub(crate) struct ShopInfo {
+    pub(crate) context: ShopContext,
+    pub(crate) primary_location_id: Option<String>,
 }
 
 impl std::fmt::Debug for ShopifyAdapter {
@@ -163,7 +171,24 @@ impl ShopifyAdapter {
             shop: OnceCell::new(),
             items: Mutex::new(HashMap::new()),
             locations: OnceCell::new(),
+            exports: Mutex::new(HashMap::new()),
+            bulk_polling: BulkPolling::default(),
+            download_http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::limited(3))
+                .connect_timeout(Duration::from_secs(10))
+                .read_timeout(Duration::from_secs(60))
+                .build()
+                .map_err(|e| Error::Transport {
+                    message: e.to_string(),
+                    timeout: false,
+                })?,
         })
+    }
+
+    /// How bulk operations are polled (tests poll fast).
+    pub fn with_bulk_polling(mut self, polling: BulkPolling) -> Self {
+        self.bulk_polling = polling;
+        self
     }
 
     /// A static token, or an expiring offline token with its rotating refresh token
@@ -204,16 +229,16 @@ impl ShopifyAdapter {
         self.graphql.as_ref().unwrap_or(&self.transport)
     }
 
-    async fn send(&self, request: Request) -> Result<Response> {
+    pub(crate) async fn send(&self, request: Request) -> Result<Response> {
         self.transport.send(request).await
     }
 
-    fn get_request(&self, path: &str) -> Result<Request> {
+    pub(crate) fn get_request(&self, path: &str) -> Result<Request> {
         Ok(Request::get(self.config.rest_url(path)?))
     }
 
     /// `shop.json`, once: the shop's currency and primary location.
-    async fn shop(&self) -> Result<&ShopInfo> {
+    pub(crate) async fn shop(&self) -> Result<&ShopInfo> {
         self.shop
             .get_or_try_init(|| async {
                 #[derive(Deserialize)]
@@ -344,7 +369,7 @@ impl ShopifyAdapter {
     }
 
     /// The inventory item of a variant (by id or SKU).
-    async fn inventory_item_of(
+    pub(crate) async fn inventory_item_of(
         &self,
         variant_id: Option<&str>,
         sku: Option<&str>,
@@ -368,7 +393,7 @@ impl ShopifyAdapter {
         )))
     }
 
-    async fn map_records(&self, entity: Entity, items: &[&RawValue]) -> Result<Vec<Record>> {
+    pub(crate) async fn map_records(&self, entity: Entity, items: &[&RawValue]) -> Result<Vec<Record>> {
         let ctx = if entity == Entity::Product {
             self.shop().await?.context.clone()
         } else {
@@ -485,16 +510,16 @@ impl ShopifyAdapter {
         Ok(Page { records, next })
     }
 
-    async fn get_json(&self, path: &str, key: &str) -> Result<Record> {
+    pub(crate) async fn get_json(&self, path: &str, key: &str) -> Result<Record> {
         self.one_record(self.get_request(path)?, key).await
     }
 
-    async fn write_json(&self, request: Request, key: &str) -> Result<Record> {
+    pub(crate) async fn write_json(&self, request: Request, key: &str) -> Result<Record> {
         self.one_record(request, key).await
     }
 
     /// Sends `request` and maps the record under `key` of the answer (`{"order": {...}}`).
-    async fn one_record(&self, request: Request, key: &str) -> Result<Record> {
+    pub(crate) async fn one_record(&self, request: Request, key: &str) -> Result<Record> {
         let response = self.send(request).await?;
         let text = response.text()?;
         let envelope: HashMap<&str, &RawValue> = polycart_kit::error::decode_json_borrowed(text)?;
@@ -512,7 +537,7 @@ impl ShopifyAdapter {
         records.pop().ok_or_else(|| Error::decode("$", "no record"))
     }
 
-    async fn order_raw(&self, id: &str) -> Result<Value> {
+    pub(crate) async fn order_raw(&self, id: &str) -> Result<Value> {
         let response = self
             .send(self.get_request(&format!("orders/{id}.json"))?)
             .await?;
@@ -520,512 +545,6 @@ impl ShopifyAdapter {
         Ok(v["order"].clone())
     }
 
-    /// Sends a GraphQL query spending `cost` points; returns `data`.
-    async fn gql(&self, query: &str, variables: Value, cost: u32) -> Result<Value> {
-        let transport = self
-            .graphql
-            .as_ref()
-            .ok_or_else(|| Error::invalid("this store reads through REST"))?;
-        let request = Request::post(self.config.rest_url("graphql.json")?)
-            .json(&json!({ "query": query, "variables": variables }))
-            .idempotent(true)
-            .cost(cost);
-        let mut body: Value = transport.send(request).await?.json()?;
-        match body.get_mut("data") {
-            Some(data) if !data.is_null() => Ok(data.take()),
-            _ => Err(Error::decode("$.data", "a GraphQL response without data")),
-        }
-    }
-
-    /// Search syntax for the query's incremental filters.
-    fn search(query: &ListQuery) -> Option<String> {
-        let mut terms = Vec::new();
-        if let Some(t) = query.updated_since {
-            terms.push(format!(
-                "updated_at:>='{}'",
-                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ));
-        }
-        if let Some(t) = query.created_since {
-            terms.push(format!(
-                "created_at:>='{}'",
-                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ));
-        }
-        (!terms.is_empty()).then(|| terms.join(" AND "))
-    }
-
-    /// Pages the rest of a nested connection (`lineItems`, `variants`) into `node`.
-    async fn complete(
-        &self,
-        node: &mut Value,
-        root: &str,
-        field: &str,
-        fields: &str,
-        per_node: u32,
-        page: u32,
-    ) -> Result<()> {
-        let Some(id) = node["id"].as_str().map(str::to_owned) else {
-            return Ok(());
-        };
-        while node[field]["pageInfo"]["hasNextPage"].as_bool() == Some(true) {
-            let after = node[field]["pageInfo"]["endCursor"].clone();
-            let q = format!(
-                "query($id: ID!, $after: String) {{ {root}(id: $id) {{ {field}(first: {page}, after: $after) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} }}"
-            );
-            let data = self
-                .gql(
-                    &q,
-                    json!({"id": id, "after": after}),
-                    1 + gq::connection_cost(page, per_node),
-                )
-                .await?;
-            let more = &data[root][field];
-            let extra = more["nodes"].as_array().cloned().unwrap_or_default();
-            if let Some(nodes) = node[field]["nodes"].as_array_mut() {
-                nodes.extend(extra);
-            }
-            node[field]["pageInfo"] = more["pageInfo"].clone();
-            if more.is_null() {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    async fn map_nodes(&self, entity: Entity, mut nodes: Vec<Value>) -> Result<Vec<Record>> {
-        for node in &mut nodes {
-            match entity {
-                Entity::Order => {
-                    self.complete(node, "order", "lineItems", &gq::line_item_fields(), 10, 90)
-                        .await?
-                }
-                Entity::Product => {
-                    self.complete(node, "product", "variants", gq::variant_fields(), 6, 150)
-                        .await?
-                }
-                _ => {}
-            }
-        }
-        let raws = nodes
-            .iter()
-            .map(|n| {
-                serde_json::value::to_raw_value(n).map_err(|e| Error::decode("$", e.to_string()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let refs: Vec<&RawValue> = raws.iter().map(|r| r.as_ref()).collect();
-        self.map_records(entity, &refs).await
-    }
-
-    async fn location_gids(&self) -> Result<&Vec<String>> {
-        self.locations
-            .get_or_try_init(|| async {
-                let data = self
-                    .gql(
-                        "{ locations(first: 250) { nodes { id } } }",
-                        json!({}),
-                        gq::connection_cost(250, 1),
-                    )
-                    .await?;
-                Ok(data["locations"]["nodes"]
-                    .as_array()
-                    .map(|ls| {
-                        ls.iter()
-                            .filter_map(|l| l["id"].as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default())
-            })
-            .await
-    }
-
-    async fn list_graphql(&self, query: &ListQuery) -> Result<Page> {
-        #[derive(Debug, Default, Serialize, Deserialize)]
-        struct GqlCursor {
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            after: Option<String>,
-            /// Which location an inventory listing is in.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            location: Option<usize>,
-        }
-        let entity = query.entity;
-        let cursor: GqlCursor = query
-            .cursor
-            .as_ref()
-            .map(Cursor::decode)
-            .transpose()?
-            .unwrap_or_default();
-        let first = gq::page_size_for(entity, query.page_size_or(MAX_PAGE));
-        let cost = gq::connection_cost(first, gq::node_cost(entity));
-        let search = Self::search(query);
-        let (field, fields) = match entity {
-            Entity::Order => ("orders", gq::order_fields()),
-            Entity::Product => ("products", gq::product_fields()),
-            Entity::Customer => ("customers", gq::customer_fields()),
-            Entity::Category => ("collections", gq::COLLECTION_FIELDS.to_owned()),
-            Entity::Inventory => {
-                let locations = self.location_gids().await?;
-                let index = cursor.location.unwrap_or(0);
-                let Some(location) = locations.get(index) else {
-                    return Ok(Page::last(Vec::new()));
-                };
-                let q = format!(
-                    "query($id: ID!, $first: Int!, $after: String, $query: String) {{ location(id: $id) {{ inventoryLevels(first: $first, after: $after, query: $query) {{ nodes {{ {} }} pageInfo {{ hasNextPage endCursor }} }} }} }}",
-                    gq::LEVEL_FIELDS
-                );
-                let vars =
-                    json!({"id": location, "first": first, "after": cursor.after, "query": search});
-                let data = self.gql(&q, vars, 1 + cost).await?;
-                let conn = &data["location"]["inventoryLevels"];
-                let nodes = conn["nodes"].as_array().cloned().unwrap_or_default();
-                let records = self.map_nodes(entity, nodes).await?;
-                let next = if conn["pageInfo"]["hasNextPage"].as_bool() == Some(true) {
-                    Some(GqlCursor {
-                        after: conn["pageInfo"]["endCursor"].as_str().map(str::to_owned),
-                        location: Some(index),
-                    })
-                } else if index + 1 < locations.len() {
-                    Some(GqlCursor {
-                        after: None,
-                        location: Some(index + 1),
-                    })
-                } else {
-                    None
-                };
-                return Ok(Page {
-                    records,
-                    next: next.map(|c| Cursor::encode(&c)),
-                });
-            }
-        };
-        let q = format!(
-            "query($first: Int!, $after: String, $query: String) {{ {field}(first: $first, after: $after, query: $query) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }}"
-        );
-        let data = self
-            .gql(
-                &q,
-                json!({"first": first, "after": cursor.after, "query": search}),
-                cost,
-            )
-            .await?;
-        let conn = &data[field];
-        let nodes = conn["nodes"]
-            .as_array()
-            .cloned()
-            .ok_or_else(|| Error::decode(format!("$.data.{field}.nodes"), "missing"))?;
-        let records = self.map_nodes(entity, nodes).await?;
-        let next = (conn["pageInfo"]["hasNextPage"].as_bool() == Some(true)).then(|| {
-            Cursor::encode(&GqlCursor {
-                after: conn["pageInfo"]["endCursor"].as_str().map(str::to_owned),
-                location: None,
-            })
-        });
-        Ok(Page { records, next })
-    }
-
-    async fn get_graphql(&self, entity: Entity, id: &str) -> Result<Record> {
-        let (root, kind, fields, cost) = match entity {
-            Entity::Order => (
-                "order",
-                "Order",
-                gq::order_fields(),
-                gq::node_cost(Entity::Order),
-            ),
-            Entity::Product => (
-                "product",
-                "Product",
-                gq::product_fields(),
-                gq::node_cost(Entity::Product),
-            ),
-            Entity::Customer => (
-                "customer",
-                "Customer",
-                gq::customer_fields(),
-                gq::node_cost(Entity::Customer),
-            ),
-            Entity::Category => (
-                "collection",
-                "Collection",
-                gq::COLLECTION_FIELDS.to_owned(),
-                1,
-            ),
-            Entity::Inventory => {
-                let (item, location) = id.split_once(':').ok_or_else(|| {
-                    Error::invalid("an inventory level id is inventory_item_id:location_id")
-                })?;
-                let q = format!(
-                    "query($id: ID!, $location: ID!) {{ inventoryItem(id: $id) {{ inventoryLevel(locationId: $location) {{ {} }} }} }}",
-                    gq::LEVEL_FIELDS
-                );
-                let vars = json!({
-                    "id": format!("gid://shopify/InventoryItem/{item}"),
-                    "location": format!("gid://shopify/Location/{location}"),
-                });
-                let mut data = self.gql(&q, vars, 8).await?;
-                let node = data["inventoryItem"]["inventoryLevel"].take();
-                if node.is_null() {
-                    return Err(Error::not_found(format!("inventory level {id}")));
-                }
-                let mut records = self.map_nodes(entity, vec![node]).await?;
-                return records
-                    .pop()
-                    .ok_or_else(|| Error::not_found(format!("inventory level {id}")));
-            }
-        };
-        let q = format!("query($id: ID!) {{ {root}(id: $id) {{ {fields} }} }}");
-        let mut data = self
-            .gql(
-                &q,
-                json!({"id": format!("gid://shopify/{kind}/{id}")}),
-                cost,
-            )
-            .await?;
-        let node = data[root].take();
-        if node.is_null() {
-            return Err(Error::not_found(format!("{entity} {id}")));
-        }
-        let mut records = self.map_nodes(entity, vec![node]).await?;
-        records
-            .pop()
-            .ok_or_else(|| Error::not_found(format!("{entity} {id}")))
-    }
-
-    async fn count_graphql(&self, query: &ListQuery) -> Result<u64> {
-        let field = match query.entity {
-            Entity::Order => "ordersCount",
-            Entity::Product => "productsCount",
-            Entity::Customer => "customersCount",
-            Entity::Category => "collectionsCount",
-            Entity::Inventory => {
-                return Err(Error::unsupported(PLATFORM, "counting inventory levels"));
-            }
-        };
-        let q = format!("query($query: String) {{ {field}(query: $query) {{ count precision }} }}");
-        let data = self
-            .gql(&q, json!({"query": Self::search(query)}), 1)
-            .await?;
-        data[field]["count"]
-            .as_u64()
-            .ok_or_else(|| Error::decode(format!("$.data.{field}.count"), "missing"))
-    }
-
-    /// Subscribes `address` to a webhook `topic` (`orders/updated`); returns the
-    /// subscription's id. Shopify refuses a topic already sent to the same address.
-    pub async fn register_webhook(&self, topic: &str, address: &str) -> Result<String> {
-        let body = json!({"webhook": {"topic": topic, "address": address, "format": "json"}});
-        // Creating twice is refused by Shopify (422), so a retry cannot duplicate it.
-        let request = Request::post(self.config.rest_url("webhooks.json")?)
-            .json(&body)
-            .idempotent(true);
-        let v: Value = self.send(request).await?.json()?;
-        v["webhook"]["id"]
-            .as_u64()
-            .map(|id| id.to_string())
-            .or_else(|| v["webhook"]["id"].as_str().map(str::to_owned))
-            .ok_or_else(|| Error::decode("$.webhook.id", "missing"))
-    }
-
-    /// Removes a webhook subscription.
-    pub async fn unregister_webhook(&self, id: &str) -> Result<()> {
-        let request = Request::new(
-            http::Method::DELETE,
-            self.config.rest_url(&format!("webhooks/{id}.json"))?,
-        );
-        self.send(request).await.map(|_| ())
-    }
-
-    /// The store's webhook subscriptions as (id, topic, address).
-    pub async fn webhooks(&self) -> Result<Vec<(String, String, String)>> {
-        let v: Value = self
-            .send(self.get_request("webhooks.json")?)
-            .await?
-            .json()?;
-        Ok(v["webhooks"]
-            .as_array()
-            .map(|ws| {
-                ws.iter()
-                    .map(|w| {
-                        (
-                            w["id"].to_string(),
-                            w["topic"].as_str().unwrap_or_default().to_owned(),
-                            w["address"].as_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default())
-    }
-
-    /// Reads every `entity` record (updated since `updated_since`) through one GraphQL
-    /// bulk operation: run, poll, download the JSONL, stitch children to parents.
-    pub async fn bulk_export(
-        &self,
-        entity: Entity,
-        updated_since: Option<chrono::DateTime<chrono::Utc>>,
-        polling: crate::bulk::BulkPolling,
-    ) -> Result<Vec<Record>> {
-        let mut query = ListQuery::new(entity);
-        query.updated_since = updated_since;
-        let bulk_query = crate::bulk::bulk_query(entity, Self::search(&query).as_deref())?;
-        let run = "mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id status } userErrors { field message } } }";
-        let data = self.gql(run, json!({ "q": bulk_query }), 10).await?;
-        let payload = &data["bulkOperationRunQuery"];
-        if let Some(errors) = payload["userErrors"].as_array().filter(|e| !e.is_empty()) {
-            let messages: Vec<&str> = errors
-                .iter()
-                .filter_map(|e| e["message"].as_str())
-                .collect();
-            return Err(Error::invalid(format!(
-                "bulk operation refused: {}",
-                messages.join("; ")
-            )));
-        }
-        let id = payload["bulkOperation"]["id"]
-            .as_str()
-            .ok_or_else(|| {
-                Error::decode("$.data.bulkOperationRunQuery.bulkOperation.id", "missing")
-            })?
-            .to_owned();
-        let started = std::time::Instant::now();
-        let poll =
-            "query($id: ID!) { bulkOperation(id: $id) { id status errorCode objectCount url } }";
-        let url = loop {
-            let data = self.gql(poll, json!({ "id": id }), 1).await?;
-            let op = &data["bulkOperation"];
-            match op["status"].as_str() {
-                Some("COMPLETED") => break op["url"].as_str().map(str::to_owned),
-                Some("FAILED" | "CANCELED" | "CANCELLED" | "EXPIRED") => {
-                    return Err(Error::Platform {
-                        status: 200,
-                        body: format!(
-                            "bulk operation {id} ended {} ({})",
-                            op["status"], op["errorCode"]
-                        ),
-                    });
-                }
-                _ if started.elapsed() > polling.timeout => {
-                    return Err(Error::Transport {
-                        message: format!("bulk operation {id} did not finish"),
-                        timeout: true,
-                    });
-                }
-                _ => tokio::time::sleep(polling.interval).await,
-            }
-        };
-        // No URL: the operation matched nothing.
-        let Some(url) = url else {
-            return Ok(Vec::new());
-        };
-        let url = url::Url::parse(&url)
-            .map_err(|e| Error::decode("$.data.bulkOperation.url", e.to_string()))?;
-        // The signed URL needs no token: a plain client, so the token never leaves for storage.
-        let text = reqwest::Client::new()
-            .get(url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| {
-                let timeout = e.is_timeout();
-                Error::Transport {
-                    message: format!("bulk download failed: {}", e.without_url()),
-                    timeout,
-                }
-            })?
-            .text()
-            .await
-            .map_err(|e| Error::Transport {
-                message: e.to_string(),
-                timeout: false,
-            })?;
-        let nodes = crate::bulk::stitch(&text)?;
-        self.map_nodes(entity, nodes).await
-    }
-
-    async fn create_shipment(&self, op: &WriteOp) -> Result<Record> {
-        let WriteOp::CreateShipment {
-            order_id,
-            carrier,
-            tracking_number,
-            tracking_url,
-            line_items,
-            notify_customer,
-        } = op
-        else {
-            return Err(Error::invalid("not a shipment"));
-        };
-        let response = self
-            .send(self.get_request(&format!("orders/{order_id}/fulfillment_orders.json"))?)
-            .await?;
-        #[derive(Deserialize)]
-        struct FoLine {
-            id: polycart_kit::decode::Id,
-            line_item_id: polycart_kit::decode::Id,
-            fulfillable_quantity: u64,
-        }
-        #[derive(Deserialize)]
-        struct Fo {
-            id: polycart_kit::decode::Id,
-            status: String,
-            line_items: Vec<FoLine>,
-        }
-        #[derive(Deserialize)]
-        struct Envelope {
-            fulfillment_orders: Vec<Fo>,
-        }
-        let envelope: Envelope = response.json()?;
-        let mut groups = Vec::new();
-        for fo in envelope
-            .fulfillment_orders
-            .iter()
-            .filter(|f| f.status == "open" || f.status == "in_progress")
-        {
-            if line_items.is_empty() {
-                if fo.line_items.iter().any(|l| l.fulfillable_quantity > 0) {
-                    groups.push(json!({ "fulfillment_order_id": fo.id.0.parse::<u64>().unwrap_or_default() }));
-                }
-                continue;
-            }
-            let lines: Vec<Value> = line_items
-                .iter()
-                .filter_map(|want| {
-                    let l = fo.line_items.iter().find(|l| l.line_item_id.0 == want.line_item_id)?;
-                    Some(json!({"id": l.id.0.parse::<u64>().unwrap_or_default(), "quantity": want.quantity}))
-                })
-                .collect();
-            if !lines.is_empty() {
-                groups.push(json!({
-                    "fulfillment_order_id": fo.id.0.parse::<u64>().unwrap_or_default(),
-                    "fulfillment_order_line_items": lines,
-                }));
-            }
-        }
-        if groups.is_empty() {
-            return Err(Error::invalid(format!(
-                "order {order_id} has nothing open to fulfill for these line items"
-            )));
-        }
-        let mut tracking = serde_json::Map::new();
-        if let Some(n) = tracking_number {
-            tracking.insert("number".into(), json!(n));
-        }
-        if let Some(u) = tracking_url {
-            tracking.insert("url".into(), json!(u));
-        }
-        if let Some(c) = carrier {
-            tracking.insert("company".into(), json!(c));
-        }
-        let body = json!({"fulfillment": {
-            "line_items_by_fulfillment_order": groups,
-            "tracking_info": tracking,
-            "notify_customer": notify_customer,
-        }});
-        // Creating a fulfillment twice ships twice: never retried blindly.
-        let request = Request::post(self.config.rest_url("fulfillments.json")?)
-            .json(&body)
-            .idempotent(false);
-        self.send(request).await?;
-        self.get(Entity::Order, order_id).await
-    }
 }
 
 /// The `page_info` of the `rel="next"` link, if there is a next page.
@@ -1061,6 +580,10 @@ impl Adapter for ShopifyAdapter {
 
     async fn list(&self, query: &ListQuery) -> Result<Page> {
         if self.graphql.is_some() {
+            let cursor = GqlCursor::of(query)?;
+            if Self::wants_bulk(query, &cursor) {
+                return self.list_bulk(query, cursor).await;
+            }
             return self.list_graphql(query).await;
         }
         self.list_rest(query).await
@@ -1150,172 +673,7 @@ impl Adapter for ShopifyAdapter {
     }
 
     async fn write(&self, write: &Write) -> Result<Record> {
-        match &write.op {
-            WriteOp::UpdateProduct {
-                product_id,
-                variant_id,
-                title,
-                status,
-                price,
-                compare_at_price,
-            } => {
-                if title.is_some() || status.is_some() {
-                    let mut product = serde_json::Map::new();
-                    product.insert(
-                        "id".into(),
-                        json!(product_id.parse::<u64>().unwrap_or_default()),
-                    );
-                    if let Some(t) = title {
-                        product.insert("title".into(), json!(t));
-                    }
-                    if let Some(s) = status {
-                        product.insert("status".into(), json!(s.as_str()));
-                    }
-                    let request = Request::new(
-                        http::Method::PUT,
-                        self.config
-                            .rest_url(&format!("products/{product_id}.json"))?,
-                    )
-                    .json(&json!({ "product": product }));
-                    self.send(request).await?;
-                }
-                if price.is_some() || compare_at_price.is_some() {
-                    let variant = match variant_id {
-                        Some(v) => v.clone(),
-                        None => {
-                            let p = self.get(Entity::Product, product_id).await?;
-                            match &p {
-                                Record::Product(p) if p.variants.len() == 1 => {
-                                    p.variants[0].platform_id.clone()
-                                }
-                                _ => {
-                                    return Err(Error::invalid(
-                                        "a price change of a product with several variants needs a variant_id",
-                                    ));
-                                }
-                            }
-                        }
-                    };
-                    let mut v = serde_json::Map::new();
-                    v.insert(
-                        "id".into(),
-                        json!(variant.parse::<u64>().unwrap_or_default()),
-                    );
-                    if let Some(p) = price {
-                        v.insert("price".into(), json!(p.to_string()));
-                    }
-                    if let Some(c) = compare_at_price {
-                        v.insert("compare_at_price".into(), json!(c.to_string()));
-                    }
-                    let request = Request::new(
-                        http::Method::PUT,
-                        self.config.rest_url(&format!("variants/{variant}.json"))?,
-                    )
-                    .json(&json!({ "variant": v }));
-                    self.send(request).await?;
-                }
-                self.get(Entity::Product, product_id).await
-            }
-            WriteOp::SetInventory {
-                variant_id,
-                sku,
-                location_id,
-                change,
-                ..
-            } => {
-                let item = self
-                    .inventory_item_of(variant_id.as_deref(), sku.as_deref())
-                    .await?;
-                let location = match location_id {
-                    Some(l) => l.clone(),
-                    None => self
-                        .shop()
-                        .await?
-                        .primary_location_id
-                        .clone()
-                        .ok_or_else(|| {
-                            Error::invalid("no location_id and the shop has no primary location")
-                        })?,
-                };
-                let item_n: u64 = item
-                    .parse()
-                    .map_err(|_| Error::invalid("inventory item ids are numeric"))?;
-                let location_n: u64 = location
-                    .parse()
-                    .map_err(|_| Error::invalid("location ids are numeric"))?;
-                let (path, body, idempotent) = match change {
-                    InventoryChange::Absolute(n) => (
-                        "inventory_levels/set.json",
-                        json!({"location_id": location_n, "inventory_item_id": item_n, "available": n}),
-                        true,
-                    ),
-                    InventoryChange::Delta(n) => (
-                        "inventory_levels/adjust.json",
-                        json!({"location_id": location_n, "inventory_item_id": item_n, "available_adjustment": n}),
-                        false,
-                    ),
-                };
-                let request = Request::post(self.config.rest_url(path)?)
-                    .json(&body)
-                    .idempotent(idempotent);
-                let record = self.write_json(request, "inventory_level").await?;
-                debug_assert_eq!(record.platform_id(), level_id(&item, &location));
-                Ok(record)
-            }
-            WriteOp::UpdateOrderStatus {
-                order_id, status, ..
-            } => {
-                let action = match status {
-                    OrderStatus::Cancelled => "cancel",
-                    OrderStatus::Completed => "close",
-                    OrderStatus::Processing | OrderStatus::Pending => "open",
-                    other => {
-                        return Err(Error::unsupported(
-                            PLATFORM,
-                            format!("moving an order to {other}"),
-                        ));
-                    }
-                };
-                let request = Request::post(
-                    self.config
-                        .rest_url(&format!("orders/{order_id}/{action}.json"))?,
-                )
-                .json(&json!({}))
-                .idempotent(false);
-                self.write_json(request, "order").await
-            }
-            WriteOp::AddOrderNote { order_id, note } => {
-                let current = self.order_raw(order_id).await?;
-                let note = match current["note"].as_str().filter(|n| !n.is_empty()) {
-                    Some(existing) if existing.contains(note.as_str()) => existing.to_owned(),
-                    Some(existing) => format!("{existing}\n{note}"),
-                    None => note.clone(),
-                };
-                let request = Request::new(http::Method::PUT, self.config.rest_url(&format!("orders/{order_id}.json"))?)
-                    .json(&json!({"order": {"id": order_id.parse::<u64>().unwrap_or_default(), "note": note}}));
-                self.write_json(request, "order").await
-            }
-            WriteOp::AddOrderTags { order_id, tags } => {
-                let current = self.order_raw(order_id).await?;
-                let mut all: Vec<String> = current["tags"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-                for t in tags {
-                    if !all.iter().any(|a| a.eq_ignore_ascii_case(t.trim())) {
-                        all.push(t.trim().to_owned());
-                    }
-                }
-                let request = Request::new(http::Method::PUT, self.config.rest_url(&format!("orders/{order_id}.json"))?)
-                    .json(&json!({"order": {"id": order_id.parse::<u64>().unwrap_or_default(), "tags": all.join(", ")}}));
-                self.write_json(request, "order").await
-            }
-            op @ WriteOp::CreateShipment { .. } => self.create_shipment(op).await,
-        }
+        self.write_op(write).await
     }
 
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {

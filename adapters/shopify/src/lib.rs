@@ -7,17 +7,24 @@
 #![recursion_limit = "256"]
 
 pub mod bulk;
+mod bulk_file;
+mod bulk_list;
 pub mod client;
+mod complete;
 pub mod config;
+mod gql_read;
 mod graphql;
 pub mod mapping;
 pub mod normalize;
 pub mod oauth;
+mod queries;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod subscriptions;
 pub mod token;
 pub mod webhooks;
 mod wire;
+mod writes;
 
 use polycart_kit::Connector;
 

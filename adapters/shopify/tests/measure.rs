@@ -53,24 +53,20 @@ async fn full_order_sync_rest_graphql_bulk() {
                 credentials,
                 settings,
             };
-            let adapter = ShopifyAdapter::new(&config, &AdapterContext::default()).unwrap();
+            let adapter = ShopifyAdapter::new(&config, &AdapterContext::default())
+                .unwrap()
+                .with_bulk_polling(polycart_shopify::bulk::BulkPolling {
+                    first: std::time::Duration::from_millis(50),
+                    max: std::time::Duration::from_millis(500),
+                    per_call: std::time::Duration::from_secs(20),
+                });
             let t = Instant::now();
-            let n = if api == "bulk" {
-                let polling = polycart_shopify::bulk::BulkPolling {
-                    interval: std::time::Duration::from_millis(100),
-                    timeout: std::time::Duration::from_secs(600),
-                };
-                adapter
-                    .bulk_export(Entity::Order, None, polling)
-                    .await
-                    .unwrap()
-                    .len()
-            } else {
-                polycart_kit::walk::collect_all(&adapter, ListQuery::new(Entity::Order))
-                    .await
-                    .unwrap()
-                    .len()
-            };
+            let mut query = ListQuery::new(Entity::Order);
+            query.bulk = api == "bulk";
+            let n = polycart_kit::walk::collect_all(&adapter, query)
+                .await
+                .unwrap()
+                .len();
             let m = adapter.transport().metrics().snapshot();
             println!(
                 "{plan:8} {api:7} {n} orders in {:6.2}s, {} requests, {} 429s, {} retries, governor waited {:.2}s",

@@ -1,14 +1,21 @@
-//! Bulk operations in the simulator: `bulkOperationRunQuery` records a query, the
-//! server runs it in the background with connections unpaged, and writes the result
-//! as JSONL: every node of a connection on its own line, nested connections' nodes on
-//! lines after their parent with `__parentId`. `currentBulkOperation` and
-//! `bulkOperation(id:)` report progress; the file is served at `/bulk/{id}.jsonl`
-//! without the access token, like Shopify's signed storage URLs.
+//! Bulk operations in the simulator, after Shopify's bulk operations guide:
+//! `bulkOperationRunQuery(query:, groupObjects:)` checks the query against the bulk
+//! rules ([`super::bulk_rules`]) and the shop's bulk slots (one query at a time before
+//! 2026-01, five from 2026-01; `userErrors` with a `code` otherwise), then runs it in
+//! the background with connections unpaged and writes JSONL: every node of a
+//! connection on its own line, nested connections' nodes with `__parentId`, grouped
+//! under their parent only when `groupObjects` is true (the default before 2026-01),
+//! else in an order that does not follow the parents. `currentBulkOperation`,
+//! `bulkOperation(id:)` (2026-01 and later) and `node(id:)` report `status`,
+//! `objectCount`, `rootObjectCount`, `fileSize`, `url` (null when nothing matched)
+//! and, for a failed run, `partialDataUrl`. `bulkOperationCancel` cancels; results
+//! expire. A `bulk_operations/finish` webhook goes to its subscribers. Files are
+//! served at `/bulk/{id}.jsonl` without the access token, like signed storage URLs.
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, SimpleObject};
-use serde_json::{Map, Value};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use serde_json::{Value, json};
 
 use super::SimState;
 
@@ -22,23 +29,102 @@ pub(super) fn in_bulk() -> bool {
     BULK.try_with(|b| *b).unwrap_or(false)
 }
 
+/// The API version a GraphQL request came in on (`YYYY-MM` or `unstable`).
+#[derive(Debug, Clone)]
+pub(super) struct ApiVersion(pub(super) String);
+
+impl ApiVersion {
+    pub(super) fn at_least(&self, since: &str) -> bool {
+        self.0 == "unstable" || self.0.as_str() >= since
+    }
+}
+
+/// Where the server is reached, for download URLs (from the request's Host).
+#[derive(Debug, Clone)]
+pub(super) struct Origin(pub(super) String);
+
 /// One bulk operation's state.
 #[derive(Debug, Clone)]
 pub(super) struct Operation {
     pub(super) id: u64,
-    pub(super) query: String,
-    pub(super) status: &'static str,
-    pub(super) created_at: String,
-    pub(super) completed_at: Option<String>,
-    pub(super) object_count: u64,
-    pub(super) root_object_count: u64,
-    pub(super) file: Option<String>,
-    pub(super) error_code: Option<String>,
+    query: String,
+    status: &'static str,
+    created_at: String,
+    completed_at: Option<String>,
+    object_count: u64,
+    root_object_count: u64,
+    file: Option<String>,
+    partial: Option<String>,
+    error_code: Option<String>,
+    group: bool,
+    /// Created and not yet handed to the runner.
+    queued: bool,
+}
+
+/// Every bulk operation of the shop and the test hooks that steer them.
+#[derive(Debug, Default)]
+pub(super) struct Bulk {
+    ops: Vec<Operation>,
+    /// Operations stay RUNNING while held.
+    hold: bool,
+    /// The next run fails with this error code, leaving partial data.
+    fail_next: Option<String>,
+}
+
+impl Bulk {
+    /// A finished operation's JSONL (`partial`: its partial data).
+    pub(super) fn file(&self, id: u64, partial: bool) -> Option<String> {
+        let op = self.ops.iter().find(|o| o.id == id)?;
+        if partial { op.partial.clone() } else { op.file.clone() }
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn running(status: &str) -> bool {
+    matches!(status, "CREATED" | "RUNNING" | "CANCELING")
+}
+
+impl SimState {
+    /// Keeps new bulk operations RUNNING (`true`) or lets them finish (`false`).
+    pub fn hold_bulk_operations(&self, hold: bool) {
+        self.bulk().hold = hold;
+    }
+
+    /// Makes the next bulk operation fail with `error_code` (`TIMEOUT`,
+    /// `INTERNAL_SERVER_ERROR`, `ACCESS_DENIED`) after writing partial data.
+    pub fn fail_next_bulk_operation(&self, error_code: &str) {
+        self.bulk().fail_next = Some(error_code.to_owned());
+    }
+
+    /// Ends the week Shopify keeps results for: finished operations expire.
+    pub fn expire_bulk_operations(&self) {
+        for op in &mut self.bulk().ops {
+            if !running(op.status) {
+                op.status = "EXPIRED";
+                op.file = None;
+                op.partial = None;
+            }
+        }
+    }
+
+    /// Bulk operations created so far.
+    pub fn bulk_operations_created(&self) -> usize {
+        self.bulk().ops.len()
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BulkOperationType {
+    Query,
+    Mutation,
 }
 
 #[derive(SimpleObject, Clone)]
 pub(super) struct BulkOperation {
-    id: ID,
+    pub(super) id: ID,
     status: String,
     error_code: Option<String>,
     created_at: String,
@@ -50,7 +136,7 @@ pub(super) struct BulkOperation {
     partial_data_url: Option<String>,
     query: String,
     #[graphql(name = "type")]
-    kind: String,
+    kind: BulkOperationType,
 }
 
 fn view(op: &Operation, origin: &str) -> BulkOperation {
@@ -67,32 +153,65 @@ fn view(op: &Operation, origin: &str) -> BulkOperation {
             .file
             .as_ref()
             .map(|_| format!("{origin}/bulk/{}.jsonl", op.id)),
-        partial_data_url: None,
+        partial_data_url: op
+            .partial
+            .as_ref()
+            .map(|_| format!("{origin}/bulk/{}.partial.jsonl", op.id)),
         query: op.query.clone(),
-        kind: "QUERY".to_owned(),
+        kind: BulkOperationType::Query,
     }
 }
 
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BulkOperationUserErrorCode {
+    Invalid,
+    LimitReached,
+    OperationInProgress,
+}
+
 #[derive(SimpleObject)]
-pub(super) struct UserError {
+pub(super) struct BulkOperationUserError {
     field: Option<Vec<String>>,
     message: String,
+    code: Option<BulkOperationUserErrorCode>,
+}
+
+impl BulkOperationUserError {
+    pub(super) fn invalid(message: String) -> Self {
+        Self {
+            field: Some(vec!["query".to_owned()]),
+            message,
+            code: Some(BulkOperationUserErrorCode::Invalid),
+        }
+    }
 }
 
 #[derive(SimpleObject)]
 pub(super) struct BulkOperationRunQueryPayload {
     bulk_operation: Option<BulkOperation>,
-    user_errors: Vec<UserError>,
+    user_errors: Vec<BulkOperationUserError>,
 }
 
-/// Where the server is reached, for the download URL (from the request's Host).
-#[derive(Debug, Clone)]
-pub(super) struct Origin(pub(super) String);
+#[derive(SimpleObject)]
+pub(super) struct BulkOperationCancelPayload {
+    bulk_operation: Option<BulkOperation>,
+    user_errors: Vec<BulkOperationUserError>,
+}
 
 fn origin(ctx: &Context<'_>) -> String {
     ctx.data_opt::<Origin>()
         .map(|o| o.0.clone())
         .unwrap_or_default()
+}
+
+fn version(ctx: &Context<'_>) -> ApiVersion {
+    ctx.data_opt::<ApiVersion>()
+        .cloned()
+        .unwrap_or_else(|| ApiVersion("2026-01".to_owned()))
+}
+
+fn number(id: &str) -> Option<u64> {
+    id.strip_prefix("gid://shopify/BulkOperation/")?.parse().ok()
 }
 
 pub(super) struct MutationRoot;
@@ -103,72 +222,223 @@ impl MutationRoot {
         &self,
         ctx: &Context<'_>,
         query: String,
+        group_objects: Option<bool>,
     ) -> BulkOperationRunQueryPayload {
-        let state = ctx.data_unchecked::<Arc<SimState>>();
-        let mut ops = state.bulk();
-        if ops
-            .iter()
-            .any(|o| matches!(o.status, "CREATED" | "RUNNING"))
-        {
-            return BulkOperationRunQueryPayload {
-                bulk_operation: None,
-                user_errors: vec![UserError {
-                    field: None,
-                    message: "A bulk query operation for this app and shop is already in progress."
-                        .to_owned(),
-                }],
-            };
+        let refuse = |errors| BulkOperationRunQueryPayload {
+            bulk_operation: None,
+            user_errors: errors,
+        };
+        let errors = super::bulk_rules::check(&query);
+        if !errors.is_empty() {
+            return refuse(errors.into_iter().map(BulkOperationUserError::invalid).collect());
         }
-        if async_graphql::parser::parse_query(&query).is_err() {
-            return BulkOperationRunQueryPayload {
-                bulk_operation: None,
-                user_errors: vec![UserError {
-                    field: Some(vec!["query".to_owned()]),
-                    message: "Invalid bulk query".to_owned(),
-                }],
+        let version = version(ctx);
+        let state = ctx.data_unchecked::<Arc<SimState>>();
+        let mut bulk = state.bulk();
+        let busy: Vec<u64> = bulk
+            .ops
+            .iter()
+            .filter(|o| running(o.status))
+            .map(|o| o.id)
+            .collect();
+        let slots = if version.at_least("2026-01") { 5 } else { 1 };
+        if busy.len() >= slots {
+            let error = if slots == 1 {
+                BulkOperationUserError {
+                    field: None,
+                    message: format!(
+                        "A bulk query operation for this app and shop is already in progress: gid://shopify/BulkOperation/{}.",
+                        busy[0]
+                    ),
+                    code: Some(BulkOperationUserErrorCode::OperationInProgress),
+                }
+            } else {
+                BulkOperationUserError {
+                    field: None,
+                    message: "Bulk operations limit reached. Please try again later.".to_owned(),
+                    code: Some(BulkOperationUserErrorCode::LimitReached),
+                }
             };
+            return refuse(vec![error]);
         }
         let op = Operation {
-            id: 1_000 + ops.len() as u64,
+            id: 1_000 + bulk.ops.len() as u64,
             query,
             status: "CREATED",
-            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            created_at: now(),
             completed_at: None,
             object_count: 0,
             root_object_count: 0,
             file: None,
+            partial: None,
             error_code: None,
+            group: group_objects.unwrap_or(!version.at_least("2026-01")),
+            queued: true,
         };
         let out = view(&op, &origin(ctx));
-        ops.push(op);
+        bulk.ops.push(op);
         BulkOperationRunQueryPayload {
             bulk_operation: Some(out),
             user_errors: Vec::new(),
         }
     }
+
+    async fn bulk_operation_cancel(&self, ctx: &Context<'_>, id: ID) -> BulkOperationCancelPayload {
+        let state = ctx.data_unchecked::<Arc<SimState>>();
+        let mut bulk = state.bulk();
+        let Some(op) = number(&id).and_then(|n| bulk.ops.iter_mut().find(|o| o.id == n)) else {
+            return BulkOperationCancelPayload {
+                bulk_operation: None,
+                user_errors: vec![BulkOperationUserError {
+                    field: Some(vec!["id".to_owned()]),
+                    message: "Bulk operation does not exist".to_owned(),
+                    code: None,
+                }],
+            };
+        };
+        if !running(op.status) {
+            let message = format!(
+                "A bulk operation cannot be canceled when it is {}",
+                op.status.to_ascii_lowercase()
+            );
+            return BulkOperationCancelPayload {
+                bulk_operation: Some(view(op, &origin(ctx))),
+                user_errors: vec![BulkOperationUserError {
+                    field: None,
+                    message,
+                    code: None,
+                }],
+            };
+        }
+        // A run not started yet is cancelled at once; a running one when it stops.
+        op.status = if op.queued { "CANCELED" } else { "CANCELING" };
+        if op.queued {
+            op.queued = false;
+            op.completed_at = Some(now());
+        }
+        BulkOperationCancelPayload {
+            bulk_operation: Some(view(op, &origin(ctx))),
+            user_errors: Vec::new(),
+        }
+    }
 }
 
-/// `currentBulkOperation` and `bulkOperation(id:)` for the query root.
-pub(super) fn current(state: &SimState, origin_url: &str) -> Option<BulkOperation> {
-    state.bulk().last().map(|op| view(op, origin_url))
+/// `currentBulkOperation(type:)`: the app's most recent bulk operation of a type.
+pub(super) fn current(ctx: &Context<'_>, kind: Option<BulkOperationType>) -> Option<BulkOperation> {
+    if kind == Some(BulkOperationType::Mutation) {
+        return None;
+    }
+    let state = ctx.data_unchecked::<Arc<SimState>>();
+    let bulk = state.bulk();
+    bulk.ops.last().map(|op| view(op, &origin(ctx)))
 }
 
-pub(super) fn by_id(state: &SimState, origin_url: &str, id: &str) -> Option<BulkOperation> {
-    let n: u64 = id.rsplit('/').next()?.parse().ok()?;
-    state
-        .bulk()
-        .iter()
-        .find(|o| o.id == n)
-        .map(|op| view(op, origin_url))
+/// `bulkOperation(id:)`, a field Shopify added in 2026-01.
+pub(super) fn by_id(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<BulkOperation>> {
+    if !version(ctx).at_least("2026-01") {
+        return Err(async_graphql::Error::new(
+            "Field 'bulkOperation' doesn't exist on type 'QueryRoot'",
+        ));
+    }
+    Ok(lookup(ctx, id))
 }
 
-pub(super) fn origin_of(ctx: &Context<'_>) -> String {
-    origin(ctx)
+/// A bulk operation by GID (also for `node(id:)`).
+pub(super) fn lookup(ctx: &Context<'_>, id: &str) -> Option<BulkOperation> {
+    let n = number(id)?;
+    let state = ctx.data_unchecked::<Arc<SimState>>();
+    let bulk = state.bulk();
+    bulk.ops.iter().find(|o| o.id == n).map(|op| view(op, &origin(ctx)))
 }
 
-/// Turns a bulk query's `data` into JSONL: the root connection's nodes, each followed
+/// Hands queued operations to a background run (unless held). Called after every
+/// GraphQL request, so releasing a hold takes effect with the next request.
+pub(super) fn start_queued(state: &Arc<SimState>, schema: &super::graphql::AdminSchema) {
+    let ready: Vec<(u64, String, bool)> = {
+        let mut bulk = state.bulk();
+        if bulk.hold {
+            for op in bulk.ops.iter_mut().filter(|o| o.status == "CREATED") {
+                op.status = "RUNNING";
+            }
+            return;
+        }
+        bulk.ops
+            .iter_mut()
+            .filter(|o| o.queued)
+            .map(|o| {
+                o.queued = false;
+                o.status = "RUNNING";
+                (o.id, o.query.clone(), o.group)
+            })
+            .collect()
+    };
+    for (id, query, group) in ready {
+        let state = state.clone();
+        let schema = schema.clone();
+        tokio::spawn(async move {
+            let response = BULK
+                .scope(true, schema.execute(async_graphql::Request::new(query)))
+                .await;
+            let data = serde_json::to_value(&response.data).unwrap_or(Value::Null);
+            let lines = to_lines(&data);
+            let roots = lines.iter().filter(|l| l.get("__parentId").is_none()).count() as u64;
+            let lines = if group { lines } else { scramble(lines, id) };
+            finish(&state, id, !response.errors.is_empty(), lines, roots);
+        });
+    }
+}
+
+fn jsonl(lines: &[Value]) -> String {
+    let mut text = String::new();
+    for l in lines {
+        text.push_str(&serde_json::to_string(l).unwrap_or_default());
+        text.push('\n');
+    }
+    text
+}
+
+fn finish(state: &Arc<SimState>, id: u64, errors: bool, lines: Vec<Value>, roots: u64) {
+    let event = {
+        let mut bulk = state.bulk();
+        let fail = if bulk.ops.iter().any(|o| o.id == id && o.status == "RUNNING") {
+            bulk.fail_next.take()
+        } else {
+            None
+        };
+        let Some(op) = bulk.ops.iter_mut().find(|o| o.id == id) else {
+            return;
+        };
+        op.completed_at = Some(now());
+        if op.status == "CANCELING" {
+            op.status = "CANCELED";
+        } else if errors || fail.is_some() {
+            op.status = "FAILED";
+            op.error_code = Some(fail.unwrap_or_else(|| "INTERNAL_SERVER_ERROR".to_owned()));
+            let half = &lines[..lines.len() / 2];
+            op.object_count = half.len() as u64;
+            op.partial = (!half.is_empty()).then(|| jsonl(half));
+        } else {
+            op.status = "COMPLETED";
+            op.object_count = lines.len() as u64;
+            op.root_object_count = roots;
+            // Nothing matched: no file, `url` is null.
+            op.file = (!lines.is_empty()).then(|| jsonl(&lines));
+        }
+        json!({
+            "admin_graphql_api_id": format!("gid://shopify/BulkOperation/{id}"),
+            "completed_at": op.completed_at,
+            "created_at": op.created_at,
+            "error_code": op.error_code.as_ref().map(|c| c.to_ascii_lowercase()),
+            "status": op.status.to_ascii_lowercase(),
+            "type": "query",
+        })
+    };
+    state.notify("bulk_operations/finish", &event);
+}
+
+/// A bulk query's `data` as JSONL lines: the root connection's nodes, each followed
 /// by the nodes of its nested connections (recursively) with `__parentId`.
-pub(super) fn to_jsonl(data: &Value) -> (String, u64, u64) {
+fn to_lines(data: &Value) -> Vec<Value> {
     fn nodes(conn: &Value) -> Option<Vec<Value>> {
         if let Some(edges) = conn.get("edges").and_then(Value::as_array) {
             return Some(
@@ -180,7 +450,7 @@ pub(super) fn to_jsonl(data: &Value) -> (String, u64, u64) {
         }
         conn.get("nodes").and_then(Value::as_array).cloned()
     }
-    fn emit(mut node: Value, parent: Option<&str>, out: &mut Vec<String>) {
+    fn emit(mut node: Value, parent: Option<&str>, out: &mut Vec<Value>) {
         let mut children: Vec<Vec<Value>> = Vec::new();
         if let Some(map) = node.as_object_mut() {
             let keys: Vec<String> = map
@@ -198,26 +468,58 @@ pub(super) fn to_jsonl(data: &Value) -> (String, u64, u64) {
             }
         }
         let id = node.get("id").and_then(Value::as_str).map(str::to_owned);
-        out.push(serde_json::to_string(&node).unwrap_or_default());
+        out.push(node);
         for child in children.into_iter().flatten() {
             emit(child, id.as_deref(), out);
         }
     }
     let mut lines = Vec::new();
-    let mut roots = 0;
     if let Some(map) = data.as_object() {
-        for (_, conn) in map {
+        for conn in map.values() {
             for node in nodes(conn).unwrap_or_default() {
-                roots += 1;
                 emit(node, None, &mut lines);
             }
         }
     }
-    let count = lines.len() as u64;
-    let mut text = lines.join("\n");
-    if !text.is_empty() {
-        text.push('\n');
+    lines
+}
+
+/// Ungrouped output: the lines in an order of their own (deterministic per
+/// operation), children often before their parents.
+fn scramble(lines: Vec<Value>, seed: u64) -> Vec<Value> {
+    let mix = |i: u64| {
+        let mut z = (i ^ seed.rotate_left(17)).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let mut keyed: Vec<(u64, Value)> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| (mix(i as u64), l))
+        .collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    keyed.into_iter().map(|(_, l)| l).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_carry_their_parent_and_scrambling_keeps_them_all() {
+        let data = json!({"orders": {"edges": [
+            {"node": {"id": "gid://shopify/Order/1", "lineItems": {"edges": [{"node": {"id": "gid://shopify/LineItem/1"}}]}}},
+            {"node": {"id": "gid://shopify/Order/2", "lineItems": {"edges": []}}},
+        ]}});
+        let lines = to_lines(&data);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1]["__parentId"], "gid://shopify/Order/1");
+        assert!(lines[0].get("lineItems").is_none());
+        let mut a: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        let mut b: Vec<String> = scramble(lines, 7).iter().map(|l| l.to_string()).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
     }
-    let _ = Map::<String, Value>::new();
-    (text, count, roots)
 }

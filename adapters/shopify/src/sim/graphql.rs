@@ -2,32 +2,28 @@
 //! async-graphql schema with Shopify's type and field names: `orders`, `products`,
 //! `customers`, `collections`, `locations { inventoryLevels }` connections with
 //! `first`/`after`/`query`, single-record fields, counts, `shop` and
-//! `currentAppInstallation`. Every response carries `extensions.cost` with
-//! `throttleStatus`; a query the bucket cannot afford gets a `THROTTLED` error, one
-//! over 1000 points `MAX_COST_EXCEEDED`.
+//! `currentAppInstallation`, `node(id:)` and `nodes(ids:)` over the `Node` interface,
+//! and bulk operations ([`super::bulk`]). Requests, costs and throttling are
+//! [`super::gql_http`].
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
 
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ComplexObject, Context, EmptySubscription, ID, Object, Schema, SimpleObject};
-use base64::Engine;
+use async_graphql::connection::Connection;
+use async_graphql::{
+    ComplexObject, Context, EmptySubscription, ID, Interface, MaybeUndefined, Object, Schema,
+    SimpleObject,
+};
 use chrono::{DateTime, Utc};
-use polycart_kit::decode::parse_datetime;
 use polycart_kit::sim::{
-    SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimOrder, SimOrderState,
+    SimAddress, SimCategory, SimCustomer, SimLocation, SimFinancial, SimFulfillment, SimOrder, SimOrderState,
     SimProduct, SimProductStatus, SimStore, SimVariant,
 };
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use super::SimState;
 use super::bulk::{self, MutationRoot};
+use super::gql_paging::{Search, legacy, paginate, state};
 use super::render::{amount, gid, is_smart};
-
-/// Largest cost of one query.
-const MAX_COST: f64 = 1000.0;
 
 pub(super) type AdminSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -35,6 +31,12 @@ pub(super) fn schema(state: Arc<SimState>) -> AdminSchema {
     Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .data(state)
         .finish()
+}
+
+/// The schema's SDL (its types, for the bulk query rules).
+pub(super) fn sdl() -> &'static str {
+    static SDL: OnceLock<String> = OnceLock::new();
+    SDL.get_or_init(|| Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl())
 }
 
 // ---------------------------------------------------------------- types
@@ -988,13 +990,17 @@ impl InventoryLevel {
             .locations
             .iter()
             .find(|l| l.id == self.location_id)
-            .map(|l| Location {
-                id: ID(gid("Location", l.id)),
-                legacy_resource_id: l.id.to_string(),
-                name: l.name.clone(),
-                is_active: true,
-                location_id: l.id,
-            })
+            .map(location)
+    }
+}
+
+fn location(l: &SimLocation) -> Location {
+    Location {
+        id: ID(gid("Location", l.id)),
+        legacy_resource_id: l.id.to_string(),
+        name: l.name.clone(),
+        is_active: true,
+        location_id: l.id,
     }
 }
 
@@ -1125,137 +1131,6 @@ pub(super) enum CollectionSortKeys {
     Relevance,
 }
 
-// ---------------------------------------------------------------- paging and search
-
-fn encode_cursor(key: u64) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{{\"last_id\":{key}}}"))
-}
-
-fn decode_cursor(cursor: &str) -> async_graphql::Result<u64> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(cursor)
-        .map_err(|_| {
-            async_graphql::Error::new(format!(
-                "Invalid cursor for current pagination sort: {cursor}"
-            ))
-        })?;
-    let v: Value =
-        serde_json::from_slice(&bytes).map_err(|_| async_graphql::Error::new("Invalid cursor"))?;
-    v["last_id"]
-        .as_u64()
-        .ok_or_else(|| async_graphql::Error::new("Invalid cursor"))
-}
-
-/// A page of `items` (sorted by key) after `after`, at most `first` (≤ 250).
-fn paginate<T: async_graphql::OutputType>(
-    items: Vec<(u64, T)>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> async_graphql::Result<Connection<String, T>> {
-    // A bulk query pages nothing: its connections return every node.
-    let first = match first {
-        None if bulk::in_bulk() => i32::MAX,
-        Some(f) if bulk::in_bulk() => f,
-        None => {
-            return Err(async_graphql::Error::new(
-                "you must provide one of first or last",
-            ));
-        }
-        Some(f) => f,
-    };
-    if !(0..=250).contains(&first) && !bulk::in_bulk() {
-        return Err(async_graphql::Error::new(
-            "The first argument must be between 0 and 250",
-        ));
-    }
-    let after = after.as_deref().map(decode_cursor).transpose()?;
-    let rest: Vec<(u64, T)> = items
-        .into_iter()
-        .filter(|(k, _)| after.is_none_or(|a| *k > a))
-        .collect();
-    let has_next = rest.len() > first as usize;
-    let mut connection = Connection::new(after.is_some(), has_next);
-    connection.edges.extend(
-        rest.into_iter()
-            .take(first as usize)
-            .map(|(k, node)| Edge::new(encode_cursor(k), node)),
-    );
-    Ok(connection)
-}
-
-/// The part of Shopify's search syntax the simulator understands:
-/// `updated_at:>'2025-01-01T00:00:00Z'` (also `>=`, `<`, `<=`), `created_at:...`,
-/// `status:...`, terms joined by spaces or `AND`.
-#[derive(Debug, Default)]
-struct Search {
-    updated: Vec<(String, DateTime<Utc>)>,
-    created: Vec<(String, DateTime<Utc>)>,
-    status: Option<String>,
-}
-
-impl Search {
-    fn parse(query: Option<&str>) -> async_graphql::Result<Self> {
-        let mut s = Search::default();
-        let Some(q) = query else { return Ok(s) };
-        for term in q
-            .split_whitespace()
-            .filter(|t| !t.eq_ignore_ascii_case("AND"))
-        {
-            let Some((field, value)) = term.split_once(':') else {
-                continue;
-            };
-            let (op, value) = ["<=", ">=", "<", ">"]
-                .iter()
-                .find_map(|op| value.strip_prefix(op).map(|v| ((*op).to_owned(), v)))
-                .unwrap_or(("=".to_owned(), value));
-            let value = value.trim_matches(|c| c == '\'' || c == '"');
-            match field {
-                "updated_at" | "created_at" => {
-                    let t = parse_datetime(value).ok_or_else(|| {
-                        async_graphql::Error::new(format!("invalid date in query: {value}"))
-                    })?;
-                    if field == "updated_at" {
-                        &mut s.updated
-                    } else {
-                        &mut s.created
-                    }
-                    .push((op, t));
-                }
-                "status" => s.status = Some(value.to_ascii_lowercase()),
-                _ => {}
-            }
-        }
-        Ok(s)
-    }
-
-    fn keeps(&self, created: Option<DateTime<Utc>>, updated: DateTime<Utc>) -> bool {
-        let cmp = |op: &str, v: DateTime<Utc>, t: DateTime<Utc>| match op {
-            ">" => v > t,
-            ">=" => v >= t,
-            "<" => v < t,
-            "<=" => v <= t,
-            _ => v == t,
-        };
-        self.updated.iter().all(|(op, t)| cmp(op, updated, *t))
-            && self
-                .created
-                .iter()
-                .all(|(op, t)| created.is_some_and(|c| cmp(op, c, *t)))
-    }
-}
-
-fn state<'a>(ctx: &Context<'a>) -> &'a Arc<SimState> {
-    ctx.data_unchecked::<Arc<SimState>>()
-}
-
-fn legacy(id: &ID) -> async_graphql::Result<u64> {
-    id.rsplit('/')
-        .next()
-        .and_then(|s| s.split('?').next())
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| async_graphql::Error::new(format!("Invalid id: {}", id.0)))
-}
-
 fn order_status(o: &SimOrder) -> &'static str {
     match o.state {
         SimOrderState::Cancelled => "cancelled",
@@ -1317,10 +1192,24 @@ fn sorted<T>(mut items: Vec<(u64, T)>) -> Vec<(u64, T)> {
     items
 }
 
-fn count(n: usize) -> Count {
-    Count {
-        count: n as i64,
-        precision: "EXACT".into(),
+/// A count capped like Shopify's: at `limit` (10,000 unless given; `null` for none),
+/// with `AT_LEAST` when the cap was reached.
+fn count(n: usize, limit: &MaybeUndefined<i32>) -> Count {
+    let cap = match limit {
+        MaybeUndefined::Undefined => Some(10_000),
+        MaybeUndefined::Null => None,
+        MaybeUndefined::Value(l) => Some(i64::from((*l).max(0))),
+    };
+    let n = n as i64;
+    match cap {
+        Some(cap) if n >= cap => Count {
+            count: cap,
+            precision: "AT_LEAST".into(),
+        },
+        _ => Count {
+            count: n,
+            precision: "EXACT".into(),
+        },
     }
 }
 
@@ -1356,12 +1245,37 @@ impl QueryRoot {
         }
     }
 
-    async fn current_bulk_operation(&self, ctx: &Context<'_>) -> Option<bulk::BulkOperation> {
-        bulk::current(state(ctx), &bulk::origin_of(ctx))
+    async fn current_bulk_operation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "type")] kind: Option<bulk::BulkOperationType>,
+    ) -> Option<bulk::BulkOperation> {
+        bulk::current(ctx, kind)
     }
 
-    async fn bulk_operation(&self, ctx: &Context<'_>, id: ID) -> Option<bulk::BulkOperation> {
-        bulk::by_id(state(ctx), &bulk::origin_of(ctx), &id)
+    async fn bulk_operation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<bulk::BulkOperation>> {
+        bulk::by_id(ctx, &id)
+    }
+
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        node(ctx, &id)
+    }
+
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > 250 {
+            return Err(async_graphql::Error::new(
+                "The ids argument accepts at most 250 ids",
+            ));
+        }
+        ids.iter().map(|id| node(ctx, id)).collect()
     }
 
     async fn current_app_installation(&self) -> AppInstallation {
@@ -1404,9 +1318,11 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         query: Option<String>,
+        #[graphql(default)] limit: MaybeUndefined<i32>,
     ) -> async_graphql::Result<Count> {
         Ok(count(
             orders_matching(&state(ctx).store(), &Search::parse(query.as_deref())?).len(),
+            &limit,
         ))
     }
 
@@ -1438,9 +1354,11 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         query: Option<String>,
+        #[graphql(default)] limit: MaybeUndefined<i32>,
     ) -> async_graphql::Result<Count> {
         Ok(count(
             products_matching(&state(ctx).store(), &Search::parse(query.as_deref())?).len(),
+            &limit,
         ))
     }
 
@@ -1472,9 +1390,11 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         query: Option<String>,
+        #[graphql(default)] limit: MaybeUndefined<i32>,
     ) -> async_graphql::Result<Count> {
         Ok(count(
             customers_matching(&state(ctx).store(), &Search::parse(query.as_deref())?).len(),
+            &limit,
         ))
     }
 
@@ -1510,9 +1430,11 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         query: Option<String>,
+        #[graphql(default)] limit: MaybeUndefined<i32>,
     ) -> async_graphql::Result<Count> {
         Ok(count(
             collections_matching(&state(ctx).store(), &Search::parse(query.as_deref())?).len(),
+            &limit,
         ))
     }
 
@@ -1529,13 +1451,7 @@ impl QueryRoot {
             .map(|l| {
                 (
                     l.id,
-                    Location {
-                        id: ID(gid("Location", l.id)),
-                        legacy_resource_id: l.id.to_string(),
-                        name: l.name.clone(),
-                        is_active: true,
-                        location_id: l.id,
-                    },
+                    location(l),
                 )
             })
             .collect();
@@ -1562,214 +1478,86 @@ impl QueryRoot {
             .locations
             .iter()
             .find(|l| l.id == n)
-            .map(|l| Location {
-                id: ID(gid("Location", l.id)),
-                legacy_resource_id: l.id.to_string(),
-                name: l.name.clone(),
-                is_active: true,
-                location_id: l.id,
-            }))
+            .map(location))
     }
 }
 
-// ---------------------------------------------------------------- cost
+// ---------------------------------------------------------------- node
 
-/// Shopify's query cost, statically: a connection costs 2 plus `first` times its
-/// node's cost, an object 1 plus its fields, a scalar 0; `edges` and `pageInfo`
-/// wrappers are free.
-pub(super) fn requested_cost(doc: &ExecutableDocument, variables: &Value) -> f64 {
-    fn set_cost(
-        doc: &ExecutableDocument,
-        set: &SelectionSet,
-        variables: &Value,
-        depth: u32,
-    ) -> f64 {
-        if depth > 20 {
-            return 0.0;
-        }
-        let mut total = 0.0;
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(field) => {
-                    let field = &field.node;
-                    if field.selection_set.node.items.is_empty() {
-                        continue;
-                    }
-                    let inner = set_cost(doc, &field.selection_set.node, variables, depth + 1);
-                    let name = field.name.node.as_str();
-                    let page = field
-                        .arguments
-                        .iter()
-                        .find(|(n, _)| n.node == "first" || n.node == "last")
-                        .map(|(_, v)| {
-                            // A literal prints as itself, a variable as `$name`.
-                            let text = v.node.to_string();
-                            match text.strip_prefix('$') {
-                                Some(var) => variables[var].as_f64().unwrap_or(0.0),
-                                None => text.parse().unwrap_or(0.0),
-                            }
-                        });
-                    total += match (name, page) {
-                        (_, Some(n)) => 2.0 + n * inner,
-                        ("edges" | "pageInfo", None) => inner,
-                        _ => 1.0 + inner,
-                    };
-                }
-                Selection::FragmentSpread(spread) => {
-                    if let Some(f) = doc.fragments.get(&spread.node.fragment_name.node) {
-                        total += set_cost(doc, &f.node.selection_set.node, variables, depth + 1);
-                    }
-                }
-                Selection::InlineFragment(f) => {
-                    total += set_cost(doc, &f.node.selection_set.node, variables, depth + 1)
-                }
-            }
-        }
-        total
-    }
-    doc.operations
-        .iter()
-        .map(|(_, op)| set_cost(doc, &op.node.selection_set.node, variables, 0))
-        .fold(0.0, f64::max)
-        .max(1.0)
+/// Shopify's `Node` interface: every object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "&ID"))]
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Node {
+    Order(Order),
+    LineItem(LineItem),
+    Refund(Refund),
+    Fulfillment(Fulfillment),
+    Product(Product),
+    ProductVariant(ProductVariant),
+    InventoryItem(InventoryItem),
+    Customer(Customer),
+    Collection(Collection),
+    Location(Location),
+    BulkOperation(bulk::BulkOperation),
 }
 
-/// What the response actually cost: 2 per connection, 1 per other object returned.
-pub(super) fn actual_cost(data: &Value) -> f64 {
-    match data {
-        Value::Object(map) => {
-            let own = if map.contains_key("edges") || map.contains_key("nodes") {
-                2.0
-            } else if map.contains_key("hasNextPage")
-                || (map.contains_key("node") && map.len() <= 2)
-            {
-                0.0
-            } else {
-                1.0
-            };
-            own + map.values().map(actual_cost).sum::<f64>()
-        }
-        Value::Array(items) => items.iter().map(actual_cost).sum(),
-        _ => 0.0,
+/// The record a GID names, of any type the simulator serves.
+fn node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
+    let kind = id
+        .strip_prefix("gid://shopify/")
+        .and_then(|rest| rest.split('/').next())
+        .ok_or_else(|| async_graphql::Error::new(format!("Invalid global id '{}'", id.0)))?;
+    if kind == "BulkOperation" {
+        return Ok(bulk::lookup(ctx, id).map(Node::BulkOperation));
     }
-}
-
-fn throttle_status(bucket: &polycart_kit::sim::BucketState) -> Value {
-    json!({
-        "maximumAvailable": bucket.capacity,
-        "currentlyAvailable": bucket.available().floor(),
-        "restoreRate": bucket.leak_per_sec,
+    let n = legacy(id)?;
+    let store = state(ctx).store();
+    let live_orders = || store.orders.iter().filter(|o| !o.deleted);
+    let live_products = || store.products.iter().filter(|p| !p.deleted);
+    // The order holding a child record, rendered.
+    let order_with = |has: &dyn Fn(&SimOrder) -> bool| {
+        live_orders().find(|o| has(o)).map(|o| order(o, &store))
+    };
+    Ok(match kind {
+        "Order" => live_orders()
+            .find(|o| o.id == n)
+            .map(|o| Node::Order(order(o, &store))),
+        "LineItem" => order_with(&|o| o.line_items.iter().any(|l| l.id == n))
+            .and_then(|o| o.lines.into_iter().find(|l| l.id == *id))
+            .map(Node::LineItem),
+        "Refund" => order_with(&|o| o.refunds.iter().any(|r| r.id == n))
+            .and_then(|o| o.refunds.into_iter().find(|r| r.id == *id))
+            .map(Node::Refund),
+        "Fulfillment" => order_with(&|o| o.shipments.iter().any(|s| s.id == n))
+            .and_then(|o| o.fulfillments.into_iter().find(|f| f.id == *id))
+            .map(Node::Fulfillment),
+        "Product" => live_products()
+            .find(|p| p.id == n)
+            .map(|p| Node::Product(product(p, &store))),
+        "ProductVariant" => live_products().find_map(|p| {
+            let v = p.variants.iter().find(|v| v.id == n)?;
+            Some(Node::ProductVariant(variant(p, v)))
+        }),
+        "InventoryItem" => live_products().find_map(|p| {
+            let v = p.variants.iter().find(|v| v.inventory_item_id == n)?;
+            Some(Node::InventoryItem(variant(p, v).item))
+        }),
+        "Customer" => store
+            .customers
+            .iter()
+            .find(|c| c.id == n && !c.deleted)
+            .map(|c| Node::Customer(customer(c, store.currency))),
+        "Collection" => store
+            .categories
+            .iter()
+            .find(|c| c.id == n)
+            .map(|c| Node::Collection(collection(c))),
+        "Location" => store
+            .locations
+            .iter()
+            .find(|l| l.id == n)
+            .map(|l| Node::Location(location(l))),
+        _ => None,
     })
-}
-
-/// Executes one GraphQL request against the store, charging the cost bucket.
-pub(super) async fn execute(
-    state: &Arc<SimState>,
-    schema: &AdminSchema,
-    body: &[u8],
-    origin: &str,
-) -> Value {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        query: String,
-        #[serde(default)]
-        variables: Option<Value>,
-        #[serde(default, rename = "operationName")]
-        operation_name: Option<String>,
-    }
-    let Ok(request) = serde_json::from_slice::<Body>(body) else {
-        return json!({"errors": [{"message": "Invalid request body: expected {\"query\": ...}"}]});
-    };
-    let variables = request.variables.clone().unwrap_or(Value::Null);
-    let doc = match async_graphql::parser::parse_query(&request.query) {
-        Ok(doc) => doc,
-        Err(e) => {
-            return json!({"errors": [{"message": e.to_string(), "extensions": {"code": "PARSE_ERROR"}}]});
-        }
-    };
-    let requested = requested_cost(&doc, &variables).ceil();
-    if requested > MAX_COST {
-        return json!({"errors": [{
-            "message": format!("Query cost is {requested}, which exceeds the single query max cost limit ({MAX_COST}). See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the cost of a query is calculated. To query larger amounts of data with fewer limits, bulk operations should be used instead. See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details."),
-            "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_COST},
-        }]});
-    }
-    let bucket = match state.cost_bucket.take(requested, Instant::now()) {
-        Ok(b) => b,
-        Err(refused) => {
-            return json!({
-                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                "extensions": {"cost": {
-                    "requestedQueryCost": requested,
-                    "actualQueryCost": null,
-                    "throttleStatus": throttle_status(&refused.state),
-                }},
-            });
-        }
-    };
-    let mut gql = async_graphql::Request::new(request.query).data(bulk::Origin(origin.to_owned()));
-    if let Some(vars) = request.variables {
-        gql = gql.variables(async_graphql::Variables::from_json(vars));
-    }
-    if let Some(op) = request.operation_name {
-        gql = gql.operation_name(op);
-    }
-    let response = schema.execute(gql).await;
-    start_pending_bulk(state, schema);
-    let mut out = serde_json::to_value(&response)
-        .unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
-    let actual = actual_cost(&out["data"]).min(requested);
-    state.cost_bucket.refund(requested - actual);
-    let mut after = state.cost_bucket.peek(Instant::now());
-    after.used = after.used.max(0.0);
-    let _ = bucket;
-    if let Some(map) = out.as_object_mut() {
-        if map.get("data").is_some_and(Value::is_null) && map.contains_key("errors") {
-            map.remove("data");
-        }
-        map.insert(
-            "extensions".to_owned(),
-            json!({"cost": {
-                "requestedQueryCost": requested,
-                "actualQueryCost": actual,
-                "throttleStatus": throttle_status(&after),
-            }}),
-        );
-    }
-    out
-}
-
-/// Runs a bulk operation the last request created, in the background.
-fn start_pending_bulk(state: &Arc<SimState>, schema: &AdminSchema) {
-    let pending = {
-        let mut ops = state.bulk();
-        ops.iter_mut().find(|o| o.status == "CREATED").map(|o| {
-            o.status = "RUNNING";
-            (o.id, o.query.clone())
-        })
-    };
-    let Some((id, query)) = pending else { return };
-    let state = state.clone();
-    let schema = schema.clone();
-    tokio::spawn(async move {
-        let response = bulk::BULK
-            .scope(true, schema.execute(async_graphql::Request::new(query)))
-            .await;
-        let errors = !response.errors.is_empty();
-        let data = serde_json::to_value(&response.data).unwrap_or(Value::Null);
-        let (text, count, roots) = bulk::to_jsonl(&data);
-        let mut ops = state.bulk();
-        if let Some(op) = ops.iter_mut().find(|o| o.id == id) {
-            op.completed_at = Some(time(Utc::now()));
-            if errors {
-                op.status = "FAILED";
-                op.error_code = Some("INTERNAL_SERVER_ERROR".to_owned());
-            } else {
-                op.status = "COMPLETED";
-                op.object_count = count;
-                op.root_object_count = roots;
-                op.file = Some(text);
-            }
-        }
-    });
 }

@@ -3,12 +3,17 @@
 //! leaky bucket and its `X-Shopify-Shop-Api-Call-Limit` header and 429s, `Link`
 //! header `page_info` cursors frozen to their filters, `shop.json`, access scopes,
 //! `events.json` deletions, the writes the adapter offers, webhooks signed with the
-//! app secret, and the kit's fault injection.
+//! app secret, and the kit's fault injection; and over the GraphQL Admin API
+//! (`graphql.json`: cost-based throttling, bulk operations) and the OAuth endpoints.
 //!
 //! Architecture invariant: this module never imports the adapter's wire types,
 //! mapping or client; it renders JSON from [`SimStore`] after the real payloads.
 
 mod bulk;
+mod bulk_rules;
+mod cost;
+mod gql_http;
+mod gql_paging;
 mod graphql;
 mod oauth;
 mod render;
@@ -50,7 +55,7 @@ pub struct SimState {
     /// Deletion events (`events.json`), newest last.
     events: Mutex<Vec<serde_json::Value>>,
     oauth: Mutex<oauth::OAuthState>,
-    bulk: Mutex<Vec<bulk::Operation>>,
+    bulk: Mutex<bulk::Bulk>,
     /// Webhook subscriptions: id, topic, address, created at.
     webhooks: Mutex<Vec<(u64, String, String, String)>>,
 }
@@ -89,7 +94,7 @@ impl SimState {
             cost_bucket: LeakyBucket::new(cost_restore * 20.0, cost_restore),
             events: Mutex::new(Vec::new()),
             oauth: Mutex::new(oauth::OAuthState::default()),
-            bulk: Mutex::new(Vec::new()),
+            bulk: Mutex::new(bulk::Bulk::default()),
             webhooks: Mutex::new(Vec::new()),
         })
     }
@@ -186,16 +191,13 @@ impl SimState {
         }
     }
 
-    fn bulk(&self) -> MutexGuard<'_, Vec<bulk::Operation>> {
+    fn bulk(&self) -> MutexGuard<'_, bulk::Bulk> {
         self.bulk.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A finished bulk operation's JSONL.
-    fn bulk_file(&self, id: u64) -> Option<String> {
-        self.bulk()
-            .iter()
-            .find(|o| o.id == id)
-            .and_then(|o| o.file.clone())
+    /// A finished bulk operation's JSONL (`partial`: a failed one's partial data).
+    fn bulk_file(&self, id: u64, partial: bool) -> Option<String> {
+        self.bulk().file(id, partial)
     }
 
     fn events(&self) -> MutexGuard<'_, Vec<serde_json::Value>> {

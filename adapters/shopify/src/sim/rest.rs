@@ -58,7 +58,7 @@ pub(super) fn routes(state: Arc<SimState>) -> Router {
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("127.0.0.1");
             let origin = format!("http://{host}");
-            axum::Json(super::graphql::execute(&state, &schema, &body, &origin).await)
+            axum::Json(super::gql_http::execute(&state, &schema, &body, &origin, &version).await)
                 .into_response()
         }
     };
@@ -106,23 +106,8 @@ async fn access_scopes(State(state): State<Arc<SimState>>, headers: HeaderMap) -
     if !authorized(&state, &headers) {
         return unauthorized();
     }
-    let scopes = [
-        "read_orders",
-        "write_orders",
-        "read_all_orders",
-        "read_products",
-        "write_products",
-        "read_customers",
-        "read_inventory",
-        "write_inventory",
-        "read_locations",
-        "read_fulfillments",
-        "write_fulfillments",
-        "read_merchant_managed_fulfillment_orders",
-        "write_merchant_managed_fulfillment_orders",
-    ];
     axum::Json(
-        json!({"access_scopes": scopes.iter().map(|h| json!({"handle": h})).collect::<Vec<_>>()}),
+        json!({"access_scopes": SCOPES.iter().map(|h| json!({"handle": h})).collect::<Vec<_>>()}),
     )
     .into_response()
 }
@@ -1175,15 +1160,20 @@ fn set_inventory(state: &SimState, body: &Value, adjust: bool) -> Reply {
     Err(unprocessable("inventory_item_id", "not found"))
 }
 
-/// A bulk operation's JSONL, reachable without the token like a signed storage URL.
+/// A bulk operation's JSONL (`{id}.jsonl`, or a failed one's `{id}.partial.jsonl`),
+/// reachable without the token like a signed storage URL.
 async fn bulk_file(State(state): State<Arc<SimState>>, Path(file): Path<String>) -> Response {
-    let Some(id) = file
-        .strip_suffix(".jsonl")
-        .and_then(|i| i.parse::<u64>().ok())
-    else {
+    let Some(name) = file.strip_suffix(".jsonl") else {
         return not_found();
     };
-    match state.bulk_file(id) {
+    let (name, partial) = match name.strip_suffix(".partial") {
+        Some(n) => (n, true),
+        None => (name, false),
+    };
+    let Ok(id) = name.parse::<u64>() else {
+        return not_found();
+    };
+    match state.bulk_file(id, partial) {
         Some(text) => ([(http::header::CONTENT_TYPE, "application/jsonl")], text).into_response(),
         None => not_found(),
     }

@@ -1,0 +1,269 @@
+//! The GraphQL Admin API read path: paged listings (`first`/`after`, search syntax for
+//! incremental reads), single records by GID and counts, all through the GraphQL
+//! transport whose governor counts cost points. Nested connections longer than the
+//! page asks for are completed afterwards ([`crate::complete`]).
+
+use polycart_kit::adapter::{Cursor, ListQuery, Page};
+use polycart_kit::model::{Entity, Record};
+use polycart_kit::transport::Request;
+use polycart_kit::{Error, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use crate::client::{MAX_PAGE, ShopifyAdapter};
+use crate::queries::{self, connection_cost, node_cost, page_size_for};
+
+/// What the cursor of a GraphQL listing holds: the connection's `endCursor`, the
+/// location an inventory listing is in, or the place in a bulk export.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct GqlCursor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) after: Option<String>,
+    /// Which location an inventory listing is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) location: Option<usize>,
+    /// The bulk operation a full pass reads from (its GID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) bulk: Option<String>,
+    /// Records of that export already returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) at: Option<u64>,
+    /// Times the export was found still running (keeps each waiting cursor distinct).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) polls: Option<u32>,
+}
+
+impl GqlCursor {
+    pub(crate) fn of(query: &ListQuery) -> Result<Self> {
+        Ok(query
+            .cursor
+            .as_ref()
+            .map(Cursor::decode)
+            .transpose()?
+            .unwrap_or_default())
+    }
+}
+
+/// The root field and GraphQL type of an entity's records.
+fn root(entity: Entity) -> (&'static str, &'static str, &'static str) {
+    match entity {
+        Entity::Order => ("orders", "order", "Order"),
+        Entity::Product => ("products", "product", "Product"),
+        Entity::Customer => ("customers", "customer", "Customer"),
+        Entity::Category => ("collections", "collection", "Collection"),
+        Entity::Inventory => ("inventoryLevels", "inventoryLevel", "InventoryLevel"),
+    }
+}
+
+/// Search syntax for the query's incremental filters.
+pub(crate) fn search(query: &ListQuery) -> Option<String> {
+    let mut terms = Vec::new();
+    if let Some(t) = query.updated_since {
+        terms.push(format!(
+            "updated_at:>='{}'",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    if let Some(t) = query.created_since {
+        terms.push(format!(
+            "created_at:>='{}'",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+impl ShopifyAdapter {
+    /// Sends a GraphQL query spending `cost` points; returns `data`.
+    pub(crate) async fn gql(&self, query: &str, variables: Value, cost: u32) -> Result<Value> {
+        let transport = self
+            .graphql
+            .as_ref()
+            .ok_or_else(|| Error::invalid("this store reads through REST"))?;
+        let request = Request::post(self.config.rest_url("graphql.json")?)
+            .json(&json!({ "query": query, "variables": variables }))
+            .idempotent(true)
+            .cost(cost);
+        let mut body: Value = transport.send(request).await?.json()?;
+        match body.get_mut("data") {
+            Some(data) if !data.is_null() => Ok(data.take()),
+            _ => Err(Error::decode("$.data", "a GraphQL response without data")),
+        }
+    }
+
+    /// Completes the nodes' nested connections and maps them.
+    pub(crate) async fn map_nodes(
+        &self,
+        entity: Entity,
+        mut nodes: Vec<Value>,
+    ) -> Result<Vec<Record>> {
+        self.complete(entity, &mut nodes).await?;
+        let raws = nodes
+            .iter()
+            .map(|n| {
+                serde_json::value::to_raw_value(n).map_err(|e| Error::decode("$", e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let refs: Vec<&RawValue> = raws.iter().map(|r| r.as_ref()).collect();
+        self.map_records(entity, &refs).await
+    }
+
+    async fn location_gids(&self) -> Result<&Vec<String>> {
+        self.locations
+            .get_or_try_init(|| async {
+                let data = self
+                    .gql(
+                        "{ locations(first: 250) { nodes { id } } }",
+                        json!({}),
+                        connection_cost(250, 1),
+                    )
+                    .await?;
+                Ok(data["locations"]["nodes"]
+                    .as_array()
+                    .map(|ls| {
+                        ls.iter()
+                            .filter_map(|l| l["id"].as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default())
+            })
+            .await
+    }
+
+    /// One page of a paged GraphQL listing.
+    pub(crate) async fn list_graphql(&self, query: &ListQuery) -> Result<Page> {
+        let entity = query.entity;
+        let cursor = GqlCursor::of(query)?;
+        let first = page_size_for(entity, query.page_size_or(MAX_PAGE));
+        let cost = connection_cost(first, node_cost(entity));
+        let fields = queries::paged(queries::selection(entity));
+        let vars = json!({"first": first, "after": cursor.after, "query": search(query)});
+        if entity == Entity::Inventory {
+            return self.list_levels(cursor, fields, vars, cost).await;
+        }
+        let (field, _, _) = root(entity);
+        let q = format!(
+            "query($first: Int!, $after: String, $query: String) {{ {field}(first: $first, after: $after, query: $query) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        );
+        let data = self.gql(&q, vars, cost).await?;
+        let conn = &data[field];
+        let nodes = conn["nodes"]
+            .as_array()
+            .cloned()
+            .ok_or_else(|| Error::decode(format!("$.data.{field}.nodes"), "missing"))?;
+        let records = self.map_nodes(entity, nodes).await?;
+        let next = (conn["pageInfo"]["hasNextPage"].as_bool() == Some(true)).then(|| {
+            Cursor::encode(&GqlCursor {
+                after: conn["pageInfo"]["endCursor"].as_str().map(str::to_owned),
+                ..GqlCursor::default()
+            })
+        });
+        Ok(Page { records, next })
+    }
+
+    /// Inventory levels, location by location (`location(id:) { inventoryLevels }`).
+    async fn list_levels(
+        &self,
+        cursor: GqlCursor,
+        fields: String,
+        mut vars: Value,
+        cost: u32,
+    ) -> Result<Page> {
+        let locations = self.location_gids().await?;
+        let index = cursor.location.unwrap_or(0);
+        let Some(location) = locations.get(index) else {
+            return Ok(Page::last(Vec::new()));
+        };
+        let q = format!(
+            "query($id: ID!, $first: Int!, $after: String, $query: String) {{ location(id: $id) {{ inventoryLevels(first: $first, after: $after, query: $query) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} }}"
+        );
+        vars["id"] = json!(location);
+        let data = self.gql(&q, vars, 1 + cost).await?;
+        let conn = &data["location"]["inventoryLevels"];
+        let nodes = conn["nodes"].as_array().cloned().unwrap_or_default();
+        let records = self.map_nodes(Entity::Inventory, nodes).await?;
+        let next = if conn["pageInfo"]["hasNextPage"].as_bool() == Some(true) {
+            Some(GqlCursor {
+                after: conn["pageInfo"]["endCursor"].as_str().map(str::to_owned),
+                location: Some(index),
+                ..GqlCursor::default()
+            })
+        } else if index + 1 < locations.len() {
+            Some(GqlCursor {
+                location: Some(index + 1),
+                ..GqlCursor::default()
+            })
+        } else {
+            None
+        };
+        Ok(Page {
+            records,
+            next: next.map(|c| Cursor::encode(&c)),
+        })
+    }
+
+    pub(crate) async fn get_graphql(&self, entity: Entity, id: &str) -> Result<Record> {
+        let fields = queries::paged(queries::selection(entity));
+        let (q, vars, cost, path) = if entity == Entity::Inventory {
+            let (item, location) = id.split_once(':').ok_or_else(|| {
+                Error::invalid("an inventory level id is inventory_item_id:location_id")
+            })?;
+            (
+                format!(
+                    "query($id: ID!, $location: ID!) {{ inventoryItem(id: $id) {{ inventoryLevel(locationId: $location) {{ {fields} }} }} }}"
+                ),
+                json!({
+                    "id": format!("gid://shopify/InventoryItem/{item}"),
+                    "location": format!("gid://shopify/Location/{location}"),
+                }),
+                1 + node_cost(entity),
+                vec!["inventoryItem", "inventoryLevel"],
+            )
+        } else {
+            let (_, field, kind) = root(entity);
+            (
+                format!("query($id: ID!) {{ {field}(id: $id) {{ {fields} }} }}"),
+                json!({"id": format!("gid://shopify/{kind}/{id}")}),
+                node_cost(entity),
+                vec![field],
+            )
+        };
+        let mut data = self.gql(&q, vars, cost).await?;
+        let mut node = &mut data;
+        for key in path {
+            node = &mut node[key];
+        }
+        let node = node.take();
+        if node.is_null() {
+            return Err(Error::not_found(format!("{entity} {id}")));
+        }
+        self.map_nodes(entity, vec![node])
+            .await?
+            .pop()
+            .ok_or_else(|| Error::not_found(format!("{entity} {id}")))
+    }
+
+    pub(crate) async fn count_graphql(&self, query: &ListQuery) -> Result<u64> {
+        let field = match query.entity {
+            Entity::Order => "ordersCount",
+            Entity::Product => "productsCount",
+            Entity::Customer => "customersCount",
+            Entity::Category => "collectionsCount",
+            Entity::Inventory => {
+                return Err(Error::unsupported(
+                    crate::mapping::PLATFORM,
+                    "counting inventory levels",
+                ));
+            }
+        };
+        // `limit: null`: Shopify caps counts at 10,000 unless asked not to.
+        let q = format!(
+            "query($query: String) {{ {field}(query: $query, limit: null) {{ count precision }} }}"
+        );
+        let data = self.gql(&q, json!({"query": search(query)}), 1).await?;
+        data[field]["count"]
+            .as_u64()
+            .ok_or_else(|| Error::decode(format!("$.data.{field}.count"), "missing"))
+    }
+}

@@ -1,0 +1,57 @@
+//! Webhook subscriptions over the REST Admin API (`webhooks.json`): register,
+//! unregister and list them.
+
+use polycart_kit::transport::Request;
+use polycart_kit::{Error, Result};
+use serde_json::{Value, json};
+
+use crate::client::ShopifyAdapter;
+
+impl ShopifyAdapter {
+    /// Subscribes `address` to a webhook `topic` (`orders/updated`); returns the
+    /// subscription's id. Shopify refuses a topic already sent to the same address.
+    pub async fn register_webhook(&self, topic: &str, address: &str) -> Result<String> {
+        let body = json!({"webhook": {"topic": topic, "address": address, "format": "json"}});
+        // Creating twice is refused by Shopify (422), so a retry cannot duplicate it.
+        let request = Request::post(self.config.rest_url("webhooks.json")?)
+            .json(&body)
+            .idempotent(true);
+        let v: Value = self.send(request).await?.json()?;
+        v["webhook"]["id"]
+            .as_u64()
+            .map(|id| id.to_string())
+            .or_else(|| v["webhook"]["id"].as_str().map(str::to_owned))
+            .ok_or_else(|| Error::decode("$.webhook.id", "missing"))
+    }
+
+    /// Removes a webhook subscription.
+    pub async fn unregister_webhook(&self, id: &str) -> Result<()> {
+        let request = Request::new(
+            http::Method::DELETE,
+            self.config.rest_url(&format!("webhooks/{id}.json"))?,
+        );
+        self.send(request).await.map(|_| ())
+    }
+
+    /// The store's webhook subscriptions as (id, topic, address).
+    pub async fn webhooks(&self) -> Result<Vec<(String, String, String)>> {
+        let v: Value = self
+            .send(self.get_request("webhooks.json")?)
+            .await?
+            .json()?;
+        Ok(v["webhooks"]
+            .as_array()
+            .map(|ws| {
+                ws.iter()
+                    .map(|w| {
+                        (
+                            w["id"].to_string(),
+                            w["topic"].as_str().unwrap_or_default().to_owned(),
+                            w["address"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
