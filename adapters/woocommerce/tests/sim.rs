@@ -861,3 +861,94 @@ async fn many_records_modified_in_one_second_page_without_loss() {
     assert_eq!(since.len(), all.len());
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn incremental_products_inventory_and_customers() {
+    let sim = sim(SimConfig::default()).await;
+    let a = adapter(&sim, &[]);
+    let (variable, variation, simple, customer) = sim.with_store(|s| {
+        let v = s
+            .products
+            .iter()
+            .find(|p| !p.options.is_empty() && p.variants.len() > 1)
+            .unwrap();
+        let simple = s
+            .products
+            .iter()
+            .find(|p| p.options.is_empty() || p.variants.len() == 1)
+            .unwrap()
+            .id;
+        (v.id, v.variants[1].id, simple, s.customers[3].id)
+    });
+    // Whole seconds, as WooCommerce keeps them; the store's other records are older.
+    let since = chrono::DateTime::from_timestamp(Utc::now().timestamp() + 5, 0).unwrap();
+    sim.with_store(|s| {
+        let later = since + Duration::seconds(1);
+        for p in &mut s.products {
+            if p.id == variable {
+                // Saving a variation saves its parent product too.
+                p.updated_at = later;
+                let v = p.variants.iter_mut().find(|v| v.id == variation).unwrap();
+                v.updated_at = later;
+                for (i, level) in v.stock.iter_mut().enumerate() {
+                    level.1 = if i == 0 { 77 } else { 0 };
+                }
+            }
+            if p.id == simple {
+                p.updated_at = later;
+            }
+        }
+        s.customers
+            .iter_mut()
+            .find(|c| c.id == customer)
+            .unwrap()
+            .updated_at = later;
+    });
+    let products = collect_all(&a, ListQuery::new(Entity::Product).updated_since(since))
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = products
+        .iter()
+        .map(|r| r.platform_id().to_owned())
+        .collect();
+    ids.sort();
+    let mut want = vec![variable.to_string(), simple.to_string()];
+    want.sort();
+    assert_eq!(ids, want, "only the changed products");
+    let levels = collect_all(&a, ListQuery::new(Entity::Inventory).updated_since(since))
+        .await
+        .unwrap();
+    let level = levels
+        .iter()
+        .find_map(|r| match r {
+            Record::Inventory(l) if l.platform_id == variation.to_string() => Some(l),
+            _ => None,
+        })
+        .expect("the changed variation's stock");
+    assert_eq!(level.available, Some(77));
+    assert!(levels.iter().all(|r| match r {
+        Record::Inventory(l) =>
+            l.product_id.as_deref() == Some(&variable.to_string())
+                || l.product_id.as_deref() == Some(&simple.to_string()),
+        _ => false,
+    }));
+    // wc/v3 customers have no modification filter: the adapter filters what it pages.
+    let customers = collect_all(&a, ListQuery::new(Entity::Customer).updated_since(since))
+        .await
+        .unwrap();
+    let ids: Vec<&str> = customers.iter().map(Record::platform_id).collect();
+    assert_eq!(ids, vec![customer.to_string().as_str()]);
+    assert_eq!(
+        a.count(&ListQuery::new(Entity::Customer).updated_since(since))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        a.count(&ListQuery::new(Entity::Product).updated_since(since))
+            .await
+            .unwrap(),
+        2
+    );
+    sim.shutdown().await;
+}
