@@ -735,7 +735,44 @@ async fn webhooks_register_ping_sign_and_verify() {
         Err(Error::Auth { .. })
     ));
 
-    a.delete_webhook(&id).await.unwrap();
+    // Products, customers and deletions, each mapped from its topic.
+    let (product, customer) = sim.with_store(|s| (s.products[0].id, s.customers[0].id));
+    let secret = Secret::new("whsec-test".to_owned());
+    let mut ids = vec![id];
+    for topic in ["product.updated", "customer.created", "order.deleted"] {
+        ids.push(a.create_webhook(topic, &url, &secret).await.unwrap());
+        let (h, body) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.verify_webhook(&h, &body).unwrap().kind, WebhookKind::Ping);
+    }
+    for (topic, about, entity, kind) in [
+        (
+            "product.updated",
+            product,
+            Entity::Product,
+            WebhookKind::Updated,
+        ),
+        (
+            "customer.created",
+            customer,
+            Entity::Customer,
+            WebhookKind::Created,
+        ),
+        ("order.deleted", order, Entity::Order, WebhookKind::Deleted),
+    ] {
+        assert_eq!(sim.deliver(topic, about).await, vec![Ok(200)], "{topic}");
+        let (h, body) = rx.recv().await.unwrap();
+        let e = a.verify_webhook(&h, &body).unwrap();
+        assert_eq!((e.entity, e.kind), (Some(entity), kind), "{topic}");
+        assert_eq!(e.platform_id, Some(about.to_string()), "{topic}");
+        assert_eq!(e.topic, topic);
+        assert_eq!(e.record.is_some(), kind != WebhookKind::Deleted, "{topic}");
+    }
+    for id in ids {
+        a.delete_webhook(&id).await.unwrap();
+    }
     assert!(sim.webhooks().is_empty());
     sim.shutdown().await;
 }
