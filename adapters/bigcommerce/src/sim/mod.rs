@@ -248,14 +248,17 @@ pub fn plan_limits(plan: Option<&str>) -> Result<(u64, Duration), String> {
     }
 }
 
-fn window_headers(headers: &mut HeaderMap, w: &WindowState) {
+/// Writes BigCommerce's four quota headers for a window. The reset is rounded up to the
+/// next millisecond, so it never promises the window back before it is.
+pub fn window_headers(headers: &mut HeaderMap, w: &WindowState) {
     let mut put = |k: &'static str, v: u128| {
         headers.insert(HeaderName::from_static(k), HeaderValue::from(v as u64));
     };
     put("x-rate-limit-requests-left", u128::from(w.remaining));
     put("x-rate-limit-requests-quota", u128::from(w.quota));
     put("x-rate-limit-time-window-ms", w.window.as_millis());
-    put("x-rate-limit-time-reset-ms", w.reset_in.as_millis());
+    let reset_ms = w.reset_in.as_nanos().div_ceil(1_000_000);
+    put("x-rate-limit-time-reset-ms", reset_ms);
 }
 
 /// The quota: every response carries the four headers; a spent window answers 429.

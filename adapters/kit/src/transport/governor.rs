@@ -6,6 +6,14 @@
 //! exactly until a reported reset when nothing is left, and pauses every request of the
 //! store when a 429 says `Retry-After`. Time comes from an injected clock, so the
 //! pacing is tested with a fake clock, not with sleeps.
+//!
+//! A fixed window (a report with both `remaining` and `reset_after`, BigCommerce's
+//! quota) does not refill while it lasts: the governor then grants exactly what the
+//! window has left (less what is in flight) until the reported reset, instead of the
+//! GCRA's steady refill that would overdraw it. Reports arrive out of order when
+//! requests overlap; within one window the reset time only shrinks, so a report with a
+//! longer reset than the newest one seen is older and ignored, and a report about an
+//! earlier window than the one held is ignored too.
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -64,6 +72,23 @@ struct Inner<C: Clock> {
     /// The budget units those requests spend (a GraphQL query's cost, or 1 each): the
     /// platform's reported remaining budget does not count them yet.
     in_flight_units: u32,
+    /// The fixed window the platform last reported, while it lasts.
+    window: Option<Window<C::Instant>>,
+}
+
+/// What a fixed window has left, as of its newest report.
+#[derive(Debug, Clone, Copy)]
+struct Window<I> {
+    /// When the window resets in full (now + the reported reset, on arrival).
+    until: I,
+    /// The newest report's remaining budget and reset: within a window both only
+    /// shrink, so a report that is not below them is older.
+    newest: (f64, Duration),
+    /// Units that may still be granted before `until`: the newest report's remaining
+    /// less what was in flight then (negative when more was in flight).
+    left: i64,
+    /// False once `until` passed: the window is kept only to recognise late reports.
+    open: bool,
 }
 
 impl Governor<QuantaClock> {
@@ -91,6 +116,7 @@ impl<C: Clock + Clone> Governor<C> {
                 paused_until: None,
                 in_flight: 0,
                 in_flight_units: 0,
+                window: None,
             }),
         }
     }
@@ -121,6 +147,21 @@ impl<C: Clock + Clone> Governor<C> {
             inner.paused_until = None;
         }
         let units = cost.clamp(1, inner.budget.burst);
+        if let Some(w) = inner.window.as_mut().filter(|w| w.open) {
+            if w.until > now {
+                if w.left < i64::from(units) {
+                    return Err(Duration::from(w.until.duration_since(now)));
+                }
+                w.left -= i64::from(units);
+                inner.in_flight += 1;
+                inner.in_flight_units += units;
+                return Ok(());
+            }
+            // The window reset in full: start from the whole quota again.
+            w.open = false;
+            inner.limiter =
+                RateLimiter::direct_with_clock(inner.budget.quota(), self.clock.clone());
+        }
         let n = NonZeroU32::new(units).expect("clamped to at least 1");
         match inner.limiter.check_n(n) {
             Ok(Ok(())) => {
@@ -158,10 +199,12 @@ impl<C: Clock + Clone> Governor<C> {
             return;
         };
         let available = remaining - f64::from(inner.in_flight_units);
+        if let Some(reset) = obs.reset_after {
+            self.observe_window(&mut inner, now, (remaining, reset), units);
+            return;
+        }
         if available < 1.0 {
-            let wait = obs.reset_after.unwrap_or_else(|| {
-                Duration::from_secs_f64((1.0 - available) / inner.budget.per_second)
-            });
+            let wait = Duration::from_secs_f64((1.0 - available) / inner.budget.per_second);
             self.pause_locked(&mut inner, now, wait);
         }
         // Re-align the local quota with the platform's count: a fresh limiter with what
@@ -173,6 +216,54 @@ impl<C: Clock + Clone> Governor<C> {
             let n = NonZeroU32::new((used as u32).min(budget.burst)).expect("at least 1");
             let _ = limiter.check_n(n);
             inner.limiter = limiter;
+        }
+    }
+
+    /// Takes a fixed window's report (`remaining`, `reset`) for a request of `units`
+    /// just answered. The newest report of the window sets what is left, less what is
+    /// in flight; a request in flight then may already have been counted in it, and if
+    /// its own report turns out older (or from an earlier window), its units are given
+    /// back. A report of a later window starts that window.
+    fn observe_window(
+        &self,
+        inner: &mut Inner<C>,
+        now: C::Instant,
+        report: (f64, Duration),
+        units: u32,
+    ) {
+        let (remaining, reset) = report;
+        let until = now + Nanos::from(reset);
+        let left = (remaining - f64::from(inner.in_flight_units)).floor() as i64;
+        let budget = inner.budget;
+        // Reports of one window agree on its end up to their latency; another window's
+        // end is about a window length away.
+        let window_len = Duration::from_secs_f64(f64::from(budget.burst) / budget.per_second);
+        let tolerance = Nanos::from((window_len / 2).max(Duration::from_millis(1)));
+        let fresh = Window {
+            until,
+            newest: report,
+            left,
+            open: true,
+        };
+        let held = match &mut inner.window {
+            Some(held) if until <= held.until + tolerance => held,
+            _ => {
+                inner.window = Some(fresh); // the first window, or the next one
+                return;
+            }
+        };
+        if !held.open {
+            return; // a late report of a window that is over
+        }
+        let newer = until + tolerance >= held.until
+            && (remaining < held.newest.0 || (remaining == held.newest.0 && reset < held.newest.1));
+        if newer {
+            held.newest = report;
+            held.left = left;
+            held.until = held.until.max(until);
+        } else {
+            // Admitted before the newest report (or not at all): it was counted twice.
+            held.left += i64::from(units);
         }
     }
 
@@ -298,6 +389,81 @@ mod tests {
         assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_millis(1200));
         clock.advance(Duration::from_millis(1200));
         assert!(gov.try_acquire(1).is_ok());
+    }
+
+    fn window(remaining: f64, reset_ms: u64) -> Option<BudgetObservation> {
+        Some(BudgetObservation {
+            capacity: Some(150.0),
+            remaining: Some(remaining),
+            refill_per_sec: Some(5.0),
+            reset_after: Some(Duration::from_millis(reset_ms)),
+        })
+    }
+
+    #[test]
+    fn a_fixed_window_grants_what_it_has_left_until_its_reset() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(150, 5.0), clock.clone());
+        gov.try_acquire(1).unwrap();
+        gov.finish(1, window(3.0, 10_000));
+        for _ in 0..3 {
+            gov.try_acquire(1).unwrap();
+            gov.finish(1, None);
+        }
+        // A GCRA would have refilled 5 a second; the window does not refill.
+        clock.advance(Duration::from_secs(9));
+        assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_secs(1));
+        clock.advance(Duration::from_secs(1));
+        let burst = drive(&gov, &clock, 150);
+        assert_eq!(
+            *burst.last().unwrap(),
+            Duration::ZERO,
+            "the whole quota at the reset"
+        );
+    }
+
+    #[test]
+    fn out_of_order_reports_cannot_overdraw_the_window() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(150, 5.0), clock.clone());
+        gov.try_acquire(1).unwrap();
+        gov.try_acquire(1).unwrap();
+        // The second request's report (generated later: less left, shorter reset)
+        // arrives first; the first request, still in flight, is subtracted once more.
+        gov.finish(1, window(4.0, 9_900));
+        // The first one's report is older: its 50 must not raise the count, but the
+        // unit it was counted twice is given back: 4 are left, as the platform has.
+        gov.finish(1, window(50.0, 9_950));
+        for _ in 0..4 {
+            gov.try_acquire(1).unwrap();
+        }
+        assert!(gov.try_acquire(1).is_err(), "the window is spent");
+        for _ in 0..3 {
+            gov.finish(1, None);
+        }
+        gov.finish(1, window(0.0, 9_000));
+        assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_millis(9_900));
+    }
+
+    #[test]
+    fn a_late_report_of_an_earlier_window_is_ignored() {
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(150, 5.0), clock.clone());
+        gov.try_acquire(1).unwrap();
+        gov.finish(1, window(0.0, 1_000));
+        clock.advance(Duration::from_secs(1));
+        // The next window; one request is still in flight when the first report comes.
+        gov.try_acquire(1).unwrap();
+        gov.try_acquire(1).unwrap();
+        gov.finish(1, window(148.0, 29_900));
+        // A straggler from the old window (nothing left, resets in 5 ms) neither stops
+        // the new window nor, 5 ms later, restores a full quota; it was not counted in
+        // the new window, so its unit comes back.
+        gov.finish(1, window(0.0, 5));
+        clock.advance(Duration::from_millis(10));
+        let granted = drive(&gov, &clock, 148);
+        assert_eq!(*granted.last().unwrap(), Duration::ZERO);
+        assert!(gov.try_acquire(1).is_err(), "148 was all the window had");
     }
 
     #[test]

@@ -30,6 +30,8 @@ use crate::auth::{Auth, NoAuth, PreparedRequest};
 use crate::error::{Error, Result, excerpt};
 use crate::secret::Redactor;
 
+/// The fake clock governor tests drive ([`Governor::with_clock`]).
+pub use ::governor::clock::FakeRelativeClock as FakeClock;
 pub use budget::{BudgetObservation, BudgetReader, UsedOfSizeHeader, WindowHeaders};
 pub use classify::{Classify, DefaultClassifier, Verdict, classify_status};
 pub use governor::{Budget, Governor};
