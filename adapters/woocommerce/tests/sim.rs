@@ -989,3 +989,49 @@ async fn incremental_products_inventory_and_customers() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn variation_batches_hold_a_hundred() {
+    let sim = sim(SimConfig::default()).await;
+    let a = adapter(&sim, &[]);
+    let (product, variations) = sim.with_store(|s| {
+        let p = s
+            .products
+            .iter()
+            .find(|p| !p.options.is_empty() && p.variants.len() > 1)
+            .unwrap();
+        (p.id, p.variants.iter().map(|v| v.id).collect::<Vec<_>>())
+    });
+    // A warm client (URL form known), then 150 updates: two batch requests.
+    a.get(Entity::Product, &product.to_string()).await.unwrap();
+    let updates: Vec<VariationUpdate> = (0..150)
+        .map(|i| VariationUpdate {
+            variation_id: variations[i % variations.len()].to_string(),
+            stock_quantity: Some(i as i64),
+            ..VariationUpdate::default()
+        })
+        .chain(std::iter::once(VariationUpdate {
+            variation_id: "999999999".into(),
+            stock_quantity: Some(1),
+            ..VariationUpdate::default()
+        }))
+        .collect();
+    let before = sim.requests();
+    let results = a
+        .update_variations(&product.to_string(), &updates)
+        .await
+        .unwrap();
+    assert_eq!(sim.requests() - before, 2, "100 a request");
+    assert_eq!(results.len(), 151);
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| r.error.is_some())
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        vec!["999999999"],
+        "an unknown variation fails alone"
+    );
+    sim.shutdown().await;
+}

@@ -503,3 +503,33 @@ async fn shipment_tracking_extension_answers_like_its_docs() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn batches_refuse_more_than_a_hundred_items() {
+    let sim = sim().await;
+    let site = sim.site();
+    let (product, variation) = sim.with_store(|s| {
+        let p = s
+            .products
+            .iter()
+            .find(|p| !p.options.is_empty() && p.variants.len() > 1)
+            .unwrap();
+        (p.id, p.variants[0].id)
+    });
+    let update: Vec<Value> = (0..101)
+        .map(|_| serde_json::json!({"id": variation, "stock_quantity": 3}))
+        .collect();
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{site}/wp-json/wc/v3/products/{product}/variations/batch?{}",
+            keys()
+        ))
+        .json(&serde_json::json!({"update": update}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "woocommerce_rest_request_entity_too_large");
+    sim.shutdown().await;
+}

@@ -19,6 +19,7 @@ use super::encode;
 use super::host;
 use super::listing::{self, Collection, Keys, ListRequest, POSTS};
 use super::render;
+use super::writes::Batch;
 use super::{SimConfig, State};
 use super::{collections, hooks, tracking, writes};
 
@@ -292,7 +293,7 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
     let write = matches!(*m, Method::PUT | Method::POST | Method::PATCH);
     match seg {
         ["orders"] if m == Method::GET => collections::orders(st, req),
-        ["orders", "batch"] if m == Method::POST => writes::batch(st, req, "order"),
+        ["orders", "batch"] if m == Method::POST => writes::batch(st, req, Batch::Orders),
         ["orders", oid] if m == Method::GET => {
             let oid = id(oid)?;
             order_json(st, req, oid).map(|v| json_response(StatusCode::OK, &v))
@@ -350,7 +351,7 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
             ))
         }
         ["products"] if m == Method::GET => collections::products(st, req),
-        ["products", "batch"] if m == Method::POST => writes::batch(st, req, "product"),
+        ["products", "batch"] if m == Method::POST => writes::batch(st, req, Batch::Products),
         ["products", "categories"] if m == Method::GET => collections::categories(st, req),
         ["products", "categories", cid] if m == Method::GET => {
             let cid = id(cid)?;
@@ -422,17 +423,7 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
             list(req, &POSTS, items, keys)
         }
         ["products", pid, "variations", "batch"] if m == Method::POST => {
-            let pid = id(pid)?;
-            let body = req.json_body()?;
-            let mut out = Vec::new();
-            for u in body["update"].as_array().cloned().unwrap_or_default() {
-                let vid = u["id"].as_u64().unwrap_or(0);
-                match writes::update_variation(st, req, pid, vid, &u) {
-                    Ok(v) => out.push(v),
-                    Err(_) => out.push(json!({"id": vid, "error": {"code": "woocommerce_rest_product_variation_invalid_id", "message": "Invalid ID.", "data": {"status": 400}}})),
-                }
-            }
-            Ok(json_response(StatusCode::OK, &json!({"update": out})))
+            writes::batch(st, req, Batch::Variations(id(pid)?))
         }
         ["products", pid, "variations", vid] if m == Method::GET => {
             let (pid, vid) = (id(pid)?, id(vid)?);

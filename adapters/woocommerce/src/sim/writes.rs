@@ -177,7 +177,18 @@ pub(super) fn update_variation(
     Ok(render::variation(p, v, &req.site))
 }
 
-pub(super) fn batch(st: &St, req: &Req, what: &str) -> R {
+/// What a batch endpoint updates.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Batch {
+    Orders,
+    Products,
+    /// The variations of one product.
+    Variations(u64),
+}
+
+/// `.../batch`: `create`/`update`/`delete` lists of at most 100 items together (413
+/// above); each update answers its record or, in its place, the error it met.
+pub(super) fn batch(st: &St, req: &Req, what: Batch) -> R {
     let body = req.json_body()?;
     let updates = body["update"].as_array().cloned().unwrap_or_default();
     let count = updates.len()
@@ -193,12 +204,14 @@ pub(super) fn batch(st: &St, req: &Req, what: &str) -> R {
     let mut out = Vec::new();
     for u in updates {
         let rid = u["id"].as_u64().unwrap_or(0);
-        let r = if what == "order" {
-            update_order(st, req, rid, &u)
-        } else {
-            update_product(st, req, rid, &u)
+        let (r, kind) = match what {
+            Batch::Orders => (update_order(st, req, rid, &u), "shop_order"),
+            Batch::Products => (update_product(st, req, rid, &u), "product"),
+            Batch::Variations(pid) => {
+                (update_variation(st, req, pid, rid, &u), "product_variation")
+            }
         };
-        out.push(r.unwrap_or_else(|_| json!({"id": rid, "error": {"code": format!("woocommerce_rest_{what}_invalid_id"), "message": "Invalid ID.", "data": {"status": 400}}})));
+        out.push(r.unwrap_or_else(|_| json!({"id": rid, "error": {"code": format!("woocommerce_rest_{kind}_invalid_id"), "message": "Invalid ID.", "data": {"status": 400}}})));
     }
     Ok(json_response(StatusCode::OK, &json!({"update": out})))
 }
