@@ -73,6 +73,14 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
     let order_id = first["platform_id"].as_str().unwrap().to_owned();
     assert_eq!(first["platform"], "bigcommerce");
 
+    // Prometheus: records and sync lag per store × entity, platform requests.
+    let res = router.clone().oneshot(Request::builder().uri("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    let text = String::from_utf8(axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap();
+    assert!(text.contains(&format!("polycart_records{{store=\"{store_id}\",entity=\"order\"}} 40")), "{text}");
+    assert!(text.contains(&format!("polycart_sync_lag_seconds{{store=\"{store_id}\",entity=\"product\"}}")), "{text}");
+    let requests = text.lines().find(|l| l.starts_with("polycart_platform_requests_total")).unwrap_or("");
+    assert!(requests.split_whitespace().last().and_then(|n| n.parse::<f64>().ok()).is_some_and(|n| n > 0.0), "{text}");
+
     // Live read through the adapter.
     let (s, body) = call(&router, "GET", &format!("/v1/stores/{store_id}/orders/{order_id}?live=true"), &admin, &[], None).await;
     assert_eq!(s, StatusCode::OK, "{body}");

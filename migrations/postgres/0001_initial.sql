@@ -55,6 +55,8 @@ CREATE TABLE cursors (
     entity          TEXT NOT NULL,
     watermark       TIMESTAMPTZ,
     last_full_at    TIMESTAMPTZ,
+    -- When the last finished pass started: everything changed before it is stored.
+    synced_through  TIMESTAMPTZ,
     pass            TEXT,
     PRIMARY KEY (store_id, entity)
 );

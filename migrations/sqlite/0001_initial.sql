@@ -55,6 +55,8 @@ CREATE TABLE cursors (
     entity          TEXT NOT NULL,
     watermark       TEXT,
     last_full_at    TEXT,
+    -- When the last finished pass started: everything changed before it is stored.
+    synced_through  TEXT,
     pass            TEXT,
     PRIMARY KEY (store_id, entity)
 );

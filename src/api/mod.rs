@@ -159,22 +159,17 @@ async fn list_inventory(
 
 async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
     let mut gauges = Vec::new();
-    if let Ok(stores) = state.store.list_stores().await {
+    if let Ok(stats) = state.store.entity_stats().await {
         let mut records = metrics::Gauge { name: "polycart_records", help: "Stored live records per store and entity.", values: Vec::new() };
-        let mut lag = metrics::Gauge { name: "polycart_sync_lag_seconds", help: "Seconds since each store x entity was last synced completely.", values: Vec::new() };
+        let mut lag = metrics::Gauge { name: "polycart_sync_lag_seconds", help: "Seconds since the start of the last finished sync pass per store and entity (every change before it is stored).", values: Vec::new() };
         let now = chrono::Utc::now();
-        for s in stores.iter().take(1000) {
-            for entity in polycart_kit::Entity::ALL {
-                if let Ok(n) = state.store.count_records(&s.id, entity, false).await {
-                    records.values.push((vec![("store", s.id.clone()), ("entity", entity.as_str().to_owned())], n as f64));
-                }
-                if let Ok(c) = state.store.cursor(&s.id, entity).await {
-                    if let Some(w) = c.watermark {
-                        let secs = (now - w).num_milliseconds() as f64 / 1000.0;
-                        lag.values.push((vec![("store", s.id.clone()), ("entity", entity.as_str().to_owned())], secs.max(0.0)));
-                    }
-                }
+        for s in stats {
+            let labels = vec![("store", s.store_id), ("entity", s.entity.as_str().to_owned())];
+            if let Some(w) = s.synced_through {
+                let secs = (now - w).num_milliseconds() as f64 / 1000.0;
+                lag.values.push((labels.clone(), secs.max(0.0)));
             }
+            records.values.push((labels, s.live_records as f64));
         }
         gauges.push(records);
         gauges.push(lag);

@@ -359,6 +359,17 @@ pub struct Delivery {
     pub at: DateTime<Utc>,
 }
 
+/// One store × entity's figures for `/metrics`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityStats {
+    pub store_id: String,
+    pub entity: Entity,
+    /// Records not marked deleted.
+    pub live_records: u64,
+    /// When the last finished pass started: every change before it is stored.
+    pub synced_through: Option<DateTime<Utc>>,
+}
+
 /// What [`Store::begin_idempotent`] found for an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IdempotencyState {
@@ -434,6 +445,8 @@ pub trait Store: Send + Sync {
         include_deleted: bool,
     ) -> Result<u64>;
     /// Live records a full pass did not list: candidates for deletion.
+    /// Live records and watermark of every store × entity, in two grouped queries.
+    async fn entity_stats(&self) -> Result<Vec<EntityStats>>;
     async fn unseen_records(
         &self,
         store_id: &str,

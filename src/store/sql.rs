@@ -16,7 +16,7 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         use crate::store::{
-            ApiKey, Backend, Change, ChangeKind, CursorState, Delivery, DeliveryResult, Error, IdempotencyState, FinishPass, Health,
+            ApiKey, Backend, Change, ChangeKind, CursorState, Delivery, EntityStats, DeliveryResult, Error, IdempotencyState, FinishPass, Health,
             Lease, NewStore, PageCommit, PageOutcome, Pass, Result, Store, StoreInfo, StoreState,
             StoredRecord, Subscription, SyncRun, content_hash, new_id,
         };
@@ -644,14 +644,17 @@ macro_rules! impl_store {
                     (a, b) => a.or(b),
                 };
                 sqlx::query(
-                    "INSERT INTO cursors (store_id, entity, watermark, last_full_at, pass) VALUES ($1, $2, $3, $4, NULL) \
+                    "INSERT INTO cursors (store_id, entity, watermark, last_full_at, synced_through, pass) \
+                     VALUES ($1, $2, $3, $4, $5, NULL) \
                      ON CONFLICT (store_id, entity) DO UPDATE SET watermark = excluded.watermark, \
-                     last_full_at = COALESCE(excluded.last_full_at, cursors.last_full_at), pass = NULL",
+                     last_full_at = COALESCE(excluded.last_full_at, cursors.last_full_at), \
+                     synced_through = excluded.synced_through, pass = NULL",
                 )
                 .bind(finish.store_id)
                 .bind(finish.entity.as_str())
                 .bind(watermark)
                 .bind(finish.pass.full.then_some(finish.pass.started_at))
+                .bind(finish.pass.started_at)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
@@ -949,6 +952,38 @@ macro_rules! impl_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn entity_stats(&self) -> Result<Vec<EntityStats>> {
+                let mut stats: BTreeMap<(String, String), EntityStats> = BTreeMap::new();
+                let counts = sqlx::query(
+                    "SELECT store_id, entity, COUNT(*) AS n FROM records WHERE deleted = 0 GROUP BY store_id, entity",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for row in &counts {
+                    let (store_id, entity): (String, String) = (row.try_get("store_id")?, row.try_get("entity")?);
+                    let n: i64 = row.try_get("n")?;
+                    stats.insert((store_id.clone(), entity.clone()), EntityStats {
+                        store_id,
+                        entity: entity_of(&entity)?,
+                        live_records: u64::try_from(n).unwrap_or(0),
+                        synced_through: None,
+                    });
+                }
+                let marks = sqlx::query("SELECT store_id, entity, synced_through FROM cursors WHERE synced_through IS NOT NULL")
+                    .fetch_all(&self.pool)
+                    .await?;
+                for row in &marks {
+                    let (store_id, entity): (String, String) = (row.try_get("store_id")?, row.try_get("entity")?);
+                    let synced_through: Option<DateTime<Utc>> = row.try_get("synced_through")?;
+                    let parsed = entity_of(&entity)?;
+                    stats
+                        .entry((store_id.clone(), entity))
+                        .or_insert_with(|| EntityStats { store_id, entity: parsed, live_records: 0, synced_through: None })
+                        .synced_through = synced_through;
+                }
+                Ok(stats.into_values().collect())
             }
 
             async fn get_subscription(&self, id: &str) -> Result<Subscription> {
