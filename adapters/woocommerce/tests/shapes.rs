@@ -109,21 +109,13 @@ async fn simulator_payloads_have_the_real_fields_and_types() {
     )
     .await
     .unwrap();
-    let (order, refunded, simple, variable, customer, child_category) = sim.with_store(|s| {
-        let variable = s
-            .products
-            .iter()
-            .find(|p| !p.options.is_empty() && p.variants.len() > 1)
-            .unwrap();
+    let simple = sim.simple_products()[0];
+    let variable = sim.variable_products().remove(0);
+    let variable = (variable.0, variable.1[0]);
+    let (order, refunded, customer, child_category) = sim.with_store(|s| {
         (
             s.orders[0].id,
             s.orders.iter().find(|o| !o.refunds.is_empty()).unwrap().id,
-            s.products
-                .iter()
-                .find(|p| p.options.is_empty() || p.variants.len() == 1)
-                .unwrap()
-                .id,
-            (variable.id, variable.variants[0].id),
             s.customers[0].id,
             s.categories
                 .iter()

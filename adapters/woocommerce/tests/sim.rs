@@ -77,21 +77,13 @@ fn adapter(sim: &WooSim, settings: &[(&str, &str)]) -> WooAdapter {
 }
 
 fn expected_counts(sim: &WooSim) -> (usize, usize, usize, usize, usize) {
+    let simple = sim.simple_products().len();
+    let variable = sim.variable_products();
+    let inventory = simple + variable.iter().map(|(_, vs)| vs.len()).sum::<usize>();
     sim.with_store(|s| {
-        let products: Vec<_> = s.products.iter().filter(|p| !p.deleted).collect();
-        let inventory = products
-            .iter()
-            .map(|p| {
-                if !p.options.is_empty() && p.variants.len() > 1 {
-                    p.variants.len()
-                } else {
-                    1
-                }
-            })
-            .sum();
         (
             s.orders.iter().filter(|o| !o.deleted).count(),
-            products.len(),
+            simple + variable.len(),
             s.customers.iter().filter(|c| !c.deleted).count(),
             s.categories.len(),
             inventory,
@@ -175,13 +167,11 @@ async fn variable_products_read_their_variations_in_pages() {
     let listed = collect_all(&a, ListQuery::new(Entity::Product))
         .await
         .unwrap();
-    let expected: BTreeMap<String, usize> = sim.with_store(|s| {
-        s.products
-            .iter()
-            .filter(|p| !p.options.is_empty() && p.variants.len() > 1)
-            .map(|p| (p.id.to_string(), p.variants.len()))
-            .collect()
-    });
+    let expected: BTreeMap<String, usize> = sim
+        .variable_products()
+        .into_iter()
+        .map(|(p, vs)| (p.to_string(), vs.len()))
+        .collect();
     assert!(
         expected.values().any(|n| *n > 2),
         "some product needs more than one page of variations"
@@ -543,24 +533,12 @@ async fn writes_round_trip() {
     })
     .await;
     let a = adapter(&sim, &[]);
-    let (simple, variable, variations) = sim.with_store(|s| {
-        let simple = s
-            .products
-            .iter()
-            .find(|p| p.options.is_empty() || p.variants.len() == 1)
-            .unwrap()
-            .id;
-        let v = s
-            .products
-            .iter()
-            .find(|p| !p.options.is_empty() && p.variants.len() > 2)
-            .unwrap();
-        (
-            simple,
-            v.id,
-            v.variants.iter().map(|v| v.id).collect::<Vec<_>>(),
-        )
-    });
+    let simple = sim.simple_products()[0];
+    let (variable, variations) = sim
+        .variable_products()
+        .into_iter()
+        .find(|(_, vs)| vs.len() > 2)
+        .unwrap();
     let price = Decimal::new(1999, 2);
     let r = a
         .write(&Write::new(WriteOp::UpdateProduct {
@@ -903,20 +881,10 @@ async fn many_records_modified_in_one_second_page_without_loss() {
 async fn incremental_products_inventory_and_customers() {
     let sim = sim(SimConfig::default()).await;
     let a = adapter(&sim, &[]);
-    let (variable, variation, simple, customer) = sim.with_store(|s| {
-        let v = s
-            .products
-            .iter()
-            .find(|p| !p.options.is_empty() && p.variants.len() > 1)
-            .unwrap();
-        let simple = s
-            .products
-            .iter()
-            .find(|p| p.options.is_empty() || p.variants.len() == 1)
-            .unwrap()
-            .id;
-        (v.id, v.variants[1].id, simple, s.customers[3].id)
-    });
+    let (variable, variations) = sim.variable_products().remove(0);
+    let variation = variations[1];
+    let simple = sim.simple_products()[0];
+    let customer = sim.with_store(|s| s.customers[3].id);
     // Whole seconds, as WooCommerce keeps them; the store's other records are older.
     let since = chrono::DateTime::from_timestamp(Utc::now().timestamp() + 5, 0).unwrap();
     sim.with_store(|s| {
@@ -994,14 +962,7 @@ async fn incremental_products_inventory_and_customers() {
 async fn variation_batches_hold_a_hundred() {
     let sim = sim(SimConfig::default()).await;
     let a = adapter(&sim, &[]);
-    let (product, variations) = sim.with_store(|s| {
-        let p = s
-            .products
-            .iter()
-            .find(|p| !p.options.is_empty() && p.variants.len() > 1)
-            .unwrap();
-        (p.id, p.variants.iter().map(|v| v.id).collect::<Vec<_>>())
-    });
+    let (product, variations) = sim.variable_products().remove(0);
     // A warm client (URL form known), then 150 updates: two batch requests.
     a.get(Entity::Product, &product.to_string()).await.unwrap();
     let updates: Vec<VariationUpdate> = (0..150)

@@ -508,14 +508,8 @@ async fn shipment_tracking_extension_answers_like_its_docs() {
 async fn batches_refuse_more_than_a_hundred_items() {
     let sim = sim().await;
     let site = sim.site();
-    let (product, variation) = sim.with_store(|s| {
-        let p = s
-            .products
-            .iter()
-            .find(|p| !p.options.is_empty() && p.variants.len() > 1)
-            .unwrap();
-        (p.id, p.variants[0].id)
-    });
+    let (product, variations) = sim.variable_products().remove(0);
+    let variation = variations[0];
     let update: Vec<Value> = (0..101)
         .map(|_| serde_json::json!({"id": variation, "stock_quantity": 3}))
         .collect();

@@ -241,6 +241,28 @@ impl WooSim {
         f(&mut State::lock(&self.state.store))
     }
 
+    /// The products served as variable, with their variation ids, in store order.
+    pub fn variable_products(&self) -> Vec<(u64, Vec<u64>)> {
+        self.with_store(|s| {
+            s.products
+                .iter()
+                .filter(|p| !p.deleted && render::is_variable(p))
+                .map(|p| (p.id, p.variants.iter().map(|v| v.id).collect()))
+                .collect()
+        })
+    }
+
+    /// The products served as simple, in store order.
+    pub fn simple_products(&self) -> Vec<u64> {
+        self.with_store(|s| {
+            s.products
+                .iter()
+                .filter(|p| !p.deleted && !render::is_variable(p))
+                .map(|p| p.id)
+                .collect()
+        })
+    }
+
     /// Requests served so far (after the fault layer).
     pub fn requests(&self) -> u64 {
         self.state
