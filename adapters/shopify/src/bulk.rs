@@ -45,15 +45,22 @@ pub(crate) fn version_at_least(version: &str, since: &str) -> bool {
     version == "unstable" || version >= since
 }
 
-/// The mutation that starts a bulk query. `groupObjects: false` (the default from
-/// 2026-01, an argument since 2024-10) lets Shopify write children anywhere after
-/// or before their parent, which is faster and fails less; the stitcher does not
-/// depend on order. `userErrors.code` exists from 2025-01.
-pub(crate) fn run_mutation(version: &str) -> String {
+/// Whether an entity's export asks Shopify to group children under their parent.
+/// Ungrouped output (the default from 2026-01) is faster and fails less, but says
+/// nothing of the children's order: fine for an order's lines (put back in id order,
+/// the order Shopify adds them in), not for a product's variants and images, whose
+/// order is the merchant's.
+pub(crate) fn groups_objects(entity: Entity) -> bool {
+    entity == Entity::Product
+}
+
+/// The mutation that starts a bulk query (`groupObjects` is an argument since
+/// 2024-10, `userErrors.code` a field since 2025-01).
+pub(crate) fn run_mutation(version: &str, group: bool) -> String {
     let group = if version_at_least(version, "2024-10") {
-        ", groupObjects: false"
+        format!(", groupObjects: {group}")
     } else {
-        ""
+        String::new()
     };
     let code = if version_at_least(version, "2025-01") {
         " code"
@@ -170,11 +177,12 @@ mod tests {
 
     #[test]
     fn the_mutation_follows_the_api_version() {
-        assert!(run_mutation("2026-01").contains("groupObjects: false"));
-        assert!(run_mutation("2026-01").contains("message code"));
-        assert!(!run_mutation("2024-07").contains("groupObjects"));
-        assert!(!run_mutation("2024-10").contains(" code"));
-        assert!(run_mutation("unstable").contains("groupObjects"));
+        assert!(run_mutation("2026-01", false).contains("groupObjects: false"));
+        assert!(run_mutation("2026-01", true).contains("groupObjects: true"));
+        assert!(run_mutation("2026-01", false).contains("message code"));
+        assert!(!run_mutation("2024-07", false).contains("groupObjects"));
+        assert!(!run_mutation("2024-10", false).contains(" code"));
+        assert!(run_mutation("unstable", false).contains("groupObjects"));
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //!
 //! The index does not depend on line order: since 2026-01 Shopify does not group
 //! children under their parents (`groupObjects: false`), so a child may come before
-//! or long after its parent. Memory is two small spans per line; the records stay on
-//! disk. The file is deleted when the `BulkFile` is dropped.
+//! or long after its parent, and siblings in any order; ungrouped children are put
+//! back in id order. Memory is two small spans per line; the records stay on disk.
+//! The file is deleted when the `BulkFile` is dropped.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -72,6 +73,8 @@ fn io_error(e: std::io::Error) -> Error {
 pub(crate) struct BulkFile {
     path: TempPath,
     entity: Entity,
+    /// Children came grouped under their parent, in their connection's order.
+    grouped: bool,
     roots: Vec<Span>,
     /// For root `i`, its children are `children[starts[i]..starts[i + 1]]`.
     starts: Vec<usize>,
@@ -122,7 +125,11 @@ fn head(span: Span, text: &[u8]) -> Result<Head<'_>> {
 
 impl BulkFile {
     /// Streams `response`'s body into a temporary file.
-    pub(crate) async fn download(entity: Entity, mut response: reqwest::Response) -> Result<Self> {
+    pub(crate) async fn download(
+        entity: Entity,
+        grouped: bool,
+        mut response: reqwest::Response,
+    ) -> Result<Self> {
         let (path, file) = TempPath::create()?;
         let mut out = BufWriter::with_capacity(1 << 16, file);
         let read_error = |e: reqwest::Error| Error::Transport {
@@ -136,6 +143,7 @@ impl BulkFile {
         Ok(Self {
             path,
             entity,
+            grouped,
             roots: Vec::new(),
             starts: vec![0],
             children: Vec::new(),
@@ -144,12 +152,13 @@ impl BulkFile {
 
     /// A result already on disk (tests, fixtures).
     #[cfg(test)]
-    fn from_text(entity: Entity, text: &str) -> Result<Self> {
+    fn from_text(entity: Entity, grouped: bool, text: &str) -> Result<Self> {
         let (path, mut file) = TempPath::create()?;
         file.write_all(text.as_bytes()).map_err(io_error)?;
         Ok(Self {
             path,
             entity,
+            grouped,
             roots: Vec::new(),
             starts: vec![0],
             children: Vec::new(),
@@ -264,6 +273,9 @@ impl BulkFile {
                     nodes.push(child);
                 }
             }
+            if !self.grouped {
+                sort_children(&mut root, selection);
+            }
             out.push(root);
         }
         Ok(out)
@@ -273,6 +285,27 @@ impl BulkFile {
     #[cfg(test)]
     fn path(&self) -> &std::path::Path {
         &self.path.0
+    }
+}
+
+/// A GID's numeric part, for ordering.
+fn numeric_id(node: &Value) -> u64 {
+    node["id"]
+        .as_str()
+        .and_then(|id| id.rsplit('/').next())
+        .and_then(|n| n.split('?').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+/// Puts the nodes of every connection of `root` in id order.
+fn sort_children(root: &mut Value, selection: &[queries::Sel]) {
+    for f in selection {
+        if let queries::Sel::Conn(c) = f {
+            if let Some(nodes) = root[c.name]["nodes"].as_array_mut() {
+                nodes.sort_by_key(numeric_id);
+            }
+        }
     }
 }
 
@@ -297,7 +330,7 @@ mod tests {
 
     #[test]
     fn stitches_children_wherever_they_are() {
-        let file = BulkFile::from_text(Entity::Order, UNGROUPED)
+        let file = BulkFile::from_text(Entity::Order, false, UNGROUPED)
             .unwrap()
             .index(Some(6))
             .unwrap();
@@ -313,7 +346,8 @@ mod tests {
         };
         assert_eq!(
             ids(&all[0], "lineItems"),
-            ["gid://shopify/LineItem/12", "gid://shopify/LineItem/11"]
+            ["gid://shopify/LineItem/11", "gid://shopify/LineItem/12"],
+            "ungrouped siblings are put back in id order"
         );
         assert_eq!(ids(&all[0], "shippingLines"), ["gid://shopify/ShippingLine/5"]);
         assert_eq!(ids(&all[1], "lineItems"), ["gid://shopify/LineItem/21"]);
@@ -327,28 +361,28 @@ mod tests {
 
     #[test]
     fn refuses_a_cut_or_inconsistent_result() {
-        let short = BulkFile::from_text(Entity::Order, UNGROUPED).unwrap().index(Some(9));
+        let short = BulkFile::from_text(Entity::Order, false, UNGROUPED).unwrap().index(Some(9));
         assert!(matches!(short, Err(Error::Transport { .. })), "{short:?}");
         let orphan = concat!(
             r#"{"id":"gid://shopify/Order/1"}"#,
             "\n",
             r#"{"id":"gid://shopify/LineItem/1","__parentId":"gid://shopify/Order/9"}"#,
         );
-        let err = BulkFile::from_text(Entity::Order, orphan)
+        let err = BulkFile::from_text(Entity::Order, false, orphan)
             .unwrap()
             .index(None)
             .unwrap_err();
         assert!(matches!(err, Error::Decode { ref path, .. } if path == "line 2"), "{err:?}");
         let cut = "{\"id\":\"gid://shopify/Order/1\"}\n{\"id\":\"gid://shop";
         assert!(matches!(
-            BulkFile::from_text(Entity::Order, cut).unwrap().index(None),
+            BulkFile::from_text(Entity::Order, false, cut).unwrap().index(None),
             Err(Error::Decode { .. })
         ));
     }
 
     #[test]
     fn the_file_goes_away_with_the_result() {
-        let file = BulkFile::from_text(Entity::Order, UNGROUPED).unwrap();
+        let file = BulkFile::from_text(Entity::Order, false, UNGROUPED).unwrap();
         let path = file.path().to_owned();
         assert!(path.exists());
         drop(file);

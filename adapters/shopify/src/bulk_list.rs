@@ -124,7 +124,10 @@ impl ShopifyAdapter {
     /// another query (or Shopify refuses ours), so the pass pages instead.
     async fn start_bulk(&self, query: &ListQuery) -> Result<Option<String>> {
         let text = bulk::bulk_query(query.entity, search(query).as_deref());
-        let run = bulk::run_mutation(&self.config.api_version);
+        let run = bulk::run_mutation(
+            &self.config.api_version,
+            bulk::groups_objects(query.entity),
+        );
         // A mutation costs 10 points, its payload 2 more.
         let data = self.gql(&run, json!({ "q": text }), 12).await?;
         let payload = &data["bulkOperationRunQuery"];
@@ -193,7 +196,7 @@ impl ShopifyAdapter {
                 body: "bulk result download refused".to_owned(),
             });
         }
-        let file = BulkFile::download(entity, response).await?;
+        let file = BulkFile::download(entity, bulk::groups_objects(entity), response).await?;
         let objects = state.objects();
         let file = tokio::task::spawn_blocking(move || file.index(objects))
             .await

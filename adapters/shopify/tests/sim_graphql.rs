@@ -1,50 +1,10 @@
 //! The simulator's GraphQL Admin API, checked without sockets: Shopify's field names,
 //! cursor paging, search filters, `extensions.cost` and throttling.
 
-use std::sync::Arc;
+mod common;
 
-use axum::body::Body;
-use http::Request;
-use polycart_kit::sim::{FaultSpec, Faults, SimOptions, StoreSize};
-use polycart_shopify::sim::{SimState, router};
+use common::app::{gql, sim};
 use serde_json::{Value, json};
-use tower::ServiceExt;
-
-fn sim() -> (Arc<SimState>, axum::Router) {
-    let options = SimOptions {
-        seed: 4,
-        size: StoreSize {
-            products: 6,
-            customers: 5,
-            orders: 12,
-        },
-        plan: None,
-        faults: FaultSpec::none(),
-    };
-    let state = SimState::new(&options);
-    (
-        state.clone(),
-        router(state, &Faults::new(FaultSpec::none(), 4)),
-    )
-}
-
-async fn gql(app: &axum::Router, token: &str, query: &str, variables: Value) -> (u16, Value) {
-    let body = serde_json::to_vec(&json!({"query": query, "variables": variables})).unwrap();
-    let req = Request::post("/admin/api/2026-01/graphql.json")
-        .header("x-shopify-access-token", token)
-        .header("content-type", "application/json")
-        .body(Body::from(body))
-        .unwrap();
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status().as_u16();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 const ORDERS: &str = "query($first: Int!, $after: String, $q: String) {
   orders(first: $first, after: $after, query: $q, sortKey: UPDATED_AT) {

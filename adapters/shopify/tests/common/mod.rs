@@ -1,5 +1,9 @@
 //! Test helpers shared by the adapter tests: a simulator and adapters connected to it.
 
+#![allow(dead_code)]
+
+pub(crate) mod app;
+
 use std::collections::BTreeMap;
 
 use polycart_kit::Secret;
@@ -40,6 +44,17 @@ pub(crate) fn adapter_for(
     plan: Option<&str>,
     secret: &str,
 ) -> ShopifyAdapter {
+    adapter_with(sim, api, plan, secret, &[])
+}
+
+/// An adapter with extra store settings (`api_version`, ...).
+pub(crate) fn adapter_with(
+    sim: &ShopifySim,
+    api: &str,
+    plan: Option<&str>,
+    secret: &str,
+    extra: &[(&str, &str)],
+) -> ShopifyAdapter {
     let mut credentials = BTreeMap::new();
     credentials.insert(
         "access_token".to_owned(),
@@ -50,6 +65,9 @@ pub(crate) fn adapter_for(
     settings.insert("api".to_owned(), api.to_owned());
     if let Some(p) = plan {
         settings.insert("plan".to_owned(), p.to_owned());
+    }
+    for (k, v) in extra {
+        settings.insert((*k).to_owned(), (*v).to_owned());
     }
     let config = StoreConfig {
         store_id: "s1".to_owned(),
