@@ -1,0 +1,317 @@
+//! Writes to a WooCommerce store: product title, status and price (`regular_price`/
+//! `sale_price`), stock (absolute; WooCommerce has no atomic delta), order status and
+//! notes, shipments (an order note, plus the Shipment Tracking extension's item when the
+//! site has it), many variations at once through the batch endpoint, and webhook
+//! registration. Each write re-reads the record so the caller holds the store's truth.
+
+use http::Method;
+use polycart_kit::decode::Id;
+use polycart_kit::error::{Error, Result, decode_json, decode_json_borrowed};
+use polycart_kit::model::{Entity, Record};
+use polycart_kit::transport::Request;
+use polycart_kit::{InventoryChange, Secret, Write, WriteOp};
+use serde::Deserialize;
+use serde_json::json;
+use serde_json::value::RawValue;
+
+use super::WooAdapter;
+use crate::mapping::{self, PLATFORM};
+
+/// One variation's new values for [`WooAdapter::update_variations`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VariationUpdate {
+    pub variation_id: String,
+    pub regular_price: Option<rust_decimal::Decimal>,
+    /// `Some(None)` removes the sale price.
+    pub sale_price: Option<Option<rust_decimal::Decimal>>,
+    pub stock_quantity: Option<i64>,
+}
+
+/// The outcome of one item of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchResult {
+    pub id: String,
+    pub error: Option<String>,
+}
+
+impl WooAdapter {
+    /// Updates many variations of one product through the batch endpoint (100 a request).
+    pub async fn update_variations(
+        &self,
+        product_id: &str,
+        updates: &[VariationUpdate],
+    ) -> Result<Vec<BatchResult>> {
+        let mut out = Vec::with_capacity(updates.len());
+        for chunk in updates.chunks(100) {
+            let update: Vec<serde_json::Value> = chunk.iter().map(variation_body).collect();
+            let text = self
+                .client
+                .write_json(
+                    Method::POST,
+                    &format!("products/{product_id}/variations/batch"),
+                    &json!({ "update": update }),
+                )
+                .await?;
+            #[derive(Deserialize)]
+            struct Item {
+                id: Option<Id>,
+                #[serde(default)]
+                error: Option<serde_json::Value>,
+            }
+            #[derive(Deserialize)]
+            struct Batch {
+                #[serde(default)]
+                update: Vec<Item>,
+            }
+            let batch: Batch = decode_json(&text)?;
+            for (i, item) in batch.update.into_iter().enumerate() {
+                out.push(BatchResult {
+                    id: item.id.map(|i| i.0).unwrap_or_else(|| {
+                        chunk
+                            .get(i)
+                            .map(|u| u.variation_id.clone())
+                            .unwrap_or_default()
+                    }),
+                    error: item.error.map(|e| {
+                        e.get("message")
+                            .and_then(|m| m.as_str())
+                            .unwrap_or("failed")
+                            .to_owned()
+                    }),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creates a webhook for `topic` (`order.updated`) delivered to `delivery_url` and
+    /// signed with `secret`; returns its id.
+    pub async fn create_webhook(
+        &self,
+        topic: &str,
+        delivery_url: &str,
+        secret: &Secret,
+    ) -> Result<String> {
+        let body = json!({"name": format!("polycart {topic}"), "topic": topic, "delivery_url": delivery_url,
+                          "secret": secret.expose(), "status": "active"});
+        let text = self
+            .client
+            .write_json(Method::POST, "webhooks", &body)
+            .await?;
+        #[derive(Deserialize)]
+        struct Created {
+            id: Id,
+        }
+        Ok(decode_json::<Created>(&text)?.id.0)
+    }
+
+    /// Deletes a webhook (webhooks cannot be trashed: `force=true`).
+    pub async fn delete_webhook(&self, id: &str) -> Result<()> {
+        let url = self
+            .client
+            .url(&format!("webhooks/{id}"), &[("force", "true".into())])
+            .await?;
+        self.client
+            .send_json(Request::new(Method::DELETE, url))
+            .await?;
+        Ok(())
+    }
+
+    async fn add_note(&self, order_id: &str, note: &str, customer_note: bool) -> Result<()> {
+        self.client
+            .write_json(
+                Method::POST,
+                &format!("orders/{order_id}/notes"),
+                &json!({"note": note, "customer_note": customer_note}),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Performs one of the unified writes.
+    pub(crate) async fn write_op(&self, w: &Write) -> Result<Record> {
+        match &w.op {
+            WriteOp::UpdateProduct {
+                product_id,
+                variant_id,
+                title,
+                status,
+                price,
+                compare_at_price,
+            } => {
+                let mut body = json!({});
+                if let Some(p) = price {
+                    match compare_at_price {
+                        Some(c) if c > p => {
+                            body["regular_price"] = json!(c.to_string());
+                            body["sale_price"] = json!(p.to_string());
+                        }
+                        _ => {
+                            body["regular_price"] = json!(p.to_string());
+                            body["sale_price"] = json!("");
+                        }
+                    }
+                }
+                match variant_id {
+                    Some(v) => {
+                        if title.is_some() || status.is_some() {
+                            return Err(Error::invalid(
+                                "a variation has no title or status of its own",
+                            ));
+                        }
+                        self.client
+                            .write_json(
+                                Method::PUT,
+                                &format!("products/{product_id}/variations/{v}"),
+                                &body,
+                            )
+                            .await?;
+                    }
+                    None => {
+                        if let Some(t) = title {
+                            body["name"] = json!(t);
+                        }
+                        if let Some(s) = status {
+                            body["status"] = json!(mapping::wc_product_status(*s));
+                        }
+                        self.client
+                            .write_json(Method::PUT, &format!("products/{product_id}"), &body)
+                            .await?;
+                    }
+                }
+                self.get_record(Entity::Product, product_id).await
+            }
+            WriteOp::SetInventory {
+                product_id,
+                variant_id,
+                change,
+                ..
+            } => {
+                let InventoryChange::Absolute(n) = change else {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "relative stock changes (WooCommerce sets absolute stock)",
+                    ));
+                };
+                let product_id = product_id
+                    .as_deref()
+                    .ok_or_else(|| Error::invalid("woocommerce stock updates need product_id (and variant_id for a variation)"))?;
+                let body = json!({"manage_stock": true, "stock_quantity": n});
+                let level = match variant_id {
+                    Some(v) => {
+                        let text = self
+                            .client
+                            .write_json(
+                                Method::PUT,
+                                &format!("products/{product_id}/variations/{v}"),
+                                &body,
+                            )
+                            .await?;
+                        mapping::inventory(
+                            decode_json_borrowed::<&RawValue>(&text)?,
+                            Some(product_id),
+                        )?
+                    }
+                    None => {
+                        let text = self
+                            .client
+                            .write_json(Method::PUT, &format!("products/{product_id}"), &body)
+                            .await?;
+                        mapping::inventory(decode_json_borrowed::<&RawValue>(&text)?, None)?
+                    }
+                };
+                Ok(level.into())
+            }
+            WriteOp::UpdateOrderStatus {
+                order_id,
+                status,
+                note,
+            } => {
+                self.client
+                    .write_json(
+                        Method::PUT,
+                        &format!("orders/{order_id}"),
+                        &json!({"status": mapping::wc_order_status(*status)}),
+                    )
+                    .await?;
+                if let Some(n) = note {
+                    self.add_note(order_id, n, false).await?;
+                }
+                self.get_record(Entity::Order, order_id).await
+            }
+            WriteOp::AddOrderNote { order_id, note } => {
+                self.add_note(order_id, note, false).await?;
+                self.get_record(Entity::Order, order_id).await
+            }
+            WriteOp::AddOrderTags { .. } => Err(Error::unsupported(PLATFORM, "order tags")),
+            WriteOp::CreateShipment {
+                order_id,
+                carrier,
+                tracking_number,
+                tracking_url,
+                line_items,
+                notify_customer,
+            } => {
+                if !line_items.is_empty() {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "shipments of some line items (WooCommerce ships whole orders)",
+                    ));
+                }
+                if self.client.has_tracking().await? {
+                    let number = tracking_number.as_deref().ok_or_else(|| {
+                        Error::invalid("the Shipment Tracking extension needs a tracking number")
+                    })?;
+                    let body = json!({
+                        "custom_tracking_provider": carrier.clone().unwrap_or_default(),
+                        "tracking_number": number,
+                        "custom_tracking_link": tracking_url.clone().unwrap_or_default(),
+                    });
+                    let url = self
+                        .client
+                        .namespaced_url(
+                            &format!(
+                                "wc-shipment-tracking/v3/orders/{order_id}/shipment-trackings"
+                            ),
+                            &[],
+                        )
+                        .await?;
+                    self.client
+                        .send_json(Request::post(url).json(&body))
+                        .await?;
+                }
+                let mut note = String::from("Shipped");
+                if let Some(c) = carrier {
+                    note.push_str(&format!(" with {c}"));
+                }
+                if let Some(t) = tracking_number {
+                    note.push_str(&format!(", tracking number {t}"));
+                }
+                if let Some(u) = tracking_url {
+                    note.push_str(&format!(" ({u})"));
+                }
+                self.add_note(order_id, &note, *notify_customer).await?;
+                self.get_record(Entity::Order, order_id).await
+            }
+        }
+    }
+}
+
+fn variation_body(u: &VariationUpdate) -> serde_json::Value {
+    // WooCommerce's batch schema types `id` as an integer.
+    let mut v = match u.variation_id.parse::<u64>() {
+        Ok(n) => json!({ "id": n }),
+        Err(_) => json!({ "id": u.variation_id }),
+    };
+    if let Some(p) = u.regular_price {
+        v["regular_price"] = json!(p.to_string());
+    }
+    if let Some(s) = &u.sale_price {
+        v["sale_price"] = json!(s.map(|d| d.to_string()).unwrap_or_default());
+    }
+    if let Some(q) = u.stock_quantity {
+        v["manage_stock"] = json!(true);
+        v["stock_quantity"] = json!(q);
+    }
+    v
+}
