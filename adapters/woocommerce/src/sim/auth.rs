@@ -4,7 +4,7 @@
 //! by key with `strcmp`, each `k=v` RFC 3986-encoded twice, base URI = home URL + path,
 //! key = `secret&`, timestamp within 15 minutes, nonces single-use).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine;
 use http::HeaderMap;
@@ -67,7 +67,7 @@ pub(crate) fn authenticate(
     req: &AuthRequest<'_>,
     key: &str,
     secret: &str,
-    nonces: &mut HashSet<String>,
+    nonces: &mut HashMap<String, i64>,
 ) -> Result<bool, Refusal> {
     let get = |name: &str| super::listing::param(req.query, name).filter(|v| !v.is_empty());
     if req.ssl {
@@ -96,7 +96,7 @@ fn oauth(
     req: &AuthRequest<'_>,
     key: &str,
     secret: &str,
-    nonces: &mut HashSet<String>,
+    nonces: &mut HashMap<String, i64>,
 ) -> Result<bool, Refusal> {
     let mut params: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in req.query.iter().chain(req.form) {
@@ -185,10 +185,16 @@ fn oauth(
     if (ts - req.now).abs() > 15 * 60 {
         return Err(refuse("Invalid timestamp."));
     }
-    // WooCommerce remembers nonces per key, whatever their timestamp.
-    if !nonces.insert(params["oauth_nonce"].clone()) {
+    // WooCommerce remembers a key's nonces for the 15-minute window, whatever their
+    // timestamp, and forgets the older ones.
+    let nonce = params["oauth_nonce"].clone();
+    if nonces.contains_key(&nonce) {
         return Err(refuse("Invalid nonce - nonce has already been used."));
     }
+    if nonces.len() % 1024 == 1023 {
+        nonces.retain(|_, at| *at >= req.now - 15 * 60);
+    }
+    nonces.insert(nonce, ts);
     Ok(true)
 }
 
@@ -272,7 +278,7 @@ mod tests {
             ("consumer_secret".to_owned(), "cs".to_owned()),
         ];
         let h = HeaderMap::new();
-        let mut n = HashSet::new();
+        let mut n = HashMap::new();
         assert_eq!(
             authenticate(&request(&q, &h, true), "ck", "cs", &mut n),
             Ok(true)

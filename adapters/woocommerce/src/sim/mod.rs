@@ -22,7 +22,7 @@ mod routes;
 mod tracking;
 mod writes;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -132,7 +132,8 @@ pub(crate) struct Extra {
     pub notes: HashMap<u64, Vec<serde_json::Value>>,
     pub trackings: HashMap<u64, Vec<serde_json::Value>>,
     pub hooks: Vec<Hook>,
-    pub nonces: HashSet<String>,
+    /// OAuth 1.0a nonces seen, with their timestamps.
+    pub nonces: HashMap<String, i64>,
     pub next_id: u64,
 }
 
