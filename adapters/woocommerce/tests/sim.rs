@@ -108,6 +108,18 @@ async fn conformance_over_every_entity() {
         conformance::count_matches_listing(&a, entity, listed.len()).await;
         conformance::get_matches_list(&a, &listed[listed.len() / 2]).await;
     }
+    // A bulk full pass (Shopify's exports) is the ordinary listing here.
+    assert!(!a.capabilities().bulk_export);
+    let bulk = collect_all(
+        &a,
+        ListQuery {
+            bulk: true,
+            ..ListQuery::new(Entity::Order).page_size(7)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(bulk.len(), orders);
     // Incremental: touch some orders, read since just before.
     let since = Utc::now() - Duration::seconds(1);
     let touched = sim.with_store(|s| s.touch_some(3, 4, Utc::now()));
