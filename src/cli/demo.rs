@@ -97,7 +97,7 @@ pub async fn run(args: &Args) -> Result<(), String> {
             platform: connector.name.to_owned(),
             base_url,
             credentials,
-            settings: BTreeMap::new(),
+            settings: demo_settings(platform),
             entities,
             interval_secs: 60,
         };
@@ -177,6 +177,19 @@ pub async fn run(args: &Args) -> Result<(), String> {
     }
     drop(temp);
     served.map_err(|e| e.to_string())
+}
+
+/// Per-store tuning a user would give a store on a fast host: the WooCommerce
+/// simulator does not throttle, so its store may go faster than the cautious default
+/// for unknown WordPress hosts.
+fn demo_settings(platform: &str) -> BTreeMap<String, String> {
+    match platform {
+        "woocommerce" => BTreeMap::from([
+            ("rate_per_second".to_owned(), "50".to_owned()),
+            ("burst".to_owned(), "20".to_owned()),
+        ]),
+        _ => BTreeMap::new(),
+    }
 }
 
 async fn first_record(db: &Arc<dyn store::Store>, store_id: &str, entity: polycart_kit::Entity) -> Option<String> {
