@@ -16,11 +16,16 @@
 
 mod client;
 mod config;
+mod consignments;
 pub mod mapping;
+mod orders;
+mod paging;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod v3;
 pub mod webhooks;
 mod wire;
+mod writes;
 
 use polycart_kit::connector::Normalized;
 use polycart_kit::decode::at_index;

@@ -1,9 +1,10 @@
-//! Pure raw → unified mapping for BigCommerce, no IO: v2 orders (with the `products`,
-//! `shipping_addresses`, `coupons` and `shipments` sub-resources when the adapter
-//! embedded them as arrays, or only their links; `refunds` from the v3 payment actions
-//! API when embedded), v3 products (`include=variants,
-//! images,options`), v3 customers (`include=addresses`), v3 categories and category
-//! tree nodes, v3 inventory items and catalog variants, v2 shipments.
+//! Pure raw → unified mapping for BigCommerce, no IO: v2 orders (line items and
+//! shipping addresses from their consignments, `include=consignments.line_items`, or
+//! from the `products` and `shipping_addresses` sub-resources when the adapter embedded
+//! them; `coupons`, `shipments` and v3 `refunds` when embedded; links alone add
+//! nothing), v3 products (`include=variants,images,options`), v3 customers
+//! (`include=addresses`), v3 categories and category tree nodes, v3 inventory items and
+//! catalog variants, v2 shipments.
 //!
 //! - Money: v2 decimal strings ("25.0000") and v3 JSON numbers (7.95) become exact
 //!   decimals, scale kept. v3 catalog payloads carry no currency: prices use the
@@ -27,6 +28,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::PLATFORM;
+use crate::consignments::{self, Found};
 use crate::wire::{
     Num, Text, V2Address, V2Coupon, V2Order, V2OrderProduct, V2Shipment, V2ShippingAddress,
     V3Address, V3Category, V3Customer, V3InventoryItem, V3Product, V3Refund, V3Variant,
@@ -89,6 +91,25 @@ fn embedded<T: DeserializeOwned>(value: Option<&Value>, field: &str) -> Result<O
         }),
         _ => Ok(None),
     }
+}
+
+/// Decodes values found in an order (line items, addresses); errors name the path.
+fn decode_found<T: DeserializeOwned>(found: Option<Vec<Found<'_>>>) -> Result<Vec<T>> {
+    found
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(path, value)| {
+            serde_path_to_error::deserialize(value).map_err(|e| {
+                let inner = e.path().to_string();
+                let at = match inner.as_str() {
+                    "." => path,
+                    i if i.starts_with('[') => format!("{path}{i}"),
+                    i => format!("{path}.{i}"),
+                };
+                Error::decode(at, e.into_inner().to_string())
+            })
+        })
+        .collect()
 }
 
 /// Unified order status of a v2 `status_id`.
@@ -207,10 +228,16 @@ pub fn order(text: &str, _ctx: &MapContext) -> Result<Order> {
         .transpose()?;
     let cur = currency.as_ref();
 
-    let products: Vec<V2OrderProduct> =
-        embedded(o.products.as_ref(), "products")?.unwrap_or_default();
+    // Where the lines and addresses are: embedded sub-resources, or the consignments.
+    let view = serde_json::json!({
+        "products": o.products,
+        "shipping_addresses": o.shipping_addresses,
+        "consignments": o.consignments,
+        "items_total": o.items_total.0,
+    });
+    let products: Vec<V2OrderProduct> = decode_found(consignments::line_items(&view))?;
     let addresses: Vec<V2ShippingAddress> =
-        embedded(o.shipping_addresses.as_ref(), "shipping_addresses")?.unwrap_or_default();
+        decode_found(consignments::shipping_addresses(&view))?;
     let coupons: Vec<V2Coupon> = embedded(o.coupons.as_ref(), "coupons")?.unwrap_or_default();
     let shipments_wire: Vec<V2Shipment> =
         embedded(o.shipments.as_ref(), "shipments")?.unwrap_or_default();

@@ -135,7 +135,8 @@ impl Text {
 // ---------------------------------------------------------------- v2 orders
 
 /// `GET /v2/orders/{id}`. Sub-resources are link objects (`{url, resource}`) as the
-/// platform sends them, or arrays when the adapter embedded the fetched sub-resource.
+/// platform sends them, or arrays when the adapter embedded the fetched sub-resource;
+/// `consignments` holds the line items and shipping addresses when included.
 #[derive(Debug, Deserialize)]
 pub(crate) struct V2Order {
     pub(crate) id: Id,
@@ -191,6 +192,9 @@ pub(crate) struct V2Order {
     pub(crate) coupons: Option<Value>,
     #[serde(default)]
     pub(crate) shipments: Option<Value>,
+    /// With `include=consignments.line_items&consignment_structure=object`.
+    #[serde(default)]
+    pub(crate) consignments: Option<Value>,
     /// Not part of a v2 order: the adapter embeds `/v3/orders/{id}/payment_actions/refunds`.
     #[serde(default)]
     pub(crate) refunds: Option<Value>,

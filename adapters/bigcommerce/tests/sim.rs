@@ -2,87 +2,21 @@
 //! end, the quota's headers, exhaustion and reset, writes (prices, stock, order status,
 //! shipments) read back, webhook fetch-through, sub-resource links, and faults.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use polycart_bigcommerce::BigCommerce;
-use polycart_bigcommerce::sim::{self, SimHandle};
-use polycart_kit::connector::AdapterContext;
+use common::{SIZE, order_of, setup, setup_full, setup_with};
+use polycart_bigcommerce::sim::SimHandle;
 use polycart_kit::model::{FulfillmentStatus, OrderStatus};
-use polycart_kit::sim::{FaultSpec, SimOptions, SimServer, StoreSize};
+use polycart_kit::sim::StoreSize;
 use polycart_kit::transport::Budget;
 use polycart_kit::{
-    Adapter, Cursor, Entity, Error, InventoryChange, ListQuery, Record, Secret, ShipmentItem,
-    StoreConfig, Write, WriteOp, conformance, walk,
+    Adapter, Cursor, Entity, Error, InventoryChange, ListQuery, Record, ShipmentItem, Write,
+    WriteOp, conformance, walk,
 };
 use serde_json::{Value, json};
-
-const SIZE: StoreSize = StoreSize {
-    products: 9,
-    customers: 13,
-    orders: 23,
-};
-
-struct Setup {
-    server: SimServer,
-    handle: SimHandle,
-    adapter: BigCommerce,
-}
-
-async fn setup_with(
-    size: StoreSize,
-    plan: Option<&str>,
-    faults: &str,
-    extra: &[(&str, &str)],
-) -> Setup {
-    setup_full(size, plan, faults, extra, &[]).await
-}
-
-async fn setup_full(
-    size: StoreSize,
-    plan: Option<&str>,
-    faults: &str,
-    extra: &[(&str, &str)],
-    settings: &[(&str, &str)],
-) -> Setup {
-    let options = SimOptions {
-        seed: 7,
-        size,
-        plan: plan.map(str::to_owned),
-        faults: FaultSpec::parse(faults).unwrap(),
-    };
-    let (server, handle) = sim::start(options, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let mut credentials: BTreeMap<String, Secret> = server
-        .info
-        .credentials
-        .iter()
-        .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
-        .collect();
-    for (k, v) in extra {
-        credentials.insert((*k).to_owned(), Secret::new(*v));
-    }
-    let store = StoreConfig {
-        store_id: "store-1".into(),
-        base_url: server.info.base_url.parse().unwrap(),
-        credentials,
-        settings: settings
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    };
-    let adapter = BigCommerce::new(&store, &AdapterContext::default()).unwrap();
-    Setup {
-        server,
-        handle,
-        adapter,
-    }
-}
-
-async fn setup() -> Setup {
-    setup_with(SIZE, None, "", &[]).await
-}
 
 fn variants_total(handle: &SimHandle) -> usize {
     handle.with_store(|s| s.products.iter().map(|p| p.variants.len()).sum())
@@ -304,13 +238,6 @@ async fn a_429_is_retried_after_exactly_the_reset() {
         "{:?}",
         start.elapsed()
     );
-}
-
-fn order_of(r: Record) -> polycart_kit::model::Order {
-    match r {
-        Record::Order(o) => *o,
-        other => panic!("not an order: {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -758,32 +685,6 @@ async fn webhooks_are_delivered_over_http_and_verify() {
     assert_eq!(
         fetched.fulfillment_status,
         Some(FulfillmentStatus::Fulfilled)
-    );
-}
-
-#[tokio::test]
-async fn order_sub_resources_cost_only_the_requests_they_need() {
-    let s = setup().await;
-    let a = &s.adapter;
-    let page = a.list(&ListQuery::new(Entity::Order)).await.unwrap();
-    assert_eq!(page.records.len(), 23);
-    assert!(page.next.is_none(), "23 orders fit one page of 250");
-    let expected: u64 = s.handle.with_store(|st| {
-        st.orders
-            .iter()
-            .map(|o| {
-                2 + u64::from(!o.discount_codes.is_empty())
-                    + u64::from(!o.shipments.is_empty())
-                    + u64::from(!o.refunds.is_empty())
-            })
-            .sum()
-    });
-    // One list request, one /v2/store, and per order only the sub-resources it can have.
-    let sent = a.transport().metrics().snapshot().requests;
-    assert_eq!(sent, 2 + expected, "requests for one page of orders");
-    assert!(
-        expected < 23 * 5,
-        "coupons, shipments and refunds are skipped when empty"
     );
 }
 

@@ -300,6 +300,72 @@ pub(super) fn v2_shipping_addresses(o: &SimOrder, api_root: &str) -> Vec<Value> 
     vec![a]
 }
 
+/// How many line items a consignment embeds before BigCommerce cuts it short.
+pub(super) const CONSIGNMENT_LINE_ITEMS: usize = 50;
+
+/// `consignments` of an order (`include=consignments`, or `consignments.line_items`
+/// for the full line items): the order's one shipping consignment, with its address,
+/// method and costs as numbers, its line items (links without `.line_items`; at most
+/// 50 with a `__warning__` beyond) and the shipping quotes link. `object` is the
+/// `consignment_structure=object` form; otherwise the legacy array holding it.
+pub(super) fn v2_consignments(o: &SimOrder, api_root: &str, lines: bool, object: bool) -> Value {
+    let aid = address_id(o);
+    let mut shipping = v2_address(&o.shipping_address, &o.email);
+    let line_items: Vec<Value> = if lines {
+        v2_products(o)
+    } else {
+        o.line_items
+            .iter()
+            .map(|l| {
+                json!({
+                    "url": format!("{api_root}/v2/orders/{}/products/{}", o.id, l.id),
+                    "resource": format!("/orders/{}/products/{}", o.id, l.id),
+                })
+            })
+            .collect()
+    };
+    let capped = line_items.len() > CONSIGNMENT_LINE_ITEMS;
+    let extra = json!({
+        "id": aid,
+        "form_fields": [],
+        "shipping_method": o.shipping_method,
+        "line_items": line_items.into_iter().take(CONSIGNMENT_LINE_ITEMS).collect::<Vec<_>>(),
+        "items_total": o.total_quantity(),
+        "items_shipped": shipped_quantity(o),
+        "base_cost": v3_number(o.shipping_price),
+        "cost_ex_tax": v3_number(o.shipping_price),
+        "cost_inc_tax": v3_number(o.shipping_price),
+        "cost_tax": 0,
+        "cost_tax_class_id": 2,
+        "base_handling_cost": 0,
+        "handling_cost_ex_tax": 0,
+        "handling_cost_inc_tax": 0,
+        "handling_cost_tax": 0,
+        "handling_cost_tax_class_id": 2,
+        "shipping_zone_id": 1,
+        "shipping_zone_name": o.shipping_address.country,
+        "shipping_quotes": {
+            "url": format!("{api_root}/v2/orders/{}/consignments/shipping/{aid}/shipping_quotes", o.id),
+            "resource": format!("/orders/{}/consignments/shipping/{aid}/shipping_quotes", o.id),
+        },
+    });
+    if let (Some(obj), Value::Object(more)) = (shipping.as_object_mut(), extra) {
+        obj.extend(more);
+        if capped {
+            obj.insert("__warning__".into(), json!({
+                "message": "Not all line items of this consignment are returned with this response, only 50 are included. Please use the `/v2/orders/{order_id}/products` endpoint to fetch all line items."
+            }));
+        }
+    }
+    let all = json!({
+        "pickups": [],
+        "shipping": [shipping],
+        "downloads": [],
+        "email": { "gift_certificates": [] },
+    });
+    if object { all } else { json!([all]) }
+}
+
 /// `GET /v2/orders/{id}/coupons`.
 pub(super) fn v2_coupons(o: &SimOrder) -> Vec<Value> {
     o.discount_codes

@@ -1,5 +1,6 @@
-//! The simulator's endpoints: v2 orders (list with filters, sort and `204` past the
-//! end, count, one order, status `PUT`, sub-resources, shipments), `/v2/time`,
+//! The simulator's endpoints: v2 orders (list with filters, sort, `include` of
+//! consignments and `204` past the end, count, one order, status `PUT`, sub-resources,
+//! consignments, shipping quotes, shipments), `/v2/time`,
 //! `/v2/store`, `/v2/order_statuses`; v3 catalog products and variants (reads and price
 //! `PUT`s), order refunds (payment actions), categories and trees, customers,
 //! inventory items, locations and adjustments, and `/v3/hooks`. Writes fire the
@@ -44,6 +45,19 @@ pub(super) fn router() -> Router<Arc<Sim>> {
             get(shipments).post(shipment_post),
         )
         .route("/v2/orders/{id}/shipments/{sid}", get(shipment_get))
+        .route("/v2/orders/{id}/consignments", get(consignments))
+        .route(
+            "/v2/orders/{id}/consignments/shipping/{cid}/shipping_quotes",
+            get(shipping_quotes),
+        )
+        .route(
+            "/v2/orders/{id}/shipping_addresses/{aid}/shipping_quotes",
+            get(shipping_quotes),
+        )
+        .route(
+            "/v2/orders/{id}/shippingaddresses/{aid}/shippingquotes",
+            get(shipping_quotes),
+        )
         .route("/v2/orders/{id}/{sub}", get(order_sub))
         .route("/v2/orders/{id}/{sub}/{item}", get(order_sub_item))
         .route(
@@ -354,9 +368,52 @@ async fn orders(State(sim): St, Query(q): Params) -> Response {
     }
     let body: Vec<Value> = items
         .iter()
-        .map(|(o, s)| render::v2_order(o, *s, sim.api_root()))
+        .map(|(o, s)| with_includes(&sim, o, render::v2_order(o, *s, sim.api_root()), &q))
         .collect();
     Json(body).into_response()
+}
+
+/// What `include=` adds to an order: `consignments` (line items as links),
+/// `consignments.line_items` (full line items) in the `consignment_structure=object`
+/// form or the legacy array, and `fees` (none in a generated store).
+fn with_includes(sim: &Sim, o: &SimOrder, mut order: Value, q: &HashMap<String, String>) -> Value {
+    let list = q.get("include").map(String::as_str).unwrap_or("");
+    let has = |x: &str| list.split(',').any(|i| i.trim() == x);
+    let lines = has("consignments.line_items");
+    if lines || has("consignments") {
+        let object = q.get("consignment_structure").is_some_and(|s| s == "object");
+        order["consignments"] = render::v2_consignments(o, sim.api_root(), lines, object);
+    }
+    if has("fees") {
+        order["fees"] = json!([]);
+    }
+    order
+}
+
+/// `GET /v2/orders/{id}/consignments`: line items as links.
+async fn consignments(State(sim): St, Path(id): Path<u64>, Query(q): Params) -> Response {
+    let store = sim.store();
+    match find_order(&store, id) {
+        Ok(o) => {
+            let object = q.get("consignment_structure").is_some_and(|s| s == "object");
+            Json(render::v2_consignments(o, sim.api_root(), false, object)).into_response()
+        }
+        Err(e) => e,
+    }
+}
+
+/// Shipping quotes of an address or consignment: none for orders that were not placed
+/// on a storefront, which BigCommerce answers with a `204`.
+async fn shipping_quotes(State(sim): St, Path((id, address)): Path<(u64, u64)>) -> Response {
+    let store = sim.store();
+    match find_order(&store, id) {
+        Ok(o) if render::address_id(o) == address => StatusCode::NO_CONTENT.into_response(),
+        Ok(_) => v2_error(
+            StatusCode::NOT_FOUND,
+            "The requested resource was not found.",
+        ),
+        Err(e) => e,
+    }
 }
 
 async fn orders_count(State(sim): St, Query(q): Params) -> Response {
@@ -397,10 +454,13 @@ fn find_order(store: &SimStore, id: u64) -> Result<&SimOrder, Response> {
         })
 }
 
-async fn order(State(sim): St, Path(id): Path<u64>) -> Response {
+async fn order(State(sim): St, Path(id): Path<u64>, Query(q): Params) -> Response {
     let store = sim.store();
     match find_order(&store, id) {
-        Ok(o) => Json(render::v2_order(o, sim.status_of(o), sim.api_root())).into_response(),
+        Ok(o) => {
+            let order = render::v2_order(o, sim.status_of(o), sim.api_root());
+            Json(with_includes(&sim, o, order, &q)).into_response()
+        }
         Err(e) => e,
     }
 }
