@@ -1,6 +1,7 @@
 //! Mapping speed of every registered adapter: raw JSON bytes → unified records, on
-//! real-shaped payloads (each platform's largest order fixture, repeated into a list
-//! envelope of 1,000 orders). Reported as orders per second on one core.
+//! real payloads (each platform's median-sized and largest order fixture, each
+//! repeated into a list of 1,000 orders). Reported as orders per second on one core;
+//! the benchmark id names the fixture's size in bytes.
 
 use std::path::Path;
 
@@ -10,20 +11,29 @@ use polycart_kit::connector::Normalized;
 
 const ORDERS: usize = 1000;
 
-/// The largest single-order fixture of a platform, as raw JSON text.
-fn largest_order_fixture(platform: &str) -> Option<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(platform).join("order");
-    let mut best: Option<String> = None;
-    for path in polycart_kit::golden::inputs(&dir) {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        let connector = polycart::registry::connector(platform).ok()?;
-        if matches!((connector.normalize)(Entity::Order, &text), Ok(Normalized::One(_)))
-            && best.as_ref().is_none_or(|b| text.len() > b.len())
-        {
-            best = Some(text);
-        }
-    }
-    best
+/// A platform's single-order fixtures (as compact JSON text), smallest first.
+fn order_fixtures(platform: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(platform)
+        .join("order");
+    let Ok(connector) = polycart::registry::connector(platform) else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = polycart_kit::golden::inputs(&dir)
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .filter(|text| {
+            matches!(
+                (connector.normalize)(Entity::Order, text),
+                Ok(Normalized::One(_))
+            )
+        })
+        .map(|text| bare_object(&text))
+        .collect();
+    found.sort_by_key(String::len);
+    found.dedup();
+    found
 }
 
 /// Unwraps `{"order": {...}}` envelopes so the order can be repeated in a bare array.
@@ -42,20 +52,31 @@ fn normalize_orders(c: &mut Criterion) {
     group.throughput(Throughput::Elements(ORDERS as u64));
     group.sample_size(20);
     for connector in polycart::registry::connectors() {
-        let Some(one) = largest_order_fixture(connector.name) else { continue };
-        let item = bare_object(&one);
-        let list = format!("[{}]", vec![item.as_str(); ORDERS].join(","));
-        // The list must map as a list of ORDERS orders, or the figure means nothing.
-        match (connector.normalize)(Entity::Order, &list) {
-            Ok(Normalized::List(records)) if records.len() == ORDERS => {}
-            other => {
-                eprintln!("{}: the repeated fixture does not map as a list ({other:?}); skipped", connector.name);
-                continue;
+        let fixtures = order_fixtures(connector.name);
+        let (Some(median), Some(largest)) = (fixtures.get(fixtures.len() / 2), fixtures.last())
+        else {
+            continue;
+        };
+        for (label, item) in [("median", median), ("largest", largest)] {
+            let list = format!("[{}]", vec![item.as_str(); ORDERS].join(","));
+            // The list must map as a list of ORDERS orders, or the figure means nothing.
+            match (connector.normalize)(Entity::Order, &list) {
+                Ok(Normalized::List(records)) if records.len() == ORDERS => {}
+                other => {
+                    eprintln!(
+                        "{}: the repeated fixture does not map as a list ({other:?}); skipped",
+                        connector.name
+                    );
+                    continue;
+                }
             }
+            let id = format!("{}/{label}_{}B", connector.name, item.len());
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    (connector.normalize)(Entity::Order, std::hint::black_box(&list)).expect("maps")
+                })
+            });
         }
-        group.bench_function(connector.name, |b| {
-            b.iter(|| (connector.normalize)(Entity::Order, std::hint::black_box(&list)).expect("maps"))
-        });
     }
     group.finish();
 }
