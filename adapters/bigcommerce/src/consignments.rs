@@ -72,36 +72,55 @@ fn quantity(item: &Value) -> Option<f64> {
     }
 }
 
-/// The order's line items: the embedded `products`, or else the line items of its
-/// consignments when they are all there (none capped, all full objects, adding up to
-/// `items_total`). `None`: fetch `/v2/orders/{id}/products`.
+/// The order's line items: the embedded `products`, or else the full line items its
+/// consignments carry (`None` without either).
 pub(crate) fn line_items(order: &Value) -> Option<Vec<Found<'_>>> {
     if let Some(items) = embedded(order, "products") {
         return Some(items);
     }
     let mut items = Vec::new();
     for (path, consignment) in each(object(order)?) {
-        if consignment.get("__warning__").is_some() {
-            return None;
-        }
-        match consignment.get("line_items") {
-            Some(Value::Array(lines)) => {
-                for (i, line) in lines.iter().enumerate() {
+        if let Some(Value::Array(lines)) = consignment.get("line_items") {
+            items.extend(
+                lines
+                    .iter()
+                    .enumerate()
                     // `include=consignments` alone gives `{url, resource}` links.
-                    line.get("id")?;
-                    items.push((format!("{path}.line_items[{i}]"), line));
-                }
+                    .filter(|(_, line)| line.get("id").is_some())
+                    .map(|(i, line)| (format!("{path}.line_items[{i}]"), line)),
+            );
+        }
+    }
+    Some(items)
+}
+
+/// Whether [`line_items`] is every line of the order: embedded `products`, or
+/// consignments none of which was cut short (`__warning__`) or gave links only, whose
+/// quantities add up to `items_total`. Otherwise `/v2/orders/{id}/products` has them.
+pub(crate) fn has_every_line(order: &Value) -> bool {
+    if embedded(order, "products").is_some() {
+        return true;
+    }
+    let Some(consignments) = object(order) else {
+        return false;
+    };
+    let mut listed = 0.0;
+    for (_, consignment) in each(consignments) {
+        if consignment.get("__warning__").is_some() {
+            return false;
+        }
+        let Some(Value::Array(lines)) = consignment.get("line_items") else {
+            return false;
+        };
+        for line in lines {
+            if line.get("id").is_none() {
+                return false;
             }
-            // A single link object, or nothing.
-            _ => return None,
+            listed += quantity(line).unwrap_or(0.0);
         }
     }
     let total = order.get("items_total").and_then(Value::as_f64);
-    let listed: f64 = items.iter().filter_map(|(_, l)| quantity(l)).sum();
-    if total.is_some_and(|t| (t - listed).abs() > f64::EPSILON) {
-        return None;
-    }
-    Some(items)
+    total.is_none_or(|t| (t - listed).abs() < 1e-9)
 }
 
 /// The order's shipping addresses: the embedded `shipping_addresses`, or else its
@@ -139,6 +158,7 @@ mod tests {
                 "email": { "gift_certificates": [] },
             },
         });
+        assert!(has_every_line(&order));
         let lines = line_items(&order).unwrap();
         assert_eq!(
             lines.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
@@ -157,16 +177,20 @@ mod tests {
             "line_items": [product(1, 1)],
             "__warning__": { "message": "Not all line items of this consignment are returned" },
         }] } });
-        assert!(line_items(&capped).is_none());
+        assert!(!has_every_line(&capped));
+        assert_eq!(line_items(&capped).unwrap().len(), 1, "what is there still maps");
         let linked = json!({ "items_total": 1, "consignments": { "shipping": [{
             "line_items": [{ "url": "https://x/v2/orders/1/products/1", "resource": "/orders/1/products/1" }],
         }] } });
-        assert!(line_items(&linked).is_none());
+        assert!(!has_every_line(&linked));
+        assert!(line_items(&linked).unwrap().is_empty());
         let short = json!({ "items_total": 5, "consignments": { "shipping": [{ "line_items": [product(1, 1)] }] } });
-        assert!(line_items(&short).is_none());
+        assert!(!has_every_line(&short));
         let legacy = json!({ "items_total": 1, "products": { "url": "x", "resource": "/orders/1/products" } });
+        assert!(!has_every_line(&legacy));
         assert!(line_items(&legacy).is_none() && shipping_addresses(&legacy).is_none());
         let fetched = json!({ "products": [product(1, 1)], "shipping_addresses": [] });
+        assert!(has_every_line(&fetched));
         assert_eq!(line_items(&fetched).unwrap()[0].0, "$.products[0]");
         assert!(shipping_addresses(&fetched).unwrap().is_empty());
     }

@@ -60,7 +60,7 @@ impl BigCommerce {
         let wanted = [
             (
                 "products",
-                consignments::line_items(&order).is_none(),
+                !consignments::has_every_line(&order),
                 format!("/v2/orders/{id}/products"),
             ),
             (

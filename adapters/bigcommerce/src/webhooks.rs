@@ -234,6 +234,18 @@ mod tests {
     }
 
     #[test]
+    fn matches_the_standard_webhooks_test_vector() {
+        // platforms.md appendix A: key = the client secret's bytes.
+        let sig = signature(
+            &signing_key("bc_client_secret"),
+            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+            "1700000000",
+            br#"{"id":1001,"status":"paid"}"#,
+        );
+        assert_eq!(sig, "v1,RZ05Vm7sFAl48hTQZqaepPLUT/KxpleBb6FGpaS0QKw=");
+    }
+
+    #[test]
     fn whsec_secrets_decode_to_their_bytes() {
         let secret = format!("whsec_{}", polycart_kit::auth::hmac::base64(b"s3cr3t"));
         assert_eq!(signing_key(&secret), b"s3cr3t");

@@ -15,6 +15,7 @@
 //! Architecture invariant: nothing here imports the adapter's wire types, mapping or
 //! client; the JSON comes from [`render`], shaped after the real payloads.
 
+mod extras;
 mod render;
 mod routes;
 

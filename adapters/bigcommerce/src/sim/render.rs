@@ -54,6 +54,15 @@ pub(super) fn rfc2822(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S %z").to_string()
 }
 
+/// A brand's id: stable for its name (brands are the generated products' vendors).
+pub(super) fn brand_id(name: &str) -> u64 {
+    // FNV-1a, folded to six digits.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    hash % 900_000 + 100_000
+}
+
 pub(super) fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
@@ -162,10 +171,12 @@ pub(super) fn v2_order(o: &SimOrder, status_id: i64, api_root: &str) -> Value {
         "handling_cost_ex_tax": v2_money(Decimal::ZERO),
         "handling_cost_inc_tax": v2_money(Decimal::ZERO),
         "handling_cost_tax": v2_money(Decimal::ZERO),
+        "handling_cost_tax_class_id": 2,
         "base_wrapping_cost": v2_money(Decimal::ZERO),
         "wrapping_cost_ex_tax": v2_money(Decimal::ZERO),
         "wrapping_cost_inc_tax": v2_money(Decimal::ZERO),
         "wrapping_cost_tax": v2_money(Decimal::ZERO),
+        "wrapping_cost_tax_class_id": 3,
         "total_ex_tax": v2_money(o.total() - tax),
         "total_inc_tax": v2_money(o.total()),
         "total_tax": v2_money(tax),
@@ -267,6 +278,30 @@ pub(super) fn v2_products(o: &SimOrder) -> Vec<Value> {
                 })).collect::<Vec<_>>(),
                 "configurable_fields": [],
                 "discounted_total_inc_tax": v2_money(l.gross() - l.discount + l.tax),
+                "weight": v2_money(Decimal::ZERO),
+                "width": v2_money(Decimal::ZERO),
+                "height": v2_money(Decimal::ZERO),
+                "depth": v2_money(Decimal::ZERO),
+                "base_cost_price": v2_money(Decimal::ZERO),
+                "cost_price_inc_tax": v2_money(Decimal::ZERO),
+                "cost_price_ex_tax": v2_money(Decimal::ZERO),
+                "cost_price_tax": v2_money(Decimal::ZERO),
+                "wrapping_id": 0,
+                "wrapping_name": "",
+                "base_wrapping_cost": v2_money(Decimal::ZERO),
+                "wrapping_cost_ex_tax": v2_money(Decimal::ZERO),
+                "wrapping_cost_inc_tax": v2_money(Decimal::ZERO),
+                "wrapping_cost_tax": v2_money(Decimal::ZERO),
+                "wrapping_message": "",
+                "event_name": null,
+                "event_date": null,
+                "fixed_shipping_cost": v2_money(Decimal::ZERO),
+                "ebay_item_id": "",
+                "ebay_transaction_id": "",
+                "option_set_id": null,
+                "bin_picking_number": "",
+                "brand": "",
+                "gift_certificate_id": null,
             })
         })
         .collect()
@@ -286,6 +321,11 @@ pub(super) fn v2_shipping_addresses(o: &SimOrder, api_root: &str) -> Vec<Value> 
         "cost_inc_tax": v2_money(o.shipping_price),
         "cost_tax": v2_money(Decimal::ZERO),
         "cost_tax_class_id": 2,
+        "base_handling_cost": v2_money(Decimal::ZERO),
+        "handling_cost_ex_tax": v2_money(Decimal::ZERO),
+        "handling_cost_inc_tax": v2_money(Decimal::ZERO),
+        "handling_cost_tax": v2_money(Decimal::ZERO),
+        "handling_cost_tax_class_id": 2,
         "shipping_zone_id": 1,
         "shipping_zone_name": o.shipping_address.country,
         "shipping_quotes": {
@@ -543,7 +583,7 @@ pub(super) fn v3_product(p: &SimProduct, include: Include) -> Value {
         "product_tax_code": "",
         "calculated_price": v3_number(first.price),
         "categories": p.category_ids,
-        "brand_id": 0,
+        "brand_id": brand_id(&p.vendor),
         "option_set_id": null,
         "option_set_display": "right",
         "inventory_level": stock,
@@ -573,6 +613,23 @@ pub(super) fn v3_product(p: &SimProduct, include: Include) -> Value {
         "date_created": iso(p.created_at),
         "date_modified": iso(p.updated_at),
         "view_count": 0,
+        "preorder_release_date": null,
+        "preorder_message": "",
+        "is_preorder_only": false,
+        "is_price_hidden": false,
+        "price_hidden_label": "",
+        "open_graph_use_meta_description": true,
+        "open_graph_use_product_name": true,
+        "open_graph_description": "",
+        "open_graph_use_image": true,
+        "open_graph_type": "product",
+        "open_graph_title": "",
+        "gift_wrapping_options_type": "any",
+        "gift_wrapping_options_list": [],
+        "order_quantity_minimum": 0,
+        "order_quantity_maximum": 0,
+        "reviews_rating_sum": 0,
+        "reviews_count": 0,
         "custom_url": { "url": format!("/{}/", p.handle), "is_customized": false },
         "base_variant_id": if p.options.is_empty() { Some(first.id) } else { None },
     });
@@ -647,33 +704,40 @@ pub(super) fn v3_customer(c: &SimCustomer, addresses: bool) -> Value {
         "accepts_product_review_abandoned_cart_emails": c.accepts_marketing,
         "channel_ids": [1],
         "address_count": c.addresses.len(),
+        "store_credit_amounts": [{ "amount": 0 }],
+        "shopper_profile_id": format!("{:08x}-0000-4000-8000-{:012x}", c.id, c.id),
+        "segment_ids": [],
     });
     if addresses {
-        out["addresses"] = c
-            .addresses
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                json!({
-                    "id": c.id * 10 + i as u64,
-                    "customer_id": c.id,
-                    "first_name": a.first_name,
-                    "last_name": a.last_name,
-                    "company": opt(&a.company),
-                    "address1": a.address1,
-                    "address2": opt(&a.address2),
-                    "city": a.city,
-                    "state_or_province": a.province,
-                    "postal_code": a.zip,
-                    "country": a.country,
-                    "country_code": a.country_code,
-                    "phone": opt(&a.phone),
-                    "address_type": if a.company.is_some() { "commercial" } else { "residential" },
-                })
-            })
-            .collect();
+        out["addresses"] = v3_customer_addresses(c).into();
     }
     out
+}
+
+/// A customer's addresses (`include=addresses`, `/v3/customers/addresses`).
+pub(super) fn v3_customer_addresses(c: &SimCustomer) -> Vec<Value> {
+    c.addresses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            json!({
+                "id": c.id * 10 + i as u64,
+                "customer_id": c.id,
+                "first_name": a.first_name,
+                "last_name": a.last_name,
+                "company": opt(&a.company),
+                "address1": a.address1,
+                "address2": opt(&a.address2),
+                "city": a.city,
+                "state_or_province": a.province,
+                "postal_code": a.zip,
+                "country": a.country,
+                "country_code": a.country_code,
+                "phone": opt(&a.phone),
+                "address_type": if a.company.is_some() { "commercial" } else { "residential" },
+            })
+        })
+        .collect()
 }
 
 /// A `/v3/catalog/categories` item.

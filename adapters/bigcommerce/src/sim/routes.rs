@@ -77,11 +77,13 @@ pub(super) fn router() -> Router<Arc<Sim>> {
         .route("/v3/catalog/trees", get(trees))
         .route("/v3/catalog/trees/categories", get(tree_categories))
         .route("/v3/customers", get(customers))
+        .route("/v3/customers/addresses", get(customer_addresses))
         .route("/v3/inventory/items", get(inventory_items))
         .route("/v3/inventory/locations", get(locations))
         .route("/v3/inventory/adjustments/absolute", put(adjust_absolute))
         .route("/v3/inventory/adjustments/relative", post(adjust_relative))
         .route("/v3/hooks", get(hooks).post(hook_post))
+        .merge(super::extras::router())
         .fallback(unknown)
 }
 
@@ -104,7 +106,7 @@ fn v2_error(status: StatusCode, message: impl Into<String>) -> Response {
         .into_response()
 }
 
-fn v3_error(status: StatusCode, title: impl Into<String>) -> Response {
+pub(super) fn v3_error(status: StatusCode, title: impl Into<String>) -> Response {
     let body = json!({
         "status": status.as_u16(),
         "title": title.into(),
@@ -117,7 +119,7 @@ fn v3_error(status: StatusCode, title: impl Into<String>) -> Response {
 type Reply = Result<Response, Response>;
 
 /// `page` (from 1) and `limit` (default `default`, at most `max`).
-fn paging(
+pub(super) fn paging(
     q: &HashMap<String, String>,
     default: usize,
     max: usize,
@@ -141,14 +143,14 @@ fn paging(
     Ok((page, limit.min(max)))
 }
 
-fn slice<T>(items: &[T], page: usize, limit: usize) -> &[T] {
+pub(super) fn slice<T>(items: &[T], page: usize, limit: usize) -> &[T] {
     let start = (page - 1).saturating_mul(limit).min(items.len());
     let end = start.saturating_add(limit).min(items.len());
     &items[start..end]
 }
 
 /// A v3 list envelope with `meta.pagination`.
-fn v3_list(data: Vec<Value>, total: usize, page: usize, limit: usize) -> Response {
+pub(super) fn v3_list(data: Vec<Value>, total: usize, page: usize, limit: usize) -> Response {
     let total_pages = total.div_ceil(limit);
     let mut links = serde_json::Map::new();
     if page > 1 {
@@ -180,6 +182,17 @@ fn v3_list(data: Vec<Value>, total: usize, page: usize, limit: usize) -> Respons
         }},
     }))
     .into_response()
+}
+
+/// A page of `all` as `page`/`limit` ask (at most 250), in the v3 envelope.
+pub(super) fn listed(all: Vec<Value>, q: &HashMap<String, String>) -> Response {
+    match paging(q, 50, 250) {
+        Ok((page, limit)) => {
+            let total = all.len();
+            v3_list(slice(&all, page, limit).to_vec(), total, page, limit)
+        }
+        Err(e) => v3_error(StatusCode::UNPROCESSABLE_ENTITY, e),
+    }
 }
 
 fn v3_one(data: Value) -> Response {
@@ -381,7 +394,9 @@ fn with_includes(sim: &Sim, o: &SimOrder, mut order: Value, q: &HashMap<String, 
     let has = |x: &str| list.split(',').any(|i| i.trim() == x);
     let lines = has("consignments.line_items");
     if lines || has("consignments") {
-        let object = q.get("consignment_structure").is_some_and(|s| s == "object");
+        let object = q
+            .get("consignment_structure")
+            .is_some_and(|s| s == "object");
         order["consignments"] = render::v2_consignments(o, sim.api_root(), lines, object);
     }
     if has("fees") {
@@ -395,7 +410,9 @@ async fn consignments(State(sim): St, Path(id): Path<u64>, Query(q): Params) -> 
     let store = sim.store();
     match find_order(&store, id) {
         Ok(o) => {
-            let object = q.get("consignment_structure").is_some_and(|s| s == "object");
+            let object = q
+                .get("consignment_structure")
+                .is_some_and(|s| s == "object");
             Json(render::v2_consignments(o, sim.api_root(), false, object)).into_response()
         }
         Err(e) => e,
@@ -736,17 +753,11 @@ async fn shipment_post(State(sim): St, Path(id): Path<u64>, Json(body): Json<Val
 // ------------------------------------------------------------------ v3 catalog
 
 async fn order_refunds(State(sim): St, Path(id): Path<u64>, Query(q): Params) -> Response {
-    let (page, limit) = match paging(&q, 50, 250) {
-        Ok(p) => p,
-        Err(e) => return v3_error(StatusCode::UNPROCESSABLE_ENTITY, e),
-    };
     let store = sim.store();
     let Some(o) = store.orders.iter().find(|o| o.id == id && !o.deleted) else {
         return not_found();
     };
-    let all = render::v3_refunds(o);
-    let total = all.len();
-    v3_list(slice(&all, page, limit).to_vec(), total, page, limit)
+    listed(render::v3_refunds(o), &q)
 }
 
 fn include(q: &HashMap<String, String>) -> Include {
@@ -824,7 +835,7 @@ fn prices(body: &Value) -> Result<(Option<Decimal>, Option<Decimal>), Response> 
     Ok((read("price")?, read("retail_price")?))
 }
 
-fn not_found() -> Response {
+pub(super) fn not_found() -> Response {
     v3_error(
         StatusCode::NOT_FOUND,
         "The requested resource was not found.",
@@ -958,10 +969,6 @@ async fn variant_put(
 }
 
 async fn all_variants(State(sim): St, Query(q): Params) -> Response {
-    let (page, limit) = match paging(&q, 50, 250) {
-        Ok(p) => p,
-        Err(e) => return v3_error(StatusCode::UNPROCESSABLE_ENTITY, e),
-    };
     let store = sim.store();
     let all: Vec<Value> = store
         .products
@@ -969,15 +976,10 @@ async fn all_variants(State(sim): St, Query(q): Params) -> Response {
         .filter(|p| !p.deleted)
         .flat_map(|p| p.variants.iter().map(move |v| render::v3_variant(p, v)))
         .collect();
-    let total = all.len();
-    v3_list(slice(&all, page, limit).to_vec(), total, page, limit)
+    listed(all, &q)
 }
 
 async fn categories(State(sim): St, Query(q): Params) -> Response {
-    let (page, limit) = match paging(&q, 50, 250) {
-        Ok(p) => p,
-        Err(e) => return v3_error(StatusCode::UNPROCESSABLE_ENTITY, e),
-    };
     let id_in = match ids(&q, "id:in") {
         Ok(i) => i,
         Err(e) => return v3_error(StatusCode::UNPROCESSABLE_ENTITY, e),
@@ -989,8 +991,7 @@ async fn categories(State(sim): St, Query(q): Params) -> Response {
         .filter(|c| id_in.as_ref().is_none_or(|ids| ids.contains(&c.id)))
         .map(render::v3_category)
         .collect();
-    let total = list.len();
-    v3_list(slice(&list, page, limit).to_vec(), total, page, limit)
+    listed(list, &q)
 }
 
 async fn category(State(sim): St, Path(id): Path<u64>) -> Response {
@@ -1098,6 +1099,28 @@ async fn customers(State(sim): St, Query(q): Params) -> Response {
     v3_list(data, list.len(), page, limit)
 }
 
+/// `GET /v3/customers/addresses` (`customer_id:in`, `id:in`).
+async fn customer_addresses(State(sim): St, Query(q): Params) -> Response {
+    let (customers, id_in) = match (ids(&q, "customer_id:in"), ids(&q, "id:in")) {
+        (Ok(c), Ok(i)) => (c, i),
+        (Err(e), _) | (_, Err(e)) => return v3_error(StatusCode::UNPROCESSABLE_ENTITY, e),
+    };
+    let store = sim.store();
+    let all: Vec<Value> = store
+        .customers
+        .iter()
+        .filter(|c| !c.deleted)
+        .filter(|c| customers.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+        .flat_map(render::v3_customer_addresses)
+        .filter(|a| {
+            id_in
+                .as_ref()
+                .is_none_or(|ids| a["id"].as_u64().is_some_and(|id| ids.contains(&id)))
+        })
+        .collect();
+    listed(all, &q)
+}
+
 // ------------------------------------------------------------------ v3 inventory
 
 fn locations_of(store: &SimStore) -> Vec<(u64, String)> {
@@ -1166,10 +1189,6 @@ async fn inventory_items(State(sim): St, Query(q): Params) -> Response {
 }
 
 async fn locations(State(sim): St, Query(q): Params) -> Response {
-    let (page, limit) = match paging(&q, 50, 250) {
-        Ok(p) => p,
-        Err(e) => return v3_error(StatusCode::UNPROCESSABLE_ENTITY, e),
-    };
     let store = sim.store();
     let created = store
         .categories
@@ -1181,8 +1200,7 @@ async fn locations(State(sim): St, Query(q): Params) -> Response {
         .enumerate()
         .map(|(i, l)| render::v3_location(i, &l.name, created))
         .collect();
-    let total = list.len();
-    v3_list(slice(&list, page, limit).to_vec(), total, page, limit)
+    listed(list, &q)
 }
 
 /// Applies inventory adjustments; `absolute` sets the level, otherwise adds to it.
