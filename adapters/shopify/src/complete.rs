@@ -32,6 +32,18 @@ pub(crate) struct Hole {
     path: Vec<Step>,
     conn: &'static Conn,
     after: Option<String>,
+    /// Completion rounds this connection has had: each asks for twice as many nodes.
+    round: u32,
+}
+
+impl Hole {
+    /// Nodes to ask for next: twice the page's own size at first, doubling each round,
+    /// so the usual short remainder is cheap to admit and a long one takes few rounds.
+    fn wanted(&self) -> u32 {
+        (self.conn.first.max(5) * 2)
+            .saturating_mul(1 << self.round.min(8))
+            .min(250)
+    }
 }
 
 fn type_of(gid: &str) -> Option<&str> {
@@ -133,6 +145,7 @@ impl Walk<'_> {
                 path: p,
                 conn: c,
                 after,
+                round: 0,
             });
         }
         Ok(())
@@ -158,8 +171,8 @@ pub(crate) fn holes(entity: Entity, records: &mut [Value]) -> Result<Vec<Hole>> 
     Ok(holes)
 }
 
-/// How many owners one query serves and how many nodes each asks for, for a connection
-/// whose node costs `node_cost`: as many owners as leave each at least 20 nodes.
+/// How many owners one query serves and the most nodes each may ask for, for a
+/// connection whose node costs `node_cost`: as many owners as leave each at least 20.
 fn batch_shape(holes: usize, node_cost: u32) -> (usize, u32) {
     let per_owner = |b: u32| ((MAX_QUERY_COST / b).saturating_sub(3) / node_cost).min(250);
     let mut b = (holes.min(25) as u32).max(1);
@@ -216,6 +229,7 @@ fn merge(records: &mut [Value], mut hole: Hole, answer: &Value) -> Result<Option
         return Ok(None);
     }
     hole.after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    hole.round += 1;
     Ok(hole.after.is_some().then_some(hole))
 }
 
@@ -228,8 +242,9 @@ impl ShopifyAdapter {
         }
         for (_, mut group) in pending {
             while !group.is_empty() {
-                let (size, first) = batch_shape(group.len(), group[0].conn.node_cost());
+                let (size, most) = batch_shape(group.len(), group[0].conn.node_cost());
                 let batch: Vec<Hole> = group.drain(..size.min(group.len())).collect();
+                let first = batch.iter().map(Hole::wanted).max().unwrap_or(most).min(most);
                 let (text, vars, cost) = batch_query(&batch, first);
                 let data = self.gql(&text, vars, cost).await?;
                 for (i, hole) in batch.into_iter().enumerate() {
@@ -295,8 +310,10 @@ mod tests {
         assert!(text.contains("h0: node(id: $i0) { ... on Order { lineItems(first: 2, after: $a0)"), "{text}");
         assert_eq!(vars["a0"], "c1");
         let answer = json!({"lineItems": {"nodes": [{"id": "b"}, {"id": "c"}], "pageInfo": {"hasNextPage": true, "endCursor": "c3"}}});
+        assert_eq!(hole.wanted(), 10, "twice the page's own five lines");
         let again = merge(&mut records, hole, &answer).unwrap().expect("more to read");
         assert_eq!(again.after.as_deref(), Some("c3"));
+        assert_eq!(again.wanted(), 20, "doubling each round");
         let last = json!({"lineItems": {"nodes": [{"id": "d"}], "pageInfo": {"hasNextPage": false, "endCursor": "c4"}}});
         assert!(merge(&mut records, again, &last).unwrap().is_none());
         let ids: Vec<&str> = records[0]["lineItems"]["nodes"]

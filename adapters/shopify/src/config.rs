@@ -111,3 +111,59 @@ impl ShopifyConfig {
             .map_err(|e| Error::invalid(format!("bad url for {path}: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn store(settings: &[(&str, &str)]) -> StoreConfig {
+        let mut credentials = BTreeMap::new();
+        credentials.insert("access_token".to_owned(), Secret::new("shpat_x"));
+        StoreConfig {
+            store_id: "s".into(),
+            base_url: "https://shop.myshopify.com/admin?x=1".parse().unwrap(),
+            credentials,
+            settings: settings
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_to_graphql_on_a_recent_version() {
+        let c = ShopifyConfig::from_store(&store(&[])).unwrap();
+        assert_eq!(c.api, Api::Graphql);
+        assert_eq!(c.api_version, DEFAULT_API_VERSION);
+        assert!(DEFAULT_API_VERSION >= "2025-01");
+        assert_eq!(c.shop.as_str(), "https://shop.myshopify.com/");
+        assert_eq!(
+            c.rest_url("orders.json").unwrap().as_str(),
+            "https://shop.myshopify.com/admin/api/2026-01/orders.json"
+        );
+        assert_eq!(c.rest_budget(), Budget::new(40, 2.0));
+        assert_eq!(c.graphql_budget(), Budget::new(2000, 100.0));
+    }
+
+    #[test]
+    fn any_yyyy_mm_version_and_either_api_per_store() {
+        let c = ShopifyConfig::from_store(&store(&[
+            ("api_version", "2024-07"),
+            ("api", "rest"),
+            ("plan", "plus"),
+        ]))
+        .unwrap();
+        assert_eq!((c.api, c.api_version.as_str()), (Api::Rest, "2024-07"));
+        assert_eq!(c.rest_budget(), Budget::new(400, 20.0));
+        assert_eq!(c.graphql_budget(), Budget::new(20_000, 1000.0));
+        for bad in [("api_version", "2024-7"), ("api_version", "latest"), ("api", "soap")] {
+            assert!(
+                matches!(ShopifyConfig::from_store(&store(&[bad])), Err(Error::Invalid { .. })),
+                "{bad:?}"
+            );
+        }
+        let secret = format!("{:?}", ShopifyConfig::from_store(&store(&[])).unwrap());
+        assert!(!secret.contains("shpat_x"), "{secret}");
+    }
+}

@@ -151,6 +151,25 @@ async fn waits_out_throttled_responses() {
 }
 
 #[tokio::test]
+async fn the_governor_waits_for_points_instead_of_being_throttled_again() {
+    // Plus: 20 000 points restoring 1000/s. Another app empties the bucket.
+    let (sim, adapter) = common::start("graphql", Some("plus"), FaultSpec::none()).await;
+    sim.state.spend_query_points(20_000.0);
+    // One answer (throttled or not) tells the governor where the bucket stands.
+    adapter.count(&ListQuery::new(Entity::Order)).await.unwrap();
+    let before = adapter.transport().metrics().snapshot();
+    let all = polycart_kit::walk::collect_all(&adapter, ListQuery::new(Entity::Order))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), common::SIZE.orders);
+    let m = adapter.transport().metrics().snapshot();
+    // Each page waits for its requested points to be restored instead of being sent
+    // into a THROTTLED answer.
+    assert_eq!(m.retries, before.retries, "no THROTTLED answer: {m:?}");
+    assert!(m.governor_wait > before.governor_wait, "it waited: {m:?}");
+}
+
+#[tokio::test]
 async fn long_orders_and_products_are_paged_to_the_last_line_and_variant() {
     let (sim, adapter) = common::start("graphql", Some("plus"), FaultSpec::none()).await;
     let (order_id, product_id) = {

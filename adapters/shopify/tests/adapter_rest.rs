@@ -367,3 +367,65 @@ async fn registered_webhooks_arrive_signed_and_verify() {
     adapter.unregister_webhook(&id).await.unwrap();
     assert!(adapter.webhooks().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn writes_shopify_would_repeat_are_never_retried_blindly() {
+    // Every other request answers 503: the first of each pair fails.
+    let faults = FaultSpec::parse("burst=1/2").unwrap();
+    let (sim, adapter) = start(Some("plus"), faults.clone()).await;
+    let (order_id, fulfillments) = {
+        let s = sim.state.store();
+        let o = s
+            .orders
+            .iter()
+            .find(|o| {
+                o.shipments.is_empty() && o.state != polycart_kit::sim::SimOrderState::Cancelled
+            })
+            .unwrap();
+        (o.id, o.shipments.len())
+    };
+    // Reading the fulfillment orders fails once and is retried; creating the
+    // fulfillment then meets a 503: it may have shipped, so it is not sent again.
+    let result = adapter
+        .write(&Write::new(WriteOp::CreateShipment {
+            order_id: order_id.to_string(),
+            carrier: Some("UPS".into()),
+            tracking_number: Some("1Z1".into()),
+            tracking_url: None,
+            line_items: Vec::new(),
+            notify_customer: false,
+        }))
+        .await;
+    assert!(
+        matches!(result, Err(polycart_kit::Error::Platform { status: 503, .. })),
+        "{result:?}"
+    );
+    let m = adapter.transport().metrics().snapshot();
+    assert_eq!(m.requests, 3, "GET, its retry, one POST: {m:?}");
+    assert_eq!(m.retries, 1, "{m:?}");
+    assert_eq!(
+        sim.state.store().order_mut(order_id).unwrap().shipments.len(),
+        fulfillments
+    );
+
+    // An absolute inventory level is safe to send again: retried through the 503.
+    let (sim, adapter) = start(Some("plus"), faults).await;
+    let (variant, location) = {
+        let s = sim.state.store();
+        let v = &s.products[0].variants[0];
+        (v.id.to_string(), v.stock[0].0.to_string())
+    };
+    let set = adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: None,
+            variant_id: Some(variant),
+            sku: None,
+            location_id: Some(location),
+            change: InventoryChange::Absolute(5),
+        }))
+        .await
+        .unwrap();
+    let Record::Inventory(l) = set else { panic!() };
+    assert_eq!(l.available, Some(5));
+    assert!(adapter.transport().metrics().snapshot().retries >= 2);
+}

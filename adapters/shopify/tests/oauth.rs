@@ -185,3 +185,61 @@ async fn install_verifies_the_callback_and_refreshes_a_rotating_token() {
     old.authorize(&mut request).await.unwrap();
     assert_eq!(request.headers["x-shopify-access-token"], "shpat_stale");
 }
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_refreshed_before_use() {
+    let options = SimOptions {
+        seed: 3,
+        size: StoreSize {
+            products: 2,
+            customers: 2,
+            orders: 4,
+        },
+        plan: None,
+        faults: FaultSpec::none(),
+    };
+    let sim = ShopifySim::start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let secret = Secret::new(sim.state.api_secret.clone());
+    let shop: url::Url = sim.server.info.base_url.parse().unwrap();
+    let query = callback_query(&sim, "n").await;
+    let callback = oauth::verify_callback(&query, &secret, "n").unwrap();
+    let installed =
+        oauth::exchange_code(&shop, sim.state.client_id(), &secret, &callback.code, true)
+            .await
+            .unwrap();
+    let mut credentials = BTreeMap::new();
+    credentials.insert("access_token".to_owned(), installed.tokens.access_token.clone());
+    credentials.insert(
+        "refresh_token".to_owned(),
+        installed.tokens.refresh_token.clone().unwrap(),
+    );
+    credentials.insert("client_id".to_owned(), Secret::new(sim.state.client_id()));
+    credentials.insert("api_secret".to_owned(), secret);
+    let mut settings = BTreeMap::new();
+    // Stored as expiring within the refresh margin: refreshed before the first request.
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(30);
+    settings.insert("token_expires_at".to_owned(), soon.to_rfc3339());
+    let config = StoreConfig {
+        store_id: "s2".into(),
+        base_url: shop,
+        credentials,
+        settings,
+    };
+    let sink = Arc::new(Sink::default());
+    let ctx = AdapterContext {
+        token_sink: Some(sink.clone()),
+        ..AdapterContext::default()
+    };
+    let adapter = ShopifyAdapter::new(&config, &ctx).unwrap();
+    assert_eq!(
+        adapter.count(&ListQuery::new(Entity::Order)).await.unwrap(),
+        4
+    );
+    let stored = sink.0.lock().unwrap().clone();
+    assert_eq!(stored.len(), 1, "refreshed once, before the request");
+    assert!(stored[0].expires_at.is_some_and(|at| at > soon));
+    // GraphQL (the default API) went through the same token.
+    assert_eq!(adapter.transport().metrics().snapshot().retries, 0, "no 401 first");
+}

@@ -181,3 +181,31 @@ async fn a_full_bucket_answers_429_with_retry_after() {
     assert!(wait > 0.0 && wait <= 2.0, "{wait}");
     assert_eq!(headers["x-shopify-shop-api-call-limit"], "40/40");
 }
+
+#[tokio::test]
+async fn deletions_are_listed_in_events_json() {
+    let (state, app) = sim(Some("plus"));
+    let t = state.access_token.clone();
+    let id = state.store().products[0].id;
+    let req = Request::delete(format!("/admin/api/2026-01/products/{id}.json"))
+        .header("x-shopify-access-token", &t)
+        .body(Body::empty())
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (status, _, _) = get(&app, &t, &format!("/admin/api/2026-01/products/{id}.json")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = get(
+        &app,
+        &t,
+        "/admin/api/2026-01/events.json?filter=Product&verb=destroy",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let events = body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{body}");
+    assert_eq!(events[0]["subject_id"], id);
+    assert_eq!(events[0]["subject_type"], "Product");
+    let (_, _, none) = get(&app, &t, "/admin/api/2026-01/events.json?filter=Order").await;
+    assert_eq!(none["events"], serde_json::json!([]));
+}

@@ -736,9 +736,10 @@ fn get_one(state: &SimState, resource: Resource, id: u64) -> Reply {
 fn delete(state: &SimState, resource: Resource, id: u64) -> Reply {
     let mut store = state.store();
     let now = Utc::now();
-    let (subject, found) = match resource {
+    let (subject, topic, found) = match resource {
         Resource::Orders => (
             "Order",
+            "orders/delete",
             store
                 .orders
                 .iter_mut()
@@ -747,6 +748,7 @@ fn delete(state: &SimState, resource: Resource, id: u64) -> Reply {
         ),
         Resource::Products => (
             "Product",
+            "products/delete",
             store
                 .products
                 .iter_mut()
@@ -755,6 +757,7 @@ fn delete(state: &SimState, resource: Resource, id: u64) -> Reply {
         ),
         Resource::Customers => (
             "Customer",
+            "customers/delete",
             store
                 .customers
                 .iter_mut()
@@ -780,6 +783,9 @@ fn delete(state: &SimState, resource: Resource, id: u64) -> Reply {
         "description": format!("{subject} {id} was deleted."),
         "path": null,
     }));
+    drop(events);
+    // Shopify's delete webhooks carry only the id.
+    state.notify(topic, &json!({ "id": id }));
     ok(json!({}))
 }
 
