@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::*;
-use polycart::engine::{Job, NoProgress, SyncMode};
+use polycart::engine::{Job, ManualClock, NoProgress, SyncMode};
 use polycart::store::{Cipher, Error as StoreError, NewStore, SqliteStore, Store, StoreState};
 use polycart_kit::{Entity, Secret};
 
@@ -254,9 +254,32 @@ async fn credentials_are_encrypted_and_the_key_is_required() {
         Err(StoreError::MissingKey)
     ));
     let wrong = Cipher::parse(&"22".repeat(32)).unwrap();
-    let reopened = SqliteStore::open(&url, Some(wrong)).await.unwrap();
+    assert!(
+        matches!(
+            SqliteStore::open(&url, Some(wrong.clone())).await,
+            Err(StoreError::Decrypt)
+        ),
+        "a wrong key is refused at start, not at the first sync"
+    );
+    // Subscription secrets are sealed too: with only those stored, the key is still
+    // required, and must be the right one.
+    let store = SqliteStore::open(&url, Some(key)).await.unwrap();
+    store.remove_store(&id).await.unwrap();
+    store
+        .add_subscription(
+            &url::Url::parse("https://hooks.example.com/in").unwrap(),
+            &Secret::new("whsec_x"),
+            None,
+        )
+        .await
+        .unwrap();
+    drop(store);
     assert!(matches!(
-        reopened.store_config(&id).await,
+        SqliteStore::open(&url, None).await,
+        Err(StoreError::MissingKey)
+    ));
+    assert!(matches!(
+        SqliteStore::open(&url, Some(wrong)).await,
         Err(StoreError::Decrypt)
     ));
 }
@@ -386,9 +409,12 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
         let adapter = TestAdapter::new(Shop::generate(4, 50));
         source.register(&url, adapter.clone());
         let id = add_shop(&b.store, &url, 60).await;
+        let clock = ManualClock::new();
+        let cooldown = chrono::Duration::minutes(10);
         let engine = engine(b.store.clone(), source.clone(), |o| {
             o.circuit_threshold = 3;
-            o.circuit_cooldown = chrono::Duration::milliseconds(300);
+            o.circuit_cooldown = cooldown;
+            o.clock = clock.clock();
         });
         *adapter.fail.lock().unwrap() = Fail::Server;
         for i in 0..3 {
@@ -405,27 +431,45 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
             assert_eq!(info.state, want, "{} after {} failures", b.name, i + 1);
             assert!(info.last_error.unwrap().contains("503"));
         }
-        // While open, the scheduler does not lease its jobs.
-        let now = Utc::now();
+        // While open, the scheduler does not lease its jobs, nor does a job run.
+        let lease_at = |now: chrono::DateTime<Utc>| {
+            let store = b.store.clone();
+            async move {
+                store
+                    .lease_job("w", now, now + chrono::Duration::seconds(5))
+                    .await
+                    .unwrap()
+            }
+        };
+        clock.advance(cooldown - chrono::Duration::seconds(30));
+        assert!(lease_at(clock.clock().now()).await.is_none(), "{}", b.name);
+        assert!(matches!(
+            engine.run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress).await,
+            Err(polycart::engine::Error::Backoff { .. })
+        ));
+        // After the cool-down one probe runs; its failure reopens the circuit for twice
+        // as long.
+        clock.advance(chrono::Duration::seconds(31));
+        let lease = lease_at(clock.clock().now()).await.expect("probe leased");
+        let probe_at = clock.clock().now();
         assert!(
-            b.store
-                .lease_job("w", now, now + chrono::Duration::seconds(5))
-                .await
-                .unwrap()
-                .is_none(),
-            "{}",
+            engine.run_job(&Job::leased(&lease), &never, &NoProgress).await.is_err()
+        );
+        b.store.release_job(&lease, probe_at).await.unwrap();
+        let info = b.store.get_store(&id).await.unwrap();
+        assert_eq!((info.state, info.failures), (StoreState::CircuitOpen, 4), "{}", b.name);
+        let reopened = info.retry_at.unwrap() - probe_at;
+        assert!(
+            reopened >= cooldown * 2 && reopened < cooldown * 2 + chrono::Duration::seconds(30),
+            "{}: reopened for {reopened}",
             b.name
         );
-        // After the cool-down a probe runs; success closes the circuit.
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        clock.advance(cooldown + chrono::Duration::seconds(1));
+        assert!(lease_at(clock.clock().now()).await.is_none(), "{}", b.name);
+        // The next probe succeeds and closes the circuit.
+        clock.advance(cooldown);
         *adapter.fail.lock().unwrap() = Fail::None;
-        let now = Utc::now();
-        let lease = b
-            .store
-            .lease_job("w", now, now + chrono::Duration::seconds(5))
-            .await
-            .unwrap()
-            .expect("probe leased");
+        let lease = lease_at(clock.clock().now()).await.expect("probe leased");
         engine
             .run_job(&Job::leased(&lease), &never, &NoProgress)
             .await
@@ -445,10 +489,12 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
         );
         let info = b.store.get_store(&id).await.unwrap();
         assert_eq!(info.state, StoreState::AuthFailed);
-        assert!(info.retry_at.unwrap() > Utc::now() + chrono::Duration::hours(5));
+        assert!(info.retry_at.unwrap() > clock.clock().now() + chrono::Duration::hours(5));
+        assert!(lease_at(clock.clock().now() + chrono::Duration::hours(5)).await.is_none());
         // The scheduler's probe waits for the back-off; an operator's runs at once, and
         // only one probe is in flight.
-        let (now, until) = (Utc::now(), Utc::now() + chrono::Duration::minutes(1));
+        let now = clock.clock().now();
+        let until = now + chrono::Duration::minutes(1);
         assert!(!b.store.begin_probe(&id, now, until, false).await.unwrap());
         assert!(b.store.begin_probe(&id, now, until, true).await.unwrap());
         assert!(!b.store.begin_probe(&id, now, until, false).await.unwrap());
@@ -633,17 +679,26 @@ async fn outbound_deliveries_survive_a_receiver_outage_in_order() {
             .unwrap();
         let source = Arc::new(TestSource::default());
         let id = add_shop(&store, &shop_url(8, 250), 60).await;
+        let clock = ManualClock::new();
         let engine = engine(store.clone(), source, |o| {
             o.delivery_batch = 40;
-            o.delivery_backoff = chrono::Duration::milliseconds(50);
+            o.delivery_backoff = chrono::Duration::seconds(2);
+            o.clock = clock.clock();
         });
         sync_store(&engine, &id, SyncMode::Auto).await;
-        // Receiver down: attempts fail and nothing advances.
+        // Receiver down: attempts fail, nothing advances, and each retry waits twice as
+        // long as the one before.
+        let mut waits = Vec::new();
         for _ in 0..3 {
             let r = engine.deliver_once().await.unwrap().unwrap();
             assert!(!r.delivered);
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert_eq!(r.status, Some(503));
+            assert!(engine.deliver_once().await.unwrap().is_none(), "retried before its back-off");
+            let wait = r.retry_at.unwrap() - clock.clock().now();
+            waits.push(wait.num_seconds());
+            clock.advance(wait + chrono::Duration::seconds(1));
         }
+        assert!(waits.windows(2).all(|w| w[1] > w[0]), "{}: back-off {waits:?}", b.name);
         assert_eq!(
             store.subscriptions().await.unwrap()[0].last_seq,
             0,
@@ -651,7 +706,7 @@ async fn outbound_deliveries_survive_a_receiver_outage_in_order() {
             b.name
         );
         up.store(true, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(800)).await;
+        clock.advance(chrono::Duration::minutes(10));
         let mut rounds = 0;
         while engine.deliver_once().await.unwrap().is_some() {
             rounds += 1;
@@ -700,4 +755,493 @@ async fn measure_sync_throughput() {
             unchanged.as_secs_f64()
         );
     }
+}
+
+/// A shop listing by id whose first customer changes (behind the cursor) after a few
+/// pages, and whose last changes half an hour later by the platform's clock, before
+/// its page is listed: a pass that ran longer than the overlap.
+fn shop_changing_behind_the_cursor(seed: u64) -> (Arc<TestAdapter>, u64, u64) {
+    let adapter = TestAdapter::new(Shop::generate(seed, 1500));
+    adapter.by_id.store(true, Ordering::SeqCst);
+    let (first, last) = {
+        let shop = adapter.shop.lock().unwrap();
+        (*shop.customers.keys().next().unwrap(), *shop.customers.keys().last().unwrap())
+    };
+    let t0 = Utc::now();
+    let behind = adapter.clone();
+    let done = Arc::new(AtomicBool::new(false));
+    let mutate = move |shop: &mut Shop, n: u64| {
+        if n == 3 {
+            let row = shop.customers.get_mut(&first).unwrap();
+            row.0 = "behind-the-cursor@example.com".into();
+            row.2 = t0 + chrono::Duration::minutes(1);
+        }
+        if n == 8 && !done.swap(true, Ordering::SeqCst) {
+            let row = shop.customers.get_mut(&last).unwrap();
+            row.0 = "ahead-of-the-cursor@example.com".into();
+            row.2 = t0 + chrono::Duration::minutes(30);
+        }
+    };
+    *behind.mutate.lock().unwrap() = Some(Box::new(mutate));
+    (adapter, first, last)
+}
+
+#[tokio::test]
+async fn a_change_behind_an_id_ordered_cursor_is_read_by_the_next_pass() {
+    for b in backends().await {
+        let source = Arc::new(TestSource::default());
+        let url = shop_url(31, 1500);
+        let (adapter, first, last) = shop_changing_behind_the_cursor(31);
+        source.register(&url, adapter.clone());
+        let id = add_shop(&b.store, &url, 60).await;
+        let engine = engine(b.store.clone(), source.clone(), |_| {});
+        // One pass (the scheduler's kind: no catch-up): the change behind the cursor
+        // is not listed, the one ahead of it is.
+        let report = engine
+            .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
+            .await
+            .unwrap();
+        assert!(report.done && report.pages >= 15);
+        let stored_email = |pid: u64| {
+            let store = b.store.clone();
+            let id = id.clone();
+            async move {
+                let r = store.get_record(&id, Entity::Customer, &pid.to_string()).await.unwrap().unwrap();
+                serde_json::from_str::<serde_json::Value>(&r.document).unwrap()["email"].clone()
+            }
+        };
+        assert_eq!(stored_email(last).await, "ahead-of-the-cursor@example.com");
+        // The watermark is not the newest timestamp seen (30 minutes ahead) but the
+        // pass's start, so the next incremental pass reaches back far enough.
+        let cursor = b.store.cursor(&id, Entity::Customer).await.unwrap();
+        assert!(cursor.watermark.unwrap() <= Utc::now(), "{}: {:?}", b.name, cursor.watermark);
+        *adapter.mutate.lock().unwrap() = None;
+        let report = engine
+            .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
+            .await
+            .unwrap();
+        assert!(!report.full, "{}: the second pass is incremental", b.name);
+        assert_eq!(stored_email(first).await, "behind-the-cursor@example.com", "{}", b.name);
+        assert_eq!(
+            stored(&b.store, &id, Entity::Customer).await,
+            adapter.shop.lock().unwrap().expected(Entity::Customer),
+            "{}",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sync_that_ends_holds_changes_made_behind_its_cursor() {
+    for b in backends().await {
+        let source = Arc::new(TestSource::default());
+        let url = shop_url(32, 1500);
+        let (adapter, _, _) = shop_changing_behind_the_cursor(32);
+        source.register(&url, adapter.clone());
+        let id = add_shop(&b.store, &url, 60).await;
+        let engine = engine(b.store.clone(), source.clone(), |_| {});
+        let stop = AtomicBool::new(false);
+        let results = engine
+            .sync_all(vec![(id.clone(), Entity::Customer)], SyncMode::Auto, &NoProgress, &stop)
+            .await;
+        let report = results.into_iter().next().unwrap().2.unwrap();
+        assert!(report.done && report.full);
+        assert_eq!(
+            stored(&b.store, &id, Entity::Customer).await,
+            adapter.shop.lock().unwrap().expected(Entity::Customer),
+            "{}: `polycart sync` ends with a catch-up pass",
+            b.name
+        );
+        // The catch-up is one short incremental pass, not a second full listing.
+        assert!(report.pages <= 15 + 2, "{}: {} pages", b.name, report.pages);
+        assert_eq!(b.store.runs(Some(&id)).await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn an_older_version_never_replaces_a_newer_one() {
+    for b in backends().await {
+        let id = add_shop(&b.store, &shop_url(33, 3), 60).await;
+        let mut shop = Shop::generate(33, 3);
+        let pid = *shop.customers.keys().next().unwrap();
+        let t = Utc::now();
+        let version = |shop: &mut Shop, email: &str, at| {
+            let row = shop.customers.get_mut(&pid).unwrap();
+            row.0 = email.to_owned();
+            row.2 = at;
+            shop.record(Entity::Customer, pid).unwrap()
+        };
+        let old = version(&mut shop, "old@example.com", t - chrono::Duration::minutes(2));
+        let new = version(&mut shop, "new@example.com", t);
+        let newest = version(&mut shop, "newest@example.com", t + chrono::Duration::minutes(1));
+        // A webhook's re-read commits the new version; a page read before it arrives.
+        assert_eq!(b.store.upsert_records(&id, std::slice::from_ref(&new)).await.unwrap().created, 1);
+        let seq = b.store.changes_after(0, Some(&id), 100).await.unwrap().len();
+        let pass = polycart::store::Pass {
+            id: b.store.next_pass_id().await.unwrap(),
+            full: true,
+            since: None,
+            started_at: t - chrono::Duration::minutes(5),
+            next: None,
+            listed_all: false,
+            max_updated: None,
+        };
+        let outcome = b
+            .store
+            .commit_page(&polycart::store::PageCommit {
+                store_id: &id,
+                entity: Entity::Customer,
+                records: std::slice::from_ref(&old),
+                pass: &pass,
+                fence: None,
+                renew_until: Utc::now(),
+            })
+            .await
+            .unwrap();
+        assert_eq!((outcome.changed(), outcome.unchanged), (0, 1), "{}", b.name);
+        let doc = |r: polycart::store::StoredRecord| r.document;
+        let stored_doc = doc(b.store.get_record(&id, Entity::Customer, &pid.to_string()).await.unwrap().unwrap());
+        assert!(stored_doc.contains("new@example.com"), "{}: {stored_doc}", b.name);
+        assert_eq!(b.store.changes_after(0, Some(&id), 100).await.unwrap().len(), seq, "{}", b.name);
+        // The stale listing still counts as seen: reconciliation does not delete it.
+        assert!(b.store.unseen_records(&id, Entity::Customer, &pass).await.unwrap().is_empty());
+        // A page listing the record twice writes (and announces) its newest version once.
+        let outcome = b.store.upsert_records(&id, &[newest.clone(), old.clone()]).await.unwrap();
+        assert_eq!((outcome.updated, outcome.unchanged), (1, 1), "{}", b.name);
+        let changes = b.store.changes_after(0, Some(&id), 100).await.unwrap();
+        assert_eq!(changes.len(), seq + 1);
+        assert_eq!(changes.last().unwrap().record["email"], "newest@example.com");
+        // A deleted record comes back with whatever version is listed.
+        b.store.mark_deleted(&id, Entity::Customer, &[pid.to_string()]).await.unwrap();
+        assert_eq!(b.store.upsert_records(&id, &[old]).await.unwrap().created, 1, "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn a_lease_granted_again_to_the_same_owner_fences_the_earlier_holder() {
+    for b in backends().await {
+        let id = b
+            .store
+            .add_store(&NewStore {
+                name: "one job".into(),
+                platform: "testshop".into(),
+                base_url: url::Url::parse(&shop_url(34, 3)).unwrap(),
+                credentials: BTreeMap::new(),
+                settings: BTreeMap::new(),
+                entities: vec![Entity::Customer],
+                interval_secs: 60,
+            })
+            .await
+            .unwrap()
+            .id;
+        let ttl = chrono::Duration::seconds(30);
+        let t = Utc::now();
+        let claim = |now: chrono::DateTime<Utc>| {
+            let store = b.store.clone();
+            let id = id.clone();
+            async move {
+                store
+                    .claim_job(&id, Entity::Customer, "worker", now, now + ttl, |_| false)
+                    .await
+                    .unwrap()
+                    .expect("free, expired or ours")
+            }
+        };
+        let first = claim(t).await;
+        // Two processes started with one `--id` (or one process's second task after
+        // its first lease expired) hold leases of the same name.
+        let second = claim(t + chrono::Duration::seconds(31)).await;
+        assert_eq!((first.job_id, &first.owner), (second.job_id, &second.owner));
+        assert_ne!(first.token, second.token, "{}", b.name);
+        let shop = Shop::generate(34, 3);
+        let records = [shop.record(Entity::Customer, *shop.customers.keys().next().unwrap()).unwrap()];
+        let pass = polycart::store::Pass {
+            id: 1,
+            full: false,
+            since: None,
+            started_at: t,
+            next: None,
+            listed_all: false,
+            max_updated: None,
+        };
+        let page = |lease| polycart::store::PageCommit {
+            store_id: &id,
+            entity: Entity::Customer,
+            records: &records,
+            pass: &pass,
+            fence: Some(lease),
+            renew_until: t + chrono::Duration::seconds(60),
+        };
+        assert!(
+            matches!(b.store.commit_page(&page(&first)).await, Err(StoreError::LeaseLost { .. })),
+            "{}: the earlier holder's page is refused",
+            b.name
+        );
+        assert!(b.store.get_record(&id, Entity::Customer, records[0].platform_id()).await.unwrap().is_none());
+        assert!(matches!(b.store.renew_lease(&first, t).await, Err(StoreError::LeaseLost { .. })));
+        assert!(matches!(
+            b.store.save_pass(&id, Entity::Customer, &pass, Some(&first)).await,
+            Err(StoreError::LeaseLost { .. })
+        ));
+        // Giving back the earlier lease does not free the job under the later one.
+        b.store.release_job(&first, t).await.unwrap();
+        let now = t + chrono::Duration::seconds(40);
+        assert!(b.store.lease_job("other", now, now + ttl).await.unwrap().is_none(), "{}", b.name);
+        b.store.renew_lease(&second, now + ttl).await.unwrap();
+        assert_eq!(b.store.commit_page(&page(&second)).await.unwrap().created, 1);
+        // Leases from the scheduler carry their token too: an expired one leased again
+        // by the same name fences the first.
+        b.store.release_job(&second, t).await.unwrap();
+        let later = t + chrono::Duration::seconds(100);
+        let leased = b.store.lease_job("worker", later, later + ttl).await.unwrap().unwrap();
+        let expired = later + ttl + chrono::Duration::seconds(1);
+        let again = b.store.lease_job("worker", expired, expired + ttl).await.unwrap().unwrap();
+        assert_eq!(leased.job_id, again.job_id);
+        assert!(again.token > leased.token, "{}", b.name);
+        assert!(matches!(b.store.renew_lease(&leased, expired).await, Err(StoreError::LeaseLost { .. })));
+        b.store.renew_lease(&again, expired + ttl).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn entity_stats_count_live_records_on_both_backends() {
+    for b in backends().await {
+        let source = Arc::new(TestSource::default());
+        let url = shop_url(35, 120);
+        let adapter = TestAdapter::new(Shop::generate(35, 120));
+        source.register(&url, adapter.clone());
+        let id = add_shop(&b.store, &url, 60).await;
+        let engine = engine(b.store.clone(), source, |_| {});
+        sync_store(&engine, &id, SyncMode::Auto).await;
+        let gone = adapter.shop.lock().unwrap().customers.keys().next().unwrap().to_string();
+        b.store.mark_deleted(&id, Entity::Customer, &[gone]).await.unwrap();
+        let stats = b.store.entity_stats().await.expect("entity stats query");
+        let customers = stats
+            .iter()
+            .find(|s| s.store_id == id && s.entity == Entity::Customer)
+            .unwrap_or_else(|| panic!("{}: no customer stats in {stats:?}", b.name));
+        assert_eq!(customers.live_records, 119, "{}", b.name);
+        assert!(customers.synced_through.is_some());
+    }
+}
+
+/// Writers commit concurrently on many connections while a follower reads the feed
+/// from the last sequence it saw: it must never pass over a change that commits later
+/// with a smaller sequence (on PostgreSQL, a sequence taken before commit would).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_follower_of_the_change_feed_never_skips_a_concurrent_commit() {
+    for b in backends().await {
+        let mut stores = Vec::new();
+        for seed in 0..6 {
+            stores.push(add_shop(&b.store, &shop_url(40 + seed, 1), 60).await);
+        }
+        let writing = Arc::new(AtomicBool::new(true));
+        let follower = {
+            let (store, writing) = (b.store.clone(), writing.clone());
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut after = 0;
+                loop {
+                    let last_round = !writing.load(Ordering::SeqCst);
+                    let page = store.changes_after(after, None, 50).await.unwrap();
+                    if let Some(last) = page.last() {
+                        after = last.seq;
+                    }
+                    let empty = page.is_empty();
+                    seen.extend(page.into_iter().map(|c| c.seq));
+                    if last_round && empty {
+                        return seen;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        let mut writers = Vec::new();
+        for (w, store_id) in stores.iter().enumerate() {
+            let (store, store_id) = (b.store.clone(), store_id.clone());
+            writers.push(tokio::spawn(async move {
+                let mut shop = Shop::generate(60 + w as u64, 3);
+                for round in 0..25u64 {
+                    shop.churn(round, 2, Utc::now());
+                    let records: Vec<_> = shop
+                        .customers
+                        .keys()
+                        .map(|k| shop.record(Entity::Customer, *k).unwrap())
+                        .collect();
+                    store.upsert_records(&store_id, &records).await.unwrap();
+                }
+            }));
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        writing.store(false, Ordering::SeqCst);
+        let seen = follower.await.unwrap();
+        let all: Vec<i64> = b
+            .store
+            .changes_after(0, None, 1_000_000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.seq)
+            .collect();
+        assert!(all.len() >= 6 * 25, "{}: {} changes", b.name, all.len());
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
+        let read: std::collections::BTreeSet<i64> = seen.iter().copied().collect();
+        let skipped: Vec<i64> = all.iter().copied().filter(|s| !read.contains(s)).collect();
+        assert!(skipped.is_empty(), "{}: the follower skipped {skipped:?}", b.name);
+        assert_eq!(seen, all, "{}: the follower read changes twice or out of order", b.name);
+    }
+}
+
+#[tokio::test]
+async fn reconciliation_runs_on_its_schedule() {
+    for b in backends().await {
+        let source = Arc::new(TestSource::default());
+        let url = shop_url(36, 200);
+        let adapter = TestAdapter::new(Shop::generate(36, 200));
+        source.register(&url, adapter.clone());
+        let id = add_shop(&b.store, &url, 60).await;
+        let clock = ManualClock::new();
+        let engine = engine(b.store.clone(), source, |o| {
+            o.reconcile_every = chrono::Duration::hours(24);
+            o.clock = clock.clock();
+        });
+        let pass = |engine: Arc<polycart::engine::Engine>, id: String| async move {
+            engine
+                .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
+                .await
+                .unwrap()
+        };
+        assert!(pass(engine.clone(), id.clone()).await.full, "the first pass lists everything");
+        let gone = {
+            let mut shop = adapter.shop.lock().unwrap();
+            let first = *shop.customers.keys().next().unwrap();
+            shop.customers.remove(&first);
+            first.to_string()
+        };
+        clock.advance(chrono::Duration::hours(23));
+        let r = pass(engine.clone(), id.clone()).await;
+        assert!(!r.full && r.deleted == 0, "{}: {r:?}", b.name);
+        clock.advance(chrono::Duration::hours(2));
+        let r = pass(engine.clone(), id.clone()).await;
+        assert!(r.full && r.deleted == 1, "{}: {r:?}", b.name);
+        assert!(b.store.get_record(&id, Entity::Customer, &gone).await.unwrap().unwrap().deleted);
+        let last = b.store.changes_after(0, Some(&id), 1_000_000).await.unwrap().pop().unwrap();
+        assert_eq!((last.kind, last.platform_id), (polycart::store::ChangeKind::Deleted, gone));
+    }
+}
+
+#[tokio::test]
+async fn a_synced_job_is_due_again_after_its_store_interval() {
+    for b in backends().await {
+        let source = Arc::new(TestSource::default());
+        let id = add_shop(&b.store, &shop_url(37, 30), 900).await;
+        let clock = ManualClock::new();
+        let engine = engine(b.store.clone(), source, |o| o.clock = clock.clock());
+        sync_store(&engine, &id, SyncMode::Auto).await;
+        let lease_at = |at: chrono::DateTime<Utc>| {
+            let store = b.store.clone();
+            async move { store.lease_job("w", at, at + chrono::Duration::seconds(5)).await.unwrap() }
+        };
+        let now = clock.clock().now();
+        assert!(lease_at(now + chrono::Duration::seconds(890)).await.is_none(), "{}", b.name);
+        let due = lease_at(now + chrono::Duration::seconds(901)).await;
+        assert_eq!(due.map(|l| l.store_id), Some(id.clone()), "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn a_worker_runs_at_most_its_concurrency_of_jobs_at_once() {
+    let b = sqlite().await;
+    let source = Arc::new(TestSource {
+        page_delay: Duration::from_millis(15),
+        ..TestSource::default()
+    });
+    let mut ids = Vec::new();
+    for seed in 200..210 {
+        ids.push(add_shop(&b.store, &shop_url(seed, 150), 3600).await);
+    }
+    let engine = engine(b.store.clone(), source.clone(), |o| {
+        o.concurrency = 3;
+        o.slice_pages = 1;
+    });
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(engine.clone().run_worker(rx));
+    // Wait for progress: every store × entity has finished a pass.
+    let mut done = false;
+    for _ in 0..1200 {
+        let mut finished = 0;
+        for id in &ids {
+            for e in [Entity::Customer, Entity::Category] {
+                let c = b.store.cursor(id, e).await.unwrap();
+                finished += usize::from(c.pass.is_none() && c.last_full_at.is_some());
+            }
+        }
+        if finished == ids.len() * 2 {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tx.send(true).unwrap();
+    worker.await.unwrap().unwrap();
+    assert!(done, "the worker did not sync every store");
+    let max = source.gauge.max.load(Ordering::SeqCst);
+    assert!(max <= 3, "{max} listings in flight with a concurrency of 3");
+    assert!(max >= 2, "jobs never ran side by side: the limit was not exercised");
+}
+
+#[tokio::test]
+async fn outbound_deliveries_do_not_follow_redirects() {
+    use axum::routing::post;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&url, Some(Cipher::parse(&"44".repeat(32)).unwrap())).await.unwrap());
+    let landed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let app = {
+        let landed = landed.clone();
+        axum::Router::new()
+            .route(
+                "/moved",
+                post(|| async { (http::StatusCode::TEMPORARY_REDIRECT, [("location", "/internal")]) }),
+            )
+            .route(
+                "/internal",
+                post(move || {
+                    let landed = landed.clone();
+                    async move {
+                        landed.fetch_add(1, Ordering::SeqCst);
+                        http::StatusCode::OK
+                    }
+                }),
+            )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let secret_in_url = "tok_do_not_log";
+    let hook = url::Url::parse(&format!("http://{addr}/moved?token={secret_in_url}")).unwrap();
+    store.add_subscription(&hook, &Secret::new("whsec"), None).await.unwrap();
+    let id = add_shop(&store, &shop_url(38, 5), 60).await;
+    let engine = engine(store.clone(), Arc::new(TestSource::default()), |_| {});
+    sync_store(&engine, &id, SyncMode::Auto).await;
+    let r = engine.deliver_once().await.unwrap().unwrap();
+    assert!(!r.delivered);
+    assert_eq!(r.status, Some(307));
+    assert_eq!(landed.load(Ordering::SeqCst), 0, "the redirect was followed");
+    assert_eq!(store.subscriptions().await.unwrap()[0].last_seq, 0);
+    // An unreachable receiver's error does not repeat its URL (and its token).
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead_addr = dead.local_addr().unwrap();
+    drop(dead);
+    let sub = store.subscriptions().await.unwrap().remove(0);
+    store.remove_subscription(&sub.id).await.unwrap();
+    let hook = url::Url::parse(&format!("http://{dead_addr}/in?token={secret_in_url}")).unwrap();
+    store.add_subscription(&hook, &Secret::new("whsec"), None).await.unwrap();
+    store.replay_subscription(&store.subscriptions().await.unwrap()[0].id, 0).await.unwrap();
+    let r = engine.deliver_once().await.unwrap().unwrap();
+    let error = r.error.unwrap();
+    assert!(error.contains("unreachable") && !error.contains(secret_in_url), "{error}");
 }

@@ -1,5 +1,5 @@
 //! Progress bars (indicatif) for syncs run from the command line: one bar per
-//! store × entity, counting records as pages commit.
+//! store × entity, counting records as pages commit, finished with what changed.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,6 +13,9 @@ use crate::engine::{Progress, SliceReport};
 pub struct Bars {
     multi: MultiProgress,
     bars: Mutex<HashMap<(String, Entity), ProgressBar>>,
+    /// Ask the platform for each pass's record count (one extra request per pass), so
+    /// a bar shows how far it has come.
+    totals: bool,
 }
 
 impl Default for Bars {
@@ -22,8 +25,21 @@ impl Default for Bars {
 }
 
 impl Bars {
+    /// Bars that count records without asking the platform for totals.
     pub fn new() -> Self {
-        Self { multi: MultiProgress::new(), bars: Mutex::new(HashMap::new()) }
+        Self {
+            multi: MultiProgress::new(),
+            bars: Mutex::new(HashMap::new()),
+            totals: false,
+        }
+    }
+
+    /// Bars with a length: each pass first asks the platform how many records it lists.
+    pub fn with_totals() -> Self {
+        Self {
+            totals: true,
+            ..Self::new()
+        }
     }
 
     fn bar(&self, store: &str, entity: Entity, total: Option<u64>) -> ProgressBar {
@@ -34,8 +50,10 @@ impl Bars {
                     Some(t) => ProgressBar::new(t),
                     None => ProgressBar::new_spinner(),
                 };
-                let style = ProgressStyle::with_template("{prefix:>40} {bar:30.cyan/blue} {pos:>7}/{len:7} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+                let style = ProgressStyle::with_template(
+                    "{prefix:>40} {bar:30.cyan/blue} {pos:>7}/{len:7} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
                 bar.set_style(style);
                 bar.set_prefix(format!("{store} {}", entity.plural()));
                 self.multi.add(bar)
@@ -50,6 +68,10 @@ impl Bars {
 }
 
 impl Progress for Bars {
+    fn wants_total(&self) -> bool {
+        self.totals
+    }
+
     fn started(&self, store: &str, entity: Entity, total: Option<u64>) {
         let bar = self.bar(store, entity, total);
         if let Some(t) = total {
@@ -58,7 +80,11 @@ impl Progress for Bars {
     }
 
     fn page(&self, store: &str, entity: Entity, records: u64) {
-        self.bar(store, entity, None).inc(records);
+        let bar = self.bar(store, entity, None);
+        bar.inc(records);
+        if bar.length().is_some_and(|l| l < bar.position()) {
+            bar.set_length(bar.position());
+        }
     }
 
     fn finished(&self, store: &str, entity: Entity, report: &SliceReport) {
@@ -66,6 +92,9 @@ impl Progress for Bars {
         if bar.length().is_some_and(|l| l < bar.position()) {
             bar.set_length(bar.position());
         }
-        bar.finish_with_message(format!("{} records, {} changed", report.records, report.changed));
+        bar.finish_with_message(format!(
+            "{} records, {} changed, {} deleted",
+            report.records, report.changed, report.deleted
+        ));
     }
 }

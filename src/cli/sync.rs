@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use polycart_kit::Entity;
 
 use super::db::DbArgs;
-use crate::engine::{Engine, EngineOptions, Progress, RegistrySource, SliceReport, SyncMode};
+use super::progress::Bars;
+use crate::engine::{Engine, EngineOptions, RegistrySource, SyncMode};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,55 +30,6 @@ pub struct Args {
     pub concurrency: usize,
     #[command(flatten)]
     pub db: DbArgs,
-}
-
-/// One bar per store × entity.
-struct Bars {
-    multi: MultiProgress,
-    bars: std::sync::Mutex<std::collections::HashMap<(String, Entity), ProgressBar>>,
-}
-
-impl Bars {
-    fn bar(&self, store: &str, entity: Entity) -> ProgressBar {
-        let mut bars = self.bars.lock().expect("bars lock");
-        bars.entry((store.to_owned(), entity))
-            .or_insert_with(|| {
-                let bar = self.multi.add(ProgressBar::new_spinner());
-                bar.set_style(
-                    ProgressStyle::with_template("{prefix:.bold} {bar:30} {pos}/{len} {msg}")
-                        .expect("the template is valid"),
-                );
-                bar.set_prefix(format!("{store} {entity:<9}"));
-                bar
-            })
-            .clone()
-    }
-}
-
-impl Progress for Bars {
-    fn wants_total(&self) -> bool {
-        true
-    }
-    fn started(&self, store: &str, entity: Entity, total: Option<u64>) {
-        let bar = self.bar(store, entity);
-        if let Some(total) = total {
-            bar.set_length(total);
-        }
-    }
-    fn page(&self, store: &str, entity: Entity, records: u64) {
-        let bar = self.bar(store, entity);
-        bar.inc(records);
-        if bar.length().is_some_and(|l| bar.position() > l) {
-            bar.set_length(bar.position());
-        }
-    }
-    fn finished(&self, store: &str, entity: Entity, report: &SliceReport) {
-        let bar = self.bar(store, entity);
-        bar.finish_with_message(format!(
-            "{} changed, {} deleted",
-            report.changed, report.deleted
-        ));
-    }
 }
 
 pub async fn run(args: &Args) -> Result<String, String> {
@@ -103,10 +54,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
         ..EngineOptions::default()
     };
     let engine = Engine::new(store, Arc::new(RegistrySource::default()), opts);
-    let bars = Bars {
-        multi: MultiProgress::new(),
-        bars: Default::default(),
-    };
+    let bars = Bars::with_totals();
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();

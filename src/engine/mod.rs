@@ -2,9 +2,11 @@
 //! overlap`, every page committed with the cursor that follows it), full passes that
 //! reconcile deletions, store health (auth back-off, per-store circuit breaker),
 //! webhook-triggered re-reads, the leasing worker ([`worker`]) and outbound change
-//! deliveries ([`outbound`]).
+//! deliveries ([`outbound`]); scheduling decisions read an injectable [`clock`].
 
+pub mod clock;
 pub mod outbound;
+mod progress;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -17,6 +19,7 @@ use polycart_kit::connector::AdapterContext;
 use polycart_kit::{Adapter, Entity, ListQuery, StoreConfig, WebhookEvent, WebhookKind};
 
 use crate::store::{FinishPass, Health, Lease, PageCommit, Pass, Store, StoreInfo, StoreState};
+pub use clock::{Clock, ManualClock};
 
 /// What can go wrong while syncing.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +100,8 @@ pub struct EngineOptions {
     pub delivery_batch: i64,
     pub delivery_backoff: chrono::Duration,
     pub delivery_timeout: Duration,
+    /// What scheduling decisions read (the system clock; a [`ManualClock`] in tests).
+    pub clock: Clock,
 }
 
 impl Default for EngineOptions {
@@ -119,6 +124,7 @@ impl Default for EngineOptions {
             delivery_batch: 100,
             delivery_backoff: chrono::Duration::seconds(2),
             delivery_timeout: Duration::from_secs(10),
+            clock: Clock::system(),
         }
     }
 }
@@ -239,12 +245,25 @@ pub struct SliceReport {
     pub deleted: u64,
 }
 
+impl SliceReport {
+    /// Adds a later pass's figures to this one (a catch-up pass after a pass).
+    fn absorb(&mut self, later: &SliceReport) {
+        self.done = later.done;
+        self.pages += later.pages;
+        self.records += later.records;
+        self.changed += later.changed;
+        self.deleted += later.deleted;
+    }
+}
+
 /// The sync engine over one sync store.
 pub struct Engine {
     pub store: Arc<dyn Store>,
     source: Arc<dyn AdapterSource>,
     pub opts: EngineOptions,
     adapters: std::sync::Mutex<HashMap<String, Arc<dyn Adapter>>>,
+    /// The client outbound deliveries share, built on first use.
+    outbound: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Engine {
@@ -254,6 +273,7 @@ impl Engine {
             source,
             opts,
             adapters: std::sync::Mutex::new(HashMap::new()),
+            outbound: std::sync::OnceLock::new(),
         }
     }
 
@@ -296,13 +316,12 @@ impl Engine {
         let adapter = self.adapter(store_id).await?;
         let caps = adapter.capabilities().clone();
         let cursor = self.store.cursor(store_id, entity).await?;
-        let now = Utc::now();
         let mut pass = match cursor.pass {
             Some(pass) if mode == SyncMode::Auto || pass.full => pass,
             _ => {
                 let reconcile_due = cursor
                     .last_full_at
-                    .is_none_or(|at| now - at >= self.opts.reconcile_every);
+                    .is_none_or(|at| self.opts.clock.now() - at >= self.opts.reconcile_every);
                 let full = mode == SyncMode::Full
                     || reconcile_due
                     || cursor.watermark.is_none()
@@ -315,7 +334,9 @@ impl Engine {
                     } else {
                         cursor.watermark.map(|w| w - self.opts.overlap)
                     },
-                    started_at: now,
+                    // The store's own time: reconciliation compares it with when records
+                    // were stored, and the watermark is capped by it.
+                    started_at: Utc::now(),
                     next: None,
                     listed_all: false,
                     max_updated: None,
@@ -369,7 +390,7 @@ impl Engine {
                     records: &page.records,
                     pass: &next,
                     fence,
-                    renew_until: Utc::now() + self.opts.lease_ttl,
+                    renew_until: self.opts.clock.now() + self.opts.lease_ttl,
                 })
                 .await?;
             pass = next;
@@ -441,7 +462,7 @@ impl Engine {
             ..
         } = *job;
         let info = self.store.get_store(store_id).await?;
-        let now = Utc::now();
+        let now = self.opts.clock.now();
         if matches!(
             info.state,
             StoreState::CircuitOpen | StoreState::AuthFailed | StoreState::HalfOpen
@@ -570,6 +591,10 @@ impl Engine {
             .await
     }
 
+    /// Syncs one store × entity to the end under a lease. A pass over several pages
+    /// may have listed records before they changed (behind its cursor, when the
+    /// platform lists by id), so one incremental catch-up pass from that pass's start
+    /// follows it: a sync that ends holds every change made while it ran.
     async fn sync_leased(
         &self,
         store_id: &str,
@@ -578,7 +603,34 @@ impl Engine {
         progress: &dyn Progress,
         stop: &AtomicBool,
     ) -> Result<SliceReport> {
-        let now = Utc::now();
+        let first = progress::Deferred::new(progress);
+        let mut report = self
+            .sync_leased_once(store_id, entity, mode, &first, stop)
+            .await?;
+        if report.done && report.pages > 1 && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let adapter = self.adapter(store_id).await?;
+            let incremental = adapter.capabilities().updated_since
+                && self.store.cursor(store_id, entity).await?.watermark.is_some();
+            if incremental {
+                let more = self
+                    .sync_leased_once(store_id, entity, SyncMode::Auto, &progress::Continued(progress), stop)
+                    .await?;
+                report.absorb(&more);
+            }
+        }
+        progress.finished(store_id, entity, &report);
+        Ok(report)
+    }
+
+    async fn sync_leased_once(
+        &self,
+        store_id: &str,
+        entity: Entity,
+        mode: SyncMode,
+        progress: &dyn Progress,
+        stop: &AtomicBool,
+    ) -> Result<SliceReport> {
+        let now = self.opts.clock.now();
         let lease = self
             .store
             .claim_job(

@@ -7,8 +7,11 @@
 //!
 //! Signature: `X-Polycart-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 //! "<t>.<body>" with the subscription's secret>`.
+//!
+//! Redirects are not followed (a 3xx is a failed attempt, retried): a receiver cannot
+//! bounce a signed batch to an address its URL was not validated for. Errors name no
+//! URL, since receivers' URLs often carry a token.
 
-use chrono::Utc;
 use polycart_kit::auth::hmac;
 use serde::Serialize;
 
@@ -55,7 +58,7 @@ pub fn verify(secret: &[u8], header: &str, body: &[u8]) -> bool {
 impl Engine {
     /// Leases one due subscription and sends it one batch; `None` when nothing is due.
     pub async fn deliver_once(&self) -> Result<Option<DeliveryResult>> {
-        let now = Utc::now();
+        let now = self.opts.clock.now();
         let lease_until = now
             + chrono::Duration::from_std(self.opts.delivery_timeout).unwrap_or(self.opts.lease_ttl)
                 * 3;
@@ -93,14 +96,8 @@ impl Engine {
         .expect("changes serialise");
         let timestamp = now.timestamp();
         let signature = sign(sub.secret.expose().as_bytes(), timestamp, &body);
-        let client = reqwest::Client::builder()
-            .timeout(self.opts.delivery_timeout)
-            .build()
-            .map_err(|e| polycart_kit::Error::Transport {
-                message: e.to_string(),
-                timeout: false,
-            })?;
-        let response = client
+        let response = self
+            .outbound_client()?
             .post(&sub.url)
             .header("content-type", "application/json")
             .header("x-polycart-signature", signature)
@@ -117,7 +114,10 @@ impl Engine {
                 Some(r.status().as_u16()),
                 Some(format!("receiver answered {}", r.status())),
             ),
-            Err(e) => (None, Some(format!("receiver unreachable: {e}"))),
+            Err(e) => (
+                None,
+                Some(format!("receiver unreachable: {}", e.without_url())),
+            ),
         };
         let delivered = error.is_none();
         let doublings = i32::try_from(sub.failures.clamp(0, 8)).expect("clamped");
@@ -130,9 +130,27 @@ impl Engine {
             status,
             error,
             delivered,
-            retry_at: (!delivered).then(|| Utc::now() + delay),
+            retry_at: (!delivered).then(|| self.opts.clock.now() + delay),
         };
         self.store.record_delivery(&sub, &result).await?;
         Ok(Some(result))
+    }
+}
+
+impl Engine {
+    /// The HTTP client of deliveries, built once: no redirects, the delivery timeout.
+    fn outbound_client(&self) -> Result<&reqwest::Client> {
+        if let Some(client) = self.outbound.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .timeout(self.opts.delivery_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| polycart_kit::Error::Transport {
+                message: e.without_url().to_string(),
+                timeout: false,
+            })?;
+        Ok(self.outbound.get_or_init(|| client))
     }
 }

@@ -6,11 +6,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use chrono::Utc;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
-use super::{Engine, Error, Job, NoProgress, Progress, Result, SliceReport};
+use super::{Clock, Engine, Error, Job, NoProgress, Progress, Result, SliceReport};
 use crate::store::{Lease, Store};
 
 /// What a worker did before it stopped.
@@ -27,6 +26,7 @@ pub fn heartbeat(
     store: Arc<dyn Store>,
     lease: Lease,
     ttl: chrono::Duration,
+    clock: Clock,
     lost: Arc<AtomicBool>,
 ) -> JoinHandle<()> {
     let every = (ttl / 3)
@@ -35,7 +35,7 @@ pub fn heartbeat(
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            match store.renew_lease(&lease, Utc::now() + ttl).await {
+            match store.renew_lease(&lease, clock.now() + ttl).await {
                 Ok(()) => {}
                 Err(crate::store::Error::LeaseLost { .. }) => {
                     lost.store(true, Ordering::Relaxed);
@@ -65,7 +65,7 @@ impl Engine {
                 p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
                 _ = shutdown.changed() => break,
             };
-            let now = Utc::now();
+            let now = self.opts.clock.now();
             let lease = match self
                 .store
                 .lease_job(&self.opts.worker_id, now, now + self.opts.lease_ttl)
@@ -116,12 +116,13 @@ impl Engine {
             self.store.clone(),
             lease.clone(),
             self.opts.lease_ttl,
+            self.opts.clock.clone(),
             lost.clone(),
         );
         let stop = || stopping.load(Ordering::Relaxed) || lost.load(Ordering::Relaxed);
         let result = self.run_job(&job, &stop, progress).await;
         beat.abort();
-        let now = Utc::now();
+        let now = self.opts.clock.now();
         let due = match &result {
             Ok(report) if report.done => {
                 let interval = self

@@ -197,6 +197,11 @@ pub struct Lease {
     pub entity: Entity,
     pub owner: String,
     pub until: DateTime<Utc>,
+    /// The fencing token: the job's lease count when this lease was granted. A commit
+    /// is refused once the job was leased again, even to an owner of the same name (two
+    /// workers started with one `--id`, or a lease that expired and was re-leased by
+    /// another task of the same process).
+    pub token: i64,
 }
 
 /// One page to commit: its records, and the pass state that follows it.
@@ -411,8 +416,9 @@ pub trait Store: Send + Sync {
     ) -> Result<bool>;
 
     // --- records, cursors, change feed
-    /// Upserts a page (only records whose content hash changed), appends their
-    /// changes, and writes the pass state, in one transaction.
+    /// Upserts a page (only records whose content hash changed, and never an older
+    /// version over a newer one), appends their changes, and writes the pass state, in
+    /// one transaction.
     async fn commit_page(&self, page: &PageCommit<'_>) -> Result<PageOutcome>;
     /// Upserts records outside a pass (webhook re-reads); returns what changed.
     async fn upsert_records(&self, store_id: &str, records: &[Record]) -> Result<PageOutcome>;
@@ -444,9 +450,9 @@ pub trait Store: Send + Sync {
         entity: Entity,
         include_deleted: bool,
     ) -> Result<u64>;
-    /// Live records a full pass did not list: candidates for deletion.
     /// Live records and watermark of every store × entity, in two grouped queries.
     async fn entity_stats(&self) -> Result<Vec<EntityStats>>;
+    /// Live records a full pass did not list: candidates for deletion.
     async fn unseen_records(
         &self,
         store_id: &str,
@@ -577,6 +583,19 @@ pub trait Store: Send + Sync {
     async fn finish_idempotent(&self, key_id: &str, key: &str, status: u16, body: &str) -> Result<()>;
     /// Releases `key` when the request provably did not reach the platform.
     async fn abandon_idempotent(&self, key_id: &str, key: &str) -> Result<()>;
+}
+
+/// The watermark after `pass` ends, from the one before it: the newest `updated_at`
+/// the pass listed, but never later than the moment the pass started. A record changed
+/// while the pass was paging may sit behind its cursor (listings ordered by id) while
+/// later pages carry newer timestamps; capping at the start keeps the next incremental
+/// pass (`since = watermark − overlap`) re-reading everything changed during this one.
+pub fn next_watermark(old: Option<DateTime<Utc>>, pass: &Pass) -> Option<DateTime<Utc>> {
+    let seen = pass.max_updated.map(|m| m.min(pass.started_at));
+    match (old, seen) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The content hash of a record document (hex SHA-256).

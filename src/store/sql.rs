@@ -86,6 +86,7 @@ macro_rules! impl_store {
                 entity: entity_of(&row.try_get::<String, _>("entity")?)?,
                 owner: owner.to_owned(),
                 until: row.try_get("lease_until")?,
+                token: row.try_get("attempts")?,
             })
         }
 
@@ -94,15 +95,19 @@ macro_rules! impl_store {
             (0..n).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(",")
         }
 
-        /// Checks (and extends) a lease inside a transaction: the fencing token that
-        /// keeps a worker whose lease was taken over from writing.
+        /// Checks (and extends) a lease inside a transaction: the fencing token (the
+        /// job's lease count) keeps a worker whose lease was taken over from writing, even
+        /// when the new holder has the same name.
         async fn fence(tx: &mut Tx, lease: &Lease, until: DateTime<Utc>) -> Result<()> {
-            let done = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3")
-                .bind(until)
-                .bind(lease.job_id)
-                .bind(&lease.owner)
-                .execute(&mut **tx)
-                .await?;
+            let done = sqlx::query(
+                "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND attempts = $4",
+            )
+            .bind(until)
+            .bind(lease.job_id)
+            .bind(&lease.owner)
+            .bind(lease.token)
+            .execute(&mut **tx)
+            .await?;
             if done.rows_affected() == 0 {
                 return Err(Error::LeaseLost { job: lease.job_id, owner: lease.owner.clone() });
             }
@@ -152,7 +157,23 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        /// Upserts records whose content hash changed; stamps unchanged ones as seen.
+        /// A stored record's state, as the upsert compares it.
+        struct Known {
+            hash: String,
+            deleted: bool,
+            updated_at: Option<DateTime<Utc>>,
+        }
+
+        /// Whether a listed version is older than the stored one (a page read before a
+        /// webhook's re-read committed after it): it must not replace the newer one.
+        fn is_older(listed: Option<DateTime<Utc>>, known: &Known) -> bool {
+            !known.deleted && matches!((listed, known.updated_at), (Some(l), Some(k)) if l < k)
+        }
+
+        /// Upserts records whose content hash changed, unless the stored version is
+        /// newer; stamps the others as seen. The conflict clause repeats the age check
+        /// under the row lock, so a concurrent writer (PostgreSQL) cannot be overwritten
+        /// by an older version either, and only rows actually written emit a change.
         async fn upsert(
             tx: &mut Tx,
             store_id: &str,
@@ -177,10 +198,10 @@ macro_rules! impl_store {
                 ));
             }
             for (entity, items) in by_entity {
-                let mut known: HashMap<String, (String, bool)> = HashMap::new();
+                let mut known: HashMap<String, Known> = HashMap::new();
                 for chunk in items.chunks(400) {
                     let sql = format!(
-                        "SELECT platform_id, hash, deleted FROM records WHERE store_id = $1 AND entity = $2 \
+                        "SELECT platform_id, hash, deleted, updated_at FROM records WHERE store_id = $1 AND entity = $2 \
                          AND platform_id IN ({})",
                         placeholders(3, chunk.len())
                     );
@@ -189,37 +210,40 @@ macro_rules! impl_store {
                         q = q.bind(id);
                     }
                     for row in q.fetch_all(&mut **tx).await? {
-                        known.insert(row.try_get("platform_id")?, (row.try_get("hash")?, row.try_get("deleted")?));
+                        known.insert(
+                            row.try_get("platform_id")?,
+                            Known {
+                                hash: row.try_get("hash")?,
+                                deleted: row.try_get("deleted")?,
+                                updated_at: row.try_get("updated_at")?,
+                            },
+                        );
                     }
                 }
                 let mut unchanged: Vec<&str> = Vec::new();
                 // What to write, one row per platform id (a page may list a record twice).
-                let mut writes: Vec<(&String, &Record, &String, &String)> = Vec::new();
+                let mut writes: Vec<(&String, &Record, &String, &String, ChangeKind)> = Vec::new();
                 let mut slot: HashMap<&str, usize> = HashMap::new();
                 for (id, record, document, hash) in &items {
                     let kind = match known.get(id) {
                         None => ChangeKind::Created,
-                        Some((_, true)) => ChangeKind::Created,
-                        Some((old, false)) if old != hash => ChangeKind::Updated,
+                        Some(k) if k.deleted => ChangeKind::Created,
+                        Some(k) if k.hash != *hash && !is_older(record.updated_at(), k) => ChangeKind::Updated,
                         Some(_) => {
                             unchanged.push(id);
-                            outcome.unchanged += 1;
                             continue;
                         }
                     };
                     match slot.get(id.as_str()) {
-                        Some(&i) => writes[i] = (id, record, document, hash),
+                        // A second listing of a record written by this page: the first
+                        // one's kind stands (created stays created).
+                        Some(&i) => writes[i] = (id, record, document, hash, writes[i].4),
                         None => {
                             slot.insert(id, writes.len());
-                            writes.push((id, record, document, hash));
+                            writes.push((id, record, document, hash, kind));
                         }
                     }
-                    known.insert(id.clone(), (hash.clone(), false));
-                    match kind {
-                        ChangeKind::Created => outcome.created += 1,
-                        _ => outcome.updated += 1,
-                    }
-                    pending.push(Pending { entity, platform_id: id.clone(), kind, document: document.clone() });
+                    known.insert(id.clone(), Known { hash: hash.clone(), deleted: false, updated_at: record.updated_at() });
                 }
                 for chunk in writes.chunks(100) {
                     let rows: Vec<String> = (0..chunk.len())
@@ -233,11 +257,14 @@ macro_rules! impl_store {
                          seen_pass, synced_at, document) VALUES {} \
                          ON CONFLICT (store_id, entity, platform_id) DO UPDATE SET updated_at = excluded.updated_at, \
                          created_at = excluded.created_at, hash = excluded.hash, deleted = FALSE, \
-                         seen_pass = excluded.seen_pass, synced_at = excluded.synced_at, document = excluded.document",
+                         seen_pass = excluded.seen_pass, synced_at = excluded.synced_at, document = excluded.document \
+                         WHERE records.deleted OR records.updated_at IS NULL OR excluded.updated_at IS NULL \
+                         OR excluded.updated_at >= records.updated_at \
+                         RETURNING platform_id",
                         rows.join(", ")
                     );
-                    let mut q = sqlx::query(&sql).bind(store_id).bind(entity.as_str());
-                    for (id, record, document, hash) in chunk {
+                    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(store_id).bind(entity.as_str());
+                    for (id, record, document, hash, _) in chunk {
                         q = q
                             .bind(*id)
                             .bind(record.updated_at())
@@ -247,8 +274,21 @@ macro_rules! impl_store {
                             .bind(now)
                             .bind(*document);
                     }
-                    q.execute(&mut **tx).await?;
+                    let written: std::collections::HashSet<String> = q.fetch_all(&mut **tx).await?.into_iter().collect();
+                    for (id, _, document, _, kind) in chunk {
+                        if !written.contains(*id) {
+                            // A newer version committed concurrently: this one is stale.
+                            outcome.unchanged += 1;
+                            continue;
+                        }
+                        match kind {
+                            ChangeKind::Created => outcome.created += 1,
+                            _ => outcome.updated += 1,
+                        }
+                        pending.push(Pending { entity, platform_id: (*id).clone(), kind: *kind, document: (*document).clone() });
+                    }
                 }
+                outcome.unchanged += unchanged.len() as u64;
                 if seen_pass > 0 {
                     for chunk in unchanged.chunks(400) {
                         let sql = format!(
@@ -350,11 +390,17 @@ macro_rules! impl_store {
                     ..Migrator::DEFAULT
                 };
                 migrator.run(&self.pool).await?;
-                let sealed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stores WHERE credentials IS NOT NULL")
-                    .fetch_one(&self.pool)
+                // One sealed value of each kind: without a key, or with a key that does
+                // not open them, nothing stored can be used.
+                let store_secret: Option<Vec<u8>> =
+                    sqlx::query_scalar("SELECT credentials FROM stores WHERE credentials IS NOT NULL LIMIT 1")
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let hook_secret: Option<Vec<u8>> = sqlx::query_scalar("SELECT secret FROM subscriptions LIMIT 1")
+                    .fetch_optional(&self.pool)
                     .await?;
-                if sealed > 0 && self.cipher.is_none() {
-                    return Err(Error::MissingKey);
+                for sealed in store_secret.iter().chain(hook_secret.iter()) {
+                    self.cipher.as_ref().ok_or(Error::MissingKey)?.decrypt(sealed)?;
                 }
                 Ok(self)
             }
@@ -639,10 +685,7 @@ macro_rules! impl_store {
                 .fetch_optional(&mut *tx)
                 .await?
                 .flatten();
-                let watermark = match (old, finish.pass.max_updated) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    (a, b) => a.or(b),
-                };
+                let watermark = crate::store::next_watermark(old, finish.pass);
                 sqlx::query(
                     "INSERT INTO cursors (store_id, entity, watermark, last_full_at, synced_through, pass) \
                      VALUES ($1, $2, $3, $4, $5, NULL) \
@@ -741,7 +784,7 @@ macro_rules! impl_store {
                     "AND st.state <> 'paused' AND (st.retry_at IS NULL OR st.retry_at <= $3) ",
                     "ORDER BY t.due_at, t.id LIMIT 1 ",
                     $lock,
-                    ") RETURNING id, store_id, entity, lease_until"
+                    ") RETURNING id, store_id, entity, lease_until, attempts"
                 );
                 let mut tx = self.begin_write().await?;
                 let row = sqlx::query(sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
@@ -758,11 +801,13 @@ macro_rules! impl_store {
 
             async fn release_job(&self, lease: &Lease, due_at: DateTime<Utc>) -> Result<()> {
                 sqlx::query(
-                    "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, due_at = $1 WHERE id = $2 AND lease_owner = $3",
+                    "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, due_at = $1 \
+                     WHERE id = $2 AND lease_owner = $3 AND attempts = $4",
                 )
                 .bind(due_at)
                 .bind(lease.job_id)
                 .bind(&lease.owner)
+                .bind(lease.token)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -803,14 +848,17 @@ macro_rules! impl_store {
                     }
                 }
                 let id: i64 = row.try_get("id")?;
-                sqlx::query("UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 WHERE id = $3")
-                    .bind(owner)
-                    .bind(until)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                let token: i64 = sqlx::query_scalar(
+                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 WHERE id = $3 \
+                     RETURNING attempts",
+                )
+                .bind(owner)
+                .bind(until)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
                 tx.commit().await?;
-                Ok(Ok(Lease { job_id: id, store_id: store_id.to_owned(), entity, owner: owner.to_owned(), until }))
+                Ok(Ok(Lease { job_id: id, store_id: store_id.to_owned(), entity, owner: owner.to_owned(), until, token }))
             }
 
             async fn schedule_now(&self, store_id: &str) -> Result<()> {
@@ -957,7 +1005,7 @@ macro_rules! impl_store {
             async fn entity_stats(&self) -> Result<Vec<EntityStats>> {
                 let mut stats: BTreeMap<(String, String), EntityStats> = BTreeMap::new();
                 let counts = sqlx::query(
-                    "SELECT store_id, entity, COUNT(*) AS n FROM records WHERE deleted = 0 GROUP BY store_id, entity",
+                    "SELECT store_id, entity, COUNT(*) AS n FROM records WHERE deleted = FALSE GROUP BY store_id, entity",
                 )
                 .fetch_all(&self.pool)
                 .await?;

@@ -63,25 +63,53 @@ pub fn validate_store_url(text: &str, policy: UrlPolicy) -> Result<Url> {
     Ok(url)
 }
 
+/// Addresses a hosted deployment must not be made to call: loopback, private,
+/// shared (CGNAT), link-local, "this network", benchmarking, reserved, multicast and
+/// broadcast; IPv6 unique-local, link- and site-local, multicast, and IPv4 addresses
+/// embedded in IPv6 (mapped, compatible, NAT64, 6to4).
 fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (b & 0xc0) == 64)
+                || (a == 198 && (b & 0xfe) == 18)
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new(
+                    (hi >> 8) as u8,
+                    hi as u8,
+                    (lo >> 8) as u8,
+                    lo as u8,
+                ))
+            };
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_private(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            // ::a.b.c.d (deprecated "compatible"), 64:ff9b::a.b.c.d (NAT64).
+            if s[..6] == [0; 6] || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return v6.is_loopback() || v6.is_unspecified() || is_private(embedded(s[6], s[7]));
+            }
+            // 2002:AABB:CCDD::/48 (6to4).
+            if s[0] == 0x2002 && is_private(embedded(s[1], s[2])) {
+                return true;
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
         }
     }
 }
@@ -108,8 +136,36 @@ mod tests {
             "http://localhost:3000",
             "http://169.254.169.254",
             "http://[::ffff:10.0.0.1]",
+            "http://0.0.0.0",
+            "http://0x7f.1",
+            "http://2130706433",
+            "http://100.64.0.1",
+            "http://198.18.0.1",
+            "http://224.0.0.1",
+            "http://240.0.0.1",
+            "http://[fec0::1]",
+            "http://[ff02::1]",
+            "http://[64:ff9b::a00:1]",
+            "http://[2002:7f00:1::]",
+            "http://[::127.0.0.1]",
+            "http://LOCALHOST.",
+            "http://api.localhost",
         ] {
             assert!(validate_store_url(private, strict).is_err(), "{private}");
+            assert!(validate_store_url(private, open).is_ok(), "{private}");
         }
+        for public in [
+            "https://8.8.8.8",
+            "https://[2606:4700::1111]",
+            "https://[64:ff9b::808:808]",
+            "https://[2002:808:808::]",
+            "https://100.128.0.1",
+            "https://198.20.0.1",
+        ] {
+            assert!(validate_store_url(public, strict).is_ok(), "{public}");
+        }
+        assert!(validate_store_url("https://shop.example.com/#x", open).is_err());
+        assert!(validate_store_url("https://user@shop.example.com", open).is_err());
+        assert!(validate_store_url("file:///etc/passwd", open).is_err());
     }
 }
