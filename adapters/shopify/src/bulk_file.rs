@@ -140,14 +140,18 @@ impl BulkFile {
             out.write_all(&chunk).map_err(io_error)?;
         }
         out.flush().map_err(io_error)?;
-        Ok(Self {
+        Ok(Self::unindexed(path, entity, grouped))
+    }
+
+    fn unindexed(path: TempPath, entity: Entity, grouped: bool) -> Self {
+        Self {
             path,
             entity,
             grouped,
             roots: Vec::new(),
             starts: vec![0],
             children: Vec::new(),
-        })
+        }
     }
 
     /// A result already on disk (tests, fixtures).
@@ -155,14 +159,7 @@ impl BulkFile {
     fn from_text(entity: Entity, grouped: bool, text: &str) -> Result<Self> {
         let (path, mut file) = TempPath::create()?;
         file.write_all(text.as_bytes()).map_err(io_error)?;
-        Ok(Self {
-            path,
-            entity,
-            grouped,
-            roots: Vec::new(),
-            starts: vec![0],
-            children: Vec::new(),
-        })
+        Ok(Self::unindexed(path, entity, grouped))
     }
 
     fn open(&self) -> Result<File> {

@@ -142,19 +142,21 @@ async fn recovers_from_5xx_bursts() {
     assert!(m.retries >= 2, "{m:?}");
 }
 
+/// An order with nothing shipped yet that can still be fulfilled.
+fn unshipped_order(s: &polycart_kit::sim::SimStore) -> &polycart_kit::sim::SimOrder {
+    s.orders
+        .iter()
+        .find(|o| o.shipments.is_empty() && o.state != polycart_kit::sim::SimOrderState::Cancelled)
+        .expect("the generated store has an unshipped order")
+}
+
 #[tokio::test]
 async fn writes_round_trip() {
     let (sim, adapter) = start(Some("plus"), FaultSpec::none()).await;
     let (product_id, variant_id, order_id, line) = {
         let s = sim.state.store();
         let p = s.products.iter().find(|p| p.variants.len() > 1).unwrap();
-        let o = s
-            .orders
-            .iter()
-            .find(|o| {
-                o.shipments.is_empty() && o.state != polycart_kit::sim::SimOrderState::Cancelled
-            })
-            .unwrap();
+        let o = unshipped_order(&s);
         (
             p.id.to_string(),
             p.variants[1].id.to_string(),
@@ -375,13 +377,7 @@ async fn writes_shopify_would_repeat_are_never_retried_blindly() {
     let (sim, adapter) = start(Some("plus"), faults.clone()).await;
     let (order_id, fulfillments) = {
         let s = sim.state.store();
-        let o = s
-            .orders
-            .iter()
-            .find(|o| {
-                o.shipments.is_empty() && o.state != polycart_kit::sim::SimOrderState::Cancelled
-            })
-            .unwrap();
+        let o = unshipped_order(&s);
         (o.id, o.shipments.len())
     };
     // Reading the fulfillment orders fails once and is retried; creating the

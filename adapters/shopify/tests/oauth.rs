@@ -52,21 +52,70 @@ async fn callback_query(sim: &ShopifySim, state: &str) -> String {
     location.query().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn install_verifies_the_callback_and_refreshes_a_rotating_token() {
+/// A small simulated shop.
+async fn small_shop(seed: u64, orders: usize) -> ShopifySim {
     let options = SimOptions {
-        seed: 2,
+        seed,
         size: StoreSize {
             products: 3,
             customers: 3,
-            orders: 5,
+            orders,
         },
         plan: None,
         faults: FaultSpec::none(),
     };
-    let sim = ShopifySim::start(options, "127.0.0.1:0".parse().unwrap())
+    ShopifySim::start(options, "127.0.0.1:0".parse().unwrap())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// An adapter holding an installed token pair, its refreshes going to a sink.
+fn connect(
+    sim: &ShopifySim,
+    tokens: &TokenSet,
+    settings: &[(&str, String)],
+) -> (ShopifyAdapter, Arc<Sink>) {
+    let mut credentials = BTreeMap::new();
+    credentials.insert("access_token".to_owned(), tokens.access_token.clone());
+    if let Some(r) = &tokens.refresh_token {
+        credentials.insert("refresh_token".to_owned(), r.clone());
+    }
+    credentials.insert("client_id".to_owned(), Secret::new(sim.state.client_id()));
+    credentials.insert(
+        "api_secret".to_owned(),
+        Secret::new(sim.state.api_secret.clone()),
+    );
+    let config = StoreConfig {
+        store_id: "s1".into(),
+        base_url: sim.server.info.base_url.parse().unwrap(),
+        credentials,
+        settings: settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    };
+    let sink = Arc::new(Sink::default());
+    let ctx = AdapterContext {
+        token_sink: Some(sink.clone()),
+        ..AdapterContext::default()
+    };
+    (ShopifyAdapter::new(&config, &ctx).unwrap(), sink)
+}
+
+/// The whole install: authorize, verified callback, an expiring token for the code.
+async fn install(sim: &ShopifySim) -> oauth::Installed {
+    let secret = Secret::new(sim.state.api_secret.clone());
+    let query = callback_query(sim, "nonce").await;
+    let code = oauth::verify_callback(&query, &secret, "nonce").unwrap().code;
+    let shop: url::Url = sim.server.info.base_url.parse().unwrap();
+    oauth::exchange_code(&shop, sim.state.client_id(), &secret, &code, true)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn install_verifies_the_callback_and_refreshes_a_rotating_token() {
+    let sim = small_shop(2, 5).await;
     let secret = Secret::new(sim.state.api_secret.clone());
     let shop: url::Url = sim.server.info.base_url.parse().unwrap();
 
@@ -100,28 +149,7 @@ async fn install_verifies_the_callback_and_refreshes_a_rotating_token() {
     );
 
     let first_refresh = installed.tokens.refresh_token.clone().unwrap();
-    let mut credentials = BTreeMap::new();
-    credentials.insert(
-        "access_token".to_owned(),
-        installed.tokens.access_token.clone(),
-    );
-    credentials.insert("refresh_token".to_owned(), first_refresh.clone());
-    credentials.insert("client_id".to_owned(), Secret::new(sim.state.client_id()));
-    credentials.insert("api_secret".to_owned(), secret.clone());
-    let mut settings = BTreeMap::new();
-    settings.insert("api".to_owned(), "rest".to_owned());
-    let config = StoreConfig {
-        store_id: "s1".into(),
-        base_url: shop.clone(),
-        credentials,
-        settings,
-    };
-    let sink = Arc::new(Sink::default());
-    let ctx = AdapterContext {
-        token_sink: Some(sink.clone()),
-        ..AdapterContext::default()
-    };
-    let adapter = ShopifyAdapter::new(&config, &ctx).unwrap();
+    let (adapter, sink) = connect(&sim, &installed.tokens, &[("api", "rest".to_owned())]);
     assert_eq!(
         adapter.count(&ListQuery::new(Entity::Order)).await.unwrap(),
         5
@@ -188,51 +216,15 @@ async fn install_verifies_the_callback_and_refreshes_a_rotating_token() {
 
 #[tokio::test]
 async fn a_token_about_to_expire_is_refreshed_before_use() {
-    let options = SimOptions {
-        seed: 3,
-        size: StoreSize {
-            products: 2,
-            customers: 2,
-            orders: 4,
-        },
-        plan: None,
-        faults: FaultSpec::none(),
-    };
-    let sim = ShopifySim::start(options, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let secret = Secret::new(sim.state.api_secret.clone());
-    let shop: url::Url = sim.server.info.base_url.parse().unwrap();
-    let query = callback_query(&sim, "n").await;
-    let callback = oauth::verify_callback(&query, &secret, "n").unwrap();
-    let installed =
-        oauth::exchange_code(&shop, sim.state.client_id(), &secret, &callback.code, true)
-            .await
-            .unwrap();
-    let mut credentials = BTreeMap::new();
-    credentials.insert("access_token".to_owned(), installed.tokens.access_token.clone());
-    credentials.insert(
-        "refresh_token".to_owned(),
-        installed.tokens.refresh_token.clone().unwrap(),
-    );
-    credentials.insert("client_id".to_owned(), Secret::new(sim.state.client_id()));
-    credentials.insert("api_secret".to_owned(), secret);
-    let mut settings = BTreeMap::new();
+    let sim = small_shop(3, 4).await;
+    let installed = install(&sim).await;
     // Stored as expiring within the refresh margin: refreshed before the first request.
     let soon = chrono::Utc::now() + chrono::Duration::seconds(30);
-    settings.insert("token_expires_at".to_owned(), soon.to_rfc3339());
-    let config = StoreConfig {
-        store_id: "s2".into(),
-        base_url: shop,
-        credentials,
-        settings,
-    };
-    let sink = Arc::new(Sink::default());
-    let ctx = AdapterContext {
-        token_sink: Some(sink.clone()),
-        ..AdapterContext::default()
-    };
-    let adapter = ShopifyAdapter::new(&config, &ctx).unwrap();
+    let (adapter, sink) = connect(
+        &sim,
+        &installed.tokens,
+        &[("token_expires_at", soon.to_rfc3339())],
+    );
     assert_eq!(
         adapter.count(&ListQuery::new(Entity::Order)).await.unwrap(),
         4
