@@ -372,8 +372,13 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
         );
     }
     let runs = store.runs(None).await.unwrap();
+    // A run fenced out (its lease expired under load and was taken over) committed
+    // nothing after losing it: only the runs that kept their lease must not overlap.
+    let fenced = |r: &polycart::store::SyncRun| {
+        r.error.as_deref().is_some_and(|e| e.contains("no longer held"))
+    };
     let mut by_pair: BTreeMap<(String, String), Vec<_>> = BTreeMap::new();
-    for r in runs.iter().filter(|r| r.finished_at.is_some()) {
+    for r in runs.iter().filter(|r| r.finished_at.is_some() && !fenced(r)) {
         by_pair
             .entry((r.store_id.clone(), r.entity.clone()))
             .or_default()
@@ -415,4 +420,118 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
         runs.len(),
         orphaned.len()
     );
+}
+
+/// `polycart stores add|list|remove` through the binary: URLs are validated, the new
+/// id is alone on the last line, the key is required, and `list` shows a store's
+/// state, last error and retry time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_add_list_and_remove_through_the_binary() {
+    use polycart::store::{Health, StoreState};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("stores.db").display());
+    let connector = polycart::registry::connector(PLATFORM).unwrap();
+    let options = SimOptions {
+        seed: 3,
+        size: StoreSize {
+            products: 1,
+            customers: 1,
+            orders: 0,
+        },
+        ..SimOptions::default()
+    };
+    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let add = |url: &str, extra: &[&str]| {
+        let mut cmd = polycart(&db);
+        cmd.args(["stores", "add", "--platform", PLATFORM, "--url", url]);
+        for (k, v) in &sim.info.credentials {
+            cmd.args(["--credential", &format!("{k}={v}")]);
+        }
+        cmd.args(extra);
+        cmd
+    };
+    let run = |mut cmd: Command| {
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let base = url::Url::parse(&sim.info.base_url).unwrap();
+    let mut with_userinfo = base.clone();
+    with_userinfo.set_username("admin").unwrap();
+    let (ok, _, err) = run(add(with_userinfo.as_str(), &[]));
+    assert!(!ok && err.contains("must not carry credentials"), "{err}");
+    let (ok, _, err) = run(add("ftp://shop.example.com", &[]));
+    assert!(!ok && err.contains("http or https"), "{err}");
+    let mut hosted = add(&sim.info.base_url, &[]);
+    hosted.env("POLYCART_REFUSE_PRIVATE_URLS", "1");
+    let (ok, _, err) = run(hosted);
+    assert!(!ok && err.contains("private or loopback"), "{err}");
+    let mut keyless = add(&sim.info.base_url, &[]);
+    keyless.env_remove("POLYCART_SECRET_KEY");
+    let (ok, _, err) = run(keyless);
+    assert!(!ok && err.contains("POLYCART_SECRET_KEY"), "{err}");
+
+    let (ok, out, err) = run(add(&sim.info.base_url, &["--name", "Corner shop", "--entities", "customer"]));
+    assert!(ok, "{err}");
+    let id = out.lines().last().unwrap().to_owned();
+    assert!(id.starts_with("st_") && !id.contains(' '), "{out}");
+
+    // The scheduler's view of the store, as a failing platform leaves it.
+    let store = SqliteStore::open(&db, Some(Cipher::parse(KEY).unwrap()))
+        .await
+        .unwrap();
+    let retry = chrono::Utc::now() + chrono::Duration::minutes(4);
+    store
+        .set_health(
+            &id,
+            &Health {
+                state: StoreState::CircuitOpen,
+                failures: 3,
+                last_error: Some("platform answered 503".into()),
+                retry_at: Some(retry),
+            },
+        )
+        .await
+        .unwrap();
+    let mut list = polycart(&db);
+    list.args(["stores", "list"]);
+    let (ok, out, err) = run(list);
+    assert!(ok, "{err}");
+    let row = out.lines().find(|l| l.contains(&id)).unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        row.contains("circuit_open")
+            && row.contains("Corner shop")
+            && row.contains("platform answered 503")
+            && row.contains(&retry.format("retry at %Y-%m-%d %H:%M").to_string()),
+        "{row}"
+    );
+    let mut json = polycart(&db);
+    json.args(["stores", "list", "--json"]);
+    let (ok, out, _) = run(json);
+    assert!(ok);
+    let listed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed[0]["state"], "circuit_open");
+    assert_eq!(listed[0]["entities"], serde_json::json!(["customer"]));
+    assert!(!out.contains(&sim.info.credentials["access_token"]), "credentials listed");
+    // Stored credentials and no key: the binary refuses to start.
+    let mut keyless = polycart(&db);
+    keyless.env_remove("POLYCART_SECRET_KEY").args(["stores", "list"]);
+    let (ok, _, err) = run(keyless);
+    assert!(!ok && err.contains("POLYCART_SECRET_KEY"), "{err}");
+
+    let mut remove = polycart(&db);
+    remove.args(["stores", "remove", &id]);
+    let (ok, out, err) = run(remove);
+    assert!(ok && out.contains(&id), "{err}");
+    assert!(store.list_stores().await.unwrap().is_empty());
+    let mut again = polycart(&db);
+    again.args(["stores", "remove", &id]);
+    let (ok, _, err) = run(again);
+    assert!(!ok && err.contains("not found"), "{err}");
+    sim.shutdown().await;
 }

@@ -1245,3 +1245,44 @@ async fn outbound_deliveries_do_not_follow_redirects() {
     let error = r.error.unwrap();
     assert!(error.contains("unreachable") && !error.contains(secret_in_url), "{error}");
 }
+
+#[tokio::test]
+async fn a_slice_stopped_after_its_lease_was_taken_over_is_recorded_as_fenced_out() {
+    for b in backends().await {
+        let source = Arc::new(TestSource::default());
+        let id = add_shop(&b.store, &shop_url(39, 300), 60).await;
+        let engine = engine(b.store.clone(), source, |o| o.worker_id = "a".into());
+        let t = Utc::now();
+        let ttl = chrono::Duration::seconds(30);
+        let mine = b
+            .store
+            .claim_job(&id, Entity::Customer, "a", t, t + ttl, |_| false)
+            .await
+            .unwrap()
+            .unwrap();
+        let later = t + ttl + chrono::Duration::seconds(1);
+        b.store
+            .claim_job(&id, Entity::Customer, "b", later, later + ttl, |_| false)
+            .await
+            .unwrap()
+            .expect("an expired lease is taken over");
+        // The heartbeat saw the lease go and asked the slice to stop.
+        let result = engine.run_job(&Job::leased(&mine), &|| true, &NoProgress).await;
+        assert!(
+            matches!(result, Err(polycart::engine::Error::Store(StoreError::LeaseLost { .. }))),
+            "{}: {result:?}",
+            b.name
+        );
+        let run = b.store.runs(Some(&id)).await.unwrap().pop().unwrap();
+        assert!(run.error.unwrap().contains("no longer held"), "{}", b.name);
+        // A slice stopped for shutdown under a lease still held ends normally.
+        let held = b
+            .store
+            .claim_job(&id, Entity::Category, "a", t, t + ttl, |_| false)
+            .await
+            .unwrap()
+            .unwrap();
+        let report = engine.run_job(&Job::leased(&held), &|| true, &NoProgress).await.unwrap();
+        assert!(!report.done && report.pages == 0);
+    }
+}

@@ -358,7 +358,15 @@ impl Engine {
         };
         progress.started(store_id, entity, total);
         while !pass.listed_all {
-            if stop() || max_pages.is_some_and(|m| report.pages >= u64::from(m)) {
+            let stopped = stop();
+            if stopped || max_pages.is_some_and(|m| report.pages >= u64::from(m)) {
+                if let (true, Some(lease)) = (stopped, fence) {
+                    // Stopped under a lease: say so if it was lost (the heartbeat saw it
+                    // taken over), so the run is recorded as fenced out, not as a slice.
+                    self.store
+                        .renew_lease(lease, self.opts.clock.now() + self.opts.lease_ttl)
+                        .await?;
+                }
                 progress.finished(store_id, entity, &report);
                 return Ok(report);
             }
