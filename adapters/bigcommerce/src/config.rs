@@ -33,10 +33,10 @@ pub struct Config {
 
 impl Config {
     /// Reads credentials `access_token` (required), `client_secret`,
-    /// `webhook_header_name` + `webhook_header_value`, and settings `currency`,
-    /// `concurrency` (default 4) and `category_tree` (a tree id).
+    /// `webhook_header_name` + `webhook_header_value`, `store_hash` (also a setting),
+    /// and settings `currency`, `concurrency` (default 4) and `category_tree` (a tree id).
     pub fn from_store(store: &StoreConfig) -> Result<Self> {
-        let api_root = store.base_url.as_str().trim_end_matches('/').to_owned();
+        let api_root = api_root(store)?;
         let currency = store
             .setting("currency")
             .map(|c| {
@@ -89,5 +89,75 @@ impl Config {
     pub fn url(&self, path: &str) -> Result<Url> {
         Url::parse(&format!("{}{path}", self.api_root))
             .map_err(|e| Error::invalid(format!("bad url for {path}: {e}")))
+    }
+}
+
+/// The store's API root: `base_url` when it names the store already
+/// (`https://api.bigcommerce.com/stores/{hash}`, a simulator's), or a host
+/// (`https://api.bigcommerce.com`) with `/stores/{store_hash}` added.
+fn api_root(store: &StoreConfig) -> Result<String> {
+    let base = store.base_url.as_str().trim_end_matches('/');
+    let hash = store
+        .optional_credential("store_hash")
+        .map(|h| h.expose().to_owned())
+        .or_else(|| store.setting("store_hash").map(str::to_owned));
+    let named = store
+        .base_url
+        .path()
+        .trim_end_matches('/')
+        .rsplit_once("/stores/")
+        .map(|(_, h)| h.to_owned());
+    match (named, hash) {
+        (Some(named), Some(hash)) if named != hash => Err(Error::invalid(format!(
+            "base_url names store {named:?} but store_hash is {hash:?}"
+        ))),
+        (None, Some(hash)) => {
+            if hash.is_empty() || !hash.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(Error::invalid(format!("{hash:?} is not a store hash")));
+            }
+            Ok(format!("{base}/stores/{hash}"))
+        }
+        _ => Ok(base.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(url: &str, hash: Option<&str>) -> StoreConfig {
+        let mut credentials = std::collections::BTreeMap::new();
+        credentials.insert("access_token".to_owned(), Secret::new("t"));
+        if let Some(h) = hash {
+            credentials.insert("store_hash".to_owned(), Secret::new(h));
+        }
+        StoreConfig {
+            store_id: "s".into(),
+            base_url: url.parse().unwrap(),
+            credentials,
+            settings: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_api_root_comes_from_the_url_or_the_store_hash() {
+        let root = |url, hash| Config::from_store(&store(url, hash)).map(|c| c.api_root);
+        assert_eq!(
+            root("https://api.bigcommerce.com", Some("abc123")).unwrap(),
+            "https://api.bigcommerce.com/stores/abc123"
+        );
+        assert_eq!(
+            root("https://api.bigcommerce.com/stores/abc123/", None).unwrap(),
+            "https://api.bigcommerce.com/stores/abc123"
+        );
+        assert_eq!(
+            root("http://127.0.0.1:9/stores/sim7", Some("sim7")).unwrap(),
+            "http://127.0.0.1:9/stores/sim7"
+        );
+        assert!(root("https://api.bigcommerce.com/stores/abc", Some("xyz")).is_err());
+        assert!(root("https://api.bigcommerce.com", Some("../x")).is_err());
+        let c = Config::from_store(&store("https://api.bigcommerce.com/stores/abc", None)).unwrap();
+        assert_eq!(c.url("/v2/orders").unwrap().path(), "/stores/abc/v2/orders");
+        assert!(!format!("{c:?}").contains("\"t\""), "{c:?}");
     }
 }

@@ -6,7 +6,8 @@
 //!
 //! Connect a store with `base_url` = the store's API root
 //! (`https://api.bigcommerce.com/stores/{store_hash}`; `/v2/...` and `/v3/...` live
-//! under it) and the credential `access_token` (sent as `X-Auth-Token`). Optional:
+//! under it), or the host with the credential `store_hash`, and the credential
+//! `access_token` (sent as `X-Auth-Token`). Optional:
 //! `client_secret` (the key of webhook signatures), `webhook_header_name` and
 //! `webhook_header_value` (a custom header the store's hooks carry), and the setting
 //! `currency` (else read from `/v2/store`). See `docs.md` for the capability checklist.

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::{Setup, raw_get, setup_with};
+use polycart_kit::golden::shape_differences;
 use polycart_kit::sim::StoreSize;
 use serde_json::{Value, json};
 
@@ -35,50 +36,12 @@ fn first(v: Value) -> Value {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Where `sim` lacks a field of `real`, or has it with another JSON type.
-fn differences(real: &Value, sim: &Value, at: &str, out: &mut Vec<String>) {
-    match (real, sim) {
-        (Value::Null, _) | (_, Value::Null) => {}
-        // The references write `{}` for a value they leave out (`"map_price": {}`).
-        (Value::Object(r), _) if r.is_empty() => {}
-        (Value::Object(r), Value::Object(s)) => {
-            for (key, rv) in r {
-                match s.get(key) {
-                    Some(sv) => differences(rv, sv, &format!("{at}.{key}"), out),
-                    None => out.push(format!("{at}.{key} is missing")),
-                }
-            }
-        }
-        (Value::Array(r), Value::Array(s)) => {
-            if let (Some(rv), Some(sv)) = (r.first(), s.first()) {
-                differences(rv, sv, &format!("{at}[0]"), out);
-            }
-        }
-        (r, s) if kind(r) != kind(s) => {
-            out.push(format!("{at} is {} (reference: {})", kind(s), kind(r)));
-        }
-        _ => {}
-    }
-}
-
 fn check(name: &str, sim: &Value, failures: &mut Vec<String>) {
     compare(name, &reference(name), &first(sim.clone()), failures);
 }
 
 fn compare(name: &str, real: &Value, sim: &Value, failures: &mut Vec<String>) {
-    let mut out = Vec::new();
-    differences(real, sim, "$", &mut out);
+    let out = shape_differences(real, sim);
     failures.extend(out.into_iter().map(|d| format!("{name}: {d}")));
 }
 

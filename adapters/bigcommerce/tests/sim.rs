@@ -858,13 +858,18 @@ async fn measure_full_sync() {
         total += records.len();
     }
     let m = s.adapter.transport().metrics().snapshot();
+    let (_, usage) = s.server.usage()[0];
     println!(
-        "plan {plan}: {total} records in {:.1}s, {} requests, {} retries, {} 429s, governor waited {:.1}s",
+        "plan {plan}: {total} records in {:.1}s, {} requests, {} retries, {} 429s, governor waited {:.1}s; the platform admitted {} of {:.0} allowed ({:.1} %), refused {}",
         start.elapsed().as_secs_f64(),
         m.requests,
         m.retries,
         m.throttled_429,
-        m.governor_wait.as_secs_f64()
+        m.governor_wait.as_secs_f64(),
+        usage.spent,
+        usage.allowed,
+        100.0 * usage.spent / usage.allowed.max(1.0),
+        usage.refused,
     );
 }
 

@@ -1,6 +1,7 @@
 //! Golden files behind one helper: `fixtures/<platform>/<entity>/<case>.json` is mapped
 //! and compared with `<case>.unified.json`. `UPDATE_GOLDEN=1` rewrites the expected
-//! files, to be reviewed as a diff.
+//! files, to be reviewed as a diff. [`shape_differences`] checks a simulator's payload
+//! against a real one, field by field.
 
 use std::path::{Path, PathBuf};
 
@@ -59,4 +60,80 @@ pub fn inputs(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Where a simulator's payload `sim` lacks a field the real payload `real` has, or has
+/// it with another JSON type, down through objects and the first item of arrays
+/// (`$.billing_address.zip is missing`). A `null` on either side passes (references
+/// mark such fields nullable), and so does a reference's `{}` (API references write it
+/// for a value they leave out).
+pub fn shape_differences(real: &serde_json::Value, sim: &serde_json::Value) -> Vec<String> {
+    fn walk(real: &serde_json::Value, sim: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+        use serde_json::Value;
+        match (real, sim) {
+            (Value::Null, _) | (_, Value::Null) => {}
+            (Value::Object(r), _) if r.is_empty() => {}
+            (Value::Object(r), Value::Object(s)) => {
+                for (key, rv) in r {
+                    match s.get(key) {
+                        Some(sv) => walk(rv, sv, &format!("{at}.{key}"), out),
+                        None => out.push(format!("{at}.{key} is missing")),
+                    }
+                }
+            }
+            (Value::Array(r), Value::Array(s)) => {
+                if let (Some(rv), Some(sv)) = (r.first(), s.first()) {
+                    walk(rv, sv, &format!("{at}[0]"), out);
+                }
+            }
+            (r, s) if json_kind(r) != json_kind(s) => {
+                out.push(format!(
+                    "{at} is {} (reference: {})",
+                    json_kind(s),
+                    json_kind(r)
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(real, sim, "$", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shape_differences_name_missing_and_mistyped_fields() {
+        let real = json!({ "id": 1, "zip": "78108", "left": {}, "note": null,
+                           "lines": [{ "sku": "A" }], "extra": { "x": true } });
+        let sim =
+            json!({ "id": "1", "left": 3, "note": "n", "lines": [{}], "extra": { "x": false } });
+        let mut found = shape_differences(&real, &sim);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "$.id is string (reference: number)",
+                "$.lines[0].sku is missing",
+                "$.zip is missing"
+            ]
+        );
+        assert!(shape_differences(&real, &real).is_empty());
+    }
 }

@@ -74,6 +74,7 @@ pub(super) fn router() -> Router<Arc<Sim>> {
         .route("/v3/catalog/variants", get(all_variants))
         .route("/v3/catalog/categories", get(categories))
         .route("/v3/catalog/categories/{id}", get(category))
+        .route("/v3/catalog/categories/tree", get(category_tree))
         .route("/v3/catalog/trees", get(trees))
         .route("/v3/catalog/trees/categories", get(tree_categories))
         .route("/v3/customers", get(customers))
@@ -1000,6 +1001,33 @@ async fn category(State(sim): St, Path(id): Path<u64>) -> Response {
         Some(c) => v3_one(render::v3_category(c)),
         None => not_found(),
     }
+}
+
+/// The legacy `GET /v3/catalog/categories/tree`: root categories with their children.
+async fn category_tree(State(sim): St) -> Response {
+    fn node(all: &[polycart_kit::sim::SimCategory], c: &polycart_kit::sim::SimCategory) -> Value {
+        let children: Vec<Value> = all
+            .iter()
+            .filter(|k| k.parent_id == Some(c.id))
+            .map(|k| node(all, k))
+            .collect();
+        json!({
+            "id": c.id,
+            "parent_id": c.parent_id.unwrap_or(0),
+            "name": c.name,
+            "is_visible": true,
+            "url": format!("/{}/", c.handle),
+            "children": children,
+        })
+    }
+    let store = sim.store();
+    let roots: Vec<Value> = store
+        .categories
+        .iter()
+        .filter(|c| c.parent_id.is_none())
+        .map(|c| node(&store.categories, c))
+        .collect();
+    Json(json!({ "data": roots, "meta": {} })).into_response()
 }
 
 async fn trees(State(_): St) -> Response {
