@@ -33,6 +33,8 @@ pub enum ApiError {
     Platform(String),
     #[error("webhook signature invalid")]
     BadSignature,
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
     #[error("internal error")]
     Internal(String),
 }
@@ -53,6 +55,7 @@ impl ApiError {
             ApiError::PlatformRateLimited => "platform_rate_limited",
             ApiError::Platform(_) => "platform_error",
             ApiError::BadSignature => "invalid_signature",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::PlatformRateLimited => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Platform(_) => StatusCode::BAD_GATEWAY,
             ApiError::BadSignature => StatusCode::UNAUTHORIZED,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -156,4 +160,31 @@ impl From<crate::engine::Error> for ApiError {
             other => ApiError::Internal(other.to_string()),
         }
     }
+}
+
+/// Middleware: answers axum's own rejections (a query string, path or JSON body that
+/// does not parse, a body over the limit, a wrong method) in the one error envelope.
+/// Every response of ours is JSON; a plain-text error can only be a rejection.
+pub async fn envelope_rejections(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let bytes = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("bad request").to_owned() } else { text };
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::NOT_FOUND => ApiError::NotFound(message),
+        s if s.is_server_error() => ApiError::Internal(message),
+        _ => ApiError::Invalid(message),
+    };
+    error.into_response()
 }

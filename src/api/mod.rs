@@ -84,6 +84,17 @@ impl utoipa::Modify for SecurityAddon {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        // Every operation can fail with the one error envelope.
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let envelope = ResponseBuilder::new()
+            .description("An error: `{\"error\": {\"code\", \"message\", \"request_id\"}}` with a stable code")
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build())
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+                op.responses.responses.entry("default".to_owned()).or_insert_with(|| envelope.clone().into());
+            }
+        }
     }
 }
 
@@ -122,6 +133,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/hooks/{platform}/{store}", post(hooks::receive))
         .merge(authed)
         .fallback(|| async { ApiError::NotFound("route".into()) })
+        .layer(middleware::from_fn(error::envelope_rejections))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(middleware::from_fn(request_id::layer))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
