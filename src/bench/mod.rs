@@ -1,10 +1,12 @@
 //! `polycart bench`: measurements of the whole connector against the simulators over
 //! real loopback HTTP with the platforms' own rate limiters — one big store
-//! ([`sync`]) and a fleet of small ones ([`fleet`]). Figures come from the process
+//! ([`sync`]) and a fleet of small ones ([`fleet`]) — and of the sync store alone
+//! ([`ingest`]). Figures come from the process
 //! (`/proc/self/status`), the transport's counters and the simulators' own limiter
 //! ledgers (what the platform admitted and would have admitted), never from guesses.
 
 pub mod fleet;
+pub mod ingest;
 pub mod rss;
 pub mod sync;
 

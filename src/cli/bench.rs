@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use polycart_kit::Entity;
 use polycart_kit::sim::StoreSize;
 
-use crate::bench::{fleet, sync};
+use crate::bench::{fleet, ingest, sync};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,6 +20,8 @@ pub enum BenchCommand {
     Sync(SyncArgs),
     /// Sync many small simulated stores at once; print throughput, memory, fairness.
     Fleet(FleetArgs),
+    /// Commit pages of real-shaped orders to a fresh sync store; print records/s.
+    Store(StoreArgs),
     /// Serve simulators for `bench fleet` (internal).
     #[command(hide = true)]
     SimHost(SimHostArgs),
@@ -78,6 +80,20 @@ pub struct FleetArgs {
     pub per_host: usize,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    #[arg(long)]
+    pub database_url: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    #[arg(long, default_value_t = 100_000)]
+    pub records: usize,
+    /// Records per committed page (one transaction each).
+    #[arg(long, default_value_t = 250)]
+    pub page_size: usize,
+    /// The sync store (default: a fresh SQLite file; PostgreSQL in a fresh schema).
     #[arg(long)]
     pub database_url: Option<String>,
     #[arg(long)]
@@ -156,6 +172,18 @@ pub async fn run(args: &Args) -> Result<String, String> {
                      peak RSS {:.1} MiB, {:.1} KiB per store, fairness {:.2}, 429s {}",
                     f.stores, f.records, f.seconds, f.records_per_s, f.peak_rss_bytes as f64 / 1048576.0,
                     f.rss_per_store_bytes as f64 / 1024.0, f.fairness_ratio, f.throttled_429
+                )
+            })
+        }
+        BenchCommand::Store(a) => {
+            let bench = ingest::IngestBench { records: a.records, page_size: a.page_size, database_url: a.database_url.clone() };
+            let f = ingest::run(&bench).await.map_err(|e| e.to_string())?;
+            Ok(if a.json {
+                serde_json::to_string(&f).expect("figures serialise")
+            } else {
+                format!(
+                    "{}: {} records in pages of {} in {:.2} s = {:.0} records/s (unchanged again: {:.0} records/s)",
+                    f.backend, f.records, f.page_size, f.seconds, f.records_per_s, f.unchanged_records_per_s
                 )
             })
         }

@@ -1,0 +1,114 @@
+//! `polycart bench store`: how fast the sync store ingests pages, measured apart from
+//! any platform. Real-shaped orders (a golden Shopify order, renumbered) are committed
+//! a page at a time with their pass state, exactly as a sync commits them: every page
+//! is one transaction of batched upserts, change-feed rows and the cursor.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use polycart_kit::{Entity, Record};
+use serde::Serialize;
+
+use super::{BenchDb, Error, Result};
+use crate::store::{NewStore, PageCommit, Pass};
+
+/// The unified order every benchmark record is a copy of (a real Shopify order).
+const TEMPLATE: &str = include_str!("../../fixtures/shopify/order/create-order-with-customer-and-addresses.unified.json");
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct IngestBench {
+    pub records: usize,
+    pub page_size: usize,
+    pub database_url: Option<String>,
+}
+
+/// The figures of one run; the JSON keys are a contract (`--json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestFigures {
+    pub backend: String,
+    pub records: u64,
+    pub page_size: u64,
+    pub seconds: f64,
+    pub records_per_s: f64,
+    /// The same pages again, unchanged: hashing and comparing only.
+    pub unchanged_records_per_s: f64,
+}
+
+/// `n` distinct orders from the template, assigned to `store_id`.
+fn orders(store_id: &str, first: usize, n: usize) -> Result<Vec<Record>> {
+    let mut template: serde_json::Value =
+        serde_json::from_str(TEMPLATE).map_err(|e| Error::Invalid(format!("order template: {e}")))?;
+    (first..first + n)
+        .map(|i| {
+            template["platform_id"] = serde_json::Value::String(format!("{}", 5_000_000_000u64 + i as u64));
+            template["number"] = serde_json::Value::String(format!("#{}", 1000 + i));
+            let mut record = Record::from_json(Entity::Order, &template.to_string())
+                .map_err(|e| Error::Invalid(format!("order template: {e}")))?;
+            record.assign_store(store_id);
+            Ok(record)
+        })
+        .collect()
+}
+
+pub async fn run(bench: &IngestBench) -> Result<IngestFigures> {
+    let db = BenchDb::open(bench.database_url.as_deref()).await?;
+    let new = NewStore {
+        name: "ingest bench".into(),
+        platform: "shopify".into(),
+        base_url: "https://bench.example.com".parse().expect("a valid url"),
+        credentials: Default::default(),
+        settings: Default::default(),
+        entities: vec![Entity::Order],
+        interval_secs: 3600,
+    };
+    let store_id = db.store.add_store(&new).await?.id;
+    let page_size = bench.page_size.max(1);
+    let mut pages = Vec::new();
+    let mut first = 0;
+    while first < bench.records {
+        let n = page_size.min(bench.records - first);
+        pages.push(orders(&store_id, first, n)?);
+        first += n;
+    }
+    let pass = Pass {
+        id: db.store.next_pass_id().await?,
+        full: true,
+        since: None,
+        started_at: Utc::now(),
+        next: None,
+        listed_all: false,
+        max_updated: None,
+    };
+    let mut timings = [0.0f64; 2];
+    for timing in &mut timings {
+        let started = Instant::now();
+        for page in &pages {
+            db.store
+                .commit_page(&PageCommit {
+                    store_id: &store_id,
+                    entity: Entity::Order,
+                    records: page,
+                    pass: &pass,
+                    fence: None,
+                    renew_until: Utc::now(),
+                })
+                .await?;
+        }
+        *timing = started.elapsed().as_secs_f64();
+    }
+    let stored = db.store.count_records(&store_id, Entity::Order, false).await?;
+    if stored != bench.records as u64 {
+        return Err(Error::Invalid(format!("stored {stored} records of {}", bench.records)));
+    }
+    let figures = IngestFigures {
+        backend: format!("{:?}", db.store.backend()).to_lowercase(),
+        records: bench.records as u64,
+        page_size: page_size as u64,
+        seconds: timings[0],
+        records_per_s: bench.records as f64 / timings[0].max(1e-9),
+        unchanged_records_per_s: bench.records as f64 / timings[1].max(1e-9),
+    };
+    db.close().await;
+    Ok(figures)
+}
