@@ -24,6 +24,29 @@ fn polycart(db: &str) -> Command {
     cmd
 }
 
+/// The platform's simulator on a loopback port: `customers` customers from `seed`, on
+/// `plan` (the platform's default when `None`).
+async fn simulator(
+    seed: u64,
+    customers: usize,
+    plan: Option<&str>,
+) -> polycart_kit::sim::SimServer {
+    let connector = polycart::registry::connector(PLATFORM).unwrap();
+    let options = SimOptions {
+        seed,
+        size: StoreSize {
+            products: 5,
+            customers,
+            orders: 0,
+        },
+        plan: plan.map(str::to_owned),
+        ..SimOptions::default()
+    };
+    (connector.simulate)(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
 /// Every customer id the simulator serves, listed through the adapter.
 async fn platform_ids(config: &StoreConfig) -> std::collections::BTreeSet<String> {
     let connector = polycart::registry::connector(PLATFORM).unwrap();
@@ -51,20 +74,8 @@ async fn platform_ids(config: &StoreConfig) -> std::collections::BTreeSet<String
 
 async fn kill_and_resume(db_url: &str, store: &dyn Store) {
     use rand::Rng;
-    let connector = polycart::registry::connector(PLATFORM).unwrap();
     let customers = 20_000;
-    let options = SimOptions {
-        seed: 21,
-        size: StoreSize {
-            products: 5,
-            customers,
-            orders: 0,
-        },
-        ..SimOptions::default()
-    };
-    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = simulator(21, customers, None).await;
     let mut add = polycart(db_url);
     add.args([
         "stores",
@@ -250,20 +261,7 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
         "{base}{}options[search_path]={schema}",
         if base.contains('?') { '&' } else { '?' }
     );
-    let connector = polycart::registry::connector(PLATFORM).unwrap();
-    let options = SimOptions {
-        seed: 5,
-        size: StoreSize {
-            products: 5,
-            customers: 30,
-            orders: 0,
-        },
-        plan: Some("100000/1000ms".to_owned()),
-        ..SimOptions::default()
-    };
-    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = simulator(5, 30, Some("100000/1000ms")).await;
     let mut ids = Vec::new();
     for i in 0..300 {
         let info = store
@@ -375,10 +373,15 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
     // A run fenced out (its lease expired under load and was taken over) committed
     // nothing after losing it: only the runs that kept their lease must not overlap.
     let fenced = |r: &polycart::store::SyncRun| {
-        r.error.as_deref().is_some_and(|e| e.contains("no longer held"))
+        r.error
+            .as_deref()
+            .is_some_and(|e| e.contains("no longer held"))
     };
     let mut by_pair: BTreeMap<(String, String), Vec<_>> = BTreeMap::new();
-    for r in runs.iter().filter(|r| r.finished_at.is_some() && !fenced(r)) {
+    for r in runs
+        .iter()
+        .filter(|r| r.finished_at.is_some() && !fenced(r))
+    {
         by_pair
             .entry((r.store_id.clone(), r.entity.clone()))
             .or_default()
@@ -430,19 +433,7 @@ async fn stores_add_list_and_remove_through_the_binary() {
     use polycart::store::{Health, StoreState};
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("stores.db").display());
-    let connector = polycart::registry::connector(PLATFORM).unwrap();
-    let options = SimOptions {
-        seed: 3,
-        size: StoreSize {
-            products: 1,
-            customers: 1,
-            orders: 0,
-        },
-        ..SimOptions::default()
-    };
-    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = simulator(3, 1, None).await;
     let add = |url: &str, extra: &[&str]| {
         let mut cmd = polycart(&db);
         cmd.args(["stores", "add", "--platform", PLATFORM, "--url", url]);
@@ -468,7 +459,7 @@ async fn stores_add_list_and_remove_through_the_binary() {
     let (ok, _, err) = run(add("ftp://shop.example.com", &[]));
     assert!(!ok && err.contains("http or https"), "{err}");
     let mut hosted = add(&sim.info.base_url, &[]);
-    hosted.env("POLYCART_REFUSE_PRIVATE_URLS", "1");
+    hosted.env(polycart::store::REFUSE_PRIVATE_ENV, "1");
     let (ok, _, err) = run(hosted);
     assert!(!ok && err.contains("private or loopback"), "{err}");
     let mut keyless = add(&sim.info.base_url, &[]);
@@ -476,7 +467,10 @@ async fn stores_add_list_and_remove_through_the_binary() {
     let (ok, _, err) = run(keyless);
     assert!(!ok && err.contains("POLYCART_SECRET_KEY"), "{err}");
 
-    let (ok, out, err) = run(add(&sim.info.base_url, &["--name", "Corner shop", "--entities", "customer"]));
+    let (ok, out, err) = run(add(
+        &sim.info.base_url,
+        &["--name", "Corner shop", "--entities", "customer"],
+    ));
     assert!(ok, "{err}");
     let id = out.lines().last().unwrap().to_owned();
     assert!(id.starts_with("st_") && !id.contains(' '), "{out}");
@@ -502,7 +496,10 @@ async fn stores_add_list_and_remove_through_the_binary() {
     list.args(["stores", "list"]);
     let (ok, out, err) = run(list);
     assert!(ok, "{err}");
-    let row = out.lines().find(|l| l.contains(&id)).unwrap_or_else(|| panic!("{out}"));
+    let row = out
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("{out}"));
     assert!(
         row.contains("circuit_open")
             && row.contains("Corner shop")
@@ -517,10 +514,15 @@ async fn stores_add_list_and_remove_through_the_binary() {
     let listed: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(listed[0]["state"], "circuit_open");
     assert_eq!(listed[0]["entities"], serde_json::json!(["customer"]));
-    assert!(!out.contains(&sim.info.credentials["access_token"]), "credentials listed");
+    assert!(
+        !out.contains(&sim.info.credentials["access_token"]),
+        "credentials listed"
+    );
     // Stored credentials and no key: the binary refuses to start.
     let mut keyless = polycart(&db);
-    keyless.env_remove("POLYCART_SECRET_KEY").args(["stores", "list"]);
+    keyless
+        .env_remove("POLYCART_SECRET_KEY")
+        .args(["stores", "list"]);
     let (ok, _, err) = run(keyless);
     assert!(!ok && err.contains("POLYCART_SECRET_KEY"), "{err}");
 

@@ -171,27 +171,50 @@ async fn idempotency_keys_hold_replay_release_and_expire_on_both_backends() {
         let store = &b.store;
         let t0 = chrono::Utc::now();
         let old = t0 - chrono::Duration::hours(24);
-        let begin = |key: &'static str, hash: &'static str, now: chrono::DateTime<chrono::Utc>, expire| {
-            let store = store.clone();
-            async move { store.begin_idempotent("key_1", key, hash, now, expire).await.unwrap() }
-        };
-        assert_eq!(begin("k", "h1", t0, old).await, IdempotencyState::Started, "{}", b.name);
+        let begin =
+            |key: &'static str, hash: &'static str, now: chrono::DateTime<chrono::Utc>, expire| {
+                let store = store.clone();
+                async move {
+                    store
+                        .begin_idempotent("key_1", key, hash, now, expire)
+                        .await
+                        .unwrap()
+                }
+            };
         assert_eq!(
             begin("k", "h1", t0, old).await,
-            IdempotencyState::InProgress { request_hash: "h1".into() },
+            IdempotencyState::Started,
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            begin("k", "h1", t0, old).await,
+            IdempotencyState::InProgress {
+                request_hash: "h1".into()
+            },
             "{}: a running request holds its key",
             b.name
         );
-        store.finish_idempotent("key_1", "k", 200, r#"{"ok":true}"#).await.unwrap();
+        store
+            .finish_idempotent("key_1", "k", 200, r#"{"ok":true}"#)
+            .await
+            .unwrap();
         assert_eq!(
             begin("k", "h1", t0, old).await,
-            IdempotencyState::Done { request_hash: "h1".into(), status: 200, body: r#"{"ok":true}"#.into() },
+            IdempotencyState::Done {
+                request_hash: "h1".into(),
+                status: 200,
+                body: r#"{"ok":true}"#.into()
+            },
             "{}",
             b.name
         );
         // Keys are per API key.
         assert_eq!(
-            store.begin_idempotent("key_2", "k", "h1", t0, old).await.unwrap(),
+            store
+                .begin_idempotent("key_2", "k", "h1", t0, old)
+                .await
+                .unwrap(),
             IdempotencyState::Started,
             "{}",
             b.name
@@ -199,9 +222,17 @@ async fn idempotency_keys_hold_replay_release_and_expire_on_both_backends() {
         // A released key can be taken again; a finished one is not released.
         assert_eq!(begin("r", "h2", t0, old).await, IdempotencyState::Started);
         store.abandon_idempotent("key_1", "r").await.unwrap();
-        assert_eq!(begin("r", "h2", t0, old).await, IdempotencyState::Started, "{}", b.name);
+        assert_eq!(
+            begin("r", "h2", t0, old).await,
+            IdempotencyState::Started,
+            "{}",
+            b.name
+        );
         store.abandon_idempotent("key_1", "k").await.unwrap();
-        assert!(matches!(begin("k", "h1", t0, old).await, IdempotencyState::Done { .. }));
+        assert!(matches!(
+            begin("k", "h1", t0, old).await,
+            IdempotencyState::Done { .. }
+        ));
         // After the TTL a key is forgotten.
         let later = t0 + chrono::Duration::hours(25);
         assert_eq!(
@@ -286,10 +317,14 @@ async fn credentials_are_encrypted_and_the_key_is_required() {
 
 #[tokio::test]
 async fn records_changed_during_a_sync_are_all_present() {
-    for b in backends().await {
-        let source = Arc::new(TestSource::default());
-        let url = shop_url(2, 1500);
+    // Listed by update time (a changed record moves ahead of the cursor) and by id
+    // (it stays behind: the sync's catch-up pass reads it).
+    for (b, by_id) in backends().await.into_iter().flat_map(|b| {
+        let b = Arc::new(b);
+        [(b.clone(), false), (b, true)]
+    }) {
         let adapter = TestAdapter::new(Shop::generate(2, 1500));
+        adapter.by_id.store(by_id, Ordering::SeqCst);
         // With each of the first 10 pages served (of more than 15), the shop changes 5
         // customers and gains one: changes behind and ahead of the cursor.
         *adapter.mutate.lock().unwrap() = Some(Box::new(|shop, n| {
@@ -297,8 +332,7 @@ async fn records_changed_during_a_sync_are_all_present() {
                 shop.churn(n, 5, Utc::now())
             }
         }));
-        source.register(&url, adapter.clone());
-        let id = add_shop(&b.store, &url, 60).await;
+        let (source, id) = connect(&b.store, &adapter).await;
         let engine = engine(b.store.clone(), source.clone(), |_| {});
         sync_store(&engine, &id, SyncMode::Auto).await;
         *adapter.mutate.lock().unwrap() = None;
@@ -306,7 +340,7 @@ async fn records_changed_during_a_sync_are_all_present() {
         assert_eq!(
             stored(&b.store, &id, Entity::Customer).await,
             expected,
-            "{}",
+            "{} (listed by id: {by_id})",
             b.name
         );
         assert_eq!(
@@ -345,11 +379,8 @@ async fn records_changed_during_a_sync_are_all_present() {
 #[tokio::test]
 async fn reconciliation_detects_deleted_records() {
     for b in backends().await {
-        let source = Arc::new(TestSource::default());
-        let url = shop_url(3, 300);
         let adapter = TestAdapter::new(Shop::generate(3, 300));
-        source.register(&url, adapter.clone());
-        let id = add_shop(&b.store, &url, 60).await;
+        let (source, id) = connect(&b.store, &adapter).await;
         let engine = engine(b.store.clone(), source.clone(), |_| {});
         sync_store(&engine, &id, SyncMode::Auto).await;
         let gone: Vec<String> = {
@@ -404,11 +435,8 @@ async fn reconciliation_detects_deleted_records() {
 #[tokio::test]
 async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
     for b in backends().await {
-        let source = Arc::new(TestSource::default());
-        let url = shop_url(4, 50);
         let adapter = TestAdapter::new(Shop::generate(4, 50));
-        source.register(&url, adapter.clone());
-        let id = add_shop(&b.store, &url, 60).await;
+        let (source, id) = connect(&b.store, &adapter).await;
         let clock = ManualClock::new();
         let cooldown = chrono::Duration::minutes(10);
         let engine = engine(b.store.clone(), source.clone(), |o| {
@@ -444,7 +472,9 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
         clock.advance(cooldown - chrono::Duration::seconds(30));
         assert!(lease_at(clock.clock().now()).await.is_none(), "{}", b.name);
         assert!(matches!(
-            engine.run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress).await,
+            engine
+                .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
+                .await,
             Err(polycart::engine::Error::Backoff { .. })
         ));
         // After the cool-down one probe runs; its failure reopens the circuit for twice
@@ -453,11 +483,19 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
         let lease = lease_at(clock.clock().now()).await.expect("probe leased");
         let probe_at = clock.clock().now();
         assert!(
-            engine.run_job(&Job::leased(&lease), &never, &NoProgress).await.is_err()
+            engine
+                .run_job(&Job::leased(&lease), &never, &NoProgress)
+                .await
+                .is_err()
         );
         b.store.release_job(&lease, probe_at).await.unwrap();
         let info = b.store.get_store(&id).await.unwrap();
-        assert_eq!((info.state, info.failures), (StoreState::CircuitOpen, 4), "{}", b.name);
+        assert_eq!(
+            (info.state, info.failures),
+            (StoreState::CircuitOpen, 4),
+            "{}",
+            b.name
+        );
         let reopened = info.retry_at.unwrap() - probe_at;
         assert!(
             reopened >= cooldown * 2 && reopened < cooldown * 2 + chrono::Duration::seconds(30),
@@ -490,7 +528,11 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
         let info = b.store.get_store(&id).await.unwrap();
         assert_eq!(info.state, StoreState::AuthFailed);
         assert!(info.retry_at.unwrap() > clock.clock().now() + chrono::Duration::hours(5));
-        assert!(lease_at(clock.clock().now() + chrono::Duration::hours(5)).await.is_none());
+        assert!(
+            lease_at(clock.clock().now() + chrono::Duration::hours(5))
+                .await
+                .is_none()
+        );
         // The scheduler's probe waits for the back-off; an operator's runs at once, and
         // only one probe is in flight.
         let now = clock.clock().now();
@@ -511,11 +553,8 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
 #[tokio::test]
 async fn webhooks_trigger_a_re_read_of_the_record() {
     for b in backends().await {
-        let source = Arc::new(TestSource::default());
-        let url = shop_url(5, 40);
         let adapter = TestAdapter::new(Shop::generate(5, 40));
-        source.register(&url, adapter.clone());
-        let id = add_shop(&b.store, &url, 60).await;
+        let (source, id) = connect(&b.store, &adapter).await;
         let engine = engine(b.store.clone(), source.clone(), |_| {});
         sync_store(&engine, &id, SyncMode::Auto).await;
         let (first, second) = {
@@ -693,12 +732,19 @@ async fn outbound_deliveries_survive_a_receiver_outage_in_order() {
             let r = engine.deliver_once().await.unwrap().unwrap();
             assert!(!r.delivered);
             assert_eq!(r.status, Some(503));
-            assert!(engine.deliver_once().await.unwrap().is_none(), "retried before its back-off");
+            assert!(
+                engine.deliver_once().await.unwrap().is_none(),
+                "retried before its back-off"
+            );
             let wait = r.retry_at.unwrap() - clock.clock().now();
             waits.push(wait.num_seconds());
             clock.advance(wait + chrono::Duration::seconds(1));
         }
-        assert!(waits.windows(2).all(|w| w[1] > w[0]), "{}: back-off {waits:?}", b.name);
+        assert!(
+            waits.windows(2).all(|w| w[1] > w[0]),
+            "{}: back-off {waits:?}",
+            b.name
+        );
         assert_eq!(
             store.subscriptions().await.unwrap()[0].last_seq,
             0,
@@ -765,7 +811,10 @@ fn shop_changing_behind_the_cursor(seed: u64) -> (Arc<TestAdapter>, u64, u64) {
     adapter.by_id.store(true, Ordering::SeqCst);
     let (first, last) = {
         let shop = adapter.shop.lock().unwrap();
-        (*shop.customers.keys().next().unwrap(), *shop.customers.keys().last().unwrap())
+        (
+            *shop.customers.keys().next().unwrap(),
+            *shop.customers.keys().last().unwrap(),
+        )
     };
     let t0 = Utc::now();
     let behind = adapter.clone();
@@ -789,11 +838,8 @@ fn shop_changing_behind_the_cursor(seed: u64) -> (Arc<TestAdapter>, u64, u64) {
 #[tokio::test]
 async fn a_change_behind_an_id_ordered_cursor_is_read_by_the_next_pass() {
     for b in backends().await {
-        let source = Arc::new(TestSource::default());
-        let url = shop_url(31, 1500);
         let (adapter, first, last) = shop_changing_behind_the_cursor(31);
-        source.register(&url, adapter.clone());
-        let id = add_shop(&b.store, &url, 60).await;
+        let (source, id) = connect(&b.store, &adapter).await;
         let engine = engine(b.store.clone(), source.clone(), |_| {});
         // One pass (the scheduler's kind: no catch-up): the change behind the cursor
         // is not listed, the one ahead of it is.
@@ -806,7 +852,11 @@ async fn a_change_behind_an_id_ordered_cursor_is_read_by_the_next_pass() {
             let store = b.store.clone();
             let id = id.clone();
             async move {
-                let r = store.get_record(&id, Entity::Customer, &pid.to_string()).await.unwrap().unwrap();
+                let r = store
+                    .get_record(&id, Entity::Customer, &pid.to_string())
+                    .await
+                    .unwrap()
+                    .unwrap();
                 serde_json::from_str::<serde_json::Value>(&r.document).unwrap()["email"].clone()
             }
         };
@@ -814,14 +864,24 @@ async fn a_change_behind_an_id_ordered_cursor_is_read_by_the_next_pass() {
         // The watermark is not the newest timestamp seen (30 minutes ahead) but the
         // pass's start, so the next incremental pass reaches back far enough.
         let cursor = b.store.cursor(&id, Entity::Customer).await.unwrap();
-        assert!(cursor.watermark.unwrap() <= Utc::now(), "{}: {:?}", b.name, cursor.watermark);
+        assert!(
+            cursor.watermark.unwrap() <= Utc::now(),
+            "{}: {:?}",
+            b.name,
+            cursor.watermark
+        );
         *adapter.mutate.lock().unwrap() = None;
         let report = engine
             .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
             .await
             .unwrap();
         assert!(!report.full, "{}: the second pass is incremental", b.name);
-        assert_eq!(stored_email(first).await, "behind-the-cursor@example.com", "{}", b.name);
+        assert_eq!(
+            stored_email(first).await,
+            "behind-the-cursor@example.com",
+            "{}",
+            b.name
+        );
         assert_eq!(
             stored(&b.store, &id, Entity::Customer).await,
             adapter.shop.lock().unwrap().expected(Entity::Customer),
@@ -834,15 +894,17 @@ async fn a_change_behind_an_id_ordered_cursor_is_read_by_the_next_pass() {
 #[tokio::test]
 async fn a_sync_that_ends_holds_changes_made_behind_its_cursor() {
     for b in backends().await {
-        let source = Arc::new(TestSource::default());
-        let url = shop_url(32, 1500);
         let (adapter, _, _) = shop_changing_behind_the_cursor(32);
-        source.register(&url, adapter.clone());
-        let id = add_shop(&b.store, &url, 60).await;
+        let (source, id) = connect(&b.store, &adapter).await;
         let engine = engine(b.store.clone(), source.clone(), |_| {});
         let stop = AtomicBool::new(false);
         let results = engine
-            .sync_all(vec![(id.clone(), Entity::Customer)], SyncMode::Auto, &NoProgress, &stop)
+            .sync_all(
+                vec![(id.clone(), Entity::Customer)],
+                SyncMode::Auto,
+                &NoProgress,
+                &stop,
+            )
             .await;
         let report = results.into_iter().next().unwrap().2.unwrap();
         assert!(report.done && report.full);
@@ -871,12 +933,32 @@ async fn an_older_version_never_replaces_a_newer_one() {
             row.2 = at;
             shop.record(Entity::Customer, pid).unwrap()
         };
-        let old = version(&mut shop, "old@example.com", t - chrono::Duration::minutes(2));
+        let old = version(
+            &mut shop,
+            "old@example.com",
+            t - chrono::Duration::minutes(2),
+        );
         let new = version(&mut shop, "new@example.com", t);
-        let newest = version(&mut shop, "newest@example.com", t + chrono::Duration::minutes(1));
+        let newest = version(
+            &mut shop,
+            "newest@example.com",
+            t + chrono::Duration::minutes(1),
+        );
         // A webhook's re-read commits the new version; a page read before it arrives.
-        assert_eq!(b.store.upsert_records(&id, std::slice::from_ref(&new)).await.unwrap().created, 1);
-        let seq = b.store.changes_after(0, Some(&id), 100).await.unwrap().len();
+        assert_eq!(
+            b.store
+                .upsert_records(&id, std::slice::from_ref(&new))
+                .await
+                .unwrap()
+                .created,
+            1
+        );
+        let seq = b
+            .store
+            .changes_after(0, Some(&id), 100)
+            .await
+            .unwrap()
+            .len();
         let pass = polycart::store::Pass {
             id: b.store.next_pass_id().await.unwrap(),
             full: true,
@@ -900,20 +982,59 @@ async fn an_older_version_never_replaces_a_newer_one() {
             .unwrap();
         assert_eq!((outcome.changed(), outcome.unchanged), (0, 1), "{}", b.name);
         let doc = |r: polycart::store::StoredRecord| r.document;
-        let stored_doc = doc(b.store.get_record(&id, Entity::Customer, &pid.to_string()).await.unwrap().unwrap());
-        assert!(stored_doc.contains("new@example.com"), "{}: {stored_doc}", b.name);
-        assert_eq!(b.store.changes_after(0, Some(&id), 100).await.unwrap().len(), seq, "{}", b.name);
+        let stored_doc = doc(b
+            .store
+            .get_record(&id, Entity::Customer, &pid.to_string())
+            .await
+            .unwrap()
+            .unwrap());
+        assert!(
+            stored_doc.contains("new@example.com"),
+            "{}: {stored_doc}",
+            b.name
+        );
+        assert_eq!(
+            b.store
+                .changes_after(0, Some(&id), 100)
+                .await
+                .unwrap()
+                .len(),
+            seq,
+            "{}",
+            b.name
+        );
         // The stale listing still counts as seen: reconciliation does not delete it.
-        assert!(b.store.unseen_records(&id, Entity::Customer, &pass).await.unwrap().is_empty());
+        assert!(
+            b.store
+                .unseen_records(&id, Entity::Customer, &pass)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // A page listing the record twice writes (and announces) its newest version once.
-        let outcome = b.store.upsert_records(&id, &[newest.clone(), old.clone()]).await.unwrap();
+        let outcome = b
+            .store
+            .upsert_records(&id, &[newest.clone(), old.clone()])
+            .await
+            .unwrap();
         assert_eq!((outcome.updated, outcome.unchanged), (1, 1), "{}", b.name);
         let changes = b.store.changes_after(0, Some(&id), 100).await.unwrap();
         assert_eq!(changes.len(), seq + 1);
-        assert_eq!(changes.last().unwrap().record["email"], "newest@example.com");
+        assert_eq!(
+            changes.last().unwrap().record["email"],
+            "newest@example.com"
+        );
         // A deleted record comes back with whatever version is listed.
-        b.store.mark_deleted(&id, Entity::Customer, &[pid.to_string()]).await.unwrap();
-        assert_eq!(b.store.upsert_records(&id, &[old]).await.unwrap().created, 1, "{}", b.name);
+        b.store
+            .mark_deleted(&id, Entity::Customer, &[pid.to_string()])
+            .await
+            .unwrap();
+        assert_eq!(
+            b.store.upsert_records(&id, &[old]).await.unwrap().created,
+            1,
+            "{}",
+            b.name
+        );
     }
 }
 
@@ -954,7 +1075,9 @@ async fn a_lease_granted_again_to_the_same_owner_fences_the_earlier_holder() {
         assert_eq!((first.job_id, &first.owner), (second.job_id, &second.owner));
         assert_ne!(first.token, second.token, "{}", b.name);
         let shop = Shop::generate(34, 3);
-        let records = [shop.record(Entity::Customer, *shop.customers.keys().next().unwrap()).unwrap()];
+        let records = [shop
+            .record(Entity::Customer, *shop.customers.keys().next().unwrap())
+            .unwrap()];
         let pass = polycart::store::Pass {
             id: 1,
             full: false,
@@ -973,32 +1096,70 @@ async fn a_lease_granted_again_to_the_same_owner_fences_the_earlier_holder() {
             renew_until: t + chrono::Duration::seconds(60),
         };
         assert!(
-            matches!(b.store.commit_page(&page(&first)).await, Err(StoreError::LeaseLost { .. })),
+            matches!(
+                b.store.commit_page(&page(&first)).await,
+                Err(StoreError::LeaseLost { .. })
+            ),
             "{}: the earlier holder's page is refused",
             b.name
         );
-        assert!(b.store.get_record(&id, Entity::Customer, records[0].platform_id()).await.unwrap().is_none());
-        assert!(matches!(b.store.renew_lease(&first, t).await, Err(StoreError::LeaseLost { .. })));
+        assert!(
+            b.store
+                .get_record(&id, Entity::Customer, records[0].platform_id())
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(matches!(
-            b.store.save_pass(&id, Entity::Customer, &pass, Some(&first)).await,
+            b.store.renew_lease(&first, t).await,
+            Err(StoreError::LeaseLost { .. })
+        ));
+        assert!(matches!(
+            b.store
+                .save_pass(&id, Entity::Customer, &pass, Some(&first))
+                .await,
             Err(StoreError::LeaseLost { .. })
         ));
         // Giving back the earlier lease does not free the job under the later one.
         b.store.release_job(&first, t).await.unwrap();
         let now = t + chrono::Duration::seconds(40);
-        assert!(b.store.lease_job("other", now, now + ttl).await.unwrap().is_none(), "{}", b.name);
+        assert!(
+            b.store
+                .lease_job("other", now, now + ttl)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            b.name
+        );
         b.store.renew_lease(&second, now + ttl).await.unwrap();
-        assert_eq!(b.store.commit_page(&page(&second)).await.unwrap().created, 1);
+        assert_eq!(
+            b.store.commit_page(&page(&second)).await.unwrap().created,
+            1
+        );
         // Leases from the scheduler carry their token too: an expired one leased again
         // by the same name fences the first.
         b.store.release_job(&second, t).await.unwrap();
         let later = t + chrono::Duration::seconds(100);
-        let leased = b.store.lease_job("worker", later, later + ttl).await.unwrap().unwrap();
+        let leased = b
+            .store
+            .lease_job("worker", later, later + ttl)
+            .await
+            .unwrap()
+            .unwrap();
         let expired = later + ttl + chrono::Duration::seconds(1);
-        let again = b.store.lease_job("worker", expired, expired + ttl).await.unwrap().unwrap();
+        let again = b
+            .store
+            .lease_job("worker", expired, expired + ttl)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(leased.job_id, again.job_id);
         assert!(again.token > leased.token, "{}", b.name);
-        assert!(matches!(b.store.renew_lease(&leased, expired).await, Err(StoreError::LeaseLost { .. })));
+        assert!(matches!(
+            b.store.renew_lease(&leased, expired).await,
+            Err(StoreError::LeaseLost { .. })
+        ));
         b.store.renew_lease(&again, expired + ttl).await.unwrap();
     }
 }
@@ -1006,15 +1167,23 @@ async fn a_lease_granted_again_to_the_same_owner_fences_the_earlier_holder() {
 #[tokio::test]
 async fn entity_stats_count_live_records_on_both_backends() {
     for b in backends().await {
-        let source = Arc::new(TestSource::default());
-        let url = shop_url(35, 120);
         let adapter = TestAdapter::new(Shop::generate(35, 120));
-        source.register(&url, adapter.clone());
-        let id = add_shop(&b.store, &url, 60).await;
+        let (source, id) = connect(&b.store, &adapter).await;
         let engine = engine(b.store.clone(), source, |_| {});
         sync_store(&engine, &id, SyncMode::Auto).await;
-        let gone = adapter.shop.lock().unwrap().customers.keys().next().unwrap().to_string();
-        b.store.mark_deleted(&id, Entity::Customer, &[gone]).await.unwrap();
+        let gone = adapter
+            .shop
+            .lock()
+            .unwrap()
+            .customers
+            .keys()
+            .next()
+            .unwrap()
+            .to_string();
+        b.store
+            .mark_deleted(&id, Entity::Customer, &[gone])
+            .await
+            .unwrap();
         let stats = b.store.entity_stats().await.expect("entity stats query");
         let customers = stats
             .iter()
@@ -1089,19 +1258,24 @@ async fn a_follower_of_the_change_feed_never_skips_a_concurrent_commit() {
         assert!(all.windows(2).all(|w| w[0] < w[1]));
         let read: std::collections::BTreeSet<i64> = seen.iter().copied().collect();
         let skipped: Vec<i64> = all.iter().copied().filter(|s| !read.contains(s)).collect();
-        assert!(skipped.is_empty(), "{}: the follower skipped {skipped:?}", b.name);
-        assert_eq!(seen, all, "{}: the follower read changes twice or out of order", b.name);
+        assert!(
+            skipped.is_empty(),
+            "{}: the follower skipped {skipped:?}",
+            b.name
+        );
+        assert_eq!(
+            seen, all,
+            "{}: the follower read changes twice or out of order",
+            b.name
+        );
     }
 }
 
 #[tokio::test]
 async fn reconciliation_runs_on_its_schedule() {
     for b in backends().await {
-        let source = Arc::new(TestSource::default());
-        let url = shop_url(36, 200);
         let adapter = TestAdapter::new(Shop::generate(36, 200));
-        source.register(&url, adapter.clone());
-        let id = add_shop(&b.store, &url, 60).await;
+        let (source, id) = connect(&b.store, &adapter).await;
         let clock = ManualClock::new();
         let engine = engine(b.store.clone(), source, |o| {
             o.reconcile_every = chrono::Duration::hours(24);
@@ -1113,7 +1287,10 @@ async fn reconciliation_runs_on_its_schedule() {
                 .await
                 .unwrap()
         };
-        assert!(pass(engine.clone(), id.clone()).await.full, "the first pass lists everything");
+        assert!(
+            pass(engine.clone(), id.clone()).await.full,
+            "the first pass lists everything"
+        );
         let gone = {
             let mut shop = adapter.shop.lock().unwrap();
             let first = *shop.customers.keys().next().unwrap();
@@ -1126,9 +1303,25 @@ async fn reconciliation_runs_on_its_schedule() {
         clock.advance(chrono::Duration::hours(2));
         let r = pass(engine.clone(), id.clone()).await;
         assert!(r.full && r.deleted == 1, "{}: {r:?}", b.name);
-        assert!(b.store.get_record(&id, Entity::Customer, &gone).await.unwrap().unwrap().deleted);
-        let last = b.store.changes_after(0, Some(&id), 1_000_000).await.unwrap().pop().unwrap();
-        assert_eq!((last.kind, last.platform_id), (polycart::store::ChangeKind::Deleted, gone));
+        assert!(
+            b.store
+                .get_record(&id, Entity::Customer, &gone)
+                .await
+                .unwrap()
+                .unwrap()
+                .deleted
+        );
+        let last = b
+            .store
+            .changes_after(0, Some(&id), 1_000_000)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(
+            (last.kind, last.platform_id),
+            (polycart::store::ChangeKind::Deleted, gone)
+        );
     }
 }
 
@@ -1142,10 +1335,21 @@ async fn a_synced_job_is_due_again_after_its_store_interval() {
         sync_store(&engine, &id, SyncMode::Auto).await;
         let lease_at = |at: chrono::DateTime<Utc>| {
             let store = b.store.clone();
-            async move { store.lease_job("w", at, at + chrono::Duration::seconds(5)).await.unwrap() }
+            async move {
+                store
+                    .lease_job("w", at, at + chrono::Duration::seconds(5))
+                    .await
+                    .unwrap()
+            }
         };
         let now = clock.clock().now();
-        assert!(lease_at(now + chrono::Duration::seconds(890)).await.is_none(), "{}", b.name);
+        assert!(
+            lease_at(now + chrono::Duration::seconds(890))
+                .await
+                .is_none(),
+            "{}",
+            b.name
+        );
         let due = lease_at(now + chrono::Duration::seconds(901)).await;
         assert_eq!(due.map(|l| l.store_id), Some(id.clone()), "{}", b.name);
     }
@@ -1189,7 +1393,10 @@ async fn a_worker_runs_at_most_its_concurrency_of_jobs_at_once() {
     assert!(done, "the worker did not sync every store");
     let max = source.gauge.max.load(Ordering::SeqCst);
     assert!(max <= 3, "{max} listings in flight with a concurrency of 3");
-    assert!(max >= 2, "jobs never ran side by side: the limit was not exercised");
+    assert!(
+        max >= 2,
+        "jobs never ran side by side: the limit was not exercised"
+    );
 }
 
 #[tokio::test]
@@ -1197,15 +1404,23 @@ async fn outbound_deliveries_do_not_follow_redirects() {
     use axum::routing::post;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("r.db").display());
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&url, Some(Cipher::parse(&"44".repeat(32)).unwrap())).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&url, Some(Cipher::parse(&"44".repeat(32)).unwrap()))
+            .await
+            .unwrap(),
+    );
     let landed = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let app = {
         let landed = landed.clone();
         axum::Router::new()
             .route(
                 "/moved",
-                post(|| async { (http::StatusCode::TEMPORARY_REDIRECT, [("location", "/internal")]) }),
+                post(|| async {
+                    (
+                        http::StatusCode::TEMPORARY_REDIRECT,
+                        [("location", "/internal")],
+                    )
+                }),
             )
             .route(
                 "/internal",
@@ -1223,14 +1438,21 @@ async fn outbound_deliveries_do_not_follow_redirects() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let secret_in_url = "tok_do_not_log";
     let hook = url::Url::parse(&format!("http://{addr}/moved?token={secret_in_url}")).unwrap();
-    store.add_subscription(&hook, &Secret::new("whsec"), None).await.unwrap();
+    store
+        .add_subscription(&hook, &Secret::new("whsec"), None)
+        .await
+        .unwrap();
     let id = add_shop(&store, &shop_url(38, 5), 60).await;
     let engine = engine(store.clone(), Arc::new(TestSource::default()), |_| {});
     sync_store(&engine, &id, SyncMode::Auto).await;
     let r = engine.deliver_once().await.unwrap().unwrap();
     assert!(!r.delivered);
     assert_eq!(r.status, Some(307));
-    assert_eq!(landed.load(Ordering::SeqCst), 0, "the redirect was followed");
+    assert_eq!(
+        landed.load(Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
     assert_eq!(store.subscriptions().await.unwrap()[0].last_seq, 0);
     // An unreachable receiver's error does not repeat its URL (and its token).
     let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -1239,11 +1461,20 @@ async fn outbound_deliveries_do_not_follow_redirects() {
     let sub = store.subscriptions().await.unwrap().remove(0);
     store.remove_subscription(&sub.id).await.unwrap();
     let hook = url::Url::parse(&format!("http://{dead_addr}/in?token={secret_in_url}")).unwrap();
-    store.add_subscription(&hook, &Secret::new("whsec"), None).await.unwrap();
-    store.replay_subscription(&store.subscriptions().await.unwrap()[0].id, 0).await.unwrap();
+    store
+        .add_subscription(&hook, &Secret::new("whsec"), None)
+        .await
+        .unwrap();
+    store
+        .replay_subscription(&store.subscriptions().await.unwrap()[0].id, 0)
+        .await
+        .unwrap();
     let r = engine.deliver_once().await.unwrap().unwrap();
     let error = r.error.unwrap();
-    assert!(error.contains("unreachable") && !error.contains(secret_in_url), "{error}");
+    assert!(
+        error.contains("unreachable") && !error.contains(secret_in_url),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -1267,9 +1498,14 @@ async fn a_slice_stopped_after_its_lease_was_taken_over_is_recorded_as_fenced_ou
             .unwrap()
             .expect("an expired lease is taken over");
         // The heartbeat saw the lease go and asked the slice to stop.
-        let result = engine.run_job(&Job::leased(&mine), &|| true, &NoProgress).await;
+        let result = engine
+            .run_job(&Job::leased(&mine), &|| true, &NoProgress)
+            .await;
         assert!(
-            matches!(result, Err(polycart::engine::Error::Store(StoreError::LeaseLost { .. }))),
+            matches!(
+                result,
+                Err(polycart::engine::Error::Store(StoreError::LeaseLost { .. }))
+            ),
             "{}: {result:?}",
             b.name
         );
@@ -1282,7 +1518,10 @@ async fn a_slice_stopped_after_its_lease_was_taken_over_is_recorded_as_fenced_ou
             .await
             .unwrap()
             .unwrap();
-        let report = engine.run_job(&Job::leased(&held), &|| true, &NoProgress).await.unwrap();
+        let report = engine
+            .run_job(&Job::leased(&held), &|| true, &NoProgress)
+            .await
+            .unwrap();
         assert!(!report.done && report.pages == 0);
     }
 }

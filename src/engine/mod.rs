@@ -611,60 +611,57 @@ impl Engine {
         progress: &dyn Progress,
         stop: &AtomicBool,
     ) -> Result<SliceReport> {
-        let first = progress::Deferred::new(progress);
-        let mut report = self
-            .sync_leased_once(store_id, entity, mode, &first, stop)
-            .await?;
-        if report.done && report.pages > 1 && !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            let adapter = self.adapter(store_id).await?;
-            let incremental = adapter.capabilities().updated_since
-                && self.store.cursor(store_id, entity).await?.watermark.is_some();
-            if incremental {
-                let more = self
-                    .sync_leased_once(store_id, entity, SyncMode::Auto, &progress::Continued(progress), stop)
-                    .await?;
-                report.absorb(&more);
+        let (first, catch_up) = (
+            progress::Deferred::new(progress),
+            progress::Continued(progress),
+        );
+        let mut total: Option<SliceReport> = None;
+        loop {
+            let now = self.opts.clock.now();
+            let claimed = self
+                .store
+                .claim_job(
+                    store_id,
+                    entity,
+                    &self.opts.worker_id,
+                    now,
+                    now + self.opts.lease_ttl,
+                    dead_local_owner,
+                )
+                .await?;
+            let lease = claimed.map_err(|owner| Error::Busy {
+                store: store_id.to_owned(),
+                entity,
+                owner,
+            })?;
+            let catching_up = total.is_some();
+            let job = Job {
+                force_probe: true,
+                ..Job::leased(&lease).mode(if catching_up { SyncMode::Auto } else { mode })
+            };
+            let sink: &dyn Progress = if catching_up { &catch_up } else { &first };
+            let report = self.run_under_lease(&lease, job, stop, sink).await?;
+            let again = !catching_up
+                && report.done
+                && report.pages > 1
+                && !stop.load(std::sync::atomic::Ordering::Relaxed)
+                && self.adapter(store_id).await?.capabilities().updated_since
+                && self
+                    .store
+                    .cursor(store_id, entity)
+                    .await?
+                    .watermark
+                    .is_some();
+            match &mut total {
+                Some(t) => t.absorb(&report),
+                None => total = Some(report),
+            }
+            if !again {
+                let report = total.unwrap_or_default();
+                progress.finished(store_id, entity, &report);
+                return Ok(report);
             }
         }
-        progress.finished(store_id, entity, &report);
-        Ok(report)
-    }
-
-    async fn sync_leased_once(
-        &self,
-        store_id: &str,
-        entity: Entity,
-        mode: SyncMode,
-        progress: &dyn Progress,
-        stop: &AtomicBool,
-    ) -> Result<SliceReport> {
-        let now = self.opts.clock.now();
-        let lease = self
-            .store
-            .claim_job(
-                store_id,
-                entity,
-                &self.opts.worker_id,
-                now,
-                now + self.opts.lease_ttl,
-                dead_local_owner,
-            )
-            .await?;
-        let lease = match lease {
-            Ok(lease) => lease,
-            Err(owner) => {
-                return Err(Error::Busy {
-                    store: store_id.to_owned(),
-                    entity,
-                    owner,
-                });
-            }
-        };
-        let job = Job {
-            force_probe: true,
-            ..Job::leased(&lease).mode(mode)
-        };
-        self.run_under_lease(&lease, job, stop, progress).await
     }
 
     /// A verified platform webhook: re-reads the touched record (the store keeps the

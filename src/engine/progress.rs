@@ -57,7 +57,10 @@ mod tests {
             self.0.lock().unwrap().push(format!("page {records}"));
         }
         fn finished(&self, _: &str, _: Entity, report: &SliceReport) {
-            self.0.lock().unwrap().push(format!("finished {}", report.records));
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("finished {}", report.records));
         }
     }
 

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use crypto::{Cipher, KEY_ENV};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use url_check::{UrlPolicy, validate_store_url};
+pub use url_check::{REFUSE_PRIVATE_ENV, UrlPolicy, validate_store_url};
 
 /// The database used when neither `--database-url` nor `POLYCART_DATABASE_URL` is set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://polycart.db";
@@ -580,7 +580,13 @@ pub trait Store: Send + Sync {
         expire_before: DateTime<Utc>,
     ) -> Result<IdempotencyState>;
     /// Stores the response of the request holding `key`.
-    async fn finish_idempotent(&self, key_id: &str, key: &str, status: u16, body: &str) -> Result<()>;
+    async fn finish_idempotent(
+        &self,
+        key_id: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()>;
     /// Releases `key` when the request provably did not reach the platform.
     async fn abandon_idempotent(&self, key_id: &str, key: &str) -> Result<()>;
 }

@@ -1,8 +1,11 @@
 //! Validation of store URLs supplied by users: http(s) only, no credentials in the
 //! URL, and optionally no private, loopback or link-local addresses (for hosted
-//! deployments; off by default so the loopback simulators work).
+//! deployments). The refusal is off by default where the loopback simulators are used
+//! (the command line, a server listening on loopback) and on for a server listening
+//! beyond the machine ([`UrlPolicy::for_listener`]); `POLYCART_REFUSE_PRIVATE_URLS`
+//! overrides both.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use url::{Host, Url};
 
@@ -16,12 +19,38 @@ pub struct UrlPolicy {
     pub refuse_private: bool,
 }
 
+/// The variable that turns the refusal on (`1`, `true`) or off (`0`, `false`).
+pub const REFUSE_PRIVATE_ENV: &str = "POLYCART_REFUSE_PRIVATE_URLS";
+
 impl UrlPolicy {
-    /// `POLYCART_REFUSE_PRIVATE_URLS=1` turns the refusal on.
+    /// Off unless `POLYCART_REFUSE_PRIVATE_URLS` turns it on (the command line).
     pub fn from_env() -> Self {
-        let on =
-            std::env::var("POLYCART_REFUSE_PRIVATE_URLS").is_ok_and(|v| v == "1" || v == "true");
-        Self { refuse_private: on }
+        Self {
+            refuse_private: env_choice().unwrap_or(false),
+        }
+    }
+
+    /// The policy of a server listening on `addr`: a server reachable from other
+    /// machines (a hosted deployment) refuses private addresses, one on loopback only
+    /// (the demo, tests, a local install with simulators) accepts them, unless
+    /// `POLYCART_REFUSE_PRIVATE_URLS` says otherwise.
+    pub fn for_listener(addr: SocketAddr) -> Self {
+        Self::listening(addr, env_choice())
+    }
+
+    fn listening(addr: SocketAddr, choice: Option<bool>) -> Self {
+        Self {
+            refuse_private: choice.unwrap_or(!addr.ip().is_loopback()),
+        }
+    }
+}
+
+/// What `POLYCART_REFUSE_PRIVATE_URLS` asks for, if it is set to a known value.
+fn env_choice() -> Option<bool> {
+    match std::env::var(REFUSE_PRIVATE_ENV).ok()?.trim() {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        _ => None,
     }
 }
 
@@ -117,6 +146,18 @@ fn is_private(ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_beyond_loopback_refuses_private_addresses_by_default() {
+        let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let v6_local: SocketAddr = "[::1]:8080".parse().unwrap();
+        assert!(UrlPolicy::listening(public, None).refuse_private);
+        assert!(!UrlPolicy::listening(local, None).refuse_private);
+        assert!(!UrlPolicy::listening(v6_local, None).refuse_private);
+        assert!(!UrlPolicy::listening(public, Some(false)).refuse_private);
+        assert!(UrlPolicy::listening(local, Some(true)).refuse_private);
+    }
 
     #[test]
     fn checks_scheme_userinfo_and_private_addresses() {

@@ -343,7 +343,16 @@ impl TestAdapter {
             .rows(q.entity)
             .iter()
             .filter(|(_, (_, _, updated))| q.updated_since.is_none_or(|s| *updated >= s))
-            .map(|(id, (_, _, updated))| (if by_id { DateTime::UNIX_EPOCH } else { *updated }, *id))
+            .map(|(id, (_, _, updated))| {
+                (
+                    if by_id {
+                        DateTime::UNIX_EPOCH
+                    } else {
+                        *updated
+                    },
+                    *id,
+                )
+            })
             .collect();
         keys.sort();
         keys
@@ -480,6 +489,18 @@ impl AdapterSource for TestSource {
         shops.insert(url, adapter.clone());
         Ok(adapter)
     }
+}
+
+/// Connects a store (interval 60 s) to `adapter` through a fresh [`TestSource`].
+pub async fn connect(
+    store: &Arc<dyn Store>,
+    adapter: &Arc<TestAdapter>,
+) -> (Arc<TestSource>, String) {
+    let source = Arc::new(TestSource::default());
+    let url = format!("http://shop.test/registered/{}", unique("shop"));
+    source.register(&url, adapter.clone());
+    let id = add_shop(store, &url, 60).await;
+    (source, id)
 }
 
 pub async fn add_shop(store: &Arc<dyn Store>, url: &str, interval_secs: i64) -> String {
