@@ -673,6 +673,9 @@ impl Adapter for ShopifyAdapter {
     }
 
     async fn write(&self, write: &Write) -> Result<Record> {
+        if self.graphql.is_some() {
+            return self.write_graphql(write).await;
+        }
         self.write_op(write).await
     }
 

@@ -1,5 +1,6 @@
-//! polycart's Shopify adapter: reads through the GraphQL Admin API (default) or the
-//! REST Admin API (per store setting `api`), counts, incremental sync, writes (REST),
+//! polycart's Shopify adapter: reads and writes through the GraphQL Admin API (default)
+//! or the REST Admin API (per store setting `api`), counts, incremental sync, full
+//! passes through bulk operations,
 //! pure mapping of REST payloads and GraphQL nodes to the unified model, webhook
 //! verification, and (feature `sim`) a simulator that speaks both APIs.
 
@@ -12,6 +13,7 @@ mod bulk_list;
 pub mod client;
 mod complete;
 pub mod config;
+mod fulfillment_plan;
 mod gql_read;
 mod graphql;
 pub mod mapping;
@@ -24,7 +26,9 @@ mod subscriptions;
 pub mod token;
 pub mod webhooks;
 mod wire;
+mod write_targets;
 mod writes;
+mod writes_gql;
 
 use polycart_kit::Connector;
 

@@ -11,6 +11,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::client::ShopifyAdapter;
+use crate::fulfillment_plan::{self, Fo, FoLine, Take};
+use crate::write_targets::merged_note;
 use crate::mapping::{PLATFORM, level_id};
 
 impl ShopifyAdapter {
@@ -46,22 +48,9 @@ impl ShopifyAdapter {
                     self.send(request).await?;
                 }
                 if price.is_some() || compare_at_price.is_some() {
-                    let variant = match variant_id {
-                        Some(v) => v.clone(),
-                        None => {
-                            let p = self.get(Entity::Product, product_id).await?;
-                            match &p {
-                                Record::Product(p) if p.variants.len() == 1 => {
-                                    p.variants[0].platform_id.clone()
-                                }
-                                _ => {
-                                    return Err(Error::invalid(
-                                        "a price change of a product with several variants needs a variant_id",
-                                    ));
-                                }
-                            }
-                        }
-                    };
+                    let variant = self
+                        .price_variant(product_id, variant_id.as_deref())
+                        .await?;
                     let mut v = serde_json::Map::new();
                     v.insert(
                         "id".into(),
@@ -92,17 +81,7 @@ impl ShopifyAdapter {
                 let item = self
                     .inventory_item_of(variant_id.as_deref(), sku.as_deref())
                     .await?;
-                let location = match location_id {
-                    Some(l) => l.clone(),
-                    None => self
-                        .shop()
-                        .await?
-                        .primary_location_id
-                        .clone()
-                        .ok_or_else(|| {
-                            Error::invalid("no location_id and the shop has no primary location")
-                        })?,
-                };
+                let location = self.write_location(location_id.as_deref()).await?;
                 let item_n: u64 = item
                     .parse()
                     .map_err(|_| Error::invalid("inventory item ids are numeric"))?;
@@ -152,11 +131,7 @@ impl ShopifyAdapter {
             }
             WriteOp::AddOrderNote { order_id, note } => {
                 let current = self.order_raw(order_id).await?;
-                let note = match current["note"].as_str().filter(|n| !n.is_empty()) {
-                    Some(existing) if existing.contains(note.as_str()) => existing.to_owned(),
-                    Some(existing) => format!("{existing}\n{note}"),
-                    None => note.clone(),
-                };
+                let note = merged_note(current["note"].as_str(), note);
                 let request = Request::new(http::Method::PUT, self.config.rest_url(&format!("orders/{order_id}.json"))?)
                     .json(&json!({"order": {"id": order_id.parse::<u64>().unwrap_or_default(), "note": note}}));
                 self.write_json(request, "order").await
@@ -200,63 +175,58 @@ impl ShopifyAdapter {
             .send(self.get_request(&format!("orders/{order_id}/fulfillment_orders.json"))?)
             .await?;
         #[derive(Deserialize)]
-        struct FoLine {
+        struct RestFoLine {
             id: polycart_kit::decode::Id,
             line_item_id: polycart_kit::decode::Id,
             fulfillable_quantity: u64,
         }
         #[derive(Deserialize)]
-        struct Fo {
+        struct RestFo {
             id: polycart_kit::decode::Id,
             status: String,
-            line_items: Vec<FoLine>,
+            line_items: Vec<RestFoLine>,
         }
         #[derive(Deserialize)]
         struct Envelope {
-            fulfillment_orders: Vec<Fo>,
+            fulfillment_orders: Vec<RestFo>,
         }
         let envelope: Envelope = response.json()?;
-        let mut groups = Vec::new();
-        for fo in envelope
+        let fos: Vec<Fo> = envelope
             .fulfillment_orders
-            .iter()
-            .filter(|f| f.status == "open" || f.status == "in_progress")
-        {
-            if line_items.is_empty() {
-                if fo.line_items.iter().any(|l| l.fulfillable_quantity > 0) {
-                    groups.push(json!({ "fulfillment_order_id": fo.id.0.parse::<u64>().unwrap_or_default() }));
-                }
-                continue;
-            }
-            let lines: Vec<Value> = line_items
-                .iter()
-                .filter_map(|want| {
-                    let l = fo.line_items.iter().find(|l| l.line_item_id.0 == want.line_item_id)?;
-                    Some(json!({"id": l.id.0.parse::<u64>().unwrap_or_default(), "quantity": want.quantity}))
-                })
-                .collect();
-            if !lines.is_empty() {
-                groups.push(json!({
-                    "fulfillment_order_id": fo.id.0.parse::<u64>().unwrap_or_default(),
-                    "fulfillment_order_line_items": lines,
-                }));
-            }
-        }
-        if groups.is_empty() {
-            return Err(Error::invalid(format!(
-                "order {order_id} has nothing open to fulfill for these line items"
-            )));
-        }
-        let mut tracking = serde_json::Map::new();
-        if let Some(n) = tracking_number {
-            tracking.insert("number".into(), json!(n));
-        }
-        if let Some(u) = tracking_url {
-            tracking.insert("url".into(), json!(u));
-        }
-        if let Some(c) = carrier {
-            tracking.insert("company".into(), json!(c));
-        }
+            .into_iter()
+            .map(|f| Fo {
+                open: f.status == "open" || f.status == "in_progress",
+                id: f.id.0,
+                lines: f
+                    .line_items
+                    .into_iter()
+                    .map(|l| FoLine {
+                        id: l.id.0,
+                        line_item_id: l.line_item_id.0,
+                        remaining: l.fulfillable_quantity,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let number = |id: &str| id.parse::<u64>().unwrap_or_default();
+        let groups: Vec<Value> = fulfillment_plan::plan(order_id, &fos, line_items)?
+            .into_iter()
+            .map(|(fo, take)| match take {
+                Take::All => json!({ "fulfillment_order_id": number(&fo) }),
+                Take::Lines(lines) => json!({
+                    "fulfillment_order_id": number(&fo),
+                    "fulfillment_order_line_items": lines
+                        .iter()
+                        .map(|(id, q)| json!({"id": number(id), "quantity": q}))
+                        .collect::<Vec<_>>(),
+                }),
+            })
+            .collect();
+        let tracking = fulfillment_plan::tracking(
+            carrier.as_deref(),
+            tracking_number.as_deref(),
+            tracking_url.as_deref(),
+        );
         let body = json!({"fulfillment": {
             "line_items_by_fulfillment_order": groups,
             "tracking_info": tracking,

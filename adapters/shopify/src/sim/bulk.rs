@@ -214,10 +214,11 @@ fn number(id: &str) -> Option<u64> {
     id.strip_prefix("gid://shopify/BulkOperation/")?.parse().ok()
 }
 
-pub(super) struct MutationRoot;
+#[derive(Default)]
+pub(super) struct BulkMutation;
 
 #[Object]
-impl MutationRoot {
+impl BulkMutation {
     async fn bulk_operation_run_query(
         &self,
         ctx: &Context<'_>,

@@ -70,14 +70,28 @@ pub(super) fn paginate<T: async_graphql::OutputType>(
     Ok(connection)
 }
 
+/// A page of a record's own list (line items, variants), keyed by position.
+pub(super) fn page_of<T: async_graphql::OutputType + Clone>(
+    items: &[T],
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Connection<String, T>> {
+    paginate(
+        items.iter().cloned().enumerate().map(|(i, v)| (i as u64, v)).collect(),
+        first,
+        after,
+    )
+}
+
 /// The part of Shopify's search syntax the simulator understands:
 /// `updated_at:>'2025-01-01T00:00:00Z'` (also `>=`, `<`, `<=`), `created_at:...`,
-/// `status:...`, terms joined by spaces or `AND`.
+/// `status:...`, `sku:...`, terms joined by spaces or `AND`.
 #[derive(Debug, Default)]
 pub(super) struct Search {
     pub(super) updated: Vec<(String, DateTime<Utc>)>,
     pub(super) created: Vec<(String, DateTime<Utc>)>,
     pub(super) status: Option<String>,
+    pub(super) sku: Option<String>,
 }
 
 impl Search {
@@ -109,6 +123,7 @@ impl Search {
                     .push((op, t));
                 }
                 "status" => s.status = Some(value.to_ascii_lowercase()),
+                "sku" => s.sku = Some(value.to_owned()),
                 _ => {}
             }
         }

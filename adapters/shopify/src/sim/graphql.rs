@@ -10,8 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::connection::Connection;
 use async_graphql::{
-    ComplexObject, Context, EmptySubscription, ID, Interface, MaybeUndefined, Object, Schema,
-    SimpleObject,
+    ComplexObject, Context, EmptySubscription, ID, Interface, MaybeUndefined, MergedObject,
+    Object, Schema, SimpleObject,
 };
 use chrono::{DateTime, Utc};
 use polycart_kit::sim::{
@@ -21,14 +21,19 @@ use polycart_kit::sim::{
 use rust_decimal::Decimal;
 
 use super::SimState;
-use super::bulk::{self, MutationRoot};
-use super::gql_paging::{Search, legacy, paginate, state};
+use super::bulk;
+use super::gql_paging::{Search, legacy, page_of, paginate, state};
+use super::gql_writes::WriteMutation;
 use super::render::{amount, gid, is_smart};
+
+/// Every mutation: bulk operations and the writes.
+#[derive(MergedObject, Default)]
+pub(super) struct MutationRoot(bulk::BulkMutation, WriteMutation);
 
 pub(super) type AdminSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 pub(super) fn schema(state: Arc<SimState>) -> AdminSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
         .data(state)
         .finish()
 }
@@ -36,7 +41,31 @@ pub(super) fn schema(state: Arc<SimState>) -> AdminSchema {
 /// The schema's SDL (its types, for the bulk query rules).
 pub(super) fn sdl() -> &'static str {
     static SDL: OnceLock<String> = OnceLock::new();
-    SDL.get_or_init(|| Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl())
+    SDL.get_or_init(|| {
+        Schema::build(QueryRoot, MutationRoot::default(), EmptySubscription)
+            .finish()
+            .sdl()
+    })
+}
+
+/// A product as the GraphQL API shows it now.
+pub(super) fn product_of(ctx: &Context<'_>, id: u64) -> Option<Product> {
+    let store = state(ctx).store();
+    store
+        .products
+        .iter()
+        .find(|p| p.id == id && !p.deleted)
+        .map(|p| product(p, &store))
+}
+
+/// An order as the GraphQL API shows it now.
+pub(super) fn order_of(ctx: &Context<'_>, id: u64) -> Option<Order> {
+    let store = state(ctx).store();
+    store
+        .orders
+        .iter()
+        .find(|o| o.id == id && !o.deleted)
+        .map(|o| order(o, &store))
 }
 
 // ---------------------------------------------------------------- types
@@ -409,6 +438,17 @@ impl Product {
     }
 }
 
+impl Product {
+    /// The variants with these legacy ids.
+    pub(super) fn variants_with(&self, ids: &[u64]) -> Vec<ProductVariant> {
+        self.variant_list
+            .iter()
+            .filter(|v| v.legacy_resource_id.parse().is_ok_and(|n: u64| ids.contains(&n)))
+            .cloned()
+            .collect()
+    }
+}
+
 fn product(p: &SimProduct, store: &SimStore) -> Product {
     Product {
         id: ID(gid("Product", p.id)),
@@ -671,6 +711,57 @@ impl Fulfillment {
 }
 
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub(super) struct FulfillmentOrder {
+    id: ID,
+    status: String,
+    created_at: String,
+    updated_at: String,
+    #[graphql(skip)]
+    lines: Vec<FulfillmentOrderLineItem>,
+}
+
+#[ComplexObject]
+impl FulfillmentOrder {
+    async fn line_items(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, FulfillmentOrderLineItem>> {
+        page_of(&self.lines, first, after)
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub(super) struct FulfillmentOrderLineItem {
+    id: ID,
+    total_quantity: i32,
+    remaining_quantity: i32,
+    line_item: LineItemRef,
+}
+
+fn fulfillment_order(fo: &super::ops::FulfillmentOrder) -> FulfillmentOrder {
+    FulfillmentOrder {
+        id: ID(gid("FulfillmentOrder", fo.id)),
+        status: fo.status.to_ascii_uppercase(),
+        created_at: time(fo.created_at),
+        updated_at: time(fo.updated_at),
+        lines: fo
+            .lines
+            .iter()
+            .map(|l| FulfillmentOrderLineItem {
+                id: ID(gid("FulfillmentOrderLineItem", l.id)),
+                total_quantity: l.quantity as i32,
+                remaining_quantity: l.remaining as i32,
+                line_item: LineItemRef {
+                    id: ID(gid("LineItem", l.line_item_id)),
+                },
+            })
+            .collect(),
+    }
+}
+
+#[derive(SimpleObject, Clone)]
 pub(super) struct DiscountCodeApplication {
     code: String,
     allocation_method: String,
@@ -764,6 +855,22 @@ impl Order {
             first,
             after,
         )
+    }
+
+    async fn fulfillment_orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, FulfillmentOrder>> {
+        let id: u64 = self.legacy_resource_id.parse().unwrap_or_default();
+        let orders: Vec<FulfillmentOrder> = state(ctx)
+            .fulfillment_order(id)
+            .ok()
+            .map(|fo| fulfillment_order(&fo))
+            .into_iter()
+            .collect();
+        page_of(&orders, first, after)
     }
 
     async fn discount_applications(
@@ -1350,6 +1457,27 @@ impl QueryRoot {
             .map(|p| product(p, &store)))
     }
 
+    async fn product_variants(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        query: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ProductVariant>> {
+        let search = Search::parse(query.as_deref())?;
+        let store = state(ctx).store();
+        let items = store
+            .products
+            .iter()
+            .filter(|p| !p.deleted)
+            .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+            .filter(|(_, v)| search.sku.as_deref().is_none_or(|s| v.sku == s))
+            .filter(|(_, v)| search.keeps(Some(v.created_at), v.updated_at))
+            .map(|(p, v)| (v.id, variant(p, v)))
+            .collect();
+        paginate(sorted(items), first, after)
+    }
+
     async fn products_count(
         &self,
         ctx: &Context<'_>,
@@ -1499,11 +1627,12 @@ pub(super) enum Node {
     Customer(Customer),
     Collection(Collection),
     Location(Location),
+    FulfillmentOrder(FulfillmentOrder),
     BulkOperation(bulk::BulkOperation),
 }
 
 /// The record a GID names, of any type the simulator serves.
-fn node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
+pub(super) fn node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
     let kind = id
         .strip_prefix("gid://shopify/")
         .and_then(|rest| rest.split('/').next())
@@ -1558,6 +1687,14 @@ fn node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
             .iter()
             .find(|l| l.id == n)
             .map(|l| Node::Location(location(l))),
+        "FulfillmentOrder" => {
+            drop(store);
+            state(ctx)
+                .fulfillment_order(n.saturating_sub(super::ops::FO_OFFSET))
+                .ok()
+                .filter(|fo| fo.id == n)
+                .map(|fo| Node::FulfillmentOrder(fulfillment_order(&fo)))
+        }
         _ => None,
     })
 }

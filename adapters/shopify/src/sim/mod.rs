@@ -14,8 +14,10 @@ mod bulk_rules;
 mod cost;
 mod gql_http;
 mod gql_paging;
+mod gql_writes;
 mod graphql;
 mod oauth;
+mod ops;
 mod render;
 mod rest;
 

@@ -13,11 +13,12 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use polycart_kit::decode::parse_datetime;
-use polycart_kit::sim::{SimFulfillment, SimOrderState, SimProductStatus, SimShipment, SimStore};
+use polycart_kit::sim::SimStore;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::SimState;
+use super::ops::{self, OrderAction, Refusal, Tracking};
 use super::render;
 
 const CALL_LIMIT: &str = "x-shopify-shop-api-call-limit";
@@ -245,9 +246,13 @@ fn handle(state: &SimState, method: &Method, path: &str, ctx: &Ctx, body: &[u8])
         ("GET", ["orders", id]) => get_one(state, Resource::Orders, id_of(id)?),
         ("PUT", ["orders", id]) => update_order(state, id_of(id)?, &json_body()?),
         ("DELETE", ["orders", id]) => delete(state, Resource::Orders, id_of(id)?),
-        ("POST", ["orders", id, "close.json"]) => order_state(state, id_of(id)?, "close"),
-        ("POST", ["orders", id, "open.json"]) => order_state(state, id_of(id)?, "open"),
-        ("POST", ["orders", id, "cancel.json"]) => order_state(state, id_of(id)?, "cancel"),
+        ("POST", ["orders", id, "close.json"]) => {
+            order_state(state, id_of(id)?, OrderAction::Close)
+        }
+        ("POST", ["orders", id, "open.json"]) => order_state(state, id_of(id)?, OrderAction::Open),
+        ("POST", ["orders", id, "cancel.json"]) => {
+            order_state(state, id_of(id)?, OrderAction::Cancel)
+        }
         ("GET", ["orders", id, "fulfillment_orders.json"]) => fulfillment_orders(state, id_of(id)?),
         ("POST", ["fulfillments.json"]) => create_fulfillment(state, &json_body()?),
         ("GET", ["products.json"]) => list(state, ctx, "products", Resource::Products),
@@ -817,126 +822,43 @@ fn events(state: &SimState, ctx: &Ctx) -> Reply {
     ok(json!({ "events": items }))
 }
 
-/// Answers with the order and tells the subscribers of `topics`.
-fn order_reply(state: &SimState, store: &SimStore, id: u64, topics: &[&str]) -> Reply {
-    let o = store
-        .orders
-        .iter()
-        .find(|o| o.id == id && !o.deleted)
-        .ok_or_else(not_found)?;
-    let order = render::order(o, store);
-    for topic in topics {
-        state.notify(topic, &order);
+/// A refused write as Shopify's REST API answers it.
+fn refused(r: Refusal) -> Response {
+    match r {
+        Refusal::NotFound => not_found(),
+        Refusal::Invalid { field, message } => unprocessable(field, &message),
     }
-    ok(json!({ "order": order }))
 }
 
-fn update_order(state: &SimState, id: u64, body: &Value) -> Reply {
-    let mut store = state.store();
-    let o = store.order_mut(id).ok_or_else(not_found)?;
-    let patch = &body["order"];
-    if let Some(tags) = patch["tags"].as_str() {
-        o.tags = tags
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect();
-    }
-    if let Some(note) = patch.get("note") {
-        o.note = note.as_str().map(str::to_owned);
-    }
-    o.updated_at = Utc::now();
-    order_reply(state, &store, id, &["orders/updated"])
-}
-
-fn order_state(state: &SimState, id: u64, action: &str) -> Reply {
-    let mut store = state.store();
-    let o = store.order_mut(id).ok_or_else(not_found)?;
-    let now = Utc::now();
-    match action {
-        "close" => {
-            o.state = SimOrderState::Completed;
-            o.completed_at = Some(now);
-        }
-        "open" => {
-            o.state = SimOrderState::Open;
-            o.completed_at = None;
-        }
-        _ => {
-            if o.state == SimOrderState::Cancelled {
-                return Err(unprocessable("base", "Order has already been cancelled"));
-            }
-            if o.fulfillment != SimFulfillment::Unfulfilled {
-                return Err(unprocessable(
-                    "base",
-                    "Cannot cancel an order that has fulfillments",
-                ));
-            }
-            o.state = SimOrderState::Cancelled;
-            o.cancelled_at = Some(now);
-            o.cancel_reason = Some("other");
-        }
-    }
-    o.updated_at = now;
-    let topics: &[&str] = if action == "cancel" {
-        &["orders/cancelled", "orders/updated"]
-    } else {
-        &["orders/updated"]
-    };
-    order_reply(state, &store, id, topics)
-}
-
-/// Fulfillment order ids are derived from the order; their line items from line items.
-const FO_OFFSET: u64 = 500_000_000;
-
-fn fulfillment_orders(state: &SimState, id: u64) -> Reply {
+/// The order as it is now.
+fn order_json(state: &SimState, id: u64) -> Reply {
     let store = state.store();
     let o = store
         .orders
         .iter()
         .find(|o| o.id == id && !o.deleted)
         .ok_or_else(not_found)?;
-    let shipped = |line: u64| render::shipped(o, line);
-    let lines: Vec<Value> = o
-        .line_items
-        .iter()
-        .map(|l| {
-            json!({
-                "id": l.id + FO_OFFSET,
-                "shop_id": 548380009,
-                "fulfillment_order_id": o.id + FO_OFFSET,
-                "quantity": l.quantity,
-                "line_item_id": l.id,
-                "inventory_item_id": null,
-                "fulfillable_quantity": l.quantity.saturating_sub(shipped(l.id)),
-                "variant_id": l.variant_id,
-            })
-        })
-        .collect();
-    let open = lines
-        .iter()
-        .any(|l| l["fulfillable_quantity"].as_u64().unwrap_or(0) > 0);
-    let status = if o.state == SimOrderState::Cancelled {
-        "cancelled"
-    } else if open {
-        "open"
-    } else {
-        "closed"
-    };
-    ok(json!({"fulfillment_orders": [{
-        "id": o.id + FO_OFFSET,
-        "created_at": render::shop_time(o.created_at),
-        "updated_at": render::shop_time(o.updated_at),
-        "shop_id": 548380009,
-        "order_id": o.id,
-        "assigned_location_id": store.locations.first().map(|l| l.id),
-        "request_status": "unsubmitted",
-        "status": status,
-        "supported_actions": if open { json!(["create_fulfillment"]) } else { json!([]) },
-        "line_items": lines,
-        "admin_graphql_api_id": render::gid("FulfillmentOrder", o.id + FO_OFFSET),
-    }]}))
+    ok(json!({ "order": render::order(o, &store) }))
+}
+
+fn update_order(state: &SimState, id: u64, body: &Value) -> Reply {
+    let patch = &body["order"];
+    let tags = patch["tags"]
+        .as_str()
+        .map(|tags| tags.split(',').map(str::to_owned).collect());
+    let note = patch.get("note").map(|n| n.as_str().map(str::to_owned));
+    state.update_order(id, tags, note).map_err(refused)?;
+    order_json(state, id)
+}
+
+fn order_state(state: &SimState, id: u64, action: OrderAction) -> Reply {
+    state.order_action(id, action).map_err(refused)?;
+    order_json(state, id)
+}
+
+fn fulfillment_orders(state: &SimState, id: u64) -> Reply {
+    let fo = state.fulfillment_order(id).map_err(refused)?;
+    ok(json!({ "fulfillment_orders": [ops::render_fulfillment_order(&fo)] }))
 }
 
 fn create_fulfillment(state: &SimState, body: &Value) -> Reply {
@@ -944,105 +866,31 @@ fn create_fulfillment(state: &SimState, body: &Value) -> Reply {
     let groups = f["line_items_by_fulfillment_order"]
         .as_array()
         .ok_or_else(|| unprocessable("line_items_by_fulfillment_order", "is required"))?;
-    let mut store = state.store();
-    let id = store.fresh_id();
-    let now = Utc::now();
-    let mut order_id = None;
-    let mut lines: Vec<(u64, u32)> = Vec::new();
+    let mut wanted = Vec::with_capacity(groups.len());
     for g in groups {
         let fo = g["fulfillment_order_id"]
             .as_u64()
             .ok_or_else(|| unprocessable("fulfillment_order_id", "is required"))?;
-        let oid = fo.checked_sub(FO_OFFSET).ok_or_else(not_found)?;
-        if order_id.is_some_and(|o| o != oid) {
-            return Err(unprocessable(
-                "base",
-                "fulfillment orders must belong to the same order",
-            ));
-        }
-        order_id = Some(oid);
-        let o = store
-            .orders
-            .iter()
-            .find(|o| o.id == oid && !o.deleted)
-            .ok_or_else(not_found)?;
-        if o.state == SimOrderState::Cancelled {
-            return Err(unprocessable(
-                "base",
-                "fulfillment order is not in a fulfillable state",
-            ));
-        }
-        let shipped = |line: u64| render::shipped(o, line);
-        let wanted: Vec<(u64, u32)> = match g["fulfillment_order_line_items"].as_array() {
-            Some(items) if !items.is_empty() => items
+        let items = g["fulfillment_order_line_items"].as_array().map(|items| {
+            items
                 .iter()
-                .filter_map(|i| {
-                    Some((
-                        i["id"].as_u64()?.checked_sub(FO_OFFSET)?,
-                        i["quantity"].as_u64()? as u32,
-                    ))
-                })
-                .collect(),
-            _ => o
-                .line_items
-                .iter()
-                .map(|l| (l.id, l.quantity.saturating_sub(shipped(l.id))))
-                .filter(|(_, q)| *q > 0)
-                .collect(),
-        };
-        for (line, q) in wanted {
-            let l = o
-                .line_items
-                .iter()
-                .find(|l| l.id == line)
-                .ok_or_else(|| unprocessable("fulfillment_order_line_items", "not found"))?;
-            if q == 0 || q > l.quantity.saturating_sub(shipped(line)) {
-                return Err(unprocessable(
-                    "fulfillment_order_line_items",
-                    "quantity exceeds the fulfillable quantity",
-                ));
-            }
-            lines.push((line, q));
-        }
-    }
-    let oid =
-        order_id.ok_or_else(|| unprocessable("line_items_by_fulfillment_order", "is required"))?;
-    if lines.is_empty() {
-        return Err(unprocessable("base", "nothing left to fulfill"));
+                .filter_map(|i| Some((i["id"].as_u64()?, i["quantity"].as_u64()? as u32)))
+                .collect()
+        });
+        wanted.push((fo, items));
     }
     let tracking = &f["tracking_info"];
-    let o = store.order_mut(oid).ok_or_else(not_found)?;
-    o.shipments.push(SimShipment {
-        id,
-        carrier: tracking["company"].as_str().unwrap_or("Other").to_owned(),
-        tracking_number: tracking["number"].as_str().unwrap_or_default().to_owned(),
-        tracking_url: tracking["url"].as_str().unwrap_or_default().to_owned(),
-        status: "success".to_owned(),
-        lines,
-        created_at: now,
-    });
-    let all_shipped = o
-        .line_items
-        .iter()
-        .all(|l| render::shipped(o, l.id) >= l.quantity);
-    o.fulfillment = if all_shipped {
-        SimFulfillment::Fulfilled
-    } else {
-        SimFulfillment::Partial
-    };
-    o.updated_at = now;
-    let o = store
-        .orders
-        .iter()
-        .find(|o| o.id == oid)
-        .ok_or_else(not_found)?;
-    let order = render::order(o, &store);
-    let fulfillment = order["fulfillments"]
-        .as_array()
-        .and_then(|fs| fs.iter().find(|x| x["id"] == id).cloned())
-        .unwrap_or(Value::Null);
-    state.notify("orders/updated", &order);
-    state.notify("fulfillments/create", &fulfillment);
+    let text = |k: &str| tracking[k].as_str().map(str::to_owned);
+    let fulfillment = state
+        .fulfill(
+            &wanted,
+            Tracking {
+                company: text("company"),
+                number: text("number"),
+                url: text("url"),
+            },
+        )
+        .map_err(refused)?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({ "fulfillment": fulfillment })),
@@ -1051,35 +899,13 @@ fn create_fulfillment(state: &SimState, body: &Value) -> Reply {
 }
 
 fn update_product(state: &SimState, id: u64, body: &Value) -> Reply {
-    let mut store = state.store();
-    let cur = store.currency;
-    let p = store.product_mut(id).ok_or_else(not_found)?;
     let patch = &body["product"];
-    if let Some(t) = patch["title"].as_str() {
-        if t.trim().is_empty() {
-            return Err(unprocessable("title", "can't be blank"));
-        }
-        p.title = t.to_owned();
-    }
-    if let Some(s) = patch["status"].as_str() {
-        p.status = match s {
-            "active" => SimProductStatus::Active,
-            "draft" => SimProductStatus::Draft,
-            "archived" => SimProductStatus::Archived,
-            _ => return Err(unprocessable("status", "is not included in the list")),
-        };
-    }
-    if let Some(tags) = patch["tags"].as_str() {
-        p.tags = tags
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect();
-    }
-    p.updated_at = Utc::now();
-    let product = render::product(p, cur);
-    state.notify("products/update", &product);
+    let tags = patch["tags"]
+        .as_str()
+        .map(|tags| tags.split(',').map(str::to_owned).collect());
+    let product = state
+        .update_product(id, patch["title"].as_str(), patch["status"].as_str(), tags)
+        .map_err(refused)?;
     ok(json!({ "product": product }))
 }
 
@@ -1101,27 +927,17 @@ fn money_field(v: &Value, field: &str) -> Result<Option<Option<Decimal>>, Respon
 }
 
 fn update_variant(state: &SimState, id: u64, body: &Value) -> Reply {
-    let mut store = state.store();
-    let cur = store.currency;
     let patch = &body["variant"];
-    let price = money_field(patch, "price")?;
+    let price = match money_field(patch, "price")? {
+        Some(None) => return Err(unprocessable("price", "can't be blank")),
+        p => p.flatten(),
+    };
     let compare = money_field(patch, "compare_at_price")?;
-    let (p, i) = store.variant_mut(id).ok_or_else(not_found)?;
-    let now = Utc::now();
-    if let Some(price) = price {
-        p.variants[i].price = price.ok_or_else(|| unprocessable("price", "can't be blank"))?;
-    }
-    if let Some(c) = compare {
-        p.variants[i].compare_at_price = c;
-    }
-    p.variants[i].updated_at = now;
-    p.updated_at = now;
-    let product = render::product(p, cur);
+    let product = state.update_variant(id, price, compare).map_err(refused)?;
     let variant = product["variants"]
         .as_array()
         .and_then(|vs| vs.iter().find(|v| v["id"] == id).cloned())
         .unwrap_or(Value::Null);
-    state.notify("products/update", &product);
     ok(json!({ "variant": variant }))
 }
 
@@ -1140,30 +956,11 @@ fn set_inventory(state: &SimState, body: &Value, adjust: bool) -> Reply {
     let value = body[field]
         .as_i64()
         .ok_or_else(|| unprocessable(field, "is required"))?;
-    let mut store = state.store();
-    if !store.locations.iter().any(|l| l.id == location) {
-        return Err(unprocessable("location_id", "not found"));
-    }
-    let now = Utc::now();
-    for p in store.products.iter_mut().filter(|p| !p.deleted) {
-        if let Some(v) = p.variants.iter_mut().find(|v| v.inventory_item_id == item) {
-            let level = match v.stock.iter_mut().find(|(l, _)| *l == location) {
-                Some((_, q)) => q,
-                None => {
-                    v.stock.push((location, 0));
-                    &mut v.stock.last_mut().expect("just pushed").1
-                }
-            };
-            *level = if adjust { *level + value } else { value };
-            let available = *level;
-            v.updated_at = now;
-            p.updated_at = now;
-            let level = render::inventory_level(item, location, available, now);
-            state.notify("inventory_levels/update", &level);
-            return ok(json!({ "inventory_level": level }));
-        }
-    }
-    Err(unprocessable("inventory_item_id", "not found"))
+    let available = state
+        .set_level(item, location, value, adjust)
+        .map_err(refused)?;
+    let level = render::inventory_level(item, location, available, Utc::now());
+    ok(json!({ "inventory_level": level }))
 }
 
 /// A bulk operation's JSONL (`{id}.jsonl`, or a failed one's `{id}.partial.jsonl`),
