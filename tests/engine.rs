@@ -270,6 +270,53 @@ async fn credentials_are_encrypted_and_the_key_is_required() {
             .expose(),
         "very-secret-token"
     );
+    // Sealed credentials belong to their store and its URL: rewriting the URL in the
+    // database, or copying them to another store, does not send them elsewhere.
+    let other = store
+        .add_store(&NewStore {
+            credentials: BTreeMap::from([("token".to_owned(), Secret::new("other"))]),
+            ..new.clone()
+        })
+        .await
+        .unwrap()
+        .id;
+    let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE stores SET credentials = (SELECT credentials FROM stores WHERE id = $1) WHERE id = $2")
+        .bind(&id)
+        .bind(&other)
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.store_config(&other).await,
+        Err(StoreError::Decrypt)
+    ));
+    sqlx::query("UPDATE stores SET base_url = 'https://attacker.example.com/' WHERE id = $1")
+        .bind(&id)
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.store_config(&id).await,
+        Err(StoreError::Decrypt)
+    ));
+    sqlx::query("UPDATE stores SET base_url = 'https://shop.example.com/' WHERE id = $1")
+        .bind(&id)
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .store_config(&id)
+            .await
+            .unwrap()
+            .credential("token")
+            .unwrap()
+            .expose(),
+        "very-secret-token"
+    );
+    store.remove_store(&other).await.unwrap();
+    raw.close().await;
     drop(store);
     let bytes = std::fs::read(dir.path().join("k.db")).unwrap();
     let wal = std::fs::read(dir.path().join("k.db-wal")).unwrap_or_default();

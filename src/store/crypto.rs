@@ -1,7 +1,11 @@
 //! Credentials at rest: AES-256-GCM with a key from `POLYCART_SECRET_KEY`, a fresh
-//! random nonce per value, stored as `nonce || ciphertext`.
+//! random nonce per value, stored as `nonce || ciphertext`. Each value is bound (as
+//! associated data) to what it belongs to: a store's credentials to its id, platform
+//! and URL, a subscription's secret to its id and URL. Copied to another row, or left
+//! under a URL rewritten in the database, a sealed value no longer opens, so the
+//! database alone cannot send a store's token to another host.
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 
@@ -61,28 +65,52 @@ impl Cipher {
         }
     }
 
-    pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
+    /// Seals `plaintext` bound to `context` (see [`store_context`]).
+    pub fn encrypt(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
         use rand::RngCore;
         let mut nonce = [0u8; NONCE_LEN];
         rand::thread_rng().fill_bytes(&mut nonce);
         let sealed = self
             .aead
-            .encrypt(Nonce::from_slice(&nonce), plaintext)
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: context,
+                },
+            )
             .expect("AES-GCM encryption of an in-memory buffer cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
         out
     }
 
-    pub fn decrypt(&self, stored: &[u8]) -> Result<Vec<u8>> {
+    /// Opens a value sealed with the same key and `context`.
+    pub fn decrypt(&self, stored: &[u8], context: &[u8]) -> Result<Vec<u8>> {
         if stored.len() < NONCE_LEN {
             return Err(Error::Decrypt);
         }
         let (nonce, sealed) = stored.split_at(NONCE_LEN);
         self.aead
-            .decrypt(Nonce::from_slice(nonce), sealed)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: context,
+                },
+            )
             .map_err(|_| Error::Decrypt)
     }
+}
+
+/// What a store's credentials are sealed to.
+pub(crate) fn store_context(id: &str, platform: &str, base_url: &str) -> Vec<u8> {
+    format!("polycart store credentials\0{id}\0{platform}\0{base_url}").into_bytes()
+}
+
+/// What a subscription's secret is sealed to.
+pub(crate) fn subscription_context(id: &str, url: &str) -> Vec<u8> {
+    format!("polycart subscription secret\0{id}\0{url}").into_bytes()
 }
 
 #[cfg(test)]
@@ -94,10 +122,21 @@ mod tests {
         let a = Cipher::parse(&"ab".repeat(32)).unwrap();
         let b =
             Cipher::parse(&base64::engine::general_purpose::STANDARD.encode([7u8; 32])).unwrap();
-        let sealed = a.encrypt(b"token");
+        let here = store_context("st_1", "shopify", "https://a.example.com/");
+        let sealed = a.encrypt(b"token", &here);
         assert_ne!(&sealed[NONCE_LEN..], b"token");
-        assert_eq!(a.decrypt(&sealed).unwrap(), b"token");
-        assert!(matches!(b.decrypt(&sealed), Err(Error::Decrypt)));
+        assert_eq!(a.decrypt(&sealed, &here).unwrap(), b"token");
+        assert!(matches!(b.decrypt(&sealed, &here), Err(Error::Decrypt)));
+        for elsewhere in [
+            store_context("st_2", "shopify", "https://a.example.com/"),
+            store_context("st_1", "shopify", "https://evil.example.com/"),
+            subscription_context("st_1", "https://a.example.com/"),
+        ] {
+            assert!(matches!(
+                a.decrypt(&sealed, &elsewhere),
+                Err(Error::Decrypt)
+            ));
+        }
         assert!(Cipher::parse("short").is_err());
     }
 }

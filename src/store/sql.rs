@@ -20,6 +20,7 @@ macro_rules! impl_store {
             Lease, NewStore, PageCommit, PageOutcome, Pass, Result, Store, StoreInfo, StoreState,
             StoredRecord, Subscription, SyncRun, content_hash, new_id,
         };
+        use crate::store::crypto::{store_context, subscription_context};
 
         type Tx = sqlx::Transaction<'static, $db>;
 
@@ -354,17 +355,42 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// Opens a subscription row's secret (columns id, url, secret).
+        fn subscription_secret(row: &<$db as sqlx::Database>::Row, cipher: Option<&crate::store::Cipher>) -> Result<Secret> {
+            let sealed: Vec<u8> = row.try_get("secret")?;
+            let context = subscription_context(&row.try_get::<String, _>("id")?, &row.try_get::<String, _>("url")?);
+            let cipher = cipher.ok_or(Error::MissingKey)?;
+            let secret = String::from_utf8(cipher.decrypt(&sealed, &context)?).map_err(|_| Error::Decrypt)?;
+            Ok(Secret::new(secret))
+        }
+
+        /// Opens a store row's credentials (columns id, platform, base_url, credentials).
+        fn store_credentials(
+            row: &<$db as sqlx::Database>::Row,
+            cipher: Option<&crate::store::Cipher>,
+        ) -> Result<BTreeMap<String, Secret>> {
+            let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>("credentials")? else {
+                return Ok(BTreeMap::new());
+            };
+            let context = store_context(
+                &row.try_get::<String, _>("id")?,
+                &row.try_get::<String, _>("platform")?,
+                &row.try_get::<String, _>("base_url")?,
+            );
+            let cipher = cipher.ok_or(Error::MissingKey)?;
+            let plain: BTreeMap<String, String> =
+                serde_json::from_slice(&cipher.decrypt(&sealed, &context)?).map_err(|_| Error::Decrypt)?;
+            Ok(plain.into_iter().map(|(k, v)| (k, Secret::new(v))).collect())
+        }
+
         fn subscription_of(
             row: &<$db as sqlx::Database>::Row,
             cipher: Option<&crate::store::Cipher>,
         ) -> Result<Subscription> {
-            let sealed: Vec<u8> = row.try_get("secret")?;
-            let cipher = cipher.ok_or(Error::MissingKey)?;
-            let secret = String::from_utf8(cipher.decrypt(&sealed)?).map_err(|_| Error::Decrypt)?;
             Ok(Subscription {
+                secret: subscription_secret(row, cipher)?,
                 id: row.try_get("id")?,
                 url: row.try_get("url")?,
-                secret: Secret::new(secret),
                 store_id: row.try_get("store_id")?,
                 last_seq: row.try_get("last_seq")?,
                 failures: row.try_get("failures")?,
@@ -392,15 +418,19 @@ macro_rules! impl_store {
                 migrator.run(&self.pool).await?;
                 // One sealed value of each kind: without a key, or with a key that does
                 // not open them, nothing stored can be used.
-                let store_secret: Option<Vec<u8>> =
-                    sqlx::query_scalar("SELECT credentials FROM stores WHERE credentials IS NOT NULL LIMIT 1")
-                        .fetch_optional(&self.pool)
-                        .await?;
-                let hook_secret: Option<Vec<u8>> = sqlx::query_scalar("SELECT secret FROM subscriptions LIMIT 1")
+                let store_secret = sqlx::query(
+                    "SELECT id, platform, base_url, credentials FROM stores WHERE credentials IS NOT NULL LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?;
+                if let Some(row) = store_secret {
+                    store_credentials(&row, self.cipher.as_ref())?;
+                }
+                let hook_secret = sqlx::query("SELECT id, url, secret FROM subscriptions LIMIT 1")
                     .fetch_optional(&self.pool)
                     .await?;
-                for sealed in store_secret.iter().chain(hook_secret.iter()) {
-                    self.cipher.as_ref().ok_or(Error::MissingKey)?.decrypt(sealed)?;
+                if let Some(row) = hook_secret {
+                    subscription_secret(&row, self.cipher.as_ref())?;
                 }
                 Ok(self)
             }
@@ -422,6 +452,7 @@ macro_rules! impl_store {
                 if new.entities.is_empty() {
                     return Err(Error::Invalid("a store needs at least one entity to sync".into()));
                 }
+                let id = new_id("st");
                 let credentials = if new.credentials.is_empty() {
                     None
                 } else {
@@ -429,9 +460,8 @@ macro_rules! impl_store {
                     let plain: BTreeMap<&str, &str> =
                         new.credentials.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();
                     let json = serde_json::to_vec(&plain).expect("credentials serialise");
-                    Some(cipher.encrypt(&json))
+                    Some(cipher.encrypt(&json, &store_context(&id, &new.platform, new.base_url.as_str())))
                 };
-                let id = new_id("st");
                 let now = Utc::now();
                 let entities: Vec<&str> = new.entities.iter().map(|e| e.as_str()).collect();
                 let mut tx = self.begin_write().await?;
@@ -474,23 +504,14 @@ macro_rules! impl_store {
             }
 
             async fn store_config(&self, id: &str) -> Result<StoreConfig> {
-                let row = sqlx::query("SELECT base_url, credentials, settings FROM stores WHERE id = $1")
+                let row = sqlx::query("SELECT id, platform, base_url, credentials, settings FROM stores WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?
                     .ok_or_else(|| Error::not_found(format!("store {id}")))?;
                 let base_url: String = row.try_get("base_url")?;
-                let sealed: Option<Vec<u8>> = row.try_get("credentials")?;
                 let settings: String = row.try_get("settings")?;
-                let credentials = match sealed {
-                    None => BTreeMap::new(),
-                    Some(sealed) => {
-                        let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
-                        let plain: BTreeMap<String, String> = serde_json::from_slice(&cipher.decrypt(&sealed)?)
-                            .map_err(|_| Error::Decrypt)?;
-                        plain.into_iter().map(|(k, v)| (k, Secret::new(v))).collect()
-                    }
-                };
+                let credentials = store_credentials(&row, self.cipher.as_ref())?;
                 Ok(StoreConfig {
                     store_id: id.to_owned(),
                     base_url: url::Url::parse(&base_url).map_err(|e| Error::Corrupt(format!("store url: {e}")))?,
@@ -921,7 +942,7 @@ macro_rules! impl_store {
                 )
                 .bind(&id)
                 .bind(url.as_str())
-                .bind(cipher.encrypt(secret.expose().as_bytes()))
+                .bind(cipher.encrypt(secret.expose().as_bytes(), &subscription_context(&id, url.as_str())))
                 .bind(store_id)
                 .bind(from)
                 .bind(Utc::now())
