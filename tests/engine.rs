@@ -430,16 +430,7 @@ async fn reconciliation_detects_deleted_records() {
         let (source, id) = connect(&b.store, &adapter).await;
         let engine = engine(b.store.clone(), source.clone(), |_| {});
         sync_store(&engine, &id, SyncMode::Auto).await;
-        let gone: Vec<String> = {
-            let mut shop = adapter.shop.lock().unwrap();
-            let ids: Vec<u64> = shop.customers.keys().copied().step_by(30).collect();
-            ids.iter()
-                .map(|i| {
-                    shop.customers.remove(i);
-                    i.to_string()
-                })
-                .collect()
-        };
+        let gone = delete_every(&adapter, 30);
         // An incremental pass cannot see deletions; a full pass reconciles them.
         sync_store(&engine, &id, SyncMode::Auto).await;
         assert_eq!(
@@ -454,20 +445,9 @@ async fn reconciliation_detects_deleted_records() {
             stored(&b.store, &id, Entity::Customer).await,
             adapter.shop.lock().unwrap().expected(Entity::Customer)
         );
-        let deleted: Vec<String> = b
-            .store
-            .changes_after(0, Some(&id), 1_000_000)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|c| c.kind == polycart::store::ChangeKind::Deleted)
-            .map(|c| c.platform_id)
-            .collect();
         let mut want = gone.clone();
         want.sort();
-        let mut got = deleted.clone();
-        got.sort();
-        assert_eq!(got, want, "{}", b.name);
+        assert_eq!(deleted_ids(&b.store, &id).await, want, "{}", b.name);
         assert!(
             b.store
                 .get_record(&id, Entity::Customer, &gone[0])
@@ -1570,5 +1550,85 @@ async fn a_slice_stopped_after_its_lease_was_taken_over_is_recorded_as_fenced_ou
             .await
             .unwrap();
         assert!(!report.done && report.pages == 0);
+    }
+}
+
+/// Deleted customers' ids, removed from the shop.
+fn delete_every(adapter: &TestAdapter, nth: usize) -> Vec<String> {
+    let mut shop = adapter.shop.lock().unwrap();
+    let ids: Vec<u64> = shop.customers.keys().copied().step_by(nth).collect();
+    ids.iter()
+        .map(|i| {
+            shop.customers.remove(i);
+            i.to_string()
+        })
+        .collect()
+}
+
+async fn deleted_ids(store: &Arc<dyn Store>, id: &str) -> Vec<String> {
+    let mut ids: Vec<String> = store
+        .changes_after(0, Some(id), 1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.kind == polycart::store::ChangeKind::Deleted)
+        .map(|c| c.platform_id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn many_deletions_are_trusted_only_when_a_sample_confirms_them() {
+    for b in backends().await {
+        let adapter = TestAdapter::new(Shop::generate(45, 600));
+        let (source, id) = connect(&b.store, &adapter).await;
+        let engine = engine(b.store.clone(), source, |o| o.verify_deletions_up_to = 20);
+        sync_store(&engine, &id, SyncMode::Auto).await;
+        // 60 customers the listing misses although they exist (a listing that shifted
+        // under deletions), and 200 really deleted: more candidates than are checked
+        // one by one. The sample finds live ones, so nothing unconfirmed is deleted.
+        let mut gone = delete_every(&adapter, 3);
+        gone.sort();
+        let missed: Vec<u64> = adapter
+            .shop
+            .lock()
+            .unwrap()
+            .customers
+            .keys()
+            .copied()
+            .step_by(7)
+            .collect();
+        adapter
+            .unlisted
+            .lock()
+            .unwrap()
+            .extend(missed.iter().copied());
+        sync_store(&engine, &id, SyncMode::Full).await;
+        for m in &missed {
+            let r = b
+                .store
+                .get_record(&id, Entity::Customer, &m.to_string())
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!r.deleted, "{}: live customer {m} deleted", b.name);
+        }
+        let first = deleted_ids(&b.store, &id).await;
+        assert!(
+            first.len() <= 20 && first.iter().all(|d| gone.contains(d)),
+            "{}: {first:?}",
+            b.name
+        );
+        // A complete listing: the sample confirms the deletions and all are marked.
+        adapter.unlisted.lock().unwrap().clear();
+        sync_store(&engine, &id, SyncMode::Full).await;
+        assert_eq!(deleted_ids(&b.store, &id).await, gone, "{}", b.name);
+        assert_eq!(
+            stored(&b.store, &id, Entity::Customer).await,
+            adapter.shop.lock().unwrap().expected(Entity::Customer),
+            "{}",
+            b.name
+        );
     }
 }

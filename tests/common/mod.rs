@@ -289,6 +289,8 @@ pub struct TestAdapter {
     pub page_delay: std::time::Duration,
     /// List by id: a record changed behind the cursor is not listed again.
     pub by_id: AtomicBool,
+    /// Records the listing misses (as a shifting offset listing would) but `get` finds.
+    pub unlisted: Mutex<std::collections::BTreeSet<u64>>,
     pub gauge: Arc<Gauge>,
     caps: Capabilities,
 }
@@ -310,6 +312,7 @@ impl TestAdapter {
             pages: AtomicU64::new(0),
             page_delay,
             by_id: AtomicBool::new(false),
+            unlisted: Mutex::new(Default::default()),
             gauge,
             caps: Capabilities {
                 entities: vec![Entity::Customer, Entity::Category],
@@ -380,7 +383,11 @@ impl Adapter for TestAdapter {
         let mut shop = self.shop.lock().unwrap();
         let after: Option<(DateTime<Utc>, u64)> =
             q.cursor.as_ref().map(|c| c.decode()).transpose()?;
-        let keys = Self::matching(&shop, q, self.by_id.load(Ordering::SeqCst));
+        let unlisted = self.unlisted.lock().unwrap().clone();
+        let keys: Vec<_> = Self::matching(&shop, q, self.by_id.load(Ordering::SeqCst))
+            .into_iter()
+            .filter(|(_, id)| !unlisted.contains(id))
+            .collect();
         let size = q.page_size_or(self.caps.max_page_size) as usize;
         let rest: Vec<_> = keys
             .into_iter()
