@@ -144,6 +144,43 @@ async fn kill_and_resume(db_url: &str, store: &dyn Store) {
                 .unwrap(),
         );
     }
+    // SIGTERM: the sync stops after the pages in flight, says it was interrupted and
+    // exits non-zero.
+    if kills >= 5 {
+        let before = store
+            .count_records(&id, Entity::Customer, true)
+            .await
+            .unwrap();
+        let mut child = polycart(db_url)
+            .args(["sync", "--store", &id])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while store
+            .count_records(&id, Entity::Customer, true)
+            .await
+            .unwrap()
+            < before + 200
+            && child.try_wait().unwrap().is_none()
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sync ended before SIGTERM could interrupt it"
+        );
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("interrupted after"), "{err}");
+    }
     let out = polycart(db_url)
         .args(["sync", "--store", &id])
         .output()

@@ -83,6 +83,7 @@ CREATE TABLE jobs (
     due_at          TIMESTAMPTZ NOT NULL,
     lease_owner     TEXT,
     lease_until     TIMESTAMPTZ,
+    -- Leases granted so far; the current lease's fencing token (commits check it).
     attempts        BIGINT NOT NULL DEFAULT 0,
     UNIQUE (store_id, entity)
 );

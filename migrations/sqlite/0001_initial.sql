@@ -83,6 +83,7 @@ CREATE TABLE jobs (
     due_at          TEXT NOT NULL,
     lease_owner     TEXT,
     lease_until     TEXT,
+    -- Leases granted so far; the current lease's fencing token (commits check it).
     attempts        INTEGER NOT NULL DEFAULT 0,
     UNIQUE (store_id, entity)
 );

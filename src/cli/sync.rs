@@ -1,6 +1,7 @@
 //! `polycart sync [--store ID | --all] [--entities ...] [--full]`: syncs to the end
-//! with a progress bar per store × entity, then prints a summary. Interrupted (even by
-//! kill -9), it resumes from the last committed page the next time.
+//! with a progress bar per store × entity, then prints a summary (exit status 1 when a
+//! pair failed or was interrupted). SIGTERM or Ctrl-C stops it after the pages in
+//! flight; interrupted (even by kill -9), it resumes from the last committed page.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,7 +71,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
     };
     let results = engine.sync_all(pairs, mode, &bars, &stop).await;
     let mut out = String::from("summary:");
-    let mut failed = 0;
+    let (mut failed, mut unfinished) = (0, 0);
     for (store_id, entity, result) in &results {
         match result {
             Ok(r) if r.done => out.push_str(&format!(
@@ -81,15 +82,23 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 r.deleted,
                 if r.full { " (full pass)" } else { "" }
             )),
-            Ok(r) => out.push_str(&format!(
-                "\n  {store_id} {entity:<9} interrupted after {} pages",
-                r.pages
-            )),
+            Ok(r) => {
+                unfinished += 1;
+                out.push_str(&format!(
+                    "\n  {store_id} {entity:<9} interrupted after {} pages (the next sync resumes it)",
+                    r.pages
+                ));
+            }
             Err(e) => {
                 failed += 1;
                 out.push_str(&format!("\n  {store_id} {entity:<9} FAILED: {e}"));
             }
         }
     }
-    if failed > 0 { Err(out) } else { Ok(out) }
+    // An interrupted sync did not run to completion: it exits non-zero too.
+    if failed + unfinished > 0 {
+        Err(out)
+    } else {
+        Ok(out)
+    }
 }
