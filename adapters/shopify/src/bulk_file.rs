@@ -36,15 +36,44 @@ struct Span {
 #[derive(Debug)]
 struct TempPath(PathBuf);
 
+/// What the files are called (`{PREFIX}{pid}-{n}.jsonl`).
+const PREFIX: &str = "polycart-shopify-bulk-";
+
+/// Results older than this are past Shopify's week: left by a process that died.
+const STALE: std::time::Duration = std::time::Duration::from_secs(8 * 24 * 3600);
+
+/// Removes result files a crashed process left behind (once per process).
+fn sweep_stale(dir: &std::path::Path) {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE);
+            if old && entry.file_name().to_string_lossy().starts_with(PREFIX) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    });
+}
+
 impl TempPath {
     fn create() -> Result<(Self, File)> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir();
+        sweep_stale(&dir);
         let name = format!(
-            "polycart-shopify-bulk-{}-{}.jsonl",
+            "{PREFIX}{}-{}.jsonl",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let path = std::env::temp_dir().join(name);
+        let path = dir.join(name);
         let file = std::fs::OpenOptions::new()
             .write(true)
             .read(true)

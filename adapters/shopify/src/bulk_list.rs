@@ -1,7 +1,9 @@
 //! Full passes of a GraphQL store through a bulk operation, behind `Adapter::list`
 //! (`ListQuery::bulk`): start `bulkOperationRunQuery` (or adopt the same query
-//! already running), poll it with backoff, download the JSONL to disk and serve it a
-//! page at a time. The cursor names the operation and how many records were served,
+//! already running), poll it with backoff, download the JSONL to disk in the
+//! background and serve it a page at a time. No call waits longer than
+//! `BulkPolling::per_call`: until the result is ready a call returns an empty page
+//! with a cursor, so the caller commits progress (and renews its lease). The cursor names the operation and how many records were served,
 //! so it survives a restart: a new process finds the operation again with
 //! `node(id:)`, downloads its result once more and skips to the same place.
 //!
@@ -24,11 +26,16 @@ use crate::bulk_file::BulkFile;
 use crate::client::{MAX_PAGE, ShopifyAdapter};
 use crate::gql_read::{GqlCursor, search};
 
-/// A downloaded export the adapter keeps while a pass pages through it.
+/// What a download in the background has come to: nothing yet, the indexed file, or
+/// why it failed.
+type Loaded = Option<std::result::Result<Arc<BulkFile>, String>>;
+
+/// An export the adapter keeps while a pass pages through it: downloaded and indexed
+/// in the background (a large result takes longer than a sync's lease), then served.
 #[derive(Debug)]
 pub(crate) struct Export {
     op: String,
-    file: Arc<BulkFile>,
+    loaded: tokio::sync::watch::Receiver<Loaded>,
 }
 
 /// Exports being served, one per entity (a pass at a time per entity).
@@ -39,6 +46,21 @@ enum Outcome {
     Done(OperationState),
     /// Still running when this call's polling time ran out.
     Waiting,
+}
+
+/// An empty page while the export is not ready: the caller commits it and comes back
+/// (a distinct cursor each time, so it can tell the pass moves).
+fn waiting(op: String, at: u64, polls: u32) -> Page {
+    let next = GqlCursor {
+        bulk: Some(op),
+        at: Some(at),
+        polls: Some(polls + 1),
+        ..GqlCursor::default()
+    };
+    Page {
+        records: Vec::new(),
+        next: Some(Cursor::encode(&next)),
+    }
 }
 
 impl ShopifyAdapter {
@@ -61,30 +83,22 @@ impl ShopifyAdapter {
                 None => return self.paged_from_start(query).await,
             },
         };
-        let file = match self.cached_export(entity, &op).await {
-            Some(file) => file,
-            None => match self.fetch_export(entity, &op).await? {
-                Fetched::Ready(file) => file,
-                Fetched::Empty => return Ok(Page::last(Vec::new())),
-                Fetched::Waiting => {
-                    // Nothing yet: commit progress and come back (a distinct cursor each
-                    // time, so the caller can tell the pass moves).
-                    let next = GqlCursor {
-                        bulk: Some(op),
-                        at: Some(at),
-                        polls: Some(polls + 1),
-                        ..GqlCursor::default()
-                    };
-                    return Ok(Page {
-                        records: Vec::new(),
-                        next: Some(Cursor::encode(&next)),
-                    });
-                }
-                Fetched::Unusable(why) => {
-                    tracing::warn!(operation = %op, %why, "bulk export unusable, paging the GraphQL API instead");
-                    return self.paged_from_start(query).await;
-                }
-            },
+        let deadline = tokio::time::Instant::now() + self.bulk_polling.per_call;
+        let loading = match self.cached_export(entity, &op).await {
+            Some(loading) => Fetched::Loading(loading),
+            None => self.fetch_export(entity, &op, deadline).await?,
+        };
+        let loaded = match loading {
+            Fetched::Loading(loaded) => loaded,
+            Fetched::Empty => return Ok(Page::last(Vec::new())),
+            Fetched::Waiting => return Ok(waiting(op, at, polls)),
+            Fetched::Unusable(why) => {
+                tracing::warn!(operation = %op, %why, "bulk export unusable, paging the GraphQL API instead");
+                return self.paged_from_start(query).await;
+            }
+        };
+        let Some(file) = self.await_download(entity, loaded, deadline).await? else {
+            return Ok(waiting(op, at, polls));
         };
         let n = query.page_size_or(MAX_PAGE) as usize;
         let start = usize::try_from(at).unwrap_or(usize::MAX);
@@ -112,12 +126,42 @@ impl ShopifyAdapter {
         self.list_graphql(&paged).await
     }
 
-    async fn cached_export(&self, entity: Entity, op: &str) -> Option<Arc<BulkFile>> {
+    async fn cached_export(
+        &self,
+        entity: Entity,
+        op: &str,
+    ) -> Option<tokio::sync::watch::Receiver<Loaded>> {
         let exports = self.exports.lock().await;
         exports
             .get(&entity)
             .filter(|e| e.op == op)
-            .map(|e| e.file.clone())
+            .map(|e| e.loaded.clone())
+    }
+
+    /// Waits (until `deadline`) for a background download; `None`: still going.
+    async fn await_download(
+        &self,
+        entity: Entity,
+        mut loaded: tokio::sync::watch::Receiver<Loaded>,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<Arc<BulkFile>>> {
+        let outcome = match tokio::time::timeout_at(deadline, loaded.wait_for(Option::is_some)).await
+        {
+            Err(_) => return Ok(None),
+            Ok(Err(_)) => Err("the download stopped".to_owned()),
+            Ok(Ok(v)) => v.clone().unwrap_or_else(|| Err("no result".to_owned())),
+        };
+        match outcome {
+            Ok(file) => Ok(Some(file)),
+            Err(message) => {
+                // Transient: the next call downloads the result again.
+                self.exports.lock().await.remove(&entity);
+                Err(Error::Transport {
+                    message,
+                    timeout: false,
+                })
+            }
+        }
     }
 
     /// Starts the entity's bulk query; `None` when the shop's bulk slot is held by
@@ -156,10 +200,15 @@ impl ShopifyAdapter {
         Ok(None)
     }
 
-    /// Polls `op` until it ends (or this call's polling time is spent), then
-    /// downloads and indexes its result.
-    async fn fetch_export(&self, entity: Entity, op: &str) -> Result<Fetched> {
-        let state = match self.await_operation(op).await? {
+    /// Polls `op` until it ends (or `deadline`), then starts downloading and indexing
+    /// its result in the background.
+    async fn fetch_export(
+        &self,
+        entity: Entity,
+        op: &str,
+        deadline: tokio::time::Instant,
+    ) -> Result<Fetched> {
+        let state = match self.await_operation(op, deadline).await? {
             Outcome::Waiting => return Ok(Fetched::Waiting),
             Outcome::Done(state) => state,
         };
@@ -196,28 +245,35 @@ impl ShopifyAdapter {
                 body: "bulk result download refused".to_owned(),
             });
         }
-        let file = BulkFile::download(entity, bulk::groups_objects(entity), response).await?;
         let objects = state.objects();
-        let file = tokio::task::spawn_blocking(move || file.index(objects))
-            .await
-            .map_err(|e| Error::Transport {
-                message: format!("indexing the bulk result stopped: {e}"),
-                timeout: false,
-            })??;
-        let file = Arc::new(file);
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        tokio::spawn(async move {
+            let loaded = async {
+                let file =
+                    BulkFile::download(entity, bulk::groups_objects(entity), response).await?;
+                tokio::task::spawn_blocking(move || file.index(objects))
+                    .await
+                    .map_err(|e| Error::Transport {
+                        message: format!("indexing the bulk result stopped: {e}"),
+                        timeout: false,
+                    })?
+            }
+            .await;
+            // Nobody waiting any more (the adapter went away) is fine.
+            let _ = tx.send(Some(loaded.map(Arc::new).map_err(|e| e.to_string())));
+        });
         self.exports.lock().await.insert(
             entity,
             Export {
                 op: op.to_owned(),
-                file: file.clone(),
+                loaded: rx.clone(),
             },
         );
-        Ok(Fetched::Ready(file))
+        Ok(Fetched::Loading(rx))
     }
 
-    async fn await_operation(&self, op: &str) -> Result<Outcome> {
+    async fn await_operation(&self, op: &str, deadline: tokio::time::Instant) -> Result<Outcome> {
         let polling: BulkPolling = self.bulk_polling;
-        let started = tokio::time::Instant::now();
         let mut n = 0;
         loop {
             let data = self.gql(bulk::POLL, json!({ "id": op }), 1).await?;
@@ -238,7 +294,7 @@ impl ShopifyAdapter {
                 return Ok(Outcome::Done(state));
             }
             let wait = polling.delay(n);
-            if started.elapsed() + wait > polling.per_call {
+            if tokio::time::Instant::now() + wait > deadline {
                 return Ok(Outcome::Waiting);
             }
             tokio::time::sleep(wait).await;
@@ -249,7 +305,8 @@ impl ShopifyAdapter {
 
 /// What fetching an operation's result gave.
 enum Fetched {
-    Ready(Arc<BulkFile>),
+    /// Its result is on its way to disk.
+    Loading(tokio::sync::watch::Receiver<Loaded>),
     /// Completed without a result: nothing matched.
     Empty,
     Waiting,

@@ -253,3 +253,31 @@ async fn incremental_bulk_reads_only_what_changed() {
     want.dedup();
     assert_eq!(got, want);
 }
+
+#[tokio::test]
+async fn slow_polls_and_downloads_give_empty_pages_not_long_calls() {
+    // Every response is delayed up to 60 ms; no call may wait more than 40 ms.
+    let faults = FaultSpec::parse("latency=60ms").unwrap();
+    let (sim, _) = common::start("graphql", Some("plus"), faults).await;
+    let adapter = connect(
+        &sim,
+        None,
+        BulkPolling {
+            per_call: Duration::from_millis(40),
+            ..fast()
+        },
+    );
+    use futures::StreamExt;
+    let mut pages = std::pin::pin!(polycart_kit::walk::pages(&adapter, bulk(Entity::Customer)));
+    let (mut empty, mut records) = (0, Vec::new());
+    while let Some(page) = pages.next().await {
+        let page = page.unwrap();
+        if page.records.is_empty() && page.next.is_some() {
+            empty += 1;
+        }
+        records.extend(page.records);
+    }
+    assert!(empty >= 1, "the export was waited for across calls");
+    assert_eq!(records.len(), common::SIZE.customers);
+    assert_eq!(sim.state.bulk_operations_created(), 1);
+}
