@@ -72,6 +72,40 @@ async fn platform_ids(config: &StoreConfig) -> std::collections::BTreeSet<String
     }
 }
 
+/// A `polycart sync` of one store in a child process.
+fn spawn_sync(db_url: &str, id: &str) -> std::process::Child {
+    polycart(db_url)
+        .args(["sync", "--store", id])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the child has stored `at_least` customers; false when it exited first.
+/// Progress, not time, decides; the deadline only keeps a stuck child from hanging.
+async fn wait_for_records(
+    store: &dyn Store,
+    id: &str,
+    at_least: u64,
+    child: &mut std::process::Child,
+) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        let stored = store
+            .count_records(id, Entity::Customer, true)
+            .await
+            .unwrap();
+        if stored >= at_least || std::time::Instant::now() > deadline {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn kill_and_resume(db_url: &str, store: &dyn Store) {
     use rand::Rng;
     let customers = 20_000;
@@ -107,30 +141,9 @@ async fn kill_and_resume(db_url: &str, store: &dyn Store) {
     let mut progress: Vec<u64> = Vec::new();
     while kills < 6 {
         let before = progress.last().copied().unwrap_or(0);
-        let mut child = polycart(db_url)
-            .args(["sync", "--store", &id])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_sync(db_url, &id);
         let step = rng.gen_range(300..1500);
-        let deadline = std::time::Instant::now() + Duration::from_secs(120);
-        let mut finished = false;
-        loop {
-            if child.try_wait().unwrap().is_some() {
-                finished = true;
-                break;
-            }
-            let stored = store
-                .count_records(&id, Entity::Customer, true)
-                .await
-                .unwrap();
-            if stored >= before + step || std::time::Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        if finished {
+        if !wait_for_records(store, &id, before + step, &mut child).await {
             break;
         }
         tokio::time::sleep(Duration::from_millis(rng.gen_range(0..150))).await;
@@ -151,25 +164,9 @@ async fn kill_and_resume(db_url: &str, store: &dyn Store) {
             .count_records(&id, Entity::Customer, true)
             .await
             .unwrap();
-        let mut child = polycart(db_url)
-            .args(["sync", "--store", &id])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(120);
-        while store
-            .count_records(&id, Entity::Customer, true)
-            .await
-            .unwrap()
-            < before + 200
-            && child.try_wait().unwrap().is_none()
-            && std::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let mut child = spawn_sync(db_url, &id);
         assert!(
-            child.try_wait().unwrap().is_none(),
+            wait_for_records(store, &id, before + 200, &mut child).await,
             "the sync ended before SIGTERM could interrupt it"
         );
         Command::new("kill")

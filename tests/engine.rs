@@ -281,40 +281,39 @@ async fn credentials_are_encrypted_and_the_key_is_required() {
         .unwrap()
         .id;
     let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
-    sqlx::query("UPDATE stores SET credentials = (SELECT credentials FROM stores WHERE id = $1) WHERE id = $2")
-        .bind(&id)
-        .bind(&other)
-        .execute(&raw)
-        .await
-        .unwrap();
+    let tamper = |sql: &'static str, binds: [&str; 2]| {
+        let raw = raw.clone();
+        let binds = binds.map(str::to_owned);
+        async move {
+            let q = binds
+                .iter()
+                .fold(sqlx::query(sql), |q, b| q.bind(b.clone()));
+            q.execute(&raw).await.unwrap();
+        }
+    };
+    let token = |id: String| {
+        let store = store.clone();
+        async move {
+            store
+                .store_config(&id)
+                .await
+                .map(|c| c.credential("token").unwrap().expose().to_owned())
+        }
+    };
+    tamper(
+        "UPDATE stores SET credentials = (SELECT credentials FROM stores WHERE id = $1) WHERE id = $2",
+        [&id, &other],
+    )
+    .await;
     assert!(matches!(
-        store.store_config(&other).await,
+        token(other.clone()).await,
         Err(StoreError::Decrypt)
     ));
-    sqlx::query("UPDATE stores SET base_url = 'https://attacker.example.com/' WHERE id = $1")
-        .bind(&id)
-        .execute(&raw)
-        .await
-        .unwrap();
-    assert!(matches!(
-        store.store_config(&id).await,
-        Err(StoreError::Decrypt)
-    ));
-    sqlx::query("UPDATE stores SET base_url = 'https://shop.example.com/' WHERE id = $1")
-        .bind(&id)
-        .execute(&raw)
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .store_config(&id)
-            .await
-            .unwrap()
-            .credential("token")
-            .unwrap()
-            .expose(),
-        "very-secret-token"
-    );
+    let moved = "UPDATE stores SET base_url = $1 WHERE id = $2";
+    tamper(moved, ["https://attacker.example.com/", &id]).await;
+    assert!(matches!(token(id.clone()).await, Err(StoreError::Decrypt)));
+    tamper(moved, ["https://shop.example.com/", &id]).await;
+    assert_eq!(token(id.clone()).await.unwrap(), "very-secret-token");
     store.remove_store(&other).await.unwrap();
     raw.close().await;
     drop(store);
