@@ -22,6 +22,17 @@ fn never() -> bool {
     false
 }
 
+/// What the scheduler of worker "w" leases at `at` (a five-second lease).
+async fn lease_at(
+    store: &Arc<dyn Store>,
+    at: chrono::DateTime<Utc>,
+) -> Option<polycart::store::Lease> {
+    store
+        .lease_job("w", at, at + chrono::Duration::seconds(5))
+        .await
+        .unwrap()
+}
+
 async fn sync_store(engine: &polycart::engine::Engine, store_id: &str, mode: SyncMode) {
     let stop = AtomicBool::new(false);
     let pairs = vec![
@@ -486,17 +497,12 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
             assert!(info.last_error.unwrap().contains("503"));
         }
         // While open, the scheduler does not lease its jobs, nor does a job run.
-        let lease_at = |now: chrono::DateTime<Utc>| {
-            let store = b.store.clone();
-            async move {
-                store
-                    .lease_job("w", now, now + chrono::Duration::seconds(5))
-                    .await
-                    .unwrap()
-            }
-        };
         clock.advance(cooldown - chrono::Duration::seconds(30));
-        assert!(lease_at(clock.clock().now()).await.is_none(), "{}", b.name);
+        assert!(
+            lease_at(&b.store, clock.clock().now()).await.is_none(),
+            "{}",
+            b.name
+        );
         assert!(matches!(
             engine
                 .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
@@ -506,7 +512,9 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
         // After the cool-down one probe runs; its failure reopens the circuit for twice
         // as long.
         clock.advance(chrono::Duration::seconds(31));
-        let lease = lease_at(clock.clock().now()).await.expect("probe leased");
+        let lease = lease_at(&b.store, clock.clock().now())
+            .await
+            .expect("probe leased");
         let probe_at = clock.clock().now();
         assert!(
             engine
@@ -529,11 +537,17 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
             b.name
         );
         clock.advance(cooldown + chrono::Duration::seconds(1));
-        assert!(lease_at(clock.clock().now()).await.is_none(), "{}", b.name);
+        assert!(
+            lease_at(&b.store, clock.clock().now()).await.is_none(),
+            "{}",
+            b.name
+        );
         // The next probe succeeds and closes the circuit.
         clock.advance(cooldown);
         *adapter.fail.lock().unwrap() = Fail::None;
-        let lease = lease_at(clock.clock().now()).await.expect("probe leased");
+        let lease = lease_at(&b.store, clock.clock().now())
+            .await
+            .expect("probe leased");
         engine
             .run_job(&Job::leased(&lease), &never, &NoProgress)
             .await
@@ -555,7 +569,7 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
         assert_eq!(info.state, StoreState::AuthFailed);
         assert!(info.retry_at.unwrap() > clock.clock().now() + chrono::Duration::hours(5));
         assert!(
-            lease_at(clock.clock().now() + chrono::Duration::hours(5))
+            lease_at(&b.store, clock.clock().now() + chrono::Duration::hours(5))
                 .await
                 .is_none()
         );
@@ -1359,24 +1373,15 @@ async fn a_synced_job_is_due_again_after_its_store_interval() {
         let clock = ManualClock::new();
         let engine = engine(b.store.clone(), source, |o| o.clock = clock.clock());
         sync_store(&engine, &id, SyncMode::Auto).await;
-        let lease_at = |at: chrono::DateTime<Utc>| {
-            let store = b.store.clone();
-            async move {
-                store
-                    .lease_job("w", at, at + chrono::Duration::seconds(5))
-                    .await
-                    .unwrap()
-            }
-        };
         let now = clock.clock().now();
         assert!(
-            lease_at(now + chrono::Duration::seconds(890))
+            lease_at(&b.store, now + chrono::Duration::seconds(890))
                 .await
                 .is_none(),
             "{}",
             b.name
         );
-        let due = lease_at(now + chrono::Duration::seconds(901)).await;
+        let due = lease_at(&b.store, now + chrono::Duration::seconds(901)).await;
         assert_eq!(due.map(|l| l.store_id), Some(id.clone()), "{}", b.name);
     }
 }
