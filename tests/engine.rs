@@ -22,6 +22,29 @@ fn never() -> bool {
     false
 }
 
+/// One pass of a store's customers (no lease, no catch-up: the scheduler's kind).
+async fn customer_pass(
+    engine: &polycart::engine::Engine,
+    store_id: &str,
+) -> polycart::engine::Result<polycart::engine::SliceReport> {
+    engine
+        .run_job(&Job::new(store_id, Entity::Customer), &never, &NoProgress)
+        .await
+}
+
+/// A stored customer, which must exist.
+async fn customer(
+    store: &Arc<dyn Store>,
+    store_id: &str,
+    platform_id: &str,
+) -> polycart::store::StoredRecord {
+    store
+        .get_record(store_id, Entity::Customer, platform_id)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("customer {platform_id} is stored"))
+}
+
 /// What the scheduler of worker "w" leases at `at` (a five-second lease).
 async fn lease_at(
     store: &Arc<dyn Store>,
@@ -458,14 +481,7 @@ async fn reconciliation_detects_deleted_records() {
         let mut want = gone.clone();
         want.sort();
         assert_eq!(deleted_ids(&b.store, &id).await, want, "{}", b.name);
-        assert!(
-            b.store
-                .get_record(&id, Entity::Customer, &gone[0])
-                .await
-                .unwrap()
-                .unwrap()
-                .deleted
-        );
+        assert!(customer(&b.store, &id, &gone[0]).await.deleted);
     }
 }
 
@@ -483,9 +499,7 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
         });
         *adapter.fail.lock().unwrap() = Fail::Server;
         for i in 0..3 {
-            let r = engine
-                .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
-                .await;
+            let r = customer_pass(&engine, &id).await;
             assert!(r.is_err());
             let info = b.store.get_store(&id).await.unwrap();
             let want = if i < 2 {
@@ -504,9 +518,7 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
             b.name
         );
         assert!(matches!(
-            engine
-                .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
-                .await,
+            customer_pass(&engine, &id).await,
             Err(polycart::engine::Error::Backoff { .. })
         ));
         // After the cool-down one probe runs; its failure reopens the circuit for twice
@@ -619,21 +631,9 @@ async fn webhooks_trigger_a_re_read_of_the_record() {
             )
             .unwrap();
         engine.on_webhook(&id, &deleted).await.unwrap();
-        let rec = b
-            .store
-            .get_record(&id, Entity::Customer, &first)
-            .await
-            .unwrap()
-            .unwrap();
+        let rec = customer(&b.store, &id, &first).await;
         assert!(rec.document.contains("webhooked@example.com"), "{}", b.name);
-        assert!(
-            b.store
-                .get_record(&id, Entity::Customer, &second)
-                .await
-                .unwrap()
-                .unwrap()
-                .deleted
-        );
+        assert!(customer(&b.store, &id, &second).await.deleted);
     }
 }
 
@@ -883,20 +883,12 @@ async fn a_change_behind_an_id_ordered_cursor_is_read_by_the_next_pass() {
         let engine = engine(b.store.clone(), source.clone(), |_| {});
         // One pass (the scheduler's kind: no catch-up): the change behind the cursor
         // is not listed, the one ahead of it is.
-        let report = engine
-            .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
-            .await
-            .unwrap();
+        let report = customer_pass(&engine, &id).await.unwrap();
         assert!(report.done && report.pages >= 15);
         let stored_email = |pid: u64| {
-            let store = b.store.clone();
-            let id = id.clone();
+            let (store, id) = (b.store.clone(), id.clone());
             async move {
-                let r = store
-                    .get_record(&id, Entity::Customer, &pid.to_string())
-                    .await
-                    .unwrap()
-                    .unwrap();
+                let r = customer(&store, &id, &pid.to_string()).await;
                 serde_json::from_str::<serde_json::Value>(&r.document).unwrap()["email"].clone()
             }
         };
@@ -911,10 +903,7 @@ async fn a_change_behind_an_id_ordered_cursor_is_read_by_the_next_pass() {
             cursor.watermark
         );
         *adapter.mutate.lock().unwrap() = None;
-        let report = engine
-            .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
-            .await
-            .unwrap();
+        let report = customer_pass(&engine, &id).await.unwrap();
         assert!(!report.full, "{}: the second pass is incremental", b.name);
         assert_eq!(
             stored_email(first).await,
@@ -1021,13 +1010,7 @@ async fn an_older_version_never_replaces_a_newer_one() {
             .await
             .unwrap();
         assert_eq!((outcome.changed(), outcome.unchanged), (0, 1), "{}", b.name);
-        let doc = |r: polycart::store::StoredRecord| r.document;
-        let stored_doc = doc(b
-            .store
-            .get_record(&id, Entity::Customer, &pid.to_string())
-            .await
-            .unwrap()
-            .unwrap());
+        let stored_doc = customer(&b.store, &id, &pid.to_string()).await.document;
         assert!(
             stored_doc.contains("new@example.com"),
             "{}: {stored_doc}",
@@ -1321,14 +1304,8 @@ async fn reconciliation_runs_on_its_schedule() {
             o.reconcile_every = chrono::Duration::hours(24);
             o.clock = clock.clock();
         });
-        let pass = |engine: Arc<polycart::engine::Engine>, id: String| async move {
-            engine
-                .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
-                .await
-                .unwrap()
-        };
         assert!(
-            pass(engine.clone(), id.clone()).await.full,
+            customer_pass(&engine, &id).await.unwrap().full,
             "the first pass lists everything"
         );
         let gone = {
@@ -1338,19 +1315,12 @@ async fn reconciliation_runs_on_its_schedule() {
             first.to_string()
         };
         clock.advance(chrono::Duration::hours(23));
-        let r = pass(engine.clone(), id.clone()).await;
+        let r = customer_pass(&engine, &id).await.unwrap();
         assert!(!r.full && r.deleted == 0, "{}: {r:?}", b.name);
         clock.advance(chrono::Duration::hours(2));
-        let r = pass(engine.clone(), id.clone()).await;
+        let r = customer_pass(&engine, &id).await.unwrap();
         assert!(r.full && r.deleted == 1, "{}: {r:?}", b.name);
-        assert!(
-            b.store
-                .get_record(&id, Entity::Customer, &gone)
-                .await
-                .unwrap()
-                .unwrap()
-                .deleted
-        );
+        assert!(customer(&b.store, &id, &gone).await.deleted);
         let last = b
             .store
             .changes_after(0, Some(&id), 1_000_000)
@@ -1610,12 +1580,7 @@ async fn many_deletions_are_trusted_only_when_a_sample_confirms_them() {
             .extend(missed.iter().copied());
         sync_store(&engine, &id, SyncMode::Full).await;
         for m in &missed {
-            let r = b
-                .store
-                .get_record(&id, Entity::Customer, &m.to_string())
-                .await
-                .unwrap()
-                .unwrap();
+            let r = customer(&b.store, &id, &m.to_string()).await;
             assert!(!r.deleted, "{}: live customer {m} deleted", b.name);
         }
         let first = deleted_ids(&b.store, &id).await;
