@@ -950,6 +950,59 @@ async fn a_sync_that_ends_holds_changes_made_behind_its_cursor() {
 }
 
 #[tokio::test]
+async fn a_sync_resuming_an_interrupted_pass_catches_up_even_on_its_last_page() {
+    for b in backends().await {
+        let adapter = TestAdapter::new(Shop::generate(46, 150));
+        adapter.by_id.store(true, Ordering::SeqCst);
+        let (source, id) = connect(&b.store, &adapter).await;
+        let engine = engine(b.store.clone(), source, |_| {});
+        // A sync killed after its first page of two.
+        let first = engine
+            .run_job(
+                &Job::new(&id, Entity::Customer).max_pages(1),
+                &never,
+                &NoProgress,
+            )
+            .await
+            .unwrap();
+        assert!(!first.done);
+        let changed = *adapter
+            .shop
+            .lock()
+            .unwrap()
+            .customers
+            .keys()
+            .next()
+            .unwrap();
+        {
+            let mut shop = adapter.shop.lock().unwrap();
+            let row = shop.customers.get_mut(&changed).unwrap();
+            row.0 = "changed-while-down@example.com".into();
+            row.2 = Utc::now() + chrono::Duration::seconds(1);
+        }
+        let stop = AtomicBool::new(false);
+        let results = engine
+            .sync_all(
+                vec![(id.clone(), Entity::Customer)],
+                SyncMode::Auto,
+                &NoProgress,
+                &stop,
+            )
+            .await;
+        let report = results.into_iter().next().unwrap().2.unwrap();
+        assert!(report.done && report.resumed, "{}: {report:?}", b.name);
+        assert!(
+            customer(&b.store, &id, &changed.to_string())
+                .await
+                .document
+                .contains("changed-while-down"),
+            "{}: the change behind the resumed cursor was not caught up",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_older_version_never_replaces_a_newer_one() {
     for b in backends().await {
         let id = add_shop(&b.store, &shop_url(33, 3), 60).await;

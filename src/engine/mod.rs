@@ -243,6 +243,8 @@ pub struct SliceReport {
     pub records: u64,
     pub changed: u64,
     pub deleted: u64,
+    /// The slice continued a pass an earlier slice (or a killed process) began.
+    pub resumed: bool,
 }
 
 impl SliceReport {
@@ -316,8 +318,12 @@ impl Engine {
         let adapter = self.adapter(store_id).await?;
         let caps = adapter.capabilities().clone();
         let cursor = self.store.cursor(store_id, entity).await?;
+        let resumed = cursor
+            .pass
+            .as_ref()
+            .is_some_and(|p| mode == SyncMode::Auto || p.full);
         let mut pass = match cursor.pass {
-            Some(pass) if mode == SyncMode::Auto || pass.full => pass,
+            Some(pass) if resumed => pass,
             _ => {
                 let reconcile_due = cursor
                     .last_full_at
@@ -347,6 +353,7 @@ impl Engine {
         };
         let mut report = SliceReport {
             full: pass.full,
+            resumed,
             ..SliceReport::default()
         };
         let total = if caps.count && progress.wants_total() {
@@ -623,9 +630,10 @@ impl Engine {
     }
 
     /// Syncs one store × entity to the end under a lease. A pass over several pages
-    /// may have listed records before they changed (behind its cursor, when the
-    /// platform lists by id), so one incremental catch-up pass from that pass's start
-    /// follows it: a sync that ends holds every change made while it ran.
+    /// (or resumed after an interruption) may have listed records before they changed
+    /// (behind its cursor, when the platform lists by id), so one incremental catch-up
+    /// pass from that pass's start follows it: a sync that ends holds every change made
+    /// while it ran.
     async fn sync_leased(
         &self,
         store_id: &str,
@@ -666,7 +674,7 @@ impl Engine {
             let report = self.run_under_lease(&lease, job, stop, sink).await?;
             let again = !catching_up
                 && report.done
-                && report.pages > 1
+                && (report.pages > 1 || report.resumed)
                 && !stop.load(std::sync::atomic::Ordering::Relaxed)
                 && self.adapter(store_id).await?.capabilities().updated_since
                 && self
