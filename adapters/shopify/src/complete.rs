@@ -325,3 +325,44 @@ mod tests {
         assert_eq!(ids, ["a", "b", "c", "d"]);
     }
 }
+
+#[cfg(all(test, feature = "sim"))]
+mod cost_tests {
+    use super::*;
+    use crate::gql_read::tests::{post, requested, sim};
+
+    #[tokio::test]
+    async fn completion_queries_reserve_what_shopify_asks() {
+        let (state, app) = sim();
+        let (order, refund) = {
+            let s = state.store();
+            let o = s.orders.iter().find(|o| !o.refunds.is_empty()).unwrap_or(&s.orders[0]);
+            (o.id, o.refunds.first().map(|r| r.id).unwrap_or(o.id))
+        };
+        let gid = format!("gid://shopify/Order/{order}");
+        let first = post(
+            &app,
+            &state.access_token,
+            "query($id: ID!) { order(id: $id) { lineItems(first: 1) { pageInfo { endCursor } } } }",
+            json!({ "id": gid }),
+        )
+        .await;
+        let mut records = vec![json!({
+            "id": gid,
+            "lineItems": {"nodes": [], "pageInfo": {"hasNextPage": true, "endCursor": first["data"]["order"]["lineItems"]["pageInfo"]["endCursor"]}},
+            "refunds": [{"id": format!("gid://shopify/Refund/{refund}")}],
+        })];
+        let found = holes(Entity::Order, &mut records).unwrap();
+        for hole in found {
+            let (size, most) = batch_shape(1, hole.conn.node_cost());
+            assert_eq!(size, 1);
+            let (text, vars, cost) = batch_query(std::slice::from_ref(&hole), most.min(hole.wanted()));
+            assert_eq!(
+                requested(&app, &state.access_token, &text, vars).await,
+                f64::from(cost),
+                "{}: {text}",
+                hole.conn.name
+            );
+        }
+    }
+}

@@ -56,6 +56,24 @@ fn root(entity: Entity) -> (&'static str, &'static str, &'static str) {
     }
 }
 
+/// The query of a page of `first` records of `entity` (variables `$first`, `$after`,
+/// `$query`, and `$id` of the location for inventory levels) and its requested cost.
+pub(crate) fn page_query(entity: Entity, first: u32) -> (String, u32) {
+    let fields = queries::paged(queries::selection(entity));
+    let cost = connection_cost(first, node_cost(entity));
+    if entity == Entity::Inventory {
+        let q = format!(
+            "query($id: ID!, $first: Int!, $after: String, $query: String) {{ location(id: $id) {{ inventoryLevels(first: $first, after: $after, query: $query) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} }}"
+        );
+        return (q, 1 + cost);
+    }
+    let (field, _, _) = root(entity);
+    let q = format!(
+        "query($first: Int!, $after: String, $query: String) {{ {field}(first: $first, after: $after, query: $query) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+    );
+    (q, cost)
+}
+
 /// Search syntax for the query's incremental filters.
 pub(crate) fn search(query: &ListQuery) -> Option<String> {
     let mut terms = Vec::new();
@@ -74,6 +92,15 @@ pub(crate) fn search(query: &ListQuery) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
+/// Warns when Shopify asked more points for a query than the governor reserved: the
+/// governor would then let queries through that Shopify throttles.
+pub(crate) fn check_cost(body: &Value, reserved: u32) {
+    let requested = body["extensions"]["cost"]["requestedQueryCost"].as_f64();
+    if let Some(requested) = requested.filter(|r| *r > f64::from(reserved)) {
+        tracing::warn!(requested, reserved, "a GraphQL query cost more than estimated");
+    }
+}
+
 impl ShopifyAdapter {
     /// Sends a GraphQL query spending `cost` points; returns `data`.
     pub(crate) async fn gql(&self, query: &str, variables: Value, cost: u32) -> Result<Value> {
@@ -86,6 +113,7 @@ impl ShopifyAdapter {
             .idempotent(true)
             .cost(cost);
         let mut body: Value = transport.send(request).await?.json()?;
+        check_cost(&body, cost);
         match body.get_mut("data") {
             Some(data) if !data.is_null() => Ok(data.take()),
             _ => Err(Error::decode("$.data", "a GraphQL response without data")),
@@ -136,16 +164,12 @@ impl ShopifyAdapter {
         let entity = query.entity;
         let cursor = GqlCursor::of(query)?;
         let first = page_size_for(entity, query.page_size_or(MAX_PAGE));
-        let cost = connection_cost(first, node_cost(entity));
-        let fields = queries::paged(queries::selection(entity));
+        let (q, cost) = page_query(entity, first);
         let vars = json!({"first": first, "after": cursor.after, "query": search(query)});
         if entity == Entity::Inventory {
-            return self.list_levels(cursor, fields, vars, cost).await;
+            return self.list_levels(cursor, &q, vars, cost).await;
         }
         let (field, _, _) = root(entity);
-        let q = format!(
-            "query($first: Int!, $after: String, $query: String) {{ {field}(first: $first, after: $after, query: $query) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }}"
-        );
         let data = self.gql(&q, vars, cost).await?;
         let conn = &data[field];
         let nodes = conn["nodes"]
@@ -166,7 +190,7 @@ impl ShopifyAdapter {
     async fn list_levels(
         &self,
         cursor: GqlCursor,
-        fields: String,
+        q: &str,
         mut vars: Value,
         cost: u32,
     ) -> Result<Page> {
@@ -175,11 +199,8 @@ impl ShopifyAdapter {
         let Some(location) = locations.get(index) else {
             return Ok(Page::last(Vec::new()));
         };
-        let q = format!(
-            "query($id: ID!, $first: Int!, $after: String, $query: String) {{ location(id: $id) {{ inventoryLevels(first: $first, after: $after, query: $query) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} }}"
-        );
         vars["id"] = json!(location);
-        let data = self.gql(&q, vars, 1 + cost).await?;
+        let data = self.gql(q, vars, cost).await?;
         let conn = &data["location"]["inventoryLevels"];
         let nodes = conn["nodes"].as_array().cloned().unwrap_or_default();
         let records = self.map_nodes(Entity::Inventory, nodes).await?;
@@ -265,5 +286,68 @@ impl ShopifyAdapter {
         data[field]["count"]
             .as_u64()
             .ok_or_else(|| Error::decode(format!("$.data.{field}.count"), "missing"))
+    }
+}
+
+#[cfg(all(test, feature = "sim"))]
+pub(crate) mod tests {
+    use super::*;
+    use polycart_kit::sim::{FaultSpec, Faults, SimOptions, StoreSize};
+    use tower::ServiceExt;
+
+    /// What the simulator, pricing by Shopify's published rules, asks for a query.
+    pub(crate) async fn requested(app: &axum::Router, token: &str, query: &str, vars: Value) -> f64 {
+        post(app, token, query, vars).await["extensions"]["cost"]["requestedQueryCost"]
+            .as_f64()
+            .unwrap()
+    }
+
+    /// A GraphQL request to the simulator; its whole answer (errors fail the test).
+    pub(crate) async fn post(app: &axum::Router, token: &str, query: &str, vars: Value) -> Value {
+        let body = serde_json::to_vec(&json!({"query": query, "variables": vars})).unwrap();
+        let req = http::Request::post("/admin/api/2026-01/graphql.json")
+            .header("x-shopify-access-token", token)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(v.get("errors").is_none(), "{v}");
+        v
+    }
+
+    /// A small simulated store and its router.
+    pub(crate) fn sim() -> (std::sync::Arc<crate::sim::SimState>, axum::Router) {
+        let options = SimOptions {
+            seed: 1,
+            size: StoreSize {
+                products: 2,
+                customers: 2,
+                orders: 2,
+            },
+            plan: Some("plus".into()),
+            faults: FaultSpec::none(),
+        };
+        let state = crate::sim::SimState::new(&options);
+        let app = crate::sim::router(state.clone(), &Faults::new(FaultSpec::none(), 1));
+        (state, app)
+    }
+
+    #[tokio::test]
+    async fn reserved_points_are_what_shopify_asks() {
+        let (state, app) = sim();
+        let token = state.access_token.clone();
+        let location = format!("gid://shopify/Location/{}", state.store().locations[0].id);
+        for entity in Entity::ALL {
+            let first = page_size_for(entity, 250);
+            let (q, cost) = page_query(entity, first);
+            let vars = json!({"first": first, "id": location});
+            assert_eq!(
+                requested(&app, &token, &q, vars).await,
+                f64::from(cost),
+                "{entity}: the governor reserves what Shopify charges"
+            );
+        }
     }
 }

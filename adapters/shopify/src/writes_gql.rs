@@ -72,6 +72,7 @@ impl ShopifyAdapter {
             .idempotent(repeatable)
             .cost(15);
         let mut body: Value = transport.send(request).await?.json()?;
+        crate::gql_read::check_cost(&body, 15);
         let payload = body["data"][field].take();
         if payload.is_null() {
             return Err(Error::decode(format!("$.data.{field}"), "missing"));
