@@ -327,10 +327,10 @@ fn numeric_id(node: &Value) -> u64 {
 /// Puts the nodes of every connection of `root` in id order.
 fn sort_children(root: &mut Value, selection: &[queries::Sel]) {
     for f in selection {
-        if let queries::Sel::Conn(c) = f {
-            if let Some(nodes) = root[c.name]["nodes"].as_array_mut() {
-                nodes.sort_by_key(numeric_id);
-            }
+        if let queries::Sel::Conn(c) = f
+            && let Some(nodes) = root[c.name]["nodes"].as_array_mut()
+        {
+            nodes.sort_by_key(numeric_id);
         }
     }
 }

@@ -107,7 +107,7 @@ impl Walk<'_> {
         &mut self,
         v: &mut Value,
         c: &'static Conn,
-        path: &mut Vec<Step>,
+        path: &[Step],
         owner: Option<&str>,
         in_list: bool,
     ) -> Result<()> {
@@ -136,7 +136,7 @@ impl Walk<'_> {
             })?;
             let owner_type = type_of(owner)
                 .ok_or_else(|| Error::decode(c.name, format!("{owner} is not a GID")))?;
-            let mut p = path.clone();
+            let mut p = path.to_vec();
             p.push(Step::Key(c.name));
             self.holes.push(Hole {
                 record: self.record,

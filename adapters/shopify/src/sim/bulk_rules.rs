@@ -127,10 +127,10 @@ impl Check {
                                 continue;
                             };
                             for (n, _) in fields(doc, sub_set, edge) {
-                                if n.name.node == "node" {
-                                    if let Some((node, _)) = field_type(types, edge, "node") {
-                                        self.walk(doc, &n.selection_set.node, node, d, false);
-                                    }
+                                if n.name.node == "node"
+                                    && let Some((node, _)) = field_type(types, edge, "node")
+                                {
+                                    self.walk(doc, &n.selection_set.node, node, d, false);
                                 }
                             }
                         }

@@ -24,6 +24,10 @@ pub(super) enum Refusal {
 
 pub(super) type Outcome<T> = Result<T, Refusal>;
 
+/// What a fulfillment takes from one fulfillment order: its id and the fulfillment
+/// order line items with quantities (`None`: everything left).
+pub(super) type FoItems = (u64, Option<Vec<(u64, u32)>>);
+
 pub(super) fn invalid(field: &'static str, message: impl Into<String>) -> Refusal {
     Refusal::Invalid {
         field,
@@ -181,7 +185,7 @@ impl SimState {
     /// left of that fulfillment order. Returns the new fulfillment (REST-rendered).
     pub(super) fn fulfill(
         &self,
-        groups: &[(u64, Option<Vec<(u64, u32)>>)],
+        groups: &[FoItems],
         tracking: Tracking,
     ) -> Outcome<Value> {
         let mut store = self.store();
