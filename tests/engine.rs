@@ -32,6 +32,24 @@ async fn customer_pass(
         .await
 }
 
+/// A store's customers synced as `polycart sync` does (under a lease, to the end,
+/// with its catch-up pass).
+async fn sync_customers(
+    engine: &polycart::engine::Engine,
+    store_id: &str,
+) -> polycart::engine::SliceReport {
+    let stop = AtomicBool::new(false);
+    let pairs = vec![(store_id.to_owned(), Entity::Customer)];
+    let mut results = engine
+        .sync_all(pairs, SyncMode::Auto, &NoProgress, &stop)
+        .await;
+    results
+        .pop()
+        .expect("one pair")
+        .2
+        .expect("the sync succeeds")
+}
+
 /// A stored customer, which must exist.
 async fn customer(
     store: &Arc<dyn Store>,
@@ -926,16 +944,7 @@ async fn a_sync_that_ends_holds_changes_made_behind_its_cursor() {
         let (adapter, _, _) = shop_changing_behind_the_cursor(32);
         let (source, id) = connect(&b.store, &adapter).await;
         let engine = engine(b.store.clone(), source.clone(), |_| {});
-        let stop = AtomicBool::new(false);
-        let results = engine
-            .sync_all(
-                vec![(id.clone(), Entity::Customer)],
-                SyncMode::Auto,
-                &NoProgress,
-                &stop,
-            )
-            .await;
-        let report = results.into_iter().next().unwrap().2.unwrap();
+        let report = sync_customers(&engine, &id).await;
         assert!(report.done && report.full);
         assert_eq!(
             stored(&b.store, &id, Entity::Customer).await,
@@ -980,16 +989,7 @@ async fn a_sync_resuming_an_interrupted_pass_catches_up_even_on_its_last_page() 
             row.0 = "changed-while-down@example.com".into();
             row.2 = Utc::now() + chrono::Duration::seconds(1);
         }
-        let stop = AtomicBool::new(false);
-        let results = engine
-            .sync_all(
-                vec![(id.clone(), Entity::Customer)],
-                SyncMode::Auto,
-                &NoProgress,
-                &stop,
-            )
-            .await;
-        let report = results.into_iter().next().unwrap().2.unwrap();
+        let report = sync_customers(&engine, &id).await;
         assert!(report.done && report.resumed, "{}: {report:?}", b.name);
         assert!(
             customer(&b.store, &id, &changed.to_string())
