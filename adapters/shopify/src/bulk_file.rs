@@ -280,11 +280,15 @@ impl BulkFile {
                 if let Some(map) = child.as_object_mut() {
                     map.remove("__parentId");
                 }
+                // Its type from its GID, or (nodes without an id) from `__typename`.
                 let ty = child["id"]
                     .as_str()
                     .and_then(|id| id.strip_prefix("gid://shopify/"))
                     .and_then(|rest| rest.split('/').next())
-                    .unwrap_or_default();
+                    .or_else(|| child["__typename"].as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let ty = ty.as_str();
                 let conn = queries::conn_for_type(selection, ty).ok_or_else(|| {
                     Error::decode(
                         format!("line {}", span.line),
@@ -314,21 +318,27 @@ impl BulkFile {
     }
 }
 
-/// A GID's numeric part, for ordering.
+/// A node's place among its siblings: its GID's numeric part, or (discount
+/// applications, which have no id) its `index`.
 fn numeric_id(node: &Value) -> u64 {
     node["id"]
         .as_str()
         .and_then(|id| id.rsplit('/').next())
         .and_then(|n| n.split('?').next())
         .and_then(|n| n.parse().ok())
+        .or_else(|| node["index"].as_u64())
         .unwrap_or(u64::MAX)
 }
 
 /// Puts the nodes of every connection of `root` in id order.
 fn sort_children(root: &mut Value, selection: &[queries::Sel]) {
     for f in selection {
+        // `get_mut`: indexing would add the connections a record has none of.
         if let queries::Sel::Conn(c) = f
-            && let Some(nodes) = root[c.name]["nodes"].as_array_mut()
+            && let Some(nodes) = root
+                .get_mut(c.name)
+                .and_then(|conn| conn.get_mut("nodes"))
+                .and_then(Value::as_array_mut)
         {
             nodes.sort_by_key(numeric_id);
         }
@@ -383,6 +393,26 @@ mod tests {
         assert_eq!(second.len(), 1);
         assert_eq!(second[0]["name"], "#1002");
         assert!(file.page(2, 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_record_without_children_gets_no_connections() {
+        let text = concat!(
+            r#"{"id":"gid://shopify/Order/1"}"#,
+            "\n",
+            r#"{"__typename":"DiscountCodeApplication","index":0,"code":"X","__parentId":"gid://shopify/Order/1"}"#,
+            "\n",
+            r#"{"id":"gid://shopify/Order/2"}"#,
+        );
+        let file = BulkFile::from_text(Entity::Order, false, text)
+            .unwrap()
+            .index(Some(3))
+            .unwrap();
+        let page = file.page(0, 2).unwrap();
+        // Nodes without an id find their place by `__typename`.
+        assert_eq!(page[0]["discountApplications"]["nodes"][0]["code"], "X");
+        assert!(page[0].get("lineItems").is_none());
+        assert!(page[1].as_object().unwrap().len() == 1, "{}", page[1]);
     }
 
     #[test]

@@ -98,6 +98,7 @@ impl Walk<'_> {
                     }
                 }
                 Sel::Conn(c) => self.connection(v, c, path, owner, in_list)?,
+                Sel::On(_, inner) => self.object(v, inner, path, owner, in_list)?,
             }
         }
         Ok(())

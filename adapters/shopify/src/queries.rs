@@ -23,6 +23,9 @@ pub(crate) enum Sel {
     List(&'static str, Vec<Sel>),
     /// A connection: 2 points plus `first` times its node.
     Conn(Conn),
+    /// Fields of one of the types an interface may be (`... on T`): the most
+    /// expensive such selection counts.
+    On(&'static str, Vec<Sel>),
 }
 
 /// A connection field and the nodes it selects.
@@ -67,6 +70,11 @@ fn conn(name: &'static str, first: u32, types: &'static [&'static str], nodes: V
         types,
         nodes,
     })
+}
+
+/// A `MoneyBag` read in the shop's currency (presentment money stays out).
+fn on(ty: &'static str, fields: Vec<Sel>) -> Sel {
+    Sel::On(ty, fields)
 }
 
 /// A `MoneyBag` read in the shop's currency (presentment money stays out).
@@ -169,6 +177,25 @@ static ORDER: LazyLock<Vec<Sel>> = LazyLock::new(|| {
         ],
     ));
     f.push(s("discountCodes"));
+    // Codes and the discounts without one (their amounts are not read here).
+    f.push(conn(
+        "discountApplications",
+        2,
+        &[
+            "DiscountCodeApplication",
+            "AutomaticDiscountApplication",
+            "ManualDiscountApplication",
+            "ScriptDiscountApplication",
+        ],
+        vec![
+            s("__typename"),
+            s("index"),
+            on("DiscountCodeApplication", vec![s("code")]),
+            on("AutomaticDiscountApplication", vec![s("title")]),
+            on("ManualDiscountApplication", vec![s("title")]),
+            on("ScriptDiscountApplication", vec![s("title")]),
+        ],
+    ));
     f.push(list(
         "refunds",
         vec![
@@ -310,14 +337,17 @@ pub(crate) fn selection(entity: Entity) -> &'static [Sel] {
 
 /// Requested points of a selection (the fields inside one object).
 pub(crate) fn cost(fields: &[Sel]) -> u32 {
-    fields
-        .iter()
-        .map(|f| match f {
-            Sel::Scalar(_) => 0,
-            Sel::Object(_, inner) | Sel::List(_, inner) => 1 + cost(inner),
-            Sel::Conn(c) => connection_cost(c.first, c.node_cost()),
-        })
-        .sum()
+    let mut fragments = 0;
+    let mut total = 0;
+    for f in fields {
+        match f {
+            Sel::Scalar(_) => {}
+            Sel::Object(_, inner) | Sel::List(_, inner) => total += 1 + cost(inner),
+            Sel::Conn(c) => total += connection_cost(c.first, c.node_cost()),
+            Sel::On(_, inner) => fragments = fragments.max(cost(inner)),
+        }
+    }
+    total + fragments
 }
 
 /// Points one node of `entity` costs.
@@ -346,6 +376,7 @@ pub(crate) fn paged(fields: &[Sel]) -> String {
         out.push(match f {
             Sel::Scalar(n) => (*n).to_owned(),
             Sel::Object(n, inner) | Sel::List(n, inner) => format!("{n} {{ {} }}", paged(inner)),
+            Sel::On(ty, inner) => format!("... on {ty} {{ {} }}", paged(inner)),
             Sel::Conn(c) => format!(
                 "{}(first: {}) {{ nodes {{ {} }} pageInfo {{ hasNextPage endCursor }} }}",
                 c.name,
@@ -366,6 +397,7 @@ pub(crate) fn bulk(fields: &[Sel], in_list: bool) -> String {
             Sel::Scalar(n) => out.push((*n).to_owned()),
             Sel::Object(n, inner) => out.push(format!("{n} {{ {} }}", bulk(inner, in_list))),
             Sel::List(n, inner) => out.push(format!("{n} {{ {} }}", bulk(inner, true))),
+            Sel::On(ty, inner) => out.push(format!("... on {ty} {{ {} }}", bulk(inner, in_list))),
             Sel::Conn(_) if in_list => {}
             Sel::Conn(c) => out.push(format!(
                 "{} {{ edges {{ node {{ {} }} }} }}",

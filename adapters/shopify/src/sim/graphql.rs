@@ -763,9 +763,45 @@ fn fulfillment_order(fo: &super::ops::FulfillmentOrder) -> FulfillmentOrder {
 
 #[derive(SimpleObject, Clone)]
 pub(super) struct DiscountCodeApplication {
+    index: i32,
     code: String,
     allocation_method: String,
     target_type: String,
+}
+
+/// Discounts without a code: automatic, manual and script ones (the simulator
+/// generates none, Shopify has them; a client may ask for them).
+macro_rules! titled_discount {
+    ($($name:ident),*) => {$(
+        #[derive(SimpleObject, Clone)]
+        pub(super) struct $name {
+            index: i32,
+            title: String,
+            allocation_method: String,
+            target_type: String,
+        }
+    )*};
+}
+
+titled_discount!(
+    AutomaticDiscountApplication,
+    ManualDiscountApplication,
+    ScriptDiscountApplication
+);
+
+/// Shopify's `DiscountApplication` interface: how a discount was applied.
+#[derive(Interface, Clone)]
+#[graphql(
+    field(name = "index", ty = "&i32"),
+    field(name = "allocation_method", ty = "&String"),
+    field(name = "target_type", ty = "&String")
+)]
+#[allow(clippy::enum_variant_names)]
+pub(super) enum DiscountApplication {
+    DiscountCodeApplication(DiscountCodeApplication),
+    AutomaticDiscountApplication(AutomaticDiscountApplication),
+    ManualDiscountApplication(ManualDiscountApplication),
+    ScriptDiscountApplication(ScriptDiscountApplication),
 }
 
 #[derive(SimpleObject, Clone)]
@@ -818,7 +854,7 @@ pub(super) struct Order {
     #[graphql(skip)]
     shipping: Vec<ShippingLine>,
     #[graphql(skip)]
-    discounts: Vec<DiscountCodeApplication>,
+    discounts: Vec<DiscountApplication>,
 }
 
 #[ComplexObject]
@@ -877,17 +913,8 @@ impl Order {
         &self,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, DiscountCodeApplication>> {
-        paginate(
-            self.discounts
-                .iter()
-                .cloned()
-                .enumerate()
-                .map(|(i, l)| (i as u64, l))
-                .collect(),
-            first,
-            after,
-        )
+    ) -> async_graphql::Result<Connection<String, DiscountApplication>> {
+        page_of(&self.discounts, first, after)
     }
 }
 
@@ -1047,10 +1074,14 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
         discounts: o
             .discount_codes
             .iter()
-            .map(|(code, _)| DiscountCodeApplication {
-                code: code.clone(),
-                allocation_method: "ACROSS".into(),
-                target_type: "LINE_ITEM".into(),
+            .enumerate()
+            .map(|(i, (code, _))| {
+                DiscountApplication::DiscountCodeApplication(DiscountCodeApplication {
+                    index: i as i32,
+                    code: code.clone(),
+                    allocation_method: "ACROSS".into(),
+                    target_type: "LINE_ITEM".into(),
+                })
             })
             .collect(),
     }
