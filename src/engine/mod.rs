@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod outbound;
+pub mod tokens;
 mod progress;
 pub mod worker;
 
@@ -49,6 +50,16 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// Builds the adapter for a store: the registry in the app, a test adapter in tests.
 pub trait AdapterSource: Send + Sync {
     fn connect(&self, store: &StoreInfo, config: &StoreConfig) -> Result<Arc<dyn Adapter>>;
+
+    /// Like `connect`, with the sink where the store's rotated OAuth tokens go.
+    fn connect_with_tokens(
+        &self,
+        store: &StoreInfo,
+        config: &StoreConfig,
+        _tokens: Arc<dyn polycart_kit::auth::TokenSink>,
+    ) -> Result<Arc<dyn Adapter>> {
+        self.connect(store, config)
+    }
 }
 
 /// Connects stores through [`crate::registry`].
@@ -61,6 +72,17 @@ impl AdapterSource for RegistrySource {
     fn connect(&self, store: &StoreInfo, config: &StoreConfig) -> Result<Arc<dyn Adapter>> {
         let connector = crate::registry::connector(&store.platform)?;
         Ok((connector.connect)(config, &self.context)?)
+    }
+
+    fn connect_with_tokens(
+        &self,
+        store: &StoreInfo,
+        config: &StoreConfig,
+        tokens: Arc<dyn polycart_kit::auth::TokenSink>,
+    ) -> Result<Arc<dyn Adapter>> {
+        let connector = crate::registry::connector(&store.platform)?;
+        let context = AdapterContext { token_sink: Some(tokens), ..self.context.clone() };
+        Ok((connector.connect)(config, &context)?)
     }
 }
 
@@ -291,7 +313,8 @@ impl Engine {
         }
         let info = self.store.get_store(store_id).await?;
         let config = self.store.store_config(store_id).await?;
-        let adapter = self.source.connect(&info, &config)?;
+        let tokens = Arc::new(tokens::StoreTokenSink { store: self.store.clone(), store_id: store_id.to_owned() });
+        let adapter = self.source.connect_with_tokens(&info, &config, tokens)?;
         self.adapters
             .lock()
             .expect("adapter cache lock")

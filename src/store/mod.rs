@@ -404,6 +404,14 @@ pub trait Store: Send + Sync {
     async fn store_config(&self, id: &str) -> Result<StoreConfig>;
     /// Removes a store with its records, cursors and jobs (its changes stay in the feed).
     async fn remove_store(&self, id: &str) -> Result<()>;
+    /// Merges `credentials` and `settings` into the store's (one transaction, the row
+    /// locked): how a rotated OAuth token pair is persisted before it is used.
+    async fn update_credentials(
+        &self,
+        id: &str,
+        credentials: &BTreeMap<String, polycart_kit::Secret>,
+        settings: &BTreeMap<String, String>,
+    ) -> Result<()>;
     async fn set_health(&self, id: &str, health: &Health) -> Result<()>;
     /// Moves a backing-off store to half-open, retried at `until` unless the probe
     /// reports: true for the one caller that did it (its cool-down over, or `force`).

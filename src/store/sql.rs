@@ -521,6 +521,48 @@ macro_rules! impl_store {
                 })
             }
 
+            async fn update_credentials(
+                &self,
+                id: &str,
+                credentials: &BTreeMap<String, Secret>,
+                settings: &BTreeMap<String, String>,
+            ) -> Result<()> {
+                let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
+                let mut tx = self.begin_write().await?;
+                // Lock the row first (PostgreSQL): concurrent rotations apply one by one.
+                let locked = sqlx::query("UPDATE stores SET credentials = credentials WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if locked.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("store {id}")));
+                }
+                let row = sqlx::query("SELECT id, platform, base_url, credentials, settings FROM stores WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let mut merged = store_credentials(&row, Some(cipher))?;
+                merged.extend(credentials.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let mut all_settings: BTreeMap<String, String> = serde_json::from_str(&row.try_get::<String, _>("settings")?)
+                    .map_err(|e| Error::Corrupt(format!("store settings: {e}")))?;
+                all_settings.extend(settings.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let plain: BTreeMap<&str, &str> = merged.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();
+                let json = serde_json::to_vec(&plain).expect("credentials serialise");
+                let context = store_context(
+                    id,
+                    &row.try_get::<String, _>("platform")?,
+                    &row.try_get::<String, _>("base_url")?,
+                );
+                sqlx::query("UPDATE stores SET credentials = $1, settings = $2 WHERE id = $3")
+                    .bind(cipher.encrypt(&json, &context))
+                    .bind(serde_json::to_string(&all_settings).expect("settings serialise"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn remove_store(&self, id: &str) -> Result<()> {
                 let mut tx = self.begin_write().await?;
                 for table in ["jobs", "cursors", "records", "sync_runs"] {

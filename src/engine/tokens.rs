@@ -1,0 +1,40 @@
+//! Persisting rotated OAuth tokens. Platforms whose refresh token rotates on every use
+//! (Shopify's expiring offline tokens) invalidate the old pair the moment a refresh
+//! succeeds, so the new pair must reach the sync store before it is used, or the next
+//! process start would present a dead refresh token. Each store's adapter gets a sink
+//! bound to that store.
+//!
+//! Convention shared with the adapters: credentials `access_token` and
+//! `refresh_token`, setting `token_expires_at` (RFC 3339, UTC).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use polycart_kit::auth::{TokenSet, TokenSink};
+
+use crate::store::Store;
+
+/// Writes one store's refreshed token pair into its encrypted credentials.
+pub struct StoreTokenSink {
+    pub store: Arc<dyn Store>,
+    pub store_id: String,
+}
+
+#[async_trait]
+impl TokenSink for StoreTokenSink {
+    async fn store(&self, tokens: &TokenSet) -> polycart_kit::Result<()> {
+        let mut credentials = BTreeMap::from([("access_token".to_owned(), tokens.access_token.clone())]);
+        if let Some(refresh) = &tokens.refresh_token {
+            credentials.insert("refresh_token".to_owned(), refresh.clone());
+        }
+        let mut settings = BTreeMap::new();
+        if let Some(at) = tokens.expires_at {
+            settings.insert("token_expires_at".to_owned(), at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        }
+        self.store
+            .update_credentials(&self.store_id, &credentials, &settings)
+            .await
+            .map_err(|e| polycart_kit::Error::Transport { message: format!("persisting the refreshed token failed: {e}"), timeout: false })
+    }
+}
