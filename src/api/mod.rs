@@ -56,6 +56,12 @@ impl AppState {
         }
     }
 
+    /// Which store and subscription URLs are accepted (private addresses refused or not).
+    pub fn with_url_policy(mut self, policy: UrlPolicy) -> Self {
+        self.url_policy = policy;
+        self
+    }
+
     /// The store's adapter, built once and reused (its governor must be shared).
     pub async fn adapter(&self, store_id: &str) -> Result<Arc<dyn Adapter>, ApiError> {
         self.engine.adapter(store_id).await.map_err(ApiError::from)

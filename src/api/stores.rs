@@ -175,6 +175,8 @@ pub async fn sync(
     Ok((StatusCode::ACCEPTED, Json(SyncAccepted { store_id, scheduled: true })))
 }
 
+/// The policy of an API not told where it listens: `POLYCART_REFUSE_PRIVATE_URLS`, off
+/// by default (`polycart serve` sets the listener's policy).
 pub(crate) fn default_policy() -> UrlPolicy {
     UrlPolicy::from_env()
 }

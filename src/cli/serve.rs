@@ -42,7 +42,12 @@ pub async fn serve_with_worker(
     let metrics = Arc::new(TransportMetrics::default());
     let source = Arc::new(RegistrySource { context: AdapterContext { metrics: metrics.clone(), token_sink: None } });
     let engine = Arc::new(Engine::new(store, source, EngineOptions::default()));
-    let state = Arc::new(AppState::new(engine.clone(), metrics, quota));
+    // Reachable from other machines (a hosted deployment): refuse private store URLs.
+    let policy = match listener.local_addr() {
+        Ok(addr) => crate::store::UrlPolicy::for_listener(addr),
+        Err(_) => crate::store::UrlPolicy::from_env(),
+    };
+    let state = Arc::new(AppState::new(engine.clone(), metrics, quota).with_url_policy(policy));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_task = worker.then(|| tokio::spawn(engine.clone().run_worker(stop_rx)));
     let result = api::serve(listener, state, shutdown).await.map_err(|e| e.to_string());
