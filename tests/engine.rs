@@ -1654,3 +1654,34 @@ async fn many_deletions_are_trusted_only_when_a_sample_confirms_them() {
         );
     }
 }
+
+/// Jobs of one store starting at once share one adapter (one governor, one token
+/// refresh), however their lookups interleave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_jobs_of_a_store_share_one_adapter() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let store = polycart::store::open(&url, Some(Cipher::new(&[1u8; 32]))).await.unwrap();
+    let new = NewStore {
+        name: "shared".into(),
+        platform: "shopify".into(),
+        base_url: url::Url::parse("https://shared.example.com").unwrap(),
+        credentials: BTreeMap::from([("access_token".to_owned(), Secret::new("shpat_x"))]),
+        settings: BTreeMap::new(),
+        entities: vec![Entity::Order],
+        interval_secs: 60,
+    };
+    let id = store.add_store(&new).await.unwrap().id;
+    let engine = Arc::new(polycart::engine::Engine::new(
+        store,
+        Arc::new(polycart::engine::RegistrySource::default()),
+        polycart::engine::EngineOptions::default(),
+    ));
+    let lookups = (0..16).map(|_| {
+        let engine = engine.clone();
+        let id = id.clone();
+        async move { engine.adapter(&id).await.unwrap() }
+    });
+    let adapters = futures::future::join_all(lookups).await;
+    assert!(adapters.iter().all(|a| Arc::ptr_eq(a, &adapters[0])), "one adapter per store");
+}

@@ -315,11 +315,15 @@ impl Engine {
         let config = self.store.store_config(store_id).await?;
         let tokens = Arc::new(tokens::StoreTokenSink { store: self.store.clone(), store_id: store_id.to_owned() });
         let adapter = self.source.connect_with_tokens(&info, &config, tokens)?;
-        self.adapters
+        // Jobs of one store may get here at once: the first adapter in wins, so every
+        // job of the store shares one governor (and one token refresh).
+        Ok(self
+            .adapters
             .lock()
             .expect("adapter cache lock")
-            .insert(store_id.to_owned(), adapter.clone());
-        Ok(adapter)
+            .entry(store_id.to_owned())
+            .or_insert(adapter)
+            .clone())
     }
 
     /// Syncs one store × entity for at most `max_pages` pages (all when `None`),
