@@ -357,16 +357,17 @@ impl Resource {
     }
 }
 
-/// One listable record: its paging key, timestamps, and its JSON.
-struct Row {
+/// One listable record: its paging key, timestamps, and how to render its JSON
+/// (only the rows of the page served are rendered).
+struct Row<'a> {
     key: u128,
     created: Option<DateTime<Utc>>,
     updated: Option<DateTime<Utc>>,
     status: Option<&'static str>,
-    json: Value,
+    json: Box<dyn Fn() -> Value + 'a>,
 }
 
-fn rows(store: &SimStore, resource: Resource) -> Vec<Row> {
+fn rows(store: &SimStore, resource: Resource) -> Vec<Row<'_>> {
     let cur = store.currency;
     let mut out: Vec<Row> = match resource {
         Resource::Orders => store
@@ -378,7 +379,7 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row> {
                 created: Some(o.created_at),
                 updated: Some(o.updated_at),
                 status: Some(render::order_status(o)),
-                json: render::order(o, store),
+                json: Box::new(move || render::order(o, store)),
             })
             .collect(),
         Resource::Products => store
@@ -390,7 +391,7 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row> {
                 created: Some(p.created_at),
                 updated: Some(p.updated_at),
                 status: Some(render::product_status(p.status)),
-                json: render::product(p, cur),
+                json: Box::new(move || render::product(p, cur)),
             })
             .collect(),
         Resource::Customers => store
@@ -402,7 +403,7 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row> {
                 created: Some(c.created_at),
                 updated: Some(c.updated_at),
                 status: None,
-                json: render::customer(c, cur),
+                json: Box::new(move || render::customer(c, cur)),
             })
             .collect(),
         Resource::Custom | Resource::Smart => store
@@ -420,7 +421,7 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row> {
                     created: Some(c.created_at),
                     updated: Some(c.updated_at),
                     status: None,
-                    json: render::collection(c, n),
+                    json: Box::new(move || render::collection(c, n)),
                 }
             })
             .collect(),
@@ -442,7 +443,7 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row> {
                     created: Some(p.created_at),
                     updated: Some(p.updated_at),
                     status: None,
-                    json: json!({
+                    json: Box::new(move || json!({
                         "id": c * 1_000_000 + p.id,
                         "collection_id": c,
                         "product_id": p.id,
@@ -450,7 +451,7 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row> {
                         "updated_at": render::shop_time(p.updated_at),
                         "position": 1,
                         "sort_value": "0000000001",
-                    }),
+                    })),
                 }
             })
             .collect(),
@@ -465,7 +466,7 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row> {
                 created: None,
                 updated: Some(v.updated_at),
                 status: None,
-                json: render::inventory_level(v.inventory_item_id, loc, q, v.updated_at),
+                json: Box::new(move || render::inventory_level(v.inventory_item_id, loc, q, v.updated_at)),
             })
             .collect(),
     };
@@ -487,11 +488,11 @@ fn time_filter(ctx: &Ctx, name: &str) -> Result<Option<DateTime<Utc>>, Response>
 }
 
 /// The filters of a listing, parsed; what page_info tokens freeze.
-fn filtered(
-    store: &SimStore,
+fn filtered<'a>(
+    store: &'a SimStore,
     resource: Resource,
     filters: &BTreeMap<String, String>,
-) -> Result<Vec<Row>, Response> {
+) -> Result<Vec<Row<'a>>, Response> {
     let ctx = Ctx {
         origin: String::new(),
         host: String::new(),
@@ -630,10 +631,8 @@ fn list(state: &SimState, ctx: &Ctx, key: &str, resource: Resource) -> Reply {
             (f, None, None)
         }
     };
-    let rows = {
-        let store = state.store();
-        filtered(&store, resource, &filters)?
-    };
+    let store = state.store();
+    let rows = filtered(&store, resource, &filters)?;
     let (page, has_prev, has_next): (Vec<&Row>, bool, bool) = match (after, before) {
         (_, Some(b)) => {
             let earlier: Vec<&Row> = rows.iter().filter(|r| r.key < b).collect();
@@ -658,8 +657,12 @@ fn list(state: &SimState, ctx: &Ctx, key: &str, resource: Resource) -> Reply {
         .map(|f| f.split(',').map(str::trim).collect());
     let items: Vec<Value> = page
         .iter()
-        .map(|r| select(&r.json, fields.as_deref()))
+        .map(|r| select(&(r.json)(), fields.as_deref()))
         .collect();
+    let (first_key, last_key) = (page.first().map(|r| r.key), page.last().map(|r| r.key));
+    drop(page);
+    drop(rows);
+    drop(store);
     let mut response = axum::Json(json!({ key: items })).into_response();
     let link_to = |p: PageInfo, rel: &str| {
         format!(
@@ -671,25 +674,25 @@ fn list(state: &SimState, ctx: &Ctx, key: &str, resource: Resource) -> Reply {
     };
     let mut links = Vec::new();
     if has_prev {
-        if let Some(first) = page.first() {
+        if let Some(first) = first_key {
             links.push(link_to(
                 PageInfo {
                     r: key.to_owned(),
                     f: filters.clone(),
                     a: None,
-                    b: Some(first.key.to_string()),
+                    b: Some(first.to_string()),
                 },
                 "previous",
             ));
         }
     }
     if has_next {
-        if let Some(last) = page.last() {
+        if let Some(last) = last_key {
             links.push(link_to(
                 PageInfo {
                     r: key.to_owned(),
                     f: filters.clone(),
-                    a: Some(last.key.to_string()),
+                    a: Some(last.to_string()),
                     b: None,
                 },
                 "next",
@@ -735,7 +738,7 @@ fn get_one(state: &SimState, resource: Resource, id: u64) -> Reply {
         .into_iter()
         .find(|r| r.key == u128::from(id))
         .ok_or_else(not_found)?;
-    ok(json!({ resource.singular(): row.json }))
+    ok(json!({ resource.singular(): (row.json)() }))
 }
 
 fn delete(state: &SimState, resource: Resource, id: u64) -> Reply {
