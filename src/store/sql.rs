@@ -18,7 +18,7 @@ macro_rules! impl_store {
         use crate::store::{
             ApiKey, Backend, Change, ChangeKind, CursorState, Delivery, EntityStats, DeliveryResult, Error, IdempotencyState, FinishPass, Health,
             Lease, NewStore, PageCommit, PageOutcome, Pass, Result, Store, StoreInfo, StoreState,
-            StoredRecord, Subscription, SyncRun, content_hash, new_id,
+            StoredRecord, Subscription, SyncRun, content_hash, document_hash, new_id, record_document,
         };
         use crate::store::crypto::{store_context, subscription_context};
 
@@ -188,9 +188,8 @@ macro_rules! impl_store {
             for record in records {
                 let mut record = record.clone();
                 record.assign_store(store_id);
-                let document = serde_json::to_string(&record)
-                    .map_err(|e| Error::Invalid(format!("record does not serialise: {e}")))?;
-                let hash = content_hash(&document);
+                let document = record_document(&record)?;
+                let hash = document_hash(&document);
                 by_entity.entry(record.entity()).or_default().push((
                     record.platform_id().to_owned(),
                     record,
