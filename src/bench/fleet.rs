@@ -28,6 +28,8 @@ pub struct FleetBench {
     pub size: StoreSize,
     /// Simulators per child process (each holds a listener and its connections).
     pub per_host: usize,
+    /// Store × entity syncs at once (each holds a connection while it runs).
+    pub concurrency: usize,
     pub seed: u64,
     pub database_url: Option<String>,
     /// The `polycart` binary that hosts the simulators.
@@ -145,7 +147,7 @@ pub async fn run(bench: &FleetBench) -> Result<FleetFigures> {
     }
     let metrics = Arc::new(TransportMetrics::default());
     let source = Arc::new(RegistrySource { context: AdapterContext { metrics: metrics.clone(), token_sink: None } });
-    let opts = EngineOptions { concurrency: infos.len(), ..EngineOptions::default() };
+    let opts = EngineOptions { concurrency: bench.concurrency.clamp(1, infos.len()), ..EngineOptions::default() };
     let engine = Engine::new(db.store.clone(), source, opts);
 
     let baseline = rss::current_bytes();

@@ -78,6 +78,10 @@ pub struct FleetArgs {
     /// Simulators per child process.
     #[arg(long, default_value_t = 2500)]
     pub per_host: usize,
+    /// Store × entity syncs at once (each holds a connection and a file descriptor
+    /// while it runs; keep it under the process's open-file limit).
+    #[arg(long, default_value_t = 2000)]
+    pub concurrency: usize,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     #[arg(long)]
@@ -159,6 +163,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 stores: a.stores,
                 size: StoreSize { orders: a.orders, products: a.products, customers: a.customers },
                 per_host: a.per_host,
+                concurrency: a.concurrency,
                 seed: a.seed,
                 database_url: a.database_url.clone(),
                 exe: std::env::current_exe().map_err(|e| e.to_string())?,
