@@ -26,10 +26,21 @@ CREATE TABLE records (
     deleted         BOOLEAN NOT NULL DEFAULT FALSE,
     seen_pass       BIGINT NOT NULL DEFAULT 0,
     synced_at       TIMESTAMPTZ NOT NULL,
-    document        TEXT NOT NULL,
+    -- The current version: its document, in documents.
+    document_id     BIGINT NOT NULL,
     PRIMARY KEY (store_id, entity, platform_id)
 );
 CREATE INDEX records_updated ON records (store_id, entity, updated_at);
+
+-- Every version of a record ever written, stored once and never rewritten: a record
+-- points at its current version, a change at the version it announces (the feed
+-- delivers each version as it was written). Numbered from the document_ids sequence
+-- (which locks nothing: concurrent pages do not wait for each other's ids).
+CREATE TABLE documents (
+    id              BIGINT PRIMARY KEY,
+    document        TEXT NOT NULL
+);
+CREATE SEQUENCE document_ids;
 
 -- Counters: 'change_seq' numbers the change feed (taken inside the committing
 -- transaction, so sequence order is commit order), 'pass' numbers sync passes.
@@ -45,7 +56,7 @@ CREATE TABLE changes (
     entity          TEXT NOT NULL,
     platform_id     TEXT NOT NULL,
     kind            TEXT NOT NULL,
-    document        TEXT NOT NULL,
+    document_id     BIGINT NOT NULL,
     at              TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX changes_store ON changes (store_id, seq);

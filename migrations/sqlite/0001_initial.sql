@@ -26,18 +26,28 @@ CREATE TABLE records (
     deleted         INTEGER NOT NULL DEFAULT 0,
     seen_pass       INTEGER NOT NULL DEFAULT 0,
     synced_at       TEXT NOT NULL,
-    document        TEXT NOT NULL,
+    -- The current version: its document, in documents.
+    document_id     INTEGER NOT NULL,
     PRIMARY KEY (store_id, entity, platform_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX records_updated ON records (store_id, entity, updated_at);
 
+-- Every version of a record ever written, stored once and never rewritten: a record
+-- points at its current version, a change at the version it announces (the feed
+-- delivers each version as it was written). Numbered from the 'document' counter.
+CREATE TABLE documents (
+    id              INTEGER PRIMARY KEY,
+    document        TEXT NOT NULL
+);
+
 -- Counters: 'change_seq' numbers the change feed (taken inside the committing
--- transaction, so sequence order is commit order), 'pass' numbers sync passes.
+-- transaction, so sequence order is commit order), 'pass' numbers sync passes,
+-- 'document' numbers documents.
 CREATE TABLE counters (
     name            TEXT PRIMARY KEY,
     value           INTEGER NOT NULL
 );
-INSERT INTO counters (name, value) VALUES ('change_seq', 0), ('pass', 0), ('write_lock', 0);
+INSERT INTO counters (name, value) VALUES ('change_seq', 0), ('pass', 0), ('write_lock', 0), ('document', 0);
 
 CREATE TABLE changes (
     seq             INTEGER PRIMARY KEY,
@@ -45,7 +55,7 @@ CREATE TABLE changes (
     entity          TEXT NOT NULL,
     platform_id     TEXT NOT NULL,
     kind            TEXT NOT NULL,
-    document        TEXT NOT NULL,
+    document_id     INTEGER NOT NULL,
     at              TEXT NOT NULL
 );
 CREATE INDEX changes_store ON changes (store_id, seq);

@@ -11,6 +11,7 @@ mod crypto;
 mod postgres;
 mod sql;
 mod sqlite;
+mod stamp;
 mod url_check;
 
 use std::collections::BTreeMap;
@@ -626,16 +627,6 @@ pub fn content_hash(document: &str) -> String {
 /// version; nothing is authenticated by it.
 pub fn document_hash(document: &str) -> String {
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(document.as_bytes()))
-}
-
-/// A record's JSON document, serialised into a buffer sized for its raw payload (the
-/// bulk of it) so the text is not copied while growing.
-pub(crate) fn record_document(record: &Record) -> Result<String> {
-    let raw = record.raw().map_or(0, |r| r.get().len());
-    let mut buf = Vec::with_capacity(raw + raw / 2 + 1024);
-    serde_json::to_writer(&mut buf, record)
-        .map_err(|e| Error::Invalid(format!("record does not serialise: {e}")))?;
-    String::from_utf8(buf).map_err(|e| Error::Invalid(format!("record does not serialise: {e}")))
 }
 
 /// A fresh random id with a readable prefix ("st_3f9a...").

@@ -3,9 +3,10 @@
 
 use std::str::FromStr;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::Cipher;
+use super::sql::UPSERT_RECORD;
 
 /// The PostgreSQL sync store.
 #[derive(Debug, Clone)]
@@ -51,6 +52,137 @@ impl PgStore {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         Ok(self.pool.begin().await?)
     }
+}
+
+// --- the bulk statements of a page (see `sql.rs`): one statement each, whatever the
+// page's size, its columns bound as arrays and read back with `UNNEST` (the text of a
+// statement never changes, so it is prepared once per connection).
+
+/// The stored state of the records of `ids`.
+async fn known_rows(
+    conn: &mut PgConnection,
+    store_id: &str,
+    entity: &str,
+    ids: &[&str],
+) -> Result<HashMap<String, Known>> {
+    let rows = sqlx::query(
+        "SELECT platform_id, hash, deleted, updated_at FROM records \
+         WHERE store_id = $1 AND entity = $2 AND platform_id = ANY($3)",
+    )
+    .bind(store_id)
+    .bind(entity)
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut known = HashMap::with_capacity(rows.len());
+    for row in rows {
+        known.insert(
+            row.try_get("platform_id")?,
+            Known {
+                hash: row.try_get("hash")?,
+                deleted: row.try_get("deleted")?,
+                updated_at: row.try_get("updated_at")?,
+            },
+        );
+    }
+    Ok(known)
+}
+
+/// Upserts the records of `versions`, each numbered from the `document_ids` sequence
+/// (which locks nothing), and stores the documents of those written, in one statement;
+/// returns the written platform ids with their document ids.
+async fn write_versions(
+    conn: &mut PgConnection,
+    store_id: &str,
+    entity: &str,
+    seen_pass: i64,
+    now: DateTime<Utc>,
+    versions: Vec<Version>,
+) -> Result<HashMap<String, i64>> {
+    let mut written = HashMap::with_capacity(versions.len());
+    if versions.is_empty() {
+        return Ok(written);
+    }
+    let sql = format!(
+        "WITH input AS MATERIALIZED ( \
+             SELECT nextval('document_ids') AS document_id, u.* FROM UNNEST($3::text[], \
+             $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[]) \
+             AS u(platform_id, updated_at, created_at, hash, document) \
+         ), written AS ( \
+             INSERT INTO records (store_id, entity, platform_id, updated_at, created_at, hash, deleted, \
+             seen_pass, synced_at, document_id) \
+             SELECT $1, $2, platform_id, updated_at, created_at, hash, FALSE, $8, $9, document_id FROM input \
+             {UPSERT_RECORD} \
+         ), stored AS ( \
+             INSERT INTO documents (id, document) \
+             SELECT i.document_id, i.document FROM input i JOIN written w ON w.document_id = i.document_id \
+         ) SELECT platform_id, document_id FROM written"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(store_id)
+        .bind(entity)
+        .bind(versions.iter().map(|v| v.platform_id.as_str()).collect::<Vec<_>>())
+        .bind(versions.iter().map(|v| v.updated_at).collect::<Vec<_>>())
+        .bind(versions.iter().map(|v| v.created_at).collect::<Vec<_>>())
+        .bind(versions.iter().map(|v| v.hash.as_str()).collect::<Vec<_>>())
+        .bind(versions.iter().map(|v| v.document.as_str()).collect::<Vec<_>>())
+        .bind(seen_pass)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in rows {
+        written.insert(row.try_get("platform_id")?, row.try_get("document_id")?);
+    }
+    Ok(written)
+}
+
+/// Stamps unchanged records as seen by the pass.
+async fn touch_seen(
+    conn: &mut PgConnection,
+    store_id: &str,
+    entity: &str,
+    ids: &[&str],
+    seen_pass: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE records SET seen_pass = $1, synced_at = $2 WHERE store_id = $3 AND entity = $4 \
+         AND platform_id = ANY($5)",
+    )
+    .bind(seen_pass)
+    .bind(now)
+    .bind(store_id)
+    .bind(entity)
+    .bind(ids)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Appends change rows numbered from `first`, in `pending`'s order.
+async fn insert_changes(
+    conn: &mut PgConnection,
+    store_id: &str,
+    first: i64,
+    pending: &[Pending],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO changes (seq, store_id, entity, platform_id, kind, document_id, at) \
+         SELECT $1 + u.n - 1, $2, u.entity, u.platform_id, u.kind, u.document_id, $3 \
+         FROM UNNEST($4::text[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY \
+         AS u(entity, platform_id, kind, document_id, n)",
+    )
+    .bind(first)
+    .bind(store_id)
+    .bind(now)
+    .bind(pending.iter().map(|p| p.entity.as_str()).collect::<Vec<_>>())
+    .bind(pending.iter().map(|p| p.platform_id.as_str()).collect::<Vec<_>>())
+    .bind(pending.iter().map(|p| p.kind.as_str()).collect::<Vec<_>>())
+    .bind(pending.iter().map(|p| p.document_id).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 super::sql::impl_store!(

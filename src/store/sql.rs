@@ -1,7 +1,62 @@
 //! The SQL both backends share, written once as a macro expanded in each backend's
 //! module with its concrete sqlx database type (sqlx's generic executor bounds are
 //! heavier than the few differences: placeholders are `$n` in both, and each backend
-//! supplies `begin_write` and the suffix that locks a leased row).
+//! supplies `begin_write`, the suffix that locks a leased row, and the bulk statements
+//! of a page, where the two differ most: `known_rows`, `write_versions`, `touch_seen`
+//! and `insert_changes` — multi-row `VALUES` on SQLite, `UNNEST` of arrays on
+//! PostgreSQL).
+//!
+//! Documents: every written version of a record is stored once, in `documents`; the
+//! record row points at its current version and each change row at the version it
+//! announces, so the feed delivers each version as it was written without a second
+//! copy. Documents are never rewritten nor removed while a change row names them.
+
+use chrono::{DateTime, Utc};
+use polycart_kit::Entity;
+
+use super::ChangeKind;
+
+/// One new version of a record to write: its indexed columns and its document.
+pub(super) struct Version {
+    pub(super) platform_id: String,
+    pub(super) updated_at: Option<DateTime<Utc>>,
+    pub(super) created_at: Option<DateTime<Utc>>,
+    pub(super) hash: String,
+    pub(super) document: String,
+}
+
+/// A stored record's state, as the upsert compares it.
+pub(super) struct Known {
+    pub(super) hash: String,
+    pub(super) deleted: bool,
+    pub(super) updated_at: Option<DateTime<Utc>>,
+}
+
+/// A change to append once sequence numbers are taken.
+pub(super) struct Pending {
+    pub(super) entity: Entity,
+    pub(super) platform_id: String,
+    pub(super) kind: ChangeKind,
+    /// The version announced (`documents.id`).
+    pub(super) document_id: i64,
+}
+
+/// Whether a listed version is older than the stored one (a page read before a
+/// webhook's re-read committed after it): it must not replace the newer one.
+pub(super) fn is_older(listed: Option<DateTime<Utc>>, known: &Known) -> bool {
+    !known.deleted && matches!((listed, known.updated_at), (Some(l), Some(k)) if l < k)
+}
+
+/// The conflict clause of a record upsert: a new version replaces the stored one unless
+/// the stored one is newer (checked again under the row lock, so a concurrent writer's
+/// newer version is never overwritten), and returns the rows it wrote.
+pub(super) const UPSERT_RECORD: &str = "ON CONFLICT (store_id, entity, platform_id) DO UPDATE SET \
+     updated_at = excluded.updated_at, created_at = excluded.created_at, hash = excluded.hash, \
+     deleted = FALSE, seen_pass = excluded.seen_pass, synced_at = excluded.synced_at, \
+     document_id = excluded.document_id \
+     WHERE records.deleted OR records.updated_at IS NULL OR excluded.updated_at IS NULL \
+     OR excluded.updated_at >= records.updated_at \
+     RETURNING platform_id, document_id";
 
 /// Expands `impl Store for $store` for a backend whose pool is `self.pool` and whose
 /// transaction starts with `self.begin_write()`. `$lock` follows the `LIMIT 1` of a
@@ -18,8 +73,10 @@ macro_rules! impl_store {
         use crate::store::{
             ApiKey, Backend, Change, ChangeKind, CursorState, Delivery, EntityStats, DeliveryResult, Error, IdempotencyState, FinishPass, Health,
             Lease, NewStore, PageCommit, PageOutcome, Pass, Result, Store, StoreInfo, StoreState,
-            StoredRecord, Subscription, SyncRun, content_hash, document_hash, new_id, record_document,
+            StoredRecord, Subscription, SyncRun, content_hash, document_hash, new_id,
         };
+        use crate::store::sql::{Known, Pending, Version, is_older};
+        use crate::store::stamp::stamped_document;
         use crate::store::crypto::{store_context, subscription_context};
 
         type Tx = sqlx::Transaction<'static, $db>;
@@ -91,11 +148,6 @@ macro_rules! impl_store {
             })
         }
 
-        /// `$start, $start+1, ...` placeholders for an IN list.
-        fn placeholders(start: usize, n: usize) -> String {
-            (0..n).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(",")
-        }
-
         /// Checks (and extends) a lease inside a transaction: the fencing token (the
         /// job's lease count) keeps a worker whose lease was taken over from writing, even
         /// when the new holder has the same name.
@@ -115,16 +167,9 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        /// A change to append once sequence numbers are taken.
-        struct Pending {
-            entity: Entity,
-            platform_id: String,
-            kind: ChangeKind,
-            document: String,
-        }
-
         /// Takes sequence numbers (holding the counter row until commit, so the feed's
-        /// order is commit order) and appends the changes.
+        /// order is commit order) and appends the changes. Change rows are small: each
+        /// names the document version it announces.
         async fn append_changes(tx: &mut Tx, store_id: &str, pending: &[Pending], now: DateTime<Utc>) -> Result<()> {
             if pending.is_empty() {
                 return Ok(());
@@ -136,175 +181,159 @@ macro_rules! impl_store {
             .bind(n)
             .fetch_one(&mut **tx)
             .await?;
-            let first = last - n + 1;
-            for (c, chunk) in pending.chunks(100).enumerate() {
-                let rows: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        let b = 3 + i * 5;
-                        format!("(${}, $1, ${}, ${}, ${}, ${}, $2)", b, b + 1, b + 2, b + 3, b + 4)
-                    })
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO changes (seq, store_id, entity, platform_id, kind, document, at) VALUES {}",
-                    rows.join(", ")
-                );
-                let mut q = sqlx::query(&sql).bind(store_id).bind(now);
-                for (i, p) in chunk.iter().enumerate() {
-                    let seq = first + i64::try_from(c * 100 + i).expect("small index");
-                    q = q.bind(seq).bind(p.entity.as_str()).bind(&p.platform_id).bind(p.kind.as_str()).bind(&p.document);
-                }
-                q.execute(&mut **tx).await?;
-            }
-            Ok(())
-        }
-
-        /// A stored record's state, as the upsert compares it.
-        struct Known {
-            hash: String,
-            deleted: bool,
-            updated_at: Option<DateTime<Utc>>,
-        }
-
-        /// Whether a listed version is older than the stored one (a page read before a
-        /// webhook's re-read committed after it): it must not replace the newer one.
-        fn is_older(listed: Option<DateTime<Utc>>, known: &Known) -> bool {
-            !known.deleted && matches!((listed, known.updated_at), (Some(l), Some(k)) if l < k)
+            insert_changes(&mut **tx, store_id, last - n + 1, pending, now).await
         }
 
         /// Upserts records whose content hash changed, unless the stored version is
         /// newer; stamps the others as seen. The conflict clause repeats the age check
         /// under the row lock, so a concurrent writer (PostgreSQL) cannot be overwritten
         /// by an older version either, and only rows actually written emit a change.
+        /// A written version's document is stored once, in `documents`: the record and
+        /// its change row both point at it.
+        ///
+        /// Pipelined: a writer task owns the transaction and runs each chunk's
+        /// statements while this task serialises and hashes the next chunk, so the
+        /// database works while documents are being made. The transaction comes back
+        /// with the outcome.
         async fn upsert(
-            tx: &mut Tx,
+            mut tx: Tx,
             store_id: &str,
             records: &[Record],
             seen_pass: i64,
             now: DateTime<Utc>,
             pending: &mut Vec<Pending>,
-        ) -> Result<PageOutcome> {
+        ) -> Result<(Tx, PageOutcome)> {
             let mut outcome = PageOutcome::default();
-            let mut by_entity: BTreeMap<Entity, Vec<(String, Record, String, String)>> = BTreeMap::new();
+            let mut by_entity: BTreeMap<Entity, Vec<&Record>> = BTreeMap::new();
             for record in records {
-                let mut record = record.clone();
-                record.assign_store(store_id);
-                let document = record_document(&record)?;
-                let hash = document_hash(&document);
-                by_entity.entry(record.entity()).or_default().push((
-                    record.platform_id().to_owned(),
-                    record,
-                    document,
-                    hash,
-                ));
+                by_entity.entry(record.entity()).or_default().push(record);
             }
-            for (entity, items) in by_entity {
-                let mut known: HashMap<String, Known> = HashMap::new();
-                for chunk in items.chunks(400) {
-                    let sql = format!(
-                        "SELECT platform_id, hash, deleted, updated_at FROM records WHERE store_id = $1 AND entity = $2 \
-                         AND platform_id IN ({})",
-                        placeholders(3, chunk.len())
-                    );
-                    let mut q = sqlx::query(&sql).bind(store_id).bind(entity.as_str());
-                    for (id, ..) in chunk {
-                        q = q.bind(id);
+            for (entity, group) in by_entity {
+                let ids: Vec<&str> = group.iter().map(|r| r.platform_id()).collect();
+                let known = known_rows(&mut *tx, store_id, entity.as_str(), &ids).await?;
+                drop(ids);
+                let (chunks, received) = tokio::sync::mpsc::channel::<Vec<Version>>(2);
+                let writer = tokio::spawn(write_chunks(tx, store_id.to_owned(), entity, seen_pass, now, received));
+                let decided = decide(store_id, &group, known, &chunks).await;
+                drop(chunks);
+                let written = match writer.await {
+                    Ok(written) => written,
+                    Err(e) => match e.try_into_panic() {
+                        Ok(panic) => std::panic::resume_unwind(panic),
+                        Err(_) => return Err(Error::Database(sqlx::Error::WorkerCrashed)),
+                    },
+                };
+                // The writer's error first: a refused send is its doing.
+                let (back, written) = written?;
+                tx = back;
+                let (order, unchanged) = decided?;
+                for (platform_id, kind) in order {
+                    let Some(&document_id) = written.get(&platform_id) else {
+                        // A newer version committed concurrently: this one is stale.
+                        outcome.unchanged += 1;
+                        continue;
+                    };
+                    match kind {
+                        ChangeKind::Created => outcome.created += 1,
+                        _ => outcome.updated += 1,
                     }
-                    for row in q.fetch_all(&mut **tx).await? {
-                        known.insert(
-                            row.try_get("platform_id")?,
-                            Known {
-                                hash: row.try_get("hash")?,
-                                deleted: row.try_get("deleted")?,
-                                updated_at: row.try_get("updated_at")?,
-                            },
-                        );
-                    }
+                    pending.push(Pending { entity, platform_id, kind, document_id });
                 }
-                let mut unchanged: Vec<&str> = Vec::new();
-                // What to write, one row per platform id (a page may list a record twice).
-                let mut writes: Vec<(&String, &Record, &String, &String, ChangeKind)> = Vec::new();
-                let mut slot: HashMap<&str, usize> = HashMap::new();
-                for (id, record, document, hash) in &items {
-                    let kind = match known.get(id) {
+                outcome.unchanged += unchanged.len() as u64;
+                if seen_pass > 0 && !unchanged.is_empty() {
+                    let ids: Vec<&str> = unchanged.iter().map(String::as_str).collect();
+                    touch_seen(&mut *tx, store_id, entity.as_str(), &ids, seen_pass, now).await?;
+                }
+            }
+            Ok((tx, outcome))
+        }
+
+        /// Records per chunk of a pipelined upsert.
+        const CHUNK: usize = 50;
+
+        /// Serialises, hashes and compares one entity's records, a chunk at a time, and
+        /// sends the versions to write to the writer. Returns the records written, once
+        /// each with the kind of their first listing (a page may list a record twice:
+        /// the newest listing is written, created stays created), in listing order, and
+        /// the unchanged ones.
+        async fn decide(
+            store_id: &str,
+            group: &[&Record],
+            mut known: HashMap<String, Known>,
+            chunks: &tokio::sync::mpsc::Sender<Vec<Version>>,
+        ) -> Result<(Vec<(String, ChangeKind)>, Vec<String>)> {
+            let mut order: Vec<(String, ChangeKind)> = Vec::new();
+            let mut listed: std::collections::HashSet<String> = std::collections::HashSet::new();
+            let mut unchanged: Vec<String> = Vec::new();
+            for part in group.chunks(CHUNK) {
+                let mut batch: Vec<Version> = Vec::with_capacity(part.len());
+                let mut in_batch: HashMap<String, usize> = HashMap::new();
+                for record in part {
+                    let document = stamped_document(record, store_id)?;
+                    let version = Version {
+                        platform_id: record.platform_id().to_owned(),
+                        updated_at: record.updated_at(),
+                        created_at: record.created_at(),
+                        hash: document_hash(&document),
+                        document,
+                    };
+                    let kind = match known.get(&version.platform_id) {
                         None => ChangeKind::Created,
                         Some(k) if k.deleted => ChangeKind::Created,
-                        Some(k) if k.hash != *hash && !is_older(record.updated_at(), k) => ChangeKind::Updated,
+                        Some(k) if k.hash != version.hash && !is_older(version.updated_at, k) => ChangeKind::Updated,
                         Some(_) => {
-                            unchanged.push(id);
+                            unchanged.push(version.platform_id);
                             continue;
                         }
                     };
-                    match slot.get(id.as_str()) {
-                        // A second listing of a record written by this page: the first
-                        // one's kind stands (created stays created).
-                        Some(&i) => writes[i] = (id, record, document, hash, writes[i].4),
-                        None => {
-                            slot.insert(id, writes.len());
-                            writes.push((id, record, document, hash, kind));
-                        }
-                    }
-                    known.insert(id.clone(), Known { hash: hash.clone(), deleted: false, updated_at: record.updated_at() });
-                }
-                for chunk in writes.chunks(100) {
-                    let rows: Vec<String> = (0..chunk.len())
-                        .map(|i| {
-                            let b = 3 + i * 7;
-                            format!("($1, $2, ${}, ${}, ${}, ${}, FALSE, ${}, ${}, ${})", b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
-                        })
-                        .collect();
-                    let sql = format!(
-                        "INSERT INTO records (store_id, entity, platform_id, updated_at, created_at, hash, deleted, \
-                         seen_pass, synced_at, document) VALUES {} \
-                         ON CONFLICT (store_id, entity, platform_id) DO UPDATE SET updated_at = excluded.updated_at, \
-                         created_at = excluded.created_at, hash = excluded.hash, deleted = FALSE, \
-                         seen_pass = excluded.seen_pass, synced_at = excluded.synced_at, document = excluded.document \
-                         WHERE records.deleted OR records.updated_at IS NULL OR excluded.updated_at IS NULL \
-                         OR excluded.updated_at >= records.updated_at \
-                         RETURNING platform_id",
-                        rows.join(", ")
+                    known.insert(
+                        version.platform_id.clone(),
+                        Known { hash: version.hash.clone(), deleted: false, updated_at: version.updated_at },
                     );
-                    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(store_id).bind(entity.as_str());
-                    for (id, record, document, hash, _) in chunk {
-                        q = q
-                            .bind(*id)
-                            .bind(record.updated_at())
-                            .bind(record.created_at())
-                            .bind(*hash)
-                            .bind(seen_pass)
-                            .bind(now)
-                            .bind(*document);
+                    if listed.insert(version.platform_id.clone()) {
+                        order.push((version.platform_id.clone(), kind));
                     }
-                    let written: std::collections::HashSet<String> = q.fetch_all(&mut **tx).await?.into_iter().collect();
-                    for (id, _, document, _, kind) in chunk {
-                        if !written.contains(*id) {
-                            // A newer version committed concurrently: this one is stale.
-                            outcome.unchanged += 1;
-                            continue;
+                    // One row per statement: a newer listing in the same chunk replaces
+                    // the older; one in a later chunk is written again over it.
+                    match in_batch.get(&version.platform_id) {
+                        Some(&i) => batch[i] = version,
+                        None => {
+                            in_batch.insert(version.platform_id.clone(), batch.len());
+                            batch.push(version);
                         }
-                        match kind {
-                            ChangeKind::Created => outcome.created += 1,
-                            _ => outcome.updated += 1,
-                        }
-                        pending.push(Pending { entity, platform_id: (*id).clone(), kind: *kind, document: (*document).clone() });
                     }
                 }
-                outcome.unchanged += unchanged.len() as u64;
-                if seen_pass > 0 {
-                    for chunk in unchanged.chunks(400) {
-                        let sql = format!(
-                            "UPDATE records SET seen_pass = $1, synced_at = $2 WHERE store_id = $3 AND entity = $4 \
-                             AND platform_id IN ({})",
-                            placeholders(5, chunk.len())
-                        );
-                        let mut q = sqlx::query(&sql).bind(seen_pass).bind(now).bind(store_id).bind(entity.as_str());
-                        for id in chunk {
-                            q = q.bind(*id);
-                        }
-                        q.execute(&mut **tx).await?;
-                    }
+                if !batch.is_empty() && chunks.send(batch).await.is_err() {
+                    // The writer stopped on an error, which it returns.
+                    break;
                 }
             }
-            Ok(outcome)
+            Ok((order, unchanged))
+        }
+
+        /// The writer task of a pipelined upsert: writes every chunk it receives, then
+        /// removes the documents of versions a later listing in the page superseded.
+        /// Returns the transaction and the document id of every record written.
+        async fn write_chunks(
+            mut tx: Tx,
+            store_id: String,
+            entity: Entity,
+            seen_pass: i64,
+            now: DateTime<Utc>,
+            mut received: tokio::sync::mpsc::Receiver<Vec<Version>>,
+        ) -> Result<(Tx, HashMap<String, i64>)> {
+            let mut written: HashMap<String, i64> = HashMap::new();
+            let mut superseded: Vec<i64> = Vec::new();
+            while let Some(chunk) = received.recv().await {
+                let done = write_versions(&mut *tx, &store_id, entity.as_str(), seen_pass, now, chunk).await?;
+                for (platform_id, document_id) in done {
+                    superseded.extend(written.insert(platform_id, document_id));
+                }
+            }
+            for id in superseded {
+                sqlx::query("DELETE FROM documents WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            }
+            Ok((tx, written))
         }
 
         async fn delete_in(
@@ -319,7 +348,7 @@ macro_rules! impl_store {
             for id in ids {
                 let row = sqlx::query(
                     "UPDATE records SET deleted = TRUE, synced_at = $1 WHERE store_id = $2 AND entity = $3 \
-                     AND platform_id = $4 AND deleted = FALSE RETURNING document",
+                     AND platform_id = $4 AND deleted = FALSE RETURNING document_id",
                 )
                 .bind(now)
                 .bind(store_id)
@@ -333,7 +362,8 @@ macro_rules! impl_store {
                         entity,
                         platform_id: id.clone(),
                         kind: ChangeKind::Deleted,
-                        document: row.try_get("document")?,
+                        // The last version, announced again as deleted.
+                        document_id: row.try_get("document_id")?,
                     });
                 }
             }
@@ -437,7 +467,11 @@ macro_rules! impl_store {
 
         const STORE_COLUMNS: &str = "id, name, platform, base_url, settings, entities, interval_secs, state, \
                                      failures, last_error, retry_at, created_at";
-        const RECORD_COLUMNS: &str = "store_id, entity, platform_id, updated_at, created_at, hash, deleted, document";
+        /// A record's columns and its current document, read from `RECORD_FROM`.
+        const RECORD_COLUMNS: &str = "r.store_id AS store_id, r.entity AS entity, r.platform_id AS platform_id, \
+                                      r.updated_at AS updated_at, r.created_at AS created_at, r.hash AS hash, \
+                                      r.deleted AS deleted, d.document AS document";
+        const RECORD_FROM: &str = "records r JOIN documents d ON d.id = r.document_id";
         const RUN_COLUMNS: &str =
             "id, store_id, entity, kind, worker, started_at, finished_at, pages, records, changed, error";
 
@@ -613,7 +647,7 @@ macro_rules! impl_store {
                 }
                 let seen = if page.pass.full { page.pass.id } else { 0 };
                 let mut pending = Vec::new();
-                let outcome = upsert(&mut tx, page.store_id, page.records, seen, now, &mut pending).await?;
+                let (mut tx, outcome) = upsert(tx, page.store_id, page.records, seen, now, &mut pending).await?;
                 append_changes(&mut tx, page.store_id, &pending, now).await?;
                 write_pass(&mut tx, page.store_id, page.entity, page.pass).await?;
                 tx.commit().await?;
@@ -622,9 +656,9 @@ macro_rules! impl_store {
 
             async fn upsert_records(&self, store_id: &str, records: &[Record]) -> Result<PageOutcome> {
                 let now = Utc::now();
-                let mut tx = self.begin_write().await?;
+                let tx = self.begin_write().await?;
                 let mut pending = Vec::new();
-                let outcome = upsert(&mut tx, store_id, records, 0, now, &mut pending).await?;
+                let (mut tx, outcome) = upsert(tx, store_id, records, 0, now, &mut pending).await?;
                 append_changes(&mut tx, store_id, &pending, now).await?;
                 tx.commit().await?;
                 Ok(outcome)
@@ -642,7 +676,7 @@ macro_rules! impl_store {
 
             async fn get_record(&self, store_id: &str, entity: Entity, platform_id: &str) -> Result<Option<StoredRecord>> {
                 let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM records WHERE store_id = $1 AND entity = $2 AND platform_id = $3"
+                    "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.store_id = $1 AND r.entity = $2 AND r.platform_id = $3"
                 );
                 let row = sqlx::query(&sql)
                     .bind(store_id)
@@ -662,8 +696,8 @@ macro_rules! impl_store {
                 include_deleted: bool,
             ) -> Result<Vec<StoredRecord>> {
                 let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM records WHERE store_id = $1 AND entity = $2 AND platform_id > $3 \
-                     AND (deleted = FALSE OR $4) ORDER BY platform_id LIMIT $5"
+                    "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.store_id = $1 AND r.entity = $2 \
+                     AND r.platform_id > $3 AND (r.deleted = FALSE OR $4) ORDER BY r.platform_id LIMIT $5"
                 );
                 sqlx::query(&sql)
                     .bind(store_id)
@@ -777,8 +811,10 @@ macro_rules! impl_store {
 
             async fn changes_after(&self, after: i64, store_id: Option<&str>, limit: i64) -> Result<Vec<Change>> {
                 let rows = sqlx::query(
-                    "SELECT seq, store_id, entity, platform_id, kind, document, at FROM changes \
-                     WHERE seq > $1 AND ($2 IS NULL OR store_id = $2) ORDER BY seq LIMIT $3",
+                    "SELECT c.seq AS seq, c.store_id AS store_id, c.entity AS entity, c.platform_id AS platform_id, \
+                     c.kind AS kind, d.document AS document, c.at AS at \
+                     FROM changes c JOIN documents d ON d.id = c.document_id \
+                     WHERE c.seq > $1 AND ($2 IS NULL OR c.store_id = $2) ORDER BY c.seq LIMIT $3",
                 )
                 .bind(after)
                 .bind(store_id)

@@ -6,10 +6,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use super::Cipher;
+use super::sql::UPSERT_RECORD;
 
 /// The SQLite sync store.
 #[derive(Debug, Clone)]
@@ -43,6 +45,173 @@ impl SqliteStore {
             .await?;
         Ok(tx)
     }
+}
+
+// --- the bulk statements of a page (see `sql.rs`). Multi-row statements of anonymous
+// `?` variables only: sqlx looks every named variable up in SQLite's list of names,
+// which costs the square of their number per statement.
+
+/// Rows per multi-row statement (SQLite binds at most 32,766 variables).
+const ROWS: usize = 250;
+
+/// `n` rows of the `row` template, comma-separated.
+fn rows_of(row: &str, n: usize) -> String {
+    vec![row; n].join(", ")
+}
+
+/// The stored state of the records of `ids`.
+async fn known_rows(
+    conn: &mut SqliteConnection,
+    store_id: &str,
+    entity: &str,
+    ids: &[&str],
+) -> Result<HashMap<String, Known>> {
+    let mut known = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS * 2) {
+        let sql = format!(
+            "SELECT platform_id, hash, deleted, updated_at FROM records \
+             WHERE store_id = ? AND entity = ? AND platform_id IN ({})",
+            rows_of("?", chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(store_id).bind(entity);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            known.insert(
+                row.try_get("platform_id")?,
+                Known {
+                    hash: row.try_get("hash")?,
+                    deleted: row.try_get("deleted")?,
+                    updated_at: row.try_get("updated_at")?,
+                },
+            );
+        }
+    }
+    Ok(known)
+}
+
+/// Upserts the records of `versions` (each numbered from the `document` counter; the
+/// write lock is held) and stores the documents of those written; returns the written
+/// platform ids with their document ids.
+async fn write_versions(
+    conn: &mut SqliteConnection,
+    store_id: &str,
+    entity: &str,
+    seen_pass: i64,
+    now: DateTime<Utc>,
+    versions: Vec<Version>,
+) -> Result<HashMap<String, i64>> {
+    let mut written = HashMap::with_capacity(versions.len());
+    if versions.is_empty() {
+        return Ok(written);
+    }
+    let n = i64::try_from(versions.len()).expect("a page has fewer than 2^63 records");
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + ? WHERE name = 'document' RETURNING value",
+    )
+    .bind(n)
+    .fetch_one(&mut *conn)
+    .await?;
+    let numbered: Vec<(i64, Version)> = (last - n + 1..).zip(versions).collect();
+    for chunk in numbered.chunks(ROWS) {
+        let sql = format!(
+            "INSERT INTO records (store_id, entity, platform_id, updated_at, created_at, hash, deleted, \
+             seen_pass, synced_at, document_id) VALUES {} {UPSERT_RECORD}",
+            rows_of("(?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?)", chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, v) in chunk {
+            q = q
+                .bind(store_id)
+                .bind(entity)
+                .bind(v.platform_id.as_str())
+                .bind(v.updated_at)
+                .bind(v.created_at)
+                .bind(v.hash.as_str())
+                .bind(seen_pass)
+                .bind(now)
+                .bind(*id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            written.insert(row.try_get("platform_id")?, row.try_get("document_id")?);
+        }
+    }
+    let documents: Vec<(i64, String)> = numbered
+        .into_iter()
+        .filter(|(id, v)| written.get(&v.platform_id) == Some(id))
+        .map(|(id, v)| (id, v.document))
+        .collect();
+    let mut documents = documents.into_iter().peekable();
+    while documents.peek().is_some() {
+        let chunk: Vec<(i64, String)> = documents.by_ref().take(ROWS).collect();
+        let sql = format!(
+            "INSERT INTO documents (id, document) VALUES {}",
+            rows_of("(?, ?)", chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, document) in chunk {
+            // Moved, not copied: sqlx hands owned text to SQLite as it is.
+            q = q.bind(id).bind(document);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(written)
+}
+
+/// Stamps unchanged records as seen by the pass.
+async fn touch_seen(
+    conn: &mut SqliteConnection,
+    store_id: &str,
+    entity: &str,
+    ids: &[&str],
+    seen_pass: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in ids.chunks(ROWS * 2) {
+        let sql = format!(
+            "UPDATE records SET seen_pass = ?, synced_at = ? WHERE store_id = ? AND entity = ? \
+             AND platform_id IN ({})",
+            rows_of("?", chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(seen_pass).bind(now).bind(store_id).bind(entity);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Appends change rows numbered from `first`.
+async fn insert_changes(
+    conn: &mut SqliteConnection,
+    store_id: &str,
+    first: i64,
+    pending: &[Pending],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut seq = first;
+    for chunk in pending.chunks(ROWS) {
+        let sql = format!(
+            "INSERT INTO changes (seq, store_id, entity, platform_id, kind, document_id, at) VALUES {}",
+            rows_of("(?, ?, ?, ?, ?, ?, ?)", chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q
+                .bind(seq)
+                .bind(store_id)
+                .bind(p.entity.as_str())
+                .bind(p.platform_id.as_str())
+                .bind(p.kind.as_str())
+                .bind(p.document_id)
+                .bind(now);
+            seq += 1;
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 super::sql::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "");
