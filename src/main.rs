@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use polycart::cli::{Cli, Command, EXIT_BAD_INPUT, bench, demo, keys, normalize, serve, simulate, stores, sync, worker};
+use polycart::cli::{
+    Cli, Command, EXIT_BAD_INPUT, bench, demo, keys, normalize, serve, simulate, stores, sync,
+    worker,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -26,9 +26,21 @@ async fn fixture(quota: KeyQuota) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("api.db").display());
     let store = store::open(&url, None).await.unwrap();
-    let engine = Arc::new(Engine::new(store.clone(), Arc::new(RegistrySource::default()), EngineOptions::default()));
-    let state = Arc::new(AppState::new(engine, Arc::new(TransportMetrics::default()), quota));
-    Fixture { _dir: dir, store, router: api::router(state) }
+    let engine = Arc::new(Engine::new(
+        store.clone(),
+        Arc::new(RegistrySource::default()),
+        EngineOptions::default(),
+    ));
+    let state = Arc::new(AppState::new(
+        engine,
+        Arc::new(TransportMetrics::default()),
+        quota,
+    ));
+    Fixture {
+        _dir: dir,
+        store,
+        router: api::router(state),
+    }
 }
 
 async fn add_store(store: &Arc<dyn Store>, name: &str) -> String {
@@ -66,7 +78,18 @@ fn order(id: u32, status: &str, email: &str, updated: &str) -> Record {
 
 async fn seed(store: &Arc<dyn Store>, store_id: &str, n: u32) {
     let mut records: Vec<Record> = (1..=n)
-        .map(|i| order(i, if i % 4 == 0 { "completed" } else { "processing" }, &format!("c{i}@Example.com"), "2025-02-01T00:00:00Z"))
+        .map(|i| {
+            order(
+                i,
+                if i % 4 == 0 {
+                    "completed"
+                } else {
+                    "processing"
+                },
+                &format!("c{i}@Example.com"),
+                "2025-02-01T00:00:00Z",
+            )
+        })
         .collect();
     for r in &mut records {
         r.assign_store(store_id);
@@ -74,27 +97,44 @@ async fn seed(store: &Arc<dyn Store>, store_id: &str, n: u32) {
     store.upsert_records(store_id, &records).await.unwrap();
 }
 
-async fn call(router: &axum::Router, method: &str, uri: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, axum::http::HeaderMap, Value) {
+async fn call(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(k) = key {
         req = req.header("authorization", format!("Bearer {k}"));
     }
     let req = match body {
-        Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string()))
+            .unwrap(),
         None => req.body(Body::empty()).unwrap(),
     };
     let res = router.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    let value = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, headers, value)
 }
 
 fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, code: &str) {
     assert_eq!(status, want_status, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["request_id"].as_str().is_some_and(|r| !r.is_empty()), "{body}");
+    assert!(
+        body["error"]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{body}"
+    );
     assert!(body["error"]["message"].as_str().is_some());
 }
 
@@ -105,7 +145,11 @@ async fn tenancy_paging_filters_counts_and_changes() {
     let b = add_store(&f.store, "beta").await;
     seed(&f.store, &a, 120).await;
     seed(&f.store, &b, 7).await;
-    let (_, key_a) = f.store.create_api_key("tenant a", Some(&[a.clone()])).await.unwrap();
+    let (_, key_a) = f
+        .store
+        .create_api_key("tenant a", Some(&[a.clone()]))
+        .await
+        .unwrap();
     let (_, admin) = f.store.create_api_key("admin", None).await.unwrap();
 
     // No key, a wrong key.
@@ -117,14 +161,31 @@ async fn tenancy_paging_filters_counts_and_changes() {
     // Tenant A sees only its store; B's data answers 404 exactly like a missing store.
     let (s, _, body) = call(&f.router, "GET", "/v1/stores", Some(&key_a), None).await;
     assert_eq!(s, StatusCode::OK);
-    let ids: Vec<&str> = body["data"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [a.as_str()]);
     assert!(!body.to_string().contains("credentials"));
-    for uri in [format!("/v1/stores/{b}"), format!("/v1/stores/{b}/orders"), format!("/v1/stores/{b}/orders/00001"), "/v1/stores/st_nope/orders".to_owned()] {
+    for uri in [
+        format!("/v1/stores/{b}"),
+        format!("/v1/stores/{b}/orders"),
+        format!("/v1/stores/{b}/orders/00001"),
+        "/v1/stores/st_nope/orders".to_owned(),
+    ] {
         let (s, _, body) = call(&f.router, "GET", &uri, Some(&key_a), None).await;
         assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");
     }
-    let (s, _, body) = call(&f.router, "GET", &format!("/v1/orders?stores={a},{b}"), Some(&key_a), None).await;
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/orders?stores={a},{b}"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");
 
     // Paging to the end while records change: every record exactly once.
@@ -144,7 +205,10 @@ async fn tenancy_paging_filters_counts_and_changes() {
         }
         pages += 1;
         // A busy shop: records already read and not yet read change between pages.
-        let mut changed = vec![order(3, "cancelled", "x@example.com", "2025-03-01T00:00:00Z"), order(110, "cancelled", "y@example.com", "2025-03-01T00:00:00Z")];
+        let mut changed = vec![
+            order(3, "cancelled", "x@example.com", "2025-03-01T00:00:00Z"),
+            order(110, "cancelled", "y@example.com", "2025-03-01T00:00:00Z"),
+        ];
         for r in &mut changed {
             r.assign_store(&a);
         }
@@ -162,29 +226,109 @@ async fn tenancy_paging_filters_counts_and_changes() {
     assert_eq!(seen.len(), 120);
 
     // Filters, fields, raw, counts.
-    let (_, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders?status=completed&limit=250"), Some(&key_a), None).await;
+    let (_, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders?status=completed&limit=250"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(body["data"].as_array().unwrap().len(), 30);
-    let (_, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders/count?status=cancelled"), Some(&key_a), None).await;
+    let (_, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders/count?status=cancelled"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(body, json!({"count": 2}));
-    let (_, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders/count"), Some(&key_a), None).await;
+    let (_, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders/count"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(body, json!({"count": 120}));
-    let (_, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders?email=C7@example.com&fields=number,totals.total"), Some(&key_a), None).await;
-    assert_eq!(body["data"], json!([{"id": format!("{a}:00007"), "number": "#7", "totals": {"total": {"amount": "7.50", "currency": "EUR"}}}]));
-    let (_, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders?sku=SKU-1&limit=250"), Some(&key_a), None).await;
+    let (_, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders?email=C7@example.com&fields=number,totals.total"),
+        Some(&key_a),
+        None,
+    )
+    .await;
+    assert_eq!(
+        body["data"],
+        json!([{"id": format!("{a}:00007"), "number": "#7", "totals": {"total": {"amount": "7.50", "currency": "EUR"}}}])
+    );
+    let (_, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders?sku=SKU-1&limit=250"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(body["data"].as_array().unwrap().len(), 40);
-    let (_, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders?updated_since=2025-02-15T00:00:00Z"), Some(&key_a), None).await;
+    let (_, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders?updated_since=2025-02-15T00:00:00Z"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(body["data"].as_array().unwrap().len(), 2);
-    let (s, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders/00005?include_raw=true"), Some(&key_a), None).await;
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders/00005?include_raw=true"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["raw"], json!({"id": 5}));
     assert_eq!(body["totals"]["total"]["amount"], "5.50");
-    let (s, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders/{a}:00005"), Some(&key_a), None).await;
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders/{a}:00005"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!((s, body["number"].clone()), (StatusCode::OK, json!("#5")));
-    let (s, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders?fields=a;b"), Some(&key_a), None).await;
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders?fields=a;b"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_error(s, &body, StatusCode::BAD_REQUEST, "invalid_request");
-    let (s, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/orders?cursor=garbage"), Some(&key_a), None).await;
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/orders?cursor=garbage"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_error(s, &body, StatusCode::BAD_REQUEST, "invalid_request");
-    let (s, _, body) = call(&f.router, "GET", &format!("/v1/stores/{a}/widgets"), Some(&key_a), None).await;
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/widgets"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");
 
     // Cross-store reads for the admin key: every order of both stores, paged.
@@ -202,7 +346,14 @@ async fn tenancy_paging_filters_counts_and_changes() {
     assert_eq!(total, 127);
 
     // The change feed: tenant A sees only A's changes, in order.
-    let (s, _, body) = call(&f.router, "GET", "/v1/changes?after=0&limit=1000", Some(&key_a), None).await;
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        "/v1/changes?after=0&limit=1000",
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let changes = body["data"].as_array().unwrap();
     assert!(changes.iter().all(|c| c["store_id"] == a.as_str()));
@@ -210,22 +361,47 @@ async fn tenancy_paging_filters_counts_and_changes() {
     let seqs: Vec<i64> = changes.iter().map(|c| c["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
     let last = body["next_after"].as_i64().unwrap();
-    let (_, _, body) = call(&f.router, "GET", &format!("/v1/changes?after={last}"), Some(&key_a), None).await;
+    let (_, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/changes?after={last}"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(body["data"], json!([]));
 
     // Only admin keys connect stores; an unknown platform is invalid.
     let create = json!({"platform": "shopify", "url": "https://x.example.com", "credentials": {"access_token": "shpat_secret"}});
     let (s, _, body) = call(&f.router, "POST", "/v1/stores", Some(&key_a), Some(create)).await;
     assert_error(s, &body, StatusCode::FORBIDDEN, "forbidden");
-    let (s, _, body) = call(&f.router, "POST", "/v1/stores", Some(&admin), Some(json!({"platform": "nosuch", "url": "https://x.example.com"}))).await;
+    let (s, _, body) = call(
+        &f.router,
+        "POST",
+        "/v1/stores",
+        Some(&admin),
+        Some(json!({"platform": "nosuch", "url": "https://x.example.com"})),
+    )
+    .await;
     assert_error(s, &body, StatusCode::BAD_REQUEST, "invalid_request");
-    let (s, _, body) = call(&f.router, "POST", &format!("/v1/stores/{a}/sync"), Some(&key_a), None).await;
+    let (s, _, body) = call(
+        &f.router,
+        "POST",
+        &format!("/v1/stores/{a}/sync"),
+        Some(&key_a),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{body}");
 }
 
 #[tokio::test]
 async fn rate_limits_body_limits_and_unknown_routes() {
-    let f = fixture(KeyQuota { per_second: 1, burst: 3 }).await;
+    let f = fixture(KeyQuota {
+        per_second: 1,
+        burst: 3,
+    })
+    .await;
     let (_, key) = f.store.create_api_key("k", None).await.unwrap();
     for _ in 0..3 {
         let (s, _, _) = call(&f.router, "GET", "/v1/stores", Some(&key), None).await;
@@ -247,7 +423,9 @@ async fn rate_limits_body_limits_and_unknown_routes() {
     assert!(headers.get("x-request-id").is_some());
     let (s, _, text) = call(&f.router, "GET", "/metrics", None, None).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(text.as_str().unwrap().contains("polycart_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"));
+    assert!(text.as_str().unwrap().contains(
+        "polycart_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+    ));
 }
 
 #[test]
@@ -258,5 +436,8 @@ fn committed_openapi_is_current() {
         std::fs::write(&path, &current).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(committed == current, "schemas/openapi.json is stale: run `UPDATE_GOLDEN=1 cargo test --test api` and commit");
+    assert!(
+        committed == current,
+        "schemas/openapi.json is stale: run `UPDATE_GOLDEN=1 cargo test --test api` and commit"
+    );
 }

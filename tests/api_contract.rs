@@ -21,18 +21,46 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 const CODES: &[&str] = &[
-    "unauthenticated", "not_found", "forbidden", "invalid_request", "conflict", "rate_limited",
-    "payload_too_large", "unsupported", "platform_auth_failed", "platform_rate_limited",
-    "platform_error", "invalid_signature", "method_not_allowed",
+    "unauthenticated",
+    "not_found",
+    "forbidden",
+    "invalid_request",
+    "conflict",
+    "rate_limited",
+    "payload_too_large",
+    "unsupported",
+    "platform_auth_failed",
+    "platform_rate_limited",
+    "platform_error",
+    "invalid_signature",
+    "method_not_allowed",
 ];
 const CREDENTIAL: &str = "shpat_contract_secret_token_42";
 
 /// Values that break naive parsers.
 fn nasty(rng: &mut impl Rng, real: &[String]) -> String {
     let pool = [
-        "", "0", "-1", "1", "abc", "9223372036854775808", "2025-01-01T00:00:00Z", "not-a-date",
-        "%00", "%2F..%2F", "%E2%82%AC", "null", "true", "orders", "products", "customers",
-        "categories", "inventory", "shopify", "a%20b", "%27%3B--",
+        "",
+        "0",
+        "-1",
+        "1",
+        "abc",
+        "9223372036854775808",
+        "2025-01-01T00:00:00Z",
+        "not-a-date",
+        "%00",
+        "%2F..%2F",
+        "%E2%82%AC",
+        "null",
+        "true",
+        "orders",
+        "products",
+        "customers",
+        "categories",
+        "inventory",
+        "shopify",
+        "a%20b",
+        "%27%3B--",
     ];
     match rng.gen_range(0..4) {
         0 if !real.is_empty() => real[rng.gen_range(0..real.len())].clone(),
@@ -43,12 +71,22 @@ fn nasty(rng: &mut impl Rng, real: &[String]) -> String {
 
 fn body(rng: &mut impl Rng) -> Option<Vec<u8>> {
     let bodies: [&[u8]; 10] = [
-        b"", b"{}", b"[]", b"null", b"{\"price\": \"abc\"}", b"{\"available\": -5, \"delta\": 3}",
-        b"{\"status\": \"shipped\"}", b"{\"carrier\": 7, \"items\": \"x\"}", b"\xff\xfe garbage", b"{\"url\": \"http://\", \"secret\": 1}",
+        b"",
+        b"{}",
+        b"[]",
+        b"null",
+        b"{\"price\": \"abc\"}",
+        b"{\"available\": -5, \"delta\": 3}",
+        b"{\"status\": \"shipped\"}",
+        b"{\"carrier\": 7, \"items\": \"x\"}",
+        b"\xff\xfe garbage",
+        b"{\"url\": \"http://\", \"secret\": 1}",
     ];
     match rng.gen_range(0..12) {
         10 => None,
-        11 => Some(format!("{{\"title\": \"{}\"}}", "é".repeat(rng.gen_range(1..500))).into_bytes()),
+        11 => {
+            Some(format!("{{\"title\": \"{}\"}}", "é".repeat(rng.gen_range(1..500))).into_bytes())
+        }
         i => Some(bodies[i].to_vec()),
     }
 }
@@ -57,7 +95,9 @@ fn body(rng: &mut impl Rng) -> Option<Vec<u8>> {
 async fn every_documented_operation_survives_random_input() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("contract.db").display());
-    let db = store::open(&url, Some(store::Cipher::new(&[3u8; 32]))).await.unwrap();
+    let db = store::open(&url, Some(store::Cipher::new(&[3u8; 32])))
+        .await
+        .unwrap();
     // A platform that refuses the store's token: live reads and writes reach it and
     // answer a typed platform error.
     let refusing = axum::Router::new().fallback(|| async {
@@ -77,25 +117,56 @@ async fn every_documented_operation_survives_random_input() {
     };
     let store_id = db.add_store(&new).await.unwrap().id;
     let (_, key) = db.create_api_key("admin", None).await.unwrap();
-    let engine = Arc::new(Engine::new(db.clone(), Arc::new(RegistrySource::default()), EngineOptions::default()));
-    let quota = KeyQuota { per_second: 100_000, burst: 100_000 };
-    let router = api::router(Arc::new(AppState::new(engine, Arc::new(TransportMetrics::default()), quota)));
+    let engine = Arc::new(Engine::new(
+        db.clone(),
+        Arc::new(RegistrySource::default()),
+        EngineOptions::default(),
+    ));
+    let quota = KeyQuota {
+        per_second: 100_000,
+        burst: 100_000,
+    };
+    let router = api::router(Arc::new(AppState::new(
+        engine,
+        Arc::new(TransportMetrics::default()),
+        quota,
+    )));
 
     // Reads and writes that do reach the platform: a typed platform error, no secret.
     for (method, uri, body) in [
-        ("GET", format!("/v1/stores/{store_id}/orders?live=true"), None),
-        ("PATCH", format!("/v1/stores/{store_id}/products/1"), Some(r#"{"title": "x"}"#)),
+        (
+            "GET",
+            format!("/v1/stores/{store_id}/orders?live=true"),
+            None,
+        ),
+        (
+            "PATCH",
+            format!("/v1/stores/{store_id}/products/1"),
+            Some(r#"{"title": "x"}"#),
+        ),
     ] {
-        let req = Request::builder().method(method).uri(&uri).header("authorization", format!("Bearer {key}"));
+        let req = Request::builder()
+            .method(method)
+            .uri(&uri)
+            .header("authorization", format!("Bearer {key}"));
         let req = match body {
-            Some(b) => req.header("content-type", "application/json").body(Body::from(b)).unwrap(),
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b))
+                .unwrap(),
             None => req.body(Body::empty()).unwrap(),
         };
         let res = router.clone().oneshot(req).await.unwrap();
         let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
         let value: Value = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!((status, value["error"]["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("platform_auth_failed")), "{method} {uri}: {value}");
+        assert_eq!(
+            (status, value["error"]["code"].as_str()),
+            (StatusCode::BAD_GATEWAY, Some("platform_auth_failed")),
+            "{method} {uri}: {value}"
+        );
         assert!(!value.to_string().contains(CREDENTIAL));
     }
 
@@ -106,7 +177,10 @@ async fn every_documented_operation_survives_random_input() {
     let mut upstream = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            let params: Vec<&Value> = op["parameters"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+            let params: Vec<&Value> = op["parameters"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
             for _ in 0..40 {
                 let mut uri = path.clone();
                 let mut query = Vec::new();
@@ -114,7 +188,9 @@ async fn every_documented_operation_survives_random_input() {
                 for p in &params {
                     let name = p["name"].as_str().unwrap();
                     let boolean = p["schema"]["type"] == "boolean"
-                        || p["schema"]["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "boolean"));
+                        || p["schema"]["type"]
+                            .as_array()
+                            .is_some_and(|t| t.iter().any(|t| t == "boolean"));
                     let value = if boolean {
                         ["true", "false", "1", "maybe"][rng.gen_range(0..4)].to_owned()
                     } else if name == "store" && rng.gen_bool(0.5) {
@@ -124,7 +200,11 @@ async fn every_documented_operation_survives_random_input() {
                     };
                     match p["in"].as_str().unwrap() {
                         "path" => {
-                            let v = if value.is_empty() { "x".to_owned() } else { value };
+                            let v = if value.is_empty() {
+                                "x".to_owned()
+                            } else {
+                                value
+                            };
                             uri = uri.replace(&format!("{{{name}}}"), &v);
                         }
                         "query" if rng.gen_bool(0.5) => query.push(format!("{name}={value}")),
@@ -135,7 +215,9 @@ async fn every_documented_operation_survives_random_input() {
                 if !query.is_empty() {
                     uri = format!("{uri}?{}", query.join("&"));
                 }
-                let mut req = Request::builder().method(method.to_uppercase().as_str()).uri(&uri);
+                let mut req = Request::builder()
+                    .method(method.to_uppercase().as_str())
+                    .uri(&uri);
                 if rng.gen_bool(0.9) {
                     req = req.header("authorization", format!("Bearer {key}"));
                 }
@@ -144,33 +226,56 @@ async fn every_documented_operation_survives_random_input() {
                         req = req.header(name.as_str(), v);
                     }
                 }
-                let body = if method == "get" { None } else { body(&mut rng) };
+                let body = if method == "get" {
+                    None
+                } else {
+                    body(&mut rng)
+                };
                 let req = match body {
-                    Some(b) => req.header("content-type", "application/json").body(Body::from(b)).unwrap(),
+                    Some(b) => req
+                        .header("content-type", "application/json")
+                        .body(Body::from(b))
+                        .unwrap(),
                     None => req.body(Body::empty()).unwrap(),
                 };
                 let res = router.clone().oneshot(req).await.unwrap();
                 calls += 1;
                 let status = res.status();
-                let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+                let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
                 let text = String::from_utf8_lossy(&bytes);
-                let what = format!("{} {uri} -> {status}: {}", method.to_uppercase(), &text[..text.len().min(300)]);
+                let what = format!(
+                    "{} {uri} -> {status}: {}",
+                    method.to_uppercase(),
+                    &text[..text.len().min(300)]
+                );
                 // A 5xx only ever reports the platform, never polycart itself.
                 assert!(status != StatusCode::INTERNAL_SERVER_ERROR, "{what}");
                 assert!(!text.contains(CREDENTIAL), "a credential leaked: {what}");
                 if status == StatusCode::NO_CONTENT {
                     continue;
                 }
-                let value: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {what}"));
+                let value: Value =
+                    serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {what}"));
                 if status.is_server_error() {
-                    let code = value["error"]["code"].as_str().unwrap_or_else(|| panic!("no envelope: {what}"));
+                    let code = value["error"]["code"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("no envelope: {what}"));
                     assert!(code.starts_with("platform_"), "{what}");
                     upstream += 1;
                 }
                 if status.is_client_error() || status.is_server_error() {
-                    let code = value["error"]["code"].as_str().unwrap_or_else(|| panic!("no envelope: {what}"));
+                    let code = value["error"]["code"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("no envelope: {what}"));
                     assert!(CODES.contains(&code), "unknown code {code}: {what}");
-                    assert!(value["error"]["request_id"].as_str().is_some_and(|r| !r.is_empty()), "{what}");
+                    assert!(
+                        value["error"]["request_id"]
+                            .as_str()
+                            .is_some_and(|r| !r.is_empty()),
+                        "{what}"
+                    );
                     assert!(value["error"]["message"].is_string(), "{what}");
                 }
             }
@@ -178,5 +283,4 @@ async fn every_documented_operation_survives_random_input() {
     }
     assert!(calls > 500, "{calls} calls");
     eprintln!("{calls} calls, {upstream} answered with the platform's refusal");
-
 }

@@ -17,34 +17,71 @@ use polycart_kit::transport::TransportMetrics;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-async fn call(router: &axum::Router, method: &str, uri: &str, key: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri).header("authorization", format!("Bearer {key}"));
+async fn call(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    key: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {key}"));
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
     let req = match body {
-        Some(b) => req.header("content-type", "application/json").body(Body::from(b)).unwrap(),
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b))
+            .unwrap(),
         None => req.body(Body::empty()).unwrap(),
     };
     let res = router.clone().oneshot(req).await.unwrap();
     let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
-    let options = SimOptions { seed: 11, size: StoreSize { products: 12, customers: 20, orders: 40 }, ..SimOptions::default() };
-    let (server, sim) = polycart_bigcommerce::sim::start(options, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let options = SimOptions {
+        seed: 11,
+        size: StoreSize {
+            products: 12,
+            customers: 20,
+            orders: 40,
+        },
+        ..SimOptions::default()
+    };
+    let (server, sim) = polycart_bigcommerce::sim::start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
     let cipher = store::Cipher::new(&[7u8; 32]);
     let db = store::open(&url, Some(cipher)).await.unwrap();
     let metrics = Arc::new(TransportMetrics::default());
-    let source = Arc::new(RegistrySource { context: polycart_kit::connector::AdapterContext { metrics: metrics.clone(), token_sink: None } });
+    let source = Arc::new(RegistrySource {
+        context: polycart_kit::connector::AdapterContext {
+            metrics: metrics.clone(),
+            token_sink: None,
+        },
+    });
     let engine = Arc::new(Engine::new(db.clone(), source, EngineOptions::default()));
-    let router = api::router(Arc::new(AppState::new(engine.clone(), metrics, KeyQuota::default())));
+    let router = api::router(Arc::new(AppState::new(
+        engine.clone(),
+        metrics,
+        KeyQuota::default(),
+    )));
     let (_, admin) = db.create_api_key("admin", None).await.unwrap();
 
     // Connect through the API: the credentials never come back.
@@ -52,7 +89,15 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
         "platform": "bigcommerce", "url": server.info.base_url, "name": "BC sim",
         "credentials": server.info.credentials, "entities": ["order", "product"]
     });
-    let (s, body) = call(&router, "POST", "/v1/stores", &admin, &[], Some(create.to_string().into_bytes())).await;
+    let (s, body) = call(
+        &router,
+        "POST",
+        "/v1/stores",
+        &admin,
+        &[],
+        Some(create.to_string().into_bytes()),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let token = sim.access_token().to_owned();
     assert!(!body.to_string().contains(&token));
@@ -61,85 +106,280 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
     // Sync, then read from the store.
     let stop = AtomicBool::new(false);
     let results = engine
-        .sync_all(vec![(store_id.clone(), Entity::Order), (store_id.clone(), Entity::Product)], SyncMode::Auto, &NoProgress, &stop)
+        .sync_all(
+            vec![
+                (store_id.clone(), Entity::Order),
+                (store_id.clone(), Entity::Product),
+            ],
+            SyncMode::Auto,
+            &NoProgress,
+            &stop,
+        )
         .await;
     for (_, entity, r) in &results {
         assert!(r.as_ref().is_ok_and(|r| r.done), "{entity}: {r:?}");
     }
-    let (s, body) = call(&router, "GET", &format!("/v1/stores/{store_id}/orders/count"), &admin, &[], None).await;
+    let (s, body) = call(
+        &router,
+        "GET",
+        &format!("/v1/stores/{store_id}/orders/count"),
+        &admin,
+        &[],
+        None,
+    )
+    .await;
     assert_eq!((s, body["count"].as_u64()), (StatusCode::OK, Some(40)));
-    let (_, body) = call(&router, "GET", &format!("/v1/stores/{store_id}/orders?limit=5"), &admin, &[], None).await;
+    let (_, body) = call(
+        &router,
+        "GET",
+        &format!("/v1/stores/{store_id}/orders?limit=5"),
+        &admin,
+        &[],
+        None,
+    )
+    .await;
     let first = body["data"][0].clone();
     let order_id = first["platform_id"].as_str().unwrap().to_owned();
     assert_eq!(first["platform"], "bigcommerce");
 
     // Prometheus: records and sync lag per store × entity, platform requests.
-    let res = router.clone().oneshot(Request::builder().uri("/metrics").body(Body::empty()).unwrap()).await.unwrap();
-    let text = String::from_utf8(axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap();
-    assert!(text.contains(&format!("polycart_records{{store=\"{store_id}\",entity=\"order\"}} 40")), "{text}");
-    assert!(text.contains(&format!("polycart_sync_lag_seconds{{store=\"{store_id}\",entity=\"product\"}}")), "{text}");
-    let requests = text.lines().find(|l| l.starts_with("polycart_platform_requests_total")).unwrap_or("");
-    assert!(requests.split_whitespace().last().and_then(|n| n.parse::<f64>().ok()).is_some_and(|n| n > 0.0), "{text}");
+    let res = router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/metrics")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let text = String::from_utf8(
+        axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        text.contains(&format!(
+            "polycart_records{{store=\"{store_id}\",entity=\"order\"}} 40"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "polycart_sync_lag_seconds{{store=\"{store_id}\",entity=\"product\"}}"
+        )),
+        "{text}"
+    );
+    let requests = text
+        .lines()
+        .find(|l| l.starts_with("polycart_platform_requests_total"))
+        .unwrap_or("");
+    assert!(
+        requests
+            .split_whitespace()
+            .last()
+            .and_then(|n| n.parse::<f64>().ok())
+            .is_some_and(|n| n > 0.0),
+        "{text}"
+    );
 
     // Live read through the adapter.
-    let (s, body) = call(&router, "GET", &format!("/v1/stores/{store_id}/orders/{order_id}?live=true"), &admin, &[], None).await;
+    let (s, body) = call(
+        &router,
+        "GET",
+        &format!("/v1/stores/{store_id}/orders/{order_id}?live=true"),
+        &admin,
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["platform_id"], order_id.as_str());
-    let (s, body) = call(&router, "GET", &format!("/v1/stores/{store_id}/orders?live=true&limit=7"), &admin, &[], None).await;
+    let (s, body) = call(
+        &router,
+        "GET",
+        &format!("/v1/stores/{store_id}/orders?live=true&limit=7"),
+        &admin,
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"].as_array().unwrap().len(), 7);
 
     // A shipment with an idempotency key: the replay answers the same and writes nothing.
-    let line_item = first["line_items"][0]["platform_id"].as_str().unwrap().to_owned();
-    let shipments_before = sim.with_store(|s| s.orders.iter().find(|o| o.id.to_string() == order_id).unwrap().shipments.len());
+    let line_item = first["line_items"][0]["platform_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shipments_before = sim.with_store(|s| {
+        s.orders
+            .iter()
+            .find(|o| o.id.to_string() == order_id)
+            .unwrap()
+            .shipments
+            .len()
+    });
     let shipment = json!({"carrier": "UPS", "tracking_number": "1Z999", "items": [{"line_item_id": line_item, "quantity": 1}]});
     let uri = format!("/v1/stores/{store_id}/orders/{order_id}/shipments");
-    let (s1, b1) = call(&router, "POST", &uri, &admin, &[("idempotency-key", "ship-1")], Some(shipment.to_string().into_bytes())).await;
+    let (s1, b1) = call(
+        &router,
+        "POST",
+        &uri,
+        &admin,
+        &[("idempotency-key", "ship-1")],
+        Some(shipment.to_string().into_bytes()),
+    )
+    .await;
     assert_eq!(s1, StatusCode::OK, "{b1}");
-    let (s2, b2) = call(&router, "POST", &uri, &admin, &[("idempotency-key", "ship-1")], Some(shipment.to_string().into_bytes())).await;
+    let (s2, b2) = call(
+        &router,
+        "POST",
+        &uri,
+        &admin,
+        &[("idempotency-key", "ship-1")],
+        Some(shipment.to_string().into_bytes()),
+    )
+    .await;
     assert_eq!((s2, &b2), (s1, &b1));
     // The key is kept in the sync store: a restarted API process replays it too.
-    let restarted_engine = Arc::new(Engine::new(db.clone(), Arc::new(RegistrySource::default()), EngineOptions::default()));
-    let restarted = api::router(Arc::new(AppState::new(restarted_engine, Arc::new(TransportMetrics::default()), KeyQuota::default())));
-    let (s3, b3) = call(&restarted, "POST", &uri, &admin, &[("idempotency-key", "ship-1")], Some(shipment.to_string().into_bytes())).await;
+    let restarted_engine = Arc::new(Engine::new(
+        db.clone(),
+        Arc::new(RegistrySource::default()),
+        EngineOptions::default(),
+    ));
+    let restarted = api::router(Arc::new(AppState::new(
+        restarted_engine,
+        Arc::new(TransportMetrics::default()),
+        KeyQuota::default(),
+    )));
+    let (s3, b3) = call(
+        &restarted,
+        "POST",
+        &uri,
+        &admin,
+        &[("idempotency-key", "ship-1")],
+        Some(shipment.to_string().into_bytes()),
+    )
+    .await;
     assert_eq!((s3, &b3), (s1, &b1));
-    let shipments_after = sim.with_store(|s| s.orders.iter().find(|o| o.id.to_string() == order_id).unwrap().shipments.len());
-    assert_eq!(shipments_after, shipments_before + 1, "written exactly once");
-    assert!(b1["shipments"].as_array().unwrap().iter().any(|s| s["tracking_number"] == "1Z999"));
+    let shipments_after = sim.with_store(|s| {
+        s.orders
+            .iter()
+            .find(|o| o.id.to_string() == order_id)
+            .unwrap()
+            .shipments
+            .len()
+    });
+    assert_eq!(
+        shipments_after,
+        shipments_before + 1,
+        "written exactly once"
+    );
+    assert!(
+        b1["shipments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["tracking_number"] == "1Z999")
+    );
     let other = json!({"carrier": "DHL", "items": []});
-    let (s, body) = call(&router, "POST", &uri, &admin, &[("idempotency-key", "ship-1")], Some(other.to_string().into_bytes())).await;
-    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
+    let (s, body) = call(
+        &router,
+        "POST",
+        &uri,
+        &admin,
+        &[("idempotency-key", "ship-1")],
+        Some(other.to_string().into_bytes()),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
     // The store now holds the platform's truth.
-    let (_, body) = call(&router, "GET", &format!("/v1/stores/{store_id}/orders/{order_id}"), &admin, &[], None).await;
-    assert!(body["shipments"].as_array().unwrap().iter().any(|s| s["tracking_number"] == "1Z999"));
+    let (_, body) = call(
+        &router,
+        "GET",
+        &format!("/v1/stores/{store_id}/orders/{order_id}"),
+        &admin,
+        &[],
+        None,
+    )
+    .await;
+    assert!(
+        body["shipments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["tracking_number"] == "1Z999")
+    );
 
     // Inbound webhooks: verified by the adapter, the touched record re-read.
     let touched = sim.with_store(|s| {
-        let o = s.orders.iter_mut().find(|o| o.id.to_string() == order_id).unwrap();
+        let o = s
+            .orders
+            .iter_mut()
+            .find(|o| o.id.to_string() == order_id)
+            .unwrap();
         o.note = Some("changed by the merchant".into());
         o.updated_at = chrono::Utc::now();
         o.id
     });
-    let (headers, payload) = sim.signed_callback("store/order/updated", json!({"type": "order", "id": touched}), &BTreeMap::new());
-    let mut req = Request::builder().method("POST").uri(format!("/v1/hooks/bigcommerce/{store_id}"));
+    let (headers, payload) = sim.signed_callback(
+        "store/order/updated",
+        json!({"type": "order", "id": touched}),
+        &BTreeMap::new(),
+    );
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(format!("/v1/hooks/bigcommerce/{store_id}"));
     for (k, v) in &headers {
         req = req.header(k, v);
     }
-    let res = router.clone().oneshot(req.body(Body::from(payload.clone())).unwrap()).await.unwrap();
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::from(payload.clone())).unwrap())
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let (_, body) = call(&router, "GET", &format!("/v1/stores/{store_id}/orders/{order_id}"), &admin, &[], None).await;
+    let (_, body) = call(
+        &router,
+        "GET",
+        &format!("/v1/stores/{store_id}/orders/{order_id}"),
+        &admin,
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(body["note"], "changed by the merchant");
     let mut tampered = payload.clone();
     tampered.extend_from_slice(b" ");
-    let mut req = Request::builder().method("POST").uri(format!("/v1/hooks/bigcommerce/{store_id}"));
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(format!("/v1/hooks/bigcommerce/{store_id}"));
     for (k, v) in &headers {
         req = req.header(k, v);
     }
-    let res = router.clone().oneshot(req.body(Body::from(tampered)).unwrap()).await.unwrap();
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::from(tampered)).unwrap())
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     // The change feed saw the sync, the write and the webhook.
-    let (_, body) = call(&router, "GET", "/v1/changes?after=0&limit=1000", &admin, &[], None).await;
+    let (_, body) = call(
+        &router,
+        "GET",
+        "/v1/changes?after=0&limit=1000",
+        &admin,
+        &[],
+        None,
+    )
+    .await;
     assert!(body["data"].as_array().unwrap().len() >= 52);
     server.shutdown().await;
 }

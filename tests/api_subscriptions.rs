@@ -19,16 +19,33 @@ use tower::ServiceExt;
 
 const SECRET: &str = "a-receiver-secret-0123456789";
 
-async fn call(router: &axum::Router, method: &str, uri: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let req = Request::builder().method(method).uri(uri).header("authorization", format!("Bearer {key}"));
+async fn call(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {key}"));
     let req = match body {
-        Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string()))
+            .unwrap(),
         None => req.body(Body::empty()).unwrap(),
     };
     let res = router.clone().oneshot(req).await.unwrap();
     let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn category(id: u32, name: &str) -> Record {
@@ -57,7 +74,10 @@ async fn start_receiver(receiver: Receiver) -> String {
                 if r.down.load(Ordering::SeqCst) {
                     return StatusCode::SERVICE_UNAVAILABLE;
                 }
-                let signature = headers.get("x-polycart-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+                let signature = headers
+                    .get("x-polycart-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
                 if !polycart::engine::outbound::verify(SECRET.as_bytes(), signature, &body) {
                     *r.bad_signatures.lock().unwrap() += 1;
                     return StatusCode::UNAUTHORIZED;
@@ -91,14 +111,24 @@ async fn drain(engine: &Engine) {
 async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("subs.db").display());
-    let db: Arc<dyn Store> = store::open(&url, Some(store::Cipher::new(&[9u8; 32]))).await.unwrap();
+    let db: Arc<dyn Store> = store::open(&url, Some(store::Cipher::new(&[9u8; 32])))
+        .await
+        .unwrap();
     let opts = EngineOptions {
         delivery_backoff: chrono::Duration::zero(),
         delivery_batch: 3,
         ..EngineOptions::default()
     };
-    let engine = Arc::new(Engine::new(db.clone(), Arc::new(RegistrySource::default()), opts));
-    let router = api::router(Arc::new(AppState::new(engine.clone(), Arc::new(TransportMetrics::default()), KeyQuota::default())));
+    let engine = Arc::new(Engine::new(
+        db.clone(),
+        Arc::new(RegistrySource::default()),
+        opts,
+    ));
+    let router = api::router(Arc::new(AppState::new(
+        engine.clone(),
+        Arc::new(TransportMetrics::default()),
+        KeyQuota::default(),
+    )));
     let mut ids = Vec::new();
     for name in ["mine", "theirs"] {
         let new = NewStore {
@@ -113,21 +143,50 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
         ids.push(db.add_store(&new).await.unwrap().id);
     }
     let (mine, theirs) = (ids[0].clone(), ids[1].clone());
-    let (_, my_key) = db.create_api_key("mine", Some(std::slice::from_ref(&mine))).await.unwrap();
-    let (_, their_key) = db.create_api_key("theirs", Some(std::slice::from_ref(&theirs))).await.unwrap();
+    let (_, my_key) = db
+        .create_api_key("mine", Some(std::slice::from_ref(&mine)))
+        .await
+        .unwrap();
+    let (_, their_key) = db
+        .create_api_key("theirs", Some(std::slice::from_ref(&theirs)))
+        .await
+        .unwrap();
 
     let receiver = Receiver::default();
     let hook = start_receiver(receiver.clone()).await;
-    let (s, sub) = call(&router, "POST", "/v1/subscriptions", &my_key, Some(json!({"url": hook, "secret": SECRET, "store_id": mine}))).await;
+    let (s, sub) = call(
+        &router,
+        "POST",
+        "/v1/subscriptions",
+        &my_key,
+        Some(json!({"url": hook, "secret": SECRET, "store_id": mine})),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{sub}");
-    assert!(!sub.to_string().contains(SECRET), "the secret is write-only");
+    assert!(
+        !sub.to_string().contains(SECRET),
+        "the secret is write-only"
+    );
     let sub_id = sub["id"].as_str().unwrap().to_owned();
-    let (s, body) = call(&router, "POST", "/v1/subscriptions", &my_key, Some(json!({"url": hook, "secret": SECRET}))).await;
-    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "only admins subscribe to every store");
+    let (s, body) = call(
+        &router,
+        "POST",
+        "/v1/subscriptions",
+        &my_key,
+        Some(json!({"url": hook, "secret": SECRET})),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "only admins subscribe to every store"
+    );
 
     // Changes while the receiver is down: failures show in the deliveries.
     receiver.down.store(true, Ordering::SeqCst);
-    let mut records: Vec<Record> = (1..=7).map(|i| category(i, &format!("Category {i}"))).collect();
+    let mut records: Vec<Record> = (1..=7)
+        .map(|i| category(i, &format!("Category {i}")))
+        .collect();
     for r in &mut records {
         r.assign_store(&mine);
     }
@@ -136,14 +195,29 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
     theirs_records[0].assign_store(&theirs);
     db.upsert_records(&theirs, &theirs_records).await.unwrap();
     for _ in 0..3 {
-        let result = engine.deliver_once().await.unwrap().expect("a delivery is due");
+        let result = engine
+            .deliver_once()
+            .await
+            .unwrap()
+            .expect("a delivery is due");
         assert!(!result.delivered);
     }
-    let (s, failed) = call(&router, "GET", &format!("/v1/subscriptions/{sub_id}/deliveries?failed=true"), &my_key, None).await;
+    let (s, failed) = call(
+        &router,
+        "GET",
+        &format!("/v1/subscriptions/{sub_id}/deliveries?failed=true"),
+        &my_key,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{failed}");
     let failed = failed["data"].as_array().unwrap().clone();
     assert_eq!(failed.len(), 3);
-    assert!(failed.iter().all(|d| d["status"] == 503 && d["error"].is_string()));
+    assert!(
+        failed
+            .iter()
+            .all(|d| d["status"] == 503 && d["error"].is_string())
+    );
     let (_, listed) = call(&router, "GET", "/v1/subscriptions", &my_key, None).await;
     assert_eq!(listed["data"][0]["failures"], 3);
 
@@ -158,7 +232,14 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
     assert_eq!(*receiver.bad_signatures.lock().unwrap(), 0);
 
     // Replay from the third change re-sends the rest, in order.
-    let (s, body) = call(&router, "POST", &format!("/v1/subscriptions/{sub_id}/replay?after={}", want[2]), &my_key, None).await;
+    let (s, body) = call(
+        &router,
+        "POST",
+        &format!("/v1/subscriptions/{sub_id}/replay?after={}", want[2]),
+        &my_key,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{body}");
     assert_eq!(body["last_seq"], want[2]);
     drain(&engine).await;
@@ -172,16 +253,47 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
         ("DELETE", format!("/v1/subscriptions/{sub_id}")),
     ] {
         let (s, body) = call(&router, method, &path, &their_key, None).await;
-        assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{method} {path}");
+        assert_eq!(
+            (s, body["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found")),
+            "{method} {path}"
+        );
     }
     let (_, listed) = call(&router, "GET", "/v1/subscriptions", &their_key, None).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 0);
 
-    let (s, body) = call(&router, "POST", &format!("/v1/subscriptions/{sub_id}/replay?after=-1"), &my_key, None).await;
-    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
-    let (s, _) = call(&router, "DELETE", &format!("/v1/subscriptions/{sub_id}"), &my_key, None).await;
+    let (s, body) = call(
+        &router,
+        "POST",
+        &format!("/v1/subscriptions/{sub_id}/replay?after=-1"),
+        &my_key,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let (s, _) = call(
+        &router,
+        "DELETE",
+        &format!("/v1/subscriptions/{sub_id}"),
+        &my_key,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = call(&router, "GET", &format!("/v1/subscriptions/{sub_id}/deliveries"), &my_key, None).await;
+    let (s, _) = call(
+        &router,
+        "GET",
+        &format!("/v1/subscriptions/{sub_id}/deliveries"),
+        &my_key,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    assert!(engine.deliver_once().await.unwrap().is_none(), "a removed subscription receives nothing");
+    assert!(
+        engine.deliver_once().await.unwrap().is_none(),
+        "a removed subscription receives nothing"
+    );
 }

@@ -1661,7 +1661,9 @@ async fn many_deletions_are_trusted_only_when_a_sample_confirms_them() {
 async fn concurrent_jobs_of_a_store_share_one_adapter() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("a.db").display());
-    let store = polycart::store::open(&url, Some(Cipher::new(&[1u8; 32]))).await.unwrap();
+    let store = polycart::store::open(&url, Some(Cipher::new(&[1u8; 32])))
+        .await
+        .unwrap();
     let new = NewStore {
         name: "shared".into(),
         platform: "shopify".into(),
@@ -1683,5 +1685,8 @@ async fn concurrent_jobs_of_a_store_share_one_adapter() {
         async move { engine.adapter(&id).await.unwrap() }
     });
     let adapters = futures::future::join_all(lookups).await;
-    assert!(adapters.iter().all(|a| Arc::ptr_eq(a, &adapters[0])), "one adapter per store");
+    assert!(
+        adapters.iter().all(|a| Arc::ptr_eq(a, &adapters[0])),
+        "one adapter per store"
+    );
 }

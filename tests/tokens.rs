@@ -16,39 +16,88 @@ use polycart_shopify::oauth;
 use polycart_shopify::sim::ShopifySim;
 
 async fn sync_categories(db: &Arc<dyn Store>, store_id: &str) {
-    let engine = Engine::new(db.clone(), Arc::new(RegistrySource::default()), EngineOptions::default());
+    let engine = Engine::new(
+        db.clone(),
+        Arc::new(RegistrySource::default()),
+        EngineOptions::default(),
+    );
     let results = engine
-        .sync_all(vec![(store_id.to_owned(), Entity::Category)], SyncMode::Full, &NoProgress, &AtomicBool::new(false))
+        .sync_all(
+            vec![(store_id.to_owned(), Entity::Category)],
+            SyncMode::Full,
+            &NoProgress,
+            &AtomicBool::new(false),
+        )
         .await;
     for (_, entity, result) in results {
-        assert!(result.as_ref().is_ok_and(|r| r.done), "{entity}: {result:?}");
+        assert!(
+            result.as_ref().is_ok_and(|r| r.done),
+            "{entity}: {result:?}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_refresh_token_is_persisted_before_use_and_survives_a_restart() {
-    let options = SimOptions { seed: 3, size: StoreSize { products: 4, customers: 1, orders: 1 }, ..SimOptions::default() };
-    let sim = ShopifySim::start(options, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let options = SimOptions {
+        seed: 3,
+        size: StoreSize {
+            products: 4,
+            customers: 1,
+            orders: 1,
+        },
+        ..SimOptions::default()
+    };
+    let sim = ShopifySim::start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let shop: url::Url = sim.server.info.base_url.parse().unwrap();
     let secret = Secret::new(sim.state.api_secret.clone());
 
     // Install: authorize, the callback's code, an expiring offline token.
-    let url = oauth::authorize_url(&shop, sim.state.client_id(), &["read_products"], "https://app.example/cb", "st8").unwrap();
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let location: url::Url = client.get(url).send().await.unwrap().headers()["location"].to_str().unwrap().parse().unwrap();
-    let code = oauth::verify_callback(location.query().unwrap(), &secret, "st8").unwrap().code;
-    let installed = oauth::exchange_code(&shop, sim.state.client_id(), &secret, &code, true).await.unwrap();
-    let first_refresh = installed.tokens.refresh_token.clone().expect("an expiring token has a refresh token");
+    let url = oauth::authorize_url(
+        &shop,
+        sim.state.client_id(),
+        &["read_products"],
+        "https://app.example/cb",
+        "st8",
+    )
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location: url::Url = client.get(url).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let code = oauth::verify_callback(location.query().unwrap(), &secret, "st8")
+        .unwrap()
+        .code;
+    let installed = oauth::exchange_code(&shop, sim.state.client_id(), &secret, &code, true)
+        .await
+        .unwrap();
+    let first_refresh = installed
+        .tokens
+        .refresh_token
+        .clone()
+        .expect("an expiring token has a refresh token");
 
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("tokens.db").display());
-    let db = store::open(&url, Some(store::Cipher::new(&[5u8; 32]))).await.unwrap();
+    let db = store::open(&url, Some(store::Cipher::new(&[5u8; 32])))
+        .await
+        .unwrap();
     let new = NewStore {
         name: "expiring".into(),
         platform: "shopify".into(),
         base_url: shop.clone(),
         credentials: BTreeMap::from([
-            ("access_token".to_owned(), installed.tokens.access_token.clone()),
+            (
+                "access_token".to_owned(),
+                installed.tokens.access_token.clone(),
+            ),
             ("refresh_token".to_owned(), first_refresh.clone()),
             ("client_id".to_owned(), Secret::new(sim.state.client_id())),
             ("api_secret".to_owned(), secret.clone()),
@@ -64,10 +113,25 @@ async fn a_rotated_refresh_token_is_persisted_before_use_and_survives_a_restart(
     sync_categories(&db, &id).await;
     let stored = db.store_config(&id).await.unwrap();
     let second_refresh = stored.credentials["refresh_token"].clone();
-    assert_ne!(second_refresh.expose(), first_refresh.expose(), "the refresh token rotated and was persisted");
-    assert_ne!(stored.credentials["access_token"].expose(), installed.tokens.access_token.expose());
-    assert!(stored.settings.contains_key("token_expires_at"), "{:?}", stored.settings.keys());
-    assert_eq!(stored.credentials["client_id"].expose(), sim.state.client_id(), "other credentials are kept");
+    assert_ne!(
+        second_refresh.expose(),
+        first_refresh.expose(),
+        "the refresh token rotated and was persisted"
+    );
+    assert_ne!(
+        stored.credentials["access_token"].expose(),
+        installed.tokens.access_token.expose()
+    );
+    assert!(
+        stored.settings.contains_key("token_expires_at"),
+        "{:?}",
+        stored.settings.keys()
+    );
+    assert_eq!(
+        stored.credentials["client_id"].expose(),
+        sim.state.client_id(),
+        "other credentials are kept"
+    );
 
     // A restarted process after the next expiry: it refreshes with the persisted token.
     sim.state.expire_tokens();

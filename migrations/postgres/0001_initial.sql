@@ -30,7 +30,9 @@ CREATE TABLE records (
     document_id     BIGINT NOT NULL,
     PRIMARY KEY (store_id, entity, platform_id)
 );
-CREATE INDEX records_updated ON records (store_id, entity, updated_at);
+-- Live records by update time. Partial, so that the key lookups of a page (store, entity,
+-- platform id) can only take the primary key, even on a table without statistics yet.
+CREATE INDEX records_updated ON records (store_id, entity, updated_at) WHERE NOT deleted;
 
 -- Every version of a record ever written, stored once and never rewritten: a record
 -- points at its current version, a change at the version it announces (the feed
@@ -41,6 +43,13 @@ CREATE TABLE documents (
     document        TEXT NOT NULL
 );
 CREATE SEQUENCE document_ids;
+-- Documents are compressed with lz4 where the server has it (PostgreSQL 14+ built with
+-- lz4): about three times cheaper to write than the default pglz, which otherwise takes
+-- most of a page commit's time. Servers without it keep pglz.
+DO $$ BEGIN
+    EXECUTE 'ALTER TABLE documents ALTER COLUMN document SET COMPRESSION lz4';
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN NULL;
+END $$;
 
 -- Counters: 'change_seq' numbers the change feed (taken inside the committing
 -- transaction, so sequence order is commit order), 'pass' numbers sync passes.

@@ -30,7 +30,9 @@ CREATE TABLE records (
     document_id     INTEGER NOT NULL,
     PRIMARY KEY (store_id, entity, platform_id)
 ) WITHOUT ROWID;
-CREATE INDEX records_updated ON records (store_id, entity, updated_at);
+-- Live records by update time. Partial, so that the key lookups of a page (store, entity,
+-- platform id) can only take the primary key, even on a table without statistics yet.
+CREATE INDEX records_updated ON records (store_id, entity, updated_at) WHERE deleted = 0;
 
 -- Every version of a record ever written, stored once and never rewritten: a record
 -- points at its current version, a change at the version it announces (the feed

@@ -19,22 +19,37 @@ pub struct Caller(pub ApiKey);
 impl Caller {
     /// Whether the key may see `store_id`.
     pub fn sees(&self, store_id: &str) -> bool {
-        self.0.store_ids.as_ref().is_none_or(|ids| ids.iter().any(|s| s == store_id))
+        self.0
+            .store_ids
+            .as_ref()
+            .is_none_or(|ids| ids.iter().any(|s| s == store_id))
     }
 
     /// `NotFound` for a store outside the key's tenancy.
     pub fn check_store(&self, store_id: &str) -> Result<(), ApiError> {
-        if self.sees(store_id) { Ok(()) } else { Err(ApiError::NotFound(format!("store {store_id}"))) }
+        if self.sees(store_id) {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound(format!("store {store_id}")))
+        }
     }
 
     /// Only keys over every store may create or remove stores and subscriptions.
     pub fn require_admin(&self, action: &str) -> Result<(), ApiError> {
-        if self.0.store_ids.is_none() { Ok(()) } else { Err(ApiError::Forbidden(action.to_owned())) }
+        if self.0.store_ids.is_none() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(action.to_owned()))
+        }
     }
 }
 
 /// Middleware: authenticates, rate-limits per key, and records the caller.
-pub async fn layer(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+pub async fn layer(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let token = request
         .headers()
         .get(axum::http::header::AUTHORIZATION)
@@ -42,14 +57,19 @@ pub async fn layer(State(state): State<Arc<AppState>>, mut request: Request, nex
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let Some(token) = token else { return ApiError::Unauthenticated.into_response() };
+    let Some(token) = token else {
+        return ApiError::Unauthenticated.into_response();
+    };
     let key = match state.store.verify_api_key(token).await {
         Ok(Some(key)) => key,
         Ok(None) => return ApiError::Unauthenticated.into_response(),
         Err(e) => return ApiError::from(e).into_response(),
     };
     if let Err(wait) = state.key_limiter.check(&key.id) {
-        return ApiError::RateLimited { retry_after_secs: wait.as_secs_f64().ceil() as u64 }.into_response();
+        return ApiError::RateLimited {
+            retry_after_secs: wait.as_secs_f64().ceil() as u64,
+        }
+        .into_response();
     }
     request.extensions_mut().insert(Caller(key));
     next.run(request).await

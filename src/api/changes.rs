@@ -44,19 +44,28 @@ pub async fn list(
     let mut data = Vec::new();
     // Skip other tenants' changes without ending the page early.
     loop {
-        let batch = state.store.changes_after(after, params.store.as_deref(), limit).await?;
+        let batch = state
+            .store
+            .changes_after(after, params.store.as_deref(), limit)
+            .await?;
         let exhausted = (batch.len() as i64) < limit;
         for change in batch {
             after = change.seq;
             if caller.sees(&change.store_id) {
                 data.push(change);
                 if data.len() as i64 >= limit {
-                    return Ok(Json(ChangesResponse { data, next_after: after }));
+                    return Ok(Json(ChangesResponse {
+                        data,
+                        next_after: after,
+                    }));
                 }
             }
         }
         if exhausted {
-            return Ok(Json(ChangesResponse { data, next_after: after }));
+            return Ok(Json(ChangesResponse {
+                data,
+                next_after: after,
+            }));
         }
     }
 }

@@ -88,9 +88,10 @@ impl From<polycart_kit::Error> for ApiError {
             K::RateLimited { .. } => ApiError::PlatformRateLimited,
             K::NotFound { what } => ApiError::NotFound(what),
             K::Invalid { message } => ApiError::Invalid(message),
-            K::Unsupported { operation, platform } => {
-                ApiError::Unsupported(format!("{platform} does not support {operation}"))
-            }
+            K::Unsupported {
+                operation,
+                platform,
+            } => ApiError::Unsupported(format!("{platform} does not support {operation}")),
             other @ (K::Platform { .. } | K::Transport { .. } | K::Decode { .. }) => {
                 ApiError::Platform(other.to_string())
             }
@@ -128,12 +129,18 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let body = ErrorEnvelope {
-            error: ErrorBody { code: self.code().to_owned(), message: self.to_string(), request_id },
+            error: ErrorBody {
+                code: self.code().to_owned(),
+                message: self.to_string(),
+                request_id,
+            },
         };
         let mut response = (status, Json(body)).into_response();
         if let ApiError::RateLimited { retry_after_secs } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
             }
         }
         response
@@ -165,7 +172,10 @@ impl From<crate::engine::Error> for ApiError {
 /// Middleware: answers axum's own rejections (a query string, path or JSON body that
 /// does not parse, a body over the limit, a wrong method) in the one error envelope.
 /// Every response of ours is JSON; a plain-text error can only be a rejection.
-pub async fn envelope_rejections(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn envelope_rejections(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let response = next.run(request).await;
     let status = response.status();
     let is_json = response
@@ -176,9 +186,18 @@ pub async fn envelope_rejections(request: axum::extract::Request, next: axum::mi
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
-    let bytes = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(&bytes).trim().to_owned();
-    let message = if text.is_empty() { status.canonical_reason().unwrap_or("bad request").to_owned() } else { text };
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("bad request")
+            .to_owned()
+    } else {
+        text
+    };
     let error = match status {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,

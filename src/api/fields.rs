@@ -14,7 +14,9 @@ pub fn select(mut record: Value, fields: &[String], include_raw: bool) -> Value 
     if fields.is_empty() {
         return record;
     }
-    let Value::Object(source) = record else { return record };
+    let Value::Object(source) = record else {
+        return record;
+    };
     let mut out = Map::new();
     if let Some(id) = source.get("id") {
         out.insert("id".into(), id.clone());
@@ -31,14 +33,20 @@ pub fn select(mut record: Value, fields: &[String], include_raw: bool) -> Value 
 }
 
 fn copy_path(source: &Map<String, Value>, out: &mut Map<String, Value>, path: &[&str]) {
-    let Some((first, rest)) = path.split_first() else { return };
-    let Some(value) = source.get(*first) else { return };
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let Some(value) = source.get(*first) else {
+        return;
+    };
     if rest.is_empty() {
         out.insert((*first).to_owned(), value.clone());
         return;
     }
     if let Value::Object(inner) = value {
-        let slot = out.entry((*first).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        let slot = out
+            .entry((*first).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(slot) = slot {
             copy_path(inner, slot, rest);
         }
@@ -47,12 +55,16 @@ fn copy_path(source: &Map<String, Value>, out: &mut Map<String, Value>, path: &[
 
 /// Parses `fields=a,b.c` into a list, refusing empty or odd names.
 pub fn parse(fields: Option<&str>) -> Result<Vec<String>, String> {
-    let Some(text) = fields else { return Ok(Vec::new()) };
+    let Some(text) = fields else {
+        return Ok(Vec::new());
+    };
     text.split(',')
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .map(|f| {
-            if f.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            if f.split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
                 Ok(f.to_owned())
             } else {
                 Err(format!("invalid field name {f:?}"))

@@ -29,15 +29,21 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<HookAccepted>), ApiError> {
-    let info = state.store.get_store(&store_id).await.map_err(|_| ApiError::NotFound(format!("store {store_id}")))?;
+    let info = state
+        .store
+        .get_store(&store_id)
+        .await
+        .map_err(|_| ApiError::NotFound(format!("store {store_id}")))?;
     if !info.platform.eq_ignore_ascii_case(&platform) {
         return Err(ApiError::NotFound(format!("store {store_id}")));
     }
     let adapter = state.adapter(&store_id).await?;
-    let event = adapter.verify_webhook(&headers, &body).map_err(|e| match e {
-        polycart_kit::Error::Auth { .. } => ApiError::BadSignature,
-        other => ApiError::from(other),
-    })?;
+    let event = adapter
+        .verify_webhook(&headers, &body)
+        .map_err(|e| match e {
+            polycart_kit::Error::Auth { .. } => ApiError::BadSignature,
+            other => ApiError::from(other),
+        })?;
     let accepted = HookAccepted {
         topic: event.topic.clone(),
         kind: format!("{:?}", event.kind).to_lowercase(),

@@ -17,7 +17,8 @@ pub struct ApiMetrics {
 impl ApiMetrics {
     pub fn record(&self, method: &str, route: &str, status: u16) {
         let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        *map.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        *map.entry((method.to_owned(), route.to_owned(), status))
+            .or_default() += 1;
     }
 
     /// The Prometheus text exposition of API and transport counters plus `extra`
@@ -26,7 +27,12 @@ impl ApiMetrics {
         let mut out = String::new();
         out.push_str("# HELP polycart_http_requests_total API requests by route and status.\n");
         out.push_str("# TYPE polycart_http_requests_total counter\n");
-        for ((method, route, status), n) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for ((method, route, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             let _ = writeln!(
                 out,
                 "polycart_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
@@ -35,19 +41,44 @@ impl ApiMetrics {
         }
         let t = transport.snapshot();
         for (name, help, value) in [
-            ("polycart_platform_requests_total", "Requests sent to platforms.", t.requests as f64),
-            ("polycart_platform_retries_total", "Platform requests retried.", t.retries as f64),
-            ("polycart_platform_throttled_total", "429 answers received from platforms.", t.throttled_429 as f64),
-            ("polycart_platform_errors_total", "Platform requests that failed after retries.", t.errors as f64),
-            ("polycart_governor_wait_seconds_total", "Time spent waiting for rate budget.", t.governor_wait.as_secs_f64()),
+            (
+                "polycart_platform_requests_total",
+                "Requests sent to platforms.",
+                t.requests as f64,
+            ),
+            (
+                "polycart_platform_retries_total",
+                "Platform requests retried.",
+                t.retries as f64,
+            ),
+            (
+                "polycart_platform_throttled_total",
+                "429 answers received from platforms.",
+                t.throttled_429 as f64,
+            ),
+            (
+                "polycart_platform_errors_total",
+                "Platform requests that failed after retries.",
+                t.errors as f64,
+            ),
+            (
+                "polycart_governor_wait_seconds_total",
+                "Time spent waiting for rate budget.",
+                t.governor_wait.as_secs_f64(),
+            ),
         ] {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
         }
         for g in extra {
             let _ = writeln!(out, "# HELP {} {}\n# TYPE {} gauge", g.name, g.help, g.name);
             for (labels, value) in &g.values {
-                let labels: Vec<String> =
-                    labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
+                let labels: Vec<String> = labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+                    .collect();
                 let _ = writeln!(out, "{}{{{}}} {value}", g.name, labels.join(","));
             }
         }
@@ -64,7 +95,9 @@ pub struct Gauge {
 }
 
 fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -78,7 +111,11 @@ mod tests {
         m.record("GET", "/v1/stores/{store}/orders", 200);
         let text = m.render(
             &TransportMetrics::default(),
-            &[Gauge { name: "polycart_sync_lag_seconds", help: "Lag.", values: vec![(vec![("store", "s\"1".into())], 3.0)] }],
+            &[Gauge {
+                name: "polycart_sync_lag_seconds",
+                help: "Lag.",
+                values: vec![(vec![("store", "s\"1".into())], 3.0)],
+            }],
         );
         assert!(text.contains("polycart_http_requests_total{method=\"GET\",route=\"/v1/stores/{store}/orders\",status=\"200\"} 2"));
         assert!(text.contains("polycart_sync_lag_seconds{store=\"s\\\"1\"} 3"));

@@ -45,7 +45,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(engine: Arc<Engine>, transport_metrics: Arc<TransportMetrics>, quota: KeyQuota) -> Self {
+    pub fn new(
+        engine: Arc<Engine>,
+        transport_metrics: Arc<TransportMetrics>,
+        quota: KeyQuota,
+    ) -> Self {
         Self {
             store: engine.store.clone(),
             engine,
@@ -89,7 +93,10 @@ impl utoipa::Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
         // Every operation can fail with the one error envelope.
         use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
         let envelope = ResponseBuilder::new()
@@ -97,8 +104,20 @@ impl utoipa::Modify for SecurityAddon {
             .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build())
             .build();
         for item in openapi.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
-                op.responses.responses.entry("default".to_owned()).or_insert_with(|| envelope.clone().into());
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("default".to_owned())
+                    .or_insert_with(|| envelope.clone().into());
             }
         }
     }
@@ -106,7 +125,9 @@ impl utoipa::Modify for SecurityAddon {
 
 /// The OpenAPI description as pretty JSON (what `/openapi.json` serves).
 pub fn openapi_json() -> String {
-    ApiDoc::openapi().to_pretty_json().expect("the openapi document serialises")
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the openapi document serialises")
 }
 
 /// Largest request body accepted (1 MiB).
@@ -116,31 +137,66 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(state: Arc<AppState>) -> Router {
     let authed = Router::new()
         .route("/v1/stores", post(stores::create).get(stores::list))
-        .route("/v1/stores/{store}", get(stores::get_one).delete(stores::remove))
+        .route(
+            "/v1/stores/{store}",
+            get(stores::get_one).delete(stores::remove),
+        )
         .route("/v1/stores/{store}/sync", post(stores::sync))
-        .route("/v1/stores/{store}/inventory", put(writes::put_inventory).get(list_inventory))
-        .route("/v1/stores/{store}/products/{id}", patch(writes::patch_product).get(records_get_products))
-        .route("/v1/stores/{store}/orders/{id}", patch(writes::patch_order).get(records_get_orders))
-        .route("/v1/stores/{store}/orders/{id}/shipments", post(writes::post_shipment))
+        .route(
+            "/v1/stores/{store}/inventory",
+            put(writes::put_inventory).get(list_inventory),
+        )
+        .route(
+            "/v1/stores/{store}/products/{id}",
+            patch(writes::patch_product).get(records_get_products),
+        )
+        .route(
+            "/v1/stores/{store}/orders/{id}",
+            patch(writes::patch_order).get(records_get_orders),
+        )
+        .route(
+            "/v1/stores/{store}/orders/{id}/shipments",
+            post(writes::post_shipment),
+        )
         .route("/v1/stores/{store}/{entity}", get(records::list))
         .route("/v1/stores/{store}/{entity}/count", get(records::count))
         .route("/v1/stores/{store}/{entity}/{id}", get(records::get_one))
         .route("/v1/changes", get(changes::list))
-        .route("/v1/subscriptions", post(subscriptions::create).get(subscriptions::list))
-        .route("/v1/subscriptions/{id}", axum::routing::delete(subscriptions::remove))
-        .route("/v1/subscriptions/{id}/deliveries", get(subscriptions::deliveries))
+        .route(
+            "/v1/subscriptions",
+            post(subscriptions::create).get(subscriptions::list),
+        )
+        .route(
+            "/v1/subscriptions/{id}",
+            axum::routing::delete(subscriptions::remove),
+        )
+        .route(
+            "/v1/subscriptions/{id}/deliveries",
+            get(subscriptions::deliveries),
+        )
         .route("/v1/subscriptions/{id}/replay", post(subscriptions::replay))
         .route("/v1/{entity}", get(records::list_across))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::layer));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics_text))
-        .route("/openapi.json", get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json()) }))
+        .route(
+            "/openapi.json",
+            get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    openapi_json(),
+                )
+            }),
+        )
         .route("/v1/hooks/{platform}/{store}", post(hooks::receive))
         .merge(authed)
         .fallback(|| async { ApiError::NotFound("route".into()) })
         .layer(middleware::from_fn(error::envelope_rejections))
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .layer(middleware::from_fn(request_id::layer))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
@@ -154,7 +210,13 @@ async fn records_get_orders(
     axum::extract::Path((store, id)): axum::extract::Path<(String, String)>,
     query: axum::extract::Query<records::ListParams>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    records::get_one(state, caller, axum::extract::Path((store, "orders".into(), id)), query).await
+    records::get_one(
+        state,
+        caller,
+        axum::extract::Path((store, "orders".into(), id)),
+        query,
+    )
+    .await
 }
 
 async fn records_get_products(
@@ -163,7 +225,13 @@ async fn records_get_products(
     axum::extract::Path((store, id)): axum::extract::Path<(String, String)>,
     query: axum::extract::Query<records::ListParams>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    records::get_one(state, caller, axum::extract::Path((store, "products".into(), id)), query).await
+    records::get_one(
+        state,
+        caller,
+        axum::extract::Path((store, "products".into(), id)),
+        query,
+    )
+    .await
 }
 
 async fn list_inventory(
@@ -172,17 +240,34 @@ async fn list_inventory(
     axum::extract::Path(store): axum::extract::Path<String>,
     query: axum::extract::Query<records::ListParams>,
 ) -> Result<axum::Json<records::ListResponse>, ApiError> {
-    records::list(state, caller, axum::extract::Path((store, "inventory".into())), query).await
+    records::list(
+        state,
+        caller,
+        axum::extract::Path((store, "inventory".into())),
+        query,
+    )
+    .await
 }
 
 async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
     let mut gauges = Vec::new();
     if let Ok(stats) = state.store.entity_stats().await {
-        let mut records = metrics::Gauge { name: "polycart_records", help: "Stored live records per store and entity.", values: Vec::new() };
-        let mut lag = metrics::Gauge { name: "polycart_sync_lag_seconds", help: "Seconds since the start of the last finished sync pass per store and entity (every change before it is stored).", values: Vec::new() };
+        let mut records = metrics::Gauge {
+            name: "polycart_records",
+            help: "Stored live records per store and entity.",
+            values: Vec::new(),
+        };
+        let mut lag = metrics::Gauge {
+            name: "polycart_sync_lag_seconds",
+            help: "Seconds since the start of the last finished sync pass per store and entity (every change before it is stored).",
+            values: Vec::new(),
+        };
         let now = chrono::Utc::now();
         for s in stats {
-            let labels = vec![("store", s.store_id), ("entity", s.entity.as_str().to_owned())];
+            let labels = vec![
+                ("store", s.store_id),
+                ("entity", s.entity.as_str().to_owned()),
+            ];
             if let Some(w) = s.synced_through {
                 let secs = (now - w).num_milliseconds() as f64 / 1000.0;
                 lag.values.push((labels.clone(), secs.max(0.0)));
@@ -193,14 +278,30 @@ async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
         gauges.push(lag);
     }
     let text = state.api_metrics.render(&state.transport_metrics, &gauges);
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        text,
+    )
+        .into_response()
 }
 
-async fn count_requests(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+async fn count_requests(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().to_string();
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
-    state.api_metrics.record(&method, &route, response.status().as_u16());
+    state
+        .api_metrics
+        .record(&method, &route, response.status().as_u16());
     response
 }
 
@@ -210,5 +311,7 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -16,7 +16,10 @@ pub struct KeyQuota {
 
 impl Default for KeyQuota {
     fn default() -> Self {
-        Self { per_second: 50, burst: 100 }
+        Self {
+            per_second: 50,
+            burst: 100,
+        }
     }
 }
 
@@ -36,7 +39,10 @@ impl KeyLimiter {
     pub fn new(quota: KeyQuota) -> Self {
         let q = Quota::per_second(NonZeroU32::new(quota.per_second.max(1)).expect("at least 1"))
             .allow_burst(NonZeroU32::new(quota.burst.max(1)).expect("at least 1"));
-        Self { limiter: RateLimiter::hashmap(q), clock: DefaultClock::default() }
+        Self {
+            limiter: RateLimiter::hashmap(q),
+            clock: DefaultClock::default(),
+        }
     }
 
     /// `Ok` when `key` may make a request now, else how long until it may.
@@ -53,7 +59,10 @@ mod tests {
 
     #[test]
     fn limits_each_key_on_its_own() {
-        let l = KeyLimiter::new(KeyQuota { per_second: 1, burst: 2 });
+        let l = KeyLimiter::new(KeyQuota {
+            per_second: 1,
+            burst: 2,
+        });
         assert!(l.check("a").is_ok());
         assert!(l.check("a").is_ok());
         let wait = l.check("a").unwrap_err();

@@ -79,7 +79,9 @@ impl PageCursor {
     }
 
     fn decode(text: Option<&str>) -> Result<Self, ApiError> {
-        let Some(text) = text.filter(|t| !t.is_empty()) else { return Ok(Self::default()) };
+        let Some(text) = text.filter(|t| !t.is_empty()) else {
+            return Ok(Self::default());
+        };
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(text)
             .ok()
@@ -117,12 +119,18 @@ impl Filters {
     }
 
     fn needs_document(&self) -> bool {
-        self.status.is_some() || self.financial_status.is_some() || self.sku.is_some() || self.email.is_some()
+        self.status.is_some()
+            || self.financial_status.is_some()
+            || self.sku.is_some()
+            || self.email.is_some()
     }
 
     fn matches_columns(&self, r: &StoredRecord) -> bool {
-        self.updated_since.is_none_or(|s| r.updated_at.is_some_and(|u| u >= s))
-            && self.created_since.is_none_or(|s| r.created_at.is_some_and(|c| c >= s))
+        self.updated_since
+            .is_none_or(|s| r.updated_at.is_some_and(|u| u >= s))
+            && self
+                .created_since
+                .is_none_or(|s| r.created_at.is_some_and(|c| c >= s))
     }
 
     fn matches_document(&self, doc: &Value) -> bool {
@@ -139,17 +147,25 @@ impl Filters {
         }
         if let Some(sku) = &self.sku {
             let in_list = |key: &str| {
-                doc.get(key)
-                    .and_then(Value::as_array)
-                    .is_some_and(|items| items.iter().any(|i| str_at(i, "sku").as_deref() == Some(sku)))
+                doc.get(key).and_then(Value::as_array).is_some_and(|items| {
+                    items
+                        .iter()
+                        .any(|i| str_at(i, "sku").as_deref() == Some(sku))
+                })
             };
-            if str_at(doc, "sku").as_deref() != Some(sku) && !in_list("variants") && !in_list("line_items") {
+            if str_at(doc, "sku").as_deref() != Some(sku)
+                && !in_list("variants")
+                && !in_list("line_items")
+            {
                 return false;
             }
         }
         if let Some(email) = &self.email {
             let own = str_at(doc, "email").map(|e| e.to_lowercase());
-            let customer = doc.get("customer").and_then(|c| str_at(c, "email")).map(|e| e.to_lowercase());
+            let customer = doc
+                .get("customer")
+                .and_then(|c| str_at(c, "email"))
+                .map(|e| e.to_lowercase());
             if own.as_deref() != Some(email) && customer.as_deref() != Some(email) {
                 return false;
             }
@@ -159,7 +175,8 @@ impl Filters {
 }
 
 fn output(doc: &str, fields: &[String], include_raw: bool) -> Result<Value, ApiError> {
-    let value: Value = serde_json::from_str(doc).map_err(|e| ApiError::Internal(format!("stored document: {e}")))?;
+    let value: Value = serde_json::from_str(doc)
+        .map_err(|e| ApiError::Internal(format!("stored document: {e}")))?;
     Ok(fields::select(value, fields, include_raw))
 }
 
@@ -176,7 +193,10 @@ async fn page_of_store(
     let mut after = after;
     let mut out: Vec<StoredRecord> = Vec::new();
     loop {
-        let rows = state.store.list_records(store_id, entity, after.as_deref(), batch, false).await?;
+        let rows = state
+            .store
+            .list_records(store_id, entity, after.as_deref(), batch, false)
+            .await?;
         let exhausted = (rows.len() as i64) < batch;
         for r in rows {
             after = Some(r.platform_id.clone());
@@ -219,12 +239,32 @@ pub async fn list(
     let include_raw = params.include_raw.unwrap_or(false);
     let cursor = PageCursor::decode(params.cursor.as_deref())?;
     if params.live.unwrap_or(false) {
-        return list_live(&state, &store_id, entity, &params, limit, cursor, &fields, include_raw).await;
+        return list_live(
+            &state,
+            &store_id,
+            entity,
+            &params,
+            limit,
+            cursor,
+            &fields,
+            include_raw,
+        )
+        .await;
     }
     let filters = Filters::from(&params);
-    let (rows, next) = page_of_store(&state, &store_id, entity, cursor.after, limit, &filters).await?;
-    let data = rows.iter().map(|r| output(&r.document, &fields, include_raw)).collect::<Result<_, _>>()?;
-    let next_cursor = next.map(|after| PageCursor { after: Some(after), ..Default::default() }.encode());
+    let (rows, next) =
+        page_of_store(&state, &store_id, entity, cursor.after, limit, &filters).await?;
+    let data = rows
+        .iter()
+        .map(|r| output(&r.document, &fields, include_raw))
+        .collect::<Result<_, _>>()?;
+    let next_cursor = next.map(|after| {
+        PageCursor {
+            after: Some(after),
+            ..Default::default()
+        }
+        .encode()
+    });
     Ok(Json(ListResponse { data, next_cursor }))
 }
 
@@ -255,7 +295,13 @@ async fn list_live(
             Ok(fields::select(value, fields, include_raw))
         })
         .collect::<Result<_, ApiError>>()?;
-    let next_cursor = page.next.map(|c| PageCursor { live: Some(c.as_str().to_owned()), ..Default::default() }.encode());
+    let next_cursor = page.next.map(|c| {
+        PageCursor {
+            live: Some(c.as_str().to_owned()),
+            ..Default::default()
+        }
+        .encode()
+    });
     Ok(Json(ListResponse { data, next_cursor }))
 }
 
@@ -277,11 +323,18 @@ pub async fn count(
         query.updated_since = params.updated_since;
         query.created_since = params.created_since;
         query.status = params.status.clone();
-        return Ok(Json(CountResponse { count: adapter.count(&query).await? }));
+        return Ok(Json(CountResponse {
+            count: adapter.count(&query).await?,
+        }));
     }
     let filters = Filters::from(&params);
-    if !filters.needs_document() && filters.updated_since.is_none() && filters.created_since.is_none() {
-        return Ok(Json(CountResponse { count: state.store.count_records(&store_id, entity, false).await? }));
+    if !filters.needs_document()
+        && filters.updated_since.is_none()
+        && filters.created_since.is_none()
+    {
+        return Ok(Json(CountResponse {
+            count: state.store.count_records(&store_id, entity, false).await?,
+        }));
     }
     let mut count = 0u64;
     let mut after = None;
@@ -306,13 +359,22 @@ pub async fn get_one(
 ) -> Result<Json<Value>, ApiError> {
     if id == "count" {
         // `/orders/{id}` and `/orders/count` share a route shape where writes exist.
-        let Json(c) = count(State(state), Extension(caller), Path((store_id, entity)), Query(params)).await?;
+        let Json(c) = count(
+            State(state),
+            Extension(caller),
+            Path((store_id, entity)),
+            Query(params),
+        )
+        .await?;
         return Ok(Json(serde_json::json!({ "count": c.count })));
     }
     caller.check_store(&store_id)?;
     let entity = parse_entity(&entity)?;
     state.store.get_store(&store_id).await?;
-    let platform_id = id.strip_prefix(&format!("{store_id}:")).unwrap_or(&id).to_owned();
+    let platform_id = id
+        .strip_prefix(&format!("{store_id}:"))
+        .unwrap_or(&id)
+        .to_owned();
     let fields = fields::parse(params.fields.as_deref()).map_err(ApiError::Invalid)?;
     let include_raw = params.include_raw.unwrap_or(false);
     if params.live.unwrap_or(false) {
@@ -322,9 +384,16 @@ pub async fn get_one(
         let value = serde_json::to_value(&record).map_err(|e| ApiError::Internal(e.to_string()))?;
         return Ok(Json(fields::select(value, &fields, include_raw)));
     }
-    match state.store.get_record(&store_id, entity, &platform_id).await? {
+    match state
+        .store
+        .get_record(&store_id, entity, &platform_id)
+        .await?
+    {
         Some(r) if !r.deleted => Ok(Json(output(&r.document, &fields, include_raw)?)),
-        _ => Err(ApiError::NotFound(format!("{} {platform_id}", entity.as_str()))),
+        _ => Err(ApiError::NotFound(format!(
+            "{} {platform_id}",
+            entity.as_str()
+        ))),
     }
 }
 
@@ -343,40 +412,72 @@ pub async fn list_across(
     let include_raw = params.include_raw.unwrap_or(false);
     let mut stores: Vec<String> = match params.stores.as_deref().filter(|s| !s.is_empty()) {
         Some(list) => {
-            let ids: Vec<String> = list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+            let ids: Vec<String> = list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
             for id in &ids {
                 caller.check_store(id)?;
                 state.store.get_store(id).await?;
             }
             ids
         }
-        None => state.store.list_stores().await?.into_iter().map(|s| s.id).filter(|id| caller.sees(id)).collect(),
+        None => state
+            .store
+            .list_stores()
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .filter(|id| caller.sees(id))
+            .collect(),
     };
     stores.sort();
     stores.dedup();
     let cursor = PageCursor::decode(params.cursor.as_deref())?;
     let filters = Filters::from(&params);
     let start = match &cursor.store {
-        Some(s) => stores.iter().position(|id| id == s).ok_or_else(|| ApiError::Invalid("cursor names another store set".into()))?,
+        Some(s) => stores
+            .iter()
+            .position(|id| id == s)
+            .ok_or_else(|| ApiError::Invalid("cursor names another store set".into()))?,
         None => 0,
     };
     let mut data = Vec::new();
     let mut after = cursor.after;
     for store_id in &stores[start..] {
         let want = limit - data.len();
-        let (rows, next) = page_of_store(&state, store_id, entity, after.take(), want, &filters).await?;
+        let (rows, next) =
+            page_of_store(&state, store_id, entity, after.take(), want, &filters).await?;
         for r in &rows {
             data.push(output(&r.document, &fields, include_raw)?);
         }
         if let Some(next) = next {
-            let c = PageCursor { store: Some(store_id.clone()), after: Some(next), live: None };
-            return Ok(Json(ListResponse { data, next_cursor: Some(c.encode()) }));
+            let c = PageCursor {
+                store: Some(store_id.clone()),
+                after: Some(next),
+                live: None,
+            };
+            return Ok(Json(ListResponse {
+                data,
+                next_cursor: Some(c.encode()),
+            }));
         }
         if data.len() >= limit {
             let idx = stores.iter().position(|s| s == store_id).unwrap_or(0);
-            let next_cursor = stores.get(idx + 1).map(|s| PageCursor { store: Some(s.clone()), after: None, live: None }.encode());
+            let next_cursor = stores.get(idx + 1).map(|s| {
+                PageCursor {
+                    store: Some(s.clone()),
+                    after: None,
+                    live: None,
+                }
+                .encode()
+            });
             return Ok(Json(ListResponse { data, next_cursor }));
         }
     }
-    Ok(Json(ListResponse { data, next_cursor: None }))
+    Ok(Json(ListResponse {
+        data,
+        next_cursor: None,
+    }))
 }

@@ -27,7 +27,12 @@ pub async fn layer(request: Request, next: Next) -> Response {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
         .map_or_else(generate, str::to_owned);
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {

@@ -93,18 +93,28 @@ pub async fn create(
     Json(body): Json<CreateStore>,
 ) -> Result<(StatusCode, Json<StoreView>), ApiError> {
     caller.require_admin("connect stores")?;
-    let connector = registry::connector(&body.platform).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let base_url = validate_store_url(&body.url, state.url_policy).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let connector =
+        registry::connector(&body.platform).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let base_url = validate_store_url(&body.url, state.url_policy)
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
     for required in connector.credentials {
         if body.credentials.get(*required).is_none_or(String::is_empty) {
-            return Err(ApiError::Invalid(format!("missing credential {required:?}")));
+            return Err(ApiError::Invalid(format!(
+                "missing credential {required:?}"
+            )));
         }
     }
     let new = NewStore {
-        name: body.name.unwrap_or_else(|| base_url.host_str().unwrap_or("store").to_owned()),
+        name: body
+            .name
+            .unwrap_or_else(|| base_url.host_str().unwrap_or("store").to_owned()),
         platform: connector.name.to_owned(),
         base_url,
-        credentials: body.credentials.into_iter().map(|(k, v)| (k, Secret::new(v))).collect(),
+        credentials: body
+            .credentials
+            .into_iter()
+            .map(|(k, v)| (k, Secret::new(v)))
+            .collect(),
         settings: body.settings,
         entities: body.entities,
         interval_secs: body.interval_secs.unwrap_or(300).max(10),
@@ -119,7 +129,11 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<StoreList>, ApiError> {
     let stores = state.store.list_stores().await?;
-    let data = stores.into_iter().filter(|s| caller.sees(&s.id)).map(StoreView::from).collect();
+    let data = stores
+        .into_iter()
+        .filter(|s| caller.sees(&s.id))
+        .map(StoreView::from)
+        .collect();
     Ok(Json(StoreList { data }))
 }
 
@@ -172,7 +186,13 @@ pub async fn sync(
     caller.check_store(&store_id)?;
     state.store.get_store(&store_id).await?;
     state.store.schedule_now(&store_id).await?;
-    Ok((StatusCode::ACCEPTED, Json(SyncAccepted { store_id, scheduled: true })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SyncAccepted {
+            store_id,
+            scheduled: true,
+        }),
+    ))
 }
 
 /// The policy of an API not told where it listens: `POLYCART_REFUSE_PRIVATE_URLS`, off

@@ -54,11 +54,24 @@ pub async fn create(
         None => caller.require_admin("subscribe to every store")?,
     }
     if body.secret.len() < 16 {
-        return Err(ApiError::Invalid("the secret must be at least 16 characters".into()));
+        return Err(ApiError::Invalid(
+            "the secret must be at least 16 characters".into(),
+        ));
     }
-    let url = validate_store_url(&body.url, state.url_policy).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let id = state.store.add_subscription(&url, &Secret::new(body.secret), body.store_id.as_deref()).await?;
-    let view = SubscriptionView { id, url: url.to_string(), store_id: body.store_id, last_seq: 0, failures: 0, last_error: None };
+    let url = validate_store_url(&body.url, state.url_policy)
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let id = state
+        .store
+        .add_subscription(&url, &Secret::new(body.secret), body.store_id.as_deref())
+        .await?;
+    let view = SubscriptionView {
+        id,
+        url: url.to_string(),
+        store_id: body.store_id,
+        last_seq: 0,
+        failures: 0,
+        last_error: None,
+    };
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -80,7 +93,14 @@ pub async fn list(
 
 impl From<Subscription> for SubscriptionView {
     fn from(s: Subscription) -> Self {
-        Self { id: s.id, url: s.url, store_id: s.store_id, last_seq: s.last_seq, failures: s.failures, last_error: s.last_error }
+        Self {
+            id: s.id,
+            url: s.url,
+            store_id: s.store_id,
+            last_seq: s.last_seq,
+            failures: s.failures,
+            last_error: s.last_error,
+        }
     }
 }
 
@@ -95,7 +115,11 @@ fn visible(caller: &Caller, s: &Subscription) -> bool {
 /// The caller's subscription `id`, or `NotFound` (also for another tenant's).
 async fn owned(state: &AppState, caller: &Caller, id: &str) -> Result<Subscription, ApiError> {
     let sub = state.store.get_subscription(id).await?;
-    if visible(caller, &sub) { Ok(sub) } else { Err(ApiError::NotFound(format!("subscription {id}"))) }
+    if visible(caller, &sub) {
+        Ok(sub)
+    } else {
+        Err(ApiError::NotFound(format!("subscription {id}")))
+    }
 }
 
 #[utoipa::path(delete, path = "/v1/subscriptions/{id}", params(("id" = String, Path)),
@@ -124,7 +148,14 @@ pub struct DeliveryView {
 
 impl From<Delivery> for DeliveryView {
     fn from(d: Delivery) -> Self {
-        Self { id: d.id, first_seq: d.first_seq, last_seq: d.last_seq, status: d.status, error: d.error, at: d.at }
+        Self {
+            id: d.id,
+            first_seq: d.first_seq,
+            last_seq: d.last_seq,
+            status: d.status,
+            error: d.error,
+            at: d.at,
+        }
     }
 }
 
@@ -182,7 +213,9 @@ pub async fn replay(
 ) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
     owned(&state, &caller, &id).await?;
     if params.after < 0 {
-        return Err(ApiError::Invalid("after must be a sequence number (0 or more)".into()));
+        return Err(ApiError::Invalid(
+            "after must be a sequence number (0 or more)".into(),
+        ));
     }
     state.store.replay_subscription(&id, params.after).await?;
     let sub = state.store.get_subscription(&id).await?;

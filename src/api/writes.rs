@@ -35,23 +35,40 @@ async fn perform(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.check_store(store_id)?;
     state.store.get_store(store_id).await?;
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let Some(key) = key.filter(|k| !k.is_empty()) else {
-        return write_once(state, store_id, op, None).await.map_err(|f| f.error);
+        return write_once(state, store_id, op, None)
+            .await
+            .map_err(|f| f.error);
     };
     if key.len() > 255 {
-        return Err(ApiError::Invalid("the Idempotency-Key is longer than 255 characters".into()));
+        return Err(ApiError::Invalid(
+            "the Idempotency-Key is longer than 255 characters".into(),
+        ));
     }
-    let request_hash = crate::store::content_hash(&format!("{store_id}\n{}", serde_json::to_string(&op).unwrap_or_default()));
+    let request_hash = crate::store::content_hash(&format!(
+        "{store_id}\n{}",
+        serde_json::to_string(&op).unwrap_or_default()
+    ));
     let now = chrono::Utc::now();
     let expire_before = now - chrono::Duration::hours(IDEMPOTENCY_TTL_HOURS);
     let key_id = &caller.0.id;
-    match state.store.begin_idempotent(key_id, &key, &request_hash, now, expire_before).await? {
+    match state
+        .store
+        .begin_idempotent(key_id, &key, &request_hash, now, expire_before)
+        .await?
+    {
         IdempotencyState::Started => {}
-        IdempotencyState::InProgress { request_hash: seen } | IdempotencyState::Done { request_hash: seen, .. }
-            if seen != request_hash =>
-        {
-            return Err(ApiError::Conflict("this Idempotency-Key was used with a different request".into()));
+        IdempotencyState::InProgress { request_hash: seen }
+        | IdempotencyState::Done {
+            request_hash: seen, ..
+        } if seen != request_hash => {
+            return Err(ApiError::Conflict(
+                "this Idempotency-Key was used with a different request".into(),
+            ));
         }
         IdempotencyState::InProgress { .. } => {
             return Err(ApiError::Conflict(
@@ -60,24 +77,38 @@ async fn perform(
             ));
         }
         IdempotencyState::Done { status, body, .. } => {
-            let status = StatusCode::from_u16(status).map_err(|e| ApiError::Internal(e.to_string()))?;
-            let body: Value = serde_json::from_str(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let status =
+                StatusCode::from_u16(status).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let body: Value =
+                serde_json::from_str(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
             return Ok((status, Json(body)));
         }
     }
     match write_once(state, store_id, op, Some(key.clone())).await {
         Ok((status, Json(body))) => {
-            state.store.finish_idempotent(key_id, &key, status.as_u16(), &body.to_string()).await?;
+            state
+                .store
+                .finish_idempotent(key_id, &key, status.as_u16(), &body.to_string())
+                .await?;
             Ok((status, Json(body)))
         }
-        Err(WriteFailure { error, reached_platform: false }) => {
+        Err(WriteFailure {
+            error,
+            reached_platform: false,
+        }) => {
             state.store.abandon_idempotent(key_id, &key).await?;
             Err(error)
         }
-        Err(WriteFailure { error, reached_platform: true }) => {
+        Err(WriteFailure {
+            error,
+            reached_platform: true,
+        }) => {
             // The platform may have acted: the key keeps this answer, never a second write.
             let envelope = super::error::envelope(&error);
-            state.store.finish_idempotent(key_id, &key, error.status().as_u16(), &envelope.to_string()).await?;
+            state
+                .store
+                .finish_idempotent(key_id, &key, error.status().as_u16(), &envelope.to_string())
+                .await?;
             Err(error)
         }
     }
@@ -91,7 +122,10 @@ struct WriteFailure {
 
 impl From<ApiError> for WriteFailure {
     fn from(error: ApiError) -> Self {
-        Self { error, reached_platform: false }
+        Self {
+            error,
+            reached_platform: false,
+        }
     }
 }
 
@@ -111,20 +145,33 @@ async fn write_once(
             // Refusals (credentials, throttling, bad input, a 4xx) were not acted on; a
             // 5xx, a lost connection or an unreadable answer may have been.
             let reached_platform = match &e {
-                K::Auth { .. } | K::RateLimited { .. } | K::NotFound { .. } | K::Invalid { .. } | K::Unsupported { .. } => false,
+                K::Auth { .. }
+                | K::RateLimited { .. }
+                | K::NotFound { .. }
+                | K::Invalid { .. }
+                | K::Unsupported { .. } => false,
                 K::Platform { status, .. } => !(400..500).contains(status),
                 K::Transport { .. } | K::Decode { .. } => true,
             };
-            return Err(WriteFailure { error: e.into(), reached_platform });
+            return Err(WriteFailure {
+                error: e.into(),
+                reached_platform,
+            });
         }
     };
     record.assign_store(store_id);
-    if let Err(e) = state.store.upsert_records(store_id, std::slice::from_ref(&record)).await {
+    if let Err(e) = state
+        .store
+        .upsert_records(store_id, std::slice::from_ref(&record))
+        .await
+    {
         // The platform has the change; the next sync stores it.
         tracing::warn!(store = store_id, error = %e, "storing a written record failed");
     }
-    let value = serde_json::to_value(record.without_raw())
-        .map_err(|e| WriteFailure { error: ApiError::Internal(e.to_string()), reached_platform: true })?;
+    let value = serde_json::to_value(record.without_raw()).map_err(|e| WriteFailure {
+        error: ApiError::Internal(e.to_string()),
+        reached_platform: true,
+    })?;
     Ok((StatusCode::OK, Json(value)))
 }
 
@@ -152,8 +199,14 @@ pub async fn patch_product(
     headers: HeaderMap,
     Json(body): Json<ProductPatch>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if body.title.is_none() && body.status.is_none() && body.price.is_none() && body.compare_at_price.is_none() {
-        return Err(ApiError::Invalid("nothing to change: give title, status, price or compare_at_price".into()));
+    if body.title.is_none()
+        && body.status.is_none()
+        && body.price.is_none()
+        && body.compare_at_price.is_none()
+    {
+        return Err(ApiError::Invalid(
+            "nothing to change: give title, status, price or compare_at_price".into(),
+        ));
     }
     let op = WriteOp::UpdateProduct {
         product_id: id,
@@ -190,10 +243,16 @@ pub async fn put_inventory(
     let change = match (body.available, body.delta) {
         (Some(a), None) => InventoryChange::Absolute(a),
         (None, Some(d)) => InventoryChange::Delta(d),
-        _ => return Err(ApiError::Invalid("give exactly one of available or delta".into())),
+        _ => {
+            return Err(ApiError::Invalid(
+                "give exactly one of available or delta".into(),
+            ));
+        }
     };
     if body.variant_id.is_none() && body.sku.is_none() && body.product_id.is_none() {
-        return Err(ApiError::Invalid("give variant_id, sku or product_id".into()));
+        return Err(ApiError::Invalid(
+            "give variant_id, sku or product_id".into(),
+        ));
     }
     let op = WriteOp::SetInventory {
         product_id: body.product_id,
@@ -239,7 +298,14 @@ pub async fn post_shipment(
         carrier: body.carrier,
         tracking_number: body.tracking_number,
         tracking_url: body.tracking_url,
-        line_items: body.items.into_iter().map(|i| ShipmentItem { line_item_id: i.line_item_id, quantity: i.quantity }).collect(),
+        line_items: body
+            .items
+            .into_iter()
+            .map(|i| ShipmentItem {
+                line_item_id: i.line_item_id,
+                quantity: i.quantity,
+            })
+            .collect(),
         notify_customer: body.notify_customer,
     };
     perform(&state, &caller, &headers, &store_id, op).await
@@ -263,6 +329,10 @@ pub async fn patch_order(
     headers: HeaderMap,
     Json(body): Json<OrderPatch>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let op = WriteOp::UpdateOrderStatus { order_id: id, status: body.status, note: body.note };
+    let op = WriteOp::UpdateOrderStatus {
+        order_id: id,
+        status: body.status,
+        note: body.note,
+    };
     perform(&state, &caller, &headers, &store_id, op).await
 }

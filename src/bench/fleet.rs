@@ -71,8 +71,18 @@ fn start_hosts(bench: &FleetBench) -> Result<(Hosts, Vec<SimInfo>)> {
         let count = per_host.min(bench.stores - first);
         let mut child = Command::new(&bench.exe)
             .args(["bench", "sim-host", "--platform", &bench.platform])
-            .args(["--stores", &count.to_string(), "--seed", &(bench.seed + first as u64).to_string()])
-            .args(["--orders", &bench.size.orders.to_string(), "--products", &bench.size.products.to_string()])
+            .args([
+                "--stores",
+                &count.to_string(),
+                "--seed",
+                &(bench.seed + first as u64).to_string(),
+            ])
+            .args([
+                "--orders",
+                &bench.size.orders.to_string(),
+                "--products",
+                &bench.size.products.to_string(),
+            ])
             .args(["--customers", &bench.size.customers.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -87,7 +97,8 @@ fn start_hosts(bench: &FleetBench) -> Result<(Hosts, Vec<SimInfo>)> {
                 .next()
                 .ok_or_else(|| Error::Simulator("a simulator host exited early".into()))?
                 .map_err(|e| Error::Simulator(e.to_string()))?;
-            let info: SimInfo = serde_json::from_str(&line).map_err(|e| Error::Simulator(format!("{e}: {line}")))?;
+            let info: SimInfo = serde_json::from_str(&line)
+                .map_err(|e| Error::Simulator(format!("{e}: {line}")))?;
             infos.push(info);
         }
         first += count;
@@ -111,7 +122,10 @@ impl Progress for FinishTimes {
         if let Some(n) = left.get_mut(store) {
             *n -= 1;
             if *n == 0 {
-                self.finished.lock().expect("finish lock").push(self.started.elapsed());
+                self.finished
+                    .lock()
+                    .expect("finish lock")
+                    .push(self.started.elapsed());
             }
         }
     }
@@ -141,20 +155,41 @@ pub async fn run(bench: &FleetBench) -> Result<FleetFigures> {
     let mut pairs = Vec::with_capacity(infos.len() * entities.len());
     let mut left = HashMap::new();
     for (i, info) in infos.iter().enumerate() {
-        let id = connect_simulator(&*db.store, info, format!("fleet store {i}"), &settings, entities.clone()).await?;
+        let id = connect_simulator(
+            &*db.store,
+            info,
+            format!("fleet store {i}"),
+            &settings,
+            entities.clone(),
+        )
+        .await?;
         pairs.extend(entities.iter().map(|e| (id.clone(), *e)));
         left.insert(id, entities.len());
     }
     let metrics = Arc::new(TransportMetrics::default());
-    let source = Arc::new(RegistrySource { context: AdapterContext { metrics: metrics.clone(), token_sink: None } });
-    let opts = EngineOptions { concurrency: bench.concurrency.clamp(1, infos.len()), ..EngineOptions::default() };
+    let source = Arc::new(RegistrySource {
+        context: AdapterContext {
+            metrics: metrics.clone(),
+            token_sink: None,
+        },
+    });
+    let opts = EngineOptions {
+        concurrency: bench.concurrency.clamp(1, infos.len()),
+        ..EngineOptions::default()
+    };
     let engine = Engine::new(db.store.clone(), source, opts);
 
     let baseline = rss::current_bytes();
     rss::reset_peak();
-    let progress = FinishTimes { started: Instant::now(), left: Mutex::new(left), finished: Mutex::new(Vec::new()) };
+    let progress = FinishTimes {
+        started: Instant::now(),
+        left: Mutex::new(left),
+        finished: Mutex::new(Vec::new()),
+    };
     let stop = AtomicBool::new(false);
-    let results = engine.sync_all(pairs, SyncMode::Full, &progress, &stop).await;
+    let results = engine
+        .sync_all(pairs, SyncMode::Full, &progress, &stop)
+        .await;
     let seconds = progress.started.elapsed().as_secs_f64();
     let peak = rss::peak_bytes().max(baseline);
     let mut records = 0;
@@ -168,7 +203,10 @@ pub async fn run(bench: &FleetBench) -> Result<FleetFigures> {
     drop(hosts);
     db.close().await;
     if let Some(first) = failures.first() {
-        return Err(Error::Invalid(format!("{} syncs failed, the first: {first}", failures.len())));
+        return Err(Error::Invalid(format!(
+            "{} syncs failed, the first: {first}",
+            failures.len()
+        )));
     }
     let finished = progress.finished.into_inner().expect("finish lock");
     Ok(FleetFigures {
@@ -186,16 +224,26 @@ pub async fn run(bench: &FleetBench) -> Result<FleetFigures> {
 /// `polycart bench sim-host`: starts `stores` simulators (seeds `seed..`), prints each
 /// one's connection line, and serves until its standard input closes (its parent
 /// ended).
-pub async fn host_simulators(platform: &str, stores: usize, seed: u64, size: StoreSize) -> Result<()> {
+pub async fn host_simulators(
+    platform: &str,
+    stores: usize,
+    seed: u64,
+    size: StoreSize,
+) -> Result<()> {
     use std::io::Write;
     let connector = crate::registry::connector(platform)?;
     let mut servers: Vec<SimServer> = Vec::with_capacity(stores);
     let mut out = std::io::stdout().lock();
     for i in 0..stores {
-        let options = SimOptions { seed: seed + i as u64, size, ..SimOptions::default() };
-        let server = (connector.simulate)(options, "127.0.0.1:0".parse().expect("a loopback address"))
-            .await
-            .map_err(|e| Error::Simulator(e.to_string()))?;
+        let options = SimOptions {
+            seed: seed + i as u64,
+            size,
+            ..SimOptions::default()
+        };
+        let server =
+            (connector.simulate)(options, "127.0.0.1:0".parse().expect("a loopback address"))
+                .await
+                .map_err(|e| Error::Simulator(e.to_string()))?;
         let line = serde_json::to_string(&server.info).expect("sim info serialises");
         writeln!(out, "{line}").map_err(|e| Error::Simulator(e.to_string()))?;
         servers.push(server);

@@ -13,7 +13,9 @@ use super::{BenchDb, Error, Result};
 use crate::store::{NewStore, PageCommit, Pass};
 
 /// The unified order every benchmark record is a copy of (a real Shopify order).
-const TEMPLATE: &str = include_str!("../../fixtures/shopify/order/create-order-with-customer-and-addresses.unified.json");
+const TEMPLATE: &str = include_str!(
+    "../../fixtures/shopify/order/create-order-with-customer-and-addresses.unified.json"
+);
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -37,11 +39,12 @@ pub struct IngestFigures {
 
 /// `n` distinct orders from the template, assigned to `store_id`.
 fn orders(store_id: &str, first: usize, n: usize) -> Result<Vec<Record>> {
-    let mut template: serde_json::Value =
-        serde_json::from_str(TEMPLATE).map_err(|e| Error::Invalid(format!("order template: {e}")))?;
+    let mut template: serde_json::Value = serde_json::from_str(TEMPLATE)
+        .map_err(|e| Error::Invalid(format!("order template: {e}")))?;
     (first..first + n)
         .map(|i| {
-            template["platform_id"] = serde_json::Value::String(format!("{}", 5_000_000_000u64 + i as u64));
+            template["platform_id"] =
+                serde_json::Value::String(format!("{}", 5_000_000_000u64 + i as u64));
             template["number"] = serde_json::Value::String(format!("#{}", 1000 + i));
             let mut record = Record::from_json(Entity::Order, &template.to_string())
                 .map_err(|e| Error::Invalid(format!("order template: {e}")))?;
@@ -97,9 +100,15 @@ pub async fn run(bench: &IngestBench) -> Result<IngestFigures> {
         }
         *timing = started.elapsed().as_secs_f64();
     }
-    let stored = db.store.count_records(&store_id, Entity::Order, false).await?;
+    let stored = db
+        .store
+        .count_records(&store_id, Entity::Order, false)
+        .await?;
     if stored != bench.records as u64 {
-        return Err(Error::Invalid(format!("stored {stored} records of {}", bench.records)));
+        return Err(Error::Invalid(format!(
+            "stored {stored} records of {}",
+            bench.records
+        )));
     }
     let figures = IngestFigures {
         backend: format!("{:?}", db.store.backend()).to_lowercase(),

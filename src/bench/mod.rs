@@ -50,13 +50,26 @@ impl BenchDb {
             Some(url) if url.starts_with("postgres") => {
                 let schema = format!("bench_{:016x}", rand::random::<u64>());
                 let pg = PgStore::open(url, Some(&schema), Some(cipher)).await?;
-                Ok(Self { store: Arc::new(pg), pg_schema: Some((url.to_owned(), schema)), _dir: None })
+                Ok(Self {
+                    store: Arc::new(pg),
+                    pg_schema: Some((url.to_owned(), schema)),
+                    _dir: None,
+                })
             }
-            Some(url) => Ok(Self { store: store::open(url, Some(cipher)).await?, pg_schema: None, _dir: None }),
+            Some(url) => Ok(Self {
+                store: store::open(url, Some(cipher)).await?,
+                pg_schema: None,
+                _dir: None,
+            }),
             None => {
-                let dir = tempfile::tempdir().map_err(|e| Error::Invalid(format!("temporary directory: {e}")))?;
+                let dir = tempfile::tempdir()
+                    .map_err(|e| Error::Invalid(format!("temporary directory: {e}")))?;
                 let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-                Ok(Self { store: store::open(&url, Some(cipher)).await?, pg_schema: None, _dir: Some(dir) })
+                Ok(Self {
+                    store: store::open(&url, Some(cipher)).await?,
+                    pg_schema: None,
+                    _dir: Some(dir),
+                })
             }
         }
     }
@@ -65,7 +78,9 @@ impl BenchDb {
     pub async fn close(self) {
         if let Some((url, schema)) = &self.pg_schema {
             if let Ok(pool) = sqlx::PgPool::connect(url).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await;
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&pool)
+                    .await;
                 pool.close().await;
             }
         }
@@ -83,8 +98,15 @@ pub async fn connect_simulator(
     let new = NewStore {
         name,
         platform: info.platform.clone(),
-        base_url: info.base_url.parse().map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))?,
-        credentials: info.credentials.iter().map(|(k, v)| (k.clone(), Secret::new(v.clone()))).collect(),
+        base_url: info
+            .base_url
+            .parse()
+            .map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))?,
+        credentials: info
+            .credentials
+            .iter()
+            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+            .collect(),
         settings: settings.clone(),
         entities,
         interval_secs: 3600,
@@ -93,11 +115,22 @@ pub async fn connect_simulator(
 }
 
 /// The entities a platform's adapter lists for a store like `info`.
-pub fn listed_entities(connector: &polycart_kit::Connector, info: &SimInfo, settings: &BTreeMap<String, String>) -> Result<Vec<Entity>> {
+pub fn listed_entities(
+    connector: &polycart_kit::Connector,
+    info: &SimInfo,
+    settings: &BTreeMap<String, String>,
+) -> Result<Vec<Entity>> {
     let probe = polycart_kit::StoreConfig {
         store_id: "probe".into(),
-        base_url: info.base_url.parse().map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))?,
-        credentials: info.credentials.iter().map(|(k, v)| (k.clone(), Secret::new(v.clone()))).collect(),
+        base_url: info
+            .base_url
+            .parse()
+            .map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))?,
+        credentials: info
+            .credentials
+            .iter()
+            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+            .collect(),
         settings: settings.clone(),
     };
     let adapter = (connector.connect)(&probe, &polycart_kit::connector::AdapterContext::default())

@@ -19,7 +19,9 @@ pub fn reset_peak() -> bool {
 }
 
 fn status_kib(field: &str) -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return 0 };
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
     status
         .lines()
         .find_map(|l| l.strip_prefix(field))

@@ -63,13 +63,20 @@ pub fn utilization_pct(meters: &[(&'static str, LimiterUsage)]) -> f64 {
 
 pub async fn run(bench: &SyncBench) -> Result<SyncFigures> {
     let connector = crate::registry::connector(&bench.platform)?;
-    let options = SimOptions { seed: bench.seed, size: bench.size, plan: bench.plan.clone(), ..SimOptions::default() };
+    let options = SimOptions {
+        seed: bench.seed,
+        size: bench.size,
+        plan: bench.plan.clone(),
+        ..SimOptions::default()
+    };
     let sim = (connector.simulate)(options, "127.0.0.1:0".parse().expect("a loopback address"))
         .await
         .map_err(|e| Error::Simulator(e.to_string()))?;
     let mut settings = bench.settings.clone();
     if let Some(plan) = &bench.plan {
-        settings.entry("plan".to_owned()).or_insert_with(|| plan.clone());
+        settings
+            .entry("plan".to_owned())
+            .or_insert_with(|| plan.clone());
     }
     let entities = if bench.entities.is_empty() {
         listed_entities(connector, &sim.info, &settings)?
@@ -77,10 +84,22 @@ pub async fn run(bench: &SyncBench) -> Result<SyncFigures> {
         bench.entities.clone()
     };
     let db = BenchDb::open(bench.database_url.as_deref()).await?;
-    let store_id = connect_simulator(&*db.store, &sim.info, format!("{} bench", connector.name), &settings, entities.clone()).await?;
+    let store_id = connect_simulator(
+        &*db.store,
+        &sim.info,
+        format!("{} bench", connector.name),
+        &settings,
+        entities.clone(),
+    )
+    .await?;
 
     let metrics = Arc::new(TransportMetrics::default());
-    let source = Arc::new(RegistrySource { context: AdapterContext { metrics: metrics.clone(), token_sink: None } });
+    let source = Arc::new(RegistrySource {
+        context: AdapterContext {
+            metrics: metrics.clone(),
+            token_sink: None,
+        },
+    });
     let opts = EngineOptions {
         concurrency: entities.len().max(1),
         page_size: bench.page_size,
@@ -91,7 +110,9 @@ pub async fn run(bench: &SyncBench) -> Result<SyncFigures> {
     let pairs = entities.iter().map(|e| (store_id.clone(), *e)).collect();
     let stop = AtomicBool::new(false);
     let started = Instant::now();
-    let results = engine.sync_all(pairs, SyncMode::Full, &NoProgress, &stop).await;
+    let results = engine
+        .sync_all(pairs, SyncMode::Full, &NoProgress, &stop)
+        .await;
     let seconds = started.elapsed().as_secs_f64();
     let usage = sim.usage();
     let mut records = 0;
@@ -123,10 +144,25 @@ mod tests {
 
     #[test]
     fn utilization_is_the_binding_limiter() {
-        let rest = LimiterUsage { spent: 45.0, allowed: 50.0, refused: 0 };
-        let graphql = LimiterUsage { spent: 10.0, allowed: 2000.0, refused: 0 };
-        let idle = LimiterUsage { spent: 0.0, allowed: 0.0, refused: 0 };
-        assert_eq!(utilization_pct(&[("rest", rest), ("graphql", graphql), ("x", idle)]), 90.0);
+        let rest = LimiterUsage {
+            spent: 45.0,
+            allowed: 50.0,
+            refused: 0,
+        };
+        let graphql = LimiterUsage {
+            spent: 10.0,
+            allowed: 2000.0,
+            refused: 0,
+        };
+        let idle = LimiterUsage {
+            spent: 0.0,
+            allowed: 0.0,
+            refused: 0,
+        };
+        assert_eq!(
+            utilization_pct(&[("rest", rest), ("graphql", graphql), ("x", idle)]),
+            90.0
+        );
         assert_eq!(utilization_pct(&[]), 0.0);
     }
 }

@@ -125,10 +125,16 @@ pub async fn run(args: &Args) -> Result<String, String> {
         BenchCommand::Sync(a) => {
             let mut settings = BTreeMap::new();
             for kv in &a.settings {
-                let (k, v) = kv.split_once('=').ok_or_else(|| format!("--setting {kv:?} is not KEY=VALUE"))?;
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| format!("--setting {kv:?} is not KEY=VALUE"))?;
                 settings.insert(k.to_owned(), v.to_owned());
             }
-            let size = StoreSize { orders: a.orders, products: a.products, customers: a.customers };
+            let size = StoreSize {
+                orders: a.orders,
+                products: a.products,
+                customers: a.customers,
+            };
             let mut entities = a.entities.clone();
             if entities.is_empty() {
                 entities = entities_with_records(size);
@@ -152,8 +158,15 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     "platform {}: {} records in {:.2} s = {:.0} records/s\n\
                      requests {}, 429s {}, governor wait {:.2} s, budget utilisation {:.1} %\n\
                      peak RSS {:.1} MiB",
-                    f.platform, f.records, f.seconds, f.records_per_s, f.requests, f.throttled_429,
-                    f.governor_wait_s, f.budget_utilization_pct, f.peak_rss_bytes as f64 / 1048576.0
+                    f.platform,
+                    f.records,
+                    f.seconds,
+                    f.records_per_s,
+                    f.requests,
+                    f.throttled_429,
+                    f.governor_wait_s,
+                    f.budget_utilization_pct,
+                    f.peak_rss_bytes as f64 / 1048576.0
                 )
             })
         }
@@ -161,7 +174,11 @@ pub async fn run(args: &Args) -> Result<String, String> {
             let bench = fleet::FleetBench {
                 platform: a.platform.clone(),
                 stores: a.stores,
-                size: StoreSize { orders: a.orders, products: a.products, customers: a.customers },
+                size: StoreSize {
+                    orders: a.orders,
+                    products: a.products,
+                    customers: a.customers,
+                },
                 per_host: a.per_host,
                 concurrency: a.concurrency,
                 seed: a.seed,
@@ -175,26 +192,47 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 format!(
                     "{} stores: {} records in {:.2} s = {:.0} records/s\n\
                      peak RSS {:.1} MiB, {:.1} KiB per store, fairness {:.2}, 429s {}",
-                    f.stores, f.records, f.seconds, f.records_per_s, f.peak_rss_bytes as f64 / 1048576.0,
-                    f.rss_per_store_bytes as f64 / 1024.0, f.fairness_ratio, f.throttled_429
+                    f.stores,
+                    f.records,
+                    f.seconds,
+                    f.records_per_s,
+                    f.peak_rss_bytes as f64 / 1048576.0,
+                    f.rss_per_store_bytes as f64 / 1024.0,
+                    f.fairness_ratio,
+                    f.throttled_429
                 )
             })
         }
         BenchCommand::Store(a) => {
-            let bench = ingest::IngestBench { records: a.records, page_size: a.page_size, database_url: a.database_url.clone() };
+            let bench = ingest::IngestBench {
+                records: a.records,
+                page_size: a.page_size,
+                database_url: a.database_url.clone(),
+            };
             let f = ingest::run(&bench).await.map_err(|e| e.to_string())?;
             Ok(if a.json {
                 serde_json::to_string(&f).expect("figures serialise")
             } else {
                 format!(
                     "{}: {} records in pages of {} in {:.2} s = {:.0} records/s (unchanged again: {:.0} records/s)",
-                    f.backend, f.records, f.page_size, f.seconds, f.records_per_s, f.unchanged_records_per_s
+                    f.backend,
+                    f.records,
+                    f.page_size,
+                    f.seconds,
+                    f.records_per_s,
+                    f.unchanged_records_per_s
                 )
             })
         }
         BenchCommand::SimHost(a) => {
-            let size = StoreSize { orders: a.orders, products: a.products, customers: a.customers };
-            fleet::host_simulators(&a.platform, a.stores, a.seed, size).await.map_err(|e| e.to_string())?;
+            let size = StoreSize {
+                orders: a.orders,
+                products: a.products,
+                customers: a.customers,
+            };
+            fleet::host_simulators(&a.platform, a.stores, a.seed, size)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(String::new())
         }
     }

@@ -16,6 +16,8 @@ impl DbArgs {
     /// `POLYCART_SECRET_KEY` when set.
     pub async fn open(&self) -> Result<Arc<dyn Store>, String> {
         let cipher = Cipher::from_env().map_err(|e| e.to_string())?;
-        store::open(&self.database_url, cipher).await.map_err(|e| e.to_string())
+        store::open(&self.database_url, cipher)
+            .await
+            .map_err(|e| e.to_string())
     }
 }

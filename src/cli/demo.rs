@@ -8,10 +8,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use polycart_kit::{Secret, StoreConfig};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::sim::{SimOptions, SimServer, StoreSize};
 use polycart_kit::transport::TransportMetrics;
+use polycart_kit::{Secret, StoreConfig};
 
 use super::progress::Bars;
 use crate::api::{self, AppState, KeyQuota};
@@ -41,12 +41,20 @@ pub struct Args {
 pub async fn run(args: &Args) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e} (try --addr 127.0.0.1:0)", args.addr))?;
+        .map_err(|e| {
+            format!(
+                "cannot listen on {}: {e} (try --addr 127.0.0.1:0)",
+                args.addr
+            )
+        })?;
     let api_addr = listener.local_addr().map_err(|e| e.to_string())?;
 
     // A fresh SQLite file.
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let db_path = dir.join("polycart-demo.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -56,7 +64,9 @@ pub async fn run(args: &Args) -> Result<(), String> {
         Some(c) => c,
         None => Cipher::new(&rand::random::<[u8; 32]>()),
     };
-    let db = store::open(&format!("sqlite://{}", db_path.display()), Some(cipher)).await.map_err(|e| e.to_string())?;
+    let db = store::open(&format!("sqlite://{}", db_path.display()), Some(cipher))
+        .await
+        .map_err(|e| e.to_string())?;
     eprintln!("sync store: {}", db_path.display());
 
     // The simulators, connected as stores.
@@ -69,7 +79,11 @@ pub async fn run(args: &Args) -> Result<(), String> {
         };
         let options = SimOptions {
             seed: 42 + i as u64,
-            size: StoreSize { products: 150, customers: 400, orders: demo_orders(platform, args.orders) },
+            size: StoreSize {
+                products: 150,
+                customers: 400,
+                orders: demo_orders(platform, args.orders),
+            },
             plan: demo_plan(platform),
             faults: Default::default(),
         };
@@ -77,9 +91,15 @@ pub async fn run(args: &Args) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot start the {platform} simulator: {e}"))?;
         let info = server.info.clone();
-        let base_url: url::Url = info.base_url.parse().map_err(|e| format!("{platform} simulator url: {e}"))?;
-        let credentials: BTreeMap<String, Secret> =
-            info.credentials.iter().map(|(k, v)| (k.clone(), Secret::new(v.clone()))).collect();
+        let base_url: url::Url = info
+            .base_url
+            .parse()
+            .map_err(|e| format!("{platform} simulator url: {e}"))?;
+        let credentials: BTreeMap<String, Secret> = info
+            .credentials
+            .iter()
+            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+            .collect();
         // Sync every entity the platform's adapter lists.
         let probe = StoreConfig {
             store_id: "probe".into(),
@@ -103,7 +123,10 @@ pub async fn run(args: &Args) -> Result<(), String> {
         };
         let added = db.add_store(&new).await.map_err(|e| e.to_string())?;
         let plan = demo_plan(platform).unwrap_or_else(|| "default".to_owned());
-        eprintln!("{platform} simulator ({plan} plan) on {} → store {}", info.base_url, added.id);
+        eprintln!(
+            "{platform} simulator ({plan} plan) on {} → store {}",
+            info.base_url, added.id
+        );
         store_ids.push((added.id, platform.to_string()));
         servers.push(server);
     }
@@ -113,8 +136,16 @@ pub async fn run(args: &Args) -> Result<(), String> {
 
     // Sync everything, with progress bars.
     let metrics = Arc::new(TransportMetrics::default());
-    let source = Arc::new(RegistrySource { context: AdapterContext { metrics: metrics.clone(), token_sink: None } });
-    let opts = EngineOptions { concurrency: 16, ..EngineOptions::default() };
+    let source = Arc::new(RegistrySource {
+        context: AdapterContext {
+            metrics: metrics.clone(),
+            token_sink: None,
+        },
+    });
+    let opts = EngineOptions {
+        concurrency: 16,
+        ..EngineOptions::default()
+    };
     let engine = Arc::new(Engine::new(db.clone(), source, opts));
     let mut pairs = Vec::new();
     for (id, _) in &store_ids {
@@ -133,7 +164,10 @@ pub async fn run(args: &Args) -> Result<(), String> {
             Err(e) => eprintln!("sync of {store} {entity} failed: {e}"),
         }
     }
-    eprintln!("synced {records} records in {:.1}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "synced {records} records in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
 
     // The API key and the curl lines.
     let (_, key) = match &args.api_key {
@@ -148,10 +182,15 @@ pub async fn run(args: &Args) -> Result<(), String> {
     let order = open_order(&db, first).await;
     println!("\npolycart demo API on {base}  (API key: {key})\n");
     println!("# orders across all stores");
-    println!("curl -s -H 'Authorization: Bearer {key}' '{base}/v1/orders?stores={}&limit=5'", ids.join(","));
+    println!(
+        "curl -s -H 'Authorization: Bearer {key}' '{base}/v1/orders?stores={}&limit=5'",
+        ids.join(",")
+    );
     if let Some(p) = &product {
         println!("# one product");
-        println!("curl -s -H 'Authorization: Bearer {key}' '{base}/v1/stores/{first}/products/{p}'");
+        println!(
+            "curl -s -H 'Authorization: Bearer {key}' '{base}/v1/stores/{first}/products/{p}'"
+        );
     }
     println!("# the change feed");
     println!("curl -s -H 'Authorization: Bearer {key}' '{base}/v1/changes?after=0&limit=10'");
@@ -184,7 +223,11 @@ pub async fn run(args: &Args) -> Result<(), String> {
 /// shipments and coupons, so its shop gets a third of them: the first sync stays
 /// around twenty seconds on its pro plan.
 fn demo_orders(platform: &str, orders: usize) -> usize {
-    if platform == "bigcommerce" { orders / 3 } else { orders }
+    if platform == "bigcommerce" {
+        orders / 3
+    } else {
+        orders
+    }
 }
 
 /// The simulated shops' plans: the larger ones, so the demo's first sync takes
@@ -217,16 +260,30 @@ fn demo_settings(platform: &str, plan: Option<String>) -> BTreeMap<String, Strin
 
 /// An order with something left to ship (the shipment example must succeed).
 async fn open_order(db: &Arc<dyn store::Store>, store_id: &str) -> Option<String> {
-    let records = db.list_records(store_id, polycart_kit::Entity::Order, None, 1000, false).await.ok()?;
+    let records = db
+        .list_records(store_id, polycart_kit::Entity::Order, None, 1000, false)
+        .await
+        .ok()?;
     records.into_iter().find_map(|r| {
         let order: serde_json::Value = serde_json::from_str(&r.document).ok()?;
         let open = order["fulfillment_status"] == "unfulfilled"
             && order["cancelled_at"].is_null()
-            && order["line_items"].as_array().is_some_and(|l| !l.is_empty());
+            && order["line_items"]
+                .as_array()
+                .is_some_and(|l| !l.is_empty());
         open.then_some(r.platform_id)
     })
 }
 
-async fn first_record(db: &Arc<dyn store::Store>, store_id: &str, entity: polycart_kit::Entity) -> Option<String> {
-    db.list_records(store_id, entity, None, 1, false).await.ok()?.into_iter().next().map(|r| r.platform_id)
+async fn first_record(
+    db: &Arc<dyn store::Store>,
+    store_id: &str,
+    entity: polycart_kit::Entity,
+) -> Option<String> {
+    db.list_records(store_id, entity, None, 1, false)
+        .await
+        .ok()?
+        .into_iter()
+        .next()
+        .map(|r| r.platform_id)
 }

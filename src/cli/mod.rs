@@ -51,7 +51,8 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 pub async fn shutdown_signal() {
     let terminate = async {
         #[cfg(unix)]
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
             return;
         }

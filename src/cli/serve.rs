@@ -26,9 +26,24 @@ pub struct Args {
 
 pub async fn run(args: &Args) -> Result<(), String> {
     let store = args.db.open().await?;
-    let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
-    eprintln!("polycart API on http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    serve_with_worker(store, listener, !args.no_worker, KeyQuota { per_second: args.key_rate, burst: args.key_rate * 2 }, super::shutdown_signal()).await
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    eprintln!(
+        "polycart API on http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    serve_with_worker(
+        store,
+        listener,
+        !args.no_worker,
+        KeyQuota {
+            per_second: args.key_rate,
+            burst: args.key_rate * 2,
+        },
+        super::shutdown_signal(),
+    )
+    .await
 }
 
 /// Serves the API (and, unless told not to, the scheduler) until `shutdown`.
@@ -40,7 +55,12 @@ pub async fn serve_with_worker(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let metrics = Arc::new(TransportMetrics::default());
-    let source = Arc::new(RegistrySource { context: AdapterContext { metrics: metrics.clone(), token_sink: None } });
+    let source = Arc::new(RegistrySource {
+        context: AdapterContext {
+            metrics: metrics.clone(),
+            token_sink: None,
+        },
+    });
     let engine = Arc::new(Engine::new(store, source, EngineOptions::default()));
     // Reachable from other machines (a hosted deployment): refuse private store URLs.
     let policy = match listener.local_addr() {
@@ -50,7 +70,9 @@ pub async fn serve_with_worker(
     let state = Arc::new(AppState::new(engine.clone(), metrics, quota).with_url_policy(policy));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_task = worker.then(|| tokio::spawn(engine.clone().run_worker(stop_rx)));
-    let result = api::serve(listener, state, shutdown).await.map_err(|e| e.to_string());
+    let result = api::serve(listener, state, shutdown)
+        .await
+        .map_err(|e| e.to_string());
     let _ = stop_tx.send(true);
     if let Some(task) = worker_task {
         let _ = task.await;

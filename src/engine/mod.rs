@@ -6,8 +6,8 @@
 
 pub mod clock;
 pub mod outbound;
-pub mod tokens;
 mod progress;
+pub mod tokens;
 pub mod worker;
 
 use std::collections::HashMap;
@@ -81,7 +81,10 @@ impl AdapterSource for RegistrySource {
         tokens: Arc<dyn polycart_kit::auth::TokenSink>,
     ) -> Result<Arc<dyn Adapter>> {
         let connector = crate::registry::connector(&store.platform)?;
-        let context = AdapterContext { token_sink: Some(tokens), ..self.context.clone() };
+        let context = AdapterContext {
+            token_sink: Some(tokens),
+            ..self.context.clone()
+        };
         Ok((connector.connect)(config, &context)?)
     }
 }
@@ -313,7 +316,10 @@ impl Engine {
         }
         let info = self.store.get_store(store_id).await?;
         let config = self.store.store_config(store_id).await?;
-        let tokens = Arc::new(tokens::StoreTokenSink { store: self.store.clone(), store_id: store_id.to_owned() });
+        let tokens = Arc::new(tokens::StoreTokenSink {
+            store: self.store.clone(),
+            store_id: store_id.to_owned(),
+        });
         let adapter = self.source.connect_with_tokens(&info, &config, tokens)?;
         // Jobs of one store may get here at once: the first adapter in wins, so every
         // job of the store shares one governor (and one token refresh).

@@ -24,17 +24,24 @@ pub struct StoreTokenSink {
 #[async_trait]
 impl TokenSink for StoreTokenSink {
     async fn store(&self, tokens: &TokenSet) -> polycart_kit::Result<()> {
-        let mut credentials = BTreeMap::from([("access_token".to_owned(), tokens.access_token.clone())]);
+        let mut credentials =
+            BTreeMap::from([("access_token".to_owned(), tokens.access_token.clone())]);
         if let Some(refresh) = &tokens.refresh_token {
             credentials.insert("refresh_token".to_owned(), refresh.clone());
         }
         let mut settings = BTreeMap::new();
         if let Some(at) = tokens.expires_at {
-            settings.insert("token_expires_at".to_owned(), at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            settings.insert(
+                "token_expires_at".to_owned(),
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
         }
         self.store
             .update_credentials(&self.store_id, &credentials, &settings)
             .await
-            .map_err(|e| polycart_kit::Error::Transport { message: format!("persisting the refreshed token failed: {e}"), timeout: false })
+            .map_err(|e| polycart_kit::Error::Transport {
+                message: format!("persisting the refreshed token failed: {e}"),
+                timeout: false,
+            })
     }
 }

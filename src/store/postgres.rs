@@ -19,10 +19,15 @@ impl PgStore {
     /// Connects, optionally inside `schema` (created if missing; tests use one per
     /// test), and migrates.
     pub async fn open(url: &str, schema: Option<&str>, cipher: Option<Cipher>) -> Result<Self> {
-        // Generic plans of `platform_id IN ($3, ...)` fall back to a sequential scan with
-        // an array comparison per row (300 ms a page at 20k records); plan each call.
-        let mut options =
-            PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
+        // Generic plans of `platform_id = ANY($3)` fall back to a sequential scan with an
+        // array comparison per row (300 ms a page at 20k records); plan each call. And
+        // price random reads as the cached or SSD-backed pages they are: at the default
+        // (4) a page's 250 key lookups in a store of 20k records plan as a sequential
+        // scan of all of them (5x slower, and slower still as the store grows).
+        let mut options = PgConnectOptions::from_str(url)?.options([
+            ("plan_cache_mode", "force_custom_plan"),
+            ("random_page_cost", "1.1"),
+        ]);
         if let Some(schema) = schema {
             if !schema
                 .chars()
@@ -58,7 +63,14 @@ impl PgStore {
 // page's size, its columns bound as arrays and read back with `UNNEST` (the text of a
 // statement never changes, so it is prepared once per connection).
 
-/// The stored state of the records of `ids`.
+/// The stored state of the records of `ids`, each row locked for the transaction (so
+/// it cannot change between this read and the page's writes) with its tuple id (which
+/// therefore stays valid until commit).
+///
+/// One primary-key lookup per id (a lateral subquery per id): a fresh table has no
+/// statistics, and with `platform_id = ANY($3)` the planner then reckons that the
+/// store × entity prefix matches a row or two and scans the whole store for the page's
+/// ids instead (quadratic during a first sync, until autovacuum analyses the table).
 async fn known_rows(
     conn: &mut PgConnection,
     store_id: &str,
@@ -66,8 +78,9 @@ async fn known_rows(
     ids: &[&str],
 ) -> Result<HashMap<String, Known>> {
     let rows = sqlx::query(
-        "SELECT platform_id, hash, deleted, updated_at FROM records \
-         WHERE store_id = $1 AND entity = $2 AND platform_id = ANY($3)",
+        "SELECT r.platform_id, r.hash, r.deleted, r.updated_at, r.tid FROM UNNEST($3::text[]) AS u(platform_id) \
+         CROSS JOIN LATERAL (SELECT platform_id, hash, deleted, updated_at, ctid::text AS tid FROM records \
+         WHERE store_id = $1 AND entity = $2 AND platform_id = u.platform_id LIMIT 1 FOR UPDATE) r",
     )
     .bind(store_id)
     .bind(entity)
@@ -82,6 +95,7 @@ async fn known_rows(
                 hash: row.try_get("hash")?,
                 deleted: row.try_get("deleted")?,
                 updated_at: row.try_get("updated_at")?,
+                row: Some(row.try_get("tid")?),
             },
         );
     }
@@ -121,11 +135,21 @@ async fn write_versions(
     let rows = sqlx::query(&sql)
         .bind(store_id)
         .bind(entity)
-        .bind(versions.iter().map(|v| v.platform_id.as_str()).collect::<Vec<_>>())
+        .bind(
+            versions
+                .iter()
+                .map(|v| v.platform_id.as_str())
+                .collect::<Vec<_>>(),
+        )
         .bind(versions.iter().map(|v| v.updated_at).collect::<Vec<_>>())
         .bind(versions.iter().map(|v| v.created_at).collect::<Vec<_>>())
         .bind(versions.iter().map(|v| v.hash.as_str()).collect::<Vec<_>>())
-        .bind(versions.iter().map(|v| v.document.as_str()).collect::<Vec<_>>())
+        .bind(
+            versions
+                .iter()
+                .map(|v| v.document.as_str())
+                .collect::<Vec<_>>(),
+        )
         .bind(seen_pass)
         .bind(now)
         .fetch_all(&mut *conn)
@@ -136,24 +160,31 @@ async fn write_versions(
     Ok(written)
 }
 
-/// Stamps unchanged records as seen by the pass.
+/// Stamps unchanged records as seen by the pass, by the tuple ids `known_rows` read
+/// (the rows are locked since, so the ids still name them; a TID scan plans the same
+/// with or without statistics). A record this page wrote too carries no tuple id: its
+/// upsert stamped it.
 async fn touch_seen(
     conn: &mut PgConnection,
-    store_id: &str,
-    entity: &str,
-    ids: &[&str],
+    _store_id: &str,
+    _entity: &str,
+    unchanged: &[Unchanged],
     seen_pass: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let tids: Vec<&str> = unchanged
+        .iter()
+        .filter_map(|(_, row)| row.as_deref())
+        .collect();
+    if tids.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
-        "UPDATE records SET seen_pass = $1, synced_at = $2 WHERE store_id = $3 AND entity = $4 \
-         AND platform_id = ANY($5)",
+        "UPDATE records SET seen_pass = $1, synced_at = $2 WHERE ctid = ANY($3::text[]::tid[])",
     )
     .bind(seen_pass)
     .bind(now)
-    .bind(store_id)
-    .bind(entity)
-    .bind(ids)
+    .bind(tids)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -176,8 +207,18 @@ async fn insert_changes(
     .bind(first)
     .bind(store_id)
     .bind(now)
-    .bind(pending.iter().map(|p| p.entity.as_str()).collect::<Vec<_>>())
-    .bind(pending.iter().map(|p| p.platform_id.as_str()).collect::<Vec<_>>())
+    .bind(
+        pending
+            .iter()
+            .map(|p| p.entity.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        pending
+            .iter()
+            .map(|p| p.platform_id.as_str())
+            .collect::<Vec<_>>(),
+    )
     .bind(pending.iter().map(|p| p.kind.as_str()).collect::<Vec<_>>())
     .bind(pending.iter().map(|p| p.document_id).collect::<Vec<_>>())
     .execute(&mut *conn)

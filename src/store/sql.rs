@@ -30,7 +30,13 @@ pub(super) struct Known {
     pub(super) hash: String,
     pub(super) deleted: bool,
     pub(super) updated_at: Option<DateTime<Utc>>,
+    /// The backend's handle on the stored row, when it has one (PostgreSQL: its
+    /// tuple id, locked by the transaction).
+    pub(super) row: Option<String>,
 }
+
+/// An unchanged record to stamp as seen: its platform id and [`Known::row`].
+pub(super) type Unchanged = (String, Option<String>);
 
 /// A change to append once sequence numbers are taken.
 pub(super) struct Pending {
@@ -75,7 +81,7 @@ macro_rules! impl_store {
             Lease, NewStore, PageCommit, PageOutcome, Pass, Result, Store, StoreInfo, StoreState,
             StoredRecord, Subscription, SyncRun, content_hash, document_hash, new_id,
         };
-        use crate::store::sql::{Known, Pending, Version, is_older};
+        use crate::store::sql::{Known, Pending, Unchanged, Version, is_older};
         use crate::store::stamp::stamped_document;
         use crate::store::crypto::{store_context, subscription_context};
 
@@ -241,8 +247,7 @@ macro_rules! impl_store {
                 }
                 outcome.unchanged += unchanged.len() as u64;
                 if seen_pass > 0 && !unchanged.is_empty() {
-                    let ids: Vec<&str> = unchanged.iter().map(String::as_str).collect();
-                    touch_seen(&mut *tx, store_id, entity.as_str(), &ids, seen_pass, now).await?;
+                    touch_seen(&mut *tx, store_id, entity.as_str(), &unchanged, seen_pass, now).await?;
                 }
             }
             Ok((tx, outcome))
@@ -261,10 +266,10 @@ macro_rules! impl_store {
             group: &[&Record],
             mut known: HashMap<String, Known>,
             chunks: &tokio::sync::mpsc::Sender<Vec<Version>>,
-        ) -> Result<(Vec<(String, ChangeKind)>, Vec<String>)> {
+        ) -> Result<(Vec<(String, ChangeKind)>, Vec<Unchanged>)> {
             let mut order: Vec<(String, ChangeKind)> = Vec::new();
             let mut listed: std::collections::HashSet<String> = std::collections::HashSet::new();
-            let mut unchanged: Vec<String> = Vec::new();
+            let mut unchanged: Vec<Unchanged> = Vec::new();
             for part in group.chunks(CHUNK) {
                 let mut batch: Vec<Version> = Vec::with_capacity(part.len());
                 let mut in_batch: HashMap<String, usize> = HashMap::new();
@@ -281,14 +286,16 @@ macro_rules! impl_store {
                         None => ChangeKind::Created,
                         Some(k) if k.deleted => ChangeKind::Created,
                         Some(k) if k.hash != version.hash && !is_older(version.updated_at, k) => ChangeKind::Updated,
-                        Some(_) => {
-                            unchanged.push(version.platform_id);
+                        Some(k) => {
+                            let row = k.row.clone();
+                            unchanged.push((version.platform_id, row));
                             continue;
                         }
                     };
                     known.insert(
                         version.platform_id.clone(),
-                        Known { hash: version.hash.clone(), deleted: false, updated_at: version.updated_at },
+                        // Written by this page: stamped as seen by its upsert.
+                        Known { hash: version.hash.clone(), deleted: false, updated_at: version.updated_at, row: None },
                     );
                     if listed.insert(version.platform_id.clone()) {
                         order.push((version.platform_id.clone(), kind));

@@ -236,7 +236,11 @@ mod tests {
         let records = golden_records();
         let entities: std::collections::BTreeSet<Entity> =
             records.iter().map(|(_, r)| r.entity()).collect();
-        assert_eq!(entities.len(), Entity::ALL.len(), "golden records of every entity");
+        assert_eq!(
+            entities.len(),
+            Entity::ALL.len(),
+            "golden records of every entity"
+        );
         for (path, record) in records {
             for store in ["st_0123456789abcdef01234567", "st_\"quoted\"\\"] {
                 let mut clone = record.clone();
@@ -245,7 +249,10 @@ mod tests {
                 let stamped = stamped_document(&record, store).expect("records serialise");
                 assert_eq!(stamped, expected, "{path}");
                 // Stamping an already stamped record changes nothing.
-                assert_eq!(stamped_document(&clone, store).expect("serialises"), expected);
+                assert_eq!(
+                    stamped_document(&clone, store).expect("serialises"),
+                    expected
+                );
             }
         }
     }

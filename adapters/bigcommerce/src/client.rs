@@ -231,7 +231,12 @@ impl BigCommerce {
         r.json()
     }
 
-    pub(crate) async fn send_json(&self, method: Method, path: &str, body: &Value) -> Result<Response> {
+    pub(crate) async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Response> {
         self.transport
             .send(self.request(method, path)?.json(body))
             .await
@@ -328,9 +333,7 @@ impl Adapter for BigCommerce {
     async fn count(&self, query: &ListQuery) -> Result<u64> {
         match query.entity {
             Entity::Order => {
-                let r = self
-                    .get("/v2/orders/count", &v2_filters(query))
-                    .await?;
+                let r = self.get("/v2/orders/count", &v2_filters(query)).await?;
                 Ok(r.json::<V2Count>()?.count)
             }
             Entity::Inventory => {

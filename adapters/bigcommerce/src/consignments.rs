@@ -44,7 +44,9 @@ fn each(consignments: &Map<String, Value>) -> Vec<Found<'_>> {
         );
     }
     list(
-        consignments.get("email").and_then(|e| e.get("gift_certificates")),
+        consignments
+            .get("email")
+            .and_then(|e| e.get("gift_certificates")),
         "$.consignments.email.gift_certificates".into(),
         &mut out,
     );
@@ -178,7 +180,11 @@ mod tests {
             "__warning__": { "message": "Not all line items of this consignment are returned" },
         }] } });
         assert!(!has_every_line(&capped));
-        assert_eq!(line_items(&capped).unwrap().len(), 1, "what is there still maps");
+        assert_eq!(
+            line_items(&capped).unwrap().len(),
+            1,
+            "what is there still maps"
+        );
         let linked = json!({ "items_total": 1, "consignments": { "shipping": [{
             "line_items": [{ "url": "https://x/v2/orders/1/products/1", "resource": "/orders/1/products/1" }],
         }] } });

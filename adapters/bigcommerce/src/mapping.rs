@@ -236,8 +236,7 @@ pub fn order(text: &str, _ctx: &MapContext) -> Result<Order> {
         "items_total": o.items_total.0,
     });
     let products: Vec<V2OrderProduct> = decode_found(consignments::line_items(&view))?;
-    let addresses: Vec<V2ShippingAddress> =
-        decode_found(consignments::shipping_addresses(&view))?;
+    let addresses: Vec<V2ShippingAddress> = decode_found(consignments::shipping_addresses(&view))?;
     let coupons: Vec<V2Coupon> = embedded(o.coupons.as_ref(), "coupons")?.unwrap_or_default();
     let shipments_wire: Vec<V2Shipment> =
         embedded(o.shipments.as_ref(), "shipments")?.unwrap_or_default();

@@ -79,18 +79,17 @@ impl BigCommerce {
                 format!("/v2/orders/{id}/shipments"),
             ),
         ];
-        let v2 = futures::future::try_join_all(
-            wanted
-                .iter()
-                .filter(|(_, want, _)| *want)
-                .map(|(field, _, path)| async move { Ok::<_, Error>((*field, self.v2_all(path).await?)) }),
-        );
+        let v2 = futures::future::try_join_all(wanted.iter().filter(|(_, want, _)| *want).map(
+            |(field, _, path)| async move { Ok::<_, Error>((*field, self.v2_all(path).await?)) },
+        ));
         let refunds = async {
             if !positive(&order, "refunded_amount") {
                 return Ok(None);
             }
             let path = format!("/v3/orders/{id}/payment_actions/refunds");
-            let list = self.v3_list(&path, &[("limit", MAX_PAGE.to_string())]).await?;
+            let list = self
+                .v3_list(&path, &[("limit", MAX_PAGE.to_string())])
+                .await?;
             Ok::<_, Error>(Some(list.data))
         };
         let (fetched, refunds) = futures::try_join!(v2, refunds)?;

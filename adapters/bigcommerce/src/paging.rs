@@ -162,7 +162,12 @@ mod tests {
     fn a_page_of_one_second_goes_on_by_page_number() {
         let at = PageCursor {
             page: 1,
-            since: Some(order(0, 7)["date_modified"].as_str().map(|t| parse_datetime(t).unwrap().timestamp()).unwrap()),
+            since: Some(
+                order(0, 7)["date_modified"]
+                    .as_str()
+                    .map(|t| parse_datetime(t).unwrap().timestamp())
+                    .unwrap(),
+            ),
             seen: vec!["10".into()],
         };
         let mut page = vec![order(10, 7), order(11, 7), order(12, 7)];
@@ -170,7 +175,9 @@ mod tests {
         assert_eq!(ids(&page), ["11", "12"]);
         assert_eq!((next.page, next.since), (2, at.since));
         let mut undated = vec![json!({ "id": 1 }), json!({ "id": 2 })];
-        let next = PageCursor::default().next_by_date(&mut undated, true).unwrap();
+        let next = PageCursor::default()
+            .next_by_date(&mut undated, true)
+            .unwrap();
         assert_eq!((next.page, next.since, undated.len()), (2, None, 2));
     }
 

@@ -385,7 +385,10 @@ mod tests {
             ["gid://shopify/LineItem/11", "gid://shopify/LineItem/12"],
             "ungrouped siblings are put back in id order"
         );
-        assert_eq!(ids(&all[0], "shippingLines"), ["gid://shopify/ShippingLine/5"]);
+        assert_eq!(
+            ids(&all[0], "shippingLines"),
+            ["gid://shopify/ShippingLine/5"]
+        );
         assert_eq!(ids(&all[1], "lineItems"), ["gid://shopify/LineItem/21"]);
         assert!(all[0]["lineItems"]["nodes"][0].get("__parentId").is_none());
         // Pages are windows over the roots.
@@ -417,7 +420,9 @@ mod tests {
 
     #[test]
     fn refuses_a_cut_or_inconsistent_result() {
-        let short = BulkFile::from_text(Entity::Order, false, UNGROUPED).unwrap().index(Some(9));
+        let short = BulkFile::from_text(Entity::Order, false, UNGROUPED)
+            .unwrap()
+            .index(Some(9));
         assert!(matches!(short, Err(Error::Transport { .. })), "{short:?}");
         let orphan = concat!(
             r#"{"id":"gid://shopify/Order/1"}"#,
@@ -428,10 +433,15 @@ mod tests {
             .unwrap()
             .index(None)
             .unwrap_err();
-        assert!(matches!(err, Error::Decode { ref path, .. } if path == "line 2"), "{err:?}");
+        assert!(
+            matches!(err, Error::Decode { ref path, .. } if path == "line 2"),
+            "{err:?}"
+        );
         let cut = "{\"id\":\"gid://shopify/Order/1\"}\n{\"id\":\"gid://shop";
         assert!(matches!(
-            BulkFile::from_text(Entity::Order, false, cut).unwrap().index(None),
+            BulkFile::from_text(Entity::Order, false, cut)
+                .unwrap()
+                .index(None),
             Err(Error::Decode { .. })
         ));
     }

@@ -145,12 +145,12 @@ impl ShopifyAdapter {
         mut loaded: tokio::sync::watch::Receiver<Loaded>,
         deadline: tokio::time::Instant,
     ) -> Result<Option<Arc<BulkFile>>> {
-        let outcome = match tokio::time::timeout_at(deadline, loaded.wait_for(Option::is_some)).await
-        {
-            Err(_) => return Ok(None),
-            Ok(Err(_)) => Err("the download stopped".to_owned()),
-            Ok(Ok(v)) => v.clone().unwrap_or_else(|| Err("no result".to_owned())),
-        };
+        let outcome =
+            match tokio::time::timeout_at(deadline, loaded.wait_for(Option::is_some)).await {
+                Err(_) => return Ok(None),
+                Ok(Err(_)) => Err("the download stopped".to_owned()),
+                Ok(Ok(v)) => v.clone().unwrap_or_else(|| Err("no result".to_owned())),
+            };
         match outcome {
             Ok(file) => Ok(Some(file)),
             Err(message) => {
@@ -168,10 +168,7 @@ impl ShopifyAdapter {
     /// another query (or Shopify refuses ours), so the pass pages instead.
     async fn start_bulk(&self, query: &ListQuery) -> Result<Option<String>> {
         let text = bulk::bulk_query(query.entity, search(query).as_deref());
-        let run = bulk::run_mutation(
-            &self.config.api_version,
-            bulk::groups_objects(query.entity),
-        );
+        let run = bulk::run_mutation(&self.config.api_version, bulk::groups_objects(query.entity));
         // A mutation costs 10 points, its payload 2 more.
         let data = self.gql(&run, json!({ "q": text }), 12).await?;
         let payload = &data["bulkOperationRunQuery"];
@@ -179,7 +176,10 @@ impl ShopifyAdapter {
             tracing::info!(operation = id, entity = %query.entity, "bulk export started");
             return Ok(Some(id.to_owned()));
         }
-        let errors = payload["userErrors"].as_array().cloned().unwrap_or_default();
+        let errors = payload["userErrors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let message = |e: &Value| e["message"].as_str().unwrap_or("refused").to_owned();
         if errors
             .iter()
@@ -188,7 +188,9 @@ impl ShopifyAdapter {
             let data = self.gql(bulk::CURRENT, json!({}), 1).await?;
             let current: Option<OperationState> =
                 serde_json::from_value(data["currentBulkOperation"].clone()).ok();
-            if let Some(op) = current.filter(|op| op.running() && op.query.as_deref() == Some(text.as_str())) {
+            if let Some(op) =
+                current.filter(|op| op.running() && op.query.as_deref() == Some(text.as_str()))
+            {
                 tracing::info!(operation = %op.id, "adopting the same bulk export already running");
                 return Ok(Some(op.id));
             }
@@ -222,8 +224,8 @@ impl ShopifyAdapter {
         let Some(url) = state.url.as_deref() else {
             return Ok(Fetched::Empty);
         };
-        let url = url::Url::parse(url)
-            .map_err(|e| Error::decode("$.data.node.url", e.to_string()))?;
+        let url =
+            url::Url::parse(url).map_err(|e| Error::decode("$.data.node.url", e.to_string()))?;
         // The signed URL needs no token: a plain client, so the token never leaves
         // for the storage host.
         let response = self
@@ -237,7 +239,9 @@ impl ShopifyAdapter {
             })?;
         let status = response.status();
         if matches!(status.as_u16(), 403 | 404 | 410) {
-            return Ok(Fetched::Unusable(format!("its result link answered {status}")));
+            return Ok(Fetched::Unusable(format!(
+                "its result link answered {status}"
+            )));
         }
         if !status.is_success() {
             return Err(Error::Platform {

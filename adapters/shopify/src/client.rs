@@ -12,9 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use http::{HeaderMap, HeaderName};
-use polycart_kit::adapter::{
-    Capabilities, Cursor, ListQuery, Page, WriteCapabilities,
-};
+use polycart_kit::adapter::{Capabilities, Cursor, ListQuery, Page, WriteCapabilities};
 use polycart_kit::auth::{Auth, HeaderToken, TokenSet};
 use polycart_kit::connector::{AdapterContext, StoreConfig};
 use polycart_kit::model::{Currency, Entity, InventoryLevel, Record};
@@ -27,8 +25,8 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, OnceCell};
 
-use crate::config::{Api, ShopifyConfig};
 use crate::bulk::BulkPolling;
+use crate::config::{Api, ShopifyConfig};
 use crate::gql_read::GqlCursor;
 use crate::graphql as gq;
 use crate::mapping::{self, PLATFORM, ShopContext};
@@ -393,7 +391,11 @@ impl ShopifyAdapter {
         )))
     }
 
-    pub(crate) async fn map_records(&self, entity: Entity, items: &[&RawValue]) -> Result<Vec<Record>> {
+    pub(crate) async fn map_records(
+        &self,
+        entity: Entity,
+        items: &[&RawValue],
+    ) -> Result<Vec<Record>> {
         let ctx = if entity == Entity::Product {
             self.shop().await?.context.clone()
         } else {
@@ -544,7 +546,6 @@ impl ShopifyAdapter {
         let v: Value = response.json()?;
         Ok(v["order"].clone())
     }
-
 }
 
 /// The `page_info` of the `rel="next"` link, if there is a next page.

@@ -132,9 +132,8 @@ impl Walk<'_> {
             map.insert(c.name.to_owned(), json!({ "nodes": [] }));
         }
         if let Some(after) = after {
-            let owner = owner.ok_or_else(|| {
-                Error::decode(c.name, "a connection to complete has no owner id")
-            })?;
+            let owner = owner
+                .ok_or_else(|| Error::decode(c.name, "a connection to complete has no owner id"))?;
             let owner_type = type_of(owner)
                 .ok_or_else(|| Error::decode(c.name, format!("{owner} is not a GID")))?;
             let mut p = path.to_vec();
@@ -245,7 +244,12 @@ impl ShopifyAdapter {
             while !group.is_empty() {
                 let (size, most) = batch_shape(group.len(), group[0].conn.node_cost());
                 let batch: Vec<Hole> = group.drain(..size.min(group.len())).collect();
-                let first = batch.iter().map(Hole::wanted).max().unwrap_or(most).min(most);
+                let first = batch
+                    .iter()
+                    .map(Hole::wanted)
+                    .max()
+                    .unwrap_or(most)
+                    .min(most);
                 let (text, vars, cost) = batch_query(&batch, first);
                 let data = self.gql(&text, vars, cost).await?;
                 for (i, hole) in batch.into_iter().enumerate() {
@@ -285,7 +289,10 @@ mod tests {
             ]
         );
         assert_eq!(found[1].owner_type, "Refund");
-        assert_eq!(records[0]["refunds"][0]["refundLineItems"]["nodes"], json!([]));
+        assert_eq!(
+            records[0]["refunds"][0]["refundLineItems"]["nodes"],
+            json!([])
+        );
     }
 
     #[test]
@@ -308,11 +315,16 @@ mod tests {
         })];
         let hole = holes(Entity::Order, &mut records).unwrap().remove(0);
         let (text, vars, _) = batch_query(std::slice::from_ref(&hole), 2);
-        assert!(text.contains("h0: node(id: $i0) { ... on Order { lineItems(first: 2, after: $a0)"), "{text}");
+        assert!(
+            text.contains("h0: node(id: $i0) { ... on Order { lineItems(first: 2, after: $a0)"),
+            "{text}"
+        );
         assert_eq!(vars["a0"], "c1");
         let answer = json!({"lineItems": {"nodes": [{"id": "b"}, {"id": "c"}], "pageInfo": {"hasNextPage": true, "endCursor": "c3"}}});
         assert_eq!(hole.wanted(), 10, "twice the page's own five lines");
-        let again = merge(&mut records, hole, &answer).unwrap().expect("more to read");
+        let again = merge(&mut records, hole, &answer)
+            .unwrap()
+            .expect("more to read");
         assert_eq!(again.after.as_deref(), Some("c3"));
         assert_eq!(again.wanted(), 20, "doubling each round");
         let last = json!({"lineItems": {"nodes": [{"id": "d"}], "pageInfo": {"hasNextPage": false, "endCursor": "c4"}}});
@@ -337,7 +349,11 @@ mod cost_tests {
         let (state, app) = sim();
         let (order, refund) = {
             let s = state.store();
-            let o = s.orders.iter().find(|o| !o.refunds.is_empty()).unwrap_or(&s.orders[0]);
+            let o = s
+                .orders
+                .iter()
+                .find(|o| !o.refunds.is_empty())
+                .unwrap_or(&s.orders[0]);
             (o.id, o.refunds.first().map(|r| r.id).unwrap_or(o.id))
         };
         let gid = format!("gid://shopify/Order/{order}");
@@ -357,7 +373,8 @@ mod cost_tests {
         for hole in found {
             let (size, most) = batch_shape(1, hole.conn.node_cost());
             assert_eq!(size, 1);
-            let (text, vars, cost) = batch_query(std::slice::from_ref(&hole), most.min(hole.wanted()));
+            let (text, vars, cost) =
+                batch_query(std::slice::from_ref(&hole), most.min(hole.wanted()));
             assert_eq!(
                 requested(&app, &state.access_token, &text, vars).await,
                 f64::from(cost),

@@ -157,9 +157,16 @@ mod tests {
         assert_eq!((c.api, c.api_version.as_str()), (Api::Rest, "2024-07"));
         assert_eq!(c.rest_budget(), Budget::new(400, 20.0));
         assert_eq!(c.graphql_budget(), Budget::new(20_000, 1000.0));
-        for bad in [("api_version", "2024-7"), ("api_version", "latest"), ("api", "soap")] {
+        for bad in [
+            ("api_version", "2024-7"),
+            ("api_version", "latest"),
+            ("api", "soap"),
+        ] {
             assert!(
-                matches!(ShopifyConfig::from_store(&store(&[bad])), Err(Error::Invalid { .. })),
+                matches!(
+                    ShopifyConfig::from_store(&store(&[bad])),
+                    Err(Error::Invalid { .. })
+                ),
                 "{bad:?}"
             );
         }

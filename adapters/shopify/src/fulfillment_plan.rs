@@ -36,7 +36,11 @@ pub(crate) enum Take {
 }
 
 /// The fulfillment orders and lines a shipment of `wanted` (empty: all) takes.
-pub(crate) fn plan(order_id: &str, fos: &[Fo], wanted: &[ShipmentItem]) -> Result<Vec<(String, Take)>> {
+pub(crate) fn plan(
+    order_id: &str,
+    fos: &[Fo],
+    wanted: &[ShipmentItem],
+) -> Result<Vec<(String, Take)>> {
     let mut groups = Vec::new();
     let mut matched = 0;
     for fo in fos.iter().filter(|f| f.open) {
@@ -129,7 +133,10 @@ mod tests {
 
     #[test]
     fn takes_open_fulfillment_orders_only() {
-        assert_eq!(plan("9", &fos(), &[]).unwrap(), vec![("2".to_owned(), Take::All)]);
+        assert_eq!(
+            plan("9", &fos(), &[]).unwrap(),
+            vec![("2".to_owned(), Take::All)]
+        );
         assert_eq!(
             plan("9", &fos(), &[item("200", 1)]).unwrap(),
             vec![("2".to_owned(), Take::Lines(vec![("21".to_owned(), 1)]))]

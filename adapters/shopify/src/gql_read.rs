@@ -97,7 +97,11 @@ pub(crate) fn search(query: &ListQuery) -> Option<String> {
 pub(crate) fn check_cost(body: &Value, reserved: u32) {
     let requested = body["extensions"]["cost"]["requestedQueryCost"].as_f64();
     if let Some(requested) = requested.filter(|r| *r > f64::from(reserved)) {
-        tracing::warn!(requested, reserved, "a GraphQL query cost more than estimated");
+        tracing::warn!(
+            requested,
+            reserved,
+            "a GraphQL query cost more than estimated"
+        );
     }
 }
 
@@ -296,7 +300,12 @@ pub(crate) mod tests {
     use tower::ServiceExt;
 
     /// What the simulator, pricing by Shopify's published rules, asks for a query.
-    pub(crate) async fn requested(app: &axum::Router, token: &str, query: &str, vars: Value) -> f64 {
+    pub(crate) async fn requested(
+        app: &axum::Router,
+        token: &str,
+        query: &str,
+        vars: Value,
+    ) -> f64 {
         post(app, token, query, vars).await["extensions"]["cost"]["requestedQueryCost"]
             .as_f64()
             .unwrap()
@@ -311,7 +320,9 @@ pub(crate) mod tests {
             .body(axum::body::Body::from(body))
             .unwrap();
         let res = app.clone().oneshot(req).await.unwrap();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert!(v.get("errors").is_none(), "{v}");
         v

@@ -440,7 +440,12 @@ mod tests {
         let fields = vec![
             s("id"),
             money("totalPriceSet"),
-            conn("lineItems", 3, &["LineItem"], vec![s("id"), obj("variant", vec![s("id")])]),
+            conn(
+                "lineItems",
+                3,
+                &["LineItem"],
+                vec![s("id"), obj("variant", vec![s("id")])],
+            ),
             list("refunds", vec![s("id"), money("totalRefundedSet")]),
         ];
         // 0 + 2 + (2 + 3 × (1 + 1)) + (1 + 2).

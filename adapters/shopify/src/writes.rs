@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use crate::client::ShopifyAdapter;
 use crate::fulfillment_plan::{self, Fo, FoLine, Take};
-use crate::write_targets::merged_note;
 use crate::mapping::{PLATFORM, level_id};
+use crate::write_targets::merged_note;
 
 impl ShopifyAdapter {
     /// Performs one of the unified writes over the REST Admin API.

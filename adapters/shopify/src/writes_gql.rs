@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use crate::bulk::version_at_least;
 use crate::client::ShopifyAdapter;
 use crate::fulfillment_plan::{self, Fo, FoLine, Take};
-use crate::write_targets::merged_note;
 use crate::mapping::{PLATFORM, legacy_id};
+use crate::write_targets::merged_note;
 
 fn gid(kind: &str, id: &str) -> String {
     if id.starts_with("gid://") {
@@ -119,7 +119,9 @@ impl ShopifyAdapter {
                 if price.is_some() || compare_at_price.is_some() {
                     let variant = gid(
                         "ProductVariant",
-                        &self.price_variant(product_id, variant_id.as_deref()).await?,
+                        &self
+                            .price_variant(product_id, variant_id.as_deref())
+                            .await?,
                     );
                     let mut v = serde_json::Map::new();
                     v.insert("id".into(), json!(variant));
@@ -157,18 +159,20 @@ impl ShopifyAdapter {
                 match change {
                     InventoryChange::Absolute(n) => {
                         // Compare-and-swap opted out: the caller's number is the truth.
-                        let (quantity, ignore) =
-                            if version_at_least(&self.config.api_version, "2026-01") {
-                                (
-                                    json!({"inventoryItemId": item, "locationId": location, "quantity": n, "changeFromQuantity": null}),
-                                    json!(null),
-                                )
-                            } else {
-                                (
-                                    json!({"inventoryItemId": item, "locationId": location, "quantity": n}),
-                                    json!(true),
-                                )
-                            };
+                        let (quantity, ignore) = if version_at_least(
+                            &self.config.api_version,
+                            "2026-01",
+                        ) {
+                            (
+                                json!({"inventoryItemId": item, "locationId": location, "quantity": n, "changeFromQuantity": null}),
+                                json!(null),
+                            )
+                        } else {
+                            (
+                                json!({"inventoryItemId": item, "locationId": location, "quantity": n}),
+                                json!(true),
+                            )
+                        };
                         let text = "mutation($i: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $i) { inventoryAdjustmentGroup { id } userErrors { field message } } }";
                         let mut input = json!({"name": "available", "reason": "correction", "quantities": [quantity]});
                         if !ignore.is_null() {
@@ -181,8 +185,13 @@ impl ShopifyAdapter {
                         let text = "mutation($i: InventoryAdjustQuantitiesInput!) { inventoryAdjustQuantities(input: $i) { inventoryAdjustmentGroup { id } userErrors { field message } } }";
                         let input = json!({"name": "available", "reason": "correction", "changes": [{"inventoryItemId": item, "locationId": location, "delta": n}]});
                         // Applying a delta twice changes stock twice: never retried blindly.
-                        self.mutate("inventoryAdjustQuantities", text, json!({ "i": input }), false)
-                            .await?;
+                        self.mutate(
+                            "inventoryAdjustQuantities",
+                            text,
+                            json!({ "i": input }),
+                            false,
+                        )
+                        .await?;
                     }
                 }
                 let id = format!("{}:{}", legacy_id(&item), legacy_id(&location));
@@ -221,7 +230,11 @@ impl ShopifyAdapter {
             WriteOp::AddOrderNote { order_id, note } => {
                 let order = gid("Order", order_id);
                 let data = self
-                    .gql("query($id: ID!) { order(id: $id) { note } }", json!({ "id": order }), 1)
+                    .gql(
+                        "query($id: ID!) { order(id: $id) { note } }",
+                        json!({ "id": order }),
+                        1,
+                    )
                     .await?;
                 let note = merged_note(data["order"]["note"].as_str(), note);
                 let text = "mutation($i: OrderInput!) { orderUpdate(input: $i) { order { id } userErrors { field message } } }";
@@ -280,10 +293,18 @@ impl ShopifyAdapter {
                     .await?;
                 data["productVariants"]["nodes"]
                     .as_array()
-                    .map(|ns| ns.iter().map(|n| n["inventoryItem"]["id"].clone()).collect())
+                    .map(|ns| {
+                        ns.iter()
+                            .map(|n| n["inventoryItem"]["id"].clone())
+                            .collect()
+                    })
                     .unwrap_or_default()
             }
-            (None, None) => return Err(Error::invalid("an inventory change needs a variant_id or sku")),
+            (None, None) => {
+                return Err(Error::invalid(
+                    "an inventory change needs a variant_id or sku",
+                ));
+            }
         };
         match items.as_slice() {
             [one] => one
@@ -316,7 +337,11 @@ impl ShopifyAdapter {
         let query = "query($id: ID!) { order(id: $id) { fulfillmentOrders(first: 5) { nodes { id status lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } } } } }";
         // order 1, fulfillment orders 2 + 5 × (1 + lines 2 + 50 × (1 + line item 1)).
         let data = self
-            .gql(query, json!({ "id": gid("Order", order_id) }), 1 + 2 + 5 * 103)
+            .gql(
+                query,
+                json!({ "id": gid("Order", order_id) }),
+                1 + 2 + 5 * 103,
+            )
             .await?;
         let orders = data["order"]["fulfillmentOrders"]["nodes"]
             .as_array()
@@ -377,7 +402,8 @@ impl ShopifyAdapter {
             "mutation($f: {ty}!) {{ {field}(fulfillment: $f) {{ fulfillment {{ id }} userErrors {{ field message }} }} }}"
         );
         // Creating a fulfillment twice ships twice: never retried blindly.
-        self.mutate(field, &text, json!({ "f": input }), false).await?;
+        self.mutate(field, &text, json!({ "f": input }), false)
+            .await?;
         self.get(Entity::Order, order_id).await
     }
 }

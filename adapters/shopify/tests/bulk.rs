@@ -8,11 +8,11 @@ mod common;
 
 use std::time::Duration;
 
+use polycart_kit::Adapter;
 use polycart_kit::adapter::{Cursor, ListQuery};
 use polycart_kit::model::{Entity, Record};
 use polycart_kit::sim::FaultSpec;
 use polycart_kit::walk::collect_all;
-use polycart_kit::Adapter;
 use polycart_shopify::bulk::BulkPolling;
 use polycart_shopify::client::ShopifyAdapter;
 use polycart_shopify::sim::ShopifySim;
@@ -70,7 +70,9 @@ async fn a_full_pass_through_bulk_gives_the_records_paging_gives() {
     .into_iter()
     .enumerate()
     {
-        let through_bulk = collect_all(&adapter, bulk(entity).page_size(7)).await.unwrap();
+        let through_bulk = collect_all(&adapter, bulk(entity).page_size(7))
+            .await
+            .unwrap();
         assert_eq!(
             sim.state.bulk_operations_created(),
             n + 1,
@@ -102,7 +104,10 @@ async fn a_full_pass_through_bulk_gives_the_records_paging_gives() {
 async fn the_bulk_cursor_resumes_in_a_restarted_process() {
     let (sim, adapter) = start(None).await;
     let all = collect_all(&adapter, bulk(Entity::Order)).await.unwrap();
-    let first = adapter.list(&bulk(Entity::Order).page_size(8)).await.unwrap();
+    let first = adapter
+        .list(&bulk(Entity::Order).page_size(8))
+        .await
+        .unwrap();
     assert_eq!(first.records.len(), 8);
     let stored = first.next.expect("more pages").as_str().to_owned();
     assert!(stored.contains("BulkOperation"), "{stored}");
@@ -145,7 +150,11 @@ async fn a_running_operation_is_waited_for_and_adopted_after_a_restart() {
         .list(&bulk(Entity::Order).with_cursor(Some(cursor.clone())))
         .await
         .unwrap();
-    assert_ne!(again.next, Some(cursor), "each waiting page moves the cursor");
+    assert_ne!(
+        again.next,
+        Some(cursor),
+        "each waiting page moves the cursor"
+    );
 
     // A restarted process that lost the cursor asks for the same query: adopted.
     let restarted = connect(&sim, Some("2025-10"), patient);
@@ -153,17 +162,16 @@ async fn a_running_operation_is_waited_for_and_adopted_after_a_restart() {
     assert!(adopted.records.is_empty());
     assert_eq!(sim.state.bulk_operations_created(), 1);
     // Another entity meets the busy slot and pages the API instead.
-    let products = collect_all(&restarted, bulk(Entity::Product)).await.unwrap();
+    let products = collect_all(&restarted, bulk(Entity::Product))
+        .await
+        .unwrap();
     assert_eq!(products.len(), common::SIZE.products);
     assert_eq!(sim.state.bulk_operations_created(), 1);
 
     sim.state.hold_bulk_operations(false);
-    let orders = collect_all(
-        &restarted,
-        bulk(Entity::Order).with_cursor(adopted.next),
-    )
-    .await
-    .unwrap();
+    let orders = collect_all(&restarted, bulk(Entity::Order).with_cursor(adopted.next))
+        .await
+        .unwrap();
     assert_eq!(orders.len(), common::SIZE.orders);
     assert_eq!(sim.state.bulk_operations_created(), 1);
 }
@@ -171,11 +179,19 @@ async fn a_running_operation_is_waited_for_and_adopted_after_a_restart() {
 #[tokio::test]
 async fn failed_cancelled_and_expired_operations_fall_back_to_paging() {
     let (sim, adapter) = start(None).await;
-    let paged = sorted(&collect_all(&adapter, ListQuery::new(Entity::Customer)).await.unwrap());
+    let paged = sorted(
+        &collect_all(&adapter, ListQuery::new(Entity::Customer))
+            .await
+            .unwrap(),
+    );
 
     sim.state.fail_next_bulk_operation("TIMEOUT");
     let after_failure = collect_all(&adapter, bulk(Entity::Customer)).await.unwrap();
-    assert_eq!(sorted(&after_failure), paged, "partial data is never served");
+    assert_eq!(
+        sorted(&after_failure),
+        paged,
+        "partial data is never served"
+    );
 
     // Someone cancels the operation a pass is waiting for.
     sim.state.hold_bulk_operations(true);
@@ -194,7 +210,10 @@ async fn failed_cancelled_and_expired_operations_fall_back_to_paging() {
         "variables": {"id": cursor["bulk"]},
     });
     let answer: Value = reqwest::Client::new()
-        .post(format!("{}/admin/api/2026-01/graphql.json", sim.server.info.base_url))
+        .post(format!(
+            "{}/admin/api/2026-01/graphql.json",
+            sim.server.info.base_url
+        ))
         .header("x-shopify-access-token", &sim.state.access_token)
         .json(&cancel)
         .send()
@@ -203,7 +222,10 @@ async fn failed_cancelled_and_expired_operations_fall_back_to_paging() {
         .json()
         .await
         .unwrap();
-    assert_eq!(answer["data"]["bulkOperationCancel"]["userErrors"], serde_json::json!([]));
+    assert_eq!(
+        answer["data"]["bulkOperationCancel"]["userErrors"],
+        serde_json::json!([])
+    );
     sim.state.hold_bulk_operations(false);
     let after_cancel = collect_all(&waiting, bulk(Entity::Customer).with_cursor(page.next))
         .await
@@ -211,7 +233,10 @@ async fn failed_cancelled_and_expired_operations_fall_back_to_paging() {
     assert_eq!(sorted(&after_cancel), paged);
 
     // Results expire after a week: a cursor into one restarts from paging.
-    let first = adapter.list(&bulk(Entity::Customer).page_size(4)).await.unwrap();
+    let first = adapter
+        .list(&bulk(Entity::Customer).page_size(4))
+        .await
+        .unwrap();
     sim.state.expire_bulk_operations();
     let restarted = connect(&sim, None, fast());
     let rest = collect_all(

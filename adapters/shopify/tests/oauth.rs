@@ -106,7 +106,9 @@ fn connect(
 async fn install(sim: &ShopifySim) -> oauth::Installed {
     let secret = Secret::new(sim.state.api_secret.clone());
     let query = callback_query(sim, "nonce").await;
-    let code = oauth::verify_callback(&query, &secret, "nonce").unwrap().code;
+    let code = oauth::verify_callback(&query, &secret, "nonce")
+        .unwrap()
+        .code;
     let shop: url::Url = sim.server.info.base_url.parse().unwrap();
     oauth::exchange_code(&shop, sim.state.client_id(), &secret, &code, true)
         .await
@@ -233,5 +235,9 @@ async fn a_token_about_to_expire_is_refreshed_before_use() {
     assert_eq!(stored.len(), 1, "refreshed once, before the request");
     assert!(stored[0].expires_at.is_some_and(|at| at > soon));
     // GraphQL (the default API) went through the same token.
-    assert_eq!(adapter.transport().metrics().snapshot().retries, 0, "no 401 first");
+    assert_eq!(
+        adapter.transport().metrics().snapshot().retries,
+        0,
+        "no 401 first"
+    );
 }

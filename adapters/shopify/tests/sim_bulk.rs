@@ -12,10 +12,17 @@ use common::app::{download, gql_on, sim};
 use serde_json::{Value, json};
 
 const RUN: &str = "mutation($q: String!, $g: Boolean) { bulkOperationRunQuery(query: $q, groupObjects: $g) { bulkOperation { id status } userErrors { field message code } } }";
-const ORDERS: &str = "{ orders { edges { node { id name lineItems { edges { node { id quantity } } } } } } }";
+const ORDERS: &str =
+    "{ orders { edges { node { id name lineItems { edges { node { id quantity } } } } } } }";
 const POLL: &str = "query($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode objectCount rootObjectCount fileSize url partialDataUrl type } } }";
 
-async fn run(app: &axum::Router, token: &str, version: &str, query: &str, group: Option<bool>) -> Value {
+async fn run(
+    app: &axum::Router,
+    token: &str,
+    version: &str,
+    query: &str,
+    group: Option<bool>,
+) -> Value {
     let (status, body) = gql_on(app, token, version, RUN, json!({"q": query, "g": group})).await;
     assert_eq!(status, 200);
     body["data"]["bulkOperationRunQuery"].clone()
@@ -26,7 +33,10 @@ async fn finished(app: &axum::Router, token: &str, id: &str) -> Value {
     for _ in 0..500 {
         let (_, body) = gql_on(app, token, "2026-01", POLL, json!({"id": id})).await;
         let op = body["data"]["node"].clone();
-        if !matches!(op["status"].as_str(), Some("CREATED" | "RUNNING" | "CANCELING")) {
+        if !matches!(
+            op["status"].as_str(),
+            Some("CREATED" | "RUNNING" | "CANCELING")
+        ) {
             return op;
         }
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -35,7 +45,10 @@ async fn finished(app: &axum::Router, token: &str, id: &str) -> Value {
 }
 
 fn path_of(url: &Value) -> String {
-    url.as_str().unwrap().trim_start_matches("http://shop.test").to_owned()
+    url.as_str()
+        .unwrap()
+        .trim_start_matches("http://shop.test")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -61,10 +74,12 @@ async fn bulk_queries_are_checked_against_the_guides_rules() {
         "{refused}"
     );
     let no_connection = run(&app, &t, "2026-01", "{ shop { name } }", None).await;
-    assert!(no_connection["userErrors"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("at least one connection"));
+    assert!(
+        no_connection["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at least one connection")
+    );
     let accepted = run(&app, &t, "2026-01", ORDERS, None).await;
     assert_eq!(accepted["userErrors"], json!([]));
     assert_eq!(accepted["bulkOperation"]["status"], "CREATED");
@@ -78,11 +93,16 @@ async fn one_bulk_query_at_a_time_before_2026_01_and_five_from_it() {
     let first = run(&app, &t, "2025-10", ORDERS, None).await;
     assert!(first["bulkOperation"]["id"].is_string());
     let second = run(&app, &t, "2025-10", ORDERS, None).await;
-    assert_eq!(second["userErrors"][0]["code"], "OPERATION_IN_PROGRESS", "{second}");
-    assert!(second["userErrors"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("already in progress"));
+    assert_eq!(
+        second["userErrors"][0]["code"], "OPERATION_IN_PROGRESS",
+        "{second}"
+    );
+    assert!(
+        second["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already in progress")
+    );
 
     for _ in 0..4 {
         let more = run(&app, &t, "2026-01", ORDERS, None).await;
@@ -98,7 +118,11 @@ async fn results_are_jsonl_grouped_on_request_and_ungrouped_by_default_from_2026
     let (state, app) = sim();
     let t = state.access_token.clone();
     let mut files = HashMap::new();
-    for (version, group) in [("2025-10", None), ("2026-01", None), ("2026-01", Some(true))] {
+    for (version, group) in [
+        ("2025-10", None),
+        ("2026-01", None),
+        ("2026-01", Some(true)),
+    ] {
         let started = run(&app, &t, version, ORDERS, group).await;
         let id = started["bulkOperation"]["id"].as_str().unwrap().to_owned();
         let op = finished(&app, &t, &id).await;
@@ -106,10 +130,16 @@ async fn results_are_jsonl_grouped_on_request_and_ungrouped_by_default_from_2026
         assert_eq!(op["type"], "QUERY");
         let (status, text) = download(&app, &path_of(&op["url"])).await;
         assert_eq!(status, 200, "the signed URL needs no token");
-        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(op["objectCount"], lines.len().to_string());
         assert_eq!(op["fileSize"], text.len().to_string());
-        let roots = lines.iter().filter(|l| l.get("__parentId").is_none()).count();
+        let roots = lines
+            .iter()
+            .filter(|l| l.get("__parentId").is_none())
+            .count();
         assert_eq!(op["rootObjectCount"], roots.to_string());
         assert_eq!(roots, 12);
         files.insert((version, group), lines);
@@ -117,15 +147,20 @@ async fn results_are_jsonl_grouped_on_request_and_ungrouped_by_default_from_2026
     // Grouped: every child right after its parent's group.
     let grouped_ok = |lines: &[Value]| {
         let mut parent = None;
-        lines.iter().all(|l| match l.get("__parentId").and_then(Value::as_str) {
-            None => {
-                parent = l["id"].as_str();
-                true
-            }
-            Some(p) => Some(p) == parent,
-        })
+        lines
+            .iter()
+            .all(|l| match l.get("__parentId").and_then(Value::as_str) {
+                None => {
+                    parent = l["id"].as_str();
+                    true
+                }
+                Some(p) => Some(p) == parent,
+            })
     };
-    assert!(grouped_ok(&files[&("2025-10", None)]), "2025-10 groups by default");
+    assert!(
+        grouped_ok(&files[&("2025-10", None)]),
+        "2025-10 groups by default"
+    );
     assert!(grouped_ok(&files[&("2026-01", Some(true))]));
     assert!(
         !grouped_ok(&files[&("2026-01", None)]),
@@ -138,7 +173,14 @@ async fn empty_failed_cancelled_and_expired_operations_read_like_shopifys() {
     let (state, app) = sim();
     let t = state.access_token.clone();
     // Nothing matched: completed, no file, `url` null.
-    let empty = run(&app, &t, "2026-01", "{ orders(query: \"updated_at:>'2100-01-01T00:00:00Z'\") { edges { node { id } } } }", None).await;
+    let empty = run(
+        &app,
+        &t,
+        "2026-01",
+        "{ orders(query: \"updated_at:>'2100-01-01T00:00:00Z'\") { edges { node { id } } } }",
+        None,
+    )
+    .await;
     let op = finished(&app, &t, empty["bulkOperation"]["id"].as_str().unwrap()).await;
     assert_eq!(op["status"], "COMPLETED");
     assert_eq!(op["objectCount"], "0");
@@ -160,12 +202,16 @@ async fn empty_failed_cancelled_and_expired_operations_read_like_shopifys() {
     let held = run(&app, &t, "2026-01", ORDERS, None).await;
     let id = held["bulkOperation"]["id"].as_str().unwrap().to_owned();
     let (_, body) = gql_on(&app, &t, "2026-01", "mutation($id: ID!) { bulkOperationCancel(id: $id) { bulkOperation { status } userErrors { message } } }", json!({"id": id})).await;
-    assert_eq!(body["data"]["bulkOperationCancel"]["bulkOperation"]["status"], "CANCELED", "{body}");
+    assert_eq!(
+        body["data"]["bulkOperationCancel"]["bulkOperation"]["status"], "CANCELED",
+        "{body}"
+    );
     state.hold_bulk_operations(false);
     assert_eq!(finished(&app, &t, &id).await["status"], "CANCELED");
 
     // `bulkOperation(id:)` came with 2026-01; `currentBulkOperation` names the latest.
-    let by_id = "query($id: ID!) { bulkOperation(id: $id) { id status } currentBulkOperation { id } }";
+    let by_id =
+        "query($id: ID!) { bulkOperation(id: $id) { id status } currentBulkOperation { id } }";
     let (_, old) = gql_on(&app, &t, "2025-10", by_id, json!({"id": id})).await;
     assert!(old["errors"].is_array(), "{old}");
     let (_, new) = gql_on(&app, &t, "2026-01", by_id, json!({"id": id})).await;
@@ -230,7 +276,11 @@ async fn mutations_nodes_and_counts_follow_shopifys_rules() {
     )
     .await;
     let d = &body["data"];
-    assert_eq!(d["a"], json!({"count": 5, "precision": "AT_LEAST"}), "{body}");
+    assert_eq!(
+        d["a"],
+        json!({"count": 5, "precision": "AT_LEAST"}),
+        "{body}"
+    );
     assert_eq!(d["b"], json!({"count": 12, "precision": "EXACT"}));
     assert_eq!(d["c"], json!({"count": 12, "precision": "EXACT"}));
 }

@@ -97,7 +97,9 @@ async fn writes_round_trip(api: &str) {
         }))
         .await
         .unwrap();
-    let Record::Inventory(l) = by_sku else { panic!() };
+    let Record::Inventory(l) = by_sku else {
+        panic!()
+    };
     assert_eq!(l.available, Some(3));
     let drafted = adapter
         .write(&Write::new(WriteOp::UpdateProduct {
@@ -110,7 +112,9 @@ async fn writes_round_trip(api: &str) {
         }))
         .await
         .unwrap();
-    let Record::Product(p) = drafted else { panic!() };
+    let Record::Product(p) = drafted else {
+        panic!()
+    };
     assert_eq!(p.status, Some(polycart_kit::model::ProductStatus::Draft));
 
     let noted = adapter
@@ -121,7 +125,13 @@ async fn writes_round_trip(api: &str) {
         .await
         .unwrap();
     let Record::Order(o) = noted else { panic!() };
-    assert!(o.note.as_deref().is_some_and(|n| n.ends_with("packed by polycart")), "{:?}", o.note);
+    assert!(
+        o.note
+            .as_deref()
+            .is_some_and(|n| n.ends_with("packed by polycart")),
+        "{:?}",
+        o.note
+    );
 
     let tagged = adapter
         .write(&Write::new(WriteOp::AddOrderTags {
@@ -205,14 +215,22 @@ async fn writes_shopify_would_repeat_are_never_retried_blindly(api: &str) {
         }))
         .await;
     assert!(
-        matches!(result, Err(polycart_kit::Error::Platform { status: 503, .. })),
+        matches!(
+            result,
+            Err(polycart_kit::Error::Platform { status: 503, .. })
+        ),
         "{result:?}"
     );
     let m = adapter.transport().metrics().snapshot();
     assert_eq!(m.requests, 3, "GET, its retry, one POST: {m:?}");
     assert_eq!(m.retries, 1, "{m:?}");
     assert_eq!(
-        sim.state.store().order_mut(order_id).unwrap().shipments.len(),
+        sim.state
+            .store()
+            .order_mut(order_id)
+            .unwrap()
+            .shipments
+            .len(),
         fulfillments
     );
 

@@ -192,7 +192,11 @@ impl FixedWindow {
         let quota = self.quota as f64;
         let current = start.map_or(0.0, |s| {
             let share = now.saturating_duration_since(s).as_secs_f64() / self.window.as_secs_f64();
-            if share >= 1.0 { quota } else { (quota * share).max(used_now as f64) }
+            if share >= 1.0 {
+                quota
+            } else {
+                (quota * share).max(used_now as f64)
+            }
         });
         LimiterUsage {
             spent: ledger.spent,
@@ -220,7 +224,11 @@ impl FixedWindow {
             .window
             .saturating_sub(now.saturating_duration_since(start));
         if state.1 >= self.quota {
-            self.ledger.lock().unwrap_or_else(|p| p.into_inner()).0.refused += 1;
+            self.ledger
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .0
+                .refused += 1;
             return Err(WindowState {
                 quota: self.quota,
                 remaining: 0,
@@ -229,7 +237,11 @@ impl FixedWindow {
             });
         }
         state.1 += 1;
-        self.ledger.lock().unwrap_or_else(|p| p.into_inner()).0.spent += 1.0;
+        self.ledger
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .spent += 1.0;
         Ok(WindowState {
             quota: self.quota,
             remaining: self.quota - state.1,

@@ -346,12 +346,15 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
         gov.try_acquire(1).unwrap();
-        gov.finish(1, Some(BudgetObservation {
-            capacity: Some(40.0),
-            remaining: Some(0.0),
-            refill_per_sec: Some(2.0),
-            reset_after: None,
-        }));
+        gov.finish(
+            1,
+            Some(BudgetObservation {
+                capacity: Some(40.0),
+                remaining: Some(0.0),
+                refill_per_sec: Some(2.0),
+                reset_after: None,
+            }),
+        );
         let wait = gov.try_acquire(1).unwrap_err();
         assert!(wait >= Duration::from_millis(450), "{wait:?}");
     }
@@ -361,12 +364,15 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
         gov.try_acquire(1).unwrap();
-        gov.finish(1, Some(BudgetObservation {
-            capacity: Some(40.0),
-            remaining: Some(1.0),
-            refill_per_sec: Some(2.0),
-            reset_after: None,
-        }));
+        gov.finish(
+            1,
+            Some(BudgetObservation {
+                capacity: Some(40.0),
+                remaining: Some(1.0),
+                refill_per_sec: Some(2.0),
+                reset_after: None,
+            }),
+        );
         gov.try_acquire(1).unwrap();
         gov.finish(1, None);
         assert!(
@@ -380,12 +386,15 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let gov = Governor::with_clock(Budget::new(150, 5.0), clock.clone());
         gov.try_acquire(1).unwrap();
-        gov.finish(1, Some(BudgetObservation {
-            capacity: Some(150.0),
-            remaining: Some(0.0),
-            refill_per_sec: Some(5.0),
-            reset_after: Some(Duration::from_millis(1200)),
-        }));
+        gov.finish(
+            1,
+            Some(BudgetObservation {
+                capacity: Some(150.0),
+                remaining: Some(0.0),
+                refill_per_sec: Some(5.0),
+                reset_after: Some(Duration::from_millis(1200)),
+            }),
+        );
         assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_millis(1200));
         clock.advance(Duration::from_millis(1200));
         assert!(gov.try_acquire(1).is_ok());
@@ -442,7 +451,10 @@ mod tests {
             gov.finish(1, None);
         }
         gov.finish(1, window(0.0, 9_000));
-        assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_millis(9_900));
+        assert_eq!(
+            gov.try_acquire(1).unwrap_err(),
+            Duration::from_millis(9_900)
+        );
     }
 
     #[test]
@@ -471,12 +483,15 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let gov = Governor::with_clock(Budget::new(40, 2.0), clock.clone());
         gov.try_acquire(1).unwrap();
-        gov.finish(1, Some(BudgetObservation {
-            capacity: Some(400.0),
-            remaining: Some(399.0),
-            refill_per_sec: Some(20.0),
-            reset_after: None,
-        }));
+        gov.finish(
+            1,
+            Some(BudgetObservation {
+                capacity: Some(400.0),
+                remaining: Some(399.0),
+                refill_per_sec: Some(20.0),
+                reset_after: None,
+            }),
+        );
         assert_eq!(gov.budget(), Budget::new(400, 20.0));
         let times = drive(&gov, &clock, 300);
         assert_eq!(

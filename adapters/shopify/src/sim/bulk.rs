@@ -75,7 +75,11 @@ impl Bulk {
     /// A finished operation's JSONL (`partial`: its partial data).
     pub(super) fn file(&self, id: u64, partial: bool) -> Option<String> {
         let op = self.ops.iter().find(|o| o.id == id)?;
-        if partial { op.partial.clone() } else { op.file.clone() }
+        if partial {
+            op.partial.clone()
+        } else {
+            op.file.clone()
+        }
     }
 }
 
@@ -211,7 +215,9 @@ fn version(ctx: &Context<'_>) -> ApiVersion {
 }
 
 fn number(id: &str) -> Option<u64> {
-    id.strip_prefix("gid://shopify/BulkOperation/")?.parse().ok()
+    id.strip_prefix("gid://shopify/BulkOperation/")?
+        .parse()
+        .ok()
 }
 
 #[derive(Default)]
@@ -231,7 +237,12 @@ impl BulkMutation {
         };
         let errors = super::bulk_rules::check(&query);
         if !errors.is_empty() {
-            return refuse(errors.into_iter().map(BulkOperationUserError::invalid).collect());
+            return refuse(
+                errors
+                    .into_iter()
+                    .map(BulkOperationUserError::invalid)
+                    .collect(),
+            );
         }
         let version = version(ctx);
         let state = ctx.data_unchecked::<Arc<SimState>>();
@@ -349,7 +360,10 @@ pub(super) fn lookup(ctx: &Context<'_>, id: &str) -> Option<BulkOperation> {
     let n = number(id)?;
     let state = ctx.data_unchecked::<Arc<SimState>>();
     let bulk = state.bulk();
-    bulk.ops.iter().find(|o| o.id == n).map(|op| view(op, &origin(ctx)))
+    bulk.ops
+        .iter()
+        .find(|o| o.id == n)
+        .map(|op| view(op, &origin(ctx)))
 }
 
 /// Hands queued operations to a background run (unless held). Called after every
@@ -382,7 +396,10 @@ pub(super) fn start_queued(state: &Arc<SimState>, schema: &super::graphql::Admin
                 .await;
             let data = serde_json::to_value(&response.data).unwrap_or(Value::Null);
             let lines = to_lines(&data);
-            let roots = lines.iter().filter(|l| l.get("__parentId").is_none()).count() as u64;
+            let roots = lines
+                .iter()
+                .filter(|l| l.get("__parentId").is_none())
+                .count() as u64;
             let lines = if group { lines } else { scramble(lines, id) };
             finish(&state, id, !response.errors.is_empty(), lines, roots);
         });

@@ -159,7 +159,9 @@ pub(super) fn check(query: &str) -> Vec<String> {
     let mut c = Check::default();
     for (_, op) in doc.operations.iter() {
         if op.node.ty != OperationType::Query {
-            return vec!["Invalid operation type. Only `query` operations are supported.".to_owned()];
+            return vec![
+                "Invalid operation type. Only `query` operations are supported.".to_owned(),
+            ];
         }
         let top = fields(&doc, &op.node.selection_set.node, "QueryRoot");
         if top
@@ -204,16 +206,38 @@ mod tests {
     #[test]
     fn accepts_what_the_guide_allows_and_refuses_the_rest() {
         assert!(check("{ products { edges { node { id title variants { edges { node { id sku } } } } } } }").is_empty());
-        let in_list = check("{ orders { edges { node { id refunds { id refundLineItems { edges { node { quantity } } } } } } } }");
-        assert!(in_list.iter().any(|e| e.contains("within a list field")), "{in_list:?}");
-        let no_id = check("{ orders { edges { node { name lineItems { edges { node { id } } } } } } }");
-        assert!(no_id.iter().any(|e| e.contains("Connection fields without 'id': lineItems")), "{no_id:?}");
+        let in_list = check(
+            "{ orders { edges { node { id refunds { id refundLineItems { edges { node { quantity } } } } } } } }",
+        );
+        assert!(
+            in_list.iter().any(|e| e.contains("within a list field")),
+            "{in_list:?}"
+        );
+        let no_id =
+            check("{ orders { edges { node { name lineItems { edges { node { id } } } } } } }");
+        assert!(
+            no_id
+                .iter()
+                .any(|e| e.contains("Connection fields without 'id': lineItems")),
+            "{no_id:?}"
+        );
         let none = check("{ shop { name } }");
-        assert!(none.iter().any(|e| e.contains("at least one connection")), "{none:?}");
+        assert!(
+            none.iter().any(|e| e.contains("at least one connection")),
+            "{none:?}"
+        );
         let node = check("{ node(id: \"gid://shopify/Order/1\") { id } }");
-        assert!(node.iter().any(|e| e.contains("top level `node`")), "{node:?}");
-        let mutation = check("mutation { bulkOperationCancel(id: \"x\") { userErrors { message } } }");
+        assert!(
+            node.iter().any(|e| e.contains("top level `node`")),
+            "{node:?}"
+        );
+        let mutation =
+            check("mutation { bulkOperationCancel(id: \"x\") { userErrors { message } } }");
         assert!(mutation[0].contains("Only `query`"), "{mutation:?}");
-        assert!(check("{ orders {").iter().any(|e| e.starts_with("Invalid bulk query")));
+        assert!(
+            check("{ orders {")
+                .iter()
+                .any(|e| e.starts_with("Invalid bulk query"))
+        );
     }
 }

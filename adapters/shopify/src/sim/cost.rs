@@ -5,15 +5,17 @@
 //! runs; the actual cost from what it returned (connections that returned fewer
 //! nodes, objects that were null); the difference is refunded to the bucket.
 
-use async_graphql::parser::types::{
-    ExecutableDocument, OperationType, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use serde_json::Value;
 
 /// A mutation field's own cost.
 const MUTATION: f64 = 10.0;
 
-fn arg_number(field: &async_graphql::parser::types::Field, names: &[&str], vars: &Value) -> Option<f64> {
+fn arg_number(
+    field: &async_graphql::parser::types::Field,
+    names: &[&str],
+    vars: &Value,
+) -> Option<f64> {
     field
         .arguments
         .iter()
@@ -80,7 +82,11 @@ fn set_cost(doc: &ExecutableDocument, set: &SelectionSet, vars: &Value, depth: u
 
 /// The requested cost of the operation that will run (the most expensive one when a
 /// document holds several and none is named).
-pub(super) fn requested_cost(doc: &ExecutableDocument, vars: &Value, operation: Option<&str>) -> f64 {
+pub(super) fn requested_cost(
+    doc: &ExecutableDocument,
+    vars: &Value,
+    operation: Option<&str>,
+) -> f64 {
     doc.operations
         .iter()
         .filter(|(name, _)| operation.is_none() || name.map(|n| n.as_str()) == operation)
@@ -197,7 +203,8 @@ mod tests {
     fn actual_costs_count_what_came_back() {
         let data = json!({"orders": {"edges": [{"cursor": "x", "node": {"id": "1", "customer": null}}], "pageInfo": {"hasNextPage": false}}});
         assert_eq!(actual_cost(&data, false), 2.0 + 1.0);
-        let payload = json!({"bulkOperationRunQuery": {"bulkOperation": {"id": "1"}, "userErrors": []}});
+        let payload =
+            json!({"bulkOperationRunQuery": {"bulkOperation": {"id": "1"}, "userErrors": []}});
         assert_eq!(actual_cost(&payload, true), 11.0);
     }
 }

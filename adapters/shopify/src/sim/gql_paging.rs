@@ -77,7 +77,12 @@ pub(super) fn page_of<T: async_graphql::OutputType + Clone>(
     after: Option<String>,
 ) -> async_graphql::Result<Connection<String, T>> {
     paginate(
-        items.iter().cloned().enumerate().map(|(i, v)| (i as u64, v)).collect(),
+        items
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, v)| (i as u64, v))
+            .collect(),
         first,
         after,
     )
@@ -157,4 +162,3 @@ pub(super) fn legacy(id: &ID) -> async_graphql::Result<u64> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| async_graphql::Error::new(format!("Invalid id: {}", id.0)))
 }
-

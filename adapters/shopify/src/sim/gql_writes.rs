@@ -15,7 +15,9 @@ use rust_decimal::Decimal;
 use super::SimState;
 use super::bulk::ApiVersion;
 use super::gql_paging::legacy;
-use super::graphql::{Fulfillment, Node, Order, Product, ProductVariant, node, order_of, product_of};
+use super::graphql::{
+    Fulfillment, Node, Order, Product, ProductVariant, node, order_of, product_of,
+};
 use super::ops::{OrderAction, Outcome, Refusal, Tracking};
 
 #[derive(SimpleObject, Debug, Clone)]
@@ -333,7 +335,11 @@ fn change_level(
     Ok((after - before, after))
 }
 
-fn adjustment_group(reason: String, name: &str, changes: Vec<(i64, i64)>) -> InventoryAdjustmentGroup {
+fn adjustment_group(
+    reason: String,
+    name: &str,
+    changes: Vec<(i64, i64)>,
+) -> InventoryAdjustmentGroup {
     InventoryAdjustmentGroup {
         id: ID(format!(
             "gid://shopify/InventoryAdjustmentGroup/{}",
@@ -439,7 +445,12 @@ fn adjust_quantities(
 fn check_quantity_name(name: &str) -> Result<(), UserError> {
     matches!(name, "available" | "on_hand")
         .then_some(())
-        .ok_or_else(|| UserError::new("name", "The quantity name must be either 'available' or 'on_hand'"))
+        .ok_or_else(|| {
+            UserError::new(
+                "name",
+                "The quantity name must be either 'available' or 'on_hand'",
+            )
+        })
 }
 
 #[derive(Default)]
@@ -465,7 +476,12 @@ impl WriteMutation {
         };
         let (id, title, status, tags) = fields;
         let outcome = legacy(&id).map_err(|_| Refusal::NotFound).and_then(|n| {
-            state(ctx).update_product(n, title.as_deref(), status.map(ProductStatus::name), tags)?;
+            state(ctx).update_product(
+                n,
+                title.as_deref(),
+                status.map(ProductStatus::name),
+                tags,
+            )?;
             Ok(n)
         });
         ProductUpdatePayload {
@@ -587,10 +603,12 @@ impl WriteMutation {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(n) => Some(Some(n)),
         };
-        let outcome = legacy(&input.id).map_err(|_| Refusal::NotFound).and_then(|n| {
-            state(ctx).update_order(n, input.tags, note)?;
-            Ok(n)
-        });
+        let outcome = legacy(&input.id)
+            .map_err(|_| Refusal::NotFound)
+            .and_then(|n| {
+                state(ctx).update_order(n, input.tags, note)?;
+                Ok(n)
+            });
         OrderPayload {
             user_errors: errors(&outcome),
             order: outcome.ok().and_then(|n| order_of(ctx, n)),
@@ -619,7 +637,11 @@ impl WriteMutation {
         message: Option<String>,
     ) -> FulfillmentCreatePayload {
         let _ = (message, fulfillment.notify_customer);
-        fulfill(ctx, fulfillment.line_items_by_fulfillment_order, fulfillment.tracking_info)
+        fulfill(
+            ctx,
+            fulfillment.line_items_by_fulfillment_order,
+            fulfillment.tracking_info,
+        )
     }
 
     async fn fulfillment_create_v2(
@@ -628,7 +650,11 @@ impl WriteMutation {
         fulfillment: FulfillmentV2Input,
     ) -> FulfillmentCreatePayload {
         let _ = fulfillment.notify_customer;
-        fulfill(ctx, fulfillment.line_items_by_fulfillment_order, fulfillment.tracking_info)
+        fulfill(
+            ctx,
+            fulfillment.line_items_by_fulfillment_order,
+            fulfillment.tracking_info,
+        )
     }
 }
 

@@ -10,13 +10,13 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::connection::Connection;
 use async_graphql::{
-    ComplexObject, Context, EmptySubscription, ID, Interface, MaybeUndefined, MergedObject,
-    Object, Schema, SimpleObject,
+    ComplexObject, Context, EmptySubscription, ID, Interface, MaybeUndefined, MergedObject, Object,
+    Schema, SimpleObject,
 };
 use chrono::{DateTime, Utc};
 use polycart_kit::sim::{
-    SimAddress, SimCategory, SimCustomer, SimLocation, SimFinancial, SimFulfillment, SimOrder, SimOrderState,
-    SimProduct, SimProductStatus, SimStore, SimVariant,
+    SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimLocation, SimOrder,
+    SimOrderState, SimProduct, SimProductStatus, SimStore, SimVariant,
 };
 use rust_decimal::Decimal;
 
@@ -443,7 +443,11 @@ impl Product {
     pub(super) fn variants_with(&self, ids: &[u64]) -> Vec<ProductVariant> {
         self.variant_list
             .iter()
-            .filter(|v| v.legacy_resource_id.parse().is_ok_and(|n: u64| ids.contains(&n)))
+            .filter(|v| {
+                v.legacy_resource_id
+                    .parse()
+                    .is_ok_and(|n: u64| ids.contains(&n))
+            })
             .cloned()
             .collect()
     }
@@ -1607,12 +1611,7 @@ impl QueryRoot {
         let items = store
             .locations
             .iter()
-            .map(|l| {
-                (
-                    l.id,
-                    location(l),
-                )
-            })
+            .map(|l| (l.id, location(l)))
             .collect();
         paginate(sorted(items), first, after)
     }
@@ -1633,11 +1632,7 @@ impl QueryRoot {
     async fn location(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Location>> {
         let n = legacy(&id)?;
         let store = state(ctx).store();
-        Ok(store
-            .locations
-            .iter()
-            .find(|l| l.id == n)
-            .map(location))
+        Ok(store.locations.iter().find(|l| l.id == n).map(location))
     }
 }
 
@@ -1676,9 +1671,8 @@ pub(super) fn node(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<N
     let live_orders = || store.orders.iter().filter(|o| !o.deleted);
     let live_products = || store.products.iter().filter(|p| !p.deleted);
     // The order holding a child record, rendered.
-    let order_with = |has: &dyn Fn(&SimOrder) -> bool| {
-        live_orders().find(|o| has(o)).map(|o| order(o, &store))
-    };
+    let order_with =
+        |has: &dyn Fn(&SimOrder) -> bool| live_orders().find(|o| has(o)).map(|o| order(o, &store));
     Ok(match kind {
         "Order" => live_orders()
             .find(|o| o.id == n)

@@ -183,11 +183,7 @@ impl SimState {
 
     /// Fulfills items of one order's fulfillment orders; `None` items: all that is
     /// left of that fulfillment order. Returns the new fulfillment (REST-rendered).
-    pub(super) fn fulfill(
-        &self,
-        groups: &[FoItems],
-        tracking: Tracking,
-    ) -> Outcome<Value> {
+    pub(super) fn fulfill(&self, groups: &[FoItems], tracking: Tracking) -> Outcome<Value> {
         let mut store = self.store();
         let mut order_id = None;
         let mut lines: Vec<(u64, u32)> = Vec::new();

@@ -443,15 +443,17 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row<'_>> {
                     created: Some(p.created_at),
                     updated: Some(p.updated_at),
                     status: None,
-                    json: Box::new(move || json!({
-                        "id": c * 1_000_000 + p.id,
-                        "collection_id": c,
-                        "product_id": p.id,
-                        "created_at": render::shop_time(p.created_at),
-                        "updated_at": render::shop_time(p.updated_at),
-                        "position": 1,
-                        "sort_value": "0000000001",
-                    })),
+                    json: Box::new(move || {
+                        json!({
+                            "id": c * 1_000_000 + p.id,
+                            "collection_id": c,
+                            "product_id": p.id,
+                            "created_at": render::shop_time(p.created_at),
+                            "updated_at": render::shop_time(p.updated_at),
+                            "position": 1,
+                            "sort_value": "0000000001",
+                        })
+                    }),
                 }
             })
             .collect(),
@@ -466,7 +468,9 @@ fn rows(store: &SimStore, resource: Resource) -> Vec<Row<'_>> {
                 created: None,
                 updated: Some(v.updated_at),
                 status: None,
-                json: Box::new(move || render::inventory_level(v.inventory_item_id, loc, q, v.updated_at)),
+                json: Box::new(move || {
+                    render::inventory_level(v.inventory_item_id, loc, q, v.updated_at)
+                }),
             })
             .collect(),
     };

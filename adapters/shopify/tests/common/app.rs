@@ -57,7 +57,12 @@ pub(crate) async fn gql_on(
 }
 
 /// [`gql_on`] the 2026-01 API.
-pub(crate) async fn gql(app: &axum::Router, token: &str, query: &str, variables: Value) -> (u16, Value) {
+pub(crate) async fn gql(
+    app: &axum::Router,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> (u16, Value) {
     gql_on(app, token, "2026-01", query, variables).await
 }
 
