@@ -39,7 +39,8 @@ CREATE INDEX records_updated ON records (store_id, entity, updated_at) WHERE del
 -- delivers each version as it was written). Numbered from the 'document' counter.
 CREATE TABLE documents (
     id              INTEGER PRIMARY KEY,
-    document        TEXT NOT NULL
+    -- The record's JSON, LZ4-compressed by polycart (src/store/packed.rs).
+    document        BLOB NOT NULL
 );
 
 -- Counters: 'change_seq' numbers the change feed (taken inside the committing

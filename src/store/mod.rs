@@ -8,6 +8,7 @@
 //! upsert is a no-op when the content hash is unchanged) and never skips one.
 
 mod crypto;
+mod packed;
 mod postgres;
 mod sql;
 mod sqlite;

@@ -120,7 +120,7 @@ async fn write_versions(
     let sql = format!(
         "WITH input AS MATERIALIZED ( \
              SELECT nextval('document_ids') AS document_id, u.* FROM UNNEST($3::text[], \
-             $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[]) \
+             $4::timestamptz[], $5::timestamptz[], $6::text[], $7::bytea[]) \
              AS u(platform_id, updated_at, created_at, hash, document) \
          ), written AS ( \
              INSERT INTO records (store_id, entity, platform_id, updated_at, created_at, hash, deleted, \
@@ -147,7 +147,7 @@ async fn write_versions(
         .bind(
             versions
                 .iter()
-                .map(|v| v.document.as_str())
+                .map(|v| v.document.as_slice())
                 .collect::<Vec<_>>(),
         )
         .bind(seen_pass)

@@ -22,7 +22,8 @@ pub(super) struct Version {
     pub(super) updated_at: Option<DateTime<Utc>>,
     pub(super) created_at: Option<DateTime<Utc>>,
     pub(super) hash: String,
-    pub(super) document: String,
+    /// The document as stored ([`super::packed`]).
+    pub(super) document: Vec<u8>,
 }
 
 /// A stored record's state, as the upsert compares it.
@@ -83,6 +84,7 @@ macro_rules! impl_store {
         };
         use crate::store::sql::{Known, Pending, Unchanged, Version, is_older};
         use crate::store::stamp::stamped_document;
+        use crate::store::packed::{pack, unpack};
         use crate::store::crypto::{store_context, subscription_context};
 
         type Tx = sqlx::Transaction<'static, $db>;
@@ -123,7 +125,7 @@ macro_rules! impl_store {
                 created_at: row.try_get("created_at")?,
                 hash: row.try_get("hash")?,
                 deleted: row.try_get("deleted")?,
-                document: row.try_get("document")?,
+                document: unpack(&row.try_get::<Vec<u8>, _>("document")?)?,
             })
         }
 
@@ -275,22 +277,23 @@ macro_rules! impl_store {
                 let mut in_batch: HashMap<String, usize> = HashMap::new();
                 for record in part {
                     let document = stamped_document(record, store_id)?;
-                    let version = Version {
-                        platform_id: record.platform_id().to_owned(),
-                        updated_at: record.updated_at(),
-                        created_at: record.created_at(),
-                        hash: document_hash(&document),
-                        document,
-                    };
-                    let kind = match known.get(&version.platform_id) {
+                    let hash = document_hash(&document);
+                    let platform_id = record.platform_id();
+                    let kind = match known.get(platform_id) {
                         None => ChangeKind::Created,
                         Some(k) if k.deleted => ChangeKind::Created,
-                        Some(k) if k.hash != version.hash && !is_older(version.updated_at, k) => ChangeKind::Updated,
+                        Some(k) if k.hash != hash && !is_older(record.updated_at(), k) => ChangeKind::Updated,
                         Some(k) => {
-                            let row = k.row.clone();
-                            unchanged.push((version.platform_id, row));
+                            unchanged.push((platform_id.to_owned(), k.row.clone()));
                             continue;
                         }
+                    };
+                    let version = Version {
+                        platform_id: platform_id.to_owned(),
+                        updated_at: record.updated_at(),
+                        created_at: record.created_at(),
+                        hash,
+                        document: pack(&document),
                     };
                     known.insert(
                         version.platform_id.clone(),
@@ -830,7 +833,7 @@ macro_rules! impl_store {
                 .await?;
                 rows.iter()
                     .map(|row| {
-                        let document: String = row.try_get("document")?;
+                        let document = unpack(&row.try_get::<Vec<u8>, _>("document")?)?;
                         Ok(Change {
                             seq: row.try_get("seq")?,
                             store_id: row.try_get("store_id")?,

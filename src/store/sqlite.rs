@@ -148,14 +148,14 @@ async fn write_versions(
             written.insert(row.try_get("platform_id")?, row.try_get("document_id")?);
         }
     }
-    let documents: Vec<(i64, String)> = numbered
+    let documents: Vec<(i64, Vec<u8>)> = numbered
         .into_iter()
         .filter(|(id, v)| written.get(&v.platform_id) == Some(id))
         .map(|(id, v)| (id, v.document))
         .collect();
     let mut documents = documents.into_iter().peekable();
     while documents.peek().is_some() {
-        let chunk: Vec<(i64, String)> = documents.by_ref().take(ROWS).collect();
+        let chunk: Vec<(i64, Vec<u8>)> = documents.by_ref().take(ROWS).collect();
         let sql = format!(
             "INSERT INTO documents (id, document) VALUES {}",
             rows_of("(?, ?)", chunk.len())
