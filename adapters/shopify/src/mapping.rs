@@ -882,6 +882,28 @@ pub fn gql_order(raw: &RawValue) -> Result<Order> {
         for t in &l.tax_lines {
             taxes.extend(bag(&format!("{p}.taxLines"), t.price_set.as_ref())?);
         }
+        let discount = match &l.discount_allocations {
+            Some(allocations) => {
+                let mut allocated = Vec::new();
+                for a in allocations {
+                    allocated.extend(bag(
+                        &format!("{p}.discountAllocations"),
+                        a.allocated_amount_set.as_ref(),
+                    )?);
+                }
+                // Read and empty: no discount, in the line's currency and precision.
+                sum(allocated).or_else(|| {
+                    unit.as_ref().map(|u| {
+                        let zero = rust_decimal::Decimal::new(0, u.amount.scale());
+                        Money::new(zero, u.currency.clone())
+                    })
+                })
+            }
+            None => bag(
+                &format!("{p}.totalDiscountSet"),
+                l.total_discount_set.as_ref(),
+            )?,
+        };
         line_items.push(LineItem {
             platform_id: lid(&l.id),
             product_id: l.product.as_ref().map(|r| lid(&r.id)),
@@ -898,10 +920,7 @@ pub fn gql_order(raw: &RawValue) -> Result<Order> {
             } else {
                 sum(taxes)
             },
-            discount: bag(
-                &format!("{p}.totalDiscountSet"),
-                l.total_discount_set.as_ref(),
-            )?,
+            discount,
         });
     }
 
@@ -917,21 +936,51 @@ pub fn gql_order(raw: &RawValue) -> Result<Order> {
         });
     }
 
-    // GraphQL lists codes without amounts; automatic discounts have a title only.
-    let mut discounts: Vec<Discount> = o
-        .discount_codes
+    // A discount's amount is what it allocated to lines and shipping, by application
+    // index; codes no application names (an order read without its applications)
+    // keep a null amount.
+    let allocations: Vec<&gql::DiscountAllocation> = o
+        .line_items
+        .0
         .iter()
-        .map(|code| Discount {
-            code: Some(code.clone()),
-            amount: None,
-        })
+        .flat_map(|l| l.discount_allocations.iter().flatten())
+        .chain(
+            o.shipping_lines
+                .0
+                .iter()
+                .flat_map(|s| &s.discount_allocations),
+        )
         .collect();
+    let mut discounts: Vec<Discount> = Vec::new();
     for app in &o.discount_applications.0 {
+        let mut amounts = Vec::new();
+        for a in allocations.iter().filter(|a| {
+            app.index.is_some()
+                && a.discount_application.as_ref().and_then(|d| d.index) == app.index
+        }) {
+            amounts.extend(bag(
+                "$.lineItems.discountAllocations",
+                a.allocated_amount_set.as_ref(),
+            )?);
+        }
         let is_code =
             app.typename.as_deref() == Some("DiscountCodeApplication") || app.code.is_some();
-        if !is_code && app.title.is_some() {
+        discounts.push(Discount {
+            code: if is_code {
+                text(app.code.clone())
+            } else {
+                None
+            },
+            amount: sum(amounts),
+        });
+    }
+    for code in &o.discount_codes {
+        if !discounts
+            .iter()
+            .any(|d| d.code.as_deref() == Some(code.as_str()))
+        {
             discounts.push(Discount {
-                code: None,
+                code: Some(code.clone()),
                 amount: None,
             });
         }

@@ -415,6 +415,9 @@ pub(crate) mod gql {
         pub total_discount_set: Option<MoneyBag>,
         #[serde(default, deserialize_with = "list")]
         pub tax_lines: Vec<TaxLine>,
+        /// `None` when not selected: then `total_discount_set` is the line's discount.
+        #[serde(default)]
+        pub discount_allocations: Option<Vec<DiscountAllocation>>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -425,6 +428,21 @@ pub(crate) mod gql {
         pub source: Option<String>,
         pub carrier_identifier: Option<String>,
         pub original_price_set: Option<MoneyBag>,
+        #[serde(default, deserialize_with = "list")]
+        pub discount_allocations: Vec<DiscountAllocation>,
+    }
+
+    /// The application a discount allocation belongs to.
+    #[derive(Debug, Deserialize)]
+    pub(crate) struct ApplicationIndex {
+        pub index: Option<usize>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub(crate) struct DiscountAllocation {
+        pub allocated_amount_set: Option<MoneyBag>,
+        pub discount_application: Option<ApplicationIndex>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -477,8 +495,8 @@ pub(crate) mod gql {
     pub(crate) struct DiscountApplication {
         #[serde(rename = "__typename")]
         pub typename: Option<String>,
+        pub index: Option<usize>,
         pub code: Option<String>,
-        pub title: Option<String>,
     }
 
     #[derive(Debug, Deserialize)]

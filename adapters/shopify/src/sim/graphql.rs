@@ -576,6 +576,7 @@ pub(super) struct LineItem {
     discounted_total_set: MoneyBag,
     total_discount_set: MoneyBag,
     tax_lines: Vec<TaxLine>,
+    discount_allocations: Vec<DiscountAllocation>,
     #[graphql(skip)]
     variant_id: u64,
     #[graphql(skip)]
@@ -611,6 +612,14 @@ pub(super) struct ShippingLine {
     source: Option<String>,
     carrier_identifier: Option<String>,
     original_price_set: MoneyBag,
+    discount_allocations: Vec<DiscountAllocation>,
+}
+
+/// What a line owes to one discount application.
+#[derive(SimpleObject, Clone)]
+pub(super) struct DiscountAllocation {
+    allocated_amount_set: MoneyBag,
+    discount_application: DiscountApplication,
 }
 
 /// A line item reference inside refunds and fulfillments.
@@ -931,6 +940,19 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
         SimFinancial::Pending | SimFinancial::Authorized | SimFinancial::Voided => Decimal::ZERO,
         _ => o.total(),
     };
+    let discounts: Vec<DiscountApplication> = o
+        .discount_codes
+        .iter()
+        .enumerate()
+        .map(|(i, (code, _))| {
+            DiscountApplication::DiscountCodeApplication(DiscountCodeApplication {
+                index: i as i32,
+                code: code.clone(),
+                allocation_method: "ACROSS".into(),
+                target_type: "LINE_ITEM".into(),
+            })
+        })
+        .collect();
     Order {
         id: ID(gid("Order", o.id)),
         legacy_resource_id: o.id.to_string(),
@@ -1041,6 +1063,14 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
             .line_items
             .iter()
             .map(|l| LineItem {
+                // The generator's line discounts all come from the order's first code.
+                discount_allocations: match discounts.first() {
+                    Some(app) if !l.discount.is_zero() => vec![DiscountAllocation {
+                        allocated_amount_set: bag(l.discount, c),
+                        discount_application: app.clone(),
+                    }],
+                    _ => Vec::new(),
+                },
                 id: ID(gid("LineItem", l.id)),
                 name: if l.variant_title.is_empty() || l.variant_title == "Default Title" {
                     l.title.clone()
@@ -1074,20 +1104,9 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
             source: Some(o.shipping_carrier.to_lowercase()),
             carrier_identifier: None,
             original_price_set: bag(o.shipping_price, c),
+            discount_allocations: Vec::new(),
         }],
-        discounts: o
-            .discount_codes
-            .iter()
-            .enumerate()
-            .map(|(i, (code, _))| {
-                DiscountApplication::DiscountCodeApplication(DiscountCodeApplication {
-                    index: i as i32,
-                    code: code.clone(),
-                    allocation_method: "ACROSS".into(),
-                    target_type: "LINE_ITEM".into(),
-                })
-            })
-            .collect(),
+        discounts,
     }
 }
 
