@@ -126,7 +126,7 @@ async fn write_versions(
              INSERT INTO records (store_id, entity, platform_id, updated_at, created_at, hash, deleted, \
              seen_pass, synced_at, document_id) \
              SELECT $1, $2, platform_id, updated_at, created_at, hash, FALSE, $8, $9, document_id FROM input \
-             {UPSERT_RECORD} \
+             {UPSERT_RECORD} RETURNING platform_id, document_id \
          ), stored AS ( \
              INSERT INTO documents (id, document) \
              SELECT i.document_id, i.document FROM input i JOIN written w ON w.document_id = i.document_id \

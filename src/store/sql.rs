@@ -56,14 +56,13 @@ pub(super) fn is_older(listed: Option<DateTime<Utc>>, known: &Known) -> bool {
 
 /// The conflict clause of a record upsert: a new version replaces the stored one unless
 /// the stored one is newer (checked again under the row lock, so a concurrent writer's
-/// newer version is never overwritten), and returns the rows it wrote.
+/// newer version is never overwritten).
 pub(super) const UPSERT_RECORD: &str = "ON CONFLICT (store_id, entity, platform_id) DO UPDATE SET \
      updated_at = excluded.updated_at, created_at = excluded.created_at, hash = excluded.hash, \
      deleted = FALSE, seen_pass = excluded.seen_pass, synced_at = excluded.synced_at, \
      document_id = excluded.document_id \
      WHERE records.deleted OR records.updated_at IS NULL OR excluded.updated_at IS NULL \
-     OR excluded.updated_at >= records.updated_at \
-     RETURNING platform_id, document_id";
+     OR excluded.updated_at >= records.updated_at";
 
 /// Expands `impl Store for $store` for a backend whose pool is `self.pool` and whose
 /// transaction starts with `self.begin_write()`. `$lock` follows the `LIMIT 1` of a

@@ -105,6 +105,11 @@ async fn known_rows(
 /// Upserts the records of `versions` (each numbered from the `document` counter; the
 /// write lock is held) and stores the documents of those written; returns the written
 /// platform ids with their document ids.
+///
+/// The transaction has held SQLite's write lock since it began, so no other writer can
+/// have stored a newer version since the page's records were read and compared: every
+/// row is written, which the affected-row count confirms without sending each row back
+/// (rows that were not are looked up, should that ever differ).
 async fn write_versions(
     conn: &mut SqliteConnection,
     store_id: &str,
@@ -144,8 +149,23 @@ async fn write_versions(
                 .bind(now)
                 .bind(*id);
         }
-        for row in q.fetch_all(&mut *conn).await? {
-            written.insert(row.try_get("platform_id")?, row.try_get("document_id")?);
+        let affected = q.execute(&mut *conn).await?.rows_affected();
+        if affected == chunk.len() as u64 {
+            written.extend(chunk.iter().map(|(id, v)| (v.platform_id.clone(), *id)));
+        } else {
+            for (id, v) in chunk {
+                let stored: Option<i64> = sqlx::query_scalar(
+                    "SELECT document_id FROM records WHERE store_id = ? AND entity = ? AND platform_id = ?",
+                )
+                .bind(store_id)
+                .bind(entity)
+                .bind(v.platform_id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                if stored == Some(*id) {
+                    written.insert(v.platform_id.clone(), *id);
+                }
+            }
         }
     }
     let documents: Vec<(i64, Vec<u8>)> = numbered
