@@ -1690,3 +1690,38 @@ async fn concurrent_jobs_of_a_store_share_one_adapter() {
         "one adapter per store"
     );
 }
+
+#[tokio::test]
+async fn pages_are_read_ahead_of_their_commit_but_never_past_a_slice() {
+    for b in backends().await {
+        // 450 customers: five pages of 100.
+        let adapter = TestAdapter::new(Shop::generate(47, 450));
+        let (source, id) = connect(&b.store, &adapter).await;
+        let engine = engine(b.store.clone(), source, |_| {});
+        let slice = engine
+            .run_job(
+                &Job::new(&id, Entity::Customer).max_pages(2),
+                &never,
+                &NoProgress,
+            )
+            .await
+            .unwrap();
+        assert_eq!((slice.pages, slice.done), (2, false), "{}", b.name);
+        // The second page was read while the first committed; nothing after it.
+        assert_eq!(adapter.pages.load(Ordering::SeqCst), 2, "{}", b.name);
+        let rest = engine
+            .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
+            .await
+            .unwrap();
+        assert!(rest.done && rest.resumed, "{}: {rest:?}", b.name);
+        assert_eq!(rest.pages, 3, "{}", b.name);
+        // Each page listed once: the read-ahead is the next loop's page, not an extra.
+        assert_eq!(adapter.pages.load(Ordering::SeqCst), 5, "{}", b.name);
+        assert_eq!(
+            stored(&b.store, &id, Entity::Customer).await,
+            adapter.shop.lock().unwrap().expected(Entity::Customer),
+            "{}",
+            b.name
+        );
+    }
+}

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use polycart_kit::connector::AdapterContext;
-use polycart_kit::{Adapter, Entity, ListQuery, StoreConfig, WebhookEvent, WebhookKind};
+use polycart_kit::{
+    Adapter, Capabilities, Entity, ListQuery, Page, StoreConfig, WebhookEvent, WebhookKind,
+};
 
 use crate::store::{FinishPass, Health, Lease, PageCommit, Pass, Store, StoreInfo, StoreState};
 pub use clock::{Clock, ManualClock};
@@ -397,6 +399,8 @@ impl Engine {
             None
         };
         progress.started(store_id, entity, total);
+        // The next page, read while the current one commits.
+        let mut read_ahead: Option<polycart_kit::Result<Page>> = None;
         while !pass.listed_all {
             let stopped = stop();
             if stopped || max_pages.is_some_and(|m| report.pages >= u64::from(m)) {
@@ -410,11 +414,10 @@ impl Engine {
                 progress.finished(store_id, entity, &report);
                 return Ok(report);
             }
-            let mut query = ListQuery::new(entity).with_cursor(pass.next.clone());
-            query.updated_since = pass.since;
-            query.page_size = self.opts.page_size;
-            query.bulk = pass.full && caps.bulk_export && self.opts.bulk_full_passes;
-            let page = adapter.list(&query).await?;
+            let page = match read_ahead.take() {
+                Some(page) => page?,
+                None => adapter.list(&self.page_query(entity, &pass, &caps)).await?,
+            };
             if page.next.is_some() && page.next == pass.next {
                 return Err(polycart_kit::Error::invalid(
                     "the adapter returned the cursor it was given",
@@ -430,17 +433,26 @@ impl Engine {
                 .filter_map(|r| r.updated_at())
                 .chain(pass.max_updated)
                 .max();
-            let outcome = self
-                .store
-                .commit_page(&PageCommit {
-                    store_id,
-                    entity,
-                    records: &page.records,
-                    pass: &next,
-                    fence,
-                    renew_until: self.opts.clock.now() + self.opts.lease_ttl,
-                })
-                .await?;
+            let page_commit = PageCommit {
+                store_id,
+                entity,
+                records: &page.records,
+                pass: &next,
+                fence,
+                renew_until: self.opts.clock.now() + self.opts.lease_ttl,
+            };
+            let commit = self.store.commit_page(&page_commit);
+            // Read the next page while this one commits, unless this slice ends here
+            // (a page read for nothing would spend the platform's budget).
+            let last_of_slice = max_pages.is_some_and(|m| report.pages + 1 >= u64::from(m));
+            let outcome = if next.listed_all || last_of_slice {
+                commit.await?
+            } else {
+                let query = self.page_query(entity, &next, &caps);
+                let (outcome, ahead) = tokio::join!(commit, adapter.list(&query));
+                read_ahead = Some(ahead);
+                outcome?
+            };
             pass = next;
             report.pages += 1;
             report.records += page.records.len() as u64;
@@ -465,6 +477,15 @@ impl Engine {
         report.done = true;
         progress.finished(store_id, entity, &report);
         Ok(report)
+    }
+
+    /// The listing that reads the page after `pass`'s cursor.
+    fn page_query(&self, entity: Entity, pass: &Pass, caps: &Capabilities) -> ListQuery {
+        let mut query = ListQuery::new(entity).with_cursor(pass.next.clone());
+        query.updated_since = pass.since;
+        query.page_size = self.opts.page_size;
+        query.bulk = pass.full && caps.bulk_export && self.opts.bulk_full_passes;
+        query
     }
 
     /// Records a full pass did not list. Few: each is confirmed gone with `get` (a
