@@ -87,6 +87,21 @@ impl BenchDb {
     }
 }
 
+/// The simulator's base URL, as a store connects to it.
+fn sim_base_url(info: &SimInfo) -> Result<url::Url> {
+    info.base_url
+        .parse()
+        .map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))
+}
+
+/// The simulator's credentials, as a store holds them.
+fn sim_credentials(info: &SimInfo) -> BTreeMap<String, Secret> {
+    info.credentials
+        .iter()
+        .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+        .collect()
+}
+
 /// Connects a running simulator as a store syncing `entities`.
 pub async fn connect_simulator(
     store: &dyn Store,
@@ -98,15 +113,8 @@ pub async fn connect_simulator(
     let new = NewStore {
         name,
         platform: info.platform.clone(),
-        base_url: info
-            .base_url
-            .parse()
-            .map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))?,
-        credentials: info
-            .credentials
-            .iter()
-            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
-            .collect(),
+        base_url: sim_base_url(info)?,
+        credentials: sim_credentials(info),
         settings: settings.clone(),
         entities,
         interval_secs: 3600,
@@ -122,15 +130,8 @@ pub fn listed_entities(
 ) -> Result<Vec<Entity>> {
     let probe = polycart_kit::StoreConfig {
         store_id: "probe".into(),
-        base_url: info
-            .base_url
-            .parse()
-            .map_err(|e| Error::Simulator(format!("base url {}: {e}", info.base_url)))?,
-        credentials: info
-            .credentials
-            .iter()
-            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
-            .collect(),
+        base_url: sim_base_url(info)?,
+        credentials: sim_credentials(info),
         settings: settings.clone(),
     };
     let adapter = (connector.connect)(&probe, &polycart_kit::connector::AdapterContext::default())
