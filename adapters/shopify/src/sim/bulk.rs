@@ -14,8 +14,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use serde_json::{Value, json};
+use async_graphql::{Context, Enum, ID, Name, Object, SimpleObject, Value as GqlValue};
+use serde_json::json;
 
 use super::SimState;
 
@@ -394,28 +394,29 @@ pub(super) fn start_queued(state: &Arc<SimState>, schema: &super::graphql::Admin
             let response = BULK
                 .scope(true, schema.execute(async_graphql::Request::new(query)))
                 .await;
-            let data = serde_json::to_value(&response.data).unwrap_or(Value::Null);
-            let lines = to_lines(&data);
+            let failed = !response.errors.is_empty();
+            let lines = to_lines(response.data);
             let roots = lines
                 .iter()
-                .filter(|l| l.get("__parentId").is_none())
+                .filter(|l| !matches!(l, GqlValue::Object(m) if m.contains_key("__parentId")))
                 .count() as u64;
             let lines = if group { lines } else { scramble(lines, id) };
-            finish(&state, id, !response.errors.is_empty(), lines, roots);
+            finish(&state, id, failed, lines, roots);
         });
     }
 }
 
-fn jsonl(lines: &[Value]) -> String {
-    let mut text = String::new();
+fn jsonl(lines: &[GqlValue]) -> String {
+    let mut text = Vec::new();
     for l in lines {
-        text.push_str(&serde_json::to_string(l).unwrap_or_default());
-        text.push('\n');
+        // A value of strings, numbers and maps always serialises.
+        let _ = serde_json::to_writer(&mut text, l);
+        text.push(b'\n');
     }
-    text
+    String::from_utf8(text).unwrap_or_default()
 }
 
-fn finish(state: &Arc<SimState>, id: u64, errors: bool, lines: Vec<Value>, roots: u64) {
+fn finish(state: &Arc<SimState>, id: u64, errors: bool, lines: Vec<GqlValue>, roots: u64) {
     let event = {
         let mut bulk = state.bulk();
         let fail = if bulk.ops.iter().any(|o| o.id == id && o.status == "RUNNING") {
@@ -455,46 +456,61 @@ fn finish(state: &Arc<SimState>, id: u64, errors: bool, lines: Vec<Value>, roots
 }
 
 /// A bulk query's `data` as JSONL lines: the root connection's nodes, each followed
-/// by the nodes of its nested connections (recursively) with `__parentId`.
-fn to_lines(data: &Value) -> Vec<Value> {
-    fn nodes(conn: &Value) -> Option<Vec<Value>> {
-        if let Some(edges) = conn.get("edges").and_then(Value::as_array) {
-            return Some(
-                edges
-                    .iter()
-                    .filter_map(|e| e.get("node").cloned())
-                    .collect(),
-            );
-        }
-        conn.get("nodes").and_then(Value::as_array).cloned()
+/// by the nodes of its nested connections (recursively) with `__parentId`. Nodes are
+/// moved out of the executed result, never copied or converted (a bulk result can be
+/// the whole shop).
+fn to_lines(data: GqlValue) -> Vec<GqlValue> {
+    fn is_connection(v: &GqlValue) -> bool {
+        matches!(v, GqlValue::Object(m)
+            if matches!(m.get("edges"), Some(GqlValue::List(_)))
+                || matches!(m.get("nodes"), Some(GqlValue::List(_))))
     }
-    fn emit(mut node: Value, parent: Option<&str>, out: &mut Vec<Value>) {
-        let mut children: Vec<Vec<Value>> = Vec::new();
-        if let Some(map) = node.as_object_mut() {
-            let keys: Vec<String> = map
+    fn take_nodes(conn: GqlValue) -> Vec<GqlValue> {
+        let GqlValue::Object(mut map) = conn else {
+            return Vec::new();
+        };
+        match (map.shift_remove("edges"), map.shift_remove("nodes")) {
+            (Some(GqlValue::List(edges)), _) => edges
+                .into_iter()
+                .filter_map(|e| match e {
+                    GqlValue::Object(mut edge) => edge.shift_remove("node"),
+                    _ => None,
+                })
+                .collect(),
+            (_, Some(GqlValue::List(nodes))) => nodes,
+            _ => Vec::new(),
+        }
+    }
+    fn emit(mut node: GqlValue, parent: Option<&str>, out: &mut Vec<GqlValue>) {
+        let mut children: Vec<GqlValue> = Vec::new();
+        let mut id = None;
+        if let GqlValue::Object(map) = &mut node {
+            let keys: Vec<Name> = map
                 .iter()
-                .filter(|(_, v)| v.is_object() && nodes(v).is_some())
+                .filter(|(_, v)| is_connection(v))
                 .map(|(k, _)| k.clone())
                 .collect();
             for k in keys {
-                if let Some(v) = map.remove(&k) {
-                    children.push(nodes(&v).unwrap_or_default());
+                if let Some(v) = map.shift_remove(&k) {
+                    children.extend(take_nodes(v));
                 }
             }
             if let Some(p) = parent {
-                map.insert("__parentId".to_owned(), Value::String(p.to_owned()));
+                map.insert(Name::new("__parentId"), GqlValue::String(p.to_owned()));
+            }
+            if let Some(GqlValue::String(s)) = map.get("id") {
+                id = Some(s.clone());
             }
         }
-        let id = node.get("id").and_then(Value::as_str).map(str::to_owned);
         out.push(node);
-        for child in children.into_iter().flatten() {
+        for child in children {
             emit(child, id.as_deref(), out);
         }
     }
     let mut lines = Vec::new();
-    if let Some(map) = data.as_object() {
-        for conn in map.values() {
-            for node in nodes(conn).unwrap_or_default() {
+    if let GqlValue::Object(map) = data {
+        for (_, conn) in map {
+            for node in take_nodes(conn) {
                 emit(node, None, &mut lines);
             }
         }
@@ -504,14 +520,14 @@ fn to_lines(data: &Value) -> Vec<Value> {
 
 /// Ungrouped output: the lines in an order of their own (deterministic per
 /// operation), children often before their parents.
-fn scramble(lines: Vec<Value>, seed: u64) -> Vec<Value> {
+fn scramble<T>(lines: Vec<T>, seed: u64) -> Vec<T> {
     let mix = |i: u64| {
         let mut z = (i ^ seed.rotate_left(17)).wrapping_add(0x9e37_79b9_7f4a_7c15);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     };
-    let mut keyed: Vec<(u64, Value)> = lines
+    let mut keyed: Vec<(u64, T)> = lines
         .into_iter()
         .enumerate()
         .map(|(i, l)| (mix(i as u64), l))
@@ -530,7 +546,10 @@ mod tests {
             {"node": {"id": "gid://shopify/Order/1", "lineItems": {"edges": [{"node": {"id": "gid://shopify/LineItem/1"}}]}}},
             {"node": {"id": "gid://shopify/Order/2", "lineItems": {"edges": []}}},
         ]}});
-        let lines = to_lines(&data);
+        let lines: Vec<serde_json::Value> = to_lines(GqlValue::from_json(data).unwrap())
+            .into_iter()
+            .map(|l| l.into_json().unwrap())
+            .collect();
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[1]["__parentId"], "gid://shopify/Order/1");
         assert!(lines[0].get("lineItems").is_none());
