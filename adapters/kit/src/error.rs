@@ -117,12 +117,17 @@ pub fn excerpt(text: &str, max: usize) -> String {
 
 /// Parses JSON text into `T`, reporting the JSON path of the first mismatch.
 pub fn decode_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| decode_error(&e, text))
+    decode_json_borrowed(text)
 }
 
 /// Parses borrowed JSON text into `T` (which may borrow from it), reporting the path.
+///
+/// Tracking the path costs every field a little, so the text is parsed plainly first
+/// and only a failure is parsed again, with tracking, to name where it went wrong.
 pub fn decode_json_borrowed<'a, T: serde::Deserialize<'a>>(text: &'a str) -> Result<T> {
+    if let Ok(value) = serde_json::from_str(text) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| decode_error(&e, text))
 }
