@@ -959,7 +959,8 @@ pub fn gql_order(raw: &RawValue) -> Result<Order> {
                 && a.discount_application.as_ref().and_then(|d| d.index) == app.index
         }) {
             amounts.extend(bag(
-                "$.lineItems.discountAllocations",
+                // Under a line item or a shipping line.
+                "$..discountAllocations",
                 a.allocated_amount_set.as_ref(),
             )?);
         }
