@@ -84,7 +84,9 @@ impl From<polycart_kit::Error> for ApiError {
     fn from(e: polycart_kit::Error) -> Self {
         use polycart_kit::Error as K;
         match e {
-            K::Auth { message } => ApiError::PlatformAuth(message),
+            K::Auth { message } => {
+                ApiError::PlatformAuth(polycart_kit::error::sanitise(&message, 300))
+            }
             K::RateLimited { .. } => ApiError::PlatformRateLimited,
             K::NotFound { what } => ApiError::NotFound(what),
             K::Invalid { message } => ApiError::Invalid(message),
@@ -93,7 +95,7 @@ impl From<polycart_kit::Error> for ApiError {
                 platform,
             } => ApiError::Unsupported(format!("{platform} does not support {operation}")),
             other @ (K::Platform { .. } | K::Transport { .. } | K::Decode { .. }) => {
-                ApiError::Platform(other.to_string())
+                ApiError::Platform(other.public_message())
             }
         }
     }

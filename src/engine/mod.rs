@@ -613,7 +613,8 @@ impl Engine {
                 }
             }
             Err(Error::Platform(e)) => {
-                run.error = Some(e.to_string());
+                tracing::warn!(store = store_id, error = %e, "sync slice failed");
+                run.error = Some(e.public_message());
                 let health = self.health_after(&info, e, now);
                 self.store.set_health(store_id, &health).await?;
             }
@@ -634,7 +635,7 @@ impl Engine {
         error: &polycart_kit::Error,
         now: DateTime<Utc>,
     ) -> Health {
-        let message = Some(error.to_string());
+        let message = Some(error.public_message());
         if let polycart_kit::Error::Auth { .. } = error {
             return Health {
                 state: StoreState::AuthFailed,

@@ -21,8 +21,8 @@ use polycart_kit::transport::{
     retry_after,
 };
 use polycart_kit::{
-    Adapter, Capabilities, Entity, Error, ListQuery, Page, Record, Result, StoreConfig,
-    WebhookEvent, Write, WriteCapabilities, WriteOp,
+    Adapter, ApiPath, Capabilities, Entity, Error, IdGrammar, ListQuery, Page, Record, Result,
+    StoreConfig, WebhookEvent, Write, WriteCapabilities, WriteOp,
 };
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
@@ -145,14 +145,14 @@ impl BigCommerce {
         &self.config
     }
 
-    fn request(&self, method: Method, path: &str) -> Result<Request> {
+    fn request(&self, method: Method, path: &ApiPath) -> Result<Request> {
         Ok(Request::new(method, self.config.url(path)?).header(
             http::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         ))
     }
 
-    pub(crate) async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Response> {
+    pub(crate) async fn get(&self, path: &ApiPath, query: &[(&str, String)]) -> Result<Response> {
         self.transport
             .send(
                 self.request(Method::GET, path)?
@@ -167,7 +167,7 @@ impl BigCommerce {
     pub async fn map_context(&self) -> Result<&MapContext> {
         self.context
             .get_or_try_init(|| async {
-                let store = match self.get("/v2/store", &[]).await.and_then(|r| r.json::<V2Store>()) {
+                let store = match self.get(&ApiPath::new("v2/store"), &[]).await.and_then(|r| r.json::<V2Store>()) {
                     Ok(store) => store,
                     Err(e) if self.config.currency.is_some() => {
                         tracing::warn!(store = %self.store_id, error = %e, "cannot read /v2/store; weights stay unitless");
@@ -198,7 +198,7 @@ impl BigCommerce {
     }
 
     /// Every item of a paged v2 sub-resource (`204` = none).
-    pub(crate) async fn v2_all(&self, path: &str) -> Result<Vec<Value>> {
+    pub(crate) async fn v2_all(&self, path: &ApiPath) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         for page in 1u32.. {
             let r = self
@@ -220,7 +220,11 @@ impl BigCommerce {
         Ok(out)
     }
 
-    pub(crate) async fn v3_list(&self, path: &str, params: &[(&str, String)]) -> Result<V3List> {
+    pub(crate) async fn v3_list(
+        &self,
+        path: &ApiPath,
+        params: &[(&str, String)],
+    ) -> Result<V3List> {
         let r = self.get(path, params).await?;
         if r.status == StatusCode::NO_CONTENT {
             return Ok(V3List {
@@ -234,7 +238,7 @@ impl BigCommerce {
     pub(crate) async fn send_json(
         &self,
         method: Method,
-        path: &str,
+        path: &ApiPath,
         body: &Value,
     ) -> Result<Response> {
         self.transport
@@ -249,7 +253,9 @@ impl BigCommerce {
         if let Some((name, value)) = &self.config.webhook_header {
             body["headers"] = json!({ name: value.expose() });
         }
-        let r = self.send_json(Method::POST, "/v3/hooks", &body).await?;
+        let r = self
+            .send_json(Method::POST, &ApiPath::new("v3/hooks"), &body)
+            .await?;
         let v: Value = r.json()?;
         v.pointer("/data/id")
             .map(|id| id.to_string())
@@ -267,16 +273,10 @@ impl BigCommerce {
     }
 }
 
-/// Refuses ids that would change the request path.
+/// A BigCommerce record id (numeric), or an `Invalid` error: checked before it is
+/// used anywhere, including query filters.
 pub(crate) fn path_id(id: &str) -> Result<&str> {
-    if id.is_empty()
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(Error::invalid(format!("{id:?} is not a BigCommerce id")));
-    }
-    Ok(id)
+    IdGrammar::Numeric.check(id)
 }
 
 fn capabilities() -> Capabilities {
@@ -327,13 +327,18 @@ impl Adapter for BigCommerce {
     }
 
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record> {
+        if entity != Entity::Inventory {
+            path_id(platform_id)?;
+        }
         self.get_v3(entity, platform_id).await
     }
 
     async fn count(&self, query: &ListQuery) -> Result<u64> {
         match query.entity {
             Entity::Order => {
-                let r = self.get("/v2/orders/count", &v2_filters(query)).await?;
+                let r = self
+                    .get(&ApiPath::new("v2/orders/count"), &v2_filters(query))
+                    .await?;
                 Ok(r.json::<V2Count>()?.count)
             }
             Entity::Inventory => {
@@ -341,7 +346,7 @@ impl Adapter for BigCommerce {
                 let items = self.v3_total(Entity::Inventory, query).await?;
                 let locations = self
                     .v3_list(
-                        "/v3/inventory/locations",
+                        &ApiPath::new("v3/inventory/locations"),
                         &[("page", "1".into()), ("limit", "1".into())],
                     )
                     .await?;
@@ -356,6 +361,7 @@ impl Adapter for BigCommerce {
     }
 
     async fn write(&self, write: &Write) -> Result<Record> {
+        let write = &write.checked(polycart_kit::adapter::numeric_ids)?;
         match &write.op {
             op @ WriteOp::UpdateProduct { .. } => self.update_product(op).await,
             op @ WriteOp::SetInventory { .. } => self.set_inventory(op).await,
@@ -365,7 +371,7 @@ impl Adapter for BigCommerce {
                 let body = json!({ "status_id": mapping::status_id_for(*status) });
                 self.send_json(
                     Method::PUT,
-                    &format!("/v2/orders/{}", path_id(order_id)?),
+                    &ApiPath::new("v2/orders").num(order_id)?,
                     &body,
                 )
                 .await?;

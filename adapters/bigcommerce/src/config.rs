@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use polycart_kit::model::Currency;
-use polycart_kit::{Error, Result, Secret, StoreConfig};
+use polycart_kit::{ApiPath, Error, Result, Secret, StoreConfig};
 use url::Url;
 
 /// How to reach and trust one BigCommerce store.
@@ -85,10 +85,12 @@ impl Config {
         })
     }
 
-    /// `api_root` + `path` (`/v2/orders`).
-    pub fn url(&self, path: &str) -> Result<Url> {
-        Url::parse(&format!("{}{path}", self.api_root))
-            .map_err(|e| Error::invalid(format!("bad url for {path}: {e}")))
+    /// `api_root` + `path` (`v2/orders`): every id in the path went through the
+    /// kit's path builder.
+    pub fn url(&self, path: &ApiPath) -> Result<Url> {
+        let root =
+            Url::parse(&self.api_root).map_err(|e| Error::invalid(format!("bad api root: {e}")))?;
+        Ok(path.under(&root))
     }
 }
 
@@ -157,7 +159,10 @@ mod tests {
         assert!(root("https://api.bigcommerce.com/stores/abc", Some("xyz")).is_err());
         assert!(root("https://api.bigcommerce.com", Some("../x")).is_err());
         let c = Config::from_store(&store("https://api.bigcommerce.com/stores/abc", None)).unwrap();
-        assert_eq!(c.url("/v2/orders").unwrap().path(), "/stores/abc/v2/orders");
+        assert_eq!(
+            c.url(&ApiPath::new("v2/orders")).unwrap().path(),
+            "/stores/abc/v2/orders"
+        );
         assert!(!format!("{c:?}").contains("\"t\""), "{c:?}");
     }
 }

@@ -15,7 +15,7 @@
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use http::StatusCode;
-use polycart_kit::{Error, ListQuery, Page, Record, Result};
+use polycart_kit::{ApiPath, Error, ListQuery, Page, Record, Result};
 use serde_json::Value;
 
 use crate::client::{BigCommerce, MAX_PAGE, path_id};
@@ -61,22 +61,24 @@ impl BigCommerce {
             (
                 "products",
                 !consignments::has_every_line(&order),
-                format!("/v2/orders/{id}/products"),
+                ApiPath::new("v2/orders").num(&id)?.lit("products"),
             ),
             (
                 "shipping_addresses",
                 consignments::shipping_addresses(&order).is_none(),
-                format!("/v2/orders/{id}/shipping_addresses"),
+                ApiPath::new("v2/orders")
+                    .num(&id)?
+                    .lit("shipping_addresses"),
             ),
             (
                 "coupons",
                 positive(&order, "coupon_discount"),
-                format!("/v2/orders/{id}/coupons"),
+                ApiPath::new("v2/orders").num(&id)?.lit("coupons"),
             ),
             (
                 "shipments",
                 positive(&order, "items_shipped"),
-                format!("/v2/orders/{id}/shipments"),
+                ApiPath::new("v2/orders").num(&id)?.lit("shipments"),
             ),
         ];
         let v2 = futures::future::try_join_all(wanted.iter().filter(|(_, want, _)| *want).map(
@@ -86,7 +88,9 @@ impl BigCommerce {
             if !positive(&order, "refunded_amount") {
                 return Ok(None);
             }
-            let path = format!("/v3/orders/{id}/payment_actions/refunds");
+            let path = ApiPath::new("v3/orders")
+                .num(&id)?
+                .lit("payment_actions/refunds");
             let list = self
                 .v3_list(&path, &[("limit", MAX_PAGE.to_string())])
                 .await?;
@@ -140,7 +144,7 @@ impl BigCommerce {
             ("page", at.page.to_string()),
             ("limit", limit.to_string()),
         ]);
-        let r = self.get("/v2/orders", &params).await?;
+        let r = self.get(&ApiPath::new("v2/orders"), &params).await?;
         if r.status == StatusCode::NO_CONTENT || r.body.is_empty() {
             return Ok(Page::last(Vec::new()));
         }
@@ -161,7 +165,7 @@ impl BigCommerce {
             .map(|(k, v)| (*k, (*v).to_owned()))
             .collect();
         let r = self
-            .get(&format!("/v2/orders/{}", path_id(id)?), &include)
+            .get(&ApiPath::new("v2/orders").num(id)?, &include)
             .await?;
         if r.status == StatusCode::NO_CONTENT {
             return Err(Error::not_found(format!("order {id}")));

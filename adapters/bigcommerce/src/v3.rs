@@ -5,7 +5,7 @@
 //! paging ([`crate::paging`]); categories and inventory have no dates and go by page.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use polycart_kit::{Entity, Error, ListQuery, Page, Record, Result};
+use polycart_kit::{ApiPath, Entity, Error, ListQuery, Page, Record, Result};
 use serde_json::Value;
 
 use crate::client::{BigCommerce, MAX_PAGE, path_id};
@@ -80,8 +80,8 @@ impl BigCommerce {
         params
     }
 
-    fn v3_path(&self, entity: Entity) -> &'static str {
-        match entity {
+    fn v3_path(&self, entity: Entity) -> ApiPath {
+        ApiPath::new(match entity {
             Entity::Product => "/v3/catalog/products",
             Entity::Customer => "/v3/customers",
             Entity::Category if self.config().category_tree.is_some() => {
@@ -90,7 +90,7 @@ impl BigCommerce {
             Entity::Category => "/v3/catalog/categories",
             Entity::Inventory => "/v3/inventory/items",
             Entity::Order => "/v2/orders",
-        }
+        })
     }
 
     pub(crate) async fn map_v3(&self, entity: Entity, items: &[Value]) -> Result<Vec<Record>> {
@@ -127,7 +127,7 @@ impl BigCommerce {
         let limit = query.page_size_or(MAX_PAGE);
         let mut params = self.v3_params(entity, query, at.since(query.updated_since));
         params.extend([("page", at.page.to_string()), ("limit", limit.to_string())]);
-        let mut list = self.v3_list(self.v3_path(entity), &params).await?;
+        let mut list = self.v3_list(&self.v3_path(entity), &params).await?;
         let more = !list.data.is_empty()
             && match &list.meta.pagination {
                 Some(p) if p.total_pages > 0 => u64::from(at.page) < p.total_pages,
@@ -149,7 +149,7 @@ impl BigCommerce {
     pub(crate) async fn v3_total(&self, entity: Entity, query: &ListQuery) -> Result<u64> {
         let mut params = self.v3_params(entity, query, query.updated_since);
         params.extend([("page", "1".to_owned()), ("limit", "1".to_owned())]);
-        let list = self.v3_list(self.v3_path(entity), &params).await?;
+        let list = self.v3_list(&self.v3_path(entity), &params).await?;
         Ok(list
             .meta
             .pagination
@@ -157,32 +157,29 @@ impl BigCommerce {
     }
 
     pub(crate) async fn get_v3(&self, entity: Entity, id: &str) -> Result<Record> {
-        let (path, params): (String, Vec<(&str, String)>) = match entity {
+        let (path, params): (ApiPath, Vec<(&str, String)>) = match entity {
             Entity::Product => (
-                format!("/v3/catalog/products/{}", path_id(id)?),
+                ApiPath::new("v3/catalog/products").num(id)?,
                 vec![("include", V3_PRODUCT_INCLUDE.to_owned())],
             ),
             Entity::Category => match self.config().category_tree {
                 Some(tree) => (
-                    "/v3/catalog/trees/categories".to_owned(),
+                    ApiPath::new("v3/catalog/trees/categories"),
                     vec![
                         ("category_id:in", path_id(id)?.to_owned()),
                         ("tree_id:in", tree.to_string()),
                     ],
                 ),
-                None => (
-                    format!("/v3/catalog/categories/{}", path_id(id)?),
-                    Vec::new(),
-                ),
+                None => (ApiPath::new("v3/catalog/categories").num(id)?, Vec::new()),
             },
             Entity::Customer => (
-                "/v3/customers".to_owned(),
+                ApiPath::new("v3/customers"),
                 vec![
                     ("id:in", path_id(id)?.to_owned()),
                     ("include", "addresses".to_owned()),
                 ],
             ),
-            Entity::Inventory => ("/v3/inventory/items".to_owned(), inventory_filter(id)?),
+            Entity::Inventory => (ApiPath::new("v3/inventory/items"), inventory_filter(id)?),
             Entity::Order => return self.get_order(id).await,
         };
         let r = self.get(&path, &params).await?;

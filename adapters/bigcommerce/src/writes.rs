@@ -8,7 +8,7 @@
 
 use http::Method;
 use polycart_kit::model::ProductStatus;
-use polycart_kit::{Entity, Error, InventoryChange, Record, Result, WriteOp};
+use polycart_kit::{ApiPath, Entity, Error, InventoryChange, Record, Result, WriteOp};
 use serde_json::{Value, json};
 
 use crate::client::{BigCommerce, path_id};
@@ -65,7 +65,10 @@ impl BigCommerce {
                 if body.is_empty() {
                     return Err(Error::invalid("nothing to update"));
                 }
-                let path = format!("/v3/catalog/products/{pid}/variants/{}", path_id(vid)?);
+                let path = ApiPath::new("v3/catalog/products")
+                    .num(pid)?
+                    .lit("variants")
+                    .num(vid)?;
                 self.send_json(Method::PUT, &path, &Value::Object(body))
                     .await?;
             }
@@ -91,7 +94,7 @@ impl BigCommerce {
                 }
                 self.send_json(
                     Method::PUT,
-                    &format!("/v3/catalog/products/{pid}"),
+                    &ApiPath::new("v3/catalog/products").num(pid)?,
                     &Value::Object(body),
                 )
                 .await?;
@@ -126,6 +129,10 @@ impl BigCommerce {
             item.insert("variant_id".into(), json!(v));
             v.to_string()
         } else if let Some(s) = sku {
+            // Read back through a `sku:in` filter, where a comma would name two SKUs.
+            if polycart_kit::IdGrammar::Text.check(s)?.contains(',') {
+                return Err(Error::invalid("a SKU with a comma cannot be looked up"));
+            }
             item.insert("sku".into(), json!(s));
             String::new()
         } else if let Some(p) = product_id {
@@ -140,17 +147,17 @@ impl BigCommerce {
             ));
         };
         let (method, path, quantity) = match change {
-            InventoryChange::Absolute(q) => (Method::PUT, "/v3/inventory/adjustments/absolute", *q),
-            InventoryChange::Delta(d) => (Method::POST, "/v3/inventory/adjustments/relative", *d),
+            InventoryChange::Absolute(q) => (Method::PUT, "v3/inventory/adjustments/absolute", *q),
+            InventoryChange::Delta(d) => (Method::POST, "v3/inventory/adjustments/relative", *d),
         };
         item.insert("quantity".into(), json!(quantity));
         let body = json!({ "reason": "polycart", "items": [Value::Object(item)] });
-        self.send_json(method, path, &body).await?;
+        self.send_json(method, &ApiPath::new(path), &body).await?;
         let key = if key.is_empty() {
             // Identified by SKU: find the item it names.
             let list = self
                 .v3_list(
-                    "/v3/inventory/items",
+                    &ApiPath::new("v3/inventory/items"),
                     &[
                         ("sku:in", sku.clone().unwrap_or_default()),
                         ("location_id:in", location.to_string()),
@@ -235,8 +242,8 @@ impl BigCommerce {
             }
         }
         // Not idempotent and BigCommerce honours no idempotency key: never retried blindly.
-        self.send_json(Method::POST, &format!("/v2/orders/{oid}/shipments"), &body)
-            .await?;
+        let path = ApiPath::new("v2/orders").num(oid)?.lit("shipments");
+        self.send_json(Method::POST, &path, &body).await?;
         self.get_order(order_id).await
     }
 }

@@ -211,6 +211,19 @@ impl Write {
             idempotency_key: None,
         }
     }
+
+    /// This write with its ids checked (see [`WriteOp::checked_ids`]).
+    pub fn checked(&self, check: impl Fn(IdRole, &str) -> Result<String>) -> Result<Write> {
+        Ok(Write {
+            op: self.op.checked_ids(check)?,
+            idempotency_key: self.idempotency_key.clone(),
+        })
+    }
+}
+
+/// The id check of platforms whose record ids are all numeric.
+pub fn numeric_ids(_: IdRole, id: &str) -> Result<String> {
+    crate::path::IdGrammar::Numeric.check(id).map(str::to_owned)
 }
 
 /// The writes the unified API offers.
@@ -267,6 +280,96 @@ impl WriteOp {
             WriteOp::AddOrderTags { .. } => "add_order_tags",
             WriteOp::CreateShipment { .. } => "create_shipment",
         }
+    }
+}
+
+/// What an id inside a write names, so a platform can check it against its grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdRole {
+    Product,
+    Variant,
+    Order,
+    Location,
+    LineItem,
+}
+
+impl WriteOp {
+    /// This write with every record id passed through `check` (the platform's id
+    /// grammar, which may also normalise, e.g. a GID to its numeric id). Adapters call
+    /// it first thing, so no unchecked id reaches a request; SKUs are not ids and are
+    /// left as they are.
+    pub fn checked_ids(&self, check: impl Fn(IdRole, &str) -> Result<String>) -> Result<WriteOp> {
+        let opt = |role, id: &Option<String>| id.as_deref().map(|i| check(role, i)).transpose();
+        Ok(match self {
+            WriteOp::UpdateProduct {
+                product_id,
+                variant_id,
+                title,
+                status,
+                price,
+                compare_at_price,
+            } => WriteOp::UpdateProduct {
+                product_id: check(IdRole::Product, product_id)?,
+                variant_id: opt(IdRole::Variant, variant_id)?,
+                title: title.clone(),
+                status: *status,
+                price: *price,
+                compare_at_price: *compare_at_price,
+            },
+            WriteOp::SetInventory {
+                product_id,
+                variant_id,
+                sku,
+                location_id,
+                change,
+            } => WriteOp::SetInventory {
+                product_id: opt(IdRole::Product, product_id)?,
+                variant_id: opt(IdRole::Variant, variant_id)?,
+                sku: sku.clone(),
+                location_id: opt(IdRole::Location, location_id)?,
+                change: *change,
+            },
+            WriteOp::UpdateOrderStatus {
+                order_id,
+                status,
+                note,
+            } => WriteOp::UpdateOrderStatus {
+                order_id: check(IdRole::Order, order_id)?,
+                status: *status,
+                note: note.clone(),
+            },
+            WriteOp::AddOrderNote { order_id, note } => WriteOp::AddOrderNote {
+                order_id: check(IdRole::Order, order_id)?,
+                note: note.clone(),
+            },
+            WriteOp::AddOrderTags { order_id, tags } => WriteOp::AddOrderTags {
+                order_id: check(IdRole::Order, order_id)?,
+                tags: tags.clone(),
+            },
+            WriteOp::CreateShipment {
+                order_id,
+                carrier,
+                tracking_number,
+                tracking_url,
+                line_items,
+                notify_customer,
+            } => WriteOp::CreateShipment {
+                order_id: check(IdRole::Order, order_id)?,
+                carrier: carrier.clone(),
+                tracking_number: tracking_number.clone(),
+                tracking_url: tracking_url.clone(),
+                line_items: line_items
+                    .iter()
+                    .map(|i| {
+                        Ok(ShipmentItem {
+                            line_item_id: check(IdRole::LineItem, &i.line_item_id)?,
+                            quantity: i.quantity,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+                notify_customer: *notify_customer,
+            },
+        })
     }
 }
 

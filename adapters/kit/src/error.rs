@@ -105,6 +105,87 @@ impl Error {
     }
 }
 
+impl Error {
+    /// What a user may be shown (a store's `last_error`, an API error envelope): our
+    /// own words and the platform's status, never its body beyond the short, sanitised
+    /// message already extracted by [`platform_message`]. Logs may carry more.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Decode { path, .. } => {
+                format!("cannot decode the platform's answer at {path}")
+            }
+            other => sanitise(&other.to_string(), 300),
+        }
+    }
+}
+
+/// The longest platform message carried in an error.
+pub const PLATFORM_MESSAGE_MAX: usize = 160;
+
+/// A platform's own explanation in an error body, if the body is JSON with a
+/// `message`, `error_description`, `error` or `errors` field: sanitised (control
+/// characters removed, whitespace collapsed) and cut to [`PLATFORM_MESSAGE_MAX`].
+/// Anything else in the body (HTML pages, an internal service's answer) is dropped.
+pub fn platform_message(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    let text = message_of(&value, 0)?;
+    let clean = sanitise(&text, PLATFORM_MESSAGE_MAX);
+    (!clean.is_empty()).then_some(clean)
+}
+
+fn message_of(value: &serde_json::Value, depth: u8) -> Option<String> {
+    use serde_json::Value;
+    if depth > 3 {
+        return None;
+    }
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .take(3)
+                .filter_map(|i| message_of(i, depth + 1))
+                .collect();
+            (!parts.is_empty()).then(|| parts.join("; "))
+        }
+        Value::Object(map) => {
+            for key in [
+                "message",
+                "error_description",
+                "title",
+                "error",
+                "errors",
+                "detail",
+            ] {
+                if let Some(m) = map.get(key).and_then(|v| message_of(v, depth + 1)) {
+                    return Some(m);
+                }
+            }
+            if depth == 1 {
+                // `{"errors": {"field": ["is invalid"]}}`: the field and its messages.
+                let parts: Vec<String> = map
+                    .iter()
+                    .take(3)
+                    .filter_map(|(k, v)| message_of(v, depth + 1).map(|m| format!("{k} {m}")))
+                    .collect();
+                return (!parts.is_empty()).then(|| parts.join("; "));
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// `text` without control characters, whitespace collapsed, at most `max` characters.
+pub fn sanitise(text: &str, max: usize) -> String {
+    let collapsed: String = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    excerpt(&collapsed, max)
+}
+
 /// At most `max` characters of `text`, for error excerpts.
 pub fn excerpt(text: &str, max: usize) -> String {
     let trimmed = text.trim();

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod error;
 pub mod golden;
 pub mod model;
+pub mod path;
 pub mod secret;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -18,10 +19,11 @@ pub mod transport;
 pub mod walk;
 
 pub use adapter::{
-    Adapter, Capabilities, Cursor, InventoryChange, ListQuery, Page, ShipmentItem, WebhookEvent,
-    WebhookKind, Write, WriteCapabilities, WriteOp,
+    Adapter, Capabilities, Cursor, IdRole, InventoryChange, ListQuery, Page, ShipmentItem,
+    WebhookEvent, WebhookKind, Write, WriteCapabilities, WriteOp,
 };
 pub use connector::{Connector, StoreConfig};
 pub use error::{Error, Result};
 pub use model::{Entity, Record};
+pub use path::{ApiPath, IdGrammar};
 pub use secret::Secret;

@@ -235,7 +235,7 @@ async fn secrets_never_appear_in_errors() {
     let (base, _) = server(|_, _| {
         (
             StatusCode::BAD_REQUEST,
-            "invalid consumer_secret=cs_topsecret_123 in request",
+            r#"{"message": "invalid consumer_secret=cs_topsecret_123 in request"}"#,
         )
             .into_response()
     })

@@ -19,7 +19,7 @@ use polycart_kit::model::{Currency, Entity, InventoryLevel, Record};
 use polycart_kit::transport::{
     Classify, Request, Response, Transport, UsedOfSizeHeader, Verdict, classify_status,
 };
-use polycart_kit::{Adapter, Error, Result, WebhookEvent, Write};
+use polycart_kit::{Adapter, ApiPath, Error, Result, WebhookEvent, Write};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -29,6 +29,7 @@ use crate::bulk::BulkPolling;
 use crate::config::{Api, ShopifyConfig};
 use crate::gql_read::GqlCursor;
 use crate::graphql as gq;
+use crate::ids;
 use crate::mapping::{self, PLATFORM, ShopContext};
 use crate::normalize::map_one;
 use crate::token::RotatingToken;
@@ -51,7 +52,7 @@ impl Classify for ShopifyClassifier {
             400 | 422 => Verdict::Fail(Error::invalid(format!(
                 "shopify refused the request ({}): {}",
                 response.status.as_u16(),
-                polycart_kit::error::excerpt(&response.text_lossy(), 300)
+                response.platform_message()
             ))),
             _ => classify_status(response),
         }
@@ -231,8 +232,8 @@ impl ShopifyAdapter {
         self.transport.send(request).await
     }
 
-    pub(crate) fn get_request(&self, path: &str) -> Result<Request> {
-        Ok(Request::get(self.config.rest_url(path)?))
+    pub(crate) fn get_request(&self, path: &ApiPath) -> Request {
+        Request::get(self.config.rest_url(path))
     }
 
     /// `shop.json`, once: the shop's currency and primary location.
@@ -270,7 +271,9 @@ impl ShopifyAdapter {
                         primary_location_id: location,
                     });
                 }
-                let response = self.send(self.get_request("shop.json")?).await?;
+                let response = self
+                    .send(self.get_request(&ApiPath::new("shop.json")))
+                    .await?;
                 let envelope: Envelope = response.json()?;
                 let currency = match envelope.shop.currency.as_deref() {
                     Some(c) => Some(
@@ -309,7 +312,7 @@ impl ShopifyAdapter {
         let mut page_info: Option<String> = None;
         loop {
             let mut request = self
-                .get_request("products.json")?
+                .get_request(&ApiPath::new("products.json"))
                 .query([("limit", "250"), ("fields", "id,variants")]);
             if let Some(p) = &page_info {
                 request = request.query([("page_info", p.as_str())]);
@@ -446,7 +449,9 @@ impl ShopifyAdapter {
         struct Envelope {
             locations: Vec<L>,
         }
-        let response = self.send(self.get_request("locations.json")?).await?;
+        let response = self
+            .send(self.get_request(&ApiPath::new("locations.json")))
+            .await?;
         let envelope: Envelope = response.json()?;
         Ok(envelope
             .locations
@@ -459,19 +464,25 @@ impl ShopifyAdapter {
     async fn list_rest(&self, query: &ListQuery) -> Result<Page> {
         let limit = query.page_size_or(MAX_PAGE).to_string();
         let cursor: Option<RestCursor> = query.cursor.as_ref().map(Cursor::decode).transpose()?;
-        let resource = match query.entity {
-            Entity::Order => "orders".to_owned(),
-            Entity::Product => "products".to_owned(),
-            Entity::Customer => "customers".to_owned(),
-            Entity::Inventory => "inventory_levels".to_owned(),
-            Entity::Category => cursor
-                .as_ref()
-                .and_then(|c| c.resource.clone())
-                .unwrap_or_else(|| "custom_collections".to_owned()),
+        let resource: &'static str = match query.entity {
+            Entity::Order => "orders",
+            Entity::Product => "products",
+            Entity::Customer => "customers",
+            Entity::Inventory => "inventory_levels",
+            Entity::Category => match cursor.as_ref().and_then(|c| c.resource.as_deref()) {
+                None | Some("custom_collections") => "custom_collections",
+                Some("smart_collections") => "smart_collections",
+                Some(other) => {
+                    return Err(Error::invalid(format!(
+                        "unrecognised cursor resource {:?}",
+                        polycart_kit::error::excerpt(other, 40)
+                    )));
+                }
+            },
         };
-        let key = resource.clone();
+        let key = resource;
         let mut request = self
-            .get_request(&format!("{resource}.json"))?
+            .get_request(&ApiPath::new(resource).suffix(".json"))
             .query([("limit", limit.as_str())]);
         match cursor.as_ref().and_then(|c| c.page_info.as_deref()) {
             Some(page_info) => request = request.query([("page_info", page_info)]),
@@ -492,12 +503,12 @@ impl ShopifyAdapter {
         let envelope: HashMap<&str, Vec<&RawValue>> =
             polycart_kit::error::decode_json_borrowed(text)?;
         let items = envelope
-            .get(key.as_str())
+            .get(key)
             .ok_or_else(|| Error::decode(format!("$.{key}"), "missing"))?;
         let records = self.map_records(query.entity, items).await?;
         let next = match next_page_info(&response.headers) {
             Some(page_info) => {
-                let resource = (query.entity == Entity::Category).then(|| key.clone());
+                let resource = (query.entity == Entity::Category).then(|| key.to_owned());
                 Some(Cursor::encode(&RestCursor {
                     page_info: Some(page_info),
                     resource,
@@ -512,8 +523,8 @@ impl ShopifyAdapter {
         Ok(Page { records, next })
     }
 
-    pub(crate) async fn get_json(&self, path: &str, key: &str) -> Result<Record> {
-        self.one_record(self.get_request(path)?, key).await
+    pub(crate) async fn get_json(&self, path: ApiPath, key: &str) -> Result<Record> {
+        self.one_record(self.get_request(&path), key).await
     }
 
     pub(crate) async fn write_json(&self, request: Request, key: &str) -> Result<Record> {
@@ -541,7 +552,7 @@ impl ShopifyAdapter {
 
     pub(crate) async fn order_raw(&self, id: &str) -> Result<Value> {
         let response = self
-            .send(self.get_request(&format!("orders/{id}.json"))?)
+            .send(self.get_request(&ids::record_path("orders", "Order", id)?))
             .await?;
         let v: Value = response.json()?;
         Ok(v["order"].clone())
@@ -591,39 +602,37 @@ impl Adapter for ShopifyAdapter {
     }
 
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record> {
-        let id = platform_id.trim();
+        let id = &ids::record(entity, platform_id)?;
         if self.graphql.is_some() {
             return self.get_graphql(entity, id).await;
         }
         match entity {
-            Entity::Order => self.get_json(&format!("orders/{id}.json"), "order").await,
+            Entity::Order => {
+                self.get_json(ids::record_path("orders", "Order", id)?, "order")
+                    .await
+            }
             Entity::Product => {
-                self.get_json(&format!("products/{id}.json"), "product")
+                self.get_json(ids::record_path("products", "Product", id)?, "product")
                     .await
             }
             Entity::Customer => {
-                self.get_json(&format!("customers/{id}.json"), "customer")
+                self.get_json(ids::record_path("customers", "Customer", id)?, "customer")
                     .await
             }
-            Entity::Category => match self
-                .get_json(
-                    &format!("custom_collections/{id}.json"),
-                    "custom_collection",
-                )
-                .await
-            {
-                Err(Error::NotFound { .. }) => {
-                    self.get_json(&format!("smart_collections/{id}.json"), "smart_collection")
-                        .await
+            Entity::Category => {
+                let custom = ids::record_path("custom_collections", "Collection", id)?;
+                match self.get_json(custom, "custom_collection").await {
+                    Err(Error::NotFound { .. }) => {
+                        let smart = ids::record_path("smart_collections", "Collection", id)?;
+                        self.get_json(smart, "smart_collection").await
+                    }
+                    other => other,
                 }
-                other => other,
-            },
+            }
             Entity::Inventory => {
-                let (item, location) = id.split_once(':').ok_or_else(|| {
-                    Error::invalid("an inventory level id is inventory_item_id:location_id")
-                })?;
+                let (item, location) = ids::inventory_level(id)?;
                 let request = self
-                    .get_request("inventory_levels.json")?
+                    .get_request(&ApiPath::new("inventory_levels.json"))
                     .query([("inventory_item_ids", item), ("location_ids", location)]);
                 let response = self.send(request).await?;
                 let text = response.text()?;
@@ -663,7 +672,9 @@ impl Adapter for ShopifyAdapter {
         };
         let mut total = 0;
         for path in paths {
-            let mut request = self.get_request(path)?.query(Self::filters(query));
+            let mut request = self
+                .get_request(&ApiPath::new(path))
+                .query(Self::filters(query));
             if query.entity == Entity::Order {
                 request = request.query([("status", "any")]);
             }
@@ -674,6 +685,7 @@ impl Adapter for ShopifyAdapter {
     }
 
     async fn write(&self, write: &Write) -> Result<Record> {
+        let write = &write.checked(ids::of_role)?;
         if self.graphql.is_some() {
             return self.write_graphql(write).await;
         }

@@ -4,7 +4,7 @@
 
 use polycart_kit::connector::StoreConfig;
 use polycart_kit::transport::Budget;
-use polycart_kit::{Error, Result, Secret};
+use polycart_kit::{ApiPath, Error, Result, Secret};
 use url::Url;
 
 /// The Admin API version used when a store does not name one.
@@ -104,11 +104,12 @@ impl ShopifyConfig {
         }
     }
 
-    /// `{shop}/admin/api/{version}/{path}`.
-    pub fn rest_url(&self, path: &str) -> Result<Url> {
-        self.shop
-            .join(&format!("admin/api/{}/{path}", self.api_version))
-            .map_err(|e| Error::invalid(format!("bad url for {path}: {e}")))
+    /// `{shop}/admin/api/{version}/{path}`: the only way a REST or GraphQL URL is made,
+    /// so every id in it went through the kit's path builder.
+    pub fn rest_url(&self, path: &ApiPath) -> Url {
+        let mut root = self.shop.clone();
+        root.set_path(&format!("/admin/api/{}", self.api_version));
+        path.under(&root)
     }
 }
 
@@ -139,7 +140,7 @@ mod tests {
         assert!(DEFAULT_API_VERSION >= "2025-01");
         assert_eq!(c.shop.as_str(), "https://shop.myshopify.com/");
         assert_eq!(
-            c.rest_url("orders.json").unwrap().as_str(),
+            c.rest_url(&ApiPath::new("orders.json")).as_str(),
             "https://shop.myshopify.com/admin/api/2026-01/orders.json"
         );
         assert_eq!(c.rest_budget(), Budget::new(40, 2.0));

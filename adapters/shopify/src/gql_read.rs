@@ -112,10 +112,13 @@ impl ShopifyAdapter {
             .graphql
             .as_ref()
             .ok_or_else(|| Error::invalid("this store reads through REST"))?;
-        let request = Request::post(self.config.rest_url("graphql.json")?)
-            .json(&json!({ "query": query, "variables": variables }))
-            .idempotent(true)
-            .cost(cost);
+        let request = Request::post(
+            self.config
+                .rest_url(&polycart_kit::ApiPath::new("graphql.json")),
+        )
+        .json(&json!({ "query": query, "variables": variables }))
+        .idempotent(true)
+        .cost(cost);
         let mut body: Value = transport.send(request).await?.json()?;
         check_cost(&body, cost);
         match body.get_mut("data") {
@@ -231,9 +234,7 @@ impl ShopifyAdapter {
     pub(crate) async fn get_graphql(&self, entity: Entity, id: &str) -> Result<Record> {
         let fields = queries::paged(queries::selection(entity));
         let (q, vars, cost, path) = if entity == Entity::Inventory {
-            let (item, location) = id.split_once(':').ok_or_else(|| {
-                Error::invalid("an inventory level id is inventory_item_id:location_id")
-            })?;
+            let (item, location) = crate::ids::inventory_level(id)?;
             (
                 format!(
                     "query($id: ID!, $location: ID!) {{ inventoryItem(id: $id) {{ inventoryLevel(locationId: $location) {{ {fields} }} }} }}"
@@ -249,7 +250,7 @@ impl ShopifyAdapter {
             let (_, field, kind) = root(entity);
             (
                 format!("query($id: ID!) {{ {field}(id: $id) {{ {fields} }} }}"),
-                json!({"id": format!("gid://shopify/{kind}/{id}")}),
+                json!({"id": crate::ids::gid(kind, id)?}),
                 node_cost(entity),
                 vec![field],
             )

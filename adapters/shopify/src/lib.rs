@@ -16,6 +16,7 @@ pub mod config;
 mod fulfillment_plan;
 mod gql_read;
 mod graphql;
+mod ids;
 pub mod mapping;
 pub mod normalize;
 pub mod oauth;

@@ -2,10 +2,11 @@
 //! unregister and list them.
 
 use polycart_kit::transport::Request;
-use polycart_kit::{Error, Result};
+use polycart_kit::{ApiPath, Error, Result};
 use serde_json::{Value, json};
 
 use crate::client::ShopifyAdapter;
+use crate::ids;
 
 impl ShopifyAdapter {
     /// Subscribes `address` to a webhook `topic` (`orders/updated`); returns the
@@ -13,7 +14,7 @@ impl ShopifyAdapter {
     pub async fn register_webhook(&self, topic: &str, address: &str) -> Result<String> {
         let body = json!({"webhook": {"topic": topic, "address": address, "format": "json"}});
         // Creating twice is refused by Shopify (422), so a retry cannot duplicate it.
-        let request = Request::post(self.config.rest_url("webhooks.json")?)
+        let request = Request::post(self.config.rest_url(&ApiPath::new("webhooks.json")))
             .json(&body)
             .idempotent(true);
         let v: Value = self.send(request).await?.json()?;
@@ -28,7 +29,8 @@ impl ShopifyAdapter {
     pub async fn unregister_webhook(&self, id: &str) -> Result<()> {
         let request = Request::new(
             http::Method::DELETE,
-            self.config.rest_url(&format!("webhooks/{id}.json"))?,
+            self.config
+                .rest_url(&ids::record_path("webhooks", "WebhookSubscription", id)?),
         );
         self.send(request).await.map(|_| ())
     }
@@ -36,7 +38,7 @@ impl ShopifyAdapter {
     /// The store's webhook subscriptions as (id, topic, address).
     pub async fn webhooks(&self) -> Result<Vec<(String, String, String)>> {
         let v: Value = self
-            .send(self.get_request("webhooks.json")?)
+            .send(self.get_request(&ApiPath::new("webhooks.json")))
             .await?
             .json()?;
         Ok(v["webhooks"]

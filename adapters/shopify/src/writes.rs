@@ -6,12 +6,13 @@
 use polycart_kit::adapter::{InventoryChange, WriteOp};
 use polycart_kit::model::{Entity, OrderStatus, Record};
 use polycart_kit::transport::Request;
-use polycart_kit::{Adapter, Error, Result, Write};
+use polycart_kit::{Adapter, ApiPath, Error, Result, Write};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::client::ShopifyAdapter;
 use crate::fulfillment_plan::{self, Fo, FoLine, Take};
+use crate::ids;
 use crate::mapping::{PLATFORM, level_id};
 use crate::write_targets::merged_note;
 
@@ -29,10 +30,7 @@ impl ShopifyAdapter {
             } => {
                 if title.is_some() || status.is_some() {
                     let mut product = serde_json::Map::new();
-                    product.insert(
-                        "id".into(),
-                        json!(product_id.parse::<u64>().unwrap_or_default()),
-                    );
+                    product.insert("id".into(), json!(number(product_id)));
                     if let Some(t) = title {
                         product.insert("title".into(), json!(t));
                     }
@@ -42,7 +40,7 @@ impl ShopifyAdapter {
                     let request = Request::new(
                         http::Method::PUT,
                         self.config
-                            .rest_url(&format!("products/{product_id}.json"))?,
+                            .rest_url(&ids::record_path("products", "Product", product_id)?),
                     )
                     .json(&json!({ "product": product }));
                     self.send(request).await?;
@@ -52,10 +50,7 @@ impl ShopifyAdapter {
                         .price_variant(product_id, variant_id.as_deref())
                         .await?;
                     let mut v = serde_json::Map::new();
-                    v.insert(
-                        "id".into(),
-                        json!(variant.parse::<u64>().unwrap_or_default()),
-                    );
+                    v.insert("id".into(), json!(number(&variant)));
                     if let Some(p) = price {
                         v.insert("price".into(), json!(p.to_string()));
                     }
@@ -64,7 +59,11 @@ impl ShopifyAdapter {
                     }
                     let request = Request::new(
                         http::Method::PUT,
-                        self.config.rest_url(&format!("variants/{variant}.json"))?,
+                        self.config.rest_url(&ids::record_path(
+                            "variants",
+                            "ProductVariant",
+                            &variant,
+                        )?),
                     )
                     .json(&json!({ "variant": v }));
                     self.send(request).await?;
@@ -90,17 +89,17 @@ impl ShopifyAdapter {
                     .map_err(|_| Error::invalid("location ids are numeric"))?;
                 let (path, body, idempotent) = match change {
                     InventoryChange::Absolute(n) => (
-                        "inventory_levels/set.json",
+                        ApiPath::new("inventory_levels/set.json"),
                         json!({"location_id": location_n, "inventory_item_id": item_n, "available": n}),
                         true,
                     ),
                     InventoryChange::Delta(n) => (
-                        "inventory_levels/adjust.json",
+                        ApiPath::new("inventory_levels/adjust.json"),
                         json!({"location_id": location_n, "inventory_item_id": item_n, "available_adjustment": n}),
                         false,
                     ),
                 };
-                let request = Request::post(self.config.rest_url(path)?)
+                let request = Request::post(self.config.rest_url(&path))
                     .json(&body)
                     .idempotent(idempotent);
                 let record = self.write_json(request, "inventory_level").await?;
@@ -121,19 +120,21 @@ impl ShopifyAdapter {
                         ));
                     }
                 };
-                let request = Request::post(
-                    self.config
-                        .rest_url(&format!("orders/{order_id}/{action}.json"))?,
-                )
-                .json(&json!({}))
-                .idempotent(false);
+                let path = ApiPath::new("orders")
+                    .num(order_id)?
+                    .lit(action)
+                    .suffix(".json");
+                let request = Request::post(self.config.rest_url(&path))
+                    .json(&json!({}))
+                    .idempotent(false);
                 self.write_json(request, "order").await
             }
             WriteOp::AddOrderNote { order_id, note } => {
                 let current = self.order_raw(order_id).await?;
                 let note = merged_note(current["note"].as_str(), note);
-                let request = Request::new(http::Method::PUT, self.config.rest_url(&format!("orders/{order_id}.json"))?)
-                    .json(&json!({"order": {"id": order_id.parse::<u64>().unwrap_or_default(), "note": note}}));
+                let path = ids::record_path("orders", "Order", order_id)?;
+                let request = Request::new(http::Method::PUT, self.config.rest_url(&path))
+                    .json(&json!({"order": {"id": number(order_id), "note": note}}));
                 self.write_json(request, "order").await
             }
             WriteOp::AddOrderTags { order_id, tags } => {
@@ -151,8 +152,9 @@ impl ShopifyAdapter {
                         all.push(t.trim().to_owned());
                     }
                 }
-                let request = Request::new(http::Method::PUT, self.config.rest_url(&format!("orders/{order_id}.json"))?)
-                    .json(&json!({"order": {"id": order_id.parse::<u64>().unwrap_or_default(), "tags": all.join(", ")}}));
+                let path = ids::record_path("orders", "Order", order_id)?;
+                let request = Request::new(http::Method::PUT, self.config.rest_url(&path))
+                    .json(&json!({"order": {"id": number(order_id), "tags": all.join(", ")}}));
                 self.write_json(request, "order").await
             }
             op @ WriteOp::CreateShipment { .. } => self.create_shipment(op).await,
@@ -172,7 +174,13 @@ impl ShopifyAdapter {
             return Err(Error::invalid("not a shipment"));
         };
         let response = self
-            .send(self.get_request(&format!("orders/{order_id}/fulfillment_orders.json"))?)
+            .send(
+                self.get_request(
+                    &ApiPath::new("orders")
+                        .num(order_id)?
+                        .lit("fulfillment_orders.json"),
+                ),
+            )
             .await?;
         #[derive(Deserialize)]
         struct RestFoLine {
@@ -208,7 +216,6 @@ impl ShopifyAdapter {
                     .collect(),
             })
             .collect();
-        let number = |id: &str| id.parse::<u64>().unwrap_or_default();
         let groups: Vec<Value> = fulfillment_plan::plan(order_id, &fos, line_items)?
             .into_iter()
             .map(|(fo, take)| match take {
@@ -233,10 +240,16 @@ impl ShopifyAdapter {
             "notify_customer": notify_customer,
         }});
         // Creating a fulfillment twice ships twice: never retried blindly.
-        let request = Request::post(self.config.rest_url("fulfillments.json")?)
+        let request = Request::post(self.config.rest_url(&ApiPath::new("fulfillments.json")))
             .json(&body)
             .idempotent(false);
         self.send(request).await?;
         self.get(Entity::Order, order_id).await
     }
+}
+
+/// A checked numeric id as the JSON number REST bodies carry (0 only for an id that
+/// failed the check, which never reaches here).
+fn number(id: &str) -> u64 {
+    id.parse().unwrap_or_default()
 }

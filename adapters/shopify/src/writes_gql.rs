@@ -19,13 +19,7 @@ use crate::fulfillment_plan::{self, Fo, FoLine, Take};
 use crate::mapping::{PLATFORM, legacy_id};
 use crate::write_targets::merged_note;
 
-fn gid(kind: &str, id: &str) -> String {
-    if id.starts_with("gid://") {
-        id.to_owned()
-    } else {
-        format!("gid://shopify/{kind}/{id}")
-    }
-}
+use crate::ids::gid;
 
 /// The messages of a payload's error lists, if any.
 fn refusals(payload: &Value) -> Option<String> {
@@ -67,10 +61,13 @@ impl ShopifyAdapter {
             .as_ref()
             .ok_or_else(|| Error::invalid("this store writes through REST"))?;
         // A mutation costs 10 and its payload's few objects.
-        let request = Request::post(self.config.rest_url("graphql.json")?)
-            .json(&json!({ "query": text, "variables": variables }))
-            .idempotent(repeatable)
-            .cost(15);
+        let request = Request::post(
+            self.config
+                .rest_url(&polycart_kit::ApiPath::new("graphql.json")),
+        )
+        .json(&json!({ "query": text, "variables": variables }))
+        .idempotent(repeatable)
+        .cost(15);
         let mut body: Value = transport.send(request).await?.json()?;
         crate::gql_read::check_cost(&body, 15);
         let payload = body["data"][field].take();
@@ -94,7 +91,7 @@ impl ShopifyAdapter {
                 price,
                 compare_at_price,
             } => {
-                let product = gid("Product", product_id);
+                let product = gid("Product", product_id)?;
                 if title.is_some() || status.is_some() {
                     let mut input = serde_json::Map::new();
                     input.insert("id".into(), json!(product));
@@ -122,7 +119,7 @@ impl ShopifyAdapter {
                         &self
                             .price_variant(product_id, variant_id.as_deref())
                             .await?,
-                    );
+                    )?;
                     let mut v = serde_json::Map::new();
                     v.insert("id".into(), json!(variant));
                     if let Some(p) = price {
@@ -155,7 +152,7 @@ impl ShopifyAdapter {
                 let location = gid(
                     "Location",
                     &self.write_location(location_id.as_deref()).await?,
-                );
+                )?;
                 match change {
                     InventoryChange::Absolute(n) => {
                         // Compare-and-swap opted out: the caller's number is the truth.
@@ -200,7 +197,7 @@ impl ShopifyAdapter {
             WriteOp::UpdateOrderStatus {
                 order_id, status, ..
             } => {
-                let order = gid("Order", order_id);
+                let order = gid("Order", order_id)?;
                 let (field, text, vars) = match status {
                     OrderStatus::Cancelled => (
                         "orderCancel",
@@ -228,7 +225,7 @@ impl ShopifyAdapter {
                 self.get(Entity::Order, order_id).await
             }
             WriteOp::AddOrderNote { order_id, note } => {
-                let order = gid("Order", order_id);
+                let order = gid("Order", order_id)?;
                 let data = self
                     .gql(
                         "query($id: ID!) { order(id: $id) { note } }",
@@ -253,7 +250,7 @@ impl ShopifyAdapter {
                 self.mutate(
                     "tagsAdd",
                     text,
-                    json!({ "id": gid("Order", order_id), "tags": tags }),
+                    json!({ "id": gid("Order", order_id)?, "tags": tags }),
                     true,
                 )
                 .await?;
@@ -274,7 +271,7 @@ impl ShopifyAdapter {
                 let data = self
                     .gql(
                         "query($id: ID!) { node(id: $id) { ... on ProductVariant { inventoryItem { id } } } }",
-                        json!({ "id": gid("ProductVariant", v) }),
+                        json!({ "id": gid("ProductVariant", v)? }),
                         2,
                     )
                     .await?;
@@ -339,7 +336,7 @@ impl ShopifyAdapter {
         let data = self
             .gql(
                 query,
-                json!({ "id": gid("Order", order_id) }),
+                json!({ "id": gid("Order", order_id)? }),
                 1 + 2 + 5 * 103,
             )
             .await?;

@@ -66,6 +66,8 @@ pub struct SimServer {
     /// The simulator's rate limiters by name ("rest", "graphql"), as the platform
     /// would count them.
     pub meters: Vec<(&'static str, Meter)>,
+    /// Every request the simulator has received, whatever it answered.
+    requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -87,6 +89,14 @@ impl SimServer {
     ) -> std::io::Result<(SocketAddr, Self)> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let requests = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = requests.clone();
+        let router = router.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                next.run(request)
+            },
+        ));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(
@@ -111,6 +121,7 @@ impl SimServer {
                 info,
                 addr,
                 meters: Vec::new(),
+                requests,
                 shutdown: Some(tx),
                 task: Some(task),
             },
@@ -137,6 +148,12 @@ impl SimServer {
     pub fn usage(&self) -> Vec<(&'static str, LimiterUsage)> {
         let now = std::time::Instant::now();
         self.meters.iter().map(|(n, m)| (*n, m(now))).collect()
+    }
+
+    /// How many requests the simulator has received (tests assert that a refused
+    /// input never reached the platform).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// `http://127.0.0.1:PORT`.

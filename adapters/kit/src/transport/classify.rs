@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::Response;
-use crate::error::{Error, excerpt};
+use crate::error::Error;
 
 /// What to do with a response.
 #[derive(Debug)]
@@ -23,6 +23,13 @@ pub enum Verdict {
 /// Decides what a response means. Implementations see the whole response.
 pub trait Classify: Send + Sync {
     fn classify(&self, response: &Response) -> Verdict;
+
+    /// The error to report when the transport gives up on a response it was told to
+    /// retry or wait for. Its message is ours plus, at most, the platform's short JSON
+    /// message ([`Response::platform_error`]): a body never reaches an error.
+    fn final_error(&self, response: &Response, verdict: &Verdict) -> Error {
+        final_error(response, verdict)
+    }
 }
 
 /// HTTP semantics every platform shares.
@@ -46,7 +53,7 @@ pub fn classify_status(response: &Response) -> Verdict {
         408 | 500..=599 => Verdict::Retry,
         401 | 403 => Verdict::Fail(Error::auth(format!(
             "{status}: {}",
-            excerpt(&response.text_lossy(), 200)
+            response.platform_message()
         ))),
         404 | 410 => Verdict::Fail(Error::not_found(response.url.path().to_owned())),
         _ => Verdict::Fail(response.platform_error()),
@@ -54,7 +61,7 @@ pub fn classify_status(response: &Response) -> Verdict {
 }
 
 /// An error for a response that will not be retried further.
-pub(crate) fn final_error(response: &Response, verdict: &Verdict) -> Error {
+pub fn final_error(response: &Response, verdict: &Verdict) -> Error {
     match verdict {
         Verdict::Throttled { after } => Error::RateLimited {
             retry_after: *after,

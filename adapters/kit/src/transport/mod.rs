@@ -27,13 +27,13 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{Auth, NoAuth, PreparedRequest};
-use crate::error::{Error, Result, excerpt};
+use crate::error::{Error, Result};
 use crate::secret::Redactor;
 
 /// The fake clock governor tests drive ([`Governor::with_clock`]).
 pub use ::governor::clock::FakeRelativeClock as FakeClock;
 pub use budget::{BudgetObservation, BudgetReader, UsedOfSizeHeader, WindowHeaders};
-pub use classify::{Classify, DefaultClassifier, Verdict, classify_status};
+pub use classify::{Classify, DefaultClassifier, Verdict, classify_status, final_error};
 pub use governor::{Budget, Governor};
 pub use metrics::{MetricsSnapshot, TransportMetrics};
 pub use retry::{RetryPolicy, full_jitter, retry_after, retry_after_at};
@@ -188,12 +188,20 @@ impl Response {
         self.headers.get(name)?.to_str().ok()
     }
 
-    /// An error describing this response as a platform failure.
+    /// An error describing this response as a platform failure: its status and the
+    /// platform's own short message where the body is JSON that has one.
     pub fn platform_error(&self) -> Error {
         Error::Platform {
             status: self.status.as_u16(),
-            body: excerpt(&self.text_lossy(), 300),
+            body: self.platform_message(),
         }
+    }
+
+    /// The platform's short, sanitised explanation in this response's body, or a
+    /// placeholder saying there was none ([`crate::error::platform_message`]).
+    pub fn platform_message(&self) -> String {
+        crate::error::platform_message(&self.text_lossy())
+            .unwrap_or_else(|| "(no message)".to_owned())
     }
 }
 
@@ -483,7 +491,7 @@ impl Transport {
                 }
                 let wait = after.unwrap_or(Duration::from_secs(1));
                 self.governor.pause(wait);
-                let error = classify::final_error(&response, &verdict);
+                let error = self.classifier.final_error(&response, &verdict);
                 // Throttled requests were not acted on: retry even writes.
                 Err(Failed {
                     error,
@@ -491,11 +499,20 @@ impl Transport {
                     after: Some(wait),
                 })
             }
-            Verdict::Retry => Err(Failed {
-                error: response.platform_error(),
-                retry: request.repeatable(),
-                after: None,
-            }),
+            Verdict::Retry => {
+                tracing::debug!(
+                    store = %self.store_id,
+                    platform = self.platform,
+                    status = status.as_u16(),
+                    body = %self.redactor.redact(&crate::error::excerpt(&response.text_lossy(), 300)),
+                    "platform answered a retryable failure"
+                );
+                Err(Failed {
+                    error: self.classifier.final_error(&response, &verdict),
+                    retry: request.repeatable(),
+                    after: None,
+                })
+            }
             Verdict::Fail(error) => Err(Failed {
                 error,
                 retry: false,

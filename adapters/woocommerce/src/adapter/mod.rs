@@ -20,7 +20,7 @@ use polycart_kit::decode::{Id, parse_datetime};
 use polycart_kit::error::{Error, Result, decode_json, decode_json_borrowed};
 use polycart_kit::model::{Entity, OrderStatus, Record};
 use polycart_kit::{
-    Adapter, Capabilities, Cursor, ListQuery, Page, WebhookEvent, Write, WriteCapabilities,
+    Adapter, ApiPath, Capabilities, Cursor, ListQuery, Page, WebhookEvent, Write, WriteCapabilities,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -124,7 +124,10 @@ impl WooAdapter {
             ];
             let list = self
                 .client
-                .list(&format!("products/{product_id}/variations"), &q)
+                .list(
+                    &ApiPath::new("products").num(product_id)?.lit("variations"),
+                    &q,
+                )
                 .await?;
             let items = list.items()?;
             let n = items.len();
@@ -144,7 +147,7 @@ impl WooAdapter {
         let text = self
             .client
             .get_json(
-                &format!("orders/{order_id}/refunds"),
+                &ApiPath::new("orders").num(order_id)?.lit("refunds"),
                 &[("per_page", "100".into())],
             )
             .await?;
@@ -222,13 +225,13 @@ impl WooAdapter {
         r.map_err(|e| polycart_kit::decode::at_index(e, i, true))
     }
 
-    fn route(entity: Entity) -> &'static str {
-        match entity {
+    fn route(entity: Entity) -> ApiPath {
+        ApiPath::new(match entity {
             Entity::Order => "orders",
             Entity::Product | Entity::Inventory => "products",
             Entity::Customer => "customers",
             Entity::Category => "products/categories",
-        }
+        })
     }
 
     fn status_filter(q: &ListQuery) -> Result<Option<String>> {
@@ -265,7 +268,7 @@ impl WooAdapter {
         if let Some(s) = Self::status_filter(q)? {
             query.push(("status", s));
         }
-        let list = self.client.list(Self::route(q.entity), &query).await?;
+        let list = self.client.list(&Self::route(q.entity), &query).await?;
         let raw = list.items()?;
         let n = raw.len();
         let mut probes = Vec::with_capacity(n);
@@ -347,7 +350,7 @@ impl WooAdapter {
             ("per_page", per_page.to_string()),
             ("page", page.to_string()),
         ];
-        let list = self.client.list(Self::route(q.entity), &query).await?;
+        let list = self.client.list(&Self::route(q.entity), &query).await?;
         let raw = list.items()?;
         let n = raw.len();
         let more = match list.total_pages {
@@ -379,7 +382,7 @@ impl WooAdapter {
     }
 
     async fn get_record(&self, entity: Entity, id: &str) -> Result<Record> {
-        let route = format!("{}/{id}", Self::route(entity));
+        let route = Self::route(entity).num(id)?;
         let text = self.client.get_json(&route, &[]).await?;
         let raw: &RawValue = decode_json_borrowed(&text)?;
         let probe: Probe = decode_json(raw.get())?;
@@ -394,7 +397,9 @@ impl WooAdapter {
                     ))
                 });
         }
-        records.pop().ok_or_else(|| Error::not_found(route))
+        records
+            .pop()
+            .ok_or_else(|| Error::not_found(route.to_string()))
     }
 }
 
@@ -435,12 +440,8 @@ impl Adapter for WooAdapter {
     }
 
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record> {
-        if platform_id.is_empty() || !platform_id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::invalid(format!(
-                "woocommerce ids are numbers, not {platform_id:?}"
-            )));
-        }
-        self.get_record(entity, platform_id).await
+        let id = polycart_kit::IdGrammar::Numeric.check(platform_id)?;
+        self.get_record(entity, id).await
     }
 
     async fn count(&self, q: &ListQuery) -> Result<u64> {
@@ -467,13 +468,14 @@ impl Adapter for WooAdapter {
         if let Some(s) = Self::status_filter(q)? {
             query.push(("status", s));
         }
-        let list = self.client.list(Self::route(q.entity), &query).await?;
+        let list = self.client.list(&Self::route(q.entity), &query).await?;
         list.total
             .ok_or_else(|| Error::decode("X-WP-Total", "the store sent no X-WP-Total header"))
     }
 
     async fn write(&self, w: &Write) -> Result<Record> {
-        self.write_op(w).await
+        self.write_op(&w.checked(polycart_kit::adapter::numeric_ids)?)
+            .await
     }
 
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {

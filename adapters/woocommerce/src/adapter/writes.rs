@@ -9,7 +9,7 @@ use polycart_kit::decode::Id;
 use polycart_kit::error::{Error, Result, decode_json, decode_json_borrowed};
 use polycart_kit::model::{Entity, Record};
 use polycart_kit::transport::Request;
-use polycart_kit::{InventoryChange, Secret, Write, WriteOp};
+use polycart_kit::{ApiPath, InventoryChange, Secret, Write, WriteOp};
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -48,7 +48,9 @@ impl WooAdapter {
                 .client
                 .write_json(
                     Method::POST,
-                    &format!("products/{product_id}/variations/batch"),
+                    &ApiPath::new("products")
+                        .num(product_id)?
+                        .lit("variations/batch"),
                     &json!({ "update": update }),
                 )
                 .await?;
@@ -96,7 +98,7 @@ impl WooAdapter {
                           "secret": secret.expose(), "status": "active"});
         let text = self
             .client
-            .write_json(Method::POST, "webhooks", &body)
+            .write_json(Method::POST, &ApiPath::new("webhooks"), &body)
             .await?;
         #[derive(Deserialize)]
         struct Created {
@@ -109,7 +111,10 @@ impl WooAdapter {
     pub async fn delete_webhook(&self, id: &str) -> Result<()> {
         let url = self
             .client
-            .url(&format!("webhooks/{id}"), &[("force", "true".into())])
+            .url(
+                &ApiPath::new("webhooks").num(id)?,
+                &[("force", "true".into())],
+            )
             .await?;
         self.client
             .send_json(Request::new(Method::DELETE, url))
@@ -121,7 +126,7 @@ impl WooAdapter {
         self.client
             .write_json(
                 Method::POST,
-                &format!("orders/{order_id}/notes"),
+                &ApiPath::new("orders").num(order_id)?.lit("notes"),
                 &json!({"note": note, "customer_note": customer_note}),
             )
             .await?;
@@ -160,11 +165,7 @@ impl WooAdapter {
                             ));
                         }
                         self.client
-                            .write_json(
-                                Method::PUT,
-                                &format!("products/{product_id}/variations/{v}"),
-                                &body,
-                            )
+                            .write_json(Method::PUT, &variation_path(product_id, v)?, &body)
                             .await?;
                     }
                     None => {
@@ -175,7 +176,7 @@ impl WooAdapter {
                             body["status"] = json!(mapping::wc_product_status(*s));
                         }
                         self.client
-                            .write_json(Method::PUT, &format!("products/{product_id}"), &body)
+                            .write_json(Method::PUT, &product_path(product_id)?, &body)
                             .await?;
                     }
                 }
@@ -201,11 +202,7 @@ impl WooAdapter {
                     Some(v) => {
                         let text = self
                             .client
-                            .write_json(
-                                Method::PUT,
-                                &format!("products/{product_id}/variations/{v}"),
-                                &body,
-                            )
+                            .write_json(Method::PUT, &variation_path(product_id, v)?, &body)
                             .await?;
                         mapping::inventory(
                             decode_json_borrowed::<&RawValue>(&text)?,
@@ -215,7 +212,7 @@ impl WooAdapter {
                     None => {
                         let text = self
                             .client
-                            .write_json(Method::PUT, &format!("products/{product_id}"), &body)
+                            .write_json(Method::PUT, &product_path(product_id)?, &body)
                             .await?;
                         mapping::inventory(decode_json_borrowed::<&RawValue>(&text)?, None)?
                     }
@@ -230,7 +227,7 @@ impl WooAdapter {
                 self.client
                     .write_json(
                         Method::PUT,
-                        &format!("orders/{order_id}"),
+                        &ApiPath::new("orders").num(order_id)?,
                         &json!({"status": mapping::wc_order_status(*status)}),
                     )
                     .await?;
@@ -269,10 +266,11 @@ impl WooAdapter {
                     });
                     let url = self
                         .client
-                        .namespaced_url(
-                            &format!(
-                                "wc-shipment-tracking/v3/orders/{order_id}/shipment-trackings"
-                            ),
+                        .url_in(
+                            "wc-shipment-tracking/v3",
+                            &ApiPath::new("orders")
+                                .num(order_id)?
+                                .lit("shipment-trackings"),
                             &[],
                         )
                         .await?;
@@ -295,6 +293,18 @@ impl WooAdapter {
             }
         }
     }
+}
+
+/// `products/{id}`.
+fn product_path(product_id: &str) -> Result<ApiPath> {
+    ApiPath::new("products").num(product_id)
+}
+
+/// `products/{id}/variations/{variation}`.
+fn variation_path(product_id: &str, variation_id: &str) -> Result<ApiPath> {
+    product_path(product_id)?
+        .lit("variations")
+        .num(variation_id)
 }
 
 fn variation_body(u: &VariationUpdate) -> serde_json::Value {

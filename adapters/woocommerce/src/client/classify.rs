@@ -6,7 +6,9 @@
 
 use http::{HeaderMap, StatusCode};
 use polycart_kit::error::{Error, Result, excerpt};
-use polycart_kit::transport::{Classify, Response, Verdict, classify_status, retry_after};
+use polycart_kit::transport::{
+    Classify, Response, Verdict, classify_status, final_error, retry_after,
+};
 use url::Url;
 
 /// What a badly behaving WordPress site answered instead of the API.
@@ -28,12 +30,16 @@ pub enum BadStore {
         "the site has no REST route {0} (the plugin or extension that serves it is missing or inactive)"
     )]
     NoRoute(String),
-    #[error("the site hit a PHP fatal error (WordPress's critical error){0}")]
-    CriticalError(String),
-    #[error("the site answered an HTML page with status {status}, not JSON: {title}")]
-    HtmlPage { status: u16, title: String },
-    #[error("PHP printed an error and no valid JSON followed: {0}")]
-    PhpError(String),
+    #[error(
+        "the site hit a PHP fatal error (WordPress's critical error; PHP's message is in the log)"
+    )]
+    CriticalError,
+    #[error(
+        "the site answered an HTML page with status {status}, not JSON (its title is in the log)"
+    )]
+    HtmlPage { status: u16 },
+    #[error("PHP printed an error and no valid JSON followed (PHP's message is in the log)")]
+    PhpError,
 }
 
 impl BadStore {
@@ -50,7 +56,7 @@ impl BadStore {
             BadStore::PluginMissing | BadStore::NoRoute(_) => Error::not_found(self.to_string()),
             BadStore::HtmlPage { status: 404, .. } => Error::not_found(self.to_string()),
             BadStore::Redirect(_) => Error::invalid(self.to_string()),
-            BadStore::HtmlPage { .. } | BadStore::PhpError(_) | BadStore::CriticalError(_) => {
+            BadStore::HtmlPage { .. } | BadStore::PhpError | BadStore::CriticalError => {
                 Error::Platform {
                     status,
                     body: self.to_string(),
@@ -60,32 +66,23 @@ impl BadStore {
     }
 }
 
-/// Turns what the transport gives up with (a platform error carrying the body's
-/// excerpt) into the bad-store error it shows, when it is one: an HTML page, or PHP's
-/// output (a fatal error and WordPress's critical-error answer).
-pub(crate) fn explain(error: Error) -> Error {
-    let Error::Platform { status, body } = &error else {
-        return error;
-    };
-    let status = *status;
-    if looks_html(body) {
-        return BadStore::HtmlPage {
-            status,
-            title: html_title(body),
-        }
-        .into_error(status);
+/// The bad-store error of a response the transport gave up on, when it is one: an
+/// HTML page, or PHP's output (a fatal error and WordPress's critical-error answer).
+/// What the page or PHP said goes to the log, never into the error.
+pub(crate) fn explain(response: &Response) -> Option<BadStore> {
+    let status = response.status.as_u16();
+    let body = response.text_lossy();
+    if looks_html(&body) {
+        tracing::warn!(status, title = %html_title(&body), "the site answered an HTML page");
+        return Some(BadStore::HtmlPage { status });
     }
     let critical = body.contains("internal_server_error") || body.contains("critical error");
     if status >= 500 && critical {
         let php = body.split('{').next().map(strip_tags).unwrap_or_default();
-        let php = if php.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", excerpt(&php, 200))
-        };
-        return BadStore::CriticalError(php).into_error(status);
+        tracing::warn!(status, php = %excerpt(&php, 300), "the site hit a PHP fatal error");
+        return Some(BadStore::CriticalError);
     }
-    error
+    None
 }
 
 /// The REST route a request named (`wc/v3/orders`), in either URL form.
@@ -154,7 +151,8 @@ pub fn json_text(text: &str) -> Result<Option<&str>, BadStore> {
             return Ok(Some(&trimmed[i..]));
         }
     }
-    Err(BadStore::PhpError(excerpt(&strip_tags(head), 160)))
+    tracing::warn!(php = %excerpt(&strip_tags(head), 300), "PHP printed an error and no JSON followed");
+    Err(BadStore::PhpError)
 }
 
 fn strip_tags(s: &str) -> String {
@@ -216,9 +214,9 @@ impl WooClassifier {
             return Some(if is_login_page(text) && status.is_success() {
                 BadStore::LoginPage
             } else {
+                tracing::warn!(status = status.as_u16(), title = %html_title(text), "the site answered an HTML page");
                 BadStore::HtmlPage {
                     status: status.as_u16(),
-                    title: html_title(text),
                 }
             });
         }
@@ -293,6 +291,17 @@ impl Classify for WooClassifier {
             _ => classify_status(r),
         }
     }
+
+    fn final_error(&self, response: &Response, verdict: &Verdict) -> Error {
+        if matches!(verdict, Verdict::Throttled { .. }) {
+            // A maintenance page with Retry-After is a throttle, whatever it shows.
+            return final_error(response, verdict);
+        }
+        match explain(response) {
+            Some(bad) => bad.into_error(response.status.as_u16()),
+            None => final_error(response, verdict),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -304,7 +313,7 @@ mod tests {
         let body = "<br />\n<b>Notice</b>:  Undefined index: x in <b>/a.php</b> on line <b>1</b><br />\n[{\"id\":1}]";
         assert_eq!(json_text(body).unwrap(), Some("[{\"id\":1}]"));
         let broken = "<br />\n<b>Warning</b>: something in /a.php<br />\n[{\"id\":1";
-        assert!(matches!(json_text(broken), Err(BadStore::PhpError(_))));
+        assert!(matches!(json_text(broken), Err(BadStore::PhpError)));
         assert_eq!(json_text("<html><body>hi</body></html>").unwrap(), None);
         assert_eq!(json_text("{\"a\":1}").unwrap(), Some("{\"a\":1}"));
     }
@@ -357,34 +366,36 @@ mod tests {
     }
 
     #[test]
-    fn explains_what_the_transport_gave_up_on() {
+    fn explains_what_the_transport_gave_up_on_without_quoting_it() {
+        let response = |status: u16, body: &str| Response {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: bytes::Bytes::from(body.to_owned()),
+            url: "http://shop.example/wp-json/wc/v3/orders".parse().unwrap(),
+        };
         let fatal = "<br />\n<b>Fatal error</b>:  Allowed memory size exhausted in <b>/x.php</b><br />\n{\"code\":\"internal_server_error\",\"message\":\"<p>There has been a critical error on this website.</p>\"";
-        match explain(Error::Platform {
-            status: 500,
-            body: fatal.into(),
-        }) {
+        let error = WooClassifier.final_error(&response(500, fatal), &Verdict::Retry);
+        match &error {
             Error::Platform { status: 500, body } => {
+                assert!(body.contains("PHP fatal error"), "{body}");
+                assert!(!body.contains("Allowed memory size"), "{body}");
+            }
+            e => panic!("{e:?}"),
+        }
+        let gateway = "<html>\r\n<head><title>502 Bad Gateway</title></head></html>";
+        match WooClassifier.final_error(&response(502, gateway), &Verdict::Retry) {
+            Error::Platform { status: 502, body } => {
                 assert!(
-                    body.contains("PHP fatal error") && body.contains("Allowed memory size"),
+                    body.contains("HTML page") && !body.contains("Bad Gateway"),
                     "{body}"
                 )
             }
             e => panic!("{e:?}"),
         }
-        let gateway = "<html>\r\n<head><title>502 Bad Gateway</title></head></html>";
-        match explain(Error::Platform {
-            status: 502,
-            body: gateway.into(),
-        }) {
-            Error::Platform { status: 502, body } => {
-                assert!(body.contains("502 Bad Gateway"), "{body}")
-            }
-            e => panic!("{e:?}"),
-        }
-        let plain = || Error::Platform {
-            status: 500,
-            body: "{\"code\":\"x\"}".into(),
-        };
-        assert_eq!(explain(plain()).to_string(), plain().to_string());
+        let plain = WooClassifier.final_error(
+            &response(500, "{\"code\":\"x\",\"message\":\"boom\"}"),
+            &Verdict::Retry,
+        );
+        assert_eq!(plain.to_string(), "platform answered 500: boom");
     }
 }

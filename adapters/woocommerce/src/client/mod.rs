@@ -10,6 +10,7 @@ mod rate;
 use std::sync::Arc;
 
 use http::Method;
+use polycart_kit::ApiPath;
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::error::{Error, Result, excerpt};
 use polycart_kit::transport::{Request, Response, RetryPolicy, Transport};
@@ -135,25 +136,27 @@ impl Client {
             .copied()
     }
 
-    /// Sends a request through the store's transport, explaining a bad store's answer
-    /// the transport gave up on.
+    /// Sends a request through the store's transport (whose classifier explains a bad
+    /// store's answer it gave up on).
     pub async fn send(&self, request: Request) -> Result<Response> {
-        self.transport
-            .send(request)
-            .await
-            .map_err(classify::explain)
+        self.transport.send(request).await
     }
 
     /// The URL of a wc/v3 route (`orders/727`) with query parameters.
-    pub async fn url(&self, route: &str, query: &[(&str, String)]) -> Result<Url> {
-        self.namespaced_url(&format!("{NAMESPACE}/{route}"), query)
-            .await
+    pub async fn url(&self, route: &ApiPath, query: &[(&str, String)]) -> Result<Url> {
+        self.url_in(NAMESPACE, route, query).await
     }
 
-    /// The URL of a route in any namespace (`wc-shipment-tracking/v3/...`).
-    pub async fn namespaced_url(&self, route: &str, query: &[(&str, String)]) -> Result<Url> {
+    /// The URL of a route in any namespace (`wc-shipment-tracking/v3`): the route is
+    /// an [`ApiPath`], so every id in it was checked and encoded.
+    pub async fn url_in(
+        &self,
+        namespace: &'static str,
+        route: &ApiPath,
+        query: &[(&str, String)],
+    ) -> Result<Url> {
         let form = self.url_form().await?;
-        let mut url = self.url_for(form, route);
+        let mut url = self.url_for(form, &format!("{namespace}/{route}"));
         if !query.is_empty() {
             let mut q = url.query_pairs_mut();
             for (k, v) in query {
@@ -181,12 +184,12 @@ impl Client {
         Ok((response, json))
     }
 
-    pub async fn get_json(&self, route: &str, query: &[(&str, String)]) -> Result<String> {
+    pub async fn get_json(&self, route: &ApiPath, query: &[(&str, String)]) -> Result<String> {
         let url = self.url(route, query).await?;
         Ok(self.send_json(Request::get(url)).await?.1)
     }
 
-    pub async fn list(&self, route: &str, query: &[(&str, String)]) -> Result<ListPage> {
+    pub async fn list(&self, route: &ApiPath, query: &[(&str, String)]) -> Result<ListPage> {
         let url = self.url(route, query).await?;
         let (response, text) = self.send_json(Request::get(url)).await?;
         let header = |n: &str| {
@@ -205,7 +208,7 @@ impl Client {
     pub async fn write_json(
         &self,
         method: Method,
-        route: &str,
+        route: &ApiPath,
         body: &serde_json::Value,
     ) -> Result<String> {
         let url = self.url(route, &[]).await?;
@@ -223,7 +226,7 @@ impl Client {
                 let currency = match &self.cfg.currency {
                     Some(c) => Some(c.clone()),
                     None => {
-                        let text = self.get_json("system_status", &[]).await?;
+                        let text = self.get_json(&ApiPath::new("system_status"), &[]).await?;
                         let v: serde_json::Value = polycart_kit::error::decode_json(&text)?;
                         v.pointer("/settings/currency")
                             .and_then(|c| c.as_str())
