@@ -5,6 +5,7 @@
 pub mod api;
 pub mod bench;
 pub mod cli;
+pub mod connect;
 pub mod engine;
 pub mod registry;
 pub mod store;

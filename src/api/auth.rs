@@ -54,9 +54,7 @@ pub async fn layer(
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
+        .and_then(bearer_token);
     let Some(token) = token else {
         return ApiError::Unauthenticated.into_response();
     };
@@ -73,4 +71,27 @@ pub async fn layer(
     }
     request.extensions_mut().insert(Caller(key));
     next.run(request).await
+}
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme is matched
+/// case-insensitively (RFC 9110 §11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for v in ["Bearer k1", "bearer k1", "BEARER  k1 ", "bEaReR k1"] {
+            assert_eq!(bearer_token(v), Some("k1"), "{v:?}");
+        }
+        for v in ["Basic k1", "Bearer", "Bearer  ", "k1", "Bearerk1"] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
+        }
+    }
 }

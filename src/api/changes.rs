@@ -36,8 +36,8 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     Query(params): Query<ChangesParams>,
 ) -> Result<Json<ChangesResponse>, ApiError> {
-    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
-    let mut after = params.after.unwrap_or(0).max(0);
+    let limit = super::bounds::CHANGES_LIMIT.or(params.limit, 100)?;
+    let mut after = super::bounds::SEQUENCE.or(params.after, 0)?;
     if let Some(store) = &params.store {
         caller.check_store(store)?;
     }

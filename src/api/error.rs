@@ -23,6 +23,8 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("request headers too large")]
+    HeadersTooLarge,
     #[error("{0}")]
     Unsupported(String),
     #[error("the platform refused our credentials: {0}")]
@@ -50,6 +52,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::HeadersTooLarge => "headers_too_large",
             ApiError::Unsupported(_) => "unsupported",
             ApiError::PlatformAuth(_) => "platform_auth_failed",
             ApiError::PlatformRateLimited => "platform_rate_limited",
@@ -69,6 +72,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::PlatformAuth(_) => StatusCode::BAD_GATEWAY,
             ApiError::PlatformRateLimited => StatusCode::SERVICE_UNAVAILABLE,
@@ -188,6 +192,8 @@ pub async fn envelope_rejections(
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
+    // What a client needs from the original headers: the methods a route allows.
+    let allow = response.headers().get(axum::http::header::ALLOW).cloned();
     let bytes = axum::body::to_bytes(response.into_body(), 4096)
         .await
         .unwrap_or_default();
@@ -204,8 +210,37 @@ pub async fn envelope_rejections(
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::NOT_FOUND => ApiError::NotFound(message),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ApiError::HeadersTooLarge,
         s if s.is_server_error() => ApiError::Internal(message),
         _ => ApiError::Invalid(message),
     };
-    error.into_response()
+    let mut response = error.into_response();
+    if let Some(allow) = allow {
+        response
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, allow);
+    }
+    response
+}
+
+/// The most header bytes a request may carry; larger requests get a 431 envelope
+/// (the HTTP layer's own, far larger limit answers without one).
+pub const HEADER_LIMIT: usize = 32 * 1024;
+
+/// Middleware: refuses requests whose headers exceed [`HEADER_LIMIT`] with a 431 in
+/// the one envelope, before any handler reads them.
+pub async fn limit_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let size: usize = request
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum::<usize>()
+        + request.uri().to_string().len();
+    if size > HEADER_LIMIT {
+        return ApiError::HeadersTooLarge.into_response();
+    }
+    next.run(request).await
 }

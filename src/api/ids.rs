@@ -20,7 +20,9 @@ pub fn platform_id(store_id: &str, id: &str) -> Result<String, ApiError> {
         .strip_prefix(store_id)
         .and_then(|rest| rest.strip_prefix(':'))
         .unwrap_or(id);
-    if platform.is_empty() || platform.len() > MAX_ID_LEN || platform.chars().any(char::is_control)
+    if platform.trim().is_empty()
+        || platform.chars().count() > MAX_ID_LEN
+        || platform.chars().any(char::is_control)
     {
         return Err(ApiError::Invalid(format!(
             "{:?} is not a record id (1 to {MAX_ID_LEN} characters, no control characters)",

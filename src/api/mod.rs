@@ -4,10 +4,12 @@
 //! shapes; it reads the sync store and reaches platforms through the adapters.
 
 pub mod auth;
+pub mod bounds;
 pub mod changes;
 pub mod error;
 pub mod fields;
 pub mod hooks;
+pub mod ids;
 pub mod metrics;
 pub mod ratelimit;
 pub mod records;
@@ -125,9 +127,9 @@ impl utoipa::Modify for SecurityAddon {
 
 /// The OpenAPI description as pretty JSON (what `/openapi.json` serves).
 pub fn openapi_json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the openapi document serialises")
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the openapi document serialises");
+    bounds::document(&mut doc);
+    serde_json::to_string_pretty(&doc).expect("the openapi document serialises")
 }
 
 /// Largest request body accepted (1 MiB).
@@ -197,6 +199,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             count_requests,
         ))
+        .layer(middleware::from_fn(error::limit_headers))
         .layer(middleware::from_fn(request_id::layer))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

@@ -106,6 +106,48 @@ struct Filters {
     email: Option<String>,
 }
 
+/// Refuses a `status` or `financial_status` the entity cannot have, naming the values
+/// it can (an unknown status would silently match nothing).
+fn check_status_filters(entity: Entity, p: &ListParams) -> Result<(), ApiError> {
+    use polycart_kit::model::{FinancialStatus, OrderStatus, ProductStatus};
+    let check = |name: &str, given: &Option<String>, valid: Option<Vec<&'static str>>| {
+        let Some(given) = given else { return Ok(()) };
+        match valid {
+            Some(valid) if valid.contains(&given.as_str()) => Ok(()),
+            Some(valid) => Err(ApiError::Invalid(format!(
+                "unknown {name} {:?} for {}; valid: {}",
+                polycart_kit::error::excerpt(given, 40),
+                entity.plural(),
+                valid.join(", ")
+            ))),
+            None => Err(ApiError::Invalid(format!(
+                "{} have no {name} to filter on",
+                entity.plural()
+            ))),
+        }
+    };
+    let names = |all: &[&'static str]| Some(all.to_vec());
+    let status = match entity {
+        Entity::Order => names(
+            &OrderStatus::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Entity::Product => names(
+            &ProductStatus::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    };
+    check("status", &p.status, status)?;
+    let financial = (entity == Entity::Order)
+        .then(|| FinancialStatus::ALL.iter().map(|s| s.as_str()).collect());
+    check("financial_status", &p.financial_status, financial)
+}
+
 impl Filters {
     fn from(p: &ListParams) -> Self {
         Self {
@@ -233,8 +275,9 @@ pub async fn list(
 ) -> Result<Json<ListResponse>, ApiError> {
     caller.check_store(&store_id)?;
     let entity = parse_entity(&entity)?;
+    check_status_filters(entity, &params)?;
     state.store.get_store(&store_id).await?;
-    let limit = params.limit.unwrap_or(50).clamp(1, 250) as usize;
+    let limit = super::bounds::LIST_LIMIT.or(params.limit.map(i64::from), 50)? as usize;
     let fields = fields::parse(params.fields.as_deref()).map_err(ApiError::Invalid)?;
     let include_raw = params.include_raw.unwrap_or(false);
     let cursor = PageCursor::decode(params.cursor.as_deref())?;
@@ -316,6 +359,7 @@ pub async fn count(
 ) -> Result<Json<CountResponse>, ApiError> {
     caller.check_store(&store_id)?;
     let entity = parse_entity(&entity)?;
+    check_status_filters(entity, &params)?;
     state.store.get_store(&store_id).await?;
     if params.live.unwrap_or(false) {
         let adapter = state.adapter(&store_id).await?;
@@ -371,10 +415,7 @@ pub async fn get_one(
     caller.check_store(&store_id)?;
     let entity = parse_entity(&entity)?;
     state.store.get_store(&store_id).await?;
-    let platform_id = id
-        .strip_prefix(&format!("{store_id}:"))
-        .unwrap_or(&id)
-        .to_owned();
+    let platform_id = super::ids::platform_id(&store_id, &id)?;
     let fields = fields::parse(params.fields.as_deref()).map_err(ApiError::Invalid)?;
     let include_raw = params.include_raw.unwrap_or(false);
     if params.live.unwrap_or(false) {
@@ -407,7 +448,8 @@ pub async fn list_across(
     Query(params): Query<ListParams>,
 ) -> Result<Json<ListResponse>, ApiError> {
     let entity = parse_entity(&entity)?;
-    let limit = params.limit.unwrap_or(50).clamp(1, 250) as usize;
+    check_status_filters(entity, &params)?;
+    let limit = super::bounds::LIST_LIMIT.or(params.limit.map(i64::from), 50)? as usize;
     let fields = fields::parse(params.fields.as_deref()).map_err(ApiError::Invalid)?;
     let include_raw = params.include_raw.unwrap_or(false);
     let mut stores: Vec<String> = match params.stores.as_deref().filter(|s| !s.is_empty()) {

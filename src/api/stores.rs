@@ -7,14 +7,13 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use polycart_kit::{Entity, Secret};
+use polycart_kit::Entity;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::registry;
-use crate::store::{NewStore, StoreInfo, UrlPolicy, validate_store_url};
+use crate::store::{StoreInfo, UrlPolicy};
 
 /// A shop to connect.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -28,14 +27,17 @@ pub struct CreateStore {
     pub credentials: BTreeMap<String, String>,
     #[serde(default)]
     pub settings: BTreeMap<String, String>,
-    /// Entities to sync (default: all the platform lists).
+    /// Entities to sync, each at most once (default: every entity the platform lists).
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub entities: Vec<Entity>,
-    /// Seconds between incremental syncs (default 300).
+    /// Seconds between incremental syncs, 60 to 604800 (default 300).
     #[serde(default)]
     pub interval_secs: Option<i64>,
 }
+
+/// Seconds between incremental syncs when a store does not say.
+pub const DEFAULT_INTERVAL_SECS: i64 = 300;
 
 /// A connected store as the API shows it (no credentials).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -93,32 +95,19 @@ pub async fn create(
     Json(body): Json<CreateStore>,
 ) -> Result<(StatusCode, Json<StoreView>), ApiError> {
     caller.require_admin("connect stores")?;
-    let connector =
-        registry::connector(&body.platform).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let base_url = validate_store_url(&body.url, state.url_policy)
-        .map_err(|e| ApiError::Invalid(e.to_string()))?;
-    for required in connector.credentials {
-        if body.credentials.get(*required).is_none_or(String::is_empty) {
-            return Err(ApiError::Invalid(format!(
-                "missing credential {required:?}"
-            )));
-        }
-    }
-    let new = NewStore {
-        name: body
-            .name
-            .unwrap_or_else(|| base_url.host_str().unwrap_or("store").to_owned()),
-        platform: connector.name.to_owned(),
-        base_url,
-        credentials: body
-            .credentials
-            .into_iter()
-            .map(|(k, v)| (k, Secret::new(v)))
-            .collect(),
-        settings: body.settings,
-        entities: body.entities,
-        interval_secs: body.interval_secs.unwrap_or(300).max(10),
-    };
+    let new = crate::connect::prepare(
+        crate::connect::ConnectRequest {
+            platform: body.platform,
+            url: body.url,
+            name: body.name,
+            credentials: body.credentials,
+            settings: body.settings,
+            entities: body.entities,
+            interval_secs: body.interval_secs.unwrap_or(DEFAULT_INTERVAL_SECS),
+        },
+        state.url_policy,
+    )
+    .map_err(|e| ApiError::Invalid(e.to_string()))?;
     let info = state.store.add_store(&new).await?;
     Ok((StatusCode::CREATED, Json(StoreView::from(info))))
 }

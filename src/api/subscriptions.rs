@@ -53,9 +53,9 @@ pub async fn create(
         }
         None => caller.require_admin("subscribe to every store")?,
     }
-    if body.secret.len() < 16 {
+    if !(16..=512).contains(&body.secret.chars().count()) {
         return Err(ApiError::Invalid(
-            "the secret must be at least 16 characters".into(),
+            "the secret must be 16 to 512 characters".into(),
         ));
     }
     let url = validate_store_url(&body.url, state.url_policy)
@@ -64,14 +64,8 @@ pub async fn create(
         .store
         .add_subscription(&url, &Secret::new(body.secret), body.store_id.as_deref())
         .await?;
-    let view = SubscriptionView {
-        id,
-        url: url.to_string(),
-        store_id: body.store_id,
-        last_seq: 0,
-        failures: 0,
-        last_error: None,
-    };
+    // The sequence it really starts after (the feed's head when it was made).
+    let view = SubscriptionView::from(state.store.get_subscription(&id).await?);
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -182,10 +176,7 @@ pub async fn deliveries(
     Query(params): Query<DeliveriesParams>,
 ) -> Result<Json<DeliveryList>, ApiError> {
     owned(&state, &caller, &id).await?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::Invalid("limit must be between 1 and 500".into()));
-    }
+    let limit = super::bounds::DELIVERIES_LIMIT.or(params.limit, 50)?;
     let data = state
         .store
         .deliveries(&id, limit)

@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use super::AppState;
 use super::auth::Caller;
+use super::bounds;
 use super::error::ApiError;
+use super::ids::{self, StoreRecord};
 use crate::store::IdempotencyState;
 
 /// How long an `Idempotency-Key` is remembered.
@@ -195,7 +197,7 @@ pub struct ProductPatch {
 pub async fn patch_product(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    Path((store_id, id)): Path<(String, String)>,
+    record: StoreRecord,
     headers: HeaderMap,
     Json(body): Json<ProductPatch>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -208,9 +210,16 @@ pub async fn patch_product(
             "nothing to change: give title, status, price or compare_at_price".into(),
         ));
     }
+    bounds::TITLE.check_opt(&body.title)?;
+    bounds::price("price", body.price)?;
+    bounds::price("compare_at_price", body.compare_at_price)?;
+    let StoreRecord {
+        store_id,
+        platform_id,
+    } = record;
     let op = WriteOp::UpdateProduct {
-        product_id: id,
-        variant_id: body.variant_id,
+        variant_id: ids::optional(&store_id, body.variant_id)?,
+        product_id: platform_id,
         title: body.title,
         status: body.status,
         price: body.price,
@@ -241,8 +250,14 @@ pub async fn put_inventory(
     Json(body): Json<InventoryPut>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let change = match (body.available, body.delta) {
-        (Some(a), None) => InventoryChange::Absolute(a),
-        (None, Some(d)) => InventoryChange::Delta(d),
+        (Some(a), None) => InventoryChange::Absolute(bounds::INVENTORY.check(a)?),
+        (None, Some(d)) => InventoryChange::Delta(
+            bounds::IntRange {
+                name: "delta",
+                ..bounds::INVENTORY
+            }
+            .check(d)?,
+        ),
         _ => {
             return Err(ApiError::Invalid(
                 "give exactly one of available or delta".into(),
@@ -254,11 +269,19 @@ pub async fn put_inventory(
             "give variant_id, sku or product_id".into(),
         ));
     }
+    if let Some(sku) = &body.sku {
+        bounds::TextLimit {
+            name: "sku",
+            max_chars: ids::MAX_ID_LEN,
+            multiline: false,
+        }
+        .check(sku)?;
+    }
     let op = WriteOp::SetInventory {
-        product_id: body.product_id,
-        variant_id: body.variant_id,
+        product_id: ids::optional(&store_id, body.product_id)?,
+        variant_id: ids::optional(&store_id, body.variant_id)?,
         sku: body.sku,
-        location_id: body.location_id,
+        location_id: ids::optional(&store_id, body.location_id)?,
         change,
     };
     perform(&state, &caller, &headers, &store_id, op).await
@@ -270,15 +293,18 @@ pub async fn put_inventory(
 pub struct ShipmentPost {
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
+    /// An `http` or `https` URL.
     pub tracking_url: Option<String>,
-    /// Items shipped; empty ships everything not yet shipped.
-    #[serde(default)]
-    pub items: Vec<ShipmentItemBody>,
+    /// Items shipped, as in the model's `Shipment.line_items`; empty ships everything
+    /// not yet shipped. `items` is accepted as an alias.
+    #[serde(default, alias = "items")]
+    pub line_items: Vec<ShipmentItemBody>,
     #[serde(default)]
     pub notify_customer: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ShipmentItemBody {
     pub line_item_id: String,
     pub quantity: u32,
@@ -289,23 +315,42 @@ pub struct ShipmentItemBody {
 pub async fn post_shipment(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    Path((store_id, id)): Path<(String, String)>,
+    record: StoreRecord,
     headers: HeaderMap,
     Json(body): Json<ShipmentPost>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    bounds::CARRIER.check_opt(&body.carrier)?;
+    bounds::TRACKING_NUMBER.check_opt(&body.tracking_number)?;
+    bounds::TRACKING_URL.check_opt(&body.tracking_url)?;
+    if let Some(url) = &body.tracking_url {
+        let parsed = url::Url::parse(url).ok();
+        if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https")) {
+            return Err(ApiError::Invalid(
+                "tracking_url must be an http or https URL".into(),
+            ));
+        }
+    }
+    let StoreRecord {
+        store_id,
+        platform_id,
+    } = record;
+    let line_items = body
+        .line_items
+        .into_iter()
+        .map(|i| {
+            bounds::SHIPMENT_QUANTITY.check(i64::from(i.quantity))?;
+            Ok(ShipmentItem {
+                line_item_id: ids::platform_id(&store_id, &i.line_item_id)?,
+                quantity: i.quantity,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
     let op = WriteOp::CreateShipment {
-        order_id: id,
+        order_id: platform_id,
         carrier: body.carrier,
         tracking_number: body.tracking_number,
         tracking_url: body.tracking_url,
-        line_items: body
-            .items
-            .into_iter()
-            .map(|i| ShipmentItem {
-                line_item_id: i.line_item_id,
-                quantity: i.quantity,
-            })
-            .collect(),
+        line_items,
         notify_customer: body.notify_customer,
     };
     perform(&state, &caller, &headers, &store_id, op).await
@@ -325,12 +370,17 @@ pub struct OrderPatch {
 pub async fn patch_order(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    Path((store_id, id)): Path<(String, String)>,
+    record: StoreRecord,
     headers: HeaderMap,
     Json(body): Json<OrderPatch>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    bounds::NOTE.check_opt(&body.note)?;
+    let StoreRecord {
+        store_id,
+        platform_id,
+    } = record;
     let op = WriteOp::UpdateOrderStatus {
-        order_id: id,
+        order_id: platform_id,
         status: body.status,
         note: body.note,
     };

@@ -4,11 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use polycart_kit::connector::AdapterContext;
-use polycart_kit::{Entity, Secret, StoreConfig};
+use polycart_kit::Entity;
 
 use super::db::DbArgs;
-use crate::store::{NewStore, UrlPolicy, validate_store_url};
+use crate::store::UrlPolicy;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -87,62 +86,21 @@ pub async fn run(args: &Args) -> Result<String, String> {
             interval,
             db,
         } => {
-            let connector = crate::registry::connector(platform).map_err(|e| e.to_string())?;
-            let base_url =
-                validate_store_url(url, UrlPolicy::from_env()).map_err(|e| e.to_string())?;
-            let credentials: BTreeMap<String, Secret> = pairs(credentials, "credential")?
-                .into_iter()
-                .map(|(k, v)| (k, Secret::new(v)))
-                .collect();
-            let missing: Vec<&str> = connector
-                .credentials
-                .iter()
-                .copied()
-                .filter(|c| !credentials.contains_key(*c))
-                .collect();
-            if !missing.is_empty() {
-                return Err(format!(
-                    "{} needs credentials: {}",
-                    connector.name,
-                    missing.join(", ")
-                ));
-            }
-            let settings = pairs(settings, "setting")?;
-            let config = StoreConfig {
-                store_id: "new".to_owned(),
-                base_url: base_url.clone(),
-                credentials: credentials.clone(),
-                settings: settings.clone(),
-            };
-            let adapter = (connector.connect)(&config, &AdapterContext::default())
-                .map_err(|e| e.to_string())?;
-            let offered = &adapter.capabilities().entities;
-            let entities = if entities.is_empty() {
-                offered.clone()
-            } else {
-                if let Some(e) = entities.iter().find(|e| !offered.contains(e)) {
-                    return Err(format!("{} does not list {e}", connector.name));
-                }
-                entities.clone()
-            };
-            if *interval < 1 {
-                return Err("--interval must be at least 1 second".to_owned());
-            }
-            let store = db.open().await?;
-            let info = store
-                .add_store(&NewStore {
-                    name: name
-                        .clone()
-                        .unwrap_or_else(|| base_url.host_str().unwrap_or("store").to_owned()),
-                    platform: connector.name.to_owned(),
-                    base_url,
-                    credentials,
-                    settings,
-                    entities,
+            let new = crate::connect::prepare(
+                crate::connect::ConnectRequest {
+                    platform: platform.clone(),
+                    url: url.clone(),
+                    name: name.clone(),
+                    credentials: pairs(credentials, "credential")?,
+                    settings: pairs(settings, "setting")?,
+                    entities: entities.clone(),
                     interval_secs: *interval,
-                })
-                .await
-                .map_err(|e| e.to_string())?;
+                },
+                UrlPolicy::from_env(),
+            )
+            .map_err(|e| e.to_string())?;
+            let store = db.open().await?;
+            let info = store.add_store(&new).await.map_err(|e| e.to_string())?;
             let names: Vec<&str> = info.entities.iter().map(|e| e.as_str()).collect();
             Ok(format!(
                 "connected {} store {:?} ({})\n{}",

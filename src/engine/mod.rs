@@ -45,6 +45,10 @@ pub enum Error {
         entity: Entity,
         owner: String,
     },
+    /// A bug: the sync panicked. Recorded as the job's error and backed off like any
+    /// failure; the worker goes on.
+    #[error("the sync failed unexpectedly: {0}")]
+    Panicked(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -588,7 +592,7 @@ impl Engine {
                 &self.opts.worker_id,
             )
             .await?;
-        let result = self.sync_slice(job, stop, progress).await;
+        let result = catch_panic(self.sync_slice(job, stop, progress)).await;
         let mut run = crate::store::SyncRun {
             id: run_id,
             ..Default::default()
@@ -795,6 +799,28 @@ impl Engine {
             WebhookKind::Ping | WebhookKind::Other => {}
         }
         Ok(())
+    }
+}
+
+/// Runs `work`, turning a panic inside it into [`Error::Panicked`] so one bad record or
+/// bug costs its job a retry, never a worker.
+pub(crate) async fn catch_panic<T>(
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(work).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            tracing::error!(panic = %message, "a sync panicked");
+            Err(Error::Panicked(polycart_kit::error::sanitise(
+                &message, 200,
+            )))
+        }
     }
 }
 

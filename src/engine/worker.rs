@@ -47,6 +47,18 @@ pub fn heartbeat(
     })
 }
 
+/// When a job whose pass finished is due again: `interval_secs` after `now`, the
+/// interval held to what the API accepts, so no stored value can overflow a date.
+fn due_after(
+    now: chrono::DateTime<chrono::Utc>,
+    interval_secs: i64,
+) -> chrono::DateTime<chrono::Utc> {
+    let secs = interval_secs.clamp(1, crate::store::MAX_INTERVAL_SECS);
+    chrono::Duration::try_seconds(secs)
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(now)
+}
+
 impl Engine {
     /// Runs jobs until `shutdown` turns true, then finishes the pages in flight.
     pub async fn run_worker(
@@ -131,7 +143,7 @@ impl Engine {
                     .await
                     .map(|s| s.interval_secs)
                     .unwrap_or(300);
-                now + chrono::Duration::seconds(interval)
+                due_after(now, interval)
             }
             Ok(_) => now,
             Err(Error::Store(crate::store::Error::LeaseLost { .. })) => return result,

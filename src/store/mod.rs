@@ -123,6 +123,11 @@ impl StoreState {
     }
 }
 
+/// The shortest interval between a store's incremental syncs (one minute).
+pub const MIN_INTERVAL_SECS: i64 = 60;
+/// The longest interval between a store's incremental syncs (seven days).
+pub const MAX_INTERVAL_SECS: i64 = 7 * 24 * 3600;
+
 /// A store to connect.
 #[derive(Debug, Clone)]
 pub struct NewStore {

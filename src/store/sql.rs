@@ -494,6 +494,13 @@ macro_rules! impl_store {
                 if new.entities.is_empty() {
                     return Err(Error::Invalid("a store needs at least one entity to sync".into()));
                 }
+                if !(crate::store::MIN_INTERVAL_SECS..=crate::store::MAX_INTERVAL_SECS).contains(&new.interval_secs) {
+                    return Err(Error::Invalid(format!(
+                        "interval_secs must be between {} and {}",
+                        crate::store::MIN_INTERVAL_SECS,
+                        crate::store::MAX_INTERVAL_SECS
+                    )));
+                }
                 let id = new_id("st");
                 let credentials = if new.credentials.is_empty() {
                     None
@@ -1187,6 +1194,14 @@ macro_rules! impl_store {
             }
 
             async fn replay_subscription(&self, id: &str, after: i64) -> Result<()> {
+                let head: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                if after > head {
+                    return Err(Error::Invalid(format!(
+                        "after {after} is past the change feed's head ({head})"
+                    )));
+                }
                 let done = sqlx::query(
                     "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
                      lease_owner = NULL, lease_until = NULL WHERE id = $2",

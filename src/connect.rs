@@ -1,0 +1,121 @@
+//! Connecting a store, checked once for the CLI (`polycart stores add`) and the API
+//! (`POST /v1/stores`): the platform exists, the URL passes the URL policy, the
+//! required credentials are there, the adapter accepts the configuration (without
+//! calling the platform), the entities are ones it lists (no repeats; none given means
+//! all it lists) and the sync interval is within bounds.
+
+use std::collections::BTreeMap;
+
+use polycart_kit::connector::{AdapterContext, StoreConfig};
+use polycart_kit::{Entity, Secret};
+
+use crate::registry;
+use crate::store::{MAX_INTERVAL_SECS, MIN_INTERVAL_SECS, NewStore, UrlPolicy, validate_store_url};
+
+/// The longest store name accepted.
+pub const MAX_NAME_LEN: usize = 200;
+
+/// What a caller asks to connect.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectRequest {
+    pub platform: String,
+    pub url: String,
+    pub name: Option<String>,
+    pub credentials: BTreeMap<String, String>,
+    pub settings: BTreeMap<String, String>,
+    pub entities: Vec<Entity>,
+    pub interval_secs: i64,
+}
+
+/// Why a store cannot be connected; every variant is the caller's to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    UnknownPlatform(#[from] registry::UnknownPlatform),
+    #[error("{0}")]
+    Url(String),
+    #[error("{platform} needs credentials: {missing}")]
+    MissingCredentials { platform: String, missing: String },
+    #[error("{0}")]
+    Config(String),
+    #[error("{platform} does not list {entity}")]
+    EntityNotListed { platform: String, entity: Entity },
+    #[error("entity {0} is given twice")]
+    RepeatedEntity(Entity),
+    #[error("interval_secs must be between {MIN_INTERVAL_SECS} and {MAX_INTERVAL_SECS}, not {0}")]
+    Interval(i64),
+    #[error("a store name is 1 to {MAX_NAME_LEN} characters without control characters")]
+    Name,
+}
+
+/// The store to add for `request`, checked.
+pub fn prepare(request: ConnectRequest, policy: UrlPolicy) -> Result<NewStore, ConnectError> {
+    let connector = registry::connector(&request.platform)?;
+    let base_url =
+        validate_store_url(&request.url, policy).map_err(|e| ConnectError::Url(e.to_string()))?;
+    let missing: Vec<&str> = connector
+        .credentials
+        .iter()
+        .copied()
+        .filter(|c| request.credentials.get(*c).is_none_or(String::is_empty))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ConnectError::MissingCredentials {
+            platform: connector.name.to_owned(),
+            missing: missing.join(", "),
+        });
+    }
+    if !(MIN_INTERVAL_SECS..=MAX_INTERVAL_SECS).contains(&request.interval_secs) {
+        return Err(ConnectError::Interval(request.interval_secs));
+    }
+    let name = match request.name {
+        Some(n)
+            if n.is_empty()
+                || n.chars().count() > MAX_NAME_LEN
+                || n.chars().any(char::is_control) =>
+        {
+            return Err(ConnectError::Name);
+        }
+        Some(n) => n,
+        None => base_url.host_str().unwrap_or("store").to_owned(),
+    };
+    let credentials: BTreeMap<String, Secret> = request
+        .credentials
+        .into_iter()
+        .map(|(k, v)| (k, Secret::new(v)))
+        .collect();
+    let config = StoreConfig {
+        store_id: "new".to_owned(),
+        base_url: base_url.clone(),
+        credentials: credentials.clone(),
+        settings: request.settings.clone(),
+    };
+    let adapter = (connector.connect)(&config, &AdapterContext::default())
+        .map_err(|e| ConnectError::Config(e.public_message()))?;
+    let offered = &adapter.capabilities().entities;
+    let mut entities = Vec::new();
+    for entity in request.entities {
+        if entities.contains(&entity) {
+            return Err(ConnectError::RepeatedEntity(entity));
+        }
+        if !offered.contains(&entity) {
+            return Err(ConnectError::EntityNotListed {
+                platform: connector.name.to_owned(),
+                entity,
+            });
+        }
+        entities.push(entity);
+    }
+    if entities.is_empty() {
+        entities = offered.clone();
+    }
+    Ok(NewStore {
+        name,
+        platform: connector.name.to_owned(),
+        base_url,
+        credentials,
+        settings: request.settings,
+        entities,
+        interval_secs: request.interval_secs,
+    })
+}
