@@ -100,10 +100,20 @@ impl Plan {
         request
     }
 
+    fn planned_is_empty(&self) -> bool {
+        self.planned
+            .operations
+            .iter()
+            .all(|(_, op)| op.node.selection_set.node.items.is_empty())
+    }
+
     /// The simulator's `data` completed into Shopify's answer.
     pub(in crate::sim) fn complete(&self, data: Value) -> Value {
-        let Value::Object(map) = data else {
-            return data;
+        let map = match data {
+            Value::Object(map) => map,
+            // Nothing the simulator resolves was selected: it answered no data.
+            Value::Null if self.planned_is_empty() => Default::default(),
+            other => return other,
         };
         let root = match self.op.node.ty {
             OperationType::Mutation => self.real.mutation.as_deref().unwrap_or("Mutation"),
