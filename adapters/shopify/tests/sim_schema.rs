@@ -424,3 +424,41 @@ async fn costs_match_shopifys_published_examples() {
         2.0 + 5.0 * (1.0 + 2.0 + 10.0)
     );
 }
+
+#[tokio::test]
+async fn writes_apply_what_the_simulator_models_of_a_larger_input() {
+    let (state, app) = sim();
+    let t = state.access_token.clone();
+    let product = format!("gid://shopify/Product/{}", state.store().products[0].id);
+    let q = "mutation($p: ProductUpdateInput!) { productUpdate(product: $p) {
+        product { id title descriptionHtml seo { title } } userErrors { field message } } }";
+    let input = json!({"id": product, "title": "Renamed", "descriptionHtml": "<p>x</p>", "seo": {"title": "s"}});
+    let (_, body) = gql_on(&app, &t, "2026-01", q, json!({"p": input})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let payload = &body["data"]["productUpdate"];
+    assert_eq!(payload["userErrors"], json!([]));
+    assert_eq!(payload["product"]["title"], "Renamed");
+    assert_eq!(payload["product"]["id"], product.as_str());
+    let id = state.store().products[0].id;
+    assert_eq!(
+        state
+            .store()
+            .products
+            .iter()
+            .find(|p| p.id == id)
+            .unwrap()
+            .title,
+        "Renamed"
+    );
+    // A field the real input type lacks is Shopify's error, not silently dropped.
+    let bad = json!({"id": product, "nope": 1});
+    let (_, body) = gql_on(&app, &t, "2026-01", q, json!({"p": bad})).await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Variable $p of type ProductUpdateInput! was provided invalid value"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["problems"][0]["path"],
+        json!(["nope"])
+    );
+}

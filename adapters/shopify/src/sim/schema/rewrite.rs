@@ -3,7 +3,12 @@
 //! resolve, walking the real type and the simulator's type side by side. Type
 //! conditions become the simulator's concrete types; abstract positions also select
 //! `__typename` under a hidden alias ([`TYPE_KEY`]) so [`super::defaults`] knows which
-//! fragments applied. Only `@skip`/`@include` are kept.
+//! fragments applied. Only `@skip`/`@include` are kept. Input objects (literals and
+//! variables) lose the fields the simulator's input types do not have, so a write
+//! with more fields than the simulator models still applies the ones it does.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use async_graphql::Name;
 use async_graphql::parser::Positioned;
@@ -13,8 +18,8 @@ use async_graphql::parser::types::{
 };
 use serde_json::Value as Json;
 
-use super::Schema;
 use super::values::{json_problem, literal_ok};
+use super::{Kind, Schema, TypeRef};
 
 /// The hidden alias of the `__typename` the plan adds; removed from results.
 pub(super) const TYPE_KEY: &str = "__polycartType";
@@ -24,6 +29,62 @@ pub(super) struct Planner<'a> {
     pub(super) real: &'a Schema,
     pub(super) sim: &'a Schema,
     pub(super) vars: &'a Json,
+    /// Variables passed straight to a simulator argument, with its type (for pruning).
+    pub(super) var_types: RefCell<HashMap<String, TypeRef>>,
+}
+
+/// A literal without the input-object fields `ty` (in `schema`) does not have.
+fn prune_literal(
+    schema: &Schema,
+    v: &async_graphql_value::Value,
+    ty: &TypeRef,
+) -> async_graphql_value::Value {
+    use async_graphql_value::Value as L;
+    match (ty, v) {
+        (TypeRef::NonNull(inner), v) => prune_literal(schema, v, inner),
+        (TypeRef::List(inner), L::List(items)) => L::List(
+            items
+                .iter()
+                .map(|i| prune_literal(schema, i, inner))
+                .collect(),
+        ),
+        (TypeRef::List(inner), single) => prune_literal(schema, single, inner),
+        (TypeRef::Named(name), L::Object(map)) => match schema.ty(name) {
+            Some(t) if t.kind == Kind::InputObject => L::Object(
+                map.iter()
+                    .filter_map(|(k, fv)| {
+                        let f = t.input_fields.iter().find(|f| f.name == k.as_str())?;
+                        Some((k.clone(), prune_literal(schema, fv, &f.ty)))
+                    })
+                    .collect(),
+            ),
+            _ => v.clone(),
+        },
+        _ => v.clone(),
+    }
+}
+
+/// A variable's value without the input-object fields `ty` (in `schema`) does not have.
+pub(super) fn prune_json(schema: &Schema, v: &Json, ty: &TypeRef) -> Json {
+    match (ty, v) {
+        (TypeRef::NonNull(inner), v) => prune_json(schema, v, inner),
+        (TypeRef::List(inner), Json::Array(items)) => {
+            Json::Array(items.iter().map(|i| prune_json(schema, i, inner)).collect())
+        }
+        (TypeRef::List(inner), single) => prune_json(schema, single, inner),
+        (TypeRef::Named(name), Json::Object(map)) => match schema.ty(name) {
+            Some(t) if t.kind == Kind::InputObject => Json::Object(
+                map.iter()
+                    .filter_map(|(k, fv)| {
+                        let f = t.input_fields.iter().find(|f| &f.name == k)?;
+                        Some((k.clone(), prune_json(schema, fv, &f.ty)))
+                    })
+                    .collect(),
+            ),
+            _ => v.clone(),
+        },
+        _ => v.clone(),
+    }
 }
 
 fn kept_directives(ds: &[Positioned<Directive>]) -> Vec<Positioned<Directive>> {
@@ -171,16 +232,28 @@ impl Planner<'_> {
         }
     }
 
-    /// Whether the simulator can take this argument value for its `ty`.
-    fn arg_fits(&self, value: &async_graphql_value::Value, ty: &super::TypeRef) -> bool {
+    /// The argument value the simulator takes for its `ty` (input objects pruned), or
+    /// `None` when it cannot take it (an enum value it does not know, ...).
+    fn arg_value(
+        &self,
+        value: &async_graphql_value::Value,
+        ty: &TypeRef,
+    ) -> Option<async_graphql_value::Value> {
         if let async_graphql_value::Value::Variable(name) = value {
-            return match self.vars.get(name.as_str()) {
-                Some(v) => json_problem(self.sim, v, ty).is_none(),
+            let fits = match self.vars.get(name.as_str()) {
+                Some(v) => json_problem(self.sim, &prune_json(self.sim, v, ty), ty).is_none(),
                 None => true,
             };
+            if fits {
+                self.var_types
+                    .borrow_mut()
+                    .insert(name.to_string(), ty.clone());
+            }
+            return fits.then(|| value.clone());
         }
+        let pruned = prune_literal(self.sim, value, ty);
         let pos = async_graphql::Pos::default();
-        literal_ok(self.sim, value, ty, ("", false, pos), &mut Vec::new())
+        literal_ok(self.sim, &pruned, ty, ("", false, pos), &mut Vec::new()).then_some(pruned)
     }
 
     fn field(
@@ -205,11 +278,10 @@ impl Planner<'_> {
         let arguments: Vec<_> = field
             .arguments
             .iter()
-            .filter(|(n, v)| {
-                sim.arg(n.node.as_str())
-                    .is_some_and(|a| self.arg_fits(&v.node, &a.ty))
+            .filter_map(|(n, v)| {
+                let value = self.arg_value(&v.node, &sim.arg(n.node.as_str())?.ty)?;
+                Some((n.clone(), Positioned::new(value, v.pos)))
             })
-            .cloned()
             .collect();
         let required_missing = sim.args.iter().any(|a| {
             a.ty.non_null() && !a.has_default && !arguments.iter().any(|(n, _)| n.node == a.name)

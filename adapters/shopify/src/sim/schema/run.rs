@@ -9,7 +9,7 @@ use async_graphql::{Value, Variables};
 use serde_json::{Value as Json, json};
 
 use super::defaults::Completer;
-use super::rewrite::Planner;
+use super::rewrite::{Planner, prune_json};
 use super::validate::validate;
 use super::{Schema, for_version, simulator};
 
@@ -20,6 +20,8 @@ pub(in crate::sim) struct Plan {
     op: Positioned<OperationDefinition>,
     vars: Json,
     planned: ExecutableDocument,
+    /// The variables as the simulator takes them (input objects pruned to its types).
+    planned_vars: Json,
 }
 
 impl Plan {
@@ -63,14 +65,24 @@ impl Plan {
             real,
             sim,
             vars: &vars,
+            var_types: Default::default(),
         };
         let planned = planner.plan(&op, &root_sim, &root_real);
+        let mut planned_vars = vars.clone();
+        if let Some(map) = planned_vars.as_object_mut() {
+            for (name, ty) in planner.var_types.into_inner() {
+                if let Some(v) = map.get_mut(&name) {
+                    *v = prune_json(sim, v, &ty);
+                }
+            }
+        }
         Ok(Self {
             real,
             doc,
             op,
             vars,
             planned,
+            planned_vars,
         })
     }
 
@@ -94,8 +106,8 @@ impl Plan {
     pub(in crate::sim) fn request(&self) -> async_graphql::Request {
         let mut request = async_graphql::Request::new("");
         request.set_parsed_query(self.planned.clone());
-        if self.vars.is_object() {
-            request = request.variables(Variables::from_json(self.vars.clone()));
+        if self.planned_vars.is_object() {
+            request = request.variables(Variables::from_json(self.planned_vars.clone()));
         }
         request
     }
