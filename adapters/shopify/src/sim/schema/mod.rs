@@ -7,12 +7,14 @@
 //! ([`defaults`]); [`run`] ties the three together.
 
 mod defaults;
+mod error;
 mod load;
 mod rewrite;
 pub(super) mod run;
 mod sdl;
 mod validate;
 mod values;
+mod variables;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -2,8 +2,8 @@
 //! (graphql-ruby's) error messages and `extensions.code`s: fields exist on their type
 //! (through fragments too), arguments exist and required ones are given, literals fit
 //! their types, fragments name real composite types and spread where they can apply,
-//! leaves have no selections and objects have some, directives exist, variables are
-//! declared, used, of input types, used where their type fits, and given valid values.
+//! leaves have no selections and objects have some, directives exist; the variable
+//! rules are [`super::variables`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,52 +12,11 @@ use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
-use super::values::{VarUse, json_problem, literal_ok};
-use super::{Schema, TypeRef};
-
-/// One validation error, rendered as Shopify renders it.
-#[derive(Debug, Clone)]
-pub(in crate::sim) struct GqlError {
-    pub(in crate::sim) message: String,
-    pos: Option<Pos>,
-    path: Option<Vec<String>>,
-    extensions: Map<String, Json>,
-}
-
-impl GqlError {
-    fn new(message: String, pos: Pos, path: &[String], ext: Json) -> Self {
-        Self {
-            message,
-            pos: Some(pos),
-            path: Some(path.to_vec()),
-            extensions: ext.as_object().cloned().unwrap_or_default(),
-        }
-    }
-
-    /// `{"message", "locations", "path", "extensions"}`.
-    pub(in crate::sim) fn to_json(&self) -> Json {
-        let mut out = Map::new();
-        out.insert("message".to_owned(), Json::from(self.message.as_str()));
-        if let Some(p) = self.pos {
-            out.insert(
-                "locations".to_owned(),
-                json!([{"line": p.line, "column": p.column}]),
-            );
-        }
-        if let Some(path) = &self.path {
-            out.insert("path".to_owned(), json!(path));
-        }
-        if !self.extensions.is_empty() {
-            out.insert(
-                "extensions".to_owned(),
-                Json::Object(self.extensions.clone()),
-            );
-        }
-        Json::Object(out)
-    }
-}
+pub(in crate::sim) use super::error::GqlError;
+use super::values::{VarUse, literal_ok};
+use super::{Schema, variables};
 
 /// What one operation or fragment uses: variables and fragment spreads.
 #[derive(Default)]
@@ -244,11 +203,13 @@ impl Validator<'_> {
         for (arg, value) in &field.arguments {
             let arg_name = arg.node.as_str();
             let Some(arg_def) = def.arg(arg_name) else {
+                self.path.push(arg_name.to_owned());
                 self.error(
                     format!("Field '{name}' doesn't accept argument '{arg_name}'"),
                     arg.pos,
                     json!({"code": "argumentNotAccepted", "name": name, "typeName": "Field", "argumentName": arg_name}),
                 );
+                self.path.pop();
                 continue;
             };
             let at = (arg_name, arg_def.has_default, value.pos);
@@ -316,18 +277,6 @@ impl Validator<'_> {
     }
 }
 
-/// Whether a variable of type `var` may go where `loc` is expected.
-fn compatible(var: &TypeRef, loc: &TypeRef) -> bool {
-    match (var, loc) {
-        (TypeRef::NonNull(v), TypeRef::NonNull(l)) => compatible(v, l),
-        (_, TypeRef::NonNull(_)) => false,
-        (TypeRef::NonNull(v), l) => compatible(v, l),
-        (TypeRef::List(v), TypeRef::List(l)) => compatible(v, l),
-        (TypeRef::Named(v), TypeRef::Named(l)) => v == l,
-        _ => false,
-    }
-}
-
 /// The variables a scope uses, through the fragments it spreads (each once).
 fn all_uses<'s>(
     scope: &'s Scope,
@@ -392,46 +341,8 @@ pub(in crate::sim) fn validate(
             continue;
         };
         v.directives(&op.node.directives);
-        let mut declared: HashMap<&str, &TypeRef> = HashMap::new();
-        let var_types: Vec<(String, TypeRef)> = op
-            .node
-            .variable_definitions
-            .iter()
-            .map(|d| {
-                (
-                    d.node.name.node.to_string(),
-                    TypeRef::from_parsed(&d.node.var_type.node),
-                )
-            })
-            .collect();
-        for (def, (var, ty)) in op.node.variable_definitions.iter().zip(&var_types) {
-            if !schema.is_input(ty.named()) {
-                v.error(
-                    format!("{} isn't a defined input type (on ${var})", ty.named()),
-                    def.pos,
-                    json!({"code": "variableRequiresValidType", "typeName": ty.named(), "variableName": var}),
-                );
-                continue;
-            }
-            declared.insert(var, ty);
-            let given = variables.get(var.as_str());
-            let problem = match given {
-                None if def.node.default_value.is_some() => None,
-                None => json_problem(schema, &Json::Null, ty),
-                Some(value) => json_problem(schema, value, ty),
-            };
-            if let Some((path, explanation)) = problem {
-                v.errors.push(GqlError {
-                    message: format!("Variable ${var} of type {ty} was provided invalid value"),
-                    pos: Some(def.pos),
-                    path: None,
-                    extensions: json!({"value": given.cloned().unwrap_or(Json::Null), "problems": [{"path": path, "explanation": explanation}]})
-                        .as_object()
-                        .cloned()
-                        .unwrap_or_default(),
-                });
-            }
-        }
+        let declared = variables::definitions(schema, &op.node, variables, &v.path);
+        v.errors.extend(declared.errors);
         v.selection_set(&op.node.selection_set.node, &root);
         let scope = std::mem::take(&mut v.scope);
         let mut seen = HashSet::new();
@@ -439,56 +350,13 @@ pub(in crate::sim) fn validate(
         all_uses(&scope, &fragment_scopes, &mut seen, &mut uses);
         used_fragments.extend(seen);
         v.path.truncate(1);
-        for u in &uses {
-            let Some(ty) = declared.get(u.name.as_str()) else {
-                if !var_types.iter().any(|(n, _)| n == &u.name) {
-                    v.error(
-                        format!(
-                            "Variable ${} is used by {described} but not declared",
-                            u.name
-                        ),
-                        u.pos,
-                        json!({"code": "variableNotDefined", "variableName": u.name}),
-                    );
-                }
-                continue;
-            };
-            let has_default = op.node.variable_definitions.iter().any(|d| {
-                d.node.name.node == u.name
-                    && d.node
-                        .default_value
-                        .as_ref()
-                        .is_some_and(|d| d.node != async_graphql::Value::Null)
-            });
-            let var_ty = if (has_default || u.has_default) && !ty.non_null() {
-                TypeRef::NonNull(Box::new((*ty).clone()))
-            } else {
-                (*ty).clone()
-            };
-            if !compatible(&var_ty, &u.expected) {
-                let kind = if var_ty.named() != u.expected.named() {
-                    "Type mismatch"
-                } else if var_ty.list_depth() != u.expected.list_depth() {
-                    "List dimension mismatch"
-                } else {
-                    "Nullability mismatch"
-                };
-                v.error(
-                    format!("{kind} on variable ${} and argument {} ({ty} / {})", u.name, u.argument, u.expected),
-                    u.pos,
-                    json!({"code": "variableMismatch", "variableName": u.name, "typeName": ty.to_string(), "argumentName": u.argument, "errorMessage": kind}),
-                );
-            }
-        }
-        for (def, (var, _)) in op.node.variable_definitions.iter().zip(&var_types) {
-            if !uses.iter().any(|u| &u.name == var) {
-                v.error(
-                    format!("Variable ${var} is declared by {described} but not used"),
-                    def.pos,
-                    json!({"code": "variableNotUsed", "variableName": var}),
-                );
-            }
-        }
+        v.errors.extend(variables::usages(
+            &op.node,
+            &declared.types,
+            &uses,
+            &described,
+            &v.path,
+        ));
     }
     for (name, def) in fragments {
         if !used_fragments.contains(name.as_str()) {
