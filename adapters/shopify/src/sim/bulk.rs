@@ -18,6 +18,7 @@ use async_graphql::{Context, Enum, ID, Name, Object, SimpleObject, Value as GqlV
 use serde_json::json;
 
 use super::SimState;
+use super::schema::run::Plan;
 
 tokio::task_local! {
     /// Set while a bulk query runs: connections without `first` return every node.
@@ -57,6 +58,8 @@ pub(super) struct Operation {
     partial: Option<String>,
     error_code: Option<String>,
     group: bool,
+    /// The API version it was created on: its query runs against that schema.
+    version: String,
     /// Created and not yet handed to the runner.
     queued: bool,
 }
@@ -235,7 +238,8 @@ impl BulkMutation {
             bulk_operation: None,
             user_errors: errors,
         };
-        let errors = super::bulk_rules::check(&query);
+        let version = version(ctx);
+        let errors = super::bulk_rules::check(&query, &version.0);
         if !errors.is_empty() {
             return refuse(
                 errors
@@ -244,7 +248,6 @@ impl BulkMutation {
                     .collect(),
             );
         }
-        let version = version(ctx);
         let state = ctx.data_unchecked::<Arc<SimState>>();
         let mut bulk = state.bulk();
         let busy: Vec<u64> = bulk
@@ -285,6 +288,7 @@ impl BulkMutation {
             partial: None,
             error_code: None,
             group: group_objects.unwrap_or(!version.at_least("2026-01")),
+            version: version.0.clone(),
             queued: true,
         };
         let out = view(&op, &origin(ctx));
@@ -345,13 +349,9 @@ pub(super) fn current(ctx: &Context<'_>, kind: Option<BulkOperationType>) -> Opt
     bulk.ops.last().map(|op| view(op, &origin(ctx)))
 }
 
-/// `bulkOperation(id:)`, a field Shopify added in 2026-01.
+/// `bulkOperation(id:)`, a field Shopify added in 2026-01 (older versions' schemas
+/// refuse it before it runs).
 pub(super) fn by_id(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<BulkOperation>> {
-    if !version(ctx).at_least("2026-01") {
-        return Err(async_graphql::Error::new(
-            "Field 'bulkOperation' doesn't exist on type 'QueryRoot'",
-        ));
-    }
     Ok(lookup(ctx, id))
 }
 
@@ -369,7 +369,7 @@ pub(super) fn lookup(ctx: &Context<'_>, id: &str) -> Option<BulkOperation> {
 /// Hands queued operations to a background run (unless held). Called after every
 /// GraphQL request, so releasing a hold takes effect with the next request.
 pub(super) fn start_queued(state: &Arc<SimState>, schema: &super::graphql::AdminSchema) {
-    let ready: Vec<(u64, String, bool)> = {
+    let ready: Vec<(u64, String, String, bool)> = {
         let mut bulk = state.bulk();
         if bulk.hold {
             for op in bulk.ops.iter_mut().filter(|o| o.status == "CREATED") {
@@ -383,19 +383,26 @@ pub(super) fn start_queued(state: &Arc<SimState>, schema: &super::graphql::Admin
             .map(|o| {
                 o.queued = false;
                 o.status = "RUNNING";
-                (o.id, o.query.clone(), o.group)
+                (o.id, o.query.clone(), o.version.clone(), o.group)
             })
             .collect()
     };
-    for (id, query, group) in ready {
+    for (id, query, version, group) in ready {
         let state = state.clone();
         let schema = schema.clone();
         tokio::spawn(async move {
-            let response = BULK
-                .scope(true, schema.execute(async_graphql::Request::new(query)))
-                .await;
-            let failed = !response.errors.is_empty();
-            let lines = to_lines(response.data);
+            // Accepted queries parsed and validated when they were submitted.
+            let plan = async_graphql::parser::parse_query(&query)
+                .ok()
+                .and_then(|doc| Plan::new(&version, doc, serde_json::Value::Null, None).ok());
+            let (failed, data) = match plan {
+                Some(plan) => {
+                    let response = BULK.scope(true, schema.execute(plan.request())).await;
+                    (!response.errors.is_empty(), plan.complete(response.data))
+                }
+                None => (true, GqlValue::Null),
+            };
+            let lines = to_lines(data);
             let roots = lines
                 .iter()
                 .filter(|l| !matches!(l, GqlValue::Object(m) if m.contains_key("__parentId")))

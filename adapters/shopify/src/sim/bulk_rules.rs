@@ -2,56 +2,21 @@
 //! operation with one top-level connection field (no top-level `node`), at least one
 //! and at most five connections, connections nested at most two deep, no connection
 //! under a list field, and the parent node of a nested connection selecting `id`
-//! (Shopify's bulk operations guide and `bulkOperationRunQuery` reference). Field
-//! types come from the simulator's own schema (its SDL), so a connection is whatever
-//! returns a `…Connection` type and a list whatever returns `[…]`.
+//! (Shopify's bulk operations guide and `bulkOperationRunQuery` reference). The query
+//! must first be valid against the real schema of the API version
+//! (`Invalid bulk query: …` otherwise), whose field types also tell connections
+//! (`…Connection`) and lists (`[…]`) apart.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 
-use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, TypeKind,
-    TypeSystemDefinition,
-};
+use super::schema::Schema;
+use super::schema::run::Plan;
 
-/// Field name → (named type, is a list), per object or interface type.
-type Types = HashMap<String, HashMap<String, (String, bool)>>;
-
-fn types() -> &'static Types {
-    static TYPES: OnceLock<Types> = OnceLock::new();
-    TYPES.get_or_init(|| {
-        let mut out = Types::new();
-        let Ok(doc) = async_graphql::parser::parse_schema(super::graphql::sdl()) else {
-            return out;
-        };
-        for def in doc.definitions {
-            let TypeSystemDefinition::Type(t) = def else {
-                continue;
-            };
-            let fields = match &t.node.kind {
-                TypeKind::Object(o) => &o.fields,
-                TypeKind::Interface(i) => &i.fields,
-                _ => continue,
-            };
-            let map = out.entry(t.node.name.node.to_string()).or_default();
-            for f in fields {
-                let mut ty = &f.node.ty.node;
-                let mut list = false;
-                while let BaseType::List(inner) = &ty.base {
-                    list = true;
-                    ty = inner;
-                }
-                if let BaseType::Named(name) = &ty.base {
-                    map.insert(f.node.name.node.to_string(), (name.to_string(), list));
-                }
-            }
-        }
-        out
-    })
-}
-
-fn field_type<'t>(types: &'t Types, ty: &str, field: &str) -> Option<&'t (String, bool)> {
-    types.get(ty)?.get(field)
+/// A field's named type and whether it is a list.
+fn field_type<'s>(schema: &'s Schema, ty: &str, field: &str) -> Option<(&'s str, bool)> {
+    schema
+        .field(ty, field)
+        .map(|f| (f.ty.named(), f.ty.list_depth() > 0))
 }
 
 #[derive(Default)]
@@ -94,13 +59,13 @@ fn fields<'d>(
 impl Check {
     fn walk(
         &mut self,
+        types: &Schema,
         doc: &ExecutableDocument,
         set: &SelectionSet,
         ty: &str,
         depth: u32,
         in_list: bool,
     ) {
-        let types = types();
         let selected = fields(doc, set, ty);
         let selects_id = selected
             .iter()
@@ -130,27 +95,27 @@ impl Check {
                                 if n.name.node == "node"
                                     && let Some((node, _)) = field_type(types, edge, "node")
                                 {
-                                    self.walk(doc, &n.selection_set.node, node, d, false);
+                                    self.walk(types, doc, &n.selection_set.node, node, d, false);
                                 }
                             }
                         }
                         "nodes" => {
                             if let Some((node, _)) = field_type(types, fty, "nodes") {
-                                self.walk(doc, sub_set, node, d, false);
+                                self.walk(types, doc, sub_set, node, d, false);
                             }
                         }
                         _ => {}
                     }
                 }
             } else if !inner.items.is_empty() {
-                self.walk(doc, inner, fty, depth, in_list || *list);
+                self.walk(types, doc, inner, fty, depth, in_list || list);
             }
         }
     }
 }
 
-/// Why Shopify would refuse `query` as a bulk query (empty: it is accepted).
-pub(super) fn check(query: &str) -> Vec<String> {
+/// Why Shopify would refuse `query` as a bulk query on API `version` (empty: it is accepted).
+pub(super) fn check(query: &str, version: &str) -> Vec<String> {
     let doc = match async_graphql::parser::parse_query(query) {
         Ok(doc) => doc,
         Err(e) => return vec![format!("Invalid bulk query: {e}")],
@@ -170,7 +135,31 @@ pub(super) fn check(query: &str) -> Vec<String> {
         {
             errors.push("Bulk queries cannot contain a top level `node` field.".to_owned());
         }
-        c.walk(&doc, &op.node.selection_set.node, "QueryRoot", 0, false);
+    }
+    let plan = match Plan::new(version, doc, serde_json::Value::Null, None) {
+        Ok(plan) => plan,
+        Err(invalid) => {
+            return invalid
+                .iter()
+                .map(|e| {
+                    format!(
+                        "Invalid bulk query: {}",
+                        e["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+        }
+    };
+    let (doc, types) = (plan.doc(), plan.real);
+    for (_, op) in doc.operations.iter() {
+        c.walk(
+            types,
+            doc,
+            &op.node.selection_set.node,
+            &types.query,
+            0,
+            false,
+        );
     }
     if c.max_depth > 2 {
         errors.push(
@@ -203,10 +192,14 @@ pub(super) fn check(query: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn check_on(query: &str) -> Vec<String> {
+        check(query, "2026-01")
+    }
+
     #[test]
     fn accepts_what_the_guide_allows_and_refuses_the_rest() {
-        assert!(check("{ products { edges { node { id title variants { edges { node { id sku } } } } } } }").is_empty());
-        let in_list = check(
+        assert!(check_on("{ products { edges { node { id title variants { edges { node { id sku } } } } } } }").is_empty());
+        let in_list = check_on(
             "{ orders { edges { node { id refunds { id refundLineItems { edges { node { quantity } } } } } } } }",
         );
         assert!(
@@ -214,28 +207,28 @@ mod tests {
             "{in_list:?}"
         );
         let no_id =
-            check("{ orders { edges { node { name lineItems { edges { node { id } } } } } } }");
+            check_on("{ orders { edges { node { name lineItems { edges { node { id } } } } } } }");
         assert!(
             no_id
                 .iter()
                 .any(|e| e.contains("Connection fields without 'id': lineItems")),
             "{no_id:?}"
         );
-        let none = check("{ shop { name } }");
+        let none = check_on("{ shop { name } }");
         assert!(
             none.iter().any(|e| e.contains("at least one connection")),
             "{none:?}"
         );
-        let node = check("{ node(id: \"gid://shopify/Order/1\") { id } }");
+        let node = check_on("{ node(id: \"gid://shopify/Order/1\") { id } }");
         assert!(
             node.iter().any(|e| e.contains("top level `node`")),
             "{node:?}"
         );
         let mutation =
-            check("mutation { bulkOperationCancel(id: \"x\") { userErrors { message } } }");
+            check_on("mutation { bulkOperationCancel(id: \"x\") { userErrors { message } } }");
         assert!(mutation[0].contains("Only `query`"), "{mutation:?}");
         assert!(
-            check("{ orders {")
+            check_on("{ orders {")
                 .iter()
                 .any(|e| e.starts_with("Invalid bulk query"))
         );

@@ -1,5 +1,6 @@
 //! One GraphQL request to the simulator (`POST /admin/api/{version}/graphql.json`):
-//! parse it, price it ([`super::cost`]), refuse it over 1000 points
+//! parse it, validate it against the real schema of the path's API version
+//! ([`super::schema`]), price it ([`super::cost`]), refuse it over 1000 points
 //! (`MAX_COST_EXCEEDED`) or when the bucket cannot afford it (`THROTTLED`, with
 //! `throttleStatus`), run it, refund the difference between requested and actual
 //! cost, and report `extensions.cost`, as Shopify does.
@@ -7,13 +8,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::parser::types::OperationType;
 use serde_json::{Value, json};
 
 use super::SimState;
 use super::bulk::{self, ApiVersion, Origin};
 use super::cost::{actual_cost, requested_cost};
 use super::graphql::AdminSchema;
+use super::schema::run::Plan;
 
 /// Largest cost of one query.
 const MAX_COST: f64 = 1000.0;
@@ -45,19 +46,20 @@ pub(super) async fn execute(
     let Ok(request) = serde_json::from_slice::<Body>(body) else {
         return json!({"errors": [{"message": "Invalid request body: expected {\"query\": ...}"}]});
     };
-    let variables = request.variables.clone().unwrap_or(Value::Null);
+    let variables = request.variables.unwrap_or(Value::Null);
     let doc = match async_graphql::parser::parse_query(&request.query) {
         Ok(doc) => doc,
         Err(e) => {
             return json!({"errors": [{"message": e.to_string(), "extensions": {"code": "PARSE_ERROR"}}]});
         }
     };
-    let operation = request.operation_name.as_deref();
-    let mutation = doc.operations.iter().any(|(name, op)| {
-        op.node.ty == OperationType::Mutation
-            && (operation.is_none() || name.map(|n| n.as_str()) == operation)
-    });
-    let requested = requested_cost(&doc, &variables, operation).ceil();
+    let plan = match Plan::new(version, doc, variables, request.operation_name.as_deref()) {
+        Ok(plan) => plan,
+        Err(errors) => return json!({ "errors": errors }),
+    };
+    let mutation = plan.is_mutation();
+    let requested =
+        requested_cost(plan.real, plan.doc(), plan.operation(), plan.variables()).ceil();
     if requested > MAX_COST {
         return json!({"errors": [{
             "message": format!("Query cost is {requested}, which exceeds the single query max cost limit ({MAX_COST}). See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the cost of a query is calculated. To query larger amounts of data with fewer limits, bulk operations should be used instead. See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details."),
@@ -74,17 +76,13 @@ pub(super) async fn execute(
             }},
         });
     }
-    let mut gql = async_graphql::Request::new(request.query)
+    let gql = plan
+        .request()
         .data(Origin(origin.to_owned()))
         .data(ApiVersion(version.to_owned()));
-    if let Some(vars) = request.variables {
-        gql = gql.variables(async_graphql::Variables::from_json(vars));
-    }
-    if let Some(op) = request.operation_name {
-        gql = gql.operation_name(op);
-    }
-    let response = schema.execute(gql).await;
+    let mut response = schema.execute(gql).await;
     bulk::start_queued(state, schema);
+    response.data = plan.complete(std::mem::take(&mut response.data));
     let mut out = serde_json::to_value(&response)
         .unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
     let actual = actual_cost(&out["data"], mutation).min(requested);

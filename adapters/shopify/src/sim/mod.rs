@@ -20,6 +20,7 @@ mod oauth;
 mod ops;
 mod render;
 mod rest;
+mod schema;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
