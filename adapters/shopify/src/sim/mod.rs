@@ -20,6 +20,7 @@ mod oauth;
 mod ops;
 mod render;
 mod rest;
+mod shop_clock;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -2,7 +2,7 @@
 //! the real payloads in `fixtures/shopify` (field names, `*_set` money pairs, GIDs,
 //! timestamps with the shop's UTC offset, comma-joined tags).
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use polycart_kit::sim::{
     SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimLocation, SimOrder,
     SimOrderState, SimProduct, SimProductStatus, SimStore, SimVariant,
@@ -10,11 +10,10 @@ use polycart_kit::sim::{
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-/// The shop's UTC offset: Eastern Standard Time, like the documentation's examples.
+/// A timestamp in the shop's local time with its UTC offset, as Shopify's REST API
+/// writes every timestamp (see [`super::shop_clock`]).
 pub(crate) fn shop_time(t: DateTime<Utc>) -> String {
-    let offset = FixedOffset::west_opt(5 * 3600).expect("a valid offset");
-    t.with_timezone(&offset)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    super::shop_clock::shop_time(t)
 }
 
 fn opt_time(t: Option<DateTime<Utc>>) -> Value {
@@ -553,8 +552,8 @@ pub(crate) fn shop(store: &SimStore, domain: &str, plan: &str) -> Value {
         "country_name": "Canada",
         "currency": store.currency,
         "customer_email": "owner@example.com",
-        "timezone": "(GMT-05:00) Eastern Time (US & Canada)",
-        "iana_timezone": "America/New_York",
+        "timezone": super::shop_clock::TIMEZONE,
+        "iana_timezone": super::shop_clock::IANA_TIMEZONE,
         "shop_owner": "Polycart Simulator",
         "money_format": "${{amount}}",
         "weight_unit": "kg",
