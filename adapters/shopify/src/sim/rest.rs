@@ -261,6 +261,18 @@ fn handle(state: &SimState, method: &Method, path: &str, ctx: &Ctx, body: &[u8])
         ("PUT", ["products", id]) => update_product(state, id_of(id)?, &json_body()?),
         ("DELETE", ["products", id]) => delete(state, Resource::Products, id_of(id)?),
         ("PUT", ["variants", id]) => update_variant(state, id_of(id)?, &json_body()?),
+        ("GET", ["variants", id]) => variant(state, None, id_of(id)?),
+        // Variants nested under their product, as Shopify's own SDKs address them
+        // (`Variant.save()` PUTs `products/{product_id}/variants/{id}.json`).
+        ("GET", ["products", product, "variants.json"]) => variants(state, id_of(product)?),
+        ("GET", ["products", product, "variants", id]) => {
+            variant(state, Some(id_of(product)?), id_of(id)?)
+        }
+        ("PUT", ["products", product, "variants", id]) => {
+            let (product, id) = (id_of(product)?, id_of(id)?);
+            variant(state, Some(product), id)?;
+            update_variant(state, id, &json_body()?)
+        }
         ("GET", ["customers.json"]) => list(state, ctx, "customers", Resource::Customers),
         ("GET", ["customers", "count.json"]) => count(state, ctx, Resource::Customers),
         ("GET", ["customers", id]) => get_one(state, Resource::Customers, id_of(id)?),
@@ -1029,6 +1041,41 @@ fn money_field(v: &Value, field: &str) -> Result<Option<Option<Decimal>>, Respon
             .map_err(|_| unprocessable(field, "is not a number")),
         Some(_) => Err(unprocessable(field, "is not a number")),
     }
+}
+
+/// A product's variants as the REST API renders them, or 404.
+fn product_variants(state: &SimState, product: u64) -> Result<Vec<Value>, Response> {
+    let store = state.store();
+    let p = store
+        .products
+        .iter()
+        .find(|p| p.id == product && !p.deleted)
+        .ok_or_else(not_found)?;
+    let rendered = render::product(p, store.currency);
+    Ok(rendered["variants"].as_array().cloned().unwrap_or_default())
+}
+
+fn variants(state: &SimState, product: u64) -> Reply {
+    ok(json!({ "variants": product_variants(state, product)? }))
+}
+
+/// One variant, by its id alone or under the product it must belong to.
+fn variant(state: &SimState, product: Option<u64>, id: u64) -> Reply {
+    let product = match product {
+        Some(p) => p,
+        None => state
+            .store()
+            .products
+            .iter()
+            .find(|p| !p.deleted && p.variants.iter().any(|v| v.id == id))
+            .map(|p| p.id)
+            .ok_or_else(not_found)?,
+    };
+    let found = product_variants(state, product)?
+        .into_iter()
+        .find(|v| v["id"] == id)
+        .ok_or_else(not_found)?;
+    ok(json!({ "variant": found }))
 }
 
 fn update_variant(state: &SimState, id: u64, body: &Value) -> Reply {
