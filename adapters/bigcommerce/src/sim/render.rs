@@ -467,16 +467,11 @@ pub(super) fn v2_consignments(
 /// off every line (`SAVE15`), so each is a BigCommerce percentage coupon (`type` 1):
 /// `amount` is the coupon's rate in percent, `discount` the money it took off.
 pub(super) fn v2_coupons(o: &SimOrder) -> Vec<Value> {
-    let subtotal = o.subtotal();
+    let percent = o.discount_percent().unwrap_or_default();
     o.discount_codes
         .iter()
         .enumerate()
         .map(|(i, (code, discount))| {
-            let percent = if subtotal.is_zero() {
-                Decimal::ZERO
-            } else {
-                (*discount * Decimal::from(100) / subtotal).round()
-            };
             json!({
                 "id": o.id * 10 + i as u64,
                 "coupon_id": i + 1,

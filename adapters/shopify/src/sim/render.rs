@@ -100,7 +100,17 @@ fn fulfillment(f: SimFulfillment) -> Value {
     }
 }
 
-fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32) -> Value {
+/// A line item's unit weight in grams: its variant's.
+fn line_grams(store: &SimStore, l: &polycart_kit::sim::SimLineItem) -> u32 {
+    store
+        .products
+        .iter()
+        .find(|p| p.id == l.product_id)
+        .and_then(|p| p.variants.iter().find(|v| v.id == l.variant_id))
+        .map_or(0, |v| v.weight_grams)
+}
+
+fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32, grams: u32) -> Value {
     let c = o.currency;
     json!({
         "id": l.id,
@@ -110,7 +120,7 @@ fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32) -> 
         "fulfillment_service": "manual",
         "fulfillment_status": if shipped >= l.quantity { json!("fulfilled") } else if shipped > 0 { json!("partial") } else { Value::Null },
         "gift_card": false,
-        "grams": 200,
+        "grams": grams,
         "name": if l.variant_title.is_empty() || l.variant_title == "Default Title" { l.title.clone() } else { format!("{} - {}", l.title, l.variant_title) },
         "price": amount(l.price),
         "price_set": set(l.price, c),
@@ -184,7 +194,9 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
         "current_total_price": amount(o.total() - refunded),
         "current_total_price_set": set(o.total() - refunded, c),
         "customer_locale": "en",
-        "discount_codes": o.discount_codes.iter().map(|(code, a)| json!({"code": code, "amount": amount(*a), "type": "fixed_amount"})).collect::<Vec<_>>(),
+        // The generated codes take a percentage off every line: `amount` is the money
+        // deducted, `type` how the code is computed.
+        "discount_codes": o.discount_codes.iter().map(|(code, a)| json!({"code": code, "amount": amount(*a), "type": "percentage"})).collect::<Vec<_>>(),
         "email": o.email,
         "financial_status": financial(o.financial),
         "fulfillment_status": fulfillment(o.fulfillment),
@@ -216,7 +228,7 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
         "total_shipping_price_set": set(o.shipping_price, c),
         "total_tax": amount(o.total_tax()),
         "total_tax_set": set(o.total_tax(), c),
-        "total_weight": 0,
+        "total_weight": o.line_items.iter().map(|l| line_grams(store, l) * l.quantity).sum::<u32>(),
         "updated_at": shop_time(o.updated_at),
         "billing_address": address(&o.billing),
         "customer": customer.map(|cu| json!({
@@ -237,8 +249,9 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
             json!([{
                 "target_type": "line_item",
                 "type": "discount_code",
-                "value": amount(o.total_discount()),
-                "value_type": "fixed_amount",
+                // A percentage code's `value` is its rate ("15.0"), not the money.
+                "value": format!("{:.1}", o.discount_percent().unwrap_or_default()),
+                "value_type": "percentage",
                 "allocation_method": "across",
                 "target_selection": "all",
                 "code": o.discount_codes.first().map(|(code, _)| code.clone()).unwrap_or_default(),
@@ -262,12 +275,12 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
             "updated_at": shop_time(s.created_at),
             "line_items": s.lines.iter().filter_map(|(id, q)| {
                 let l = o.line_items.iter().find(|l| l.id == *id)?;
-                let mut v = line_item(o, l, shipped(l.id));
+                let mut v = line_item(o, l, shipped(l.id), line_grams(store, l));
                 v["quantity"] = json!(q);
                 Some(v)
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "line_items": o.line_items.iter().map(|l| line_item(o, l, shipped(l.id))).collect::<Vec<_>>(),
+        "line_items": o.line_items.iter().map(|l| line_item(o, l, shipped(l.id), line_grams(store, l))).collect::<Vec<_>>(),
         "refunds": o.refunds.iter().map(|r| json!({
             "id": r.id,
             "admin_graphql_api_id": gid("Refund", r.id),
