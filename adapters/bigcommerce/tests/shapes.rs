@@ -12,6 +12,7 @@ use std::path::Path;
 
 use common::{Setup, raw_get, setup_with};
 use polycart_kit::golden::shape_differences;
+use polycart_kit::meaning::{self, Rule, adds_up, decimal, every};
 use polycart_kit::sim::StoreSize;
 use serde_json::{Value, json};
 
@@ -39,6 +40,156 @@ fn first(v: Value) -> Value {
 fn check(name: &str, sim: &Value, failures: &mut Vec<String>) {
     compare(name, &reference(name), &first(sim.clone()), failures);
 }
+
+/// The rules of what a payload's values mean, run on the reference and on every record
+/// the simulator sent (an array's items, or the one object).
+fn mean(name: &str, sim: &Value, rules: &[Rule], failures: &mut Vec<String>) {
+    let real = reference(name);
+    match sim {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                meaning::check(&format!("{name}[{i}]"), &real, item, rules, failures);
+            }
+        }
+        one => meaning::check(name, &real, one, rules, failures),
+    }
+}
+
+const V2_ORDER: &[Rule] = &[
+    |o| every(o, "$.date_created", "an RFC 2822 date", meaning::rfc2822),
+    |o| every(o, "$.date_modified", "an RFC 2822 date", meaning::rfc2822),
+    |o| {
+        let money = [
+            "subtotal_ex_tax",
+            "subtotal_inc_tax",
+            "total_ex_tax",
+            "total_inc_tax",
+            "total_tax",
+            "refunded_amount",
+            "discount_amount",
+            "coupon_discount",
+            "base_shipping_cost",
+        ];
+        money
+            .iter()
+            .flat_map(|k| {
+                every(o, k, "money with 4 places", |v| {
+                    meaning::decimal_string(v, 4)
+                })
+            })
+            .collect()
+    },
+    |o| adds_up(o, "total_inc_tax", &["total_ex_tax", "total_tax"]),
+    |o| {
+        every(
+            o,
+            "$.currency_code",
+            "a currency code",
+            meaning::currency_code,
+        )
+    },
+    |o| {
+        every(
+            o,
+            "$.billing_address.country_iso2",
+            "a country code",
+            meaning::country_code,
+        )
+    },
+];
+
+const V2_ORDER_PRODUCT: &[Rule] = &[
+    // A chosen option value is named by its id (the catalog's option value id, as a
+    // string); only text-like options carry the text itself.
+    |p| {
+        meaning::values_at(p, "$.product_options[]")
+            .into_iter()
+            .filter(|(_, o)| !o["type"].as_str().is_some_and(|t| t.contains("ext")))
+            .flat_map(|(at, o)| {
+                every(o, "$.value", "an option value id", meaning::id_string)
+                    .into_iter()
+                    .map(move |p| format!("{at}: {p}"))
+            })
+            .collect()
+    },
+    |p| adds_up(p, "price_inc_tax", &["price_ex_tax", "price_tax"]),
+    |p| adds_up(p, "total_inc_tax", &["total_ex_tax", "total_tax"]),
+    |p| {
+        [
+            "base_price",
+            "price_ex_tax",
+            "total_ex_tax",
+            "weight",
+            "refund_amount",
+        ]
+        .iter()
+        .flat_map(|k| every(p, k, "a 4-place decimal", |v| meaning::decimal_string(v, 4)))
+        .collect()
+    },
+    |p| {
+        let refunded = p["quantity_refunded"].as_u64().unwrap_or(0);
+        if refunded > p["quantity"].as_u64().unwrap_or(0) {
+            vec![format!("quantity_refunded {refunded} exceeds quantity")]
+        } else {
+            Vec::new()
+        }
+    },
+];
+
+const V2_COUPON: &[Rule] = &[
+    // type 1 is a percentage coupon: `amount` is its rate in percent.
+    |c| {
+        let rate = decimal(&c["amount"]).unwrap_or_default();
+        if c["type"] == 1 && !(rate > rust_decimal::Decimal::ZERO && rate <= 100.into()) {
+            vec![format!("a percentage coupon's amount {rate} is not a rate")]
+        } else {
+            Vec::new()
+        }
+    },
+    |c| every(c, "$.discount", "an amount of money", |v| v.is_number()),
+];
+
+const V3_PRODUCT: &[Rule] = &[
+    |p| {
+        every(p, "$.date_created", "RFC 3339 with an offset", |v| {
+            meaning::rfc3339_with_offset(v, false)
+        })
+    },
+    |p| {
+        every(p, "$.date_modified", "RFC 3339 with an offset", |v| {
+            meaning::rfc3339_with_offset(v, false)
+        })
+    },
+    |p| every(p, "$.price", "a number", |v| v.is_number()),
+    |p| {
+        let id = p["id"].clone();
+        every(p, "$.variants[].product_id", "the product's id", |v| {
+            *v == id
+        })
+    },
+];
+
+const V3_CUSTOMER: &[Rule] = &[
+    |c| {
+        every(c, "$.date_created", "RFC 3339 with an offset", |v| {
+            meaning::rfc3339_with_offset(v, false)
+        })
+    },
+    |c| {
+        every(c, "$.date_modified", "RFC 3339 with an offset", |v| {
+            meaning::rfc3339_with_offset(v, false)
+        })
+    },
+];
+
+const V3_REFUND: &[Rule] = &[
+    |r| every(r, "$.total_amount", "a number", |v| v.is_number()),
+    |r| {
+        every(r, "$.created", "RFC 3339 with an offset", |v| {
+            meaning::rfc3339_with_offset(v, true)
+        })
+    },
+];
 
 fn compare(name: &str, real: &Value, sim: &Value, failures: &mut Vec<String>) {
     let out = shape_differences(real, sim);
@@ -78,8 +229,22 @@ async fn simulator_payloads_have_the_fields_of_bigcommerce_examples() {
     let mut failures = Vec::new();
     let order = data(&s, &format!("/v2/orders/{with_coupon}?include=fees")).await;
     check("v2-get-order", &order, &mut failures);
+    mean("v2-get-order", &order, V2_ORDER, &mut failures);
     let products = data(&s, &format!("/v2/orders/{with_coupon}/products")).await;
     check("v2-order-products-subresource", &products, &mut failures);
+    mean(
+        "v2-order-products-subresource",
+        &products,
+        V2_ORDER_PRODUCT,
+        &mut failures,
+    );
+    let refunded_lines = data(&s, &format!("/v2/orders/{refunded}/products")).await;
+    mean(
+        "v2-order-products-subresource",
+        &refunded_lines,
+        V2_ORDER_PRODUCT,
+        &mut failures,
+    );
     let addresses = data(&s, &format!("/v2/orders/{with_coupon}/shipping_addresses")).await;
     check(
         "v2-order-shipping-addresses-subresource",
@@ -88,6 +253,12 @@ async fn simulator_payloads_have_the_fields_of_bigcommerce_examples() {
     );
     let coupons = data(&s, &format!("/v2/orders/{with_coupon}/coupons")).await;
     check("v2-order-coupons-subresource", &coupons, &mut failures);
+    mean(
+        "v2-order-coupons-subresource",
+        &coupons,
+        V2_COUPON,
+        &mut failures,
+    );
     let shipments = data(&s, &format!("/v2/orders/{shipped}/shipments")).await;
     check("v2-order-shipments-subresource", &shipments, &mut failures);
     check(
@@ -101,6 +272,7 @@ async fn simulator_payloads_have_the_fields_of_bigcommerce_examples() {
     )
     .await;
     check("v3-get-refund", &refunds, &mut failures);
+    mean("v3-get-refund", &refunds, V3_REFUND, &mut failures);
 
     let full = data(
         &s,
@@ -108,10 +280,12 @@ async fn simulator_payloads_have_the_fields_of_bigcommerce_examples() {
     )
     .await;
     check("v3-get-product", &full, &mut failures);
+    mean("v3-get-product", &full, V3_PRODUCT, &mut failures);
     check("v3-get-variant", &full["variants"], &mut failures);
     check("v3-product-images", &full["images"], &mut failures);
     let customers = data(&s, "/v3/customers?include=addresses").await;
     check("v3-list-customers", &customers, &mut failures);
+    mean("v3-list-customers", &customers, V3_CUSTOMER, &mut failures);
     let addresses = data(&s, "/v3/customers/addresses").await;
     check("v3-list-customer-addresses", &addresses, &mut failures);
     check(

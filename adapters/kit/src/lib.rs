@@ -10,6 +10,7 @@ pub mod connector;
 pub mod decode;
 pub mod error;
 pub mod golden;
+pub mod meaning;
 pub mod model;
 pub mod path;
 pub mod secret;

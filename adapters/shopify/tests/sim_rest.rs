@@ -160,6 +160,156 @@ async fn updated_at_min_filters() {
     assert_eq!(ids, want);
 }
 
+/// Every order's id, following `Link: rel="next"` from `uri`.
+async fn all_pages(app: &axum::Router, token: &str, uri: &str) -> Vec<Value> {
+    let mut uri = uri.to_owned();
+    let mut seen = Vec::new();
+    loop {
+        let (status, headers, body) = get(app, token, &uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        seen.extend(body["orders"].as_array().unwrap().iter().cloned());
+        match next_link(&headers) {
+            Some(next) => uri = next,
+            None => return seen,
+        }
+    }
+}
+
+fn ids(orders: &[Value]) -> Vec<u64> {
+    let mut ids: Vec<u64> = orders.iter().map(|o| o["id"].as_u64().unwrap()).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn date_filters_read_every_iso_8601_form_and_zone_less_values_in_the_shop_zone() {
+    let (state, app) = sim(Some("plus"));
+    let t = state.access_token.clone();
+    let truth: Vec<(u64, chrono::DateTime<chrono::Utc>)> = state
+        .store()
+        .orders
+        .iter()
+        .map(|o| (o.id, o.updated_at))
+        .collect();
+    let base = "/admin/api/2026-10/orders.json?limit=250&status=any";
+    // The request a widely used connector sends: a bare date, ascending by updated_at.
+    let (status, _, body) = get(
+        &app,
+        &t,
+        &format!("{base}&order=updated_at+asc&updated_at_min=2000-01-01"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["orders"].as_array().unwrap().len(), truth.len());
+
+    // One order's updated_at as the REST API writes it (shop offset), and in other forms.
+    let all = all_pages(&app, &t, base).await;
+    let mut stamps: Vec<&str> = all
+        .iter()
+        .map(|o| o["updated_at"].as_str().unwrap())
+        .collect();
+    stamps.sort_by_key(|s| chrono::DateTime::parse_from_rfc3339(s).unwrap());
+    let pivot = stamps[stamps.len() / 2];
+    let instant = chrono::DateTime::parse_from_rfc3339(pivot)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let want: Vec<u64> = {
+        let mut w: Vec<u64> = truth
+            .iter()
+            .filter(|(_, u)| *u >= instant)
+            .map(|(id, _)| *id)
+            .collect();
+        w.sort();
+        w
+    };
+    let zone_less = &pivot[..19];
+    let forms = [
+        pivot.replace('+', "%2B"),
+        instant.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        instant
+            .with_timezone(&chrono::FixedOffset::east_opt(2 * 3600).unwrap())
+            .format("%Y-%m-%dT%H:%M:%S%%2B02:00")
+            .to_string(),
+        zone_less.to_owned(),
+        zone_less.replace('T', "%20"),
+    ];
+    for form in &forms {
+        let found = all_pages(&app, &t, &format!("{base}&updated_at_min={form}")).await;
+        assert_eq!(ids(&found), want, "updated_at_min={form}");
+    }
+    // A date alone is the shop's midnight: every order updated on or after that local day.
+    let day = &pivot[..10];
+    let on_or_after: Vec<u64> = {
+        let mut w: Vec<u64> = all
+            .iter()
+            .filter(|o| &o["updated_at"].as_str().unwrap()[..10] >= day)
+            .map(|o| o["id"].as_u64().unwrap())
+            .collect();
+        w.sort();
+        w
+    };
+    let found = all_pages(&app, &t, &format!("{base}&updated_at_min={day}")).await;
+    assert_eq!(ids(&found), on_or_after);
+    let before: Vec<u64> = {
+        let mut w: Vec<u64> = truth
+            .iter()
+            .filter(|(_, u)| *u <= instant)
+            .map(|(id, _)| *id)
+            .collect();
+        w.sort();
+        w
+    };
+    let found = all_pages(&app, &t, &format!("{base}&updated_at_max={zone_less}")).await;
+    assert_eq!(ids(&found), before, "updated_at_max takes the same forms");
+
+    // What is not a date is refused as Shopify refuses it.
+    for bad in ["yesterday", "2026-13-01", "2026-02-30T10:00:00"] {
+        let (status, _, body) = get(&app, &t, &format!("{base}&updated_at_min={bad}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(body["errors"]["updated_at_min"][0], "is not a valid date");
+    }
+}
+
+#[tokio::test]
+async fn order_param_sorts_every_page_of_a_listing() {
+    let (state, app) = sim(Some("plus"));
+    let t = state.access_token.clone();
+    let total = state.store().orders.len();
+    for (order, descending) in [
+        ("updated_at+asc", false),
+        ("updated_at%20desc", true),
+        ("created_at+desc", true),
+    ] {
+        let field = if order.starts_with("updated") {
+            "updated_at"
+        } else {
+            "created_at"
+        };
+        let found = all_pages(
+            &app,
+            &t,
+            &format!("/admin/api/2026-10/orders.json?limit=7&status=any&order={order}"),
+        )
+        .await;
+        assert_eq!(ids(&found).len(), total, "{order}");
+        let mut deduped = ids(&found);
+        deduped.dedup();
+        assert_eq!(deduped.len(), total, "{order}: no order twice");
+        let times: Vec<_> = found
+            .iter()
+            .map(|o| chrono::DateTime::parse_from_rfc3339(o[field].as_str().unwrap()).unwrap())
+            .collect();
+        let sorted = times.windows(2).all(|w| {
+            if descending {
+                w[0] >= w[1]
+            } else {
+                w[0] <= w[1]
+            }
+        });
+        assert!(sorted, "{order}: {times:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_full_bucket_answers_429_with_retry_after() {
     let (state, app) = sim(None);

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use polycart_kit::sim::{
-    SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimOrder, SimOrderState,
-    SimProduct, SimProductStatus, SimShipment, SimVariant,
+    SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimLineItem, SimOrder,
+    SimOrderState, SimProduct, SimProductStatus, SimShipment, SimVariant,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -227,13 +227,71 @@ pub(super) fn v2_order(o: &SimOrder, status_id: i64, api_root: &str) -> Value {
     })
 }
 
-/// `GET /v2/orders/{id}/products`.
-pub(super) fn v2_products(o: &SimOrder) -> Vec<Value> {
+/// The id of a v2 "option" (the store-wide option a product's variant option comes
+/// from; BigCommerce's `option_id` of an order product option): stable for its name.
+fn shared_option_id(name: &str) -> u64 {
+    brand_id(name) % 1000 + 1
+}
+
+/// An order product's `product_options`: one per option of the variant bought, as
+/// BigCommerce writes them for a multiple-choice option. `value` is the chosen option
+/// value's **id** as a string (the v3 catalog's `option_values[].id`),
+/// `display_value` its label; `product_option_id` is the product's variant option
+/// (v3 `options[].id`), `display_name` the option's name.
+fn product_options(line: &SimLineItem, products: &[SimProduct]) -> Vec<Value> {
+    let Some(p) = products.iter().find(|p| p.id == line.product_id) else {
+        return Vec::new();
+    };
+    let Some(v) = p.variants.iter().find(|v| v.id == line.variant_id) else {
+        return Vec::new();
+    };
+    v.option_values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, label)| {
+            let name = &p.options.get(i)?.0;
+            Some(json!({
+                "id": line.id * 10 + i as u64,
+                "option_id": shared_option_id(name),
+                "order_product_id": line.id,
+                "product_option_id": option_id(p, i),
+                "display_name": name,
+                "display_name_customer": name,
+                "display_name_merchant": name,
+                "display_value": label,
+                "display_value_customer": label,
+                "display_value_merchant": label,
+                "value": value_id(p, i, label).to_string(),
+                "type": "Multiple choice",
+                "name": format!("{name} ({})", p.id),
+                "display_style": "Rectangle",
+            }))
+        })
+        .collect()
+}
+
+/// How many units of a line item the order's refunds gave back, and for how much.
+fn refunded_of(o: &SimOrder, line_item: u64) -> (u32, Decimal) {
+    o.refunds
+        .iter()
+        .flat_map(|r| r.lines.iter())
+        .filter(|l| l.0 == line_item)
+        .fold((0, Decimal::ZERO), |(q, a), l| (q + l.1, a + l.2))
+}
+
+/// `GET /v2/orders/{id}/products`: the line items, with the catalog's product for
+/// options, weight, brand and UPC.
+pub(super) fn v2_products(o: &SimOrder, products: &[SimProduct]) -> Vec<Value> {
     o.line_items
         .iter()
         .map(|l| {
             let qty = Decimal::from(l.quantity);
             let unit_tax = if l.quantity == 0 { Decimal::ZERO } else { l.tax / qty };
+            let product = products.iter().find(|p| p.id == l.product_id);
+            let variant = product.and_then(|p| p.variants.iter().find(|v| v.id == l.variant_id));
+            // Kilograms: the store's `weight_units` is KGS.
+            let weight = variant.map_or(Decimal::ZERO, |v| Decimal::new(i64::from(v.weight_grams), 3));
+            let (quantity_refunded, refund_amount) = refunded_of(o, l.id);
             json!({
                 "id": l.id,
                 "order_id": o.id,
@@ -244,7 +302,7 @@ pub(super) fn v2_products(o: &SimOrder) -> Vec<Value> {
                 "name_customer": l.title,
                 "name_merchant": l.title,
                 "sku": l.sku,
-                "upc": "",
+                "upc": variant.and_then(|v| v.barcode.clone()).unwrap_or_default(),
                 "type": "physical",
                 "base_price": v2_money(l.price),
                 "price_ex_tax": v2_money(l.price),
@@ -255,9 +313,9 @@ pub(super) fn v2_products(o: &SimOrder) -> Vec<Value> {
                 "total_inc_tax": v2_money(l.gross() + l.tax),
                 "total_tax": v2_money(l.tax),
                 "quantity": l.quantity,
-                "is_refunded": false,
-                "quantity_refunded": 0,
-                "refund_amount": v2_money(Decimal::ZERO),
+                "is_refunded": quantity_refunded > 0,
+                "quantity_refunded": quantity_refunded,
+                "refund_amount": v2_money(refund_amount),
                 "return_id": 0,
                 "quantity_shipped": shipped_of(o, l.id),
                 "parent_order_product_id": null,
@@ -268,17 +326,10 @@ pub(super) fn v2_products(o: &SimOrder) -> Vec<Value> {
                 } else {
                     json!([])
                 },
-                "product_options": l.variant_title.split(" / ").filter(|v| *v != "Default Title").enumerate().map(|(i, v)| json!({
-                    "id": l.id * 10 + i as u64,
-                    "order_product_id": l.id,
-                    "display_name": format!("Option {}", i + 1),
-                    "display_value": v,
-                    "value": v,
-                    "type": "Multiple choice",
-                })).collect::<Vec<_>>(),
+                "product_options": product_options(l, products),
                 "configurable_fields": [],
                 "discounted_total_inc_tax": v2_money(l.gross() - l.discount + l.tax),
-                "weight": v2_money(Decimal::ZERO),
+                "weight": v2_money(weight),
                 "width": v2_money(Decimal::ZERO),
                 "height": v2_money(Decimal::ZERO),
                 "depth": v2_money(Decimal::ZERO),
@@ -300,7 +351,7 @@ pub(super) fn v2_products(o: &SimOrder) -> Vec<Value> {
                 "ebay_transaction_id": "",
                 "option_set_id": null,
                 "bin_picking_number": "",
-                "brand": "",
+                "brand": product.map(|p| p.vendor.clone()).unwrap_or_default(),
                 "gift_certificate_id": null,
             })
         })
@@ -348,11 +399,17 @@ pub(super) const CONSIGNMENT_LINE_ITEMS: usize = 50;
 /// method and costs as numbers, its line items (links without `.line_items`; at most
 /// 50 with a `__warning__` beyond) and the shipping quotes link. `object` is the
 /// `consignment_structure=object` form; otherwise the legacy array holding it.
-pub(super) fn v2_consignments(o: &SimOrder, api_root: &str, lines: bool, object: bool) -> Value {
+pub(super) fn v2_consignments(
+    o: &SimOrder,
+    products: &[SimProduct],
+    api_root: &str,
+    lines: bool,
+    object: bool,
+) -> Value {
     let aid = address_id(o);
     let mut shipping = v2_address(&o.shipping_address, &o.email);
     let line_items: Vec<Value> = if lines {
-        v2_products(o)
+        v2_products(o, products)
     } else {
         o.line_items
             .iter()
@@ -406,20 +463,23 @@ pub(super) fn v2_consignments(o: &SimOrder, api_root: &str, lines: bool, object:
     if object { all } else { json!([all]) }
 }
 
-/// `GET /v2/orders/{id}/coupons`.
+/// `GET /v2/orders/{id}/coupons`. The generated store's codes take a whole percentage
+/// off every line (`SAVE15`), so each is a BigCommerce percentage coupon (`type` 1):
+/// `amount` is the coupon's rate in percent, `discount` the money it took off.
 pub(super) fn v2_coupons(o: &SimOrder) -> Vec<Value> {
+    let percent = o.discount_percent().unwrap_or_default();
     o.discount_codes
         .iter()
         .enumerate()
-        .map(|(i, (code, amount))| {
+        .map(|(i, (code, discount))| {
             json!({
                 "id": o.id * 10 + i as u64,
                 "coupon_id": i + 1,
                 "order_id": o.id,
                 "code": code,
-                "amount": v3_number(*amount),
+                "amount": v3_number(percent),
                 "type": 1,
-                "discount": v3_number(*amount),
+                "discount": v3_number(*discount),
             })
         })
         .collect()

@@ -382,7 +382,10 @@ async fn orders(State(sim): St, Query(q): Params) -> Response {
     }
     let body: Vec<Value> = items
         .iter()
-        .map(|(o, s)| with_includes(&sim, o, render::v2_order(o, *s, sim.api_root()), &q))
+        .map(|(o, s)| {
+            let order = render::v2_order(o, *s, sim.api_root());
+            with_includes(&sim, &store.products, o, order, &q)
+        })
         .collect();
     Json(body).into_response()
 }
@@ -390,7 +393,13 @@ async fn orders(State(sim): St, Query(q): Params) -> Response {
 /// What `include=` adds to an order: `consignments` (line items as links),
 /// `consignments.line_items` (full line items) in the `consignment_structure=object`
 /// form or the legacy array, and `fees` (none in a generated store).
-fn with_includes(sim: &Sim, o: &SimOrder, mut order: Value, q: &HashMap<String, String>) -> Value {
+fn with_includes(
+    sim: &Sim,
+    products: &[SimProduct],
+    o: &SimOrder,
+    mut order: Value,
+    q: &HashMap<String, String>,
+) -> Value {
     let list = q.get("include").map(String::as_str).unwrap_or("");
     let has = |x: &str| list.split(',').any(|i| i.trim() == x);
     let lines = has("consignments.line_items");
@@ -398,7 +407,7 @@ fn with_includes(sim: &Sim, o: &SimOrder, mut order: Value, q: &HashMap<String, 
         let object = q
             .get("consignment_structure")
             .is_some_and(|s| s == "object");
-        order["consignments"] = render::v2_consignments(o, sim.api_root(), lines, object);
+        order["consignments"] = render::v2_consignments(o, products, sim.api_root(), lines, object);
     }
     if has("fees") {
         order["fees"] = json!([]);
@@ -414,7 +423,14 @@ async fn consignments(State(sim): St, Path(id): Path<u64>, Query(q): Params) -> 
             let object = q
                 .get("consignment_structure")
                 .is_some_and(|s| s == "object");
-            Json(render::v2_consignments(o, sim.api_root(), false, object)).into_response()
+            Json(render::v2_consignments(
+                o,
+                &store.products,
+                sim.api_root(),
+                false,
+                object,
+            ))
+            .into_response()
         }
         Err(e) => e,
     }
@@ -477,7 +493,7 @@ async fn order(State(sim): St, Path(id): Path<u64>, Query(q): Params) -> Respons
     match find_order(&store, id) {
         Ok(o) => {
             let order = render::v2_order(o, sim.status_of(o), sim.api_root());
-            Json(with_includes(&sim, o, order, &q)).into_response()
+            Json(with_includes(&sim, &store.products, o, order, &q)).into_response()
         }
         Err(e) => e,
     }
@@ -540,7 +556,7 @@ async fn order_sub(
         Ok(o) => o,
         Err(e) => return e,
     };
-    let Some(items) = sub_resource(&sim, o, &sub) else {
+    let Some(items) = sub_resource(&sim, &store.products, o, &sub) else {
         return v2_error(
             StatusCode::NOT_FOUND,
             "The requested resource was not found.",
@@ -558,7 +574,7 @@ async fn order_sub_item(
         Ok(o) => o,
         Err(e) => return e,
     };
-    let items = sub_resource(&sim, o, &sub).unwrap_or_default();
+    let items = sub_resource(&sim, &store.products, o, &sub).unwrap_or_default();
     match items
         .into_iter()
         .find(|i| i.get("id").and_then(Value::as_u64) == Some(item))
@@ -573,9 +589,9 @@ async fn order_sub_item(
 
 /// The items of an order's sub-resource (`shippingaddresses` is the spelling of the
 /// links BigCommerce puts in orders; both resolve).
-fn sub_resource(sim: &Sim, o: &SimOrder, sub: &str) -> Option<Vec<Value>> {
+fn sub_resource(sim: &Sim, products: &[SimProduct], o: &SimOrder, sub: &str) -> Option<Vec<Value>> {
     Some(match sub {
-        "products" => render::v2_products(o),
+        "products" => render::v2_products(o, products),
         "shipping_addresses" | "shippingaddresses" => {
             render::v2_shipping_addresses(o, sim.api_root())
         }

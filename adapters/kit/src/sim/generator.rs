@@ -277,6 +277,13 @@ impl SimOrder {
     pub fn total_quantity(&self) -> u32 {
         self.line_items.iter().map(|l| l.quantity).sum()
     }
+    /// The whole percentage the order's discount code took off every line (`SAVE15`
+    /// takes 15 %), as platforms report a percentage code's rate; `None` without one.
+    pub fn discount_percent(&self) -> Option<Decimal> {
+        let subtotal = self.subtotal();
+        (!self.discount_codes.is_empty() && !subtotal.is_zero())
+            .then(|| (self.total_discount() * Decimal::from(100) / subtotal).round())
+    }
 }
 
 const FIRST: &[&str] = &[

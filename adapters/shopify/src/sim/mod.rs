@@ -21,6 +21,7 @@ mod ops;
 mod render;
 mod rest;
 mod schema;
+mod shop_clock;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

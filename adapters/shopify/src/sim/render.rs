@@ -2,7 +2,7 @@
 //! the real payloads in `fixtures/shopify` (field names, `*_set` money pairs, GIDs,
 //! timestamps with the shop's UTC offset, comma-joined tags).
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use polycart_kit::sim::{
     SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimLocation, SimOrder,
     SimOrderState, SimProduct, SimProductStatus, SimStore, SimVariant,
@@ -10,11 +10,10 @@ use polycart_kit::sim::{
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-/// The shop's UTC offset: Eastern Standard Time, like the documentation's examples.
+/// A timestamp in the shop's local time with its UTC offset, as Shopify's REST API
+/// writes every timestamp (see [`super::shop_clock`]).
 pub(crate) fn shop_time(t: DateTime<Utc>) -> String {
-    let offset = FixedOffset::west_opt(5 * 3600).expect("a valid offset");
-    t.with_timezone(&offset)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    super::shop_clock::shop_time(t)
 }
 
 fn opt_time(t: Option<DateTime<Utc>>) -> Value {
@@ -31,6 +30,22 @@ pub(crate) fn amount(d: Decimal) -> String {
 fn set(d: Decimal, currency: &str) -> Value {
     let m = json!({"amount": amount(d), "currency_code": currency});
     json!({"shop_money": m, "presentment_money": m})
+}
+
+/// The simulated shop's myshopify domain, for links Shopify builds on it.
+const SHOP_DOMAIN: &str = "polycart-sim.myshopify.com";
+
+/// An order's confirmation number: nine letters and digits, as Shopify shows buyers.
+fn confirmation_number(id: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ123456789";
+    let mut n = id.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (0..9)
+        .map(|_| {
+            let c = ALPHABET[(n % ALPHABET.len() as u64) as usize] as char;
+            n /= ALPHABET.len() as u64;
+            c
+        })
+        .collect()
 }
 
 pub(crate) fn gid(kind: &str, id: u64) -> String {
@@ -101,7 +116,17 @@ fn fulfillment(f: SimFulfillment) -> Value {
     }
 }
 
-fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32) -> Value {
+/// A line item's unit weight in grams: its variant's.
+fn line_grams(store: &SimStore, l: &polycart_kit::sim::SimLineItem) -> u32 {
+    store
+        .products
+        .iter()
+        .find(|p| p.id == l.product_id)
+        .and_then(|p| p.variants.iter().find(|v| v.id == l.variant_id))
+        .map_or(0, |v| v.weight_grams)
+}
+
+fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32, grams: u32) -> Value {
     let c = o.currency;
     json!({
         "id": l.id,
@@ -111,7 +136,7 @@ fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32) -> 
         "fulfillment_service": "manual",
         "fulfillment_status": if shipped >= l.quantity { json!("fulfilled") } else if shipped > 0 { json!("partial") } else { Value::Null },
         "gift_card": false,
-        "grams": 200,
+        "grams": grams,
         "name": if l.variant_title.is_empty() || l.variant_title == "Default Title" { l.title.clone() } else { format!("{} - {}", l.title, l.variant_title) },
         "price": amount(l.price),
         "price_set": set(l.price, c),
@@ -137,6 +162,7 @@ fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32) -> 
             "title": "Tax",
         }]) },
         "duties": [],
+        "attributed_staffs": [],
         "discount_allocations": if l.discount.is_zero() { json!([]) } else { json!([{
             "amount": amount(l.discount),
             "amount_set": set(l.discount, c),
@@ -168,7 +194,9 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
         _ => None,
     };
     let refunded = o.refunded();
-    json!({
+    let web = o.source == "web";
+    let token = format!("{:032x}", o.id.wrapping_mul(0x2545_f491_4f6c_dd1d));
+    let mut v = json!({
         "id": o.id,
         "admin_graphql_api_id": gid("Order", o.id),
         "app_id": null,
@@ -185,7 +213,9 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
         "current_total_price": amount(o.total() - refunded),
         "current_total_price_set": set(o.total() - refunded, c),
         "customer_locale": "en",
-        "discount_codes": o.discount_codes.iter().map(|(code, a)| json!({"code": code, "amount": amount(*a), "type": "fixed_amount"})).collect::<Vec<_>>(),
+        // The generated codes take a percentage off every line: `amount` is the money
+        // deducted, `type` how the code is computed.
+        "discount_codes": o.discount_codes.iter().map(|(code, a)| json!({"code": code, "amount": amount(*a), "type": "percentage"})).collect::<Vec<_>>(),
         "email": o.email,
         "financial_status": financial(o.financial),
         "fulfillment_status": fulfillment(o.fulfillment),
@@ -217,29 +247,25 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
         "total_shipping_price_set": set(o.shipping_price, c),
         "total_tax": amount(o.total_tax()),
         "total_tax_set": set(o.total_tax(), c),
-        "total_weight": 0,
+        "total_weight": o.line_items.iter().map(|l| line_grams(store, l) * l.quantity).sum::<u32>(),
         "updated_at": shop_time(o.updated_at),
         "billing_address": address(&o.billing),
-        "customer": customer.map(|cu| json!({
-            "id": cu.id,
-            "email": cu.email,
-            "created_at": shop_time(cu.created_at),
-            "updated_at": shop_time(cu.updated_at),
-            "first_name": cu.first_name,
-            "last_name": cu.last_name,
-            "state": "enabled",
-            "note": null,
-            "verified_email": true,
-            "phone": cu.phone,
-            "currency": store.currency,
-            "admin_graphql_api_id": gid("Customer", cu.id),
-        })),
+        // The order's customer as Shopify embeds it: the customer record with its
+        // default address, without the address book.
+        "customer": customer.map(|cu| {
+            let mut c = self::customer(cu, store.currency);
+            if let Some(obj) = c.as_object_mut() {
+                obj.remove("addresses");
+            }
+            c
+        }),
         "discount_applications": if discount_total.is_zero() && o.total_discount().is_zero() { json!([]) } else {
             json!([{
                 "target_type": "line_item",
                 "type": "discount_code",
-                "value": amount(o.total_discount()),
-                "value_type": "fixed_amount",
+                // A percentage code's `value` is its rate ("15.0"), not the money.
+                "value": format!("{:.1}", o.discount_percent().unwrap_or_default()),
+                "value_type": "percentage",
                 "allocation_method": "across",
                 "target_selection": "all",
                 "code": o.discount_codes.first().map(|(code, _)| code.clone()).unwrap_or_default(),
@@ -261,49 +287,18 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
             "tracking_url": s.tracking_url,
             "tracking_urls": [s.tracking_url],
             "updated_at": shop_time(s.created_at),
+            "origin_address": {},
+            // What the (test) gateway answered when the fulfillment captured payment.
+            "receipt": {"testcase": true, "authorization": format!("{}", s.id % 1_000_000)},
             "line_items": s.lines.iter().filter_map(|(id, q)| {
                 let l = o.line_items.iter().find(|l| l.id == *id)?;
-                let mut v = line_item(o, l, shipped(l.id));
+                let mut v = line_item(o, l, shipped(l.id), line_grams(store, l));
                 v["quantity"] = json!(q);
                 Some(v)
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "line_items": o.line_items.iter().map(|l| line_item(o, l, shipped(l.id))).collect::<Vec<_>>(),
-        "refunds": o.refunds.iter().map(|r| json!({
-            "id": r.id,
-            "admin_graphql_api_id": gid("Refund", r.id),
-            "created_at": shop_time(r.created_at),
-            "note": r.note,
-            "order_id": o.id,
-            "processed_at": shop_time(r.created_at),
-            "restock": true,
-            "user_id": null,
-            "order_adjustments": [],
-            "transactions": [{
-                "id": r.id + 7,
-                "admin_graphql_api_id": gid("OrderTransaction", r.id + 7),
-                "amount": amount(r.amount),
-                "currency": c,
-                "kind": "refund",
-                "status": "success",
-                "gateway": "bogus",
-                "order_id": o.id,
-                "created_at": shop_time(r.created_at),
-                "processed_at": shop_time(r.created_at),
-                "test": false,
-            }],
-            "refund_line_items": r.lines.iter().map(|(line, q, a)| json!({
-                "id": line + r.id,
-                "line_item_id": line,
-                "quantity": q,
-                "restock_type": "return",
-                "subtotal": a.to_string().parse::<f64>().unwrap_or(0.0),
-                "subtotal_set": set(*a, c),
-                "total_tax": 0.0,
-                "total_tax_set": set(Decimal::ZERO, c),
-            })).collect::<Vec<_>>(),
-            "duties": [],
-        })).collect::<Vec<_>>(),
+        "line_items": o.line_items.iter().map(|l| line_item(o, l, shipped(l.id), line_grams(store, l))).collect::<Vec<_>>(),
+        "refunds": o.refunds.iter().map(|r| refund(o, r, store)).collect::<Vec<_>>(),
         "shipping_address": address(&o.shipping_address),
         "shipping_lines": [{
             "id": o.id + 3,
@@ -318,7 +313,117 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
             "title": o.shipping_method,
             "tax_lines": [],
             "discount_allocations": [],
+            "is_removed": false,
+            "requested_fulfillment_service_id": null,
         }],
+    });
+    // The checkout and channel fields (one `json!` is too deep for all of them).
+    let more = json!({
+        "token": token,
+        "cart_token": web.then(|| format!("{:032x}", o.id.wrapping_mul(0x9e37_79b9_7f4a_7c15))),
+        "checkout_id": web.then_some(o.id + 11),
+        "checkout_token": web.then(|| format!("{:032x}", o.id.wrapping_mul(0xc2b2_ae3d_27d4_eb4f))),
+        "client_details": {
+            "accept_language": null, "browser_height": null, "browser_ip": o.browser_ip,
+            "browser_width": null, "session_hash": null, "user_agent": null,
+        },
+        "confirmation_number": confirmation_number(o.id),
+        "current_subtotal_price_set": set(o.subtotal() - o.total_discount(), c),
+        "current_total_discounts": amount(o.total_discount()),
+        "current_total_discounts_set": set(o.total_discount(), c),
+        "current_total_tax": amount(o.total_tax()),
+        "current_total_tax_set": set(o.total_tax(), c),
+        "current_total_additional_fees_set": null,
+        "current_total_duties_set": null,
+        "original_total_additional_fees_set": null,
+        "original_total_duties_set": null,
+        "device_id": null,
+        "duties_included": false,
+        "estimated_taxes": false,
+        "landing_site": null,
+        "landing_site_ref": null,
+        "referring_site": null,
+        "source_url": null,
+        "source_identifier": null,
+        "reference": null,
+        "location_id": null,
+        "user_id": null,
+        "po_number": null,
+        "payment_terms": null,
+        "merchant_business_entity_id": "MTU0ODM4MDAwOQ",
+        "merchant_of_record_app_id": null,
+        "order_status_url": format!("https://{SHOP_DOMAIN}/548380009/orders/{token}/authenticate?key={:x}", o.id.wrapping_mul(31)),
+        "payment_gateway_names": ["bogus"],
+        "tax_exempt": false,
+        "total_cash_rounding_payment_adjustment_set": set(Decimal::ZERO, c),
+        "total_cash_rounding_refund_adjustment_set": set(Decimal::ZERO, c),
+        "total_tip_received": amount(Decimal::ZERO),
+    });
+    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), more) {
+        obj.extend(more);
+    }
+    v
+}
+
+/// A refund of an order, with its transaction and line items.
+fn refund(o: &SimOrder, r: &polycart_kit::sim::SimRefund, store: &SimStore) -> Value {
+    let c = o.currency;
+    let shipped = |line: u64| shipped(o, line);
+    json!({
+            "id": r.id,
+            "admin_graphql_api_id": gid("Refund", r.id),
+            "created_at": shop_time(r.created_at),
+            "note": r.note,
+            "order_id": o.id,
+            "processed_at": shop_time(r.created_at),
+            "restock": true,
+            "user_id": null,
+            "order_adjustments": [],
+            "additional_fees": [],
+            "total_additional_fees_set": set(Decimal::ZERO, c),
+            "total_duties_set": set(Decimal::ZERO, c),
+            "transactions": [refund_transaction(o, r)],
+            "refund_line_items": r.lines.iter().map(|(line, q, a)| json!({
+                "id": line + r.id,
+                "line_item_id": line,
+                "quantity": q,
+                "restock_type": "return",
+                "subtotal": a.to_string().parse::<f64>().unwrap_or(0.0),
+                "subtotal_set": set(*a, c),
+                "total_tax": 0.0,
+                "total_tax_set": set(Decimal::ZERO, c),
+                "location_id": store.locations.first().map(|l| l.id),
+                "line_item": o.line_items.iter().find(|l| l.id == *line).map(|l| line_item(o, l, shipped(l.id), line_grams(store, l))),
+            })).collect::<Vec<_>>(),
+            "duties": [],
+    })
+}
+
+/// The refund's transaction on the order's gateway.
+fn refund_transaction(o: &SimOrder, r: &polycart_kit::sim::SimRefund) -> Value {
+    let c = o.currency;
+    json!({
+                "id": r.id + 7,
+                "admin_graphql_api_id": gid("OrderTransaction", r.id + 7),
+                "amount": amount(r.amount),
+                "currency": c,
+                "kind": "refund",
+                "status": "success",
+                "gateway": "bogus",
+                "order_id": o.id,
+                "created_at": shop_time(r.created_at),
+                "processed_at": shop_time(r.created_at),
+                "test": false,
+                "authorization": null,
+                "device_id": null,
+                "error_code": null,
+                "location_id": null,
+                "message": format!("Refunded {} from the bogus gateway", amount(r.amount)),
+                "parent_id": null,
+                "payment_id": format!("#{}.{}", o.number, r.id % 100),
+                "receipt": {},
+                "source_name": "web",
+                "user_id": null,
     })
 }
 
@@ -481,11 +586,12 @@ pub(crate) fn collection(c: &SimCategory, products_count: usize) -> Value {
         "template_suffix": null,
         "published_scope": "web",
         "admin_graphql_api_id": gid("Collection", c.id),
+        "image": null,
+        "products_count": products_count,
     });
     if is_smart(c) {
         v["disjunctive"] = json!(false);
         v["rules"] = json!([{"column": "tag", "relation": "equals", "condition": c.handle}]);
-        v["products_count"] = json!(products_count);
     }
     v
 }
@@ -553,8 +659,8 @@ pub(crate) fn shop(store: &SimStore, domain: &str, plan: &str) -> Value {
         "country_name": "Canada",
         "currency": store.currency,
         "customer_email": "owner@example.com",
-        "timezone": "(GMT-05:00) Eastern Time (US & Canada)",
-        "iana_timezone": "America/New_York",
+        "timezone": super::shop_clock::TIMEZONE,
+        "iana_timezone": super::shop_clock::IANA_TIMEZONE,
         "shop_owner": "Polycart Simulator",
         "money_format": "${{amount}}",
         "weight_unit": "kg",

@@ -261,6 +261,18 @@ fn handle(state: &SimState, method: &Method, path: &str, ctx: &Ctx, body: &[u8])
         ("PUT", ["products", id]) => update_product(state, id_of(id)?, &json_body()?),
         ("DELETE", ["products", id]) => delete(state, Resource::Products, id_of(id)?),
         ("PUT", ["variants", id]) => update_variant(state, id_of(id)?, &json_body()?),
+        ("GET", ["variants", id]) => variant(state, None, id_of(id)?),
+        // Variants nested under their product, as Shopify's own SDKs address them
+        // (`Variant.save()` PUTs `products/{product_id}/variants/{id}.json`).
+        ("GET", ["products", product, "variants.json"]) => variants(state, id_of(product)?),
+        ("GET", ["products", product, "variants", id]) => {
+            variant(state, Some(id_of(product)?), id_of(id)?)
+        }
+        ("PUT", ["products", product, "variants", id]) => {
+            let (product, id) = (id_of(product)?, id_of(id)?);
+            variant(state, Some(product), id)?;
+            update_variant(state, id, &json_body()?)
+        }
         ("GET", ["customers.json"]) => list(state, ctx, "customers", Resource::Customers),
         ("GET", ["customers", "count.json"]) => count(state, ctx, Resource::Customers),
         ("GET", ["customers", id]) => get_one(state, Resource::Customers, id_of(id)?),
@@ -482,13 +494,89 @@ fn ids(list: Option<&str>) -> Option<Vec<u64>> {
     list.map(|l| l.split(',').filter_map(|s| s.trim().parse().ok()).collect())
 }
 
+/// A date filter (`updated_at_min`, ...), read as Shopify reads it (see
+/// [`super::shop_clock::parse_filter_time`]: dates, date-times with or without an
+/// offset, zone-less ones in the shop's time zone).
 fn time_filter(ctx: &Ctx, name: &str) -> Result<Option<DateTime<Utc>>, Response> {
     match ctx.q(name) {
         None => Ok(None),
-        Some(t) => parse_datetime(t)
+        Some(t) => super::shop_clock::parse_filter_time(t)
             .map(Some)
             .ok_or_else(|| unprocessable(name, "is not a valid date")),
     }
+}
+
+/// The field a listing is sorted by (`order=updated_at asc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortField {
+    Id,
+    Created,
+    Updated,
+}
+
+/// A listing's sort order: `order=<field> <asc|desc>` with `id`, `created_at`,
+/// `updated_at` (orders also `processed_at`, which is their creation time here); ties
+/// are broken by id in the same direction. Without `order` (or with one Shopify does
+/// not sort by, which it ignores) the rows come by id, ascending. The order is frozen
+/// into `page_info` with the filters, so every page continues the same sequence.
+#[derive(Debug, Clone, Copy)]
+struct SortOrder {
+    field: SortField,
+    descending: bool,
+}
+
+impl SortOrder {
+    fn of(filters: &BTreeMap<String, String>) -> SortOrder {
+        let default = SortOrder {
+            field: SortField::Id,
+            descending: false,
+        };
+        let Some(text) = filters.get("order") else {
+            return default;
+        };
+        let mut words = text.split_whitespace();
+        let field = match words.next() {
+            Some("id") => SortField::Id,
+            Some("created_at" | "processed_at") => SortField::Created,
+            Some("updated_at") => SortField::Updated,
+            _ => return default,
+        };
+        let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => return default,
+        };
+        SortOrder { field, descending }
+    }
+
+    /// Where a row stands: its sort value (microseconds; 0 when sorting by id) and key.
+    fn position(self, r: &Row) -> (i64, u128) {
+        let at = |t: Option<DateTime<Utc>>| t.map_or(i64::MIN, |t| t.timestamp_micros());
+        let value = match self.field {
+            SortField::Id => 0,
+            SortField::Created => at(r.created),
+            SortField::Updated => at(r.updated),
+        };
+        (value, r.key)
+    }
+
+    fn compare(self, a: (i64, u128), b: (i64, u128)) -> std::cmp::Ordering {
+        if self.descending {
+            b.cmp(&a)
+        } else {
+            a.cmp(&b)
+        }
+    }
+}
+
+/// A `page_info` position (`value:key`).
+fn encode_position((value, key): (i64, u128)) -> String {
+    format!("{value}:{key}")
+}
+
+fn decode_position(text: &str) -> Option<(i64, u128)> {
+    let (value, key) = text.split_once(':')?;
+    Some((value.parse().ok()?, key.parse().ok()?))
 }
 
 /// The filters of a listing, parsed; what page_info tokens freeze.
@@ -507,6 +595,15 @@ fn filtered<'a>(
     let updated_max = time_filter(&ctx, "updated_at_max")?;
     let created_min = time_filter(&ctx, "created_at_min")?;
     let created_max = time_filter(&ctx, "created_at_max")?;
+    // An order's processing time is its creation time in the generated store.
+    let (processed_min, processed_max) = if resource == Resource::Orders {
+        (
+            time_filter(&ctx, "processed_at_min")?,
+            time_filter(&ctx, "processed_at_max")?,
+        )
+    } else {
+        (None, None)
+    };
     let id_list = ids(ctx.q("ids"));
     let since_id: Option<u128> = ctx.q("since_id").and_then(|s| s.parse().ok());
     let status = ctx.q("status").map(str::to_owned);
@@ -527,6 +624,8 @@ fn filtered<'a>(
             && updated_max.is_none_or(|m| r.updated.is_some_and(|u| u <= m))
             && created_min.is_none_or(|m| r.created.is_some_and(|c| c >= m))
             && created_max.is_none_or(|m| r.created.is_some_and(|c| c <= m))
+            && processed_min.is_none_or(|m| r.created.is_some_and(|c| c >= m))
+            && processed_max.is_none_or(|m| r.created.is_some_and(|c| c <= m))
             && id_list.as_ref().is_none_or(|l| l.contains(&key_id))
             && since_id.is_none_or(|s| r.key > s)
             && match resource {
@@ -566,9 +665,9 @@ fn filtered<'a>(
 struct PageInfo {
     r: String,
     f: BTreeMap<String, String>,
-    /// Rows with a key above this one (next page).
+    /// Rows after this position in the listing's order (next page).
     a: Option<String>,
-    /// Rows with a key below this one (previous page).
+    /// Rows before this position (previous page).
     b: Option<String>,
 }
 
@@ -620,7 +719,7 @@ fn list(state: &SimState, ctx: &Ctx, key: &str, resource: Resource) -> Reply {
             }
             let p = decode_page_info(token, key).ok_or_else(invalid_page_info)?;
             let parse = |s: Option<String>| {
-                s.map(|s| s.parse::<u128>().map_err(|_| invalid_page_info()))
+                s.map(|s| decode_position(&s).ok_or_else(invalid_page_info))
                     .transpose()
             };
             (p.f, parse(p.a)?, parse(p.b)?)
@@ -636,17 +735,25 @@ fn list(state: &SimState, ctx: &Ctx, key: &str, resource: Resource) -> Reply {
         }
     };
     let store = state.store();
-    let rows = filtered(&store, resource, &filters)?;
+    let order = SortOrder::of(&filters);
+    let mut rows = filtered(&store, resource, &filters)?;
+    rows.sort_by(|x, y| order.compare(order.position(x), order.position(y)));
+    let is = |r: &Row, cursor: (i64, u128), want: std::cmp::Ordering| {
+        order.compare(order.position(r), cursor) == want
+    };
     let (page, has_prev, has_next): (Vec<&Row>, bool, bool) = match (after, before) {
         (_, Some(b)) => {
-            let earlier: Vec<&Row> = rows.iter().filter(|r| r.key < b).collect();
+            let earlier: Vec<&Row> = rows
+                .iter()
+                .filter(|r| is(r, b, std::cmp::Ordering::Less))
+                .collect();
             let start = earlier.len().saturating_sub(limit);
             (earlier[start..].to_vec(), start > 0, true)
         }
         (a, None) => {
             let later: Vec<&Row> = rows
                 .iter()
-                .filter(|r| a.is_none_or(|a| r.key > a))
+                .filter(|r| a.is_none_or(|a| is(r, a, std::cmp::Ordering::Greater)))
                 .collect();
             let has_next = later.len() > limit;
             (
@@ -663,7 +770,10 @@ fn list(state: &SimState, ctx: &Ctx, key: &str, resource: Resource) -> Reply {
         .iter()
         .map(|r| select(&(r.json)(), fields.as_deref()))
         .collect();
-    let (first_key, last_key) = (page.first().map(|r| r.key), page.last().map(|r| r.key));
+    let (first_key, last_key) = (
+        page.first().map(|r| encode_position(order.position(r))),
+        page.last().map(|r| encode_position(order.position(r))),
+    );
     drop(page);
     drop(rows);
     drop(store);
@@ -684,7 +794,7 @@ fn list(state: &SimState, ctx: &Ctx, key: &str, resource: Resource) -> Reply {
                     r: key.to_owned(),
                     f: filters.clone(),
                     a: None,
-                    b: Some(first.to_string()),
+                    b: Some(first),
                 },
                 "previous",
             ));
@@ -696,7 +806,7 @@ fn list(state: &SimState, ctx: &Ctx, key: &str, resource: Resource) -> Reply {
                 PageInfo {
                     r: key.to_owned(),
                     f: filters.clone(),
-                    a: Some(last.to_string()),
+                    a: Some(last),
                     b: None,
                 },
                 "next",
@@ -931,6 +1041,41 @@ fn money_field(v: &Value, field: &str) -> Result<Option<Option<Decimal>>, Respon
             .map_err(|_| unprocessable(field, "is not a number")),
         Some(_) => Err(unprocessable(field, "is not a number")),
     }
+}
+
+/// A product's variants as the REST API renders them, or 404.
+fn product_variants(state: &SimState, product: u64) -> Result<Vec<Value>, Response> {
+    let store = state.store();
+    let p = store
+        .products
+        .iter()
+        .find(|p| p.id == product && !p.deleted)
+        .ok_or_else(not_found)?;
+    let rendered = render::product(p, store.currency);
+    Ok(rendered["variants"].as_array().cloned().unwrap_or_default())
+}
+
+fn variants(state: &SimState, product: u64) -> Reply {
+    ok(json!({ "variants": product_variants(state, product)? }))
+}
+
+/// One variant, by its id alone or under the product it must belong to.
+fn variant(state: &SimState, product: Option<u64>, id: u64) -> Reply {
+    let product = match product {
+        Some(p) => p,
+        None => state
+            .store()
+            .products
+            .iter()
+            .find(|p| !p.deleted && p.variants.iter().any(|v| v.id == id))
+            .map(|p| p.id)
+            .ok_or_else(not_found)?,
+    };
+    let found = product_variants(state, product)?
+        .into_iter()
+        .find(|v| v["id"] == id)
+        .ok_or_else(not_found)?;
+    ok(json!({ "variant": found }))
 }
 
 fn update_variant(state: &SimState, id: u64, body: &Value) -> Reply {

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use polycart_kit::sim::{
-    SimAddress, SimCategory, SimCustomer, SimFinancial, SimImage, SimOrder, SimOrderState,
-    SimProduct, SimProductStatus, SimVariant,
+    SimAddress, SimCategory, SimCustomer, SimFinancial, SimImage, SimLineItem, SimOrder,
+    SimOrderState, SimProduct, SimProductStatus, SimVariant,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -91,6 +91,15 @@ pub(crate) fn order_status(o: &SimOrder, extra: &Extra) -> String {
     .into()
 }
 
+/// The id of the one tax rate the simulated site charges (`tax_lines[].rate_id`, the
+/// `id` of a line item's `taxes`).
+const TAX_RATE_ID: u64 = 1;
+
+/// A line item's tax before its discount (WooCommerce's `subtotal_tax`).
+fn subtotal_tax(o: &SimOrder, l: &SimLineItem) -> Decimal {
+    (l.gross() * o.tax_rate).round_dp(2)
+}
+
 pub(crate) fn is_variable(p: &SimProduct) -> bool {
     !p.options.is_empty() && p.variants.len() > 1
 }
@@ -113,6 +122,8 @@ pub(crate) fn order(
             let variable = products.iter().find(|p| p.id == l.product_id).is_some_and(is_variable);
             let gross = l.gross();
             let total = gross - l.discount;
+            // `subtotal_tax` is the tax before the line's discount, `total_tax` after it.
+            let subtotal_tax = subtotal_tax(o, l);
             json!({
                 "id": l.id,
                 "name": if variable { format!("{} - {}", l.title, l.variant_title) } else { l.title.clone() },
@@ -121,10 +132,12 @@ pub(crate) fn order(
                 "quantity": l.quantity,
                 "tax_class": "",
                 "subtotal": money(gross),
-                "subtotal_tax": money(l.tax),
+                "subtotal_tax": money(subtotal_tax),
                 "total": money(total),
                 "total_tax": money(l.tax),
-                "taxes": [],
+                "taxes": if l.tax.is_zero() { json!([]) } else {
+                    json!([{"id": TAX_RATE_ID, "total": money(l.tax), "subtotal": money(subtotal_tax)}])
+                },
                 "meta_data": [],
                 "sku": l.sku,
                 "price": number(total / Decimal::from(l.quantity.max(1))),
@@ -159,7 +172,7 @@ pub(crate) fn order(
         "status": order_status(o, extra),
         "currency": o.currency,
         "discount_total": money(o.total_discount()),
-        "discount_tax": "0.00",
+        "discount_tax": money(o.line_items.iter().map(|l| subtotal_tax(o, l) - l.tax).sum()),
         "shipping_total": money(o.shipping_price),
         "shipping_tax": "0.00",
         "cart_tax": money(o.total_tax()),
@@ -178,7 +191,7 @@ pub(crate) fn order(
         "cart_hash": "",
         "meta_data": meta,
         "line_items": line_items,
-        "tax_lines": [{"id": o.id * 10 + 2, "rate_code": "TAX-1", "rate_id": 1, "label": "Tax", "compound": false,
+        "tax_lines": [{"id": o.id * 10 + 2, "rate_code": "TAX-1", "rate_id": TAX_RATE_ID, "label": "Tax", "compound": false,
                        "tax_total": money(o.total_tax()), "shipping_tax_total": "0.00", "meta_data": []}],
         "shipping_lines": [{"id": o.id * 10 + 3, "method_title": o.shipping_method, "method_id": "flat_rate",
                             "total": money(o.shipping_price), "total_tax": "0.00", "taxes": [], "meta_data": []}],
@@ -204,7 +217,7 @@ pub(crate) fn order(
     v
 }
 
-pub(crate) fn refunds(o: &SimOrder, site: &str) -> Vec<Value> {
+pub(crate) fn refunds(o: &SimOrder, products: &[SimProduct], site: &str) -> Vec<Value> {
     o.refunds
         .iter()
         .map(|r| {
@@ -214,11 +227,14 @@ pub(crate) fn refunds(o: &SimOrder, site: &str) -> Vec<Value> {
                 .enumerate()
                 .map(|(i, (item, qty, amount))| {
                     let l = o.line_items.iter().find(|l| l.id == *item);
+                    let variable = l.is_some_and(|l| {
+                        products.iter().any(|p| p.id == l.product_id && is_variable(p))
+                    });
                     json!({
                         "id": r.id * 100 + i as u64,
                         "name": l.map(|l| l.title.clone()).unwrap_or_default(),
                         "product_id": l.map_or(0, |l| l.product_id),
-                        "variation_id": 0,
+                        "variation_id": l.filter(|_| variable).map_or(0, |l| l.variant_id),
                         "quantity": -i64::from(*qty),
                         "tax_class": "",
                         "subtotal": format!("-{}", money(*amount)),

@@ -307,7 +307,7 @@ fn resource(st: &St, req: &Req, seg: &[&str]) -> R {
             let oid = id(oid)?;
             let store = lock(&st.store);
             let o = live_order(&store, oid)?;
-            let items = render::refunds(o, &req.site);
+            let items = render::refunds(o, &store.products, &req.site);
             let keys = o
                 .refunds
                 .iter()
