@@ -17,6 +17,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Which addresses this process may call; `serve` refines it from its listener.
+    polycart_kit::net::refuse_private_addresses(
+        polycart::store::UrlPolicy::from_env().refuse_private,
+    );
     match cli.command {
         Command::Normalize(args) => match normalize::run(&args) {
             Ok(json) => {

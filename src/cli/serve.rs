@@ -67,6 +67,9 @@ pub async fn serve_with_worker(
         Ok(addr) => crate::store::UrlPolicy::for_listener(addr),
         Err(_) => crate::store::UrlPolicy::from_env(),
     };
+    // The same policy for every connection the process opens (names resolved at
+    // connection time), not only for URLs as they are added.
+    polycart_kit::net::refuse_private_addresses(policy.refuse_private);
     let state = Arc::new(AppState::new(engine.clone(), metrics, quota).with_url_policy(policy));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_task = worker.then(|| tokio::spawn(engine.clone().run_worker(stop_rx)));

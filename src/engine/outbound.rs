@@ -96,6 +96,21 @@ impl Engine {
         .expect("changes serialise");
         let timestamp = now.timestamp();
         let signature = sign(sub.secret.expose().as_bytes(), timestamp, &body);
+        let refused = reqwest::Url::parse(&sub.url)
+            .map_err(|e| polycart_kit::Error::invalid(e.to_string()))
+            .and_then(|u| polycart_kit::net::check_url(&u));
+        if let Err(e) = refused {
+            let result = DeliveryResult {
+                first_seq: first.seq,
+                last_seq: last.seq,
+                status: None,
+                error: Some(e.public_message()),
+                delivered: false,
+                retry_at: Some(self.opts.clock.now() + chrono::Duration::minutes(5)),
+            };
+            self.store.record_delivery(&sub, &result).await?;
+            return Ok(Some(result));
+        }
         let response = self
             .outbound_client()?
             .post(&sub.url)
@@ -116,7 +131,10 @@ impl Engine {
             ),
             Err(e) => (
                 None,
-                Some(format!("receiver unreachable: {}", e.without_url())),
+                Some(format!(
+                    "receiver unreachable: {}",
+                    polycart_kit::transport::describe(e)
+                )),
             ),
         };
         let delivered = error.is_none();
@@ -143,9 +161,8 @@ impl Engine {
         if let Some(client) = self.outbound.get() {
             return Ok(client);
         }
-        let client = reqwest::Client::builder()
+        let client = polycart_kit::net::client_builder()
             .timeout(self.opts.delivery_timeout)
-            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| polycart_kit::Error::Transport {
                 message: e.without_url().to_string(),

@@ -7,6 +7,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use polycart_kit::net::is_private_ip;
 use url::{Host, Url};
 
 use super::{Error, Result};
@@ -15,7 +16,8 @@ use super::{Error, Result};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UrlPolicy {
     /// Refuse loopback, private, link-local and unspecified addresses and `localhost`.
-    /// Only literal addresses and `localhost` names are checked, not DNS answers.
+    /// Here only literal addresses and `localhost` names are checked; what a name
+    /// resolves to is checked on every connection ([`polycart_kit::net`]).
     pub refuse_private: bool,
 }
 
@@ -76,8 +78,8 @@ pub fn validate_store_url(text: &str, policy: UrlPolicy) -> Result<Url> {
         .ok_or_else(|| Error::Invalid("store url has no host".into()))?;
     if policy.refuse_private {
         let private = match host {
-            Host::Ipv4(ip) => is_private(IpAddr::V4(ip)),
-            Host::Ipv6(ip) => is_private(IpAddr::V6(ip)),
+            Host::Ipv4(ip) => is_private_ip(IpAddr::V4(ip)),
+            Host::Ipv6(ip) => is_private_ip(IpAddr::V6(ip)),
             Host::Domain(name) => {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 name == "localhost" || name.ends_with(".localhost")
@@ -90,57 +92,6 @@ pub fn validate_store_url(text: &str, policy: UrlPolicy) -> Result<Url> {
         }
     }
     Ok(url)
-}
-
-/// Addresses a hosted deployment must not be made to call: loopback, private,
-/// shared (CGNAT), link-local, "this network", benchmarking, reserved, multicast and
-/// broadcast; IPv6 unique-local, link- and site-local, multicast, and IPv4 addresses
-/// embedded in IPv6 (mapped, compatible, NAT64, 6to4).
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || a == 0
-                || a >= 240
-                || (a == 100 && (b & 0xc0) == 64)
-                || (a == 198 && (b & 0xfe) == 18)
-                || (a == 192 && b == 0 && v4.octets()[2] == 0)
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            let embedded = |hi: u16, lo: u16| {
-                IpAddr::V4(std::net::Ipv4Addr::new(
-                    (hi >> 8) as u8,
-                    hi as u8,
-                    (lo >> 8) as u8,
-                    lo as u8,
-                ))
-            };
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private(IpAddr::V4(v4));
-            }
-            // ::a.b.c.d (deprecated "compatible"), 64:ff9b::a.b.c.d (NAT64).
-            if s[..6] == [0; 6] || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                return v6.is_loopback() || v6.is_unspecified() || is_private(embedded(s[6], s[7]));
-            }
-            // 2002:AABB:CCDD::/48 (6to4).
-            if s[0] == 0x2002 && is_private(embedded(s[1], s[2])) {
-                return true;
-            }
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] & 0xffc0) == 0xfec0
-        }
-    }
 }
 
 #[cfg(test)]

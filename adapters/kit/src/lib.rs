@@ -12,6 +12,7 @@ pub mod error;
 pub mod golden;
 pub mod meaning;
 pub mod model;
+pub mod net;
 pub mod path;
 pub mod secret;
 #[cfg(feature = "sim")]

@@ -226,6 +226,7 @@ impl ShopifyAdapter {
         };
         let url =
             url::Url::parse(url).map_err(|e| Error::decode("$.data.node.url", e.to_string()))?;
+        polycart_kit::net::check_url(&url)?;
         // The signed URL needs no token: a plain client, so the token never leaves
         // for the storage host.
         let response = self

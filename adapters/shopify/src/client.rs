@@ -172,8 +172,8 @@ impl ShopifyAdapter {
             locations: OnceCell::new(),
             exports: Mutex::new(HashMap::new()),
             bulk_polling: BulkPolling::default(),
-            download_http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::limited(3))
+            download_http: polycart_kit::net::client_builder()
+                .redirect(polycart_kit::net::redirect_policy(3))
                 .connect_timeout(Duration::from_secs(10))
                 .read_timeout(Duration::from_secs(60))
                 .build()

@@ -172,8 +172,7 @@ pub async fn exchange_code(
 
 /// The client for Shopify's token endpoint: no redirects (against SSRF), a timeout.
 pub(crate) fn token_http() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    polycart_kit::net::client_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| Error::Transport {

@@ -6,7 +6,6 @@
 //! point where they should, discount codes that say how they were computed. Each rule
 //! runs on Shopify's example first.
 
-
 use axum::body::Body;
 use http::{Request, StatusCode};
 use polycart_kit::golden::shape_differences;

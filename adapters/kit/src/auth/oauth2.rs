@@ -68,8 +68,7 @@ impl OAuth2Client {
                 AuthType::BasicAuth
             });
         // No redirects on the token endpoint (the oauth2 crate's advice against SSRF).
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let http = crate::net::client_builder()
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| Error::Transport {

@@ -46,12 +46,11 @@ pub fn shared_client() -> reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            reqwest::Client::builder()
+            crate::net::client_builder()
                 .user_agent(concat!("polycart/", env!("CARGO_PKG_VERSION")))
                 .pool_idle_timeout(Duration::from_secs(5))
                 .pool_max_idle_per_host(2)
                 .connect_timeout(Duration::from_secs(10))
-                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("the http client builds with static settings")
         })
@@ -355,6 +354,7 @@ impl Transport {
 
     /// Sends a request through governor, auth, timeout, classification and retry.
     pub async fn send(&self, request: Request) -> Result<Response> {
+        crate::net::check_url(&request.url)?;
         let attempt = AtomicU32::new(0);
         let refreshed = AtomicBool::new(false);
         let max_retry_after = self.retry.max_retry_after;
@@ -549,8 +549,15 @@ impl Transport {
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
-    let timeout = e.is_timeout();
-    // The URL may carry query-string credentials: leave it out of the message.
+    Error::Transport {
+        timeout: e.is_timeout(),
+        message: describe(e),
+    }
+}
+
+/// A reqwest error with its causes (a refused address, a TLS failure), without its URL,
+/// which may carry query-string credentials.
+pub fn describe(e: reqwest::Error) -> String {
     let e = e.without_url();
     let mut message = e.to_string();
     let mut source = std::error::Error::source(&e);
@@ -559,5 +566,5 @@ fn transport_error(e: reqwest::Error) -> Error {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Error::Transport { message, timeout }
+    message
 }
