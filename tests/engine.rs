@@ -621,7 +621,7 @@ async fn failing_stores_open_their_circuit_and_auth_failures_back_off() {
 }
 
 #[tokio::test]
-async fn webhooks_trigger_a_re_read_of_the_record() {
+async fn webhooks_are_hints_checked_against_the_platform() {
     for b in backends().await {
         let adapter = TestAdapter::new(Shop::generate(5, 40));
         let (source, id) = connect(&b.store, &adapter).await;
@@ -652,6 +652,30 @@ async fn webhooks_trigger_a_re_read_of_the_record() {
         let rec = customer(&b.store, &id, &first).await;
         assert!(rec.document.contains("webhooked@example.com"), "{}", b.name);
         assert!(customer(&b.store, &id, &second).await.deleted);
+
+        // A replayed body under a delete topic: the platform still has the record.
+        let replayed = adapter
+            .verify_webhook(
+                &http::HeaderMap::new(),
+                format!(r#"{{"topic":"customers/delete","id":"{first}"}}"#).as_bytes(),
+            )
+            .unwrap();
+        let outcome = engine.on_webhook(&id, &replayed).await.unwrap();
+        assert_eq!(outcome, polycart::engine::WebhookOutcome::Stored);
+        assert!(!customer(&b.store, &id, &first).await.deleted, "{}", b.name);
+        // An uninstall the platform does not confirm (the credentials still work).
+        let uninstall = adapter
+            .verify_webhook(&http::HeaderMap::new(), br#"{"topic":"app/uninstalled"}"#)
+            .unwrap();
+        let outcome = engine.on_webhook(&id, &uninstall).await.unwrap();
+        assert_eq!(outcome, polycart::engine::WebhookOutcome::NotConfirmed);
+        let info = b.store.get_store(&id).await.unwrap();
+        assert_eq!(
+            info.state,
+            polycart::store::StoreState::Active,
+            "{}",
+            b.name
+        );
     }
 }
 

@@ -1,6 +1,9 @@
 //! `POST /v1/hooks/{platform}/{store}`: platform webhooks in. The store's adapter
-//! verifies the signature; a verified event triggers an immediate re-read of the
-//! touched record (or stores the full record the delivery carried).
+//! verifies the signature (a store without a webhook secret answers 401 like a wrong
+//! signature; a signed body that is not the platform's JSON is a 400). A verified
+//! delivery is a hint: repeats of a delivery id within a day are recognised and
+//! dropped, and the engine re-reads the touched record from the platform
+//! ([`crate::engine::Engine::on_webhook`]) rather than trusting the payload or topic.
 
 use std::sync::Arc;
 
@@ -18,6 +21,9 @@ pub struct HookAccepted {
     pub topic: String,
     pub kind: String,
     pub platform_id: Option<String>,
+    /// What polycart did: stored, deleted, paused, not_confirmed, duplicate or ignored.
+    #[schema(value_type = String)]
+    pub outcome: crate::engine::WebhookOutcome,
 }
 
 #[utoipa::path(post, path = "/v1/hooks/{platform}/{store}", params(("platform" = String, Path), ("store" = String, Path)),
@@ -42,13 +48,17 @@ pub async fn receive(
         .verify_webhook(&headers, &body)
         .map_err(|e| match e {
             polycart_kit::Error::Auth { .. } => ApiError::BadSignature,
+            polycart_kit::Error::Decode { .. } => {
+                ApiError::Invalid("the webhook body cannot be read".into())
+            }
             other => ApiError::from(other),
         })?;
+    let outcome = state.engine.on_webhook(&store_id, &event).await?;
     let accepted = HookAccepted {
         topic: event.topic.clone(),
         kind: format!("{:?}", event.kind).to_lowercase(),
         platform_id: event.platform_id.clone(),
+        outcome,
     };
-    state.engine.on_webhook(&store_id, &event).await?;
     Ok((StatusCode::OK, Json(accepted)))
 }

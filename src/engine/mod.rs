@@ -754,12 +754,27 @@ impl Engine {
         }
     }
 
-    /// A verified platform webhook: re-reads the touched record (the store keeps the
-    /// platform's truth, not the webhook's payload), marks deletions, pauses
-    /// uninstalled stores.
-    pub async fn on_webhook(&self, store_id: &str, event: &WebhookEvent) -> Result<()> {
+    /// A verified platform webhook, taken as a hint, never as an order: the signature
+    /// covers the body, not the topic header, so a replayed body can claim any topic.
+    /// The touched record is re-read from the platform and stored as the platform has
+    /// it; it is marked deleted only when the platform answers that it does not exist,
+    /// and the store is paused as uninstalled only when the platform refuses its
+    /// credentials.
+    pub async fn on_webhook(&self, store_id: &str, event: &WebhookEvent) -> Result<WebhookOutcome> {
         match event.kind {
             WebhookKind::Uninstalled => {
+                let adapter = self.adapter(store_id).await?;
+                let Some(&entity) = adapter.capabilities().entities.first() else {
+                    return Ok(WebhookOutcome::Ignored);
+                };
+                match adapter.count(&ListQuery::new(entity)).await {
+                    Err(polycart_kit::Error::Auth { .. }) => {}
+                    Ok(_) | Err(polycart_kit::Error::Unsupported { .. }) => {
+                        tracing::warn!(store = store_id, topic = %event.topic, "an uninstall webhook, but the platform still accepts the store's credentials: ignored");
+                        return Ok(WebhookOutcome::NotConfirmed);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
                 let info = self.store.get_store(store_id).await?;
                 self.store
                     .set_health(
@@ -767,39 +782,57 @@ impl Engine {
                         &Health {
                             state: StoreState::Paused,
                             failures: info.failures,
-                            last_error: Some(format!("uninstalled ({})", event.topic)),
+                            last_error: Some(format!(
+                                "uninstalled: the platform refuses the credentials ({})",
+                                event.topic
+                            )),
                             retry_at: None,
                         },
                     )
                     .await?;
+                Ok(WebhookOutcome::Paused)
             }
             WebhookKind::Created | WebhookKind::Updated | WebhookKind::Deleted => {
                 let (Some(entity), Some(id)) = (event.entity, event.platform_id.as_deref()) else {
-                    return Ok(());
+                    return Ok(WebhookOutcome::Ignored);
                 };
-                if event.kind == WebhookKind::Deleted {
-                    self.store
-                        .mark_deleted(store_id, entity, &[id.to_owned()])
-                        .await?;
-                    return Ok(());
-                }
                 let adapter = self.adapter(store_id).await?;
                 match adapter.get(entity, id).await {
-                    Ok(record) => {
+                    Ok(mut record) => {
+                        record.assign_store(store_id);
                         self.store.upsert_records(store_id, &[record]).await?;
+                        Ok(WebhookOutcome::Stored)
                     }
                     Err(polycart_kit::Error::NotFound { .. }) => {
                         self.store
                             .mark_deleted(store_id, entity, &[id.to_owned()])
                             .await?;
+                        Ok(WebhookOutcome::Deleted)
                     }
-                    Err(e) => return Err(e.into()),
+                    Err(e) => Err(e.into()),
                 }
             }
-            WebhookKind::Ping | WebhookKind::Other => {}
+            WebhookKind::Ping | WebhookKind::Other => Ok(WebhookOutcome::Ignored),
         }
-        Ok(())
     }
+}
+
+/// What a platform webhook led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookOutcome {
+    /// The record was re-read and stored as the platform has it.
+    Stored,
+    /// The platform says the record does not exist: marked deleted.
+    Deleted,
+    /// The platform refuses the store's credentials: the store is paused.
+    Paused,
+    /// An uninstall the platform did not confirm: nothing changed.
+    NotConfirmed,
+    /// A delivery already handled (same delivery id within a day).
+    Duplicate,
+    /// Nothing to do (a ping, a topic without a record).
+    Ignored,
 }
 
 /// Runs `work`, turning a panic inside it into [`Error::Panicked`] so one bad record or

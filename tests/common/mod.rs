@@ -436,14 +436,15 @@ impl Adapter for TestAdapter {
         Ok(WebhookEvent {
             platform: "testshop".into(),
             topic: v["topic"].as_str().unwrap_or("").into(),
-            kind: if v["topic"] == "customers/delete" {
-                WebhookKind::Deleted
-            } else {
-                WebhookKind::Updated
+            kind: match v["topic"].as_str() {
+                Some("customers/delete") => WebhookKind::Deleted,
+                Some("app/uninstalled") => WebhookKind::Uninstalled,
+                _ => WebhookKind::Updated,
             },
             entity: Some(Entity::Customer),
             platform_id: v["id"].as_str().map(str::to_owned),
             record: None,
+            delivery_id: v["delivery"].as_str().map(str::to_owned),
             meta: BTreeMap::new(),
         })
     }

@@ -97,6 +97,7 @@ impl Verifier {
         }
         let mut event = event(body)?;
         if let Some(id) = webhook_id {
+            event.delivery_id = Some(id.clone());
             event.meta.insert("webhook_id".into(), id);
         }
         Ok(event)
@@ -114,9 +115,10 @@ fn id_text(v: Option<&Value>) -> Option<String> {
 /// Reads a callback (no signature check): which record it names and what happened.
 /// The payload is thin, so `record` is always `None`; the engine fetches the record.
 pub fn event(body: &[u8]) -> Result<WebhookEvent> {
-    let text =
-        std::str::from_utf8(body).map_err(|_| Error::decode("$", "the body is not utf-8"))?;
-    let cb: Callback = decode_json(text)?;
+    let cb: Callback = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| decode_json(text).ok())
+        .ok_or_else(|| Error::invalid("the webhook body is not a BigCommerce callback"))?;
     let data = &cb.data;
     let parts: Vec<&str> = cb.scope.split('/').collect();
     let last = parts.last().copied().unwrap_or_default();
@@ -192,6 +194,7 @@ pub fn event(body: &[u8]) -> Result<WebhookEvent> {
         entity,
         platform_id: entity.and(platform_id),
         record: None,
+        delivery_id: cb.hash.clone(),
         meta,
     })
 }

@@ -398,8 +398,12 @@ pub struct WebhookEvent {
     pub entity: Option<Entity>,
     /// The touched record's platform id, where the delivery names one.
     pub platform_id: Option<String>,
-    /// The record itself, when the delivery carries a full payload.
+    /// The record as the delivery shows it, when it carries a full payload. A hint
+    /// only: the app re-reads the record from the platform before storing anything.
     pub record: Option<Record>,
+    /// The platform's id of this delivery (a retried delivery keeps it), so repeats
+    /// and replays are recognised.
+    pub delivery_id: Option<String>,
     /// Any other fields a handler may need (shop domain, webhook id, ...).
     pub meta: BTreeMap<String, String>,
 }

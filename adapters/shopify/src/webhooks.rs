@@ -58,7 +58,10 @@ pub fn verify(
     let (kind, entity) = topic_kind(topic);
     let text = std::str::from_utf8(body)
         .map_err(|_| Error::decode("$", "the webhook body is not utf-8"))?;
-    let raw: Option<&RawValue> = serde_json::from_str(text).ok();
+    let raw: Option<&RawValue> = Some(
+        serde_json::from_str(text)
+            .map_err(|_| Error::invalid("the signed webhook body is not JSON"))?,
+    );
 
     #[derive(serde::Deserialize)]
     struct Ids {
@@ -109,6 +112,9 @@ pub fn verify(
         entity,
         platform_id,
         record,
+        delivery_id: header(headers, "x-shopify-webhook-id")
+            .or_else(|| header(headers, "x-shopify-event-id"))
+            .map(str::to_owned),
         meta,
     })
 }

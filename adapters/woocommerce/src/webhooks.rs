@@ -71,6 +71,7 @@ pub fn verify(
                     entity: None,
                     platform_id: None,
                     record: None,
+                    delivery_id: None,
                     meta,
                 });
             }
@@ -78,7 +79,7 @@ pub fn verify(
         return Err(Error::auth("webhook without X-WC-Webhook-Signature"));
     };
     let secret = secret
-        .ok_or_else(|| Error::invalid("no webhook_secret credential configured for this store"))?;
+        .ok_or_else(|| Error::auth("no webhook_secret credential configured for this store"))?;
     if !verify_base64_hmac_sha256(secret.expose().as_bytes(), body, signature) {
         return Err(Error::auth(
             "X-WC-Webhook-Signature does not match the body",
@@ -90,7 +91,8 @@ pub fn verify(
     let (entity, kind) = topic(&topic_name);
     let text =
         std::str::from_utf8(body).map_err(|_| Error::decode("$", "webhook body is not utf-8"))?;
-    let raw: &RawValue = polycart_kit::error::decode_json_borrowed(text)?;
+    let raw: &RawValue = serde_json::from_str(text)
+        .map_err(|_| Error::invalid("the signed webhook body is not JSON"))?;
     #[derive(serde::Deserialize)]
     struct IdOnly {
         id: Option<polycart_kit::decode::Id>,
@@ -113,6 +115,7 @@ pub fn verify(
         entity,
         platform_id,
         record,
+        delivery_id: meta.get("delivery_id").cloned(),
         meta,
     })
 }
@@ -237,13 +240,25 @@ mod tests {
             assert_eq!(e.platform_id.as_deref(), Some("55"));
             assert!(e.record.is_none(), "{topic}");
         }
-        // A signed delivery for a store without a webhook secret cannot be checked.
+        // A signed delivery for a store without a webhook secret cannot be checked:
+        // refused like a wrong signature.
         let h = headers(&[
             ("x-wc-webhook-signature", &sig),
             ("x-wc-webhook-topic", "order.created"),
         ]);
         assert!(matches!(
             verify(None, &h, body, &Context::default()),
+            Err(Error::Auth { .. })
+        ));
+        // A signed body that is not JSON is bad input, not a platform failure.
+        let text = b"not json";
+        let sig = base64(&hmac_sha256(b"s", text));
+        let h = headers(&[
+            ("x-wc-webhook-signature", &sig),
+            ("x-wc-webhook-topic", "order.created"),
+        ]);
+        assert!(matches!(
+            verify(Some(&"s".into()), &h, text, &Context::default()),
             Err(Error::Invalid { .. })
         ));
     }
