@@ -421,11 +421,31 @@ async fn rate_limits_body_limits_and_unknown_routes() {
     let (s, headers, _) = call(&f.router, "GET", "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(headers.get("x-request-id").is_some());
+    let store_id = add_store(&f.store, "labels").await;
+    f.store
+        .upsert_records(
+            &store_id,
+            &[order(
+                1,
+                "completed",
+                "a@example.com",
+                "2025-01-01T00:00:00Z",
+            )],
+        )
+        .await
+        .unwrap();
     let (s, _, text) = call(&f.router, "GET", "/metrics", None, None).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(text.as_str().unwrap().contains(
+    let text = text.as_str().unwrap();
+    assert!(text.contains(
         "polycart_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
     ));
+    // Store ids are tenants' business: labels per entity unless the operator opts in.
+    assert!(
+        text.contains("polycart_records{entity=\"order\"} 1"),
+        "{text}"
+    );
+    assert!(!text.contains(&store_id), "{text}");
 }
 
 #[test]

@@ -77,11 +77,14 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
         },
     });
     let engine = Arc::new(Engine::new(db.clone(), source, EngineOptions::default()));
-    let router = api::router(Arc::new(AppState::new(
-        engine.clone(),
-        metrics,
-        KeyQuota::default(),
-    )));
+    let router = api::router(Arc::new(
+        AppState::new(engine.clone(), metrics, KeyQuota::default()).with_metrics_access(
+            api::metrics::MetricsAccess {
+                token: Some(polycart_kit::Secret::new("scrape-token")),
+                store_labels: true,
+            },
+        ),
+    ));
     let (_, admin) = db.create_api_key("admin", None).await.unwrap();
 
     // Connect through the API: the credentials never come back.
@@ -142,17 +145,20 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
     let order_id = first["platform_id"].as_str().unwrap().to_owned();
     assert_eq!(first["platform"], "bigcommerce");
 
-    // Prometheus: records and sync lag per store × entity, platform requests.
-    let res = router
-        .clone()
-        .oneshot(
-            Request::builder()
-                .uri("/metrics")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    // Prometheus, behind its token: records and sync lag per store × entity (store
+    // labels opted into), platform requests.
+    let scrape = |token: Option<&str>| {
+        let mut req = Request::builder().uri("/metrics");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("bearer {t}"));
+        }
+        router.clone().oneshot(req.body(Body::empty()).unwrap())
+    };
+    for wrong in [None, Some("nope")] {
+        let res = scrape(wrong).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = scrape(Some("scrape-token")).await.unwrap();
     let text = String::from_utf8(
         axum::body::to_bytes(res.into_body(), usize::MAX)
             .await

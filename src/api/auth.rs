@@ -75,7 +75,7 @@ pub async fn layer(
 
 /// The token of an `Authorization: Bearer <token>` value; the scheme is matched
 /// case-insensitively (RFC 9110 §11.1).
-fn bearer_token(value: &str) -> Option<&str> {
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)

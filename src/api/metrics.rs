@@ -1,12 +1,116 @@
 //! Prometheus metrics in text format for `GET /metrics`: API requests by route and
 //! status, platform requests, retries, 429s and governor waits (from the transport's
-//! counters), and per-store sync figures supplied by the store at scrape time.
+//! counters), and sync figures supplied by the store at scrape time — per entity, and
+//! per store only when the operator opts in (`POLYCART_METRICS_STORE_LABELS=1`: store
+//! ids are tenants' business). `POLYCART_METRICS_TOKEN` makes scrapers send it as a
+//! bearer token.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use polycart_kit::Secret;
 use polycart_kit::transport::TransportMetrics;
+
+use super::AppState;
+use super::error::ApiError;
+
+/// The variable holding the bearer token `/metrics` asks for (unset: open).
+pub const TOKEN_ENV: &str = "POLYCART_METRICS_TOKEN";
+/// The variable that puts store ids in metric labels (`1`).
+pub const STORE_LABELS_ENV: &str = "POLYCART_METRICS_STORE_LABELS";
+
+/// Who may scrape and what they see.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsAccess {
+    pub token: Option<Secret>,
+    pub store_labels: bool,
+}
+
+impl MetricsAccess {
+    pub fn from_env() -> Self {
+        Self {
+            token: std::env::var(TOKEN_ENV)
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+                .map(Secret::new),
+            store_labels: std::env::var(STORE_LABELS_ENV).is_ok_and(|v| v.trim() == "1"),
+        }
+    }
+
+    fn admits(&self, headers: &HeaderMap) -> bool {
+        let Some(token) = &self.token else {
+            return true;
+        };
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(super::auth::bearer_token)
+            .is_some_and(|given| {
+                polycart_kit::auth::hmac::constant_time_eq(
+                    given.as_bytes(),
+                    token.expose().as_bytes(),
+                )
+            })
+    }
+}
+
+/// `GET /metrics`.
+pub async fn scrape(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if !state.metrics_access.admits(&headers) {
+        return ApiError::Unauthenticated.into_response();
+    }
+    let per_store = state.metrics_access.store_labels;
+    let mut gauges = Vec::new();
+    if let Ok(stats) = state.store.entity_stats().await {
+        let mut records = Gauge {
+            name: "polycart_records",
+            help: "Stored live records per entity (and store, where store labels are on).",
+            values: Vec::new(),
+        };
+        let mut lag = Gauge {
+            name: "polycart_sync_lag_seconds",
+            help: "Seconds since the start of the last finished sync pass per entity, the worst store's (or per store, where store labels are on).",
+            values: Vec::new(),
+        };
+        let now = chrono::Utc::now();
+        // Without store labels: records summed and the worst lag, per entity.
+        let mut by_labels: BTreeMap<Vec<(&'static str, String)>, (f64, Option<f64>)> =
+            BTreeMap::new();
+        for s in stats {
+            let mut labels = vec![("entity", s.entity.as_str().to_owned())];
+            if per_store {
+                labels.insert(0, ("store", s.store_id));
+            }
+            let entry = by_labels.entry(labels).or_default();
+            entry.0 += s.live_records as f64;
+            if let Some(w) = s.synced_through {
+                let secs = ((now - w).num_milliseconds() as f64 / 1000.0).max(0.0);
+                entry.1 = Some(entry.1.map_or(secs, |l: f64| l.max(secs)));
+            }
+        }
+        for (labels, (count, worst_lag)) in by_labels {
+            if let Some(l) = worst_lag {
+                lag.values.push((labels.clone(), l));
+            }
+            records.values.push((labels, count));
+        }
+        gauges.push(records);
+        gauges.push(lag);
+    }
+    let text = state.api_metrics.render(&state.transport_metrics, &gauges);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        text,
+    )
+        .into_response()
+}
 
 /// API-side counters.
 #[derive(Debug, Default)]

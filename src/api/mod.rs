@@ -23,7 +23,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, patch, post, put};
 use polycart_kit::Adapter;
 use polycart_kit::transport::TransportMetrics;
@@ -44,6 +44,7 @@ pub struct AppState {
     pub api_metrics: metrics::ApiMetrics,
     key_limiter: ratelimit::KeyLimiter,
     url_policy: UrlPolicy,
+    metrics_access: metrics::MetricsAccess,
 }
 
 impl AppState {
@@ -59,7 +60,14 @@ impl AppState {
             api_metrics: metrics::ApiMetrics::default(),
             key_limiter: ratelimit::KeyLimiter::new(quota),
             url_policy: stores::default_policy(),
+            metrics_access: metrics::MetricsAccess::from_env(),
         }
+    }
+
+    /// Who may scrape `/metrics` and whether store ids appear as labels.
+    pub fn with_metrics_access(mut self, access: metrics::MetricsAccess) -> Self {
+        self.metrics_access = access;
+        self
     }
 
     /// Which store and subscription URLs are accepted (private addresses refused or not).
@@ -181,7 +189,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::layer));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics_text))
+        .route("/metrics", get(metrics::scrape))
         .route(
             "/openapi.json",
             get(|| async {
@@ -250,45 +258,6 @@ async fn list_inventory(
         query,
     )
     .await
-}
-
-async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
-    let mut gauges = Vec::new();
-    if let Ok(stats) = state.store.entity_stats().await {
-        let mut records = metrics::Gauge {
-            name: "polycart_records",
-            help: "Stored live records per store and entity.",
-            values: Vec::new(),
-        };
-        let mut lag = metrics::Gauge {
-            name: "polycart_sync_lag_seconds",
-            help: "Seconds since the start of the last finished sync pass per store and entity (every change before it is stored).",
-            values: Vec::new(),
-        };
-        let now = chrono::Utc::now();
-        for s in stats {
-            let labels = vec![
-                ("store", s.store_id),
-                ("entity", s.entity.as_str().to_owned()),
-            ];
-            if let Some(w) = s.synced_through {
-                let secs = (now - w).num_milliseconds() as f64 / 1000.0;
-                lag.values.push((labels.clone(), secs.max(0.0)));
-            }
-            records.values.push((labels, s.live_records as f64));
-        }
-        gauges.push(records);
-        gauges.push(lag);
-    }
-    let text = state.api_metrics.render(&state.transport_metrics, &gauges);
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        text,
-    )
-        .into_response()
 }
 
 async fn count_requests(
