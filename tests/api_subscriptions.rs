@@ -297,3 +297,121 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
         "a removed subscription receives nothing"
     );
 }
+
+/// Retention dropped changes a subscription had not received: it is listed as fallen
+/// behind and receives nothing; the change feed and a replay from before the horizon
+/// answer 410 `changes_expired` naming the oldest retained sequence; a replay from the
+/// horizon resumes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_past_retention_answer_gone_and_a_fallen_behind_subscription_waits_for_a_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("gone.db").display());
+    let db: Arc<dyn Store> = store::open(&url, Some(store::Cipher::new(&[7u8; 32])))
+        .await
+        .unwrap();
+    let opts = EngineOptions {
+        delivery_backoff: chrono::Duration::zero(),
+        ..EngineOptions::default()
+    };
+    let engine = Arc::new(Engine::new(
+        db.clone(),
+        Arc::new(RegistrySource::default()),
+        opts,
+    ));
+    let router = api::router(Arc::new(AppState::new(
+        engine.clone(),
+        Arc::new(TransportMetrics::default()),
+        KeyQuota::default(),
+    )));
+    let new = NewStore {
+        name: "mine".into(),
+        platform: "shopify".into(),
+        base_url: "https://mine.example.com".parse().unwrap(),
+        credentials: BTreeMap::new(),
+        settings: BTreeMap::new(),
+        entities: vec![Entity::Category],
+        interval_secs: 300,
+    };
+    let mine = db.add_store(&new).await.unwrap().id;
+    let (_, key) = db
+        .create_api_key("mine", Some(std::slice::from_ref(&mine)))
+        .await
+        .unwrap();
+    let receiver = Receiver::default();
+    let hook = start_receiver(receiver.clone()).await;
+    let (s, sub) = call(
+        &router,
+        "POST",
+        "/v1/subscriptions",
+        &key,
+        Some(json!({"url": hook, "secret": SECRET, "store_id": mine})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{sub}");
+    let sub_id = sub["id"].as_str().unwrap().to_owned();
+    let mut records: Vec<Record> = (1..=5)
+        .map(|i| category(i, &format!("Category {i}")))
+        .collect();
+    for r in &mut records {
+        r.assign_store(&mine);
+    }
+    db.upsert_records(&mine, &records).await.unwrap();
+    let pruned = db
+        .prune_changes(chrono::Utc::now() + chrono::Duration::seconds(5), 3)
+        .await
+        .unwrap();
+    assert_eq!(pruned.horizon, 3);
+
+    let (_, listed) = call(&router, "GET", "/v1/subscriptions", &key, None).await;
+    assert_eq!(listed["data"][0]["status"], "fell_behind", "{listed}");
+    assert_eq!(listed["data"][0]["oldest_available_seq"], 4);
+    assert!(
+        engine.deliver_once().await.unwrap().is_none(),
+        "nothing is sent past the gap"
+    );
+    assert!(receiver.seqs.lock().unwrap().is_empty());
+
+    for (method, path) in [
+        ("GET", format!("/v1/changes?after=0&store={mine}")),
+        ("GET", "/v1/changes?after=2".to_owned()),
+        ("POST", format!("/v1/subscriptions/{sub_id}/replay?after=2")),
+    ] {
+        let (s, body) = call(&router, method, &path, &key, None).await;
+        assert_eq!(
+            (s, body["error"]["code"].as_str()),
+            (StatusCode::GONE, Some("changes_expired")),
+            "{method} {path}: {body}"
+        );
+        assert_eq!(body["error"]["oldest_available_seq"], 4, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("after=3"),
+            "{body}"
+        );
+    }
+    let (s, page) = call(&router, "GET", "/v1/changes?after=3", &key, None).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let seqs: Vec<i64> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![4, 5]);
+
+    let (s, body) = call(
+        &router,
+        "POST",
+        &format!("/v1/subscriptions/{sub_id}/replay?after=3"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["status"], "active");
+    assert!(body["oldest_available_seq"].is_null());
+    drain(&engine).await;
+    assert_eq!(*receiver.seqs.lock().unwrap(), vec![4, 5]);
+}

@@ -931,7 +931,10 @@ macro_rules! impl_store {
                 let mut tx = self.begin_write().await?;
                 // The lease is checked (and its job row locked) first: a run never
                 // starts under a lease already taken over, which would leave it running.
-                fence(&mut tx, lease, lease.until).await?;
+                if let Err(lost) = fence(&mut tx, lease, lease.until).await {
+                    tx.rollback().await?;
+                    return Err(lost);
+                }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO sync_runs (store_id, entity, kind, worker, started_at, job_id, lease_token) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -1288,27 +1291,30 @@ macro_rules! impl_store {
 
             async fn replay_subscription(&self, id: &str, after: i64) -> Result<()> {
                 let after = after.max(0);
-                let mut tx = self.begin_write().await?;
                 let store_id: Option<Option<String>> = sqlx::query_scalar("SELECT store_id FROM subscriptions WHERE id = $1")
                     .bind(id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&self.pool)
                     .await?;
                 let Some(store_id) = store_id else {
                     return Err(Error::not_found(format!("subscription {id}")));
                 };
-                let horizon = horizon_in(&mut *tx, store_id.as_deref()).await?;
+                // Retention pruning right after this check leaves the subscription
+                // behind again, which it then shows: never a silent gap.
+                let horizon = horizon_in(&self.pool, store_id.as_deref()).await?;
                 if after < horizon {
                     return Err(Error::ChangesExpired { after, horizon });
                 }
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
                      lease_owner = NULL, lease_until = NULL WHERE id = $2",
                 )
                 .bind(after)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&self.pool)
                 .await?;
-                tx.commit().await?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("subscription {id}")));
+                }
                 Ok(())
             }
 
