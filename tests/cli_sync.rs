@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use polycart::store::{ChangeKind, Cipher, PgStore, SqliteStore, Store};
+use polycart::store::{ChangeKind, Cipher, PgStore, RunState, SqliteStore, Store};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::sim::{SimOptions, StoreSize};
 use polycart_kit::{Entity, ListQuery, Secret, StoreConfig};
@@ -430,15 +430,26 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
             );
         }
     }
+    // The killed worker's runs in flight were closed as abandoned when the survivors
+    // took its leases over: none is left running.
     let orphaned: Vec<_> = runs
         .iter()
-        .filter(|r| r.worker == "w1" && r.finished_at.is_none())
+        .filter(|r| r.worker == "w1" && r.state == RunState::Abandoned)
         .collect();
     assert!(
         !orphaned.is_empty(),
         "the killed worker held no job: the test proves nothing"
     );
+    assert!(
+        runs.iter().all(|r| r.state != RunState::Running),
+        "a run is left running"
+    );
     for o in &orphaned {
+        let error = o.error.as_deref().unwrap_or_default();
+        assert!(
+            error.contains("w1") && (error.contains("w2") || error.contains("w3")),
+            "{error}"
+        );
         assert!(
             runs.iter().any(|r| r.store_id == o.store_id
                 && r.entity == o.entity
@@ -456,6 +467,94 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
         "{} runs; {} slices of the killed worker taken over",
         runs.len(),
         orphaned.len()
+    );
+}
+
+/// `polycart worker --id w4` through the binary, on SQLite: every run it records is
+/// w4's; an invalid `POLYCART_CHANGES_RETENTION` stops it at startup, naming the
+/// variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_polycart_worker_records_its_runs_under_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("named.db").display());
+    let store = SqliteStore::open(&url, Some(Cipher::parse(KEY).unwrap()))
+        .await
+        .unwrap();
+    let sim = simulator(8, 120, None).await;
+    let id = store
+        .add_store(&polycart::store::NewStore {
+            name: "named".into(),
+            platform: PLATFORM.to_owned(),
+            base_url: url::Url::parse(&sim.info.base_url).unwrap(),
+            credentials: sim
+                .info
+                .credentials
+                .iter()
+                .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+                .collect(),
+            settings: Default::default(),
+            entities: vec![Entity::Customer, Entity::Category],
+            interval_secs: 3600,
+        })
+        .await
+        .unwrap()
+        .id;
+    let invalid = polycart(&url)
+        .args(["worker", "--id", "w4"])
+        .env("POLYCART_CHANGES_RETENTION", "30 days")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&invalid.stderr);
+    assert!(
+        !invalid.status.success() && stderr.contains("POLYCART_CHANGES_RETENTION"),
+        "{stderr}"
+    );
+    let mut worker = polycart(&url)
+        .args([
+            "worker",
+            "--id",
+            "w4",
+            "--poll-ms",
+            "50",
+            "--slice-pages",
+            "1",
+        ])
+        .env("POLYCART_CHANGES_RETENTION", "12h")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let customers = store.cursor(&id, Entity::Customer).await.unwrap();
+        let categories = store.cursor(&id, Entity::Category).await.unwrap();
+        if customers.last_full_at.is_some() && categories.last_full_at.is_some() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never synced"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    let status = worker.wait().unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(worker.stdout.as_mut().unwrap(), &mut out).unwrap();
+    assert!(
+        status.success() && out.contains("worker w4 stopped"),
+        "{out}"
+    );
+    sim.shutdown().await;
+    let runs = store.runs(Some(&id)).await.unwrap();
+    assert!(runs.len() >= 2, "{runs:?}");
+    assert!(
+        runs.iter()
+            .all(|r| r.worker == "w4" && r.state == RunState::Finished),
+        "{runs:?}"
     );
 }
 
