@@ -1,4 +1,4 @@
-//! `polycart bench sync|fleet`: runs a measurement (see [`crate::bench`]) and prints
+//! `polycart bench sync|fleet|store|retention`: runs a measurement (see [`crate::bench`]) and prints
 //! its figures, as text or as one JSON object (`--json`).
 
 use std::collections::BTreeMap;
@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use polycart_kit::Entity;
 use polycart_kit::sim::StoreSize;
 
-use crate::bench::{fleet, ingest, sync};
+use crate::bench::{fleet, ingest, retention, sync};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,6 +22,8 @@ pub enum BenchCommand {
     Fleet(FleetArgs),
     /// Commit pages of real-shaped orders to a fresh sync store; print records/s.
     Store(StoreArgs),
+    /// Grow a store by rounds of changed orders, compact it; print its sizes.
+    Retention(RetentionArgs),
     /// Serve simulators for `bench fleet` (internal).
     #[command(hide = true)]
     SimHost(SimHostArgs),
@@ -97,6 +99,30 @@ pub struct StoreArgs {
     /// Records per committed page (one transaction each).
     #[arg(long, default_value_t = 250)]
     pub page_size: usize,
+    /// The sync store (default: a fresh SQLite file; PostgreSQL in a fresh schema).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RetentionArgs {
+    #[arg(long, default_value_t = 20_000)]
+    pub orders: usize,
+    /// Incremental syncs after the first, full one.
+    #[arg(long, default_value_t = 20)]
+    pub rounds: usize,
+    /// The share of orders changed before each incremental sync.
+    #[arg(long, default_value_t = 0.1)]
+    pub changed: f64,
+    /// Rounds still within retention at the first compaction.
+    #[arg(long, default_value_t = 5)]
+    pub keep_rounds: usize,
+    #[arg(long, default_value_t = 250)]
+    pub page_size: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
     /// The sync store (default: a fresh SQLite file; PostgreSQL in a fresh schema).
     #[arg(long)]
     pub database_url: Option<String>,
@@ -224,6 +250,23 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 )
             })
         }
+        BenchCommand::Retention(a) => {
+            let bench = retention::RetentionBench {
+                orders: a.orders,
+                rounds: a.rounds,
+                changed: a.changed,
+                keep_rounds: a.keep_rounds,
+                page_size: a.page_size,
+                seed: a.seed,
+                database_url: a.database_url.clone(),
+            };
+            let f = retention::run(&bench).await.map_err(|e| e.to_string())?;
+            Ok(if a.json {
+                serde_json::to_string(&f).expect("figures serialise")
+            } else {
+                retention_table(&f)
+            })
+        }
         BenchCommand::SimHost(a) => {
             let size = StoreSize {
                 orders: a.orders,
@@ -252,4 +295,45 @@ fn entities_with_records(size: StoreSize) -> Vec<Entity> {
         out.push(Entity::Customer);
     }
     out
+}
+
+/// The retention figures as a table.
+fn retention_table(f: &retention::RetentionFigures) -> String {
+    let row = |label: &str, s: &retention::Size| {
+        format!(
+            "{label:<34} {:>8} {:>8} {:>9} {:>10.1}",
+            s.records,
+            s.changes,
+            s.documents,
+            s.bytes as f64 / 1048576.0
+        )
+    };
+    [
+        format!(
+            "{}: {} orders, {} incremental syncs of {} changed orders each ({:.1} s)",
+            f.backend, f.orders, f.rounds, f.changed_per_round, f.sync_seconds
+        ),
+        format!(
+            "{:<34} {:>8} {:>8} {:>9} {:>10}",
+            "", "records", "changes", "documents", "MiB in use"
+        ),
+        row("after the first (full) sync", &f.after_first_sync),
+        row(
+            &format!("after {} incremental syncs", f.rounds),
+            &f.after_rounds,
+        ),
+        row(
+            &format!("compacted, last {} rounds kept", f.keep_rounds),
+            &f.compacted_keeping_rounds,
+        ),
+        row(
+            "compacted, current versions only",
+            &f.compacted_current_only,
+        ),
+        format!(
+            "compaction: {:.2} s in {} transactions of at most {} rows (limit {})",
+            f.compaction_seconds, f.compaction_batches, f.largest_batch, f.batch_limit
+        ),
+    ]
+    .join("\n")
 }
