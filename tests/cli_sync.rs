@@ -47,6 +47,42 @@ async fn simulator(
         .unwrap()
 }
 
+/// The simulator's credentials, as a store holds them.
+fn sim_credentials(
+    sim: &polycart_kit::sim::SimServer,
+) -> std::collections::BTreeMap<String, Secret> {
+    sim.info
+        .credentials
+        .iter()
+        .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+        .collect()
+}
+
+/// The simulator connected as a store syncing customers and categories hourly.
+fn sim_store(sim: &polycart_kit::sim::SimServer, name: &str) -> polycart::store::NewStore {
+    polycart::store::NewStore {
+        name: name.to_owned(),
+        platform: PLATFORM.to_owned(),
+        base_url: url::Url::parse(&sim.info.base_url).unwrap(),
+        credentials: sim_credentials(sim),
+        settings: Default::default(),
+        entities: vec![Entity::Customer, Entity::Category],
+        interval_secs: 3600,
+    }
+}
+
+/// Stops a `polycart worker` with SIGTERM; its exit status and standard output.
+fn terminate(mut worker: std::process::Child) -> (std::process::ExitStatus, String) {
+    Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    let status = worker.wait().unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(worker.stdout.as_mut().unwrap(), &mut out).unwrap();
+    (status, out)
+}
+
 /// Every customer id the simulator serves, listed through the adapter.
 async fn platform_ids(config: &StoreConfig) -> std::collections::BTreeSet<String> {
     let connector = polycart::registry::connector(PLATFORM).unwrap();
@@ -196,12 +232,7 @@ async fn kill_and_resume(db_url: &str, store: &dyn Store) {
     let config = StoreConfig {
         store_id: id.clone(),
         base_url: url::Url::parse(&sim.info.base_url).unwrap(),
-        credentials: sim
-            .info
-            .credentials
-            .iter()
-            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
-            .collect(),
+        credentials: sim_credentials(&sim),
         settings: Default::default(),
     };
     let want = platform_ids(&config).await;
@@ -299,20 +330,7 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
     let mut ids = Vec::new();
     for i in 0..300 {
         let info = store
-            .add_store(&polycart::store::NewStore {
-                name: format!("shop {i}"),
-                platform: PLATFORM.to_owned(),
-                base_url: url::Url::parse(&sim.info.base_url).unwrap(),
-                credentials: sim
-                    .info
-                    .credentials
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
-                    .collect(),
-                settings: Default::default(),
-                entities: vec![Entity::Customer, Entity::Category],
-                interval_secs: 3600,
-            })
+            .add_store(&sim_store(&sim, &format!("shop {i}")))
             .await
             .unwrap();
         ids.push(info.id);
@@ -378,14 +396,8 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // SIGTERM: the survivors stop gracefully and report.
-    for mut w in survivors {
-        Command::new("kill")
-            .args(["-TERM", &w.id().to_string()])
-            .status()
-            .unwrap();
-        let status = w.wait().unwrap();
-        let mut out = String::new();
-        std::io::Read::read_to_string(w.stdout.as_mut().unwrap(), &mut out).unwrap();
+    for w in survivors {
+        let (status, out) = terminate(w);
         assert!(
             status.success() && out.contains("stopped"),
             "{status:?} {out}"
@@ -481,24 +493,7 @@ async fn a_named_polycart_worker_records_its_runs_under_its_name() {
         .await
         .unwrap();
     let sim = simulator(8, 120, None).await;
-    let id = store
-        .add_store(&polycart::store::NewStore {
-            name: "named".into(),
-            platform: PLATFORM.to_owned(),
-            base_url: url::Url::parse(&sim.info.base_url).unwrap(),
-            credentials: sim
-                .info
-                .credentials
-                .iter()
-                .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
-                .collect(),
-            settings: Default::default(),
-            entities: vec![Entity::Customer, Entity::Category],
-            interval_secs: 3600,
-        })
-        .await
-        .unwrap()
-        .id;
+    let id = store.add_store(&sim_store(&sim, "named")).await.unwrap().id;
     let invalid = polycart(&url)
         .args(["worker", "--id", "w4"])
         .env("POLYCART_CHANGES_RETENTION", "30 days")
@@ -509,7 +504,7 @@ async fn a_named_polycart_worker_records_its_runs_under_its_name() {
         !invalid.status.success() && stderr.contains("POLYCART_CHANGES_RETENTION"),
         "{stderr}"
     );
-    let mut worker = polycart(&url)
+    let worker = polycart(&url)
         .args([
             "worker",
             "--id",
@@ -537,13 +532,7 @@ async fn a_named_polycart_worker_records_its_runs_under_its_name() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Command::new("kill")
-        .args(["-TERM", &worker.id().to_string()])
-        .status()
-        .unwrap();
-    let status = worker.wait().unwrap();
-    let mut out = String::new();
-    std::io::Read::read_to_string(worker.stdout.as_mut().unwrap(), &mut out).unwrap();
+    let (status, out) = terminate(worker);
     assert!(
         status.success() && out.contains("worker w4 stopped"),
         "{out}"

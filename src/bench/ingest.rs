@@ -9,9 +9,9 @@ use chrono::Utc;
 use polycart_kit::Entity;
 use serde::Serialize;
 
-use super::orders::Orders;
+use super::orders::{Orders, commit};
 use super::{BenchDb, Error, Result};
-use crate::store::{NewStore, PageCommit, Pass};
+use crate::store::Pass;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -35,17 +35,8 @@ pub struct IngestFigures {
 
 pub async fn run(bench: &IngestBench) -> Result<IngestFigures> {
     let db = BenchDb::open(bench.database_url.as_deref()).await?;
-    let new = NewStore {
-        name: "ingest bench".into(),
-        platform: "shopify".into(),
-        base_url: "https://bench.example.com".parse().expect("a valid url"),
-        credentials: Default::default(),
-        settings: Default::default(),
-        entities: vec![Entity::Order],
-        interval_secs: 3600,
-    };
-    let store_id = db.store.add_store(&new).await?.id;
-    let mut orders = Orders::new(&store_id)?;
+    let mut orders = Orders::in_new_store(&*db.store, "ingest bench").await?;
+    let store_id = orders.store_id().to_owned();
     let page_size = bench.page_size.max(1);
     let mut pages = Vec::new();
     let mut first = 0;
@@ -67,16 +58,7 @@ pub async fn run(bench: &IngestBench) -> Result<IngestFigures> {
     for timing in &mut timings {
         let started = Instant::now();
         for page in &pages {
-            db.store
-                .commit_page(&PageCommit {
-                    store_id: &store_id,
-                    entity: Entity::Order,
-                    records: page,
-                    pass: &pass,
-                    fence: None,
-                    renew_until: Utc::now(),
-                })
-                .await?;
+            commit(&*db.store, &store_id, page, &pass).await?;
         }
         *timing = started.elapsed().as_secs_f64();
     }

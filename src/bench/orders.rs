@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use polycart_kit::{Entity, Record};
 
 use super::{Error, Result};
+use crate::store::{NewStore, PageCommit, Pass, Store};
 
 /// The unified order every benchmark record is a copy of (a real Shopify order).
 const TEMPLATE: &str = include_str!(
@@ -19,7 +20,23 @@ pub(super) struct Orders {
 }
 
 impl Orders {
-    pub(super) fn new(store_id: &str) -> Result<Self> {
+    /// Connects a store of orders named `name` (it is never synced) and returns its
+    /// orders' maker.
+    pub(super) async fn in_new_store(store: &dyn Store, name: &str) -> Result<Self> {
+        let new = NewStore {
+            name: name.to_owned(),
+            platform: "shopify".into(),
+            base_url: "https://bench.example.com".parse().expect("a valid url"),
+            credentials: Default::default(),
+            settings: Default::default(),
+            entities: vec![Entity::Order],
+            interval_secs: 3600,
+        };
+        let store_id = store.add_store(&new).await?.id;
+        Self::new(&store_id)
+    }
+
+    fn new(store_id: &str) -> Result<Self> {
         Ok(Self {
             template: serde_json::from_str(TEMPLATE)
                 .map_err(|e| Error::Invalid(format!("order template: {e}")))?,
@@ -52,8 +69,32 @@ impl Orders {
         Ok(record)
     }
 
+    pub(super) fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
     /// Orders `first..first + n`, unrevised.
     pub(super) fn range(&mut self, first: usize, n: usize) -> Result<Vec<Record>> {
         (first..first + n).map(|i| self.order(i, None)).collect()
     }
+}
+
+/// Commits one page of `store_id`'s orders under `pass`, as a sync commits it.
+pub(super) async fn commit(
+    store: &dyn Store,
+    store_id: &str,
+    page: &[Record],
+    pass: &Pass,
+) -> Result<()> {
+    store
+        .commit_page(&PageCommit {
+            store_id,
+            entity: Entity::Order,
+            records: page,
+            pass,
+            fence: None,
+            renew_until: Utc::now(),
+        })
+        .await?;
+    Ok(())
 }

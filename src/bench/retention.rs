@@ -16,15 +16,15 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use polycart_kit::{Entity, Record};
+use polycart_kit::Record;
 use rand::SeedableRng;
 use serde::Serialize;
 
-use super::orders::Orders;
+use super::orders::{Orders, commit};
 use super::{BenchDb, Error, Result};
 use crate::engine::EngineOptions;
 use crate::engine::maintenance::{Compaction, CompactionReport, compact};
-use crate::store::{NewStore, PageCommit, Pass, StorageStats, Store};
+use crate::store::{Pass, StorageStats, Store};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -46,7 +46,10 @@ pub struct Size {
     pub records: u64,
     pub changes: u64,
     pub documents: u64,
+    /// Bytes in use (see the module's doc).
     pub bytes: u64,
+    /// The database's size on disk: SQLite's file keeps its freed pages for reuse.
+    pub bytes_on_disk: u64,
 }
 
 impl From<StorageStats> for Size {
@@ -56,6 +59,7 @@ impl From<StorageStats> for Size {
             changes: s.changes,
             documents: s.documents,
             bytes: s.bytes_in_use,
+            bytes_on_disk: s.bytes_on_disk,
         }
     }
 }
@@ -100,16 +104,7 @@ async fn commit_pages(
         max_updated: None,
     };
     for page in records.chunks(page_size.max(1)) {
-        store
-            .commit_page(&PageCommit {
-                store_id,
-                entity: Entity::Order,
-                records: page,
-                pass: &pass,
-                fence: None,
-                renew_until: Utc::now(),
-            })
-            .await?;
+        commit(store, store_id, page, &pass).await?;
     }
     Ok(())
 }
@@ -134,6 +129,11 @@ async fn compact_to(
     *seconds += started.elapsed().as_secs_f64();
     totals.batches += report.batches;
     totals.largest_batch = totals.largest_batch.max(report.largest_batch);
+    measure(db).await
+}
+
+/// The store's size now (PostgreSQL: after `VACUUM FULL`, so every figure is live data).
+async fn measure(db: &BenchDb) -> Result<Size> {
     db.reclaim().await?;
     Ok(db.store.storage_stats().await?.into())
 }
@@ -145,22 +145,13 @@ pub async fn run(bench: &RetentionBench) -> Result<RetentionFigures> {
         ));
     }
     let db = BenchDb::open(bench.database_url.as_deref()).await?;
-    let new = NewStore {
-        name: "retention bench".into(),
-        platform: "shopify".into(),
-        base_url: "https://bench.example.com".parse().expect("a valid url"),
-        credentials: Default::default(),
-        settings: Default::default(),
-        entities: vec![Entity::Order],
-        interval_secs: 3600,
-    };
-    let store_id = db.store.add_store(&new).await?.id;
-    let mut orders = Orders::new(&store_id)?;
+    let mut orders = Orders::in_new_store(&*db.store, "retention bench").await?;
+    let store_id = orders.store_id().to_owned();
     let started = Instant::now();
     let all = orders.range(0, bench.orders)?;
     commit_pages(&*db.store, &store_id, &all, bench.page_size, true).await?;
     drop(all);
-    let after_first_sync: Size = db.store.storage_stats().await?.into();
+    let after_first_sync = measure(&db).await?;
 
     let per_round = (bench.orders as f64 * bench.changed).round() as usize;
     let mut rng = rand::rngs::StdRng::seed_from_u64(bench.seed);
@@ -178,7 +169,7 @@ pub async fn run(bench: &RetentionBench) -> Result<RetentionFigures> {
         commit_pages(&*db.store, &store_id, &changed, bench.page_size, false).await?;
     }
     let sync_seconds = started.elapsed().as_secs_f64();
-    let after_rounds: Size = db.store.storage_stats().await?.into();
+    let after_rounds = measure(&db).await?;
 
     let batch = EngineOptions::default().maintenance_batch;
     let mut totals = CompactionReport::default();

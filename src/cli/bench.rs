@@ -177,9 +177,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 database_url: a.database_url.clone(),
             };
             let f = sync::run(&bench).await.map_err(|e| e.to_string())?;
-            Ok(if a.json {
-                serde_json::to_string(&f).expect("figures serialise")
-            } else {
+            Ok(shown(a.json, &f, |f| {
                 format!(
                     "platform {}: {} records in {:.2} s = {:.0} records/s\n\
                      requests {}, 429s {}, governor wait {:.2} s, budget utilisation {:.1} %\n\
@@ -194,7 +192,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     f.budget_utilization_pct,
                     f.peak_rss_bytes as f64 / 1048576.0
                 )
-            })
+            }))
         }
         BenchCommand::Fleet(a) => {
             let bench = fleet::FleetBench {
@@ -212,9 +210,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 exe: std::env::current_exe().map_err(|e| e.to_string())?,
             };
             let f = fleet::run(&bench).await.map_err(|e| e.to_string())?;
-            Ok(if a.json {
-                serde_json::to_string(&f).expect("figures serialise")
-            } else {
+            Ok(shown(a.json, &f, |f| {
                 format!(
                     "{} stores: {} records in {:.2} s = {:.0} records/s\n\
                      peak RSS {:.1} MiB, {:.1} KiB per store, fairness {:.2}, 429s {}",
@@ -227,7 +223,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     f.fairness_ratio,
                     f.throttled_429
                 )
-            })
+            }))
         }
         BenchCommand::Store(a) => {
             let bench = ingest::IngestBench {
@@ -236,9 +232,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 database_url: a.database_url.clone(),
             };
             let f = ingest::run(&bench).await.map_err(|e| e.to_string())?;
-            Ok(if a.json {
-                serde_json::to_string(&f).expect("figures serialise")
-            } else {
+            Ok(shown(a.json, &f, |f| {
                 format!(
                     "{}: {} records in pages of {} in {:.2} s = {:.0} records/s (unchanged again: {:.0} records/s)",
                     f.backend,
@@ -248,7 +242,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     f.records_per_s,
                     f.unchanged_records_per_s
                 )
-            })
+            }))
         }
         BenchCommand::Retention(a) => {
             let bench = retention::RetentionBench {
@@ -261,11 +255,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 database_url: a.database_url.clone(),
             };
             let f = retention::run(&bench).await.map_err(|e| e.to_string())?;
-            Ok(if a.json {
-                serde_json::to_string(&f).expect("figures serialise")
-            } else {
-                retention_table(&f)
-            })
+            Ok(shown(a.json, &f, retention_table))
         }
         BenchCommand::SimHost(a) => {
             let size = StoreSize {
@@ -297,15 +287,25 @@ fn entities_with_records(size: StoreSize) -> Vec<Entity> {
     out
 }
 
+/// Figures as one JSON object (`--json`) or as `text` makes them.
+fn shown<T: serde::Serialize>(json: bool, figures: &T, text: impl FnOnce(&T) -> String) -> String {
+    if json {
+        serde_json::to_string(figures).expect("figures serialise")
+    } else {
+        text(figures)
+    }
+}
+
 /// The retention figures as a table.
 fn retention_table(f: &retention::RetentionFigures) -> String {
     let row = |label: &str, s: &retention::Size| {
         format!(
-            "{label:<34} {:>8} {:>8} {:>9} {:>10.1}",
+            "{label:<34} {:>8} {:>8} {:>9} {:>10.1} {:>11.1}",
             s.records,
             s.changes,
             s.documents,
-            s.bytes as f64 / 1048576.0
+            s.bytes as f64 / 1048576.0,
+            s.bytes_on_disk as f64 / 1048576.0
         )
     };
     [
@@ -314,8 +314,8 @@ fn retention_table(f: &retention::RetentionFigures) -> String {
             f.backend, f.orders, f.rounds, f.changed_per_round, f.sync_seconds
         ),
         format!(
-            "{:<34} {:>8} {:>8} {:>9} {:>10}",
-            "", "records", "changes", "documents", "MiB in use"
+            "{:<34} {:>8} {:>8} {:>9} {:>10} {:>11}",
+            "", "records", "changes", "documents", "MiB in use", "MiB on disk"
         ),
         row("after the first (full) sync", &f.after_first_sync),
         row(
