@@ -9,7 +9,8 @@
 //! Documents: every written version of a record is stored once, in `documents`; the
 //! record row points at its current version and each change row at the version it
 //! announces, so the feed delivers each version as it was written without a second
-//! copy. Documents are never rewritten nor removed while a change row names them.
+//! copy. Documents are never rewritten nor removed while a record or a change row
+//! names them; retention and compaction ([`super::feed`]) collect them after.
 
 use chrono::{DateTime, Utc};
 use polycart_kit::Entity;
