@@ -929,14 +929,11 @@ macro_rules! impl_store {
             }
 
             async fn start_leased_run(&self, lease: &Lease, kind: &str) -> Result<i64> {
-                let mut tx = self.begin_write().await?;
-                // The lease is checked (and its job row locked) first: a run never
-                // starts under a lease already taken over, which would leave it running.
-                if let Err(lost) = fence(&mut tx, lease, lease.until).await {
-                    tx.rollback().await?;
-                    return Err(lost);
-                }
-                let id: i64 = sqlx::query_scalar(
+                // Not fenced: a run started under a lease already lost is recorded, fails
+                // on its first fenced write (closed as failed, "no longer held"), and, if
+                // its worker dies first, is closed by the job's next lease like any run
+                // of an earlier lease.
+                Ok(sqlx::query_scalar(
                     "INSERT INTO sync_runs (store_id, entity, kind, worker, started_at, job_id, lease_token) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
@@ -947,10 +944,8 @@ macro_rules! impl_store {
                 .bind(Utc::now())
                 .bind(lease.job_id)
                 .bind(lease.token)
-                .fetch_one(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(id)
+                .fetch_one(&self.pool)
+                .await?)
             }
 
             async fn finish_run(&self, run: &SyncRun) -> Result<()> {
