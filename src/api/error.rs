@@ -37,9 +37,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("internal error")]
     Internal(String),
-    /// The change feed no longer holds changes the caller asked for (retention).
-    #[error("{0}")]
-    ChangesExpired(crate::store::Error),
+    /// The change feed no longer holds changes the caller asked for (retention):
+    /// `oldest` is the oldest sequence number it still holds.
+    #[error("{message}")]
+    ChangesExpired { message: String, oldest: i64 },
 }
 
 impl ApiError {
@@ -60,16 +61,14 @@ impl ApiError {
             ApiError::BadSignature => "invalid_signature",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Internal(_) => "internal",
-            ApiError::ChangesExpired(_) => "changes_expired",
+            ApiError::ChangesExpired { .. } => "changes_expired",
         }
     }
 
     /// The oldest change the feed still holds, for `changes_expired`.
     pub fn oldest_available_seq(&self) -> Option<i64> {
         match self {
-            ApiError::ChangesExpired(crate::store::Error::ChangesExpired { horizon, .. }) => {
-                Some(horizon + 1)
-            }
+            ApiError::ChangesExpired { oldest, .. } => Some(*oldest),
             _ => None,
         }
     }
@@ -90,7 +89,7 @@ impl ApiError {
             ApiError::BadSignature => StatusCode::UNAUTHORIZED,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::ChangesExpired(_) => StatusCode::GONE,
+            ApiError::ChangesExpired { .. } => StatusCode::GONE,
         }
     }
 }
@@ -177,7 +176,10 @@ impl From<crate::store::Error> for ApiError {
         match e {
             S::NotFound { what } => ApiError::NotFound(what),
             S::Invalid(m) => ApiError::Invalid(m),
-            expired @ S::ChangesExpired { .. } => ApiError::ChangesExpired(expired),
+            expired @ S::ChangesExpired { horizon, .. } => ApiError::ChangesExpired {
+                message: expired.to_string(),
+                oldest: horizon + 1,
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

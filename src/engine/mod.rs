@@ -2,7 +2,8 @@
 //! overlap`, every page committed with the cursor that follows it), full passes that
 //! reconcile deletions, store health (auth back-off, per-store circuit breaker),
 //! webhook-triggered re-reads, the leasing worker ([`worker`]) and outbound change
-//! deliveries ([`outbound`]); scheduling decisions read an injectable [`clock`].
+//! deliveries ([`outbound`]), the change feed's retention ([`maintenance`], set up by
+//! [`settings`]); scheduling decisions read an injectable [`clock`].
 
 pub mod clock;
 pub mod maintenance;
