@@ -97,6 +97,76 @@ async fn start_receiver(receiver: Receiver) -> String {
     format!("http://{addr}/hook")
 }
 
+/// A fresh SQLite sync store (with a credential key) in `dir`, an engine that retries
+/// deliveries at once, and the API over them.
+async fn fixture(
+    dir: &tempfile::TempDir,
+    delivery_batch: i64,
+) -> (Arc<dyn Store>, Arc<Engine>, axum::Router) {
+    let url = format!("sqlite://{}", dir.path().join("subs.db").display());
+    let db: Arc<dyn Store> = store::open(&url, Some(store::Cipher::new(&[9u8; 32])))
+        .await
+        .unwrap();
+    let opts = EngineOptions {
+        delivery_backoff: chrono::Duration::zero(),
+        delivery_batch,
+        ..EngineOptions::default()
+    };
+    let engine = Arc::new(Engine::new(
+        db.clone(),
+        Arc::new(RegistrySource::default()),
+        opts,
+    ));
+    let router = api::router(Arc::new(AppState::new(
+        engine.clone(),
+        Arc::new(TransportMetrics::default()),
+        KeyQuota::default(),
+    )));
+    (db, engine, router)
+}
+
+/// Connects a store of categories named `name`; its id.
+async fn add_store(db: &Arc<dyn Store>, name: &str) -> String {
+    let new = NewStore {
+        name: name.into(),
+        platform: "shopify".into(),
+        base_url: format!("https://{name}.example.com").parse().unwrap(),
+        credentials: BTreeMap::new(),
+        settings: BTreeMap::new(),
+        entities: vec![Entity::Category],
+        interval_secs: 300,
+    };
+    db.add_store(&new).await.unwrap().id
+}
+
+/// `n` categories of `store_id`, stored: `n` changes.
+async fn store_categories(db: &Arc<dyn Store>, store_id: &str, n: u32) {
+    let mut records: Vec<Record> = (1..=n)
+        .map(|i| category(i, &format!("Category {i}")))
+        .collect();
+    for r in &mut records {
+        r.assign_store(store_id);
+    }
+    db.upsert_records(store_id, &records).await.unwrap();
+}
+
+/// A receiver started and subscribed with `key` to `store_id`'s changes; the created
+/// subscription.
+async fn subscribed(router: &axum::Router, key: &str, store_id: &str) -> (Receiver, Value) {
+    let receiver = Receiver::default();
+    let hook = start_receiver(receiver.clone()).await;
+    let (s, sub) = call(
+        router,
+        "POST",
+        "/v1/subscriptions",
+        key,
+        Some(json!({"url": hook, "secret": SECRET, "store_id": store_id})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{sub}");
+    (receiver, sub)
+}
+
 /// Delivers until nothing is due (retry delays are zero in this test).
 async fn drain(engine: &Engine) {
     for _ in 0..100 {
@@ -110,39 +180,8 @@ async fn drain(engine: &Engine) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("subs.db").display());
-    let db: Arc<dyn Store> = store::open(&url, Some(store::Cipher::new(&[9u8; 32])))
-        .await
-        .unwrap();
-    let opts = EngineOptions {
-        delivery_backoff: chrono::Duration::zero(),
-        delivery_batch: 3,
-        ..EngineOptions::default()
-    };
-    let engine = Arc::new(Engine::new(
-        db.clone(),
-        Arc::new(RegistrySource::default()),
-        opts,
-    ));
-    let router = api::router(Arc::new(AppState::new(
-        engine.clone(),
-        Arc::new(TransportMetrics::default()),
-        KeyQuota::default(),
-    )));
-    let mut ids = Vec::new();
-    for name in ["mine", "theirs"] {
-        let new = NewStore {
-            name: name.into(),
-            platform: "shopify".into(),
-            base_url: format!("https://{name}.example.com").parse().unwrap(),
-            credentials: BTreeMap::new(),
-            settings: BTreeMap::new(),
-            entities: vec![Entity::Category],
-            interval_secs: 300,
-        };
-        ids.push(db.add_store(&new).await.unwrap().id);
-    }
-    let (mine, theirs) = (ids[0].clone(), ids[1].clone());
+    let (db, engine, router) = fixture(&dir, 3).await;
+    let (mine, theirs) = (add_store(&db, "mine").await, add_store(&db, "theirs").await);
     let (_, my_key) = db
         .create_api_key("mine", Some(std::slice::from_ref(&mine)))
         .await
@@ -152,17 +191,7 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
         .await
         .unwrap();
 
-    let receiver = Receiver::default();
-    let hook = start_receiver(receiver.clone()).await;
-    let (s, sub) = call(
-        &router,
-        "POST",
-        "/v1/subscriptions",
-        &my_key,
-        Some(json!({"url": hook, "secret": SECRET, "store_id": mine})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED, "{sub}");
+    let (receiver, sub) = subscribed(&router, &my_key, &mine).await;
     assert!(
         !sub.to_string().contains(SECRET),
         "the secret is write-only"
@@ -173,7 +202,7 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
         "POST",
         "/v1/subscriptions",
         &my_key,
-        Some(json!({"url": hook, "secret": SECRET})),
+        Some(json!({"url": sub["url"], "secret": SECRET})),
     )
     .await;
     assert_eq!(
@@ -184,13 +213,7 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
 
     // Changes while the receiver is down: failures show in the deliveries.
     receiver.down.store(true, Ordering::SeqCst);
-    let mut records: Vec<Record> = (1..=7)
-        .map(|i| category(i, &format!("Category {i}")))
-        .collect();
-    for r in &mut records {
-        r.assign_store(&mine);
-    }
-    db.upsert_records(&mine, &records).await.unwrap();
+    store_categories(&db, &mine, 7).await;
     let mut theirs_records = vec![category(99, "Not yours")];
     theirs_records[0].assign_store(&theirs);
     db.upsert_records(&theirs, &theirs_records).await.unwrap();
@@ -296,4 +319,80 @@ async fn subscriptions_deliver_show_failures_replay_and_are_tenant_scoped() {
         engine.deliver_once().await.unwrap().is_none(),
         "a removed subscription receives nothing"
     );
+}
+
+/// Retention dropped changes a subscription had not received: it is listed as fallen
+/// behind and receives nothing; the change feed and a replay from before the horizon
+/// answer 410 `changes_expired` naming the oldest retained sequence; a replay from the
+/// horizon resumes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_past_retention_answer_gone_and_a_fallen_behind_subscription_waits_for_a_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, engine, router) = fixture(&dir, 100).await;
+    let mine = add_store(&db, "mine").await;
+    let (_, key) = db
+        .create_api_key("mine", Some(std::slice::from_ref(&mine)))
+        .await
+        .unwrap();
+    let (receiver, sub) = subscribed(&router, &key, &mine).await;
+    let sub_id = sub["id"].as_str().unwrap().to_owned();
+    store_categories(&db, &mine, 5).await;
+    let pruned = db
+        .prune_changes(chrono::Utc::now() + chrono::Duration::seconds(5), 3)
+        .await
+        .unwrap();
+    assert_eq!(pruned.horizon, 3);
+
+    let (_, listed) = call(&router, "GET", "/v1/subscriptions", &key, None).await;
+    assert_eq!(listed["data"][0]["status"], "fell_behind", "{listed}");
+    assert_eq!(listed["data"][0]["oldest_available_seq"], 4);
+    assert!(
+        engine.deliver_once().await.unwrap().is_none(),
+        "nothing is sent past the gap"
+    );
+    assert!(receiver.seqs.lock().unwrap().is_empty());
+
+    for (method, path) in [
+        ("GET", format!("/v1/changes?after=0&store={mine}")),
+        ("GET", "/v1/changes?after=2".to_owned()),
+        ("POST", format!("/v1/subscriptions/{sub_id}/replay?after=2")),
+    ] {
+        let (s, body) = call(&router, method, &path, &key, None).await;
+        assert_eq!(
+            (s, body["error"]["code"].as_str()),
+            (StatusCode::GONE, Some("changes_expired")),
+            "{method} {path}: {body}"
+        );
+        assert_eq!(body["error"]["oldest_available_seq"], 4, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("after=3"),
+            "{body}"
+        );
+    }
+    let (s, page) = call(&router, "GET", "/v1/changes?after=3", &key, None).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let seqs: Vec<i64> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![4, 5]);
+
+    let (s, body) = call(
+        &router,
+        "POST",
+        &format!("/v1/subscriptions/{sub_id}/replay?after=3"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["status"], "active");
+    assert!(body["oldest_available_seq"].is_null());
+    drain(&engine).await;
+    assert_eq!(*receiver.seqs.lock().unwrap(), vec![4, 5]);
 }

@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use polycart::store::{ChangeKind, Cipher, PgStore, SqliteStore, Store};
+use polycart::store::{ChangeKind, Cipher, PgStore, RunState, SqliteStore, Store};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::sim::{SimOptions, StoreSize};
 use polycart_kit::{Entity, ListQuery, Secret, StoreConfig};
@@ -45,6 +45,42 @@ async fn simulator(
     (connector.simulate)(options, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap()
+}
+
+/// The simulator's credentials, as a store holds them.
+fn sim_credentials(
+    sim: &polycart_kit::sim::SimServer,
+) -> std::collections::BTreeMap<String, Secret> {
+    sim.info
+        .credentials
+        .iter()
+        .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+        .collect()
+}
+
+/// The simulator connected as a store syncing customers and categories hourly.
+fn sim_store(sim: &polycart_kit::sim::SimServer, name: &str) -> polycart::store::NewStore {
+    polycart::store::NewStore {
+        name: name.to_owned(),
+        platform: PLATFORM.to_owned(),
+        base_url: url::Url::parse(&sim.info.base_url).unwrap(),
+        credentials: sim_credentials(sim),
+        settings: Default::default(),
+        entities: vec![Entity::Customer, Entity::Category],
+        interval_secs: 3600,
+    }
+}
+
+/// Stops a `polycart worker` with SIGTERM; its exit status and standard output.
+fn terminate(mut worker: std::process::Child) -> (std::process::ExitStatus, String) {
+    Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    let status = worker.wait().unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(worker.stdout.as_mut().unwrap(), &mut out).unwrap();
+    (status, out)
 }
 
 /// Every customer id the simulator serves, listed through the adapter.
@@ -196,12 +232,7 @@ async fn kill_and_resume(db_url: &str, store: &dyn Store) {
     let config = StoreConfig {
         store_id: id.clone(),
         base_url: url::Url::parse(&sim.info.base_url).unwrap(),
-        credentials: sim
-            .info
-            .credentials
-            .iter()
-            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
-            .collect(),
+        credentials: sim_credentials(&sim),
         settings: Default::default(),
     };
     let want = platform_ids(&config).await;
@@ -299,20 +330,7 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
     let mut ids = Vec::new();
     for i in 0..300 {
         let info = store
-            .add_store(&polycart::store::NewStore {
-                name: format!("shop {i}"),
-                platform: PLATFORM.to_owned(),
-                base_url: url::Url::parse(&sim.info.base_url).unwrap(),
-                credentials: sim
-                    .info
-                    .credentials
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
-                    .collect(),
-                settings: Default::default(),
-                entities: vec![Entity::Customer, Entity::Category],
-                interval_secs: 3600,
-            })
+            .add_store(&sim_store(&sim, &format!("shop {i}")))
             .await
             .unwrap();
         ids.push(info.id);
@@ -378,14 +396,8 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // SIGTERM: the survivors stop gracefully and report.
-    for mut w in survivors {
-        Command::new("kill")
-            .args(["-TERM", &w.id().to_string()])
-            .status()
-            .unwrap();
-        let status = w.wait().unwrap();
-        let mut out = String::new();
-        std::io::Read::read_to_string(w.stdout.as_mut().unwrap(), &mut out).unwrap();
+    for w in survivors {
+        let (status, out) = terminate(w);
         assert!(
             status.success() && out.contains("stopped"),
             "{status:?} {out}"
@@ -430,15 +442,26 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
             );
         }
     }
+    // The killed worker's runs in flight were closed as abandoned when the survivors
+    // took its leases over: none is left running.
     let orphaned: Vec<_> = runs
         .iter()
-        .filter(|r| r.worker == "w1" && r.finished_at.is_none())
+        .filter(|r| r.worker == "w1" && r.state == RunState::Abandoned)
         .collect();
     assert!(
         !orphaned.is_empty(),
         "the killed worker held no job: the test proves nothing"
     );
+    assert!(
+        runs.iter().all(|r| r.state != RunState::Running),
+        "a run is left running"
+    );
     for o in &orphaned {
+        let error = o.error.as_deref().unwrap_or_default();
+        assert!(
+            error.contains("w1") && (error.contains("w2") || error.contains("w3")),
+            "{error}"
+        );
         assert!(
             runs.iter().any(|r| r.store_id == o.store_id
                 && r.entity == o.entity
@@ -456,6 +479,71 @@ async fn three_polycart_workers_on_postgres_with_one_killed() {
         "{} runs; {} slices of the killed worker taken over",
         runs.len(),
         orphaned.len()
+    );
+}
+
+/// `polycart worker --id w4` through the binary, on SQLite: every run it records is
+/// w4's; an invalid `POLYCART_CHANGES_RETENTION` stops it at startup, naming the
+/// variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_polycart_worker_records_its_runs_under_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("named.db").display());
+    let store = SqliteStore::open(&url, Some(Cipher::parse(KEY).unwrap()))
+        .await
+        .unwrap();
+    let sim = simulator(8, 120, None).await;
+    let id = store.add_store(&sim_store(&sim, "named")).await.unwrap().id;
+    let invalid = polycart(&url)
+        .args(["worker", "--id", "w4"])
+        .env("POLYCART_CHANGES_RETENTION", "30 days")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&invalid.stderr);
+    assert!(
+        !invalid.status.success() && stderr.contains("POLYCART_CHANGES_RETENTION"),
+        "{stderr}"
+    );
+    let worker = polycart(&url)
+        .args([
+            "worker",
+            "--id",
+            "w4",
+            "--poll-ms",
+            "50",
+            "--slice-pages",
+            "1",
+        ])
+        .env("POLYCART_CHANGES_RETENTION", "12h")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let customers = store.cursor(&id, Entity::Customer).await.unwrap();
+        let categories = store.cursor(&id, Entity::Category).await.unwrap();
+        if customers.last_full_at.is_some() && categories.last_full_at.is_some() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never synced"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, out) = terminate(worker);
+    assert!(
+        status.success() && out.contains("worker w4 stopped"),
+        "{out}"
+    );
+    sim.shutdown().await;
+    let runs = store.runs(Some(&id)).await.unwrap();
+    assert!(runs.len() >= 2, "{runs:?}");
+    assert!(
+        runs.iter()
+            .all(|r| r.worker == "w4" && r.state == RunState::Finished),
+        "{runs:?}"
     );
 }
 

@@ -1,5 +1,7 @@
 //! `GET /v1/changes?after=SEQ&limit=N`: the change feed, in sequence order, limited to
-//! the stores the caller's key sees.
+//! the stores the caller's key sees. The feed keeps changes for the retention
+//! (`POLYCART_CHANGES_RETENTION`, 30 days by default); asking for changes from before
+//! its start answers 410 `changes_expired`, never a page with a silent gap.
 
 use std::sync::Arc;
 
@@ -29,8 +31,21 @@ pub struct ChangesResponse {
     pub next_after: i64,
 }
 
+/// The change feed after `after`, oldest first.
+///
+/// Changes are kept for the server's retention (`POLYCART_CHANGES_RETENTION`, 30 days
+/// by default); older ones are dropped, oldest first. A reader whose `after` lies
+/// before the oldest retained change (of `store`, or of any store) gets
+/// `410 changes_expired` with `oldest_available_seq`: it missed changes, and may
+/// resume from `after` = `oldest_available_seq` − 1 once it has resynchronised (for
+/// example by re-reading the records).
 #[utoipa::path(get, path = "/v1/changes", params(ChangesParams),
-    responses((status = 200, body = ChangesResponse)), security(("api_key" = [])))]
+    responses(
+        (status = 200, body = ChangesResponse),
+        (status = 410, body = super::error::ErrorEnvelope,
+            description = "`changes_expired`: `after` lies before the oldest retained change; the error names `oldest_available_seq`"),
+    ),
+    security(("api_key" = [])))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,

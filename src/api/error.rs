@@ -39,6 +39,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("internal error")]
     Internal(String),
+    /// The change feed no longer holds changes the caller asked for (retention):
+    /// `oldest` is the oldest sequence number it still holds.
+    #[error("{message}")]
+    ChangesExpired { message: String, oldest: i64 },
 }
 
 impl ApiError {
@@ -60,6 +64,15 @@ impl ApiError {
             ApiError::BadSignature => "invalid_signature",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Internal(_) => "internal",
+            ApiError::ChangesExpired { .. } => "changes_expired",
+        }
+    }
+
+    /// The oldest change the feed still holds, for `changes_expired`.
+    pub fn oldest_available_seq(&self) -> Option<i64> {
+        match self {
+            ApiError::ChangesExpired { oldest, .. } => Some(*oldest),
+            _ => None,
         }
     }
 
@@ -80,6 +93,7 @@ impl ApiError {
             ApiError::BadSignature => StatusCode::UNAUTHORIZED,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::ChangesExpired { .. } => StatusCode::GONE,
         }
     }
 }
@@ -116,15 +130,23 @@ pub struct ErrorBody {
     pub code: String,
     pub message: String,
     pub request_id: String,
+    /// With `changes_expired` (410) only: the oldest sequence number the change feed
+    /// still holds; resume with `after` = this − 1 (the changes before it are lost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oldest_available_seq: Option<i64>,
 }
 
 /// The JSON envelope of `error` for the current request.
 pub fn envelope(error: &ApiError) -> serde_json::Value {
-    serde_json::json!({"error": {
+    let mut body = serde_json::json!({
         "code": error.code(),
         "message": error.to_string(),
         "request_id": super::request_id::current(),
-    }})
+    });
+    if let Some(seq) = error.oldest_available_seq() {
+        body["oldest_available_seq"] = seq.into();
+    }
+    serde_json::json!({ "error": body })
 }
 
 impl IntoResponse for ApiError {
@@ -139,6 +161,7 @@ impl IntoResponse for ApiError {
                 code: self.code().to_owned(),
                 message: self.to_string(),
                 request_id,
+                oldest_available_seq: self.oldest_available_seq(),
             },
         };
         let mut response = (status, Json(body)).into_response();
@@ -159,6 +182,10 @@ impl From<crate::store::Error> for ApiError {
         match e {
             S::NotFound { what } => ApiError::NotFound(what),
             S::Invalid(m) => ApiError::Invalid(m),
+            expired @ S::ChangesExpired { horizon, .. } => ApiError::ChangesExpired {
+                message: expired.to_string(),
+                oldest: horizon + 1,
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

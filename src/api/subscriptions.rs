@@ -1,5 +1,7 @@
 //! `/v1/subscriptions`: outbound webhooks. Each subscription receives the change feed
-//! (optionally one store's) as signed batches; secrets are write-only.
+//! (optionally one store's) as signed batches; secrets are write-only. A subscription
+//! whose undelivered changes the feed's retention dropped is listed as `fell_behind`
+//! and receives nothing more until it is replayed from a retained sequence.
 
 use std::sync::Arc;
 
@@ -32,6 +34,21 @@ pub struct SubscriptionView {
     pub last_seq: i64,
     pub failures: i64,
     pub last_error: Option<String>,
+    pub status: SubscriptionStatus,
+    /// With `fell_behind`: the oldest change the feed still holds for this
+    /// subscription; replay with `after` = this − 1 to resume (earlier changes are lost).
+    pub oldest_available_seq: Option<i64>,
+}
+
+/// Whether a subscription is being delivered to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    /// Receiving the feed (or retrying a failed delivery).
+    Active,
+    /// Changes it had not received yet were dropped by the feed's retention
+    /// (`POLYCART_CHANGES_RETENTION`): nothing is delivered until it is replayed.
+    FellBehind,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -94,6 +111,11 @@ impl From<Subscription> for SubscriptionView {
             last_seq: s.last_seq,
             failures: s.failures,
             last_error: s.last_error,
+            status: match s.fell_behind {
+                Some(_) => SubscriptionStatus::FellBehind,
+                None => SubscriptionStatus::Active,
+            },
+            oldest_available_seq: s.fell_behind,
         }
     }
 }
@@ -194,8 +216,17 @@ pub struct ReplayParams {
     pub after: i64,
 }
 
+/// Re-sends every change after `after` (and resumes a subscription that fell behind).
+///
+/// `after` must not lie before the oldest change the feed retains for this
+/// subscription: `410 changes_expired` names `oldest_available_seq` otherwise.
 #[utoipa::path(post, path = "/v1/subscriptions/{id}/replay", params(("id" = String, Path), ReplayParams),
-    responses((status = 202, body = SubscriptionView)), security(("api_key" = [])))]
+    responses(
+        (status = 202, body = SubscriptionView),
+        (status = 410, body = super::error::ErrorEnvelope,
+            description = "`changes_expired`: `after` lies before the oldest retained change; the error names `oldest_available_seq`"),
+    ),
+    security(("api_key" = [])))]
 pub async fn replay(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,

@@ -6,16 +6,12 @@
 use std::time::Instant;
 
 use chrono::Utc;
-use polycart_kit::{Entity, Record};
+use polycart_kit::Entity;
 use serde::Serialize;
 
+use super::orders::{Orders, commit};
 use super::{BenchDb, Error, Result};
-use crate::store::{NewStore, PageCommit, Pass};
-
-/// The unified order every benchmark record is a copy of (a real Shopify order).
-const TEMPLATE: &str = include_str!(
-    "../../fixtures/shopify/order/create-order-with-customer-and-addresses.unified.json"
-);
+use crate::store::Pass;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -37,41 +33,16 @@ pub struct IngestFigures {
     pub unchanged_records_per_s: f64,
 }
 
-/// `n` distinct orders from the template, assigned to `store_id`.
-fn orders(store_id: &str, first: usize, n: usize) -> Result<Vec<Record>> {
-    let mut template: serde_json::Value = serde_json::from_str(TEMPLATE)
-        .map_err(|e| Error::Invalid(format!("order template: {e}")))?;
-    (first..first + n)
-        .map(|i| {
-            template["platform_id"] =
-                serde_json::Value::String(format!("{}", 5_000_000_000u64 + i as u64));
-            template["number"] = serde_json::Value::String(format!("#{}", 1000 + i));
-            let mut record = Record::from_json(Entity::Order, &template.to_string())
-                .map_err(|e| Error::Invalid(format!("order template: {e}")))?;
-            record.assign_store(store_id);
-            Ok(record)
-        })
-        .collect()
-}
-
 pub async fn run(bench: &IngestBench) -> Result<IngestFigures> {
     let db = BenchDb::open(bench.database_url.as_deref()).await?;
-    let new = NewStore {
-        name: "ingest bench".into(),
-        platform: "shopify".into(),
-        base_url: "https://bench.example.com".parse().expect("a valid url"),
-        credentials: Default::default(),
-        settings: Default::default(),
-        entities: vec![Entity::Order],
-        interval_secs: 3600,
-    };
-    let store_id = db.store.add_store(&new).await?.id;
+    let mut orders = Orders::in_new_store(&*db.store, "ingest bench").await?;
+    let store_id = orders.store_id().to_owned();
     let page_size = bench.page_size.max(1);
     let mut pages = Vec::new();
     let mut first = 0;
     while first < bench.records {
         let n = page_size.min(bench.records - first);
-        pages.push(orders(&store_id, first, n)?);
+        pages.push(orders.range(first, n)?);
         first += n;
     }
     let pass = Pass {
@@ -87,16 +58,7 @@ pub async fn run(bench: &IngestBench) -> Result<IngestFigures> {
     for timing in &mut timings {
         let started = Instant::now();
         for page in &pages {
-            db.store
-                .commit_page(&PageCommit {
-                    store_id: &store_id,
-                    entity: Entity::Order,
-                    records: page,
-                    pass: &pass,
-                    fence: None,
-                    renew_until: Utc::now(),
-                })
-                .await?;
+            commit(&*db.store, &store_id, page, &pass).await?;
         }
         *timing = started.elapsed().as_secs_f64();
     }

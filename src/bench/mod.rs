@@ -1,12 +1,14 @@
 //! `polycart bench`: measurements of the whole connector against the simulators over
 //! real loopback HTTP with the platforms' own rate limiters — one big store
 //! ([`sync`]) and a fleet of small ones ([`fleet`]) — and of the sync store alone
-//! ([`ingest`]). Figures come from the process
+//! ([`ingest`], and its size under retention and compaction: [`retention`]). Figures come from the process
 //! (`/proc/self/status`), the transport's counters and the simulators' own limiter
 //! ledgers (what the platform admitted and would have admitted), never from guesses.
 
 pub mod fleet;
 pub mod ingest;
+mod orders;
+pub mod retention;
 pub mod rss;
 pub mod sync;
 
@@ -72,6 +74,31 @@ impl BenchDb {
                 })
             }
         }
+    }
+
+    /// PostgreSQL: `VACUUM FULL` of every table of the run's schema, so its size is
+    /// its live data. SQLite needs nothing: its bytes in use leave free pages out.
+    pub async fn reclaim(&self) -> Result<()> {
+        let Some((url, schema)) = &self.pg_schema else {
+            return Ok(());
+        };
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .map_err(store::Error::from)?;
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = $1")
+                .bind(schema)
+                .fetch_all(&pool)
+                .await
+                .map_err(store::Error::from)?;
+        for table in tables {
+            sqlx::query(&format!("VACUUM FULL \"{schema}\".\"{table}\""))
+                .execute(&pool)
+                .await
+                .map_err(store::Error::from)?;
+        }
+        pool.close().await;
+        Ok(())
     }
 
     /// Drops the PostgreSQL schema of the run (SQLite's directory goes with `self`).

@@ -1,4 +1,4 @@
-//! `polycart bench sync|fleet`: runs a measurement (see [`crate::bench`]) and prints
+//! `polycart bench sync|fleet|store|retention`: runs a measurement (see [`crate::bench`]) and prints
 //! its figures, as text or as one JSON object (`--json`).
 
 use std::collections::BTreeMap;
@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use polycart_kit::Entity;
 use polycart_kit::sim::StoreSize;
 
-use crate::bench::{fleet, ingest, sync};
+use crate::bench::{fleet, ingest, retention, sync};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,6 +22,8 @@ pub enum BenchCommand {
     Fleet(FleetArgs),
     /// Commit pages of real-shaped orders to a fresh sync store; print records/s.
     Store(StoreArgs),
+    /// Grow a store by rounds of changed orders, compact it; print its sizes.
+    Retention(RetentionArgs),
     /// Serve simulators for `bench fleet` (internal).
     #[command(hide = true)]
     SimHost(SimHostArgs),
@@ -105,6 +107,30 @@ pub struct StoreArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct RetentionArgs {
+    #[arg(long, default_value_t = 20_000)]
+    pub orders: usize,
+    /// Incremental syncs after the first, full one.
+    #[arg(long, default_value_t = 20)]
+    pub rounds: usize,
+    /// The share of orders changed before each incremental sync.
+    #[arg(long, default_value_t = 0.1)]
+    pub changed: f64,
+    /// Rounds still within retention at the first compaction.
+    #[arg(long, default_value_t = 5)]
+    pub keep_rounds: usize,
+    #[arg(long, default_value_t = 250)]
+    pub page_size: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The sync store (default: a fresh SQLite file; PostgreSQL in a fresh schema).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct SimHostArgs {
     #[arg(long)]
     pub platform: String,
@@ -151,9 +177,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 database_url: a.database_url.clone(),
             };
             let f = sync::run(&bench).await.map_err(|e| e.to_string())?;
-            Ok(if a.json {
-                serde_json::to_string(&f).expect("figures serialise")
-            } else {
+            Ok(shown(a.json, &f, |f| {
                 format!(
                     "platform {}: {} records in {:.2} s = {:.0} records/s\n\
                      requests {}, 429s {}, governor wait {:.2} s, budget utilisation {:.1} %\n\
@@ -168,7 +192,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     f.budget_utilization_pct,
                     f.peak_rss_bytes as f64 / 1048576.0
                 )
-            })
+            }))
         }
         BenchCommand::Fleet(a) => {
             let bench = fleet::FleetBench {
@@ -186,9 +210,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 exe: std::env::current_exe().map_err(|e| e.to_string())?,
             };
             let f = fleet::run(&bench).await.map_err(|e| e.to_string())?;
-            Ok(if a.json {
-                serde_json::to_string(&f).expect("figures serialise")
-            } else {
+            Ok(shown(a.json, &f, |f| {
                 format!(
                     "{} stores: {} records in {:.2} s = {:.0} records/s\n\
                      peak RSS {:.1} MiB, {:.1} KiB per store, fairness {:.2}, 429s {}",
@@ -201,7 +223,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     f.fairness_ratio,
                     f.throttled_429
                 )
-            })
+            }))
         }
         BenchCommand::Store(a) => {
             let bench = ingest::IngestBench {
@@ -210,9 +232,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 database_url: a.database_url.clone(),
             };
             let f = ingest::run(&bench).await.map_err(|e| e.to_string())?;
-            Ok(if a.json {
-                serde_json::to_string(&f).expect("figures serialise")
-            } else {
+            Ok(shown(a.json, &f, |f| {
                 format!(
                     "{}: {} records in pages of {} in {:.2} s = {:.0} records/s (unchanged again: {:.0} records/s)",
                     f.backend,
@@ -222,7 +242,20 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     f.records_per_s,
                     f.unchanged_records_per_s
                 )
-            })
+            }))
+        }
+        BenchCommand::Retention(a) => {
+            let bench = retention::RetentionBench {
+                orders: a.orders,
+                rounds: a.rounds,
+                changed: a.changed,
+                keep_rounds: a.keep_rounds,
+                page_size: a.page_size,
+                seed: a.seed,
+                database_url: a.database_url.clone(),
+            };
+            let f = retention::run(&bench).await.map_err(|e| e.to_string())?;
+            Ok(shown(a.json, &f, retention_table))
         }
         BenchCommand::SimHost(a) => {
             let size = StoreSize {
@@ -252,4 +285,55 @@ fn entities_with_records(size: StoreSize) -> Vec<Entity> {
         out.push(Entity::Customer);
     }
     out
+}
+
+/// Figures as one JSON object (`--json`) or as `text` makes them.
+fn shown<T: serde::Serialize>(json: bool, figures: &T, text: impl FnOnce(&T) -> String) -> String {
+    if json {
+        serde_json::to_string(figures).expect("figures serialise")
+    } else {
+        text(figures)
+    }
+}
+
+/// The retention figures as a table.
+fn retention_table(f: &retention::RetentionFigures) -> String {
+    let row = |label: &str, s: &retention::Size| {
+        format!(
+            "{label:<34} {:>8} {:>8} {:>9} {:>10.1} {:>11.1}",
+            s.records,
+            s.changes,
+            s.documents,
+            s.bytes as f64 / 1048576.0,
+            s.bytes_on_disk as f64 / 1048576.0
+        )
+    };
+    [
+        format!(
+            "{}: {} orders, {} incremental syncs of {} changed orders each ({:.1} s)",
+            f.backend, f.orders, f.rounds, f.changed_per_round, f.sync_seconds
+        ),
+        format!(
+            "{:<34} {:>8} {:>8} {:>9} {:>10} {:>11}",
+            "", "records", "changes", "documents", "MiB in use", "MiB on disk"
+        ),
+        row("after the first (full) sync", &f.after_first_sync),
+        row(
+            &format!("after {} incremental syncs", f.rounds),
+            &f.after_rounds,
+        ),
+        row(
+            &format!("compacted, last {} rounds kept", f.keep_rounds),
+            &f.compacted_keeping_rounds,
+        ),
+        row(
+            "compacted, current versions only",
+            &f.compacted_current_only,
+        ),
+        format!(
+            "compaction: {:.2} s in {} transactions of at most {} rows (limit {})",
+            f.compaction_seconds, f.compaction_batches, f.largest_batch, f.batch_limit
+        ),
+    ]
+    .join("\n")
 }

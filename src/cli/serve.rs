@@ -61,7 +61,8 @@ pub async fn serve_with_worker(
             token_sink: None,
         },
     });
-    let engine = Arc::new(Engine::new(store, source, EngineOptions::default()));
+    let opts = EngineOptions::from_env().map_err(|e| e.to_string())?;
+    let engine = Arc::new(Engine::new(store, source, opts));
     // Reachable from other machines (a hosted deployment): refuse private store URLs.
     let policy = match listener.local_addr() {
         Ok(addr) => crate::store::UrlPolicy::for_listener(addr),

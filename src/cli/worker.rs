@@ -1,5 +1,8 @@
-//! `polycart worker`: runs the scheduler (job leases, slices, outbound deliveries)
-//! until SIGTERM or Ctrl-C, then finishes the pages in flight and gives jobs back.
+//! `polycart worker`: runs the scheduler (job leases, slices, outbound deliveries,
+//! change-feed retention) until SIGTERM or Ctrl-C, then finishes the pages in flight
+//! and gives jobs back. `--id` is the name in every lease and every sync run it
+//! records; `POLYCART_CHANGES_RETENTION` is read at startup (see
+//! [`crate::engine::settings`]).
 
 use std::sync::Arc;
 
@@ -11,8 +14,8 @@ pub struct Args {
     /// Jobs this worker runs at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
-    /// This worker's name in leases (default host:pid).
-    #[arg(long)]
+    /// This worker's name in leases and sync runs (default host:pid).
+    #[arg(long, env = "POLYCART_WORKER_ID")]
     pub id: Option<String>,
     /// Lease lifetime: a dead worker's jobs are taken over after this.
     #[arg(long, default_value_t = 30)]
@@ -28,17 +31,20 @@ pub struct Args {
 }
 
 pub async fn run(args: &Args) -> Result<String, String> {
-    let store = args.db.open().await?;
     let mut opts = EngineOptions {
         concurrency: args.concurrency.max(1),
         lease_ttl: chrono::Duration::seconds(args.lease_secs.max(1)),
         slice_pages: args.slice_pages.max(1),
         poll_interval: std::time::Duration::from_millis(args.poll_ms.max(10)),
-        ..EngineOptions::default()
+        ..EngineOptions::from_env().map_err(|e| e.to_string())?
     };
     if let Some(id) = &args.id {
+        if id.trim().is_empty() {
+            return Err("--id must not be empty".to_owned());
+        }
         opts.worker_id = id.clone();
     }
+    let store = args.db.open().await?;
     let engine = Arc::new(Engine::new(
         store,
         Arc::new(RegistrySource::default()),

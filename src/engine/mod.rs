@@ -2,11 +2,14 @@
 //! overlap`, every page committed with the cursor that follows it), full passes that
 //! reconcile deletions, store health (auth back-off, per-store circuit breaker),
 //! webhook-triggered re-reads, the leasing worker ([`worker`]) and outbound change
-//! deliveries ([`outbound`]); scheduling decisions read an injectable [`clock`].
+//! deliveries ([`outbound`]), the change feed's retention ([`maintenance`], set up by
+//! [`settings`]); scheduling decisions read an injectable [`clock`].
 
 pub mod clock;
+pub mod maintenance;
 pub mod outbound;
 mod progress;
+pub mod settings;
 pub mod tokens;
 pub mod worker;
 
@@ -131,6 +134,16 @@ pub struct EngineOptions {
     pub delivery_batch: i64,
     pub delivery_backoff: chrono::Duration,
     pub delivery_timeout: Duration,
+    /// Change-feed rows older than this are dropped, with the versions only they kept
+    /// (`POLYCART_CHANGES_RETENTION`, see [`settings`]).
+    pub changes_retention: chrono::Duration,
+    /// Rows per maintenance transaction (retention, orphan sweep): small, so a batch
+    /// never holds the database long.
+    pub maintenance_batch: i64,
+    /// How often the scheduler runs maintenance ([`maintenance`]).
+    pub maintenance_every: Duration,
+    /// Orphan-sweep batches per maintenance run (the sweep resumes where it stopped).
+    pub sweep_batches: u64,
     /// What scheduling decisions read (the system clock; a [`ManualClock`] in tests).
     pub clock: Clock,
 }
@@ -155,6 +168,10 @@ impl Default for EngineOptions {
             delivery_batch: 100,
             delivery_backoff: chrono::Duration::seconds(2),
             delivery_timeout: Duration::from_secs(10),
+            changes_retention: settings::DEFAULT_RETENTION,
+            maintenance_batch: 500,
+            maintenance_every: Duration::from_secs(60),
+            sweep_batches: 20,
             clock: Clock::system(),
         }
     }
@@ -579,19 +596,20 @@ impl Engine {
                 });
             }
         }
-        let run_id = self
-            .store
-            .start_run(
-                store_id,
-                entity,
-                if mode == SyncMode::Full {
-                    "full"
-                } else {
-                    "auto"
-                },
-                &self.opts.worker_id,
-            )
-            .await?;
+        let kind = if mode == SyncMode::Full {
+            "full"
+        } else {
+            "auto"
+        };
+        // Under a lease, the run is the lease holder's (its name, its token).
+        let run_id = match job.fence {
+            Some(lease) => self.store.start_leased_run(lease, kind).await?,
+            None => {
+                self.store
+                    .start_run(store_id, entity, kind, &self.opts.worker_id)
+                    .await?
+            }
+        };
         let result = catch_panic(self.sync_slice(job, stop, progress)).await;
         let mut run = crate::store::SyncRun {
             id: run_id,

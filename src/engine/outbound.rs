@@ -3,7 +3,8 @@
 //! commit with the records they describe, and a subscription advances only after the
 //! receiver acknowledges (2xx), so a crash or a receiver outage loses nothing and the
 //! order per store (indeed globally) is kept. Delivery is at least once: receivers
-//! dedupe by `seq`.
+//! dedupe by `seq`. A subscription whose undelivered changes the feed's retention
+//! dropped is not delivered to (never with a silent gap) until it is replayed.
 //!
 //! Signature: `X-Polycart-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 //! "<t>.<body>" with the subscription's secret>`.
@@ -69,14 +70,33 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let changes = self
+        let changes = match self
             .store
             .changes_after(
                 sub.last_seq,
                 sub.store_id.as_deref(),
                 self.opts.delivery_batch,
             )
-            .await?;
+            .await
+        {
+            Ok(changes) => changes,
+            // Retention dropped changes it had not received (between its lease and
+            // this read): nothing is sent past the gap; the attempt is recorded and
+            // the subscription, now behind, is not leased again until replayed.
+            Err(e @ crate::store::Error::ChangesExpired { .. }) => {
+                let behind = DeliveryResult {
+                    first_seq: sub.last_seq,
+                    last_seq: sub.last_seq,
+                    status: None,
+                    error: Some(e.to_string()),
+                    delivered: false,
+                    retry_at: Some(now + self.opts.delivery_backoff),
+                };
+                self.store.record_delivery(&sub, &behind).await?;
+                return Ok(Some(behind));
+            }
+            Err(e) => return Err(e.into()),
+        };
         let (Some(first), Some(last)) = (changes.first(), changes.last()) else {
             let nothing = DeliveryResult {
                 first_seq: sub.last_seq,

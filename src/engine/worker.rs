@@ -1,7 +1,8 @@
 //! The worker: leases due jobs (store × entity) from the sync store, runs a bounded
 //! slice of pages for each (fairness: a huge store gives its slot back after
 //! `slice_pages` and queues behind stores already due), keeps leases alive with a
-//! heartbeat, delivers outbound webhooks, and stops gracefully between pages.
+//! heartbeat, delivers outbound webhooks, runs the store's [`super::maintenance`],
+//! and stops gracefully between pages.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -69,6 +70,7 @@ impl Engine {
         let slots = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
         let stopping = Arc::new(AtomicBool::new(false));
         let deliverer = tokio::spawn(self.clone().deliver_loop(shutdown.clone(), stats.clone()));
+        let maintainer = tokio::spawn(self.clone().maintenance_loop(shutdown.clone()));
         loop {
             if *shutdown.borrow() {
                 break;
@@ -109,6 +111,7 @@ impl Engine {
         let all = u32::try_from(self.opts.concurrency.max(1)).unwrap_or(u32::MAX);
         let _drained = slots.acquire_many(all).await;
         let _ = deliverer.await;
+        let _ = maintainer.await;
         Ok(stats)
     }
 

@@ -8,6 +8,7 @@
 //! upsert is a no-op when the content hash is unchanged) and never skips one.
 
 mod crypto;
+mod feed;
 mod packed;
 mod postgres;
 mod sql;
@@ -24,6 +25,7 @@ use polycart_kit::{Cursor, Entity, Record, StoreConfig};
 use serde::{Deserialize, Serialize};
 
 pub use crypto::{Cipher, KEY_ENV};
+pub use feed::{PruneOutcome, RunState, StorageStats, SweepOutcome};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use url_check::{REFUSE_PRIVATE_ENV, UrlPolicy, validate_store_url};
@@ -52,6 +54,15 @@ pub enum Error {
     LeaseLost { job: i64, owner: String },
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// A reader asked for changes the retention already dropped: resuming after
+    /// `horizon` (the oldest retained sequence is `horizon + 1`) is the only way on.
+    #[error(
+        "changes after seq {after} are no longer retained (POLYCART_CHANGES_RETENTION): \
+         the oldest retained change is seq {}; resume with after={horizon} (changes in \
+         between are lost to this reader)",
+        horizon + 1
+    )]
+    ChangesExpired { after: i64, horizon: i64 },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -312,7 +323,9 @@ pub struct SyncRun {
     pub store_id: String,
     pub entity: String,
     pub kind: String,
+    /// The worker that ran it: under a lease, always the lease's owner.
     pub worker: String,
+    pub state: RunState,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub pages: i64,
@@ -344,6 +357,10 @@ pub struct Subscription {
     pub failures: i64,
     pub last_error: Option<String>,
     pub lease_owner: Option<String>,
+    /// `Some(oldest retained sequence)` when changes this subscription had not been
+    /// sent yet were dropped by retention: it is not delivered to (never with a silent
+    /// gap) until replayed from at least the sequence before that one.
+    pub fell_behind: Option<i64>,
 }
 
 /// The result of one delivery attempt.
@@ -487,7 +504,8 @@ pub trait Store: Send + Sync {
     async fn finish_pass(&self, finish: &FinishPass<'_>) -> Result<u64>;
     /// A new unique pass id.
     async fn next_pass_id(&self) -> Result<i64>;
-    /// Changes after `after`, in sequence order.
+    /// Changes after `after`, in sequence order; [`Error::ChangesExpired`] when
+    /// retention dropped changes after `after` (of `store_id`, or of any store).
     async fn changes_after(
         &self,
         after: i64,
@@ -503,12 +521,18 @@ pub trait Store: Send + Sync {
         kind: &str,
         worker: &str,
     ) -> Result<i64>;
+    /// Starts a run under `lease`: recorded as the lease owner's, and closed as
+    /// abandoned should the job be leased again before it finishes.
+    async fn start_leased_run(&self, lease: &Lease, kind: &str) -> Result<i64>;
+    /// Closes a running run (finished, or failed with its error); a run already closed
+    /// (abandoned after a takeover) is left as it is.
     async fn finish_run(&self, run: &SyncRun) -> Result<()>;
     async fn runs(&self, store_id: Option<&str>) -> Result<Vec<SyncRun>>;
 
     // --- jobs
     /// Leases the most overdue job whose store is not backing off and whose lease is
-    /// free or expired. Two holders never hold one job at once.
+    /// free or expired. Two holders never hold one job at once. Runs of an earlier
+    /// lease still running (their worker died) are closed as abandoned.
     async fn lease_job(
         &self,
         owner: &str,
@@ -521,7 +545,7 @@ pub trait Store: Send + Sync {
     async fn release_job(&self, lease: &Lease, due_at: DateTime<Utc>) -> Result<()>;
     /// Leases one store × entity's job (creating it if missing) when it is free,
     /// expired, already ours, or held by an owner `may_steal` says is dead; otherwise
-    /// returns the holder.
+    /// returns the holder. Like [`Store::lease_job`], closes earlier leases' runs.
     async fn claim_job(
         &self,
         store_id: &str,
@@ -581,7 +605,22 @@ pub trait Store: Send + Sync {
     async fn deliveries(&self, subscription_id: &str, limit: i64) -> Result<Vec<Delivery>>;
     /// Re-sends every change after `after`: the subscription moves back, is due at
     /// once, and a delivery in flight can no longer advance it past the replay.
+    /// [`Error::ChangesExpired`] when retention dropped changes after `after`.
     async fn replay_subscription(&self, id: &str, after: i64) -> Result<()>;
+
+    // --- change-feed retention and compaction (see [`feed`])
+    /// How far the feed is pruned (0: not at all): every change up to this sequence
+    /// number is gone — of `store_id`'s changes, or of all.
+    async fn changes_horizon(&self, store_id: Option<&str>) -> Result<i64>;
+    /// One bounded batch of retention, in one transaction: drops at most `limit` of
+    /// the oldest change rows written before `before` (always a prefix of the feed),
+    /// moves the horizons, and collects the documents only those rows referenced.
+    async fn prune_changes(&self, before: DateTime<Utc>, limit: i64) -> Result<PruneOutcome>;
+    /// One bounded batch of orphan collection: examines at most `limit` documents
+    /// numbered above `after` and deletes those no record and no change references.
+    async fn collect_orphans(&self, after: i64, limit: i64) -> Result<SweepOutcome>;
+    /// Row counts and bytes of the database, for benchmarks and operators.
+    async fn storage_stats(&self) -> Result<StorageStats>;
 
     // --- idempotent writes
     /// Takes `key` for API key `key_id` if it is new; otherwise says what it holds.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::Cipher;
-use super::sql::UPSERT_RECORD;
+use super::sql::{UNREFERENCED, UPSERT_RECORD};
 
 /// The PostgreSQL sync store.
 #[derive(Debug, Clone)]
@@ -50,7 +50,18 @@ impl PgStore {
             .connect_with(options)
             .await?;
         Self { pool, cipher }
-            .ready(include_str!("../../migrations/postgres/0001_initial.sql"))
+            .ready(&[
+                (
+                    1,
+                    "initial",
+                    include_str!("../../migrations/postgres/0001_initial.sql"),
+                ),
+                (
+                    2,
+                    "feed retention",
+                    include_str!("../../migrations/postgres/0002_feed_retention.sql"),
+                ),
+            ])
             .await
     }
 
@@ -224,6 +235,33 @@ async fn insert_changes(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Deletes the documents of `ids` that nothing references; returns how many.
+async fn delete_unreferenced(conn: &mut PgConnection, ids: &[i64]) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!("DELETE FROM documents WHERE id = ANY($1::bigint[]) AND {UNREFERENCED}");
+    Ok(sqlx::query(&sql)
+        .bind(ids)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+/// Every relation of the schema with its indexes and TOAST, in bytes (twice: on
+/// disk and in use are the same to PostgreSQL until `VACUUM FULL`).
+async fn storage_bytes(pool: &PgPool) -> Result<(u64, u64)> {
+    let bytes: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')",
+    )
+    .fetch_one(pool)
+    .await?;
+    let bytes = u64::try_from(bytes).unwrap_or(0);
+    Ok((bytes, bytes))
 }
 
 super::sql::impl_store!(

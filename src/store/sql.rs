@@ -9,7 +9,8 @@
 //! Documents: every written version of a record is stored once, in `documents`; the
 //! record row points at its current version and each change row at the version it
 //! announces, so the feed delivers each version as it was written without a second
-//! copy. Documents are never rewritten nor removed while a change row names them.
+//! copy. Documents are never rewritten nor removed while a record or a change row
+//! names them; retention and compaction ([`super::feed`]) collect them after.
 
 use chrono::{DateTime, Utc};
 use polycart_kit::Entity;
@@ -64,6 +65,23 @@ pub(super) const UPSERT_RECORD: &str = "ON CONFLICT (store_id, entity, platform_
      WHERE records.deleted OR records.updated_at IS NULL OR excluded.updated_at IS NULL \
      OR excluded.updated_at >= records.updated_at";
 
+/// A subscription's feed horizon (`subscriptions t`): the whole feed's for one over
+/// every store, its store's otherwise. The subscription fell behind when its cursor is
+/// below it.
+pub(super) const SUBSCRIPTION_HORIZON: &str = "(CASE WHEN t.store_id IS NULL \
+     THEN (SELECT value FROM counters WHERE name = 'changes_pruned') \
+     ELSE COALESCE((SELECT h.pruned_through FROM feed_horizons h WHERE h.store_id = t.store_id), 0) END)";
+
+/// Closes the still running runs of a job's earlier leases as abandoned ($1 now, $2 the
+/// new holder, $3 the job, $4 the new lease's token).
+pub(super) const ABANDON_RUNS: &str = "UPDATE sync_runs SET state = 'abandoned', finished_at = $1, \
+     error = 'abandoned: ' || worker || ' stopped renewing its lease; the job was leased again by ' || $2 \
+     WHERE job_id = $3 AND lease_token < $4 AND state = 'running'";
+
+/// A document nobody needs: no record's current version, named by no change.
+pub(super) const UNREFERENCED: &str = "NOT EXISTS (SELECT 1 FROM records r WHERE r.document_id = documents.id) \
+     AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.document_id = documents.id)";
+
 /// Expands `impl Store for $store` for a backend whose pool is `self.pool` and whose
 /// transaction starts with `self.begin_write()`. `$lock` follows the `LIMIT 1` of a
 /// lease subquery (`FOR UPDATE ... SKIP LOCKED` on PostgreSQL, nothing on SQLite).
@@ -78,10 +96,10 @@ macro_rules! impl_store {
 
         use crate::store::{
             ApiKey, Backend, Change, ChangeKind, CursorState, Delivery, EntityStats, DeliveryResult, Error, IdempotencyState, FinishPass, Health,
-            Lease, NewStore, PageCommit, PageOutcome, Pass, Result, Store, StoreInfo, StoreState,
-            StoredRecord, Subscription, SyncRun, content_hash, document_hash, new_id,
+            Lease, NewStore, PageCommit, PageOutcome, Pass, PruneOutcome, Result, RunState, StorageStats, Store, StoreInfo, StoreState,
+            StoredRecord, Subscription, SweepOutcome, SyncRun, content_hash, document_hash, new_id,
         };
-        use crate::store::sql::{Known, Pending, Unchanged, Version, is_older};
+        use crate::store::sql::{ABANDON_RUNS, Known, Pending, SUBSCRIPTION_HORIZON, Unchanged, Version, is_older};
         use crate::store::stamp::stamped_document;
         use crate::store::packed::{pack, unpack};
         use crate::store::crypto::{store_context, subscription_context};
@@ -135,6 +153,7 @@ macro_rules! impl_store {
                 entity: row.try_get("entity")?,
                 kind: row.try_get("kind")?,
                 worker: row.try_get("worker")?,
+                state: RunState::parse(&row.try_get::<String, _>("state")?)?,
                 started_at: row.try_get("started_at")?,
                 finished_at: row.try_get("finished_at")?,
                 pages: row.try_get("pages")?,
@@ -421,36 +440,74 @@ macro_rules! impl_store {
             Ok(plain.into_iter().map(|(k, v)| (k, Secret::new(v))).collect())
         }
 
+        /// A subscription row (columns of `SUBSCRIPTION_COLUMNS`).
         fn subscription_of(
             row: &<$db as sqlx::Database>::Row,
             cipher: Option<&crate::store::Cipher>,
         ) -> Result<Subscription> {
+            let last_seq: i64 = row.try_get("last_seq")?;
+            let horizon: i64 = row.try_get("horizon")?;
             Ok(Subscription {
+                fell_behind: (last_seq < horizon).then_some(horizon + 1),
                 secret: subscription_secret(row, cipher)?,
                 id: row.try_get("id")?,
                 url: row.try_get("url")?,
                 store_id: row.try_get("store_id")?,
-                last_seq: row.try_get("last_seq")?,
+                last_seq,
                 failures: row.try_get("failures")?,
                 last_error: row.try_get("last_error")?,
                 lease_owner: row.try_get("lease_owner")?,
             })
         }
 
+        /// How far the feed is pruned (see [`Store::changes_horizon`]).
+        async fn horizon_in<'e, E: sqlx::Executor<'e, Database = $db>>(e: E, store_id: Option<&str>) -> Result<i64> {
+            let horizon: Option<i64> = match store_id {
+                None => sqlx::query_scalar("SELECT value FROM counters WHERE name = 'changes_pruned'")
+                    .fetch_optional(e)
+                    .await?,
+                Some(store_id) => sqlx::query_scalar("SELECT pruned_through FROM feed_horizons WHERE store_id = $1")
+                    .bind(store_id)
+                    .fetch_optional(e)
+                    .await?,
+            };
+            Ok(horizon.unwrap_or(0))
+        }
+
+        /// Closes the runs of `job`'s earlier leases still running: their worker is
+        /// gone (or fenced out), and `owner` holds the job under lease `token` now.
+        async fn abandon_runs(tx: &mut Tx, job: i64, token: i64, owner: &str) -> Result<()> {
+            sqlx::query(ABANDON_RUNS)
+                .bind(Utc::now())
+                .bind(owner)
+                .bind(job)
+                .bind(token)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
         impl $store {
-            /// Runs the embedded migration, then refuses to start when credentials are
-            /// stored and no key was given.
-            async fn ready(self, initial_sql: &'static str) -> Result<Self> {
+            /// Runs the embedded migrations (version, description, SQL), then refuses
+            /// to start when credentials are stored and no key was given.
+            async fn ready(self, migrations: &[(i64, &'static str, &'static str)]) -> Result<Self> {
                 use std::borrow::Cow;
                 use sqlx::migrate::{Migration, MigrationType, Migrator};
                 let migrator = Migrator {
-                    migrations: Cow::Owned(vec![Migration::new(
-                        1,
-                        Cow::Borrowed("initial"),
-                        MigrationType::Simple,
-                        Cow::Borrowed(initial_sql),
-                        false,
-                    )]),
+                    migrations: Cow::Owned(
+                        migrations
+                            .iter()
+                            .map(|&(version, description, sql)| {
+                                Migration::new(
+                                    version,
+                                    Cow::Borrowed(description),
+                                    MigrationType::Simple,
+                                    Cow::Borrowed(sql),
+                                    false,
+                                )
+                            })
+                            .collect(),
+                    ),
                     ..Migrator::DEFAULT
                 };
                 migrator.run(&self.pool).await?;
@@ -482,7 +539,11 @@ macro_rules! impl_store {
                                       r.deleted AS deleted, d.document AS document";
         const RECORD_FROM: &str = "records r JOIN documents d ON d.id = r.document_id";
         const RUN_COLUMNS: &str =
-            "id, store_id, entity, kind, worker, started_at, finished_at, pages, records, changed, error";
+            "id, store_id, entity, kind, worker, state, started_at, finished_at, pages, records, changed, error";
+        /// A subscription's columns with its feed horizon, read from `subscriptions t`.
+        const SUBSCRIPTION_COLUMNS: &str =
+            "t.id AS id, t.url AS url, t.secret AS secret, t.store_id AS store_id, t.last_seq AS last_seq, \
+             t.failures AS failures, t.last_error AS last_error, t.lease_owner AS lease_owner";
 
         #[async_trait]
         impl Store for $store {
@@ -837,6 +898,12 @@ macro_rules! impl_store {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
+                // Checked after the read: retention that dropped changes this read
+                // needed committed its horizon with them, so it is seen here.
+                let horizon = horizon_in(&self.pool, store_id).await?;
+                if after < horizon {
+                    return Err(Error::ChangesExpired { after, horizon });
+                }
                 rows.iter()
                     .map(|row| {
                         let document = unpack(&row.try_get::<Vec<u8>, _>("document")?)?;
@@ -868,15 +935,38 @@ macro_rules! impl_store {
                 .await?)
             }
 
+            async fn start_leased_run(&self, lease: &Lease, kind: &str) -> Result<i64> {
+                // Not fenced: a run started under a lease already lost is recorded, fails
+                // on its first fenced write (closed as failed, "no longer held"), and, if
+                // its worker dies first, is closed by the job's next lease like any run
+                // of an earlier lease.
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO sync_runs (store_id, entity, kind, worker, started_at, job_id, lease_token) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(&lease.store_id)
+                .bind(lease.entity.as_str())
+                .bind(kind)
+                .bind(&lease.owner)
+                .bind(Utc::now())
+                .bind(lease.job_id)
+                .bind(lease.token)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
             async fn finish_run(&self, run: &SyncRun) -> Result<()> {
+                let state = if run.error.is_some() { RunState::Failed } else { RunState::Finished };
                 sqlx::query(
-                    "UPDATE sync_runs SET finished_at = $1, pages = $2, records = $3, changed = $4, error = $5 WHERE id = $6",
+                    "UPDATE sync_runs SET finished_at = $1, pages = $2, records = $3, changed = $4, error = $5, \
+                     state = $6 WHERE id = $7 AND state = 'running'",
                 )
                 .bind(run.finished_at.unwrap_or_else(Utc::now))
                 .bind(run.pages)
                 .bind(run.records)
                 .bind(run.changed)
                 .bind(&run.error)
+                .bind(state.as_str())
                 .bind(run.id)
                 .execute(&self.pool)
                 .await?;
@@ -902,8 +992,12 @@ macro_rules! impl_store {
                 );
                 let mut tx = self.begin_write().await?;
                 let row = sqlx::query(sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
+                let lease = row.map(|row| lease_of(&row, owner)).transpose()?;
+                if let Some(lease) = &lease {
+                    abandon_runs(&mut tx, lease.job_id, lease.token, owner).await?;
+                }
                 tx.commit().await?;
-                row.map(|row| lease_of(&row, owner)).transpose()
+                Ok(lease)
             }
 
             async fn renew_lease(&self, lease: &Lease, until: DateTime<Utc>) -> Result<()> {
@@ -971,6 +1065,7 @@ macro_rules! impl_store {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
+                abandon_runs(&mut tx, id, token, owner).await?;
                 tx.commit().await?;
                 Ok(Ok(Lease { job_id: id, store_id: store_id.to_owned(), entity, owner: owner.to_owned(), until, token }))
             }
@@ -1045,11 +1140,10 @@ macro_rules! impl_store {
             }
 
             async fn subscriptions(&self) -> Result<Vec<Subscription>> {
-                let rows = sqlx::query(
-                    "SELECT id, url, secret, store_id, last_seq, failures, last_error, lease_owner FROM subscriptions ORDER BY id",
-                )
-                .fetch_all(&self.pool)
-                .await?;
+                let sql = format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS}, {SUBSCRIPTION_HORIZON} AS horizon FROM subscriptions t ORDER BY t.id"
+                );
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
                 rows.iter().map(|r| subscription_of(r, self.cipher.as_ref())).collect()
             }
 
@@ -1059,17 +1153,21 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
                 until: DateTime<Utc>,
             ) -> Result<Option<Subscription>> {
-                let sql = concat!(
-                    "UPDATE subscriptions SET lease_owner = $1, lease_until = $2 WHERE id = (",
-                    "SELECT t.id FROM subscriptions t WHERE (t.lease_until IS NULL OR t.lease_until < $3) ",
-                    "AND (t.retry_at IS NULL OR t.retry_at <= $3) AND EXISTS (SELECT 1 FROM changes c ",
-                    "WHERE c.seq > t.last_seq AND (t.store_id IS NULL OR c.store_id = t.store_id)) ",
-                    "ORDER BY t.id LIMIT 1 ",
-                    $lock,
-                    ") RETURNING id, url, secret, store_id, last_seq, failures, last_error, lease_owner"
+                // A subscription that fell behind the feed's retention is not leased:
+                // delivering to it would skip the dropped changes silently. So a leased
+                // one's horizon is at most its cursor, which stands in for it.
+                let sql = format!(
+                    "UPDATE subscriptions SET lease_owner = $1, lease_until = $2 WHERE id = (\
+                     SELECT t.id FROM subscriptions t WHERE (t.lease_until IS NULL OR t.lease_until < $3) \
+                     AND (t.retry_at IS NULL OR t.retry_at <= $3) AND t.last_seq >= {SUBSCRIPTION_HORIZON} \
+                     AND EXISTS (SELECT 1 FROM changes c \
+                     WHERE c.seq > t.last_seq AND (t.store_id IS NULL OR c.store_id = t.store_id)) \
+                     ORDER BY t.id LIMIT 1 {lock}) RETURNING id, url, secret, store_id, last_seq, failures, \
+                     last_error, lease_owner, last_seq AS horizon",
+                    lock = $lock
                 );
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query(sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
+                let row = sqlx::query(&sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
                 tx.commit().await?;
                 row.map(|r| subscription_of(&r, self.cipher.as_ref())).transpose()
             }
@@ -1149,9 +1247,10 @@ macro_rules! impl_store {
             }
 
             async fn get_subscription(&self, id: &str) -> Result<Subscription> {
-                let row = sqlx::query(
-                    "SELECT id, url, secret, store_id, last_seq, failures, last_error, lease_owner FROM subscriptions WHERE id = $1",
-                )
+                let sql = format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS}, {SUBSCRIPTION_HORIZON} AS horizon FROM subscriptions t WHERE t.id = $1"
+                );
+                let row = sqlx::query(&sql)
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -1194,6 +1293,7 @@ macro_rules! impl_store {
             }
 
             async fn replay_subscription(&self, id: &str, after: i64) -> Result<()> {
+                let after = after.max(0);
                 let head: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
                     .fetch_one(&self.pool)
                     .await?;
@@ -1202,11 +1302,24 @@ macro_rules! impl_store {
                         "after {after} is past the change feed's head ({head})"
                     )));
                 }
+                let store_id: Option<Option<String>> = sqlx::query_scalar("SELECT store_id FROM subscriptions WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(store_id) = store_id else {
+                    return Err(Error::not_found(format!("subscription {id}")));
+                };
+                // Retention pruning right after this check leaves the subscription
+                // behind again, which it then shows: never a silent gap.
+                let horizon = horizon_in(&self.pool, store_id.as_deref()).await?;
+                if after < horizon {
+                    return Err(Error::ChangesExpired { after, horizon });
+                }
                 let done = sqlx::query(
                     "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
                      lease_owner = NULL, lease_until = NULL WHERE id = $2",
                 )
-                .bind(after.max(0))
+                .bind(after)
                 .bind(id)
                 .execute(&self.pool)
                 .await?;
@@ -1214,6 +1327,108 @@ macro_rules! impl_store {
                     return Err(Error::not_found(format!("subscription {id}")));
                 }
                 Ok(())
+            }
+
+            async fn changes_horizon(&self, store_id: Option<&str>) -> Result<i64> {
+                horizon_in(&self.pool, store_id).await
+            }
+
+            async fn prune_changes(&self, before: DateTime<Utc>, limit: i64) -> Result<PruneOutcome> {
+                let limit = limit.max(1);
+                let mut tx = self.begin_write().await?;
+                // The oldest rows, in sequence order: the prefix written before `before`
+                // goes (stopping at the first younger row keeps the feed a suffix).
+                let oldest = sqlx::query("SELECT seq, at FROM changes ORDER BY seq LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut upto = None;
+                for row in &oldest {
+                    let at: DateTime<Utc> = row.try_get("at")?;
+                    if at >= before {
+                        break;
+                    }
+                    upto = Some(row.try_get::<i64, _>("seq")?);
+                }
+                let Some(upto) = upto else {
+                    let horizon = horizon_in(&mut *tx, None).await?;
+                    tx.commit().await?;
+                    return Ok(PruneOutcome { horizon, ..PruneOutcome::default() });
+                };
+                // Bounded again by `limit`: what this batch deletes is what it returns
+                // (a concurrent pruner's rows are not counted twice).
+                let gone = sqlx::query(
+                    "DELETE FROM changes WHERE seq IN (SELECT seq FROM changes WHERE seq <= $1 ORDER BY seq LIMIT $2) \
+                     RETURNING seq, store_id, document_id",
+                )
+                .bind(upto)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut through: BTreeMap<String, i64> = BTreeMap::new();
+                let mut documents = Vec::with_capacity(gone.len());
+                let mut last = 0;
+                for row in &gone {
+                    let seq: i64 = row.try_get("seq")?;
+                    let mark = through.entry(row.try_get("store_id")?).or_insert(seq);
+                    *mark = (*mark).max(seq);
+                    last = last.max(seq);
+                    documents.push(row.try_get::<i64, _>("document_id")?);
+                }
+                for (store_id, seq) in &through {
+                    sqlx::query(
+                        "INSERT INTO feed_horizons (store_id, pruned_through) VALUES ($1, $2) \
+                         ON CONFLICT (store_id) DO UPDATE SET pruned_through = CASE \
+                         WHEN excluded.pruned_through > feed_horizons.pruned_through THEN excluded.pruned_through \
+                         ELSE feed_horizons.pruned_through END",
+                    )
+                    .bind(store_id)
+                    .bind(*seq)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let horizon: i64 = sqlx::query_scalar(
+                    "UPDATE counters SET value = CASE WHEN value < $1 THEN $1 ELSE value END \
+                     WHERE name = 'changes_pruned' RETURNING value",
+                )
+                .bind(last)
+                .fetch_one(&mut *tx)
+                .await?;
+                documents.sort_unstable();
+                documents.dedup();
+                let collected = delete_unreferenced(&mut *tx, &documents).await?;
+                tx.commit().await?;
+                Ok(PruneOutcome { changes: gone.len() as u64, documents: collected, horizon })
+            }
+
+            async fn collect_orphans(&self, after: i64, limit: i64) -> Result<SweepOutcome> {
+                let mut tx = self.begin_write().await?;
+                let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM documents WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit.max(1))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let deleted = delete_unreferenced(&mut *tx, &ids).await?;
+                tx.commit().await?;
+                Ok(SweepOutcome { examined: ids.len() as u64, deleted, last: ids.last().copied() })
+            }
+
+            async fn storage_stats(&self) -> Result<StorageStats> {
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM records) AS records, (SELECT COUNT(*) FROM changes) AS changes, \
+                     (SELECT COUNT(*) FROM documents) AS documents",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                let count = |name: &str| -> Result<u64> { Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0)) };
+                let (bytes_on_disk, bytes_in_use) = storage_bytes(&self.pool).await?;
+                Ok(StorageStats {
+                    records: count("records")?,
+                    changes: count("changes")?,
+                    documents: count("documents")?,
+                    bytes_on_disk,
+                    bytes_in_use,
+                })
             }
 
             async fn begin_idempotent(

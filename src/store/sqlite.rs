@@ -13,7 +13,7 @@ use sqlx::sqlite::{
 };
 
 use super::Cipher;
-use super::sql::UPSERT_RECORD;
+use super::sql::{UNREFERENCED, UPSERT_RECORD};
 
 /// The SQLite sync store.
 #[derive(Debug, Clone)]
@@ -44,7 +44,18 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         Self { pool, cipher }
-            .ready(include_str!("../../migrations/sqlite/0001_initial.sql"))
+            .ready(&[
+                (
+                    1,
+                    "initial",
+                    include_str!("../../migrations/sqlite/0001_initial.sql"),
+                ),
+                (
+                    2,
+                    "feed retention",
+                    include_str!("../../migrations/sqlite/0002_feed_retention.sql"),
+                ),
+            ])
             .await
     }
 
@@ -247,6 +258,39 @@ async fn insert_changes(
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Deletes the documents of `ids` that nothing references; returns how many.
+async fn delete_unreferenced(conn: &mut SqliteConnection, ids: &[i64]) -> Result<u64> {
+    let mut deleted = 0;
+    for chunk in ids.chunks(ROWS * 2) {
+        let sql = format!(
+            "DELETE FROM documents WHERE id IN ({}) AND {UNREFERENCED}",
+            rows_of("?", chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        deleted += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(deleted)
+}
+
+/// The database's bytes on disk and in use (pages less the free list).
+async fn storage_bytes(pool: &SqlitePool) -> Result<(u64, u64)> {
+    let pragma = |name: &'static str| async move {
+        let value: i64 = sqlx::query_scalar(&format!("PRAGMA {name}"))
+            .fetch_one(pool)
+            .await?;
+        Ok::<u64, Error>(u64::try_from(value).unwrap_or(0))
+    };
+    let (pages, free, size) = (
+        pragma("page_count").await?,
+        pragma("freelist_count").await?,
+        pragma("page_size").await?,
+    );
+    Ok((pages * size, pages.saturating_sub(free) * size))
 }
 
 super::sql::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "");

@@ -138,6 +138,24 @@ pub async fn postgres() -> Option<Backend> {
     })
 }
 
+/// The backend's database opened again with a credential key (subscriptions keep
+/// their secret encrypted, so creating one needs it).
+pub async fn keyed(b: &Backend) -> Arc<dyn Store> {
+    let key = polycart::store::Cipher::new(&[0x33; 32]);
+    match &b.schema {
+        Some(schema) => Arc::new(
+            PgStore::open(&b.url, Some(schema), Some(key))
+                .await
+                .expect("postgres opens"),
+        ),
+        None => Arc::new(
+            SqliteStore::open(&b.url, Some(key))
+                .await
+                .expect("sqlite opens"),
+        ),
+    }
+}
+
 /// SQLite, and PostgreSQL when configured.
 pub async fn backends() -> Vec<Backend> {
     let mut all = vec![sqlite().await];
