@@ -339,18 +339,32 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
         json!({"type": "order", "id": touched}),
         &BTreeMap::new(),
     );
-    let mut req = Request::builder()
-        .method("POST")
-        .uri(format!("/v1/hooks/bigcommerce/{store_id}"));
-    for (k, v) in &headers {
-        req = req.header(k, v);
-    }
-    let res = router
-        .clone()
-        .oneshot(req.body(Body::from(payload.clone())).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let hook = |body: Vec<u8>| {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(format!("/v1/hooks/bigcommerce/{store_id}"));
+        for (k, v) in &headers {
+            req = req.header(k, v);
+        }
+        router.clone().oneshot(req.body(Body::from(body)).unwrap())
+    };
+    let answer = |res: axum::response::Response| async move {
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+        )
+    };
+    let (status, accepted) = answer(hook(payload.clone()).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["outcome"], "stored", "{accepted}");
+    // The same delivery again (a platform retry, or a replay): recognised, not re-run.
+    let (status, again) = answer(hook(payload.clone()).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["outcome"], "duplicate", "{again}");
     let (_, body) = call(
         &router,
         "GET",
@@ -363,17 +377,7 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
     assert_eq!(body["note"], "changed by the merchant");
     let mut tampered = payload.clone();
     tampered.extend_from_slice(b" ");
-    let mut req = Request::builder()
-        .method("POST")
-        .uri(format!("/v1/hooks/bigcommerce/{store_id}"));
-    for (k, v) in &headers {
-        req = req.header(k, v);
-    }
-    let res = router
-        .clone()
-        .oneshot(req.body(Body::from(tampered)).unwrap())
-        .await
-        .unwrap();
+    let res = hook(tampered).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     // The change feed saw the sync, the write and the webhook.

@@ -16,6 +16,9 @@ use serde::Serialize;
 use super::AppState;
 use super::error::ApiError;
 
+/// How long a platform's delivery id is remembered.
+const DELIVERY_MEMORY_HOURS: i64 = 24;
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HookAccepted {
     pub topic: String,
@@ -53,7 +56,26 @@ pub async fn receive(
             }
             other => ApiError::from(other),
         })?;
-    let outcome = state.engine.on_webhook(&store_id, &event).await?;
+    let now = chrono::Utc::now();
+    let repeated = match &event.delivery_id {
+        Some(delivery) => {
+            !state
+                .store
+                .first_delivery(
+                    &store_id,
+                    delivery,
+                    now,
+                    now - chrono::Duration::hours(DELIVERY_MEMORY_HOURS),
+                )
+                .await?
+        }
+        None => false,
+    };
+    let outcome = if repeated {
+        crate::engine::WebhookOutcome::Duplicate
+    } else {
+        state.engine.on_webhook(&store_id, &event).await?
+    };
     let accepted = HookAccepted {
         topic: event.topic.clone(),
         kind: format!("{:?}", event.kind).to_lowercase(),

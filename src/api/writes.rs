@@ -23,6 +23,9 @@ use crate::store::IdempotencyState;
 
 /// How long an `Idempotency-Key` is remembered.
 const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+/// How long a key may stay in progress before it is released: longer than any write
+/// with its retries takes, so only a request whose process died is released.
+const IDEMPOTENCY_LEASE_MINUTES: i64 = 5;
 
 /// Runs a write once per `Idempotency-Key` (per API key), across restarts and API
 /// processes: the key is taken in the sync store before the platform is called, the
@@ -56,11 +59,15 @@ async fn perform(
         serde_json::to_string(&op).unwrap_or_default()
     ));
     let now = chrono::Utc::now();
-    let expire_before = now - chrono::Duration::hours(IDEMPOTENCY_TTL_HOURS);
+    let window = crate::store::IdempotencyWindow {
+        now,
+        expire_before: now - chrono::Duration::hours(IDEMPOTENCY_TTL_HOURS),
+        lease_expired_before: now - chrono::Duration::minutes(IDEMPOTENCY_LEASE_MINUTES),
+    };
     let key_id = &caller.0.id;
     match state
         .store
-        .begin_idempotent(key_id, &key, &request_hash, now, expire_before)
+        .begin_idempotent(key_id, &key, &request_hash, window)
         .await?
     {
         IdempotencyState::Started => {}
@@ -74,7 +81,7 @@ async fn perform(
         }
         IdempotencyState::InProgress { .. } => {
             return Err(ApiError::Conflict(
-                "a request with this Idempotency-Key is still running (or was interrupted): check the record before using a new key"
+                "a request with this Idempotency-Key is still running (an interrupted one is released after 5 minutes): check the record before using a new key"
                     .into(),
             ));
         }

@@ -139,6 +139,16 @@ pub const MIN_INTERVAL_SECS: i64 = 60;
 /// The longest interval between a store's incremental syncs (seven days).
 pub const MAX_INTERVAL_SECS: i64 = 7 * 24 * 3600;
 
+/// When idempotency keys are taken, forgotten and released.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyWindow {
+    pub now: DateTime<Utc>,
+    /// Finished keys older than this are forgotten.
+    pub expire_before: DateTime<Utc>,
+    /// Keys in progress since before this are released: their lease expired.
+    pub lease_expired_before: DateTime<Utc>,
+}
+
 /// A store to connect.
 #[derive(Debug, Clone)]
 pub struct NewStore {
@@ -624,14 +634,15 @@ pub trait Store: Send + Sync {
 
     // --- idempotent writes
     /// Takes `key` for API key `key_id` if it is new; otherwise says what it holds.
-    /// Keys older than `expire_before` are forgotten first.
+    /// Keys older than `window.expire_before` are forgotten first, and keys still in
+    /// progress since before `window.lease_expired_before` (their request's process
+    /// died) are released.
     async fn begin_idempotent(
         &self,
         key_id: &str,
         key: &str,
         request_hash: &str,
-        now: DateTime<Utc>,
-        expire_before: DateTime<Utc>,
+        window: IdempotencyWindow,
     ) -> Result<IdempotencyState>;
     /// Stores the response of the request holding `key`.
     async fn finish_idempotent(
@@ -643,6 +654,18 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// Releases `key` when the request provably did not reach the platform.
     async fn abandon_idempotent(&self, key_id: &str, key: &str) -> Result<()>;
+
+    // --- platform webhook deliveries
+    /// Records that store `store_id` received delivery `delivery_id` at `now`; false
+    /// when it had already (a retry or a replay). Deliveries received before
+    /// `forget_before` are forgotten first.
+    async fn first_delivery(
+        &self,
+        store_id: &str,
+        delivery_id: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<bool>;
 }
 
 /// The watermark after `pass` ends, from the one before it: the newest `updated_at`

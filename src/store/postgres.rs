@@ -61,6 +61,11 @@ impl PgStore {
                     "feed retention",
                     include_str!("../../migrations/postgres/0002_feed_retention.sql"),
                 ),
+                (
+                    3,
+                    "webhook deliveries",
+                    include_str!("../../migrations/postgres/0003_webhook_deliveries.sql"),
+                ),
             ])
             .await
     }

@@ -1436,14 +1436,17 @@ macro_rules! impl_store {
                 key_id: &str,
                 key: &str,
                 request_hash: &str,
-                now: DateTime<Utc>,
-                expire_before: DateTime<Utc>,
+                window: crate::store::IdempotencyWindow,
             ) -> Result<IdempotencyState> {
+                let now = window.now;
                 let mut tx = self.begin_write().await?;
-                sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-                    .bind(expire_before)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "DELETE FROM idempotency_keys WHERE created_at < $1 OR (status IS NULL AND created_at < $2)",
+                )
+                .bind(window.expire_before)
+                .bind(window.lease_expired_before)
+                .execute(&mut *tx)
+                .await?;
                 let taken = sqlx::query(
                     "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (key_id, idem_key) DO NOTHING",
@@ -1487,6 +1490,31 @@ macro_rules! impl_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn first_delivery(
+                &self,
+                store_id: &str,
+                delivery_id: &str,
+                now: DateTime<Utc>,
+                forget_before: DateTime<Utc>,
+            ) -> Result<bool> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < $1")
+                    .bind(forget_before)
+                    .execute(&mut *tx)
+                    .await?;
+                let taken = sqlx::query(
+                    "INSERT INTO webhook_deliveries (store_id, delivery_id, received_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (store_id, delivery_id) DO NOTHING",
+                )
+                .bind(store_id)
+                .bind(delivery_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(taken.rows_affected() == 1)
             }
 
             async fn abandon_idempotent(&self, key_id: &str, key: &str) -> Result<()> {

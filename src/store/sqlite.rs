@@ -55,6 +55,11 @@ impl SqliteStore {
                     "feed retention",
                     include_str!("../../migrations/sqlite/0002_feed_retention.sql"),
                 ),
+                (
+                    3,
+                    "webhook deliveries",
+                    include_str!("../../migrations/sqlite/0003_webhook_deliveries.sql"),
+                ),
             ])
             .await
     }
