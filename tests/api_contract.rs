@@ -284,3 +284,317 @@ async fn every_documented_operation_survives_random_input() {
     assert!(calls > 500, "{calls} calls");
     eprintln!("{calls} calls, {upstream} answered with the platform's refusal");
 }
+
+/// A value valid against `schema` (the vocabulary our document uses: `$ref`, types
+/// with `null`, `enum`, `const`, ranges, lengths, the document's patterns, `format`,
+/// arrays, objects with required and optional properties, and `oneOf`/`anyOf`
+/// branches that add `required` or `properties`). Free-form maps (platform settings)
+/// stay empty: which keys a platform takes is the platform's.
+fn valid(schema: &Value, doc: &Value, rng: &mut impl Rng) -> Value {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = doc
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling {r}"));
+        return valid(target, doc, rng);
+    }
+    if let Some(c) = schema.get("const") {
+        return c.clone();
+    }
+    if let Some(options) = schema["enum"].as_array() {
+        return options[rng.gen_range(0..options.len())].clone();
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect(),
+        _ if schema.get("properties").is_some() => vec!["object"],
+        _ => vec!["string"],
+    };
+    match types.first().copied().unwrap_or("string") {
+        "integer" => {
+            let min = schema["minimum"].as_i64().unwrap_or(0);
+            let max = schema["maximum"]
+                .as_i64()
+                .unwrap_or(min.saturating_add(1000));
+            let picks = [min, max, min + (max - min) / 2];
+            Value::from(picks[rng.gen_range(0..picks.len())])
+        }
+        "boolean" => Value::Bool(rng.gen_bool(0.5)),
+        "array" => {
+            let n = rng.gen_range(0..3);
+            let mut items = Vec::new();
+            for _ in 0..n {
+                let item = valid(&schema["items"], doc, rng);
+                if schema["uniqueItems"] == true && items.contains(&item) {
+                    continue;
+                }
+                items.push(item);
+            }
+            Value::Array(items)
+        }
+        "object" => {
+            let mut out = serde_json::Map::new();
+            let mut required: Vec<String> = schema["required"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut overrides = serde_json::Map::new();
+            for combinator in ["oneOf", "anyOf"] {
+                if let Some(branches) = schema[combinator].as_array() {
+                    let branch = &branches[rng.gen_range(0..branches.len())];
+                    if let Some(r) = branch["required"].as_array() {
+                        required.extend(r.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+                    }
+                    if let Some(props) = branch["properties"].as_object() {
+                        overrides.extend(props.clone());
+                    }
+                }
+            }
+            let props = schema["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            for (name, prop) in &props {
+                let wanted = required.contains(name) || rng.gen_bool(0.5);
+                if !wanted {
+                    continue;
+                }
+                let value = match overrides.get(name) {
+                    Some(o) if o.get("const").is_some() => o["const"].clone(),
+                    Some(o) if o.get("required").is_some() => {
+                        // A map whose keys a branch requires (a platform's credentials).
+                        let keys = o["required"].as_array().cloned().unwrap_or_default();
+                        Value::Object(
+                            keys.iter()
+                                .filter_map(|k| k.as_str())
+                                .map(|k| (k.to_owned(), Value::from("secret-value-0001")))
+                                .collect(),
+                        )
+                    }
+                    _ => valid(prop, doc, rng),
+                };
+                // Exactly one branch of a `oneOf` on required fields: drop the others'.
+                out.insert(name.clone(), value);
+            }
+            if let Some(branches) = schema["oneOf"].as_array() {
+                let chosen: Vec<&str> = branches
+                    .iter()
+                    .flat_map(|b| b["required"].as_array().into_iter().flatten())
+                    .filter_map(Value::as_str)
+                    .filter(|f| required.iter().any(|r| r == f))
+                    .collect();
+                let all: Vec<&str> = branches
+                    .iter()
+                    .flat_map(|b| b["required"].as_array().into_iter().flatten())
+                    .filter_map(Value::as_str)
+                    .collect();
+                for field in all {
+                    if !chosen.contains(&field) && field != "credentials" {
+                        out.remove(field);
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        _ => {
+            let pattern = schema["pattern"].as_str().unwrap_or_default();
+            if schema["format"] == "date-time" {
+                return Value::from("2025-01-01T00:00:00Z");
+            }
+            if schema["format"] == "uri" || pattern.starts_with("^https?") {
+                return Value::from("https://receiver.example.com/hook");
+            }
+            if pattern.starts_with("^[0-9]") {
+                return Value::from(["0", "12.34", "999999999.9999"][rng.gen_range(0..3)]);
+            }
+            let min = schema["minLength"].as_u64().unwrap_or(1) as usize;
+            let max = schema["maxLength"].as_u64().unwrap_or(64) as usize;
+            let len = [min.max(1), max.min(300)][rng.gen_range(0..2)];
+            Value::from("é".repeat(len))
+        }
+    }
+}
+
+/// Query parameters whose valid values depend on data, not on the document: an
+/// opaque cursor from a previous page, a status of the entity in the path, field
+/// names, store lists. They are exercised by the random test above.
+const DATA_DEPENDENT: &[&str] = &[
+    "cursor",
+    "status",
+    "financial_status",
+    "fields",
+    "stores",
+    "store",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_valid_requests_are_never_refused_and_405s_say_what_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("valid.db").display());
+    let db = store::open(&url, Some(store::Cipher::new(&[4u8; 32])))
+        .await
+        .unwrap();
+    let refusing = axum::Router::new().fallback(|| async {
+        (
+            StatusCode::UNAUTHORIZED,
+            [("content-type", "application/json")],
+            r#"{"errors":"[API] Invalid API key or access token"}"#,
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let platform = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, refusing).await.unwrap() });
+    let store_id = db
+        .add_store(&NewStore {
+            name: "valid".into(),
+            platform: "shopify".into(),
+            base_url: platform.parse().unwrap(),
+            credentials: BTreeMap::from([("access_token".to_owned(), Secret::new(CREDENTIAL))]),
+            settings: BTreeMap::new(),
+            entities: Entity::ALL.to_vec(),
+            interval_secs: 300,
+        })
+        .await
+        .unwrap()
+        .id;
+    let (_, key) = db.create_api_key("admin", None).await.unwrap();
+    let engine = Arc::new(Engine::new(
+        db.clone(),
+        Arc::new(RegistrySource::default()),
+        EngineOptions::default(),
+    ));
+    let router = api::router(Arc::new(AppState::new(
+        engine,
+        Arc::new(TransportMetrics::default()),
+        KeyQuota {
+            per_second: 100_000,
+            burst: 100_000,
+        },
+    )));
+    let doc: Value = serde_json::from_str(&api::openapi_json()).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261207);
+    let entities = ["orders", "products", "customers", "categories", "inventory"];
+    let mut calls = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        // Platform webhooks need the platform's signature; deleting would end the test.
+        if path.starts_with("/v1/hooks") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            if method == "delete" {
+                continue;
+            }
+            for _ in 0..8 {
+                let mut uri = path.clone();
+                let mut query = Vec::new();
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    let name = p["name"].as_str().unwrap();
+                    let value = match (p["in"].as_str().unwrap(), name) {
+                        ("path", "store") => store_id.clone(),
+                        ("path", "entity") => entities[rng.gen_range(0..entities.len())].to_owned(),
+                        ("path", "id") => "1".to_owned(),
+                        ("query", "after") => "0".to_owned(),
+                        ("header", _) => continue,
+                        (_, n) if DATA_DEPENDENT.contains(&n) => continue,
+                        _ => match valid(&p["schema"], &doc, &mut rng) {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        },
+                    };
+                    match p["in"].as_str().unwrap() {
+                        "path" => uri = uri.replace(&format!("{{{name}}}"), &value),
+                        _ if p["required"] == true || rng.gen_bool(0.5) => query.push(format!(
+                            "{name}={}",
+                            url::form_urlencoded::byte_serialize(value.as_bytes())
+                                .collect::<String>()
+                        )),
+                        _ => {}
+                    }
+                }
+                if !query.is_empty() {
+                    uri = format!("{uri}?{}", query.join("&"));
+                }
+                let body = op["requestBody"]["content"]["application/json"]["schema"].clone();
+                let body = (!body.is_null()).then(|| valid(&body, &doc, &mut rng));
+                let mut req = Request::builder()
+                    .method(method.to_uppercase().as_str())
+                    .uri(&uri)
+                    .header("authorization", format!("Bearer {key}"));
+                let req = match &body {
+                    Some(b) => {
+                        req = req.header("content-type", "application/json");
+                        req.body(Body::from(b.to_string())).unwrap()
+                    }
+                    None => req.body(Body::empty()).unwrap(),
+                };
+                let res = router.clone().oneshot(req).await.unwrap();
+                calls += 1;
+                let status = res.status();
+                let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
+                let text = String::from_utf8_lossy(&bytes);
+                let what = format!(
+                    "{} {uri} {} -> {status}: {}",
+                    method.to_uppercase(),
+                    body.map(|b| b.to_string()).unwrap_or_default(),
+                    &text[..text.len().min(300)]
+                );
+                assert!(
+                    status != StatusCode::BAD_REQUEST && status != StatusCode::UNPROCESSABLE_ENTITY,
+                    "a schema-valid request was refused: {what}"
+                );
+                assert!(status != StatusCode::INTERNAL_SERVER_ERROR, "{what}");
+            }
+        }
+        // Methods the path does not take: 405 with the methods it does.
+        let documented: Vec<String> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|m| m.to_uppercase())
+            .collect();
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
+            if documented.iter().any(|d| d == method) {
+                continue;
+            }
+            let uri = path
+                .replace("{store}", &store_id)
+                .replace("{entity}", "orders")
+                .replace("{id}", "1")
+                .replace("{platform}", "shopify");
+            let req = Request::builder()
+                .method(method)
+                .uri(&uri)
+                .header("authorization", format!("Bearer {key}"))
+                .body(Body::empty())
+                .unwrap();
+            let res = router.clone().oneshot(req).await.unwrap();
+            if res.status() == StatusCode::METHOD_NOT_ALLOWED {
+                let allow = res
+                    .headers()
+                    .get("allow")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                assert!(!allow.is_empty(), "{method} {uri}: a 405 without Allow");
+                let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
+                let value: Value = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(
+                    value["error"]["code"], "method_not_allowed",
+                    "{method} {uri}"
+                );
+            }
+        }
+    }
+    assert!(calls > 120, "{calls} calls");
+}

@@ -257,6 +257,22 @@ pub fn document(doc: &mut Value) {
             }),
         );
     }
+    // Each platform's required credentials.
+    if let Some(create) = doc.pointer_mut("/components/schemas/CreateStore") {
+        let branches: Vec<Value> = crate::registry::connectors()
+            .iter()
+            .map(|c| {
+                json!({
+                    "properties": {
+                        "platform": {"const": c.name},
+                        "credentials": {"required": c.credentials},
+                    },
+                    "required": ["credentials"],
+                })
+            })
+            .collect();
+        merge(create, json!({ "oneOf": branches }));
+    }
     if let Some(patch) = doc.pointer_mut("/components/schemas/ProductPatch") {
         merge(
             patch,

@@ -30,14 +30,15 @@ pub enum IdGrammar {
 impl IdGrammar {
     fn describe(self) -> &'static str {
         match self {
-            IdGrammar::Numeric => "a numeric id",
-            IdGrammar::Token => "an id of letters, digits, '-' and '_'",
-            IdGrammar::Text => "a printable key",
+            IdGrammar::Numeric => "numeric",
+            IdGrammar::Token => "letters, digits, '-' and '_'",
+            IdGrammar::Text => "printable text",
         }
     }
 
-    /// `id` if it is a valid id of this grammar, else an `Invalid` error naming what
-    /// was expected (the id itself is quoted, shortened).
+    /// `id` if it is a valid id of this grammar, else a `NotFound` error naming what
+    /// was expected (the id itself is quoted, shortened): no record of this platform
+    /// can have it, which is what a caller needs to know.
     pub fn check<'a>(self, id: &'a str) -> Result<&'a str> {
         let ok = !id.is_empty()
             && id.len() <= MAX_ID_LEN
@@ -55,8 +56,8 @@ impl IdGrammar {
         if ok {
             Ok(id)
         } else {
-            Err(Error::invalid(format!(
-                "{:?} is not {}",
+            Err(Error::not_found(format!(
+                "{:?} (no record has it: this platform's ids are {})",
                 crate::error::excerpt(id, 40),
                 self.describe()
             )))

@@ -46,7 +46,7 @@ pub(crate) fn legacy<'a>(kind: &str, raw: &'a str) -> Result<&'a str> {
         Some(rest) => rest
             .strip_prefix(kind)
             .and_then(|r| r.strip_prefix('/'))
-            .ok_or_else(|| Error::invalid(format!("{raw:?} is not a {kind} id")))?,
+            .ok_or_else(|| Error::not_found(format!("{raw:?} (not a {kind} id)")))?,
         None => raw,
     };
     IdGrammar::Numeric.check(id)
