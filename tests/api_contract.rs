@@ -61,6 +61,9 @@ fn nasty(rng: &mut impl Rng, real: &[String]) -> String {
         "shopify",
         "a%20b",
         "%27%3B--",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "18446744073709551616",
     ];
     match rng.gen_range(0..4) {
         0 if !real.is_empty() => real[rng.gen_range(0..real.len())].clone(),
@@ -69,8 +72,37 @@ fn nasty(rng: &mut impl Rng, real: &[String]) -> String {
     }
 }
 
+/// Numbers at and past every edge a field can have.
+const EXTREMES: &[&str] = &[
+    "9223372036854775807",
+    "-9223372036854775808",
+    "18446744073709551616",
+    "4294967296",
+    "-1",
+    "0",
+    "-0",
+    "1e400",
+    "1.7976931348623157e308",
+    "\"1e400\"",
+    "\"-0.00\"",
+    "\"99999999999999999999999999999\"",
+    "\"0.000000000000000000000000000001\"",
+    "null",
+];
+
+/// Fields whose values the API must bound, as bodies would carry them.
+const NUMERIC_FIELDS: &[&str] = &[
+    "interval_secs",
+    "available",
+    "delta",
+    "price",
+    "compare_at_price",
+    "quantity",
+    "limit",
+];
+
 fn body(rng: &mut impl Rng) -> Option<Vec<u8>> {
-    let bodies: [&[u8]; 10] = [
+    let bodies: [&[u8]; 12] = [
         b"",
         b"{}",
         b"[]",
@@ -81,12 +113,29 @@ fn body(rng: &mut impl Rng) -> Option<Vec<u8>> {
         b"{\"carrier\": 7, \"items\": \"x\"}",
         b"\xff\xfe garbage",
         b"{\"url\": \"http://\", \"secret\": 1}",
+        b"{\"platform\": \"shopify\", \"url\": \"https://x.example.com\", \"entities\": [\"order\", \"order\"], \"credentials\": {\"access_token\": \"t\"}}",
+        b"{\"status\": \"\", \"title\": \"a\\u0000b\"}",
     ];
-    match rng.gen_range(0..12) {
-        10 => None,
-        11 => {
+    let extreme = |rng: &mut dyn rand::RngCore| {
+        let field = NUMERIC_FIELDS[rng.gen_range(0..NUMERIC_FIELDS.len())];
+        let value = EXTREMES[rng.gen_range(0..EXTREMES.len())];
+        match field {
+            "interval_secs" => format!(
+                "{{\"platform\": \"shopify\", \"url\": \"https://x.example.com\", \"credentials\": {{\"access_token\": \"t\"}}, \"interval_secs\": {value}}}"
+            ),
+            "quantity" => {
+                format!("{{\"line_items\": [{{\"line_item_id\": \"1\", \"quantity\": {value}}}]}}")
+            }
+            "available" | "delta" => format!("{{\"variant_id\": \"1\", \"{field}\": {value}}}"),
+            _ => format!("{{\"{field}\": {value}}}"),
+        }
+    };
+    match rng.gen_range(0..16) {
+        12 => None,
+        13 => {
             Some(format!("{{\"title\": \"{}\"}}", "é".repeat(rng.gen_range(1..500))).into_bytes())
         }
+        14 | 15 => Some(extreme(rng).into_bytes()),
         i => Some(bodies[i].to_vec()),
     }
 }

@@ -1801,3 +1801,53 @@ async fn pages_are_read_ahead_of_their_commit_but_never_past_a_slice() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_panicking_sync_is_its_jobs_error_and_the_worker_goes_on() {
+    let b = sqlite().await;
+    let source = Arc::new(TestSource::default());
+    let broken_url = shop_url(300, 5);
+    let broken = add_shop(&b.store, &broken_url, 3600).await;
+    let healthy = add_shop(&b.store, &shop_url(301, 5), 3600).await;
+    let adapter = TestAdapter::new(Shop::generate(300, 5));
+    *adapter.fail.lock().unwrap() = Fail::Panic;
+    source.register(&broken_url, adapter);
+    let engine = engine(b.store.clone(), source.clone(), |o| o.concurrency = 1);
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(engine.clone().run_worker(rx));
+    let mut healthy_done = false;
+    let mut broken_failed = false;
+    for _ in 0..400 {
+        healthy_done = b
+            .store
+            .cursor(&healthy, Entity::Customer)
+            .await
+            .unwrap()
+            .last_full_at
+            .is_some();
+        broken_failed = b.store.runs(Some(&broken)).await.unwrap().iter().any(|r| {
+            r.error
+                .as_deref()
+                .is_some_and(|e| e.contains("a bug in the adapter"))
+        });
+        if healthy_done && broken_failed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tx.send(true).unwrap();
+    // The worker loop survived the panics and stops cleanly.
+    worker.await.expect("the worker loop survives").unwrap();
+    assert!(
+        broken_failed,
+        "the panic was not recorded as the job's error"
+    );
+    assert!(healthy_done, "the other store was not synced");
+    // The broken jobs back off like any failure instead of spinning: one run each.
+    let entities = b.store.get_store(&broken).await.unwrap().entities.len();
+    let runs = b.store.runs(Some(&broken)).await.unwrap().len();
+    assert!(
+        runs <= entities,
+        "{runs} runs of {entities} failing jobs: no back-off"
+    );
+}

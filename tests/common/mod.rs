@@ -171,6 +171,8 @@ pub enum Fail {
     Server,
     /// Every call is refused as unauthenticated.
     Auth,
+    /// Every call panics (a bug in an adapter).
+    Panic,
 }
 
 type Mutator = Box<dyn Fn(&mut Shop, u64) + Send + Sync>;
@@ -355,6 +357,7 @@ impl TestAdapter {
                 body: "unavailable".into(),
             }),
             Fail::Auth => Err(polycart_kit::Error::auth("invalid api key")),
+            Fail::Panic => panic!("a bug in the adapter"),
         }
     }
 
