@@ -81,6 +81,25 @@ fn parse<T: std::str::FromStr>(cfg: &StoreConfig, name: &str) -> Result<Option<T
     }
 }
 
+/// A numeric setting within `range`, or an `Invalid` error naming the range.
+fn parse_in<T>(
+    cfg: &StoreConfig,
+    name: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<Option<T>>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    match parse::<T>(cfg, name)? {
+        Some(v) if !range.contains(&v) => Err(Error::invalid(format!(
+            "setting {name}: {v} is not between {} and {}",
+            range.start(),
+            range.end()
+        ))),
+        other => Ok(other),
+    }
+}
+
 impl WooConfig {
     /// Reads a store's configuration. Settings (all optional): `url_form`
     /// (auto|pretty|rest_route), `auth` (auto|basic|oauth1|query), `rate_per_second`,
@@ -128,11 +147,9 @@ impl WooConfig {
                 )));
             }
         };
-        let rate: f64 = parse(cfg, "rate_per_second")?.unwrap_or(4.0);
-        let burst: u32 = parse(cfg, "burst")?.unwrap_or_else(|| rate.ceil().max(1.0) as u32);
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(Error::invalid("setting rate_per_second must be positive"));
-        }
+        let rate: f64 = parse_in(cfg, "rate_per_second", 0.01..=1000.0)?.unwrap_or(4.0);
+        let burst: u32 =
+            parse_in(cfg, "burst", 1..=10_000)?.unwrap_or_else(|| rate.ceil().max(1.0) as u32);
         let currency = match cfg.setting("currency") {
             Some(c) => Some(
                 Currency::parse(c).map_err(|e| Error::invalid(format!("setting currency: {e}")))?,
@@ -148,9 +165,10 @@ impl WooConfig {
             url_form,
             auth,
             budget: Budget::new(burst, rate),
-            min_rate: parse(cfg, "min_rate_per_second")?
+            min_rate: parse_in(cfg, "min_rate_per_second", 0.01..=1000.0)?
                 .unwrap_or(0.25_f64)
                 .min(rate),
+            // WooCommerce serves at most 100 a page: larger asks are clamped.
             variations_page_size: parse::<u32>(cfg, "variations_page_size")?
                 .unwrap_or(100)
                 .clamp(1, 100),
@@ -158,8 +176,8 @@ impl WooConfig {
             currency,
             weight_unit: cfg.setting("weight_unit").map(str::to_owned),
             fetch_refunds: parse(cfg, "fetch_refunds")?.unwrap_or(true),
-            max_retries: parse(cfg, "max_retries")?,
-            timeout: Duration::from_secs(parse(cfg, "timeout_seconds")?.unwrap_or(30)),
+            max_retries: parse_in(cfg, "max_retries", 0..=20)?,
+            timeout: Duration::from_secs(parse_in(cfg, "timeout_seconds", 1..=600)?.unwrap_or(30)),
         })
     }
 
@@ -191,6 +209,24 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
         }
+    }
+
+    #[test]
+    fn numeric_settings_are_bounded() {
+        for (name, bad) in [
+            ("rate_per_second", "1e300"),
+            ("rate_per_second", "0"),
+            ("rate_per_second", "NaN"),
+            ("burst", "4294967295"),
+            ("max_retries", "1000000"),
+            ("timeout_seconds", "18446744073709551615"),
+        ] {
+            let e = WooConfig::from_store(&store("https://shop.example/", &[(name, bad)]));
+            assert!(e.is_err(), "{name}={bad}");
+        }
+        assert!(
+            WooConfig::from_store(&store("https://shop.example/", &[("max_retries", "3")])).is_ok()
+        );
     }
 
     #[test]
