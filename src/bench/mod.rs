@@ -82,34 +82,13 @@ impl BenchDb {
         let Some((url, schema)) = &self.pg_schema else {
             return Ok(());
         };
-        let pool = sqlx::PgPool::connect(url)
-            .await
-            .map_err(store::Error::from)?;
-        let tables: Vec<String> =
-            sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = $1")
-                .bind(schema)
-                .fetch_all(&pool)
-                .await
-                .map_err(store::Error::from)?;
-        for table in tables {
-            sqlx::query(&format!("VACUUM FULL \"{schema}\".\"{table}\""))
-                .execute(&pool)
-                .await
-                .map_err(store::Error::from)?;
-        }
-        pool.close().await;
-        Ok(())
+        Ok(store::scratch::reclaim_schema(url, schema).await?)
     }
 
     /// Drops the PostgreSQL schema of the run (SQLite's directory goes with `self`).
     pub async fn close(self) {
         if let Some((url, schema)) = &self.pg_schema {
-            if let Ok(pool) = sqlx::PgPool::connect(url).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .execute(&pool)
-                    .await;
-                pool.close().await;
-            }
+            store::scratch::drop_schema(url, schema).await;
         }
     }
 }

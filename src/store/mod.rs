@@ -11,6 +11,7 @@ mod crypto;
 mod feed;
 mod packed;
 mod postgres;
+pub mod scratch;
 mod sql;
 mod sqlite;
 mod stamp;
