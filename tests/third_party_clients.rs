@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 use chrono::{DateTime, Utc};
-use polycart_kit::sim::{FaultSpec, SimOptions, SimOrderState, StoreSize};
+use polycart_kit::sim::{FaultSpec, SimOptions, SimOrderState, SimStore, StoreSize};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -44,6 +44,27 @@ fn sorted(mut ids: Vec<u64>) -> Vec<u64> {
 }
 
 /// The middle of some timestamps: a cutoff that leaves records on both sides.
+/// The simulator's live products, customers and categories, by sorted id.
+fn catalogue(s: &SimStore) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+    (
+        sorted(
+            s.products
+                .iter()
+                .filter(|p| !p.deleted)
+                .map(|p| p.id)
+                .collect(),
+        ),
+        sorted(
+            s.customers
+                .iter()
+                .filter(|c| !c.deleted)
+                .map(|c| c.id)
+                .collect(),
+        ),
+        sorted(s.categories.iter().map(|c| c.id).collect()),
+    )
+}
+
 fn median(mut times: Vec<DateTime<Utc>>) -> DateTime<Utc> {
     times.sort();
     times[times.len() / 2]
@@ -62,7 +83,7 @@ async fn shopify_api_python_sdk_lists_filters_and_writes_unchanged() {
     let sim = polycart_shopify::sim::ShopifySim::start(options(11, size, Some("plus")), loopback())
         .await
         .expect("the simulator starts");
-    let (orders, products, customers, collections, cutoff, product_id, order_id) = {
+    let (orders, (products, customers, collections), cutoff, product_id, order_id) = {
         let store = sim.state.store();
         let orders: Vec<_> = store.orders.iter().filter(|o| !o.deleted).collect();
         let cutoff = median(orders.iter().map(|o| o.updated_at).collect());
@@ -75,23 +96,7 @@ async fn shopify_api_python_sdk_lists_filters_and_writes_unchanged() {
                 .iter()
                 .map(|o| (o.id, o.updated_at))
                 .collect::<Vec<_>>(),
-            sorted(
-                store
-                    .products
-                    .iter()
-                    .filter(|p| !p.deleted)
-                    .map(|p| p.id)
-                    .collect(),
-            ),
-            sorted(
-                store
-                    .customers
-                    .iter()
-                    .filter(|c| !c.deleted)
-                    .map(|c| c.id)
-                    .collect(),
-            ),
-            sorted(store.categories.iter().map(|c| c.id).collect()),
+            catalogue(&store),
             cutoff,
             store.products[0].id,
             open.id,
@@ -181,7 +186,7 @@ async fn woocommerce_python_wrapper_lists_filters_and_writes_unchanged() {
     let sim = WooSim::start(options(12, size, None), loopback(), SimConfig::default())
         .await
         .expect("the simulator starts");
-    let (orders, products, customers, categories, cutoff, order_id) = sim.with_store(|s| {
+    let (orders, (products, customers, categories), cutoff, order_id) = sim.with_store(|s| {
         let orders: Vec<(u64, DateTime<Utc>)> = s
             .orders
             .iter()
@@ -195,21 +200,7 @@ async fn woocommerce_python_wrapper_lists_filters_and_writes_unchanged() {
             .expect("a processing order");
         (
             orders.clone(),
-            sorted(
-                s.products
-                    .iter()
-                    .filter(|p| !p.deleted)
-                    .map(|p| p.id)
-                    .collect(),
-            ),
-            sorted(
-                s.customers
-                    .iter()
-                    .filter(|c| !c.deleted)
-                    .map(|c| c.id)
-                    .collect(),
-            ),
-            sorted(s.categories.iter().map(|c| c.id).collect()),
+            catalogue(s),
             median(orders.iter().map(|o| o.1).collect()),
             pending.id,
         )
@@ -342,21 +333,7 @@ async fn bigcommerce_python_sdk_lists_filters_and_writes_unchanged() {
             .collect();
         (
             orders,
-            sorted(
-                s.products
-                    .iter()
-                    .filter(|p| !p.deleted)
-                    .map(|p| p.id)
-                    .collect(),
-            ),
-            sorted(
-                s.customers
-                    .iter()
-                    .filter(|c| !c.deleted)
-                    .map(|c| c.id)
-                    .collect(),
-            ),
-            sorted(s.categories.iter().map(|c| c.id).collect()),
+            catalogue(s),
             sorted(variants),
             with_options,
             s.products
@@ -365,7 +342,7 @@ async fn bigcommerce_python_sdk_lists_filters_and_writes_unchanged() {
                 .collect::<Vec<_>>(),
         )
     });
-    let (orders, products, customers, categories, variants, with_options, product_times) = truth;
+    let (orders, (products, customers, categories), variants, with_options, product_times) = truth;
     let cutoff = median(orders.iter().map(|o| o.1).collect());
     let product_cutoff = median(product_times.iter().map(|p| p.1).collect());
     let order_id = orders[0].0;

@@ -17,6 +17,10 @@ pub struct IntRange {
 }
 
 impl IntRange {
+    pub const fn new(name: &'static str, min: i64, max: i64) -> Self {
+        Self { name, min, max }
+    }
+
     /// `value`, or a 400 naming the field and its range.
     pub fn check(&self, value: i64) -> Result<i64, ApiError> {
         if (self.min..=self.max).contains(&value) {
@@ -49,6 +53,14 @@ pub struct TextLimit {
 }
 
 impl TextLimit {
+    pub const fn new(name: &'static str, max_chars: usize, multiline: bool) -> Self {
+        Self {
+            name,
+            max_chars,
+            multiline,
+        }
+    }
+
     pub fn check<'a>(&self, value: &'a str) -> Result<&'a str, ApiError> {
         let allowed =
             |c: char| !c.is_control() || (self.multiline && matches!(c, '\n' | '\r' | '\t'));
@@ -83,68 +95,24 @@ impl TextLimit {
     }
 }
 
-pub const INTERVAL_SECS: IntRange = IntRange {
-    name: "interval_secs",
-    min: crate::store::MIN_INTERVAL_SECS,
-    max: crate::store::MAX_INTERVAL_SECS,
-};
-pub const LIST_LIMIT: IntRange = IntRange {
-    name: "limit",
-    min: 1,
-    max: 250,
-};
-pub const CHANGES_LIMIT: IntRange = IntRange {
-    name: "limit",
-    min: 1,
-    max: 1000,
-};
-pub const DELIVERIES_LIMIT: IntRange = IntRange {
-    name: "limit",
-    min: 1,
-    max: 500,
-};
-pub const SEQUENCE: IntRange = IntRange {
-    name: "after",
-    min: 0,
-    max: i64::MAX,
-};
+pub const INTERVAL_SECS: IntRange = IntRange::new(
+    "interval_secs",
+    crate::store::MIN_INTERVAL_SECS,
+    crate::store::MAX_INTERVAL_SECS,
+);
+pub const LIST_LIMIT: IntRange = IntRange::new("limit", 1, 250);
+pub const CHANGES_LIMIT: IntRange = IntRange::new("limit", 1, 1000);
+pub const DELIVERIES_LIMIT: IntRange = IntRange::new("limit", 1, 500);
+pub const SEQUENCE: IntRange = IntRange::new("after", 0, i64::MAX);
 /// An absolute stock level or a change to one (platforms cap stock near a billion).
-pub const INVENTORY: IntRange = IntRange {
-    name: "available",
-    min: -1_000_000_000,
-    max: 1_000_000_000,
-};
-pub const SHIPMENT_QUANTITY: IntRange = IntRange {
-    name: "quantity",
-    min: 1,
-    max: 1_000_000,
-};
+pub const INVENTORY: IntRange = IntRange::new("available", -1_000_000_000, 1_000_000_000);
+pub const SHIPMENT_QUANTITY: IntRange = IntRange::new("quantity", 1, 1_000_000);
 
-pub const TITLE: TextLimit = TextLimit {
-    name: "title",
-    max_chars: 255,
-    multiline: false,
-};
-pub const NOTE: TextLimit = TextLimit {
-    name: "note",
-    max_chars: 5000,
-    multiline: true,
-};
-pub const CARRIER: TextLimit = TextLimit {
-    name: "carrier",
-    max_chars: 255,
-    multiline: false,
-};
-pub const TRACKING_NUMBER: TextLimit = TextLimit {
-    name: "tracking_number",
-    max_chars: 255,
-    multiline: false,
-};
-pub const TRACKING_URL: TextLimit = TextLimit {
-    name: "tracking_url",
-    max_chars: 2048,
-    multiline: false,
-};
+pub const TITLE: TextLimit = TextLimit::new("title", 255, false);
+pub const NOTE: TextLimit = TextLimit::new("note", 5000, true);
+pub const CARRIER: TextLimit = TextLimit::new("carrier", 255, false);
+pub const TRACKING_NUMBER: TextLimit = TextLimit::new("tracking_number", 255, false);
+pub const TRACKING_URL: TextLimit = TextLimit::new("tracking_url", 2048, false);
 
 /// The largest price accepted (platforms store prices below a billion).
 pub const PRICE_MAX: Decimal = Decimal::from_parts(999_999_999, 0, 0, false, 0);
