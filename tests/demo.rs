@@ -8,38 +8,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-/// Splits a shell line into words: single and double quotes group, as `sh` reads the
-/// demo's lines (they use no escapes or expansions).
-fn words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut quote: Option<char> = None;
-    let mut started = false;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                started = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if started {
-                    out.push(std::mem::take(&mut word));
-                    started = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                started = true;
-            }
-        }
-    }
-    if started {
-        out.push(word);
-    }
-    out
-}
+mod shell;
+use shell::words;
 
 /// One `curl` invocation of the demo's: method, headers, body and URL.
 #[derive(Debug)]

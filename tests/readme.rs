@@ -22,6 +22,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod shell;
+use shell::words;
+
 use clap::Parser;
 use polycart::cli::{Cli, Command as Sub};
 use polycart_kit::sim::{SimOptions, SimServer, StoreSize};
@@ -93,38 +96,6 @@ fn strip_comment(line: &str) -> String {
         prev_space = c.is_whitespace();
     }
     line.to_owned()
-}
-
-/// Shell words (single and double quotes group; the examples use nothing else).
-fn words(command: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut quote: Option<char> = None;
-    let mut started = false;
-    for c in command.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                started = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if started {
-                    out.push(std::mem::take(&mut word));
-                    started = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                started = true;
-            }
-        }
-    }
-    if started {
-        out.push(word);
-    }
-    out
 }
 
 /// Leading `NAME=value` words (environment for the command) and the rest.
