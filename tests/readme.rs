@@ -6,8 +6,8 @@
 //!   (`CARGO_BIN_EXE_polycart`), in the repository root, against a fresh SQLite sync
 //!   store and a running Shopify simulator. The README's placeholders are substituted,
 //!   and only these (each must still appear in the README):
-//!     `https://my-shop.myshopify.com` → the simulator's base URL,
-//!     `shpat_...` → the simulator's Admin API access token.
+//!   `https://my-shop.myshopify.com` → the simulator's base URL,
+//!   `shpat_...` → the simulator's Admin API access token.
 //!   Each must exit 0; what the README's comments promise (an id or a key on the last
 //!   line, JSON from `normalize`) is checked too.
 //! - Long-running ones, `polycart serve|worker|demo|simulate|bench ...` and

@@ -135,10 +135,8 @@ fn missing_context(
 fn filled_by(without: &Value, with: &Value) -> Vec<String> {
     fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
         match (a, b) {
-            (Value::Null, b) if !b.is_null() => {
-                if !out.iter().any(|p| p == path) {
-                    out.push(path.to_owned());
-                }
+            (Value::Null, b) if !b.is_null() && !out.iter().any(|p| p == path) => {
+                out.push(path.to_owned());
             }
             (Value::Object(a), Value::Object(b)) => {
                 for (k, av) in a {

@@ -78,11 +78,7 @@ fn graphql_fields(entity: Entity) -> &'static [&'static str] {
 /// Finds the records of `entity` in a GraphQL response's `data`: the entity's field
 /// at most three levels deep (`data.orders`, `data.order`,
 /// `data.location.inventoryLevels`), else `data.node` / `data.nodes`.
-fn graphql_records<'a>(
-    entity: Entity,
-    data: &'a RawValue,
-    depth: u8,
-) -> Option<(Vec<&'a RawValue>, bool)> {
+fn graphql_records(entity: Entity, data: &RawValue, depth: u8) -> Option<(Vec<&RawValue>, bool)> {
     let map: HashMap<&str, &RawValue> = serde_json::from_str(data.get()).ok()?;
     let mut fields: Vec<&str> = graphql_fields(entity).to_vec();
     if depth == 0 {

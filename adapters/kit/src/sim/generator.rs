@@ -952,8 +952,8 @@ impl SimStore {
                 }
                 _ => {}
             }
-            let completed_at = (state == SimOrderState::Completed).then(|| updated);
-            let cancelled_at = (state == SimOrderState::Cancelled).then(|| updated);
+            let completed_at = (state == SimOrderState::Completed).then_some(updated);
+            let cancelled_at = (state == SimOrderState::Cancelled).then_some(updated);
             if let Some(i) = customer {
                 customers[i].orders_count += 1;
                 if matches!(
