@@ -25,7 +25,7 @@ fn order_fixtures(platform: &str) -> Vec<String> {
         .filter_map(|path| std::fs::read_to_string(path).ok())
         .filter(|text| {
             matches!(
-                (connector.normalize)(Entity::Order, text),
+                (connector.normalize)(Entity::Order, text, &Default::default()),
                 Ok(Normalized::One(_))
             )
         })
@@ -60,7 +60,7 @@ fn normalize_orders(c: &mut Criterion) {
         for (label, item) in [("median", median), ("largest", largest)] {
             let list = format!("[{}]", vec![item.as_str(); ORDERS].join(","));
             // The list must map as a list of ORDERS orders, or the figure means nothing.
-            match (connector.normalize)(Entity::Order, &list) {
+            match (connector.normalize)(Entity::Order, &list, &Default::default()) {
                 Ok(Normalized::List(records)) if records.len() == ORDERS => {}
                 other => {
                     eprintln!(
@@ -73,7 +73,12 @@ fn normalize_orders(c: &mut Criterion) {
             let id = format!("{}/{label}_{}B", connector.name, item.len());
             group.bench_function(id, |b| {
                 b.iter(|| {
-                    (connector.normalize)(Entity::Order, std::hint::black_box(&list)).expect("maps")
+                    (connector.normalize)(
+                        Entity::Order,
+                        std::hint::black_box(&list),
+                        &Default::default(),
+                    )
+                    .expect("maps")
                 })
             });
         }

@@ -2,15 +2,19 @@
 //! (`POST /v1/stores`): the platform exists, the URL passes the URL policy, the
 //! required credentials are there, the adapter accepts the configuration (without
 //! calling the platform), the entities are ones it lists (no repeats; none given means
-//! all it lists) and the sync interval is within bounds.
+//! all it lists) and the sync interval is within bounds. Optional credentials (a
+//! webhook secret) may be left out: the store then runs without the feature they
+//! enable, which [`disabled_features`] reports for `stores list` and the API.
 
 use std::collections::BTreeMap;
 
-use polycart_kit::connector::{AdapterContext, StoreConfig};
+use polycart_kit::connector::{AdapterContext, DisabledFeature, StoreConfig};
 use polycart_kit::{Entity, Secret};
 
 use crate::registry;
-use crate::store::{MAX_INTERVAL_SECS, MIN_INTERVAL_SECS, NewStore, UrlPolicy, validate_store_url};
+use crate::store::{
+    MAX_INTERVAL_SECS, MIN_INTERVAL_SECS, NewStore, Store, UrlPolicy, validate_store_url,
+};
 
 /// The longest store name accepted.
 pub const MAX_NAME_LEN: usize = 200;
@@ -118,4 +122,93 @@ pub fn prepare(request: ConnectRequest, policy: UrlPolicy) -> Result<NewStore, C
         entities,
         interval_secs: request.interval_secs,
     })
+}
+
+/// The features a store of `platform` with credentials named `present` runs without
+/// (optional credentials left out); none for a platform no longer in the registry.
+pub fn features_off<'a>(
+    platform: &str,
+    present: impl IntoIterator<Item = &'a str> + Clone,
+) -> Vec<DisabledFeature> {
+    registry::connector(platform)
+        .map(|c| c.disabled_features(present))
+        .unwrap_or_default()
+}
+
+/// The features connected store `store_id` of `platform` runs without, from the names
+/// of its stored credentials (their values are not looked at).
+pub async fn disabled_features(
+    db: &dyn Store,
+    store_id: &str,
+    platform: &str,
+) -> crate::store::Result<Vec<DisabledFeature>> {
+    let config = db.store_config(store_id).await?;
+    Ok(features_off(
+        platform,
+        config.credentials.keys().map(String::as_str),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(platform: &str, credentials: &[(&str, &str)]) -> ConnectRequest {
+        ConnectRequest {
+            platform: platform.to_owned(),
+            url: "https://my-shop.myshopify.com".to_owned(),
+            credentials: credentials
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            interval_secs: 300,
+            ..ConnectRequest::default()
+        }
+    }
+
+    #[test]
+    fn an_admin_api_token_alone_connects_a_shopify_store_without_webhooks() {
+        let new = prepare(
+            request("shopify", &[("access_token", "shpat_x")]),
+            UrlPolicy::default(),
+        )
+        .expect("the README's example connects");
+        let off = features_off("shopify", new.credentials.keys().map(String::as_str));
+        assert_eq!(off.len(), 1, "{off:?}");
+        assert_eq!(off[0].feature, "webhooks");
+        assert!(off[0].reason.contains("api_secret"), "{off:?}");
+        assert!(
+            features_off("shopify", ["access_token", "api_secret"]).is_empty(),
+            "with the secret webhooks are on"
+        );
+    }
+
+    #[test]
+    fn required_credentials_are_still_required() {
+        let err = prepare(request("shopify", &[]), UrlPolicy::default()).unwrap_err();
+        assert!(err.to_string().contains("access_token"), "{err}");
+        assert!(!err.to_string().contains("api_secret"), "{err}");
+        let err = prepare(
+            request("woocommerce", &[("consumer_key", "ck")]),
+            UrlPolicy::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("consumer_secret"), "{err}");
+    }
+
+    #[test]
+    fn every_platform_says_what_its_optional_credentials_enable() {
+        for c in registry::connectors() {
+            for o in c.optional_credentials {
+                assert!(!c.credentials.contains(&o.name), "{}: {}", c.name, o.name);
+                assert!(!o.purpose.is_empty() && !o.feature.is_empty());
+            }
+            let off = features_off(c.name, c.credentials.iter().copied());
+            assert!(
+                off.iter().any(|d| d.feature == "webhooks"),
+                "{}: webhook verification needs a secret no required credential gives",
+                c.name
+            );
+        }
+    }
 }

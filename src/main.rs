@@ -23,8 +23,11 @@ fn main() -> ExitCode {
     );
     match cli.command {
         Command::Normalize(args) => match normalize::run(&args) {
-            Ok(json) => {
-                println!("{json}");
+            Ok(out) => {
+                for warning in &out.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                println!("{}", out.json);
                 ExitCode::SUCCESS
             }
             Err(message) => fail(&message),

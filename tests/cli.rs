@@ -37,3 +37,121 @@ fn unknown_entity_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown entity"));
 }
+
+fn fixture(path: &str) -> String {
+    format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("stdout is the unified JSON alone")
+}
+
+#[test]
+fn normalize_takes_the_store_context_a_payload_lacks() {
+    // A Shopify REST product without presentment prices names no currency.
+    let file = fixture("shopify/product/legacy-product-ipod-nano.json");
+    let base = ["normalize", "--platform", "shopify", "--entity", "product"];
+
+    let bare = polycart(&[&base[..], &[file.as_str()]].concat());
+    assert_eq!(bare.status.code(), Some(0));
+    let product = json_of(&bare);
+    assert!(product["price"].is_null());
+    assert!(product["variants"][0]["price"].is_null());
+    let err = String::from_utf8(bare.stderr.clone()).unwrap();
+    assert!(err.starts_with("warning: "), "{err}");
+    assert!(err.contains("--currency"), "{err}");
+    assert!(
+        err.contains("$.price") && err.contains("$.variants[*].price"),
+        "the warning names the fields: {err}"
+    );
+
+    let given = polycart(&[&base[..], &["--currency", "usd", file.as_str()]].concat());
+    assert_eq!(given.status.code(), Some(0));
+    let product = json_of(&given);
+    assert_eq!(product["price"]["currency"], "USD");
+    assert_eq!(product["variants"][0]["price"]["currency"], "USD");
+    assert!(given.stderr.is_empty(), "nothing left null, nothing to say");
+}
+
+#[test]
+fn normalize_takes_the_weight_unit_and_names_each_missing_piece() {
+    let file = fixture("bigcommerce/product/v3-list-products-include-variants.json");
+    let base = [
+        "normalize",
+        "--platform",
+        "bigcommerce",
+        "--entity",
+        "product",
+    ];
+
+    let bare = polycart(&[&base[..], &[file.as_str()]].concat());
+    assert_eq!(bare.status.code(), Some(0));
+    let err = String::from_utf8(bare.stderr.clone()).unwrap();
+    assert_eq!(
+        err.lines().count(),
+        2,
+        "one warning per missing piece: {err}"
+    );
+    assert!(err.contains("--weight-unit") && err.contains("$[*].variants[*].weight"));
+    assert!(json_of(&bare)[0]["variants"][0]["weight"].is_null());
+
+    let given = polycart(
+        &[
+            &base[..],
+            &["--currency", "EUR", "--weight-unit", "LBS", file.as_str()],
+        ]
+        .concat(),
+    );
+    assert_eq!(given.status.code(), Some(0));
+    assert!(
+        given.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&given.stderr)
+    );
+    let products = json_of(&given);
+    assert_eq!(products[0]["variants"][0]["weight"]["unit"], "lb");
+    assert_eq!(products[0]["price"]["currency"], "EUR");
+}
+
+#[test]
+fn normalize_refuses_context_it_cannot_read() {
+    let file = fixture("shopify/product/legacy-product-ipod-nano.json");
+    for bad in [["--currency", "DOLLARS"], ["--weight-unit", "stone"]] {
+        let out = polycart(
+            &[
+                &["normalize", "--platform", "shopify", "--entity", "product"][..],
+                &bad[..],
+                &[file.as_str()],
+            ]
+            .concat(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn orders_name_their_store_and_buyer_currencies_without_context() {
+    // An order payload says its own currency: no store context, no warning.
+    let out = polycart(&[
+        "normalize",
+        "--platform",
+        "shopify",
+        "--entity",
+        "order",
+        &fixture("shopify/order/get-order-450789469-full.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let order = json_of(&out);
+    assert_eq!(order["currency"], "USD");
+    assert!(
+        order["presentment_currency"].is_null(),
+        "paid in the shop's currency"
+    );
+    assert!(order["presentment_totals"].is_null());
+}

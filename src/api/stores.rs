@@ -1,5 +1,6 @@
 //! `/v1/stores`: connect a shop (credentials go in, never come out), list, inspect
-//! (state, last error, rate budget), remove, and ask for an immediate sync.
+//! (state, last error, rate budget, features off for want of an optional credential),
+//! remove, and ask for an immediate sync.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -59,9 +60,37 @@ pub struct StoreView {
     /// The last sync runs per entity, newest first.
     #[schema(value_type = Vec<Object>)]
     pub last_syncs: Vec<serde_json::Value>,
+    /// Features the store runs without because an optional credential was left out
+    /// (`webhooks` without a webhook secret: the store syncs by polling).
+    pub disabled_features: Vec<DisabledFeature>,
+}
+
+/// A feature a store runs without, and why.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DisabledFeature {
+    /// The feature's key ("webhooks").
+    pub feature: String,
+    /// Why it is off and what the store does instead.
+    pub reason: String,
 }
 
 impl StoreView {
+    /// The view of `info`, with the features it runs without read from the names of
+    /// its stored credentials.
+    async fn of(state: &AppState, info: StoreInfo) -> Result<Self, ApiError> {
+        let off = crate::connect::disabled_features(state.store.as_ref(), &info.id, &info.platform)
+            .await?;
+        let mut view = Self::from(info);
+        view.disabled_features = off
+            .into_iter()
+            .map(|d| DisabledFeature {
+                feature: d.feature,
+                reason: d.reason,
+            })
+            .collect();
+        Ok(view)
+    }
+
     fn from(info: StoreInfo) -> Self {
         Self {
             id: info.id,
@@ -77,6 +106,7 @@ impl StoreView {
             retry_at: info.retry_at,
             created_at: info.created_at,
             last_syncs: Vec::new(),
+            disabled_features: Vec::new(),
         }
     }
 }
@@ -109,7 +139,10 @@ pub async fn create(
     )
     .map_err(|e| ApiError::Invalid(e.to_string()))?;
     let info = state.store.add_store(&new).await?;
-    Ok((StatusCode::CREATED, Json(StoreView::from(info))))
+    Ok((
+        StatusCode::CREATED,
+        Json(StoreView::of(&state, info).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/stores", responses((status = 200, body = StoreList)), security(("api_key" = [])))]
@@ -118,11 +151,10 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<StoreList>, ApiError> {
     let stores = state.store.list_stores().await?;
-    let data = stores
-        .into_iter()
-        .filter(|s| caller.sees(&s.id))
-        .map(StoreView::from)
-        .collect();
+    let mut data = Vec::new();
+    for s in stores.into_iter().filter(|s| caller.sees(&s.id)) {
+        data.push(StoreView::of(&state, s).await?);
+    }
     Ok(Json(StoreList { data }))
 }
 
@@ -135,7 +167,7 @@ pub async fn get_one(
 ) -> Result<Json<StoreView>, ApiError> {
     caller.check_store(&store_id)?;
     let info = state.store.get_store(&store_id).await?;
-    let mut view = StoreView::from(info);
+    let mut view = StoreView::of(&state, info).await?;
     let runs = state.store.runs(Some(&store_id)).await?;
     view.last_syncs = runs
         .into_iter()

@@ -1,7 +1,9 @@
 //! `polycart demo`: the README's first command. Starts the Shopify, WooCommerce and
 //! BigCommerce simulators in-process, connects them as stores in a fresh SQLite file,
 //! syncs them with progress bars, then serves the unified API (with the scheduler) and
-//! prints ready-to-paste `curl` lines. Ctrl-C stops everything cleanly.
+//! prints ready-to-paste `curl` lines. The lines name records by their `id` (polycart's
+//! id, what every listing returns), as a user copying one from a listing would. Ctrl-C
+//! stops everything cleanly.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -258,7 +260,15 @@ fn demo_settings(platform: &str, plan: Option<String>) -> BTreeMap<String, Strin
     settings
 }
 
-/// An order with something left to ship (the shipment example must succeed).
+/// A record's `id` as listings return it: the document's, else polycart's id for it.
+fn record_id(r: &store::StoredRecord, document: &serde_json::Value) -> String {
+    document["id"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| polycart_kit::model::record_id(&r.store_id, &r.platform_id))
+}
+
+/// An order with something left to ship (the shipment example must succeed), by id.
 async fn open_order(db: &Arc<dyn store::Store>, store_id: &str) -> Option<String> {
     let records = db
         .list_records(store_id, polycart_kit::Entity::Order, None, 1000, false)
@@ -271,19 +281,22 @@ async fn open_order(db: &Arc<dyn store::Store>, store_id: &str) -> Option<String
             && order["line_items"]
                 .as_array()
                 .is_some_and(|l| !l.is_empty());
-        open.then_some(r.platform_id)
+        open.then(|| record_id(&r, &order))
     })
 }
 
+/// The first record of `entity`, by id.
 async fn first_record(
     db: &Arc<dyn store::Store>,
     store_id: &str,
     entity: polycart_kit::Entity,
 ) -> Option<String> {
-    db.list_records(store_id, entity, None, 1, false)
+    let r = db
+        .list_records(store_id, entity, None, 1, false)
         .await
         .ok()?
         .into_iter()
-        .next()
-        .map(|r| r.platform_id)
+        .next()?;
+    let document = serde_json::from_str(&r.document).unwrap_or_default();
+    Some(record_id(&r, &document))
 }

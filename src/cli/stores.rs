@@ -1,6 +1,7 @@
 //! `polycart stores add|list|remove`: connects a store (URL validated, credentials
 //! encrypted at rest, entities from the adapter's capabilities), lists stores with
-//! their sync state and last error, removes one.
+//! their sync state, last error and the features they run without (an optional
+//! credential left out), removes one.
 
 use std::collections::BTreeMap;
 
@@ -99,28 +100,54 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 UrlPolicy::from_env(),
             )
             .map_err(|e| e.to_string())?;
+            let off = crate::connect::features_off(
+                &new.platform,
+                new.credentials.keys().map(String::as_str),
+            );
             let store = db.open().await?;
             let info = store.add_store(&new).await.map_err(|e| e.to_string())?;
             let names: Vec<&str> = info.entities.iter().map(|e| e.as_str()).collect();
-            Ok(format!(
-                "connected {} store {:?} ({})\n{}",
+            let mut out = format!(
+                "connected {} store {:?} ({})",
                 info.platform,
                 info.name,
-                names.join(", "),
-                info.id
-            ))
+                names.join(", ")
+            );
+            for d in &off {
+                out.push_str(&format!("\n{} off: {}", d.feature, d.reason));
+            }
+            out.push_str(&format!("\n{}", info.id));
+            Ok(out)
         }
         StoresCommand::List { json, db } => {
             let store = db.open().await?;
             let stores = store.list_stores().await.map_err(|e| e.to_string())?;
+            let mut off = Vec::with_capacity(stores.len());
+            for s in &stores {
+                off.push(
+                    crate::connect::disabled_features(store.as_ref(), &s.id, &s.platform)
+                        .await
+                        .map_err(|e| e.to_string())?,
+                );
+            }
             if *json {
-                return Ok(serde_json::to_string_pretty(&stores).expect("stores serialise"));
+                let listed: Vec<serde_json::Value> = stores
+                    .iter()
+                    .zip(&off)
+                    .map(|(s, off)| {
+                        let mut v = serde_json::to_value(s).expect("stores serialise");
+                        v["disabled_features"] =
+                            serde_json::to_value(off).expect("features serialise");
+                        v
+                    })
+                    .collect();
+                return Ok(serde_json::to_string_pretty(&listed).expect("stores serialise"));
             }
             let mut out = format!(
                 "{:<28} {:<12} {:<13} {:<30} LAST ERROR",
                 "ID", "PLATFORM", "STATE", "NAME"
             );
-            for s in &stores {
+            for (s, off) in stores.iter().zip(&off) {
                 let retry = s
                     .retry_at
                     .map(|t| format!(" (retry at {})", t.format("%Y-%m-%d %H:%M:%S")))
@@ -133,6 +160,9 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     s.name,
                     s.last_error.as_deref().unwrap_or("-")
                 ));
+                for d in off {
+                    out.push_str(&format!("\n  {} off: {}", d.feature, d.reason));
+                }
             }
             Ok(out)
         }

@@ -28,7 +28,7 @@ pub mod webhooks;
 mod wire;
 mod writes;
 
-use polycart_kit::connector::Normalized;
+use polycart_kit::connector::{Normalized, OptionalCredential, StoreContext};
 use polycart_kit::decode::at_index;
 use polycart_kit::{Connector, Entity, Record, Result};
 use serde_json::value::RawValue;
@@ -45,6 +45,21 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["access_token"],
+        // Either verifies deliveries: the app's client secret (Standard Webhooks
+        // signatures) or the custom header a hook was registered with (with
+        // `webhook_header_name`).
+        optional_credentials: &[
+            OptionalCredential {
+                name: "client_secret",
+                feature: "webhooks",
+                purpose: "verifying webhook deliveries",
+            },
+            OptionalCredential {
+                name: "webhook_header_value",
+                feature: "webhooks",
+                purpose: "verifying webhook deliveries",
+            },
+        ],
         normalize,
         connect: client::connect,
         #[cfg(feature = "sim")]
@@ -53,10 +68,11 @@ pub fn connector() -> Connector {
 }
 
 /// Maps a payload of `entity`: one object, a bare v2 array, or a v3
-/// `{"data": ..., "meta": ...}` envelope. v3 catalog prices stay `null` here: the
-/// payload does not name the store's currency (the adapter reads it from `/v2/store`).
-pub fn normalize(entity: Entity, text: &str) -> Result<Normalized> {
-    normalize_with(entity, text, &MapContext::default())
+/// `{"data": ..., "meta": ...}` envelope. v3 catalog prices and weights take the
+/// store's currency and weight unit from `ctx` (a sync reads them from `/v2/store`);
+/// without them they stay `null`.
+pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
+    normalize_with(entity, text, &MapContext::from(ctx))
 }
 
 /// [`normalize`] with what the store knows (its currency and weight unit).

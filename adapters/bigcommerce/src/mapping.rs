@@ -9,7 +9,15 @@
 //! - Money: v2 decimal strings ("25.0000") and v3 JSON numbers (7.95) become exact
 //!   decimals, scale kept. v3 catalog payloads carry no currency: prices use the
 //!   store's default currency from [`MapContext`] (the adapter reads it from
-//!   `/v2/store`), and are `null` when it is unknown (as in `polycart normalize`).
+//!   `/v2/store`), and are `null` when it is unknown (`polycart normalize` without
+//!   `--currency`).
+//! - Order currencies: a v2 order's amounts are in its transactional currency
+//!   (`default_currency_code`, what the shopper pays in; `currency_code` is the display
+//!   currency). When a multi-currency store's default (`store_default_currency_code`)
+//!   differs, the amounts are the order's `presentment_totals` exactly, and `totals`
+//!   are them divided by `store_default_to_transactional_exchange_rate`, rounded to 4
+//!   places (`null` without a rate); lines, shipping, coupons and refunds keep the
+//!   transactional currency they are written in.
 //! - Dates: v2 RFC 2822 (`Tue, 20 Nov 2012 00:00:00 +0000`) and v3 ISO 8601, both to UTC.
 //! - Order status ids 0–14 map to the unified enums; the platform's label is kept.
 
@@ -20,7 +28,7 @@ use polycart_kit::model::{
     Address, Category, Currency, Customer, Discount, FinancialStatus, FulfillmentStatus, Image,
     InventoryLevel, LineItem, Money, Order, OrderCustomer, OrderStatus, OrderTotals, Product,
     ProductOption, ProductStatus, Raw, Refund, RefundLineItem, Shipment, ShipmentLineItem,
-    ShippingLine, Variant, Weight,
+    ShippingLine, Variant, Weight, presentment,
 };
 use polycart_kit::{Error, Result};
 use rust_decimal::Decimal;
@@ -42,18 +50,19 @@ pub struct MapContext {
     pub weight_unit: Option<String>,
 }
 
+impl From<&polycart_kit::StoreContext> for MapContext {
+    fn from(ctx: &polycart_kit::StoreContext) -> Self {
+        Self {
+            currency: ctx.currency.clone(),
+            weight_unit: ctx.weight_unit.clone(),
+        }
+    }
+}
+
 impl MapContext {
     /// Reads `/v2/store`'s `weight_units` ("LBS", "Ounces", "KGS", "Grams", "Tonnes").
     pub fn weight_unit_from_store(units: &str) -> Option<String> {
-        let unit = match units.trim().to_ascii_lowercase().as_str() {
-            "lbs" | "lb" | "pounds" => "lb",
-            "ounces" | "oz" => "oz",
-            "kgs" | "kg" | "kilograms" => "kg",
-            "grams" | "g" => "g",
-            "tonnes" | "t" => "t",
-            _ => return None,
-        };
-        Some(unit.to_owned())
+        polycart_kit::connector::weight_unit(units).map(str::to_owned)
     }
 }
 
@@ -212,21 +221,64 @@ fn v2_address(a: &V2Address) -> Option<Address> {
     .non_empty()
 }
 
+/// Totals in the store's currency from totals in the transactional one: each amount
+/// divided by `rate` (`store_default_to_transactional_exchange_rate`, transactional
+/// units per store unit), rounded half away from zero to 4 places as BigCommerce writes
+/// money. Without a usable rate the store's amounts are unknown (`null`).
+fn to_store_currency(t: &OrderTotals, rate: Option<Decimal>, store: &Currency) -> OrderTotals {
+    let Some(rate) = rate.filter(|r| *r > Decimal::ZERO) else {
+        return OrderTotals::default();
+    };
+    let convert = |m: &Option<Money>| {
+        m.as_ref().and_then(|m| {
+            let mut amount = m
+                .amount
+                .checked_div(rate)?
+                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            amount.rescale(4);
+            Some(Money::new(amount, store.clone()))
+        })
+    };
+    OrderTotals {
+        subtotal: convert(&t.subtotal),
+        shipping: convert(&t.shipping),
+        tax: convert(&t.tax),
+        discount: convert(&t.discount),
+        total: convert(&t.total),
+        paid: convert(&t.paid),
+        refunded: convert(&t.refunded),
+    }
+}
+
 /// Maps a v2 order. `products`, `shipping_addresses`, `coupons` and `shipments` are
 /// read when they are arrays (embedded by the adapter); as links they add nothing.
 pub fn order(text: &str, _ctx: &MapContext) -> Result<Order> {
     let o: V2Order = decode_json(text)?;
-    // `currency_code` is the order's (transactional) currency. Without it, the store's
-    // default currency is the order's only when the exchange rate between them is 1.
-    let code = o.currency_code.get().or_else(|| {
-        o.default_currency_code
+    // An order's amounts are in its transactional currency, `default_currency_code`
+    // ("the currency the shopper pays in"). `currency_code` is the display currency:
+    // the same one when the rate between them (`currency_exchange_rate`) is 1.
+    let transactional = match o.default_currency_code.get() {
+        Some(c) => Some(polycart_kit::decode::currency(
+            "$.default_currency_code",
+            c,
+        )?),
+        None => o
+            .currency_code
             .get()
             .filter(|_| o.currency_exchange_rate.0.is_none_or(|r| r == Decimal::ONE))
-    });
-    let currency = code
-        .map(|c| polycart_kit::decode::currency("$.currency_code", c))
-        .transpose()?;
-    let cur = currency.as_ref();
+            .map(|c| polycart_kit::decode::currency("$.currency_code", c))
+            .transpose()?,
+    };
+    let cur = transactional.as_ref();
+    // The store's own currency: `store_default_currency_code` (sent by multi-currency
+    // stores), else the transactional one (a single-currency store's orders are in it).
+    let store_currency = match o.store_default_currency_code.get() {
+        Some(c) => Some(polycart_kit::decode::currency(
+            "$.store_default_currency_code",
+            c,
+        )?),
+        None => transactional.clone(),
+    };
 
     // Where the lines and addresses are: embedded sub-resources, or the consignments.
     let view = serde_json::json!({
@@ -290,6 +342,30 @@ pub fn order(text: &str, _ctx: &MapContext) -> Result<Order> {
         (a, b) => Num(Some(a.unwrap_or_default() + b.unwrap_or_default())),
     };
     let shipped_at = date("$.date_shipped", &o.date_shipped)?;
+    let paid_in = |c: Option<&Currency>| OrderTotals {
+        subtotal: money(&o.subtotal_ex_tax, c),
+        shipping: money(&o.shipping_cost_ex_tax, c),
+        tax: money(&o.total_tax, c),
+        discount: money(&discount, c),
+        total: money(&o.total_inc_tax, c),
+        paid: None,
+        refunded: money(&o.refunded_amount, c),
+    };
+    let transacted = paid_in(cur);
+    // In another currency than the store's, the amounts are what the buyer paid
+    // (presentment); the store's totals are them at the order's own exchange rate.
+    let (presentment_currency, presentment_totals) =
+        presentment(store_currency.as_ref(), transactional.clone(), |_| {
+            Ok::<_, Error>(transacted.clone())
+        })?;
+    let totals = match (&presentment_currency, &store_currency) {
+        (Some(_), Some(store)) => to_store_currency(
+            &transacted,
+            o.store_default_to_transactional_exchange_rate.0,
+            store,
+        ),
+        _ => transacted,
+    };
 
     Ok(Order {
         id: None,
@@ -306,16 +382,10 @@ pub fn order(text: &str, _ctx: &MapContext) -> Result<Order> {
         platform_financial_status: o.payment_status.owned(),
         fulfillment_status: fulfillment_status(o.items_total.0, o.items_shipped.0),
         platform_fulfillment_status: None,
-        currency: currency.clone(),
-        totals: OrderTotals {
-            subtotal: money(&o.subtotal_ex_tax, cur),
-            shipping: money(&o.shipping_cost_ex_tax, cur),
-            tax: money(&o.total_tax, cur),
-            discount: money(&discount, cur),
-            total: money(&o.total_inc_tax, cur),
-            paid: None,
-            refunded: money(&o.refunded_amount, cur),
-        },
+        currency: store_currency,
+        totals,
+        presentment_currency,
+        presentment_totals,
         customer,
         shipping_address: addresses.first().and_then(|a| v2_address(&a.address)),
         billing_address: billing,
@@ -694,6 +764,57 @@ pub fn inventory(text: &str) -> Result<Vec<InventoryLevel>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn amount(m: &Option<Money>) -> String {
+        m.as_ref()
+            .map(|m| format!("{} {}", m.amount, m.currency))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_multi_currency_order_keeps_the_store_currency_in_totals() {
+        // A USD store; the shopper paid in EUR at 0.92 EUR to the dollar (BigCommerce's
+        // example fields, with a realistic rate).
+        let text = r#"{"id":9,"currency_code":"EUR","currency_exchange_rate":"0.9200000000",
+            "default_currency_code":"EUR","store_default_currency_code":"USD",
+            "store_default_to_transactional_exchange_rate":"0.9200000000",
+            "subtotal_ex_tax":"46.0000","total_tax":"4.6000","total_inc_tax":"50.6000",
+            "shipping_cost_ex_tax":"0.0000","refunded_amount":"0.0000"}"#;
+        let o = order(text, &MapContext::default()).unwrap();
+        assert_eq!(o.currency.as_ref().map(Currency::as_str), Some("USD"));
+        assert_eq!(amount(&o.totals.total), "55.0000 USD");
+        assert_eq!(amount(&o.totals.subtotal), "50.0000 USD");
+        assert_eq!(
+            o.presentment_currency.as_ref().map(Currency::as_str),
+            Some("EUR")
+        );
+        let p = o.presentment_totals.unwrap();
+        assert_eq!(amount(&p.total), "50.6000 EUR", "exactly what was paid");
+        assert_eq!(amount(&p.tax), "4.6000 EUR");
+
+        // Without the rate the store's amounts are unknown, not made up.
+        let no_rate = text.replace(
+            r#""store_default_to_transactional_exchange_rate":"0.9200000000","#,
+            "",
+        );
+        let o = order(&no_rate, &MapContext::default()).unwrap();
+        assert_eq!(o.totals, OrderTotals::default());
+        assert_eq!(amount(&o.presentment_totals.unwrap().total), "50.6000 EUR");
+    }
+
+    #[test]
+    fn a_single_currency_order_has_no_presentment() {
+        for store in ["", "USD"] {
+            let text = format!(
+                r#"{{"id":1,"currency_code":"USD","default_currency_code":"USD",
+                "store_default_currency_code":"{store}","total_inc_tax":"1.0000"}}"#
+            );
+            let o = order(&text, &MapContext::default()).unwrap();
+            assert_eq!(amount(&o.totals.total), "1.0000 USD");
+            assert_eq!(o.presentment_currency, None);
+            assert_eq!(o.presentment_totals, None);
+        }
+    }
 
     #[test]
     fn every_status_id_maps_and_keeps_its_label() {

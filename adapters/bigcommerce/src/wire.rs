@@ -178,6 +178,12 @@ pub(crate) struct V2Order {
     pub(crate) default_currency_code: Text,
     #[serde(default)]
     pub(crate) currency_exchange_rate: Num,
+    /// Multi-currency stores only: the store's default currency and the rate from it
+    /// to the transactional currency (`default_currency_code`).
+    #[serde(default)]
+    pub(crate) store_default_currency_code: Text,
+    #[serde(default)]
+    pub(crate) store_default_to_transactional_exchange_rate: Num,
     #[serde(default)]
     pub(crate) customer_message: Text,
     #[serde(default)]

@@ -112,7 +112,8 @@ fn every_fixture_matches_its_golden_file() {
 #[test]
 fn normalize_without_a_store_leaves_catalog_prices_null() {
     let text = std::fs::read_to_string(fixtures().join("product/v3-get-product.json")).unwrap();
-    let Normalized::One(record) = polycart_bigcommerce::normalize(Entity::Product, &text).unwrap()
+    let Normalized::One(record) =
+        polycart_bigcommerce::normalize(Entity::Product, &text, &Default::default()).unwrap()
     else {
         panic!("one product")
     };
@@ -126,9 +127,11 @@ fn bad_payloads_name_the_json_path() {
     let err = polycart_bigcommerce::normalize(
         Entity::Order,
         r#"[{"id":1},{"id":2,"total_inc_tax":"12,50"}]"#,
+        &Default::default(),
     )
     .unwrap_err();
     assert!(err.to_string().contains("$[1].total_inc_tax"), "{err}");
-    let err = polycart_bigcommerce::normalize(Entity::Order, "<html>").unwrap_err();
+    let err =
+        polycart_bigcommerce::normalize(Entity::Order, "<html>", &Default::default()).unwrap_err();
     assert!(matches!(err, polycart_kit::Error::Decode { .. }), "{err}");
 }

@@ -597,6 +597,7 @@ async fn orders_carry_their_lines_coupons_and_v3_refunds() {
     assert_eq!(orders.len(), 60);
     let expected = s.handle.with_store(|st| st.orders.clone());
     let mut refunded = 0;
+    let mut presented = 0;
     for o in &orders {
         let sim = expected
             .iter()
@@ -620,20 +621,48 @@ async fn orders_carry_their_lines_coupons_and_v3_refunds() {
             "order {}",
             o.platform_id
         );
-        assert_eq!(
-            o.totals.total.as_ref().unwrap().amount,
-            sim.total(),
-            "order {}",
-            o.platform_id
-        );
+        // What the buyer paid is written in the buyer's (transactional) currency; the
+        // store's totals are it at the order's rate.
+        let paid = sim.presented();
+        match sim.presentment {
+            None => {
+                assert_eq!(o.totals.total.as_ref().unwrap().amount, sim.total());
+                assert_eq!(o.presentment_currency, None);
+            }
+            Some(p) => {
+                presented += 1;
+                assert_eq!(o.currency.as_ref().unwrap().as_str(), sim.currency);
+                assert_eq!(
+                    o.presentment_currency.as_ref().unwrap().as_str(),
+                    p.currency
+                );
+                let t = o.presentment_totals.as_ref().unwrap();
+                assert_eq!(t.total.as_ref().unwrap().amount, paid.total());
+                let store_total = o.totals.total.as_ref().unwrap().amount;
+                assert_eq!(
+                    store_total,
+                    (paid.total() / p.rate).round_dp_with_strategy(
+                        4,
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero
+                    )
+                );
+                assert!(
+                    (store_total - sim.total()).abs() < rust_decimal::Decimal::new(5, 2),
+                    "order {}: {store_total} is near {}",
+                    o.platform_id,
+                    sim.total()
+                );
+            }
+        }
         assert!(o.shipping_address.is_some() && o.created_at.is_some());
-        for (r, sr) in o.refunds.iter().zip(&sim.refunds) {
+        for (r, sr) in o.refunds.iter().zip(&paid.refunds) {
             assert_eq!(r.amount.as_ref().unwrap().amount, sr.amount);
             assert_eq!(r.line_items.len(), sr.lines.len());
             refunded += 1;
         }
     }
     assert!(refunded > 0, "the generated store has refunds");
+    assert!(presented > 0, "some buyers paid in another currency");
 }
 
 #[tokio::test]

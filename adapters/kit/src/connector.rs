@@ -10,7 +10,7 @@ use url::Url;
 use crate::adapter::Adapter;
 use crate::auth::TokenSink;
 use crate::error::{Error, Result};
-use crate::model::{Entity, Record};
+use crate::model::{Currency, Entity, Record};
 use crate::secret::Secret;
 use crate::transport::TransportMetrics;
 
@@ -58,7 +58,58 @@ pub enum Normalized {
     List(Vec<Record>),
 }
 
-type NormalizeFn = fn(Entity, &str) -> Result<Normalized>;
+/// What a store knows that its payloads may not say, as a sync has it (read from the
+/// platform's store settings) and `polycart normalize` takes it (`--currency`,
+/// `--weight-unit`). A mapping uses it only where a payload lacks its own value; a
+/// field it would have filled stays `null` without it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreContext {
+    /// The store's currency, for amounts written without one (Shopify REST and
+    /// BigCommerce v3 catalog prices, WooCommerce product prices).
+    pub currency: Option<Currency>,
+    /// The store's weight unit ("kg", "g", "lb", "oz", "t"), for weights written without one
+    /// (WooCommerce products, BigCommerce v3 catalog).
+    pub weight_unit: Option<String>,
+    /// The store's UTC offset, for local timestamps written without one. No mapping
+    /// needs it yet: every platform polycart speaks sends an offset or a UTC twin.
+    pub time_zone: Option<chrono::FixedOffset>,
+}
+
+/// The canonical weight unit for a name platforms and people use ("lbs" → "lb",
+/// "KGS" → "kg", BigCommerce's "Tonnes" → "t"); `None` for anything else.
+pub fn weight_unit(name: &str) -> Option<&'static str> {
+    Some(match name.trim().to_ascii_lowercase().as_str() {
+        "kg" | "kgs" | "kilogram" | "kilograms" => "kg",
+        "g" | "gram" | "grams" => "g",
+        "lb" | "lbs" | "pound" | "pounds" => "lb",
+        "oz" | "ounce" | "ounces" => "oz",
+        "t" | "tonne" | "tonnes" => "t",
+        _ => return None,
+    })
+}
+
+/// A credential a store may leave out, and the feature that stays off without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionalCredential {
+    /// The credential's name ("api_secret").
+    pub name: &'static str,
+    /// The feature it enables, a stable key ("webhooks"); several credentials may
+    /// enable one feature (any one of them turns it on).
+    pub feature: &'static str,
+    /// What the feature does, for people ("verifying webhook deliveries").
+    pub purpose: &'static str,
+}
+
+/// A feature a connected store runs without, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DisabledFeature {
+    /// The feature's key ("webhooks").
+    pub feature: String,
+    /// Why it is off and what the store does instead.
+    pub reason: String,
+}
+
+type NormalizeFn = fn(Entity, &str, &StoreContext) -> Result<Normalized>;
 type ConnectFn = fn(&StoreConfig, &AdapterContext) -> Result<Arc<dyn Adapter>>;
 #[cfg(feature = "sim")]
 type SimulateFn = fn(
@@ -74,7 +125,11 @@ pub struct Connector {
     pub name: &'static str,
     /// Credential names a store of this platform needs.
     pub credentials: &'static [&'static str],
-    /// Maps a raw payload (one object, or the platform's list envelope) to unified records.
+    /// Credentials a store may leave out, each with the feature it enables; without
+    /// them the store still syncs (by polling).
+    pub optional_credentials: &'static [OptionalCredential],
+    /// Maps a raw payload (one object, or the platform's list envelope) to unified
+    /// records, with what is known about the store.
     pub normalize: NormalizeFn,
     /// Builds an adapter for a store.
     pub connect: ConnectFn,
@@ -83,10 +138,118 @@ pub struct Connector {
     pub simulate: SimulateFn,
 }
 
+impl Connector {
+    /// The features a store with credentials `present` runs without: those no
+    /// present optional credential enables.
+    pub fn disabled_features<'a>(
+        &self,
+        present: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Vec<DisabledFeature> {
+        let mut out: Vec<DisabledFeature> = Vec::new();
+        for c in self.optional_credentials {
+            if out.iter().any(|d| d.feature == c.feature) {
+                continue;
+            }
+            let enablers: Vec<&OptionalCredential> = self
+                .optional_credentials
+                .iter()
+                .filter(|o| o.feature == c.feature)
+                .collect();
+            if enablers
+                .iter()
+                .any(|o| present.clone().into_iter().any(|p| p == o.name))
+            {
+                continue;
+            }
+            let names: Vec<&str> = enablers.iter().map(|o| o.name).collect();
+            out.push(DisabledFeature {
+                feature: c.feature.to_owned(),
+                reason: format!(
+                    "no {} credential: {} is off; the store syncs by polling",
+                    names.join(" or "),
+                    c.purpose
+                ),
+            });
+        }
+        out
+    }
+}
+
 impl std::fmt::Debug for Connector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connector")
             .field("name", &self.name)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connector(optional: &'static [OptionalCredential]) -> Connector {
+        fn normalize(_: Entity, _: &str, _: &StoreContext) -> Result<Normalized> {
+            Err(Error::invalid("unused"))
+        }
+        fn connect(_: &StoreConfig, _: &AdapterContext) -> Result<Arc<dyn Adapter>> {
+            Err(Error::invalid("unused"))
+        }
+        #[cfg(feature = "sim")]
+        fn simulate(
+            _: crate::sim::SimOptions,
+            _: std::net::SocketAddr,
+        ) -> futures::future::BoxFuture<'static, std::io::Result<crate::sim::SimServer>> {
+            Box::pin(async { Err(std::io::Error::other("unused")) })
+        }
+        Connector {
+            name: "test",
+            credentials: &["token"],
+            optional_credentials: optional,
+            normalize,
+            connect,
+            #[cfg(feature = "sim")]
+            simulate,
+        }
+    }
+
+    #[test]
+    fn a_feature_is_off_only_when_none_of_its_credentials_is_there() {
+        const OPTIONAL: &[OptionalCredential] = &[
+            OptionalCredential {
+                name: "client_secret",
+                feature: "webhooks",
+                purpose: "verifying webhook deliveries",
+            },
+            OptionalCredential {
+                name: "webhook_header_value",
+                feature: "webhooks",
+                purpose: "verifying webhook deliveries",
+            },
+        ];
+        let c = connector(OPTIONAL);
+        let off = c.disabled_features(["token"]);
+        assert_eq!(off.len(), 1, "{off:?}");
+        assert_eq!(off[0].feature, "webhooks");
+        assert!(
+            off[0]
+                .reason
+                .contains("client_secret or webhook_header_value"),
+            "{off:?}"
+        );
+        assert!(off[0].reason.contains("polling"), "{off:?}");
+        assert!(c.disabled_features(["token", "client_secret"]).is_empty());
+        assert!(
+            c.disabled_features(["token", "webhook_header_value"])
+                .is_empty()
+        );
+        assert!(connector(&[]).disabled_features(["token"]).is_empty());
+    }
+
+    #[test]
+    fn weight_units_have_one_spelling() {
+        assert_eq!(weight_unit("LBS"), Some("lb"));
+        assert_eq!(weight_unit("kg"), Some("kg"));
+        assert_eq!(weight_unit("Ounces"), Some("oz"));
+        assert_eq!(weight_unit("stone"), None);
     }
 }

@@ -24,7 +24,7 @@ pub use adapter::{
     Adapter, Capabilities, Cursor, IdRole, InventoryChange, ListQuery, Page, ShipmentItem,
     WebhookEvent, WebhookKind, Write, WriteCapabilities, WriteOp,
 };
-pub use connector::{Connector, StoreConfig};
+pub use connector::{Connector, StoreConfig, StoreContext};
 pub use error::{Error, Result};
 pub use model::{Entity, Record};
 pub use path::{ApiPath, IdGrammar};

@@ -32,12 +32,20 @@ mod writes;
 mod writes_gql;
 
 use polycart_kit::Connector;
+use polycart_kit::connector::OptionalCredential;
 
 /// The registry entry for Shopify.
 pub fn connector() -> Connector {
     Connector {
         name: mapping::PLATFORM,
-        credentials: &["access_token", "api_secret"],
+        credentials: &["access_token"],
+        // The app's API secret key signs webhook deliveries (and refreshes expiring
+        // tokens, which need it): a store with only an Admin API access token syncs.
+        optional_credentials: &[OptionalCredential {
+            name: "api_secret",
+            feature: "webhooks",
+            purpose: "verifying webhook deliveries (X-Shopify-Hmac-Sha256)",
+        }],
         normalize: normalize::normalize,
         connect: client::connect,
         #[cfg(feature = "sim")]

@@ -2,8 +2,10 @@
 //! GraphQL nodes alike (no IO). Both APIs give the same `platform_id`: the numeric id
 //! (a GraphQL `gid://shopify/Order/450789469` becomes `450789469`).
 //!
-//! Money is the shop's money (`shop_money`, `shopMoney`); the buyer's presentment
-//! money stays in `raw`. Shopify has no single order status, so `platform_status` is
+//! Money is the shop's money (`shop_money`, `shopMoney`); when the buyer paid in
+//! another currency, the order's `presentment_currency` and `presentment_totals` come
+//! from the presentment money of its totals (`presentment_money`, `presentmentMoney`),
+//! and line-level presentment money stays in `raw`. Shopify has no single order status, so `platform_status` is
 //! `open`, `closed` or `cancelled` (what REST's `status` filter calls them) and the
 //! normalised status is derived from it with the financial and fulfillment statuses.
 
@@ -15,7 +17,7 @@ use polycart_kit::model::{
     Address, Category, Currency, Customer, Discount, FinancialStatus, FulfillmentStatus, Image,
     InventoryLevel, LineItem, Money, Order, OrderCustomer, OrderStatus, OrderTotals, Product,
     ProductOption, ProductStatus, Raw, Refund, RefundLineItem, Shipment, ShipmentLineItem,
-    ShippingLine, Variant, Weight,
+    ShippingLine, Variant, Weight, presentment,
 };
 use polycart_kit::{Error, Result};
 use serde::Deserialize;
@@ -31,6 +33,14 @@ pub const PLATFORM: &str = "shopify";
 #[derive(Debug, Clone, Default)]
 pub struct ShopContext {
     pub currency: Option<Currency>,
+}
+
+impl From<&polycart_kit::StoreContext> for ShopContext {
+    fn from(ctx: &polycart_kit::StoreContext) -> Self {
+        Self {
+            currency: ctx.currency.clone(),
+        }
+    }
 }
 
 /// Whether a payload is a GraphQL node (its id is a `gid://` URI) or a REST object.
@@ -232,6 +242,27 @@ fn rest_address(a: Option<rest::Address>, email: Option<String>) -> Option<Addre
         email,
     }
     .non_empty()
+}
+
+/// What the refunds gave back in `cur`: `None` without refunds, or when their
+/// transactions are all in another currency (a multi-currency order refunds in the
+/// buyer's currency, which says nothing of the shop's money); zero when refunds
+/// returned no money.
+fn refunded_in(refunds: &[Refund], cur: Option<&Currency>) -> Option<Money> {
+    let cur = cur?;
+    if refunds.is_empty() {
+        return None;
+    }
+    let amounts: Vec<&Money> = refunds.iter().filter_map(|r| r.amount.as_ref()).collect();
+    let mine: Vec<Money> = amounts
+        .iter()
+        .filter(|m| &m.currency == cur)
+        .map(|m| (*m).clone())
+        .collect();
+    if mine.is_empty() && !amounts.is_empty() {
+        return None;
+    }
+    Some(sum(mine).unwrap_or_else(|| Money::zero(cur)))
 }
 
 /// Maps a REST order (`/orders/{id}.json`'s `order`).
@@ -437,11 +468,7 @@ pub fn rest_order(raw: &RawValue) -> Result<Order> {
         (Some(t), Some(out)) => Some(Money::new(t.amount - out.0, t.currency.clone())),
         _ => None,
     };
-    let refunded = if o.refunds.is_empty() {
-        None
-    } else {
-        sum(refunds.iter().filter_map(|r| r.amount.clone())).or_else(|| c.map(Money::zero))
-    };
+    let refunded = |cur: Option<&Currency>| refunded_in(&refunds, cur);
     let totals = OrderTotals {
         subtotal: rest_set(
             "$.subtotal_price_set",
@@ -469,8 +496,57 @@ pub fn rest_order(raw: &RawValue) -> Result<Order> {
         )?,
         total,
         paid,
-        refunded,
+        refunded: refunded(c),
     };
+    // The buyer's currency: the order's `presentment_currency`, else that of its
+    // total's presentment money; its totals are the sets' presentment money.
+    let declared = match opt_currency("$.presentment_currency", o.presentment_currency.as_deref())?
+    {
+        Some(p) => Some(p),
+        None => match o
+            .total_price_set
+            .as_ref()
+            .and_then(|s| s.presentment_money.as_ref())
+        {
+            Some(m) => Some(currency(
+                "$.total_price_set.presentment_money.currency_code",
+                &m.currency_code,
+            )?),
+            None => None,
+        },
+    };
+    let (presentment_currency, presentment_totals) = presentment(c, declared, |p| {
+        let presented = |path: &str, set: Option<&rest::MoneySet>| {
+            set.and_then(|s| s.presentment_money.as_ref())
+                .map(|m| Ok(Money::new(m.amount.0, currency(path, &m.currency_code)?)))
+                .transpose()
+        };
+        Ok::<_, Error>(OrderTotals {
+            subtotal: presented(
+                "$.subtotal_price_set.presentment_money",
+                o.subtotal_price_set.as_ref(),
+            )?,
+            shipping: presented(
+                "$.total_shipping_price_set.presentment_money",
+                o.total_shipping_price_set.as_ref(),
+            )?,
+            tax: presented(
+                "$.total_tax_set.presentment_money",
+                o.total_tax_set.as_ref(),
+            )?,
+            discount: presented(
+                "$.total_discounts_set.presentment_money",
+                o.total_discounts_set.as_ref(),
+            )?,
+            total: presented(
+                "$.total_price_set.presentment_money",
+                o.total_price_set.as_ref(),
+            )?,
+            // `total_outstanding` is shop money only.
+            paid: None,
+            refunded: refunded(Some(p)),
+        })
+    })?;
 
     let financial_raw = o.financial_status.clone().flatten();
     let financial = financial_raw.as_deref().and_then(financial_status);
@@ -518,6 +594,8 @@ pub fn rest_order(raw: &RawValue) -> Result<Order> {
         platform_fulfillment_status: fulfillment_raw,
         currency: cur,
         totals,
+        presentment_currency,
+        presentment_totals,
         customer,
         billing_address: rest_address(o.billing_address, None),
         shipping_address: rest_address(o.shipping_address, None),
@@ -1050,6 +1128,59 @@ pub fn gql_order(raw: &RawValue) -> Result<Order> {
         paid: bag("$.totalReceivedSet", o.total_received_set.as_ref())?,
         refunded: bag("$.totalRefundedSet", o.total_refunded_set.as_ref())?,
     };
+    // The buyer's currency: `presentmentCurrencyCode`, else that of the total's
+    // presentment money; its totals are the `*Set` fields' `presentmentMoney`.
+    let declared = match opt_currency(
+        "$.presentmentCurrencyCode",
+        o.presentment_currency_code.as_deref(),
+    )? {
+        Some(p) => Some(p),
+        None => match o
+            .total_price_set
+            .as_ref()
+            .and_then(|s| s.presentment_money.as_ref())
+        {
+            Some(m) => Some(currency(
+                "$.totalPriceSet.presentmentMoney.currencyCode",
+                &m.currency_code,
+            )?),
+            None => None,
+        },
+    };
+    let (presentment_currency, presentment_totals) = presentment(cur.as_ref(), declared, |_| {
+        let presented = |path: &str, b: Option<&gql::MoneyBag>| {
+            b.and_then(|b| b.presentment_money.as_ref())
+                .map(|m| Ok(Money::new(m.amount.0, currency(path, &m.currency_code)?)))
+                .transpose()
+        };
+        Ok::<_, Error>(OrderTotals {
+            subtotal: presented(
+                "$.subtotalPriceSet.presentmentMoney",
+                o.subtotal_price_set.as_ref(),
+            )?,
+            shipping: presented(
+                "$.totalShippingPriceSet.presentmentMoney",
+                o.total_shipping_price_set.as_ref(),
+            )?,
+            tax: presented("$.totalTaxSet.presentmentMoney", o.total_tax_set.as_ref())?,
+            discount: presented(
+                "$.totalDiscountsSet.presentmentMoney",
+                o.total_discounts_set.as_ref(),
+            )?,
+            total: presented(
+                "$.totalPriceSet.presentmentMoney",
+                o.total_price_set.as_ref(),
+            )?,
+            paid: presented(
+                "$.totalReceivedSet.presentmentMoney",
+                o.total_received_set.as_ref(),
+            )?,
+            refunded: presented(
+                "$.totalRefundedSet.presentmentMoney",
+                o.total_refunded_set.as_ref(),
+            )?,
+        })
+    })?;
     let financial_raw = o.display_financial_status.clone();
     let financial = financial_raw.as_deref().and_then(financial_status);
     let fulfillment_raw = o.display_fulfillment_status.clone();
@@ -1096,6 +1227,8 @@ pub fn gql_order(raw: &RawValue) -> Result<Order> {
         platform_fulfillment_status: fulfillment_raw,
         currency: cur,
         totals,
+        presentment_currency,
+        presentment_totals,
         customer,
         billing_address: gql_address(o.billing_address),
         shipping_address: gql_address(o.shipping_address),
@@ -1398,6 +1531,79 @@ mod tests {
 
     fn raw(text: &str) -> Box<RawValue> {
         RawValue::from_string(text.to_owned()).unwrap()
+    }
+
+    fn shown(m: &Option<Money>) -> String {
+        m.as_ref()
+            .map(|m| format!("{} {}", m.amount, m.currency))
+            .unwrap_or_default()
+    }
+
+    /// A USD shop's order paid in CAD, as REST writes one: `currency` is the shop's,
+    /// `presentment_currency` the buyer's, each `*_set` holds both; the refund's
+    /// transaction is in the buyer's currency.
+    const REST_CAD: &str = r#"{"id":7,"currency":"USD","presentment_currency":"CAD",
+        "total_price":"10.00",
+        "total_price_set":{"shop_money":{"amount":"10.00","currency_code":"USD"},
+            "presentment_money":{"amount":"13.60","currency_code":"CAD"}},
+        "subtotal_price_set":{"shop_money":{"amount":"9.00","currency_code":"USD"},
+            "presentment_money":{"amount":"12.24","currency_code":"CAD"}},
+        "total_tax_set":{"shop_money":{"amount":"1.00","currency_code":"USD"},
+            "presentment_money":{"amount":"1.36","currency_code":"CAD"}},
+        "refunds":[{"id":3,"transactions":[
+            {"kind":"refund","status":"success","amount":"1.36","currency":"CAD"}]}]}"#;
+
+    #[test]
+    fn rest_presentment_money_gives_presentment_totals() {
+        let o = rest_order(&raw(REST_CAD)).unwrap();
+        assert_eq!(o.currency.as_ref().map(Currency::as_str), Some("USD"));
+        assert_eq!(shown(&o.totals.total), "10.00 USD");
+        assert_eq!(
+            o.presentment_currency.as_ref().map(Currency::as_str),
+            Some("CAD")
+        );
+        let p = o.presentment_totals.as_ref().unwrap();
+        assert_eq!(shown(&p.total), "13.60 CAD");
+        assert_eq!(shown(&p.subtotal), "12.24 CAD");
+        assert_eq!(shown(&p.tax), "1.36 CAD");
+        assert_eq!(shown(&p.refunded), "1.36 CAD");
+        // The refund was paid back in CAD: the shop's refunded money is not in the
+        // payload, so it is not made up.
+        assert_eq!(o.totals.refunded, None);
+        assert_eq!(shown(&o.refunds[0].amount), "1.36 CAD");
+
+        // The same currency twice is no presentment.
+        let same = REST_CAD.replace("CAD", "USD");
+        let o = rest_order(&raw(&same)).unwrap();
+        assert_eq!((o.presentment_currency, o.presentment_totals), (None, None));
+        assert_eq!(shown(&o.totals.refunded), "1.36 USD");
+    }
+
+    #[test]
+    fn graphql_presentment_money_gives_presentment_totals() {
+        let bag = |shop: &str, cad: &str| {
+            format!(
+                r#"{{"shopMoney":{{"amount":"{shop}","currencyCode":"USD"}},"presentmentMoney":{{"amount":"{cad}","currencyCode":"CAD"}}}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"id":"gid://shopify/Order/7","currencyCode":"USD","presentmentCurrencyCode":"CAD",
+            "totalPriceSet":{},"totalReceivedSet":{},"totalRefundedSet":{}}}"#,
+            bag("10.00", "13.60"),
+            bag("10.00", "13.60"),
+            bag("1.00", "1.36")
+        );
+        let o = gql_order(&raw(&text)).unwrap();
+        assert_eq!(shown(&o.totals.refunded), "1.00 USD");
+        assert_eq!(
+            o.presentment_currency.as_ref().map(Currency::as_str),
+            Some("CAD")
+        );
+        let p = o.presentment_totals.unwrap();
+        assert_eq!(shown(&p.total), "13.60 CAD");
+        assert_eq!(shown(&p.paid), "13.60 CAD");
+        assert_eq!(shown(&p.refunded), "1.36 CAD");
+        assert_eq!(p.tax, None, "not asked for, not made up");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use polycart_kit::connector::Normalized;
+use polycart_kit::connector::{Normalized, StoreContext};
 use polycart_kit::decode::{at_index, split_envelope};
 use polycart_kit::error::decode_json_borrowed;
 use polycart_kit::model::{Entity, Record};
@@ -78,11 +78,7 @@ fn graphql_fields(entity: Entity) -> &'static [&'static str] {
 /// Finds the records of `entity` in a GraphQL response's `data`: the entity's field
 /// at most three levels deep (`data.orders`, `data.order`,
 /// `data.location.inventoryLevels`), else `data.node` / `data.nodes`.
-fn graphql_records<'a>(
-    entity: Entity,
-    data: &'a RawValue,
-    depth: u8,
-) -> Option<(Vec<&'a RawValue>, bool)> {
+fn graphql_records(entity: Entity, data: &RawValue, depth: u8) -> Option<(Vec<&RawValue>, bool)> {
     let map: HashMap<&str, &RawValue> = serde_json::from_str(data.get()).ok()?;
     let mut fields: Vec<&str> = graphql_fields(entity).to_vec();
     if depth == 0 {
@@ -150,8 +146,9 @@ pub fn normalize_with(entity: Entity, text: &str, ctx: &ShopContext) -> Result<N
     }
 }
 
-/// `Connector::normalize`: no shop context, so REST product prices without a
-/// presentment price in the payload have no currency and map to `null`.
-pub fn normalize(entity: Entity, text: &str) -> Result<Normalized> {
-    normalize_with(entity, text, &ShopContext::default())
+/// `Connector::normalize`: the store context gives REST product prices (and GraphQL
+/// variant prices) the shop's currency; without it they are `null` unless a
+/// presentment price in the same amount names it.
+pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
+    normalize_with(entity, text, &ShopContext::from(ctx))
 }

@@ -85,6 +85,18 @@ fn money(name: &'static str) -> Sel {
     )
 }
 
+/// A `MoneyBag` read in both currencies: an order's totals, whose presentment money
+/// gives `presentment_totals` (line-level bags stay shop money, to keep the cost).
+fn money_both(name: &'static str) -> Sel {
+    obj(
+        name,
+        vec![
+            obj("shopMoney", vec![s("amount"), s("currencyCode")]),
+            obj("presentmentMoney", vec![s("amount"), s("currencyCode")]),
+        ],
+    )
+}
+
 fn address_fields() -> Vec<Sel> {
     scalars(&[
         "firstName",
@@ -120,8 +132,9 @@ fn scalars(names: &[&'static str]) -> Vec<Sel> {
     names.iter().copied().map(s).collect()
 }
 
-/// Line items asked for with each order.
-pub(crate) const ORDER_LINES: u32 = 5;
+/// Line items asked for with each order: four keeps a page at eight orders with the
+/// totals' presentment money (most orders have fewer lines; longer ones are completed).
+pub(crate) const ORDER_LINES: u32 = 4;
 
 static ORDER: LazyLock<Vec<Sel>> = LazyLock::new(|| {
     let mut f = scalars(&[
@@ -137,6 +150,7 @@ static ORDER: LazyLock<Vec<Sel>> = LazyLock::new(|| {
         "displayFinancialStatus",
         "displayFulfillmentStatus",
         "currencyCode",
+        "presentmentCurrencyCode",
     ]);
     f.extend(
         [
@@ -149,7 +163,7 @@ static ORDER: LazyLock<Vec<Sel>> = LazyLock::new(|| {
             "totalRefundedSet",
         ]
         .into_iter()
-        .map(money),
+        .map(money_both),
     );
     f.push(obj(
         "customer",

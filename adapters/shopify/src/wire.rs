@@ -33,6 +33,7 @@ pub(crate) mod rest {
     #[derive(Debug, Deserialize)]
     pub(crate) struct MoneySet {
         pub shop_money: Option<MoneyV>,
+        pub presentment_money: Option<MoneyV>,
     }
 
     #[derive(Debug, Default, Deserialize)]
@@ -172,6 +173,7 @@ pub(crate) mod rest {
         pub contact_email: Option<String>,
         pub phone: Option<String>,
         pub currency: Option<String>,
+        pub presentment_currency: Option<String>,
         #[serde(default, deserialize_with = "present")]
         pub financial_status: Option<Option<String>>,
         #[serde(default, deserialize_with = "present")]
@@ -361,6 +363,7 @@ pub(crate) mod gql {
     #[serde(rename_all = "camelCase")]
     pub(crate) struct MoneyBag {
         pub shop_money: Option<MoneyV2>,
+        pub presentment_money: Option<MoneyV2>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -507,6 +510,7 @@ pub(crate) mod gql {
         pub email: Option<String>,
         pub phone: Option<String>,
         pub currency_code: Option<String>,
+        pub presentment_currency_code: Option<String>,
         pub display_financial_status: Option<String>,
         pub display_fulfillment_status: Option<String>,
         pub closed: Option<bool>,

@@ -93,10 +93,12 @@ pub(crate) fn comparable(r: &Record) -> Value {
     ] {
         o.remove(k);
     }
-    if let Some(t) = o.get_mut("totals").and_then(Value::as_object_mut) {
-        t.remove("paid");
-        t.remove("refunded");
-        t.remove("subtotal");
+    for totals in ["totals", "presentment_totals"] {
+        if let Some(t) = o.get_mut(totals).and_then(Value::as_object_mut) {
+            t.remove("paid");
+            t.remove("refunded");
+            t.remove("subtotal");
+        }
     }
     v
 }

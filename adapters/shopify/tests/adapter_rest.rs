@@ -248,3 +248,62 @@ async fn registered_webhooks_arrive_signed_and_verify() {
     adapter.unregister_webhook(&id).await.unwrap();
     assert!(adapter.webhooks().await.unwrap().is_empty());
 }
+
+/// Orders whose buyer paid in another currency: the simulator writes them as Shopify
+/// does (`currency` the shop's, `presentment_currency` the buyer's, both amounts in
+/// every `*_set`, refunds in the buyer's currency) and the adapter maps the buyer's
+/// money to `presentment_totals`, the shop's staying in `totals`.
+#[tokio::test]
+async fn buyers_paying_in_another_currency_get_presentment_totals() {
+    let (sim, adapter) = start(Some("plus"), FaultSpec::none()).await;
+    let expected: Vec<(String, &'static str, String)> = sim
+        .state
+        .store()
+        .orders
+        .iter()
+        .filter_map(|o| {
+            let p = o.presentment?;
+            Some((
+                o.id.to_string(),
+                p.currency,
+                o.presented().total().round_dp(2).to_string(),
+            ))
+        })
+        .collect();
+    assert!(!expected.is_empty(), "the generated store has some");
+    let all = polycart_kit::walk::collect_all(&adapter, ListQuery::new(Entity::Order))
+        .await
+        .unwrap();
+    let mut seen = 0;
+    for r in &all {
+        let Record::Order(o) = r else { panic!("{r:?}") };
+        let shop = o.currency.clone().unwrap();
+        assert_eq!(o.totals.total.as_ref().unwrap().currency, shop);
+        match expected.iter().find(|(id, _, _)| *id == o.platform_id) {
+            Some((_, currency, total)) => {
+                seen += 1;
+                let p = o.presentment_currency.as_ref().unwrap();
+                assert_eq!(p.as_str(), *currency);
+                assert_ne!(*p, shop);
+                let t = o.presentment_totals.as_ref().unwrap();
+                let presented_total = t.total.as_ref().unwrap();
+                assert_eq!(&presented_total.currency, p);
+                assert_eq!(format!("{:.2}", presented_total.amount), *total);
+                // What the buyer paid adds up in the buyer's currency.
+                let parts = [&t.subtotal, &t.shipping, &t.tax]
+                    .iter()
+                    .map(|m| m.as_ref().unwrap().amount)
+                    .sum::<rust_decimal::Decimal>();
+                assert_eq!(parts, presented_total.amount, "{}", o.platform_id);
+                let raw = o.raw.as_ref().unwrap().to_value();
+                assert_eq!(raw["presentment_currency"], *currency);
+                assert_eq!(raw["currency"], shop.as_str());
+            }
+            None => {
+                assert_eq!(o.presentment_currency, None, "{}", o.platform_id);
+                assert_eq!(o.presentment_totals, None);
+            }
+        }
+    }
+    assert_eq!(seen, expected.len());
+}

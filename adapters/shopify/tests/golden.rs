@@ -20,14 +20,17 @@ fn every_fixture_matches_its_golden_file() {
         for input in golden::inputs(&dir) {
             seen += 1;
             let text = std::fs::read_to_string(&input).expect("fixture is readable");
-            let actual = match polycart_shopify::normalize::normalize(entity, &text) {
-                Ok(Normalized::One(r)) => serde_json::to_value(&r).expect("records serialise"),
-                Ok(Normalized::List(rs)) => serde_json::to_value(&rs).expect("records serialise"),
-                Err(e) => {
-                    failures.push(format!("{}: {e}", input.display()));
-                    continue;
-                }
-            };
+            let actual =
+                match polycart_shopify::normalize::normalize(entity, &text, &Default::default()) {
+                    Ok(Normalized::One(r)) => serde_json::to_value(&r).expect("records serialise"),
+                    Ok(Normalized::List(rs)) => {
+                        serde_json::to_value(&rs).expect("records serialise")
+                    }
+                    Err(e) => {
+                        failures.push(format!("{}: {e}", input.display()));
+                        continue;
+                    }
+                };
             if let Err(e) = golden::check(&input, &actual) {
                 failures.push(e);
             }
@@ -47,13 +50,13 @@ fn list_envelopes_give_lists_and_objects_give_one() {
     let text =
         std::fs::read_to_string(fixtures().join("order/list-orders-status-any.json")).unwrap();
     assert!(matches!(
-        polycart_shopify::normalize::normalize(Entity::Order, &text).unwrap(),
+        polycart_shopify::normalize::normalize(Entity::Order, &text, &Default::default()).unwrap(),
         Normalized::List(_)
     ));
     let text =
         std::fs::read_to_string(fixtures().join("order/get-order-450789469-full.json")).unwrap();
     assert!(matches!(
-        polycart_shopify::normalize::normalize(Entity::Order, &text).unwrap(),
+        polycart_shopify::normalize::normalize(Entity::Order, &text, &Default::default()).unwrap(),
         Normalized::One(_)
     ));
 }
@@ -63,16 +66,21 @@ fn bad_payloads_are_decode_errors_with_a_path() {
     let err = polycart_shopify::normalize::normalize(
         Entity::Order,
         r#"{"orders":[{"id":1},{"id":2,"line_items":[{"id":3,"quantity":"x"}]}]}"#,
+        &Default::default(),
     )
     .unwrap_err();
     match err {
         polycart_kit::Error::Decode { path, .. } => assert_eq!(path, "$[1].line_items[0].quantity"),
         other => panic!("unexpected {other:?}"),
     }
-    assert!(polycart_shopify::normalize::normalize(Entity::Order, "<html>").is_err());
+    assert!(
+        polycart_shopify::normalize::normalize(Entity::Order, "<html>", &Default::default())
+            .is_err()
+    );
     let err = polycart_shopify::normalize::normalize(
         Entity::Order,
         r#"{"order":{"id":1,"currency":"DOLLARS","total_price":"1.00"}}"#,
+        &Default::default(),
     )
     .unwrap_err();
     assert!(matches!(err, polycart_kit::Error::Decode { .. }), "{err:?}");

@@ -16,7 +16,7 @@ pub mod sim;
 
 use std::sync::Arc;
 
-use polycart_kit::connector::{AdapterContext, Normalized};
+use polycart_kit::connector::{AdapterContext, Normalized, OptionalCredential, StoreContext};
 use polycart_kit::error::Result;
 use polycart_kit::{Adapter, Connector, Entity, StoreConfig};
 
@@ -25,10 +25,11 @@ pub use client::{BadStore, Client};
 pub use config::WooConfig;
 pub use mapping::{Context, PLATFORM};
 
-/// `polycart normalize`: maps a payload without store settings (product prices are
-/// `null` because a product payload does not name its currency).
-pub fn normalize(entity: Entity, text: &str) -> Result<Normalized> {
-    mapping::normalize_with(entity, text, &Context::default())
+/// `polycart normalize`: maps a payload with what is known of the store (a product
+/// payload names neither its currency nor its weight unit: without them its prices and
+/// weights are `null`).
+pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
+    mapping::normalize_with(entity, text, &Context::from(ctx))
 }
 
 /// Connects a store.
@@ -48,6 +49,11 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["consumer_key", "consumer_secret"],
+        optional_credentials: &[OptionalCredential {
+            name: "webhook_secret",
+            feature: "webhooks",
+            purpose: "verifying webhook deliveries (X-WC-Webhook-Signature)",
+        }],
         normalize,
         connect,
         #[cfg(feature = "sim")]

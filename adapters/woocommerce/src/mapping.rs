@@ -35,6 +35,15 @@ pub struct Context {
     pub weight_unit: Option<String>,
 }
 
+impl From<&polycart_kit::StoreContext> for Context {
+    fn from(ctx: &polycart_kit::StoreContext) -> Self {
+        Self {
+            currency: ctx.currency.clone(),
+            weight_unit: ctx.weight_unit.clone(),
+        }
+    }
+}
+
 /// Non-empty text, or `None` (WooCommerce sends `""` for "not set").
 fn nz(s: &Option<String>) -> Option<String> {
     s.as_deref()
@@ -303,6 +312,10 @@ pub fn order(raw: &RawValue, refunds: Option<&[&RawValue]>) -> Result<Order> {
             refunded: cur.map(|c| Money::new(refunded, c.clone())),
         },
         currency,
+        // An order carries one `currency`; what a multi-currency plugin converted
+        // from is not in the payload.
+        presentment_currency: None,
+        presentment_totals: None,
         customer: (customer != OrderCustomer::default()).then_some(customer),
         billing_address: billing,
         shipping_address: address(&o.shipping),

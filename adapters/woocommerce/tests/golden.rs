@@ -78,7 +78,7 @@ fn order_with_its_fetched_refunds() {
 #[test]
 fn legacy_payloads_are_refused_not_half_mapped() {
     let text = r#"{"order":{"id":645,"order_number":645,"created_at":"2015-01-26T20:00:21Z","status":"processing"}}"#;
-    match polycart_woocommerce::normalize(Entity::Order, text) {
+    match polycart_woocommerce::normalize(Entity::Order, text, &Default::default()) {
         Err(polycart_kit::Error::Unsupported { .. }) => {}
         other => panic!("{other:?}"),
     }

@@ -790,6 +790,7 @@ async fn registry_entry_simulates_and_normalizes() {
     let n = (c.normalize)(
         Entity::Category,
         r#"[{"id":1,"name":"A","parent":0},{"id":2,"name":"B","parent":1}]"#,
+        &Default::default(),
     )
     .unwrap();
     let polycart_kit::connector::Normalized::List(records) = n else {

@@ -123,6 +123,8 @@ async fn brands(State(sim): St, Query(q): Params) -> Response {
 
 /// An order's payment transactions, as the v3 transactions API reports them.
 fn order_transactions(o: &SimOrder) -> Vec<Value> {
+    // In the currency the buyer paid in.
+    let o = &*o.presented();
     let event = match o.financial {
         SimFinancial::Pending | SimFinancial::Voided => None,
         SimFinancial::Authorized => Some("authorization"),

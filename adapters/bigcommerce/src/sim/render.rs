@@ -144,8 +144,22 @@ fn link(api_root: &str, order: u64, path: &str) -> Value {
     })
 }
 
-/// `GET /v2/orders/{id}`.
+/// A rate as BigCommerce writes one ("1.0000000000").
+fn rate(d: Decimal) -> String {
+    let mut d = d;
+    d.rescale(10);
+    d.to_string()
+}
+
+/// `GET /v2/orders/{id}`. An order a buyer paid in another currency than the store's
+/// is written in that (transactional) currency, `default_currency_code`, the store's
+/// own in `store_default_currency_code` with the rate between them: every amount of
+/// it, here and in its sub-resources, is the buyer's.
 pub(super) fn v2_order(o: &SimOrder, status_id: i64, api_root: &str) -> Value {
+    let store_currency = o.currency;
+    let exchange = rate(o.presentment.map_or(Decimal::ONE, |p| p.rate));
+    let currency_id = if o.presentment.is_some() { 2 } else { 1 };
+    let o = &*o.presented();
     let coupon: Decimal = o.discount_codes.iter().map(|d| d.1).sum();
     let subtotal = o.subtotal();
     let tax = o.total_tax();
@@ -194,10 +208,10 @@ pub(super) fn v2_order(o: &SimOrder, status_id: i64, api_root: &str) -> Value {
         "ip_address_v6": "",
         "geoip_country": o.billing.country,
         "geoip_country_iso2": o.billing.country_code,
-        "currency_id": 1,
+        "currency_id": currency_id,
         "currency_code": o.currency,
-        "currency_exchange_rate": "1.0000000000",
-        "default_currency_id": 1,
+        "currency_exchange_rate": exchange,
+        "default_currency_id": currency_id,
         "default_currency_code": o.currency,
         "staff_notes": "",
         "customer_message": opt(&o.note),
@@ -219,8 +233,8 @@ pub(super) fn v2_order(o: &SimOrder, status_id: i64, api_root: &str) -> Value {
         "external_id": null,
         "external_merchant_id": null,
         "tax_provider_id": "BasicTaxProvider",
-        "store_default_currency_code": o.currency,
-        "store_default_to_transactional_exchange_rate": "1.0000000000",
+        "store_default_currency_code": store_currency,
+        "store_default_to_transactional_exchange_rate": exchange,
         "custom_status": status_label(status_id),
         "customer_locale": "en",
         "external_order_id": "",
@@ -282,6 +296,7 @@ fn refunded_of(o: &SimOrder, line_item: u64) -> (u32, Decimal) {
 /// `GET /v2/orders/{id}/products`: the line items, with the catalog's product for
 /// options, weight, brand and UPC.
 pub(super) fn v2_products(o: &SimOrder, products: &[SimProduct]) -> Vec<Value> {
+    let o = &*o.presented();
     o.line_items
         .iter()
         .map(|l| {
@@ -360,6 +375,7 @@ pub(super) fn v2_products(o: &SimOrder, products: &[SimProduct]) -> Vec<Value> {
 
 /// `GET /v2/orders/{id}/shipping_addresses`.
 pub(super) fn v2_shipping_addresses(o: &SimOrder, api_root: &str) -> Vec<Value> {
+    let o = &*o.presented();
     let mut a = v2_address(&o.shipping_address, &o.email);
     let extra = json!({
         "id": address_id(o),
@@ -406,6 +422,7 @@ pub(super) fn v2_consignments(
     lines: bool,
     object: bool,
 ) -> Value {
+    let o = &*o.presented();
     let aid = address_id(o);
     let mut shipping = v2_address(&o.shipping_address, &o.email);
     let line_items: Vec<Value> = if lines {
@@ -467,6 +484,7 @@ pub(super) fn v2_consignments(
 /// off every line (`SAVE15`), so each is a BigCommerce percentage coupon (`type` 1):
 /// `amount` is the coupon's rate in percent, `discount` the money it took off.
 pub(super) fn v2_coupons(o: &SimOrder) -> Vec<Value> {
+    let o = &*o.presented();
     let percent = o.discount_percent().unwrap_or_default();
     o.discount_codes
         .iter()
@@ -487,6 +505,7 @@ pub(super) fn v2_coupons(o: &SimOrder) -> Vec<Value> {
 
 /// `GET /v3/orders/{id}/payment_actions/refunds` items.
 pub(super) fn v3_refunds(o: &SimOrder) -> Vec<Value> {
+    let o = &*o.presented();
     o.refunds
         .iter()
         .map(|r| {

@@ -26,7 +26,7 @@ pub use inventory::InventoryLevel;
 pub use money::{Currency, Money, MoneyError, decimal_from_f64, parse_decimal};
 pub use order::{
     Discount, LineItem, Order, OrderCustomer, OrderTotals, Refund, RefundLineItem, Shipment,
-    ShipmentLineItem, ShippingLine,
+    ShipmentLineItem, ShippingLine, presentment,
 };
 pub use product::{Image, Product, ProductOption, Variant, Weight};
 pub use raw::Raw;

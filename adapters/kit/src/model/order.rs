@@ -1,4 +1,9 @@
 //! The unified order with its line items, shipping, discounts, refunds and shipments.
+//!
+//! Money rule: an order's `currency` and `totals` are the store's own currency (Shopify
+//! shop money, BigCommerce's store default currency, Magento's base currency, ...), so
+//! orders of one store add up whatever their buyers paid in. What the buyer paid in,
+//! when it differs, is `presentment_currency` with `presentment_totals`.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -7,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Address, Currency, FinancialStatus, FulfillmentStatus, Money, OrderStatus, Raw};
 
-/// An order, normalised.
+/// An order, normalised. Its `currency` and `totals` are the store's own currency
+/// whatever the buyer paid in; what the buyer paid in, when it differs, is
+/// `presentment_currency` with `presentment_totals`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Order {
     /// polycart's stable id (store id + platform id); `null` until the order belongs to a store.
@@ -23,8 +30,18 @@ pub struct Order {
     pub platform_financial_status: Option<String>,
     pub fulfillment_status: Option<FulfillmentStatus>,
     pub platform_fulfillment_status: Option<String>,
+    /// The store's own currency (Shopify shop money, BigCommerce's store default
+    /// currency, Magento's base currency): the currency of `totals`, whatever the buyer
+    /// paid in.
     pub currency: Option<Currency>,
+    /// The order's money in the store's currency (`currency`).
     pub totals: OrderTotals,
+    /// The currency the buyer saw and paid in (ISO 4217), when the platform reports one
+    /// other than `currency`; `null` when it is the same or unknown.
+    pub presentment_currency: Option<Currency>,
+    /// The order's money in `presentment_currency`, from the platform's own presentment
+    /// amounts; `null` exactly when `presentment_currency` is.
+    pub presentment_totals: Option<OrderTotals>,
     pub customer: Option<OrderCustomer>,
     pub billing_address: Option<Address>,
     pub shipping_address: Option<Address>,
@@ -44,7 +61,8 @@ pub struct Order {
     pub raw: Option<Raw>,
 }
 
-/// The money of an order; each part is `null` where the platform does not report it.
+/// The money of an order, all in one currency; each part is `null` where the platform
+/// does not report it in that currency.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OrderTotals {
     pub subtotal: Option<Money>,
@@ -54,6 +72,49 @@ pub struct OrderTotals {
     pub total: Option<Money>,
     pub paid: Option<Money>,
     pub refunded: Option<Money>,
+}
+
+impl OrderTotals {
+    /// Every part in `currency` kept, any other left out (`null`): a part in another
+    /// currency is not one of these totals.
+    pub fn only_in(mut self, currency: &Currency) -> Self {
+        for part in [
+            &mut self.subtotal,
+            &mut self.shipping,
+            &mut self.tax,
+            &mut self.discount,
+            &mut self.total,
+            &mut self.paid,
+            &mut self.refunded,
+        ] {
+            if part.as_ref().is_some_and(|m| &m.currency != currency) {
+                *part = None;
+            }
+        }
+        self
+    }
+
+    /// Whether no part is known.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// An order's `presentment_currency` and `presentment_totals`: both `None` when the
+/// buyer's currency is unknown or the store's (`currency`), else the currency and the
+/// totals `read` finds in it (parts in any other currency left out).
+pub fn presentment<E>(
+    currency: Option<&Currency>,
+    presentment: Option<Currency>,
+    read: impl FnOnce(&Currency) -> Result<OrderTotals, E>,
+) -> Result<(Option<Currency>, Option<OrderTotals>), E> {
+    match presentment {
+        Some(p) if Some(&p) != currency => {
+            let totals = read(&p)?.only_in(&p);
+            Ok((Some(p), Some(totals)))
+        }
+        _ => Ok((None, None)),
+    }
 }
 
 /// Who placed the order, as the order itself records it.
@@ -66,7 +127,9 @@ pub struct OrderCustomer {
     pub phone: Option<String>,
 }
 
-/// One purchased item.
+/// One purchased item. Its amounts carry their own currency: the store's where the
+/// platform reports amounts in it (Shopify shop money), else the currency the platform
+/// writes them in (BigCommerce: the buyer's transactional currency).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LineItem {
     pub platform_id: String,
@@ -133,4 +196,36 @@ pub struct Shipment {
 pub struct ShipmentLineItem {
     pub line_item_id: Option<String>,
     pub quantity: Decimal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(a: &str, c: &str) -> Money {
+        Money::parse(a, &Currency::parse(c).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn presentment_is_null_when_equal_or_unknown() {
+        let usd = Currency::parse("USD").unwrap();
+        let eur = Currency::parse("EUR").unwrap();
+        let read = |_: &Currency| -> Result<OrderTotals, ()> {
+            Ok(OrderTotals {
+                total: Some(money("9.20", "EUR")),
+                tax: Some(money("1.00", "USD")),
+                ..OrderTotals::default()
+            })
+        };
+        assert_eq!(presentment(Some(&usd), None, read), Ok((None, None)));
+        assert_eq!(
+            presentment(Some(&usd), Some(usd.clone()), read),
+            Ok((None, None))
+        );
+        let (c, t) = presentment(Some(&usd), Some(eur.clone()), read).unwrap();
+        assert_eq!(c, Some(eur));
+        let t = t.unwrap();
+        assert_eq!(t.total, Some(money("9.20", "EUR")));
+        assert_eq!(t.tax, None, "a part in another currency is left out");
+    }
 }

@@ -224,6 +224,57 @@ pub struct SimShipment {
     pub created_at: DateTime<Utc>,
 }
 
+/// The currency a buyer paid in when it is not the store's, and the store's rate to it
+/// (presentment units per store unit), as a multi-currency checkout converts prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimPresentment {
+    pub currency: &'static str,
+    pub rate: Decimal,
+}
+
+impl SimPresentment {
+    /// A store amount in the presentment currency, rounded to cents.
+    pub fn convert(&self, amount: Decimal) -> Decimal {
+        cents(amount * self.rate)
+    }
+}
+
+/// Each currency's value in US dollars, for the generated exchange rates.
+const USD_RATES: &[(&str, i64)] = &[
+    ("USD", 10_000),
+    ("EUR", 10_870),
+    ("GBP", 12_658),
+    ("CAD", 7_353),
+    ("AUD", 6_579),
+];
+
+/// The generated rate from `store` to `presentment` (presentment units per store
+/// unit), to six places.
+fn rate(store: &str, presentment: &str) -> Decimal {
+    let usd = |c: &str| {
+        USD_RATES
+            .iter()
+            .find(|(code, _)| *code == c)
+            .map_or(Decimal::ONE, |(_, r)| Decimal::new(*r, 4))
+    };
+    (usd(store) / usd(presentment)).round_dp(6)
+}
+
+/// Whether (and in what) the buyer of order `id` paid in another currency than the
+/// store's: one order in five, from the order id alone (so the store's random stream,
+/// and every other generated value, stays as it was).
+fn presentment_of(id: u64, store: &'static str) -> Option<SimPresentment> {
+    if id % 5 != 2 {
+        return None;
+    }
+    let others: Vec<&'static str> = CURRENCIES.iter().copied().filter(|c| *c != store).collect();
+    let currency = others[(id / 5) as usize % others.len()];
+    Some(SimPresentment {
+        currency,
+        rate: rate(store, currency),
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct SimOrder {
     pub id: u64,
@@ -231,7 +282,10 @@ pub struct SimOrder {
     pub customer_id: Option<u64>,
     pub email: String,
     pub phone: Option<String>,
+    /// The store's currency: every amount of the order is in it.
     pub currency: &'static str,
+    /// What the buyer paid in, when not the store's currency.
+    pub presentment: Option<SimPresentment>,
     pub state: SimOrderState,
     pub financial: SimFinancial,
     pub fulfillment: SimFulfillment,
@@ -274,6 +328,35 @@ impl SimOrder {
     pub fn refunded(&self) -> Decimal {
         self.refunds.iter().map(|r| r.amount).sum()
     }
+    /// The order as its buyer saw it: in the presentment currency, each price, tax,
+    /// discount, shipping charge and refund converted (so its totals are the sums of
+    /// its converted parts, as a multi-currency checkout adds them up); the order
+    /// itself when the buyer paid in the store's currency.
+    pub fn presented(&self) -> std::borrow::Cow<'_, SimOrder> {
+        let Some(p) = self.presentment else {
+            return std::borrow::Cow::Borrowed(self);
+        };
+        let mut o = self.clone();
+        o.currency = p.currency;
+        o.presentment = None;
+        for l in &mut o.line_items {
+            l.price = p.convert(l.price);
+            l.tax = p.convert(l.tax);
+            l.discount = p.convert(l.discount);
+        }
+        o.shipping_price = p.convert(o.shipping_price);
+        for (_, a) in &mut o.discount_codes {
+            *a = p.convert(*a);
+        }
+        for r in &mut o.refunds {
+            r.amount = p.convert(r.amount);
+            for (_, _, a) in &mut r.lines {
+                *a = p.convert(*a);
+            }
+        }
+        std::borrow::Cow::Owned(o)
+    }
+
     pub fn total_quantity(&self) -> u32 {
         self.line_items.iter().map(|l| l.quantity).sum()
     }
@@ -869,8 +952,8 @@ impl SimStore {
                 }
                 _ => {}
             }
-            let completed_at = (state == SimOrderState::Completed).then(|| updated);
-            let cancelled_at = (state == SimOrderState::Cancelled).then(|| updated);
+            let completed_at = (state == SimOrderState::Completed).then_some(updated);
+            let cancelled_at = (state == SimOrderState::Cancelled).then_some(updated);
             if let Some(i) = customer {
                 customers[i].orders_count += 1;
                 if matches!(
@@ -887,6 +970,7 @@ impl SimStore {
                 email,
                 phone,
                 currency,
+                presentment: presentment_of(oid, currency),
                 state,
                 financial,
                 fulfillment,
@@ -926,6 +1010,18 @@ impl SimStore {
             orders,
             next_id,
         }
+    }
+
+    /// The currencies buyers pay in: the store's first, then each other one an order
+    /// was paid in (what a shop lists as its enabled presentment currencies).
+    pub fn currencies(&self) -> Vec<&'static str> {
+        let mut out = vec![self.currency];
+        for p in self.orders.iter().filter_map(|o| o.presentment) {
+            if !out.contains(&p.currency) {
+                out.push(p.currency);
+            }
+        }
+        out
     }
 
     /// A fresh id for a record created during a run.
@@ -1040,6 +1136,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rates_convert_between_the_generated_currencies() {
+        assert_eq!(rate("USD", "USD"), Decimal::ONE);
+        assert_eq!(rate("USD", "EUR").to_string(), "0.919963");
+        let p = SimPresentment {
+            currency: "EUR",
+            rate: rate("USD", "EUR"),
+        };
+        assert_eq!(p.convert(Decimal::new(10000, 2)).to_string(), "92.00");
+    }
+
+    #[test]
     fn same_seed_same_store() {
         let a = SimStore::generate(7, StoreSize::default());
         let b = SimStore::generate(7, StoreSize::default());
@@ -1079,6 +1186,34 @@ mod tests {
         }
         assert!(s.orders.iter().any(|o| !o.refunds.is_empty()));
         assert!(s.orders.iter().any(|o| !o.shipments.is_empty()));
+        let foreign: Vec<&SimOrder> = s
+            .orders
+            .iter()
+            .filter(|o| o.presentment.is_some())
+            .collect();
+        assert!(
+            (s.orders.len() / 8..s.orders.len() / 3).contains(&foreign.len()),
+            "some buyers pay in another currency: {}",
+            foreign.len()
+        );
+        for o in foreign {
+            let p = o.presentment.expect("filtered");
+            assert_ne!(p.currency, o.currency);
+            let seen = o.presented();
+            assert_eq!(seen.currency, p.currency);
+            // The buyer's totals are the sums of the buyer's converted parts.
+            assert_eq!(
+                seen.total(),
+                seen.subtotal() - seen.total_discount() + seen.shipping_price + seen.total_tax()
+            );
+            assert_eq!(seen.shipping_price, p.convert(o.shipping_price));
+        }
+        let plain = s
+            .orders
+            .iter()
+            .find(|o| o.presentment.is_none())
+            .expect("most orders");
+        assert!(matches!(plain.presented(), std::borrow::Cow::Borrowed(_)));
         assert!(
             s.customers
                 .iter()

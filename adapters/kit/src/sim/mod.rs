@@ -21,8 +21,8 @@ use tokio::task::JoinHandle;
 pub use faults::{FaultSpec, Faults};
 pub use generator::{
     SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimImage, SimLineItem,
-    SimLocation, SimOrder, SimOrderState, SimProduct, SimProductStatus, SimRefund, SimShipment,
-    SimStore, SimVariant, StoreSize, cents,
+    SimLocation, SimOrder, SimOrderState, SimPresentment, SimProduct, SimProductStatus, SimRefund,
+    SimShipment, SimStore, SimVariant, StoreSize, cents,
 };
 pub use limiter::{BucketState, FixedWindow, LeakyBucket, LimiterUsage, Refused, WindowState};
 pub use webhook::WebhookSender;

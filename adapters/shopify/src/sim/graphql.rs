@@ -24,7 +24,7 @@ use super::SimState;
 use super::bulk;
 use super::gql_paging::{Search, legacy, page_of, paginate, state};
 use super::gql_writes::WriteMutation;
-use super::render::{amount, gid, is_smart};
+use super::render::{Currencies, amount, gid, is_smart};
 
 /// Every mutation: bulk operations and the writes.
 #[derive(MergedObject, Default)]
@@ -86,14 +86,20 @@ pub(super) struct MoneyBag {
     presentment_money: MoneyV2,
 }
 
-fn bag(d: Decimal, currency: &str) -> MoneyBag {
-    let m = MoneyV2 {
+/// The bag of one amount: the buyer's is converted from the shop's.
+fn bag(c: &Currencies, d: Decimal) -> MoneyBag {
+    bag_of(c, d, c.convert(d))
+}
+
+/// The bag of a sum: the buyer's is the sum of the buyer's parts.
+fn bag_of(c: &Currencies, shop: Decimal, buyer: Decimal) -> MoneyBag {
+    let money = |d: Decimal, currency: &str| MoneyV2 {
         amount: amount(d),
         currency_code: currency.to_owned(),
     };
     MoneyBag {
-        shop_money: m.clone(),
-        presentment_money: m,
+        shop_money: money(shop, c.shop),
+        presentment_money: money(buyer, c.buyer()),
     }
 }
 
@@ -935,11 +941,12 @@ impl Order {
 }
 
 fn order(o: &SimOrder, store: &SimStore) -> Order {
-    let c = o.currency;
+    let c = &Currencies::of(o);
+    let p = o.presented();
     let cust = o
         .customer_id
         .and_then(|id| store.customers.iter().find(|c| c.id == id));
-    let received = match o.financial {
+    let received = |o: &SimOrder| match o.financial {
         SimFinancial::Pending | SimFinancial::Authorized | SimFinancial::Voided => Decimal::ZERO,
         _ => o.total(),
     };
@@ -987,15 +994,19 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
             SimFulfillment::Fulfilled => "FULFILLED",
         }
         .to_owned(),
-        currency_code: c.to_owned(),
-        presentment_currency_code: c.to_owned(),
-        subtotal_price_set: bag(o.subtotal() - o.total_discount(), c),
-        total_shipping_price_set: bag(o.shipping_price, c),
-        total_tax_set: bag(o.total_tax(), c),
-        total_discounts_set: bag(o.total_discount(), c),
-        total_price_set: bag(o.total(), c),
-        total_received_set: bag(received, c),
-        total_refunded_set: bag(o.refunded(), c),
+        currency_code: c.shop.to_owned(),
+        presentment_currency_code: c.buyer().to_owned(),
+        subtotal_price_set: bag_of(
+            c,
+            o.subtotal() - o.total_discount(),
+            p.subtotal() - p.total_discount(),
+        ),
+        total_shipping_price_set: bag(c, o.shipping_price),
+        total_tax_set: bag_of(c, o.total_tax(), p.total_tax()),
+        total_discounts_set: bag_of(c, o.total_discount(), p.total_discount()),
+        total_price_set: bag_of(c, o.total(), p.total()),
+        total_received_set: bag_of(c, received(o), received(&p)),
+        total_refunded_set: bag_of(c, o.refunded(), p.refunded()),
         customer: cust.map(|cu| OrderCustomer {
             id: ID(gid("Customer", cu.id)),
             email: Some(cu.email.clone()),
@@ -1017,7 +1028,7 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
                 id: ID(gid("Refund", r.id)),
                 note: Some(r.note.clone()),
                 created_at: time(r.created_at),
-                total_refunded_set: bag(r.amount, c),
+                total_refunded_set: bag(c, r.amount),
                 lines: r
                     .lines
                     .iter()
@@ -1027,7 +1038,7 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
                         },
                         quantity: *q as i32,
                         restock_type: "RETURN".into(),
-                        subtotal_set: bag(*a, c),
+                        subtotal_set: bag(c, *a),
                     })
                     .collect(),
             })
@@ -1069,7 +1080,7 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
                 // The generator's line discounts all come from the order's first code.
                 discount_allocations: match discounts.first() {
                     Some(app) if !l.discount.is_zero() => vec![DiscountAllocation {
-                        allocated_amount_set: bag(l.discount, c),
+                        allocated_amount_set: bag(c, l.discount),
                         discount_application: app.clone(),
                     }],
                     _ => Vec::new(),
@@ -1084,16 +1095,20 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
                 sku: Some(l.sku.clone()),
                 quantity: l.quantity as i32,
                 variant_title: Some(l.variant_title.clone()),
-                original_unit_price_set: bag(l.price, c),
-                discounted_total_set: bag(l.gross() - l.discount, c),
-                total_discount_set: bag(l.discount, c),
+                original_unit_price_set: bag(c, l.price),
+                discounted_total_set: bag_of(
+                    c,
+                    l.gross() - l.discount,
+                    c.convert(l.price) * Decimal::from(l.quantity) - c.convert(l.discount),
+                ),
+                total_discount_set: bag(c, l.discount),
                 tax_lines: if l.tax.is_zero() {
                     Vec::new()
                 } else {
                     vec![TaxLine {
                         title: "Tax".into(),
                         rate: o.tax_rate.to_string().parse().unwrap_or(0.0),
-                        price_set: bag(l.tax, c),
+                        price_set: bag(c, l.tax),
                     }]
                 },
                 variant_id: l.variant_id,
@@ -1106,7 +1121,7 @@ fn order(o: &SimOrder, store: &SimStore) -> Order {
             code: Some(o.shipping_method.clone()),
             source: Some(o.shipping_carrier.to_lowercase()),
             carrier_identifier: None,
-            original_price_set: bag(o.shipping_price, c),
+            original_price_set: bag(c, o.shipping_price),
             discount_allocations: Vec::new(),
         }],
         discounts,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use polycart_kit::sim::{
     SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimLocation, SimOrder,
-    SimOrderState, SimProduct, SimProductStatus, SimStore, SimVariant,
+    SimOrderState, SimPresentment, SimProduct, SimProductStatus, SimStore, SimVariant,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -27,9 +27,45 @@ pub(crate) fn amount(d: Decimal) -> String {
     d.to_string()
 }
 
-fn set(d: Decimal, currency: &str) -> Value {
-    let m = json!({"amount": amount(d), "currency_code": currency});
-    json!({"shop_money": m, "presentment_money": m})
+/// An order's two currencies: the shop's, in which the generated amounts are, and
+/// the buyer's (presentment) one, the same unless the buyer paid in another.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Currencies {
+    pub(crate) shop: &'static str,
+    presentment: Option<SimPresentment>,
+}
+
+impl Currencies {
+    pub(crate) fn of(o: &SimOrder) -> Self {
+        Self {
+            shop: o.currency,
+            presentment: o.presentment,
+        }
+    }
+
+    /// The buyer's currency.
+    pub(crate) fn buyer(&self) -> &'static str {
+        self.presentment.map_or(self.shop, |p| p.currency)
+    }
+
+    /// One amount (a price, a tax line, a charge) as the buyer was shown it.
+    pub(crate) fn convert(&self, d: Decimal) -> Decimal {
+        self.presentment.map_or(d, |p| p.convert(d))
+    }
+
+    /// The `*_set` of one amount: the buyer's is converted from it.
+    fn set(&self, d: Decimal) -> Value {
+        self.set_of(d, self.convert(d))
+    }
+
+    /// The `*_set` of a sum: the buyer's is the sum of the buyer's parts (from
+    /// [`SimOrder::presented`]), as a checkout adds them up.
+    fn set_of(&self, shop: Decimal, buyer: Decimal) -> Value {
+        json!({
+            "shop_money": {"amount": amount(shop), "currency_code": self.shop},
+            "presentment_money": {"amount": amount(buyer), "currency_code": self.buyer()},
+        })
+    }
 }
 
 /// The simulated shop's myshopify domain, for links Shopify builds on it.
@@ -127,7 +163,7 @@ fn line_grams(store: &SimStore, l: &polycart_kit::sim::SimLineItem) -> u32 {
 }
 
 fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32, grams: u32) -> Value {
-    let c = o.currency;
+    let c = Currencies::of(o);
     json!({
         "id": l.id,
         "admin_graphql_api_id": gid("LineItem", l.id),
@@ -139,7 +175,7 @@ fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32, gra
         "grams": grams,
         "name": if l.variant_title.is_empty() || l.variant_title == "Default Title" { l.title.clone() } else { format!("{} - {}", l.title, l.variant_title) },
         "price": amount(l.price),
-        "price_set": set(l.price, c),
+        "price_set": c.set(l.price),
         "product_exists": true,
         "product_id": l.product_id,
         "properties": [],
@@ -149,7 +185,7 @@ fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32, gra
         "taxable": true,
         "title": l.title,
         "total_discount": amount(l.discount),
-        "total_discount_set": set(l.discount, c),
+        "total_discount_set": c.set(l.discount),
         "variant_id": l.variant_id,
         "variant_inventory_management": "shopify",
         "variant_title": l.variant_title,
@@ -157,7 +193,7 @@ fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32, gra
         "tax_lines": if l.tax.is_zero() { json!([]) } else { json!([{
             "channel_liable": false,
             "price": amount(l.tax),
-            "price_set": set(l.tax, c),
+            "price_set": c.set(l.tax),
             "rate": o.tax_rate.to_string().parse::<f64>().unwrap_or(0.0),
             "title": "Tax",
         }]) },
@@ -165,7 +201,7 @@ fn line_item(o: &SimOrder, l: &polycart_kit::sim::SimLineItem, shipped: u32, gra
         "attributed_staffs": [],
         "discount_allocations": if l.discount.is_zero() { json!([]) } else { json!([{
             "amount": amount(l.discount),
-            "amount_set": set(l.discount, c),
+            "amount_set": c.set(l.discount),
             "discount_application_index": 0,
         }]) },
     })
@@ -183,7 +219,8 @@ pub(crate) fn shipped(o: &SimOrder, line: u64) -> u32 {
 
 /// A REST order (`orders/{id}.json`'s `order`).
 pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
-    let c = o.currency;
+    let c = Currencies::of(o);
+    let p = o.presented();
     let shipped = |line: u64| shipped(o, line);
     let customer = o
         .customer_id
@@ -208,10 +245,11 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
         "confirmed": true,
         "contact_email": o.email,
         "created_at": shop_time(o.created_at),
-        "currency": c,
+        // The shop's currency; what the buyer paid in is `presentment_currency`.
+        "currency": c.shop,
         "current_subtotal_price": amount(o.subtotal() - o.total_discount()),
         "current_total_price": amount(o.total() - refunded),
-        "current_total_price_set": set(o.total() - refunded, c),
+        "current_total_price_set": c.set_of(o.total() - refunded, p.total() - p.refunded()),
         "customer_locale": "en",
         // The generated codes take a percentage off every line: `amount` is the money
         // deducted, `type` how the code is computed.
@@ -225,28 +263,28 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
         "number": o.number.saturating_sub(1000),
         "order_number": o.number,
         "phone": o.phone,
-        "presentment_currency": c,
+        "presentment_currency": c.buyer(),
         "processed_at": shop_time(o.created_at),
         "source_name": o.source,
         "subtotal_price": amount(o.subtotal() - o.total_discount()),
-        "subtotal_price_set": set(o.subtotal() - o.total_discount(), c),
+        "subtotal_price_set": c.set_of(o.subtotal() - o.total_discount(), p.subtotal() - p.total_discount()),
         "tags": o.tags.join(", "),
         "tax_lines": [],
         "taxes_included": false,
         "test": false,
         "total_discounts": amount(o.total_discount()),
-        "total_discounts_set": set(o.total_discount(), c),
+        "total_discounts_set": c.set_of(o.total_discount(), p.total_discount()),
         "total_line_items_price": amount(o.subtotal()),
-        "total_line_items_price_set": set(o.subtotal(), c),
+        "total_line_items_price_set": c.set_of(o.subtotal(), p.subtotal()),
         "total_outstanding": amount(match o.financial {
             SimFinancial::Pending | SimFinancial::Authorized => o.total(),
             _ => Decimal::ZERO,
         }),
         "total_price": amount(o.total()),
-        "total_price_set": set(o.total(), c),
-        "total_shipping_price_set": set(o.shipping_price, c),
+        "total_price_set": c.set_of(o.total(), p.total()),
+        "total_shipping_price_set": c.set(o.shipping_price),
         "total_tax": amount(o.total_tax()),
-        "total_tax_set": set(o.total_tax(), c),
+        "total_tax_set": c.set_of(o.total_tax(), p.total_tax()),
         "total_weight": o.line_items.iter().map(|l| line_grams(store, l) * l.quantity).sum::<u32>(),
         "updated_at": shop_time(o.updated_at),
         "billing_address": address(&o.billing),
@@ -305,10 +343,10 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
             "carrier_identifier": null,
             "code": o.shipping_method,
             "discounted_price": amount(o.shipping_price),
-            "discounted_price_set": set(o.shipping_price, c),
+            "discounted_price_set": c.set(o.shipping_price),
             "phone": null,
             "price": amount(o.shipping_price),
-            "price_set": set(o.shipping_price, c),
+            "price_set": c.set(o.shipping_price),
             "source": o.shipping_carrier.to_lowercase(),
             "title": o.shipping_method,
             "tax_lines": [],
@@ -328,11 +366,11 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
             "browser_width": null, "session_hash": null, "user_agent": null,
         },
         "confirmation_number": confirmation_number(o.id),
-        "current_subtotal_price_set": set(o.subtotal() - o.total_discount(), c),
+        "current_subtotal_price_set": c.set_of(o.subtotal() - o.total_discount(), p.subtotal() - p.total_discount()),
         "current_total_discounts": amount(o.total_discount()),
-        "current_total_discounts_set": set(o.total_discount(), c),
+        "current_total_discounts_set": c.set_of(o.total_discount(), p.total_discount()),
         "current_total_tax": amount(o.total_tax()),
-        "current_total_tax_set": set(o.total_tax(), c),
+        "current_total_tax_set": c.set_of(o.total_tax(), p.total_tax()),
         "current_total_additional_fees_set": null,
         "current_total_duties_set": null,
         "original_total_additional_fees_set": null,
@@ -355,8 +393,8 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
         "order_status_url": format!("https://{SHOP_DOMAIN}/548380009/orders/{token}/authenticate?key={:x}", o.id.wrapping_mul(31)),
         "payment_gateway_names": ["bogus"],
         "tax_exempt": false,
-        "total_cash_rounding_payment_adjustment_set": set(Decimal::ZERO, c),
-        "total_cash_rounding_refund_adjustment_set": set(Decimal::ZERO, c),
+        "total_cash_rounding_payment_adjustment_set": c.set(Decimal::ZERO),
+        "total_cash_rounding_refund_adjustment_set": c.set(Decimal::ZERO),
         "total_tip_received": amount(Decimal::ZERO),
     });
     if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), more) {
@@ -367,7 +405,7 @@ pub(crate) fn order(o: &SimOrder, store: &SimStore) -> Value {
 
 /// A refund of an order, with its transaction and line items.
 fn refund(o: &SimOrder, r: &polycart_kit::sim::SimRefund, store: &SimStore) -> Value {
-    let c = o.currency;
+    let c = Currencies::of(o);
     let shipped = |line: u64| shipped(o, line);
     json!({
             "id": r.id,
@@ -380,8 +418,8 @@ fn refund(o: &SimOrder, r: &polycart_kit::sim::SimRefund, store: &SimStore) -> V
             "user_id": null,
             "order_adjustments": [],
             "additional_fees": [],
-            "total_additional_fees_set": set(Decimal::ZERO, c),
-            "total_duties_set": set(Decimal::ZERO, c),
+            "total_additional_fees_set": c.set(Decimal::ZERO),
+            "total_duties_set": c.set(Decimal::ZERO),
             "transactions": [refund_transaction(o, r)],
             "refund_line_items": r.lines.iter().map(|(line, q, a)| json!({
                 "id": line + r.id,
@@ -389,9 +427,9 @@ fn refund(o: &SimOrder, r: &polycart_kit::sim::SimRefund, store: &SimStore) -> V
                 "quantity": q,
                 "restock_type": "return",
                 "subtotal": a.to_string().parse::<f64>().unwrap_or(0.0),
-                "subtotal_set": set(*a, c),
+                "subtotal_set": c.set(*a),
                 "total_tax": 0.0,
-                "total_tax_set": set(Decimal::ZERO, c),
+                "total_tax_set": c.set(Decimal::ZERO),
                 "location_id": store.locations.first().map(|l| l.id),
                 "line_item": o.line_items.iter().find(|l| l.id == *line).map(|l| line_item(o, l, shipped(l.id), line_grams(store, l))),
             })).collect::<Vec<_>>(),
@@ -399,14 +437,16 @@ fn refund(o: &SimOrder, r: &polycart_kit::sim::SimRefund, store: &SimStore) -> V
     })
 }
 
-/// The refund's transaction on the order's gateway.
+/// The refund's transaction on the order's gateway, in the buyer's currency (Shopify
+/// refunds a multi-currency order in its presentment currency).
 fn refund_transaction(o: &SimOrder, r: &polycart_kit::sim::SimRefund) -> Value {
-    let c = o.currency;
+    let c = Currencies::of(o);
+    let paid_back = c.convert(r.amount);
     json!({
                 "id": r.id + 7,
                 "admin_graphql_api_id": gid("OrderTransaction", r.id + 7),
-                "amount": amount(r.amount),
-                "currency": c,
+                "amount": amount(paid_back),
+                "currency": c.buyer(),
                 "kind": "refund",
                 "status": "success",
                 "gateway": "bogus",
@@ -418,7 +458,7 @@ fn refund_transaction(o: &SimOrder, r: &polycart_kit::sim::SimRefund) -> Value {
                 "device_id": null,
                 "error_code": null,
                 "location_id": null,
-                "message": format!("Refunded {} from the bogus gateway", amount(r.amount)),
+                "message": format!("Refunded {} from the bogus gateway", amount(paid_back)),
                 "parent_id": null,
                 "payment_id": format!("#{}.{}", o.number, r.id % 100),
                 "receipt": {},
@@ -670,7 +710,7 @@ pub(crate) fn shop(store: &SimStore, domain: &str, plan: &str) -> Value {
         "plan_name": if plan == "plus" { "shopify_plus" } else { "basic" },
         "myshopify_domain": domain,
         "primary_location_id": store.locations.first().map(|l| l.id),
-        "enabled_presentment_currencies": [store.currency],
+        "enabled_presentment_currencies": store.currencies(),
         "has_storefront": true,
         "password_enabled": false,
     })
