@@ -96,7 +96,7 @@ pub fn prepare(request: ConnectRequest, policy: UrlPolicy) -> Result<NewStore, C
     };
     let adapter = (connector.connect)(&config, &AdapterContext::default())
         .map_err(|e| ConnectError::Config(e.public_message()))?;
-    let offered = &adapter.capabilities().entities;
+    let offered = &adapter.capabilities().entity_list();
     let mut entities = Vec::new();
     for entity in request.entities {
         if entities.contains(&entity) {

@@ -461,3 +461,27 @@ fn committed_openapi_is_current() {
         "schemas/openapi.json is stale: run `UPDATE_GOLDEN=1 cargo test --test api` and commit"
     );
 }
+
+#[tokio::test]
+async fn platforms_are_described_to_every_key() {
+    let f = fixture(KeyQuota::default()).await;
+    let store_id = add_store(&f.store, "scoped").await;
+    let (_, key) = f
+        .store
+        .create_api_key("k", Some(&[store_id]))
+        .await
+        .unwrap();
+    let (s, _, body) = call(&f.router, "GET", "/v1/platforms", Some(&key), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let shopify = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "shopify")
+        .expect("shopify is described");
+    assert_eq!(shopify["credentials"], json!(["access_token"]));
+    assert_eq!(shopify["optional_credentials"][0]["feature"], "webhooks");
+    assert_eq!(shopify["capabilities"]["bulk_export"], true);
+    let (s, _, _) = call(&f.router, "GET", "/v1/platforms", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}

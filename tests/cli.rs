@@ -155,3 +155,46 @@ fn orders_name_their_store_and_buyer_currencies_without_context() {
     );
     assert!(order["presentment_totals"].is_null());
 }
+
+#[test]
+fn platforms_describes_every_registered_platform_per_entity() {
+    let out = polycart(&["platforms", "--json"]);
+    assert!(out.status.success());
+    let doc = json_of(&out);
+    let names: Vec<&str> = doc["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let registered: Vec<&str> = polycart::registry::connectors()
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, registered);
+    // Capabilities are per entity: WooCommerce filters orders by status, customers not.
+    let woo = doc["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "woocommerce")
+        .unwrap();
+    let entity = |name: &str| {
+        woo["capabilities"]["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["entity"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(entity("order")["status_filter"], true);
+    assert_eq!(entity("customer")["status_filter"], false);
+    assert!(entity("customer")["incremental"].is_null());
+    assert_eq!(entity("order")["incremental"]["field"], "modified_after");
+    let text = polycart(&["platforms"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    for name in registered {
+        assert!(text.contains(name), "{text}");
+    }
+}

@@ -11,6 +11,7 @@ pub mod fields;
 pub mod hooks;
 pub mod ids;
 pub mod metrics;
+pub mod platforms;
 pub mod ratelimit;
 pub mod records;
 pub mod request_id;
@@ -89,7 +90,7 @@ impl AppState {
         stores::create, stores::list, stores::get_one, stores::remove, stores::sync,
         records::list, records::count, records::get_one, records::list_across,
         writes::patch_product, writes::put_inventory, writes::post_shipment, writes::patch_order,
-        changes::list, subscriptions::create, subscriptions::list, subscriptions::remove,
+        changes::list, platforms::list, subscriptions::create, subscriptions::list, subscriptions::remove,
         subscriptions::deliveries, subscriptions::replay, hooks::receive,
     ),
     components(schemas(error::ErrorEnvelope, error::ErrorBody)),
@@ -172,6 +173,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/stores/{store}/{entity}/count", get(records::count))
         .route("/v1/stores/{store}/{entity}/{id}", get(records::get_one))
         .route("/v1/changes", get(changes::list))
+        .route("/v1/platforms", get(platforms::list))
         .route(
             "/v1/subscriptions",
             post(subscriptions::create).get(subscriptions::list),

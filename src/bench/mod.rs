@@ -142,5 +142,5 @@ pub fn listed_entities(
     };
     let adapter = (connector.connect)(&probe, &polycart_kit::connector::AdapterContext::default())
         .map_err(|e| Error::Invalid(format!("{}: {e}", connector.name)))?;
-    Ok(adapter.capabilities().entities.clone())
+    Ok(adapter.capabilities().entity_list())
 }

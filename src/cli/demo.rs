@@ -112,8 +112,7 @@ pub async fn run(args: &Args) -> Result<(), String> {
         let entities = (connector.connect)(&probe, &AdapterContext::default())
             .map_err(|e| format!("{platform}: {e}"))?
             .capabilities()
-            .entities
-            .clone();
+            .entity_list();
         let new = NewStore {
             name: format!("{platform} demo shop"),
             platform: connector.name.to_owned(),

@@ -5,6 +5,7 @@ pub mod db;
 pub mod demo;
 pub mod keys;
 pub mod normalize;
+pub mod platforms;
 pub mod progress;
 pub mod serve;
 pub mod simulate;
@@ -42,6 +43,8 @@ pub enum Command {
     Worker(worker::Args),
     /// Measure sync throughput, rate-budget use, fleet memory and fairness.
     Bench(bench::Args),
+    /// Every platform polycart speaks and what it offers per entity.
+    Platforms(platforms::Args),
 }
 
 /// Exit code for bad input (unknown platform, malformed payload).

@@ -387,7 +387,7 @@ impl Engine {
                 let full = mode == SyncMode::Full
                     || reconcile_due
                     || cursor.watermark.is_none()
-                    || !caps.updated_since;
+                    || !caps.incremental(job.entity);
                 let pass = Pass {
                     id: self.store.next_pass_id().await?,
                     full,
@@ -412,7 +412,7 @@ impl Engine {
             resumed,
             ..SliceReport::default()
         };
-        let total = if caps.count && progress.wants_total() {
+        let total = if caps.counts(job.entity) && progress.wants_total() {
             let mut q = ListQuery::new(entity);
             q.updated_since = pass.since;
             adapter.count(&q).await.ok()
@@ -753,7 +753,11 @@ impl Engine {
                 && report.done
                 && (report.pages > 1 || report.resumed)
                 && !stop.load(std::sync::atomic::Ordering::Relaxed)
-                && self.adapter(store_id).await?.capabilities().updated_since
+                && self
+                    .adapter(store_id)
+                    .await?
+                    .capabilities()
+                    .incremental(entity)
                 && self
                     .store
                     .cursor(store_id, entity)
@@ -782,7 +786,7 @@ impl Engine {
         match event.kind {
             WebhookKind::Uninstalled => {
                 let adapter = self.adapter(store_id).await?;
-                let Some(&entity) = adapter.capabilities().entities.first() else {
+                let Some(entity) = adapter.capabilities().entity_list().first().copied() else {
                     return Ok(WebhookOutcome::Ignored);
                 };
                 match adapter.count(&ListQuery::new(entity)).await {

@@ -335,12 +335,13 @@ impl TestAdapter {
             unlisted: Mutex::new(Default::default()),
             gauge,
             caps: Capabilities {
-                entities: vec![Entity::Customer, Entity::Category],
-                updated_since: true,
-                created_since: false,
-                status_filter: false,
-                count: true,
-                max_page_size: 250,
+                entities: [Entity::Customer, Entity::Category]
+                    .into_iter()
+                    .map(|e| {
+                        polycart_kit::adapter::EntityCapabilities::basic(e, 250)
+                            .incremental("updated_at", polycart_kit::adapter::Precision::Second)
+                    })
+                    .collect(),
                 bulk_export: false,
                 writes: WriteCapabilities::default(),
                 webhooks: true,
@@ -409,7 +410,7 @@ impl Adapter for TestAdapter {
             .into_iter()
             .filter(|(_, id)| !unlisted.contains(id))
             .collect();
-        let size = q.page_size_or(self.caps.max_page_size) as usize;
+        let size = q.page_size_or(self.caps.max_page_size(q.entity)) as usize;
         let rest: Vec<_> = keys
             .into_iter()
             .filter(|k| after.is_none_or(|a| *k > a))

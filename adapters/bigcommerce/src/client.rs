@@ -13,6 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use polycart_kit::adapter::{EntityCapabilities, Precision};
 use polycart_kit::auth::HeaderToken;
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::model::Currency;
@@ -279,14 +280,57 @@ pub(crate) fn path_id(id: &str) -> Result<&str> {
     IdGrammar::Numeric.check(id)
 }
 
-fn capabilities() -> Capabilities {
+/// What BigCommerce offers: orders, products and customers by date modified and
+/// created, categories and inventory in full; counts of everything; no order notes or
+/// tags; webhooks for every entity.
+pub(crate) fn capabilities() -> Capabilities {
+    let dated = |e: Entity, field: &str, topics: &[&str]| {
+        EntityCapabilities::basic(e, MAX_PAGE)
+            .incremental(field, Precision::Second)
+            .created_filter()
+            .webhooks(topics)
+    };
     Capabilities {
-        entities: Entity::ALL.to_vec(),
-        updated_since: true,
-        created_since: true,
-        status_filter: false,
-        count: true,
-        max_page_size: MAX_PAGE,
+        entities: vec![
+            dated(
+                Entity::Order,
+                "min_date_modified",
+                &[
+                    "store/order/created",
+                    "store/order/updated",
+                    "store/order/archived",
+                    "store/order/statusUpdated",
+                    "store/order/refund/created",
+                ],
+            ),
+            dated(
+                Entity::Product,
+                "date_modified:min",
+                &[
+                    "store/product/created",
+                    "store/product/updated",
+                    "store/product/deleted",
+                ],
+            ),
+            dated(
+                Entity::Customer,
+                "date_modified:min",
+                &[
+                    "store/customer/created",
+                    "store/customer/updated",
+                    "store/customer/deleted",
+                ],
+            ),
+            EntityCapabilities::basic(Entity::Category, MAX_PAGE).webhooks(&[
+                "store/category/created",
+                "store/category/updated",
+                "store/category/deleted",
+            ]),
+            EntityCapabilities::basic(Entity::Inventory, MAX_PAGE).webhooks(&[
+                "store/sku/inventory/updated",
+                "store/product/inventory/updated",
+            ]),
+        ],
         bulk_export: false,
         writes: WriteCapabilities {
             product_price: true,

@@ -60,6 +60,7 @@ pub fn connector() -> Connector {
                 purpose: "verifying webhook deliveries",
             },
         ],
+        capabilities: client::capabilities,
         normalize,
         connect: client::connect,
         #[cfg(feature = "sim")]

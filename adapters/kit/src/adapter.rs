@@ -15,6 +15,9 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::capabilities::{
+    Capabilities, Deletions, EntityCapabilities, Incremental, Precision, WriteCapabilities,
+};
 use crate::error::{Error, Result};
 use crate::model::{Entity, OrderStatus, ProductStatus, Record};
 
@@ -34,13 +37,41 @@ pub trait Adapter: Send + Sync {
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record>;
 
     /// How many records match the query's filters (the cursor is ignored).
-    async fn count(&self, query: &ListQuery) -> Result<u64>;
+    async fn count(&self, query: &ListQuery) -> Result<u64> {
+        Err(Error::unsupported(
+            self.platform(),
+            format!("counting {}s", query.entity),
+        ))
+    }
 
     /// Changes a record on the platform and returns it as the platform now has it.
-    async fn write(&self, write: &Write) -> Result<Record>;
+    async fn write(&self, write: &Write) -> Result<Record> {
+        Err(Error::unsupported(self.platform(), write.op.name()))
+    }
 
     /// Checks a platform webhook's signature and reads what it says.
-    fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent>;
+    fn verify_webhook(&self, _headers: &HeaderMap, _body: &[u8]) -> Result<WebhookEvent> {
+        Err(Error::unsupported(self.platform(), "webhooks"))
+    }
+
+    /// Subscribes the store's webhooks for `entities` (each entity's
+    /// `webhook_topics`) to `address`, replacing any earlier subscription of ours to
+    /// the same address; returns the topics subscribed.
+    async fn register_webhooks(
+        &self,
+        address: &url::Url,
+        entities: &[Entity],
+    ) -> Result<Vec<String>> {
+        let _ = (address, entities);
+        Err(Error::unsupported(self.platform(), "webhook registration"))
+    }
+
+    /// Removes every webhook subscription of the store that delivers to `address`;
+    /// returns how many there were.
+    async fn unregister_webhooks(&self, address: &url::Url) -> Result<usize> {
+        let _ = address;
+        Err(Error::unsupported(self.platform(), "webhook registration"))
+    }
 }
 
 /// What to list.
@@ -149,50 +180,6 @@ impl Page {
             next: None,
         }
     }
-}
-
-/// What a platform offers, as data: tests and the API choose what to run from it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Capabilities {
-    /// Entities this adapter can list.
-    pub entities: Vec<Entity>,
-    /// Listing can filter by `updated_since`.
-    pub updated_since: bool,
-    /// Listing can filter by `created_since`.
-    pub created_since: bool,
-    /// Listing can filter by status.
-    pub status_filter: bool,
-    /// `count` is answered by the platform.
-    pub count: bool,
-    /// The largest page the platform serves.
-    pub max_page_size: u32,
-    /// A bulk export exists for initial syncs (Shopify's bulk operations).
-    pub bulk_export: bool,
-    pub writes: WriteCapabilities,
-    /// `verify_webhook` understands this platform's deliveries.
-    pub webhooks: bool,
-    /// Webhook subscriptions can be created through the API.
-    pub webhook_registration: bool,
-}
-
-impl Capabilities {
-    pub fn lists(&self, entity: Entity) -> bool {
-        self.entities.contains(&entity)
-    }
-}
-
-/// Which writes an adapter performs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct WriteCapabilities {
-    pub product_price: bool,
-    pub product_title: bool,
-    pub product_status: bool,
-    pub inventory_set: bool,
-    pub inventory_adjust: bool,
-    pub order_status: bool,
-    pub order_note: bool,
-    pub order_tags: bool,
-    pub shipment_create: bool,
 }
 
 /// A change to make on the platform.

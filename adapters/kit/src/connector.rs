@@ -89,7 +89,7 @@ pub fn weight_unit(name: &str) -> Option<&'static str> {
 }
 
 /// A credential a store may leave out, and the feature that stays off without it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct OptionalCredential {
     /// The credential's name ("api_secret").
     pub name: &'static str,
@@ -128,6 +128,9 @@ pub struct Connector {
     /// Credentials a store may leave out, each with the feature it enables; without
     /// them the store still syncs (by polling).
     pub optional_credentials: &'static [OptionalCredential],
+    /// What the platform offers, without connecting a store (a store's adapter may
+    /// offer less: its API family, missing optional credentials).
+    pub capabilities: fn() -> crate::Capabilities,
     /// Maps a raw payload (one object, or the platform's list envelope) to unified
     /// records, with what is known about the store.
     pub normalize: NormalizeFn,

@@ -5,6 +5,7 @@
 
 pub mod adapter;
 pub mod auth;
+pub mod capabilities;
 pub mod conformance;
 pub mod connector;
 pub mod decode;

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use http::{HeaderMap, HeaderName};
-use polycart_kit::adapter::{Capabilities, Cursor, ListQuery, Page, WriteCapabilities};
+use polycart_kit::adapter::{
+    Capabilities, Cursor, EntityCapabilities, ListQuery, Page, Precision, WriteCapabilities,
+};
 use polycart_kit::auth::{Auth, HeaderToken, TokenSet};
 use polycart_kit::connector::{AdapterContext, StoreConfig};
 use polycart_kit::model::{Currency, Entity, InventoryLevel, Record};
@@ -56,6 +58,73 @@ impl Classify for ShopifyClassifier {
             ))),
             _ => classify_status(response),
         }
+    }
+}
+
+/// What Shopify offers: every entity by `updated_at`, created-time filters but on
+/// inventory levels, platform counts but of inventory levels, bulk exports (GraphQL),
+/// every unified write, and webhooks for every entity.
+pub fn capabilities() -> Capabilities {
+    let entity = |e: Entity, topics: &[&str]| {
+        EntityCapabilities::basic(e, MAX_PAGE)
+            .incremental("updated_at", Precision::Second)
+            .created_filter()
+            .webhooks(topics)
+    };
+    let mut inventory = EntityCapabilities::basic(Entity::Inventory, MAX_PAGE)
+        .incremental("updated_at", Precision::Second)
+        .without_count()
+        .webhooks(&[
+            "inventory_levels/update",
+            "inventory_levels/connect",
+            "inventory_levels/disconnect",
+        ]);
+    inventory.get = true;
+    Capabilities {
+        entities: vec![
+            entity(
+                Entity::Order,
+                &[
+                    "orders/create",
+                    "orders/updated",
+                    "orders/delete",
+                    "refunds/create",
+                    "fulfillments/create",
+                    "fulfillments/update",
+                ],
+            ),
+            entity(
+                Entity::Product,
+                &["products/create", "products/update", "products/delete"],
+            ),
+            entity(
+                Entity::Customer,
+                &["customers/create", "customers/update", "customers/delete"],
+            ),
+            entity(
+                Entity::Category,
+                &[
+                    "collections/create",
+                    "collections/update",
+                    "collections/delete",
+                ],
+            ),
+            inventory,
+        ],
+        bulk_export: true,
+        writes: WriteCapabilities {
+            product_price: true,
+            product_title: true,
+            product_status: true,
+            inventory_set: true,
+            inventory_adjust: true,
+            order_status: true,
+            order_note: true,
+            order_tags: true,
+            shipment_create: true,
+        },
+        webhooks: true,
+        webhook_registration: true,
     }
 }
 
@@ -141,26 +210,9 @@ impl ShopifyAdapter {
                 .build()
         });
         let capabilities = Capabilities {
-            entities: Entity::ALL.to_vec(),
-            updated_since: true,
-            created_since: true,
-            status_filter: false,
-            count: true,
-            max_page_size: MAX_PAGE,
             bulk_export: config.api == Api::Graphql,
-            writes: WriteCapabilities {
-                product_price: true,
-                product_title: true,
-                product_status: true,
-                inventory_set: true,
-                inventory_adjust: true,
-                order_status: true,
-                order_note: true,
-                order_tags: true,
-                shipment_create: true,
-            },
             webhooks: config.api_secret.is_some(),
-            webhook_registration: true,
+            ..capabilities()
         };
         Ok(Self {
             config,

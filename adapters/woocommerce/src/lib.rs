@@ -54,6 +54,7 @@ pub fn connector() -> Connector {
             feature: "webhooks",
             purpose: "verifying webhook deliveries (X-WC-Webhook-Signature)",
         }],
+        capabilities: adapter::capabilities,
         normalize,
         connect,
         #[cfg(feature = "sim")]

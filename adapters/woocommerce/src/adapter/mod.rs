@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use http::HeaderMap;
+use polycart_kit::adapter::{EntityCapabilities, Precision};
 use polycart_kit::decode::{Id, parse_datetime};
 use polycart_kit::error::{Error, Result, decode_json, decode_json_borrowed};
 use polycart_kit::model::{Entity, OrderStatus, Record};
@@ -34,6 +35,54 @@ use crate::mapping::{self, Context, PLATFORM};
 
 /// The largest page wc/v3 serves.
 pub const MAX_PAGE: u32 = 100;
+
+/// What WooCommerce offers: orders, products and stock by modification time (orders
+/// by status too), customers and categories only in full; no created-time filters;
+/// no atomic stock deltas or order tags; webhooks for orders, products and customers.
+pub(crate) fn capabilities() -> Capabilities {
+    let modified = |e: Entity| {
+        EntityCapabilities::basic(e, MAX_PAGE).incremental("modified_after", Precision::Second)
+    };
+    Capabilities {
+        entities: vec![
+            modified(Entity::Order).status_filter().webhooks(&[
+                "order.created",
+                "order.updated",
+                "order.deleted",
+                "order.restored",
+            ]),
+            modified(Entity::Product).webhooks(&[
+                "product.created",
+                "product.updated",
+                "product.deleted",
+                "product.restored",
+            ]),
+            EntityCapabilities::basic(Entity::Customer, MAX_PAGE).webhooks(&[
+                "customer.created",
+                "customer.updated",
+                "customer.deleted",
+            ]),
+            EntityCapabilities::basic(Entity::Category, MAX_PAGE),
+            // Stock is counted by paging every product (a variable product's is per
+            // variation): no platform count.
+            modified(Entity::Inventory).without_count(),
+        ],
+        bulk_export: false,
+        writes: WriteCapabilities {
+            product_price: true,
+            product_title: true,
+            product_status: true,
+            inventory_set: true,
+            inventory_adjust: false,
+            order_status: true,
+            order_note: true,
+            order_tags: false,
+            shipment_create: true,
+        },
+        webhooks: true,
+        webhook_registration: true,
+    }
+}
 
 /// Where a listing stands.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -79,31 +128,9 @@ pub struct WooAdapter {
 
 impl WooAdapter {
     pub fn new(client: Client) -> Self {
-        let capabilities = Capabilities {
-            entities: Entity::ALL.to_vec(),
-            updated_since: true,
-            created_since: false,
-            status_filter: true,
-            count: true,
-            max_page_size: MAX_PAGE,
-            bulk_export: false,
-            writes: WriteCapabilities {
-                product_price: true,
-                product_title: true,
-                product_status: true,
-                inventory_set: true,
-                inventory_adjust: false,
-                order_status: true,
-                order_note: true,
-                order_tags: false,
-                shipment_create: true,
-            },
-            webhooks: true,
-            webhook_registration: true,
-        };
         Self {
             client,
-            capabilities,
+            capabilities: capabilities(),
         }
     }
 
