@@ -84,6 +84,7 @@ pub(super) fn router() -> Router<Arc<Sim>> {
         .route("/v3/inventory/adjustments/absolute", put(adjust_absolute))
         .route("/v3/inventory/adjustments/relative", post(adjust_relative))
         .route("/v3/hooks", get(hooks).post(hook_post))
+        .route("/v3/hooks/{id}", axum::routing::delete(hook_delete))
         .merge(super::extras::router())
         .fallback(unknown)
 }
@@ -1404,7 +1405,7 @@ async fn hook_post(State(sim): St, Json(body): Json<Value>) -> Response {
     let hook = {
         let mut hooks = super::lock(&sim.hooks);
         let hook = Hook {
-            id: 1000 + hooks.len() as u64 + 1,
+            id: hooks.iter().map(|h| h.id).max().unwrap_or(1000) + 1,
             scope: scope.to_owned(),
             destination: destination.to_owned(),
             is_active: body
@@ -1418,4 +1419,17 @@ async fn hook_post(State(sim): St, Json(body): Json<Value>) -> Response {
         hook
     };
     v3_one(render_hook(&sim, &hook))
+}
+
+/// `DELETE /v3/hooks/{id}`: answers the deleted hook, as BigCommerce does.
+async fn hook_delete(State(sim): St, Path(id): Path<String>) -> Response {
+    let removed = {
+        let mut hooks = super::lock(&sim.hooks);
+        let at = hooks.iter().position(|h| h.id.to_string() == id);
+        at.map(|i| hooks.remove(i))
+    };
+    match removed {
+        Some(hook) => v3_one(render_hook(&sim, &hook)),
+        None => not_found(),
+    }
 }
