@@ -15,7 +15,9 @@ use std::time::Duration;
 use chrono::Utc;
 use common::*;
 use polycart::engine::{Job, ManualClock, NoProgress, SyncMode};
-use polycart::store::{Cipher, Error as StoreError, NewStore, SqliteStore, Store, StoreState};
+use polycart::store::{
+    Cipher, Error as StoreError, NewStore, SqliteStore, Store, StoreState, Stores, Subscriptions,
+};
 use polycart_kit::{Entity, Secret};
 
 fn never() -> bool {

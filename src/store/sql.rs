@@ -95,9 +95,9 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         use crate::store::{
-            ApiKey, Backend, Change, ChangeKind, CursorState, Delivery, EntityStats, DeliveryResult, Error, IdempotencyState, FinishPass, Health,
-            Lease, NewStore, PageCommit, PageOutcome, Pass, PruneOutcome, Result, RunState, StorageStats, Store, StoreInfo, StoreState,
-            StoredRecord, Subscription, SweepOutcome, SyncRun, content_hash, document_hash, new_id,
+            ApiKey, ApiKeys, Backend, Change, ChangeFeed, ChangeKind, CursorState, Delivery, EntityStats, DeliveryResult, Error, Idempotency, IdempotencyState, FinishPass, Health,
+            Lease, NewStore, PageCommit, PageOutcome, Pass, PruneOutcome, Result, RunState, StorageStats, Store, StoreInfo, StoreJobs, StoreRecords, StoreState, Stores,
+            StoredRecord, Subscription, Subscriptions, SweepOutcome, SyncRun, content_hash, document_hash, new_id,
         };
         use crate::store::sql::{ABANDON_RUNS, Known, Pending, SUBSCRIPTION_HORIZON, Unchanged, Version, is_older};
         use crate::store::stamp::stamped_document;
@@ -545,12 +545,14 @@ macro_rules! impl_store {
             "t.id AS id, t.url AS url, t.secret AS secret, t.store_id AS store_id, t.last_seq AS last_seq, \
              t.failures AS failures, t.last_error AS last_error, t.lease_owner AS lease_owner";
 
-        #[async_trait]
         impl Store for $store {
             fn backend(&self) -> Backend {
                 $backend
             }
+        }
 
+        #[async_trait]
+        impl Stores for $store {
             async fn add_store(&self, new: &NewStore) -> Result<StoreInfo> {
                 if new.entities.is_empty() {
                     return Err(Error::Invalid("a store needs at least one entity to sync".into()));
@@ -715,7 +717,10 @@ macro_rules! impl_store {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+        }
 
+        #[async_trait]
+        impl StoreRecords for $store {
             async fn commit_page(&self, page: &PageCommit<'_>) -> Result<PageOutcome> {
                 let now = Utc::now();
                 let mut tx = self.begin_write().await?;
@@ -799,6 +804,38 @@ macro_rules! impl_store {
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn entity_stats(&self) -> Result<Vec<EntityStats>> {
+                let mut stats: BTreeMap<(String, String), EntityStats> = BTreeMap::new();
+                let counts = sqlx::query(
+                    "SELECT store_id, entity, COUNT(*) AS n FROM records WHERE deleted = FALSE GROUP BY store_id, entity",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for row in &counts {
+                    let (store_id, entity): (String, String) = (row.try_get("store_id")?, row.try_get("entity")?);
+                    let n: i64 = row.try_get("n")?;
+                    stats.insert((store_id.clone(), entity.clone()), EntityStats {
+                        store_id,
+                        entity: entity_of(&entity)?,
+                        live_records: u64::try_from(n).unwrap_or(0),
+                        synced_through: None,
+                    });
+                }
+                let marks = sqlx::query("SELECT store_id, entity, synced_through FROM cursors WHERE synced_through IS NOT NULL")
+                    .fetch_all(&self.pool)
+                    .await?;
+                for row in &marks {
+                    let (store_id, entity): (String, String) = (row.try_get("store_id")?, row.try_get("entity")?);
+                    let synced_through: Option<DateTime<Utc>> = row.try_get("synced_through")?;
+                    let parsed = entity_of(&entity)?;
+                    stats
+                        .entry((store_id.clone(), entity))
+                        .or_insert_with(|| EntityStats { store_id, entity: parsed, live_records: 0, synced_through: None })
+                        .synced_through = synced_through;
+                }
+                Ok(stats.into_values().collect())
             }
 
             async fn unseen_records(&self, store_id: &str, entity: Entity, pass: &Pass) -> Result<Vec<String>> {
@@ -885,42 +922,10 @@ macro_rules! impl_store {
                 tx.commit().await?;
                 Ok(id)
             }
+        }
 
-            async fn changes_after(&self, after: i64, store_id: Option<&str>, limit: i64) -> Result<Vec<Change>> {
-                let rows = sqlx::query(
-                    "SELECT c.seq AS seq, c.store_id AS store_id, c.entity AS entity, c.platform_id AS platform_id, \
-                     c.kind AS kind, d.document AS document, c.at AS at \
-                     FROM changes c JOIN documents d ON d.id = c.document_id \
-                     WHERE c.seq > $1 AND ($2 IS NULL OR c.store_id = $2) ORDER BY c.seq LIMIT $3",
-                )
-                .bind(after)
-                .bind(store_id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                // Checked after the read: retention that dropped changes this read
-                // needed committed its horizon with them, so it is seen here.
-                let horizon = horizon_in(&self.pool, store_id).await?;
-                if after < horizon {
-                    return Err(Error::ChangesExpired { after, horizon });
-                }
-                rows.iter()
-                    .map(|row| {
-                        let document = unpack(&row.try_get::<Vec<u8>, _>("document")?)?;
-                        Ok(Change {
-                            seq: row.try_get("seq")?,
-                            store_id: row.try_get("store_id")?,
-                            entity: entity_of(&row.try_get::<String, _>("entity")?)?,
-                            platform_id: row.try_get("platform_id")?,
-                            kind: ChangeKind::parse(&row.try_get::<String, _>("kind")?)?,
-                            record: serde_json::from_str(&document)
-                                .map_err(|e| Error::Corrupt(format!("change document: {e}")))?,
-                            at: row.try_get("at")?,
-                        })
-                    })
-                    .collect()
-            }
-
+        #[async_trait]
+        impl StoreJobs for $store {
             async fn start_run(&self, store_id: &str, entity: Entity, kind: &str, worker: &str) -> Result<i64> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO sync_runs (store_id, entity, kind, worker, started_at) VALUES ($1, $2, $3, $4, $5) \
@@ -1078,255 +1083,43 @@ macro_rules! impl_store {
                     .await?;
                 Ok(())
             }
+        }
 
-            async fn import_api_key(&self, name: &str, store_ids: Option<&[String]>, plaintext: &str) -> Result<(ApiKey, String)> {
-                if plaintext.len() < 16 {
-                    return Err(Error::Invalid("an API key must be at least 16 characters".into()));
-                }
-                let plaintext = plaintext.to_owned();
-                let key = ApiKey {
-                    id: new_id("key"),
-                    name: name.to_owned(),
-                    store_ids: store_ids.map(<[String]>::to_vec),
-                    created_at: Utc::now(),
-                };
-                sqlx::query("INSERT INTO api_keys (id, name, key_hash, store_ids, created_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&key.id)
-                    .bind(&key.name)
-                    .bind(content_hash(&plaintext))
-                    .bind(key.store_ids.as_ref().map(|s| serde_json::to_string(s).expect("ids serialise")))
-                    .bind(key.created_at)
-                    .execute(&self.pool)
-                    .await?;
-                Ok((key, plaintext))
-            }
-
-            async fn verify_api_key(&self, plaintext: &str) -> Result<Option<ApiKey>> {
-                let row = sqlx::query("SELECT id, name, store_ids, created_at FROM api_keys WHERE key_hash = $1")
-                    .bind(content_hash(plaintext))
-                    .fetch_optional(&self.pool)
-                    .await?;
-                let Some(row) = row else { return Ok(None) };
-                let ids: Option<String> = row.try_get("store_ids")?;
-                Ok(Some(ApiKey {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    store_ids: ids
-                        .map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("api key stores: {e}"))))
-                        .transpose()?,
-                    created_at: row.try_get("created_at")?,
-                }))
-            }
-
-            async fn add_subscription(&self, url: &url::Url, secret: &Secret, store_id: Option<&str>) -> Result<String> {
-                let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
-                let id = new_id("sub");
-                // A new subscription follows changes from now on.
-                let from: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
-                    .fetch_one(&self.pool)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO subscriptions (id, url, secret, store_id, last_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&id)
-                .bind(url.as_str())
-                .bind(cipher.encrypt(secret.expose().as_bytes(), &subscription_context(&id, url.as_str())))
-                .bind(store_id)
-                .bind(from)
-                .bind(Utc::now())
-                .execute(&self.pool)
-                .await?;
-                Ok(id)
-            }
-
-            async fn subscriptions(&self) -> Result<Vec<Subscription>> {
-                let sql = format!(
-                    "SELECT {SUBSCRIPTION_COLUMNS}, {SUBSCRIPTION_HORIZON} AS horizon FROM subscriptions t ORDER BY t.id"
-                );
-                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-                rows.iter().map(|r| subscription_of(r, self.cipher.as_ref())).collect()
-            }
-
-            async fn lease_subscription(
-                &self,
-                owner: &str,
-                now: DateTime<Utc>,
-                until: DateTime<Utc>,
-            ) -> Result<Option<Subscription>> {
-                // A subscription that fell behind the feed's retention is not leased:
-                // delivering to it would skip the dropped changes silently. So a leased
-                // one's horizon is at most its cursor, which stands in for it.
-                let sql = format!(
-                    "UPDATE subscriptions SET lease_owner = $1, lease_until = $2 WHERE id = (\
-                     SELECT t.id FROM subscriptions t WHERE (t.lease_until IS NULL OR t.lease_until < $3) \
-                     AND (t.retry_at IS NULL OR t.retry_at <= $3) AND t.last_seq >= {SUBSCRIPTION_HORIZON} \
-                     AND EXISTS (SELECT 1 FROM changes c \
-                     WHERE c.seq > t.last_seq AND (t.store_id IS NULL OR c.store_id = t.store_id)) \
-                     ORDER BY t.id LIMIT 1 {lock}) RETURNING id, url, secret, store_id, last_seq, failures, \
-                     last_error, lease_owner, last_seq AS horizon",
-                    lock = $lock
-                );
-                let mut tx = self.begin_write().await?;
-                let row = sqlx::query(&sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
-                tx.commit().await?;
-                row.map(|r| subscription_of(&r, self.cipher.as_ref())).transpose()
-            }
-
-            async fn record_delivery(&self, sub: &Subscription, result: &DeliveryResult) -> Result<()> {
-                let now = Utc::now();
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO deliveries (subscription_id, first_seq, last_seq, status, error, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&sub.id)
-                .bind(result.first_seq)
-                .bind(result.last_seq)
-                .bind(result.status.map(i64::from))
-                .bind(&result.error)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let owner = sub.lease_owner.as_deref().unwrap_or("");
-                if result.delivered {
-                    sqlx::query(
-                        "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
-                         lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3 AND last_seq < $1",
-                    )
-                    .bind(result.last_seq)
-                    .bind(&sub.id)
-                    .bind(owner)
-                    .execute(&mut *tx)
-                    .await?;
-                } else {
-                    sqlx::query(
-                        "UPDATE subscriptions SET failures = failures + 1, last_error = $1, retry_at = $2, \
-                         lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4",
-                    )
-                    .bind(&result.error)
-                    .bind(result.retry_at)
-                    .bind(&sub.id)
-                    .bind(owner)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn entity_stats(&self) -> Result<Vec<EntityStats>> {
-                let mut stats: BTreeMap<(String, String), EntityStats> = BTreeMap::new();
-                let counts = sqlx::query(
-                    "SELECT store_id, entity, COUNT(*) AS n FROM records WHERE deleted = FALSE GROUP BY store_id, entity",
-                )
-                .fetch_all(&self.pool)
-                .await?;
-                for row in &counts {
-                    let (store_id, entity): (String, String) = (row.try_get("store_id")?, row.try_get("entity")?);
-                    let n: i64 = row.try_get("n")?;
-                    stats.insert((store_id.clone(), entity.clone()), EntityStats {
-                        store_id,
-                        entity: entity_of(&entity)?,
-                        live_records: u64::try_from(n).unwrap_or(0),
-                        synced_through: None,
-                    });
-                }
-                let marks = sqlx::query("SELECT store_id, entity, synced_through FROM cursors WHERE synced_through IS NOT NULL")
-                    .fetch_all(&self.pool)
-                    .await?;
-                for row in &marks {
-                    let (store_id, entity): (String, String) = (row.try_get("store_id")?, row.try_get("entity")?);
-                    let synced_through: Option<DateTime<Utc>> = row.try_get("synced_through")?;
-                    let parsed = entity_of(&entity)?;
-                    stats
-                        .entry((store_id.clone(), entity))
-                        .or_insert_with(|| EntityStats { store_id, entity: parsed, live_records: 0, synced_through: None })
-                        .synced_through = synced_through;
-                }
-                Ok(stats.into_values().collect())
-            }
-
-            async fn get_subscription(&self, id: &str) -> Result<Subscription> {
-                let sql = format!(
-                    "SELECT {SUBSCRIPTION_COLUMNS}, {SUBSCRIPTION_HORIZON} AS horizon FROM subscriptions t WHERE t.id = $1"
-                );
-                let row = sqlx::query(&sql)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or_else(|| Error::not_found(format!("subscription {id}")))?;
-                subscription_of(&row, self.cipher.as_ref())
-            }
-
-            async fn remove_subscription(&self, id: &str) -> Result<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query("DELETE FROM deliveries WHERE subscription_id = $1").bind(id).execute(&mut *tx).await?;
-                let gone = sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                if gone.rows_affected() == 0 {
-                    return Err(Error::not_found(format!("subscription {id}")));
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn deliveries(&self, subscription_id: &str, limit: i64) -> Result<Vec<Delivery>> {
+        #[async_trait]
+        impl ChangeFeed for $store {
+            async fn changes_after(&self, after: i64, store_id: Option<&str>, limit: i64) -> Result<Vec<Change>> {
                 let rows = sqlx::query(
-                    "SELECT id, first_seq, last_seq, status, error, at FROM deliveries \
-                     WHERE subscription_id = $1 ORDER BY id DESC LIMIT $2",
+                    "SELECT c.seq AS seq, c.store_id AS store_id, c.entity AS entity, c.platform_id AS platform_id, \
+                     c.kind AS kind, d.document AS document, c.at AS at \
+                     FROM changes c JOIN documents d ON d.id = c.document_id \
+                     WHERE c.seq > $1 AND ($2 IS NULL OR c.store_id = $2) ORDER BY c.seq LIMIT $3",
                 )
-                .bind(subscription_id)
+                .bind(after)
+                .bind(store_id)
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(Delivery {
-                            id: r.try_get("id")?,
-                            first_seq: r.try_get("first_seq")?,
-                            last_seq: r.try_get("last_seq")?,
-                            status: r.try_get::<Option<i64>, _>("status")?.and_then(|s| u16::try_from(s).ok()),
-                            error: r.try_get("error")?,
-                            at: r.try_get("at")?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn replay_subscription(&self, id: &str, after: i64) -> Result<()> {
-                let after = after.max(0);
-                let head: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
-                    .fetch_one(&self.pool)
-                    .await?;
-                if after > head {
-                    return Err(Error::Invalid(format!(
-                        "after {after} is past the change feed's head ({head})"
-                    )));
-                }
-                let store_id: Option<Option<String>> = sqlx::query_scalar("SELECT store_id FROM subscriptions WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                let Some(store_id) = store_id else {
-                    return Err(Error::not_found(format!("subscription {id}")));
-                };
-                // Retention pruning right after this check leaves the subscription
-                // behind again, which it then shows: never a silent gap.
-                let horizon = horizon_in(&self.pool, store_id.as_deref()).await?;
+                // Checked after the read: retention that dropped changes this read
+                // needed committed its horizon with them, so it is seen here.
+                let horizon = horizon_in(&self.pool, store_id).await?;
                 if after < horizon {
                     return Err(Error::ChangesExpired { after, horizon });
                 }
-                let done = sqlx::query(
-                    "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
-                     lease_owner = NULL, lease_until = NULL WHERE id = $2",
-                )
-                .bind(after)
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(Error::not_found(format!("subscription {id}")));
-                }
-                Ok(())
+                rows.iter()
+                    .map(|row| {
+                        let document = unpack(&row.try_get::<Vec<u8>, _>("document")?)?;
+                        Ok(Change {
+                            seq: row.try_get("seq")?,
+                            store_id: row.try_get("store_id")?,
+                            entity: entity_of(&row.try_get::<String, _>("entity")?)?,
+                            platform_id: row.try_get("platform_id")?,
+                            kind: ChangeKind::parse(&row.try_get::<String, _>("kind")?)?,
+                            record: serde_json::from_str(&document)
+                                .map_err(|e| Error::Corrupt(format!("change document: {e}")))?,
+                            at: row.try_get("at")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn changes_horizon(&self, store_id: Option<&str>) -> Result<i64> {
@@ -1430,7 +1223,234 @@ macro_rules! impl_store {
                     bytes_in_use,
                 })
             }
+        }
 
+        #[async_trait]
+        impl Subscriptions for $store {
+            async fn add_subscription(&self, url: &url::Url, secret: &Secret, store_id: Option<&str>) -> Result<String> {
+                let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
+                let id = new_id("sub");
+                // A new subscription follows changes from now on.
+                let from: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO subscriptions (id, url, secret, store_id, last_seq, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&id)
+                .bind(url.as_str())
+                .bind(cipher.encrypt(secret.expose().as_bytes(), &subscription_context(&id, url.as_str())))
+                .bind(store_id)
+                .bind(from)
+                .bind(Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(id)
+            }
+
+            async fn subscriptions(&self) -> Result<Vec<Subscription>> {
+                let sql = format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS}, {SUBSCRIPTION_HORIZON} AS horizon FROM subscriptions t ORDER BY t.id"
+                );
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                rows.iter().map(|r| subscription_of(r, self.cipher.as_ref())).collect()
+            }
+
+            async fn lease_subscription(
+                &self,
+                owner: &str,
+                now: DateTime<Utc>,
+                until: DateTime<Utc>,
+            ) -> Result<Option<Subscription>> {
+                // A subscription that fell behind the feed's retention is not leased:
+                // delivering to it would skip the dropped changes silently. So a leased
+                // one's horizon is at most its cursor, which stands in for it.
+                let sql = format!(
+                    "UPDATE subscriptions SET lease_owner = $1, lease_until = $2 WHERE id = (\
+                     SELECT t.id FROM subscriptions t WHERE (t.lease_until IS NULL OR t.lease_until < $3) \
+                     AND (t.retry_at IS NULL OR t.retry_at <= $3) AND t.last_seq >= {SUBSCRIPTION_HORIZON} \
+                     AND EXISTS (SELECT 1 FROM changes c \
+                     WHERE c.seq > t.last_seq AND (t.store_id IS NULL OR c.store_id = t.store_id)) \
+                     ORDER BY t.id LIMIT 1 {lock}) RETURNING id, url, secret, store_id, last_seq, failures, \
+                     last_error, lease_owner, last_seq AS horizon",
+                    lock = $lock
+                );
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(&sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
+                tx.commit().await?;
+                row.map(|r| subscription_of(&r, self.cipher.as_ref())).transpose()
+            }
+
+            async fn record_delivery(&self, sub: &Subscription, result: &DeliveryResult) -> Result<()> {
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO deliveries (subscription_id, first_seq, last_seq, status, error, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&sub.id)
+                .bind(result.first_seq)
+                .bind(result.last_seq)
+                .bind(result.status.map(i64::from))
+                .bind(&result.error)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let owner = sub.lease_owner.as_deref().unwrap_or("");
+                if result.delivered {
+                    sqlx::query(
+                        "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
+                         lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3 AND last_seq < $1",
+                    )
+                    .bind(result.last_seq)
+                    .bind(&sub.id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?;
+                } else {
+                    sqlx::query(
+                        "UPDATE subscriptions SET failures = failures + 1, last_error = $1, retry_at = $2, \
+                         lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4",
+                    )
+                    .bind(&result.error)
+                    .bind(result.retry_at)
+                    .bind(&sub.id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_subscription(&self, id: &str) -> Result<Subscription> {
+                let sql = format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS}, {SUBSCRIPTION_HORIZON} AS horizon FROM subscriptions t WHERE t.id = $1"
+                );
+                let row = sqlx::query(&sql)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("subscription {id}")))?;
+                subscription_of(&row, self.cipher.as_ref())
+            }
+
+            async fn remove_subscription(&self, id: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM deliveries WHERE subscription_id = $1").bind(id).execute(&mut *tx).await?;
+                let gone = sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                if gone.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("subscription {id}")));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn deliveries(&self, subscription_id: &str, limit: i64) -> Result<Vec<Delivery>> {
+                let rows = sqlx::query(
+                    "SELECT id, first_seq, last_seq, status, error, at FROM deliveries \
+                     WHERE subscription_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(subscription_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Delivery {
+                            id: r.try_get("id")?,
+                            first_seq: r.try_get("first_seq")?,
+                            last_seq: r.try_get("last_seq")?,
+                            status: r.try_get::<Option<i64>, _>("status")?.and_then(|s| u16::try_from(s).ok()),
+                            error: r.try_get("error")?,
+                            at: r.try_get("at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn replay_subscription(&self, id: &str, after: i64) -> Result<()> {
+                let after = after.max(0);
+                let head: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                if after > head {
+                    return Err(Error::Invalid(format!(
+                        "after {after} is past the change feed's head ({head})"
+                    )));
+                }
+                let store_id: Option<Option<String>> = sqlx::query_scalar("SELECT store_id FROM subscriptions WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(store_id) = store_id else {
+                    return Err(Error::not_found(format!("subscription {id}")));
+                };
+                // Retention pruning right after this check leaves the subscription
+                // behind again, which it then shows: never a silent gap.
+                let horizon = horizon_in(&self.pool, store_id.as_deref()).await?;
+                if after < horizon {
+                    return Err(Error::ChangesExpired { after, horizon });
+                }
+                let done = sqlx::query(
+                    "UPDATE subscriptions SET last_seq = $1, failures = 0, last_error = NULL, retry_at = NULL, \
+                     lease_owner = NULL, lease_until = NULL WHERE id = $2",
+                )
+                .bind(after)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("subscription {id}")));
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl ApiKeys for $store {
+            async fn import_api_key(&self, name: &str, store_ids: Option<&[String]>, plaintext: &str) -> Result<(ApiKey, String)> {
+                if plaintext.len() < 16 {
+                    return Err(Error::Invalid("an API key must be at least 16 characters".into()));
+                }
+                let plaintext = plaintext.to_owned();
+                let key = ApiKey {
+                    id: new_id("key"),
+                    name: name.to_owned(),
+                    store_ids: store_ids.map(<[String]>::to_vec),
+                    created_at: Utc::now(),
+                };
+                sqlx::query("INSERT INTO api_keys (id, name, key_hash, store_ids, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&key.id)
+                    .bind(&key.name)
+                    .bind(content_hash(&plaintext))
+                    .bind(key.store_ids.as_ref().map(|s| serde_json::to_string(s).expect("ids serialise")))
+                    .bind(key.created_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok((key, plaintext))
+            }
+
+            async fn verify_api_key(&self, plaintext: &str) -> Result<Option<ApiKey>> {
+                let row = sqlx::query("SELECT id, name, store_ids, created_at FROM api_keys WHERE key_hash = $1")
+                    .bind(content_hash(plaintext))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let ids: Option<String> = row.try_get("store_ids")?;
+                Ok(Some(ApiKey {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    store_ids: ids
+                        .map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("api key stores: {e}"))))
+                        .transpose()?,
+                    created_at: row.try_get("created_at")?,
+                }))
+            }
+        }
+
+        #[async_trait]
+        impl Idempotency for $store {
             async fn begin_idempotent(
                 &self,
                 key_id: &str,
@@ -1492,6 +1512,15 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn abandon_idempotent(&self, key_id: &str, key: &str) -> Result<()> {
+                sqlx::query("DELETE FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2 AND status IS NULL")
+                    .bind(key_id)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn first_delivery(
                 &self,
                 store_id: &str,
@@ -1515,15 +1544,6 @@ macro_rules! impl_store {
                 .await?;
                 tx.commit().await?;
                 Ok(taken.rows_affected() == 1)
-            }
-
-            async fn abandon_idempotent(&self, key_id: &str, key: &str) -> Result<()> {
-                sqlx::query("DELETE FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2 AND status IS NULL")
-                    .bind(key_id)
-                    .bind(key)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
             }
         }
     };
