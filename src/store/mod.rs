@@ -121,8 +121,9 @@ pub async fn open(url: &str, cipher: Option<Cipher>) -> Result<Arc<dyn Store>> {
 }
 
 /// The sync store: every concern's trait, on one database. Callers hold an
-/// `Arc<dyn Store>` and call any concern's methods on it; every method is one short
-/// transaction or one query.
+/// `Arc<dyn Store>` and call any concern's methods on it (on a concrete backend,
+/// [`SqliteStore`] or [`PgStore`], a concern's methods need its trait in scope); every
+/// method is one short transaction or one query.
 pub trait Store:
     Stores + StoreRecords + StoreJobs + ChangeFeed + Subscriptions + ApiKeys + Idempotency
 {
