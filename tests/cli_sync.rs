@@ -8,7 +8,9 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use polycart::store::{ChangeKind, Cipher, PgStore, RunState, SqliteStore, Store};
+use polycart::store::{
+    ChangeKind, Cipher, PgStore, RunState, SqliteStore, Store, StoreJobs, StoreRecords, Stores,
+};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::sim::{SimOptions, StoreSize};
 use polycart_kit::{Entity, ListQuery, Secret, StoreConfig};

@@ -1,5 +1,5 @@
-//! What retention and compaction of the change feed report, and the states of a sync
-//! run.
+//! The change feed: every change a sync or a webhook wrote, in commit order, read by
+//! sequence number; and what its retention and compaction report.
 //!
 //! The feed keeps every version a sync wrote (`documents`, named by change rows) until
 //! retention drops the change rows older than `POLYCART_CHANGES_RETENTION`, oldest
@@ -11,11 +11,55 @@
 //! pruned, the records of a removed store). Every call is one short transaction over
 //! a bounded number of rows; the scheduler ([`crate::engine::maintenance`]) loops.
 
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use polycart_kit::Entity;
 use serde::{Deserialize, Serialize};
 
 use super::{Error, Result};
 
-/// What one batch of [`super::Store::prune_changes`] did.
+/// The kind of a change in the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Created => "created",
+            ChangeKind::Updated => "updated",
+            ChangeKind::Deleted => "deleted",
+        }
+    }
+
+    pub(super) fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "created" => ChangeKind::Created,
+            "updated" => ChangeKind::Updated,
+            "deleted" => ChangeKind::Deleted,
+            other => return Err(Error::Corrupt(format!("unknown change kind {other:?}"))),
+        })
+    }
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub seq: i64,
+    pub store_id: String,
+    pub entity: Entity,
+    pub platform_id: String,
+    pub kind: ChangeKind,
+    /// The record as stored after the change (the last version for a deletion).
+    pub record: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// What one batch of [`ChangeFeed::prune_changes`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PruneOutcome {
     /// Change rows dropped (at most the batch's limit).
@@ -26,7 +70,7 @@ pub struct PruneOutcome {
     pub horizon: i64,
 }
 
-/// What one batch of [`super::Store::collect_orphans`] did.
+/// What one batch of [`ChangeFeed::collect_orphans`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepOutcome {
     /// Documents looked at (at most the batch's limit).
@@ -53,55 +97,29 @@ pub struct StorageStats {
     pub bytes_in_use: u64,
 }
 
-/// Where a sync run stands.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunState {
-    #[default]
-    Running,
-    Finished,
-    Failed,
-    /// Its worker stopped renewing the lease (died) and another worker leased the job:
-    /// the run will never finish. Closed with the takeover's time and an error naming
-    /// both workers.
-    Abandoned,
-}
+/// The change feed, its retention and compaction.
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    /// Changes after `after`, in sequence order; [`Error::ChangesExpired`] when
+    /// retention dropped changes after `after` (of `store_id`, or of any store).
+    async fn changes_after(
+        &self,
+        after: i64,
+        store_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Change>>;
 
-impl RunState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunState::Running => "running",
-            RunState::Finished => "finished",
-            RunState::Failed => "failed",
-            RunState::Abandoned => "abandoned",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "running" => RunState::Running,
-            "finished" => RunState::Finished,
-            "failed" => RunState::Failed,
-            "abandoned" => RunState::Abandoned,
-            other => return Err(Error::Corrupt(format!("unknown run state {other:?}"))),
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn run_states_round_trip_and_unknown_ones_are_corruption() {
-        for state in [
-            RunState::Running,
-            RunState::Finished,
-            RunState::Failed,
-            RunState::Abandoned,
-        ] {
-            assert_eq!(RunState::parse(state.as_str()).unwrap(), state);
-        }
-        assert!(matches!(RunState::parse("lost"), Err(Error::Corrupt(_))));
-    }
+    // --- retention and compaction
+    /// How far the feed is pruned (0: not at all): every change up to this sequence
+    /// number is gone — of `store_id`'s changes, or of all.
+    async fn changes_horizon(&self, store_id: Option<&str>) -> Result<i64>;
+    /// One bounded batch of retention, in one transaction: drops at most `limit` of
+    /// the oldest change rows written before `before` (always a prefix of the feed),
+    /// moves the horizons, and collects the documents only those rows referenced.
+    async fn prune_changes(&self, before: DateTime<Utc>, limit: i64) -> Result<PruneOutcome>;
+    /// One bounded batch of orphan collection: examines at most `limit` documents
+    /// numbered above `after` and deletes those no record and no change references.
+    async fn collect_orphans(&self, after: i64, limit: i64) -> Result<SweepOutcome>;
+    /// Row counts and bytes of the database, for benchmarks and operators.
+    async fn storage_stats(&self) -> Result<StorageStats>;
 }

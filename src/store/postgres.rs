@@ -5,8 +5,14 @@ use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
-use super::Cipher;
-use super::sql::{UNREFERENCED, UPSERT_RECORD};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::sql::feed::UNREFERENCED;
+use super::sql::records::{Known, Pending, UPSERT_RECORD, Unchanged, Version};
+use super::{Cipher, Error, Result};
 
 /// The PostgreSQL sync store.
 #[derive(Debug, Clone)]
@@ -272,6 +278,6 @@ async fn storage_bytes(pool: &PgPool) -> Result<(u64, u64)> {
 super::sql::impl_store!(
     PgStore,
     sqlx::Postgres,
-    Backend::Postgres,
+    Postgres,
     "FOR UPDATE OF t SKIP LOCKED"
 );

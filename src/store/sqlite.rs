@@ -12,8 +12,14 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 
-use super::Cipher;
-use super::sql::{UNREFERENCED, UPSERT_RECORD};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::sql::feed::UNREFERENCED;
+use super::sql::records::{Known, Pending, UPSERT_RECORD, Unchanged, Version};
+use super::{Cipher, Error, Result};
 
 /// The SQLite sync store.
 #[derive(Debug, Clone)]
@@ -298,4 +304,4 @@ async fn storage_bytes(pool: &SqlitePool) -> Result<(u64, u64)> {
     Ok((pages * size, pages.saturating_sub(free) * size))
 }
 
-super::sql::impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "");
+super::sql::impl_store!(SqliteStore, sqlx::Sqlite, Sqlite, "");

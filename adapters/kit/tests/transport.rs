@@ -1,22 +1,36 @@
 //! The transport against a local axum server: Retry-After, 5xx bursts, no blind
 //! retries of writes, budget headers slowing requests, 401 refresh, secret redaction.
+//! Every transport here runs on a fake clock: its waits (governor, Retry-After,
+//! backoff) take no time, and what they add up to is read off the clock.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::any;
 use polycart_kit::auth::{Auth, QueryKeys};
-use polycart_kit::transport::{Budget, Request, RetryPolicy, Transport, UsedOfSizeHeader};
+use polycart_kit::transport::{
+    Budget, Request, RetryPolicy, Transport, TransportClock, UsedOfSizeHeader,
+};
 use polycart_kit::{Error, Secret};
 
 /// Serves `handler(call number, headers)` for every request; returns the base URL.
 async fn server<F>(handler: F) -> (url::Url, Arc<AtomicU32>)
 where
     F: Fn(u32, &HeaderMap) -> axum::response::Response + Send + Sync + 'static,
+{
+    serve(move |n, headers| std::future::ready(handler(n, &headers))).await
+}
+
+/// Like [`server`], with an answer that may take its time (or never come).
+async fn serve<F, A>(handler: F) -> (url::Url, Arc<AtomicU32>)
+where
+    F: Fn(u32, HeaderMap) -> A + Send + Sync + 'static,
+    A: Future<Output = axum::response::Response> + Send + 'static,
 {
     let calls = Arc::new(AtomicU32::new(0));
     let counter = calls.clone();
@@ -25,8 +39,7 @@ where
         "/{*path}",
         any(move |headers: HeaderMap| {
             let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-            let handler = handler.clone();
-            async move { handler(n, &headers) }
+            handler(n, headers)
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -44,11 +57,17 @@ fn fast_retries() -> RetryPolicy {
     }
 }
 
-fn transport() -> Transport {
+/// A transport on `clock`.
+fn transport_on(clock: &TransportClock) -> Transport {
     Transport::builder("store-1", "test")
         .budget(Budget::new(100, 100.0))
         .retry(fast_retries())
+        .clock(clock.clone())
         .build()
+}
+
+fn transport() -> Transport {
+    transport_on(&TransportClock::fake())
 }
 
 #[tokio::test]
@@ -66,17 +85,17 @@ async fn waits_for_retry_after_before_retrying_a_429() {
         }
     })
     .await;
-    let t = transport();
-    let started = Instant::now();
+    let clock = TransportClock::fake();
+    let t = transport_on(&clock);
     let response = t
         .send(Request::get(base.join("orders").unwrap()))
         .await
         .unwrap();
     assert_eq!(response.status, StatusCode::OK);
     assert!(
-        started.elapsed() >= Duration::from_secs(2),
+        clock.elapsed() >= Duration::from_secs(2),
         "retried after {:?}",
-        started.elapsed()
+        clock.elapsed()
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     let m = t.metrics().snapshot();
@@ -188,30 +207,33 @@ async fn a_full_bucket_header_delays_the_next_request() {
             .into_response()
     })
     .await;
+    let clock = TransportClock::fake();
     let t = Transport::builder("store-1", "test")
         .budget(Budget::new(40, 2.0))
         .budget_reader(Arc::new(UsedOfSizeHeader {
             header: "x-shopify-shop-api-call-limit",
             seconds_to_drain: 20.0,
         }))
+        .clock(clock.clone())
         .build();
     t.send(Request::get(base.join("a").unwrap())).await.unwrap();
-    let started = Instant::now();
+    let started = clock.elapsed();
     t.send(Request::get(base.join("b").unwrap())).await.unwrap();
     // A full 40-bucket leaking 2/s has room for one request after 0.5 s.
     assert!(
-        started.elapsed() >= Duration::from_millis(450),
+        clock.elapsed() - started >= Duration::from_millis(450),
         "waited only {:?}",
-        started.elapsed()
+        clock.elapsed() - started
     );
     assert!(t.metrics().snapshot().governor_wait >= Duration::from_millis(450));
 }
 
 #[tokio::test]
 async fn times_out_and_retries_reads() {
-    let (base, calls) = server(|n, _| {
+    let (base, calls) = serve(|n, _| async move {
         if n == 1 {
-            std::thread::sleep(Duration::from_millis(400));
+            // Never answered: only the timeout ends the first attempt.
+            std::future::pending::<()>().await;
         }
         (StatusCode::OK, "{}").into_response()
     })
@@ -219,6 +241,7 @@ async fn times_out_and_retries_reads() {
     let t = Transport::builder("s", "test")
         .retry(fast_retries())
         .timeout(Duration::from_millis(150))
+        .clock(TransportClock::fake())
         .build();
     assert_eq!(
         t.send(Request::get(base.join("x").unwrap()))
@@ -247,6 +270,7 @@ async fn secrets_never_appear_in_errors() {
     let t = Transport::builder("s", "test")
         .auth(auth)
         .retry(fast_retries())
+        .clock(TransportClock::fake())
         .build();
     let err = t
         .send(Request::get(base.join("x").unwrap()))
@@ -265,6 +289,7 @@ async fn secrets_never_appear_in_errors() {
     let t = Transport::builder("s", "test")
         .auth(auth)
         .retry(RetryPolicy::none())
+        .clock(TransportClock::fake())
         .build();
     let err = t.send(Request::get(dead)).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");

@@ -4,8 +4,9 @@
 //! The platform's own count is the truth: after each response the governor re-aligns
 //! its quota with the reported remaining budget (less what is still in flight), pauses
 //! exactly until a reported reset when nothing is left, and pauses every request of the
-//! store when a 429 says `Retry-After`. Time comes from an injected clock, so the
-//! pacing is tested with a fake clock, not with sleeps.
+//! store when a 429 says `Retry-After`. Time comes from an injected clock (the
+//! transport's [`TransportClock`], or any `governor` clock), so the pacing is tested
+//! with a fake clock, not with sleeps.
 //!
 //! A fixed window (a report with both `remaining` and `reset_after`, BigCommerce's
 //! quota) does not refill while it lasts: the governor then grants exactly what the
@@ -19,13 +20,14 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use governor::clock::{Clock, QuantaClock, Reference};
+use governor::clock::{Clock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
 use super::budget::BudgetObservation;
+use super::clock::TransportClock;
 
 /// A rate budget: `burst` units at once, refilled at `per_second`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,7 +60,7 @@ impl Budget {
 type Limiter<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
 /// A per-store (per API family) governor.
-pub struct Governor<C: Clock = QuantaClock> {
+pub struct Governor<C: Clock = TransportClock> {
     clock: C,
     inner: Mutex<Inner<C>>,
 }
@@ -91,10 +93,10 @@ struct Window<I> {
     open: bool,
 }
 
-impl Governor<QuantaClock> {
+impl Governor<TransportClock> {
     /// A governor on the real clock.
     pub fn new(budget: Budget) -> Self {
-        Self::with_clock(budget, QuantaClock::default())
+        Self::with_clock(budget, TransportClock::real())
     }
 }
 
@@ -282,15 +284,16 @@ impl<C: Clock + Clone> Governor<C> {
     }
 }
 
-impl Governor<QuantaClock> {
-    /// Waits until `cost` units are available and takes them; returns the time waited.
+impl Governor<TransportClock> {
+    /// Waits on its clock until `cost` units are available and takes them; returns the
+    /// time waited.
     pub async fn acquire(&self, cost: u32) -> Duration {
         let mut waited = Duration::ZERO;
         loop {
             match self.try_acquire(cost) {
                 Ok(()) => return waited,
                 Err(wait) => {
-                    tokio::time::sleep(wait).await;
+                    self.clock.sleep(wait).await;
                     waited += wait;
                 }
             }
@@ -499,6 +502,19 @@ mod tests {
             Duration::ZERO,
             "Plus burst lets 300 through at once"
         );
+    }
+
+    #[tokio::test]
+    async fn acquire_waits_on_the_governors_clock() {
+        let clock = TransportClock::fake();
+        let gov = Governor::with_clock(Budget::new(2, 4.0), clock.clone());
+        assert_eq!(gov.acquire(1).await, Duration::ZERO);
+        assert_eq!(gov.acquire(1).await, Duration::ZERO);
+        // The burst is spent: the third waits a quarter second for its refill.
+        assert_eq!(gov.acquire(1).await, Duration::from_millis(250));
+        gov.pause(Duration::from_secs(2));
+        assert_eq!(gov.acquire(1).await, Duration::from_secs(2));
+        assert_eq!(clock.elapsed(), Duration::from_millis(2_250));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! reader** (correct the governor from what the platform reports), the adapter's
 //! **classifier** (done, throttled, retryable, failed) and **retry** with exponential
 //! backoff and full jitter. Each attempt runs in a tracing span with store, platform
-//! and attempt; every error leaving here has the store's secrets redacted.
+//! and attempt; every error leaving here has the store's secrets redacted. The
+//! governor's time and every wait come from one [`TransportClock`]: real time, or in
+//! tests a fake clock whose waits take none.
 //!
 //! Reads retry freely. A non-idempotent write (POST/PATCH) is retried only when the
 //! platform provably did not act on it (a 429, a refused connection) unless it carries
@@ -12,6 +14,7 @@
 
 mod budget;
 mod classify;
+mod clock;
 mod governor;
 mod metrics;
 mod retry;
@@ -34,6 +37,7 @@ use crate::secret::Redactor;
 pub use ::governor::clock::FakeRelativeClock as FakeClock;
 pub use budget::{BudgetObservation, BudgetReader, UsedOfSizeHeader, WindowHeaders};
 pub use classify::{Classify, DefaultClassifier, Verdict, classify_status, final_error};
+pub use clock::TransportClock;
 pub use governor::{Budget, Governor};
 pub use metrics::{MetricsSnapshot, TransportMetrics};
 pub use retry::{RetryPolicy, full_jitter, retry_after, retry_after_at};
@@ -217,6 +221,7 @@ pub struct TransportBuilder {
     retry: RetryPolicy,
     timeout: Duration,
     metrics: Arc<TransportMetrics>,
+    clock: TransportClock,
 }
 
 impl TransportBuilder {
@@ -258,6 +263,14 @@ impl TransportBuilder {
         self.metrics = metrics;
         self
     }
+    /// The clock the governor measures and the transport waits on (for the budget, a
+    /// `Retry-After`, a backoff): real time unless a test passes
+    /// [`TransportClock::fake`]. A governor given with [`TransportBuilder::governor`]
+    /// keeps its own.
+    pub fn clock(mut self, clock: TransportClock) -> Self {
+        self.clock = clock;
+        self
+    }
 
     pub fn build(self) -> Transport {
         let redactor = Redactor::new(self.auth.secrets().iter());
@@ -267,13 +280,14 @@ impl TransportBuilder {
             platform: self.platform,
             governor: self
                 .governor
-                .unwrap_or_else(|| Arc::new(Governor::new(self.budget))),
+                .unwrap_or_else(|| Arc::new(Governor::with_clock(self.budget, self.clock.clone()))),
             budget_reader: self.budget_reader,
             classifier: self.classifier,
             auth: self.auth,
             retry: self.retry,
             timeout: self.timeout,
             metrics: self.metrics,
+            clock: self.clock,
             redactor,
         }
     }
@@ -291,6 +305,7 @@ pub struct Transport {
     retry: RetryPolicy,
     timeout: Duration,
     metrics: Arc<TransportMetrics>,
+    clock: TransportClock,
     redactor: Redactor,
 }
 
@@ -328,6 +343,7 @@ impl Transport {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             metrics: Arc::new(TransportMetrics::default()),
+            clock: TransportClock::real(),
         }
     }
 
@@ -358,6 +374,7 @@ impl Transport {
         let attempt = AtomicU32::new(0);
         let refreshed = AtomicBool::new(false);
         let max_retry_after = self.retry.max_retry_after;
+        let clock = self.clock.clone();
         let run = || async {
             let n = attempt.fetch_add(1, Ordering::Relaxed) + 1;
             let span = tracing::info_span!(
@@ -372,7 +389,10 @@ impl Transport {
         };
         let result = run
             .retry(self.retry.backoff())
-            .sleep(tokio::time::sleep)
+            .sleep(move |wait| {
+                let clock = clock.clone();
+                async move { clock.sleep(wait).await }
+            })
             .when(|f: &Failed| f.retry && f.after.is_none_or(|a| a <= max_retry_after))
             .adjust(|f: &Failed, delay| delay.map(|d| f.after.unwrap_or_else(|| full_jitter(d))))
             .notify(|f: &Failed, delay| {
@@ -400,10 +420,10 @@ impl Transport {
             headers: request.headers.clone(),
             body: request.body.clone(),
         };
-        if let Some((name, key)) = &request.idempotency_key {
-            if let Ok(value) = HeaderValue::from_str(key) {
-                prepared.headers.insert(name.clone(), value);
-            }
+        if let Some((name, key)) = &request.idempotency_key
+            && let Ok(value) = HeaderValue::from_str(key)
+        {
+            prepared.headers.insert(name.clone(), value);
         }
         if let Err(error) = self.auth.authorize(&mut prepared).await {
             self.governor.finish(request.cost, None);
