@@ -204,10 +204,20 @@ mod tests {
         ) -> futures::future::BoxFuture<'static, std::io::Result<crate::sim::SimServer>> {
             Box::pin(async { Err(std::io::Error::other("unused")) })
         }
+        fn capabilities() -> crate::Capabilities {
+            crate::Capabilities {
+                entities: Vec::new(),
+                bulk_export: false,
+                writes: Default::default(),
+                webhooks: false,
+                webhook_registration: false,
+            }
+        }
         Connector {
             name: "test",
             credentials: &["token"],
             optional_credentials: optional,
+            capabilities,
             normalize,
             connect,
             #[cfg(feature = "sim")]
