@@ -125,14 +125,23 @@ pub fn prepare(request: ConnectRequest, policy: UrlPolicy) -> Result<NewStore, C
 }
 
 /// The features a store of `platform` with credentials named `present` runs without
-/// (optional credentials left out); none for a platform no longer in the registry.
+/// (optional credentials left out; webhook registration without a public URL, when
+/// `registering` is false); none for a platform no longer in the registry.
 pub fn features_off<'a>(
     platform: &str,
     present: impl IntoIterator<Item = &'a str> + Clone,
+    registering: bool,
 ) -> Vec<DisabledFeature> {
-    registry::connector(platform)
-        .map(|c| c.disabled_features(present))
-        .unwrap_or_default()
+    let Ok(connector) = registry::connector(platform) else {
+        return Vec::new();
+    };
+    let mut off = connector.disabled_features(present);
+    if !registering {
+        off.extend(crate::webhook_setup::without_public_url(
+            (connector.capabilities)().webhook_registration,
+        ));
+    }
+    off
 }
 
 /// The features connected store `store_id` of `platform` runs without, from the names
@@ -141,11 +150,13 @@ pub async fn disabled_features(
     db: &dyn Store,
     store_id: &str,
     platform: &str,
+    registering: bool,
 ) -> crate::store::Result<Vec<DisabledFeature>> {
     let config = db.store_config(store_id).await?;
     Ok(features_off(
         platform,
         config.credentials.keys().map(String::as_str),
+        registering,
     ))
 }
 
@@ -173,12 +184,12 @@ mod tests {
             UrlPolicy::default(),
         )
         .expect("the README's example connects");
-        let off = features_off("shopify", new.credentials.keys().map(String::as_str));
+        let off = features_off("shopify", new.credentials.keys().map(String::as_str), true);
         assert_eq!(off.len(), 1, "{off:?}");
         assert_eq!(off[0].feature, "webhooks");
         assert!(off[0].reason.contains("api_secret"), "{off:?}");
         assert!(
-            features_off("shopify", ["access_token", "api_secret"]).is_empty(),
+            features_off("shopify", ["access_token", "api_secret"], true).is_empty(),
             "with the secret webhooks are on"
         );
     }
@@ -203,7 +214,7 @@ mod tests {
                 assert!(!c.credentials.contains(&o.name), "{}: {}", c.name, o.name);
                 assert!(!o.purpose.is_empty() && !o.feature.is_empty());
             }
-            let off = features_off(c.name, c.credentials.iter().copied());
+            let off = features_off(c.name, c.credentials.iter().copied(), true);
             assert!(
                 off.iter().any(|d| d.feature == "webhooks"),
                 "{}: webhook verification needs a secret no required credential gives",

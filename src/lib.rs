@@ -9,3 +9,4 @@ pub mod connect;
 pub mod engine;
 pub mod registry;
 pub mod store;
+pub mod webhook_setup;

@@ -46,6 +46,9 @@ pub struct AppState {
     key_limiter: ratelimit::KeyLimiter,
     url_policy: UrlPolicy,
     metrics_access: metrics::MetricsAccess,
+    /// Where platforms reach this deployment (`POLYCART_PUBLIC_URL`): set, connecting a
+    /// store registers its webhooks.
+    public_url: Option<url::Url>,
 }
 
 impl AppState {
@@ -62,7 +65,14 @@ impl AppState {
             key_limiter: ratelimit::KeyLimiter::new(quota),
             url_policy: stores::default_policy(),
             metrics_access: metrics::MetricsAccess::from_env(),
+            public_url: crate::webhook_setup::public_url_from_env().ok().flatten(),
         }
+    }
+
+    /// Where platforms deliver webhooks to this deployment (`None`: polling only).
+    pub fn with_public_url(mut self, public: Option<url::Url>) -> Self {
+        self.public_url = public;
+        self
     }
 
     /// Who may scrape `/metrics` and whether store ids appear as labels.

@@ -63,6 +63,10 @@ pub struct StoreView {
     /// Features the store runs without because an optional credential was left out
     /// (`webhooks` without a webhook secret: the store syncs by polling).
     pub disabled_features: Vec<DisabledFeature>,
+    /// When the store was just connected with `POLYCART_PUBLIC_URL` set: the webhooks
+    /// registered with the platform, or why none were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<crate::webhook_setup::WebhookSetup>,
 }
 
 /// A feature a store runs without, and why.
@@ -78,8 +82,13 @@ impl StoreView {
     /// The view of `info`, with the features it runs without read from the names of
     /// its stored credentials.
     async fn of(state: &AppState, info: StoreInfo) -> Result<Self, ApiError> {
-        let off = crate::connect::disabled_features(state.store.as_ref(), &info.id, &info.platform)
-            .await?;
+        let off = crate::connect::disabled_features(
+            state.store.as_ref(),
+            &info.id,
+            &info.platform,
+            state.public_url.is_some(),
+        )
+        .await?;
         let mut view = Self::from(info);
         view.disabled_features = off
             .into_iter()
@@ -107,6 +116,7 @@ impl StoreView {
             created_at: info.created_at,
             last_syncs: Vec::new(),
             disabled_features: Vec::new(),
+            webhooks: None,
         }
     }
 }
@@ -139,10 +149,19 @@ pub async fn create(
     )
     .map_err(|e| ApiError::Invalid(e.to_string()))?;
     let info = state.store.add_store(&new).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(StoreView::of(&state, info).await?),
-    ))
+    let setup = match &state.public_url {
+        Some(public) => {
+            let adapter = state.adapter(&info.id).await?;
+            Some(
+                crate::webhook_setup::register(adapter.as_ref(), public, &info.id, &info.entities)
+                    .await,
+            )
+        }
+        None => None,
+    };
+    let mut view = StoreView::of(&state, info).await?;
+    view.webhooks = setup;
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 #[utoipa::path(get, path = "/v1/stores", responses((status = 200, body = StoreList)), security(("api_key" = [])))]
@@ -186,6 +205,17 @@ pub async fn remove(
 ) -> Result<StatusCode, ApiError> {
     caller.check_store(&store_id)?;
     caller.require_admin("remove stores")?;
+    state.store.get_store(&store_id).await?;
+    if let Some(public) = &state.public_url {
+        match state.adapter(&store_id).await {
+            Ok(adapter) => {
+                crate::webhook_setup::unregister(adapter.as_ref(), public, &store_id).await;
+            }
+            Err(e) => {
+                tracing::warn!(store = store_id, error = %e, "no adapter to unregister webhooks with")
+            }
+        }
+    }
     state.store.remove_store(&store_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -71,7 +71,12 @@ pub async fn serve_with_worker(
     // The same policy for every connection the process opens (names resolved at
     // connection time), not only for URLs as they are added.
     polycart_kit::net::refuse_private_addresses(policy.refuse_private);
-    let state = Arc::new(AppState::new(engine.clone(), metrics, quota).with_url_policy(policy));
+    let public = crate::webhook_setup::public_url_from_env()?;
+    let state = Arc::new(
+        AppState::new(engine.clone(), metrics, quota)
+            .with_url_policy(policy)
+            .with_public_url(public),
+    );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_task = worker.then(|| tokio::spawn(engine.clone().run_worker(stop_rx)));
     let result = api::serve(listener, state, shutdown)

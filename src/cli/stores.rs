@@ -100,12 +100,18 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 UrlPolicy::from_env(),
             )
             .map_err(|e| e.to_string())?;
+            let public = crate::webhook_setup::public_url_from_env()?;
             let off = crate::connect::features_off(
                 &new.platform,
                 new.credentials.keys().map(String::as_str),
+                public.is_some(),
             );
             let store = db.open().await?;
             let info = store.add_store(&new).await.map_err(|e| e.to_string())?;
+            let setup = match &public {
+                Some(public) => Some(register_webhooks(store.as_ref(), &info, public).await?),
+                None => None,
+            };
             let names: Vec<&str> = info.entities.iter().map(|e| e.as_str()).collect();
             let mut out = format!(
                 "connected {} store {:?} ({})",
@@ -116,18 +122,36 @@ pub async fn run(args: &Args) -> Result<String, String> {
             for d in &off {
                 out.push_str(&format!("\n{} off: {}", d.feature, d.reason));
             }
+            match setup {
+                Some(s) if s.error.is_none() => out.push_str(&format!(
+                    "\nwebhooks registered at {}: {}",
+                    s.address,
+                    s.topics.join(", ")
+                )),
+                Some(s) => out.push_str(&format!(
+                    "\nwebhooks not registered ({}): the store syncs by polling",
+                    s.error.unwrap_or_default()
+                )),
+                None => {}
+            }
             out.push_str(&format!("\n{}", info.id));
             Ok(out)
         }
         StoresCommand::List { json, db } => {
             let store = db.open().await?;
             let stores = store.list_stores().await.map_err(|e| e.to_string())?;
+            let registering = crate::webhook_setup::public_url_from_env()?.is_some();
             let mut off = Vec::with_capacity(stores.len());
             for s in &stores {
                 off.push(
-                    crate::connect::disabled_features(store.as_ref(), &s.id, &s.platform)
-                        .await
-                        .map_err(|e| e.to_string())?,
+                    crate::connect::disabled_features(
+                        store.as_ref(),
+                        &s.id,
+                        &s.platform,
+                        registering,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?,
                 );
             }
             if *json {
@@ -168,8 +192,35 @@ pub async fn run(args: &Args) -> Result<String, String> {
         }
         StoresCommand::Remove { id, db } => {
             let store = db.open().await?;
+            if let Some(public) = crate::webhook_setup::public_url_from_env()? {
+                if let Ok(adapter) = adapter_of(store.as_ref(), id).await {
+                    crate::webhook_setup::unregister(adapter.as_ref(), &public, id).await;
+                }
+            }
             store.remove_store(id).await.map_err(|e| e.to_string())?;
             Ok(format!("removed {id}"))
         }
     }
+}
+
+/// The adapter of connected store `id`, built from its stored configuration.
+async fn adapter_of(
+    store: &dyn crate::store::Store,
+    id: &str,
+) -> Result<std::sync::Arc<dyn polycart_kit::Adapter>, String> {
+    let info = store.get_store(id).await.map_err(|e| e.to_string())?;
+    let config = store.store_config(id).await.map_err(|e| e.to_string())?;
+    let connector = crate::registry::connector(&info.platform).map_err(|e| e.to_string())?;
+    (connector.connect)(&config, &polycart_kit::connector::AdapterContext::default())
+        .map_err(|e| e.to_string())
+}
+
+/// Registers a new store's webhooks under `public`.
+async fn register_webhooks(
+    store: &dyn crate::store::Store,
+    info: &crate::store::StoreInfo,
+    public: &url::Url,
+) -> Result<crate::webhook_setup::WebhookSetup, String> {
+    let adapter = adapter_of(store, &info.id).await?;
+    Ok(crate::webhook_setup::register(adapter.as_ref(), public, &info.id, &info.entities).await)
 }

@@ -247,6 +247,56 @@ impl BigCommerce {
             .await
     }
 
+    /// Subscribes `destination` to the scopes of `entities`, after removing our
+    /// earlier hooks to it; returns the scopes.
+    pub(crate) async fn replace_webhooks(
+        &self,
+        destination: &url::Url,
+        entities: &[Entity],
+    ) -> Result<Vec<String>> {
+        self.remove_webhooks_to(destination).await?;
+        let capabilities = capabilities();
+        let scopes = capabilities.webhook_topics(entities);
+        for scope in &scopes {
+            self.register_webhook(scope, destination.as_str()).await?;
+        }
+        Ok(scopes.into_iter().map(str::to_owned).collect())
+    }
+
+    /// Deletes every hook delivering to `destination` (`DELETE /v3/hooks/{id}`);
+    /// returns how many.
+    pub(crate) async fn remove_webhooks_to(&self, destination: &url::Url) -> Result<usize> {
+        let mut ours = Vec::new();
+        for page in 1u32.. {
+            let list = self
+                .v3_list(
+                    &ApiPath::new("v3/hooks"),
+                    &[("page", page.to_string()), ("limit", MAX_PAGE.to_string())],
+                )
+                .await?;
+            let n = list.data.len();
+            ours.extend(
+                list.data
+                    .iter()
+                    .filter(|h| {
+                        h.get("destination").and_then(Value::as_str) == Some(destination.as_str())
+                    })
+                    .filter_map(|h| h.get("id").map(|id| id.to_string())),
+            );
+            let pages = list.meta.pagination.map_or(1, |p| p.total_pages);
+            if u64::from(page) >= pages || n == 0 {
+                break;
+            }
+        }
+        for id in &ours {
+            let path = ApiPath::new("v3/hooks").num(id)?;
+            self.transport
+                .send(self.request(Method::DELETE, &path)?)
+                .await?;
+        }
+        Ok(ours.len())
+    }
+
     /// Registers a webhook (`POST /v3/hooks`) for `scope` delivering to `destination`,
     /// with the store's custom header when one is configured. Returns the hook's id.
     pub async fn register_webhook(&self, scope: &str, destination: &str) -> Result<String> {
@@ -368,6 +418,18 @@ impl Adapter for BigCommerce {
             Entity::Order => self.list_orders(query, &at).await,
             entity => self.list_v3(entity, query, &at).await,
         }
+    }
+
+    async fn register_webhooks(
+        &self,
+        address: &url::Url,
+        entities: &[Entity],
+    ) -> Result<Vec<String>> {
+        self.replace_webhooks(address, entities).await
+    }
+
+    async fn unregister_webhooks(&self, address: &url::Url) -> Result<usize> {
+        self.remove_webhooks_to(address).await
     }
 
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record> {

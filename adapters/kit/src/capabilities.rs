@@ -170,10 +170,11 @@ impl Capabilities {
         self.entity(entity).map_or(1, |e| e.max_page_size)
     }
 
-    /// Every webhook topic of every entity.
-    pub fn webhook_topics(&self) -> Vec<&str> {
+    /// The webhook topics of `entities`, in the adapter's order.
+    pub fn webhook_topics(&self, entities: &[Entity]) -> Vec<&str> {
         self.entities
             .iter()
+            .filter(|e| entities.contains(&e.entity))
             .flat_map(|e| e.webhook_topics.iter().map(String::as_str))
             .collect()
     }

@@ -744,6 +744,18 @@ impl Adapter for ShopifyAdapter {
         self.write_op(write).await
     }
 
+    async fn register_webhooks(
+        &self,
+        address: &url::Url,
+        entities: &[Entity],
+    ) -> Result<Vec<String>> {
+        self.replace_webhooks(address, entities).await
+    }
+
+    async fn unregister_webhooks(&self, address: &url::Url) -> Result<usize> {
+        self.remove_webhooks_to(address).await
+    }
+
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
         let ctx = self
             .shop

@@ -1,14 +1,48 @@
 //! Webhook subscriptions over the REST Admin API (`webhooks.json`): register,
 //! unregister and list them.
 
+use polycart_kit::model::Entity;
 use polycart_kit::transport::Request;
 use polycart_kit::{ApiPath, Error, Result};
 use serde_json::{Value, json};
+use url::Url;
 
 use crate::client::ShopifyAdapter;
 use crate::ids;
 
 impl ShopifyAdapter {
+    /// Subscribes `address` to the topics of `entities` and to `app/uninstalled`,
+    /// after removing our earlier subscriptions to it; returns the topics.
+    pub(crate) async fn replace_webhooks(
+        &self,
+        address: &Url,
+        entities: &[Entity],
+    ) -> Result<Vec<String>> {
+        self.remove_webhooks_to(address).await?;
+        let capabilities = crate::client::capabilities();
+        let mut topics = capabilities.webhook_topics(entities);
+        topics.push("app/uninstalled");
+        for topic in &topics {
+            self.register_webhook(topic, address.as_str()).await?;
+        }
+        Ok(topics.into_iter().map(str::to_owned).collect())
+    }
+
+    /// Removes every subscription delivering to `address`; returns how many.
+    pub(crate) async fn remove_webhooks_to(&self, address: &Url) -> Result<usize> {
+        let ours: Vec<String> = self
+            .webhooks()
+            .await?
+            .into_iter()
+            .filter(|(_, _, to)| to == address.as_str())
+            .map(|(id, _, _)| id)
+            .collect();
+        for id in &ours {
+            self.unregister_webhook(id).await?;
+        }
+        Ok(ours.len())
+    }
+
     /// Subscribes `address` to a webhook `topic` (`orders/updated`); returns the
     /// subscription's id. Shopify refuses a topic already sent to the same address.
     pub async fn register_webhook(&self, topic: &str, address: &str) -> Result<String> {

@@ -500,6 +500,18 @@ impl Adapter for WooAdapter {
             .ok_or_else(|| Error::decode("X-WP-Total", "the store sent no X-WP-Total header"))
     }
 
+    async fn register_webhooks(
+        &self,
+        address: &url::Url,
+        entities: &[Entity],
+    ) -> Result<Vec<String>> {
+        self.replace_webhooks(address, entities).await
+    }
+
+    async fn unregister_webhooks(&self, address: &url::Url) -> Result<usize> {
+        self.remove_webhooks_to(address).await
+    }
+
     async fn write(&self, w: &Write) -> Result<Record> {
         self.write_op(&w.checked(polycart_kit::adapter::numeric_ids)?)
             .await

@@ -107,6 +107,67 @@ impl WooAdapter {
         Ok(decode_json::<Created>(&text)?.id.0)
     }
 
+    /// Subscribes `address` to the topics of `entities`, signed with the store's
+    /// `webhook_secret` (WooCommerce signs every delivery with the secret a webhook is
+    /// created with), after removing our earlier webhooks to it; returns the topics.
+    pub(crate) async fn replace_webhooks(
+        &self,
+        address: &url::Url,
+        entities: &[Entity],
+    ) -> Result<Vec<String>> {
+        let secret = self.client.cfg.webhook_secret.clone().ok_or_else(|| {
+            Error::invalid(
+                "registering WooCommerce webhooks needs the webhook_secret credential, which signs them",
+            )
+        })?;
+        self.remove_webhooks_to(address).await?;
+        let capabilities = super::capabilities();
+        let topics = capabilities.webhook_topics(entities);
+        for topic in &topics {
+            self.create_webhook(topic, address.as_str(), &secret)
+                .await?;
+        }
+        Ok(topics.into_iter().map(str::to_owned).collect())
+    }
+
+    /// Deletes every webhook delivering to `address`; returns how many.
+    pub(crate) async fn remove_webhooks_to(&self, address: &url::Url) -> Result<usize> {
+        #[derive(Deserialize)]
+        struct Hook {
+            id: Id,
+            #[serde(default)]
+            delivery_url: String,
+        }
+        let mut ours = Vec::new();
+        for page in 1u32.. {
+            let list = self
+                .client
+                .list(
+                    &ApiPath::new("webhooks"),
+                    &[("per_page", "100".into()), ("page", page.to_string())],
+                )
+                .await?;
+            let hooks: Vec<Hook> = decode_json(&list.text)?;
+            let n = hooks.len();
+            ours.extend(
+                hooks
+                    .into_iter()
+                    .filter(|h| h.delivery_url == address.as_str())
+                    .map(|h| h.id.0),
+            );
+            let more = list
+                .total_pages
+                .map_or(n == 100, |pages| u64::from(page) < pages);
+            if !more || n == 0 {
+                break;
+            }
+        }
+        for id in &ours {
+            self.delete_webhook(id).await?;
+        }
+        Ok(ours.len())
+    }
+
     /// Deletes a webhook (webhooks cannot be trashed: `force=true`).
     pub async fn delete_webhook(&self, id: &str) -> Result<()> {
         let url = self
