@@ -57,6 +57,14 @@ pub async fn register(
     entities: &[Entity],
 ) -> WebhookSetup {
     let address = hook_address(public, adapter.platform(), store_id);
+    if !adapter.capabilities().webhooks {
+        // Deliveries it could not verify would only be refused: poll instead.
+        return WebhookSetup {
+            address: address.to_string(),
+            topics: Vec::new(),
+            error: Some("the store cannot verify webhook deliveries (see disabled_features): none registered".into()),
+        };
+    }
     match adapter.register_webhooks(&address, entities).await {
         Ok(topics) => WebhookSetup {
             address: address.to_string(),

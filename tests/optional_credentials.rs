@@ -86,11 +86,12 @@ async fn the_api_connects_a_token_only_store_and_says_webhooks_are_off() {
         },
     });
     let engine = Arc::new(Engine::new(db.clone(), source, EngineOptions::default()));
-    let router = api::router(Arc::new(AppState::new(
-        engine.clone(),
-        metrics,
-        KeyQuota::default(),
-    )));
+    // Webhooks registered where this deployment is reachable: the only thing off is
+    // what a missing credential turns off.
+    let router = api::router(Arc::new(
+        AppState::new(engine.clone(), metrics, KeyQuota::default())
+            .with_public_url(Some("https://polycart.example.com".parse().unwrap())),
+    ));
     let (_, admin) = db.create_api_key("admin", None).await.unwrap();
 
     let create = |credentials: Value| {

@@ -127,10 +127,14 @@ impl BigCommerce {
             header: config.webhook_header.clone(),
             tolerance: config.webhook_tolerance,
         };
+        let capabilities = Capabilities {
+            webhooks: config.client_secret.is_some() || config.webhook_header.is_some(),
+            ..capabilities()
+        };
         Ok(Self {
             store_id: store.store_id.clone(),
             transport,
-            capabilities: capabilities(),
+            capabilities,
             verifier,
             context: OnceCell::new(),
             config,

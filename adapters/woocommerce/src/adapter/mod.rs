@@ -128,9 +128,13 @@ pub struct WooAdapter {
 
 impl WooAdapter {
     pub fn new(client: Client) -> Self {
+        let capabilities = Capabilities {
+            webhooks: client.cfg.webhook_secret.is_some(),
+            ..capabilities()
+        };
         Self {
             client,
-            capabilities: capabilities(),
+            capabilities,
         }
     }
 
