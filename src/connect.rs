@@ -42,6 +42,8 @@ pub enum ConnectError {
     MissingCredentials { platform: String, missing: String },
     #[error("{0}")]
     Config(String),
+    #[error("{platform}: {message}")]
+    Setting { platform: String, message: String },
     #[error("{platform} does not list {entity}")]
     EntityNotListed { platform: String, entity: Entity },
     #[error("entity {0} is given twice")]
@@ -83,6 +85,15 @@ pub fn prepare(request: ConnectRequest, policy: UrlPolicy) -> Result<NewStore, C
         Some(n) => n,
         None => base_url.host_str().unwrap_or("store").to_owned(),
     };
+    polycart_kit::settings::check_all(connector.settings, &request.settings).map_err(|e| {
+        ConnectError::Setting {
+            platform: connector.name.to_owned(),
+            message: e
+                .public_message()
+                .trim_start_matches("invalid request: ")
+                .to_owned(),
+        }
+    })?;
     let credentials: BTreeMap<String, Secret> = request
         .credentials
         .into_iter()

@@ -198,3 +198,39 @@ fn platforms_describes_every_registered_platform_per_entity() {
         assert!(text.contains(name), "{text}");
     }
 }
+
+#[test]
+fn settings_are_checked_against_the_platforms_declaration() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
+    let add = |setting: &str| {
+        Command::new(env!("CARGO_BIN_EXE_polycart"))
+            .args([
+                "stores",
+                "add",
+                "--platform",
+                "shopify",
+                "--url",
+                "https://my-shop.myshopify.com",
+                "--credential",
+                "access_token=shpat_x",
+                "--setting",
+                setting,
+                "--database-url",
+                &db,
+            ])
+            .env("POLYCART_SECRET_KEY", "00".repeat(32))
+            .output()
+            .unwrap()
+    };
+    let unknown = add("colour=red");
+    assert!(!unknown.status.success());
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        err.contains("unknown setting") && err.contains("api_version, api, plan"),
+        "{err}"
+    );
+    let bad = add("api=soap");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("one of graphql, rest"));
+    assert!(add("api=rest").status.success());
+}

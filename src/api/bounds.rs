@@ -234,6 +234,7 @@ pub fn document(doc: &mut Value) {
                     "properties": {
                         "platform": {"const": c.name},
                         "credentials": {"required": c.credentials},
+                        "settings": settings_schema(c.settings),
                     },
                     "required": ["credentials"],
                 })
@@ -281,6 +282,32 @@ pub fn document(doc: &mut Value) {
             }
         }
     }
+}
+
+/// The JSON Schema of a platform's declared settings (each a string).
+fn settings_schema(specs: &[polycart_kit::settings::SettingSpec]) -> Value {
+    use polycart_kit::settings::SettingKind;
+    let properties: serde_json::Map<String, Value> = specs
+        .iter()
+        .map(|s| {
+            let mut p = json!({"type": "string", "description": s.doc});
+            match s.kind {
+                SettingKind::OneOf { values } => p["enum"] = json!(values),
+                SettingKind::Integer { .. } => p["pattern"] = json!("^-?[0-9]+$"),
+                SettingKind::Number { .. } => p["pattern"] = json!("^[0-9]+(\\.[0-9]+)?$"),
+                SettingKind::Bool => p["enum"] = json!(["true", "false"]),
+                SettingKind::Currency => p["pattern"] = json!("^[A-Z]{3}$"),
+                SettingKind::Timestamp => p["format"] = json!("date-time"),
+                SettingKind::Text => p["maxLength"] = json!(100),
+            }
+            if let Some(d) = s.default {
+                p["default"] = json!(d);
+            }
+            p["description"] = json!(format!("{} ({})", s.doc, s.describe()));
+            (s.name.to_owned(), p)
+        })
+        .collect();
+    json!({"properties": properties, "additionalProperties": false})
 }
 
 fn entity_names() -> Vec<&'static str> {

@@ -20,6 +20,9 @@ pub struct PlatformView {
     /// Credentials a store may leave out, each with the feature it enables.
     #[schema(value_type = Vec<Object>)]
     pub optional_credentials: Vec<OptionalCredential>,
+    /// The settings a store of the platform takes (`settings` of `POST /v1/stores`).
+    #[schema(value_type = Vec<Object>)]
+    pub settings: Vec<polycart_kit::settings::SettingSpec>,
     /// What the platform offers, per entity.
     #[schema(value_type = Object)]
     pub capabilities: Capabilities,
@@ -40,6 +43,7 @@ pub fn describe() -> PlatformList {
                 name: c.name.to_owned(),
                 credentials: c.credentials.iter().map(|s| (*s).to_owned()).collect(),
                 optional_credentials: c.optional_credentials.to_vec(),
+                settings: c.settings.to_vec(),
                 capabilities: (c.capabilities)(),
             })
             .collect(),

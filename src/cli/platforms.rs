@@ -52,6 +52,19 @@ fn text(p: &PlatformView) -> String {
     for o in &p.optional_credentials {
         let _ = writeln!(out, "  optional: {} ({}: {})", o.name, o.feature, o.purpose);
     }
+    for s in &p.settings {
+        let default = s
+            .default
+            .map(|d| format!(", default {d}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  setting {}: {}{default}: {}",
+            s.name,
+            s.describe(),
+            s.doc
+        );
+    }
     let header = [
         "entity",
         "get",

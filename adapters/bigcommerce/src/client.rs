@@ -18,8 +18,7 @@ use polycart_kit::auth::HeaderToken;
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::model::Currency;
 use polycart_kit::transport::{
-    Budget, Classify, Request, Response, Transport, Verdict, WindowHeaders, classify_status,
-    retry_after,
+    Classify, Request, Response, Transport, Verdict, WindowHeaders, classify_status, retry_after,
 };
 use polycart_kit::{
     Adapter, ApiPath, Capabilities, Entity, Error, IdGrammar, ListQuery, Page, Record, Result,
@@ -117,7 +116,7 @@ impl BigCommerce {
         let transport = Transport::builder(store.store_id.clone(), PLATFORM)
             .auth(Arc::new(auth))
             // Standard plan: 150 requests per 30 s window; corrected from the headers.
-            .budget(Budget::new(150, 5.0))
+            .budget(config.budget)
             .budget_reader(Arc::new(RATE_LIMIT_HEADERS))
             .classifier(Arc::new(Classifier))
             .metrics(ctx.metrics.clone())

@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use polycart_kit::model::Currency;
+use polycart_kit::settings::{SettingKind, SettingSpec};
+use polycart_kit::transport::Budget;
 use polycart_kit::{ApiPath, Error, Result, Secret, StoreConfig};
 use url::Url;
 
@@ -29,7 +31,49 @@ pub struct Config {
     pub category_tree: Option<u64>,
     /// How far a webhook's timestamp may be from now.
     pub webhook_tolerance: Duration,
+    /// The rate budget the governor starts from (the plan's; headers correct it).
+    pub budget: Budget,
 }
+
+/// The settings a BigCommerce store takes.
+pub(crate) const SETTINGS: &[SettingSpec] =
+    &[CURRENCY, CONCURRENCY, CATEGORY_TREE, STORE_HASH, PLAN];
+
+const CURRENCY: SettingSpec = SettingSpec {
+    name: "currency",
+    kind: SettingKind::Currency,
+    default: None,
+    doc: "the store's currency (default: read from /v2/store)",
+};
+const CONCURRENCY: SettingSpec = SettingSpec {
+    name: "concurrency",
+    kind: SettingKind::Integer { min: 1, max: 32 },
+    default: Some("4"),
+    doc: "requests in flight at once for one store (order sub-resources)",
+};
+const CATEGORY_TREE: SettingSpec = SettingSpec {
+    name: "category_tree",
+    kind: SettingKind::Integer {
+        min: 1,
+        max: 4_294_967_295,
+    },
+    default: None,
+    doc: "read categories of this catalog tree (multi-storefront); default: every category",
+};
+const STORE_HASH: SettingSpec = SettingSpec {
+    name: "store_hash",
+    kind: SettingKind::Text,
+    default: None,
+    doc: "the store hash, when the base URL is https://api.bigcommerce.com",
+};
+const PLAN: SettingSpec = SettingSpec {
+    name: "plan",
+    kind: SettingKind::OneOf {
+        values: &["standard", "plus", "pro", "enterprise"],
+    },
+    default: Some("standard"),
+    doc: "the store's plan, which sizes the rate budget it starts from (150 or 450 requests per 30 s; the X-Rate-Limit headers correct it)",
+};
 
 impl Config {
     /// Reads credentials `access_token` (required), `client_secret`,
@@ -37,30 +81,18 @@ impl Config {
     /// and settings `currency`, `concurrency` (default 4) and `category_tree` (a tree id).
     pub fn from_store(store: &StoreConfig) -> Result<Self> {
         let api_root = api_root(store)?;
-        let currency = store
-            .setting("currency")
+        let currency = CURRENCY
+            .read::<String>(store)?
             .map(|c| {
-                Currency::parse(c).map_err(|e| Error::invalid(format!("setting currency: {e}")))
+                Currency::parse(&c).map_err(|e| Error::invalid(format!("setting currency: {e}")))
             })
             .transpose()?;
-        let concurrency = match store.setting("concurrency") {
-            Some(c) => c
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=32).contains(n))
-                .ok_or_else(|| {
-                    Error::invalid(format!("setting concurrency: {c:?} is not 1..=32"))
-                })?,
-            None => 4,
+        let concurrency = CONCURRENCY.read(store)?.unwrap_or(4);
+        let category_tree = CATEGORY_TREE.read(store)?;
+        let budget = match PLAN.read::<String>(store)?.as_deref() {
+            Some("pro" | "enterprise") => Budget::new(450, 15.0),
+            _ => Budget::new(150, 5.0),
         };
-        let category_tree = store
-            .setting("category_tree")
-            .map(|t| {
-                t.parse::<u64>().map_err(|_| {
-                    Error::invalid(format!("setting category_tree: {t:?} is not a tree id"))
-                })
-            })
-            .transpose()?;
         let webhook_header = match (
             store.optional_credential("webhook_header_name"),
             store.optional_credential("webhook_header_value"),
@@ -82,6 +114,7 @@ impl Config {
             concurrency,
             category_tree,
             webhook_tolerance: Duration::from_secs(300),
+            budget,
         })
     }
 

@@ -60,6 +60,7 @@ pub fn connector() -> Connector {
                 purpose: "verifying webhook deliveries",
             },
         ],
+        settings: config::SETTINGS,
         capabilities: client::capabilities,
         normalize,
         connect: client::connect,

@@ -128,6 +128,8 @@ pub struct Connector {
     /// Credentials a store may leave out, each with the feature it enables; without
     /// them the store still syncs (by polling).
     pub optional_credentials: &'static [OptionalCredential],
+    /// The settings a store of this platform takes (`stores add --setting`).
+    pub settings: &'static [crate::settings::SettingSpec],
     /// What the platform offers, without connecting a store (a store's adapter may
     /// offer less: its API family, missing optional credentials).
     pub capabilities: fn() -> crate::Capabilities,
@@ -217,6 +219,7 @@ mod tests {
             name: "test",
             credentials: &["token"],
             optional_credentials: optional,
+            settings: &[],
             capabilities,
             normalize,
             connect,

@@ -16,6 +16,7 @@ pub mod model;
 pub mod net;
 pub mod path;
 pub mod secret;
+pub mod settings;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod transport;

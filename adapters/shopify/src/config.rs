@@ -3,6 +3,7 @@
 //! stay `Secret`s and print redacted).
 
 use polycart_kit::connector::StoreConfig;
+use polycart_kit::settings::{SettingKind, SettingSpec};
 use polycart_kit::transport::Budget;
 use polycart_kit::{ApiPath, Error, Result, Secret};
 use url::Url;
@@ -37,15 +38,46 @@ pub struct ShopifyConfig {
     pub token_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// The settings a Shopify store takes.
+pub const SETTINGS: &[SettingSpec] = &[API_VERSION, API, PLAN, TOKEN_EXPIRES_AT];
+
+const API_VERSION: SettingSpec = SettingSpec {
+    name: "api_version",
+    kind: SettingKind::Text,
+    default: Some(DEFAULT_API_VERSION),
+    doc: "the Admin API version, YYYY-MM or unstable",
+};
+const API: SettingSpec = SettingSpec {
+    name: "api",
+    kind: SettingKind::OneOf {
+        values: &["graphql", "rest"],
+    },
+    default: Some("graphql"),
+    doc: "the Admin API family to read and write through (GraphQL also has bulk exports)",
+};
+const PLAN: SettingSpec = SettingSpec {
+    name: "plan",
+    kind: SettingKind::OneOf {
+        values: &["standard", "advanced", "plus", "shopify_plus"],
+    },
+    default: Some("standard"),
+    doc: "the shop's plan, which sizes the rate budgets it starts from (the API's answers correct them)",
+};
+const TOKEN_EXPIRES_AT: SettingSpec = SettingSpec {
+    name: "token_expires_at",
+    kind: SettingKind::Timestamp,
+    default: None,
+    doc: "when an expiring offline access token lapses (it is refreshed before)",
+};
+
 impl ShopifyConfig {
     /// Reads settings `api_version`, `api` (`graphql`, the default, or `rest`), `plan` and
     /// `token_expires_at`, and credentials `access_token` and (optional) `api_secret`,
     /// `client_id`, `refresh_token`.
     pub fn from_store(store: &StoreConfig) -> Result<Self> {
-        let version = store
-            .setting("api_version")
-            .unwrap_or(DEFAULT_API_VERSION)
-            .to_owned();
+        let version: String = API_VERSION
+            .read(store)?
+            .unwrap_or_else(|| DEFAULT_API_VERSION.to_owned());
         let b = version.as_bytes();
         let valid =
             b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit);
@@ -54,7 +86,7 @@ impl ShopifyConfig {
                 "api_version {version:?} is not YYYY-MM"
             )));
         }
-        let api = match store.setting("api").unwrap_or("graphql") {
+        let api = match API.read::<String>(store)?.as_deref().unwrap_or("graphql") {
             "rest" => Api::Rest,
             "graphql" => Api::Graphql,
             other => {
@@ -70,19 +102,16 @@ impl ShopifyConfig {
             shop,
             api_version: version,
             api,
-            plan: store.setting("plan").unwrap_or("standard").to_owned(),
+            plan: PLAN.read(store)?.unwrap_or_else(|| "standard".to_owned()),
             access_token: store.credential("access_token")?.clone(),
             api_secret: store.optional_credential("api_secret").cloned(),
             client_id: store
                 .optional_credential("client_id")
                 .map(|s| s.expose().to_owned()),
             refresh_token: store.optional_credential("refresh_token").cloned(),
-            token_expires_at: match store.setting("token_expires_at") {
-                Some(t) => Some(polycart_kit::decode::parse_datetime(t).ok_or_else(|| {
-                    Error::invalid(format!("token_expires_at {t:?} is not a timestamp"))
-                })?),
-                None => None,
-            },
+            token_expires_at: TOKEN_EXPIRES_AT
+                .read::<String>(store)?
+                .and_then(|t| polycart_kit::decode::parse_datetime(&t)),
         })
     }
 

@@ -46,6 +46,7 @@ pub fn connector() -> Connector {
             feature: "webhooks",
             purpose: "verifying webhook deliveries (X-Shopify-Hmac-Sha256)",
         }],
+        settings: config::SETTINGS,
         capabilities: client::capabilities,
         normalize: normalize::normalize,
         connect: client::connect,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use polycart_kit::error::{Error, Result};
 use polycart_kit::model::Currency;
+use polycart_kit::settings::{SettingKind, SettingSpec};
 use polycart_kit::transport::Budget;
 use polycart_kit::{Secret, StoreConfig};
 use url::Url;
@@ -70,35 +71,111 @@ pub struct WooConfig {
     pub timeout: Duration,
 }
 
-fn parse<T: std::str::FromStr>(cfg: &StoreConfig, name: &str) -> Result<Option<T>> {
-    match cfg.setting(name) {
-        None => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| Error::invalid(format!("setting {name}: {v:?} is not valid"))),
-    }
-}
+/// The settings a WooCommerce store takes.
+pub const SETTINGS: &[SettingSpec] = &[
+    URL_FORM,
+    AUTH,
+    RATE,
+    BURST,
+    MIN_RATE,
+    VARIATIONS_PAGE,
+    TRACKING,
+    CURRENCY,
+    WEIGHT_UNIT,
+    FETCH_REFUNDS,
+    MAX_RETRIES,
+    TIMEOUT,
+];
 
-/// A numeric setting within `range`, or an `Invalid` error naming the range.
-fn parse_in<T>(
-    cfg: &StoreConfig,
-    name: &str,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<Option<T>>
-where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display,
-{
-    match parse::<T>(cfg, name)? {
-        Some(v) if !range.contains(&v) => Err(Error::invalid(format!(
-            "setting {name}: {v} is not between {} and {}",
-            range.start(),
-            range.end()
-        ))),
-        other => Ok(other),
-    }
-}
+const URL_FORM: SettingSpec = SettingSpec {
+    name: "url_form",
+    kind: SettingKind::OneOf {
+        values: &["auto", "pretty", "rest_route"],
+    },
+    default: Some("auto"),
+    doc: "how REST URLs are written: /wp-json/... (pretty permalinks) or index.php?rest_route=...; auto probes",
+};
+const AUTH: SettingSpec = SettingSpec {
+    name: "auth",
+    kind: SettingKind::OneOf {
+        values: &["auto", "basic", "oauth1", "query"],
+    },
+    default: Some("auto"),
+    doc: "how keys are sent; auto: basic over https, OAuth 1.0a over http",
+};
+const RATE: SettingSpec = SettingSpec {
+    name: "rate_per_second",
+    kind: SettingKind::Number {
+        min: "0.01",
+        max: "1000",
+    },
+    default: Some("4"),
+    doc: "requests per second to start from (the host sends no rate headers; the adaptive limiter backs off on 429/503)",
+};
+const BURST: SettingSpec = SettingSpec {
+    name: "burst",
+    kind: SettingKind::Integer {
+        min: 1,
+        max: 10_000,
+    },
+    default: None,
+    doc: "requests allowed at once (default: the rate, rounded up)",
+};
+const MIN_RATE: SettingSpec = SettingSpec {
+    name: "min_rate_per_second",
+    kind: SettingKind::Number {
+        min: "0.01",
+        max: "1000",
+    },
+    default: Some("0.25"),
+    doc: "the floor the adaptive limiter never goes below",
+};
+const VARIATIONS_PAGE: SettingSpec = SettingSpec {
+    name: "variations_page_size",
+    kind: SettingKind::Integer { min: 1, max: 1000 },
+    default: Some("100"),
+    doc: "variations per request (WooCommerce serves at most 100: larger values are clamped)",
+};
+const TRACKING: SettingSpec = SettingSpec {
+    name: "shipment_tracking",
+    kind: SettingKind::OneOf {
+        values: &["auto", "true", "false", "on", "off"],
+    },
+    default: Some("auto"),
+    doc: "write tracking through the Shipment Tracking extension; auto detects it",
+};
+const CURRENCY: SettingSpec = SettingSpec {
+    name: "currency",
+    kind: SettingKind::Currency,
+    default: None,
+    doc: "the store's currency (default: read from /system_status)",
+};
+const WEIGHT_UNIT: SettingSpec = SettingSpec {
+    name: "weight_unit",
+    kind: SettingKind::OneOf {
+        values: &["kg", "g", "lbs", "lb", "oz"],
+    },
+    default: None,
+    doc: "the store's weight unit (products carry none)",
+};
+const FETCH_REFUNDS: SettingSpec = SettingSpec {
+    name: "fetch_refunds",
+    kind: SettingKind::Bool,
+    default: Some("true"),
+    doc: "read each refunded order's refunds (one request per such order)",
+};
+const MAX_RETRIES: SettingSpec = SettingSpec {
+    name: "max_retries",
+    kind: SettingKind::Integer { min: 0, max: 20 },
+    default: None,
+    doc: "retries of a failed read (default: the transport's)",
+};
+const TIMEOUT: SettingSpec = SettingSpec {
+    name: "timeout_seconds",
+    kind: SettingKind::Integer { min: 1, max: 600 },
+    default: Some("30"),
+    doc: "seconds before a request is given up",
+};
 
 impl WooConfig {
     /// Reads a store's configuration. Settings (all optional): `url_form`
@@ -116,7 +193,7 @@ impl WooConfig {
         site.set_fragment(None);
         let path = site.path().trim_end_matches('/').to_owned();
         site.set_path(&path);
-        let url_form = match cfg.setting("url_form").unwrap_or("auto") {
+        let url_form = match URL_FORM.read::<String>(cfg)?.as_deref().unwrap_or("auto") {
             "auto" => UrlForm::Auto,
             "pretty" => UrlForm::Pretty,
             "rest_route" => UrlForm::RestRoute,
@@ -126,7 +203,7 @@ impl WooConfig {
                 )));
             }
         };
-        let auth = match cfg.setting("auth").unwrap_or("auto") {
+        let auth = match AUTH.read::<String>(cfg)?.as_deref().unwrap_or("auto") {
             "auto" => AuthMode::Auto,
             "basic" => AuthMode::Basic,
             "oauth1" => AuthMode::OAuth1,
@@ -137,7 +214,7 @@ impl WooConfig {
                 )));
             }
         };
-        let tracking = match cfg.setting("shipment_tracking").unwrap_or("auto") {
+        let tracking = match TRACKING.read::<String>(cfg)?.as_deref().unwrap_or("auto") {
             "auto" => Tracking::Auto,
             "true" | "on" => Tracking::On,
             "false" | "off" => Tracking::Off,
@@ -147,10 +224,11 @@ impl WooConfig {
                 )));
             }
         };
-        let rate: f64 = parse_in(cfg, "rate_per_second", 0.01..=1000.0)?.unwrap_or(4.0);
-        let burst: u32 =
-            parse_in(cfg, "burst", 1..=10_000)?.unwrap_or_else(|| rate.ceil().max(1.0) as u32);
-        let currency = match cfg.setting("currency") {
+        let rate: f64 = RATE.read(cfg)?.unwrap_or(4.0);
+        let burst: u32 = BURST
+            .read(cfg)?
+            .unwrap_or_else(|| rate.ceil().max(1.0) as u32);
+        let currency = match CURRENCY.read::<String>(cfg)?.as_deref() {
             Some(c) => Some(
                 Currency::parse(c).map_err(|e| Error::invalid(format!("setting currency: {e}")))?,
             ),
@@ -165,19 +243,18 @@ impl WooConfig {
             url_form,
             auth,
             budget: Budget::new(burst, rate),
-            min_rate: parse_in(cfg, "min_rate_per_second", 0.01..=1000.0)?
-                .unwrap_or(0.25_f64)
-                .min(rate),
+            min_rate: MIN_RATE.read(cfg)?.unwrap_or(0.25_f64).min(rate),
             // WooCommerce serves at most 100 a page: larger asks are clamped.
-            variations_page_size: parse::<u32>(cfg, "variations_page_size")?
+            variations_page_size: VARIATIONS_PAGE
+                .read::<u32>(cfg)?
                 .unwrap_or(100)
                 .clamp(1, 100),
             tracking,
             currency,
-            weight_unit: cfg.setting("weight_unit").map(str::to_owned),
-            fetch_refunds: parse(cfg, "fetch_refunds")?.unwrap_or(true),
-            max_retries: parse_in(cfg, "max_retries", 0..=20)?,
-            timeout: Duration::from_secs(parse_in(cfg, "timeout_seconds", 1..=600)?.unwrap_or(30)),
+            weight_unit: WEIGHT_UNIT.read(cfg)?,
+            fetch_refunds: FETCH_REFUNDS.read(cfg)?.unwrap_or(true),
+            max_retries: MAX_RETRIES.read(cfg)?,
+            timeout: Duration::from_secs(TIMEOUT.read(cfg)?.unwrap_or(30)),
         })
     }
 

@@ -54,6 +54,7 @@ pub fn connector() -> Connector {
             feature: "webhooks",
             purpose: "verifying webhook deliveries (X-WC-Webhook-Signature)",
         }],
+        settings: config::SETTINGS,
         capabilities: adapter::capabilities,
         normalize,
         connect,
