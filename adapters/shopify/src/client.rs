@@ -34,7 +34,7 @@ use crate::graphql as gq;
 use crate::ids;
 use crate::mapping::{self, PLATFORM, ShopContext};
 use crate::normalize::map_one;
-use crate::token::RotatingToken;
+use crate::token::rotating_token;
 
 /// REST's largest page.
 pub const MAX_PAGE: u32 = 250;
@@ -266,7 +266,7 @@ impl ShopifyAdapter {
             refresh_token: Some(refresh.clone()),
             expires_at: config.token_expires_at,
         };
-        Ok(Arc::new(RotatingToken::new(
+        Ok(Arc::new(rotating_token(
             &config.shop,
             client_id,
             secret,

@@ -201,7 +201,8 @@ pub(crate) async fn call_token_endpoint(
         timeout: false,
     })?;
     if !status.is_success() {
-        let mut excerpt = polycart_kit::error::excerpt(&text, 200);
+        let mut excerpt = polycart_kit::error::platform_message(&text)
+            .unwrap_or_else(|| "(no message)".to_owned());
         for s in secrets {
             excerpt = excerpt.replace(s.expose(), "**REDACTED**");
         }

@@ -193,7 +193,7 @@ async fn install_verifies_the_callback_and_refreshes_a_rotating_token() {
         refresh_token: Some(first_refresh),
         expires_at: None,
     };
-    let old = polycart_shopify::token::RotatingToken::new(
+    let old = polycart_shopify::token::rotating_token(
         &shop,
         sim.state.client_id(),
         secret.clone(),

@@ -13,11 +13,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use http::{HeaderName, HeaderValue};
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RefreshToken, TokenResponse,
-    TokenUrl,
-};
 
 use super::{Auth, PreparedRequest};
 use crate::error::{Error, Result};
@@ -37,16 +32,40 @@ pub trait TokenSink: Send + Sync {
     async fn store(&self, tokens: &TokenSet) -> Result<()>;
 }
 
-type TokenClient =
-    BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
-
-/// The app's OAuth client: id, secret and token endpoint.
+/// The app's OAuth client: id, secret and token endpoint. The token endpoint is called
+/// directly (a form POST, RFC 6749 §6) and its answer read tolerantly: `token_type`
+/// may be missing (Shopify, several marketplaces send none) and `expires_in` may be a
+/// number or a numeric string.
 #[derive(Debug, Clone)]
 pub struct OAuth2Client {
-    client: TokenClient,
-    http: reqwest::Client,
+    client_id: String,
     secret: Secret,
+    token_url: url::Url,
+    credentials_in_body: bool,
+    http: reqwest::Client,
 }
+
+/// A token endpoint's answer.
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "seconds")]
+    expires_in: Option<i64>,
+}
+
+/// `expires_in` as a number or a numeric string.
+fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(match v {
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+use serde::Deserialize as _;
 
 impl OAuth2Client {
     /// `credentials_in_body`: send client id and secret as form fields (Shopify) rather
@@ -57,17 +76,9 @@ impl OAuth2Client {
         token_url: &str,
         credentials_in_body: bool,
     ) -> Result<Self> {
-        let token_url = TokenUrl::new(token_url.to_owned())
-            .map_err(|e| Error::invalid(format!("token url: {e}")))?;
-        let client = BasicClient::new(ClientId::new(client_id.to_owned()))
-            .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
-            .set_token_uri(token_url)
-            .set_auth_type(if credentials_in_body {
-                AuthType::RequestBody
-            } else {
-                AuthType::BasicAuth
-            });
-        // No redirects on the token endpoint (the oauth2 crate's advice against SSRF).
+        let token_url =
+            url::Url::parse(token_url).map_err(|e| Error::invalid(format!("token url: {e}")))?;
+        // No redirects on the token endpoint (against SSRF), the network policy applies.
         let http = crate::net::client_builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -76,37 +87,66 @@ impl OAuth2Client {
                 timeout: false,
             })?;
         Ok(Self {
-            client,
-            http,
+            client_id: client_id.to_owned(),
             secret: client_secret,
+            token_url,
+            credentials_in_body,
+            http,
         })
     }
 
-    /// Exchanges a refresh token for a new token set.
+    /// Exchanges a refresh token for a new token set. Not retried: a platform that
+    /// rotates refresh tokens keeps the old one valid until the new access token is
+    /// used, so the next attempt (a later request) recovers a lost answer.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
-        let response = self
-            .client
-            .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().to_owned()))
-            .request_async(&self.http)
+        crate::net::check_url(&self.token_url)?;
+        let mut form = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ];
+        let mut request = self
+            .http
+            .post(self.token_url.clone())
+            .header(http::header::ACCEPT, "application/json");
+        if self.credentials_in_body {
+            form.push(("client_id", self.client_id.as_str()));
+            form.push(("client_secret", self.secret.expose()));
+        } else {
+            request = request.basic_auth(&self.client_id, Some(self.secret.expose()));
+        }
+        let response = request
+            .form(&form)
+            .send()
             .await
-            .map_err(|e| match e {
-                oauth2::RequestTokenError::ServerResponse(r) => {
-                    Error::auth(format!("token refresh refused: {}", r.error()))
-                }
-                other => Error::Transport {
-                    message: format!("token refresh failed: {other}"),
-                    timeout: false,
-                },
+            .map_err(|e| Error::Transport {
+                timeout: e.is_timeout(),
+                message: format!("token refresh failed: {}", crate::transport::describe(e)),
             })?;
+        let status = response.status();
+        let text = response.text().await.map_err(|e| Error::Transport {
+            timeout: e.is_timeout(),
+            message: format!("token refresh failed: {}", crate::transport::describe(e)),
+        })?;
+        if !status.is_success() {
+            let mut message =
+                crate::error::platform_message(&text).unwrap_or_else(|| "(no message)".to_owned());
+            for secret in [&self.secret, refresh_token] {
+                message = message.replace(secret.expose(), "**REDACTED**");
+            }
+            return Err(Error::auth(format!(
+                "token refresh refused ({}): {message}",
+                status.as_u16()
+            )));
+        }
+        let answer: TokenAnswer = serde_json::from_str(&text)
+            .map_err(|_| Error::decode("$", "the token endpoint's answer has no access_token"))?;
         Ok(TokenSet {
-            access_token: Secret::new(response.access_token().secret().clone()),
-            refresh_token: response
-                .refresh_token()
-                .map(|t| Secret::new(t.secret().clone())),
-            expires_at: response
-                .expires_in()
-                .and_then(|d| chrono::Duration::from_std(d).ok())
-                .map(|d| Utc::now() + d),
+            access_token: Secret::new(answer.access_token),
+            refresh_token: answer.refresh_token.map(Secret::new),
+            expires_at: answer
+                .expires_in
+                .and_then(chrono::Duration::try_seconds)
+                .and_then(|d| Utc::now().checked_add_signed(d)),
         })
     }
 }
