@@ -8,11 +8,14 @@ pub mod auth;
 pub mod conformance;
 pub mod connector;
 pub mod decode;
+pub mod endpoint;
+pub mod envelope;
 pub mod error;
 pub mod golden;
 pub mod meaning;
 pub mod model;
 pub mod net;
+pub mod paging;
 pub mod path;
 pub mod secret;
 #[cfg(feature = "sim")]
