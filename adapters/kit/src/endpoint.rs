@@ -73,6 +73,9 @@ pub enum Call {
     GraphQl(&'static str),
 }
 
+/// Filters an adapter reads from a query (status, created since), checked by it.
+pub type Filters = fn(&ListQuery) -> Result<Vec<(&'static str, String)>>;
+
 /// A listing, declared.
 #[derive(Debug, Clone, Copy)]
 pub struct Endpoint<C: ?Sized = ()> {
@@ -87,7 +90,7 @@ pub struct Endpoint<C: ?Sized = ()> {
     /// The "updated since" filter, unless the paging writes it (the keyset does).
     pub since: Option<Since>,
     /// Filters read from the query (status, created since), validated by the adapter.
-    pub filters: Option<fn(&ListQuery) -> Result<Vec<(&'static str, String)>>>,
+    pub filters: Option<Filters>,
     /// The largest page the platform serves.
     pub max_page: u32,
     /// One raw record to unified records (a product may bring its variants' stock).
@@ -102,8 +105,16 @@ pub struct RawPage {
 }
 
 impl<C: ?Sized> Endpoint<C> {
-    /// The request for the page `query` names, under `root` (the platform's API root).
-    pub fn request(&self, root: &Url, args: &[(&str, &str)], query: &ListQuery) -> Result<Request> {
+    /// The request for the page `query` names, under `root` (the platform's API root),
+    /// with the path's `args` and `extra` parameters the adapter adds to this call
+    /// (sent where filters are).
+    pub fn request(
+        &self,
+        root: &Url,
+        args: &[(&str, &str)],
+        query: &ListQuery,
+        extra: &[(&str, String)],
+    ) -> Result<Request> {
         let limit = query.page_size_or(self.max_page);
         let paging = self.paging.request(query, limit, self.max_page)?;
         let url = self.path.build(args)?.under(root);
@@ -118,6 +129,7 @@ impl<C: ?Sized> Endpoint<C> {
             if let Some(filters) = self.filters {
                 pairs.extend(filters(query)?.into_iter().map(|(k, v)| (k.to_owned(), v)));
             }
+            pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
             if let (Some(since), Some(t), false) =
                 (self.since, query.updated_since, self.paging.owns_since())
             {
@@ -158,8 +170,9 @@ impl<C: ?Sized> Endpoint<C> {
         root: &Url,
         args: &[(&str, &str)],
         query: &ListQuery,
+        extra: &[(&str, String)],
     ) -> Result<RawPage> {
-        let request = self.request(root, args, query)?;
+        let request = self.request(root, args, query, extra)?;
         debug_assert!(request.method == Method::GET || matches!(self.call, Call::GraphQl(_)));
         let response = transport.send(request).await?;
         if response.status == StatusCode::NO_CONTENT || response.body.is_empty() {
@@ -196,9 +209,10 @@ impl<C: ?Sized> Endpoint<C> {
         root: &Url,
         args: &[(&str, &str)],
         query: &ListQuery,
+        extra: &[(&str, String)],
         ctx: &C,
     ) -> Result<Page> {
-        let page = self.fetch(transport, root, args, query).await?;
+        let page = self.fetch(transport, root, args, query, extra).await?;
         let mut records = Vec::with_capacity(page.items.len());
         for (i, item) in page.items.iter().enumerate() {
             let mapped = (self.map)(item, ctx).map_err(|e| self.envelope.at_item(e, i))?;

@@ -331,10 +331,10 @@ impl Keyset {
                     let (k, v) = self.since.from(from, self.format);
                     r.push(k, v);
                 }
-                if let (Some(p), Some(pos)) = (self.exclude, at) {
-                    if !pos.seen.is_empty() {
-                        r.push(p, pos.seen.join(","));
-                    }
+                if let (Some(p), Some(pos)) = (self.exclude, at)
+                    && !pos.seen.is_empty()
+                {
+                    r.push(p, pos.seen.join(","));
                 }
                 r.push(self.limit, limit.to_string());
             }
