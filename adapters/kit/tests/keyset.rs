@@ -4,7 +4,8 @@
 //! a second come back in any order. For every tie-break the kit offers, over many
 //! seeds, a pass must return every record it did not change, every record it started
 //! with at least once, and each record's latest version in the pass or in the next
-//! incremental one (from the second the pass started, as the engine's watermark does).
+//! incremental one (from the second the pass started, as the engine's watermark does);
+//! a pass nothing changes under returns each record exactly once.
 //! The page-number-within-a-second cursor the kit replaces fails the same check (it
 //! skips a record when one of an already-read page of its second changes).
 
@@ -429,6 +430,26 @@ fn no_tie_break_skips_a_record_changed_mid_pass() {
                 if let Err(e) = check(&ks, &ks, seed, shuffle) {
                     panic!("{name}, seed {seed}, shuffled ties {shuffle}: {e}");
                 }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_quiet_pass_returns_each_record_once() {
+    for (name, ks) in strategies() {
+        for seed in 0..200 {
+            for shuffle in [false, true] {
+                let mut rng = StdRng::seed_from_u64(seed);
+                let limit = rng.gen_range(1..9);
+                let mut p = Platform::new(&mut rng, limit, shuffle);
+                let mut got: Vec<u64> = pass(&ks, &ks, &mut p, None, limit, None)
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
+                got.sort_unstable();
+                let all: Vec<u64> = p.records.keys().copied().collect();
+                assert_eq!(got, all, "{name}, seed {seed}, shuffled ties {shuffle}");
             }
         }
     }

@@ -14,8 +14,9 @@
 //!   page is a contiguous run of the order). A full page all of second `t` (more of
 //!   it than a page holds) cannot say where it ends, so the listing reads that second
 //!   on its own:
-//! - **Within** `{t, w}`: the records of second `t` alone (its lower and upper bound
-//!   both `t`), in an order by a key that never changes, continued by the platform's
+//! - **Within** `{t, s, w}`: the records of second `t` alone (its lower and upper
+//!   bound both `t`; the ids the open listing returned from it, at most two pages, left
+//!   out), in an order by a key that never changes, continued by the platform's
 //!   [`TieBreak`]: a real keyset on the id ([`TieBreak::IdAbove`]: "id above the last
 //!   returned"), or a window by offset or page that must contain the last record
 //!   returned ([`TieBreak::Window`]) — its records after that one are the next ones
@@ -205,10 +206,10 @@ impl Position {
         }
     }
 
-    fn within(second: i64, within: Within) -> Self {
+    fn within(second: i64, seen: Vec<String>, within: Within) -> Self {
         Self {
             second,
-            seen: Vec::new(),
+            seen,
             within: Some(within),
         }
     }
@@ -289,6 +290,7 @@ impl Keyset {
                 r.push(k, v);
                 let (k, v) = self.until.until(*second, self.format);
                 r.push(k, v);
+                self.exclude_seen(&mut r, at);
                 match self.tie {
                     TieBreak::IdAbove {
                         param,
@@ -331,15 +333,21 @@ impl Keyset {
                     let (k, v) = self.since.from(from, self.format);
                     r.push(k, v);
                 }
-                if let (Some(p), Some(pos)) = (self.exclude, at)
-                    && !pos.seen.is_empty()
-                {
-                    r.push(p, pos.seen.join(","));
-                }
+                self.exclude_seen(&mut r, at);
                 r.push(self.limit, limit.to_string());
             }
         }
         r
+    }
+
+    /// The platform's exclusion of the ids already returned, if it has one. Inside a
+    /// second the list does not change, so windows count in the same filtered order.
+    fn exclude_seen(&self, r: &mut PageRequest, at: Option<&Position>) {
+        if let (Some(p), Some(pos)) = (self.exclude, at)
+            && !pos.seen.is_empty()
+        {
+            r.push(p, pos.seen.join(","));
+        }
     }
 
     /// One step over the page read for `at`: which of its records to hand on, and
@@ -351,46 +359,40 @@ impl Keyset {
         max: u32,
         keys: &[Key],
     ) -> Result<KeysetStep> {
-        match at {
-            Some(Position {
-                second,
-                within: Some(w),
-                ..
-            }) => Ok(match self.tie {
-                TieBreak::IdAbove { .. } => {
-                    let next = if keys.len() < limit as usize {
-                        Position::open(second + 1, Vec::new())
-                    } else {
-                        let last = keys.last().map(|k| k.id.clone());
-                        Position::within(
-                            *second,
-                            Within {
-                                after: last,
-                                count: 0,
-                            },
-                        )
-                    };
-                    KeysetStep {
-                        keep: vec![true; keys.len()],
-                        next: Some(next),
-                    }
-                }
-                TieBreak::Window { by, .. } => self.window_step(by, *second, w, limit, max, keys),
-            }),
-            _ => self.open_step(at, limit, keys),
+        let Some(
+            pos @ Position {
+                within: Some(w), ..
+            },
+        ) = at
+        else {
+            return self.open_step(at, limit, keys);
+        };
+        let mut step = match self.tie {
+            TieBreak::IdAbove { .. } => KeysetStep {
+                keep: vec![true; keys.len()],
+                next: Some(if keys.len() < limit as usize {
+                    Position::open(pos.second + 1, Vec::new())
+                } else {
+                    let after = keys.last().map(|k| k.id.clone());
+                    Position::within(pos.second, pos.seen.clone(), Within { after, count: 0 })
+                }),
+            },
+            TieBreak::Window { by, .. } => window_step(by, pos, w, limit, max, keys),
+        };
+        // Records the open listing returned from this second before it was read on its
+        // own (when the platform cannot leave them out).
+        for (keep, k) in step.keep.iter_mut().zip(keys) {
+            *keep = *keep && !pos.seen.contains(&k.id);
         }
+        Ok(step)
     }
 
     fn open_step(&self, at: Option<&Position>, limit: u32, keys: &[Key]) -> Result<KeysetStep> {
         let from = at.map(|p| p.second);
-        let keep: Vec<bool> = keys
-            .iter()
-            .map(|k| {
-                !(k.second.is_some()
-                    && k.second == from
-                    && at.is_some_and(|p| p.seen.contains(&k.id)))
-            })
-            .collect();
+        let seen = |k: &Key| {
+            k.second.is_some() && k.second == from && at.is_some_and(|p| p.seen.contains(&k.id))
+        };
+        let keep: Vec<bool> = keys.iter().map(|k| !seen(k)).collect();
         if keys.len() < limit as usize {
             return Ok(KeysetStep { keep, next: None });
         }
@@ -400,66 +402,69 @@ impl Keyset {
                 "a full page without modification times cannot be paged by them",
             ));
         };
-        let next = match from {
-            Some(t) if newest <= t => Position::within(t, Within::default()),
-            _ => Position::open(
-                newest,
-                keys.iter()
-                    .filter(|k| k.second == Some(newest))
-                    .map(|k| k.id.clone())
-                    .collect(),
-            ),
+        let ids_at = |second: i64| {
+            keys.iter()
+                .filter(move |k| k.second == Some(second))
+                .map(|k| k.id.clone())
+        };
+        let next = match (at, from) {
+            // A full page of the second it started from: read that second on its own,
+            // the ids returned from it so far left out (at most two pages of them).
+            (Some(pos), Some(t)) if newest <= t => {
+                let mut seen = pos.seen.clone();
+                seen.extend(ids_at(t).filter(|id| !pos.seen.contains(id)));
+                Position::within(t, seen, Within::default())
+            }
+            _ => Position::open(newest, ids_at(newest).collect()),
         };
         Ok(KeysetStep {
             keep,
             next: Some(next),
         })
     }
+}
 
-    fn window_step(
-        &self,
-        by: WindowBy,
-        second: i64,
-        at: &Within,
-        limit: u32,
-        max: u32,
-        keys: &[Key],
-    ) -> KeysetStep {
-        let (start, size) = window(by, at.count, limit, max);
-        let first = match &at.after {
-            None => Some(0),
-            Some(after) => match keys.iter().position(|k| &k.id == after) {
-                Some(i) => Some(i + 1),
-                // The last record returned left the second: this window is its start.
-                None if start == 0 => Some(0),
-                None => None,
-            },
+/// A window step: the records after the last one returned, or a new start.
+fn window_step(
+    by: WindowBy,
+    pos: &Position,
+    at: &Within,
+    limit: u32,
+    max: u32,
+    keys: &[Key],
+) -> KeysetStep {
+    let (start, size) = window(by, at.count, limit, max);
+    let first = match &at.after {
+        None => Some(0),
+        Some(after) => match keys.iter().position(|k| &k.id == after) {
+            Some(i) => Some(i + 1),
+            // The last record returned left the second: this window is its start.
+            None if start == 0 => Some(0),
+            None => None,
+        },
+    };
+    let Some(first) = first else {
+        // Records before the last one returned changed away: the window moved past it.
+        // Read the second again from its start.
+        return KeysetStep {
+            keep: vec![false; keys.len()],
+            next: Some(Position::within(
+                pos.second,
+                pos.seen.clone(),
+                Within::default(),
+            )),
         };
-        let Some(first) = first else {
-            // Records before the last one returned changed away (or in): the window
-            // moved past it. Read the second again from its start.
-            return KeysetStep {
-                keep: vec![false; keys.len()],
-                next: Some(Position::within(second, Within::default())),
-            };
-        };
-        let keep = (0..keys.len()).map(|i| i >= first).collect();
-        let next = if keys.len() < size as usize {
-            Position::open(second + 1, Vec::new())
-        } else {
-            let last = keys.last().map(|k| k.id.clone());
-            Position::within(
-                second,
-                Within {
-                    after: last,
-                    count: start + keys.len() as u64,
-                },
-            )
-        };
-        KeysetStep {
-            keep,
-            next: Some(next),
-        }
+    };
+    let next = if keys.len() < size as usize {
+        Position::open(pos.second + 1, Vec::new())
+    } else {
+        let after = keys.last().map(|k| k.id.clone());
+        let count = start + keys.len() as u64;
+        Position::within(pos.second, pos.seen.clone(), Within { after, count })
+    };
+    KeysetStep {
+        keep: (0..keys.len()).map(|i| i >= first).collect(),
+        next: Some(next),
     }
 }
 
@@ -536,7 +541,8 @@ mod tests {
             .unwrap();
         assert_eq!(step.keep, [false, true, true]);
         let within = step.next.unwrap();
-        assert_eq!(within, Position::within(7, Within::default()));
+        let seen: Vec<String> = ["10", "11", "12"].map(String::from).into();
+        assert_eq!(within, Position::within(7, seen, Within::default()));
         assert_eq!(
             query(&ks.request(None, Some(&within), 3, 100)),
             [
@@ -546,9 +552,11 @@ mod tests {
                 "per_page=3"
             ]
         );
+        // The second alone, by id: what the open listing returned is not returned again.
         let step = ks
             .step(Some(&within), 3, 100, &[k(10, 7), k(11, 7), k(12, 7)])
             .unwrap();
+        assert_eq!(step.keep, [false; 3]);
         let on = step.next.unwrap();
         assert_eq!(
             query(&ks.request(None, Some(&on), 3, 100)),
@@ -561,6 +569,7 @@ mod tests {
             ]
         );
         let done = ks.step(Some(&on), 3, 100, &[k(14, 7)]).unwrap();
+        assert_eq!(done.keep, [true]);
         assert_eq!(done.next, Some(Position::open(8, Vec::new())));
     }
 
@@ -571,7 +580,7 @@ mod tests {
             sort: &[("orderby", "id")],
         };
         let ks = keyset(tie, None);
-        let start = Position::within(7, Within::default());
+        let start = Position::within(7, Vec::new(), Within::default());
         let step = ks
             .step(
                 Some(&start),
@@ -608,7 +617,10 @@ mod tests {
         let lost: Vec<Key> = (12..=21).map(|i| k(i, 7)).collect();
         let step = ks.step(Some(&at), 10, 100, &lost).unwrap();
         assert!(step.keep.iter().all(|x| !x));
-        assert_eq!(step.next, Some(Position::within(7, Within::default())));
+        assert_eq!(
+            step.next,
+            Some(Position::within(7, Vec::new(), Within::default()))
+        );
     }
 
     #[test]
@@ -635,6 +647,7 @@ mod tests {
         assert_eq!(Position::read(Some(&p.encode())).unwrap(), Some(p));
         let w = Position::within(
             5,
+            Vec::new(),
             Within {
                 after: Some("9".into()),
                 count: 3,
