@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::{Bound, DateFormat, PageRequest, first_second};
-use crate::adapter::Cursor;
+use crate::adapter::{Cursor, ListQuery};
 use crate::decode::{Id, parse_datetime};
 use crate::envelope::fields;
 use crate::error::{Error, Result};
@@ -221,6 +221,54 @@ impl Position {
 
     pub fn encode(&self) -> Cursor {
         Cursor::encode(self)
+    }
+}
+
+/// Where a keyset listing resumes, including from the cursor an adapter wrote before it
+/// used the kit's keyset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resume {
+    /// A position (`None`: the start of the listing).
+    At(Option<Position>),
+    /// A page of the listing from the query's `updated_since`, as an older page-number
+    /// cursor named it: that page is read once (the adapter adds its page parameter),
+    /// and the listing goes on by keyset from what it held.
+    Page(u32),
+}
+
+impl Resume {
+    /// Reads `cursor`: a position, else what `older` makes of it (the adapter's reading
+    /// of its own older cursors; `Invalid` when it is none of them).
+    pub fn read(
+        cursor: Option<&Cursor>,
+        older: impl FnOnce(&Cursor) -> Result<Resume>,
+    ) -> Result<Self> {
+        let Some(c) = cursor else {
+            return Ok(Resume::At(None));
+        };
+        match Position::read(Some(c)) {
+            Ok(p) => Ok(Resume::At(p)),
+            Err(_) => older(c),
+        }
+    }
+
+    /// The position to go on from (`None` at the start, and for an older page).
+    pub fn position(&self) -> Option<&Position> {
+        match self {
+            Resume::At(p) => p.as_ref(),
+            Resume::Page(_) => None,
+        }
+    }
+
+    /// The query to list with (its cursor the position's) and, for an older page
+    /// cursor, the page to ask for.
+    pub fn query(&self, query: &ListQuery) -> (ListQuery, Option<u32>) {
+        let cursor = self.position().map(Position::encode);
+        let page = match self {
+            Resume::Page(n) => Some(*n),
+            Resume::At(_) => None,
+        };
+        (query.clone().with_cursor(cursor), page)
     }
 }
 
@@ -664,6 +712,26 @@ mod tests {
             let err = Position::read(Some(&Cursor::new(old))).unwrap_err();
             assert!(matches!(err, Error::Invalid { .. }), "{old}: {err:?}");
         }
+    }
+
+    #[test]
+    fn older_cursors_resume_as_the_adapter_reads_them() {
+        let older = |c: &Cursor| match c.as_str() {
+            r#"{"page":4}"# => Ok(Resume::Page(4)),
+            _ => c.decode::<Position>().map(|p| Resume::At(Some(p))),
+        };
+        assert_eq!(Resume::read(None, older).unwrap(), Resume::At(None));
+        let page = Cursor::new(r#"{"page":4}"#);
+        let resume = Resume::read(Some(&page), older).unwrap();
+        let q = ListQuery::new(crate::model::Entity::Order).with_cursor(Some(page.clone()));
+        let (q, n) = resume.query(&q);
+        assert_eq!((q.cursor, n), (None, Some(4)));
+        let at = Position::open(9, Vec::new());
+        let resume = Resume::read(Some(&at.encode()), older).unwrap();
+        assert_eq!(resume.position(), Some(&at));
+        let (q, n) = resume.query(&ListQuery::new(crate::model::Entity::Order));
+        assert_eq!((q.cursor, n), (Some(at.encode()), None));
+        assert!(Resume::read(Some(&Cursor::new("junk")), older).is_err());
     }
 
     #[test]

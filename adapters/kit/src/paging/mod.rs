@@ -25,7 +25,7 @@ use crate::adapter::{Cursor, ListQuery};
 use crate::error::Result;
 
 pub use graphql::Connection;
-pub use keyset::{Key, KeyFields, Keyset, Position, TieBreak, WindowBy};
+pub use keyset::{Key, KeyFields, Keyset, Position, Resume, TieBreak, WindowBy};
 pub use link::LinkHeader;
 pub use offset::Offset;
 pub use page_number::{PageNumber, Total};

@@ -407,10 +407,10 @@ impl Transport {
             headers: request.headers.clone(),
             body: request.body.clone(),
         };
-        if let Some((name, key)) = &request.idempotency_key {
-            if let Ok(value) = HeaderValue::from_str(key) {
-                prepared.headers.insert(name.clone(), value);
-            }
+        if let Some((name, key)) = &request.idempotency_key
+            && let Ok(value) = HeaderValue::from_str(key)
+        {
+            prepared.headers.insert(name.clone(), value);
         }
         if let Err(error) = self.auth.authorize(&mut prepared).await {
             self.governor.finish(request.cost, None);

@@ -19,8 +19,8 @@ use polycart_kit::decode::{Id, parse_datetime};
 use polycart_kit::error::{Error, Result, decode_json, decode_json_borrowed};
 use polycart_kit::model::{Entity, OrderStatus, Record};
 use polycart_kit::paging::{
-    Bound, DateFormat, Key, KeyFields, Keyset, PageNumber, PageView, Position, Since, TieBreak,
-    Total, WindowBy,
+    Bound, DateFormat, Key, KeyFields, Keyset, PageNumber, PageView, Position, Resume, Since,
+    TieBreak, Total, WindowBy,
 };
 use polycart_kit::{
     Adapter, ApiPath, Capabilities, Cursor, ListQuery, Page, WebhookEvent, Write, WriteCapabilities,
@@ -82,37 +82,22 @@ struct OldPosition {
     seen: Vec<String>,
 }
 
-/// Where a keyset listing resumes: a position, or (an old cursor's) page of the
-/// listing from the query's `updated_since`, read once and then gone on from by keyset.
-#[derive(Debug, PartialEq)]
-enum Resume {
-    At(Option<Position>),
-    Page(u32),
-}
-
-impl Resume {
-    fn read(cursor: Option<&Cursor>) -> Result<Self> {
-        let Some(c) = cursor else {
-            return Ok(Resume::At(None));
-        };
-        if let Ok(p) = Position::read(Some(c)) {
-            return Ok(Resume::At(p));
+/// Reads this adapter's older keyset cursors: the second before a boundary with a page
+/// number within it (dropped: the second is read again from its start, the ids
+/// returned left out), or a page of the listing from `updated_since`.
+fn older(c: &Cursor) -> Result<Resume> {
+    let old: OldPosition = c.decode()?;
+    Ok(match old.after.as_deref().map(parse_datetime) {
+        Some(Some(after)) => Resume::At(Some(Position::open(after.timestamp() + 1, old.seen))),
+        Some(None) => {
+            return Err(Error::invalid(format!(
+                "unrecognised cursor {:?}",
+                polycart_kit::error::excerpt(c.as_str(), 60)
+            )));
         }
-        let old: OldPosition = c.decode()?;
-        Ok(match old.after.as_deref().map(parse_datetime) {
-            // Page numbers within the second are dropped: it is read again from its
-            // start, the ids returned left out.
-            Some(Some(after)) => Resume::At(Some(Position::open(after.timestamp() + 1, old.seen))),
-            Some(None) => {
-                return Err(Error::invalid(format!(
-                    "unrecognised cursor {:?}",
-                    c.as_str()
-                )));
-            }
-            None if old.page > 1 => Resume::Page(old.page),
-            None => Resume::At(None),
-        })
-    }
+        None if old.page > 1 => Resume::Page(old.page),
+        None => Resume::At(None),
+    })
 }
 
 #[derive(Deserialize)]
@@ -318,11 +303,8 @@ impl WooAdapter {
 
     async fn list_keyset(&self, q: &ListQuery) -> Result<Page> {
         let per_page = q.page_size_or(MAX_PAGE);
-        let resume = Resume::read(q.cursor.as_ref())?;
-        let at = match &resume {
-            Resume::At(at) => at.as_ref(),
-            Resume::Page(_) => None,
-        };
+        let resume = Resume::read(q.cursor.as_ref(), older)?;
+        let at = resume.position();
         let paging = KEYSET.request(q.updated_since, at, per_page, MAX_PAGE);
         let mut query: Vec<(&str, String)> = vec![("dates_are_gmt", "true".to_owned())];
         query.extend(paging.query.iter().map(|(k, v)| (k.as_str(), v.clone())));
@@ -493,7 +475,7 @@ mod tests {
         // Page 3 within the second before 00:00:10: that second again, its ids left out.
         let old = Cursor::new(r#"{"a":"2025-01-01T00:00:09","p":3,"s":["7","8"]}"#);
         assert_eq!(
-            Resume::read(Some(&old)).unwrap(),
+            Resume::read(Some(&old), older).unwrap(),
             Resume::At(Some(Position::open(
                 1_735_689_610,
                 vec!["7".into(), "8".into()]
@@ -501,20 +483,20 @@ mod tests {
         );
         // A page of the listing from `updated_since`: that page once.
         let page = Cursor::new(r#"{"p":4}"#);
-        assert_eq!(Resume::read(Some(&page)).unwrap(), Resume::Page(4));
+        assert_eq!(Resume::read(Some(&page), older).unwrap(), Resume::Page(4));
         assert_eq!(
-            Resume::read(Some(&Cursor::new(r#"{"p":1}"#))).unwrap(),
+            Resume::read(Some(&Cursor::new(r#"{"p":1}"#)), older).unwrap(),
             Resume::At(None)
         );
         let now = Position::open(5, vec!["1".into()]).encode();
         assert_eq!(
-            Resume::read(Some(&now)).unwrap(),
+            Resume::read(Some(&now), older).unwrap(),
             Resume::At(Some(Position::open(5, vec!["1".into()])))
         );
         for bad in [r#"{"a":"yesterday","p":1}"#, r#"{"x":1}"#, "junk"] {
             assert!(
                 matches!(
-                    Resume::read(Some(&Cursor::new(bad))),
+                    Resume::read(Some(&Cursor::new(bad)), older),
                     Err(Error::Invalid { .. })
                 ),
                 "{bad}"
