@@ -14,6 +14,7 @@
 
 use futures::{StreamExt, TryStreamExt};
 use http::StatusCode;
+use polycart_kit::endpoint::Target;
 use polycart_kit::paging::DateFormat;
 use polycart_kit::{ApiPath, Error, ListQuery, Page, Record, Result};
 use serde_json::Value;
@@ -125,8 +126,9 @@ impl BigCommerce {
 
     pub(crate) async fn list_orders(&self, query: &ListQuery) -> Result<Page> {
         let (query, extra) = paging::resume(query)?;
+        let root = self.root()?;
         let page = ORDERS
-            .fetch(self.transport(), &self.root()?, &[], &query, &extra)
+            .fetch(Target::new(self.transport(), &root), &query, &extra)
             .await?;
         let orders = page
             .items

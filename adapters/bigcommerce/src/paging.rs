@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use crate::client::MAX_PAGE;
 use crate::consignments::ORDER_INCLUDE;
-use crate::mapping::{self, MapContext};
+use crate::mapping::MapContext;
 
 const ACCEPT: &[(&str, &str)] = &[("accept", "application/json")];
 
@@ -170,23 +170,14 @@ pub(crate) const INVENTORY: Endpoint<MapContext> = Endpoint {
     ..CATEGORIES
 };
 
-/// One v3 item (or a complete v2 order) as unified records.
+/// One listed v3 item (or a complete v2 order) as unified records.
 pub(crate) fn map(entity: Entity, text: &str, ctx: &MapContext) -> Result<Vec<Record>> {
-    Ok(match entity {
-        Entity::Product => vec![mapping::product(text, ctx)?.into()],
-        Entity::Customer => vec![mapping::customer(text)?.into()],
+    let mut records = crate::map_one(entity, text, ctx)?;
+    if entity == Entity::Category {
         // A flat category list: children (tree nodes) would repeat categories.
-        Entity::Category => mapping::categories(text)?
-            .into_iter()
-            .take(1)
-            .map(Record::from)
-            .collect(),
-        Entity::Inventory => mapping::inventory(text)?
-            .into_iter()
-            .map(Record::from)
-            .collect(),
-        Entity::Order => vec![mapping::order(text, ctx)?.into()],
-    })
+        records.truncate(1);
+    }
+    Ok(records)
 }
 
 /// The cursor older versions wrote for every listing: a page number, and for the

@@ -5,6 +5,7 @@
 //! first by keyset, categories and inventory (no dates) by page.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use polycart_kit::endpoint::Target;
 use polycart_kit::{ApiPath, Entity, Error, ListQuery, Page, Record, Result};
 use serde_json::Value;
 
@@ -129,8 +130,9 @@ impl BigCommerce {
             Entity::Product => self.map_context().await?.clone(),
             _ => MapContext::default(),
         };
+        let root = self.root()?;
         let page = endpoint
-            .list(self.transport(), &self.root()?, &[], &query, &extra, &ctx)
+            .list(Target::new(self.transport(), &root), &query, &extra, &ctx)
             .await?;
         Ok(Page {
             records: page.records.into_iter().map(|r| self.finish(r)).collect(),

@@ -97,6 +97,26 @@ pub struct Endpoint<C: ?Sized = ()> {
     pub map: fn(&RawValue, &C) -> Result<Vec<Record>>,
 }
 
+/// Where an endpoint is listed: through which transport, under which API root (its
+/// path is kept), with which path arguments (`("product_id", "42")`).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub transport: &'a Transport,
+    pub root: &'a Url,
+    pub args: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> Target<'a> {
+    /// A target without path arguments.
+    pub fn new(transport: &'a Transport, root: &'a Url) -> Self {
+        Self {
+            transport,
+            root,
+            args: &[],
+        }
+    }
+}
+
 /// A page of raw records and where the next one starts.
 #[derive(Debug)]
 pub struct RawPage {
@@ -166,15 +186,13 @@ impl<C: ?Sized> Endpoint<C> {
     /// `204` or an empty body is an empty last page.
     pub async fn fetch(
         &self,
-        transport: &Transport,
-        root: &Url,
-        args: &[(&str, &str)],
+        at: Target<'_>,
         query: &ListQuery,
         extra: &[(&str, String)],
     ) -> Result<RawPage> {
-        let request = self.request(root, args, query, extra)?;
+        let request = self.request(at.root, at.args, query, extra)?;
         debug_assert!(request.method == Method::GET || matches!(self.call, Call::GraphQl(_)));
-        let response = transport.send(request).await?;
+        let response = at.transport.send(request).await?;
         if response.status == StatusCode::NO_CONTENT || response.body.is_empty() {
             return Ok(RawPage {
                 items: Vec::new(),
@@ -205,14 +223,12 @@ impl<C: ?Sized> Endpoint<C> {
     /// decode error naming its place in the body.
     pub async fn list(
         &self,
-        transport: &Transport,
-        root: &Url,
-        args: &[(&str, &str)],
+        at: Target<'_>,
         query: &ListQuery,
         extra: &[(&str, String)],
         ctx: &C,
     ) -> Result<Page> {
-        let page = self.fetch(transport, root, args, query, extra).await?;
+        let page = self.fetch(at, query, extra).await?;
         let mut records = Vec::with_capacity(page.items.len());
         for (i, item) in page.items.iter().enumerate() {
             let mapped = (self.map)(item, ctx).map_err(|e| self.envelope.at_item(e, i))?;

@@ -11,7 +11,7 @@ use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use polycart_kit::endpoint::{Call, Endpoint, PathTemplate};
+use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
 use polycart_kit::envelope::Envelope;
 use polycart_kit::model::Category;
 use polycart_kit::paging::{
@@ -200,7 +200,10 @@ async fn read_all(e: &Endpoint, base: &Url, query: ListQuery) -> Vec<String> {
     let mut query = query;
     let mut ids = Vec::new();
     for _ in 0..50 {
-        let page = e.list(&t, base, &[], &query, &[], &()).await.unwrap();
+        let page = e
+            .list(Target::new(&t, base), &query, &[], &())
+            .await
+            .unwrap();
         ids.extend(page.records.iter().map(|r| r.platform_id().to_owned()));
         match page.next {
             Some(next) => query = query.with_cursor(Some(next)),
@@ -363,7 +366,10 @@ async fn a_record_that_does_not_map_is_named_by_its_place() {
     let q = ListQuery::new(Entity::Category)
         .page_size(5)
         .with_cursor(Some(polycart_kit::Cursor::new(r#"{"page":2}"#)));
-    let err = e.list(&t, &base, &[], &q, &[], &()).await.unwrap_err();
+    let err = e
+        .list(Target::new(&t, &base), &q, &[], &())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, Error::Decode { path, .. } if path == "$.data[1].name"),
         "{err:?}"
@@ -371,7 +377,7 @@ async fn a_record_that_does_not_map_is_named_by_its_place() {
     // A cursor of another strategy is refused, never misread.
     let q = q.with_cursor(Some(polycart_kit::Cursor::new(r#"{"token":"x"}"#)));
     assert!(matches!(
-        e.list(&t, &base, &[], &q, &[], &()).await,
+        e.list(Target::new(&t, &base), &q, &[], &()).await,
         Err(Error::Invalid { .. })
     ));
 }

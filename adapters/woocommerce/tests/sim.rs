@@ -861,19 +861,24 @@ async fn shipments_without_the_tracking_extension_are_notes() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn many_records_modified_in_one_second_page_without_loss() {
-    let sim = sim(SimConfig::default()).await;
-    let a = adapter(&sim, &[]);
-    // A bulk edit: every order gets the same modification second.
-    // Whole seconds, as WooCommerce keeps them.
+/// A bulk edit: every order gets the same modification second (whole, as WooCommerce
+/// keeps them). Returns it and the ids of all orders.
+fn one_second_for_every_order(sim: &WooSim) -> (chrono::DateTime<Utc>, HashSet<String>) {
     let at = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 30, 0).unwrap();
-    let all: HashSet<String> = sim.with_store(|s| {
+    let all = sim.with_store(|s| {
         for o in &mut s.orders {
             o.updated_at = at;
         }
         s.orders.iter().map(|o| o.id.to_string()).collect()
     });
+    (at, all)
+}
+
+#[tokio::test]
+async fn many_records_modified_in_one_second_page_without_loss() {
+    let sim = sim(SimConfig::default()).await;
+    let a = adapter(&sim, &[]);
+    let (at, all) = one_second_for_every_order(&sim);
     let listed = collect_all(&a, ListQuery::new(Entity::Order).page_size(4))
         .await
         .unwrap();
@@ -1016,13 +1021,7 @@ async fn variation_batches_hold_a_hundred() {
 async fn a_record_changed_inside_a_crowded_second_skips_nothing() {
     let sim = sim(SimConfig::default()).await;
     let a = adapter(&sim, &[]);
-    let at = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 30, 0).unwrap();
-    let all: HashSet<String> = sim.with_store(|s| {
-        for o in &mut s.orders {
-            o.updated_at = at;
-        }
-        s.orders.iter().map(|o| o.id.to_string()).collect()
-    });
+    let (at, all) = one_second_for_every_order(&sim);
     let q = ListQuery::new(Entity::Order).page_size(4);
     let mut page = a.list(&q).await.unwrap();
     let changed: u64 = page.records[0].platform_id().parse().unwrap();

@@ -231,6 +231,23 @@ impl Paging {
     }
 }
 
+/// Whether a page-number or offset listing goes on after `view`: as the platform's
+/// count says (`below(count)`) when it states one, else while pages come back full.
+pub(crate) fn more(
+    view: &PageView<'_>,
+    limit: u32,
+    total: Option<&Total>,
+    below: impl FnOnce(u64) -> bool,
+) -> Result<bool> {
+    if view.items.is_empty() {
+        return Ok(false);
+    }
+    Ok(match total.map(|t| t.read(view)).transpose()?.flatten() {
+        Some(count) => below(count),
+        None => view.items.len() >= limit as usize,
+    })
+}
+
 /// Decodes a strategy's cursor state (`None` without a cursor).
 pub(crate) fn state<T: serde::de::DeserializeOwned>(at: Option<&Cursor>) -> Result<Option<T>> {
     at.map(Cursor::decode).transpose()

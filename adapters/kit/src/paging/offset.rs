@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{PageRequest, PageView, Total, state};
+use super::{PageRequest, PageView, Total, more, state};
 use crate::adapter::Cursor;
 use crate::error::Result;
 
@@ -43,15 +43,7 @@ impl Offset {
         view: &PageView<'_>,
     ) -> Result<Option<Cursor>> {
         let next = Self::offset(at)? + view.items.len() as u64;
-        let total = match &self.total {
-            Some(t) => t.read(view)?,
-            None => None,
-        };
-        let more = !view.items.is_empty()
-            && match total {
-                Some(total) => next < total,
-                None => view.items.len() >= limit as usize,
-            };
+        let more = more(view, limit, self.total.as_ref(), |total| next < total)?;
         Ok(more.then(|| Cursor::encode(&State { offset: next })))
     }
 }

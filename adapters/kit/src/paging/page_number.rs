@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{PageRequest, PageView, state};
+use super::{PageRequest, PageView, more, state};
 use crate::adapter::Cursor;
 use crate::envelope::pointer;
 use crate::error::Result;
@@ -71,15 +71,9 @@ impl PageNumber {
         view: &PageView<'_>,
     ) -> Result<Option<Cursor>> {
         let page = Self::page(at)?;
-        let pages = match &self.total_pages {
-            Some(t) => t.read(view)?,
-            None => None,
-        };
-        let more = !view.items.is_empty()
-            && match pages {
-                Some(pages) => u64::from(page) < pages,
-                None => view.items.len() >= limit as usize,
-            };
+        let more = more(view, limit, self.total_pages.as_ref(), |pages| {
+            u64::from(page) < pages
+        })?;
         Ok(more.then(|| Cursor::encode(&State { page: page + 1 })))
     }
 }
