@@ -9,8 +9,9 @@
 //! both at it): orders by `min_id` with `sort=id:asc`, products by `id:greater` with
 //! `sort=id` (the ids returned before left out with `id:not_in`), customers — whose
 //! v3 listing has no id filter but `id:in` — by page windows in `date_created` order
-//! that must hold the last customer returned. Categories and inventory have no dates
-//! and go by page number.
+//! that must hold the last customer returned (this assumes BigCommerce orders equal
+//! creation dates alike on every request, as any page-numbered listing needs).
+//! Categories and inventory have no dates and go by page number.
 
 use polycart_kit::endpoint::{Call, Endpoint, PathTemplate};
 use polycart_kit::envelope::Envelope;
