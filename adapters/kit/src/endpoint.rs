@@ -208,7 +208,10 @@ impl<C: ?Sized> Endpoint<C> {
             body,
             items: &items,
         };
-        let step = self.paging.step(query, limit, self.max_page, &view)?;
+        let step = self
+            .paging
+            .step(query, limit, self.max_page, &view)
+            .map_err(|e| self.envelope.in_body(e))?;
         Ok(RawPage {
             items: items
                 .iter()

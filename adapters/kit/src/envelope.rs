@@ -91,6 +91,28 @@ impl Envelope {
     }
 }
 
+impl Envelope {
+    /// Rewrites a decode error about the split list (`$[3].id`) to name the record's
+    /// place in the body (`$.data[3].id`).
+    pub fn in_body(&self, error: Error) -> Error {
+        match error {
+            Error::Decode { path, excerpt } if path.starts_with("$[") => {
+                let index = path[2..]
+                    .split_once(']')
+                    .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)));
+                match index {
+                    Some((i, rest)) => Error::Decode {
+                        path: format!("{}{rest}", self.item_path(i)),
+                        excerpt,
+                    },
+                    None => Error::Decode { path, excerpt },
+                }
+            }
+            other => other,
+        }
+    }
+}
+
 /// `/response/order_list` as a JSON path: `$.response.order_list`.
 pub fn json_path(pointer: &str) -> String {
     let mut out = String::from("$");
@@ -310,6 +332,13 @@ mod tests {
             matches!(&item, Error::Decode { path, .. } if path == "$.data[3].total"),
             "{item:?}"
         );
+        let listed = Envelope::Edges("/data/o/edges").in_body(Error::decode("$[2].id", "bad"));
+        assert!(
+            matches!(&listed, Error::Decode { path, .. } if path == "$.data.o.edges[2].node.id"),
+            "{listed:?}"
+        );
+        let other = Envelope::At("/data").in_body(Error::decode("$.meta", "bad"));
+        assert!(matches!(&other, Error::Decode { path, .. } if path == "$.meta"));
     }
 
     #[test]

@@ -30,11 +30,12 @@
 //! the position (returned) or after it (still to come, and the last page, which is
 //! not full, holds everything after the position). A changed record moves to the
 //! second it changed in, which is no earlier than the position's (positions come from
-//! seconds already listed), so it is read again in this pass, or — changed again within
-//! the position's second after being returned — by the next incremental pass, which
-//! starts no later than this one did. `adapters/kit/tests/keyset.rs` checks this
-//! against a simulated listing changing between pages, and shows the page-number
-//! cursor it replaces skipping.
+//! seconds already listed), so this pass reads it again — unless the position counts
+//! it as returned and it changed within the position's second, or its id was left out
+//! of the page that moved past its new second; the next incremental pass, which starts
+//! no later than the second this one started in, reads it then.
+//! `adapters/kit/tests/keyset.rs` checks this against a simulated listing changing
+//! between pages, and shows the page-number cursor it replaces skipping.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;

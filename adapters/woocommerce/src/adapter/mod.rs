@@ -436,12 +436,11 @@ impl Adapter for WooAdapter {
             return Ok(all.len() as u64);
         }
         let mut query = vec![("per_page", "1".to_owned())];
-        if matches!(q.entity, Entity::Order | Entity::Product) {
-            if let Some(since) = q.updated_since {
-                let (k, v) = SINCE.param(since);
-                query.push((k, v));
-                query.push(("dates_are_gmt", "true".into()));
-            }
+        if matches!(q.entity, Entity::Order | Entity::Product)
+            && let Some(since) = q.updated_since
+        {
+            query.push(SINCE.param(since));
+            query.push(("dates_are_gmt", "true".into()));
         }
         if let Some(s) = Self::status_filter(q)? {
             query.push(("status", s));
