@@ -5,7 +5,8 @@
 //! registration and webhook verification.
 //!
 //! Paging: v2 `page`/`limit` (≤ 250); a page past the end is an empty `204`. v3
-//! `page`/`limit` with `meta.pagination`. Positions are [`crate::paging`] cursors.
+//! `page`/`limit` with `meta.pagination`. Listings are the kit endpoints declared in
+//! [`crate::paging`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use polycart_kit::adapter::{EntityCapabilities, Precision};
 use polycart_kit::auth::HeaderToken;
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::model::Currency;
+use polycart_kit::transport::html::retry_unusable_success;
 use polycart_kit::transport::{
     Classify, Request, Response, Transport, Verdict, WindowHeaders, classify_status, retry_after,
 };
@@ -31,7 +33,6 @@ use crate::PLATFORM;
 use crate::config::Config;
 use crate::mapping::{self, MapContext};
 use crate::orders::v2_filters;
-use crate::paging::PageCursor;
 use crate::webhooks::Verifier;
 use crate::wire::{V2Count, V2Store, V3List};
 
@@ -68,17 +69,7 @@ impl Classify for Classifier {
                 after: reset.or(legacy).or_else(|| retry_after(&response.headers)),
             };
         }
-        if response.status.is_success() && response.status != StatusCode::NO_CONTENT {
-            let html = response
-                .header("content-type")
-                .is_some_and(|c| c.contains("text/html"));
-            let broken = !response.body.is_empty()
-                && serde_json::from_slice::<serde::de::IgnoredAny>(&response.body).is_err();
-            if html || broken {
-                return Verdict::Retry;
-            }
-        }
-        classify_status(response)
+        retry_unusable_success(response).unwrap_or_else(|| classify_status(response))
     }
 }
 
@@ -147,6 +138,11 @@ impl BigCommerce {
 
     pub(crate) fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The store's API root (`/v2/...` and `/v3/...` live under it).
+    pub(crate) fn root(&self) -> Result<url::Url> {
+        self.config.url(&ApiPath::new(""))
     }
 
     fn request(&self, method: Method, path: &ApiPath) -> Result<Request> {
@@ -286,8 +282,8 @@ impl BigCommerce {
                     })
                     .filter_map(|h| h.get("id").map(|id| id.to_string())),
             );
-            let pages = list.meta.pagination.map_or(1, |p| p.total_pages);
-            if u64::from(page) >= pages || n == 0 {
+            let total = list.meta.pagination.map_or(n as u64, |p| p.total);
+            if u64::from(page) * u64::from(MAX_PAGE) >= total || n == 0 {
                 break;
             }
         }
@@ -416,10 +412,9 @@ impl Adapter for BigCommerce {
             // v2 filters by one status_id; a unified status spans several.
             return Err(Error::unsupported(PLATFORM, "status filter"));
         }
-        let at = PageCursor::read(query.cursor.as_ref())?;
         match query.entity {
-            Entity::Order => self.list_orders(query, &at).await,
-            entity => self.list_v3(entity, query, &at).await,
+            Entity::Order => self.list_orders(query).await,
+            entity => self.list_v3(entity, query).await,
         }
     }
 
@@ -446,7 +441,7 @@ impl Adapter for BigCommerce {
         match query.entity {
             Entity::Order => {
                 let r = self
-                    .get(&ApiPath::new("v2/orders/count"), &v2_filters(query))
+                    .get(&ApiPath::new("v2/orders/count"), &v2_filters(query)?)
                     .await?;
                 Ok(r.json::<V2Count>()?.count)
             }

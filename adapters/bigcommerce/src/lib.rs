@@ -91,7 +91,7 @@ pub fn normalize_with(entity: Entity, text: &str, ctx: &MapContext) -> Result<No
     Ok(Normalized::List(out))
 }
 
-fn map_one(entity: Entity, text: &str, ctx: &MapContext) -> Result<Vec<Record>> {
+pub(crate) fn map_one(entity: Entity, text: &str, ctx: &MapContext) -> Result<Vec<Record>> {
     Ok(match entity {
         Entity::Order => vec![mapping::order(text, ctx)?.into()],
         Entity::Product => vec![mapping::product(text, ctx)?.into()],

@@ -9,24 +9,20 @@
 //! `/v2/orders/{id}/products` (and `shipping_addresses`) fetched instead. Fetched
 //! sub-resources are embedded in the order's `raw` as arrays.
 //!
-//! Listings read oldest change first (`sort=date_modified:asc`) with keyset paging on
-//! `min_date_modified` ([`crate::paging`]); v2 takes RFC 2822 dates.
+//! Listings read oldest change first with the kit's keyset ([`crate::paging::ORDERS`]);
+//! v2 takes RFC 2822 dates.
 
-use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use http::StatusCode;
+use polycart_kit::endpoint::Target;
+use polycart_kit::paging::DateFormat;
 use polycart_kit::{ApiPath, Error, ListQuery, Page, Record, Result};
 use serde_json::Value;
 
 use crate::client::{BigCommerce, MAX_PAGE, path_id};
 use crate::consignments::{self, ORDER_INCLUDE};
 use crate::mapping;
-use crate::paging::PageCursor;
-
-/// A v2 date filter: RFC 2822 in BigCommerce's own shape (`Tue, 05 Mar 2019 21:40:11 +0000`).
-pub(crate) fn rfc2822(t: DateTime<Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S +0000").to_string()
-}
+use crate::paging::{self, ORDERS};
 
 /// Whether an order amount (a "12.5000" string or a number) is above zero.
 fn positive(order: &Value, field: &str) -> bool {
@@ -38,15 +34,16 @@ fn positive(order: &Value, field: &str) -> bool {
 }
 
 /// The v2 filters of a query other than the keyset position.
-pub(crate) fn v2_filters(query: &ListQuery) -> Vec<(&'static str, String)> {
+pub(crate) fn v2_filters(query: &ListQuery) -> Result<Vec<(&'static str, String)>> {
     let mut params = Vec::new();
     if let Some(since) = query.updated_since {
-        params.push(("min_date_modified", rfc2822(since)));
+        params.push((
+            "min_date_modified",
+            DateFormat::Rfc2822.format(since.timestamp()),
+        ));
     }
-    if let Some(since) = query.created_since {
-        params.push(("min_date_created", rfc2822(since)));
-    }
-    params
+    params.extend(paging::v2_created(query)?);
+    Ok(params)
 }
 
 impl BigCommerce {
@@ -127,34 +124,25 @@ impl BigCommerce {
             .collect()
     }
 
-    pub(crate) async fn list_orders(&self, query: &ListQuery, at: &PageCursor) -> Result<Page> {
-        let limit = query.page_size_or(MAX_PAGE);
-        let mut params: Vec<(&str, String)> = ORDER_INCLUDE
+    pub(crate) async fn list_orders(&self, query: &ListQuery) -> Result<Page> {
+        let (query, extra) = paging::resume(query)?;
+        let root = self.root()?;
+        let page = ORDERS
+            .fetch(Target::new(self.transport(), &root), &query, &extra)
+            .await?;
+        let orders = page
+            .items
             .iter()
-            .map(|(k, v)| (*k, (*v).to_owned()))
-            .collect();
-        if let Some(since) = query.created_since {
-            params.push(("min_date_created", rfc2822(since)));
-        }
-        if let Some(since) = at.since(query.updated_since) {
-            params.push(("min_date_modified", rfc2822(since)));
-        }
-        params.extend([
-            ("sort", "date_modified:asc".to_owned()),
-            ("page", at.page.to_string()),
-            ("limit", limit.to_string()),
-        ]);
-        let r = self.get(&ApiPath::new("v2/orders"), &params).await?;
-        if r.status == StatusCode::NO_CONTENT || r.body.is_empty() {
-            return Ok(Page::last(Vec::new()));
-        }
-        let mut orders: Vec<Value> = r.json()?;
-        let more = orders.len() >= limit as usize;
-        let next = at.next_by_date(&mut orders, more);
+            .enumerate()
+            .map(|(i, raw)| {
+                polycart_kit::error::decode_json::<Value>(raw.get())
+                    .map_err(|e| polycart_kit::decode::at_index(e, i, true))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let records = self.map_orders(orders).await?;
         Ok(Page {
             records,
-            next: next.map(|n| n.encode()),
+            next: page.next,
         })
     }
 

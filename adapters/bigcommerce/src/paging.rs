@@ -1,193 +1,247 @@
-//! Restart-safe positions in BigCommerce's listings (the opaque cursor, as JSON).
+//! BigCommerce's listings declared for the kit's endpoint driver
+//! ([`polycart_kit::endpoint`]), and the cursors older versions of this adapter wrote.
 //!
-//! Listings that filter by date modified (v2 orders `min_date_modified`, v3 products
-//! and customers `date_modified:min`) are read oldest change first and go on from the
-//! last date seen (keyset paging), not by page number: a record changed while a pass
-//! pages moves to the end of the listing, where the pass still reads it, and shifts
-//! nothing in front of the position (page numbers would skip the record that slid
-//! into the page already read). Dates have whole seconds, so the next page starts at
-//! the last second seen and drops the records of that second already returned (their
-//! ids ride in the cursor); a page all of one second goes on by page number within it.
-//! Listings without dates (categories, inventory) go by page number.
+//! Listings with a date modified (v2 orders, v3 products and customers) use the kit's
+//! keyset ([`polycart_kit::paging::keyset`]): oldest change first, going on from the
+//! last second seen, so a record changed while a pass pages moves ahead of the
+//! position and shifts nothing it has not read. A second holding more than a page is
+//! read on its own (`min_date_modified`/`max_date_modified`, `date_modified:min`/`:max`
+//! both at it): orders by `min_id` with `sort=id:asc`, products by `id:greater` with
+//! `sort=id` (the ids returned before left out with `id:not_in`), customers — whose
+//! v3 listing has no id filter but `id:in` — by page windows in `date_created` order
+//! that must hold the last customer returned (this assumes BigCommerce orders equal
+//! creation dates alike on every request, as any page-numbered listing needs).
+//! Categories and inventory have no dates and go by page number.
 
-use chrono::{DateTime, TimeZone, Utc};
-use polycart_kit::decode::parse_datetime;
-use polycart_kit::{Cursor, Result};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use polycart_kit::endpoint::{Call, Endpoint, PathTemplate};
+use polycart_kit::envelope::Envelope;
+use polycart_kit::paging::{
+    Bound, DateFormat, KeyFields, Keyset, PageNumber, Paging, Position, Resume, TieBreak, Total,
+    WindowBy,
+};
+use polycart_kit::{Cursor, Entity, ListQuery, Record, Result};
+use serde::Deserialize;
 
-fn first_page() -> u32 {
-    1
-}
+use crate::client::MAX_PAGE;
+use crate::consignments::ORDER_INCLUDE;
+use crate::mapping::MapContext;
 
-/// Where the next page of a listing starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct PageCursor {
-    /// The page number (within the `since` second when it is set).
-    #[serde(default = "first_page")]
-    pub(crate) page: u32,
-    /// Unix seconds: the listing goes on from records modified at or after this.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) since: Option<i64>,
-    /// Ids of records modified in the `since` second that were already returned.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) seen: Vec<String>,
-}
+const ACCEPT: &[(&str, &str)] = &[("accept", "application/json")];
 
-impl Default for PageCursor {
-    fn default() -> Self {
-        Self {
-            page: 1,
-            since: None,
-            seen: Vec::new(),
-        }
-    }
-}
+const KEYS: KeyFields = KeyFields {
+    id: "id",
+    modified: "date_modified",
+};
 
-/// A record's id as text (`123` or `"123"`).
-pub(crate) fn id_of(item: &Value) -> Option<String> {
-    match item.get("id")? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
+/// v3 `page`/`limit` with `meta.pagination.total_pages`.
+const V3_PAGES: Paging = Paging::PageNumber(PageNumber {
+    page: "page",
+    size: "limit",
+    total_pages: Some(Total::At("/meta/pagination/total_pages")),
+});
 
-/// A record's `date_modified` (RFC 2822 on v2, ISO 8601 on v3) in unix seconds.
-fn modified_of(item: &Value) -> Option<i64> {
-    let text = item.get("date_modified")?.as_str()?;
-    parse_datetime(text).map(|t| t.timestamp())
-}
+/// The v3 listings' "modified at or after / at or before" (ISO 8601).
+const V3_SINCE: Bound = Bound::Inclusive("date_modified:min");
+const V3_UNTIL: Bound = Bound::Inclusive("date_modified:max");
 
-impl PageCursor {
-    /// The cursor a query carries (the first page without one).
-    pub(crate) fn read(cursor: Option<&Cursor>) -> Result<Self> {
-        let mut c = match cursor {
-            Some(c) => c.decode::<Self>()?,
-            None => Self::default(),
-        };
-        c.page = c.page.max(1);
-        Ok(c)
-    }
+/// `GET /v2/orders`: a bare array (`204` when nothing matches). Orders are completed
+/// with their sub-resources before mapping, so the adapter fetches raw pages; `map`
+/// maps a complete order.
+pub(crate) const ORDERS: Endpoint<MapContext> = Endpoint {
+    path: PathTemplate("v2/orders"),
+    call: Call::Get,
+    params: &ORDER_INCLUDE,
+    headers: ACCEPT,
+    paging: Paging::Keyset(Keyset {
+        since: Bound::Inclusive("min_date_modified"),
+        until: Bound::Inclusive("max_date_modified"),
+        format: DateFormat::Rfc2822,
+        sort: &[("sort", "date_modified:asc")],
+        limit: "limit",
+        exclude: None,
+        tie: TieBreak::IdAbove {
+            param: "min_id",
+            inclusive: true,
+            sort: &[("sort", "id:asc")],
+        },
+        keys: KEYS,
+    }),
+    envelope: Envelope::Array,
+    since: None,
+    filters: Some(v2_created),
+    max_page: MAX_PAGE,
+    map: |raw, ctx| map(Entity::Order, raw.get(), ctx),
+};
 
-    /// The date-modified filter to send: the position's, or else the query's.
-    pub(crate) fn since(&self, query: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-        let own = self.since.and_then(|s| Utc.timestamp_opt(s, 0).single());
-        match (own, query) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// One keyset step over a page read from [`PageCursor::since`]: drops the records
-    /// the previous page already returned and says where the next page starts, if
-    /// the listing has `more`.
-    pub(crate) fn next_by_date(&self, items: &mut Vec<Value>, more: bool) -> Option<Self> {
-        let keys: Vec<(Option<String>, Option<i64>)> =
-            items.iter().map(|i| (id_of(i), modified_of(i))).collect();
-        let ids_at = |second: i64| -> Vec<String> {
-            keys.iter()
-                .filter(|(_, t)| *t == Some(second))
-                .filter_map(|(id, _)| id.clone())
-                .collect()
-        };
-        let next = more.then(|| match keys.iter().filter_map(|k| k.1).max() {
-            Some(last) if self.since.is_none_or(|s| last > s) => Self {
-                page: 1,
-                since: Some(last),
-                seen: ids_at(last),
-            },
-            // A page all of one second (or undated): on by page number.
-            _ => Self {
-                page: self.page + 1,
-                since: self.since,
-                seen: self.since.map(ids_at).unwrap_or_default(),
-            },
-        });
-        if let Some(since) = self.since {
-            let mut keys = keys.iter();
-            items.retain(|_| {
-                let (id, t) = keys.next().expect("one key per item");
-                !(*t == Some(since) && id.as_ref().is_some_and(|id| self.seen.contains(id)))
-            });
-        }
-        next
-    }
-
-    /// The next page number, if the listing has `more`.
-    pub(crate) fn next_by_page(&self, more: bool) -> Option<Self> {
-        more.then(|| Self {
-            page: self.page + 1,
-            ..Self::default()
+/// `created_since` on v2 (`min_date_created`, RFC 2822).
+pub(crate) fn v2_created(q: &ListQuery) -> Result<Vec<(&'static str, String)>> {
+    Ok(q.created_since
+        .map(|t| {
+            (
+                "min_date_created",
+                DateFormat::Rfc2822.format(t.timestamp()),
+            )
         })
-    }
+        .into_iter()
+        .collect())
+}
 
-    pub(crate) fn encode(&self) -> Cursor {
-        Cursor::encode(self)
+/// `created_since` on v3 (`date_created:min`).
+pub(crate) fn v3_created(q: &ListQuery) -> Result<Vec<(&'static str, String)>> {
+    Ok(q.created_since
+        .map(|t| {
+            (
+                "date_created:min",
+                DateFormat::Rfc3339.format(t.timestamp()),
+            )
+        })
+        .into_iter()
+        .collect())
+}
+
+/// `GET /v3/catalog/products?include=variants,images,options`.
+pub(crate) const PRODUCTS: Endpoint<MapContext> = Endpoint {
+    path: PathTemplate("v3/catalog/products"),
+    call: Call::Get,
+    params: &[("include", "variants,images,options")],
+    headers: ACCEPT,
+    paging: Paging::Keyset(Keyset {
+        since: V3_SINCE,
+        until: V3_UNTIL,
+        format: DateFormat::Rfc3339,
+        sort: &[("sort", "date_modified"), ("direction", "asc")],
+        limit: "limit",
+        exclude: Some("id:not_in"),
+        tie: TieBreak::IdAbove {
+            param: "id:greater",
+            inclusive: false,
+            sort: &[("sort", "id"), ("direction", "asc")],
+        },
+        keys: KEYS,
+    }),
+    envelope: Envelope::At("/data"),
+    since: None,
+    filters: Some(v3_created),
+    max_page: MAX_PAGE,
+    map: |raw, ctx| map(Entity::Product, raw.get(), ctx),
+};
+
+/// `GET /v3/customers?include=addresses`.
+pub(crate) const CUSTOMERS: Endpoint<MapContext> = Endpoint {
+    path: PathTemplate("v3/customers"),
+    params: &[("include", "addresses")],
+    paging: Paging::Keyset(Keyset {
+        since: V3_SINCE,
+        until: V3_UNTIL,
+        format: DateFormat::Rfc3339,
+        sort: &[("sort", "date_modified:asc")],
+        limit: "limit",
+        exclude: None,
+        tie: TieBreak::Window {
+            by: WindowBy::Page("page"),
+            sort: &[("sort", "date_created:asc")],
+        },
+        keys: KEYS,
+    }),
+    map: |raw, ctx| map(Entity::Customer, raw.get(), ctx),
+    ..PRODUCTS
+};
+
+/// `GET /v3/catalog/categories`, flat.
+pub(crate) const CATEGORIES: Endpoint<MapContext> = Endpoint {
+    path: PathTemplate("v3/catalog/categories"),
+    params: &[],
+    paging: V3_PAGES,
+    filters: None,
+    map: |raw, ctx| map(Entity::Category, raw.get(), ctx),
+    ..PRODUCTS
+};
+
+/// `GET /v3/catalog/trees/categories` of the configured tree (`tree_id:in`, added by
+/// the adapter).
+pub(crate) const TREE_CATEGORIES: Endpoint<MapContext> = Endpoint {
+    path: PathTemplate("v3/catalog/trees/categories"),
+    ..CATEGORIES
+};
+
+/// `GET /v3/inventory/items`: one level per variant and location.
+pub(crate) const INVENTORY: Endpoint<MapContext> = Endpoint {
+    path: PathTemplate("v3/inventory/items"),
+    map: |raw, ctx| map(Entity::Inventory, raw.get(), ctx),
+    ..CATEGORIES
+};
+
+/// One listed v3 item (or a complete v2 order) as unified records.
+pub(crate) fn map(entity: Entity, text: &str, ctx: &MapContext) -> Result<Vec<Record>> {
+    let mut records = crate::map_one(entity, text, ctx)?;
+    if entity == Entity::Category {
+        // A flat category list: children (tree nodes) would repeat categories.
+        records.truncate(1);
     }
+    Ok(records)
+}
+
+/// The cursor older versions wrote for every listing: a page number, and for the
+/// listings by date the second they went on from and the ids returned in it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OldCursor {
+    #[serde(default)]
+    page: u32,
+    #[serde(default)]
+    since: Option<i64>,
+    #[serde(default)]
+    seen: Vec<String>,
+}
+
+/// Reads an older cursor of a listing by date: its second (a page number within it is
+/// dropped: the second is read again, the ids returned left out), or a page of the
+/// listing from `updated_since`.
+fn older(c: &Cursor) -> Result<Resume> {
+    let old: OldCursor = c.decode()?;
+    Ok(match old.since {
+        Some(second) => Resume::At(Some(Position::open(second, old.seen))),
+        None if old.page > 1 => Resume::Page(old.page),
+        None => Resume::At(None),
+    })
+}
+
+/// The query a keyset listing goes on with, and the parameters an older page cursor
+/// adds (its page, read once).
+pub(crate) fn resume(query: &ListQuery) -> Result<(ListQuery, Vec<(&'static str, String)>)> {
+    let (query, page) = Resume::read(query.cursor.as_ref(), older)?.query(query);
+    Ok((
+        query,
+        page.map(|p| ("page", p.to_string())).into_iter().collect(),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn order(id: u64, second: u32) -> Value {
-        json!({ "id": id, "date_modified": format!("Tue, 05 Mar 2019 21:40:{second:02} +0000") })
-    }
-
-    fn ids(items: &[Value]) -> Vec<String> {
-        items.iter().filter_map(id_of).collect()
+    fn resumed(cursor: &str) -> (Option<Position>, Vec<(&'static str, String)>) {
+        let q = ListQuery::new(Entity::Order).with_cursor(Some(Cursor::new(cursor)));
+        let (q, extra) = resume(&q).unwrap();
+        (Position::read(q.cursor.as_ref()).unwrap(), extra)
     }
 
     #[test]
-    fn goes_on_from_the_last_second_and_drops_what_it_returned() {
-        let first = PageCursor::default();
-        let mut page = vec![order(1, 1), order(2, 2), order(3, 3), order(4, 3)];
-        let next = first.next_by_date(&mut page, true).unwrap();
-        assert_eq!(ids(&page), ["1", "2", "3", "4"]);
-        assert_eq!(next.page, 1);
-        assert_eq!(next.seen, ["3", "4"]);
-        let since = next.since(None).unwrap();
-        assert_eq!(since.to_rfc2822(), "Tue, 5 Mar 2019 21:40:03 +0000");
-
-        // Order 2 changed meanwhile: it is at the end now, and nothing was skipped.
-        let mut page = vec![order(3, 3), order(4, 3), order(5, 4), order(2, 9)];
-        let last = next.next_by_date(&mut page, false);
-        assert_eq!(ids(&page), ["5", "2"]);
-        assert_eq!(last, None);
-    }
-
-    #[test]
-    fn a_page_of_one_second_goes_on_by_page_number() {
-        let at = PageCursor {
-            page: 1,
-            since: Some(
-                order(0, 7)["date_modified"]
-                    .as_str()
-                    .map(|t| parse_datetime(t).unwrap().timestamp())
-                    .unwrap(),
-            ),
-            seen: vec!["10".into()],
-        };
-        let mut page = vec![order(10, 7), order(11, 7), order(12, 7)];
-        let next = at.next_by_date(&mut page, true).unwrap();
-        assert_eq!(ids(&page), ["11", "12"]);
-        assert_eq!((next.page, next.since), (2, at.since));
-        let mut undated = vec![json!({ "id": 1 }), json!({ "id": 2 })];
-        let next = PageCursor::default()
-            .next_by_date(&mut undated, true)
-            .unwrap();
-        assert_eq!((next.page, next.since, undated.len()), (2, None, 2));
-    }
-
-    #[test]
-    fn old_page_cursors_still_read() {
-        let c = PageCursor::read(Some(&Cursor::new(r#"{"page":5}"#))).unwrap();
-        assert_eq!((c.page, c.since), (5, None));
-        assert_eq!(c.next_by_page(true).unwrap().page, 6);
-        assert!(PageCursor::read(Some(&Cursor::new("junk"))).is_err());
-        let query = Utc.timestamp_opt(1_000, 0).single();
-        assert_eq!(PageCursor::default().since(query), query);
+    fn older_cursors_go_on_without_skipping() {
+        // Page 2 within second 17: that second again, the ids returned left out.
+        assert_eq!(
+            resumed(r#"{"page":2,"since":17,"seen":["3","4"]}"#),
+            (
+                Some(Position::open(17, vec!["3".into(), "4".into()])),
+                vec![]
+            )
+        );
+        // A page of the listing: that page once, then by keyset.
+        assert_eq!(resumed(r#"{"page":5}"#), (None, vec![("page", "5".into())]));
+        assert_eq!(resumed(r#"{"page":1}"#), (None, vec![]));
+        let now = Position::open(9, vec!["1".into()]);
+        assert_eq!(resumed(now.encode().as_str()), (Some(now), vec![]));
+        let q = ListQuery::new(Entity::Order).with_cursor(Some(Cursor::new("junk")));
+        assert!(resume(&q).is_err());
     }
 }

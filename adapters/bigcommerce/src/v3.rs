@@ -1,16 +1,17 @@
 //! v3 listings and reads: catalog products (`include=variants,images,options`),
 //! customers (`include=addresses`), categories (or one category tree's) and inventory
-//! items (one level per variant and location), with `meta.pagination`. Products and
-//! customers are read oldest change first (`date_modified:min`, ISO 8601) with keyset
-//! paging ([`crate::paging`]); categories and inventory have no dates and go by page.
+//! items (one level per variant and location), with `meta.pagination`. Listings are
+//! the kit endpoints of [`crate::paging`]: products and customers read oldest change
+//! first by keyset, categories and inventory (no dates) by page.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use polycart_kit::endpoint::Target;
 use polycart_kit::{ApiPath, Entity, Error, ListQuery, Page, Record, Result};
 use serde_json::Value;
 
-use crate::client::{BigCommerce, MAX_PAGE, path_id};
-use crate::mapping::{self, MapContext};
-use crate::paging::PageCursor;
+use crate::client::{BigCommerce, path_id};
+use crate::mapping::MapContext;
+use crate::paging::{self, CATEGORIES, CUSTOMERS, INVENTORY, PRODUCTS, TREE_CATEGORIES};
 
 const V3_PRODUCT_INCLUDE: &str = "variants,images,options";
 
@@ -100,49 +101,42 @@ impl BigCommerce {
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let text = item.to_string();
-            let mapped: Result<Vec<Record>> = match entity {
-                Entity::Product => mapping::product(&text, &ctx).map(|p| vec![p.into()]),
-                Entity::Customer => mapping::customer(&text).map(|c| vec![c.into()]),
-                // A flat category list: children (tree nodes) would repeat categories.
-                Entity::Category => mapping::categories(&text)
-                    .map(|c| c.into_iter().take(1).map(Record::from).collect()),
-                Entity::Inventory => {
-                    mapping::inventory(&text).map(|l| l.into_iter().map(Record::from).collect())
-                }
-                Entity::Order => mapping::order(&text, &ctx).map(|o| vec![o.into()]),
-            };
-            let mapped = mapped.map_err(|e| polycart_kit::decode::at_index(e, i, true))?;
+            let mapped = paging::map(entity, &item.to_string(), &ctx)
+                .map_err(|e| polycart_kit::decode::at_index(e, i, true))?;
             out.extend(mapped.into_iter().map(|r| self.finish(r)));
         }
         Ok(out)
     }
 
-    pub(crate) async fn list_v3(
-        &self,
-        entity: Entity,
-        query: &ListQuery,
-        at: &PageCursor,
-    ) -> Result<Page> {
-        let limit = query.page_size_or(MAX_PAGE);
-        let mut params = self.v3_params(entity, query, at.since(query.updated_since));
-        params.extend([("page", at.page.to_string()), ("limit", limit.to_string())]);
-        let mut list = self.v3_list(&self.v3_path(entity), &params).await?;
-        let more = !list.data.is_empty()
-            && match &list.meta.pagination {
-                Some(p) if p.total_pages > 0 => u64::from(at.page) < p.total_pages,
-                Some(p) => p.links.next.is_some(),
-                None => false,
-            };
-        let next = if by_date(entity) {
-            at.next_by_date(&mut list.data, more)
-        } else {
-            at.next_by_page(more)
+    pub(crate) async fn list_v3(&self, entity: Entity, query: &ListQuery) -> Result<Page> {
+        let (endpoint, mut extra) = match entity {
+            Entity::Product => (&PRODUCTS, Vec::new()),
+            Entity::Customer => (&CUSTOMERS, Vec::new()),
+            Entity::Category => match self.config().category_tree {
+                Some(tree) => (&TREE_CATEGORIES, vec![("tree_id:in", tree.to_string())]),
+                None => (&CATEGORIES, Vec::new()),
+            },
+            Entity::Inventory => (&INVENTORY, Vec::new()),
+            Entity::Order => return self.list_orders(query).await,
         };
-        let records = self.map_v3(entity, &list.data).await?;
+        let query = if by_date(entity) {
+            let (query, page) = paging::resume(query)?;
+            extra.extend(page);
+            query
+        } else {
+            query.clone()
+        };
+        let ctx = match entity {
+            Entity::Product => self.map_context().await?.clone(),
+            _ => MapContext::default(),
+        };
+        let root = self.root()?;
+        let page = endpoint
+            .list(Target::new(self.transport(), &root), &query, &extra, &ctx)
+            .await?;
         Ok(Page {
-            records,
-            next: next.map(|n| n.encode()),
+            records: page.records.into_iter().map(|r| self.finish(r)).collect(),
+            next: page.next,
         })
     }
 

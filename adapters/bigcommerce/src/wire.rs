@@ -364,20 +364,11 @@ pub(crate) struct V3Meta {
     pub(crate) pagination: Option<V3Pagination>,
 }
 
+/// The count a `count` reads (listings page with the kit's page numbers).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct V3Pagination {
     #[serde(default)]
     pub(crate) total: u64,
-    #[serde(default)]
-    pub(crate) total_pages: u64,
-    #[serde(default)]
-    pub(crate) links: V3Links,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct V3Links {
-    #[serde(default)]
-    pub(crate) next: Option<String>,
 }
 
 /// The v3 list envelope with its items kept as raw JSON.

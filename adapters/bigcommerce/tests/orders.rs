@@ -203,3 +203,68 @@ async fn a_listing_with_nothing_to_list_is_an_empty_204() {
     .await;
     assert_eq!((status, body), (204, Value::Null));
 }
+
+/// Sets every record of `entity` to one second, lists it in pages of 4, and after the
+/// third page changes the first record returned to a later second: the case a page
+/// number within a second skipped. Every record is read, the changed one again.
+async fn change_inside_a_crowded_second(entity: Entity) {
+    let s = setup().await;
+    let a = &s.adapter;
+    let at = Utc::now().trunc_subsecs(0) - chrono::Duration::seconds(30);
+    let set = |id: Option<u64>, t| {
+        s.handle.with_store(|st| match entity {
+            Entity::Order => st
+                .orders
+                .iter_mut()
+                .filter(|o| id.is_none_or(|i| o.id == i))
+                .for_each(|o| o.updated_at = t),
+            Entity::Product => st
+                .products
+                .iter_mut()
+                .filter(|p| id.is_none_or(|i| p.id == i))
+                .for_each(|p| p.updated_at = t),
+            _ => st
+                .customers
+                .iter_mut()
+                .filter(|c| id.is_none_or(|i| c.id == i))
+                .for_each(|c| c.updated_at = t),
+        })
+    };
+    set(None, at);
+    let query = ListQuery::new(entity).page_size(4);
+    let mut page = a.list(&query).await.unwrap();
+    let changed: u64 = page.records[0].platform_id().parse().unwrap();
+    let mut read: Vec<String> = Vec::new();
+    for n in 0.. {
+        read.extend(page.records.iter().map(|r| r.platform_id().to_owned()));
+        if n == 2 {
+            set(Some(changed), at + chrono::Duration::seconds(5));
+        }
+        let Some(next) = page.next else { break };
+        page = a
+            .list(&query.clone().with_cursor(Some(next)))
+            .await
+            .unwrap();
+    }
+    let all: BTreeSet<String> = s.handle.with_store(|st| match entity {
+        Entity::Order => st.orders.iter().map(|o| o.id.to_string()).collect(),
+        Entity::Product => st.products.iter().map(|p| p.id.to_string()).collect(),
+        _ => st.customers.iter().map(|c| c.id.to_string()).collect(),
+    });
+    assert_eq!(
+        read.iter().cloned().collect::<BTreeSet<_>>(),
+        all,
+        "{entity}"
+    );
+    assert!(
+        read.iter().filter(|id| **id == changed.to_string()).count() >= 2,
+        "{entity}: the changed record is read again"
+    );
+}
+
+#[tokio::test]
+async fn a_record_changed_inside_a_crowded_second_skips_nothing() {
+    for entity in [Entity::Order, Entity::Product, Entity::Customer] {
+        change_inside_a_crowded_second(entity).await;
+    }
+}

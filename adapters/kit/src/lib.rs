@@ -1,6 +1,7 @@
 //! polycart's adapter kit: the unified model every platform maps into, the `Adapter`
-//! trait, the transport (rate governor, retry, auth strategies, request signers), and
-//! the simulator toolkit. Adapters depend on this crate only; they never depend on the
+//! trait, the transport (rate governor, retry, auth strategies, request signers),
+//! paging strategies and declarative endpoints (a plain REST platform declares its
+//! listings and writes no paging loop), and the simulator toolkit. Adapters depend on this crate only; they never depend on the
 //! sync store, the engine or the API.
 
 pub mod adapter;
@@ -9,11 +10,14 @@ pub mod capabilities;
 pub mod conformance;
 pub mod connector;
 pub mod decode;
+pub mod endpoint;
+pub mod envelope;
 pub mod error;
 pub mod golden;
 pub mod meaning;
 pub mod model;
 pub mod net;
+pub mod paging;
 pub mod path;
 pub mod secret;
 pub mod settings;

@@ -18,6 +18,8 @@ use polycart_kit::adapter::{
 use polycart_kit::auth::{Auth, HeaderToken, TokenSet};
 use polycart_kit::connector::{AdapterContext, StoreConfig};
 use polycart_kit::model::{Currency, Entity, InventoryLevel, Record};
+use polycart_kit::paging::link::link_target;
+use polycart_kit::transport::html::retry_unusable_success;
 use polycart_kit::transport::{
     Classify, Request, Response, Transport, UsedOfSizeHeader, Verdict, classify_status,
 };
@@ -40,17 +42,17 @@ use crate::token::rotating_token;
 pub const MAX_PAGE: u32 = 250;
 
 /// Shopify's quirks on top of HTTP semantics: 422 and 400 are invalid input; an HTML
-/// page with a 200 is a proxy error page, worth another try.
+/// page or broken JSON with a 2xx is a proxy error page or a cut answer, worth another
+/// try.
 #[derive(Debug, Clone, Copy)]
 struct ShopifyClassifier;
 
 impl Classify for ShopifyClassifier {
     fn classify(&self, response: &Response) -> Verdict {
-        let html = response
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("text/html"));
+        if let Some(retry) = retry_unusable_success(response) {
+            return retry;
+        }
         match response.status.as_u16() {
-            200..=299 if html => Verdict::Retry,
             400 | 422 => Verdict::Fail(Error::invalid(format!(
                 "shopify refused the request ({}): {}",
                 response.status.as_u16(),
@@ -614,22 +616,10 @@ impl ShopifyAdapter {
 /// The `page_info` of the `rel="next"` link, if there is a next page.
 pub fn next_page_info(headers: &HeaderMap) -> Option<String> {
     let link = headers.get(http::header::LINK)?.to_str().ok()?;
-    for part in link.split(',') {
-        let (target, params) = part.trim().split_once(';')?;
-        if !params
-            .split(';')
-            .any(|p| p.trim() == "rel=\"next\"" || p.trim() == "rel=next")
-        {
-            continue;
-        }
-        let url =
-            url::Url::parse(target.trim().trim_start_matches('<').trim_end_matches('>')).ok()?;
-        return url
-            .query_pairs()
-            .find(|(k, _)| k == "page_info")
-            .map(|(_, v)| v.into_owned());
-    }
-    None
+    let url = url::Url::parse(link_target(link, "next")?).ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == "page_info")
+        .map(|(_, v)| v.into_owned())
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 use polycart_kit::Error;
+use polycart_kit::transport::html::retry_unusable_success;
 use polycart_kit::transport::{
     BudgetObservation, BudgetReader, Classify, Response, Verdict, classify_status,
 };
@@ -50,13 +51,11 @@ impl Classify for GraphqlClassifier {
         if !response.status.is_success() {
             return classify_status(response);
         }
-        if response
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("text/html"))
-        {
-            return Verdict::Retry;
+        if let Some(retry) = retry_unusable_success(response) {
+            return retry;
         }
         let Ok(v) = serde_json::from_slice::<Value>(&response.body) else {
+            // An empty 2xx: nothing to read.
             return Verdict::Retry;
         };
         let Some(errors) = v["errors"].as_array().filter(|e| !e.is_empty()) else {

@@ -862,19 +862,24 @@ async fn shipments_without_the_tracking_extension_are_notes() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn many_records_modified_in_one_second_page_without_loss() {
-    let sim = sim(SimConfig::default()).await;
-    let a = adapter(&sim, &[]);
-    // A bulk edit: every order gets the same modification second.
-    // Whole seconds, as WooCommerce keeps them.
+/// A bulk edit: every order gets the same modification second (whole, as WooCommerce
+/// keeps them). Returns it and the ids of all orders.
+fn one_second_for_every_order(sim: &WooSim) -> (chrono::DateTime<Utc>, HashSet<String>) {
     let at = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 30, 0).unwrap();
-    let all: HashSet<String> = sim.with_store(|s| {
+    let all = sim.with_store(|s| {
         for o in &mut s.orders {
             o.updated_at = at;
         }
         s.orders.iter().map(|o| o.id.to_string()).collect()
     });
+    (at, all)
+}
+
+#[tokio::test]
+async fn many_records_modified_in_one_second_page_without_loss() {
+    let sim = sim(SimConfig::default()).await;
+    let a = adapter(&sim, &[]);
+    let (at, all) = one_second_for_every_order(&sim);
     let listed = collect_all(&a, ListQuery::new(Entity::Order).page_size(4))
         .await
         .unwrap();
@@ -1007,6 +1012,36 @@ async fn variation_batches_hold_a_hundred() {
         failed,
         vec!["999999999"],
         "an unknown variation fails alone"
+    );
+    sim.shutdown().await;
+}
+
+/// The case the page-number cursor skipped: a second holding several pages, and a
+/// record of a page already read changed while the pass reads the rest of it.
+#[tokio::test]
+async fn a_record_changed_inside_a_crowded_second_skips_nothing() {
+    let sim = sim(SimConfig::default()).await;
+    let a = adapter(&sim, &[]);
+    let (at, all) = one_second_for_every_order(&sim);
+    let q = ListQuery::new(Entity::Order).page_size(4);
+    let mut page = a.list(&q).await.unwrap();
+    let changed: u64 = page.records[0].platform_id().parse().unwrap();
+    let mut read: Vec<String> = Vec::new();
+    for n in 0.. {
+        read.extend(page.records.iter().map(|r| r.platform_id().to_owned()));
+        if n == 2 {
+            sim.with_store(|s| {
+                let o = s.orders.iter_mut().find(|o| o.id == changed).unwrap();
+                o.updated_at = at + Duration::seconds(5);
+            });
+        }
+        let Some(next) = page.next else { break };
+        page = a.list(&q.clone().with_cursor(Some(next))).await.unwrap();
+    }
+    assert_eq!(read.iter().cloned().collect::<HashSet<_>>(), all);
+    assert!(
+        read.iter().filter(|id| **id == changed.to_string()).count() >= 2,
+        "the changed order is read again"
     );
     sim.shutdown().await;
 }

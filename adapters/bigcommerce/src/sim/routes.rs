@@ -1,8 +1,9 @@
 //! The simulator's endpoints: v2 orders (list with filters, sort, `include` of
 //! consignments and `204` past the end, count, one order, status `PUT`, sub-resources,
 //! consignments, shipping quotes, shipments), `/v2/time`,
-//! `/v2/store`, `/v2/order_statuses`; v3 catalog products and variants (reads and price
-//! `PUT`s), order refunds (payment actions), categories and trees, customers,
+//! `/v2/store`, `/v2/order_statuses`; v3 catalog products (the catalog's id filters
+//! `id:in`, `id:not_in`, `id:min`, `id:max`, `id:greater`, `id:less`, dates, `sort`)
+//! and variants (reads and price `PUT`s), order refunds (payment actions), categories and trees, customers,
 //! inventory items, locations and adjustments, and `/v3/hooks`. Writes fire the
 //! matching thin webhooks.
 
@@ -237,6 +238,37 @@ fn number(q: &HashMap<String, String>, key: &str) -> Result<Option<i64>, String>
                 .map_err(|_| format!("{key}: {v:?} is not a number"))
         })
         .transpose()
+}
+
+/// The v3 catalog's id filters (`id:min`/`id:max` inclusive, `id:greater`/`id:less`
+/// exclusive, `id:not_in`), as `catalog.v3.yml` lists them for `GET /catalog/products`.
+struct IdFilter {
+    not_in: Option<Vec<u64>>,
+    min: Option<i64>,
+    max: Option<i64>,
+    greater: Option<i64>,
+    less: Option<i64>,
+}
+
+impl IdFilter {
+    fn parse(q: &HashMap<String, String>) -> Result<Self, String> {
+        Ok(Self {
+            not_in: ids(q, "id:not_in")?,
+            min: number(q, "id:min")?,
+            max: number(q, "id:max")?,
+            greater: number(q, "id:greater")?,
+            less: number(q, "id:less")?,
+        })
+    }
+
+    fn matches(&self, id: u64) -> bool {
+        let n = id as i64;
+        self.not_in.as_ref().is_none_or(|ids| !ids.contains(&id))
+            && self.min.is_none_or(|m| n >= m)
+            && self.max.is_none_or(|m| n <= m)
+            && self.greater.is_none_or(|m| n > m)
+            && self.less.is_none_or(|m| n < m)
+    }
 }
 
 /// Dates compare to the second, as v2 prints them.
@@ -792,6 +824,7 @@ fn product_list(sim: &Sim, q: &HashMap<String, String>) -> Reply {
     let bad = |e: String| v3_error(StatusCode::UNPROCESSABLE_ENTITY, e);
     let (page, limit) = paging(q, 50, 250).map_err(bad)?;
     let id_in = ids(q, "id:in").map_err(bad)?;
+    let id_filter = IdFilter::parse(q).map_err(bad)?;
     let (min_m, max_m) = (
         when(q, "date_modified:min").map_err(bad)?,
         when(q, "date_modified:max").map_err(bad)?,
@@ -811,6 +844,7 @@ fn product_list(sim: &Sim, q: &HashMap<String, String>) -> Reply {
         .iter()
         .filter(|p| !p.deleted)
         .filter(|p| id_in.as_ref().is_none_or(|ids| ids.contains(&p.id)))
+        .filter(|p| id_filter.matches(p.id))
         .filter(|p| in_range(p.updated_at, min_m, max_m) && in_range(p.created_at, min_c, max_c))
         .collect();
     list.sort_by(|a, b| {

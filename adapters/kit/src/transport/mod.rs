@@ -8,14 +8,20 @@
 //! governor's time and every wait come from one [`TransportClock`]: real time, or in
 //! tests a fake clock whose waits take none.
 //!
+//! Ready parts adapters plug in: budget readers for the platforms' rate headers, an
+//! AIMD [`AdaptiveRate`] for hosts that send none, and [`html`], the shared "a 2xx
+//! that is an HTML page or broken JSON is retried" check every classifier uses.
+//!
 //! Reads retry freely. A non-idempotent write (POST/PATCH) is retried only when the
 //! platform provably did not act on it (a 429, a refused connection) unless it carries
 //! an idempotency key, so a write is never repeated blindly.
 
+mod adaptive;
 mod budget;
 mod classify;
 mod clock;
 mod governor;
+pub mod html;
 mod metrics;
 mod retry;
 
@@ -35,6 +41,7 @@ use crate::secret::Redactor;
 
 /// The fake clock governor tests drive ([`Governor::with_clock`]).
 pub use ::governor::clock::FakeRelativeClock as FakeClock;
+pub use adaptive::{AdaptiveRate, Aimd};
 pub use budget::{BudgetObservation, BudgetReader, UsedOfSizeHeader, WindowHeaders};
 pub use classify::{Classify, DefaultClassifier, Verdict, classify_status, final_error};
 pub use clock::TransportClock;

@@ -3,27 +3,30 @@
 //! from `X-WP-Total`, and webhook verification; writes and webhook registration are in
 //! `writes`.
 //!
-//! Orders, products and inventory are listed by modification date
-//! (`orderby=modified&order=asc&dates_are_gmt=true`, `modified_after` for incremental
-//! reads) with a keyset cursor: the last second seen and the ids already returned in
-//! it, so records modified while a sync pages through the store move behind the
-//! cursor instead of shifting pages (no skips). Customers and categories have no
-//! modification filter in wc/v3 and are paged by id.
-
-use std::collections::HashSet;
+//! Orders, products and inventory are listed by modification date with the kit's
+//! keyset ([`KEYSET`]): oldest change first (`orderby=modified&order=asc`,
+//! `dates_are_gmt=true`) from `modified_after`, the ids of the boundary second already
+//! returned left out with `exclude`, and a second holding more than a page read on its
+//! own (`modified_after`/`modified_before` around it, `orderby=id`) by `offset`
+//! windows checked to hold the last record returned. A record modified while a sync
+//! pages through the store moves ahead of the cursor; it never shifts a page. Customers
+//! and categories have no modification filter in wc/v3 and are paged by id.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use http::HeaderMap;
 use polycart_kit::adapter::{EntityCapabilities, Precision};
 use polycart_kit::decode::{Id, parse_datetime};
 use polycart_kit::error::{Error, Result, decode_json, decode_json_borrowed};
 use polycart_kit::model::{Entity, OrderStatus, Record};
+use polycart_kit::paging::{
+    Bound, DateFormat, Key, KeyFields, Keyset, PageNumber, PageView, Position, Resume, Since,
+    TieBreak, Total, WindowBy,
+};
 use polycart_kit::{
     Adapter, ApiPath, Capabilities, Cursor, ListQuery, Page, WebhookEvent, Write, WriteCapabilities,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 mod writes;
@@ -84,17 +87,66 @@ pub(crate) fn capabilities() -> Capabilities {
     }
 }
 
-/// Where a listing stands.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Position {
-    /// `modified_after` (GMT, whole seconds) of the keyset listings.
-    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+/// Orders, products and inventory: wc/v3's post listings by modification date.
+const KEYSET: Keyset = Keyset {
+    since: Bound::Exclusive("modified_after"),
+    until: Bound::Exclusive("modified_before"),
+    format: DateFormat::NaiveUtc,
+    sort: &[("orderby", "modified"), ("order", "asc")],
+    limit: "per_page",
+    exclude: Some("exclude"),
+    tie: TieBreak::Window {
+        by: WindowBy::Offset("offset"),
+        sort: &[("orderby", "id"), ("order", "asc")],
+    },
+    keys: KeyFields {
+        id: "id",
+        modified: "date_modified_gmt",
+    },
+};
+
+/// `modified_after` of a query's `updated_since` (GMT, `dates_are_gmt=true`).
+const SINCE: Since = Since {
+    bound: Bound::Exclusive("modified_after"),
+    format: DateFormat::NaiveUtc,
+};
+
+/// Customers and categories: by id, page by page (`X-WP-TotalPages`).
+const PAGED: PageNumber = PageNumber {
+    page: "page",
+    size: "per_page",
+    total_pages: Some(Total::Header("x-wp-totalpages")),
+};
+
+/// The cursor this adapter wrote before the kit's keyset: `modified_after` (the
+/// second before the boundary), a page number within it, and the ids returned in it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OldPosition {
+    #[serde(rename = "a", default)]
     after: Option<String>,
-    #[serde(rename = "p")]
+    #[serde(rename = "p", default)]
     page: u32,
-    /// Ids already returned at the boundary second.
-    #[serde(rename = "s", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "s", default)]
     seen: Vec<String>,
+}
+
+/// Reads this adapter's older keyset cursors: the second before a boundary with a page
+/// number within it (dropped: the second is read again from its start, the ids
+/// returned left out), or a page of the listing from `updated_since`.
+fn older(c: &Cursor) -> Result<Resume> {
+    let old: OldPosition = c.decode()?;
+    Ok(match old.after.as_deref().map(parse_datetime) {
+        Some(Some(after)) => Resume::At(Some(Position::open(after.timestamp() + 1, old.seen))),
+        Some(None) => {
+            return Err(Error::invalid(format!(
+                "unrecognised cursor {:?}",
+                polycart_kit::error::excerpt(c.as_str(), 60)
+            )));
+        }
+        None if old.page > 1 => Resume::Page(old.page),
+        None => Resume::At(None),
+    })
 }
 
 #[derive(Deserialize)]
@@ -108,15 +160,12 @@ struct Probe {
     refunds: Vec<serde::de::IgnoredAny>,
 }
 
-fn gmt(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S").to_string()
-}
-
-/// `modified_after` is exclusive and whole-second: ask for the second before the first
-/// one that is not earlier than `since`.
-fn after_for(since: DateTime<Utc>) -> String {
-    let whole = since.timestamp() + i64::from(since.timestamp_subsec_nanos() > 0);
-    gmt(DateTime::from_timestamp(whole - 1, 0).unwrap_or(since))
+/// The probe of each listed item, errors naming the item (`$[3].id`).
+fn probes(raw: &[&RawValue]) -> Result<Vec<Probe>> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, r)| decode_json(r.get()).map_err(|e| polycart_kit::decode::at_index(e, i, true)))
+        .collect()
 }
 
 /// A WooCommerce store.
@@ -283,132 +332,68 @@ impl WooAdapter {
         }))
     }
 
-    async fn list_keyset(&self, q: &ListQuery, pos: Position) -> Result<Page> {
+    async fn list_keyset(&self, q: &ListQuery) -> Result<Page> {
         let per_page = q.page_size_or(MAX_PAGE);
-        let after = pos.after.clone().or_else(|| q.updated_since.map(after_for));
-        let mut query = vec![
-            ("orderby", "modified".to_owned()),
-            ("order", "asc".to_owned()),
-            ("dates_are_gmt", "true".to_owned()),
-            ("per_page", per_page.to_string()),
-            ("page", pos.page.max(1).to_string()),
-        ];
-        if let Some(a) = &after {
-            query.push(("modified_after", a.clone()));
+        let resume = Resume::read(q.cursor.as_ref(), older)?;
+        let at = resume.position();
+        let paging = KEYSET.request(q.updated_since, at, per_page, MAX_PAGE);
+        let mut query: Vec<(&str, String)> = vec![("dates_are_gmt", "true".to_owned())];
+        query.extend(paging.query.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        if let Resume::Page(page) = resume {
+            query.push(("page", page.to_string()));
         }
         if let Some(s) = Self::status_filter(q)? {
             query.push(("status", s));
         }
         let list = self.client.list(&Self::route(q.entity), &query).await?;
         let raw = list.items()?;
-        let n = raw.len();
-        let mut probes = Vec::with_capacity(n);
-        for (i, r) in raw.iter().enumerate() {
-            let p: Probe =
-                decode_json(r.get()).map_err(|e| polycart_kit::decode::at_index(e, i, true))?;
-            probes.push(p);
-        }
-        let modified: Vec<Option<i64>> = probes
+        let probes = probes(&raw)?;
+        let keys: Vec<Key> = probes
             .iter()
             .map(|p| {
-                p.date_modified_gmt
+                let second = p
+                    .date_modified_gmt
                     .as_deref()
                     .and_then(parse_datetime)
-                    .map(|d| d.timestamp())
+                    .map(|d| d.timestamp());
+                Key::new(p.id.0.clone(), second)
             })
             .collect();
-        let seen: HashSet<&str> = pos.seen.iter().map(String::as_str).collect();
-        let next = if n < per_page as usize {
-            None
-        } else {
-            let max = modified.iter().flatten().max().copied();
-            let after_ts = after
-                .as_deref()
-                .and_then(parse_datetime)
-                .map(|d| d.timestamp());
-            match max {
-                // Every record of the page is in one second we already stand before
-                // (more than a page changed in one second): page on within that second.
-                // The boundary ids stay filtered; the page number covers the rest, so
-                // the cursor stays small. (A record of that second modified meanwhile
-                // shifts the pages by one: the one case this cursor can skip a record.)
-                Some(m) if modified.iter().all(|x| *x == Some(m)) && after_ts == Some(m - 1) => {
-                    Some(Position {
-                        after: after.clone(),
-                        page: pos.page.max(1) + 1,
-                        seen: pos.seen.clone(),
-                    })
-                }
-                Some(m) => {
-                    let boundary = probes
-                        .iter()
-                        .zip(&modified)
-                        .filter(|(_, x)| **x == Some(m))
-                        .map(|(p, _)| p.id.0.clone())
-                        .collect();
-                    let a = DateTime::from_timestamp(m - 1, 0).map(gmt);
-                    Some(Position {
-                        after: a,
-                        page: 1,
-                        seen: boundary,
-                    })
-                }
-                None => Some(Position {
-                    after: after.clone(),
-                    page: pos.page.max(1) + 1,
-                    seen: pos.seen.clone(),
-                }),
-            }
-        };
+        let step = KEYSET.step(at, per_page, MAX_PAGE, &keys)?;
         let items: Vec<(&RawValue, Probe)> = raw
             .into_iter()
             .zip(probes)
-            .filter(|(_, p)| !seen.contains(p.id.0.as_str()))
+            .zip(step.keep)
+            .filter(|(_, keep)| *keep)
+            .map(|(item, _)| item)
             .collect();
         let records = self.map_items(q.entity, items).await?;
         Ok(Page {
             records,
-            next: next.map(|p| Cursor::encode(&p)),
+            next: step.next.map(|p| p.encode()),
         })
     }
 
-    async fn list_paged(&self, q: &ListQuery, pos: Position) -> Result<Page> {
+    async fn list_paged(&self, q: &ListQuery) -> Result<Page> {
         let per_page = q.page_size_or(MAX_PAGE);
-        let page = pos.page.max(1);
-        let query = [
-            ("orderby", "id".to_owned()),
-            ("order", "asc".to_owned()),
-            ("per_page", per_page.to_string()),
-            ("page", page.to_string()),
-        ];
+        let paging = PAGED.request(q.cursor.as_ref(), per_page)?;
+        let mut query: Vec<(&str, String)> =
+            vec![("orderby", "id".to_owned()), ("order", "asc".to_owned())];
+        query.extend(paging.query.iter().map(|(k, v)| (k.as_str(), v.clone())));
         let list = self.client.list(&Self::route(q.entity), &query).await?;
         let raw = list.items()?;
-        let n = raw.len();
-        let more = match list.total_pages {
-            Some(pages) => u64::from(page) < pages,
-            None => n == per_page as usize,
+        let view = PageView {
+            headers: &list.headers,
+            body: &list.text,
+            items: &raw,
         };
-        let items: Vec<(&RawValue, Probe)> = raw
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                decode_json::<Probe>(r.get())
-                    .map(|p| (r, p))
-                    .map_err(|e| polycart_kit::decode::at_index(e, i, true))
-            })
-            .collect::<Result<_>>()?;
+        let next = PAGED.next(q.cursor.as_ref(), per_page, &view)?;
+        let items: Vec<(&RawValue, Probe)> = raw.iter().copied().zip(probes(&raw)?).collect();
         let mut records = self.map_items(q.entity, items).await?;
         // wc/v3 cannot filter customers by modification date: filter here.
         if let Some(since) = q.updated_since {
             records.retain(|r| r.updated_at().is_none_or(|u| u >= since));
         }
-        let next = (more && n > 0).then(|| {
-            Cursor::encode(&Position {
-                after: None,
-                page: page + 1,
-                seen: Vec::new(),
-            })
-        });
         Ok(Page { records, next })
     }
 
@@ -448,16 +433,8 @@ impl Adapter for WooAdapter {
         if q.created_since.is_some() {
             return Err(Error::unsupported(PLATFORM, "created_since"));
         }
-        let pos = match &q.cursor {
-            Some(c) => c.decode::<Position>()?,
-            None => Position {
-                after: None,
-                page: 1,
-                seen: Vec::new(),
-            },
-        };
         match q.entity {
-            Entity::Order | Entity::Product | Entity::Inventory => self.list_keyset(q, pos).await,
+            Entity::Order | Entity::Product | Entity::Inventory => self.list_keyset(q).await,
             Entity::Customer | Entity::Category => {
                 if q.status.is_some() {
                     return Err(Error::unsupported(
@@ -465,7 +442,7 @@ impl Adapter for WooAdapter {
                         format!("status filter on {}s", q.entity),
                     ));
                 }
-                self.list_paged(q, pos).await
+                self.list_paged(q).await
             }
         }
     }
@@ -490,11 +467,11 @@ impl Adapter for WooAdapter {
             return Ok(all.len() as u64);
         }
         let mut query = vec![("per_page", "1".to_owned())];
-        if matches!(q.entity, Entity::Order | Entity::Product) {
-            if let Some(since) = q.updated_since {
-                query.push(("modified_after", after_for(since)));
-                query.push(("dates_are_gmt", "true".into()));
-            }
+        if matches!(q.entity, Entity::Order | Entity::Product)
+            && let Some(since) = q.updated_since
+        {
+            query.push(SINCE.param(since));
+            query.push(("dates_are_gmt", "true".into()));
         }
         if let Some(s) = Self::status_filter(q)? {
             query.push(("status", s));
@@ -534,27 +511,38 @@ impl Adapter for WooAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Duration;
 
     #[test]
-    fn after_is_the_second_before_since() {
-        let t = DateTime::parse_from_rfc3339("2025-01-01T00:00:10Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(after_for(t), "2025-01-01T00:00:09");
+    fn old_cursors_resume_without_skipping() {
+        // Page 3 within the second before 00:00:10: that second again, its ids left out.
+        let old = Cursor::new(r#"{"a":"2025-01-01T00:00:09","p":3,"s":["7","8"]}"#);
         assert_eq!(
-            after_for(t + Duration::milliseconds(500)),
-            "2025-01-01T00:00:10"
+            Resume::read(Some(&old), older).unwrap(),
+            Resume::At(Some(Position::open(
+                1_735_689_610,
+                vec!["7".into(), "8".into()]
+            )))
         );
-    }
-
-    #[test]
-    fn cursor_round_trips() {
-        let p = Position {
-            after: Some("2025-01-01T00:00:09".into()),
-            page: 1,
-            seen: vec!["7".into()],
-        };
-        assert_eq!(Cursor::encode(&p).decode::<Position>().unwrap(), p);
+        // A page of the listing from `updated_since`: that page once.
+        let page = Cursor::new(r#"{"p":4}"#);
+        assert_eq!(Resume::read(Some(&page), older).unwrap(), Resume::Page(4));
+        assert_eq!(
+            Resume::read(Some(&Cursor::new(r#"{"p":1}"#)), older).unwrap(),
+            Resume::At(None)
+        );
+        let now = Position::open(5, vec!["1".into()]).encode();
+        assert_eq!(
+            Resume::read(Some(&now), older).unwrap(),
+            Resume::At(Some(Position::open(5, vec!["1".into()])))
+        );
+        for bad in [r#"{"a":"yesterday","p":1}"#, r#"{"x":1}"#, "junk"] {
+            assert!(
+                matches!(
+                    Resume::read(Some(&Cursor::new(bad)), older),
+                    Err(Error::Invalid { .. })
+                ),
+                "{bad}"
+            );
+        }
     }
 }

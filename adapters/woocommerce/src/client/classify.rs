@@ -6,6 +6,7 @@
 
 use http::{HeaderMap, StatusCode};
 use polycart_kit::error::{Error, Result, excerpt};
+use polycart_kit::transport::html::{looks_html, unusable_success};
 use polycart_kit::transport::{
     Classify, Response, Verdict, classify_status, final_error, retry_after,
 };
@@ -94,18 +95,6 @@ fn route_of(url: &Url) -> String {
         .split_once("/wp-json/")
         .map(|(_, r)| r.trim_matches('/').to_owned())
         .unwrap_or_default()
-}
-
-fn looks_html(text: &str) -> bool {
-    let t = text
-        .trim_start()
-        .get(..200)
-        .unwrap_or(text.trim_start())
-        .to_ascii_lowercase();
-    t.starts_with("<!doctype html")
-        || t.starts_with("<html")
-        || t.starts_with("<head")
-        || t.starts_with("<!doctype")
 }
 
 /// WordPress's login form (a theme page merely linking to `wp-login.php` is not one).
@@ -256,20 +245,20 @@ impl Classify for WooClassifier {
             _ => {}
         }
         if let Some(bad) = Self::diagnose(status, &r.headers, &text, &r.url) {
-            return match bad {
-                // A cache or maintenance page in place of the JSON: try again.
-                BadStore::HtmlPage { status: 200, .. } => Verdict::Retry,
-                BadStore::HtmlPage { status: s, .. } if s >= 500 => Verdict::Retry,
-                bad => Verdict::Fail(bad.into_error(status.as_u16())),
-            };
+            match bad {
+                // A cache or maintenance page in place of the JSON: the check below.
+                BadStore::HtmlPage { .. } if status.is_success() => {}
+                BadStore::HtmlPage { status: s, .. } if s >= 500 => return Verdict::Retry,
+                bad => return Verdict::Fail(bad.into_error(status.as_u16())),
+            }
+        }
+        // An HTML page or truncated, garbled JSON on a 2xx (JSON after a PHP notice is
+        // fine): retry where the request allows it.
+        if unusable_success(r, |t| matches!(json_text(t), Ok(Some(_)))).is_some() {
+            return Verdict::Retry;
         }
         if status.is_success() {
-            // A truncated or garbled body: retry where the request allows it.
-            return match json_text(&text) {
-                Ok(Some(_)) => Verdict::Done,
-                _ if r.body.is_empty() => Verdict::Done,
-                _ => Verdict::Retry,
-            };
+            return Verdict::Done;
         }
         let wp = wp_error(&text);
         match (status.as_u16(), wp) {

@@ -1,11 +1,11 @@
 //! Requests to one WooCommerce store: the URL form (pretty permalinks or `rest_route`,
 //! detected once), the transport with the store's auth (`auth`), the classification of
-//! what WordPress sites answer (`classify`) and adaptive back-off for hosts that
-//! throttle (`rate`), and the store settings the API reports (currency, extensions).
+//! what WordPress sites answer (`classify`) and the kit's AIMD rate for hosts that
+//! throttle without rate headers ([`AdaptiveRate`]), and the store settings the API
+//! reports (currency, extensions).
 
 mod auth;
 mod classify;
-mod rate;
 
 use std::sync::Arc;
 
@@ -13,14 +13,13 @@ use http::Method;
 use polycart_kit::ApiPath;
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::error::{Error, Result, excerpt};
-use polycart_kit::transport::{Request, Response, RetryPolicy, Transport};
+use polycart_kit::transport::{AdaptiveRate, Request, Response, RetryPolicy, Transport};
 use serde_json::value::RawValue;
 use tokio::sync::OnceCell;
 use url::Url;
 
 pub use auth::WooAuth;
 pub use classify::{BadStore, WooClassifier, json_text};
-pub use rate::AdaptiveRate;
 
 use crate::config::{AuthMode, UrlForm, WooConfig};
 use crate::mapping::{Context, PLATFORM};
@@ -41,6 +40,7 @@ pub struct ListPage {
     pub text: String,
     pub total: Option<u64>,
     pub total_pages: Option<u64>,
+    pub headers: http::HeaderMap,
 }
 
 impl ListPage {
@@ -201,6 +201,7 @@ impl Client {
             total: header("x-wp-total"),
             total_pages: header("x-wp-totalpages"),
             text,
+            headers: response.headers,
         })
     }
 
