@@ -3,18 +3,18 @@
 //! counts, the change feed, cross-store reads, rate limits, body limits, error codes,
 //! and the committed OpenAPI document.
 
+mod api_client;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use polycart::api::{self, AppState, KeyQuota};
 use polycart::engine::{Engine, EngineOptions, RegistrySource};
 use polycart::store::{self, NewStore, Store};
 use polycart_kit::transport::TransportMetrics;
 use polycart_kit::{Entity, Record};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -104,26 +104,9 @@ async fn call(
     key: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, axum::http::HeaderMap, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(k) = key {
-        req = req.header("authorization", format!("Bearer {k}"));
-    }
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string()))
-            .unwrap(),
-        None => req.body(Body::empty()).unwrap(),
-    };
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let value = serde_json::from_slice(&bytes)
-        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, headers, value)
+    let body = body.map(|b| b.to_string().into_bytes());
+    let a = api_client::send(router, method, uri, key, &[], body).await;
+    (a.status, a.headers, a.body)
 }
 
 fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, code: &str) {

@@ -2,6 +2,8 @@
 //! API, sync it, read from the store and live, write a shipment with an idempotency key
 //! (replayed, also by a restarted API process, never written twice), and receive signed platform webhooks.
 
+mod api_client;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -25,29 +27,8 @@ async fn call(
     headers: &[(&str, &str)],
     body: Option<Vec<u8>>,
 ) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {key}"));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b))
-            .unwrap(),
-        None => req.body(Body::empty()).unwrap(),
-    };
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let a = api_client::send(router, method, uri, Some(key), headers, body).await;
+    (a.status, a.body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,17 +3,18 @@
 //! or climb a path segment — in the route and in body fields — and each answers a
 //! 400 or 404 envelope while the platform's simulator receives no request at all.
 
+mod api_client;
+use api_client::call;
+
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use polycart::api::{self, AppState, KeyQuota};
 use polycart::engine::{Engine, EngineOptions, RegistrySource};
 use polycart::store;
 use polycart_kit::sim::{SimOptions, SimServer, StoreSize};
 use polycart_kit::transport::TransportMetrics;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// Raw path segments, sent as they are (the router decodes them).
 const RAW_SEGMENTS: &[&str] = &[
@@ -37,35 +38,6 @@ fn encode_segment(id: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-async fn call(
-    router: &axum::Router,
-    method: &str,
-    uri: &str,
-    key: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {key}"));
-    let req = match body {
-        Some(b) => {
-            req = req.header("content-type", "application/json");
-            req.body(Body::from(b.to_string())).unwrap()
-        }
-        None => req.body(Body::empty()).unwrap(),
-    };
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 struct Target {

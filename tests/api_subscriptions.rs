@@ -3,50 +3,23 @@
 //! replay from a sequence number, removal, and tenant isolation (another tenant's
 //! subscription answers 404).
 
+mod api_client;
+use api_client::call;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::body::{Body, Bytes};
-use axum::http::{Request, StatusCode};
+use axum::body::Bytes;
+use axum::http::StatusCode;
 use polycart::api::{self, AppState, KeyQuota};
 use polycart::engine::{Engine, EngineOptions, RegistrySource};
 use polycart::store::{self, NewStore, Store};
 use polycart_kit::transport::TransportMetrics;
 use polycart_kit::{Entity, Record};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const SECRET: &str = "a-receiver-secret-0123456789";
-
-async fn call(
-    router: &axum::Router,
-    method: &str,
-    uri: &str,
-    key: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {key}"));
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string()))
-            .unwrap(),
-        None => req.body(Body::empty()).unwrap(),
-    };
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 fn category(id: u32, name: &str) -> Record {
     let v = json!({

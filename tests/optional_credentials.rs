@@ -3,13 +3,15 @@
 //! `polycart stores list` and the API's store view say that webhooks are off and why.
 //! A store given the secret has nothing off.
 
+mod api_client;
+use api_client::call;
+
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use polycart::api::{self, AppState, KeyQuota};
 use polycart::engine::{Engine, EngineOptions, NoProgress, RegistrySource, SyncMode};
 use polycart::store;
@@ -17,7 +19,6 @@ use polycart_kit::Entity;
 use polycart_kit::sim::{SimOptions, SimServer, StoreSize};
 use polycart_kit::transport::TransportMetrics;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 fn small() -> SimOptions {
     SimOptions {
@@ -36,35 +37,6 @@ async fn shopify_sim() -> SimServer {
     (connector.simulate)(small(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap()
-}
-
-async fn call(
-    router: &axum::Router,
-    method: &str,
-    uri: &str,
-    key: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {key}"));
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string()))
-            .unwrap(),
-        None => req.body(Body::empty()).unwrap(),
-    };
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

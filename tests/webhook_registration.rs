@@ -3,43 +3,18 @@
 //! list shows them, delivering to `/v1/hooks/{platform}/{store}`), removing it
 //! unsubscribes them; without one, the store says it syncs by polling.
 
+mod api_client;
+use api_client::call;
+
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use polycart::api::{self, AppState, KeyQuota};
 use polycart::engine::{Engine, EngineOptions, RegistrySource};
 use polycart::store;
 use polycart_kit::sim::{SimOptions, StoreSize};
 use polycart_kit::transport::TransportMetrics;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-
-async fn call(
-    router: &axum::Router,
-    method: &str,
-    uri: &str,
-    key: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {key}"))
-        .header("content-type", "application/json");
-    let req = req
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .unwrap();
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 /// The simulator's own list of webhook subscriptions, as (topic, address) pairs, read
 /// through the platform's API as a third party would.
