@@ -1,0 +1,255 @@
+//! Catalog payloads → unified products, categories and inventory levels.
+//!
+//! A product is any Magento type (`simple`, `configurable`, `bundle`, `grouped`,
+//! `virtual`, `downloadable`; `product_type` keeps it). A configurable product's
+//! variants are its children (`/V1/configurable-products/{sku}/children`), named by the
+//! configurable options' labels; the values are the children's attribute option ids
+//! (Magento's REST product payload has no option labels). `status` 1 is enabled
+//! (active), 2 disabled (draft). Stock is `extension_attributes.stock_item.qty` (the
+//! default source), negative with backorders kept; per-source stock is the MSI source
+//! items. Custom attributes stay in `raw`; `description` and `url_key` are read.
+
+use std::collections::BTreeMap;
+
+use polycart_kit::error::Result;
+use polycart_kit::model::{
+    Category, Image, InventoryLevel, Product, ProductOption, ProductStatus, Raw, Variant, Weight,
+};
+use serde_json::value::RawValue;
+
+use super::{Context, PLATFORM, date, money, read, text, whole};
+use crate::wire::{self, SourceItem};
+
+fn attribute_text(p: &wire::Product, code: &str) -> Option<String> {
+    match p.attribute(code)? {
+        serde_json::Value::String(s) => text(Some(s)),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn weight(p: &wire::Product, ctx: &Context) -> Option<Weight> {
+    Some(Weight {
+        value: p.weight?.0,
+        unit: ctx.weight_unit.clone()?,
+    })
+}
+
+fn stock(p: &wire::Product) -> Option<i64> {
+    whole(p.extension_attributes.as_ref()?.stock_item.as_ref()?.qty)
+}
+
+fn variant(child: &wire::Product, labels: &[String], ctx: &Context) -> Variant {
+    let options: BTreeMap<String, String> = labels
+        .iter()
+        .filter_map(|l| {
+            let code = l.to_ascii_lowercase().replace(' ', "_");
+            attribute_text(child, &code).map(|v| (l.clone(), v))
+        })
+        .collect();
+    Variant {
+        platform_id: child.id.0.clone(),
+        sku: text(child.sku.as_ref()),
+        barcode: None,
+        options,
+        price: money(child.price, ctx.currency.as_ref()),
+        compare_at_price: None,
+        inventory_quantity: stock(child),
+        weight: weight(child, ctx),
+        image_url: child
+            .media_gallery_entries
+            .iter()
+            .find(|m| !m.disabled.0)
+            .and_then(|m| image_url(m.file.as_deref()?, ctx)),
+    }
+}
+
+fn image_url(file: &str, ctx: &Context) -> Option<String> {
+    let file = file.trim();
+    if file.is_empty() {
+        return None;
+    }
+    Some(match &ctx.media_base {
+        Some(base) => format!(
+            "{}/{}",
+            base.trim_end_matches('/'),
+            file.trim_start_matches('/')
+        ),
+        None => file.to_owned(),
+    })
+}
+
+/// A product with the children the adapter read for it (configurable products).
+pub fn product_with_children(
+    raw: &RawValue,
+    children: &[Box<RawValue>],
+    ctx: &Context,
+) -> Result<Product> {
+    let p: wire::Product = read(raw)?;
+    let ext = p.extension_attributes.clone().unwrap_or_default();
+    let labels: Vec<String> = ext
+        .configurable_product_options
+        .iter()
+        .filter_map(|o| text(o.label.as_ref()))
+        .collect();
+    let kids: Vec<wire::Product> = children
+        .iter()
+        .enumerate()
+        .map(|(i, c)| read(c).map_err(|e| polycart_kit::decode::at_index(e, i, true)))
+        .collect::<Result<_>>()?;
+    let variants: Vec<Variant> = kids.iter().map(|c| variant(c, &labels, ctx)).collect();
+    let options = labels
+        .iter()
+        .map(|l| {
+            let mut values: Vec<String> = variants
+                .iter()
+                .filter_map(|v| v.options.get(l).cloned())
+                .collect();
+            values.sort();
+            values.dedup();
+            ProductOption {
+                name: l.clone(),
+                values,
+            }
+        })
+        .collect();
+    let inventory_quantity = if variants.is_empty() {
+        stock(&p)
+    } else if variants.iter().all(|v| v.inventory_quantity.is_some()) {
+        Some(variants.iter().filter_map(|v| v.inventory_quantity).sum())
+    } else {
+        None
+    };
+    let mut category_ids: Vec<String> = ext
+        .category_links
+        .iter()
+        .map(|l| l.category_id.0.clone())
+        .collect();
+    category_ids.dedup();
+    let mut images: Vec<(i64, Image)> = p
+        .media_gallery_entries
+        .iter()
+        .filter(|m| !m.disabled.0)
+        .filter_map(|m| {
+            Some((
+                m.position.unwrap_or(0),
+                Image {
+                    url: image_url(m.file.as_deref()?, ctx)?,
+                    alt: text(m.label.as_ref()),
+                    position: m.position.and_then(|p| u32::try_from(p).ok()),
+                },
+            ))
+        })
+        .collect();
+    images.sort_by_key(|(p, _)| *p);
+    Ok(Product {
+        id: None,
+        store_id: None,
+        platform: PLATFORM.to_owned(),
+        platform_id: p.id.0.clone(),
+        name: text(p.name.as_ref()),
+        sku: text(p.sku.as_ref()),
+        description_html: attribute_text(&p, "description"),
+        status: match p.status {
+            Some(1) => Some(ProductStatus::Active),
+            Some(2) => Some(ProductStatus::Draft),
+            _ => None,
+        },
+        platform_status: p.status.map(|s| match s {
+            1 => "enabled".to_owned(),
+            2 => "disabled".to_owned(),
+            other => other.to_string(),
+        }),
+        vendor: None,
+        product_type: text(p.type_id.as_ref()),
+        tags: Vec::new(),
+        category_ids,
+        images: images.into_iter().map(|(_, i)| i).collect(),
+        price: money(p.price, ctx.currency.as_ref()),
+        compare_at_price: None,
+        options,
+        variants,
+        inventory_quantity,
+        created_at: date("$.created_at", p.created_at.as_ref())?,
+        updated_at: date("$.updated_at", p.updated_at.as_ref())?,
+        raw: Some(Raw::from_raw(raw)),
+    })
+}
+
+/// A category of `/V1/categories/list` or `/V1/categories/{id}`.
+pub(crate) fn category(raw: &RawValue) -> Result<Category> {
+    let c: wire::Category = read(raw)?;
+    let attr = |code: &str| {
+        c.custom_attributes
+            .iter()
+            .find(|a| a.attribute_code == code)
+            .and_then(|a| a.value.as_str())
+            .and_then(|s| text(Some(&s.to_owned())))
+    };
+    Ok(Category {
+        id: None,
+        store_id: None,
+        platform: PLATFORM.to_owned(),
+        platform_id: c.id.0.clone(),
+        name: text(c.name.as_ref()),
+        // The root (id 1) has parent 0: no parent.
+        parent_id: c.parent_id.filter(|p| p.0 != "0").map(|p| p.0),
+        slug: attr("url_key"),
+        description_html: attr("description"),
+        position: c.position,
+        created_at: date("$.created_at", c.created_at.as_ref())?,
+        updated_at: date("$.updated_at", c.updated_at.as_ref())?,
+        raw: Some(Raw::from_raw(raw)),
+    })
+}
+
+/// The category tree (`GET /V1/categories`), flattened parent first; each node's
+/// `raw` is the node without its `children_data`.
+pub(crate) fn category_tree(tree: &serde_json::Value) -> Result<Vec<polycart_kit::Record>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(tree, String::from("$"))];
+    while let Some((node, path)) = stack.pop() {
+        let mut own = node.clone();
+        let children = own
+            .as_object_mut()
+            .and_then(|o| o.remove("children_data"))
+            .unwrap_or(serde_json::Value::Null);
+        let raw = Raw::from_value(&own);
+        let text = raw.get().to_owned();
+        let boxed = RawValue::from_string(text)
+            .map_err(|e| polycart_kit::Error::decode(path.clone(), e.to_string()))?;
+        out.push(
+            category(&boxed)
+                .map_err(|e| polycart_kit::Error::decode(path.clone(), e.to_string()))?
+                .into(),
+        );
+        if let Some(kids) = children.as_array() {
+            for (i, _) in kids.iter().enumerate().rev() {
+                stack.push((
+                    &node["children_data"][i],
+                    format!("{path}.children_data[{i}]"),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An MSI source item: a SKU's stock at a source (`platform_id` is
+/// `{source_code}:{sku}`).
+pub fn source_item(raw: &RawValue) -> Result<InventoryLevel> {
+    let s: SourceItem = read(raw)?;
+    Ok(InventoryLevel {
+        id: None,
+        store_id: None,
+        platform: PLATFORM.to_owned(),
+        platform_id: format!("{}:{}", s.source_code, s.sku),
+        product_id: None,
+        variant_id: None,
+        sku: Some(s.sku.clone()),
+        location_id: Some(s.source_code.clone()),
+        available: whole(s.quantity),
+        updated_at: None,
+        raw: Some(Raw::from_raw(raw)),
+    })
+}

@@ -1,0 +1,457 @@
+//! The simulated store as Magento documents: the kit's generated store rendered once
+//! into the JSON shapes of Magento's REST answers (after the real payloads in
+//! `fixtures/magento/`: sales orders with parent and child items and shipping
+//! assignments, catalog products with stock items and custom attributes, customers
+//! with address books, categories, MSI source items), then read and changed as JSON.
+//! A product with several variants is a configurable product whose children are
+//! simple products, not visible individually, as Magento keeps them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use polycart_kit::sim::{
+    SimAddress, SimFinancial, SimFulfillment, SimOrder, SimOrderState, SimStore,
+};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+/// Magento's timestamp: `YYYY-MM-DD HH:MM:SS`, UTC.
+pub(crate) fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// An amount as Magento writes it: a JSON number.
+pub(crate) fn num(d: Decimal) -> Value {
+    serde_json::from_str(&d.normalize().to_string()).unwrap_or(Value::Null)
+}
+
+/// The source code of a generated location (the first is Magento's `default`).
+pub(crate) fn source_code(index: usize, id: u64) -> String {
+    if index == 0 {
+        "default".to_owned()
+    } else {
+        format!("warehouse_{id}")
+    }
+}
+
+/// Every document the simulator serves.
+#[derive(Debug, Default)]
+pub(crate) struct Docs {
+    pub currency: String,
+    pub orders: BTreeMap<u64, Value>,
+    /// Products and configurable children, by entity id.
+    pub products: BTreeMap<u64, Value>,
+    /// Children ids of each configurable product.
+    pub children: BTreeMap<u64, Vec<u64>>,
+    pub customers: BTreeMap<u64, Value>,
+    pub categories: BTreeMap<u64, Value>,
+    pub sources: Vec<String>,
+    pub source_items: Vec<Value>,
+    pub shipments: Vec<Value>,
+    pub creditmemos: Vec<Value>,
+    pub next_id: u64,
+}
+
+impl Docs {
+    pub(crate) fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub(crate) fn product_by_sku(&self, sku: &str) -> Option<u64> {
+        self.products
+            .iter()
+            .find(|(_, p)| p["sku"].as_str() == Some(sku))
+            .map(|(id, _)| *id)
+    }
+}
+
+fn sales_address(a: &SimAddress, kind: &str, email: &str, parent: u64, id: u64) -> Value {
+    let mut street = vec![a.address1.clone()];
+    street.extend(a.address2.clone());
+    json!({
+        "address_type": kind,
+        "city": a.city,
+        "company": a.company,
+        "country_id": a.country_code,
+        "email": email,
+        "entity_id": id,
+        "firstname": a.first_name,
+        "lastname": a.last_name,
+        "parent_id": parent,
+        "postcode": a.zip,
+        "region": a.province,
+        "region_code": a.province_code,
+        "street": street,
+        "telephone": a.phone.clone().unwrap_or_default(),
+    })
+}
+
+fn state(o: &SimOrder) -> (&'static str, &'static str) {
+    match (o.state, o.financial) {
+        (_, SimFinancial::Refunded) => ("closed", "closed"),
+        (SimOrderState::Pending, SimFinancial::Pending) => ("new", "pending"),
+        (SimOrderState::Pending, _) => ("pending_payment", "pending_payment"),
+        (SimOrderState::Open, _) => ("processing", "processing"),
+        (SimOrderState::OnHold, _) => ("holded", "holded"),
+        (SimOrderState::Completed, _) => ("complete", "complete"),
+        (SimOrderState::Cancelled, _) => ("canceled", "canceled"),
+        (SimOrderState::Failed, _) => ("canceled", "fraud"),
+    }
+}
+
+/// Renders the generated store.
+pub(crate) fn render(store: &SimStore) -> Docs {
+    let mut d = Docs {
+        currency: store.currency.to_owned(),
+        next_id: store.next_id + 1_000_000,
+        ..Docs::default()
+    };
+    d.sources = store
+        .locations
+        .iter()
+        .enumerate()
+        .map(|(i, l)| source_code(i, l.id))
+        .collect();
+    if d.sources.is_empty() {
+        d.sources.push("default".to_owned());
+    }
+    let source_of = |loc: u64| {
+        store
+            .locations
+            .iter()
+            .position(|l| l.id == loc)
+            .map_or_else(|| "default".to_owned(), |i| source_code(i, loc))
+    };
+    // Categories: a root (1) and the default category (2) above the generated ones.
+    d.categories.insert(
+        1,
+        json!({"id": 1, "parent_id": 0, "name": "Root Catalog", "is_active": true, "position": 0, "level": 0, "path": "1", "children": "2", "created_at": "2020-01-01 00:00:00", "updated_at": "2020-01-01 00:00:00", "include_in_menu": true, "custom_attributes": []}),
+    );
+    d.categories.insert(
+        2,
+        json!({"id": 2, "parent_id": 1, "name": "Default Category", "is_active": true, "position": 1, "level": 1, "path": "1/2", "children": "", "created_at": "2020-01-01 00:00:00", "updated_at": "2020-01-01 00:00:00", "include_in_menu": true, "custom_attributes": []}),
+    );
+    for c in &store.categories {
+        let parent = c.parent_id.unwrap_or(2);
+        d.categories.insert(
+            c.id,
+            json!({
+                "id": c.id,
+                "parent_id": parent,
+                "name": c.name,
+                "is_active": true,
+                "position": c.position,
+                "level": if c.parent_id.is_some() { 3 } else { 2 },
+                "children": "",
+                "created_at": stamp(c.created_at),
+                "updated_at": stamp(c.updated_at),
+                "path": format!("1/2/{}", c.id),
+                "include_in_menu": true,
+                "custom_attributes": [
+                    {"attribute_code": "url_key", "value": c.handle},
+                    {"attribute_code": "description", "value": c.description_html},
+                ],
+            }),
+        );
+    }
+    for p in store.products.iter().filter(|p| !p.deleted) {
+        let categories: Vec<Value> = p
+            .category_ids
+            .iter()
+            .enumerate()
+            .map(|(i, c)| json!({"position": i, "category_id": c.to_string()}))
+            .collect();
+        let status = match p.status {
+            polycart_kit::sim::SimProductStatus::Active => 1,
+            _ => 2,
+        };
+        let media: Vec<Value> = p
+            .images
+            .iter()
+            .map(|i| {
+                json!({"id": i.id, "media_type": "image", "label": i.alt, "position": i.position, "disabled": false, "types": if i.position <= 1 { json!(["image", "small_image", "thumbnail"]) } else { json!([]) }, "file": format!("/{}/{}.jpg", &p.handle[..1.min(p.handle.len())], i.id)})
+            })
+            .collect();
+        let attrs = |extra: Vec<Value>| {
+            let mut a = vec![
+                json!({"attribute_code": "description", "value": p.description_html}),
+                json!({"attribute_code": "url_key", "value": p.handle}),
+                json!({"attribute_code": "category_ids", "value": p.category_ids.iter().map(|c| c.to_string()).collect::<Vec<_>>()}),
+                json!({"attribute_code": "tax_class_id", "value": "2"}),
+            ];
+            a.extend(extra);
+            a
+        };
+        let stock_item = |id: u64, qty: i64| json!({"item_id": id, "product_id": id, "stock_id": 1, "qty": qty, "is_in_stock": qty > 0, "is_qty_decimal": false, "backorders": if qty < 0 { 1 } else { 0 }, "use_config_backorders": qty >= 0, "manage_stock": true, "min_qty": 0});
+        let configurable = p.variants.len() > 1;
+        for v in &p.variants {
+            for (loc, qty) in &v.stock {
+                d.source_items.push(json!({"sku": v.sku, "source_code": source_of(*loc), "quantity": qty, "status": i32::from(*qty > 0)}));
+            }
+        }
+        if configurable {
+            let options: Vec<Value> = p
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, (name, values))| {
+                    json!({"id": p.id * 10 + i as u64, "attribute_id": (93 + i).to_string(), "label": name, "position": i, "values": values.iter().enumerate().map(|(k, _)| json!({"value_index": 100 + k})).collect::<Vec<_>>(), "product_id": p.id})
+                })
+                .collect();
+            let child_ids: Vec<u64> = p.variants.iter().map(|v| v.id).collect();
+            let mut ext = json!({
+                "website_ids": [1],
+                "category_links": categories,
+                "stock_item": stock_item(p.id, 0),
+                "configurable_product_options": options,
+                "configurable_product_links": child_ids,
+            });
+            ext["stock_item"]["is_in_stock"] = json!(true);
+            d.products.insert(
+                p.id,
+                json!({
+                    "id": p.id, "sku": p.handle, "name": p.title, "attribute_set_id": 4,
+                    "price": 0, "status": status, "visibility": 4, "type_id": "configurable",
+                    "created_at": stamp(p.created_at), "updated_at": stamp(p.updated_at),
+                    "weight": num(Decimal::from(p.variants[0].weight_grams) / Decimal::from(1000)),
+                    "extension_attributes": ext, "product_links": [], "options": [],
+                    "media_gallery_entries": media, "tier_prices": [],
+                    "custom_attributes": attrs(vec![]),
+                }),
+            );
+            d.children.insert(p.id, child_ids);
+            for v in &p.variants {
+                let extra: Vec<Value> = p
+                    .options
+                    .iter()
+                    .zip(&v.option_values)
+                    .map(|((name, values), value)| {
+                        let index = values.iter().position(|x| x == value).unwrap_or(0);
+                        json!({"attribute_code": name.to_ascii_lowercase().replace(' ', "_"), "value": (100 + index).to_string()})
+                    })
+                    .collect();
+                d.products.insert(
+                    v.id,
+                    json!({
+                        "id": v.id, "sku": v.sku, "name": format!("{}-{}", p.title, v.title),
+                        "attribute_set_id": 4, "price": num(v.price), "status": status,
+                        "visibility": 1, "type_id": "simple",
+                        "created_at": stamp(v.created_at), "updated_at": stamp(v.updated_at),
+                        "weight": num(Decimal::from(v.weight_grams) / Decimal::from(1000)),
+                        "extension_attributes": {"website_ids": [1], "category_links": [], "stock_item": stock_item(v.id, v.total_stock())},
+                        "product_links": [], "options": [], "media_gallery_entries": [], "tier_prices": [],
+                        "custom_attributes": attrs(extra),
+                    }),
+                );
+            }
+        } else if let Some(v) = p.variants.first() {
+            d.products.insert(
+                p.id,
+                json!({
+                    "id": p.id, "sku": v.sku, "name": p.title, "attribute_set_id": 4,
+                    "price": num(v.price), "status": status, "visibility": 4,
+                    "type_id": if v.weight_grams == 0 { "virtual" } else { "simple" },
+                    "created_at": stamp(p.created_at), "updated_at": stamp(p.updated_at.max(v.updated_at)),
+                    "weight": num(Decimal::from(v.weight_grams) / Decimal::from(1000)),
+                    "extension_attributes": {"website_ids": [1], "category_links": categories, "stock_item": stock_item(p.id, v.total_stock())},
+                    "product_links": [], "options": [], "media_gallery_entries": media, "tier_prices": [],
+                    "custom_attributes": attrs(vec![]),
+                }),
+            );
+        }
+    }
+    for c in store.customers.iter().filter(|c| !c.deleted) {
+        let addresses: Vec<Value> = c
+            .addresses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let mut street = vec![a.address1.clone()];
+                street.extend(a.address2.clone());
+                json!({
+                    "id": c.id * 10 + i as u64, "customer_id": c.id,
+                    "region": {"region_code": a.province_code, "region": a.province, "region_id": 0},
+                    "region_id": 0, "country_id": a.country_code, "street": street,
+                    "company": a.company, "telephone": a.phone.clone().unwrap_or_default(),
+                    "postcode": a.zip, "city": a.city, "firstname": a.first_name, "lastname": a.last_name,
+                    "default_shipping": i == 0, "default_billing": i == 0,
+                })
+            })
+            .collect();
+        let default = (!addresses.is_empty()).then(|| (c.id * 10).to_string());
+        d.customers.insert(
+            c.id,
+            json!({
+                "id": c.id, "group_id": 1, "default_billing": default, "default_shipping": default,
+                "created_at": stamp(c.created_at), "updated_at": stamp(c.updated_at),
+                "created_in": "Default Store View", "email": c.email,
+                "firstname": c.first_name, "lastname": c.last_name,
+                "store_id": 1, "website_id": 1, "addresses": addresses,
+                "disable_auto_group_change": 0,
+                "extension_attributes": {"is_subscribed": c.accepts_marketing},
+            }),
+        );
+    }
+    for o in store.orders.iter().filter(|o| !o.deleted) {
+        let (order, ships, memos) = order(o, store, &mut d);
+        d.orders.insert(o.id, order);
+        d.shipments.extend(ships);
+        d.creditmemos.extend(memos);
+    }
+    d
+}
+
+/// An order, its shipments and credit memos.
+fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Vec<Value>) {
+    let shown = o.presented();
+    let base = o;
+    let (state, status) = state(o);
+    let configurable_parent = |variant: u64| {
+        store
+            .products
+            .iter()
+            .find(|p| p.variants.len() > 1 && p.variants.iter().any(|v| v.id == variant))
+    };
+    let shipped = |line: u64| -> u32 {
+        o.shipments
+            .iter()
+            .flat_map(|s| &s.lines)
+            .filter(|(l, _)| *l == line)
+            .map(|(_, q)| *q)
+            .sum()
+    };
+    let mut items = Vec::new();
+    for (l, shown_l) in base.line_items.iter().zip(&shown.line_items) {
+        let qty = Decimal::from(l.quantity);
+        let row = l.gross();
+        let shipped_qty = match o.fulfillment {
+            SimFulfillment::Fulfilled => l.quantity,
+            _ => shipped(l.id),
+        };
+        let refunded: u32 = o
+            .refunds
+            .iter()
+            .flat_map(|r| &r.lines)
+            .filter(|(id, _, _)| *id == l.id)
+            .map(|(_, q, _)| *q)
+            .sum();
+        let parent = configurable_parent(l.variant_id);
+        let mut item = json!({
+            "item_id": l.id, "order_id": o.id, "parent_item_id": null,
+            "sku": l.sku, "name": l.title,
+            "product_id": parent.map_or(l.product_id, |p| p.id),
+            "product_type": if parent.is_some() { "configurable" } else { "simple" },
+            "is_virtual": 0, "qty_ordered": l.quantity, "qty_invoiced": if matches!(o.financial, SimFinancial::Pending) { 0 } else { l.quantity },
+            "qty_shipped": shipped_qty, "qty_refunded": refunded, "qty_canceled": if o.state == SimOrderState::Cancelled { l.quantity } else { 0 },
+            "price": num(shown_l.price), "base_price": num(l.price),
+            "original_price": num(shown_l.price), "base_original_price": num(l.price),
+            "price_incl_tax": num(shown_l.price + shown_l.tax / qty.max(Decimal::ONE)),
+            "base_price_incl_tax": num(l.price + l.tax / qty.max(Decimal::ONE)),
+            "row_total": num(shown_l.gross()), "base_row_total": num(row),
+            "tax_amount": num(shown_l.tax), "base_tax_amount": num(l.tax),
+            "discount_amount": num(shown_l.discount), "base_discount_amount": num(l.discount),
+            "created_at": stamp(o.created_at), "updated_at": stamp(o.updated_at),
+            "store_id": 1,
+        });
+        if parent.is_none() {
+            item.as_object_mut().map(|m| m.remove("parent_item_id"));
+        }
+        items.push(item);
+        if let Some(p) = parent {
+            let child = json!({
+                "item_id": l.id + 5_000_000, "order_id": o.id, "parent_item_id": l.id,
+                "sku": l.sku, "name": format!("{}-{}", p.title, l.variant_title),
+                "product_id": l.variant_id, "product_type": "simple", "is_virtual": 0,
+                "qty_ordered": l.quantity, "qty_shipped": 0, "qty_refunded": 0, "qty_canceled": 0,
+                "price": 0, "base_price": 0, "row_total": 0, "base_row_total": 0,
+                "tax_amount": 0, "base_tax_amount": 0, "discount_amount": 0, "base_discount_amount": 0,
+                "created_at": stamp(o.created_at), "updated_at": stamp(o.updated_at), "store_id": 1,
+            });
+            items.push(child);
+        }
+    }
+    let paid = match o.financial {
+        SimFinancial::Paid | SimFinancial::PartiallyRefunded | SimFinancial::Refunded => Some(true),
+        _ => None,
+    };
+    let discount = o.total_discount();
+    let mut order = json!({
+        "entity_id": o.id,
+        "increment_id": format!("{:09}", o.number),
+        "state": state, "status": status,
+        "created_at": stamp(o.created_at), "updated_at": stamp(o.updated_at),
+        "base_currency_code": o.currency, "global_currency_code": o.currency,
+        "store_currency_code": o.currency, "order_currency_code": shown.currency,
+        "base_to_order_rate": o.presentment.map_or(json!(1), |p| num(p.rate)),
+        "base_subtotal": num(o.subtotal()), "subtotal": num(shown.subtotal()),
+        "base_shipping_amount": num(o.shipping_price), "shipping_amount": num(shown.shipping_price),
+        "base_tax_amount": num(o.total_tax()), "tax_amount": num(shown.total_tax()),
+        "base_discount_amount": num(-discount), "discount_amount": num(-shown.total_discount()),
+        "base_grand_total": num(o.total()), "grand_total": num(shown.total()),
+        "customer_email": o.email,
+        "customer_firstname": o.billing.first_name, "customer_lastname": o.billing.last_name,
+        "customer_is_guest": i32::from(o.customer_id.is_none()),
+        "customer_group_id": if o.customer_id.is_some() { 1 } else { 0 },
+        "shipping_description": format!("{} - {}", o.shipping_carrier, o.shipping_method),
+        "store_id": 1, "store_name": "Main Website\nMain Website Store\nDefault Store View",
+        "total_item_count": items.len(), "total_qty_ordered": o.total_quantity(),
+        "items": items,
+        "billing_address": sales_address(&o.billing, "billing", &o.email, o.id, o.id * 10),
+        "payment": {"method": "checkmo", "parent_id": o.id, "amount_ordered": num(shown.total()), "base_amount_ordered": num(o.total())},
+        "status_histories": [],
+        "extension_attributes": {"shipping_assignments": [{"shipping": {
+            "address": sales_address(&o.shipping_address, "shipping", &o.email, o.id, o.id * 10 + 1),
+            "method": format!("{}_{}", o.shipping_carrier.to_ascii_lowercase().replace(' ', ""), o.shipping_method.to_ascii_lowercase().replace(' ', "")),
+            "total": {"base_shipping_amount": num(o.shipping_price), "shipping_amount": num(shown.shipping_price)},
+        }}]},
+    });
+    if let Some(c) = o.customer_id {
+        order["customer_id"] = json!(c);
+    }
+    if let Some((code, _)) = o.discount_codes.first() {
+        order["coupon_code"] = json!(code);
+        order["discount_description"] = json!(code);
+    }
+    if let Some(n) = &o.note {
+        order["customer_note"] = json!(n);
+    }
+    if paid.is_some() {
+        order["base_total_paid"] = num(o.total());
+        order["total_paid"] = num(shown.total());
+    }
+    if !o.refunds.is_empty() {
+        order["base_total_refunded"] = num(o.refunded());
+        order["total_refunded"] = num(shown.refunded());
+    }
+    let ships: Vec<Value> = o
+        .shipments
+        .iter()
+        .map(|s| {
+            json!({
+                "entity_id": s.id, "order_id": o.id, "increment_id": format!("{:09}", s.id),
+                "created_at": stamp(s.created_at), "updated_at": stamp(s.created_at),
+                "total_qty": s.lines.iter().map(|(_, q)| q).sum::<u32>(),
+                "items": s.lines.iter().map(|(l, q)| json!({"order_item_id": l, "qty": q, "parent_id": s.id})).collect::<Vec<_>>(),
+                "tracks": [{"track_number": s.tracking_number, "title": s.carrier, "carrier_code": s.carrier.to_ascii_lowercase(), "order_id": o.id, "parent_id": s.id}],
+                "comments": [],
+            })
+        })
+        .collect();
+    let memos: Vec<Value> = o
+        .refunds
+        .iter()
+        .map(|r| {
+            json!({
+                "entity_id": r.id, "order_id": o.id, "increment_id": format!("{:09}", r.id),
+                "base_grand_total": num(r.amount), "base_currency_code": o.currency,
+                "created_at": stamp(r.created_at), "updated_at": stamp(r.created_at),
+                "state": 2,
+                "items": r.lines.iter().map(|(l, q, a)| json!({"order_item_id": l, "qty": q, "base_row_total": num(*a), "parent_id": r.id})).collect::<Vec<_>>(),
+                "comments": [{"comment": r.note, "parent_id": r.id}],
+            })
+        })
+        .collect();
+    let _ = d.fresh_id();
+    (order, ships, memos)
+}
