@@ -5,7 +5,9 @@
 //! variants are its children (`/V1/configurable-products/{sku}/children`), named by the
 //! configurable options' labels; the values are the children's attribute option ids
 //! (Magento's REST product payload has no option labels). `status` 1 is enabled
-//! (active), 2 disabled (draft). Stock is `extension_attributes.stock_item.qty` (the
+//! (active), 2 disabled (draft). A configurable product's own price (Magento keeps 0)
+//! is `null`, its variants have theirs; composite types (configurable, bundle,
+//! grouped) have no stock of their own (their children's, or `null`). Stock is `extension_attributes.stock_item.qty` (the
 //! default source), negative with backorders kept; per-source stock is the MSI source
 //! items. Custom attributes stay in `raw`; `description` and `url_key` are read.
 
@@ -113,8 +115,14 @@ pub fn product_with_children(
             }
         })
         .collect();
+    // Composite types carry a placeholder price and stock item (0): theirs are their
+    // children's.
+    let composite = matches!(
+        p.type_id.as_deref(),
+        Some("configurable" | "bundle" | "grouped")
+    );
     let inventory_quantity = if variants.is_empty() {
-        stock(&p)
+        if composite { None } else { stock(&p) }
     } else if variants.iter().all(|v| v.inventory_quantity.is_some()) {
         Some(variants.iter().filter_map(|v| v.inventory_quantity).sum())
     } else {
@@ -165,7 +173,11 @@ pub fn product_with_children(
         tags: Vec::new(),
         category_ids,
         images: images.into_iter().map(|(_, i)| i).collect(),
-        price: money(p.price, ctx.currency.as_ref()),
+        price: if p.type_id.as_deref() == Some("configurable") {
+            None
+        } else {
+            money(p.price, ctx.currency.as_ref())
+        },
         compare_at_price: None,
         options,
         variants,

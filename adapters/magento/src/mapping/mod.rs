@@ -67,6 +67,10 @@ struct Top<'a> {
     search_criteria: Option<IgnoredAny>,
     #[serde(default)]
     children_data: Option<IgnoredAny>,
+    #[serde(default)]
+    entity_id: Option<IgnoredAny>,
+    #[serde(default)]
+    id: Option<IgnoredAny>,
 }
 
 /// [`normalize`] with the mapping's own context.
@@ -81,10 +85,11 @@ pub fn normalize_with(entity: Entity, text: &str, ctx: &Context) -> Result<Norma
         let tree: serde_json::Value = decode_json(text)?;
         return catalog::category_tree(&tree).map(Normalized::List);
     }
-    if let (Some(items), true) = (
-        &top.items,
-        top.total_count.is_some() || top.search_criteria.is_some(),
-    ) {
+    // A search result, also when `fields=` left out its count (a record has an id).
+    let search = top.total_count.is_some()
+        || top.search_criteria.is_some()
+        || (top.entity_id.is_none() && top.id.is_none());
+    if let (Some(items), true) = (&top.items, search) {
         return list(entity, items, ctx).map(Normalized::List);
     }
     let raw: &RawValue = decode_json_borrowed(text)?;
