@@ -229,6 +229,19 @@ impl MagentoSim {
         }
     }
 
+    /// The ids of the served documents of `kind` (`orders`, `products`, `customers`,
+    /// `categories`), in id order.
+    pub fn ids(&self, kind: &str) -> Vec<u64> {
+        let d = State::lock(&self.state.docs);
+        match kind {
+            "orders" => d.orders.keys().copied().collect(),
+            "products" => d.products.keys().copied().collect(),
+            "customers" => d.customers.keys().copied().collect(),
+            "categories" => d.categories.keys().copied().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Ids of the configurable products, with their children.
     pub fn configurables(&self) -> Vec<(u64, Vec<u64>)> {
         State::lock(&self.state.docs)
