@@ -1,0 +1,321 @@
+//! Magento behaviour beyond the conformance suite, against the simulator: records
+//! sharing one `updated_at` second, the repeated last page, admin token expiry and
+//! two-factor refusals, bearer tokens refused by 2.4.4+ defaults, a CDN's 429s and HTML
+//! pages, input limits, store views, Magento's error bodies, writes (never retried
+//! blindly) and Adobe Commerce webhook signatures.
+
+mod common;
+
+use common::{Login, adapter, sim};
+use polycart_kit::model::{OrderStatus, ProductStatus};
+use polycart_kit::walk::collect_all;
+use polycart_kit::{
+    Adapter, Entity, Error, InventoryChange, ListQuery, Record, ShipmentItem, Write, WriteOp,
+};
+use polycart_magento::sim::MagentoSim;
+use rust_decimal::Decimal;
+
+#[tokio::test]
+async fn a_crowded_second_is_paged_by_id_without_skips() {
+    let s = sim("default").await;
+    let ids = s.ids("orders");
+    s.touch("orders", &ids, "2030-01-01 00:00:00");
+    let a = adapter(&s, Login::Bearer, &[]);
+    let all = collect_all(&a, ListQuery::new(Entity::Order).page_size(3))
+        .await
+        .unwrap();
+    let mut got: Vec<u64> = all
+        .iter()
+        .map(|r| r.platform_id().parse().unwrap())
+        .collect();
+    assert_eq!(got, ids, "ascending by entity_id inside the second");
+    got.dedup();
+    assert_eq!(got.len(), ids.len());
+}
+
+#[tokio::test]
+async fn page_numbers_stop_on_total_count_not_on_the_repeated_last_page() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Bearer, &[]);
+    let n = s.counts()[4];
+    for size in [3, 4, 7] {
+        let all = collect_all(&a, ListQuery::new(Entity::Inventory).page_size(size))
+            .await
+            .unwrap();
+        assert_eq!(all.len(), n, "page size {size}");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_admin_token_is_replaced_by_a_new_login() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Admin, &[]);
+    a.list(&ListQuery::new(Entity::Order)).await.unwrap();
+    assert_eq!(s.logins(), 1);
+    s.expire_admin_tokens();
+    a.list(&ListQuery::new(Entity::Customer)).await.unwrap();
+    assert_eq!(s.logins(), 2, "the 401 led to one new login");
+}
+
+#[tokio::test]
+async fn two_factor_admins_are_told_to_use_an_integration() {
+    let s = sim("2fa").await;
+    let a = adapter(&s, Login::Admin, &[]);
+    match a.list(&ListQuery::new(Entity::Order)).await {
+        Err(Error::Auth { message }) => {
+            assert!(message.contains("two-factor"), "{message}");
+            assert!(message.contains("integration"), "{message}");
+            assert!(!message.contains("sim-admin-password"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_bearer_token_refused_says_what_magento_said() {
+    let s = sim("no-bearer").await;
+    let a = adapter(&s, Login::Bearer, &[]);
+    match a.list(&ListQuery::new(Entity::Order)).await {
+        Err(Error::Auth { message }) => assert!(
+            message.contains("isn't authorized to access Magento_Backend::admin"),
+            "placeholders filled: {message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_cdn_throttling_and_html_pages_are_waited_out() {
+    let s = sim("cloud,html").await;
+    let a = adapter(&s, Login::Bearer, &[("max_retries", "8")]);
+    let all = collect_all(&a, ListQuery::new(Entity::Order).page_size(2))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), s.counts()[0]);
+    assert!(
+        a.client().rate() < 1000.0,
+        "the adaptive limiter backed off"
+    );
+}
+
+#[tokio::test]
+async fn input_limits_and_store_views() {
+    let s = sim("limits").await;
+    let a = adapter(&s, Login::Bearer, &[("store_code", "de")]);
+    let all = collect_all(&a, ListQuery::new(Entity::Product))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), s.counts()[1]);
+    let bad = adapter(&s, Login::Bearer, &[("store_code", "nowhere")]);
+    match bad.list(&ListQuery::new(Entity::Product)).await {
+        Err(Error::Invalid { message }) => assert!(message.contains("store"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    match a.get(Entity::Order, "999999999").await {
+        Err(Error::NotFound { what }) => assert!(what.contains("doesn't exist"), "{what}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn configurable_products_have_their_children_as_variants() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Bearer, &[]);
+    let (parent, children) = s
+        .configurables()
+        .into_iter()
+        .next()
+        .expect("a configurable");
+    let Record::Product(p) = a.get(Entity::Product, &parent.to_string()).await.unwrap() else {
+        panic!()
+    };
+    let ids: Vec<u64> = p
+        .variants
+        .iter()
+        .map(|v| v.platform_id.parse().unwrap())
+        .collect();
+    assert_eq!(ids, children);
+    assert!(
+        p.price.is_none(),
+        "a configurable's own price is Magento's placeholder"
+    );
+    let store_currency = a.client().context().await.unwrap().currency.unwrap();
+    assert!(
+        p.variants.iter().all(|v| v
+            .price
+            .as_ref()
+            .is_some_and(|m| m.currency == store_currency)),
+        "variants are priced in the base currency from storeConfigs"
+    );
+    assert!(!p.options.is_empty());
+    assert!(p.variants.iter().all(|v| !v.options.is_empty()));
+}
+
+#[tokio::test]
+async fn writes_change_the_store_and_come_back_re_read() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::OAuth1, &[]);
+    // Product title, price and status.
+    let product = s.ids("products")[0];
+    let Record::Product(p) = a
+        .write(&Write::new(WriteOp::UpdateProduct {
+            product_id: product.to_string(),
+            variant_id: None,
+            title: Some("Renamed".into()),
+            status: Some(ProductStatus::Draft),
+            price: Some(Decimal::new(1999, 2)),
+            compare_at_price: None,
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(p.name.as_deref(), Some("Renamed"));
+    assert_eq!(p.status, Some(ProductStatus::Draft));
+    let doc = s.document("products", product).unwrap();
+    assert_eq!(doc["price"], serde_json::json!(19.99));
+
+    // Stock at a source.
+    let sku = doc["sku"].as_str().unwrap().to_owned();
+    let Record::Inventory(level) = a
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: None,
+            variant_id: None,
+            sku: Some(sku.clone()),
+            location_id: Some("default".into()),
+            change: InventoryChange::Absolute(-3),
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        level.available,
+        Some(-3),
+        "negative stock (backorders) kept"
+    );
+    assert!(
+        a.write(&Write::new(WriteOp::SetInventory {
+            product_id: None,
+            variant_id: None,
+            sku: Some(sku),
+            location_id: Some("../x".into()),
+            change: InventoryChange::Absolute(1),
+        }))
+        .await
+        .is_err()
+    );
+
+    // An open order: ship two units of its first line with a track, comment, hold,
+    // unhold, cancel.
+    let order = s
+        .ids("orders")
+        .into_iter()
+        .find(|id| {
+            let o = s.document("orders", *id).unwrap();
+            o["state"] == "processing"
+                && o["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|i| i["qty_shipped"] == 0)
+        })
+        .expect("a processing order with nothing shipped");
+    let doc = s.document("orders", order).unwrap();
+    let first = doc["items"][0]["item_id"].as_u64().unwrap();
+    let Record::Order(o) = a
+        .write(&Write::new(WriteOp::CreateShipment {
+            order_id: order.to_string(),
+            carrier: Some("UPS".into()),
+            tracking_number: Some("1Z999".into()),
+            tracking_url: None,
+            line_items: vec![ShipmentItem {
+                line_item_id: first.to_string(),
+                quantity: 1,
+            }],
+            notify_customer: false,
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let shipment = o.shipments.last().expect("the shipment is read back");
+    assert_eq!(shipment.tracking_number.as_deref(), Some("1Z999"));
+    assert_eq!(shipment.carrier.as_deref(), Some("UPS"));
+    assert_eq!(
+        shipment.line_items[0].line_item_id.as_deref(),
+        Some(first.to_string().as_str())
+    );
+
+    a.write(&Write::new(WriteOp::AddOrderNote {
+        order_id: order.to_string(),
+        note: "called the customer".into(),
+    }))
+    .await
+    .unwrap();
+    assert_eq!(s.comments(order), ["called the customer"]);
+    for (status, state) in [
+        (OrderStatus::OnHold, "holded"),
+        (OrderStatus::Processing, "processing"),
+        (OrderStatus::Cancelled, "canceled"),
+    ] {
+        let Record::Order(o) = a
+            .write(&Write::new(WriteOp::UpdateOrderStatus {
+                order_id: order.to_string(),
+                status,
+                note: None,
+            }))
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(o.status, Some(status));
+        assert_eq!(s.document("orders", order).unwrap()["state"], state);
+    }
+    // A cancelled order cannot be held: Magento answers false.
+    match a
+        .write(&Write::new(WriteOp::UpdateOrderStatus {
+            order_id: order.to_string(),
+            status: OrderStatus::OnHold,
+            note: None,
+        }))
+        .await
+    {
+        Err(Error::Invalid { message }) => assert!(message.contains("state"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        a.write(&Write::new(WriteOp::AddOrderTags {
+            order_id: order.to_string(),
+            tags: vec!["x".into()],
+        }))
+        .await,
+        Err(Error::Unsupported { .. })
+    ));
+}
+
+#[tokio::test]
+async fn adobe_commerce_webhooks_are_verified_with_the_public_key() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Bearer, &[]);
+    let body = br#"{"eventName":"observer.sales_order_save_after","data":{"order":{"entity_id":42,"state":"processing"}}}"#;
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "x-adobe-commerce-webhook-signature",
+        MagentoSim::sign(body).parse().unwrap(),
+    );
+    let event = a.verify_webhook(&headers, body).unwrap();
+    assert_eq!(event.entity, Some(Entity::Order));
+    assert_eq!(event.platform_id.as_deref(), Some("42"));
+    assert_eq!(event.topic, "observer.sales_order_save_after");
+    let mut tampered = body.to_vec();
+    tampered[10] = b'X';
+    assert!(matches!(
+        a.verify_webhook(&headers, &tampered),
+        Err(Error::Auth { .. })
+    ));
+}
