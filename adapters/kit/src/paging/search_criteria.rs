@@ -376,4 +376,108 @@ mod tests {
                 .is_err()
         );
     }
+    /// A listing that changes between pages: records move to later seconds (as edits
+    /// do) while the pass pages through crowded seconds. Every record is read at least
+    /// once, and the pass ends.
+    #[test]
+    fn the_keyset_never_skips_a_record_while_the_listing_changes() {
+        use std::collections::BTreeSet;
+        // (id, second): many records share a second.
+        let mut records: Vec<(u64, i64)> =
+            (1..=40).map(|id| (id, 1_000 + (id as i64 % 4))).collect();
+        let mut now = 2_000;
+        let serve = |records: &[(u64, i64)], r: &PageRequest| -> String {
+            let value = |g: usize, f: usize| {
+                let at = format!("searchCriteria[filter_groups][{g}][filters][{f}]");
+                let get = |what: &str| {
+                    r.query
+                        .iter()
+                        .find(|(k, _)| *k == format!("{at}[{what}]"))
+                        .map(|(_, v)| v.clone())
+                };
+                get("field")
+                    .map(|field| (field, get("value").unwrap(), get("condition_type").unwrap()))
+            };
+            let second = |text: &str| {
+                chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+                    .unwrap()
+                    .and_utc()
+                    .timestamp()
+            };
+            let holds = |(id, t): (u64, i64), (field, value, cond): &(String, String, String)| {
+                let (mine, theirs) = if field == "updated_at" {
+                    (t, second(value))
+                } else {
+                    (id as i64, value.parse().unwrap())
+                };
+                match cond.as_str() {
+                    "gteq" => mine >= theirs,
+                    "gt" => mine > theirs,
+                    other => panic!("{other}"),
+                }
+            };
+            let groups: Vec<Vec<(String, String, String)>> = (0..2)
+                .map(|g| (0..2).filter_map(|f| value(g, f)).collect::<Vec<_>>())
+                .filter(|g| !g.is_empty())
+                .collect();
+            let mut hits: Vec<(u64, i64)> = records
+                .iter()
+                .copied()
+                .filter(|r| groups.iter().all(|g| g.iter().any(|f| holds(*r, f))))
+                .collect();
+            hits.sort_by_key(|(id, t)| (*t, *id));
+            let size: usize = r
+                .query
+                .iter()
+                .find(|(k, _)| k == "searchCriteria[pageSize]")
+                .unwrap()
+                .1
+                .parse()
+                .unwrap();
+            let items: Vec<String> = hits
+                .iter()
+                .take(size)
+                .map(|(id, t)| {
+                    format!(
+                        r#"{{"entity_id":{id},"updated_at":"{}"}}"#,
+                        DateFormat::SqlUtc.format(*t)
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"items":[{}],"total_count":{}}}"#,
+                items.join(","),
+                hits.len()
+            )
+        };
+        let mut seen = BTreeSet::new();
+        let mut cursor: Option<Cursor> = None;
+        let h = HeaderMap::new();
+        for page in 0.. {
+            assert!(page < 100, "the pass ends");
+            let r = KEYSET.request(None, cursor.as_ref(), 3).unwrap();
+            let body = serve(&records, &r);
+            let items = crate::envelope::Envelope::At("/items")
+                .split(&body)
+                .unwrap();
+            for i in &items {
+                let v: serde_json::Value = serde_json::from_str(i.get()).unwrap();
+                seen.insert(v["entity_id"].as_u64().unwrap());
+            }
+            let view = PageView {
+                headers: &h,
+                body: &body,
+                items: &items,
+            };
+            cursor = KEYSET.next(cursor.as_ref(), 3, &view).unwrap();
+            if cursor.is_none() {
+                break;
+            }
+            // Between pages, an edit moves one record (read or not) to a new second.
+            let moved = (page * 7 % 40) as usize;
+            records[moved].1 = now;
+            now += 1;
+        }
+        assert_eq!(seen.len(), 40, "{seen:?}");
+    }
 }
