@@ -5,6 +5,11 @@
 //! with address books, categories, MSI source items), then read and changed as JSON.
 //! A product with several variants is a configurable product whose children are
 //! simple products, not visible individually, as Magento keeps them.
+//!
+//! The real payloads are the templates: a generated order starts from the real order's
+//! fields (amounts zeroed), its items from the real items', products' stock items from
+//! the real stock item's, and the generated values are laid over them, so the
+//! simulator sends every field Magento sends (`tests/shapes.rs` checks it).
 
 use std::collections::BTreeMap;
 
@@ -14,6 +19,73 @@ use polycart_kit::sim::{
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+
+const ORDER_TEMPLATE: &str = include_str!(
+    "../../../../fixtures/magento/order/get-order-3-simple-downloadable-bundle-configurable.json"
+);
+const PRODUCT_TEMPLATE: &str =
+    include_str!("../../../../fixtures/magento/product/create-simple-product-ram-12gb.json");
+
+fn parsed(text: &str) -> Value {
+    serde_json::from_str(text).expect("the templates are the fixtures' JSON")
+}
+
+/// `v` with every number 0 (a template's amounts and ids are not the generated
+/// record's).
+fn zeroed(v: &Value) -> Value {
+    match v {
+        Value::Number(_) => json!(0),
+        Value::Array(a) => Value::Array(a.iter().map(zeroed).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), zeroed(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `overlay` laid over `base`: objects member by member, anything else replaced.
+fn merge(base: Value, overlay: Value) -> Value {
+    match (base, overlay) {
+        (Value::Object(mut b), Value::Object(o)) => {
+            for (k, v) in o {
+                let merged = match b.remove(&k) {
+                    Some(old) => merge(old, v),
+                    None => v,
+                };
+                b.insert(k, merged);
+            }
+            Value::Object(b)
+        }
+        (_, o) => o,
+    }
+}
+
+/// The real order's parts, amounts zeroed: (order, item, address, payment, shipping total).
+type OrderTemplates = (Value, Value, Value, Value, Value);
+
+fn order_templates() -> &'static OrderTemplates {
+    static T: std::sync::OnceLock<OrderTemplates> = std::sync::OnceLock::new();
+    T.get_or_init(read_order_templates)
+}
+
+fn read_order_templates() -> OrderTemplates {
+    let real = parsed(ORDER_TEMPLATE);
+    let mut top = zeroed(&real);
+    for k in [
+        "items",
+        "billing_address",
+        "payment",
+        "status_histories",
+        "extension_attributes",
+    ] {
+        top.as_object_mut().map(|o| o.remove(k));
+    }
+    (
+        top,
+        zeroed(&real["items"][0]),
+        zeroed(&real["billing_address"]),
+        zeroed(&real["payment"]),
+        zeroed(&real["extension_attributes"]["shipping_assignments"][0]["shipping"]["total"]),
+    )
+}
 
 /// Magento's timestamp: `YYYY-MM-DD HH:MM:SS`, UTC.
 pub(crate) fn stamp(t: DateTime<Utc>) -> String {
@@ -148,6 +220,7 @@ pub(crate) fn render(store: &SimStore) -> Docs {
                 "updated_at": stamp(c.updated_at),
                 "path": format!("1/2/{}", c.id),
                 "include_in_menu": true,
+                "available_sort_by": [],
                 "custom_attributes": [
                     {"attribute_code": "url_key", "value": c.handle},
                     {"attribute_code": "description", "value": c.description_html},
@@ -155,6 +228,7 @@ pub(crate) fn render(store: &SimStore) -> Docs {
             }),
         );
     }
+    let stock_template = zeroed(&parsed(PRODUCT_TEMPLATE)["extension_attributes"]["stock_item"]);
     for p in store.products.iter().filter(|p| !p.deleted) {
         let categories: Vec<Value> = p
             .category_ids
@@ -183,7 +257,12 @@ pub(crate) fn render(store: &SimStore) -> Docs {
             a.extend(extra);
             a
         };
-        let stock_item = |id: u64, qty: i64| json!({"item_id": id, "product_id": id, "stock_id": 1, "qty": qty, "is_in_stock": qty > 0, "is_qty_decimal": false, "backorders": if qty < 0 { 1 } else { 0 }, "use_config_backorders": qty >= 0, "manage_stock": true, "min_qty": 0});
+        let stock_item = |id: u64, qty: i64| {
+            merge(
+                stock_template.clone(),
+                json!({"item_id": id, "product_id": id, "stock_id": 1, "qty": qty, "is_in_stock": qty > 0, "is_qty_decimal": false, "backorders": if qty < 0 { 1 } else { 0 }, "use_config_backorders": qty >= 0, "manage_stock": true, "min_qty": 0, "max_sale_qty": 10000, "min_sale_qty": 1, "notify_stock_qty": 1}),
+            )
+        };
         let configurable = p.variants.len() > 1;
         for v in &p.variants {
             for (loc, qty) in &v.stock {
@@ -288,7 +367,7 @@ pub(crate) fn render(store: &SimStore) -> Docs {
                 "created_in": "Default Store View", "email": c.email,
                 "firstname": c.first_name, "lastname": c.last_name,
                 "store_id": 1, "website_id": 1, "addresses": addresses,
-                "disable_auto_group_change": 0,
+                "disable_auto_group_change": 0, "dob": null, "gender": 0,
                 "extension_attributes": {"is_subscribed": c.accepts_marketing},
             }),
         );
@@ -306,6 +385,7 @@ pub(crate) fn render(store: &SimStore) -> Docs {
 fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Vec<Value>) {
     let shown = o.presented();
     let base = o;
+    let (top_t, item_t, address_t, payment_t, total_t) = order_templates();
     let (state, status) = state(o);
     let configurable_parent = |variant: u64| {
         store
@@ -354,10 +434,33 @@ fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Ve
             "created_at": stamp(o.created_at), "updated_at": stamp(o.updated_at),
             "store_id": 1,
         });
-        if parent.is_none() {
-            item.as_object_mut().map(|m| m.remove("parent_item_id"));
-        }
-        items.push(item);
+        item.as_object_mut().map(|m| m.remove("parent_item_id"));
+        let refunded_amount: Decimal = o
+            .refunds
+            .iter()
+            .flat_map(|r| &r.lines)
+            .filter(|(id, _, _)| *id == l.id)
+            .map(|(_, _, a)| *a)
+            .sum();
+        let grams = store
+            .products
+            .iter()
+            .flat_map(|p| &p.variants)
+            .find(|v| v.id == l.variant_id)
+            .map_or(0, |v| v.weight_grams);
+        let kg = Decimal::from(grams) / Decimal::from(1000);
+        let extra = json!({
+            "row_total_incl_tax": num(shown_l.gross() + shown_l.tax),
+            "base_row_total_incl_tax": num(row + l.tax),
+            "amount_refunded": num(o.presentment.map_or(refunded_amount, |p| p.convert(refunded_amount))),
+            "base_amount_refunded": num(refunded_amount),
+            "tax_percent": num(o.tax_rate * Decimal::from(100)),
+            "weight": num(kg), "row_weight": num(kg * qty),
+            "quote_item_id": l.id, "applied_rule_ids": if l.discount.is_zero() { "" } else { "1" },
+            "row_invoiced": if matches!(o.financial, SimFinancial::Pending) { json!(0) } else { num(shown_l.gross()) },
+            "base_row_invoiced": if matches!(o.financial, SimFinancial::Pending) { json!(0) } else { num(row) },
+        });
+        items.push(merge(merge(item_t.clone(), item), extra));
         if let Some(p) = parent {
             let child = json!({
                 "item_id": l.id + 5_000_000, "order_id": o.id, "parent_item_id": l.id,
@@ -368,7 +471,7 @@ fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Ve
                 "tax_amount": 0, "base_tax_amount": 0, "discount_amount": 0, "base_discount_amount": 0,
                 "created_at": stamp(o.created_at), "updated_at": stamp(o.updated_at), "store_id": 1,
             });
-            items.push(child);
+            items.push(merge(item_t.clone(), child));
         }
     }
     let paid = match o.financial {
@@ -376,7 +479,7 @@ fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Ve
         _ => None,
     };
     let discount = o.total_discount();
-    let mut order = json!({
+    let order = json!({
         "entity_id": o.id,
         "increment_id": format!("{:09}", o.number),
         "state": state, "status": status,
@@ -397,15 +500,34 @@ fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Ve
         "store_id": 1, "store_name": "Main Website\nMain Website Store\nDefault Store View",
         "total_item_count": items.len(), "total_qty_ordered": o.total_quantity(),
         "items": items,
-        "billing_address": sales_address(&o.billing, "billing", &o.email, o.id, o.id * 10),
-        "payment": {"method": "checkmo", "parent_id": o.id, "amount_ordered": num(shown.total()), "base_amount_ordered": num(o.total())},
+        "billing_address": merge(address_t.clone(), sales_address(&o.billing, "billing", &o.email, o.id, o.id * 10)),
+        "payment": merge(payment_t.clone(), json!({"method": "checkmo", "parent_id": o.id, "entity_id": o.id, "amount_ordered": num(shown.total()), "base_amount_ordered": num(o.total()), "shipping_amount": num(shown.shipping_price), "base_shipping_amount": num(o.shipping_price), "additional_information": ["Check / Money order", ""]})),
         "status_histories": [],
-        "extension_attributes": {"shipping_assignments": [{"shipping": {
-            "address": sales_address(&o.shipping_address, "shipping", &o.email, o.id, o.id * 10 + 1),
+        "extension_attributes": {"shipping_assignments": [{"items": items.clone(), "shipping": {
+            "address": merge(address_t.clone(), sales_address(&o.shipping_address, "shipping", &o.email, o.id, o.id * 10 + 1)),
             "method": format!("{}_{}", o.shipping_carrier.to_ascii_lowercase().replace(' ', ""), o.shipping_method.to_ascii_lowercase().replace(' ', "")),
-            "total": {"base_shipping_amount": num(o.shipping_price), "shipping_amount": num(shown.shipping_price)},
+            "total": merge(total_t.clone(), json!({"base_shipping_amount": num(o.shipping_price), "shipping_amount": num(shown.shipping_price), "base_shipping_incl_tax": num(o.shipping_price), "shipping_incl_tax": num(shown.shipping_price)})),
         }}]},
     });
+    let paid_total = if paid.is_some() {
+        o.total()
+    } else {
+        Decimal::ZERO
+    };
+    let extra = json!({
+        "base_to_global_rate": 1, "store_to_base_rate": 0, "store_to_order_rate": 0,
+        "is_virtual": 0, "email_sent": 1, "customer_note_notify": 1,
+        "quote_id": o.id, "billing_address_id": o.id * 10,
+        "applied_rule_ids": if discount.is_zero() { "" } else { "1" },
+        "protect_code": format!("{:06x}", o.id.wrapping_mul(2_654_435_761) % 0xff_ffff),
+        "base_subtotal_incl_tax": num(o.subtotal() + o.total_tax()),
+        "subtotal_incl_tax": num(shown.subtotal() + shown.total_tax()),
+        "base_shipping_incl_tax": num(o.shipping_price), "shipping_incl_tax": num(shown.shipping_price),
+        "base_total_due": num(o.total() - paid_total),
+        "total_due": num(if paid.is_some() { Decimal::ZERO } else { shown.total() }),
+        "weight": num(o.line_items.iter().map(|l| Decimal::from(l.quantity)).sum::<Decimal>()),
+    });
+    let mut order = merge(merge(top_t.clone(), order), extra);
     if let Some(c) = o.customer_id {
         order["customer_id"] = json!(c);
     }
