@@ -319,3 +319,62 @@ async fn adobe_commerce_webhooks_are_verified_with_the_public_key() {
         Err(Error::Auth { .. })
     ));
 }
+
+#[tokio::test]
+async fn orders_carry_refunds_shipments_and_presentment_totals() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Bearer, &[]);
+    let orders = collect_all(&a, ListQuery::new(Entity::Order))
+        .await
+        .unwrap();
+    let orders: Vec<_> = orders
+        .into_iter()
+        .map(|r| match r {
+            Record::Order(o) => o,
+            _ => panic!(),
+        })
+        .collect();
+    let refunded = orders
+        .iter()
+        .find(|o| !o.refunds.is_empty())
+        .expect("an order with a credit memo");
+    let memo_total: Decimal = refunded
+        .refunds
+        .iter()
+        .map(|r| r.amount.as_ref().unwrap().amount)
+        .sum();
+    assert_eq!(
+        refunded.totals.refunded.as_ref().unwrap().amount,
+        memo_total,
+        "credit memos add up to total_refunded"
+    );
+    assert!(orders.iter().any(|o| !o.shipments.is_empty()));
+    let foreign = orders
+        .iter()
+        .find(|o| o.presentment_currency.is_some())
+        .expect("an order paid in another currency");
+    assert_ne!(foreign.presentment_currency, foreign.currency);
+    let p = foreign.presentment_totals.as_ref().unwrap();
+    assert_eq!(
+        p.total.as_ref().unwrap().currency,
+        *foreign.presentment_currency.as_ref().unwrap()
+    );
+    // Every line's total is its price times its quantity, exactly.
+    for o in &orders {
+        for l in &o.line_items {
+            assert_eq!(
+                l.unit_price.as_ref().unwrap().amount * l.quantity,
+                l.total.as_ref().unwrap().amount,
+                "order {} line {}",
+                o.platform_id,
+                l.platform_id
+            );
+        }
+        let subtotal: Decimal = o
+            .line_items
+            .iter()
+            .map(|l| l.total.as_ref().unwrap().amount)
+            .sum();
+        assert_eq!(subtotal, o.totals.subtotal.as_ref().unwrap().amount);
+    }
+}
