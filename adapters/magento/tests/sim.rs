@@ -378,3 +378,48 @@ async fn orders_carry_refunds_shipments_and_presentment_totals() {
         assert_eq!(subtotal, o.totals.subtotal.as_ref().unwrap().amount);
     }
 }
+
+#[tokio::test]
+async fn bundles_are_one_line_with_the_parts_sum() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Bearer, &[]);
+    let (id, doc) = s
+        .ids("orders")
+        .into_iter()
+        .map(|id| (id, s.document("orders", id).unwrap()))
+        .find(|(_, d)| {
+            d["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["product_type"] == "bundle")
+        })
+        .expect("an order with a bundle");
+    let parts = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| !i["parent_item_id"].is_null())
+        .count();
+    assert!(parts >= 1);
+    let Record::Order(o) = a.get(Entity::Order, &id.to_string()).await.unwrap() else {
+        panic!()
+    };
+    let top = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["parent_item_id"].is_null())
+        .count();
+    assert_eq!(o.line_items.len(), top, "parts folded into their bundle");
+    let line = o
+        .line_items
+        .iter()
+        .find(|l| l.sku.as_deref().is_some_and(|s| s.starts_with("bundle-")))
+        .unwrap();
+    assert_eq!(line.quantity, Decimal::ONE);
+    assert!(
+        line.variant_id.is_none(),
+        "a bundle's parts are not its variant"
+    );
+}

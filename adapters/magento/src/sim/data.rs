@@ -381,6 +381,62 @@ pub(crate) fn render(store: &SimStore) -> Docs {
     d
 }
 
+/// An amount of a rendered item.
+fn amount(v: &Value) -> Decimal {
+    v.as_f64()
+        .and_then(|f| Decimal::try_from(f).ok())
+        .unwrap_or_default()
+        .round_dp(4)
+}
+
+/// Sells the order's simple items (one or more) as one bundle, as Magento lists a
+/// bundle: a `bundle` parent line with the parts' sums and quantity 1, the parts as
+/// child lines (`parent_item_id`) keeping their own prices.
+fn bundle(items: &mut Vec<Value>, o: &SimOrder) {
+    let parts: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i["product_type"] == "simple" && i["parent_item_id"].is_null())
+        .map(|(n, _)| n)
+        .collect();
+    if parts.is_empty() {
+        return;
+    }
+    let first = &items[parts[0]];
+    let id = first["item_id"].as_u64().unwrap_or(0) + 7_000_000;
+    let sum = |field: &str| -> Decimal { parts.iter().map(|n| amount(&items[*n][field])).sum() };
+    let shipped = parts
+        .iter()
+        .all(|n| amount(&items[*n]["qty_shipped"]) >= amount(&items[*n]["qty_ordered"]));
+    let skus: Vec<String> = parts
+        .iter()
+        .filter_map(|n| items[*n]["sku"].as_str().map(str::to_owned))
+        .collect();
+    let mut parent = first.clone();
+    let fields = json!({
+        "item_id": id, "product_type": "bundle", "sku": format!("bundle-{}", skus.join("-")),
+        "name": format!("Bundle of {}", parts.len()),
+        "product_id": first["product_id"].as_u64().unwrap_or(0) + 9_000_000,
+        "qty_ordered": 1, "qty_shipped": i32::from(shipped), "qty_refunded": 0,
+        "qty_invoiced": i32::from(!matches!(o.financial, SimFinancial::Pending)),
+        "qty_canceled": i32::from(o.state == SimOrderState::Cancelled),
+        "price": num(sum("row_total")), "base_price": num(sum("base_row_total")),
+        "original_price": num(sum("row_total")), "base_original_price": num(sum("base_row_total")),
+        "row_total": num(sum("row_total")), "base_row_total": num(sum("base_row_total")),
+        "price_incl_tax": num(sum("row_total_incl_tax")), "base_price_incl_tax": num(sum("base_row_total_incl_tax")),
+        "row_total_incl_tax": num(sum("row_total_incl_tax")), "base_row_total_incl_tax": num(sum("base_row_total_incl_tax")),
+        "tax_amount": num(sum("tax_amount")), "base_tax_amount": num(sum("base_tax_amount")),
+        "discount_amount": num(sum("discount_amount")), "base_discount_amount": num(sum("base_discount_amount")),
+        "amount_refunded": 0, "base_amount_refunded": 0,
+        "weight": num(sum("row_weight")), "row_weight": num(sum("row_weight")),
+    });
+    parent = merge(parent, fields);
+    for n in &parts {
+        items[*n]["parent_item_id"] = json!(id);
+    }
+    items.insert(parts[0], parent);
+}
+
 /// An order, its shipments and credit memos.
 fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Vec<Value>) {
     let shown = o.presented();
@@ -473,6 +529,9 @@ fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Ve
             });
             items.push(merge(item_t.clone(), child));
         }
+    }
+    if o.number % 3 == 0 {
+        bundle(&mut items, o);
     }
     let paid = match o.financial {
         SimFinancial::Paid | SimFinancial::PartiallyRefunded | SimFinancial::Refunded => Some(true),

@@ -9,7 +9,8 @@
 //!   Magento's `{"message": ..., "parameters": ...}` shape;
 //! - `searchCriteria` (filter groups, conditions, sort orders, the last page repeated
 //!   past the end) and `fields=` selections (`search`);
-//! - configurable products and their children, orders with parent and child items,
+//! - configurable products and their children, orders with configurable and bundle
+//!   parent and child items,
 //!   shipments with tracks, credit memos, MSI source items;
 //! - writes: products, source items, cancel/hold/unhold, comments, ship;
 //! - Adobe Commerce webhook deliveries signed with the store's key ([`MagentoSim::sign`]);
