@@ -530,7 +530,7 @@ fn order(o: &SimOrder, store: &SimStore, d: &mut Docs) -> (Value, Vec<Value>, Ve
             items.push(merge(item_t.clone(), child));
         }
     }
-    if o.number % 3 == 0 {
+    if o.number.is_multiple_of(3) {
         bundle(&mut items, o);
     }
     let paid = match o.financial {
