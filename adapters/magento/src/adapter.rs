@@ -244,6 +244,34 @@ pub(crate) const SOURCE_ITEMS: Endpoint<Context> = Endpoint {
     map: |raw, ctx| mapping::map_one(Entity::Inventory, raw, ctx),
 };
 
+/// Stock types with a stock item of their own.
+const STOCKED: &str = "simple,virtual,downloadable";
+
+/// Legacy stock: the products of stocked types (`type_id in (...)`, group 2).
+fn stocked(_: &ListQuery) -> Result<Vec<(&'static str, String)>> {
+    Ok(group(0, "type_id", STOCKED.to_owned(), "in"))
+}
+
+/// Legacy stock (stores with MSI disabled): each stocked product's stock item, by the
+/// products' keyset (so stock is incremental by the product's `updated_at`).
+pub(crate) const LEGACY_STOCK: Endpoint<Context> = Endpoint {
+    path: PathTemplate("V1/products"),
+    call: Call::Get,
+    params: &[],
+    headers: &[],
+    paging: keyset("id"),
+    envelope: ITEMS,
+    since: None,
+    filters: Some(stocked),
+    max_page: MAX_PAGE,
+    map: |raw, _| {
+        Ok(mapping::legacy_stock(raw)?
+            .into_iter()
+            .map(Record::from)
+            .collect())
+    },
+};
+
 /// Shipments and credit memos of some orders (`order_id in (...)`).
 const SHIPMENTS: Endpoint<Context> = Endpoint {
     path: PathTemplate("V1/shipments"),
@@ -262,8 +290,9 @@ const CREDITMEMOS: Endpoint<Context> = Endpoint {
     ..SHIPMENTS
 };
 
-fn endpoint(entity: Entity) -> &'static Endpoint<Context> {
+fn endpoint(entity: Entity, msi: bool) -> &'static Endpoint<Context> {
     match entity {
+        Entity::Inventory if !msi => &LEGACY_STOCK,
         Entity::Order => &ORDERS,
         Entity::Product => &PRODUCTS,
         Entity::Customer => &CUSTOMERS,
@@ -288,10 +317,19 @@ fn member(raw: &RawValue, name: &str) -> Result<Option<String>> {
 
 impl MagentoAdapter {
     pub fn new(client: Client) -> Self {
-        let capabilities = Capabilities {
+        let mut capabilities = Capabilities {
             webhooks: client.cfg.webhook_public_key.is_some(),
             ..capabilities()
         };
+        if !client.cfg.msi {
+            // Legacy stock follows its products' modification time.
+            for e in &mut capabilities.entities {
+                if e.entity == Entity::Inventory {
+                    *e = EntityCapabilities::basic(Entity::Inventory, MAX_PAGE)
+                        .incremental("updated_at", Precision::Second);
+                }
+            }
+        }
         Self {
             client,
             capabilities,
@@ -418,8 +456,9 @@ impl MagentoAdapter {
         filters: &[(&str, &str)],
     ) -> Result<Box<RawValue>> {
         let mut pairs: Vec<(String, String)> = Vec::new();
+        // After the groups the endpoints' own filters use (2 and 3).
         for (i, (field, value)) in filters.iter().enumerate() {
-            pairs.extend(filter(FIRST_FREE_GROUP + i, 0, field, value, "eq"));
+            pairs.extend(filter(FIRST_FREE_GROUP + 2 + i, 0, field, value, "eq"));
         }
         let borrowed: Vec<(&str, String)> =
             pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
@@ -469,7 +508,7 @@ impl Adapter for MagentoAdapter {
     async fn list(&self, query: &ListQuery) -> Result<Page> {
         let query = self.query(query);
         let ctx = self.client.context().await?;
-        let endpoint = endpoint(query.entity);
+        let endpoint = endpoint(query.entity, self.client.cfg.msi);
         match query.entity {
             Entity::Order | Entity::Product => {
                 let page = endpoint.fetch(self.target(), &query, &[]).await?;
@@ -526,6 +565,12 @@ impl Adapter for MagentoAdapter {
                 })?;
                 IdGrammar::Token.check(source)?;
                 IdGrammar::Text.check(sku)?;
+                if !self.client.cfg.msi {
+                    let raw = self.one_by(&LEGACY_STOCK, &[("sku", sku)]).await?;
+                    return mapping::legacy_stock(&raw)?
+                        .map(Record::from)
+                        .ok_or_else(|| Error::not_found(format!("stock of {sku:?}")));
+                }
                 let raw = self
                     .one_by(&SOURCE_ITEMS, &[("sku", sku), ("source_code", source)])
                     .await?;
@@ -539,7 +584,7 @@ impl Adapter for MagentoAdapter {
     async fn count(&self, query: &ListQuery) -> Result<u64> {
         let mut q = query.clone().page_size(1);
         q.cursor = None;
-        let endpoint = endpoint(q.entity);
+        let endpoint = endpoint(q.entity, self.client.cfg.msi);
         let request = endpoint.request(self.client.read_root(), &[], &q, &[])?;
         let r = self.client.send(request).await?;
         let total = polycart_kit::envelope::pointer(r.text()?, "/total_count")?

@@ -70,6 +70,9 @@ pub struct MagentoConfig {
     /// Read the shipments and credit memos of each listed page of orders (two
     /// requests a page).
     pub order_details: bool,
+    /// Stock from MSI source items (`true`) or from the legacy CatalogInventory stock
+    /// items of products (`false`: stores with MSI disabled).
+    pub msi: bool,
     /// The PEM public key Adobe Commerce webhooks are verified with.
     pub webhook_public_key: Option<Secret>,
     pub max_retries: Option<usize>,
@@ -89,6 +92,7 @@ pub const SETTINGS: &[SettingSpec] = &[
     CURRENCY,
     WEIGHT_UNIT,
     ORDER_DETAILS,
+    INVENTORY,
     MAX_RETRIES,
     TIMEOUT,
 ];
@@ -178,6 +182,14 @@ const ORDER_DETAILS: SettingSpec = SettingSpec {
     default: Some("true"),
     doc: "read shipments (with tracks) and credit memos (refunds) for each page of orders: two more requests a page",
 };
+const INVENTORY: SettingSpec = SettingSpec {
+    name: "inventory",
+    kind: SettingKind::OneOf {
+        values: &["msi", "legacy"],
+    },
+    default: Some("msi"),
+    doc: "where stock is read and written: msi (source items per source) or legacy (each product's CatalogInventory stock item, for stores with MSI disabled)",
+};
 const MAX_RETRIES: SettingSpec = SettingSpec {
     name: "max_retries",
     kind: SettingKind::Integer { min: 0, max: 20 },
@@ -242,6 +254,7 @@ impl MagentoConfig {
             currency,
             weight_unit: WEIGHT_UNIT.read::<String>(cfg)?,
             order_details: ORDER_DETAILS.read(cfg)?.unwrap_or(true),
+            msi: INVENTORY.read::<String>(cfg)?.as_deref() != Some("legacy"),
             webhook_public_key: cfg.optional_credential("webhook_public_key").cloned(),
             max_retries: MAX_RETRIES.read(cfg)?,
             timeout: Duration::from_secs(TIMEOUT.read(cfg)?.unwrap_or(30)),

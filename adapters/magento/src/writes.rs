@@ -3,7 +3,9 @@
 //!
 //! - product title, price and status: `PUT /rest/{write_store_code}/V1/products/{sku}`
 //!   (the SKU looked up from the product id; `all` writes the global values);
-//! - stock per MSI source: `POST /V1/inventory/source-items` (absolute quantities);
+//! - stock per MSI source: `POST /V1/inventory/source-items` (absolute quantities), or
+//!   with `inventory=legacy` the product's stock item:
+//!   `PUT /V1/products/{sku}/stockItems/{itemId}`;
 //! - order state: `POST /V1/orders/{id}/cancel`, `/hold`, `/unhold` (Magento answers
 //!   `false` when the order's state does not allow it);
 //! - order comments: `POST /V1/orders/{id}/comments`;
@@ -138,6 +140,9 @@ pub(crate) async fn write(a: &MagentoAdapter, write: &Write) -> Result<Record> {
             };
             IdGrammar::Text.check(&sku)?;
             let source = location_id.clone().unwrap_or_else(|| "default".to_owned());
+            if !client.cfg.msi {
+                return legacy_stock(a, &sku, &source, *quantity).await;
+            }
             let body = json!({ "sourceItems": [{
                 "sku": sku,
                 "source_code": source,
@@ -224,6 +229,46 @@ pub(crate) async fn write(a: &MagentoAdapter, write: &Write) -> Result<Record> {
             a.get(Entity::Order, order_id).await
         }
     }
+}
+
+/// Legacy CatalogInventory: `GET /V1/stockItems/{sku}` for the item id, then
+/// `PUT /V1/products/{sku}/stockItems/{itemId}` with the absolute quantity.
+async fn legacy_stock(
+    a: &MagentoAdapter,
+    sku: &str,
+    source: &str,
+    quantity: i64,
+) -> Result<Record> {
+    if source != "default" {
+        return Err(Error::invalid(format!(
+            "legacy stock has one source, default, not {source:?} (set inventory=msi for sources)"
+        )));
+    }
+    let client = a.client();
+    let r = client
+        .get(ApiPath::new("V1/stockItems").id(IdGrammar::Text, sku)?, &[])
+        .await?;
+    let item: serde_json::Value = r.json()?;
+    let item_id = match &item["item_id"] {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        _ => return Err(Error::decode("$.item_id", "missing")),
+    };
+    let url = ApiPath::new("V1/products")
+        .id(IdGrammar::Text, sku)?
+        .lit("stockItems")
+        .num(&item_id)?
+        .under(client.read_root());
+    let body = json!({ "stockItem": { "qty": quantity, "is_in_stock": quantity > 0 } });
+    // An absolute quantity set twice is the same quantity.
+    client
+        .send(
+            Request::new(http::Method::PUT, url)
+                .json(&body)
+                .idempotent(true),
+        )
+        .await?;
+    a.get(Entity::Inventory, &format!("default:{sku}")).await
 }
 
 /// `POST /V1/orders/{id}/comments`: a private comment on the order's history.

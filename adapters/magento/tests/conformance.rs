@@ -10,9 +10,11 @@ use common::{Login, adapter, sim};
 use polycart_kit::{Adapter, Entity, conformance};
 use polycart_magento::sim::MagentoSim;
 
-/// Every conformance check for one adapter of `sim`'s store.
-async fn suite(a: &dyn Adapter, sim: &MagentoSim) {
-    let [orders, products, customers, categories, stock] = sim.counts();
+/// Every conformance check for one adapter of `sim`'s store (`msi`: stock from source
+/// items, else from the products' legacy stock items).
+async fn suite(a: &dyn Adapter, sim: &MagentoSim, msi: bool) {
+    let [orders, products, customers, categories, sources] = sim.counts();
+    let stock = if msi { sources } else { sim.stocked_products() };
     for (entity, n) in [
         (Entity::Order, orders),
         (Entity::Product, products),
@@ -56,19 +58,30 @@ async fn suite(a: &dyn Adapter, sim: &MagentoSim) {
 #[tokio::test]
 async fn admin_token() {
     let s = sim("default").await;
-    suite(&adapter(&s, Login::Admin, &[]), &s).await;
+    suite(&adapter(&s, Login::Admin, &[]), &s, true).await;
     assert_eq!(s.logins(), 1, "one admin login serves the whole pass");
 }
 
 #[tokio::test]
 async fn integration_bearer_token() {
     let s = sim("default").await;
-    suite(&adapter(&s, Login::Bearer, &[]), &s).await;
+    suite(&adapter(&s, Login::Bearer, &[]), &s, true).await;
     assert_eq!(s.logins(), 0);
 }
 
 #[tokio::test]
 async fn oauth1_signed_integration() {
     let s = sim("no-bearer").await;
-    suite(&adapter(&s, Login::OAuth1, &[]), &s).await;
+    suite(&adapter(&s, Login::OAuth1, &[]), &s, true).await;
+}
+
+#[tokio::test]
+async fn legacy_stock_items() {
+    let s = sim("default").await;
+    suite(
+        &adapter(&s, Login::Bearer, &[("inventory", "legacy")]),
+        &s,
+        false,
+    )
+    .await;
 }

@@ -423,3 +423,49 @@ async fn bundles_are_one_line_with_the_parts_sum() {
         "a bundle's parts are not its variant"
     );
 }
+
+#[tokio::test]
+async fn legacy_stock_is_written_through_the_stock_item() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Bearer, &[("inventory", "legacy")]);
+    let product = s
+        .ids("products")
+        .into_iter()
+        .find(|id| s.document("products", *id).unwrap()["type_id"] == "simple")
+        .unwrap();
+    let sku = s.document("products", product).unwrap()["sku"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let Record::Inventory(level) = a
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: Some(product.to_string()),
+            variant_id: None,
+            sku: None,
+            location_id: None,
+            change: InventoryChange::Absolute(7),
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(level.available, Some(7));
+    assert_eq!(level.platform_id, format!("default:{sku}"));
+    assert_eq!(
+        s.document("products", product).unwrap()["extension_attributes"]["stock_item"]["qty"],
+        serde_json::json!(7.0)
+    );
+    assert!(
+        a.write(&Write::new(WriteOp::SetInventory {
+            product_id: None,
+            variant_id: None,
+            sku: Some(sku),
+            location_id: Some("east".into()),
+            change: InventoryChange::Absolute(1),
+        }))
+        .await
+        .is_err(),
+        "legacy stock has one source"
+    );
+}

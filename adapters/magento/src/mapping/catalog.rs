@@ -265,3 +265,32 @@ pub fn source_item(raw: &RawValue) -> Result<InventoryLevel> {
         raw: Some(Raw::from_raw(raw)),
     })
 }
+
+/// A product's legacy stock item as an inventory level at the `default` source
+/// (`platform_id` `default:{sku}`); composite products (configurable, bundle, grouped)
+/// have none of their own.
+pub fn legacy_stock(raw: &RawValue) -> Result<Option<InventoryLevel>> {
+    let p: wire::Product = read(raw)?;
+    if matches!(
+        p.type_id.as_deref(),
+        Some("configurable" | "bundle" | "grouped")
+    ) {
+        return Ok(None);
+    }
+    let Some(sku) = text(p.sku.as_ref()) else {
+        return Ok(None);
+    };
+    Ok(Some(InventoryLevel {
+        id: None,
+        store_id: None,
+        platform: PLATFORM.to_owned(),
+        platform_id: format!("default:{sku}"),
+        product_id: Some(p.id.0.clone()),
+        variant_id: None,
+        sku: Some(sku),
+        location_id: Some("default".to_owned()),
+        available: stock(&p),
+        updated_at: date("$.updated_at", p.updated_at.as_ref())?,
+        raw: Some(Raw::from_raw(raw)),
+    }))
+}

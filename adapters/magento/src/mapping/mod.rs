@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-pub use catalog::{product_with_children, source_item};
+pub use catalog::{legacy_stock, product_with_children, source_item};
 pub use order::{OrderExtra, order_with};
 pub(crate) use order::{read_creditmemos, read_shipments};
 

@@ -218,6 +218,21 @@ impl MagentoSim {
         ]
     }
 
+    /// How many products have a legacy stock item of their own (simple, virtual and
+    /// downloadable ones).
+    pub fn stocked_products(&self) -> usize {
+        State::lock(&self.state.docs)
+            .products
+            .values()
+            .filter(|p| {
+                matches!(
+                    p["type_id"].as_str(),
+                    Some("simple" | "virtual" | "downloadable")
+                )
+            })
+            .count()
+    }
+
     /// A served document (`orders`, `products`, `customers`, `categories`) by id.
     pub fn document(&self, kind: &str, id: u64) -> Option<serde_json::Value> {
         let d = State::lock(&self.state.docs);

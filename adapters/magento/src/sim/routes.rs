@@ -418,6 +418,28 @@ fn route_request(
                 .unwrap_or_default();
             ok(json!(kids))
         }
+        ("GET", ["stockItems", sku]) => d
+            .product_by_sku(sku)
+            .and_then(|i| d.products.get(&i))
+            .map_or_else(product_missing, |p| ok(p["extension_attributes"]["stock_item"].clone())),
+        ("PUT", ["products", sku, "stockItems", item]) => {
+            let Some(pid) = d.product_by_sku(sku) else {
+                return product_missing();
+            };
+            let p = d.products.get_mut(&pid).expect("found by sku");
+            if p["extension_attributes"]["stock_item"]["item_id"].to_string() != *item {
+                return fail(StatusCode::BAD_REQUEST, "The stock item was not found. Verify the stock item and try again.", Value::Null);
+            }
+            let new = &body["stockItem"];
+            let Some(qty) = new["qty"].as_f64() else {
+                return fail(StatusCode::BAD_REQUEST, "\"%fieldName\" is required. Enter and try again.", json!({"fieldName": "qty"}));
+            };
+            let stock = &mut p["extension_attributes"]["stock_item"];
+            stock["qty"] = json!(qty);
+            stock["is_in_stock"] = new["is_in_stock"].clone();
+            p["updated_at"] = json!(now());
+            ok(json!(pid))
+        }
         ("GET", ["customers", "search"]) => search(s, d.customers.values().collect(), query, "entity_id"),
         ("GET", ["customers", x]) => id(x).and_then(|i| d.customers.get(&i)).map_or_else(missing, |c| ok(c.clone())),
         ("GET", ["categories"]) => ok(tree(&d, 2)),
