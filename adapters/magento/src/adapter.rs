@@ -10,6 +10,8 @@
 //! shipments and credit memos (two requests, `order_id in (...)`); a page of products
 //! with each configurable product's children (its variants).
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use http::HeaderMap;
@@ -306,6 +308,9 @@ fn endpoint(entity: Entity, msi: bool) -> &'static Endpoint<Context> {
 pub struct MagentoAdapter {
     client: Client,
     capabilities: Capabilities,
+    /// Configurable options' attributes read so far, by attribute id (`None`: the
+    /// store has no such attribute any more).
+    attributes: tokio::sync::Mutex<HashMap<String, Option<(String, HashMap<String, String>)>>>,
 }
 
 /// A record's member, read without decoding the rest.
@@ -333,7 +338,45 @@ impl MagentoAdapter {
         Self {
             client,
             capabilities,
+            attributes: tokio::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The labels of the attributes behind `raw` products' configurable options, read
+    /// once per attribute.
+    async fn option_labels(&self, raw: &[Box<RawValue>]) -> Result<mapping::OptionLabels> {
+        let mut wanted: Vec<String> = Vec::new();
+        for r in raw {
+            wanted.extend(mapping::option_attribute_ids(r)?);
+        }
+        wanted.sort();
+        wanted.dedup();
+        let mut cache = self.attributes.lock().await;
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|id| !cache.contains_key(*id))
+            .cloned()
+            .collect();
+        for id in missing {
+            let path = ApiPath::new("V1/products/attributes").num(&id)?;
+            let found = match self.client.get(path, &[]).await {
+                Ok(r) => {
+                    let raw: &RawValue = decode_json_borrowed(r.text()?)?;
+                    Some(mapping::OptionLabels::attribute(raw)?)
+                }
+                // Read by id: a store that answers only codes here leaves the values
+                // as option ids rather than failing the listing.
+                Err(Error::NotFound { .. } | Error::Invalid { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            cache.insert(id, found);
+        }
+        Ok(mapping::OptionLabels(
+            wanted
+                .iter()
+                .filter_map(|id| Some((id.clone(), cache.get(id)?.clone()?)))
+                .collect(),
+        ))
     }
 
     pub fn client(&self) -> &Client {
@@ -438,11 +481,12 @@ impl MagentoAdapter {
             .buffered(4)
             .try_collect()
             .await?;
+        let labels = self.option_labels(raw).await?;
         raw.iter()
             .zip(&children)
             .enumerate()
             .map(|(i, (r, kids))| {
-                mapping::product_with_children(r, kids, ctx)
+                mapping::product_with_children(r, kids, &labels, ctx)
                     .map(Record::from)
                     .map_err(|e| ITEMS.at_item(e, i))
             })

@@ -216,7 +216,22 @@ pub(crate) struct StockItem {
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct ConfigurableOption {
+    pub attribute_id: Option<Id>,
     pub label: Option<String>,
+}
+
+/// `GET /V1/products/attributes/{id}`: a select attribute and its options.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Attribute {
+    pub attribute_code: Option<String>,
+    #[serde(default)]
+    pub options: Vec<AttributeOption>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct AttributeOption {
+    pub label: Option<String>,
+    pub value: Option<Id>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

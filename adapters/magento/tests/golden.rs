@@ -61,7 +61,13 @@ fn configurable_product_with_its_child_as_a_variant() {
     let parts: std::collections::HashMap<String, Box<RawValue>> =
         serde_json::from_str(&text).unwrap();
     let children: Vec<Box<RawValue>> = serde_json::from_str(parts["children"].get()).unwrap();
-    let product = mapping::product_with_children(&parts["product"], &children, &ctx()).unwrap();
+    let product = mapping::product_with_children(
+        &parts["product"],
+        &children,
+        &mapping::OptionLabels::default(),
+        &ctx(),
+    )
+    .unwrap();
     assert_eq!(product.variants.len(), 1);
     assert_eq!(product.variants[0].sku.as_deref(), Some("MS-Champ-S"));
     assert_eq!(product.inventory_quantity, Some(10), "the children's stock");

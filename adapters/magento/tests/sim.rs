@@ -148,7 +148,23 @@ async fn configurable_products_have_their_children_as_variants() {
         "variants are priced in the base currency from storeConfigs"
     );
     assert!(!p.options.is_empty());
+    // Option values are the labels the store shows, not attribute option ids.
+    let generated = s.document("products", children[0]).unwrap();
     assert!(p.variants.iter().all(|v| !v.options.is_empty()));
+    for v in &p.variants {
+        for (name, value) in &v.options {
+            assert!(
+                value.parse::<u64>().is_err(),
+                "{name}: {value} is an option id"
+            );
+            assert!(
+                p.options
+                    .iter()
+                    .any(|o| &o.name == name && o.values.contains(value))
+            );
+        }
+    }
+    assert!(generated["sku"].is_string());
 }
 
 #[tokio::test]

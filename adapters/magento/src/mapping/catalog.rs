@@ -3,15 +3,16 @@
 //! A product is any Magento type (`simple`, `configurable`, `bundle`, `grouped`,
 //! `virtual`, `downloadable`; `product_type` keeps it). A configurable product's
 //! variants are its children (`/V1/configurable-products/{sku}/children`), named by the
-//! configurable options' labels; the values are the children's attribute option ids
-//! (Magento's REST product payload has no option labels). `status` 1 is enabled
+//! configurable options' labels, with the values' labels from the options' attributes
+//! (`/V1/products/attributes/{id}`, [`OptionLabels`]; without them, the option ids the
+//! product payload holds). `status` 1 is enabled
 //! (active), 2 disabled (draft). A configurable product's own price (Magento keeps 0)
 //! is `null`, its variants have theirs; composite types (configurable, bundle,
 //! grouped) have no stock of their own (their children's, or `null`). Stock is `extension_attributes.stock_item.qty` (the
 //! default source), negative with backorders kept; per-source stock is the MSI source
 //! items. Custom attributes stay in `raw`; `description` and `url_key` are read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use polycart_kit::error::Result;
 use polycart_kit::model::{
@@ -41,12 +42,55 @@ fn stock(p: &wire::Product) -> Option<i64> {
     whole(p.extension_attributes.as_ref()?.stock_item.as_ref()?.qty)
 }
 
-fn variant(child: &wire::Product, labels: &[String], ctx: &Context) -> Variant {
-    let options: BTreeMap<String, String> = labels
+/// The select attributes behind configurable options, by attribute id: the attribute's
+/// code (where a child keeps its value) and its options' labels by value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionLabels(pub HashMap<String, (String, HashMap<String, String>)>);
+
+impl OptionLabels {
+    /// Reads `GET /V1/products/attributes/{id}`.
+    pub fn attribute(raw: &RawValue) -> Result<(String, HashMap<String, String>)> {
+        let a: wire::Attribute = read(raw)?;
+        let labels = a
+            .options
+            .iter()
+            .filter_map(|o| Some((o.value.as_ref()?.0.clone(), text(o.label.as_ref())?)))
+            .collect();
+        Ok((a.attribute_code.unwrap_or_default(), labels))
+    }
+}
+
+/// The attribute ids of a configurable product's options (none for other types).
+pub fn option_attribute_ids(raw: &RawValue) -> Result<Vec<String>> {
+    let p: wire::Product = read(raw)?;
+    Ok(p.extension_attributes
+        .map(|e| {
+            e.configurable_product_options
+                .into_iter()
+                .filter_map(|o| o.attribute_id.map(|a| a.0))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// One configurable option: its name and attribute id.
+type Named = (String, Option<String>);
+
+fn variant(child: &wire::Product, named: &[Named], known: &OptionLabels, ctx: &Context) -> Variant {
+    let options: BTreeMap<String, String> = named
         .iter()
-        .filter_map(|l| {
-            let code = l.to_ascii_lowercase().replace(' ', "_");
-            attribute_text(child, &code).map(|v| (l.clone(), v))
+        .filter_map(|(name, attribute)| {
+            let found = attribute.as_ref().and_then(|a| known.0.get(a));
+            // Without the attribute, its code is guessed from the label ("Size" → size).
+            let code = found.map_or_else(
+                || name.to_ascii_lowercase().replace(' ', "_"),
+                |(code, _)| code.clone(),
+            );
+            let value = attribute_text(child, &code)?;
+            let label = found
+                .and_then(|(_, labels)| labels.get(&value).cloned())
+                .unwrap_or(value);
+            Some((name.clone(), label))
         })
         .collect();
     Variant {
@@ -81,25 +125,36 @@ fn image_url(file: &str, ctx: &Context) -> Option<String> {
     })
 }
 
-/// A product with the children the adapter read for it (configurable products).
+/// A product with the children the adapter read for it (configurable products) and the
+/// labels of its options' attributes (option values are ids without them).
 pub fn product_with_children(
     raw: &RawValue,
     children: &[Box<RawValue>],
+    known: &OptionLabels,
     ctx: &Context,
 ) -> Result<Product> {
     let p: wire::Product = read(raw)?;
     let ext = p.extension_attributes.clone().unwrap_or_default();
-    let labels: Vec<String> = ext
+    let named: Vec<Named> = ext
         .configurable_product_options
         .iter()
-        .filter_map(|o| text(o.label.as_ref()))
+        .filter_map(|o| {
+            Some((
+                text(o.label.as_ref())?,
+                o.attribute_id.as_ref().map(|a| a.0.clone()),
+            ))
+        })
         .collect();
+    let labels: Vec<String> = named.iter().map(|(n, _)| n.clone()).collect();
     let kids: Vec<wire::Product> = children
         .iter()
         .enumerate()
         .map(|(i, c)| read(c).map_err(|e| polycart_kit::decode::at_index(e, i, true)))
         .collect::<Result<_>>()?;
-    let variants: Vec<Variant> = kids.iter().map(|c| variant(c, &labels, ctx)).collect();
+    let variants: Vec<Variant> = kids
+        .iter()
+        .map(|c| variant(c, &named, known, ctx))
+        .collect();
     let options = labels
         .iter()
         .map(|l| {

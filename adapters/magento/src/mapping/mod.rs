@@ -18,7 +18,9 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-pub use catalog::{legacy_stock, product_with_children, source_item};
+pub use catalog::{
+    OptionLabels, legacy_stock, option_attribute_ids, product_with_children, source_item,
+};
 pub use order::{OrderExtra, order_with};
 pub(crate) use order::{read_creditmemos, read_shipments};
 
@@ -113,7 +115,7 @@ fn list(entity: Entity, items: &[&RawValue], ctx: &Context) -> Result<Vec<Record
 fn one(entity: Entity, raw: &RawValue, ctx: &Context) -> Result<Vec<Record>> {
     Ok(vec![match entity {
         Entity::Order => order_with(raw, ctx, &OrderExtra::default())?.into(),
-        Entity::Product => product_with_children(raw, &[], ctx)?.into(),
+        Entity::Product => product_with_children(raw, &[], &OptionLabels::default(), ctx)?.into(),
         Entity::Customer => customer::customer(raw)?.into(),
         Entity::Category => catalog::category(raw)?.into(),
         Entity::Inventory => source_item(raw)?.into(),

@@ -115,6 +115,9 @@ pub(crate) struct Docs {
     pub products: BTreeMap<u64, Value>,
     /// Children ids of each configurable product.
     pub children: BTreeMap<u64, Vec<u64>>,
+    /// Select attributes of configurable options, by their label: (attribute id,
+    /// attribute code, options as (value id, label)).
+    pub attributes: BTreeMap<String, (u64, String, Vec<(u64, String)>)>,
     pub customers: BTreeMap<u64, Value>,
     pub categories: BTreeMap<u64, Value>,
     pub sources: Vec<String>,
@@ -128,6 +131,35 @@ impl Docs {
     pub(crate) fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// The attribute labelled `name` and the option id of `value` in it, registered on
+    /// first use (ids as Magento's EAV would give them: attributes from 93, options
+    /// from 5000).
+    pub(crate) fn option(&mut self, name: &str, value: &str) -> (u64, String, u64) {
+        let next_attribute = 93 + self.attributes.len() as u64;
+        let next_option = 5000
+            + self
+                .attributes
+                .values()
+                .map(|a| a.2.len() as u64)
+                .sum::<u64>();
+        let entry = self.attributes.entry(name.to_owned()).or_insert_with(|| {
+            let code: String = name
+                .to_ascii_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            (next_attribute, code, Vec::new())
+        });
+        let id = match entry.2.iter().find(|(_, l)| l == value) {
+            Some((id, _)) => *id,
+            None => {
+                entry.2.push((next_option, value.to_owned()));
+                next_option
+            }
+        };
+        (entry.0, entry.1.clone(), id)
     }
 
     pub(crate) fn product_by_sku(&self, sku: &str) -> Option<u64> {
@@ -275,7 +307,15 @@ pub(crate) fn render(store: &SimStore) -> Docs {
                 .iter()
                 .enumerate()
                 .map(|(i, (name, values))| {
-                    json!({"id": p.id * 10 + i as u64, "attribute_id": (93 + i).to_string(), "label": name, "position": i, "values": values.iter().enumerate().map(|(k, _)| json!({"value_index": 100 + k})).collect::<Vec<_>>(), "product_id": p.id})
+                    let ids: Vec<(u64, u64)> = values
+                        .iter()
+                        .map(|v| {
+                            let (attribute, _, option) = d.option(name, v);
+                            (attribute, option)
+                        })
+                        .collect();
+                    let attribute = ids.first().map_or(0, |(a, _)| *a);
+                    json!({"id": p.id * 10 + i as u64, "attribute_id": attribute.to_string(), "label": name, "position": i, "values": ids.iter().map(|(_, o)| json!({"value_index": o})).collect::<Vec<_>>(), "product_id": p.id})
                 })
                 .collect();
             let child_ids: Vec<u64> = p.variants.iter().map(|v| v.id).collect();
@@ -305,9 +345,9 @@ pub(crate) fn render(store: &SimStore) -> Docs {
                     .options
                     .iter()
                     .zip(&v.option_values)
-                    .map(|((name, values), value)| {
-                        let index = values.iter().position(|x| x == value).unwrap_or(0);
-                        json!({"attribute_code": name.to_ascii_lowercase().replace(' ', "_"), "value": (100 + index).to_string()})
+                    .map(|((name, _), value)| {
+                        let (_, code, option) = d.option(name, value);
+                        json!({"attribute_code": code, "value": option.to_string()})
                     })
                     .collect();
                 d.products.insert(

@@ -418,6 +418,25 @@ fn route_request(
                 .unwrap_or_default();
             ok(json!(kids))
         }
+        ("GET", ["products", "attributes", x]) => {
+            let found = d.attributes.iter().find(|(_, (id, code, _))| id.to_string() == *x || code == x);
+            match found {
+                Some((label, (id, code, options))) => {
+                    let mut opts = vec![json!({"label": " ", "value": ""})];
+                    opts.extend(options.iter().map(|(v, l)| json!({"label": l, "value": v.to_string()})));
+                    ok(json!({
+                        "attribute_id": id, "attribute_code": code, "frontend_input": "select",
+                        "default_frontend_label": label, "is_required": false, "is_user_defined": true,
+                        "scope": "global", "options": opts,
+                    }))
+                }
+                None => fail(
+                    StatusCode::NOT_FOUND,
+                    "The attribute with a \"%1\" attributeCode doesn't exist. Verify the attribute and try again.",
+                    json!([x]),
+                ),
+            }
+        }
         ("GET", ["stockItems", sku]) => d
             .product_by_sku(sku)
             .and_then(|i| d.products.get(&i))
