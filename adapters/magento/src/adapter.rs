@@ -303,6 +303,9 @@ fn endpoint(entity: Entity, msi: bool) -> &'static Endpoint<Context> {
     }
 }
 
+/// A select attribute: its code and its options' labels by value.
+type Attribute = (String, HashMap<String, String>);
+
 /// A Magento store.
 #[derive(Debug)]
 pub struct MagentoAdapter {
@@ -310,7 +313,7 @@ pub struct MagentoAdapter {
     capabilities: Capabilities,
     /// Configurable options' attributes read so far, by attribute id (`None`: the
     /// store has no such attribute any more).
-    attributes: tokio::sync::Mutex<HashMap<String, Option<(String, HashMap<String, String>)>>>,
+    attributes: tokio::sync::Mutex<HashMap<String, Option<Attribute>>>,
 }
 
 /// A record's member, read without decoding the rest.
