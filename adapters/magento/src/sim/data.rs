@@ -106,6 +106,9 @@ pub(crate) fn source_code(index: usize, id: u64) -> String {
     }
 }
 
+/// A select attribute: its id, code and options as (value id, label).
+pub(crate) type SelectAttribute = (u64, String, Vec<(u64, String)>);
+
 /// Every document the simulator serves.
 #[derive(Debug, Default)]
 pub(crate) struct Docs {
@@ -117,7 +120,7 @@ pub(crate) struct Docs {
     pub children: BTreeMap<u64, Vec<u64>>,
     /// Select attributes of configurable options, by their label: (attribute id,
     /// attribute code, options as (value id, label)).
-    pub attributes: BTreeMap<String, (u64, String, Vec<(u64, String)>)>,
+    pub attributes: BTreeMap<String, SelectAttribute>,
     pub customers: BTreeMap<u64, Value>,
     pub categories: BTreeMap<u64, Value>,
     pub sources: Vec<String>,
