@@ -446,7 +446,8 @@ fn route_request(
                 return product_missing();
             };
             let p = d.products.get_mut(&pid).expect("found by sku");
-            if p["extension_attributes"]["stock_item"]["item_id"].to_string() != *item {
+            let item_id = &p["extension_attributes"]["stock_item"]["item_id"];
+            if item.parse::<u64>().ok() != item_id.as_u64() {
                 return fail(StatusCode::BAD_REQUEST, "The stock item was not found. Verify the stock item and try again.", Value::Null);
             }
             let new = &body["stockItem"];
