@@ -76,7 +76,7 @@ pub fn capabilities() -> Capabilities {
             shipment_create: true,
         },
         webhooks: true,
-        webhook_registration: false,
+        webhook_registration: true,
     }
 }
 
@@ -641,6 +641,74 @@ impl Adapter for MagentoAdapter {
 
     async fn write(&self, write: &Write) -> Result<Record> {
         crate::writes::write(self, write).await
+    }
+
+    async fn register_webhooks(
+        &self,
+        address: &url::Url,
+        entities: &[Entity],
+    ) -> Result<Vec<String>> {
+        self.unregister_webhooks(address).await?;
+        let batch = crate::webhooks::batch_name(address);
+        let topics: Vec<String> = self
+            .capabilities
+            .webhook_topics(entities)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let url = ApiPath::new("V1/webhooks/subscribe").under(self.client.all_root());
+        for topic in &topics {
+            let body = serde_json::json!({ "webhook": {
+                "webhook_method": topic,
+                "webhook_type": "after",
+                "batch_name": batch,
+                "hook_name": crate::webhooks::hook_name(topic),
+                "url": address.as_str(),
+                "required": false,
+                "timeout": 5000,
+                "soft_timeout": 2000,
+            }});
+            // Subscribing the same hook twice replaces it: safe to repeat.
+            self.client
+                .send(
+                    polycart_kit::transport::Request::post(url.clone())
+                        .json(&body)
+                        .idempotent(true),
+                )
+                .await?;
+        }
+        Ok(topics)
+    }
+
+    async fn unregister_webhooks(&self, address: &url::Url) -> Result<usize> {
+        let batch = crate::webhooks::batch_name(address);
+        let list = ApiPath::new("V1/webhooks/list").under(self.client.all_root());
+        let r = self
+            .client
+            .send(polycart_kit::transport::Request::get(list))
+            .await?;
+        let hooks: Vec<serde_json::Value> = r.json()?;
+        let ours: Vec<&serde_json::Value> = hooks
+            .iter()
+            .filter(|h| h["batch_name"] == batch.as_str() || h["url"] == address.as_str())
+            .collect();
+        let url = ApiPath::new("V1/webhooks/unsubscribe").under(self.client.all_root());
+        for h in &ours {
+            let body = serde_json::json!({ "webhook": {
+                "webhook_method": h["webhook_method"],
+                "webhook_type": h["webhook_type"],
+                "batch_name": h["batch_name"],
+                "hook_name": h["hook_name"],
+            }});
+            self.client
+                .send(
+                    polycart_kit::transport::Request::post(url.clone())
+                        .json(&body)
+                        .idempotent(true),
+                )
+                .await?;
+        }
+        Ok(ours.len())
     }
 
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {

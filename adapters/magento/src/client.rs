@@ -246,6 +246,7 @@ pub struct Client {
     pub(crate) rate: Arc<AdaptiveRate>,
     read_root: Url,
     write_root: Url,
+    all_root: Url,
     context: OnceCell<Context>,
 }
 
@@ -286,6 +287,7 @@ impl Client {
             .build();
         Ok(Self {
             read_root: root(&cfg.site, &cfg.store_code)?,
+            all_root: root(&cfg.site, "all")?,
             write_root: root(&cfg.site, &cfg.write_store_code)?,
             cfg,
             transport,
@@ -306,6 +308,11 @@ impl Client {
     /// The REST root reads go through (`{site}/rest/{store_code}/`).
     pub fn read_root(&self) -> &Url {
         &self.read_root
+    }
+
+    /// `{site}/rest/all/`, where store-wide settings (webhook subscriptions) live.
+    pub fn all_root(&self) -> &Url {
+        &self.all_root
     }
 
     /// The REST root product writes go through.

@@ -9,6 +9,12 @@
 //! header), and the record's id is read from the payload's `data.order.entity_id`,
 //! `data.product.id` or `data.customer.id` (the fields a `webhooks.xml` sends are the
 //! merchant's choice). Deliveries are hints: the app re-reads the record.
+//!
+//! Subscriptions (Adobe Commerce's webhook REST endpoints, admin ACL
+//! `Magento_AdobeCommerceWebhooks`): `POST /rest/all/V1/webhooks/subscribe` per event,
+//! `after` the action, in a batch named after the delivery address
+//! (`polycart_<hash>`), so `GET /rest/all/V1/webhooks/list` tells ours apart and
+//! `POST /rest/all/V1/webhooks/unsubscribe` removes them.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +34,24 @@ use crate::mapping::PLATFORM;
 pub const SIGNATURE_HEADER: &str = "x-adobe-commerce-webhook-signature";
 /// Where an event name may be sent when the body has none.
 pub const EVENT_HEADER: &str = "x-adobe-commerce-webhook-event";
+
+/// The batch our subscriptions to `address` share: `polycart_` and 16 hex digits of its
+/// SHA-256 (batch names take letters, digits and `_` only).
+pub fn batch_name(address: &url::Url) -> String {
+    use sha2::Digest;
+    let digest = Sha256::digest(address.as_str().as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("polycart_{hex}")
+}
+
+/// A hook name for an event (`observer.sales_order_save_after` →
+/// `observer_sales_order_save_after`).
+pub fn hook_name(event: &str) -> String {
+    event
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
 
 /// Reads a PEM public key (`-----BEGIN PUBLIC KEY-----`, or PKCS #1
 /// `-----BEGIN RSA PUBLIC KEY-----`).

@@ -485,3 +485,41 @@ async fn legacy_stock_is_written_through_the_stock_item() {
         "legacy stock has one source"
     );
 }
+
+#[tokio::test]
+async fn webhook_subscriptions_are_replaced_and_removed_by_address() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Admin, &[]);
+    let ours: url::Url = "https://polycart.example/v1/hooks/magento/st_1"
+        .parse()
+        .unwrap();
+    let other: url::Url = "https://elsewhere.example/hook".parse().unwrap();
+    let topics = a
+        .register_webhooks(&other, &[Entity::Customer])
+        .await
+        .unwrap();
+    assert_eq!(topics.len(), 2);
+    let topics = a
+        .register_webhooks(&ours, &[Entity::Order, Entity::Product])
+        .await
+        .unwrap();
+    assert_eq!(topics.len(), 4);
+    a.register_webhooks(&ours, &[Entity::Order, Entity::Product])
+        .await
+        .unwrap();
+    let to = |u: &url::Url| {
+        s.webhooks()
+            .into_iter()
+            .filter(|(_, to)| to == u.as_str())
+            .count()
+    };
+    assert_eq!(
+        to(&ours),
+        4,
+        "registering again replaces: {:?}",
+        s.webhooks()
+    );
+    assert_eq!(a.unregister_webhooks(&ours).await.unwrap(), 4);
+    assert_eq!(to(&ours), 0);
+    assert_eq!(to(&other), 2, "another address's subscriptions stay");
+}

@@ -126,6 +126,8 @@ pub(crate) struct Docs {
     pub sources: Vec<String>,
     pub source_items: Vec<Value>,
     pub shipments: Vec<Value>,
+    /// Adobe Commerce webhook subscriptions.
+    pub webhooks: Vec<Value>,
     pub creditmemos: Vec<Value>,
     pub next_id: u64,
 }

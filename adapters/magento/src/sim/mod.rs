@@ -13,6 +13,8 @@
 //!   parent and child items,
 //!   shipments with tracks, credit memos, MSI source items;
 //! - writes: products, source items, cancel/hold/unhold, comments, ship;
+//! - Adobe Commerce webhook subscriptions (`/V1/webhooks/list`, `subscribe`,
+//!   `unsubscribe`);
 //! - Adobe Commerce webhook deliveries signed with the store's key ([`MagentoSim::sign`]);
 //! - plans (`--plan`, comma-separated): `default`; `cloud` (Fastly in front: 429 with
 //!   `Retry-After` past 20 requests a second); `2fa` (admin logins refused by
@@ -283,6 +285,20 @@ impl MagentoSim {
                 map.get_mut(id)
                     .map(|doc| doc["updated_at"] = serde_json::json!(at))
                     .is_some()
+            })
+            .collect()
+    }
+
+    /// The webhook subscriptions as (event, url).
+    pub fn webhooks(&self) -> Vec<(String, String)> {
+        State::lock(&self.state.docs)
+            .webhooks
+            .iter()
+            .map(|h| {
+                (
+                    h["webhook_method"].as_str().unwrap_or_default().to_owned(),
+                    h["url"].as_str().unwrap_or_default().to_owned(),
+                )
             })
             .collect()
     }

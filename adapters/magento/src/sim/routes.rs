@@ -437,6 +437,41 @@ fn route_request(
                 ),
             }
         }
+        ("GET", ["webhooks", "list"]) => ok(json!(d.webhooks)),
+        ("POST", ["webhooks", "subscribe"]) => {
+            let w = &body["webhook"];
+            let names_ok = |k: &str| {
+                w[k].as_str().is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            };
+            for k in ["hook_name", "url", "webhook_method", "webhook_type", "batch_name"] {
+                if w[k].as_str().is_none_or(str::is_empty) {
+                    return fail(StatusCode::BAD_REQUEST, "\"%fieldName\" is required. Enter and try again.", json!({"fieldName": k}));
+                }
+            }
+            let method = w["webhook_method"].as_str().unwrap_or_default();
+            if !names_ok("hook_name") || !names_ok("batch_name") || !(method.starts_with("observer.") || method.starts_with("plugin.")) || !matches!(w["webhook_type"].as_str(), Some("before" | "after")) {
+                return fail(StatusCode::BAD_REQUEST, "Invalid webhook data: %1", json!([method]));
+            }
+            let key = |h: &Value| (h["webhook_method"].clone(), h["webhook_type"].clone(), h["batch_name"].clone(), h["hook_name"].clone());
+            let mut hook = json!({"batch_order": 0, "priority": 0, "required": false, "soft_timeout": 0, "timeout": 0, "method": "", "fallback_error_message": "", "ttl": 0, "fields": [], "rules": [], "headers": []});
+            for (k, v) in w.as_object().into_iter().flatten() {
+                hook[k] = v.clone();
+            }
+            d.webhooks.retain(|h| key(h) != key(&hook));
+            d.webhooks.push(hook);
+            ok(json!(true))
+        }
+        ("POST", ["webhooks", "unsubscribe"]) => {
+            let w = &body["webhook"];
+            let before = d.webhooks.len();
+            d.webhooks.retain(|h| {
+                !["webhook_method", "webhook_type", "batch_name", "hook_name"].iter().all(|k| h[*k] == w[*k])
+            });
+            if d.webhooks.len() == before {
+                return fail(StatusCode::NOT_FOUND, "The webhook was not found", Value::Null);
+            }
+            ok(json!(true))
+        }
         ("GET", ["stockItems", sku]) => d
             .product_by_sku(sku)
             .and_then(|i| d.products.get(&i))
