@@ -210,9 +210,25 @@ impl Login for AdminLogin {
     }
 }
 
+/// A store without credentials: every request is refused here, saying which are needed.
+#[derive(Debug, Clone, Copy)]
+struct MissingCredentials;
+
+#[async_trait]
+impl Auth for MissingCredentials {
+    async fn authorize(&self, _: &mut polycart_kit::auth::PreparedRequest) -> Result<()> {
+        Err(Error::auth(crate::config::MISSING_CREDENTIALS))
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        Vec::new()
+    }
+}
+
 /// The store's auth strategy.
 pub fn auth_for(cfg: &MagentoConfig) -> Result<Arc<dyn Auth>> {
     Ok(match &cfg.auth {
+        AuthMode::Missing => Arc::new(MissingCredentials),
         AuthMode::Admin { username, password } => {
             let login =
                 AdminLogin::new(&cfg.site, username.clone(), password.clone(), cfg.timeout)?;

@@ -523,3 +523,18 @@ async fn webhook_subscriptions_are_replaced_and_removed_by_address() {
     assert_eq!(to(&ours), 0);
     assert_eq!(to(&other), 2, "another address's subscriptions stay");
 }
+
+#[tokio::test]
+async fn a_store_without_credentials_says_which_it_needs() {
+    let s = sim("default").await;
+    let mut cfg = common::config(&s, Login::Bearer, &[]);
+    cfg.credentials.clear();
+    let a = polycart_magento::connect_adapter(&cfg, &Default::default()).unwrap();
+    match a.list(&ListQuery::new(Entity::Order)).await {
+        Err(Error::Auth { message }) => {
+            assert!(message.contains("username and password"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.requests(), 0, "nothing was sent");
+}
