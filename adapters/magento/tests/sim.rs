@@ -538,3 +538,40 @@ async fn a_store_without_credentials_says_which_it_needs() {
     }
     assert_eq!(s.requests(), 0, "nothing was sent");
 }
+
+#[tokio::test]
+async fn a_delivery_to_a_subscribed_address_verifies() {
+    use std::sync::{Arc, Mutex};
+    let s = sim("default").await;
+    let a = Arc::new(adapter(&s, Login::Admin, &[]));
+    let got: Arc<Mutex<Vec<polycart_kit::WebhookEvent>>> = Arc::default();
+    let (verifier, seen) = (a.clone(), got.clone());
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: http::HeaderMap, body: axum::body::Bytes| {
+            let (verifier, seen) = (verifier.clone(), seen.clone());
+            async move {
+                match verifier.verify_webhook(&headers, &body) {
+                    Ok(e) => {
+                        seen.lock().unwrap().push(e);
+                        http::StatusCode::OK
+                    }
+                    Err(_) => http::StatusCode::UNAUTHORIZED,
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let at = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let hook: url::Url = format!("http://{at}/hook").parse().unwrap();
+    a.register_webhooks(&hook, &[Entity::Order]).await.unwrap();
+    let order = s.ids("orders")[0];
+    let codes = s
+        .deliver("observer.sales_order_save_after", "orders", order)
+        .await;
+    assert_eq!(codes, [Ok(200)]);
+    let events = got.lock().unwrap().clone();
+    assert_eq!(events[0].platform_id, Some(order.to_string()));
+    assert_eq!(events[0].entity, Some(Entity::Order));
+}

@@ -15,7 +15,8 @@
 //! - writes: products, source items, cancel/hold/unhold, comments, ship;
 //! - Adobe Commerce webhook subscriptions (`/V1/webhooks/list`, `subscribe`,
 //!   `unsubscribe`);
-//! - Adobe Commerce webhook deliveries signed with the store's key ([`MagentoSim::sign`]);
+//! - Adobe Commerce webhook deliveries to the subscribed URLs, signed with the store's
+//!   key ([`MagentoSim::deliver`], [`MagentoSim::sign`]);
 //! - plans (`--plan`, comma-separated): `default`; `cloud` (Fastly in front: 429 with
 //!   `Retry-After` past 20 requests a second); `2fa` (admin logins refused by
 //!   two-factor authentication); `limits` (input limits: pages of at most 300, 20 by
@@ -33,7 +34,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use polycart_kit::sim::{Faults, FixedWindow, SimInfo, SimOptions, SimServer, SimStore};
+use polycart_kit::sim::{
+    Faults, FixedWindow, SimInfo, SimOptions, SimServer, SimStore, WebhookSender,
+};
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::{SignatureEncoding, Signer};
@@ -127,6 +130,7 @@ impl State {
 pub struct MagentoSim {
     pub server: SimServer,
     state: Arc<State>,
+    sender: WebhookSender,
 }
 
 impl MagentoSim {
@@ -172,7 +176,11 @@ impl MagentoSim {
                     .map(|l| l.usage(now))
                     .unwrap_or_default()
             });
-        Ok(Self { server, state })
+        Ok(Self {
+            server,
+            state,
+            sender: WebhookSender::default(),
+        })
     }
 
     /// The site URL (`base_url`).
@@ -309,6 +317,45 @@ impl MagentoSim {
             .get(&order)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Delivers `event` about record `id` (of `orders`, `products` or `customers`) to
+    /// every subscription of that event, as Adobe Commerce sends it: the record under
+    /// `data.<order|product|customer>`, signed with the store's key; returns the
+    /// subscribers' status codes.
+    pub async fn deliver(&self, event: &str, kind: &str, id: u64) -> Vec<Result<u16, String>> {
+        let Some(doc) = self.document(kind, id) else {
+            return Vec::new();
+        };
+        let member = match kind {
+            "orders" => "order",
+            "products" => "product",
+            _ => "customer",
+        };
+        let body = serde_json::to_vec(&serde_json::json!({
+            "eventName": event,
+            "data": { member: doc },
+        }))
+        .expect("json values serialise");
+        let urls: Vec<String> = self
+            .webhooks()
+            .into_iter()
+            .filter(|(e, _)| e == event)
+            .map(|(_, url)| url)
+            .collect();
+        let mut out = Vec::new();
+        for url in urls {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                "content-type",
+                http::HeaderValue::from_static("application/json"),
+            );
+            if let Ok(v) = http::HeaderValue::from_str(&Self::sign(&body)) {
+                headers.insert("x-adobe-commerce-webhook-signature", v);
+            }
+            out.push(self.sender.deliver(&url, headers, body.clone()).await);
+        }
+        out
     }
 
     /// The `x-adobe-commerce-webhook-signature` Adobe Commerce sends with `body`:
