@@ -365,6 +365,21 @@ async fn orders_carry_refunds_shipments_and_presentment_totals() {
         "credit memos add up to total_refunded"
     );
     assert!(orders.iter().any(|o| !o.shipments.is_empty()));
+    // Guests have no customer id, only their email.
+    for o in &orders {
+        let doc = s
+            .document("orders", o.platform_id.parse().unwrap())
+            .unwrap();
+        let guest = doc["customer_is_guest"] == 1;
+        let customer = o.customer.as_ref().unwrap();
+        assert_eq!(
+            customer.platform_id.is_none(),
+            guest,
+            "order {}",
+            o.platform_id
+        );
+        assert!(customer.email.is_some());
+    }
     let foreign = orders
         .iter()
         .find(|o| o.presentment_currency.is_some())

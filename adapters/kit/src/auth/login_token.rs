@@ -153,6 +153,41 @@ mod tests {
         }
     }
 
+    /// A login that takes a while, so callers pile up behind it.
+    struct Slow(AtomicU32);
+
+    #[async_trait]
+    impl Login for Slow {
+        async fn login(&self) -> Result<Secret> {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok(Secret::new(format!("tok-{n}")))
+        }
+        fn secrets(&self) -> Vec<Secret> {
+            Vec::new()
+        }
+    }
+
+    #[tokio::test]
+    async fn callers_waiting_for_a_login_share_it() {
+        let login = Arc::new(Slow(AtomicU32::new(0)));
+        let auth = Arc::new(LoginToken::new(
+            login.clone(),
+            Duration::from_secs(3600),
+            Duration::from_secs(60),
+        ));
+        let calls: Vec<_> = (0..8)
+            .map(|_| {
+                let auth = auth.clone();
+                tokio::spawn(async move { header(&auth).await })
+            })
+            .collect();
+        for c in calls {
+            assert_eq!(c.await.unwrap(), "Bearer tok-1");
+        }
+        assert_eq!(login.0.load(Ordering::SeqCst), 1, "one login for all");
+    }
+
     async fn header(auth: &LoginToken) -> String {
         let mut r = test_request(http::Method::GET, "https://m.example/rest/V1/orders");
         auth.authorize(&mut r).await.unwrap();
