@@ -385,7 +385,6 @@ mod tests {
         // (id, second): many records share a second.
         let mut records: Vec<(u64, i64)> =
             (1..=40).map(|id| (id, 1_000 + (id as i64 % 4))).collect();
-        let mut now = 2_000;
         let serve = |records: &[(u64, i64)], r: &PageRequest| -> String {
             let value = |g: usize, f: usize| {
                 let at = format!("searchCriteria[filter_groups][{g}][filters][{f}]");
@@ -475,8 +474,7 @@ mod tests {
             }
             // Between pages, an edit moves one record (read or not) to a new second.
             let moved = (page * 7 % 40) as usize;
-            records[moved].1 = now;
-            now += 1;
+            records[moved].1 = 2_000 + page;
         }
         assert_eq!(seen.len(), 40, "{seen:?}");
     }
