@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Raw;
 
 /// A category, normalised; `parent_id` is the parent's platform id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Category {
     pub id: Option<String>,
     pub store_id: Option<String>,
@@ -21,4 +21,15 @@ pub struct Category {
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub raw: Option<Raw>,
+}
+
+impl Category {
+    /// A category of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
+    pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
+        Self {
+            platform: platform.to_owned(),
+            platform_id: platform_id.into(),
+            ..Self::default()
+        }
+    }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{Address, Money, Raw};
 
 /// A customer account, normalised.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Customer {
     pub id: Option<String>,
     pub store_id: Option<String>,
@@ -25,4 +25,15 @@ pub struct Customer {
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub raw: Option<Raw>,
+}
+
+impl Customer {
+    /// A customer of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
+    pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
+        Self {
+            platform: platform.to_owned(),
+            platform_id: platform_id.into(),
+            ..Self::default()
+        }
+    }
 }

@@ -15,7 +15,7 @@ use super::{Address, Currency, FinancialStatus, FulfillmentStatus, Money, OrderS
 /// An order, normalised. Its `currency` and `totals` are the store's own currency
 /// whatever the buyer paid in; what the buyer paid in, when it differs, is
 /// `presentment_currency` with `presentment_totals`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Order {
     /// polycart's stable id (store id + platform id); `null` until the order belongs to a store.
     pub id: Option<String>,
@@ -59,6 +59,18 @@ pub struct Order {
     pub completed_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub raw: Option<Raw>,
+}
+
+impl Order {
+    /// An order of `platform` with its id and nothing else known: a mapping fills in
+    /// what its payload says (`Order { number, ..Order::new(PLATFORM, id) }`).
+    pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
+        Self {
+            platform: platform.to_owned(),
+            platform_id: platform_id.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// The money of an order, all in one currency; each part is `null` where the platform

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{Money, ProductStatus, Raw};
 
 /// A product, normalised. A product without variants on its platform gets none here.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Product {
     pub id: Option<String>,
     pub store_id: Option<String>,
@@ -35,6 +35,17 @@ pub struct Product {
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub raw: Option<Raw>,
+}
+
+impl Product {
+    /// A product of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
+    pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
+        Self {
+            platform: platform.to_owned(),
+            platform_id: platform_id.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// A product image.

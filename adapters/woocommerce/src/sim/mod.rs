@@ -156,14 +156,14 @@ impl State {
 }
 
 /// A running WooCommerce simulator with handles for tests.
-pub struct WooSim {
+pub struct WooCommerceSim {
     pub server: SimServer,
     state: Arc<State>,
 }
 
-impl std::fmt::Debug for WooSim {
+impl std::fmt::Debug for WooCommerceSim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WooSim")
+        f.debug_struct("WooCommerceSim")
             .field("server", &self.server)
             .finish_non_exhaustive()
     }
@@ -174,7 +174,7 @@ pub const CONSUMER_KEY: &str = "ck_5im0ulat0r5im0ulat0r5im0ulat0r5im0ula";
 /// The simulator's consumer secret.
 pub const CONSUMER_SECRET: &str = "cs_5ecret5ecret5ecret5ecret5ecret5ecret5e";
 
-impl WooSim {
+impl WooCommerceSim {
     /// Starts a simulator for `options` on `addr` with `config`.
     pub async fn start(
         options: SimOptions,
@@ -317,7 +317,7 @@ pub fn simulate(
     Box::pin(async move {
         let config = SimConfig::from_plan(options.plan.as_deref())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let sim = WooSim::start(options, addr, config).await?;
+        let sim = WooCommerceSim::start(options, addr, config).await?;
         Ok(sim.server)
     })
 }
