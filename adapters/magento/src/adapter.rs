@@ -303,6 +303,25 @@ fn endpoint(entity: Entity, msi: bool) -> &'static Endpoint<Context> {
     }
 }
 
+/// Connects a store.
+pub fn connect_adapter(
+    cfg: &polycart_kit::StoreConfig,
+    ctx: &polycart_kit::connector::AdapterContext,
+) -> Result<MagentoAdapter> {
+    Ok(MagentoAdapter::new(Client::new(
+        crate::config::MagentoConfig::from_store(cfg)?,
+        ctx,
+    )?))
+}
+
+/// `Connector::connect`.
+pub(crate) fn connect(
+    cfg: &polycart_kit::StoreConfig,
+    ctx: &polycart_kit::connector::AdapterContext,
+) -> Result<std::sync::Arc<dyn Adapter>> {
+    Ok(std::sync::Arc::new(connect_adapter(cfg, ctx)?))
+}
+
 /// A select attribute: its code and its options' labels by value.
 type Attribute = (String, HashMap<String, String>);
 
@@ -553,6 +572,7 @@ impl Adapter for MagentoAdapter {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page> {
+        self.capabilities.check_query(PLATFORM, query)?;
         let query = self.query(query);
         let ctx = self.client.context().await?;
         let endpoint = endpoint(query.entity, self.client.cfg.msi);

@@ -3,6 +3,9 @@
 //! lapse), integration bearer tokens or OAuth 1.0a integration signing; `searchCriteria`
 //! listings by `updated_at` then `entity_id`; MSI stock; Adobe Commerce webhooks. See
 //! `docs.md` for the capability checklist and the known gaps.
+//!
+//! The crate has the shape of every adapter (`ARCHITECTURE.md`): this file is the
+//! registry entry only.
 
 #![recursion_limit = "256"]
 
@@ -17,31 +20,16 @@ mod writes;
 #[cfg(feature = "sim")]
 pub mod sim;
 
-use std::sync::Arc;
+use polycart_kit::Connector;
+use polycart_kit::connector::OptionalCredential;
 
-use polycart_kit::connector::{AdapterContext, OptionalCredential};
-use polycart_kit::error::Result;
-use polycart_kit::{Adapter, Connector, StoreConfig};
-
-pub use adapter::{MagentoAdapter, capabilities};
+pub use adapter::{MagentoAdapter, capabilities, connect_adapter};
 pub use client::{Client, MagentoClassifier};
 pub use config::{MagentoConfig, SETTINGS};
 pub use mapping::{Context, normalize};
 
 /// The platform's registry name.
 pub const PLATFORM: &str = mapping::PLATFORM;
-
-/// Connects a store.
-pub fn connect_adapter(cfg: &StoreConfig, ctx: &AdapterContext) -> Result<MagentoAdapter> {
-    Ok(MagentoAdapter::new(Client::new(
-        MagentoConfig::from_store(cfg)?,
-        ctx,
-    )?))
-}
-
-fn connect(cfg: &StoreConfig, ctx: &AdapterContext) -> Result<Arc<dyn Adapter>> {
-    Ok(Arc::new(connect_adapter(cfg, ctx)?))
-}
 
 /// The registry entry. A store gives one of three credential sets (see the `auth`
 /// setting): `username` + `password`, `access_token`, or `consumer_key` +
@@ -59,7 +47,7 @@ pub fn connector() -> Connector {
         settings: SETTINGS,
         capabilities,
         normalize,
-        connect,
+        connect: adapter::connect,
         #[cfg(feature = "sim")]
         simulate: sim::simulate,
     }
