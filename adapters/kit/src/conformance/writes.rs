@@ -1,0 +1,400 @@
+//! The write checks: each declared write, aimed at a record the store lists, round
+//! trips; a write that would do harm when repeated is never retried blindly.
+
+use rust_decimal::Decimal;
+
+use super::suite::{Cx, Outcome, Skip};
+use crate::adapter::{InventoryChange, ListQuery, Write, WriteOp};
+use crate::model::{Entity, FulfillmentStatus, OrderStatus, ProductStatus, Record};
+use crate::sim::{Fault, Target};
+
+/// A write the suite can make from what the store lists, and how to see it took.
+pub(super) struct Plan {
+    /// The capability's name (`WriteCapabilities` field).
+    name: &'static str,
+    write: WriteOp,
+    /// The record to re-read to see the write.
+    entity: Entity,
+    id: String,
+    /// Whether `record` shows the write.
+    shows: Box<dyn Fn(&Record) -> bool + Send + Sync>,
+    /// Repeating it would do it twice (a second note, a second shipment, a second
+    /// delta): the transport must not retry it blindly.
+    repeats_harm: bool,
+}
+
+const TITLE: &str = "Conformance Ünicode title";
+const NOTE: &str = "conformance note";
+const TAG: &str = "conformance";
+const TRACKING: &str = "1ZCONFORMANCE";
+
+/// The writes the capabilities declare, each aimed at a record the store lists.
+async fn write_plans(cx: &Cx) -> Vec<Plan> {
+    let w = &cx.caps.writes;
+    let mut plans = Vec::new();
+    let listed = |entity| async move {
+        if cx.caps.lists(entity) {
+            cx.list_all(ListQuery::new(entity)).await
+        } else {
+            Vec::new()
+        }
+    };
+    let products: Vec<_> = listed(Entity::Product)
+        .await
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Product(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let orders: Vec<_> = listed(Entity::Order)
+        .await
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Order(o) => Some(o),
+            _ => None,
+        })
+        .collect();
+    let levels: Vec<_> = listed(Entity::Inventory)
+        .await
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Inventory(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    let update = |product_id: &str| WriteOp::UpdateProduct {
+        product_id: product_id.to_owned(),
+        variant_id: None,
+        title: None,
+        status: None,
+        price: None,
+        compare_at_price: None,
+    };
+    if w.product_title
+        && let Some(p) = products.first()
+    {
+        let mut op = update(&p.platform_id);
+        if let WriteOp::UpdateProduct { title, .. } = &mut op {
+            *title = Some(TITLE.to_owned());
+        }
+        plans.push(Plan {
+            name: "product_title",
+            write: op,
+            entity: Entity::Product,
+            id: p.platform_id.clone(),
+            shows: Box::new(
+                |r| matches!(r, Record::Product(p) if p.name.as_deref() == Some(TITLE)),
+            ),
+            repeats_harm: false,
+        });
+    }
+    if w.product_price
+        && let Some(p) = products.get(1).or(products.first())
+    {
+        let price = Decimal::new(1234, 2);
+        let variant = p.variants.first().map(|v| v.platform_id.clone());
+        let mut op = update(&p.platform_id);
+        if let WriteOp::UpdateProduct {
+            variant_id,
+            price: pr,
+            ..
+        } = &mut op
+        {
+            *variant_id = variant.clone();
+            *pr = Some(price);
+        }
+        plans.push(Plan {
+            name: "product_price",
+            write: op,
+            entity: Entity::Product,
+            id: p.platform_id.clone(),
+            shows: Box::new(move |r| match r {
+                Record::Product(p) => match &variant {
+                    Some(v) => p.variants.iter().any(|x| {
+                        &x.platform_id == v && x.price.as_ref().is_some_and(|m| m.amount == price)
+                    }),
+                    None => p.price.as_ref().is_some_and(|m| m.amount == price),
+                },
+                _ => false,
+            }),
+            repeats_harm: false,
+        });
+    }
+    if w.product_status
+        && let Some(p) = products
+            .iter()
+            .find(|p| p.status == Some(ProductStatus::Active))
+    {
+        let mut op = update(&p.platform_id);
+        if let WriteOp::UpdateProduct { status, .. } = &mut op {
+            *status = Some(ProductStatus::Draft);
+        }
+        plans.push(Plan {
+            name: "product_status",
+            write: op,
+            entity: Entity::Product,
+            id: p.platform_id.clone(),
+            shows: Box::new(
+                |r| matches!(r, Record::Product(p) if p.status == Some(ProductStatus::Draft)),
+            ),
+            repeats_harm: false,
+        });
+    }
+    let level = levels
+        .iter()
+        .find(|l| l.location_id.is_some() && (l.variant_id.is_some() || l.product_id.is_some()))
+        .or(levels.first());
+    for (cap, change) in [
+        (w.inventory_set, InventoryChange::Absolute(17)),
+        (w.inventory_adjust, InventoryChange::Delta(-2)),
+    ] {
+        let Some(l) = level.filter(|_| cap) else {
+            continue;
+        };
+        let expect = match change {
+            InventoryChange::Absolute(n) => Some(n),
+            InventoryChange::Delta(d) => l.available.map(|a| a + d),
+        };
+        let id = l.platform_id.clone();
+        plans.push(Plan {
+            name: if matches!(change, InventoryChange::Absolute(_)) {
+                "inventory_set"
+            } else {
+                "inventory_adjust"
+            },
+            write: WriteOp::SetInventory {
+                product_id: l.product_id.clone(),
+                variant_id: l.variant_id.clone(),
+                sku: None,
+                location_id: l.location_id.clone(),
+                change,
+            },
+            entity: Entity::Inventory,
+            id,
+            shows: Box::new(move |r| matches!(r, Record::Inventory(l) if l.available == expect)),
+            repeats_harm: matches!(change, InventoryChange::Delta(_)),
+        });
+    }
+    let open = |o: &&Box<crate::model::Order>| {
+        !matches!(
+            o.status,
+            Some(OrderStatus::Cancelled | OrderStatus::Completed | OrderStatus::Refunded)
+        ) && o.cancelled_at.is_none()
+    };
+    if w.order_note
+        && let Some(o) = orders.iter().find(open)
+    {
+        plans.push(Plan {
+            name: "order_note",
+            write: WriteOp::AddOrderNote {
+                order_id: o.platform_id.clone(),
+                note: NOTE.to_owned(),
+            },
+            entity: Entity::Order,
+            id: o.platform_id.clone(),
+            shows: Box::new(
+                |r| matches!(r, Record::Order(o) if o.note.as_deref().is_some_and(|n| n.contains(NOTE))),
+            ),
+            repeats_harm: true,
+        });
+    }
+    if w.order_tags
+        && let Some(o) = orders.iter().find(open)
+    {
+        plans.push(Plan {
+            name: "order_tags",
+            write: WriteOp::AddOrderTags {
+                order_id: o.platform_id.clone(),
+                tags: vec![TAG.to_owned()],
+            },
+            entity: Entity::Order,
+            id: o.platform_id.clone(),
+            shows: Box::new(|r| matches!(r, Record::Order(o) if o.tags.iter().any(|t| t == TAG))),
+            repeats_harm: false,
+        });
+    }
+    let unshipped = |o: &&Box<crate::model::Order>| {
+        open(o)
+            && !o.line_items.is_empty()
+            && o.shipments.is_empty()
+            && matches!(
+                o.fulfillment_status,
+                None | Some(FulfillmentStatus::Unfulfilled)
+            )
+    };
+    if w.shipment_create
+        && let Some(o) = orders.iter().filter(unshipped).last()
+    {
+        plans.push(Plan {
+            name: "shipment_create",
+            write: WriteOp::CreateShipment {
+                order_id: o.platform_id.clone(),
+                carrier: Some("UPS".to_owned()),
+                tracking_number: Some(TRACKING.to_owned()),
+                tracking_url: None,
+                line_items: Vec::new(),
+                notify_customer: false,
+            },
+            entity: Entity::Order,
+            id: o.platform_id.clone(),
+            shows: Box::new(|r| {
+                matches!(r, Record::Order(o) if o.shipments.iter().any(|s| s.tracking_number.as_deref() == Some(TRACKING)))
+            }),
+            repeats_harm: true,
+        });
+    }
+    if w.order_status
+        && let Some(o) = orders.iter().filter(unshipped).find(|o| {
+            matches!(
+                o.status,
+                Some(OrderStatus::Processing | OrderStatus::Pending | OrderStatus::OnHold)
+            )
+        })
+    {
+        plans.push(Plan {
+            name: "order_status",
+            write: WriteOp::UpdateOrderStatus {
+                order_id: o.platform_id.clone(),
+                status: OrderStatus::Cancelled,
+                note: None,
+            },
+            entity: Entity::Order,
+            id: o.platform_id.clone(),
+            shows: Box::new(
+                |r| matches!(r, Record::Order(o) if o.status == Some(OrderStatus::Cancelled)),
+            ),
+            repeats_harm: false,
+        });
+    }
+    plans
+}
+
+/// The declared writes whose capability found no record to aim at.
+fn declared_writes(cx: &Cx) -> Vec<&'static str> {
+    let w = &cx.caps.writes;
+    [
+        ("product_price", w.product_price),
+        ("product_title", w.product_title),
+        ("product_status", w.product_status),
+        ("inventory_set", w.inventory_set),
+        ("inventory_adjust", w.inventory_adjust),
+        ("order_status", w.order_status),
+        ("order_note", w.order_note),
+        ("order_tags", w.order_tags),
+        ("shipment_create", w.shipment_create),
+    ]
+    .into_iter()
+    .filter_map(|(n, on)| on.then_some(n))
+    .collect()
+}
+
+/// Re-reads `id` of `entity`: by `get`, or from the listing where there is none.
+async fn reread(cx: &Cx, entity: Entity, id: &str) -> Record {
+    if cx.caps.entity(entity).is_some_and(|e| e.get) {
+        return cx
+            .a()
+            .get(entity, id)
+            .await
+            .unwrap_or_else(|e| panic!("{}: re-reading {entity} {id} failed: {e}", cx.label));
+    }
+    cx.list_all(ListQuery::new(entity))
+        .await
+        .into_iter()
+        .find(|r| r.platform_id() == id)
+        .unwrap_or_else(|| panic!("{}: {entity} {id} is no longer listed", cx.label))
+}
+
+/// Each declared write, aimed at a listed record, succeeds, and a fresh read of the
+/// record shows it (a new title, price, status, stock level, note, tag, shipment).
+pub(super) async fn writes_round_trip(cx: &Cx) -> Outcome {
+    let declared = declared_writes(cx);
+    if declared.is_empty() {
+        return Err(Skip("no writes".into()));
+    }
+    let plans = write_plans(cx).await;
+    for name in &declared {
+        if !plans.iter().any(|p| p.name == *name) {
+            println!(
+                "{}: {name}: skipped: no listed record to aim it at",
+                cx.label
+            );
+        }
+    }
+    for plan in plans {
+        let label = format!("{} {}", cx.label, plan.name);
+        let returned = cx
+            .a()
+            .write(&Write::new(plan.write.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: {:?} failed: {e}", plan.write));
+        if returned.entity() == plan.entity && returned.platform_id() == plan.id {
+            assert!(
+                (plan.shows)(&returned),
+                "{label}: the record the write returned does not show it: {returned:?}"
+            );
+        }
+        let again = reread(cx, plan.entity, &plan.id).await;
+        assert!(
+            (plan.shows)(&again),
+            "{label}: a fresh read of {} {} does not show the write: {again:?}",
+            plan.entity,
+            plan.id
+        );
+    }
+    Ok(())
+}
+
+/// A write that would do harm when repeated (a note, a shipment, a stock delta) and
+/// carries no idempotency key is sent once: a 5xx on it is the caller's error, after
+/// exactly one mutating request. A 429 (the platform did not act) is retried.
+pub(super) async fn writes_not_retried_blindly(cx: &Cx) -> Outcome {
+    let plans: Vec<Plan> = write_plans(cx)
+        .await
+        .into_iter()
+        .filter(|p| p.repeats_harm)
+        .collect();
+    if plans.is_empty() {
+        return Err(Skip(
+            "no declared write is harmful to repeat (note, shipment, stock delta)".into(),
+        ));
+    }
+    let faults = cx.sim.faults();
+    for plan in plans {
+        let label = format!("{} {}", cx.label, plan.name);
+        let write = Write::new(plan.write.clone());
+        let before = faults.mutating_requests();
+        faults.arm(Fault::ServerError, 1, Target::Mutating);
+        let result = cx.a().write(&write).await;
+        let sent = faults.mutating_requests() - before;
+        let unfired = faults.armed_remaining();
+        faults.disarm();
+        assert_eq!(unfired, 0, "{label}: the write sent no mutating request");
+        assert!(
+            result.is_err(),
+            "{label}: a 5xx on a write without an idempotency key was retried into success: {result:?}"
+        );
+        assert_eq!(
+            sent, 1,
+            "{label}: a 5xx on a write without an idempotency key was sent {sent} times"
+        );
+        let before = faults.mutating_requests();
+        faults.arm(
+            Fault::TooManyRequests {
+                retry_after: Some(0),
+            },
+            1,
+            Target::Mutating,
+        );
+        let result = cx.a().write(&write).await;
+        faults.disarm();
+        result.unwrap_or_else(|e| {
+            panic!("{label}: a throttled (not acted on) write was not retried: {e}")
+        });
+        assert!(
+            faults.mutating_requests() - before >= 2,
+            "{label}: the throttled write was not sent again"
+        );
+    }
+    Ok(())
+}
