@@ -18,9 +18,10 @@ pub(super) struct Plan {
     id: String,
     /// Whether `record` shows the write.
     shows: Box<dyn Fn(&Record) -> bool + Send + Sync>,
-    /// Repeating it would do it twice (a second note, a second shipment, a second
-    /// delta): the transport must not retry it blindly.
-    repeats_harm: bool,
+    /// For a write that repeated would act twice (a second note, a second shipment, a
+    /// second delta): how many times a record shows it applied. The transport must not
+    /// retry such a write blindly.
+    applied: Option<Box<dyn Fn(&Record) -> i64 + Send + Sync>>,
 }
 
 const TITLE: &str = "Conformance Ünicode title";
@@ -86,7 +87,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             shows: Box::new(
                 |r| matches!(r, Record::Product(p) if p.name.as_deref() == Some(TITLE)),
             ),
-            repeats_harm: false,
+            applied: None,
         });
     }
     if w.product_price
@@ -118,7 +119,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
                 },
                 _ => false,
             }),
-            repeats_harm: false,
+            applied: None,
         });
     }
     if w.product_status
@@ -138,25 +139,34 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             shows: Box::new(
                 |r| matches!(r, Record::Product(p) if p.status == Some(ProductStatus::Draft)),
             ),
-            repeats_harm: false,
+            applied: None,
         });
     }
     let level = levels
         .iter()
         .find(|l| l.location_id.is_some() && (l.variant_id.is_some() || l.product_id.is_some()))
         .or(levels.first());
+    // The delta first: the round trip then sees each write from a known level.
     for (cap, change) in [
-        (w.inventory_set, InventoryChange::Absolute(17)),
         (w.inventory_adjust, InventoryChange::Delta(-2)),
+        (w.inventory_set, InventoryChange::Absolute(17)),
     ] {
         let Some(l) = level.filter(|_| cap) else {
             continue;
         };
+        let initial = l.available.unwrap_or(0);
         let expect = match change {
-            InventoryChange::Absolute(n) => Some(n),
-            InventoryChange::Delta(d) => l.available.map(|a| a + d),
+            InventoryChange::Absolute(n) => n,
+            InventoryChange::Delta(d) => initial + d,
         };
         let id = l.platform_id.clone();
+        let applied: Option<Box<dyn Fn(&Record) -> i64 + Send + Sync>> = match change {
+            InventoryChange::Delta(d) => Some(Box::new(move |r| match r {
+                Record::Inventory(l) => (l.available.unwrap_or(0) - initial) / d,
+                _ => 0,
+            })),
+            InventoryChange::Absolute(_) => None,
+        };
         plans.push(Plan {
             name: if matches!(change, InventoryChange::Absolute(_)) {
                 "inventory_set"
@@ -172,8 +182,10 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             },
             entity: Entity::Inventory,
             id,
-            shows: Box::new(move |r| matches!(r, Record::Inventory(l) if l.available == expect)),
-            repeats_harm: matches!(change, InventoryChange::Delta(_)),
+            shows: Box::new(
+                move |r| matches!(r, Record::Inventory(l) if l.available == Some(expect)),
+            ),
+            applied,
         });
     }
     let open = |o: &&Box<crate::model::Order>| {
@@ -196,7 +208,10 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             shows: Box::new(
                 |r| matches!(r, Record::Order(o) if o.note.as_deref().is_some_and(|n| n.contains(NOTE))),
             ),
-            repeats_harm: true,
+            applied: Some(Box::new(|r| match r {
+                Record::Order(o) => o.note.as_deref().map_or(0, |n| n.matches(NOTE).count() as i64),
+                _ => 0,
+            })),
         });
     }
     if w.order_tags
@@ -211,7 +226,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             entity: Entity::Order,
             id: o.platform_id.clone(),
             shows: Box::new(|r| matches!(r, Record::Order(o) if o.tags.iter().any(|t| t == TAG))),
-            repeats_harm: false,
+            applied: None,
         });
     }
     let unshipped = |o: &&Box<crate::model::Order>| {
@@ -241,7 +256,14 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             shows: Box::new(|r| {
                 matches!(r, Record::Order(o) if o.shipments.iter().any(|s| s.tracking_number.as_deref() == Some(TRACKING)))
             }),
-            repeats_harm: true,
+            applied: Some(Box::new(|r| match r {
+                Record::Order(o) => o
+                    .shipments
+                    .iter()
+                    .filter(|s| s.tracking_number.as_deref() == Some(TRACKING))
+                    .count() as i64,
+                _ => 0,
+            })),
         });
     }
     if w.order_status
@@ -264,7 +286,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             shows: Box::new(
                 |r| matches!(r, Record::Order(o) if o.status == Some(OrderStatus::Cancelled)),
             ),
-            repeats_harm: false,
+            applied: None,
         });
     }
     plans
@@ -345,39 +367,44 @@ pub(super) async fn writes_round_trip(cx: &Cx) -> Outcome {
     Ok(())
 }
 
-/// A write that would do harm when repeated (a note, a shipment, a stock delta) and
-/// carries no idempotency key is sent once: a 5xx on it is the caller's error, after
-/// exactly one mutating request. A 429 (the platform did not act) is retried.
+/// A write that would act twice when repeated (a note, a shipment, a stock delta) and
+/// carries no idempotency key: when the platform acted but its answer was lost (a 502
+/// after the work), it is not sent again blindly: the record shows it applied exactly
+/// once. Throttled (429: the platform did not act), it is sent again and succeeds,
+/// applied at most once.
 pub(super) async fn writes_not_retried_blindly(cx: &Cx) -> Outcome {
-    let plans: Vec<Plan> = write_plans(cx)
-        .await
-        .into_iter()
-        .filter(|p| p.repeats_harm)
-        .collect();
+    let harmful = |plans: Vec<Plan>| -> Vec<Plan> {
+        plans.into_iter().filter(|p| p.applied.is_some()).collect()
+    };
+    let plans = harmful(write_plans(cx).await);
     if plans.is_empty() {
         return Err(Skip(
-            "no declared write is harmful to repeat (note, shipment, stock delta)".into(),
+            "no declared write acts twice when repeated (note, shipment, stock delta)".into(),
         ));
     }
     let faults = cx.sim.faults();
     for plan in plans {
         let label = format!("{} {}", cx.label, plan.name);
-        let write = Write::new(plan.write.clone());
-        let before = faults.mutating_requests();
-        faults.arm(Fault::ServerError, 1, Target::Mutating);
-        let result = cx.a().write(&write).await;
-        let sent = faults.mutating_requests() - before;
+        let applied = plan.applied.as_ref().expect("filtered");
+        let base = applied(&reread(cx, plan.entity, &plan.id).await);
+        faults.arm(Fault::AnswerLost, 1, Target::Mutating);
+        let result = cx.a().write(&Write::new(plan.write.clone())).await;
         let unfired = faults.armed_remaining();
         faults.disarm();
         assert_eq!(unfired, 0, "{label}: the write sent no mutating request");
-        assert!(
-            result.is_err(),
-            "{label}: a 5xx on a write without an idempotency key was retried into success: {result:?}"
-        );
+        let after = applied(&reread(cx, plan.entity, &plan.id).await);
         assert_eq!(
-            sent, 1,
-            "{label}: a 5xx on a write without an idempotency key was sent {sent} times"
+            after - base,
+            1,
+            "{label}: the platform acted once and its answer was lost; the record shows the write applied {} times (retried blindly?); the caller got {result:?}",
+            after - base
         );
+    }
+    // Fresh targets: the writes above may have used theirs up (every item shipped).
+    for plan in harmful(write_plans(cx).await) {
+        let label = format!("{} {} (throttled)", cx.label, plan.name);
+        let applied = plan.applied.as_ref().expect("filtered");
+        let base = applied(&reread(cx, plan.entity, &plan.id).await);
         let before = faults.mutating_requests();
         faults.arm(
             Fault::TooManyRequests {
@@ -386,14 +413,18 @@ pub(super) async fn writes_not_retried_blindly(cx: &Cx) -> Outcome {
             1,
             Target::Mutating,
         );
-        let result = cx.a().write(&write).await;
+        let result = cx.a().write(&Write::new(plan.write.clone())).await;
+        let sent = faults.mutating_requests() - before;
         faults.disarm();
         result.unwrap_or_else(|e| {
-            panic!("{label}: a throttled (not acted on) write was not retried: {e}")
+            panic!("{label}: a throttled write (the platform did not act) was not sent again: {e}")
         });
+        assert!(sent >= 2, "{label}: the throttled write was not sent again");
+        let after = applied(&reread(cx, plan.entity, &plan.id).await);
         assert!(
-            faults.mutating_requests() - before >= 2,
-            "{label}: the throttled write was not sent again"
+            after - base <= 1,
+            "{label}: a throttled then retried write applied {} times",
+            after - base
         );
     }
     Ok(())

@@ -121,6 +121,9 @@ pub enum Fault {
     Truncated,
     /// `401 Unauthorized`, as when the platform revokes the credentials.
     Unauthorized,
+    /// The simulator acts on the request, then a proxy answers `502 Bad Gateway`: the
+    /// platform did the work and the client cannot know it.
+    AnswerLost,
 }
 
 /// Which requests an armed fault applies to.
@@ -285,7 +288,7 @@ fn armed_response(fault: Fault) -> Option<Response> {
             "{\"errors\":\"[API] Invalid API key or access token (simulated)\"}",
         )
             .into_response(),
-        Fault::Truncated => return None,
+        Fault::Truncated | Fault::AnswerLost => return None,
     })
 }
 
@@ -304,6 +307,15 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
             return response;
         }
         let response = next.run(request).await;
+        if fault == Fault::AnswerLost {
+            drop(response);
+            return (
+                StatusCode::BAD_GATEWAY,
+                [(http::header::CONTENT_TYPE, "text/html")],
+                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            )
+                .into_response();
+        }
         return truncate(response).await;
     }
     let spec = &faults.spec;
