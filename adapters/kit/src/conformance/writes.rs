@@ -16,12 +16,40 @@ pub(super) struct Plan {
     /// The record to re-read to see the write.
     entity: Entity,
     id: String,
-    /// Whether `record` shows the write.
-    shows: Box<dyn Fn(&Record) -> bool + Send + Sync>,
+    /// Whether `record` (and the simulator) show the write.
+    shows: Box<dyn Fn(&Record, &Cx) -> bool>,
     /// For a write that repeated would act twice (a second note, a second shipment, a
     /// second delta): how many times a record shows it applied. The transport must not
     /// retry such a write blindly.
-    applied: Option<Box<dyn Fn(&Record) -> i64 + Send + Sync>>,
+    applied: Option<Box<dyn Fn(&Record, &Cx) -> i64>>,
+}
+
+/// How many times an order shows the suite's note: in its `note`, or where the
+/// platform keeps notes apart, in the simulator's notes of it.
+fn notes(r: &Record, cx: &Cx) -> i64 {
+    let Record::Order(o) = r else { return 0 };
+    let own = o.note.as_deref().map_or(0, |n| n.matches(NOTE).count());
+    (own + notes_apart(cx, &o.platform_id, NOTE)) as i64
+}
+
+/// The simulator's separate notes of an order that mention `text`.
+fn notes_apart(cx: &Cx, order: &str, text: &str) -> usize {
+    cx.sim
+        .order_notes(order)
+        .map_or(0, |notes| notes.iter().filter(|n| n.contains(text)).count())
+}
+
+/// How many shipments with the suite's tracking number an order shows: as shipments,
+/// or where a platform records them as notes (WooCommerce without its Shipment
+/// Tracking extension), as notes naming the number.
+fn shipments(r: &Record, cx: &Cx) -> i64 {
+    let Record::Order(o) = r else { return 0 };
+    let own = o
+        .shipments
+        .iter()
+        .filter(|s| s.tracking_number.as_deref() == Some(TRACKING))
+        .count();
+    (own + notes_apart(cx, &o.platform_id, TRACKING)) as i64
 }
 
 const TITLE: &str = "Conformance Ünicode title";
@@ -85,7 +113,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             entity: Entity::Product,
             id: p.platform_id.clone(),
             shows: Box::new(
-                |r| matches!(r, Record::Product(p) if p.name.as_deref() == Some(TITLE)),
+                |r, _| matches!(r, Record::Product(p) if p.name.as_deref() == Some(TITLE)),
             ),
             applied: None,
         });
@@ -110,7 +138,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             write: op,
             entity: Entity::Product,
             id: p.platform_id.clone(),
-            shows: Box::new(move |r| match r {
+            shows: Box::new(move |r, _| match r {
                 Record::Product(p) => match &variant {
                     Some(v) => p.variants.iter().any(|x| {
                         &x.platform_id == v && x.price.as_ref().is_some_and(|m| m.amount == price)
@@ -137,7 +165,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             entity: Entity::Product,
             id: p.platform_id.clone(),
             shows: Box::new(
-                |r| matches!(r, Record::Product(p) if p.status == Some(ProductStatus::Draft)),
+                |r, _| matches!(r, Record::Product(p) if p.status == Some(ProductStatus::Draft)),
             ),
             applied: None,
         });
@@ -160,8 +188,8 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             InventoryChange::Delta(d) => initial + d,
         };
         let id = l.platform_id.clone();
-        let applied: Option<Box<dyn Fn(&Record) -> i64 + Send + Sync>> = match change {
-            InventoryChange::Delta(d) => Some(Box::new(move |r| match r {
+        let applied: Option<Box<dyn Fn(&Record, &Cx) -> i64>> = match change {
+            InventoryChange::Delta(d) => Some(Box::new(move |r, _| match r {
                 Record::Inventory(l) => (l.available.unwrap_or(0) - initial) / d,
                 _ => 0,
             })),
@@ -183,7 +211,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             entity: Entity::Inventory,
             id,
             shows: Box::new(
-                move |r| matches!(r, Record::Inventory(l) if l.available == Some(expect)),
+                move |r, _| matches!(r, Record::Inventory(l) if l.available == Some(expect)),
             ),
             applied,
         });
@@ -205,13 +233,8 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             },
             entity: Entity::Order,
             id: o.platform_id.clone(),
-            shows: Box::new(
-                |r| matches!(r, Record::Order(o) if o.note.as_deref().is_some_and(|n| n.contains(NOTE))),
-            ),
-            applied: Some(Box::new(|r| match r {
-                Record::Order(o) => o.note.as_deref().map_or(0, |n| n.matches(NOTE).count() as i64),
-                _ => 0,
-            })),
+            shows: Box::new(|r, cx| notes(r, cx) > 0),
+            applied: Some(Box::new(notes)),
         });
     }
     if w.order_tags
@@ -225,7 +248,9 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             },
             entity: Entity::Order,
             id: o.platform_id.clone(),
-            shows: Box::new(|r| matches!(r, Record::Order(o) if o.tags.iter().any(|t| t == TAG))),
+            shows: Box::new(
+                |r, _| matches!(r, Record::Order(o) if o.tags.iter().any(|t| t == TAG)),
+            ),
             applied: None,
         });
     }
@@ -253,17 +278,8 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             },
             entity: Entity::Order,
             id: o.platform_id.clone(),
-            shows: Box::new(|r| {
-                matches!(r, Record::Order(o) if o.shipments.iter().any(|s| s.tracking_number.as_deref() == Some(TRACKING)))
-            }),
-            applied: Some(Box::new(|r| match r {
-                Record::Order(o) => o
-                    .shipments
-                    .iter()
-                    .filter(|s| s.tracking_number.as_deref() == Some(TRACKING))
-                    .count() as i64,
-                _ => 0,
-            })),
+            shows: Box::new(|r, cx| shipments(r, cx) > 0),
+            applied: Some(Box::new(shipments)),
         });
     }
     if w.order_status
@@ -284,7 +300,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             entity: Entity::Order,
             id: o.platform_id.clone(),
             shows: Box::new(
-                |r| matches!(r, Record::Order(o) if o.status == Some(OrderStatus::Cancelled)),
+                |r, _| matches!(r, Record::Order(o) if o.status == Some(OrderStatus::Cancelled)),
             ),
             applied: None,
         });
@@ -352,13 +368,13 @@ pub(super) async fn writes_round_trip(cx: &Cx) -> Outcome {
             .unwrap_or_else(|e| panic!("{label}: {:?} failed: {e}", plan.write));
         if returned.entity() == plan.entity && returned.platform_id() == plan.id {
             assert!(
-                (plan.shows)(&returned),
+                (plan.shows)(&returned, cx),
                 "{label}: the record the write returned does not show it: {returned:?}"
             );
         }
         let again = reread(cx, plan.entity, &plan.id).await;
         assert!(
-            (plan.shows)(&again),
+            (plan.shows)(&again, cx),
             "{label}: a fresh read of {} {} does not show the write: {again:?}",
             plan.entity,
             plan.id
@@ -386,13 +402,13 @@ pub(super) async fn writes_not_retried_blindly(cx: &Cx) -> Outcome {
     for plan in plans {
         let label = format!("{} {}", cx.label, plan.name);
         let applied = plan.applied.as_ref().expect("filtered");
-        let base = applied(&reread(cx, plan.entity, &plan.id).await);
+        let base = applied(&reread(cx, plan.entity, &plan.id).await, cx);
         faults.arm(Fault::AnswerLost, 1, Target::Mutating);
         let result = cx.a().write(&Write::new(plan.write.clone())).await;
         let unfired = faults.armed_remaining();
         faults.disarm();
         assert_eq!(unfired, 0, "{label}: the write sent no mutating request");
-        let after = applied(&reread(cx, plan.entity, &plan.id).await);
+        let after = applied(&reread(cx, plan.entity, &plan.id).await, cx);
         assert_eq!(
             after - base,
             1,
@@ -404,7 +420,7 @@ pub(super) async fn writes_not_retried_blindly(cx: &Cx) -> Outcome {
     for plan in harmful(write_plans(cx).await) {
         let label = format!("{} {} (throttled)", cx.label, plan.name);
         let applied = plan.applied.as_ref().expect("filtered");
-        let base = applied(&reread(cx, plan.entity, &plan.id).await);
+        let base = applied(&reread(cx, plan.entity, &plan.id).await, cx);
         let before = faults.mutating_requests();
         faults.arm(
             Fault::TooManyRequests {
@@ -420,7 +436,7 @@ pub(super) async fn writes_not_retried_blindly(cx: &Cx) -> Outcome {
             panic!("{label}: a throttled write (the platform did not act) was not sent again: {e}")
         });
         assert!(sent >= 2, "{label}: the throttled write was not sent again");
-        let after = applied(&reread(cx, plan.entity, &plan.id).await);
+        let after = applied(&reread(cx, plan.entity, &plan.id).await, cx);
         assert!(
             after - base <= 1,
             "{label}: a throttled then retried write applied {} times",

@@ -87,6 +87,14 @@ pub trait SimHandle: Send + Sync {
         signing: Signing,
     ) -> Result<Delivery, SimError>;
 
+    /// The notes an order carries besides its own `note` field, where the platform
+    /// keeps them apart (WooCommerce's order notes): how the suite sees a note write
+    /// the unified order does not show.
+    fn order_notes(&self, id: &str) -> Result<Vec<String>, SimError> {
+        let _ = id;
+        Err(SimError::unsupported("no separate order notes"))
+    }
+
     /// The record's payload as the platform's REST API serves it (the object itself,
     /// without envelope): what `golden::check_sim_shapes` compares with real payloads.
     fn payload(&self, entity: Entity, id: &str) -> Result<serde_json::Value, SimError>;
