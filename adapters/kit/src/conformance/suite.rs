@@ -817,14 +817,21 @@ async fn auth_failure_typed_not_retried(cx: &Cx) -> Outcome {
     Ok(())
 }
 
-/// A store whose credentials are all wrong is refused with `Error::Auth`.
+/// A store whose required credentials are all wrong is refused with `Error::Auth`.
 async fn wrong_credentials_refused(suite: &Suite, cx: &Cx) -> Outcome {
     let entity = *cx
         .entities()
         .first()
         .ok_or_else(|| Skip("no entity is listed".into()))?;
     let metrics = Arc::new(TransportMetrics::default());
-    let wrong = suite.connect(&cx.server, &cx.label, &metrics, |_, v| format!("{v}x"));
+    let required = suite.connector.credentials;
+    let wrong = suite.connect(&cx.server, &cx.label, &metrics, |k, v| {
+        if required.contains(&k) {
+            format!("{v}x")
+        } else {
+            v.to_owned()
+        }
+    });
     match wrong
         .list(&ListQuery::new(entity).page_size(cx.page(entity)))
         .await
