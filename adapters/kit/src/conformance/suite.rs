@@ -339,7 +339,8 @@ async fn full_sync_equals_truth(cx: &Cx) -> Outcome {
     Ok(())
 }
 
-/// The first page's cursor, kept as text and resumed in a fresh query, gives the rest.
+/// The first page's cursor, kept as text and resumed in a fresh query, gives the rest:
+/// together they are the simulator's truth, and the same as one uninterrupted pass.
 async fn resumes_from_a_stored_cursor(cx: &Cx) -> Outcome {
     for entity in cx.entities() {
         let truth = match cx.truth(entity) {
@@ -355,6 +356,26 @@ async fn resumes_from_a_stored_cursor(cx: &Cx) -> Outcome {
             continue;
         }
         resumes_from_cursor(cx.a(), entity, page).await;
+        let first = cx
+            .a()
+            .list(&ListQuery::new(entity).page_size(page))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {entity}: first page failed: {e}", cx.label));
+        let stored = first
+            .next
+            .as_ref()
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_else(|| panic!("{}: {entity}: no cursor after a full first page", cx.label));
+        let mut records = first.records;
+        records.extend(
+            cx.list_all(
+                ListQuery::new(entity)
+                    .page_size(page)
+                    .with_cursor(Some(crate::adapter::Cursor::new(stored))),
+            )
+            .await,
+        );
+        cx.assert_equals_truth(entity, &records, &truth);
     }
     Ok(())
 }
