@@ -8,6 +8,11 @@ use crate::adapter::{InventoryChange, ListQuery, Write, WriteOp};
 use crate::model::{Entity, FulfillmentStatus, OrderStatus, ProductStatus, Record};
 use crate::sim::{Fault, Target};
 
+/// Whether a re-read record (and the simulator) show a write.
+type Shows = Box<dyn Fn(&Record, &Cx) -> bool>;
+/// How many times a re-read record (and the simulator) show a write applied.
+type Applied = Box<dyn Fn(&Record, &Cx) -> i64>;
+
 /// A write the suite can make from what the store lists, and how to see it took.
 pub(super) struct Plan {
     /// The capability's name (`WriteCapabilities` field).
@@ -17,11 +22,11 @@ pub(super) struct Plan {
     entity: Entity,
     id: String,
     /// Whether `record` (and the simulator) show the write.
-    shows: Box<dyn Fn(&Record, &Cx) -> bool>,
+    shows: Shows,
     /// For a write that repeated would act twice (a second note, a second shipment, a
     /// second delta): how many times a record shows it applied. The transport must not
     /// retry such a write blindly.
-    applied: Option<Box<dyn Fn(&Record, &Cx) -> i64>>,
+    applied: Option<Applied>,
 }
 
 /// How many times an order shows the suite's note: in its `note`, or where the
@@ -80,7 +85,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
         .await
         .into_iter()
         .filter_map(|r| match r {
-            Record::Order(o) => Some(o),
+            Record::Order(o) => Some(*o),
             _ => None,
         })
         .collect();
@@ -188,7 +193,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             InventoryChange::Delta(d) => initial + d,
         };
         let id = l.platform_id.clone();
-        let applied: Option<Box<dyn Fn(&Record, &Cx) -> i64>> = match change {
+        let applied: Option<Applied> = match change {
             InventoryChange::Delta(d) => Some(Box::new(move |r, _| match r {
                 Record::Inventory(l) => (l.available.unwrap_or(0) - initial) / d,
                 _ => 0,
@@ -216,7 +221,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             applied,
         });
     }
-    let open = |o: &&Box<crate::model::Order>| {
+    let open = |o: &&crate::model::Order| {
         !matches!(
             o.status,
             Some(OrderStatus::Cancelled | OrderStatus::Completed | OrderStatus::Refunded)
@@ -254,7 +259,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             applied: None,
         });
     }
-    let unshipped = |o: &&Box<crate::model::Order>| {
+    let unshipped = |o: &&crate::model::Order| {
         open(o)
             && !o.line_items.is_empty()
             && o.shipments.is_empty()
@@ -264,7 +269,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             )
     };
     if w.shipment_create
-        && let Some(o) = orders.iter().filter(unshipped).last()
+        && let Some(o) = orders.iter().rev().find(unshipped)
     {
         plans.push(Plan {
             name: "shipment_create",
@@ -308,7 +313,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
     plans
 }
 
-/// The declared writes whose capability found no record to aim at.
+/// The writes the capabilities declare, by name (printing those they do not).
 fn declared_writes(cx: &Cx) -> Vec<&'static str> {
     let w = &cx.caps.writes;
     [
@@ -323,7 +328,12 @@ fn declared_writes(cx: &Cx) -> Vec<&'static str> {
         ("shipment_create", w.shipment_create),
     ]
     .into_iter()
-    .filter_map(|(n, on)| on.then_some(n))
+    .filter_map(|(n, on)| {
+        if !on {
+            println!("{}: {n}: skipped: not declared", cx.label);
+        }
+        on.then_some(n)
+    })
     .collect()
 }
 
