@@ -174,7 +174,7 @@ async fn shopify_api_python_sdk_lists_filters_and_writes_unchanged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn woocommerce_python_wrapper_lists_filters_and_writes_unchanged() {
-    use polycart_woocommerce::sim::{CONSUMER_KEY, CONSUMER_SECRET, SimConfig, WooSim};
+    use polycart_woocommerce::sim::{CONSUMER_KEY, CONSUMER_SECRET, SimConfig, WooCommerceSim};
     let Some(python) = third_party::python() else {
         return;
     };
@@ -183,7 +183,7 @@ async fn woocommerce_python_wrapper_lists_filters_and_writes_unchanged() {
         customers: 120,
         orders: 250,
     };
-    let sim = WooSim::start(options(12, size, None), loopback(), SimConfig::default())
+    let sim = WooCommerceSim::start(options(12, size, None), loopback(), SimConfig::default())
         .await
         .expect("the simulator starts");
     let (orders, (products, customers, categories), cutoff, order_id) = sim.with_store(|s| {

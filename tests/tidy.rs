@@ -2,7 +2,8 @@
 //! holds): every Rust file opens with a `//!` doc; a simulator never imports its
 //! adapter's wire types, mapping, client or writes; SQL appears only in `src/store`;
 //! an adapter crate depends on the kit and on no other polycart crate; every adapter
-//! crate is in the registry and the app's dependencies.
+//! crate is in the registry and the app's dependencies; every adapter crate has the one
+//! crate shape (files, type names, `docs.md` sections).
 
 use std::path::{Path, PathBuf};
 
@@ -206,4 +207,138 @@ fn every_adapter_crate_is_registered() {
         }
     }
     assert!(missing.is_empty(), "{missing:#?}");
+}
+
+/// The files every adapter crate has, each with one role (`ARCHITECTURE.md`, "One
+/// crate shape"); a role may be a file or a folder with its `mod.rs`.
+const SHAPE: &[&[&str]] = &[
+    &["src/lib.rs"],
+    &["src/config.rs"],
+    &["src/adapter.rs"],
+    &["src/client.rs", "src/client/mod.rs"],
+    &["src/wire.rs", "src/wire/mod.rs"],
+    &["src/mapping.rs", "src/mapping/mod.rs"],
+    &["src/webhooks.rs"],
+    &["src/sim/mod.rs"],
+    &["docs.md"],
+    // tests/conformance.rs joins the shape with the conformance suite.
+    &["tests/golden.rs"],
+];
+
+/// The `##` sections of every adapter's `docs.md`, in order.
+const DOC_SECTIONS: &[&str] = &[
+    "Auth",
+    "Paging",
+    "Incremental sync",
+    "Rate limits",
+    "Webhooks",
+    "Writes",
+    "Simulator",
+    "Known gaps",
+];
+
+/// `Name` of `pub struct NameSuffix` in `text`, if there is one.
+fn struct_prefix(text: &str, suffix: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let name = line.trim().strip_prefix("pub struct ")?;
+        let name: String = name
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        name.strip_suffix(suffix)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+    })
+}
+
+/// The text of every `.rs` file under `dir`, joined.
+fn all_text(dir: &Path) -> String {
+    rust_files(dir)
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_adapter_crate_has_the_shape() {
+    let mut offences = Vec::new();
+    for (name, dir) in adapter_crates() {
+        for role in SHAPE {
+            if !role.iter().any(|f| dir.join(f).is_file()) {
+                offences.push(format!("{name}: missing {}", role.join(" or ")));
+            }
+        }
+        // `impl Adapter` lives in adapter.rs, and nowhere else.
+        for file in rust_files(&dir.join("src")) {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let here = text.contains("impl Adapter for ");
+            let home = file.ends_with("src/adapter.rs");
+            if here != home && (here || home) {
+                offences.push(format!(
+                    "{}: `impl Adapter` belongs in src/adapter.rs",
+                    relative(&file)
+                ));
+            }
+        }
+        // lib.rs is the registry entry: `connector()` and no other function.
+        let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap_or_default();
+        if !lib.contains("pub fn connector() -> Connector") {
+            offences.push(format!("{name}: src/lib.rs has no `pub fn connector()`"));
+        }
+        let functions = lib
+            .lines()
+            .filter(|l| {
+                let l = l.trim_start();
+                (l.starts_with("fn ")
+                    || l.starts_with("pub fn ")
+                    || l.starts_with("pub(crate) fn "))
+                    && !l.contains("fn connector()")
+            })
+            .count();
+        if functions > 0 {
+            offences.push(format!(
+                "{name}: src/lib.rs defines {functions} function(s) besides connector()"
+            ));
+        }
+        // One naming pattern: <Platform>Adapter, <Platform>Config, <Platform>Sim.
+        let adapter = std::fs::read_to_string(dir.join("src/adapter.rs")).unwrap_or_default();
+        let config = std::fs::read_to_string(dir.join("src/config.rs")).unwrap_or_default();
+        let sim = all_text(&dir.join("src/sim"));
+        match struct_prefix(&adapter, "Adapter") {
+            None => offences.push(format!(
+                "{name}: src/adapter.rs has no `pub struct <Platform>Adapter`"
+            )),
+            Some(platform) => {
+                if platform.to_ascii_lowercase() != name.replace(['-', '_'], "") {
+                    offences.push(format!(
+                        "{name}: `{platform}Adapter` does not name the platform"
+                    ));
+                }
+                for (text, ty, place) in [
+                    (&config, "Config", "src/config.rs"),
+                    (&sim, "Sim", "src/sim"),
+                ] {
+                    if !text.contains(&format!("pub struct {platform}{ty}")) {
+                        offences.push(format!(
+                            "{name}: {place} has no `pub struct {platform}{ty}`"
+                        ));
+                    }
+                }
+            }
+        }
+        // docs.md: the same sections, in the same order.
+        let docs = std::fs::read_to_string(dir.join("docs.md")).unwrap_or_default();
+        let sections: Vec<&str> = docs
+            .lines()
+            .filter_map(|l| l.strip_prefix("## "))
+            .map(str::trim)
+            .collect();
+        if sections != DOC_SECTIONS {
+            offences.push(format!(
+                "{name}: docs.md sections are {sections:?}, expected {DOC_SECTIONS:?}"
+            ));
+        }
+    }
+    assert!(offences.is_empty(), "{offences:#?}");
 }

@@ -12,7 +12,7 @@ use url::Url;
 
 /// How to reach and trust one BigCommerce store.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct BigCommerceConfig {
     /// The store's API root: `https://api.bigcommerce.com/stores/{store_hash}` (or a
     /// simulator's), under which `/v2/...` and `/v3/...` live. No trailing slash.
     pub api_root: String,
@@ -75,7 +75,7 @@ const PLAN: SettingSpec = SettingSpec {
     doc: "the store's plan, which sizes the rate budget it starts from (150 or 450 requests per 30 s; the X-Rate-Limit headers correct it)",
 };
 
-impl Config {
+impl BigCommerceConfig {
     /// Reads credentials `access_token` (required), `client_secret`,
     /// `webhook_header_name` + `webhook_header_value`, `store_hash` (also a setting),
     /// and settings `currency`, `concurrency` (default 4) and `category_tree` (a tree id).
@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn the_api_root_comes_from_the_url_or_the_store_hash() {
-        let root = |url, hash| Config::from_store(&store(url, hash)).map(|c| c.api_root);
+        let root = |url, hash| BigCommerceConfig::from_store(&store(url, hash)).map(|c| c.api_root);
         assert_eq!(
             root("https://api.bigcommerce.com", Some("abc123")).unwrap(),
             "https://api.bigcommerce.com/stores/abc123"
@@ -191,7 +191,9 @@ mod tests {
         );
         assert!(root("https://api.bigcommerce.com/stores/abc", Some("xyz")).is_err());
         assert!(root("https://api.bigcommerce.com", Some("../x")).is_err());
-        let c = Config::from_store(&store("https://api.bigcommerce.com/stores/abc", None)).unwrap();
+        let c =
+            BigCommerceConfig::from_store(&store("https://api.bigcommerce.com/stores/abc", None))
+                .unwrap();
         assert_eq!(
             c.url(&ApiPath::new("v2/orders")).unwrap().path(),
             "/stores/abc/v2/orders"

@@ -8,7 +8,7 @@
 //!
 //! - Money: v2 decimal strings ("25.0000") and v3 JSON numbers (7.95) become exact
 //!   decimals, scale kept. v3 catalog payloads carry no currency: prices use the
-//!   store's default currency from [`MapContext`] (the adapter reads it from
+//!   store's default currency from [`StoreContext`] (the adapter reads it from
 //!   `/v2/store`), and are `null` when it is unknown (`polycart normalize` without
 //!   `--currency`).
 //! - Order currencies: a v2 order's amounts are in its transactional currency
@@ -35,36 +35,18 @@ use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use polycart_kit::StoreContext;
+use polycart_kit::connector::Normalized;
+use polycart_kit::decode::at_index;
+use polycart_kit::{Entity, Record};
+use serde_json::value::RawValue;
+
 use crate::PLATFORM;
 use crate::consignments::{self, Found};
 use crate::wire::{
     Num, Text, V2Address, V2Coupon, V2Order, V2OrderProduct, V2Shipment, V2ShippingAddress,
     V3Address, V3Category, V3Customer, V3InventoryItem, V3Product, V3Refund, V3Variant,
 };
-
-/// What a store knows that its payloads do not say: the default currency (v3 catalog
-/// prices have none) and the weight unit (`/v2/store` `weight_units`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MapContext {
-    pub currency: Option<Currency>,
-    pub weight_unit: Option<String>,
-}
-
-impl From<&polycart_kit::StoreContext> for MapContext {
-    fn from(ctx: &polycart_kit::StoreContext) -> Self {
-        Self {
-            currency: ctx.currency.clone(),
-            weight_unit: ctx.weight_unit.clone(),
-        }
-    }
-}
-
-impl MapContext {
-    /// Reads `/v2/store`'s `weight_units` ("LBS", "Ounces", "KGS", "Grams", "Tonnes").
-    pub fn weight_unit_from_store(units: &str) -> Option<String> {
-        polycart_kit::connector::weight_unit(units).map(str::to_owned)
-    }
-}
 
 fn raw(text: &str) -> Result<Raw> {
     let value = serde_json::value::RawValue::from_string(text.to_owned())
@@ -252,7 +234,7 @@ fn to_store_currency(t: &OrderTotals, rate: Option<Decimal>, store: &Currency) -
 
 /// Maps a v2 order. `products`, `shipping_addresses`, `coupons` and `shipments` are
 /// read when they are arrays (embedded by the adapter); as links they add nothing.
-pub fn order(text: &str, _ctx: &MapContext) -> Result<Order> {
+pub fn order(text: &str, _ctx: &StoreContext) -> Result<Order> {
     let o: V2Order = decode_json(text)?;
     // An order's amounts are in its transactional currency, `default_currency_code`
     // ("the currency the shopper pays in"). `currency_code` is the display currency:
@@ -495,7 +477,7 @@ pub fn shipment(text: &str) -> Result<Shipment> {
 }
 
 /// Maps a v3 catalog product; variants, images and options when included.
-pub fn product(text: &str, ctx: &MapContext) -> Result<Product> {
+pub fn product(text: &str, ctx: &StoreContext) -> Result<Product> {
     let p: V3Product = decode_json(text)?;
     let cur = ctx.currency.as_ref();
     let visible = p.is_visible.unwrap_or(true);
@@ -592,7 +574,7 @@ fn options_from_variants(variants: &[V3Variant]) -> Vec<ProductOption> {
     options
 }
 
-fn variant(v: &V3Variant, p: &V3Product, ctx: &MapContext) -> Variant {
+fn variant(v: &V3Variant, p: &V3Product, ctx: &StoreContext) -> Variant {
     let cur = ctx.currency.as_ref();
     // A variant without its own price sells at the product's (`calculated_price`).
     let price = if v.price.0.is_some() {
@@ -761,6 +743,65 @@ pub fn inventory(text: &str) -> Result<Vec<InventoryLevel>> {
     }])
 }
 
+/// Maps a payload of `entity`: one object, a bare v2 array, or a v3
+/// `{"data": ..., "meta": ...}` envelope. v3 catalog prices and weights take the
+/// store's currency and weight unit from `ctx` (a sync reads them from `/v2/store`);
+/// without them they stay `null`.
+pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
+    let (items, list) = split_data(text)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let one = map_one(entity, item.get(), ctx).map_err(|e| at_index(e, i, list))?;
+        out.extend(one);
+    }
+    if !list && out.len() == 1 {
+        return Ok(Normalized::One(out.remove(0)));
+    }
+    Ok(Normalized::List(out))
+}
+
+pub(crate) fn map_one(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Vec<Record>> {
+    Ok(match entity {
+        Entity::Order => vec![order(text, ctx)?.into()],
+        Entity::Product => vec![product(text, ctx)?.into()],
+        Entity::Customer => vec![customer(text)?.into()],
+        Entity::Category => categories(text)?.into_iter().map(Record::from).collect(),
+        Entity::Inventory => inventory(text)?.into_iter().map(Record::from).collect(),
+    })
+}
+
+/// Splits a payload into its items: a bare array (v2 lists), the `data` of a v3
+/// envelope (an array, or one object), or else the payload itself. Unlike the kit's
+/// `split_envelope`, object keys may contain escapes (one of BigCommerce's own
+/// examples has a key `"currency_code\""`).
+pub(crate) fn split_data(text: &str) -> Result<(Vec<&RawValue>, bool)> {
+    use polycart_kit::error::decode_json_borrowed;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        return Ok((decode_json_borrowed::<Vec<&RawValue>>(text)?, true));
+    }
+    if !trimmed.starts_with('{') {
+        let start: String = trimmed.chars().take(40).collect();
+        return Err(polycart_kit::Error::decode(
+            "$",
+            format!("expected a JSON object or array, got {start:?}"),
+        ));
+    }
+    let map: std::collections::HashMap<String, &RawValue> = decode_json_borrowed(text)?;
+    if let Some(data) = map.get("data") {
+        let inner = data.get().trim_start();
+        if inner.starts_with('[') {
+            let items: Vec<&RawValue> = serde_json::from_str(data.get())
+                .map_err(|e| polycart_kit::Error::decode("$.data", e.to_string()))?;
+            return Ok((items, true));
+        }
+        if inner.starts_with('{') {
+            return Ok((vec![*data], false));
+        }
+    }
+    Ok((vec![decode_json_borrowed::<&RawValue>(text)?], false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -780,7 +821,7 @@ mod tests {
             "store_default_to_transactional_exchange_rate":"0.9200000000",
             "subtotal_ex_tax":"46.0000","total_tax":"4.6000","total_inc_tax":"50.6000",
             "shipping_cost_ex_tax":"0.0000","refunded_amount":"0.0000"}"#;
-        let o = order(text, &MapContext::default()).unwrap();
+        let o = order(text, &StoreContext::default()).unwrap();
         assert_eq!(o.currency.as_ref().map(Currency::as_str), Some("USD"));
         assert_eq!(amount(&o.totals.total), "55.0000 USD");
         assert_eq!(amount(&o.totals.subtotal), "50.0000 USD");
@@ -797,7 +838,7 @@ mod tests {
             r#""store_default_to_transactional_exchange_rate":"0.9200000000","#,
             "",
         );
-        let o = order(&no_rate, &MapContext::default()).unwrap();
+        let o = order(&no_rate, &StoreContext::default()).unwrap();
         assert_eq!(o.totals, OrderTotals::default());
         assert_eq!(amount(&o.presentment_totals.unwrap().total), "50.6000 EUR");
     }
@@ -809,7 +850,7 @@ mod tests {
                 r#"{{"id":1,"currency_code":"USD","default_currency_code":"USD",
                 "store_default_currency_code":"{store}","total_inc_tax":"1.0000"}}"#
             );
-            let o = order(&text, &MapContext::default()).unwrap();
+            let o = order(&text, &StoreContext::default()).unwrap();
             assert_eq!(amount(&o.totals.total), "1.0000 USD");
             assert_eq!(o.presentment_currency, None);
             assert_eq!(o.presentment_totals, None);
@@ -833,14 +874,14 @@ mod tests {
     fn v2_strings_and_v3_numbers_are_exact() {
         let o = order(
             r#"{"id":1,"currency_code":"USD","total_inc_tax":"361.9500","subtotal_ex_tax":"0.1000","status_id":11}"#,
-            &MapContext::default(),
+            &StoreContext::default(),
         )
         .unwrap();
         assert_eq!(o.totals.total.unwrap().amount.to_string(), "361.9500");
         assert_eq!(o.totals.subtotal.unwrap().amount.to_string(), "0.1000");
-        let ctx = MapContext {
+        let ctx = StoreContext {
             currency: Some(Currency::parse("EUR").unwrap()),
-            weight_unit: None,
+            ..Default::default()
         };
         let p = product(r#"{"id":2,"price":7.95,"retail_price":0.1}"#, &ctx).unwrap();
         assert_eq!(p.price.unwrap().amount.to_string(), "7.95");
@@ -849,7 +890,7 @@ mod tests {
 
     #[test]
     fn catalog_prices_need_the_store_currency() {
-        let p = product(r#"{"id":2,"price":7.95}"#, &MapContext::default()).unwrap();
+        let p = product(r#"{"id":2,"price":7.95}"#, &StoreContext::default()).unwrap();
         assert_eq!(p.price, None);
     }
 
@@ -857,7 +898,7 @@ mod tests {
     fn bad_embedded_sub_resource_names_its_path() {
         let err = order(
             r#"{"id":1,"currency_code":"USD","products":[{"id":1,"price_ex_tax":"1.00"},{"id":2,"price_ex_tax":"x"}]}"#,
-            &MapContext::default(),
+            &StoreContext::default(),
         )
         .unwrap_err();
         match err {
@@ -870,7 +911,7 @@ mod tests {
     fn links_only_order_has_no_line_items() {
         let o = order(
             r#"{"id":7,"currency_code":"USD","products":{"url":"https://x/v2/orders/7/products","resource":"/orders/7/products"}}"#,
-            &MapContext::default(),
+            &StoreContext::default(),
         )
         .unwrap();
         assert!(o.line_items.is_empty());
@@ -879,7 +920,7 @@ mod tests {
     fn at(text: &str) -> String {
         let o = order(
             &format!(r#"{{"id":1,"date_created":"{text}"}}"#),
-            &MapContext::default(),
+            &StoreContext::default(),
         )
         .unwrap();
         o.created_at.unwrap().to_rfc3339()
@@ -929,11 +970,11 @@ mod tests {
             "2024-02-29T12:00:00+00:00"
         );
         // v2 sends "" for dates that did not happen; garbage is a decode error.
-        let o = order(r#"{"id":1,"date_shipped":""}"#, &MapContext::default()).unwrap();
+        let o = order(r#"{"id":1,"date_shipped":""}"#, &StoreContext::default()).unwrap();
         assert_eq!(o.completed_at, None);
         let err = order(
             r#"{"id":1,"date_created":"32 Foo 2019"}"#,
-            &MapContext::default(),
+            &StoreContext::default(),
         )
         .unwrap_err();
         assert!(

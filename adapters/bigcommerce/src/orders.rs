@@ -19,7 +19,8 @@ use polycart_kit::paging::DateFormat;
 use polycart_kit::{ApiPath, Error, ListQuery, Page, Record, Result};
 use serde_json::Value;
 
-use crate::client::{BigCommerce, MAX_PAGE, path_id};
+use crate::adapter::BigCommerceAdapter;
+use crate::client::{MAX_PAGE, path_id};
 use crate::consignments::{self, ORDER_INCLUDE};
 use crate::mapping;
 use crate::paging::{self, ORDERS};
@@ -46,7 +47,7 @@ pub(crate) fn v2_filters(query: &ListQuery) -> Result<Vec<(&'static str, String)
     Ok(params)
 }
 
-impl BigCommerce {
+impl BigCommerceAdapter {
     /// Fetches what an order's include did not bring and embeds it.
     async fn complete_order(&self, mut order: Value) -> Result<Value> {
         let id = match order.get("id") {

@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use crate::client::MAX_PAGE;
 use crate::consignments::ORDER_INCLUDE;
-use crate::mapping::MapContext;
+use polycart_kit::StoreContext;
 
 const ACCEPT: &[(&str, &str)] = &[("accept", "application/json")];
 
@@ -47,7 +47,7 @@ const V3_UNTIL: Bound = Bound::Inclusive("date_modified:max");
 /// `GET /v2/orders`: a bare array (`204` when nothing matches). Orders are completed
 /// with their sub-resources before mapping, so the adapter fetches raw pages; `map`
 /// maps a complete order.
-pub(crate) const ORDERS: Endpoint<MapContext> = Endpoint {
+pub(crate) const ORDERS: Endpoint<StoreContext> = Endpoint {
     path: PathTemplate("v2/orders"),
     call: Call::Get,
     params: &ORDER_INCLUDE,
@@ -100,7 +100,7 @@ pub(crate) fn v3_created(q: &ListQuery) -> Result<Vec<(&'static str, String)>> {
 }
 
 /// `GET /v3/catalog/products?include=variants,images,options`.
-pub(crate) const PRODUCTS: Endpoint<MapContext> = Endpoint {
+pub(crate) const PRODUCTS: Endpoint<StoreContext> = Endpoint {
     path: PathTemplate("v3/catalog/products"),
     call: Call::Get,
     params: &[("include", "variants,images,options")],
@@ -127,7 +127,7 @@ pub(crate) const PRODUCTS: Endpoint<MapContext> = Endpoint {
 };
 
 /// `GET /v3/customers?include=addresses`.
-pub(crate) const CUSTOMERS: Endpoint<MapContext> = Endpoint {
+pub(crate) const CUSTOMERS: Endpoint<StoreContext> = Endpoint {
     path: PathTemplate("v3/customers"),
     params: &[("include", "addresses")],
     paging: Paging::Keyset(Keyset {
@@ -148,7 +148,7 @@ pub(crate) const CUSTOMERS: Endpoint<MapContext> = Endpoint {
 };
 
 /// `GET /v3/catalog/categories`, flat.
-pub(crate) const CATEGORIES: Endpoint<MapContext> = Endpoint {
+pub(crate) const CATEGORIES: Endpoint<StoreContext> = Endpoint {
     path: PathTemplate("v3/catalog/categories"),
     params: &[],
     paging: V3_PAGES,
@@ -159,21 +159,21 @@ pub(crate) const CATEGORIES: Endpoint<MapContext> = Endpoint {
 
 /// `GET /v3/catalog/trees/categories` of the configured tree (`tree_id:in`, added by
 /// the adapter).
-pub(crate) const TREE_CATEGORIES: Endpoint<MapContext> = Endpoint {
+pub(crate) const TREE_CATEGORIES: Endpoint<StoreContext> = Endpoint {
     path: PathTemplate("v3/catalog/trees/categories"),
     ..CATEGORIES
 };
 
 /// `GET /v3/inventory/items`: one level per variant and location.
-pub(crate) const INVENTORY: Endpoint<MapContext> = Endpoint {
+pub(crate) const INVENTORY: Endpoint<StoreContext> = Endpoint {
     path: PathTemplate("v3/inventory/items"),
     map: |raw, ctx| map(Entity::Inventory, raw.get(), ctx),
     ..CATEGORIES
 };
 
 /// One listed v3 item (or a complete v2 order) as unified records.
-pub(crate) fn map(entity: Entity, text: &str, ctx: &MapContext) -> Result<Vec<Record>> {
-    let mut records = crate::map_one(entity, text, ctx)?;
+pub(crate) fn map(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Vec<Record>> {
+    let mut records = crate::mapping::map_one(entity, text, ctx)?;
     if entity == Entity::Category {
         // A flat category list: children (tree nodes) would repeat categories.
         records.truncate(1);

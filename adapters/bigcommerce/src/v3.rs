@@ -9,9 +9,10 @@ use polycart_kit::endpoint::Target;
 use polycart_kit::{ApiPath, Entity, Error, ListQuery, Page, Record, Result};
 use serde_json::Value;
 
-use crate::client::{BigCommerce, path_id};
-use crate::mapping::MapContext;
+use crate::adapter::BigCommerceAdapter;
+use crate::client::path_id;
 use crate::paging::{self, CATEGORIES, CUSTOMERS, INVENTORY, PRODUCTS, TREE_CATEGORIES};
+use polycart_kit::StoreContext;
 
 const V3_PRODUCT_INCLUDE: &str = "variants,images,options";
 
@@ -44,7 +45,7 @@ pub(crate) fn inventory_filter(id: &str) -> Result<Vec<(&'static str, String)>> 
     })
 }
 
-impl BigCommerce {
+impl BigCommerceAdapter {
     /// The query parameters of a v3 listing modified at or after `since`.
     fn v3_params(
         &self,
@@ -97,7 +98,7 @@ impl BigCommerce {
     pub(crate) async fn map_v3(&self, entity: Entity, items: &[Value]) -> Result<Vec<Record>> {
         let ctx = match entity {
             Entity::Product => self.map_context().await?.clone(),
-            _ => MapContext::default(),
+            _ => StoreContext::default(),
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -128,7 +129,7 @@ impl BigCommerce {
         };
         let ctx = match entity {
             Entity::Product => self.map_context().await?.clone(),
-            _ => MapContext::default(),
+            _ => StoreContext::default(),
         };
         let root = self.root()?;
         let page = endpoint
@@ -178,7 +179,7 @@ impl BigCommerce {
         };
         let r = self.get(&path, &params).await?;
         let text = r.text()?;
-        let items = crate::split_data(text)?
+        let items = crate::mapping::split_data(text)?
             .0
             .iter()
             .map(|i| serde_json::from_str::<Value>(i.get()))

@@ -11,7 +11,8 @@ use polycart_kit::model::ProductStatus;
 use polycart_kit::{ApiPath, Entity, Error, InventoryChange, Record, Result, WriteOp};
 use serde_json::{Value, json};
 
-use crate::client::{BigCommerce, path_id};
+use crate::adapter::BigCommerceAdapter;
+use crate::client::path_id;
 use crate::consignments;
 
 /// BigCommerce's `shipping_provider` code of a carrier name, where it has one.
@@ -34,7 +35,7 @@ fn decimal_json(d: rust_decimal::Decimal) -> Value {
     serde_json::from_str(&d.normalize().to_string()).unwrap_or_else(|_| json!(d.to_string()))
 }
 
-impl BigCommerce {
+impl BigCommerceAdapter {
     pub(crate) async fn update_product(&self, op: &WriteOp) -> Result<Record> {
         let WriteOp::UpdateProduct {
             product_id,

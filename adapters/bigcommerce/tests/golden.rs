@@ -1,6 +1,6 @@
 //! Golden files: every real BigCommerce payload in `fixtures/bigcommerce/<kind>/` is
 //! mapped and compared with its `<case>.unified.json` (`UPDATE_GOLDEN=1` rewrites them).
-//! Entity folders go through `normalize_with` as a store whose currency is USD and
+//! Entity folders go through `normalize` as a store whose currency is USD and
 //! weight unit pounds (the documentation's sample store is a US store); `shipment/`
 //! maps v2 shipments, `webhook/` reads thin callbacks. A payload that cannot map (the
 //! docs' customer examples have no `id`) has its error in `<case>.error.txt`.
@@ -8,8 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use polycart_bigcommerce::{MapContext, mapping, normalize_with, webhooks};
+use polycart_bigcommerce::mapping::{self, normalize};
+use polycart_bigcommerce::webhooks;
 use polycart_kit::Entity;
+use polycart_kit::StoreContext;
 use polycart_kit::connector::Normalized;
 use polycart_kit::golden;
 use polycart_kit::model::Currency;
@@ -18,10 +20,11 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/bigcommerce")
 }
 
-fn store() -> MapContext {
-    MapContext {
+fn store() -> StoreContext {
+    StoreContext {
         currency: Some(Currency::parse("USD").unwrap()),
         weight_unit: Some("lb".into()),
+        ..Default::default()
     }
 }
 
@@ -46,7 +49,7 @@ fn map(kind: &str, text: &str) -> Result<serde_json::Value, String> {
         }
         entity => {
             let entity: Entity = entity.parse().map_err(|e: String| e)?;
-            match normalize_with(entity, text, &store()).map_err(|e| e.to_string())? {
+            match normalize(entity, text, &store()).map_err(|e| e.to_string())? {
                 Normalized::One(r) => serde_json::to_value(r),
                 Normalized::List(r) => serde_json::to_value(r),
             }
@@ -113,7 +116,8 @@ fn every_fixture_matches_its_golden_file() {
 fn normalize_without_a_store_leaves_catalog_prices_null() {
     let text = std::fs::read_to_string(fixtures().join("product/v3-get-product.json")).unwrap();
     let Normalized::One(record) =
-        polycart_bigcommerce::normalize(Entity::Product, &text, &Default::default()).unwrap()
+        polycart_bigcommerce::mapping::normalize(Entity::Product, &text, &Default::default())
+            .unwrap()
     else {
         panic!("one product")
     };
@@ -124,7 +128,7 @@ fn normalize_without_a_store_leaves_catalog_prices_null() {
 
 #[test]
 fn bad_payloads_name_the_json_path() {
-    let err = polycart_bigcommerce::normalize(
+    let err = polycart_bigcommerce::mapping::normalize(
         Entity::Order,
         r#"[{"id":1},{"id":2,"total_inc_tax":"12,50"}]"#,
         &Default::default(),
@@ -132,6 +136,7 @@ fn bad_payloads_name_the_json_path() {
     .unwrap_err();
     assert!(err.to_string().contains("$[1].total_inc_tax"), "{err}");
     let err =
-        polycart_bigcommerce::normalize(Entity::Order, "<html>", &Default::default()).unwrap_err();
+        polycart_bigcommerce::mapping::normalize(Entity::Order, "<html>", &Default::default())
+            .unwrap_err();
     assert!(matches!(err, polycart_kit::Error::Decode { .. }), "{err}");
 }

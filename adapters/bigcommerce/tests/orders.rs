@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 
 use chrono::{SubsecRound, Utc};
 use common::{SIZE, order_of, raw_get, setup};
-use polycart_bigcommerce::{MapContext, mapping};
+use polycart_bigcommerce::mapping;
+use polycart_kit::StoreContext;
 use polycart_kit::sim::SimLineItem;
 use polycart_kit::{Adapter, Entity, ListQuery, Record, walk};
 use serde_json::Value;
@@ -85,7 +86,7 @@ async fn a_consignment_cut_at_50_lines_reads_the_products() {
 #[tokio::test]
 async fn consignments_and_sub_resources_map_alike() {
     let s = setup().await;
-    let ctx = MapContext::default();
+    let ctx = StoreContext::default();
     let ids: Vec<u64> = s
         .handle
         .with_store(|st| st.orders.iter().map(|o| o.id).collect());

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::{SIZE, order_of, setup, setup_full, setup_with};
-use polycart_bigcommerce::sim::SimHandle;
+use polycart_bigcommerce::sim::BigCommerceSim;
 use polycart_kit::model::{FulfillmentStatus, OrderStatus};
 use polycart_kit::sim::StoreSize;
 use polycart_kit::transport::Budget;
@@ -18,7 +18,7 @@ use polycart_kit::{
 };
 use serde_json::{Value, json};
 
-fn variants_total(handle: &SimHandle) -> usize {
+fn variants_total(handle: &BigCommerceSim) -> usize {
     handle.with_store(|s| s.products.iter().map(|p| p.variants.len()).sum())
 }
 

@@ -170,6 +170,40 @@ impl Capabilities {
         self.entity(entity).map_or(1, |e| e.max_page_size)
     }
 
+    /// Refuses, before any request, a listing the capabilities say the platform cannot
+    /// serve: an entity it does not list, or a status, creation-time or
+    /// modification-time filter it does not have for that entity. Adapters call it
+    /// first in `list`, so a filter is never silently dropped.
+    pub fn check_query(
+        &self,
+        platform: &str,
+        query: &crate::adapter::ListQuery,
+    ) -> crate::Result<()> {
+        let entity = query.entity;
+        let Some(caps) = self.entity(entity) else {
+            return Err(crate::Error::unsupported(
+                platform,
+                format!("listing {entity}s"),
+            ));
+        };
+        let refused = if query.status.is_some() && !caps.status_filter {
+            Some("a status filter")
+        } else if query.created_since.is_some() && !caps.created_filter {
+            Some("a creation-time filter")
+        } else if query.updated_since.is_some() && caps.incremental.is_none() {
+            Some("a modification-time filter")
+        } else {
+            None
+        };
+        match refused {
+            Some(what) => Err(crate::Error::unsupported(
+                platform,
+                format!("{what} on {entity}s"),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The webhook topics of `entities`, in the adapter's order.
     pub fn webhook_topics(&self, entities: &[Entity]) -> Vec<&str> {
         self.entities
@@ -177,5 +211,45 @@ impl Capabilities {
             .filter(|e| entities.contains(&e.entity))
             .flat_map(|e| e.webhook_topics.iter().map(String::as_str))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapter::ListQuery;
+
+    #[test]
+    fn queries_the_capabilities_exclude_are_refused() {
+        let caps = Capabilities {
+            entities: vec![
+                EntityCapabilities::basic(Entity::Order, 100)
+                    .incremental("updated_at_min", Precision::Second)
+                    .status_filter(),
+                EntityCapabilities::basic(Entity::Customer, 100),
+            ],
+            bulk_export: false,
+            writes: WriteCapabilities::default(),
+            webhooks: false,
+            webhook_registration: false,
+        };
+        let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        let mut orders = ListQuery::new(Entity::Order).updated_since(t);
+        orders.status = Some("open".into());
+        assert!(caps.check_query("x", &orders).is_ok());
+        assert!(
+            caps.check_query("x", &ListQuery::new(Entity::Product))
+                .is_err()
+        );
+        let customers = ListQuery::new(Entity::Customer).updated_since(t);
+        let e = caps.check_query("x", &customers).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("modification-time filter on customers"),
+            "{e}"
+        );
+        let mut created = ListQuery::new(Entity::Order);
+        created.created_since = Some(t);
+        assert!(caps.check_query("x", &created).is_err());
     }
 }

@@ -3,33 +3,35 @@
 //! passes through bulk operations,
 //! pure mapping of REST payloads and GraphQL nodes to the unified model, webhook
 //! verification, and (feature `sim`) a simulator that speaks both APIs.
+//!
+//! The crate has the shape of every adapter (`ARCHITECTURE.md`), with the two API
+//! families in [`rest`] and [`graphql`]; this file is the registry entry only.
 
 // The simulator renders Shopify's large order JSON with one `json!` literal.
 #![recursion_limit = "256"]
 
-pub mod bulk;
-mod bulk_file;
-mod bulk_list;
+pub mod adapter;
 pub mod client;
-mod complete;
 pub mod config;
 mod fulfillment_plan;
-mod gql_read;
-mod graphql;
+pub mod graphql;
 mod ids;
 pub mod mapping;
-pub mod normalize;
 pub mod oauth;
-mod queries;
+pub mod rest;
 #[cfg(feature = "sim")]
 pub mod sim;
-mod subscriptions;
 pub mod token;
 pub mod webhooks;
 mod wire;
 mod write_targets;
-mod writes;
-mod writes_gql;
+
+pub use adapter::ShopifyAdapter;
+pub use config::ShopifyConfig;
+pub use graphql::bulk::BulkPolling;
+
+/// The registry name.
+pub const PLATFORM: &str = "shopify";
 
 use polycart_kit::Connector;
 use polycart_kit::connector::OptionalCredential;
@@ -37,7 +39,7 @@ use polycart_kit::connector::OptionalCredential;
 /// The registry entry for Shopify.
 pub fn connector() -> Connector {
     Connector {
-        name: mapping::PLATFORM,
+        name: PLATFORM,
         credentials: &["access_token"],
         // The app's API secret key signs webhook deliveries (and refreshes expiring
         // tokens, which need it): a store with only an Admin API access token syncs.
@@ -47,9 +49,9 @@ pub fn connector() -> Connector {
             purpose: "verifying webhook deliveries (X-Shopify-Hmac-Sha256)",
         }],
         settings: config::SETTINGS,
-        capabilities: client::capabilities,
-        normalize: normalize::normalize,
-        connect: client::connect,
+        capabilities: adapter::capabilities,
+        normalize: mapping::normalize,
+        connect: adapter::connect,
         #[cfg(feature = "sim")]
         simulate: sim::simulate,
     }

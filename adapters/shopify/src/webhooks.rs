@@ -10,7 +10,9 @@ use polycart_kit::model::{Entity, Record};
 use polycart_kit::{Error, Result, Secret, WebhookEvent, WebhookKind};
 use serde_json::value::RawValue;
 
-use crate::mapping::{self, PLATFORM, ShopContext};
+use crate::PLATFORM;
+use crate::mapping;
+use polycart_kit::StoreContext;
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name)?.to_str().ok().map(str::trim)
@@ -42,7 +44,7 @@ pub fn topic_kind(topic: &str) -> (WebhookKind, Option<Entity>) {
 /// Verifies a delivery against the app's secret and reads it.
 pub fn verify(
     secret: Option<&Secret>,
-    ctx: &ShopContext,
+    ctx: &StoreContext,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<WebhookEvent> {
@@ -89,7 +91,7 @@ pub fn verify(
             if topic.split('/').next() != Some("refunds")
                 && topic.split('/').next() != Some("fulfillments") =>
         {
-            crate::normalize::map_one(e, raw, ctx).ok()
+            crate::mapping::map_one(e, raw, ctx).ok()
         }
         _ => None,
     };

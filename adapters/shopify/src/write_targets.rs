@@ -5,7 +5,7 @@
 use polycart_kit::model::{Entity, Record};
 use polycart_kit::{Adapter, Error, Result};
 
-use crate::client::ShopifyAdapter;
+use crate::ShopifyAdapter;
 
 impl ShopifyAdapter {
     /// The variant a price change is for: the one named, or a single-variant

@@ -5,7 +5,7 @@ use polycart_kit::adapter::{ListQuery, WriteOp};
 use polycart_kit::model::{Entity, Record};
 use polycart_kit::sim::FaultSpec;
 use polycart_kit::{Adapter, Write, conformance};
-use polycart_shopify::client::ShopifyAdapter;
+use polycart_shopify::ShopifyAdapter;
 use polycart_shopify::sim::ShopifySim;
 
 mod common;

@@ -13,8 +13,8 @@ use polycart_kit::adapter::{Cursor, ListQuery};
 use polycart_kit::model::{Entity, Record};
 use polycart_kit::sim::FaultSpec;
 use polycart_kit::walk::collect_all;
-use polycart_shopify::bulk::BulkPolling;
-use polycart_shopify::client::ShopifyAdapter;
+use polycart_shopify::BulkPolling;
+use polycart_shopify::ShopifyAdapter;
 use polycart_shopify::sim::ShopifySim;
 use serde_json::Value;
 

@@ -21,7 +21,7 @@ fn every_fixture_matches_its_golden_file() {
             seen += 1;
             let text = std::fs::read_to_string(&input).expect("fixture is readable");
             let actual =
-                match polycart_shopify::normalize::normalize(entity, &text, &Default::default()) {
+                match polycart_shopify::mapping::normalize(entity, &text, &Default::default()) {
                     Ok(Normalized::One(r)) => serde_json::to_value(&r).expect("records serialise"),
                     Ok(Normalized::List(rs)) => {
                         serde_json::to_value(&rs).expect("records serialise")
@@ -50,20 +50,20 @@ fn list_envelopes_give_lists_and_objects_give_one() {
     let text =
         std::fs::read_to_string(fixtures().join("order/list-orders-status-any.json")).unwrap();
     assert!(matches!(
-        polycart_shopify::normalize::normalize(Entity::Order, &text, &Default::default()).unwrap(),
+        polycart_shopify::mapping::normalize(Entity::Order, &text, &Default::default()).unwrap(),
         Normalized::List(_)
     ));
     let text =
         std::fs::read_to_string(fixtures().join("order/get-order-450789469-full.json")).unwrap();
     assert!(matches!(
-        polycart_shopify::normalize::normalize(Entity::Order, &text, &Default::default()).unwrap(),
+        polycart_shopify::mapping::normalize(Entity::Order, &text, &Default::default()).unwrap(),
         Normalized::One(_)
     ));
 }
 
 #[test]
 fn bad_payloads_are_decode_errors_with_a_path() {
-    let err = polycart_shopify::normalize::normalize(
+    let err = polycart_shopify::mapping::normalize(
         Entity::Order,
         r#"{"orders":[{"id":1},{"id":2,"line_items":[{"id":3,"quantity":"x"}]}]}"#,
         &Default::default(),
@@ -74,10 +74,9 @@ fn bad_payloads_are_decode_errors_with_a_path() {
         other => panic!("unexpected {other:?}"),
     }
     assert!(
-        polycart_shopify::normalize::normalize(Entity::Order, "<html>", &Default::default())
-            .is_err()
+        polycart_shopify::mapping::normalize(Entity::Order, "<html>", &Default::default()).is_err()
     );
-    let err = polycart_shopify::normalize::normalize(
+    let err = polycart_shopify::mapping::normalize(
         Entity::Order,
         r#"{"order":{"id":1,"currency":"DOLLARS","total_price":"1.00"}}"#,
         &Default::default(),

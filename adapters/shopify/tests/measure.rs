@@ -10,8 +10,8 @@ use polycart_kit::adapter::ListQuery;
 use polycart_kit::connector::{AdapterContext, StoreConfig};
 use polycart_kit::model::Entity;
 use polycart_kit::sim::{FaultSpec, SimOptions, StoreSize};
-use polycart_shopify::bulk::BulkPolling;
-use polycart_shopify::client::ShopifyAdapter;
+use polycart_shopify::BulkPolling;
+use polycart_shopify::ShopifyAdapter;
 use polycart_shopify::sim::ShopifySim;
 
 async fn measure(plan: &str, orders: usize, apis: &[&str]) {

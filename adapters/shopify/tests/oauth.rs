@@ -12,7 +12,7 @@ use polycart_kit::connector::{AdapterContext, StoreConfig};
 use polycart_kit::model::Entity;
 use polycart_kit::sim::{FaultSpec, SimOptions, StoreSize};
 use polycart_kit::{Adapter, Error, Secret};
-use polycart_shopify::client::ShopifyAdapter;
+use polycart_shopify::ShopifyAdapter;
 use polycart_shopify::oauth;
 use polycart_shopify::sim::ShopifySim;
 

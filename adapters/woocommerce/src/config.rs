@@ -46,7 +46,7 @@ pub enum Tracking {
 
 /// Everything the adapter needs to know about one store.
 #[derive(Debug, Clone)]
-pub struct WooConfig {
+pub struct WooCommerceConfig {
     pub store_id: String,
     /// The site URL, without a trailing slash.
     pub site: Url,
@@ -177,7 +177,7 @@ const TIMEOUT: SettingSpec = SettingSpec {
     doc: "seconds before a request is given up",
 };
 
-impl WooConfig {
+impl WooCommerceConfig {
     /// Reads a store's configuration. Settings (all optional): `url_form`
     /// (auto|pretty|rest_route), `auth` (auto|basic|oauth1|query), `rate_per_second`,
     /// `burst`, `min_rate_per_second`, `variations_page_size`, `shipment_tracking`
@@ -298,38 +298,44 @@ mod tests {
             ("max_retries", "1000000"),
             ("timeout_seconds", "18446744073709551615"),
         ] {
-            let e = WooConfig::from_store(&store("https://shop.example/", &[(name, bad)]));
+            let e = WooCommerceConfig::from_store(&store("https://shop.example/", &[(name, bad)]));
             assert!(e.is_err(), "{name}={bad}");
         }
         assert!(
-            WooConfig::from_store(&store("https://shop.example/", &[("max_retries", "3")])).is_ok()
+            WooCommerceConfig::from_store(&store("https://shop.example/", &[("max_retries", "3")]))
+                .is_ok()
         );
     }
 
     #[test]
     fn auth_follows_the_scheme_unless_set() {
-        let https = WooConfig::from_store(&store("https://shop.example/", &[])).unwrap();
+        let https = WooCommerceConfig::from_store(&store("https://shop.example/", &[])).unwrap();
         assert_eq!(https.effective_auth(), AuthMode::Basic);
-        let http = WooConfig::from_store(&store("http://shop.example", &[])).unwrap();
+        let http = WooCommerceConfig::from_store(&store("http://shop.example", &[])).unwrap();
         assert_eq!(http.effective_auth(), AuthMode::OAuth1);
-        let forced = WooConfig::from_store(&store("https://shop.example", &[("auth", "query")]));
+        let forced =
+            WooCommerceConfig::from_store(&store("https://shop.example", &[("auth", "query")]));
         assert_eq!(forced.unwrap().effective_auth(), AuthMode::Query);
-        assert!(WooConfig::from_store(&store("https://shop.example", &[("auth", "jwt")])).is_err());
+        assert!(
+            WooCommerceConfig::from_store(&store("https://shop.example", &[("auth", "jwt")]))
+                .is_err()
+        );
     }
 
     #[test]
     fn the_site_url_is_normalised() {
-        let c = WooConfig::from_store(&store("https://shop.example/store/?x=1#top", &[])).unwrap();
+        let c = WooCommerceConfig::from_store(&store("https://shop.example/store/?x=1#top", &[]))
+            .unwrap();
         assert_eq!(c.site.as_str(), "https://shop.example/store");
-        assert!(WooConfig::from_store(&store("ftp://shop.example", &[])).is_err());
+        assert!(WooCommerceConfig::from_store(&store("ftp://shop.example", &[])).is_err());
     }
 
     #[test]
     fn conservative_default_rate_and_per_store_tuning() {
-        let c = WooConfig::from_store(&store("https://shop.example", &[])).unwrap();
+        let c = WooCommerceConfig::from_store(&store("https://shop.example", &[])).unwrap();
         assert_eq!((c.budget.burst, c.budget.per_second), (4, 4.0));
         assert_eq!(c.min_rate, 0.25);
-        let tuned = WooConfig::from_store(&store(
+        let tuned = WooCommerceConfig::from_store(&store(
             "https://shop.example",
             &[
                 ("rate_per_second", "25"),
@@ -355,7 +361,7 @@ mod tests {
             ("burst", "-1"),
         ] {
             assert!(
-                WooConfig::from_store(&store("https://shop.example", &[bad])).is_err(),
+                WooCommerceConfig::from_store(&store("https://shop.example", &[bad])).is_err(),
                 "{bad:?}"
             );
         }
@@ -363,7 +369,7 @@ mod tests {
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
-        let c = WooConfig::from_store(&store("https://shop.example", &[])).unwrap();
+        let c = WooCommerceConfig::from_store(&store("https://shop.example", &[])).unwrap();
         let text = format!("{c:?}");
         assert!(!text.contains("cs_x") && !text.contains("ck_x"), "{text}");
     }

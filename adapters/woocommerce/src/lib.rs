@@ -3,46 +3,31 @@
 //! (`/index.php?rest_route=/wc/v3/...`), with HTTP basic auth over HTTPS, OAuth 1.0a
 //! one-legged query signing over plain HTTP, and query-string keys for hosts that
 //! strip the `Authorization` header. See `docs.md` for the capability checklist.
+//!
+//! The crate has the shape of every adapter (`ARCHITECTURE.md`): this file is the
+//! registry entry only.
 
-mod adapter;
+pub mod adapter;
 pub mod client;
 pub mod config;
 pub mod mapping;
 pub mod webhooks;
 mod wire;
+mod writes;
 
 #[cfg(feature = "sim")]
 pub mod sim;
 
-use std::sync::Arc;
+use polycart_kit::Connector;
+use polycart_kit::connector::OptionalCredential;
 
-use polycart_kit::connector::{AdapterContext, Normalized, OptionalCredential, StoreContext};
-use polycart_kit::error::Result;
-use polycart_kit::{Adapter, Connector, Entity, StoreConfig};
-
-pub use adapter::{BatchResult, MAX_PAGE, VariationUpdate, WooAdapter};
+pub use adapter::{MAX_PAGE, WooCommerceAdapter, connect_adapter};
 pub use client::{BadStore, Client};
-pub use config::WooConfig;
-pub use mapping::{Context, PLATFORM};
+pub use config::WooCommerceConfig;
+pub use writes::{BatchResult, VariationUpdate};
 
-/// `polycart normalize`: maps a payload with what is known of the store (a product
-/// payload names neither its currency nor its weight unit: without them its prices and
-/// weights are `null`).
-pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
-    mapping::normalize_with(entity, text, &Context::from(ctx))
-}
-
-/// Connects a store.
-pub fn connect_adapter(cfg: &StoreConfig, ctx: &AdapterContext) -> Result<WooAdapter> {
-    Ok(WooAdapter::new(Client::new(
-        WooConfig::from_store(cfg)?,
-        ctx,
-    )))
-}
-
-fn connect(cfg: &StoreConfig, ctx: &AdapterContext) -> Result<Arc<dyn Adapter>> {
-    Ok(Arc::new(connect_adapter(cfg, ctx)?))
-}
+/// The registry name.
+pub const PLATFORM: &str = "woocommerce";
 
 /// The registry entry.
 pub fn connector() -> Connector {
@@ -56,8 +41,8 @@ pub fn connector() -> Connector {
         }],
         settings: config::SETTINGS,
         capabilities: adapter::capabilities,
-        normalize,
-        connect,
+        normalize: mapping::normalize,
+        connect: adapter::connect,
         #[cfg(feature = "sim")]
         simulate: sim::simulate,
     }

@@ -3,7 +3,7 @@
 //! site-local time without an offset); amounts from strings, exactly.
 //!
 //! A product payload does not name its currency or weight unit (both are store
-//! settings), so product mapping takes a [`Context`]; without one, prices and weights
+//! settings), so product mapping takes a [`StoreContext`]; without one, prices and weights
 //! are `null` rather than guessed.
 
 use std::collections::BTreeMap;
@@ -21,28 +21,9 @@ use polycart_kit::{Entity, connector::Normalized};
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 
+use crate::PLATFORM;
 use crate::wire;
-
-/// The registry name.
-pub const PLATFORM: &str = "woocommerce";
-
-/// Store settings a payload does not carry.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Context {
-    /// The store currency (`/system_status` → `settings.currency`).
-    pub currency: Option<Currency>,
-    /// The store weight unit (`woocommerce_weight_unit`: kg, g, lbs, oz).
-    pub weight_unit: Option<String>,
-}
-
-impl From<&polycart_kit::StoreContext> for Context {
-    fn from(ctx: &polycart_kit::StoreContext) -> Self {
-        Self {
-            currency: ctx.currency.clone(),
-            weight_unit: ctx.weight_unit.clone(),
-        }
-    }
-}
+use polycart_kit::StoreContext;
 
 /// Non-empty text, or `None` (WooCommerce sends `""` for "not set").
 fn nz(s: &Option<String>) -> Option<String> {
@@ -459,7 +440,7 @@ fn prices(
     Ok((m(price_d), m(compare)))
 }
 
-fn weight(path: &str, w: &Option<String>, ctx: &Context) -> Result<Option<Weight>> {
+fn weight(path: &str, w: &Option<String>, ctx: &StoreContext) -> Result<Option<Weight>> {
     Ok(amount(path, w)?
         .zip(ctx.weight_unit.clone())
         .map(|(value, unit)| Weight { value, unit }))
@@ -467,7 +448,7 @@ fn weight(path: &str, w: &Option<String>, ctx: &Context) -> Result<Option<Weight
 
 /// Maps one product; `variations` are its variations' payloads when the caller
 /// fetched them (`/products/{id}/variations`). A simple product has no variants.
-pub fn product(raw: &RawValue, variations: &[&RawValue], ctx: &Context) -> Result<Product> {
+pub fn product(raw: &RawValue, variations: &[&RawValue], ctx: &StoreContext) -> Result<Product> {
     let p: wire::Product = decode_json(raw.get())?;
     let cur = ctx.currency.as_ref();
     let (price, compare_at_price) = prices("$.", &p.price, &p.regular_price, &p.sale_price, cur)?;
@@ -538,7 +519,7 @@ pub fn product(raw: &RawValue, variations: &[&RawValue], ctx: &Context) -> Resul
     })
 }
 
-fn variant(raw: &RawValue, ctx: &Context) -> Result<Variant> {
+fn variant(raw: &RawValue, ctx: &StoreContext) -> Result<Variant> {
     let v: wire::Variation = decode_json(raw.get())?;
     let (price, compare_at_price) = prices(
         "$.",
@@ -613,7 +594,7 @@ pub fn inventory(raw: &RawValue, parent_id: Option<&str>) -> Result<InventoryLev
 }
 
 /// Maps one customer.
-pub fn customer(raw: &RawValue, ctx: &Context) -> Result<Customer> {
+pub fn customer(raw: &RawValue, ctx: &StoreContext) -> Result<Customer> {
     let c: wire::Customer = decode_json(raw.get())?;
     let billing = address(&c.billing);
     let shipping = address(&c.shipping);
@@ -659,7 +640,7 @@ pub fn category(raw: &RawValue) -> Result<Category> {
 }
 
 /// Maps one payload of `entity` with store settings `ctx`.
-pub fn record(entity: Entity, raw: &RawValue, ctx: &Context) -> Result<Record> {
+pub fn record(entity: Entity, raw: &RawValue, ctx: &StoreContext) -> Result<Record> {
     Ok(match entity {
         Entity::Order => order(raw, None)?.into(),
         Entity::Product => product(raw, &[], ctx)?.into(),
@@ -672,7 +653,7 @@ pub fn record(entity: Entity, raw: &RawValue, ctx: &Context) -> Result<Record> {
 /// Normalises a payload: one object, a bare array (what wc/v3 lists return), or a
 /// `{"orders": [...]}`-style envelope. Payloads of the legacy `/wc-api/v3` API (removed
 /// from WooCommerce core) are refused rather than half-mapped.
-pub fn normalize_with(entity: Entity, text: &str, ctx: &Context) -> Result<Normalized> {
+pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
     let keys: &[&str] = match entity {
         Entity::Order => &["orders", "order"],
         Entity::Product => &["products", "product"],

@@ -11,7 +11,9 @@ use polycart_kit::error::{Error, Result};
 use polycart_kit::{Entity, Record, Secret, WebhookEvent, WebhookKind};
 use serde_json::value::RawValue;
 
-use crate::mapping::{self, Context, PLATFORM};
+use crate::PLATFORM;
+use crate::mapping;
+use polycart_kit::StoreContext;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -46,7 +48,7 @@ pub fn verify(
     secret: Option<&Secret>,
     headers: &HeaderMap,
     body: &[u8],
-    ctx: &Context,
+    ctx: &StoreContext,
 ) -> Result<WebhookEvent> {
     let mut meta = BTreeMap::new();
     for (name, key) in [
@@ -142,7 +144,7 @@ mod tests {
             ("x-wc-webhook-topic", "order.updated"),
             ("x-wc-webhook-id", "9"),
         ]);
-        let e = verify(Some(&"s3cret".into()), &h, body, &Context::default()).unwrap();
+        let e = verify(Some(&"s3cret".into()), &h, body, &StoreContext::default()).unwrap();
         assert_eq!(
             (e.entity, e.kind, e.platform_id.as_deref()),
             (Some(Entity::Order), WebhookKind::Updated, Some("727"))
@@ -150,7 +152,7 @@ mod tests {
         assert!(e.record.is_some());
         assert_eq!(e.meta["webhook_id"], "9");
         assert!(matches!(
-            verify(Some(&"other".into()), &h, body, &Context::default()),
+            verify(Some(&"other".into()), &h, body, &StoreContext::default()),
             Err(Error::Auth { .. })
         ));
     }
@@ -161,7 +163,7 @@ mod tests {
             Some(&"s".into()),
             &HeaderMap::new(),
             b"webhook_id=12",
-            &Context::default(),
+            &StoreContext::default(),
         )
         .unwrap();
         assert_eq!(e.kind, WebhookKind::Ping);
@@ -170,7 +172,7 @@ mod tests {
                 Some(&"s".into()),
                 &HeaderMap::new(),
                 b"{\"id\":1}",
-                &Context::default()
+                &StoreContext::default()
             ),
             Err(Error::Auth { .. })
         ));
@@ -208,7 +210,7 @@ mod tests {
             Some(&"wc_test_secret".into()),
             &h,
             body,
-            &Context::default(),
+            &StoreContext::default(),
         )
         .unwrap();
         assert_eq!(e.platform_id.as_deref(), Some("1001"));
@@ -235,7 +237,7 @@ mod tests {
                 ("x-wc-webhook-signature", &sig),
                 ("x-wc-webhook-topic", topic),
             ]);
-            let e = verify(Some(&"s".into()), &h, body, &Context::default()).unwrap();
+            let e = verify(Some(&"s".into()), &h, body, &StoreContext::default()).unwrap();
             assert_eq!((e.entity, e.kind), (entity, kind), "{topic}");
             assert_eq!(e.platform_id.as_deref(), Some("55"));
             assert!(e.record.is_none(), "{topic}");
@@ -247,7 +249,7 @@ mod tests {
             ("x-wc-webhook-topic", "order.created"),
         ]);
         assert!(matches!(
-            verify(None, &h, body, &Context::default()),
+            verify(None, &h, body, &StoreContext::default()),
             Err(Error::Auth { .. })
         ));
         // A signed body that is not JSON is bad input, not a platform failure.
@@ -258,7 +260,7 @@ mod tests {
             ("x-wc-webhook-topic", "order.created"),
         ]);
         assert!(matches!(
-            verify(Some(&"s".into()), &h, text, &Context::default()),
+            verify(Some(&"s".into()), &h, text, &StoreContext::default()),
             Err(Error::Invalid { .. })
         ));
     }

@@ -3,20 +3,22 @@
 
 use std::path::{Path, PathBuf};
 
+use polycart_kit::StoreContext;
 use polycart_kit::connector::Normalized;
 use polycart_kit::model::Currency;
 use polycart_kit::{Entity, golden};
-use polycart_woocommerce::{Context, mapping};
+use polycart_woocommerce::mapping;
 use serde_json::value::RawValue;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/woocommerce")
 }
 
-fn ctx() -> Context {
-    Context {
+fn ctx() -> StoreContext {
+    StoreContext {
         currency: Some(Currency::parse("USD").unwrap()),
         weight_unit: Some("kg".into()),
+        ..StoreContext::default()
     }
 }
 
@@ -35,7 +37,7 @@ fn every_entity_fixture_matches_its_golden_file() {
         for input in golden::inputs(&root().join(entity.as_str())) {
             seen += 1;
             let text = std::fs::read_to_string(&input).unwrap();
-            let actual = match mapping::normalize_with(entity, &text, &ctx()) {
+            let actual = match mapping::normalize(entity, &text, &ctx()) {
                 Ok(n) => to_json(n),
                 Err(e) => {
                     failures.push(format!("{}: {e}", input.display()));
@@ -78,7 +80,7 @@ fn order_with_its_fetched_refunds() {
 #[test]
 fn legacy_payloads_are_refused_not_half_mapped() {
     let text = r#"{"order":{"id":645,"order_number":645,"created_at":"2015-01-26T20:00:21Z","status":"processing"}}"#;
-    match polycart_woocommerce::normalize(Entity::Order, text, &Default::default()) {
+    match polycart_woocommerce::mapping::normalize(Entity::Order, text, &Default::default()) {
         Err(polycart_kit::Error::Unsupported { .. }) => {}
         other => panic!("{other:?}"),
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use polycart_kit::meaning::{self, Rule, adds_up, decimal, every};
 use polycart_kit::sim::{SimOptions, StoreSize};
-use polycart_woocommerce::sim::{CONSUMER_KEY, CONSUMER_SECRET, SimConfig, WooSim};
+use polycart_woocommerce::sim::{CONSUMER_KEY, CONSUMER_SECRET, SimConfig, WooCommerceSim};
 use serde_json::Value;
 
 fn fixture(path: &str) -> Value {
@@ -78,7 +78,7 @@ fn differences(path: &str, real: &Value, sim: &Value, out: &mut Vec<String>) {
     }
 }
 
-async fn get(sim: &WooSim, route: &str) -> Value {
+async fn get(sim: &WooCommerceSim, route: &str) -> Value {
     let url = format!(
         "{}/wp-json/wc/v3/{route}{}consumer_key={CONSUMER_KEY}&consumer_secret={CONSUMER_SECRET}",
         sim.site(),
@@ -308,7 +308,7 @@ async fn simulator_payloads_have_the_real_fields_and_types() {
         },
         ..SimOptions::default()
     };
-    let sim = WooSim::start(
+    let sim = WooCommerceSim::start(
         options,
         "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
         SimConfig {

@@ -16,8 +16,8 @@ use polycart_kit::{
     Adapter, Entity, Error, InventoryChange, ListQuery, Secret, WebhookKind, Write, WriteOp,
 };
 use polycart_woocommerce::config::AuthMode;
-use polycart_woocommerce::sim::{SimConfig, WooSim};
-use polycart_woocommerce::{VariationUpdate, WooAdapter, connect_adapter};
+use polycart_woocommerce::sim::{SimConfig, WooCommerceSim};
+use polycart_woocommerce::{VariationUpdate, WooCommerceAdapter, connect_adapter};
 use rust_decimal::Decimal;
 
 fn local() -> SocketAddr {
@@ -36,11 +36,17 @@ fn small() -> SimOptions {
     }
 }
 
-async fn sim(config: SimConfig) -> WooSim {
-    WooSim::start(small(), local(), config).await.unwrap()
+async fn sim(config: SimConfig) -> WooCommerceSim {
+    WooCommerceSim::start(small(), local(), config)
+        .await
+        .unwrap()
 }
 
-fn adapter_with(sim: &WooSim, settings: &[(&str, &str)], secret: &str) -> WooAdapter {
+fn adapter_with(
+    sim: &WooCommerceSim,
+    settings: &[(&str, &str)],
+    secret: &str,
+) -> WooCommerceAdapter {
     let mut credentials = BTreeMap::new();
     credentials.insert(
         "consumer_key".to_owned(),
@@ -71,12 +77,12 @@ fn adapter_with(sim: &WooSim, settings: &[(&str, &str)], secret: &str) -> WooAda
     connect_adapter(&cfg, &AdapterContext::default()).unwrap()
 }
 
-fn adapter(sim: &WooSim, settings: &[(&str, &str)]) -> WooAdapter {
+fn adapter(sim: &WooCommerceSim, settings: &[(&str, &str)]) -> WooCommerceAdapter {
     let secret = sim.server.info.credentials["consumer_secret"].clone();
     adapter_with(sim, settings, &secret)
 }
 
-fn expected_counts(sim: &WooSim) -> (usize, usize, usize, usize, usize) {
+fn expected_counts(sim: &WooCommerceSim) -> (usize, usize, usize, usize, usize) {
     let simple = sim.simple_products().len();
     let variable = sim.variable_products();
     let inventory = simple + variable.iter().map(|(_, vs)| vs.len()).sum::<usize>();
@@ -210,7 +216,7 @@ async fn variable_products_read_their_variations_in_pages() {
     sim.shutdown().await;
 }
 
-async fn lists_five(a: &WooAdapter, what: &str) {
+async fn lists_five(a: &WooCommerceAdapter, what: &str) {
     let page = a
         .list(&ListQuery::new(Entity::Order).page_size(5))
         .await
@@ -218,7 +224,7 @@ async fn lists_five(a: &WooAdapter, what: &str) {
     assert_eq!(page.records.len(), 5, "{what}");
 }
 
-async fn refused(a: &WooAdapter, what: &str) -> String {
+async fn refused(a: &WooCommerceAdapter, what: &str) -> String {
     match a.list(&ListQuery::new(Entity::Order)).await {
         Err(Error::Auth { message }) => {
             assert!(!message.contains("cs_wrong"), "secret leaked: {message}");
@@ -441,7 +447,7 @@ async fn kit_faults_are_survived() {
         "5xx=0.1,truncate=0.05,malformed=0.05,content_type=0.05,reset=0.02",
     )
     .unwrap();
-    let sim = WooSim::start(options, local(), SimConfig::default())
+    let sim = WooCommerceSim::start(options, local(), SimConfig::default())
         .await
         .unwrap();
     let a = adapter(&sim, &[("max_retries", "8")]);
@@ -864,7 +870,7 @@ async fn shipments_without_the_tracking_extension_are_notes() {
 
 /// A bulk edit: every order gets the same modification second (whole, as WooCommerce
 /// keeps them). Returns it and the ids of all orders.
-fn one_second_for_every_order(sim: &WooSim) -> (chrono::DateTime<Utc>, HashSet<String>) {
+fn one_second_for_every_order(sim: &WooCommerceSim) -> (chrono::DateTime<Utc>, HashSet<String>) {
     let at = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 30, 0).unwrap();
     let all = sim.with_store(|s| {
         for o in &mut s.orders {

@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 
 use polycart_kit::auth::{Auth, OAuth1, OAuth1SignatureMethod, PreparedRequest};
 use polycart_kit::sim::{SimOptions, StoreSize};
-use polycart_woocommerce::sim::{CONSUMER_KEY, CONSUMER_SECRET, SimConfig, WooSim};
+use polycart_woocommerce::sim::{CONSUMER_KEY, CONSUMER_SECRET, SimConfig, WooCommerceSim};
 use serde_json::Value;
 
-async fn sim() -> WooSim {
+async fn sim() -> WooCommerceSim {
     let options = SimOptions {
         seed: 3,
         size: StoreSize {
@@ -20,7 +20,7 @@ async fn sim() -> WooSim {
         ..SimOptions::default()
     };
     // As behind TLS (`is_ssl()`): query keys are accepted, which keeps these requests short.
-    WooSim::start(
+    WooCommerceSim::start(
         options,
         "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
         SimConfig {

@@ -186,11 +186,11 @@ fn scope_matches(pattern: &str, scope: &str) -> bool {
 
 /// A handle for tests: the store, registered hooks and sent webhooks.
 #[derive(Clone)]
-pub struct SimHandle {
+pub struct BigCommerceSim {
     sim: Arc<Sim>,
 }
 
-impl SimHandle {
+impl BigCommerceSim {
     /// Runs `f` on the generated store (to read or change it).
     pub fn with_store<T>(&self, f: impl FnOnce(&mut SimStore) -> T) -> T {
         f(&mut self.sim.store())
@@ -310,7 +310,7 @@ async fn auth(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Resp
 pub async fn start(
     options: SimOptions,
     addr: SocketAddr,
-) -> std::io::Result<(SimServer, SimHandle)> {
+) -> std::io::Result<(SimServer, BigCommerceSim)> {
     let (quota, window) = plan_limits(options.plan.as_deref())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let store_hash = format!("sim{}", options.seed);
@@ -358,7 +358,7 @@ pub async fn start(
         .with_info(info)
         .with_handle(Arc::new(handle))
         .with_meter("rest", move |now| meter.limiter.usage(now));
-    Ok((server, SimHandle { sim }))
+    Ok((server, BigCommerceSim { sim }))
 }
 
 /// The registry's entry point: starts the simulator on `addr`.

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use polycart_bigcommerce::BigCommerce;
-use polycart_bigcommerce::sim::{self, SimHandle};
+use polycart_bigcommerce::BigCommerceAdapter;
+use polycart_bigcommerce::sim::{self, BigCommerceSim};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::sim::{FaultSpec, SimOptions, SimServer, StoreSize};
 use polycart_kit::{Record, Secret, StoreConfig};
@@ -19,8 +19,8 @@ pub const SIZE: StoreSize = StoreSize {
 
 pub struct Setup {
     pub server: SimServer,
-    pub handle: SimHandle,
-    pub adapter: BigCommerce,
+    pub handle: BigCommerceSim,
+    pub adapter: BigCommerceAdapter,
 }
 
 pub async fn setup_with(
@@ -66,7 +66,7 @@ pub async fn setup_full(
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
     };
-    let adapter = BigCommerce::new(&store, &AdapterContext::default()).unwrap();
+    let adapter = BigCommerceAdapter::new(&store, &AdapterContext::default()).unwrap();
     Setup {
         server,
         handle,

@@ -22,3 +22,23 @@ pub struct Category {
     pub updated_at: Option<DateTime<Utc>>,
     pub raw: Option<Raw>,
 }
+
+impl Category {
+    /// A category of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
+    pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            store_id: None,
+            platform: platform.to_owned(),
+            platform_id: platform_id.into(),
+            name: None,
+            parent_id: None,
+            slug: None,
+            description_html: None,
+            position: None,
+            created_at: None,
+            updated_at: None,
+            raw: None,
+        }
+    }
+}

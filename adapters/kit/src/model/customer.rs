@@ -26,3 +26,27 @@ pub struct Customer {
     pub updated_at: Option<DateTime<Utc>>,
     pub raw: Option<Raw>,
 }
+
+impl Customer {
+    /// A customer of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
+    pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            store_id: None,
+            platform: platform.to_owned(),
+            platform_id: platform_id.into(),
+            email: None,
+            first_name: None,
+            last_name: None,
+            phone: None,
+            accepts_marketing: None,
+            addresses: Vec::new(),
+            default_address: None,
+            orders_count: None,
+            total_spent: None,
+            created_at: None,
+            updated_at: None,
+            raw: None,
+        }
+    }
+}

@@ -61,6 +61,46 @@ pub struct Order {
     pub raw: Option<Raw>,
 }
 
+impl Order {
+    /// An order of `platform` with its id and nothing else known: a mapping fills in
+    /// what its payload says (`Order { number, ..Order::new(PLATFORM, id) }`).
+    pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            store_id: None,
+            platform: platform.to_owned(),
+            platform_id: platform_id.into(),
+            number: None,
+            status: None,
+            platform_status: None,
+            financial_status: None,
+            platform_financial_status: None,
+            fulfillment_status: None,
+            platform_fulfillment_status: None,
+            currency: None,
+            totals: OrderTotals::default(),
+            presentment_currency: None,
+            presentment_totals: None,
+            customer: None,
+            billing_address: None,
+            shipping_address: None,
+            line_items: Vec::new(),
+            shipping_lines: Vec::new(),
+            discounts: Vec::new(),
+            refunds: Vec::new(),
+            shipments: Vec::new(),
+            note: None,
+            tags: Vec::new(),
+            source: None,
+            created_at: None,
+            updated_at: None,
+            completed_at: None,
+            cancelled_at: None,
+            raw: None,
+        }
+    }
+}
+
 /// The money of an order, all in one currency; each part is `null` where the platform
 /// does not report it in that currency.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -37,6 +37,36 @@ pub struct Product {
     pub raw: Option<Raw>,
 }
 
+impl Product {
+    /// A product of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
+    pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            store_id: None,
+            platform: platform.to_owned(),
+            platform_id: platform_id.into(),
+            name: None,
+            sku: None,
+            description_html: None,
+            status: None,
+            platform_status: None,
+            vendor: None,
+            product_type: None,
+            tags: Vec::new(),
+            category_ids: Vec::new(),
+            images: Vec::new(),
+            price: None,
+            compare_at_price: None,
+            options: Vec::new(),
+            variants: Vec::new(),
+            inventory_quantity: None,
+            created_at: None,
+            updated_at: None,
+            raw: None,
+        }
+    }
+}
+
 /// A product image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Image {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use polycart_kit::Secret;
 use polycart_kit::connector::{AdapterContext, StoreConfig};
 use polycart_kit::sim::{FaultSpec, SimOptions, StoreSize};
-use polycart_shopify::client::ShopifyAdapter;
+use polycart_shopify::ShopifyAdapter;
 use polycart_shopify::sim::ShopifySim;
 
 pub(crate) const SIZE: StoreSize = StoreSize {

@@ -21,17 +21,18 @@ use url::Url;
 pub use auth::WooAuth;
 pub use classify::{BadStore, WooClassifier, json_text};
 
-use crate::config::{AuthMode, UrlForm, WooConfig};
-use crate::mapping::{Context, PLATFORM};
+use crate::PLATFORM;
+use crate::config::{AuthMode, UrlForm, WooCommerceConfig};
+use polycart_kit::StoreContext;
 
 /// One store's HTTP side.
 pub struct Client {
-    pub(crate) cfg: WooConfig,
+    pub(crate) cfg: WooCommerceConfig,
     transport: Transport,
     pub(crate) auth: Arc<WooAuth>,
     pub(crate) rate: Arc<AdaptiveRate>,
     form: OnceCell<UrlForm>,
-    context: OnceCell<Context>,
+    context: OnceCell<StoreContext>,
     tracking: OnceCell<bool>,
 }
 
@@ -52,7 +53,7 @@ impl ListPage {
 const NAMESPACE: &str = "wc/v3";
 
 impl Client {
-    pub fn new(cfg: WooConfig, ctx: &AdapterContext) -> Self {
+    pub fn new(cfg: WooCommerceConfig, ctx: &AdapterContext) -> Self {
         let mode = cfg.effective_auth();
         let auth = Arc::new(WooAuth::new(
             &cfg.consumer_key,
@@ -221,7 +222,7 @@ impl Client {
 
     /// Store settings the payloads lack: the currency from `/system_status` unless
     /// configured, the weight unit from configuration.
-    pub async fn context(&self) -> Result<Context> {
+    pub async fn context(&self) -> Result<StoreContext> {
         self.context
             .get_or_try_init(|| async {
                 let currency = match &self.cfg.currency {
@@ -234,9 +235,10 @@ impl Client {
                             .and_then(|c| polycart_kit::model::Currency::parse(c).ok())
                     }
                 };
-                Ok(Context {
+                Ok(StoreContext {
                     currency,
                     weight_unit: self.cfg.weight_unit.clone(),
+                    ..StoreContext::default()
                 })
             })
             .await
@@ -244,10 +246,11 @@ impl Client {
     }
 
     /// The context if already known (webhook verification cannot wait for IO).
-    pub fn cached_context(&self) -> Context {
-        self.context.get().cloned().unwrap_or_else(|| Context {
+    pub fn cached_context(&self) -> StoreContext {
+        self.context.get().cloned().unwrap_or_else(|| StoreContext {
             currency: self.cfg.currency.clone(),
             weight_unit: self.cfg.weight_unit.clone(),
+            ..StoreContext::default()
         })
     }
 

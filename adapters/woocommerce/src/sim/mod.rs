@@ -157,14 +157,14 @@ impl State {
 }
 
 /// A running WooCommerce simulator with handles for tests.
-pub struct WooSim {
+pub struct WooCommerceSim {
     pub server: SimServer,
     state: Arc<State>,
 }
 
-impl std::fmt::Debug for WooSim {
+impl std::fmt::Debug for WooCommerceSim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WooSim")
+        f.debug_struct("WooCommerceSim")
             .field("server", &self.server)
             .finish_non_exhaustive()
     }
@@ -178,7 +178,7 @@ pub const CONSUMER_SECRET: &str = "cs_5ecret5ecret5ecret5ecret5ecret5ecret5e";
 /// credential `SimInfo` lists).
 pub const WEBHOOK_SECRET: &str = "whsec-5imulat0r";
 
-impl WooSim {
+impl WooCommerceSim {
     /// Starts a simulator for `options` on `addr` with `config`.
     pub async fn start(
         options: SimOptions,
@@ -327,7 +327,7 @@ pub fn simulate(
     Box::pin(async move {
         let config = SimConfig::from_plan(options.plan.as_deref())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let sim = WooSim::start(options, addr, config).await?;
+        let sim = WooCommerceSim::start(options, addr, config).await?;
         Ok(sim.server)
     })
 }

@@ -21,10 +21,11 @@ use polycart_kit::{Error, Result};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::bulk::{self, BulkPolling, OperationState};
-use crate::bulk_file::BulkFile;
-use crate::client::{MAX_PAGE, ShopifyAdapter};
-use crate::gql_read::{GqlCursor, search};
+use crate::ShopifyAdapter;
+use crate::client::MAX_PAGE;
+use crate::graphql::bulk::{self, BulkPolling, OperationState};
+use crate::graphql::bulk_file::BulkFile;
+use crate::graphql::read::{GqlCursor, search};
 
 /// What a download in the background has come to: nothing yet, the indexed file, or
 /// why it failed.

@@ -1,15 +1,15 @@
 //! What a GraphQL bulk export is made of, without IO: the bulk query of an entity
-//! (its selection with connections unpaged, see [`crate::queries::bulk`]), the
+//! (its selection with connections unpaged, see [`crate::graphql::queries::bulk`]), the
 //! mutation that starts it, how a bulk operation's state reads, and how often it is
-//! polled. Running one is [`crate::bulk_list`]; its downloaded JSONL is
-//! [`crate::bulk_file`].
+//! polled. Running one is [`crate::graphql::bulk_list`]; its downloaded JSONL is
+//! [`crate::graphql::bulk_file`].
 
 use std::time::Duration;
 
 use polycart_kit::model::Entity;
 use serde::Deserialize;
 
-use crate::queries;
+use crate::graphql::queries;
 
 /// Whether `entity` has a bulk path (inventory levels sit under locations, which a
 /// bulk query cannot nest deep enough for).

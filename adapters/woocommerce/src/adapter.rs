@@ -28,13 +28,16 @@ use polycart_kit::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::sync::Arc;
 
-mod writes;
+use polycart_kit::StoreConfig;
+use polycart_kit::connector::AdapterContext;
 
-pub use writes::{BatchResult, VariationUpdate};
-
+use crate::PLATFORM;
 use crate::client::Client;
-use crate::mapping::{self, Context, PLATFORM};
+use crate::config::WooCommerceConfig;
+use crate::mapping;
+use polycart_kit::StoreContext;
 
 /// The largest page wc/v3 serves.
 pub const MAX_PAGE: u32 = 100;
@@ -170,12 +173,12 @@ fn probes(raw: &[&RawValue]) -> Result<Vec<Probe>> {
 
 /// A WooCommerce store.
 #[derive(Debug)]
-pub struct WooAdapter {
-    client: Client,
-    capabilities: Capabilities,
+pub struct WooCommerceAdapter {
+    pub(crate) client: Client,
+    pub(crate) capabilities: Capabilities,
 }
 
-impl WooAdapter {
+impl WooCommerceAdapter {
     pub fn new(client: Client) -> Self {
         let capabilities = Capabilities {
             webhooks: client.cfg.webhook_secret.is_some(),
@@ -244,7 +247,12 @@ impl WooAdapter {
         Ok(mapping::order(raw, None)?.into())
     }
 
-    async fn map_product(&self, raw: &RawValue, probe: &Probe, ctx: &Context) -> Result<Record> {
+    async fn map_product(
+        &self,
+        raw: &RawValue,
+        probe: &Probe,
+        ctx: &StoreContext,
+    ) -> Result<Record> {
         let variations = if probe.kind.as_deref() == Some("variable") {
             self.variations(&probe.id.0).await?
         } else {
@@ -274,7 +282,7 @@ impl WooAdapter {
     ) -> Result<Vec<Record>> {
         let ctx = match entity {
             Entity::Product | Entity::Customer => self.client.context().await?,
-            _ => Context::default(),
+            _ => StoreContext::default(),
         };
         let mut futures = Vec::with_capacity(items.len());
         for (i, (raw, probe)) in items.into_iter().enumerate() {
@@ -293,7 +301,7 @@ impl WooAdapter {
         i: usize,
         raw: &RawValue,
         probe: Probe,
-        ctx: &Context,
+        ctx: &StoreContext,
     ) -> Result<Vec<Record>> {
         let r = match entity {
             Entity::Order => self.map_order(raw, &probe).await.map(|r| vec![r]),
@@ -397,7 +405,7 @@ impl WooAdapter {
         Ok(Page { records, next })
     }
 
-    async fn get_record(&self, entity: Entity, id: &str) -> Result<Record> {
+    pub(crate) async fn get_record(&self, entity: Entity, id: &str) -> Result<Record> {
         let route = Self::route(entity).num(id)?;
         let text = self.client.get_json(&route, &[]).await?;
         let raw: &RawValue = decode_json_borrowed(&text)?;
@@ -420,7 +428,7 @@ impl WooAdapter {
 }
 
 #[async_trait]
-impl Adapter for WooAdapter {
+impl Adapter for WooCommerceAdapter {
     fn platform(&self) -> &'static str {
         PLATFORM
     }
@@ -545,4 +553,17 @@ mod tests {
             );
         }
     }
+}
+
+/// Connects a store.
+pub fn connect_adapter(cfg: &StoreConfig, ctx: &AdapterContext) -> Result<WooCommerceAdapter> {
+    Ok(WooCommerceAdapter::new(Client::new(
+        WooCommerceConfig::from_store(cfg)?,
+        ctx,
+    )))
+}
+
+/// The registry's `connect`.
+pub(crate) fn connect(cfg: &StoreConfig, ctx: &AdapterContext) -> Result<Arc<dyn Adapter>> {
+    Ok(Arc::new(connect_adapter(cfg, ctx)?))
 }

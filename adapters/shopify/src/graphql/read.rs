@@ -1,7 +1,7 @@
 //! The GraphQL Admin API read path: paged listings (`first`/`after`, search syntax for
 //! incremental reads), single records by GID and counts, all through the GraphQL
 //! transport whose governor counts cost points. Nested connections longer than the
-//! page asks for are completed afterwards ([`crate::complete`]).
+//! page asks for are completed afterwards ([`crate::graphql::complete`]).
 
 use polycart_kit::adapter::{Cursor, ListQuery, Page};
 use polycart_kit::model::{Entity, Record};
@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::client::{MAX_PAGE, ShopifyAdapter};
-use crate::queries::{self, connection_cost, node_cost, page_size_for};
+use crate::ShopifyAdapter;
+use crate::client::MAX_PAGE;
+use crate::graphql::queries::{self, connection_cost, node_cost, page_size_for};
 
 /// What the cursor of a GraphQL listing holds: the connection's `endCursor`, the
 /// location an inventory listing is in, or the place in a bulk export.
@@ -393,9 +394,10 @@ pub(crate) mod tests {
                     json!({"first": 2, "id": location}),
                 )
                 .await;
-                if crate::bulk::exportable(entity) {
-                    let run = crate::bulk::run_mutation(version, false);
-                    let query = crate::bulk::bulk_query(entity, Some("updated_at:>='2020-01-01'"));
+                if crate::graphql::bulk::exportable(entity) {
+                    let run = crate::graphql::bulk::run_mutation(version, false);
+                    let query =
+                        crate::graphql::bulk::bulk_query(entity, Some("updated_at:>='2020-01-01'"));
                     let body = post_on(&app, &token, version, &run, json!({"q": query})).await;
                     let errors = &body["data"]["bulkOperationRunQuery"]["userErrors"];
                     assert_eq!(errors, &json!([]), "{version} {entity}: {query}");

@@ -10,7 +10,7 @@ use polycart_kit::{Adapter, ApiPath, Error, Result, Write};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::client::ShopifyAdapter;
+use crate::ShopifyAdapter;
 use crate::fulfillment_plan::{self, Fo, FoLine, Take};
 use crate::ids;
 use crate::mapping::{PLATFORM, level_id};

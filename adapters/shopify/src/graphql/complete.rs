@@ -11,8 +11,8 @@ use polycart_kit::model::Entity;
 use polycart_kit::{Error, Result};
 use serde_json::{Value, json};
 
-use crate::client::ShopifyAdapter;
-use crate::queries::{self, Conn, MAX_QUERY_COST, Sel};
+use crate::ShopifyAdapter;
+use crate::graphql::queries::{self, Conn, MAX_QUERY_COST, Sel};
 
 /// One step from a record to one of its connections.
 #[derive(Debug, Clone, PartialEq)]
@@ -342,7 +342,7 @@ mod tests {
 #[cfg(all(test, feature = "sim"))]
 mod cost_tests {
     use super::*;
-    use crate::gql_read::tests::{post, requested, sim};
+    use crate::graphql::read::tests::{post, requested, sim};
 
     #[tokio::test]
     async fn completion_queries_reserve_what_shopify_asks() {

@@ -7,7 +7,7 @@ use polycart_kit::{ApiPath, Error, Result};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::client::ShopifyAdapter;
+use crate::ShopifyAdapter;
 use crate::ids;
 
 impl ShopifyAdapter {
@@ -19,7 +19,7 @@ impl ShopifyAdapter {
         entities: &[Entity],
     ) -> Result<Vec<String>> {
         self.remove_webhooks_to(address).await?;
-        let capabilities = crate::client::capabilities();
+        let capabilities = crate::adapter::capabilities();
         let mut topics = capabilities.webhook_topics(entities);
         topics.push("app/uninstalled");
         for topic in &topics {

@@ -13,9 +13,9 @@ use polycart_kit::transport::Request;
 use polycart_kit::{Adapter, Error, Result, Write};
 use serde_json::{Value, json};
 
-use crate::bulk::version_at_least;
-use crate::client::ShopifyAdapter;
+use crate::ShopifyAdapter;
 use crate::fulfillment_plan::{self, Fo, FoLine, Take};
+use crate::graphql::bulk::version_at_least;
 use crate::mapping::{PLATFORM, legacy_id};
 use crate::write_targets::merged_note;
 
@@ -69,7 +69,7 @@ impl ShopifyAdapter {
         .idempotent(repeatable)
         .cost(15);
         let mut body: Value = transport.send(request).await?.json()?;
-        crate::gql_read::check_cost(&body, 15);
+        crate::graphql::read::check_cost(&body, 15);
         let payload = body["data"][field].take();
         if payload.is_null() {
             return Err(Error::decode(format!("$.data.{field}"), "missing"));

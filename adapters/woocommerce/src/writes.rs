@@ -14,10 +14,11 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::WooAdapter;
-use crate::mapping::{self, PLATFORM};
+use crate::PLATFORM;
+use crate::adapter::WooCommerceAdapter;
+use crate::mapping;
 
-/// One variation's new values for [`WooAdapter::update_variations`].
+/// One variation's new values for [`WooCommerceAdapter::update_variations`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VariationUpdate {
     pub variation_id: String,
@@ -34,7 +35,7 @@ pub struct BatchResult {
     pub error: Option<String>,
 }
 
-impl WooAdapter {
+impl WooCommerceAdapter {
     /// Updates many variations of one product through the batch endpoint (100 a request).
     pub async fn update_variations(
         &self,
@@ -121,7 +122,7 @@ impl WooAdapter {
             )
         })?;
         self.remove_webhooks_to(address).await?;
-        let capabilities = super::capabilities();
+        let capabilities = crate::adapter::capabilities();
         let topics = capabilities.webhook_topics(entities);
         for topic in &topics {
             self.create_webhook(topic, address.as_str(), &secret)

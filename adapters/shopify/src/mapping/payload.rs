@@ -11,7 +11,7 @@ use polycart_kit::model::{Entity, Record};
 use polycart_kit::{Error, Result};
 use serde_json::value::RawValue;
 
-use crate::mapping::{self, ShopContext};
+use crate::mapping;
 
 /// REST envelope keys per entity, lists first.
 fn rest_keys(entity: Entity) -> &'static [&'static str] {
@@ -32,7 +32,7 @@ fn rest_keys(entity: Entity) -> &'static [&'static str] {
 }
 
 /// Maps one raw record of `entity`.
-pub fn map_one(entity: Entity, raw: &RawValue, ctx: &ShopContext) -> Result<Record> {
+pub fn map_one(entity: Entity, raw: &RawValue, ctx: &StoreContext) -> Result<Record> {
     Ok(match entity {
         Entity::Order => mapping::order(raw)?.into(),
         Entity::Product => mapping::product(raw, ctx)?.into(),
@@ -112,8 +112,11 @@ fn graphql_records(entity: Entity, data: &RawValue, depth: u8) -> Option<(Vec<&R
         .find_map(|(_, v)| graphql_records(entity, v, depth + 1))
 }
 
-/// Normalises a payload of `entity` with what is known about the shop.
-pub fn normalize_with(entity: Entity, text: &str, ctx: &ShopContext) -> Result<Normalized> {
+/// `Connector::normalize`: normalises a payload of `entity` with what is known about
+/// the shop. The store context gives REST product prices (and GraphQL variant prices)
+/// the shop's currency; without it they are `null` unless a presentment price in the
+/// same amount names it.
+pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
     let trimmed = text.trim_start();
     let (items, list) = if trimmed.starts_with('{') {
         let map: HashMap<&str, &RawValue> = decode_json_borrowed(text)?;
@@ -144,11 +147,4 @@ pub fn normalize_with(entity: Entity, text: &str, ctx: &ShopContext) -> Result<N
             .map(Normalized::One)
             .ok_or_else(|| Error::decode("$", "no record in the payload"))
     }
-}
-
-/// `Connector::normalize`: the store context gives REST product prices (and GraphQL
-/// variant prices) the shop's currency; without it they are `null` unless a
-/// presentment price in the same amount names it.
-pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
-    normalize_with(entity, text, &ShopContext::from(ctx))
 }

@@ -1,7 +1,15 @@
 //! How the GraphQL Admin API's answers are read by the transport: the budget reader
 //! that corrects the governor from `extensions.cost.throttleStatus`, and the
 //! classifier that turns a `THROTTLED` error inside a 200 into a wait. The queries
-//! and their costs are [`crate::queries`].
+//! and their costs are [`crate::graphql::queries`].
+
+pub mod bulk;
+pub(crate) mod bulk_file;
+pub(crate) mod bulk_list;
+pub(crate) mod complete;
+pub(crate) mod queries;
+pub(crate) mod read;
+pub(crate) mod writes;
 
 use std::time::Duration;
 

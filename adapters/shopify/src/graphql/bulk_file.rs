@@ -21,7 +21,7 @@ use polycart_kit::{Error, Result};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::queries;
+use crate::graphql::queries;
 
 /// Where one line is in the file.
 #[derive(Debug, Clone, Copy)]

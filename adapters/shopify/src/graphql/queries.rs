@@ -5,7 +5,7 @@
 //! charges for it (scalars and enums 0, objects 1, connections 2 + `first` × node).
 //!
 //! Nested connections ask for few nodes (most orders have a handful of lines): the
-//! rare longer ones are completed afterwards ([`crate::complete`]), which keeps a page
+//! rare longer ones are completed afterwards ([`crate::graphql::complete`]), which keeps a page
 //! of orders at ~100 requested points an order instead of ~200.
 
 use std::sync::LazyLock;
