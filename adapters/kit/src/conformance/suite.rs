@@ -25,6 +25,8 @@ use crate::walk::collect_all;
 pub struct Suite {
     connector: Connector,
     settings: BTreeMap<String, String>,
+    /// Credentials given besides the simulator's own (`SimInfo::credentials`).
+    credentials: BTreeMap<String, String>,
     options: SimOptions,
     page_size: u32,
 }
@@ -53,6 +55,7 @@ impl Suite {
         Self {
             connector,
             settings: BTreeMap::new(),
+            credentials: BTreeMap::new(),
             options: SimOptions {
                 seed: 3,
                 size: StoreSize {
@@ -69,6 +72,15 @@ impl Suite {
     /// A store setting for the connected store (`api` = `rest`).
     pub fn setting(mut self, name: &str, value: &str) -> Self {
         self.settings.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// A credential the store gives besides (or instead of) the simulator's own, for
+    /// a platform with several credential sets (an admin login or an integration's
+    /// token). `wrong_credentials_refused` makes these wrong along with the
+    /// connector's required ones.
+    pub fn credential(mut self, name: &str, value: &str) -> Self {
+        self.credentials.insert(name.to_owned(), value.to_owned());
         self
     }
 
@@ -216,6 +228,8 @@ impl Suite {
                 .info
                 .credentials
                 .iter()
+                .filter(|(k, _)| !self.credentials.contains_key(*k))
+                .chain(&self.credentials)
                 .map(|(k, v)| (k.clone(), Secret::new(credential(k, v))))
                 .collect(),
             settings: self.settings.clone(),
@@ -854,7 +868,8 @@ async fn auth_failure_typed_not_retried(cx: &Cx) -> Outcome {
     Ok(())
 }
 
-/// A store whose required credentials are all wrong is refused with `Error::Auth`.
+/// A store whose required credentials (and those given with [`Suite::credential`])
+/// are all wrong is refused with `Error::Auth`.
 async fn wrong_credentials_refused(suite: &Suite, cx: &Cx) -> Outcome {
     let entity = *cx
         .entities()
@@ -862,8 +877,14 @@ async fn wrong_credentials_refused(suite: &Suite, cx: &Cx) -> Outcome {
         .ok_or_else(|| Skip("no entity is listed".into()))?;
     let metrics = Arc::new(TransportMetrics::default());
     let required = suite.connector.credentials;
+    if required.is_empty() && suite.credentials.is_empty() {
+        return Err(Skip(
+            "the connector requires no credential; name the configuration's with Suite::credential"
+                .into(),
+        ));
+    }
     let wrong = suite.connect(&cx.server, &cx.label, &metrics, |k, v| {
-        if required.contains(&k) {
+        if required.contains(&k) || suite.credentials.contains_key(k) {
             format!("{v}x")
         } else {
             v.to_owned()
