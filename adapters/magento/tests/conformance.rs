@@ -15,6 +15,7 @@ mod admin_token {
             .setting("burst", "200")
             .credential("username", ADMIN_USERNAME)
             .credential("password", ADMIN_PASSWORD)
+            .renews_login_after_401()
     );
 }
 

@@ -255,6 +255,22 @@ impl SimHandle for Handle {
         })
     }
 
+    /// The comments of the order's status history (newest first, as served).
+    fn order_notes(&self, id: &str) -> Result<Vec<String>, SimError> {
+        let n = number(Entity::Order, id)?;
+        let d = State::lock(&self.state.docs);
+        let o = d
+            .orders
+            .get(&n)
+            .ok_or_else(|| SimError::not_found(Entity::Order, id))?;
+        Ok(o["status_histories"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h["comment"].as_str().map(str::to_owned))
+            .collect())
+    }
+
     fn payload(&self, entity: Entity, id: &str) -> Result<Value, SimError> {
         let mut d = State::lock(&self.state.docs);
         let missing = || SimError::not_found(entity, id);
