@@ -221,7 +221,7 @@ const SHAPE: &[&[&str]] = &[
     &["src/webhooks.rs"],
     &["src/sim/mod.rs"],
     &["docs.md"],
-    // tests/conformance.rs joins the shape with the conformance suite.
+    &["tests/conformance.rs"],
     &["tests/golden.rs"],
 ];
 

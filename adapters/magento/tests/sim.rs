@@ -337,6 +337,31 @@ async fn adobe_commerce_webhooks_are_verified_with_the_public_key() {
 }
 
 #[tokio::test]
+async fn a_webhook_without_a_signature_is_refused() {
+    let s = sim("default").await;
+    let a = adapter(&s, Login::Bearer, &[]);
+    let body =
+        br#"{"eventName":"observer.sales_order_save_after","data":{"order":{"entity_id":1}}}"#;
+    polycart_kit::conformance::rejects_bad_webhook_signature(&a, &http::HeaderMap::new(), body);
+}
+
+/// Every entity paged to the end: the admin token from one login serves the whole
+/// pass; an integration's token logs in never.
+#[tokio::test]
+async fn one_admin_login_serves_a_full_pass_and_tokens_none() {
+    for (login, logins) in [(Login::Admin, 1), (Login::Bearer, 0), (Login::OAuth1, 0)] {
+        let s = sim("default").await;
+        let a = adapter(&s, login, &[]);
+        for entity in Entity::ALL {
+            collect_all(&a, ListQuery::new(entity).page_size(4))
+                .await
+                .unwrap();
+        }
+        assert_eq!(s.logins(), logins, "{login:?}");
+    }
+}
+
+#[tokio::test]
 async fn orders_carry_refunds_shipments_and_presentment_totals() {
     let s = sim("default").await;
     let a = adapter(&s, Login::Bearer, &[]);

@@ -209,7 +209,12 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             write: WriteOp::SetInventory {
                 product_id: l.product_id.clone(),
                 variant_id: l.variant_id.clone(),
-                sku: None,
+                // A level known by its SKU alone (Magento's source items).
+                sku: if l.variant_id.is_none() && l.product_id.is_none() {
+                    l.sku.clone()
+                } else {
+                    None
+                },
                 location_id: l.location_id.clone(),
                 change,
             },
@@ -227,8 +232,16 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             Some(OrderStatus::Cancelled | OrderStatus::Completed | OrderStatus::Refunded)
         ) && o.cancelled_at.is_none()
     };
+    // An order on hold is open but cannot be cancelled or shipped (Magento): one that
+    // is not held is aimed at first.
+    let pick = || {
+        orders
+            .iter()
+            .find(|o| open(o) && o.status != Some(OrderStatus::OnHold))
+            .or_else(|| orders.iter().find(open))
+    };
     if w.order_note
-        && let Some(o) = orders.iter().find(open)
+        && let Some(o) = pick()
     {
         plans.push(Plan {
             name: "order_note",
@@ -243,7 +256,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
         });
     }
     if w.order_tags
-        && let Some(o) = orders.iter().find(open)
+        && let Some(o) = pick()
     {
         plans.push(Plan {
             name: "order_tags",
@@ -288,12 +301,22 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
         });
     }
     if w.order_status
-        && let Some(o) = orders.iter().filter(unshipped).find(|o| {
-            matches!(
-                o.status,
-                Some(OrderStatus::Processing | OrderStatus::Pending | OrderStatus::OnHold)
-            )
-        })
+        && let Some(o) = orders
+            .iter()
+            .filter(unshipped)
+            .find(|o| {
+                matches!(
+                    o.status,
+                    Some(OrderStatus::Processing | OrderStatus::Pending)
+                )
+            })
+            .or_else(|| {
+                // A held order, where no other is (Magento cannot cancel one on hold).
+                orders
+                    .iter()
+                    .filter(unshipped)
+                    .find(|o| o.status == Some(OrderStatus::OnHold))
+            })
     {
         plans.push(Plan {
             name: "order_status",

@@ -21,9 +21,13 @@
 //!   `Retry-After` past 20 requests a second); `2fa` (admin logins refused by
 //!   two-factor authentication); `limits` (input limits: pages of at most 300, 20 by
 //!   default); `no-bearer` (integration tokens refused as bearer tokens, Magento 2.4.4+
-//!   defaults); `html` (every tenth read answered with a host's HTML page and a 200).
+//!   defaults); `html` (every tenth read answered with a host's HTML page and a 200);
+//!   `no-msi` (MSI modules disabled: no source items, stock only in the products'
+//!   legacy stock items);
+//! - the kit's [`SimHandle`](polycart_kit::sim::SimHandle) (`handle.rs`).
 
 mod data;
+mod handle;
 mod keys;
 mod routes;
 mod search;
@@ -67,6 +71,8 @@ pub struct SimConfig {
     pub no_bearer: bool,
     /// Every tenth read answered by the host with an HTML page and a 200 (`html`).
     pub html_pages: bool,
+    /// MSI modules disabled: no source items (`no-msi`).
+    pub no_msi: bool,
     /// How long an admin token lives.
     pub admin_token_lifetime: Duration,
 }
@@ -79,6 +85,7 @@ impl Default for SimConfig {
             input_limits: false,
             no_bearer: false,
             html_pages: false,
+            no_msi: false,
             admin_token_lifetime: Duration::from_secs(4 * 3600),
         }
     }
@@ -96,9 +103,10 @@ impl SimConfig {
                 "limits" => c.input_limits = true,
                 "no-bearer" => c.no_bearer = true,
                 "html" => c.html_pages = true,
+                "no-msi" => c.no_msi = true,
                 other => {
                     return Err(format!(
-                        "unknown magento simulator plan {other:?}; known: default, cloud, 2fa, limits, no-bearer, html"
+                        "unknown magento simulator plan {other:?}; known: default, cloud, 2fa, limits, no-bearer, html, no-msi"
                     ));
                 }
             }
@@ -130,6 +138,7 @@ impl State {
 pub struct MagentoSim {
     pub server: SimServer,
     state: Arc<State>,
+    faults: Arc<Faults>,
     sender: WebhookSender,
 }
 
@@ -163,6 +172,10 @@ impl MagentoSim {
             ("password".to_owned(), ADMIN_PASSWORD.to_owned()),
             ("webhook_public_key".to_owned(), PUBLIC_KEY.to_owned()),
         ]);
+        let handle = Arc::new(handle::Handle {
+            state: state.clone(),
+            faults: faults.clone(),
+        });
         let meter = state.clone();
         let server = server
             .with_info(SimInfo {
@@ -175,10 +188,12 @@ impl MagentoSim {
                     .as_ref()
                     .map(|l| l.usage(now))
                     .unwrap_or_default()
-            });
+            })
+            .with_handle(handle);
         Ok(Self {
             server,
             state,
+            faults,
             sender: WebhookSender::default(),
         })
     }
@@ -332,11 +347,7 @@ impl MagentoSim {
             "products" => "product",
             _ => "customer",
         };
-        let body = serde_json::to_vec(&serde_json::json!({
-            "eventName": event,
-            "data": { member: doc },
-        }))
-        .expect("json values serialise");
+        let body = handle::delivery_body(event, member, doc);
         let urls: Vec<String> = self
             .webhooks()
             .into_iter()
@@ -361,10 +372,12 @@ impl MagentoSim {
     /// The `x-adobe-commerce-webhook-signature` Adobe Commerce sends with `body`:
     /// RSA-SHA256 with the store's private key, base64.
     pub fn sign(body: &[u8]) -> String {
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(keys::PRIVATE_KEY)
-            .expect("the simulator's key is a valid PKCS #8 key");
-        let signature = SigningKey::<Sha256>::new(key).sign(body);
-        base64::engine::general_purpose::STANDARD.encode(signature.to_bytes())
+        sign_with(keys::PRIVATE_KEY, body)
+    }
+
+    /// The simulator's fault injection.
+    pub fn faults(&self) -> &Arc<Faults> {
+        &self.faults
     }
 
     pub async fn shutdown(self) {
@@ -383,4 +396,13 @@ pub fn simulate(
         let sim = MagentoSim::start(options, addr, config).await?;
         Ok(sim.server)
     })
+}
+
+/// `body` signed as Adobe Commerce signs a delivery (RSA-SHA256, base64) with the PEM
+/// private key `pem`.
+fn sign_with(pem: &str, body: &[u8]) -> String {
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
+        .expect("the simulator's keys are valid PKCS #8 keys");
+    let signature = SigningKey::<Sha256>::new(key).sign(body);
+    base64::engine::general_purpose::STANDARD.encode(signature.to_bytes())
 }

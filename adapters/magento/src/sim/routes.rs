@@ -500,6 +500,9 @@ fn route_request(
         ("GET", ["categories"]) => ok(tree(&d, 2)),
         ("GET", ["categories", "list"]) => search(s, d.categories.values().collect(), query, "entity_id"),
         ("GET", ["categories", x]) => id(x).and_then(|i| d.categories.get(&i)).map_or_else(missing, |c| ok(c.clone())),
+        ("GET" | "POST", ["inventory", "source-items"]) if State::lock(&s.config).no_msi => {
+            fail(StatusCode::NOT_FOUND, "Request does not match any route.", Value::Null)
+        }
         ("GET", ["inventory", "source-items"]) => search(s, d.source_items.iter().collect(), query, "sku"),
         ("POST", ["inventory", "source-items"]) => {
             let Some(items) = body["sourceItems"].as_array() else {
