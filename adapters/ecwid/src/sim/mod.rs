@@ -200,7 +200,10 @@ fn find_order(store: &SimStore, id: &str) -> Option<u64> {
         .map(|o| o.id)
 }
 
-async fn order(State(sim): State<EcwidSim>, Path(id): Path<String>) -> Response {
+async fn order(
+    State(sim): State<EcwidSim>,
+    Path((_store, id)): Path<(String, String)>,
+) -> Response {
     let store = sim.store();
     match find_order(&store, &id).and_then(|n| store.orders.iter().find(|o| o.id == n)) {
         Some(o) => axum::Json(render_order(o, sim.overrides().get(&o.id))).into_response(),
@@ -210,7 +213,7 @@ async fn order(State(sim): State<EcwidSim>, Path(id): Path<String>) -> Response 
 
 async fn update_order(
     State(sim): State<EcwidSim>,
-    Path(id): Path<String>,
+    Path((_store, id)): Path<(String, String)>,
     body: axum::Json<Value>,
 ) -> Response {
     let Value::Object(fields) = body.0 else {
@@ -293,7 +296,10 @@ fn product_number(id: &str) -> Result<u64, Response> {
         .map_err(|_| error(StatusCode::NOT_FOUND, "Product not found"))
 }
 
-async fn product(State(sim): State<EcwidSim>, Path(id): Path<String>) -> Response {
+async fn product(
+    State(sim): State<EcwidSim>,
+    Path((_store, id)): Path<(String, String)>,
+) -> Response {
     let n = match product_number(&id) {
         Ok(n) => n,
         Err(r) => return r,
@@ -360,7 +366,7 @@ fn update_item(
 
 async fn update_product(
     State(sim): State<EcwidSim>,
-    Path(id): Path<String>,
+    Path((_store, id)): Path<(String, String)>,
     body: axum::Json<Value>,
 ) -> Response {
     update_item(&sim, &id, None, &body.0)
@@ -368,7 +374,7 @@ async fn update_product(
 
 async fn update_combination(
     State(sim): State<EcwidSim>,
-    Path((id, cid)): Path<(String, String)>,
+    Path((_store, id, cid)): Path<(String, String, String)>,
     body: axum::Json<Value>,
 ) -> Response {
     update_item(&sim, &id, Some(&cid), &body.0)
@@ -403,7 +409,7 @@ fn adjust(sim: &EcwidSim, product: &str, combination: Option<&str>, body: &Value
 
 async fn adjust_product(
     State(sim): State<EcwidSim>,
-    Path(id): Path<String>,
+    Path((_store, id)): Path<(String, String)>,
     body: axum::Json<Value>,
 ) -> Response {
     adjust(&sim, &id, None, &body.0)
@@ -411,7 +417,7 @@ async fn adjust_product(
 
 async fn adjust_combination(
     State(sim): State<EcwidSim>,
-    Path((id, cid)): Path<(String, String)>,
+    Path((_store, id, cid)): Path<(String, String, String)>,
     body: axum::Json<Value>,
 ) -> Response {
     adjust(&sim, &id, Some(&cid), &body.0)
