@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use polycart_kit::adapter::numeric_ids;
 use polycart_kit::adapter::{EntityCapabilities, Precision};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
@@ -16,7 +17,7 @@ use polycart_kit::paging::{OffsetInOne, Paging, first_second};
 use polycart_kit::transport::{Request, Transport};
 use polycart_kit::{
     Adapter, ApiPath, Capabilities, Entity, Error, IdGrammar, ListQuery, Page, Record, Result,
-    StoreConfig, WriteCapabilities,
+    StoreConfig, Write, WriteCapabilities, WriteOp,
 };
 use serde_json::value::RawValue;
 use tokio::sync::OnceCell;
@@ -24,10 +25,11 @@ use tokio::sync::OnceCell;
 use crate::PLATFORM;
 use crate::client::{self, MAX_PAGE, ShopContext};
 use crate::config::PrestaShopConfig;
-use crate::mapping;
+use crate::{mapping, writes};
 
 /// What the webservice offers here: orders and products, listed, read by id, by
-/// modification time; no counts, writes or webhooks yet.
+/// modification time; order states, stock and product prices written; no counts or
+/// webhooks.
 pub fn capabilities() -> Capabilities {
     Capabilities {
         entities: vec![
@@ -39,7 +41,13 @@ pub fn capabilities() -> Capabilities {
                 .incremental("date_upd", Precision::Second),
         ],
         bulk_export: false,
-        writes: WriteCapabilities::default(),
+        writes: WriteCapabilities {
+            product_price: true,
+            inventory_set: true,
+            inventory_adjust: true,
+            order_status: true,
+            ..WriteCapabilities::default()
+        },
         webhooks: false,
         webhook_registration: false,
     }
@@ -171,5 +179,53 @@ impl Adapter for PrestaShopAdapter {
         map(raw, ctx)?
             .pop()
             .ok_or_else(|| Error::not_found(format!("{entity} {platform_id}")))
+    }
+
+    async fn write(&self, write: &Write) -> Result<Record> {
+        let write = write.checked(numeric_ids)?;
+        let (t, root) = (&self.transport, &self.config.api_root);
+        let (entity, id) = match &write.op {
+            WriteOp::UpdateOrderStatus {
+                order_id, status, ..
+            } => {
+                writes::set_order_state(t, root, order_id, writes::state_id(*status)?).await?;
+                (Entity::Order, order_id.clone())
+            }
+            WriteOp::SetInventory {
+                product_id: Some(p),
+                variant_id,
+                change,
+                ..
+            } => {
+                writes::set_stock(t, root, p, variant_id.as_deref(), *change).await?;
+                (Entity::Product, p.clone())
+            }
+            WriteOp::SetInventory {
+                product_id: None, ..
+            } => {
+                return Err(Error::invalid(
+                    "PrestaShop stock is set by product_id (and variant_id)",
+                ));
+            }
+            WriteOp::UpdateProduct {
+                product_id,
+                variant_id: None,
+                price: Some(price),
+                title: None,
+                status: None,
+                compare_at_price: None,
+            } => {
+                writes::set_price(t, root, product_id, *price).await?;
+                (Entity::Product, product_id.clone())
+            }
+            WriteOp::UpdateProduct { .. } => {
+                return Err(Error::unsupported(
+                    PLATFORM,
+                    "product updates other than the product's price",
+                ));
+            }
+            other => return Err(Error::unsupported(PLATFORM, other.name())),
+        };
+        self.get(entity, &id).await
     }
 }

@@ -1,19 +1,20 @@
 //! The adapter against its simulator: every order and product listed once through
 //! `limit=offset,count`, incremental passes with `filter[date_upd]` and `date=1`, get
-//! by id, the currency from `/api/currencies`, and the shop's classic failures as
-//! typed errors.
+//! by id, the currency from `/api/currencies`, the shop's classic failures as typed
+//! errors, and the writes read back.
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 
 use chrono::{Duration, Utc};
 use polycart_kit::connector::{AdapterContext, StoreConfig};
-use polycart_kit::model::Record;
+use polycart_kit::model::{OrderStatus, Record};
 use polycart_kit::sim::{SimOptions, SimServer, StoreSize};
 use polycart_kit::walk::collect_all;
-use polycart_kit::{Adapter, Entity, Error, ListQuery, Secret};
+use polycart_kit::{Adapter, Entity, Error, InventoryChange, ListQuery, Secret, Write, WriteOp};
 use polycart_prestashop::PrestaShopAdapter;
 use polycart_prestashop::sim::{PrestaShopSim, ShopMode, start};
+use rust_decimal::Decimal;
 
 fn local() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
@@ -136,4 +137,108 @@ async fn the_classic_failures_are_typed_errors() {
             .await
             .is_ok()
     );
+}
+
+#[tokio::test]
+async fn writes_read_back() {
+    let (server, sim, adapter) = setup().await;
+    let order = sim.store().orders[2].id.to_string();
+    let written = adapter
+        .write(&Write::new(WriteOp::UpdateOrderStatus {
+            order_id: order.clone(),
+            status: OrderStatus::Completed,
+            note: None,
+        }))
+        .await
+        .unwrap();
+    let Record::Order(o) = written else {
+        panic!("not an order")
+    };
+    assert_eq!(
+        (o.platform_status.as_deref(), o.status),
+        (Some("5"), Some(OrderStatus::Completed))
+    );
+
+    let (simple, multi, variant, stock) = {
+        let s = sim.store();
+        let simple = s
+            .products
+            .iter()
+            .find(|p| p.variants.len() == 1)
+            .unwrap()
+            .id
+            .to_string();
+        let m = s.products.iter().find(|p| p.variants.len() > 1).unwrap();
+        (
+            simple,
+            m.id.to_string(),
+            m.variants[0].id.to_string(),
+            m.variants[0].total_stock(),
+        )
+    };
+    let priced = adapter
+        .write(&Write::new(WriteOp::UpdateProduct {
+            product_id: simple.clone(),
+            variant_id: None,
+            title: None,
+            status: None,
+            price: Some(Decimal::new(1250, 2)),
+            compare_at_price: None,
+        }))
+        .await
+        .unwrap();
+    let Record::Product(p) = priced else {
+        panic!("not a product")
+    };
+    assert_eq!(p.price.unwrap().amount, Decimal::new(1250, 2));
+
+    adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: Some(multi.clone()),
+            variant_id: Some(variant.clone()),
+            sku: None,
+            location_id: None,
+            change: InventoryChange::Delta(-3),
+        }))
+        .await
+        .unwrap();
+    let now = sim
+        .store()
+        .products
+        .iter()
+        .find(|p| p.id.to_string() == multi)
+        .unwrap()
+        .variants[0]
+        .total_stock();
+    assert_eq!(now, stock - 3);
+    adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: Some(simple.clone()),
+            variant_id: None,
+            sku: None,
+            location_id: None,
+            change: InventoryChange::Absolute(42),
+        }))
+        .await
+        .unwrap();
+    let now = sim
+        .store()
+        .products
+        .iter()
+        .find(|p| p.id.to_string() == simple)
+        .unwrap()
+        .variants[0]
+        .total_stock();
+    assert_eq!(now, 42);
+    // An id PrestaShop cannot have never reaches it.
+    let before = server.requests();
+    let bad = adapter
+        .write(&Write::new(WriteOp::UpdateOrderStatus {
+            order_id: "1/../2".into(),
+            status: OrderStatus::Completed,
+            note: None,
+        }))
+        .await;
+    assert!(bad.is_err());
+    assert_eq!(server.requests(), before);
 }

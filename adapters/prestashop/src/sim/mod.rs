@@ -4,7 +4,9 @@
 //! key (basic-auth user or `?ws_key=`); JSON only with `output_format=JSON` (XML
 //! otherwise); `display=full` (ids only without it), `sort=[id_ASC|id_DESC]`,
 //! `limit=n` or `limit=offset,count`, `filter[date_upd]=[from,to]` only with `date=1`;
-//! an empty list is `[]`; dates shop-local without a zone; errors as
+//! an empty list is `[]`; dates shop-local without a zone; the writes
+//! `POST /order_histories`, `GET`/`PUT /stock_availables` and `PUT /products/{id}`
+//! (JSON with `io_format=JSON`); errors as
 //! `{"errors":[{"code","message"}]}`. Shop failure modes ([`ShopMode`]): the webservice
 //! disabled, PHP warnings printed before the JSON, an HTML error page; and the kit's
 //! fault injection. Rendered from the documented resources, never from the adapter's
@@ -48,6 +50,8 @@ pub struct PrestaShopSim {
     store: Arc<Mutex<SimStore>>,
     key: String,
     mode: Arc<Mutex<ShopMode>>,
+    /// Order states set through `order_histories`, by order id.
+    states: Arc<Mutex<HashMap<u64, String>>>,
     /// The shop's time zone: its name in `PS_TIMEZONE` and its offset.
     pub time_zone: (&'static str, FixedOffset),
     faults: Arc<Faults>,
@@ -96,6 +100,14 @@ fn render_order(sim: &PrestaShopSim, o: &SimOrder) -> Value {
         (_, polycart_kit::sim::SimFinancial::Paid, _) => "2",
         _ => "10",
     };
+    let state = sim
+        .states
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&o.id)
+        .cloned()
+        .unwrap_or_else(|| state.to_owned());
+    let state = state.as_str();
     let excl = o.total() - o.total_tax();
     let rows: Vec<Value> = o
         .line_items
@@ -411,6 +423,185 @@ async fn configurations(
     list(&sim, "configurations", rows, &q)
 }
 
+/// Product-level stock rows (`id_product_attribute` 0) are numbered from here; a
+/// combination's row has the combination's id.
+const PRODUCT_STOCK: u64 = 9_000_000;
+
+/// The `stock_availables` rows of the shop: one per product (its total) and one per
+/// combination of a product with several.
+fn stock_rows(store: &SimStore) -> Vec<(u64, Value)> {
+    let mut rows = Vec::new();
+    for p in store.products.iter().filter(|p| !p.deleted) {
+        let total: i64 = p.variants.iter().map(|v| v.total_stock()).sum();
+        let row = |id: u64, attribute: u64, quantity: i64| {
+            json!({
+                "id": id, "id_product": p.id.to_string(), "id_product_attribute": attribute.to_string(),
+                "id_shop": "1", "id_shop_group": "0", "quantity": quantity.to_string(),
+                "depends_on_stock": "0", "out_of_stock": "2", "location": "",
+            })
+        };
+        rows.push((PRODUCT_STOCK + p.id, row(PRODUCT_STOCK + p.id, 0, total)));
+        if p.variants.len() > 1 {
+            for v in &p.variants {
+                rows.push((v.id, row(v.id, v.id, v.total_stock())));
+            }
+        }
+    }
+    rows
+}
+
+/// A literal `filter[field]=[value]`.
+fn literal<'a>(q: &'a HashMap<String, String>, field: &str) -> Option<&'a str> {
+    q.get(&format!("filter[{field}]"))
+        .and_then(|f| f.strip_prefix('[')?.strip_suffix(']'))
+}
+
+async fn stock_availables(
+    State(sim): State<PrestaShopSim>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let rows = stock_rows(&sim.store())
+        .into_iter()
+        .filter(|(_, r)| literal(&q, "id_product").is_none_or(|p| r["id_product"] == p))
+        .filter(|(_, r)| {
+            literal(&q, "id_product_attribute").is_none_or(|a| r["id_product_attribute"] == a)
+        })
+        .collect();
+    list(&sim, "stock_availables", rows, &q)
+}
+
+fn text_of(v: Option<&Value>) -> Option<String> {
+    v.and_then(|v| {
+        v.as_str()
+            .map(str::to_owned)
+            .or_else(|| v.as_i64().map(|n| n.to_string()))
+    })
+}
+
+async fn update_stock(
+    State(sim): State<PrestaShopSim>,
+    Path(id): Path<String>,
+    body: axum::Json<Value>,
+) -> Response {
+    let row = body
+        .0
+        .get("stock_available")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let Some(quantity) = text_of(row.get("quantity")).and_then(|q| q.parse::<i64>().ok()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            90,
+            "stock_available.quantity is required",
+        );
+    };
+    if text_of(row.get("id")).as_deref() != Some(id.as_str()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            90,
+            "the id in the body is not the id in the URL",
+        );
+    }
+    let Ok(n) = id.parse::<u64>() else {
+        return error(StatusCode::NOT_FOUND, 87, "Invalid ID");
+    };
+    let mut store = sim.store();
+    let target = if n > PRODUCT_STOCK {
+        match store.product_mut(n - PRODUCT_STOCK) {
+            Some(p) if p.variants.len() == 1 => p.variants.first_mut(),
+            Some(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    90,
+                    "the product's stock is the sum of its combinations'",
+                );
+            }
+            None => None,
+        }
+    } else {
+        store.variant_mut(n).map(|(p, i)| &mut p.variants[i])
+    };
+    let Some(variant) = target.filter(|v| !v.stock.is_empty()) else {
+        return error(StatusCode::NOT_FOUND, 87, "Invalid ID");
+    };
+    // PrestaShop keeps one quantity: the first location carries what the others lack.
+    let others: i64 = variant.stock.iter().skip(1).map(|s| s.1).sum();
+    variant.stock[0].1 = quantity - others;
+    axum::Json(json!({ "stock_available": row })).into_response()
+}
+
+async fn update_product(
+    State(sim): State<PrestaShopSim>,
+    Path(id): Path<String>,
+    body: axum::Json<Value>,
+) -> Response {
+    let product = body.0.get("product").cloned().unwrap_or(Value::Null);
+    for field in ["manufacturer_name", "quantity"] {
+        if product.get(field).is_some() {
+            return error(
+                StatusCode::BAD_REQUEST,
+                90,
+                &format!("parameter \"{field}\" not writable"),
+            );
+        }
+    }
+    let Some(price) = text_of(product.get("price")).and_then(|p| p.parse::<Decimal>().ok()) else {
+        return error(StatusCode::BAD_REQUEST, 41, "price is required");
+    };
+    let mut store = sim.store();
+    let Some(p) = id
+        .parse()
+        .ok()
+        .and_then(|n| store.product_mut(n))
+        .filter(|p| !p.deleted)
+    else {
+        return error(StatusCode::NOT_FOUND, 87, "Invalid ID");
+    };
+    for v in &mut p.variants {
+        v.price = price;
+    }
+    p.updated_at = Utc::now();
+    let rendered = render_product(&sim, p);
+    axum::Json(json!({ "product": rendered })).into_response()
+}
+
+async fn add_history(State(sim): State<PrestaShopSim>, body: axum::Json<Value>) -> Response {
+    let h = body.0.get("order_history").cloned().unwrap_or(Value::Null);
+    let (Some(order), Some(state)) = (text_of(h.get("id_order")), text_of(h.get("id_order_state")))
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            41,
+            "id_order and id_order_state are required",
+        );
+    };
+    if !(1..=13).contains(&state.parse::<u32>().unwrap_or(0)) {
+        return error(StatusCode::BAD_REQUEST, 41, "Invalid order state");
+    }
+    let mut store = sim.store();
+    let Some(o) = order
+        .parse()
+        .ok()
+        .and_then(|n| store.order_mut(n))
+        .filter(|o| !o.deleted)
+    else {
+        return error(StatusCode::BAD_REQUEST, 41, "Invalid order");
+    };
+    o.updated_at = Utc::now();
+    let id = o.id;
+    sim.states
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, state.clone());
+    (
+        StatusCode::CREATED,
+        axum::Json(
+            json!({ "order_history": { "id": id, "id_order": order, "id_order_state": state } }),
+        ),
+    )
+        .into_response()
+}
+
 /// The webservice key (basic-auth user, empty password, or `?ws_key=`), JSON output,
 /// and the shop's failure modes.
 async fn gate(State(sim): State<PrestaShopSim>, request: Request, next: Next) -> Response {
@@ -479,6 +670,7 @@ pub async fn start(
         store: Arc::new(Mutex::new(SimStore::generate(options.seed, options.size))),
         key: format!("SIMKEY{:026}", options.seed),
         mode: Arc::default(),
+        states: Arc::default(),
         time_zone: ("UTC", FixedOffset::east_opt(0).expect("zero offset")),
         faults: Faults::new(options.faults.clone(), options.seed),
     };
@@ -486,7 +678,10 @@ pub async fn start(
         .route("/orders", get(orders))
         .route("/orders/{id}", get(order))
         .route("/products", get(products))
-        .route("/products/{id}", get(product))
+        .route("/products/{id}", get(product).put(update_product))
+        .route("/order_histories", axum::routing::post(add_history))
+        .route("/stock_availables", get(stock_availables))
+        .route("/stock_availables/{id}", axum::routing::put(update_stock))
         .route("/currencies", get(currencies))
         .route("/configurations", get(configurations));
     let api = sim
