@@ -30,6 +30,22 @@ async fn subscriptions(platform: &str, info: &polycart_kit::sim::SimInfo) -> Vec
             format!("{}/v3/hooks", info.base_url),
             vec![("x-auth-token", creds["access_token"].clone())],
         ),
+        "magento" => {
+            // Adobe Commerce's webhook list takes an admin token.
+            let token: String = http
+                .post(format!("{}/rest/V1/integration/admin/token", info.base_url))
+                .json(&serde_json::json!({"username": creds["username"], "password": creds["password"]}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (
+                format!("{}/rest/all/V1/webhooks/list", info.base_url),
+                vec![("authorization", format!("Bearer {token}"))],
+            )
+        }
         _ => {
             // Over plain http WooCommerce takes OAuth 1.0a signatures only.
             use polycart_kit::auth::{OAuth1, OAuth1SignatureMethod};
@@ -71,11 +87,11 @@ fn pairs(platform: &str, v: Value) -> Vec<(String, String)> {
         .unwrap_or_else(|| panic!("{platform}: {v}"))
         .iter()
         .map(|w| {
-            let topic = ["topic", "scope"]
+            let topic = ["topic", "scope", "webhook_method"]
                 .iter()
                 .find_map(|k| w[*k].as_str())
                 .unwrap_or_default();
-            let to = ["address", "destination", "delivery_url"]
+            let to = ["address", "destination", "delivery_url", "url"]
                 .iter()
                 .find_map(|k| w[*k].as_str())
                 .unwrap_or_default();

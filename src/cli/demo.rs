@@ -1,5 +1,5 @@
-//! `polycart demo`: the README's first command. Starts the Shopify, WooCommerce and
-//! BigCommerce simulators in-process, connects them as stores in a fresh SQLite file,
+//! `polycart demo`: the README's first command. Starts the Shopify, WooCommerce,
+//! BigCommerce and Magento simulators in-process, connects them as stores in a fresh SQLite file,
 //! syncs them with progress bars, then serves the unified API (with the scheduler) and
 //! prints ready-to-paste `curl` lines. The lines name records by their `id` (polycart's
 //! id, what every listing returns), as a user copying one from a listing would. Ctrl-C
@@ -22,7 +22,7 @@ use crate::registry;
 use crate::store::{self, Cipher, NewStore};
 
 /// The platforms the demo runs, in order.
-const PLATFORMS: [&str; 3] = ["shopify", "woocommerce", "bigcommerce"];
+const PLATFORMS: [&str; 4] = ["shopify", "woocommerce", "bigcommerce", "magento"];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -242,12 +242,12 @@ fn demo_plan(platform: &str) -> Option<String> {
     }
 }
 
-/// Per-store tuning a user would give a store on a fast host: the WooCommerce
-/// simulator does not throttle, so its store may go faster than the cautious default
-/// for unknown WordPress hosts.
+/// Per-store tuning a user would give a store on a fast host: the WooCommerce and
+/// Magento simulators do not throttle, so their stores may go faster than the cautious
+/// defaults for unknown hosts.
 fn demo_settings(platform: &str, plan: Option<String>) -> BTreeMap<String, String> {
     let mut settings = match platform {
-        "woocommerce" => BTreeMap::from([
+        "woocommerce" | "magento" => BTreeMap::from([
             ("rate_per_second".to_owned(), "50".to_owned()),
             ("burst".to_owned(), "20".to_owned()),
         ]),

@@ -1,32 +1,7 @@
-//! Golden tests: every real {{Name}} payload under `fixtures/{{name}}/` mapped and
-//! compared with its `.unified.json` (refresh with `UPDATE_GOLDEN=1`, review the diff).
+//! Golden tests through the kit (`polycart_kit::golden`): every real {{Name}} payload
+//! under `fixtures/{{name}}/<entity>/` mapped and compared with its `.unified.json`
+//! (first run and after a mapping change: `UPDATE_GOLDEN=1`, then review the diff), and
+//! the simulator's payloads checked against the same real ones
+//! (`fixtures/{{name}}/shapes.json` names exceptions, `context.json` the store).
 
-use std::path::Path;
-
-use polycart_kit::connector::Normalized;
-use polycart_kit::{Entity, StoreContext, golden};
-
-#[test]
-fn fixtures_map_to_their_golden_files() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/{{name}}");
-    let inputs = golden::inputs(&root);
-    assert!(!inputs.is_empty(), "no fixtures under {}", root.display());
-    let mut failures = Vec::new();
-    for input in inputs {
-        let entity = match input.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()) {
-            Some("order") => Entity::Order,
-            Some("product") => Entity::Product,
-            other => panic!("{}: no entity folder ({other:?})", input.display()),
-        };
-        let text = std::fs::read_to_string(&input).unwrap();
-        let actual = match polycart_{{name}}::mapping::normalize(entity, &text, &StoreContext::default()) {
-            Ok(Normalized::One(r)) => serde_json::to_value(r).unwrap(),
-            Ok(Normalized::List(rs)) => serde_json::to_value(rs).unwrap(),
-            Err(e) => serde_json::json!({ "error": e.to_string() }),
-        };
-        if let Err(message) = golden::check(&input, &actual) {
-            failures.push(message);
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
+polycart_kit::golden_tests!(polycart_{{name}}::connector(), "../../fixtures/{{name}}");

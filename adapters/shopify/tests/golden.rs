@@ -1,48 +1,18 @@
-//! Golden files: every Shopify fixture under `fixtures/shopify/<entity>/` is normalised
-//! and compared with its `.unified.json` (refresh with `UPDATE_GOLDEN=1`, review the diff).
+//! Golden files through the kit (`golden_tests!`): every Shopify fixture under
+//! `fixtures/shopify/<entity>/` normalised and compared with its `.unified.json`
+//! (refresh with `UPDATE_GOLDEN=1`, review the diff), and the simulator's payloads
+//! checked against the same real ones (`fixtures/shopify/shapes.json` names the
+//! exceptions). Below, Shopify's own cases: envelopes and decode errors.
 
 use std::path::PathBuf;
 
 use polycart_kit::connector::Normalized;
-use polycart_kit::golden;
 use polycart_kit::model::Entity;
+
+polycart_kit::golden_tests!(polycart_shopify::connector(), "../../fixtures/shopify", at_least 40);
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/shopify")
-}
-
-#[test]
-fn every_fixture_matches_its_golden_file() {
-    let mut failures = Vec::new();
-    let mut seen = 0;
-    for entity in Entity::ALL {
-        let dir = fixtures().join(entity.as_str());
-        for input in golden::inputs(&dir) {
-            seen += 1;
-            let text = std::fs::read_to_string(&input).expect("fixture is readable");
-            let actual =
-                match polycart_shopify::mapping::normalize(entity, &text, &Default::default()) {
-                    Ok(Normalized::One(r)) => serde_json::to_value(&r).expect("records serialise"),
-                    Ok(Normalized::List(rs)) => {
-                        serde_json::to_value(&rs).expect("records serialise")
-                    }
-                    Err(e) => {
-                        failures.push(format!("{}: {e}", input.display()));
-                        continue;
-                    }
-                };
-            if let Err(e) = golden::check(&input, &actual) {
-                failures.push(e);
-            }
-        }
-    }
-    assert!(seen >= 40, "expected the Shopify fixtures, found {seen}");
-    assert!(
-        failures.is_empty(),
-        "{} golden mismatches:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
 }
 
 #[test]

@@ -1,14 +1,19 @@
-//! Golden tests: every real WooCommerce payload under `fixtures/woocommerce/<entity>/`
-//! mapped and compared with its `.unified.json` (refresh with `UPDATE_GOLDEN=1`).
+//! Golden tests through the kit (`golden_tests!`): every real WooCommerce payload under
+//! `fixtures/woocommerce/<entity>/` mapped (with `context.json`'s store: USD, kg) and
+//! compared with its `.unified.json` (refresh with `UPDATE_GOLDEN=1`), and the
+//! simulator's payloads checked against the same real ones. Below, WooCommerce's own
+//! cases: a variable product with its variations, an order with its fetched refunds,
+//! legacy payloads.
 
 use std::path::{Path, PathBuf};
 
 use polycart_kit::StoreContext;
-use polycart_kit::connector::Normalized;
 use polycart_kit::model::Currency;
 use polycart_kit::{Entity, golden};
 use polycart_woocommerce::mapping;
 use serde_json::value::RawValue;
+
+polycart_kit::golden_tests!(polycart_woocommerce::connector(), "../../fixtures/woocommerce", at_least 15);
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/woocommerce")
@@ -20,37 +25,6 @@ fn ctx() -> StoreContext {
         weight_unit: Some("kg".into()),
         ..StoreContext::default()
     }
-}
-
-fn to_json(n: Normalized) -> serde_json::Value {
-    match n {
-        Normalized::One(r) => serde_json::to_value(r).unwrap(),
-        Normalized::List(rs) => serde_json::to_value(rs).unwrap(),
-    }
-}
-
-#[test]
-fn every_entity_fixture_matches_its_golden_file() {
-    let mut failures = Vec::new();
-    let mut seen = 0;
-    for entity in Entity::ALL {
-        for input in golden::inputs(&root().join(entity.as_str())) {
-            seen += 1;
-            let text = std::fs::read_to_string(&input).unwrap();
-            let actual = match mapping::normalize(entity, &text, &ctx()) {
-                Ok(n) => to_json(n),
-                Err(e) => {
-                    failures.push(format!("{}: {e}", input.display()));
-                    continue;
-                }
-            };
-            if let Err(e) = golden::check(&input, &actual) {
-                failures.push(e);
-            }
-        }
-    }
-    assert!(seen >= 15, "only {seen} fixtures found");
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]

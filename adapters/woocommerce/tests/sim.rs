@@ -1,5 +1,5 @@
-//! The adapter against its simulator: the kit's conformance checks, both URL forms and
-//! every auth mode, the fallback to query keys, variable products with paged
+//! The adapter's own quirks against its simulator (the kit's checks:
+//! `tests/conformance.rs`): bulk passes and counts, both URL forms and every auth mode, the fallback to query keys, variable products with paged
 //! variations, refunds, every bad-store case, host throttling, writes, webhooks and
 //! incremental resume.
 
@@ -97,24 +97,14 @@ fn expected_counts(sim: &WooCommerceSim) -> (usize, usize, usize, usize, usize) 
     })
 }
 
+/// WooCommerce's listing quirks the conformance suite (`tests/conformance.rs`) does not
+/// see: a bulk pass is the ordinary listing, a count filtered by modification time,
+/// and stock counted by paging every product (variations included).
 #[tokio::test]
-async fn conformance_over_every_entity() {
+async fn bulk_passes_filtered_counts_and_stock_counts() {
     let sim = sim(SimConfig::default()).await;
     let a = adapter(&sim, &[]);
-    let (orders, products, customers, categories, inventory) = expected_counts(&sim);
-    for (entity, n) in [
-        (Entity::Order, orders),
-        (Entity::Product, products),
-        (Entity::Customer, customers),
-        (Entity::Category, categories),
-        (Entity::Inventory, inventory),
-    ] {
-        let listed = conformance::paginates_to_the_end(&a, entity, 4, n).await;
-        conformance::resumes_from_cursor(&a, entity, 4).await;
-        conformance::count_matches_listing(&a, entity, listed.len()).await;
-        conformance::get_matches_list(&a, &listed[listed.len() / 2]).await;
-    }
-    // A bulk full pass (Shopify's exports) is the ordinary listing here.
+    let (orders, _, _, _, inventory) = expected_counts(&sim);
     assert!(!a.capabilities().bulk_export);
     let bulk = collect_all(
         &a,
@@ -126,26 +116,20 @@ async fn conformance_over_every_entity() {
     .await
     .unwrap();
     assert_eq!(bulk.len(), orders);
-    // Incremental: touch some orders, read since just before.
     let since = Utc::now() - Duration::seconds(1);
     let touched = sim.with_store(|s| s.touch_some(3, 4, Utc::now()));
-    let ids: Vec<String> = touched.iter().map(u64::to_string).collect();
-    let got = conformance::incremental_sees_updates(&a, Entity::Order, since, &ids).await;
-    assert_eq!(
-        got.len(),
-        ids.iter().collect::<HashSet<_>>().len(),
-        "only the touched orders are newer"
-    );
+    let ids: HashSet<u64> = touched.into_iter().collect();
     assert_eq!(
         a.count(&ListQuery::new(Entity::Order).updated_since(since))
             .await
             .unwrap() as usize,
-        got.len()
+        ids.len(),
+        "only the touched orders are newer"
     );
-    let mut headers = http::HeaderMap::new();
-    headers.insert("x-wc-webhook-signature", "bm90IGl0".parse().unwrap());
-    headers.insert("x-wc-webhook-topic", "order.updated".parse().unwrap());
-    conformance::rejects_bad_webhook_signature(&a, &headers, b"{\"id\":1}");
+    assert_eq!(
+        a.count(&ListQuery::new(Entity::Inventory)).await.unwrap() as usize,
+        inventory
+    );
     sim.shutdown().await;
 }
 

@@ -16,6 +16,7 @@
 //! client; the JSON comes from [`render`], shaped after the real payloads.
 
 mod extras;
+mod handle;
 mod render;
 mod routes;
 
@@ -349,8 +350,13 @@ pub async fn start(
         credentials,
     };
     let meter = sim.clone();
+    let handle = handle::Handle {
+        sim: sim.clone(),
+        faults,
+    };
     let server = server
         .with_info(info)
+        .with_handle(Arc::new(handle))
         .with_meter("rest", move |now| meter.limiter.usage(now));
     Ok((server, BigCommerceSim { sim }))
 }

@@ -5,6 +5,7 @@
 mod basic;
 mod header_token;
 pub mod hmac;
+mod login_token;
 mod oauth1;
 mod oauth2;
 mod query_keys;
@@ -20,6 +21,7 @@ use crate::secret::Secret;
 
 pub use basic::Basic;
 pub use header_token::HeaderToken;
+pub use login_token::{Login, LoginToken, Now};
 pub use oauth1::{OAuth1, OAuth1Placement, OAuth1SignatureMethod};
 pub use oauth2::{OAuth2Bearer, OAuth2Client, TokenSet, TokenSink};
 pub use query_keys::QueryKeys;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Raw;
 
 /// A category, normalised; `parent_id` is the parent's platform id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Category {
     pub id: Option<String>,
     pub store_id: Option<String>,
@@ -27,18 +27,9 @@ impl Category {
     /// A category of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
     pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
         Self {
-            id: None,
-            store_id: None,
             platform: platform.to_owned(),
             platform_id: platform_id.into(),
-            name: None,
-            parent_id: None,
-            slug: None,
-            description_html: None,
-            position: None,
-            created_at: None,
-            updated_at: None,
-            raw: None,
+            ..Self::default()
         }
     }
 }

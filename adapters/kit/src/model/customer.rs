@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{Address, Money, Raw};
 
 /// A customer account, normalised.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Customer {
     pub id: Option<String>,
     pub store_id: Option<String>,
@@ -31,22 +31,9 @@ impl Customer {
     /// A customer of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
     pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
         Self {
-            id: None,
-            store_id: None,
             platform: platform.to_owned(),
             platform_id: platform_id.into(),
-            email: None,
-            first_name: None,
-            last_name: None,
-            phone: None,
-            accepts_marketing: None,
-            addresses: Vec::new(),
-            default_address: None,
-            orders_count: None,
-            total_spent: None,
-            created_at: None,
-            updated_at: None,
-            raw: None,
+            ..Self::default()
         }
     }
 }

@@ -15,7 +15,7 @@ use super::{Address, Currency, FinancialStatus, FulfillmentStatus, Money, OrderS
 /// An order, normalised. Its `currency` and `totals` are the store's own currency
 /// whatever the buyer paid in; what the buyer paid in, when it differs, is
 /// `presentment_currency` with `presentment_totals`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Order {
     /// polycart's stable id (store id + platform id); `null` until the order belongs to a store.
     pub id: Option<String>,
@@ -66,37 +66,9 @@ impl Order {
     /// what its payload says (`Order { number, ..Order::new(PLATFORM, id) }`).
     pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
         Self {
-            id: None,
-            store_id: None,
             platform: platform.to_owned(),
             platform_id: platform_id.into(),
-            number: None,
-            status: None,
-            platform_status: None,
-            financial_status: None,
-            platform_financial_status: None,
-            fulfillment_status: None,
-            platform_fulfillment_status: None,
-            currency: None,
-            totals: OrderTotals::default(),
-            presentment_currency: None,
-            presentment_totals: None,
-            customer: None,
-            billing_address: None,
-            shipping_address: None,
-            line_items: Vec::new(),
-            shipping_lines: Vec::new(),
-            discounts: Vec::new(),
-            refunds: Vec::new(),
-            shipments: Vec::new(),
-            note: None,
-            tags: Vec::new(),
-            source: None,
-            created_at: None,
-            updated_at: None,
-            completed_at: None,
-            cancelled_at: None,
-            raw: None,
+            ..Self::default()
         }
     }
 }

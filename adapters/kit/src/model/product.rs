@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{Money, ProductStatus, Raw};
 
 /// A product, normalised. A product without variants on its platform gets none here.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Product {
     pub id: Option<String>,
     pub store_id: Option<String>,
@@ -41,28 +41,9 @@ impl Product {
     /// A product of `platform` with its id and nothing else known (see [`Order::new`](super::Order::new)).
     pub fn new(platform: &str, platform_id: impl Into<String>) -> Self {
         Self {
-            id: None,
-            store_id: None,
             platform: platform.to_owned(),
             platform_id: platform_id.into(),
-            name: None,
-            sku: None,
-            description_html: None,
-            status: None,
-            platform_status: None,
-            vendor: None,
-            product_type: None,
-            tags: Vec::new(),
-            category_ids: Vec::new(),
-            images: Vec::new(),
-            price: None,
-            compare_at_price: None,
-            options: Vec::new(),
-            variants: Vec::new(),
-            inventory_quantity: None,
-            created_at: None,
-            updated_at: None,
-            raw: None,
+            ..Self::default()
         }
     }
 }

@@ -4,7 +4,9 @@
 //! without a network: page numbers ([`PageNumber`]), offsets ([`Offset`],
 //! [`OffsetInOne`]), the `Link`
 //! header ([`LinkHeader`]), an opaque token in the body ([`BodyToken`]), a GraphQL
-//! connection ([`Connection`]) and the keyset by modification time ([`Keyset`]).
+//! connection ([`Connection`]), the keyset by modification time ([`Keyset`]) and
+//! Magento's `searchCriteria` ([`SearchCriteria`]: a keyset by time and id, or page
+//! numbers that stop on `total_count`).
 //! [`Paging`] names one of them; [`crate::endpoint`] drives it through a transport,
 //! and adapters with their own clients call the strategies directly.
 //!
@@ -16,6 +18,7 @@ pub mod keyset;
 pub mod link;
 pub mod offset;
 pub mod page_number;
+pub mod search_criteria;
 pub mod token;
 
 use chrono::{DateTime, Utc};
@@ -30,6 +33,7 @@ pub use keyset::{Key, KeyFields, Keyset, Position, Resume, TieBreak, WindowBy};
 pub use link::LinkHeader;
 pub use offset::{Offset, OffsetInOne};
 pub use page_number::{PageNumber, Total};
+pub use search_criteria::{SearchCriteria, SearchKeyset};
 pub use token::BodyToken;
 
 /// How a timestamp filter's value is written.
@@ -38,8 +42,11 @@ pub enum DateFormat {
     /// `2025-01-01T00:00:09Z` (BigCommerce v3, Shopify, Wix, Squarespace).
     Rfc3339,
     /// `2025-01-01T00:00:09`, read as UTC by the platform (WooCommerce with
-    /// `dates_are_gmt=true`, Magento).
+    /// `dates_are_gmt=true`).
     NaiveUtc,
+    /// `2025-01-01 00:00:09`, a space between date and time, read as UTC (Magento's
+    /// `searchCriteria` date filters, which compare with its UTC columns as text).
+    SqlUtc,
     /// `Wed, 01 Jan 2025 00:00:09 +0000` (BigCommerce v2).
     Rfc2822,
     /// Unix seconds (Shopee, Lazada, TikTok Shop).
@@ -55,6 +62,7 @@ impl DateFormat {
         match self {
             DateFormat::Rfc3339 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             DateFormat::NaiveUtc => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            DateFormat::SqlUtc => t.format("%Y-%m-%d %H:%M:%S").to_string(),
             DateFormat::Rfc2822 => t.format("%a, %d %b %Y %H:%M:%S +0000").to_string(),
             DateFormat::UnixSeconds => second.to_string(),
         }
@@ -169,6 +177,7 @@ pub enum Paging {
     Token(BodyToken),
     Connection(Connection),
     Keyset(Keyset),
+    SearchCriteria(SearchCriteria),
 }
 
 impl Paging {
@@ -187,6 +196,7 @@ impl Paging {
                 let pos = Position::read(at)?;
                 Ok(p.request(query.updated_since, pos.as_ref(), limit, max))
             }
+            Paging::SearchCriteria(p) => p.request(query.updated_since, at, limit),
         }
     }
 
@@ -207,6 +217,7 @@ impl Paging {
             Paging::Link(p) => Ok(Step::all(n, p.next(view))),
             Paging::Token(p) => Ok(Step::all(n, p.next(view)?)),
             Paging::Connection(p) => Ok(Step::all(n, p.next(view)?)),
+            Paging::SearchCriteria(p) => Ok(Step::all(n, p.next(at, limit, view)?)),
             Paging::Keyset(p) => {
                 let pos = Position::read(at)?;
                 let keys = p.keys.read_all(view.items)?;
@@ -229,9 +240,16 @@ impl Paging {
         }
     }
 
-    /// Whether the strategy writes the `updated_since` filter itself (the keyset).
+    /// Whether the strategy writes the `updated_since` filter itself (the keysets).
     pub fn owns_since(&self) -> bool {
-        matches!(self, Paging::Keyset(_))
+        matches!(
+            self,
+            Paging::Keyset(_)
+                | Paging::SearchCriteria(SearchCriteria {
+                    keyset: Some(_),
+                    ..
+                })
+        )
     }
 }
 
@@ -266,6 +284,7 @@ mod tests {
         let s = 1_735_689_609; // 2025-01-01T00:00:09Z
         assert_eq!(DateFormat::Rfc3339.format(s), "2025-01-01T00:00:09Z");
         assert_eq!(DateFormat::NaiveUtc.format(s), "2025-01-01T00:00:09");
+        assert_eq!(DateFormat::SqlUtc.format(s), "2025-01-01 00:00:09");
         assert_eq!(
             DateFormat::Rfc2822.format(s),
             "Wed, 01 Jan 2025 00:00:09 +0000"

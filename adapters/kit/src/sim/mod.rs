@@ -8,6 +8,7 @@
 
 mod faults;
 mod generator;
+mod handle;
 mod limiter;
 mod webhook;
 
@@ -18,12 +19,13 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::{FaultSpec, Faults};
+pub use faults::{Fault, FaultSpec, Faults, Target};
 pub use generator::{
     SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimImage, SimLineItem,
     SimLocation, SimOrder, SimOrderState, SimPresentment, SimProduct, SimProductStatus, SimRefund,
     SimShipment, SimStore, SimVariant, StoreSize, cents,
 };
+pub use handle::{Delivery, Signing, SimError, SimHandle};
 pub use limiter::{BucketState, FixedWindow, LeakyBucket, LimiterUsage, Refused, WindowState};
 pub use webhook::WebhookSender;
 
@@ -66,6 +68,9 @@ pub struct SimServer {
     /// The simulator's rate limiters by name ("rest", "graphql"), as the platform
     /// would count them.
     pub meters: Vec<(&'static str, Meter)>,
+    /// The simulator's handle (truth, touch, delete, faults, webhooks), for tests and
+    /// the conformance suite.
+    handle: Option<std::sync::Arc<dyn SimHandle>>,
     /// Every request the simulator has received, whatever it answered.
     requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -121,6 +126,7 @@ impl SimServer {
                 info,
                 addr,
                 meters: Vec::new(),
+                handle: None,
                 requests,
                 shutdown: Some(tx),
                 task: Some(task),
@@ -132,6 +138,17 @@ impl SimServer {
     pub fn with_info(mut self, info: SimInfo) -> Self {
         self.info = info;
         self
+    }
+
+    /// Sets what [`SimServer::handle`] returns.
+    pub fn with_handle(mut self, handle: std::sync::Arc<dyn SimHandle>) -> Self {
+        self.handle = Some(handle);
+        self
+    }
+
+    /// The simulator's [`SimHandle`], when it offers one.
+    pub fn handle(&self) -> Option<&std::sync::Arc<dyn SimHandle>> {
+        self.handle.as_ref()
     }
 
     /// Registers a rate limiter under `name` for [`SimServer::usage`].

@@ -16,6 +16,7 @@ mod gql_http;
 mod gql_paging;
 mod gql_writes;
 mod graphql;
+mod handle;
 mod oauth;
 mod ops;
 mod render;
@@ -281,8 +282,13 @@ impl ShopifySim {
             credentials,
         };
         let (rest, graphql) = (state.clone(), state.clone());
+        let handle = handle::Handle {
+            state: state.clone(),
+            faults,
+        };
         let server = server
             .with_info(info)
+            .with_handle(Arc::new(handle))
             .with_meter("rest", move |now| rest.bucket.usage(now))
             .with_meter("graphql", move |now| graphql.cost_bucket.usage(now));
         Ok(Self { server, state })

@@ -138,9 +138,9 @@ pub(super) fn spawn_delivery(st: &St, topic: &'static str, id: u64) {
     }
 }
 
-/// Delivers `topic` about `id` to every active subscriber, signed like WooCommerce:
-/// `X-WC-Webhook-Signature` = base64(HMAC-SHA256(secret, body)).
-pub(crate) async fn deliver(st: &St, topic: &str, id: u64) -> Vec<Result<u16, String>> {
+/// The body WooCommerce delivers for `topic` (`order.updated`) about record `id`:
+/// the record as the REST API renders it, or `{"id": N}` for a `deleted` topic.
+pub(crate) fn delivery_body(st: &St, topic: &str, id: u64) -> Option<Vec<u8>> {
     let site = lock(&st.site).clone();
     let tracking = lock(&st.config).shipment_tracking;
     let (resource, event) = topic.split_once('.').unwrap_or((topic, ""));
@@ -168,8 +168,56 @@ pub(crate) async fn deliver(st: &St, topic: &str, id: u64) -> Vec<Result<u16, St
             _ => None,
         }
     };
-    let Some(body) = body else { return Vec::new() };
-    let body = super::encode::wp_json(&body).into_bytes();
+    body.map(|b| super::encode::wp_json(&b).into_bytes())
+}
+
+/// WooCommerce's delivery headers for `body`, signed with `secret`:
+/// `X-WC-Webhook-Signature` = base64(HMAC-SHA256(secret, body)).
+pub(crate) fn delivery_headers(
+    st: &St,
+    topic: &str,
+    hook_id: u64,
+    secret: &str,
+    body: &[u8],
+) -> HeaderMap {
+    let site = lock(&st.site).clone();
+    let (resource, event) = topic.split_once('.').unwrap_or((topic, ""));
+    let delivery = {
+        let mut extra = lock(&st.extra);
+        extra.next_id += 1;
+        extra.next_id
+    };
+    let pairs = [
+        ("content-type", "application/json".to_owned()),
+        (
+            "user-agent",
+            "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)".to_owned(),
+        ),
+        ("x-wc-webhook-source", format!("{site}/")),
+        ("x-wc-webhook-topic", topic.to_owned()),
+        ("x-wc-webhook-resource", resource.to_owned()),
+        ("x-wc-webhook-event", event.to_owned()),
+        (
+            "x-wc-webhook-signature",
+            base64(&hmac_sha256(secret.as_bytes(), body)),
+        ),
+        ("x-wc-webhook-id", hook_id.to_string()),
+        ("x-wc-webhook-delivery-id", delivery.to_string()),
+    ];
+    let mut headers = HeaderMap::new();
+    for (k, v) in pairs {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            headers.insert(k, v);
+        }
+    }
+    headers
+}
+
+/// Delivers `topic` about `id` to every active subscriber, signed like WooCommerce.
+pub(crate) async fn deliver(st: &St, topic: &str, id: u64) -> Vec<Result<u16, String>> {
+    let Some(body) = delivery_body(st, topic, id) else {
+        return Vec::new();
+    };
     let hooks: Vec<Hook> = lock(&st.extra)
         .hooks
         .iter()
@@ -178,34 +226,7 @@ pub(crate) async fn deliver(st: &St, topic: &str, id: u64) -> Vec<Result<u16, St
         .collect();
     let mut out = Vec::new();
     for h in hooks {
-        let mut headers = HeaderMap::new();
-        let delivery = {
-            let mut extra = lock(&st.extra);
-            extra.next_id += 1;
-            extra.next_id
-        };
-        let pairs = [
-            ("content-type", "application/json".to_owned()),
-            (
-                "user-agent",
-                "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)".to_owned(),
-            ),
-            ("x-wc-webhook-source", format!("{site}/")),
-            ("x-wc-webhook-topic", topic.to_owned()),
-            ("x-wc-webhook-resource", resource.to_owned()),
-            ("x-wc-webhook-event", event.to_owned()),
-            (
-                "x-wc-webhook-signature",
-                base64(&hmac_sha256(h.secret.as_bytes(), &body)),
-            ),
-            ("x-wc-webhook-id", h.id.to_string()),
-            ("x-wc-webhook-delivery-id", delivery.to_string()),
-        ];
-        for (k, v) in pairs {
-            if let Ok(v) = HeaderValue::from_str(&v) {
-                headers.insert(k, v);
-            }
-        }
+        let headers = delivery_headers(st, topic, h.id, &h.secret, &body);
         out.push(
             st.sender
                 .deliver(&h.delivery_url, headers, body.clone())

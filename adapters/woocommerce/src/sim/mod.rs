@@ -14,6 +14,7 @@
 mod auth;
 mod collections;
 mod encode;
+mod handle;
 mod hooks;
 mod host;
 mod listing;
@@ -173,6 +174,9 @@ impl std::fmt::Debug for WooCommerceSim {
 pub const CONSUMER_KEY: &str = "ck_5im0ulat0r5im0ulat0r5im0ulat0r5im0ula";
 /// The simulator's consumer secret.
 pub const CONSUMER_SECRET: &str = "cs_5ecret5ecret5ecret5ecret5ecret5ecret5e";
+/// The secret the simulated store's webhooks are signed with (the `webhook_secret`
+/// credential `SimInfo` lists).
+pub const WEBHOOK_SECRET: &str = "whsec-5imulat0r";
 
 impl WooCommerceSim {
     /// Starts a simulator for `options` on `addr` with `config`.
@@ -207,8 +211,14 @@ impl WooCommerceSim {
         let mut credentials = BTreeMap::new();
         credentials.insert("consumer_key".to_owned(), CONSUMER_KEY.to_owned());
         credentials.insert("consumer_secret".to_owned(), CONSUMER_SECRET.to_owned());
+        credentials.insert("webhook_secret".to_owned(), WEBHOOK_SECRET.to_owned());
         let meter = state.clone();
+        let handle = handle::Handle {
+            state: state.clone(),
+            faults,
+        };
         let server = server
+            .with_handle(Arc::new(handle))
             .with_info(SimInfo {
                 platform: "woocommerce".into(),
                 base_url: site,

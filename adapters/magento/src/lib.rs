@@ -1,0 +1,54 @@
+//! polycart's Magento 2 / Adobe Commerce adapter: the REST API `V1` under a store view
+//! (`/rest/{store_code}/V1/...`), with admin tokens (renewed before their 4 hours
+//! lapse), integration bearer tokens or OAuth 1.0a integration signing; `searchCriteria`
+//! listings by `updated_at` then `entity_id`; MSI stock; Adobe Commerce webhooks. See
+//! `docs.md` for the capability checklist and the known gaps.
+//!
+//! The crate has the shape of every adapter (`ARCHITECTURE.md`): this file is the
+//! registry entry only.
+
+#![recursion_limit = "256"]
+
+mod adapter;
+pub mod client;
+pub mod config;
+pub mod mapping;
+pub mod webhooks;
+mod wire;
+mod writes;
+
+#[cfg(feature = "sim")]
+pub mod sim;
+
+use polycart_kit::Connector;
+use polycart_kit::connector::OptionalCredential;
+
+pub use adapter::{MagentoAdapter, capabilities, connect_adapter};
+pub use client::{Client, MagentoClassifier};
+pub use config::{MagentoConfig, SETTINGS};
+pub use mapping::{Context, normalize};
+
+/// The platform's registry name.
+pub const PLATFORM: &str = mapping::PLATFORM;
+
+/// The registry entry. A store gives one of three credential sets (see the `auth`
+/// setting): `username` + `password`, `access_token`, or `consumer_key` +
+/// `consumer_secret` + `access_token` + `access_token_secret`; none is required on its
+/// own, so the set is checked when the store connects.
+pub fn connector() -> Connector {
+    Connector {
+        name: PLATFORM,
+        credentials: &[],
+        optional_credentials: &[OptionalCredential {
+            name: "webhook_public_key",
+            feature: "webhooks",
+            purpose: "verifying Adobe Commerce webhook deliveries (x-adobe-commerce-webhook-signature)",
+        }],
+        settings: SETTINGS,
+        capabilities,
+        normalize,
+        connect: adapter::connect,
+        #[cfg(feature = "sim")]
+        simulate: sim::simulate,
+    }
+}

@@ -1,0 +1,45 @@
+//! The simulated store's webhook signing key pair (a fixed test key, generated for
+//! the simulator with `openssl genpkey -algorithm RSA`; it signs nothing real). The
+//! public half is what a merchant copies from Stores > Configuration > Adobe Services
+//! > Webhooks.
+
+/// PKCS #8 PEM private key.
+pub(crate) const PRIVATE_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQC8T/UCSLmGMZHh
+4pI/KEq3OGumKyQJleyOyujudq1mOT4e8olvqr92lOp7kJV7VzXRlW89l3vJ9TOO
+tUWSaW3sCcYqBbGNm8OkUYg0u6IhkSu6Md9OMGSDJvHarG12FpZMQGSxRzTA5EER
+SPR9hFM5ETAIc3G/ghgunyUNhDL0JqeISGTEi40miEPF1ehRtQJhN0Fl3iyAekA8
+X/pt69SMErmfijMLHbCnXnG7zDDk30GxTJ1hDEKOlnaz2ngtv6aLqfjWcozpCfpM
+w8vMhYqFIC0GBMdrXBIiUgP56tGuXP+5W5h56CDbkRq0QPI8uGndzFS1Ne2Ny7JN
+QVa1w8VFAgMBAAECggEAHWyP78itxnhZ31X//ILe89SKy4bbpWzJ7wDpFxOvofSp
+TnweufZP3udDYUXU+ZYFqIclP9Y65zJbWT3dTlSPcq2PS3MizGntjrAXrIex/HU6
+xCf1SLoahnywFzdQjj5Wwzjfkuy5ozc3LIx9+VvTBix3mSZyvFYHUceXqk5BCPF5
+YBsLOcgHZJeIl2JB4uv4y5ezbRemqmO5ngS5EF6K87CJJ9+gs74j0jqYMYYu3X/u
+H3EnXdUCpPvR/hyBVJ+2dgYqATP1nl5X2+NQZVQ0dEsg3ZEvyRkaPVSyQDFK0QTq
+ujqlz3CDfCcau9oUTaPT9Hke4xx7yjZiRxsQzcZt+QKBgQDwWSOOpdBxpnEYs4It
+WdXHWin55AN0yIcg+/yKyxwFGAlKTxk3tuaaEpaprNMXJJj1pF4IVBOGozfyHDS8
+HQHCTerBSkXw15SrG1Se6E3DObgDsT1tr+FTfqkAU/KdxzK4NUYhIjw3jUkLZaeR
+ZA3UP0uXzw8gHKSKMmaxNaS6SQKBgQDIk1MggpWnaz4rQUE0jfczFrBn98ZJZS3w
+cLj0+WNi4Ac9HiKuiLle9SrrIstd8eDlf/2xYa9khydesFJk9UKWEYUXugYnDOP7
+chQQceFy0lhjnMNd5m5kjj/1YfhaPog9WZzuPl7L3wAu4eGnZtJ0wy5stSsi2Pb+
+3mDTpA1THQKBgQCqHF0XTHLQzZ4EfqDnWkr9kupczK5JjNhfVxpyXblSPaXtqzhM
+/64NZJSwOPsayTNdwN0xBdjgFUu2l5IXhmxFSwKZlekUwnCd/nURF5haUdLVAjBZ
+Hv/bKa2R5ti0JVXXnRUqxGFcbCpD38oPFILZM4dcRhgNgVhP28ZlLHOPyQKBgQCD
+tInPPTA74SXPjWfdtKLv/yQTARZJN5E04y/wXJowYN8f+NvZM5pVijOGdzCHHb8J
+tEPH6FcdccoeWTWhaZMxq4tziwljNwm1ILGgIsdheFHmBxgaXqd6jBXfcVd9Gran
+YmKz5myk/mfGYTiljdUAKvIfG8+ZcFKwBSIblwvQ2QKBgAoUBeWbP0nF6jfgSLW0
+3mJH6v3Z8h1BvF3PMiDqdzImr+pyA6eqpwHGiBCEbjkNhKrEbbhtECtUvSGJptDC
+yw12BpOjHmt5e1TLaaSO7sq/+ZGWWT7vYry5rJSirExSp1zChNpDjj/80vB9IbJN
+gAg8x1K+25lGQirR1mCxlapi
+-----END PRIVATE KEY-----";
+
+/// SPKI PEM public key.
+pub const PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvE/1Aki5hjGR4eKSPyhK
+tzhrpiskCZXsjsro7natZjk+HvKJb6q/dpTqe5CVe1c10ZVvPZd7yfUzjrVFkmlt
+7AnGKgWxjZvDpFGINLuiIZErujHfTjBkgybx2qxtdhaWTEBksUc0wORBEUj0fYRT
+OREwCHNxv4IYLp8lDYQy9CaniEhkxIuNJohDxdXoUbUCYTdBZd4sgHpAPF/6bevU
+jBK5n4ozCx2wp15xu8ww5N9BsUydYQxCjpZ2s9p4Lb+mi6n41nKM6Qn6TMPLzIWK
+hSAtBgTHa1wSIlID+erRrlz/uVuYeegg25EatEDyPLhp3cxUtTXtjcuyTUFWtcPF
+RQIDAQAB
+-----END PUBLIC KEY-----";
