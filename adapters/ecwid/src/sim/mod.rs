@@ -16,6 +16,7 @@
 // Handlers answer errors as ready responses, as axum does; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+mod handle;
 mod render;
 
 use std::collections::{BTreeMap, HashMap};
@@ -516,7 +517,8 @@ pub async fn start(
     Ok((
         server
             .with_info(info)
-            .with_meter("rest", move |now| limiter.usage(now)),
+            .with_meter("rest", move |now| limiter.usage(now))
+            .with_handle(Arc::new(sim.clone())),
         sim,
     ))
 }
