@@ -28,8 +28,7 @@ use crate::config::PrestaShopConfig;
 use crate::{mapping, writes};
 
 /// What the webservice offers here: orders and products, listed, read by id, by
-/// modification time; order states, stock and product prices written; no counts or
-/// webhooks.
+/// modification time; order states and stock written; no counts or webhooks.
 pub fn capabilities() -> Capabilities {
     Capabilities {
         entities: vec![
@@ -42,7 +41,6 @@ pub fn capabilities() -> Capabilities {
         ],
         bulk_export: false,
         writes: WriteCapabilities {
-            product_price: true,
             inventory_set: true,
             inventory_adjust: true,
             order_status: true,
@@ -205,23 +203,6 @@ impl Adapter for PrestaShopAdapter {
             } => {
                 return Err(Error::invalid(
                     "PrestaShop stock is set by product_id (and variant_id)",
-                ));
-            }
-            WriteOp::UpdateProduct {
-                product_id,
-                variant_id: None,
-                price: Some(price),
-                title: None,
-                status: None,
-                compare_at_price: None,
-            } => {
-                writes::set_price(t, root, product_id, *price).await?;
-                (Entity::Product, product_id.clone())
-            }
-            WriteOp::UpdateProduct { .. } => {
-                return Err(Error::unsupported(
-                    PLATFORM,
-                    "product updates other than the product's price",
                 ));
             }
             other => return Err(Error::unsupported(PLATFORM, other.name())),

@@ -16,7 +16,6 @@ use http::Method;
 use polycart_kit::model::OrderStatus;
 use polycart_kit::transport::{Request, Transport};
 use polycart_kit::{ApiPath, Error, IdGrammar, InventoryChange, Result};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -97,30 +96,5 @@ pub(crate) async fn set_stock(
     let path = ApiPath::new("stock_availables").id(IdGrammar::Numeric, &id)?;
     let put = json_io(Request::new(Method::PUT, path.under(root)))
         .json(&json!({ "stock_available": row }));
-    t.send(put).await.map(|_| ())
-}
-
-/// Fields of a read product PrestaShop refuses in a `PUT`.
-const READ_ONLY: &[&str] = &["manufacturer_name", "quantity", "position_in_category"];
-
-/// Sets a product's price (tax excluded, as PrestaShop keeps it).
-pub(crate) async fn set_price(
-    t: &Transport,
-    root: &Url,
-    product: &str,
-    price: Decimal,
-) -> Result<()> {
-    let path = ApiPath::new("products").id(IdGrammar::Numeric, product)?;
-    let read = Request::get(path.under(root)).query([("output_format", "JSON")]);
-    let mut answer: Value = t.send(read).await?.json()?;
-    let p = answer
-        .get_mut("product")
-        .and_then(Value::as_object_mut)
-        .ok_or_else(|| Error::decode("$.product", "missing"))?;
-    for field in READ_ONLY {
-        p.remove(*field);
-    }
-    p.insert("price".into(), json!(format!("{:.6}", price)));
-    let put = json_io(Request::new(Method::PUT, path.under(root))).json(&answer);
     t.send(put).await.map(|_| ())
 }

@@ -14,7 +14,6 @@ use polycart_kit::walk::collect_all;
 use polycart_kit::{Adapter, Entity, Error, InventoryChange, ListQuery, Secret, Write, WriteOp};
 use polycart_prestashop::PrestaShopAdapter;
 use polycart_prestashop::sim::{PrestaShopSim, ShopMode, start};
-use rust_decimal::Decimal;
 
 fn local() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
@@ -176,22 +175,6 @@ async fn writes_read_back() {
             m.variants[0].total_stock(),
         )
     };
-    let priced = adapter
-        .write(&Write::new(WriteOp::UpdateProduct {
-            product_id: simple.clone(),
-            variant_id: None,
-            title: None,
-            status: None,
-            price: Some(Decimal::new(1250, 2)),
-            compare_at_price: None,
-        }))
-        .await
-        .unwrap();
-    let Record::Product(p) = priced else {
-        panic!("not a product")
-    };
-    assert_eq!(p.price.unwrap().amount, Decimal::new(1250, 2));
-
     adapter
         .write(&Write::new(WriteOp::SetInventory {
             product_id: Some(multi.clone()),

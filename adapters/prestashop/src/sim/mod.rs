@@ -15,6 +15,8 @@
 // Handlers answer errors as ready responses, as axum does; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+mod handle;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -698,7 +700,10 @@ pub async fn start(
         base_url: format!("http://{bound}"),
         credentials,
     };
-    Ok((server.with_info(info), sim))
+    Ok((
+        server.with_info(info).with_handle(Arc::new(sim.clone())),
+        sim,
+    ))
 }
 
 /// The registry's entry point: starts the simulator on `addr`.
