@@ -10,7 +10,9 @@ pub fn connectors() -> &'static [Connector] {
         vec![
             // one line per platform crate: polycart_<platform>::connector(),
             polycart_bigcommerce::connector(),
+            polycart_ecwid::connector(),
             polycart_magento::connector(),
+            polycart_prestashop::connector(),
             polycart_shopify::connector(),
             polycart_woocommerce::connector(),
         ]

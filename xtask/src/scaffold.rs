@@ -170,13 +170,15 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 /// `text` with `line` inserted among the run of lines that start (after indentation)
-/// with `prefix` and contain `marker`, in sorted order, with their indentation.
+/// with `prefix` and contain `marker`, in sorted order, with their indentation. The
+/// kit's own line (`polycart-kit = { path = "adapters/kit" }`, in the workspace's
+/// dependencies) is not one of them: platforms go beside each other in the app's.
 fn insert_sorted(text: &str, prefix: &str, marker: &str, line: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let matching: Vec<usize> = (0..lines.len())
         .filter(|&i| {
             let t = lines[i].trim_start();
-            t.starts_with(prefix) && t.contains(marker)
+            t.starts_with(prefix) && t.contains(marker) && !t.starts_with(&format!("{prefix}kit "))
         })
         .collect();
     let first = *matching.first()?;
@@ -237,6 +239,21 @@ mod tests {
         .unwrap();
         assert!(last.contains("polycart_shopify::connector(),\n    polycart_wix::connector(),\n]"));
         assert!(insert_sorted("nothing", "polycart_", "::connector(),", "x").is_none());
+        // A platform sorting before "kit" still goes among the app's dependencies.
+        let manifest = "[workspace.dependencies]\npolycart-kit = { path = \"adapters/kit\" }\n\n[dependencies]\npolycart-kit.workspace = true\npolycart-shopify = { path = \"adapters/shopify\" }\n";
+        let out = insert_sorted(
+            manifest,
+            "polycart-",
+            " = { path = \"adapters/",
+            "polycart-ecwid = { path = \"adapters/ecwid\" }",
+        )
+        .unwrap();
+        assert!(
+            out.contains(
+                "workspace = true\npolycart-ecwid = { path = \"adapters/ecwid\" }\npolycart-shopify"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@ use crate::model::{Currency, Money, decimal_from_f64, parse_decimal};
 
 /// Reads a platform timestamp as UTC: RFC 3339 with any offset, RFC 2822
 /// (BigCommerce v2), or a naive `YYYY-MM-DD[T ]HH:MM:SS[.fff]` taken as UTC (the
-/// `_gmt` fields of WooCommerce, Magento's timestamps).
+/// `_gmt` fields of WooCommerce, Magento's timestamps), or `YYYY-MM-DD HH:MM:SS +hhmm`
+/// (Ecwid's `createDate`).
 pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     let t = text.trim();
     if t.is_empty() {
@@ -22,6 +23,9 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
         return Some(d.with_timezone(&Utc));
     }
     if let Ok(d) = DateTime::parse_from_rfc2822(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    if let Ok(d) = DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S %z") {
         return Some(d.with_timezone(&Utc));
     }
     for fmt in [
@@ -224,6 +228,13 @@ mod tests {
                 .unwrap()
                 .to_rfc3339(),
             "2019-03-01T08:05:01+00:00"
+        );
+        // Ecwid: a space before the offset.
+        assert_eq!(
+            parse_datetime("2024-05-01 05:26:28 +0400")
+                .unwrap()
+                .to_rfc3339(),
+            "2024-05-01T01:26:28+00:00"
         );
         assert!(parse_datetime("yesterday").is_none());
         assert!(datetime("$.created_at", Some("nope")).is_err());

@@ -123,7 +123,7 @@ impl Error {
 pub const PLATFORM_MESSAGE_MAX: usize = 160;
 
 /// A platform's own explanation in an error body, if the body is JSON with a
-/// `message`, `error_description`, `error` or `errors` field: sanitised (control
+/// `message`, `error_description`, `error`, `errors` or `errorMessage` (Ecwid) field: sanitised (control
 /// characters removed, whitespace collapsed) and cut to [`PLATFORM_MESSAGE_MAX`].
 /// Anything else in the body (HTML pages, an internal service's answer) is dropped.
 pub fn platform_message(body: &str) -> Option<String> {
@@ -156,6 +156,7 @@ fn message_of(value: &serde_json::Value, depth: u8) -> Option<String> {
                 "error",
                 "errors",
                 "detail",
+                "errorMessage",
             ] {
                 if let Some(m) = map.get(key).and_then(|v| message_of(v, depth + 1)) {
                     return Some(m);
@@ -235,6 +236,15 @@ fn decode_error(e: &serde_path_to_error::Error<serde_json::Error>, text: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ecwid_error_message_is_read() {
+        let body = r#"{"errorMessage":"Limit must be <= 100","errorCode":"BAD_REQUEST"}"#;
+        assert_eq!(
+            platform_message(body).as_deref(),
+            Some("Limit must be <= 100")
+        );
+    }
 
     #[derive(serde::Deserialize, Debug)]
     #[allow(dead_code)]

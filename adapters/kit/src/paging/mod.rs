@@ -1,7 +1,8 @@
 //! Paging strategies as data. Each strategy turns a query and its cursor into the
 //! request's paging parameters, and a response (headers, body, the records the
 //! envelope split out) into the next cursor, as plain functions a test can call
-//! without a network: page numbers ([`PageNumber`]), offsets ([`Offset`]), the `Link`
+//! without a network: page numbers ([`PageNumber`]), offsets ([`Offset`],
+//! [`OffsetInOne`]), the `Link`
 //! header ([`LinkHeader`]), an opaque token in the body ([`BodyToken`]), a GraphQL
 //! connection ([`Connection`]), the keyset by modification time ([`Keyset`]) and
 //! Magento's `searchCriteria` ([`SearchCriteria`]: a keyset by time and id, or page
@@ -30,7 +31,7 @@ use crate::error::Result;
 pub use graphql::Connection;
 pub use keyset::{Key, KeyFields, Keyset, Position, Resume, TieBreak, WindowBy};
 pub use link::LinkHeader;
-pub use offset::Offset;
+pub use offset::{Offset, OffsetInOne};
 pub use page_number::{PageNumber, Total};
 pub use search_criteria::{SearchCriteria, SearchKeyset};
 pub use token::BodyToken;
@@ -171,6 +172,7 @@ impl Step {
 pub enum Paging {
     PageNumber(PageNumber),
     Offset(Offset),
+    OffsetInOne(OffsetInOne),
     Link(LinkHeader),
     Token(BodyToken),
     Connection(Connection),
@@ -186,6 +188,7 @@ impl Paging {
         match self {
             Paging::PageNumber(p) => p.request(at, limit),
             Paging::Offset(p) => p.request(at, limit),
+            Paging::OffsetInOne(p) => p.request(at, limit),
             Paging::Link(p) => p.request(at, limit),
             Paging::Token(p) => p.request(at, limit),
             Paging::Connection(p) => p.request(at, limit),
@@ -210,6 +213,7 @@ impl Paging {
         match self {
             Paging::PageNumber(p) => Ok(Step::all(n, p.next(at, limit, view)?)),
             Paging::Offset(p) => Ok(Step::all(n, p.next(at, limit, view)?)),
+            Paging::OffsetInOne(p) => Ok(Step::all(n, p.next(at, limit, view)?)),
             Paging::Link(p) => Ok(Step::all(n, p.next(view))),
             Paging::Token(p) => Ok(Step::all(n, p.next(view)?)),
             Paging::Connection(p) => Ok(Step::all(n, p.next(view)?)),

@@ -1,7 +1,8 @@
 //! Offset paging (`offset=200&limit=100`): the next page starts after the records
 //! read so far, while the platform's total says there are more or, without one, while
 //! pages come back full (Magento-style `searchCriteria` and Wix's `paging.offset`
-//! work the same way with other names).
+//! work the same way with other names). [`OffsetInOne`] is the same paging written in
+//! one parameter, `limit=200,100` (PrestaShop's webservice, SQL's `LIMIT`).
 
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +49,35 @@ impl Offset {
     }
 }
 
+/// Offset paging in one parameter: `{param}={offset},{count}` (PrestaShop `limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetInOne {
+    pub param: &'static str,
+    pub total: Option<Total>,
+}
+
+impl OffsetInOne {
+    pub fn request(&self, at: Option<&Cursor>, limit: u32) -> Result<PageRequest> {
+        let mut r = PageRequest::default();
+        r.push(self.param, format!("{},{limit}", Offset::offset(at)?));
+        Ok(r)
+    }
+
+    pub fn next(
+        &self,
+        at: Option<&Cursor>,
+        limit: u32,
+        view: &PageView<'_>,
+    ) -> Result<Option<Cursor>> {
+        Offset {
+            offset: self.param,
+            limit: self.param,
+            total: self.total,
+        }
+        .next(at, limit, view)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +110,34 @@ mod tests {
         let untold = Offset { total: None, ..p };
         assert!(untold.next(Some(&at4), 2, &view).unwrap().is_some());
         assert!(untold.next(Some(&at4), 3, &view).unwrap().is_none());
+    }
+
+    #[test]
+    fn one_parameter_holds_offset_and_count() {
+        let p = OffsetInOne {
+            param: "limit",
+            total: None,
+        };
+        assert_eq!(
+            p.request(None, 50).unwrap().query,
+            [("limit".into(), "0,50".into())]
+        );
+        let raw = RawValue::from_string("{}".to_owned()).unwrap();
+        let items = vec![raw.as_ref(); 2];
+        let h = HeaderMap::new();
+        let view = PageView {
+            headers: &h,
+            body: "[]",
+            items: &items,
+        };
+        let next = p.next(None, 2, &view).unwrap().unwrap();
+        assert_eq!(
+            p.request(Some(&next), 2).unwrap().query,
+            [("limit".into(), "2,2".into())]
+        );
+        assert!(
+            p.next(Some(&next), 3, &view).unwrap().is_none(),
+            "a short page ends"
+        );
     }
 }
