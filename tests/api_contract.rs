@@ -427,6 +427,12 @@ fn valid(schema: &Value, doc: &Value, rng: &mut impl Rng) -> Value {
                                 .collect(),
                         )
                     }
+                    Some(o) if o.get("items").is_some() => {
+                        // A list whose items a branch narrows (a platform's entities).
+                        let mut narrowed = prop.clone();
+                        narrowed["items"] = o["items"].clone();
+                        valid(&narrowed, doc, rng)
+                    }
                     _ => valid(prop, doc, rng),
                 };
                 // Exactly one branch of a `oneOf` on required fields: drop the others'.

@@ -225,16 +225,23 @@ pub fn document(doc: &mut Value) {
             }),
         );
     }
-    // Each platform's required credentials.
+    // Each platform's required credentials, settings and entities.
     if let Some(create) = doc.pointer_mut("/components/schemas/CreateStore") {
         let branches: Vec<Value> = crate::registry::connectors()
             .iter()
             .map(|c| {
+                // The entities a store may sync: those the platform lists.
+                let entities: Vec<&str> = (c.capabilities)()
+                    .entity_list()
+                    .into_iter()
+                    .map(|e| e.as_str())
+                    .collect();
                 json!({
                     "properties": {
                         "platform": {"const": c.name},
                         "credentials": {"required": c.credentials},
                         "settings": settings_schema(c.settings),
+                        "entities": {"items": {"enum": entities}},
                     },
                     "required": ["credentials"],
                 })

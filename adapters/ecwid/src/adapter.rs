@@ -374,11 +374,11 @@ impl Adapter for EcwidAdapter {
     }
 
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
-        webhooks::verify(
-            self.config.client_secret.as_ref(),
-            &self.config.store_id,
-            headers,
-            body,
-        )
+        let store_id = self.config.store_id.as_deref().ok_or_else(|| {
+            Error::invalid(
+                "the store URL does not end with the numeric store id (https://app.ecwid.com/api/v3/{storeId}): webhook deliveries cannot be matched to this store",
+            )
+        })?;
+        webhooks::verify(self.config.client_secret.as_ref(), store_id, headers, body)
     }
 }

@@ -5,7 +5,7 @@
 
 use polycart_kit::settings::{SettingKind, SettingSpec};
 use polycart_kit::transport::Budget;
-use polycart_kit::{Error, IdGrammar, Result, Secret, StoreConfig};
+use polycart_kit::{IdGrammar, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings an Ecwid store takes.
@@ -24,8 +24,10 @@ pub struct EcwidConfig {
     /// `{base_url}/`: `https://app.ecwid.com/api/v3/{storeId}/`; every path is relative
     /// to it.
     pub api_root: Url,
-    /// The numeric store id (the last segment of the base URL).
-    pub store_id: String,
+    /// The numeric store id (the last segment of the base URL), if the URL names it:
+    /// without it the URL is taken as the API root as given, and webhook deliveries
+    /// (which name their store) cannot be matched to the store and are refused.
+    pub store_id: Option<String>,
     /// `secret_…`: the store's private token, sent as a bearer token.
     pub secret_token: Secret,
     /// The app's client secret: the key of webhook signatures (webhooks are off
@@ -37,12 +39,8 @@ pub struct EcwidConfig {
 impl EcwidConfig {
     pub fn from_store(store: &StoreConfig) -> Result<Self> {
         let path = store.base_url.path().trim_end_matches('/');
-        let store_id = path.rsplit('/').next().unwrap_or_default().to_owned();
-        IdGrammar::Numeric.check(&store_id).map_err(|_| {
-            Error::invalid(
-                "the store URL must end with the numeric store id: https://app.ecwid.com/api/v3/{storeId}",
-            )
-        })?;
+        let last = path.rsplit('/').next().unwrap_or_default();
+        let store_id = IdGrammar::Numeric.check(last).ok().map(str::to_owned);
         let mut api_root = store.base_url.clone();
         api_root.set_path(&format!("{path}/"));
         api_root.set_query(None);
