@@ -1,36 +1,18 @@
-//! OAuth 2 bearer tokens with refresh (the `oauth2` crate): proactive refresh shortly
-//! before expiry, refresh after a 401, and rotation-safe persistence.
-//!
-//! Some platforms rotate the refresh token on every use (Shopify's expiring offline
-//! tokens): a second refresh with the old token fails and locks the store out. So a
-//! store refreshes once at a time (a single-flight lock; whoever waited finds the new
-//! token and does not refresh again), and the new pair is handed to a [`TokenSink`]
-//! that persists it atomically before it is used.
+//! OAuth 2 bearer tokens with refresh: the token endpoint's client (RFC 6749 §6) and
+//! bearer auth over the kit's [`RotatingTokens`] (single-flight refresh, the rotated
+//! pair persisted before it is used).
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use http::{HeaderName, HeaderValue};
 
+use super::rotating::{Refresh, RotatingTokens, TokenSet, TokenSink};
 use super::{Auth, PreparedRequest};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-
-/// An access token, its refresh token and when it expires.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TokenSet {
-    pub access_token: Secret,
-    pub refresh_token: Option<Secret>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// Persists a refreshed token pair (both parts in one write) before it is used.
-#[async_trait]
-pub trait TokenSink: Send + Sync {
-    async fn store(&self, tokens: &TokenSet) -> Result<()>;
-}
 
 /// The app's OAuth client: id, secret and token endpoint. The token endpoint is called
 /// directly (a form POST, RFC 6749 §6) and its answer read tolerantly: `token_type`
@@ -151,14 +133,20 @@ impl OAuth2Client {
     }
 }
 
+#[async_trait]
+impl Refresh for OAuth2Client {
+    async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
+        OAuth2Client::refresh(self, refresh_token).await
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        vec![self.secret.clone()]
+    }
+}
+
 /// Bearer auth that keeps its token fresh.
 pub struct OAuth2Bearer {
-    client: OAuth2Client,
-    tokens: RwLock<TokenSet>,
-    refresh_lock: tokio::sync::Mutex<()>,
-    /// Refresh this long before the token expires.
-    skew: Duration,
-    sink: Option<Arc<dyn TokenSink>>,
+    tokens: RotatingTokens<OAuth2Client>,
     header: HeaderName,
     prefix: &'static str,
 }
@@ -175,17 +163,14 @@ impl OAuth2Bearer {
     /// `Authorization: Bearer <access token>`, refreshed 60 s before expiry.
     pub fn new(client: OAuth2Client, tokens: TokenSet) -> Self {
         Self {
-            client,
-            tokens: RwLock::new(tokens),
-            refresh_lock: tokio::sync::Mutex::new(()),
-            skew: Duration::from_secs(60),
-            sink: None,
+            tokens: RotatingTokens::new(client, tokens),
             header: http::header::AUTHORIZATION,
             prefix: "Bearer ",
         }
     }
 
-    /// Sends the token in another header, without a prefix (`X-Shopify-Access-Token`).
+    /// Sends the token in another header, without a prefix (`X-Shopify-Access-Token`;
+    /// `Authorization` itself for Wix, which takes the bare token).
     pub fn in_header(mut self, header: HeaderName) -> Self {
         self.header = header;
         self.prefix = "";
@@ -193,78 +178,38 @@ impl OAuth2Bearer {
     }
 
     pub fn with_sink(mut self, sink: Arc<dyn TokenSink>) -> Self {
-        self.sink = Some(sink);
+        self.tokens = self.tokens.with_sink(sink);
         self
     }
 
     pub fn with_skew(mut self, skew: Duration) -> Self {
-        self.skew = skew;
+        self.tokens = self.tokens.with_skew(skew);
         self
     }
 
     /// The token set in use now.
     pub fn tokens(&self) -> TokenSet {
-        self.tokens
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn expiring(&self, tokens: &TokenSet) -> bool {
-        let skew = chrono::Duration::from_std(self.skew).unwrap_or_default();
-        tokens.refresh_token.is_some()
-            && tokens.expires_at.is_some_and(|at| at - skew <= Utc::now())
-    }
-
-    /// Refreshes unless someone else replaced `seen` while we waited for the lock.
-    async fn refresh_from(&self, seen: &Secret) -> Result<bool> {
-        let _guard = self.refresh_lock.lock().await;
-        let current = self.tokens();
-        if &current.access_token != seen {
-            return Ok(true);
-        }
-        let Some(refresh_token) = current.refresh_token.clone() else {
-            return Ok(false);
-        };
-        let mut fresh = self.client.refresh(&refresh_token).await?;
-        if fresh.refresh_token.is_none() {
-            fresh.refresh_token = Some(refresh_token);
-        }
-        if let Some(sink) = &self.sink {
-            sink.store(&fresh).await?;
-        }
-        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = fresh;
-        tracing::info!("oauth token refreshed");
-        Ok(true)
+        self.tokens.tokens()
     }
 }
 
 #[async_trait]
 impl Auth for OAuth2Bearer {
     async fn authorize(&self, request: &mut PreparedRequest) -> Result<()> {
-        let tokens = self.tokens();
-        if self.expiring(&tokens) {
-            self.refresh_from(&tokens.access_token).await?;
-        }
-        let tokens = self.tokens();
-        let mut value =
-            HeaderValue::from_str(&format!("{}{}", self.prefix, tokens.access_token.expose()))
-                .map_err(|_| Error::auth("the access token cannot be sent in a header"))?;
+        let token = self.tokens.access_token().await?;
+        let mut value = HeaderValue::from_str(&format!("{}{}", self.prefix, token.expose()))
+            .map_err(|_| Error::auth("the access token cannot be sent in a header"))?;
         value.set_sensitive(true);
         request.headers.insert(self.header.clone(), value);
         Ok(())
     }
 
     async fn refresh_after_unauthorized(&self) -> Result<bool> {
-        let seen = self.tokens().access_token;
-        self.refresh_from(&seen).await
+        self.tokens.refresh_after_unauthorized().await
     }
 
     fn secrets(&self) -> Vec<Secret> {
-        let t = self.tokens();
-        let mut s = vec![t.access_token, self.client.secret.clone()];
-        s.extend(t.refresh_token);
-        s
+        self.tokens.secrets()
     }
 }
 
