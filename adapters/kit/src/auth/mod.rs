@@ -24,7 +24,7 @@ pub use basic::Basic;
 pub use header_token::HeaderToken;
 pub use login_token::{Login, LoginToken, Now};
 pub use oauth1::{OAuth1, OAuth1Placement, OAuth1SignatureMethod};
-pub use oauth2::{OAuth2Bearer, OAuth2Client};
+pub use oauth2::{OAuth2Bearer, OAuth2Client, pkce_challenge};
 pub use query_keys::QueryKeys;
 pub use rotating::{Refresh, RotatingTokens, SignedSession, TokenSet, TokenSigner, TokenSink};
 pub use signer::{RequestSigner, Signed};

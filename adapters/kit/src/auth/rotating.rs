@@ -45,10 +45,18 @@ pub trait TokenSink: Send + Sync {
     }
 }
 
-/// Exchanges a refresh token for a new pair: the platform-specific call.
+/// Gets a new pair: the platform-specific call (a refresh-token exchange, or a grant
+/// that mints tokens from the app's credentials alone).
 #[async_trait]
 pub trait Refresh: Send + Sync {
-    async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet>;
+    /// Whether a new pair can be had now: by default, when there is a refresh token.
+    fn can_renew(&self, tokens: &TokenSet) -> bool {
+        tokens.refresh_token.is_some()
+    }
+
+    /// A new pair for `current`. When the answer carries no refresh token, the current
+    /// one is kept.
+    async fn renew(&self, current: &TokenSet) -> Result<TokenSet>;
 
     /// The secrets the refresh call holds (client secret, partner key), for redaction.
     fn secrets(&self) -> Vec<Secret>;
@@ -132,13 +140,17 @@ impl<R: Refresh> RotatingTokens<R> {
         let mut s = vec![t.access_token];
         s.extend(t.refresh_token);
         s.extend(self.refresher.secrets());
+        s.retain(|s| !s.is_empty());
         s
     }
 
+    /// Whether the token must be renewed before use: it can be, and it is missing or
+    /// about to lapse.
     fn expiring(&self, tokens: &TokenSet) -> bool {
         let skew = chrono::Duration::from_std(self.skew).unwrap_or_default();
-        tokens.refresh_token.is_some()
-            && tokens.expires_at.is_some_and(|at| at - skew <= Utc::now())
+        self.refresher.can_renew(tokens)
+            && (tokens.access_token.is_empty()
+                || tokens.expires_at.is_some_and(|at| at - skew <= Utc::now()))
     }
 
     /// Refreshes unless the pair in use is no longer `seen` (refreshed here or by
@@ -157,12 +169,12 @@ impl<R: Refresh> RotatingTokens<R> {
             return Ok(true);
         }
         let current = self.tokens();
-        let Some(refresh_token) = current.refresh_token.clone() else {
+        if !self.refresher.can_renew(&current) {
             return Ok(false);
-        };
-        let mut fresh = self.refresher.refresh(&refresh_token).await?;
+        }
+        let mut fresh = self.refresher.renew(&current).await?;
         if fresh.refresh_token.is_none() {
-            fresh.refresh_token = Some(refresh_token);
+            fresh.refresh_token = current.refresh_token;
         }
         // In memory first: after a rotation this is the only valid pair, even if
         // persisting it fails now.
@@ -256,8 +268,9 @@ mod tests {
 
     #[async_trait]
     impl Refresh for Arc<SingleUse> {
-        async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
+        async fn renew(&self, current: &TokenSet) -> Result<TokenSet> {
             tokio::task::yield_now().await;
+            let refresh_token = current.refresh_token.as_ref().expect("asked with one");
             let mut n = self.current.lock().unwrap();
             if refresh_token.expose() != format!("rt-{n}") {
                 return Err(Error::auth("refresh token already used"));
@@ -403,7 +416,7 @@ mod tests {
     async fn a_pair_another_process_rotated_is_followed_not_raced() {
         let platform = Arc::new(SingleUse::default());
         // Another process refreshed rt-0 already and persisted at-1/rt-1.
-        platform.refresh(&Secret::new("rt-0")).await.unwrap();
+        platform.renew(&expiring_pair()).await.unwrap();
         let sink = Arc::new(Sink::default());
         *sink.elsewhere.lock().unwrap() = Some(TokenSet {
             access_token: "at-1".into(),
