@@ -42,6 +42,8 @@ pub struct OAuth2Client {
     secret: Secret,
     token_url: url::Url,
     credentials_in_body: bool,
+    /// Send the refresh request as a JSON object rather than a form (Squarespace).
+    json_body: bool,
     http: reqwest::Client,
 }
 
@@ -80,6 +82,7 @@ impl OAuth2Client {
             url::Url::parse(token_url).map_err(|e| Error::invalid(format!("token url: {e}")))?;
         // No redirects on the token endpoint (against SSRF), the network policy applies.
         let http = crate::net::client_builder()
+            .user_agent(concat!("polycart/", env!("CARGO_PKG_VERSION")))
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| Error::Transport {
@@ -91,8 +94,17 @@ impl OAuth2Client {
             secret: client_secret,
             token_url,
             credentials_in_body,
+            json_body: false,
             http,
         })
+    }
+
+    /// Sends the refresh request's fields as a JSON object (`Content-Type:
+    /// application/json`) instead of a form, for token endpoints that read only JSON
+    /// (Squarespace's).
+    pub fn json_body(mut self) -> Self {
+        self.json_body = true;
+        self
     }
 
     /// Exchanges a refresh token for a new token set. Not retried: a platform that
@@ -114,14 +126,19 @@ impl OAuth2Client {
         } else {
             request = request.basic_auth(&self.client_id, Some(self.secret.expose()));
         }
-        let response = request
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| Error::Transport {
-                timeout: e.is_timeout(),
-                message: format!("token refresh failed: {}", crate::transport::describe(e)),
-            })?;
+        let request = if self.json_body {
+            let fields: serde_json::Map<String, serde_json::Value> = form
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned())))
+                .collect();
+            request.json(&fields)
+        } else {
+            request.form(&form)
+        };
+        let response = request.send().await.map_err(|e| Error::Transport {
+            timeout: e.is_timeout(),
+            message: format!("token refresh failed: {}", crate::transport::describe(e)),
+        })?;
         let status = response.status();
         let text = response.text().await.map_err(|e| Error::Transport {
             timeout: e.is_timeout(),
@@ -387,6 +404,46 @@ mod tests {
         // After a 401 the rotated refresh token is the one used.
         assert!(auth.refresh_after_unauthorized().await.unwrap());
         assert_eq!(auth.tokens().access_token, Secret::new("at-2"));
+    }
+
+    #[tokio::test]
+    async fn json_body_sends_the_refresh_as_json_with_basic_auth() {
+        let app = axum::Router::new().route(
+            "/token",
+            post(|headers: http::HeaderMap, body: String| async move {
+                let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let basic = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let agent = headers.get("user-agent").is_some();
+                let ok = json["grant_type"] == "refresh_token"
+                    && json["refresh_token"] == "rt-0"
+                    && basic.starts_with("Basic ")
+                    && agent;
+                let status = if ok {
+                    http::StatusCode::OK
+                } else {
+                    http::StatusCode::BAD_REQUEST
+                };
+                (
+                    status,
+                    axum::Json(serde_json::json!({
+                        "access_token": "at-1", "expires_in": 1800, "refresh_token": "rt-1"
+                    })),
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let client = OAuth2Client::new("app", "s".into(), &format!("http://{addr}/token"), false)
+            .unwrap()
+            .json_body();
+        let tokens = client.refresh(&Secret::new("rt-0")).await.unwrap();
+        assert_eq!(tokens.access_token, Secret::new("at-1"));
+        assert_eq!(tokens.refresh_token, Some(Secret::new("rt-1")));
     }
 
     #[tokio::test]
