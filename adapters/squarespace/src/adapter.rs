@@ -15,7 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{Duration, Utc};
 use http::{HeaderMap, HeaderName, Method};
-use polycart_kit::adapter::{EntityCapabilities, IdRole, Precision};
+use polycart_kit::adapter::{Deletions, EntityCapabilities, IdRole, Precision};
 use polycart_kit::auth::hmac::{hex, hmac_sha256};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
@@ -42,10 +42,14 @@ use crate::{mapping, webhooks};
 pub fn capabilities() -> Capabilities {
     Capabilities {
         entities: vec![
-            EntityCapabilities::basic(Entity::Order, MAX_PAGE)
-                .without_count()
-                .incremental("modifiedAfter", Precision::Second)
-                .webhooks(webhooks::ORDER_TOPICS),
+            EntityCapabilities {
+                // Squarespace notifies no deletion: reconciliation finds them.
+                deletions: Deletions::Reconciliation,
+                ..EntityCapabilities::basic(Entity::Order, MAX_PAGE)
+                    .without_count()
+                    .incremental("modifiedAfter", Precision::Second)
+                    .webhooks(webhooks::ORDER_TOPICS)
+            },
             EntityCapabilities::basic(Entity::Product, MAX_PAGE)
                 .without_count()
                 .incremental("modifiedAfter", Precision::Second),
@@ -302,18 +306,26 @@ impl SquarespaceAdapter {
                     }
                 },
             };
-            let currency = product
+            let current = product
                 .variants
                 .iter()
                 .find(|v| v.platform_id == variant)
-                .ok_or_else(|| Error::not_found(format!("variant {variant}")))?
+                .ok_or_else(|| Error::not_found(format!("variant {variant}")))?;
+            let currency = current
                 .price
                 .as_ref()
                 .map(|m| m.currency.clone())
                 .ok_or_else(|| Error::invalid("the variant has no price to change"))?;
-            let body = json!({ "pricing": { "basePrice": {
+            // The price a variant sells at: its sale price while on sale (the base
+            // price is then its compare-at price), else its base price.
+            let field = if current.compare_at_price.is_some() {
+                "salePrice"
+            } else {
+                "basePrice"
+            };
+            let body = json!({ "pricing": { field: {
                 "currency": currency.as_str(),
-                "value": price.normalize().to_string(),
+                "value": format!("{:.2}", price.round_dp(2)),
             } } });
             let path = product_path
                 .lit("variants")

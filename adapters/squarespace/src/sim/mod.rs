@@ -1,38 +1,88 @@
-//! A Squarespace simulator: the platform's REST listings (`GET /api/v1/orders`,
-//! `/products`, page numbers with `meta.total_pages`, `updated_at_min`, sorted by id)
-//! and single records, behind a bearer token, over the kit's generated store, with the
-//! kit's fault injection. Rendered from the platform's documented payloads, never
-//! from the adapter's types.
+//! A Squarespace Commerce APIs simulator, after developers.squarespace.com:
 //!
-//! The skeleton's stub: replace the rendering with the platform's real shapes (its
-//! fixtures are the reference) and add its rate limits with real headers.
+//! - `GET /1.0/commerce/orders` (`modifiedAfter`/`modifiedBefore`, both or neither,
+//!   never beside `cursor`; `fulfillmentStatus`), `GET /1.0/commerce/orders/{id}`,
+//!   `POST /1.0/commerce/orders/{id}/fulfillments` (204);
+//! - `GET /v2/commerce/products` (the same window), `GET /v2/commerce/products/{ids}`
+//!   (up to 50, comma-separated), `POST /v2/commerce/products/{id}` and
+//!   `POST /v2/commerce/products/{id}/variants/{variantId}` (partial updates);
+//! - `GET /1.0/commerce/inventory`, `GET /1.0/commerce/inventory/{ids}`,
+//!   `POST /1.0/commerce/inventory/adjustments` (204), which requires an
+//!   `Idempotency-Key` and answers a repeated key with the first answer, acting once;
+//! - `GET /1.0/profiles` (`filter=isCustomer,true`), `GET /1.0/profiles/{ids}`;
+//! - `POST /api/1/login/oauth/provider/tokens`: OAuth refresh (basic client auth, a JSON
+//!   body), rotating the refresh token and refusing an old one.
+//!
+//! Listings page by an opaque cursor (`pagination.{hasNextPage, nextPageCursor,
+//! nextPageUrl}`), 50 records a page, orders and products by modification time. A
+//! bearer API key (or a current OAuth access token) and a `User-Agent` are required;
+//! 300 requests a minute, then 429 without rate headers; errors are Squarespace's
+//! `{"type", "subtype", "message", "details", "contextId"}`; the kit's fault injection
+//! on top. Webhook notifications are signed as Squarespace signs them.
+//!
+//! Rendered from the documented resources over the kit's generated store, never from
+//! the adapter's types.
+
+// Handlers answer errors as ready responses, as axum does; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+
+mod handle;
+mod render;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use chrono::{DateTime, SecondsFormat, Utc};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use polycart_kit::adapter::WebhookKind;
-use polycart_kit::model::Entity;
+use polycart_kit::auth::hmac::{base64, hex, hmac_sha256};
 use polycart_kit::sim::{
-    Delivery, Faults, Signing, SimError, SimHandle, SimInfo, SimOptions, SimOrder, SimProduct,
-    SimServer, SimStore,
+    Faults, FixedWindow, SimInfo, SimOptions, SimServer, SimShipment, SimStore,
 };
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
+
+pub use render::{order_id, product_id, profile_id, variant_id};
+
+/// Records a page holds.
+const PAGE: usize = 50;
+
+/// What the simulator keeps beside the generated store.
+#[derive(Default)]
+struct Extra {
+    /// Services of fulfilments posted, by shipment id.
+    services: render::Services,
+    /// Inventory adjustments by idempotency key: the body and the answer's status.
+    idempotency: HashMap<String, (Value, u16)>,
+    /// OAuth: the refresh token that works now, and the access tokens issued.
+    refresh_token: String,
+    access_tokens: Vec<String>,
+}
 
 /// A running simulator's state, for tests.
 #[derive(Clone)]
 pub struct SquarespaceSim {
     store: Arc<Mutex<SimStore>>,
-    token: String,
+    extra: Arc<Mutex<Extra>>,
+    /// The site's API key.
+    pub api_key: String,
+    /// The webhook subscription's secret, hex as Squarespace issues it.
+    pub webhook_secret: String,
+    /// The OAuth app.
+    pub client_id: String,
+    pub client_secret: String,
+    pub website_id: String,
     faults: Arc<Faults>,
+    limiter: Arc<FixedWindow>,
+    /// Inventory adjustments acted on (a repeated idempotency key does not count).
+    pub adjustments: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SquarespaceSim {
@@ -40,267 +90,776 @@ impl SquarespaceSim {
     pub fn store(&self) -> std::sync::MutexGuard<'_, SimStore> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
 
-fn number(entity: Entity, id: &str) -> Result<u64, SimError> {
-    id.parse().map_err(|_| SimError::not_found(entity, id))
-}
-
-/// What the conformance suite drives: the store's truth, merchant edits and deletions,
-/// faults. The skeleton platform has no webhooks.
-impl SimHandle for SquarespaceSim {
-    fn truth(&self, entity: Entity) -> Result<Vec<String>, SimError> {
-        let s = self.store();
-        match entity {
-            Entity::Order => Ok(s
-                .orders
-                .iter()
-                .filter(|o| !o.deleted)
-                .map(|o| o.id.to_string())
-                .collect()),
-            Entity::Product => Ok(s
-                .products
-                .iter()
-                .filter(|p| !p.deleted)
-                .map(|p| p.id.to_string())
-                .collect()),
-            other => Err(SimError::unsupported(format!("{other}s are not listed"))),
-        }
+    fn extra(&self) -> std::sync::MutexGuard<'_, Extra> {
+        self.extra.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn touch(&self, entity: Entity, id: &str, at: DateTime<Utc>) -> Result<(), SimError> {
-        let mut s = self.store();
-        let n = number(entity, id)?;
-        match entity {
-            Entity::Order => {
-                let o = s
-                    .order_mut(n)
-                    .ok_or_else(|| SimError::not_found(entity, id))?;
-                o.updated_at = at;
-                o.note = Some(format!("touched at {}", at.to_rfc3339()));
-            }
-            Entity::Product => {
-                let p = s
-                    .product_mut(n)
-                    .ok_or_else(|| SimError::not_found(entity, id))?;
-                p.updated_at = at;
-                p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
-            }
-            other => return Err(SimError::unsupported(format!("{other}s are not listed"))),
-        }
-        Ok(())
+    /// The refresh token that works now (it rotates on every refresh).
+    pub fn refresh_token(&self) -> String {
+        self.extra().refresh_token.clone()
     }
 
-    fn delete(&self, entity: Entity, id: &str) -> Result<(), SimError> {
-        let mut s = self.store();
-        let n = number(entity, id)?;
-        match entity {
-            Entity::Order => {
-                s.order_mut(n)
-                    .ok_or_else(|| SimError::not_found(entity, id))?
-                    .deleted = true
-            }
-            Entity::Product => {
-                s.product_mut(n)
-                    .ok_or_else(|| SimError::not_found(entity, id))?
-                    .deleted = true
-            }
-            other => return Err(SimError::unsupported(format!("{other}s are not listed"))),
-        }
-        Ok(())
-    }
-
-    fn faults(&self) -> &Arc<Faults> {
-        &self.faults
-    }
-
-    fn webhook(
-        &self,
-        _: Entity,
-        _: &str,
-        _: WebhookKind,
-        _: Signing,
-    ) -> Result<Delivery, SimError> {
-        Err(SimError::unsupported(
-            "the skeleton platform has no webhooks",
-        ))
-    }
-
-    fn payload(&self, entity: Entity, id: &str) -> Result<Value, SimError> {
-        let s = self.store();
-        let n = number(entity, id)?;
-        let found = match entity {
-            Entity::Order => s
-                .orders
-                .iter()
-                .find(|o| o.id == n && !o.deleted)
-                .map(render_order),
-            Entity::Product => s
-                .products
-                .iter()
-                .find(|p| p.id == n && !p.deleted)
-                .map(|p| render_product(p, s.currency)),
-            other => return Err(SimError::unsupported(format!("{other}s are not listed"))),
-        };
-        found.ok_or_else(|| SimError::not_found(entity, id))
+    /// A notification as Squarespace sends it: the body and its
+    /// `Squarespace-Signature`, hex(HMAC-SHA256(hex-decoded secret, body)).
+    pub fn notification(&self, topic: &str, data: Value, secret_hex: &str) -> (String, String) {
+        let id = format!("{:024x}", rand::random::<u128>() & ((1u128 << 96) - 1));
+        let body = json!({
+            "id": id,
+            "websiteId": self.website_id,
+            "subscriptionId": "5f3c2155d947844beedda991",
+            "topic": topic,
+            "createdOn": render::time(Utc::now()),
+            "data": data,
+        })
+        .to_string();
+        let key: Vec<u8> = (0..secret_hex.len() / 2)
+            .filter_map(|i| u8::from_str_radix(secret_hex.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect();
+        let signature = hex(&hmac_sha256(&key, body.as_bytes()));
+        (body, signature)
     }
 }
 
-fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn render_order(o: &SimOrder) -> Value {
-    let total: rust_decimal::Decimal = o
-        .line_items
-        .iter()
-        .map(|l| l.price * rust_decimal::Decimal::from(l.quantity))
-        .sum::<rust_decimal::Decimal>()
-        + o.shipping_price;
-    json!({
-        "id": o.id,
-        "number": o.number.to_string(),
-        "status": format!("{:?}", o.state).to_lowercase(),
-        "currency": o.currency,
-        "total": total.to_string(),
-        "line_items": o.line_items.iter().map(|l| json!({
-            "id": l.id, "sku": l.sku, "name": l.title, "quantity": l.quantity, "price": l.price.to_string(),
-        })).collect::<Vec<_>>(),
-        "created_at": time(o.created_at),
-        "updated_at": time(o.updated_at),
-    })
-}
-
-fn render_product(p: &SimProduct, currency: &str) -> Value {
-    let first = p.variants.first();
-    json!({
-        "id": p.id,
-        "name": p.title,
-        "sku": first.map(|v| v.sku.clone()),
-        "price": first.map(|v| v.price.to_string()),
-        "currency": currency,
-        "created_at": time(p.created_at),
-        "updated_at": time(p.updated_at),
-    })
-}
-
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({ "error": message }))).into_response()
-}
-
-/// One page of `rows` (already filtered and sorted) as `{key: [...], meta}`.
-fn page(key: &str, rows: Vec<Value>, q: &HashMap<String, String>) -> Response {
-    let number = |k: &str, default: usize| q.get(k).map_or(Ok(default), |v| v.parse::<usize>());
-    let (Ok(page), Ok(per_page)) = (number("page", 1), number("per_page", 20)) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "page and per_page are whole numbers",
-        );
-    };
-    if page == 0 || !(1..=100).contains(&per_page) {
-        return error(StatusCode::BAD_REQUEST, "page >= 1, per_page in 1..=100");
-    }
-    let total_pages = rows.len().div_ceil(per_page);
-    let rows: Vec<Value> = rows
-        .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect();
-    axum::Json(json!({ key: rows, "meta": { "page": page, "per_page": per_page, "total_pages": total_pages } }))
+/// Squarespace's error object.
+fn error(status: StatusCode, kind: &str, subtype: Option<&str>, message: &str) -> Response {
+    let context = format!("{:X}", rand::random::<u32>());
+    (
+        status,
+        axum::Json(json!({
+            "type": kind,
+            "subtype": subtype,
+            "message": message,
+            "details": null,
+            "contextId": context,
+        })),
+    )
         .into_response()
 }
 
-fn since(q: &HashMap<String, String>) -> Result<Option<DateTime<Utc>>, Response> {
-    q.get("updated_at_min")
-        .map(|v| {
-            DateTime::parse_from_rfc3339(v)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    error(
-                        StatusCode::BAD_REQUEST,
-                        "updated_at_min is an RFC 3339 time",
-                    )
-                })
-        })
-        .transpose()
+fn invalid(subtype: &str, message: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_REQUEST_ERROR",
+        Some(subtype),
+        message,
+    )
+}
+
+fn not_found(what: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "INVALID_REQUEST_ERROR",
+        Some("INVALID_ARGUMENT"),
+        &format!("{what} not found"),
+    )
+}
+
+/// Where a listing goes on: the window and filter of its first request, and the key
+/// of the last record served. Sent as opaque text.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+struct Position {
+    /// `modifiedAfter`/`modifiedBefore` in milliseconds, exclusive.
+    w: Option<(i64, i64)>,
+    /// `fulfillmentStatus`.
+    f: Option<String>,
+    /// (modified ms, id) of the last record served.
+    k: (i64, u64),
+}
+
+fn encode(p: &Position) -> String {
+    base64(serde_json::to_string(p).unwrap_or_default().as_bytes())
+        .replace('+', "-")
+        .replace('/', "_")
+        .trim_end_matches('=')
+        .to_owned()
+}
+
+fn decode(text: &str) -> Option<Position> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn millis(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// The listing a request asks for: from its cursor, or from its window and filter.
+fn position(
+    q: &HashMap<String, String>,
+    windowed: bool,
+    filter: Option<&str>,
+) -> Result<Position, Response> {
+    let cursor = q.get("cursor").filter(|c| !c.is_empty());
+    let after = q.get("modifiedAfter");
+    let before = q.get("modifiedBefore");
+    if let Some(c) = cursor {
+        if after.is_some() || before.is_some() {
+            return Err(invalid(
+                "INVALID_ARGUMENT",
+                "A cursor cannot be combined with modifiedAfter or modifiedBefore",
+            ));
+        }
+        return decode(c).ok_or_else(|| invalid("INVALID_ARGUMENT", "The cursor is invalid"));
+    }
+    let w = match (after, before) {
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(invalid(
+                "MISSING_ARGUMENT",
+                "modifiedAfter and modifiedBefore must be given together",
+            ));
+        }
+        (Some(_), Some(_)) if !windowed => {
+            return Err(invalid("INVALID_ARGUMENT", "Unknown parameter"));
+        }
+        (Some(a), Some(b)) => {
+            let (Some(a), Some(b)) = (millis(a), millis(b)) else {
+                return Err(invalid(
+                    "INVALID_ARGUMENT",
+                    "modifiedAfter and modifiedBefore must be ISO 8601 UTC date and time strings",
+                ));
+            };
+            if b <= a {
+                return Err(invalid(
+                    "INVALID_ARGUMENT",
+                    "modifiedBefore must be after modifiedAfter",
+                ));
+            }
+            Some((a, b))
+        }
+    };
+    Ok(Position {
+        w,
+        f: filter.map(str::to_owned),
+        k: (i64::MIN, 0),
+    })
+}
+
+/// One page of `rows` (each with its sort key) after `pos`, in Squarespace's envelope
+/// under `key`.
+fn page(mut rows: Vec<((i64, u64), Value)>, pos: Position, key: &str, path: &str) -> Response {
+    rows.sort_by_key(|(k, _)| *k);
+    let rest: Vec<_> = rows.into_iter().filter(|(k, _)| *k > pos.k).collect();
+    let more = rest.len() > PAGE;
+    let served: Vec<_> = rest.into_iter().take(PAGE).collect();
+    let last = served.last().map(|(k, _)| *k);
+    let next = match (more, last) {
+        (true, Some(k)) => Some(encode(&Position { k, ..pos })),
+        _ => None,
+    };
+    axum::Json(json!({
+        key: served.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        "pagination": {
+            "hasNextPage": next.is_some(),
+            "nextPageCursor": next,
+            "nextPageUrl": next.as_ref().map(|c| format!("{path}?cursor={c}")),
+        },
+    }))
+    .into_response()
+}
+
+fn in_window(pos: &Position, modified: DateTime<Utc>) -> bool {
+    let m = modified.timestamp_millis();
+    pos.w.is_none_or(|(a, b)| m > a && m < b)
 }
 
 async fn orders(
     State(sim): State<SquarespaceSim>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let since = match since(&q) {
-        Ok(s) => s,
+    let filter = q.get("fulfillmentStatus").map(String::as_str);
+    if let Some(f) = filter
+        && !["PENDING", "FULFILLED", "CANCELED"].contains(&f)
+    {
+        return invalid("INVALID_ARGUMENT", "Unknown fulfillmentStatus");
+    }
+    let pos = match position(&q, true, filter) {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let store = sim.store();
-    let mut rows: Vec<&SimOrder> = store
+    let extra = sim.extra();
+    let rows = store
         .orders
         .iter()
-        .filter(|o| !o.deleted && since.is_none_or(|s| o.updated_at >= s))
+        .filter(|o| !o.deleted && in_window(&pos, o.updated_at))
+        .map(|o| {
+            (
+                (o.updated_at.timestamp_millis(), o.id),
+                render::order(o, &extra.services),
+            )
+        })
+        .filter(|(_, v)| pos.f.as_deref().is_none_or(|f| v["fulfillmentStatus"] == f))
         .collect();
-    rows.sort_by_key(|o| o.id);
-    page("orders", rows.into_iter().map(render_order).collect(), &q)
+    page(rows, pos, "result", "/1.0/commerce/orders")
+}
+
+async fn order(State(sim): State<SquarespaceSim>, Path(id): Path<String>) -> Response {
+    let store = sim.store();
+    let found = render::order_number(&id)
+        .and_then(|n| store.orders.iter().find(|o| o.id == n && !o.deleted));
+    match found {
+        Some(o) => axum::Json(render::order(o, &sim.extra().services)).into_response(),
+        None => not_found("Order"),
+    }
+}
+
+/// `POST …/fulfillments {"shouldSendNotification", "shipments": [...]}`: the order
+/// fulfilled, each shipment added.
+async fn fulfill(
+    State(sim): State<SquarespaceSim>,
+    Path(id): Path<String>,
+    body: Option<axum::Json<Value>>,
+) -> Response {
+    let Some(axum::Json(body)) = body else {
+        return invalid("INVALID_CONTENT_TYPE", "A JSON body is required");
+    };
+    if !body
+        .get("shouldSendNotification")
+        .is_some_and(Value::is_boolean)
+    {
+        return invalid("MISSING_ARGUMENT", "shouldSendNotification is required");
+    }
+    let shipments = match body.get("shipments") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(s)) => s.clone(),
+        Some(_) => return invalid("INVALID_ARGUMENT", "shipments must be an array"),
+    };
+    let mut parsed = Vec::new();
+    for s in &shipments {
+        let text = |k: &str| s.get(k).and_then(Value::as_str).map(str::to_owned);
+        let (Some(carrier), Some(service), Some(number), Some(ship_date)) = (
+            text("carrierName"),
+            text("service"),
+            text("trackingNumber"),
+            text("shipDate"),
+        ) else {
+            return invalid(
+                "MISSING_ARGUMENT",
+                "shipments need carrierName, service, trackingNumber and shipDate",
+            );
+        };
+        let Some(date) = millis(&ship_date).and_then(DateTime::from_timestamp_millis) else {
+            return invalid("INVALID_ARGUMENT", "shipDate is not an ISO 8601 date");
+        };
+        let url = text("trackingUrl");
+        if url
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("http://") && !u.starts_with("https://"))
+        {
+            return invalid("INVALID_ARGUMENT", "trackingUrl is not a URL");
+        }
+        parsed.push((carrier, service, number, url, date));
+    }
+    let mut store = sim.store();
+    let Some(n) = render::order_number(&id) else {
+        return not_found("Order");
+    };
+    let ids: Vec<u64> = parsed.iter().map(|_| store.fresh_id()).collect();
+    let Some(o) = store.order_mut(n) else {
+        return not_found("Order");
+    };
+    if o.state == polycart_kit::sim::SimOrderState::Cancelled {
+        return error(
+            StatusCode::CONFLICT,
+            "CONFLICT",
+            None,
+            "A canceled order cannot be fulfilled",
+        );
+    }
+    let lines: Vec<(u64, u32)> = o.line_items.iter().map(|l| (l.id, l.quantity)).collect();
+    let mut services = Vec::new();
+    for ((carrier, service, number, url, date), sid) in parsed.into_iter().zip(ids) {
+        o.shipments.push(SimShipment {
+            id: sid,
+            carrier,
+            tracking_number: number,
+            tracking_url: url.unwrap_or_default(),
+            status: "shipped".into(),
+            lines: lines.clone(),
+            created_at: date,
+        });
+        services.push((sid, service));
+    }
+    let now = Utc::now();
+    o.fulfillment = polycart_kit::sim::SimFulfillment::Fulfilled;
+    o.completed_at.get_or_insert(now);
+    o.updated_at = now;
+    drop(store);
+    sim.extra().services.extend(services);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn products(
     State(sim): State<SquarespaceSim>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let since = match since(&q) {
-        Ok(s) => s,
+    let pos = match position(&q, true, None) {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let store = sim.store();
-    let mut rows: Vec<&SimProduct> = store
+    let rows = store
         .products
         .iter()
-        .filter(|p| !p.deleted && since.is_none_or(|s| p.updated_at >= s))
+        .filter(|p| !p.deleted && in_window(&pos, p.updated_at))
+        .map(|p| {
+            (
+                (p.updated_at.timestamp_millis(), p.id),
+                render::product(p, store.currency),
+            )
+        })
         .collect();
-    rows.sort_by_key(|p| p.id);
-    page(
-        "products",
-        rows.into_iter()
-            .map(|p| render_product(p, store.currency))
-            .collect(),
-        &q,
-    )
+    page(rows, pos, "products", "/v2/commerce/products")
 }
 
-async fn order(State(sim): State<SquarespaceSim>, Path(id): Path<String>) -> Response {
+/// Up to 50 comma-separated ids, each known, or 400/404 as Squarespace answers.
+fn ids<T>(list: &str, find: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, Response> {
+    let parts: Vec<&str> = list.split(',').collect();
+    if parts.len() > 50 || parts.iter().any(|p| p.is_empty()) {
+        return Err(invalid(
+            "INVALID_ARGUMENT",
+            "Between 1 and 50 ids are required",
+        ));
+    }
+    parts
+        .into_iter()
+        .map(|p| find(p).ok_or_else(|| not_found("One or more of the requested items were")))
+        .collect()
+}
+
+async fn products_by_id(State(sim): State<SquarespaceSim>, Path(list): Path<String>) -> Response {
     let store = sim.store();
-    match store
-        .orders
-        .iter()
-        .find(|o| !o.deleted && o.id.to_string() == id)
-    {
-        Some(o) => axum::Json(json!({ "order": render_order(o) })).into_response(),
-        None => error(StatusCode::NOT_FOUND, "not found"),
+    let found = ids(&list, |id| {
+        let n = render::product_number(id)?;
+        store.products.iter().find(|p| p.id == n && !p.deleted)
+    });
+    match found {
+        Ok(ps) => axum::Json(json!({
+            "products": ps.into_iter().map(|p| render::product(p, store.currency)).collect::<Vec<_>>()
+        }))
+        .into_response(),
+        Err(r) => r,
     }
 }
 
-async fn product(State(sim): State<SquarespaceSim>, Path(id): Path<String>) -> Response {
-    let store = sim.store();
-    match store
+/// `POST /v2/commerce/products/{id}`: `name`, `description`, `isVisible`, `tags`.
+async fn update_product(
+    State(sim): State<SquarespaceSim>,
+    Path(id): Path<String>,
+    body: Option<axum::Json<Value>>,
+) -> Response {
+    let Some(axum::Json(Value::Object(fields))) = body else {
+        return invalid("INVALID_CONTENT_TYPE", "A JSON object is required");
+    };
+    let mut store = sim.store();
+    let currency = store.currency;
+    let Some(p) = render::product_number(&id).and_then(|n| store.product_mut(n)) else {
+        return not_found("Product");
+    };
+    if let Some(name) = fields.get("name") {
+        match name.as_str() {
+            Some(n) if !n.trim().is_empty() && n.chars().count() <= 200 => p.title = n.to_owned(),
+            _ => return invalid("INVALID_ARGUMENT", "name must be 1 to 200 characters"),
+        }
+    }
+    if let Some(v) = fields.get("isVisible") {
+        let Some(v) = v.as_bool() else {
+            return invalid("INVALID_ARGUMENT", "isVisible must be a boolean");
+        };
+        p.status = if v {
+            polycart_kit::sim::SimProductStatus::Active
+        } else {
+            polycart_kit::sim::SimProductStatus::Draft
+        };
+    }
+    if let Some(d) = fields.get("description").and_then(Value::as_str) {
+        p.description_html = d.to_owned();
+    }
+    p.updated_at = Utc::now();
+    axum::Json(render::product(p, currency)).into_response()
+}
+
+/// Reads `{"currency", "value"}` in the store's currency.
+fn amount(v: &Value, currency: &str) -> Result<Decimal, Response> {
+    let c = v.get("currency").and_then(Value::as_str);
+    let value = v
+        .get("value")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<Decimal>().ok())
+        .filter(|d| *d >= Decimal::ZERO && *d <= Decimal::from(1_000_000));
+    match (c, value) {
+        (Some(c), Some(d)) if c == currency => Ok(d),
+        (Some(_), Some(_)) => Err(invalid(
+            "CURRENCY_MISMATCH",
+            "The currency does not match the store's",
+        )),
+        _ => Err(invalid(
+            "INVALID_ARGUMENT",
+            "An amount needs a currency and a decimal string value",
+        )),
+    }
+}
+
+/// `POST /v2/commerce/products/{id}/variants/{variantId}`: `sku`, `pricing`
+/// (`basePrice`, `salePrice`, `onSale`).
+async fn update_variant(
+    State(sim): State<SquarespaceSim>,
+    Path((id, vid)): Path<(String, String)>,
+    body: Option<axum::Json<Value>>,
+) -> Response {
+    let Some(axum::Json(Value::Object(fields))) = body else {
+        return invalid("INVALID_CONTENT_TYPE", "A JSON object is required");
+    };
+    if fields.contains_key("stock") {
+        return invalid(
+            "INVALID_ARGUMENT",
+            "Stock is adjusted through the Inventory API",
+        );
+    }
+    let mut store = sim.store();
+    let currency = store.currency;
+    let Some(p) = render::product_number(&id).and_then(|n| store.product_mut(n)) else {
+        return not_found("Product");
+    };
+    let Some(v) =
+        render::variant_number(&vid).and_then(|n| p.variants.iter_mut().find(|v| v.id == n))
+    else {
+        return not_found("Product variant");
+    };
+    if let Some(sku) = fields.get("sku") {
+        match sku.as_str() {
+            Some(s) if !s.trim().is_empty() && s.chars().count() <= 60 => v.sku = s.trim().into(),
+            _ => return invalid("INVALID_ARGUMENT", "sku must be 1 to 60 characters"),
+        }
+    }
+    if let Some(pricing) = fields.get("pricing") {
+        let on_sale = v.compare_at_price.filter(|c| *c > v.price).is_some();
+        let read = |k: &str| pricing.get(k).map(|a| amount(a, currency)).transpose();
+        let (base, sale) = match (read("basePrice"), read("salePrice")) {
+            (Ok(b), Ok(s)) => (b, s),
+            (Err(r), _) | (_, Err(r)) => return r,
+        };
+        let now_on_sale = pricing
+            .get("onSale")
+            .and_then(Value::as_bool)
+            .unwrap_or(on_sale);
+        // The selling price is the sale price on sale, the base price otherwise.
+        let (old_base, old_sale) = if on_sale {
+            (v.compare_at_price.unwrap_or(v.price), v.price)
+        } else {
+            (v.price, Decimal::ZERO)
+        };
+        let (base, sale) = (base.unwrap_or(old_base), sale.unwrap_or(old_sale));
+        if now_on_sale {
+            v.price = sale;
+            v.compare_at_price = Some(base);
+        } else {
+            v.price = base;
+            v.compare_at_price = None;
+        }
+    }
+    let variant = render::variant_id(v.id);
+    p.updated_at = Utc::now();
+    let rendered = render::product(p, currency);
+    let one = rendered["variants"]
+        .as_array()
+        .and_then(|vs| vs.iter().find(|x| x["id"] == variant.as_str()))
+        .cloned()
+        .unwrap_or(Value::Null);
+    axum::Json(one).into_response()
+}
+
+/// Every variant's stock, in a stable order.
+fn inventory_rows(store: &SimStore) -> Vec<((i64, u64), Value)> {
+    store
         .products
         .iter()
-        .find(|p| !p.deleted && p.id.to_string() == id)
-    {
-        Some(p) => {
-            axum::Json(json!({ "product": render_product(p, store.currency) })).into_response()
-        }
-        None => error(StatusCode::NOT_FOUND, "not found"),
+        .filter(|p| !p.deleted)
+        .flat_map(|p| {
+            p.variants
+                .iter()
+                .map(move |v| ((0, v.id), render::inventory_item(p, v)))
+        })
+        .collect()
+}
+
+async fn inventory(
+    State(sim): State<SquarespaceSim>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let pos = match position(&q, false, None) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let rows = inventory_rows(&sim.store());
+    page(rows, pos, "inventory", "/1.0/commerce/inventory")
+}
+
+async fn inventory_by_id(State(sim): State<SquarespaceSim>, Path(list): Path<String>) -> Response {
+    let rows = inventory_rows(&sim.store());
+    match ids(&list, |id| {
+        let n = render::variant_number(id)?;
+        rows.iter()
+            .find(|((_, v), _)| *v == n)
+            .map(|(_, v)| v.clone())
+    }) {
+        Ok(items) => axum::Json(json!({ "inventory": items })).into_response(),
+        Err(r) => r,
     }
 }
 
-/// `Authorization: Bearer <token>` must name the store's token.
-async fn auth(State(sim): State<SquarespaceSim>, request: Request, next: Next) -> Response {
-    let given = request
+/// `POST /1.0/commerce/inventory/adjustments`: increments, decrements, finite and
+/// unlimited settings, all or nothing, once per idempotency key.
+async fn adjust(
+    State(sim): State<SquarespaceSim>,
+    headers: HeaderMap,
+    body: Option<axum::Json<Value>>,
+) -> Response {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= 64
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned);
+    let Some(key) = key else {
+        return invalid(
+            "INVALID_ARGUMENT",
+            "An Idempotency-Key header of up to 64 letters, digits, dashes and underscores is required",
+        );
+    };
+    let Some(axum::Json(body)) = body else {
+        return invalid("INVALID_CONTENT_TYPE", "A JSON body is required");
+    };
+    if let Some((seen, status)) = sim.extra().idempotency.get(&key).cloned() {
+        if seen != body {
+            return invalid(
+                "INVALID_ARGUMENT",
+                "The Idempotency-Key was used by another request with a different body",
+            );
+        }
+        return StatusCode::from_u16(status)
+            .unwrap_or(StatusCode::NO_CONTENT)
+            .into_response();
+    }
+    let mut changes: Vec<(u64, i64, bool)> = Vec::new(); // (variant, n, absolute)
+    for (field, sign, absolute) in [
+        ("incrementOperations", 1, false),
+        ("decrementOperations", -1, false),
+        ("setFiniteOperations", 1, true),
+    ] {
+        for op in body
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let variant = op
+                .get("variantId")
+                .and_then(Value::as_str)
+                .and_then(render::variant_number);
+            let quantity = op.get("quantity").and_then(Value::as_i64);
+            match (variant, quantity) {
+                (Some(v), Some(q)) if absolute && q >= 0 => changes.push((v, q, true)),
+                (Some(v), Some(q)) if !absolute && q >= 1 => changes.push((v, sign * q, false)),
+                (None, _) => {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        "INVALID_REQUEST_ERROR",
+                        Some("INVENTORY_ITEM_NOT_FOUND"),
+                        "An inventory item was not found",
+                    );
+                }
+                _ => return invalid("INVALID_ARGUMENT", "quantity is out of range"),
+            }
+        }
+    }
+    if changes.is_empty() {
+        return invalid("MISSING_ARGUMENT", "No operations were given");
+    }
+    let mut store = sim.store();
+    // Check every operation first: all or nothing.
+    for (v, n, absolute) in &changes {
+        let Some((p, i)) = store.variant_mut(*v) else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "INVALID_REQUEST_ERROR",
+                Some("INVENTORY_ITEM_NOT_FOUND"),
+                "An inventory item was not found",
+            );
+        };
+        if !absolute && p.variants[i].total_stock() + n < 0 {
+            return error(
+                StatusCode::CONFLICT,
+                "CONFLICT",
+                Some("INSUFFICIENT_STOCK"),
+                "Not enough stock to decrement",
+            );
+        }
+    }
+    let now = Utc::now();
+    for (v, n, absolute) in changes {
+        if let Some((p, i)) = store.variant_mut(v) {
+            let variant = &mut p.variants[i];
+            match variant.stock.first_mut() {
+                Some(first) if absolute => {
+                    first.1 = n;
+                    for rest in variant.stock.iter_mut().skip(1) {
+                        rest.1 = 0;
+                    }
+                }
+                Some(first) => first.1 += n,
+                None => variant.stock.push((1, n)),
+            }
+            variant.updated_at = now;
+            p.updated_at = now;
+        }
+    }
+    drop(store);
+    sim.adjustments
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    sim.extra().idempotency.insert(key, (body, 204));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn profile_rows(store: &SimStore) -> Vec<((i64, u64), Value)> {
+    store
+        .customers
+        .iter()
+        .filter(|c| !c.deleted)
+        .map(|c| {
+            let orders: Vec<_> = store
+                .orders
+                .iter()
+                .filter(|o| !o.deleted && o.customer_id == Some(c.id))
+                .collect();
+            ((0, c.id), render::profile(c, &orders, store.currency))
+        })
+        .collect()
+}
+
+async fn profiles(
+    State(sim): State<SquarespaceSim>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if q.contains_key("cursor") && q.contains_key("filter") {
+        return invalid(
+            "INVALID_ARGUMENT",
+            "A cursor cannot be combined with other parameters",
+        );
+    }
+    let pos = match position(&q, false, None) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    // Every generated profile is a customer, so `filter=isCustomer,true` keeps them all.
+    if let Some(f) = q.get("filter")
+        && f != "isCustomer,true"
+    {
+        return axum::Json(json!({ "profiles": [], "pagination": { "hasNextPage": false, "nextPageCursor": null, "nextPageUrl": null } })).into_response();
+    }
+    let rows = profile_rows(&sim.store());
+    page(rows, pos, "profiles", "/1.0/profiles")
+}
+
+async fn profiles_by_id(State(sim): State<SquarespaceSim>, Path(list): Path<String>) -> Response {
+    let rows = profile_rows(&sim.store());
+    match ids(&list, |id| {
+        let n = render::profile_number(id)?;
+        rows.iter()
+            .find(|((_, c), _)| *c == n)
+            .map(|(_, v)| v.clone())
+    }) {
+        Ok(items) => axum::Json(json!({ "profiles": items })).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `POST /api/1/login/oauth/provider/tokens`: a refresh, the client in basic auth and
+/// the grant in a JSON body; the refresh token rotates and an old one is refused.
+async fn token(State(sim): State<SquarespaceSim>, headers: HeaderMap, body: String) -> Response {
+    let expected = format!(
+        "Basic {}",
+        base64(format!("{}:{}", sim.client_id, sim.client_secret).as_bytes())
+    );
+    let basic = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if basic != Some(expected.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "error": "invalid_client" })),
+        )
+            .into_response();
+    }
+    let grant: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let mut extra = sim.extra();
+    if grant["grant_type"] != "refresh_token"
+        || grant["refresh_token"] != extra.refresh_token.as_str()
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "error": "invalid_grant" })),
+        )
+            .into_response();
+    }
+    let n = extra.access_tokens.len() + 1;
+    let access = format!("sqsp-at-{n}-{:x}", rand::random::<u64>());
+    let refresh = format!("sqsp-rt-{n}-{:x}", rand::random::<u64>());
+    extra.access_tokens.push(access.clone());
+    extra.refresh_token = refresh.clone();
+    let now = Utc::now().timestamp();
+    axum::Json(json!({
+        "token_type": "bearer",
+        "access_token": access,
+        "access_token_expires_at": format!("{}", now + 1800),
+        "refresh_token": refresh,
+        "refresh_token_expires_at": format!("{}", now + 7 * 86400),
+        "expires_in": 1800,
+    }))
+    .into_response()
+}
+
+/// A `User-Agent` and a bearer API key (or current OAuth token) are required; then 300
+/// requests a minute.
+async fn gate(State(sim): State<SquarespaceSim>, request: Request, next: Next) -> Response {
+    if request
+        .headers()
+        .get("user-agent")
+        .is_none_or(|v| v.as_bytes().is_empty())
+    {
+        return invalid("MISSING_ARGUMENT", "A User-Agent header is required");
+    }
+    let bearer = request
         .headers()
         .get("authorization")
-        .and_then(|v| v.to_str().ok());
-    if given != Some(format!("Bearer {}", sim.token).as_str()) {
-        return error(StatusCode::UNAUTHORIZED, "invalid access token");
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let known = bearer
+        .is_some_and(|t| t == sim.api_key || sim.extra().access_tokens.iter().any(|a| a == t));
+    if !known {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "AUTHORIZATION_ERROR",
+            None,
+            "The API key or OAuth token is invalid",
+        );
+    }
+    if sim.limiter.take(Instant::now()).is_err() {
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_REQUESTS",
+            None,
+            "The rate limit was exceeded; try again in a minute",
+        );
     }
     next.run(request).await
 }
@@ -310,32 +869,64 @@ pub async fn start(
     options: SimOptions,
     addr: SocketAddr,
 ) -> std::io::Result<(SimServer, SquarespaceSim)> {
+    let seed = options.seed;
     let sim = SquarespaceSim {
-        store: Arc::new(Mutex::new(SimStore::generate(options.seed, options.size))),
-        token: format!("simtoken{}", options.seed),
-        faults: Faults::new(options.faults.clone(), options.seed),
+        store: Arc::new(Mutex::new(SimStore::generate(seed, options.size))),
+        extra: Arc::new(Mutex::new(Extra {
+            refresh_token: format!("sqsp-rt-0-{seed}"),
+            ..Extra::default()
+        })),
+        api_key: format!("sqsp-key-{seed}"),
+        webhook_secret: hex(&hmac_sha256(b"squarespace-sim", &seed.to_be_bytes())).to_uppercase(),
+        client_id: format!("sim-client-{seed}"),
+        client_secret: format!("sim-client-secret-{seed}"),
+        website_id: format!("5f3c3d55ac435e1a{seed:08x}"),
+        faults: Faults::new(options.faults.clone(), seed),
+        limiter: Arc::new(FixedWindow::new(300, Duration::from_secs(60))),
+        adjustments: Arc::default(),
     };
     let api = Router::new()
-        .route("/orders", get(orders))
-        .route("/orders/{id}", get(order))
-        .route("/products", get(products))
-        .route("/products/{id}", get(product));
+        .route("/1.0/commerce/orders", get(orders))
+        .route("/1.0/commerce/orders/{id}", get(order))
+        .route("/1.0/commerce/orders/{id}/fulfillments", post(fulfill))
+        .route("/v2/commerce/products", get(products))
+        .route(
+            "/v2/commerce/products/{ids}",
+            get(products_by_id).post(update_product),
+        )
+        .route(
+            "/v2/commerce/products/{id}/variants/{variant}",
+            post(update_variant),
+        )
+        .route("/1.0/commerce/inventory", get(inventory))
+        .route("/1.0/commerce/inventory/adjustments", post(adjust))
+        .route("/1.0/commerce/inventory/{ids}", get(inventory_by_id))
+        .route("/1.0/profiles", get(profiles))
+        .route("/1.0/profiles/{ids}", get(profiles_by_id));
     let api = sim
         .faults
         .layer(api)
-        .layer(axum::middleware::from_fn_with_state(sim.clone(), auth))
+        .layer(axum::middleware::from_fn_with_state(sim.clone(), gate))
         .with_state(sim.clone());
-    let router = Router::new().nest("/api/v1", api);
+    let router = Router::new()
+        .route("/api/1/login/oauth/provider/tokens", post(token))
+        .with_state(sim.clone())
+        .merge(api);
     let (bound, server) = SimServer::start(router, addr).await?;
     let mut credentials = BTreeMap::new();
-    credentials.insert("access_token".to_owned(), sim.token.clone());
+    credentials.insert("access_token".to_owned(), sim.api_key.clone());
+    credentials.insert("webhook_secret".to_owned(), sim.webhook_secret.clone());
     let info = SimInfo {
         platform: crate::PLATFORM.to_owned(),
         base_url: format!("http://{bound}"),
         credentials,
     };
+    let limiter = sim.limiter.clone();
     Ok((
-        server.with_info(info).with_handle(Arc::new(sim.clone())),
+        server
+            .with_info(info)
+            .with_meter("rest", move |now| limiter.usage(now))
+            .with_handle(Arc::new(sim.clone())),
         sim,
     ))
 }
