@@ -61,6 +61,8 @@ struct Extra {
     services: render::Services,
     /// Inventory adjustments by idempotency key: the body and the answer's status.
     idempotency: HashMap<String, (Value, u16)>,
+    /// The idempotency key of every adjustment request received, repeats included.
+    keys_seen: Vec<String>,
     /// OAuth: the refresh token that works now, and the access tokens issued.
     refresh_token: String,
     access_tokens: Vec<String>,
@@ -93,6 +95,11 @@ impl SquarespaceSim {
 
     fn extra(&self) -> std::sync::MutexGuard<'_, Extra> {
         self.extra.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The `Idempotency-Key` of every stock adjustment received, repeats included.
+    pub fn idempotency_keys_seen(&self) -> Vec<String> {
+        self.extra().keys_seen.clone()
     }
 
     /// The refresh token that works now (it rotates on every refresh).
@@ -641,6 +648,7 @@ async fn adjust(
     let Some(axum::Json(body)) = body else {
         return invalid("INVALID_CONTENT_TYPE", "A JSON body is required");
     };
+    sim.extra().keys_seen.push(key.clone());
     if let Some((seen, status)) = sim.extra().idempotency.get(&key).cloned() {
         if seen != body {
             return invalid(
