@@ -45,7 +45,7 @@ struct Data {
 /// Bytes of a hex string (either case); `None` if it is not hex.
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
     let t = text.trim().as_bytes();
-    if t.is_empty() || t.len() % 2 != 0 {
+    if t.is_empty() || !t.len().is_multiple_of(2) {
         return None;
     }
     let digit = |b: u8| (b as char).to_digit(16);

@@ -110,7 +110,7 @@ fn payment_state(o: &SimOrder) -> &'static str {
 /// Whether the order is shown tax-inclusive: one order in four, when every line's tax
 /// divides evenly over its quantity (so inclusive unit prices stay whole cents).
 fn inclusive(o: &SimOrder) -> bool {
-    o.id % 4 == 0
+    o.id.is_multiple_of(4)
         && o.line_items.iter().all(|l| {
             l.quantity > 0
                 && (l.tax * Decimal::from(100)) % Decimal::from(l.quantity) == Decimal::ZERO
