@@ -107,12 +107,16 @@ const fn listing(
     }
 }
 
-/// `GET /1.0/commerce/orders`.
+/// `GET /1.0/commerce/orders` with every payment state: without `paymentStates`
+/// Squarespace lists only `NOT_CHARGED`, `AUTHORIZED`, `PAID` and `REFUNDED` orders.
 const ORDERS: Endpoint<StoreContext> = listing(
     "1.0/commerce/orders",
     "/result",
     Some(MODIFIED_AFTER),
-    &[],
+    &[(
+        "paymentStates",
+        "NOT_CHARGED,AUTHORIZED,PAID,REFUNDED,PENDING,FAILED,REFUND_PENDING,REFUND_FAILED,PARTIALLY_PAID",
+    )],
     mapping::order,
 );
 /// `GET /v2/commerce/products` (every product type, with variants).

@@ -304,3 +304,28 @@ async fn an_expired_oauth_token_is_refreshed_and_the_rotated_pair_saved() {
         other => panic!("a spent refresh token gave {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn orders_in_every_payment_state_are_listed() {
+    let (server, sim) = setup(40).await;
+    // Without `paymentStates` Squarespace leaves out pending and failed payments.
+    let r = reqwest::Client::new()
+        .get(format!("{}/1.0/commerce/orders", server.origin()))
+        .bearer_auth(&sim.api_key)
+        .header("user-agent", "polycart-test/1")
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    let by_default = body["result"].as_array().unwrap().len();
+    let truth = sim.truth(Entity::Order).unwrap();
+    assert!(
+        by_default < truth.len(),
+        "the generated store has no order in a payment state listed only on request"
+    );
+    let adapter = api_key_adapter(&server, &sim);
+    let all = collect_all(&adapter, ListQuery::new(Entity::Order))
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), truth.into_iter().collect());
+}

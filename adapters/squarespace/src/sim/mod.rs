@@ -1,7 +1,8 @@
 //! A Squarespace Commerce APIs simulator, after developers.squarespace.com:
 //!
 //! - `GET /1.0/commerce/orders` (`modifiedAfter`/`modifiedBefore`, both or neither,
-//!   never beside `cursor`; `fulfillmentStatus`), `GET /1.0/commerce/orders/{id}`,
+//!   never beside `cursor`; `fulfillmentStatus`; `paymentStates`, without which only
+//!   `NOT_CHARGED`, `AUTHORIZED`, `PAID` and `REFUNDED` orders are listed), `GET /1.0/commerce/orders/{id}`,
 //!   `POST /1.0/commerce/orders/{id}/fulfillments` (204);
 //! - `GET /v2/commerce/products` (the same window), `GET /v2/commerce/products/{ids}`
 //!   (up to 50, comma-separated), `POST /v2/commerce/products/{id}` and
@@ -53,6 +54,19 @@ pub use render::{order_id, product_id, profile_id, variant_id};
 
 /// Records a page holds.
 const PAGE: usize = 50;
+
+/// Every order payment state.
+const PAYMENT_STATES: &[&str] = &[
+    "NOT_CHARGED",
+    "AUTHORIZED",
+    "PAID",
+    "REFUNDED",
+    "PENDING",
+    "FAILED",
+    "REFUND_PENDING",
+    "REFUND_FAILED",
+    "PARTIALLY_PAID",
+];
 
 /// What the simulator keeps beside the generated store.
 #[derive(Default)]
@@ -170,6 +184,9 @@ struct Position {
     w: Option<(i64, i64)>,
     /// `fulfillmentStatus`.
     f: Option<String>,
+    /// `paymentStates` (orders).
+    #[serde(default)]
+    p: Option<Vec<String>>,
     /// (modified ms, id) of the last record served.
     k: (i64, u64),
 }
@@ -244,6 +261,7 @@ fn position(
     Ok(Position {
         w,
         f: filter.map(str::to_owned),
+        p: None,
         k: (i64::MIN, 0),
     })
 }
@@ -286,10 +304,25 @@ async fn orders(
     {
         return invalid("INVALID_ARGUMENT", "Unknown fulfillmentStatus");
     }
-    let pos = match position(&q, true, filter) {
+    let mut pos = match position(&q, true, filter) {
         Ok(p) => p,
         Err(r) => return r,
     };
+    if q.get("cursor").is_none_or(|c| c.is_empty()) {
+        if let Some(states) = q.get("paymentStates") {
+            let states: Vec<String> = states.split(',').map(str::to_owned).collect();
+            if states.iter().any(|s| !PAYMENT_STATES.contains(&s.as_str())) {
+                return invalid("INVALID_ARGUMENT", "paymentStates is not a valid value");
+            }
+            pos.p = Some(states);
+        }
+    }
+    // Without `paymentStates`, only these are listed (as Squarespace documents).
+    let states: Vec<String> = pos.p.clone().unwrap_or_else(|| {
+        ["NOT_CHARGED", "AUTHORIZED", "PAID", "REFUNDED"]
+            .map(str::to_owned)
+            .to_vec()
+    });
     let store = sim.store();
     let extra = sim.extra();
     let rows = store
@@ -303,6 +336,11 @@ async fn orders(
             )
         })
         .filter(|(_, v)| pos.f.as_deref().is_none_or(|f| v["fulfillmentStatus"] == f))
+        .filter(|(_, v)| {
+            v["paymentState"]
+                .as_str()
+                .is_some_and(|p| states.iter().any(|s| s == p))
+        })
         .collect();
     page(rows, pos, "result", "/1.0/commerce/orders")
 }
