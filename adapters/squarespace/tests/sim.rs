@@ -329,3 +329,43 @@ async fn orders_in_every_payment_state_are_listed() {
         .unwrap();
     assert_eq!(ids(&all), truth.into_iter().collect());
 }
+
+#[tokio::test]
+async fn a_429_without_retry_after_is_waited_out_and_the_pass_completes() {
+    let options = SimOptions {
+        seed: 5,
+        size: StoreSize {
+            products: 5,
+            customers: 5,
+            orders: 130,
+        },
+        plan: Some("tight".into()),
+        ..SimOptions::default()
+    };
+    let (server, sim) = start(options, local()).await.unwrap();
+    let s = store(
+        &server,
+        &[("access_token", sim.api_key.clone())],
+        &[("cooldown_seconds", "1".to_owned())],
+    );
+    let metrics = Arc::new(polycart_kit::transport::TransportMetrics::default());
+    let ctx = AdapterContext {
+        metrics: metrics.clone(),
+        ..AdapterContext::default()
+    };
+    let adapter = SquarespaceAdapter::new(&s, &ctx).unwrap();
+    let orders = collect_all(&adapter, ListQuery::new(Entity::Order))
+        .await
+        .unwrap();
+    for r in orders.iter().take(15) {
+        adapter.get(Entity::Order, r.platform_id()).await.unwrap();
+    }
+    assert_eq!(orders.len(), 130);
+    let m = metrics.snapshot();
+    assert!(
+        m.throttled_429 >= 1,
+        "the simulator's limit was never met: {m:?}"
+    );
+    let usage = server.usage();
+    assert!(usage.iter().any(|(_, u)| u.refused >= 1), "{usage:?}");
+}

@@ -143,10 +143,21 @@ impl SimHandle for SquarespaceSim {
                     .find(|c| c.id == n)
                     .map(|c| c.deleted = true)
             }
+            // An inventory item goes with its variant: the merchant deletes the
+            // variant, or the product when it is the only one (Squarespace keeps at
+            // least one variant per product).
             Entity::Inventory => {
-                return Err(SimError::unsupported(
-                    "an inventory item goes with its variant",
-                ));
+                let n =
+                    render::variant_number(id).ok_or_else(|| SimError::not_found(entity, id))?;
+                let mut s = self.store();
+                s.variant_mut(n).map(|(p, i)| {
+                    if p.variants.len() > 1 {
+                        p.variants.remove(i);
+                    } else {
+                        p.deleted = true;
+                    }
+                    p.updated_at = Utc::now();
+                })
             }
             other => return Err(SimError::unsupported(format!("{other}s are not listed"))),
         }
