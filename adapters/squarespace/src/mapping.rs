@@ -128,9 +128,13 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
             sku: l.sku.clone(),
             name: l.product_name.clone(),
             quantity,
-            total: unit
-                .as_ref()
-                .map(|u| Money::new(u.amount * quantity, u.currency.clone())),
+            // No panic on absurd input: an overflowing product is no total.
+            total: unit.as_ref().and_then(|u| {
+                Some(Money::new(
+                    u.amount.checked_mul(quantity)?,
+                    u.currency.clone(),
+                ))
+            }),
             unit_price: unit,
             tax: None,
             discount: None,
@@ -360,7 +364,8 @@ pub fn product(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         compare_at_price,
         options,
         inventory_quantity: (!tracked.is_empty() && tracked.len() == variants.len())
-            .then(|| tracked.iter().sum()),
+            .then(|| tracked.iter().try_fold(0i64, |a, b| a.checked_add(*b)))
+            .flatten(),
         variants,
         created_at: datetime("$.createdOn", p.created_on.as_deref())?,
         updated_at: datetime("$.modifiedOn", p.modified_on.as_deref())?,
@@ -513,6 +518,32 @@ mod tests {
             &StoreContext::default(),
         );
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn absurd_numbers_do_not_panic() {
+        let r = order(
+            &raw(r#"{"id":"a1","grandTotal":{"currency":"USD","value":"79228162514264337593543950335"},"lineItems":[{"id":"l","quantity":9223372036854775807,"unitPricePaid":{"currency":"USD","value":"79228162514264337593543950335"}}]}"#),
+            &StoreContext::default(),
+        )
+        .unwrap();
+        let Record::Order(o) = &r[0] else { panic!() };
+        assert!(o.line_items[0].total.is_none());
+        let p = product(
+            &raw(r#"{"id":"p","variants":[{"id":"a","stock":{"quantity":9223372036854775807}},{"id":"b","stock":{"quantity":9223372036854775807}}]}"#),
+            &StoreContext::default(),
+        )
+        .unwrap();
+        let Record::Product(p) = &p[0] else { panic!() };
+        assert_eq!(p.inventory_quantity, None);
+        assert!(
+            order(
+                &raw(r#"{"id":"a1","lineItems":[{"id":"l","quantity":1.5}]}"#),
+                &StoreContext::default()
+            )
+            .is_err()
+        );
+        assert!(order(&raw(r#"[]"#), &StoreContext::default()).is_err());
     }
 
     #[test]

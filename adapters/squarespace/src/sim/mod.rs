@@ -745,7 +745,11 @@ async fn adjust(
                 "An inventory item was not found",
             );
         };
-        if !absolute && p.variants[i].total_stock() + n < 0 {
+        let after = p.variants[i].total_stock().checked_add(*n);
+        if !absolute && after.is_none_or(|a| a > i64::from(i32::MAX)) {
+            return invalid("INVALID_ARGUMENT", "quantity is out of range");
+        }
+        if !absolute && after.is_some_and(|a| a < 0) {
             return error(
                 StatusCode::CONFLICT,
                 "CONFLICT",
@@ -765,7 +769,7 @@ async fn adjust(
                         rest.1 = 0;
                     }
                 }
-                Some(first) => first.1 += n,
+                Some(first) => first.1 = first.1.saturating_add(n),
                 None => variant.stock.push((1, n)),
             }
             variant.updated_at = now;
