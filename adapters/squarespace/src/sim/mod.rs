@@ -10,7 +10,8 @@
 //! - `GET /1.0/commerce/inventory`, `GET /1.0/commerce/inventory/{ids}`,
 //!   `POST /1.0/commerce/inventory/adjustments` (204), which requires an
 //!   `Idempotency-Key` and answers a repeated key with the first answer, acting once;
-//! - `GET /1.0/profiles` (`filter=isCustomer,true`), `GET /1.0/profiles/{ids}`;
+//! - `GET /1.0/profiles` (`filter=isCustomer,true`; by id, descending, as by default),
+//!   `GET /1.0/profiles/{ids}`;
 //! - `POST /api/1/login/oauth/provider/tokens`: OAuth refresh (basic client auth, a JSON
 //!   body), rotating the refresh token and refusing an old one.
 //!
@@ -309,7 +310,14 @@ async fn orders(
         Ok(p) => p,
         Err(r) => return r,
     };
-    if q.get("cursor").is_none_or(|c| c.is_empty()) {
+    let cursor = q.get("cursor").is_some_and(|c| !c.is_empty());
+    if cursor && q.contains_key("paymentStates") {
+        return invalid(
+            "INVALID_ARGUMENT",
+            "A cursor cannot be combined with other parameters",
+        );
+    }
+    if !cursor {
         if let Some(states) = q.get("paymentStates") {
             let states: Vec<String> = states.split(',').map(str::to_owned).collect();
             if states.iter().any(|s| !PAYMENT_STATES.contains(&s.as_str())) {
@@ -783,6 +791,7 @@ async fn adjust(
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// Profiles in Squarespace's default order: by id, descending.
 fn profile_rows(store: &SimStore) -> Vec<((i64, u64), Value)> {
     store
         .customers
@@ -794,7 +803,10 @@ fn profile_rows(store: &SimStore) -> Vec<((i64, u64), Value)> {
                 .iter()
                 .filter(|o| !o.deleted && o.customer_id == Some(c.id))
                 .collect();
-            ((0, c.id), render::profile(c, &orders, store.currency))
+            (
+                (0, u64::MAX - c.id),
+                render::profile(c, &orders, store.currency),
+            )
         })
         .collect()
 }
@@ -828,7 +840,7 @@ async fn profiles_by_id(State(sim): State<SquarespaceSim>, Path(list): Path<Stri
     match ids(&list, |id| {
         let n = render::profile_number(id)?;
         rows.iter()
-            .find(|((_, c), _)| *c == n)
+            .find(|((_, c), _)| *c == u64::MAX - n)
             .map(|(_, v)| v.clone())
     }) {
         Ok(items) => axum::Json(json!({ "profiles": items })).into_response(),
