@@ -369,3 +369,85 @@ async fn a_429_without_retry_after_is_waited_out_and_the_pass_completes() {
     let usage = server.usage();
     assert!(usage.iter().any(|(_, u)| u.refused >= 1), "{usage:?}");
 }
+
+#[tokio::test]
+async fn a_subscription_secret_verifies_the_notifications_it_signs() {
+    let (server, sim) = setup(4).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/1.0/webhook_subscriptions", server.origin());
+    // A receiver for the simulator's deliveries.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(http::HeaderMap, Vec<u8>)>();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: http::HeaderMap, body: axum::body::Bytes| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send((headers, body.to_vec()));
+                http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(local()).await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let subscribe = |token: String| {
+        http.post(&url)
+            .bearer_auth(token)
+            .header("user-agent", "polycart-test/1")
+            .json(&serde_json::json!({ "endpointUrl": hook, "topics": ["order.create", "order.update"] }))
+            .send()
+    };
+    // An API key cannot subscribe: the Webhook Subscriptions API is OAuth only.
+    let r = subscribe(sim.api_key.clone()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["subtype"], "OAUTH_TOKEN_REQUIRED");
+    let r = subscribe(sim.issue_access_token()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let secret = body["secret"].as_str().unwrap().to_owned();
+    // A store given that secret verifies what the simulator sends on a fulfilment.
+    let s = store(
+        &server,
+        &[
+            ("access_token", sim.api_key.clone()),
+            ("webhook_secret", secret),
+        ],
+        &[],
+    );
+    let adapter = SquarespaceAdapter::new(&s, &AdapterContext::default()).unwrap();
+    let order = sim.truth(Entity::Order).unwrap().remove(0);
+    adapter
+        .write(&Write::new(WriteOp::CreateShipment {
+            order_id: order.clone(),
+            carrier: Some("UPS".into()),
+            tracking_number: Some("1Z999".into()),
+            tracking_url: None,
+            line_items: Vec::new(),
+            notify_customer: false,
+        }))
+        .await
+        .unwrap();
+    let (headers, body) = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let event = adapter.verify_webhook(&headers, &body).unwrap();
+    assert_eq!(event.topic, "order.update");
+    assert_eq!(event.platform_id.as_deref(), Some(order.as_str()));
+    assert_eq!(event.meta["update"], "FULFILLED");
+    // Signed with the subscription's secret, not the store's other one.
+    let other = store(
+        &server,
+        &[
+            ("access_token", sim.api_key.clone()),
+            ("webhook_secret", sim.webhook_secret.clone()),
+        ],
+        &[],
+    );
+    let other = SquarespaceAdapter::new(&other, &AdapterContext::default()).unwrap();
+    assert!(matches!(
+        other.verify_webhook(&headers, &body),
+        Err(Error::Auth { .. })
+    ));
+}

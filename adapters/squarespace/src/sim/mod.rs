@@ -13,7 +13,10 @@
 //! - `GET /1.0/profiles` (`filter=isCustomer,true`; by id, descending, as by default),
 //!   `GET /1.0/profiles/{ids}`;
 //! - `POST /api/1/login/oauth/provider/tokens`: OAuth refresh (basic client auth, a JSON
-//!   body), rotating the refresh token and refusing an old one.
+//!   body), rotating the refresh token and refusing an old one;
+//! - `/1.0/webhook_subscriptions` (OAuth tokens only, else 403 `OAUTH_TOKEN_REQUIRED`):
+//!   list, create (the secret shown once), delete, `actions/rotateSecret`; a fulfilment
+//!   notifies `order.update` to each subscription, signed with its secret.
 //!
 //! Listings page by an opaque cursor (`pagination.{hasNextPage, nextPageCursor,
 //! nextPageUrl}`), 50 records a page, orders and products by modification time. A
@@ -47,7 +50,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use polycart_kit::auth::hmac::{base64, hex, hmac_sha256};
 use polycart_kit::sim::{
-    Faults, FixedWindow, SimInfo, SimOptions, SimServer, SimShipment, SimStore,
+    Faults, FixedWindow, SimInfo, SimOptions, SimServer, SimShipment, SimStore, WebhookSender,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -82,7 +85,37 @@ struct Extra {
     /// OAuth: the refresh token that works now, and the access tokens issued.
     refresh_token: String,
     access_tokens: Vec<String>,
+    /// Webhook subscriptions, in creation order.
+    subscriptions: Vec<Subscription>,
 }
+
+/// A webhook subscription (`POST /1.0/webhook_subscriptions`).
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: String,
+    pub endpoint_url: String,
+    pub topics: Vec<String>,
+    /// Hex, as Squarespace issues it; returned on creation and rotation only.
+    secret: String,
+    created_on: DateTime<Utc>,
+    updated_on: DateTime<Utc>,
+}
+
+impl Subscription {
+    /// As the API shows it, without the secret.
+    fn render(&self) -> Value {
+        json!({
+            "id": self.id,
+            "endpointUrl": self.endpoint_url,
+            "topics": self.topics,
+            "createdOn": render::time(self.created_on),
+            "updatedOn": render::time(self.updated_on),
+        })
+    }
+}
+
+/// The topics a subscription may name.
+const TOPICS: &[&str] = &["order.create", "order.update", "extension.uninstall"];
 
 /// A running simulator's state, for tests.
 #[derive(Clone)]
@@ -101,6 +134,7 @@ pub struct SquarespaceSim {
     limiter: Arc<FixedWindow>,
     /// Inventory adjustments acted on (a repeated idempotency key does not count).
     pub adjustments: Arc<std::sync::atomic::AtomicU64>,
+    sender: WebhookSender,
 }
 
 impl SquarespaceSim {
@@ -116,6 +150,53 @@ impl SquarespaceSim {
     /// The `Idempotency-Key` of every stock adjustment received, repeats included.
     pub fn idempotency_keys_seen(&self) -> Vec<String> {
         self.extra().keys_seen.clone()
+    }
+
+    /// Issues an OAuth access token, as the authorization flow would.
+    pub fn issue_access_token(&self) -> String {
+        let token = format!("sqsp-at-issued-{:x}", rand::random::<u64>());
+        self.extra().access_tokens.push(token.clone());
+        token
+    }
+
+    /// The webhook subscriptions.
+    pub fn subscriptions(&self) -> Vec<Subscription> {
+        self.extra().subscriptions.clone()
+    }
+
+    /// Sends a notification of `topic` to every subscription that names it, each
+    /// signed with its own secret (in the background; deliveries are not retried).
+    fn notify(&self, topic: &str, data: Value) {
+        let targets: Vec<Subscription> = self
+            .extra()
+            .subscriptions
+            .iter()
+            .filter(|s| s.topics.iter().any(|t| t == topic))
+            .cloned()
+            .collect();
+        for s in targets {
+            let (body, signature) = self.notification(topic, data.clone(), &s.secret);
+            let sender = self.sender.clone();
+            tokio::spawn(async move {
+                let mut headers = HeaderMap::new();
+                headers.insert(
+                    "content-type",
+                    http::HeaderValue::from_static("application/json"),
+                );
+                headers.insert(
+                    "user-agent",
+                    http::HeaderValue::from_static("Squarespace/1.0"),
+                );
+                if let Ok(v) = http::HeaderValue::from_str(&signature) {
+                    headers.insert("squarespace-signature", v);
+                }
+                // A subscriber that is down misses it, as Squarespace's retries are
+                // not simulated.
+                let _ = sender
+                    .deliver(&s.endpoint_url, headers, body.into_bytes())
+                    .await;
+            });
+        }
     }
 
     /// The refresh token that works now (it rotates on every refresh).
@@ -447,7 +528,141 @@ async fn fulfill(
     o.updated_at = now;
     drop(store);
     sim.extra().services.extend(services);
+    sim.notify(
+        "order.update",
+        json!({ "orderId": id, "update": "FULFILLED" }),
+    );
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The bearer token of a request, when it is an OAuth access token.
+fn oauth(sim: &SquarespaceSim, headers: &HeaderMap) -> bool {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| sim.extra().access_tokens.iter().any(|a| a == t))
+}
+
+fn oauth_required() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "AUTHORIZATION_ERROR",
+        Some("OAUTH_TOKEN_REQUIRED"),
+        "The Webhook Subscriptions API requires an OAuth token",
+    )
+}
+
+async fn subscriptions(State(sim): State<SquarespaceSim>, headers: HeaderMap) -> Response {
+    if !oauth(&sim, &headers) {
+        return oauth_required();
+    }
+    let list: Vec<Value> = sim
+        .extra()
+        .subscriptions
+        .iter()
+        .map(Subscription::render)
+        .collect();
+    axum::Json(json!({ "webhookSubscriptions": list })).into_response()
+}
+
+/// `POST /1.0/webhook_subscriptions {"endpointUrl", "topics"}`: the subscription with
+/// its secret, shown this once.
+async fn subscribe(
+    State(sim): State<SquarespaceSim>,
+    headers: HeaderMap,
+    body: Option<axum::Json<Value>>,
+) -> Response {
+    if !oauth(&sim, &headers) {
+        return oauth_required();
+    }
+    let Some(axum::Json(body)) = body else {
+        return invalid("INVALID_CONTENT_TYPE", "A JSON body is required");
+    };
+    let url = body
+        .get("endpointUrl")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !(url.starts_with("https://")
+        || url.starts_with("http://127.0.0.1")
+        || url.starts_with("http://localhost"))
+    {
+        return invalid("INVALID_ARGUMENT", "endpointUrl must be an https URL");
+    }
+    let topics: Vec<String> = body
+        .get("topics")
+        .and_then(Value::as_array)
+        .map(|t| {
+            t.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if topics.is_empty() || topics.iter().any(|t| !TOPICS.contains(&t.as_str())) {
+        return invalid(
+            "INVALID_ARGUMENT",
+            "topics must name order.create, order.update or extension.uninstall",
+        );
+    }
+    let mut extra = sim.extra();
+    if extra.subscriptions.len() >= 25 {
+        return error(
+            StatusCode::CONFLICT,
+            "CONFLICT",
+            Some("WEBHOOK_SUBSCRIPTION_LIMIT_REACHED"),
+            "Too many webhook subscriptions",
+        );
+    }
+    let now = Utc::now();
+    let sub = Subscription {
+        id: format!("{:024x}", rand::random::<u128>() & ((1u128 << 96) - 1)),
+        endpoint_url: url.to_owned(),
+        topics,
+        secret: hex(&rand::random::<[u8; 32]>()).to_uppercase(),
+        created_on: now,
+        updated_on: now,
+    };
+    let mut shown = sub.render();
+    shown["secret"] = json!(sub.secret);
+    extra.subscriptions.push(sub);
+    axum::Json(shown).into_response()
+}
+
+async fn unsubscribe(
+    State(sim): State<SquarespaceSim>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !oauth(&sim, &headers) {
+        return oauth_required();
+    }
+    let mut extra = sim.extra();
+    let before = extra.subscriptions.len();
+    extra.subscriptions.retain(|s| s.id != id);
+    if extra.subscriptions.len() == before {
+        return not_found("Webhook subscription");
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /1.0/webhook_subscriptions/{id}/actions/rotateSecret`: a new secret; the old
+/// one no longer signs.
+async fn rotate_secret(
+    State(sim): State<SquarespaceSim>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !oauth(&sim, &headers) {
+        return oauth_required();
+    }
+    let mut extra = sim.extra();
+    let Some(sub) = extra.subscriptions.iter_mut().find(|s| s.id == id) else {
+        return not_found("Webhook subscription");
+    };
+    sub.secret = hex(&rand::random::<[u8; 32]>()).to_uppercase();
+    sub.updated_on = Utc::now();
+    axum::Json(json!({ "secret": sub.secret })).into_response()
 }
 
 async fn products(
@@ -951,6 +1166,7 @@ pub async fn start(
             _ => FixedWindow::new(300, Duration::from_secs(60)),
         }),
         adjustments: Arc::default(),
+        sender: WebhookSender::default(),
     };
     let api = Router::new()
         .route("/1.0/commerce/orders", get(orders))
@@ -969,7 +1185,19 @@ pub async fn start(
         .route("/1.0/commerce/inventory/adjustments", post(adjust))
         .route("/1.0/commerce/inventory/{ids}", get(inventory_by_id))
         .route("/1.0/profiles", get(profiles))
-        .route("/1.0/profiles/{ids}", get(profiles_by_id));
+        .route("/1.0/profiles/{ids}", get(profiles_by_id))
+        .route(
+            "/1.0/webhook_subscriptions",
+            get(subscriptions).post(subscribe),
+        )
+        .route(
+            "/1.0/webhook_subscriptions/{id}",
+            axum::routing::delete(unsubscribe),
+        )
+        .route(
+            "/1.0/webhook_subscriptions/{id}/actions/rotateSecret",
+            post(rotate_secret),
+        );
     let api = sim
         .faults
         .layer(api)
