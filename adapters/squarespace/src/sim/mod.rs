@@ -398,14 +398,12 @@ async fn orders(
             "A cursor cannot be combined with other parameters",
         );
     }
-    if !cursor {
-        if let Some(states) = q.get("paymentStates") {
-            let states: Vec<String> = states.split(',').map(str::to_owned).collect();
-            if states.iter().any(|s| !PAYMENT_STATES.contains(&s.as_str())) {
-                return invalid("INVALID_ARGUMENT", "paymentStates is not a valid value");
-            }
-            pos.p = Some(states);
+    if !cursor && let Some(states) = q.get("paymentStates") {
+        let states: Vec<String> = states.split(',').map(str::to_owned).collect();
+        if states.iter().any(|s| !PAYMENT_STATES.contains(&s.as_str())) {
+            return invalid("INVALID_ARGUMENT", "paymentStates is not a valid value");
         }
+        pos.p = Some(states);
     }
     // Without `paymentStates`, only these are listed (as Squarespace documents).
     let states: Vec<String> = pos.p.clone().unwrap_or_else(|| {
