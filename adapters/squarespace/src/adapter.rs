@@ -208,22 +208,14 @@ impl SquarespaceAdapter {
 
     /// One record's path and the list key of its answer (`None`: a bare object).
     fn record_path(entity: Entity, id: &str) -> Result<(ApiPath, Option<&'static str>)> {
-        let (collection, key) = match entity {
-            Entity::Order => ("1.0/commerce/orders", None),
-            Entity::Product => ("v2/commerce/products", Some("/products")),
-            Entity::Inventory => ("1.0/commerce/inventory", Some("/inventory")),
-            Entity::Customer => ("1.0/profiles", Some("/profiles")),
+        let (template, key) = match entity {
+            Entity::Order => ("1.0/commerce/orders/{id:token}", None),
+            Entity::Product => ("v2/commerce/products/{id:token}", Some("/products")),
+            Entity::Inventory => ("1.0/commerce/inventory/{id:token}", Some("/inventory")),
+            Entity::Customer => ("1.0/profiles/{id:token}", Some("/profiles")),
             other => return Err(Error::entity_unsupported(PLATFORM, other)),
         };
-        let mut path: Option<ApiPath> = None;
-        for segment in collection.split('/') {
-            path = Some(match path {
-                None => ApiPath::new(segment),
-                Some(p) => p.lit(segment),
-            });
-        }
-        let path = path.expect("collections have segments");
-        Ok((path.id(IdGrammar::Token, id)?, key))
+        Ok((PathTemplate(template).build(&[("id", id)])?, key))
     }
 
     /// A JSON `POST` of `body` at `path`.
@@ -269,10 +261,8 @@ impl SquarespaceAdapter {
         status: Option<ProductStatus>,
         price: Option<Decimal>,
     ) -> Result<()> {
-        let product_path = ApiPath::new("v2")
-            .lit("commerce")
-            .lit("products")
-            .id(IdGrammar::Token, product_id)?;
+        let product_path =
+            PathTemplate("v2/commerce/products/{id:token}").build(&[("id", product_id)])?;
         let mut fields = serde_json::Map::new();
         if let Some(t) = title {
             fields.insert("name".into(), json!(t));
@@ -355,10 +345,7 @@ impl SquarespaceAdapter {
             }
             InventoryChange::Delta(_) => return Err(Error::invalid("a stock change of 0")),
         };
-        let path = ApiPath::new("1.0")
-            .lit("commerce")
-            .lit("inventory")
-            .lit("adjustments");
+        let path = PathTemplate("1.0/commerce/inventory/adjustments").build(&[])?;
         let request = Request::new(Method::POST, self.url(&path))
             .json(&body)
             .idempotency_key(HeaderName::from_static("idempotency-key"), Some(key));
@@ -391,11 +378,8 @@ impl SquarespaceAdapter {
                 json!([s])
             }
         };
-        let path = ApiPath::new("1.0")
-            .lit("commerce")
-            .lit("orders")
-            .id(IdGrammar::Token, order_id)?
-            .lit("fulfillments");
+        let path = PathTemplate("1.0/commerce/orders/{id:token}/fulfillments")
+            .build(&[("id", order_id)])?;
         let body = json!({ "shouldSendNotification": notify, "shipments": shipments });
         // Not idempotent and Squarespace takes no idempotency key here: never repeated
         // blindly (a second call would add a second shipment).

@@ -153,4 +153,30 @@ mod tests {
         assert!(matches!(verify(None, &h, body), Err(Error::Auth { .. })));
         assert!(unhex("abc").is_none() && unhex("zz").is_none());
     }
+
+    #[test]
+    fn topics_read_as_kinds() {
+        let secret = "00ff";
+        for (topic, kind, entity) in [
+            ("order.create", WebhookKind::Created, Some(Entity::Order)),
+            ("extension.uninstall", WebhookKind::Uninstalled, None),
+            ("something.new", WebhookKind::Other, None),
+        ] {
+            let body = format!(r#"{{"id":"n1","topic":"{topic}","data":{{}}}}"#);
+            let mut h = HeaderMap::new();
+            h.insert(
+                SIGNATURE,
+                signature(secret, body.as_bytes()).unwrap().parse().unwrap(),
+            );
+            let e = verify(Some(&Secret::new(secret)), &h, body.as_bytes()).unwrap();
+            assert_eq!((e.kind, e.entity), (kind, entity), "{topic}");
+        }
+        // A secret that is not hex is a configuration error, not a forged delivery.
+        let mut h = HeaderMap::new();
+        h.insert(SIGNATURE, "00".parse().unwrap());
+        assert!(matches!(
+            verify(Some(&Secret::new("not hex")), &h, b"{}"),
+            Err(Error::Invalid { .. })
+        ));
+    }
 }
