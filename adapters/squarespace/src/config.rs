@@ -74,6 +74,15 @@ pub struct SquarespaceConfig {
     pub cooldown: Duration,
 }
 
+/// The governor's budget for `per_minute` requests a minute: a small burst, and a
+/// rate such that no minute holds more than `per_minute` (burst + 60 s of rate), since
+/// Squarespace answers the 301st request of a minute with a minute's cool-down.
+pub fn budget(per_minute: u32) -> Budget {
+    let burst = (per_minute / 30).max(1);
+    let rest = per_minute.saturating_sub(burst);
+    Budget::new(burst, f64::from(rest) / 60.0)
+}
+
 impl SquarespaceConfig {
     /// Reads credentials `access_token` and (optional) `refresh_token`, `client_id`,
     /// `client_secret`, `webhook_secret`, and the [`SETTINGS`].
@@ -114,8 +123,7 @@ impl SquarespaceConfig {
             access_token: store.credential("access_token")?.clone(),
             oauth,
             webhook_secret: store.optional_credential("webhook_secret").cloned(),
-            // A burst of ten seconds' worth, the minute's rate after it.
-            budget: Budget::new((per_minute / 6).max(1), f64::from(per_minute) / 60.0),
+            budget: budget(per_minute),
             cooldown: Duration::from_secs(cooldown),
         })
     }
@@ -156,6 +164,20 @@ mod tests {
             ))
             .is_err()
         );
+    }
+
+    #[test]
+    fn no_minute_holds_more_than_the_limit() {
+        for per_minute in [1, 2, 30, 299, 300] {
+            let b = budget(per_minute);
+            let most = f64::from(b.burst) + b.per_second * 60.0;
+            // (The governor's floor of 0.001 a second adds 0.06 a minute at most.)
+            assert!(
+                most <= f64::from(per_minute) + 0.06 + 1e-9,
+                "{per_minute}: {b:?}"
+            );
+            assert!(most >= f64::from(per_minute) * 0.9, "{per_minute}: {b:?}");
+        }
     }
 
     #[test]

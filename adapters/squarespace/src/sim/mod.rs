@@ -21,7 +21,7 @@
 //! Listings page by an opaque cursor (`pagination.{hasNextPage, nextPageCursor,
 //! nextPageUrl}`), 50 records a page, orders and products by modification time. A
 //! bearer API key (or a current OAuth access token) and a `User-Agent` are required;
-//! 300 requests a minute (plan `tight`: 10 a second, for tests of the 429 path), then
+//! 300 requests a minute (plan `tight`: 4 a second, for tests of the 429 path), then
 //! 429 without rate headers; errors are Squarespace's `{"type", "subtype", "message",
 //! "details", "contextId"}`; the kit's fault injection on top. Webhook notifications
 //! are signed as Squarespace signs them.
@@ -1160,7 +1160,7 @@ pub async fn start(
         faults: Faults::new(options.faults.clone(), seed),
         limiter: Arc::new(match options.plan.as_deref() {
             // A small window for tests of the 429 path (Squarespace has no plans).
-            Some("tight") => FixedWindow::new(10, Duration::from_secs(1)),
+            Some("tight") => FixedWindow::new(4, Duration::from_secs(1)),
             _ => FixedWindow::new(300, Duration::from_secs(60)),
         }),
         adjustments: Arc::default(),
