@@ -29,18 +29,13 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["access_token"],
-        optional_credentials: &[
-            OptionalCredential {
-                name: "webhook_secret",
-                feature: "webhooks",
-                purpose: "verifying webhook notifications (the subscription's secret signs them)",
-            },
-            OptionalCredential {
-                name: "refresh_token",
-                feature: "token_refresh",
-                purpose: "renewing an expiring OAuth access token (with client_id and client_secret)",
-            },
-        ],
+        // `refresh_token`, `client_id` and `client_secret` (OAuth stores) are optional
+        // too; without them the access token is used as it is (an API key).
+        optional_credentials: &[OptionalCredential {
+            name: "webhook_secret",
+            feature: "webhooks",
+            purpose: "verifying webhook notifications (the subscription's secret signs them)",
+        }],
         settings: config::SETTINGS,
         capabilities: adapter::capabilities,
         normalize: mapping::normalize,
