@@ -14,6 +14,7 @@ pub fn connectors() -> &'static [Connector] {
             polycart_magento::connector(),
             polycart_prestashop::connector(),
             polycart_shopify::connector(),
+            polycart_wix::connector(),
             polycart_woocommerce::connector(),
         ]
     })

@@ -6,6 +6,12 @@
 //! store refreshes once at a time (a single-flight lock; whoever waited finds the new
 //! token and does not refresh again), and the new pair is handed to a [`TokenSink`]
 //! that persists it atomically before it is used.
+//!
+//! Some platforms mint tokens instead (the client-credentials grant: Wix's
+//! `POST /oauth2/token` with the app's id, secret and the site's `instance_id`, answered
+//! in JSON): [`OAuth2Client::client_credentials`] makes the same bearer mint a new
+//! token before the old one lapses and after a 401, and [`OAuth2Client::json_body`]
+//! sends the token request as a JSON object rather than a form.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -43,6 +49,14 @@ pub struct OAuth2Client {
     token_url: url::Url,
     credentials_in_body: bool,
     http: reqwest::Client,
+    /// The token request is a JSON object (Wix), not a form.
+    json: bool,
+    /// Tokens are minted with `grant_type=client_credentials` and these extra fields
+    /// (Wix's `instance_id`), not exchanged for a refresh token.
+    client_credentials: Option<Vec<(String, String)>>,
+    /// How long a token lives when the answer has no `expires_in` (Wix's legacy
+    /// refreshed tokens last 5 minutes and say nothing).
+    assumed_lifetime: Option<Duration>,
 }
 
 /// A token endpoint's answer.
@@ -92,36 +106,97 @@ impl OAuth2Client {
             token_url,
             credentials_in_body,
             http,
+            json: false,
+            client_credentials: None,
+            assumed_lifetime: None,
         })
+    }
+
+    /// Sends the token request as a JSON object (`Content-Type: application/json`)
+    /// rather than a form.
+    pub fn json_body(mut self) -> Self {
+        self.json = true;
+        self
+    }
+
+    /// Mints tokens with the client-credentials grant, adding `extra` fields to the
+    /// request (Wix's `instance_id`); the bearer then needs no refresh token.
+    pub fn client_credentials(mut self, extra: &[(&str, &str)]) -> Self {
+        self.client_credentials = Some(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        self
+    }
+
+    /// The lifetime of a token whose answer states none.
+    pub fn assume_lifetime(mut self, lifetime: Duration) -> Self {
+        self.assumed_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Whether tokens are minted (client credentials) rather than refreshed.
+    pub fn mints(&self) -> bool {
+        self.client_credentials.is_some()
+    }
+
+    /// A new token from the client-credentials grant (an `Invalid` error unless the
+    /// client was made with [`OAuth2Client::client_credentials`]). Not retried, like
+    /// [`OAuth2Client::refresh`].
+    pub async fn mint(&self) -> Result<TokenSet> {
+        let extra = self
+            .client_credentials
+            .as_ref()
+            .ok_or_else(|| Error::invalid("this OAuth client does not mint tokens"))?;
+        let mut fields = vec![("grant_type", "client_credentials")];
+        fields.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.token_request(fields, None).await
     }
 
     /// Exchanges a refresh token for a new token set. Not retried: a platform that
     /// rotates refresh tokens keeps the old one valid until the new access token is
     /// used, so the next attempt (a later request) recovers a lost answer.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
-        crate::net::check_url(&self.token_url)?;
-        let mut form = vec![
+        let fields = vec![
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
         ];
+        self.token_request(fields, Some(refresh_token)).await
+    }
+
+    /// Posts `fields` (and the client's credentials) to the token endpoint and reads
+    /// the answer; `refresh_token` is redacted from any error with the client secret.
+    async fn token_request(
+        &self,
+        mut fields: Vec<(&str, &str)>,
+        refresh_token: Option<&Secret>,
+    ) -> Result<TokenSet> {
+        crate::net::check_url(&self.token_url)?;
         let mut request = self
             .http
             .post(self.token_url.clone())
             .header(http::header::ACCEPT, "application/json");
         if self.credentials_in_body {
-            form.push(("client_id", self.client_id.as_str()));
-            form.push(("client_secret", self.secret.expose()));
+            fields.push(("client_id", self.client_id.as_str()));
+            fields.push(("client_secret", self.secret.expose()));
         } else {
             request = request.basic_auth(&self.client_id, Some(self.secret.expose()));
         }
-        let response = request
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| Error::Transport {
-                timeout: e.is_timeout(),
-                message: format!("token refresh failed: {}", crate::transport::describe(e)),
-            })?;
+        request = if self.json {
+            let body: serde_json::Map<String, serde_json::Value> = fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                .collect();
+            request.json(&body)
+        } else {
+            request.form(&fields)
+        };
+        let response = request.send().await.map_err(|e| Error::Transport {
+            timeout: e.is_timeout(),
+            message: format!("token refresh failed: {}", crate::transport::describe(e)),
+        })?;
         let status = response.status();
         let text = response.text().await.map_err(|e| Error::Transport {
             timeout: e.is_timeout(),
@@ -130,7 +205,7 @@ impl OAuth2Client {
         if !status.is_success() {
             let mut message =
                 crate::error::platform_message(&text).unwrap_or_else(|| "(no message)".to_owned());
-            for secret in [&self.secret, refresh_token] {
+            for secret in std::iter::once(&self.secret).chain(refresh_token) {
                 message = message.replace(secret.expose(), "**REDACTED**");
             }
             return Err(Error::auth(format!(
@@ -140,13 +215,17 @@ impl OAuth2Client {
         }
         let answer: TokenAnswer = serde_json::from_str(&text)
             .map_err(|_| Error::decode("$", "the token endpoint's answer has no access_token"))?;
+        let lifetime = answer
+            .expires_in
+            .and_then(chrono::Duration::try_seconds)
+            .or_else(|| {
+                self.assumed_lifetime
+                    .and_then(|d| chrono::Duration::from_std(d).ok())
+            });
         Ok(TokenSet {
             access_token: Secret::new(answer.access_token),
             refresh_token: answer.refresh_token.map(Secret::new),
-            expires_at: answer
-                .expires_in
-                .and_then(chrono::Duration::try_seconds)
-                .and_then(|d| Utc::now().checked_add_signed(d)),
+            expires_at: lifetime.and_then(|d| Utc::now().checked_add_signed(d)),
         })
     }
 }
@@ -210,10 +289,13 @@ impl OAuth2Bearer {
             .clone()
     }
 
+    /// Whether the token must be renewed before use: it can be (a refresh token, or a
+    /// client that mints) and it is missing or about to lapse.
     fn expiring(&self, tokens: &TokenSet) -> bool {
         let skew = chrono::Duration::from_std(self.skew).unwrap_or_default();
-        tokens.refresh_token.is_some()
-            && tokens.expires_at.is_some_and(|at| at - skew <= Utc::now())
+        (tokens.refresh_token.is_some() || self.client.mints())
+            && (tokens.access_token.is_empty()
+                || tokens.expires_at.is_some_and(|at| at - skew <= Utc::now()))
     }
 
     /// Refreshes unless someone else replaced `seen` while we waited for the lock.
@@ -223,13 +305,18 @@ impl OAuth2Bearer {
         if &current.access_token != seen {
             return Ok(true);
         }
-        let Some(refresh_token) = current.refresh_token.clone() else {
-            return Ok(false);
+        let fresh = if self.client.mints() {
+            self.client.mint().await?
+        } else {
+            let Some(refresh_token) = current.refresh_token.clone() else {
+                return Ok(false);
+            };
+            let mut fresh = self.client.refresh(&refresh_token).await?;
+            if fresh.refresh_token.is_none() {
+                fresh.refresh_token = Some(refresh_token);
+            }
+            fresh
         };
-        let mut fresh = self.client.refresh(&refresh_token).await?;
-        if fresh.refresh_token.is_none() {
-            fresh.refresh_token = Some(refresh_token);
-        }
         if let Some(sink) = &self.sink {
             sink.store(&fresh).await?;
         }
@@ -405,5 +492,73 @@ mod tests {
         let mut req = test_request(http::Method::GET, "https://a.example/");
         let err = auth.authorize(&mut req).await.unwrap_err();
         assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    }
+
+    /// A client-credentials endpoint reading JSON (Wix's `POST /oauth2/token`).
+    async fn minting_server(calls: Arc<AtomicU32>) -> String {
+        let app = axum::Router::new().route(
+            "/oauth2/token",
+            post(move |body: axum::Json<serde_json::Value>| {
+                let calls = calls.clone();
+                async move {
+                    let b = &body.0;
+                    let ok = b["grant_type"] == "client_credentials"
+                        && b["client_id"] == "app-id"
+                        && b["client_secret"] == "app-secret"
+                        && b["instance_id"] == "instance-1";
+                    if !ok {
+                        return (
+                            http::StatusCode::BAD_REQUEST,
+                            axum::Json(serde_json::json!({"message": "invalid client"})),
+                        );
+                    }
+                    let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                    (
+                        http::StatusCode::OK,
+                        axum::Json(serde_json::json!({
+                            "access_token": format!("minted-{n}"), "token_type": "Bearer", "expires_in": 14400
+                        })),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/oauth2/token")
+    }
+
+    #[tokio::test]
+    async fn client_credentials_mint_a_token_up_front_and_after_a_401() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let url = minting_server(calls.clone()).await;
+        let client = OAuth2Client::new("app-id", "app-secret".into(), &url, true)
+            .unwrap()
+            .json_body()
+            .client_credentials(&[("instance_id", "instance-1")]);
+        let empty = TokenSet {
+            access_token: Secret::new(""),
+            refresh_token: None,
+            expires_at: None,
+        };
+        let auth = OAuth2Bearer::new(client, empty).in_header(http::header::AUTHORIZATION);
+        let mut req = test_request(http::Method::GET, "https://a.example/");
+        auth.authorize(&mut req).await.unwrap();
+        // The raw token, without "Bearer".
+        assert_eq!(req.headers["authorization"], "minted-1");
+        let mut req = test_request(http::Method::GET, "https://a.example/");
+        auth.authorize(&mut req).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "a live token is reused");
+        assert!(auth.refresh_after_unauthorized().await.unwrap());
+        assert_eq!(auth.tokens().access_token, Secret::new("minted-2"));
+
+        let wrong = OAuth2Client::new("app-id", "wrong".into(), &url, true)
+            .unwrap()
+            .json_body()
+            .client_credentials(&[("instance_id", "instance-1")]);
+        let err = wrong.mint().await.unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        let refreshing = OAuth2Client::new("app-id", "s".into(), &url, true).unwrap();
+        assert!(refreshing.mint().await.is_err());
     }
 }
