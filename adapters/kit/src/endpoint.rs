@@ -214,7 +214,8 @@ impl<C: ?Sized> Endpoint<C> {
     ) -> Result<RawPage> {
         let request = self.request(at.root, at.args, query, extra)?;
         debug_assert!(
-            request.method == Method::GET || matches!(self.call, Call::GraphQl(_) | Call::Search(_))
+            request.method == Method::GET
+                || matches!(self.call, Call::GraphQl(_) | Call::Search(_))
         );
         let response = at.transport.send(request).await?;
         // Nothing (a `204`, an empty body) is an empty page, which the paging still
@@ -297,7 +298,9 @@ mod tests {
     #[test]
     fn a_search_posts_its_parameters_as_the_body_the_adapter_builds() {
         fn body(pairs: &[(String, String)]) -> Result<serde_json::Value> {
-            Ok(serde_json::json!({ "search": pairs.iter().cloned().collect::<std::collections::BTreeMap<_, _>>() }))
+            Ok(
+                serde_json::json!({ "search": pairs.iter().cloned().collect::<std::collections::BTreeMap<_, _>>() }),
+            )
         }
         let endpoint: Endpoint = Endpoint {
             path: PathTemplate("ecom/v1/orders/search"),
@@ -322,8 +325,12 @@ mod tests {
         let request = endpoint.request(&root, &[], &query, &[]).unwrap();
         assert_eq!(request.method, Method::POST);
         assert!(request.idempotent, "a search is a read");
-        assert_eq!(request.url.as_str(), "https://www.wixapis.com/ecom/v1/orders/search");
-        let sent: serde_json::Value = serde_json::from_slice(request.body.as_ref().unwrap()).unwrap();
+        assert_eq!(
+            request.url.as_str(),
+            "https://www.wixapis.com/ecom/v1/orders/search"
+        );
+        let sent: serde_json::Value =
+            serde_json::from_slice(request.body.as_ref().unwrap()).unwrap();
         assert_eq!(
             sent,
             serde_json::json!({ "search": { "sort": "updatedDate", "limit": "2" } })

@@ -24,7 +24,7 @@ use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
 use polycart_kit::envelope::{Envelope, field, pointer};
 use polycart_kit::model::ProductStatus;
 use polycart_kit::paging::{
-    Bound, BodyToken, DateFormat, KeyFields, Keyset, Offset, Paging, Since, TieBreak, Total,
+    BodyToken, Bound, DateFormat, KeyFields, Keyset, Offset, Paging, Since, TieBreak, Total,
     WindowBy,
 };
 use polycart_kit::transport::{Request, Transport};
@@ -213,7 +213,8 @@ fn number(d: Decimal) -> Result<Value> {
 
 /// The value at `path` of a JSON body, raw.
 fn at<'a>(body: &'a str, path: &str) -> Result<&'a RawValue> {
-    pointer(body, path)?.ok_or_else(|| Error::decode(polycart_kit::envelope::json_path(path), "missing"))
+    pointer(body, path)?
+        .ok_or_else(|| Error::decode(polycart_kit::envelope::json_path(path), "missing"))
 }
 
 /// One connected Wix site.
@@ -254,7 +255,8 @@ impl WixAdapter {
     }
 
     async fn get_json(&self, path: ApiPath) -> Result<String> {
-        self.send(Request::get(path.under(&self.config.api_root))).await
+        self.send(Request::get(path.under(&self.config.api_root)))
+            .await
     }
 
     /// A write: `method` of `body` at `path`; `idempotent` says whether repeating it
@@ -295,7 +297,8 @@ impl WixAdapter {
         let fulfilled = if ids.is_empty() {
             "{}".to_owned()
         } else {
-            let url = ApiPath::new("ecom/v1/fulfillments/orders/list-by-ids").under(&self.config.api_root);
+            let url = ApiPath::new("ecom/v1/fulfillments/orders/list-by-ids")
+                .under(&self.config.api_root);
             // A read: repeating it is safe.
             let request = Request::post(url)
                 .json(&json!({ "orderIds": ids }))
@@ -370,7 +373,8 @@ impl WixAdapter {
                         .map(|s| s.quantity)
                         .sum();
                     let left = l.quantity - shipped;
-                    (left > Decimal::ZERO).then(|| json!({ "id": l.platform_id, "quantity": number(left).ok() }))
+                    (left > Decimal::ZERO)
+                        .then(|| json!({ "id": l.platform_id, "quantity": number(left).ok() }))
                 })
                 .collect()
         } else {
@@ -380,7 +384,9 @@ impl WixAdapter {
                 .collect()
         };
         if lines.is_empty() {
-            return Err(Error::invalid("every item of the order is fulfilled already"));
+            return Err(Error::invalid(
+                "every item of the order is fulfilled already",
+            ));
         }
         let mut fulfillment = json!({ "lineItems": lines });
         if tracking_number.is_some() || carrier.is_some() || tracking_url.is_some() {
@@ -394,9 +400,14 @@ impl WixAdapter {
             .id(IdGrammar::Token, order_id)?
             .lit("create-fulfillment");
         // A second request would be a second fulfillment: never repeated blindly.
-        self.write_json(Method::POST, path, &json!({ "fulfillment": fulfillment }), false)
-            .await
-            .map(|_| ())
+        self.write_json(
+            Method::POST,
+            path,
+            &json!({ "fulfillment": fulfillment }),
+            false,
+        )
+        .await
+        .map(|_| ())
     }
 }
 
@@ -433,7 +444,9 @@ impl Adapter for WixAdapter {
             Entity::Customer => (ApiPath::new("contacts/v4/contacts"), "/contact"),
             other => return Err(Error::entity_unsupported(PLATFORM, other)),
         };
-        let body = self.get_json(path.id(IdGrammar::Token, platform_id)?).await?;
+        let body = self
+            .get_json(path.id(IdGrammar::Token, platform_id)?)
+            .await?;
         let map = mapping::mapper(entity)?;
         map(at(&body, wrapper)?, &self.context)?
             .pop()
@@ -443,7 +456,10 @@ impl Adapter for WixAdapter {
     async fn count(&self, query: &ListQuery) -> Result<u64> {
         self.capabilities.check_query(PLATFORM, query)?;
         if !self.capabilities.counts(query.entity) {
-            return Err(Error::unsupported(PLATFORM, format!("counting {}s", query.entity)));
+            return Err(Error::unsupported(
+                PLATFORM,
+                format!("counting {}s", query.entity),
+            ));
         }
         let endpoint = Self::endpoint(query.entity)?;
         let total = match query.entity {
@@ -472,7 +488,8 @@ impl Adapter for WixAdapter {
                 if compare_at_price.is_some() {
                     return Err(Error::unsupported(PLATFORM, "compare-at prices"));
                 }
-                let product = ApiPath::new("stores/v1/products").id(IdGrammar::Token, product_id)?;
+                let product =
+                    ApiPath::new("stores/v1/products").id(IdGrammar::Token, product_id)?;
                 let managed = variant_id.as_deref().filter(|v| *v != DEFAULT_VARIANT);
                 let mut fields = serde_json::Map::new();
                 if let Some(t) = title {
@@ -490,9 +507,15 @@ impl Adapter for WixAdapter {
                         fields.insert("priceData".into(), json!({ "price": number(*p)? }));
                     }
                     (Some(p), Some(v)) => {
-                        let body = json!({ "variants": [{ "variantIds": [v], "price": number(*p)? }] });
-                        self.write_json(Method::PATCH, product.clone().lit("variants"), &body, true)
-                            .await?;
+                        let body =
+                            json!({ "variants": [{ "variantIds": [v], "price": number(*p)? }] });
+                        self.write_json(
+                            Method::PATCH,
+                            product.clone().lit("variants"),
+                            &body,
+                            true,
+                        )
+                        .await?;
                     }
                     (None, _) => {}
                 }
@@ -514,7 +537,9 @@ impl Adapter for WixAdapter {
                 let product_id = product_id.clone().ok_or_else(|| {
                     Error::invalid("Wix stock is set by product_id (and variant_id)")
                 })?;
-                let variant = variant_id.clone().unwrap_or_else(|| DEFAULT_VARIANT.to_owned());
+                let variant = variant_id
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_VARIANT.to_owned());
                 match change {
                     InventoryChange::Absolute(n) => {
                         let path = ApiPath::new("stores/v2/inventoryItems/product")
@@ -528,9 +553,17 @@ impl Adapter for WixAdapter {
                     // A delta applied twice is two deltas: never retried blindly.
                     InventoryChange::Delta(d) => {
                         let (path, key, by) = if *d >= 0 {
-                            ("stores/v2/inventoryItems/increment", "incrementData", "incrementBy")
+                            (
+                                "stores/v2/inventoryItems/increment",
+                                "incrementData",
+                                "incrementBy",
+                            )
                         } else {
-                            ("stores/v2/inventoryItems/decrement", "decrementData", "decrementBy")
+                            (
+                                "stores/v2/inventoryItems/decrement",
+                                "decrementData",
+                                "decrementBy",
+                            )
                         };
                         let body = json!({ key: [{
                             "productId": product_id,

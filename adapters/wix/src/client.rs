@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use http::{HeaderName, HeaderValue};
-use polycart_kit::auth::{Auth, HeaderToken, OAuth2Bearer, OAuth2Client, PreparedRequest, TokenSet};
+use polycart_kit::auth::{
+    Auth, HeaderToken, OAuth2Bearer, OAuth2Client, PreparedRequest, TokenSet,
+};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::transport::html::retry_unusable_success;
 use polycart_kit::transport::{Classify, Response, Transport, Verdict, classify_status};
@@ -78,9 +80,14 @@ pub fn auth(config: &WixConfig, ctx: &AdapterContext) -> Result<Arc<dyn Auth>> {
             app_secret,
             instance_id,
         } => (
-            OAuth2Client::new(app_id, app_secret.clone(), &token_url("oauth2/token")?, true)?
-                .json_body()
-                .client_credentials(&[("instance_id", instance_id)]),
+            OAuth2Client::new(
+                app_id,
+                app_secret.clone(),
+                &token_url("oauth2/token")?,
+                true,
+            )?
+            .json_body()
+            .client_credentials(&[("instance_id", instance_id)]),
             persisted,
         ),
         WixAuth::Legacy {
@@ -88,10 +95,15 @@ pub fn auth(config: &WixConfig, ctx: &AdapterContext) -> Result<Arc<dyn Auth>> {
             app_secret,
             refresh_token,
         } => (
-            OAuth2Client::new(app_id, app_secret.clone(), &token_url("oauth/access")?, true)?
-                .json_body()
-                // Wix's answer states no lifetime; its access tokens last 5 minutes.
-                .assume_lifetime(Duration::from_secs(300)),
+            OAuth2Client::new(
+                app_id,
+                app_secret.clone(),
+                &token_url("oauth/access")?,
+                true,
+            )?
+            .json_body()
+            // Wix's answer states no lifetime; its access tokens last 5 minutes.
+            .assume_lifetime(Duration::from_secs(300)),
             TokenSet {
                 refresh_token: Some(refresh_token.clone()),
                 ..persisted
@@ -292,9 +304,17 @@ mod tests {
         let filter: serde_json::Value =
             serde_json::from_str(catalog["query"]["filter"].as_str().unwrap()).unwrap();
         assert_eq!(filter["lastUpdated"]["$lt"], "2025-01-01T00:00:10Z");
-        assert_eq!(catalog["query"]["paging"], serde_json::json!({"offset": 3, "limit": 10}));
+        assert_eq!(
+            catalog["query"]["paging"],
+            serde_json::json!({"offset": 3, "limit": 10})
+        );
         assert!(ecom_search(&pairs(&[("limit", "many")])).is_err());
-        let contacts = contacts_query(&pairs(&[("sort", "createdDate"), ("offset", "0"), ("limit", "5")])).unwrap();
+        let contacts = contacts_query(&pairs(&[
+            ("sort", "createdDate"),
+            ("offset", "0"),
+            ("limit", "5"),
+        ]))
+        .unwrap();
         assert_eq!(contacts["query"]["paging"]["limit"], 5);
     }
 }

@@ -99,7 +99,9 @@ impl WixConfig {
         let text = |n: &str| -> Result<String> {
             let v = store.credential(n)?.expose().trim().to_owned();
             IdGrammar::Token.check(&v).map_err(|_| {
-                Error::invalid(format!("credential {n:?} is not a Wix id (letters, digits, '-')"))
+                Error::invalid(format!(
+                    "credential {n:?} is not a Wix id (letters, digits, '-')"
+                ))
             })?;
             Ok(v)
         };
@@ -182,7 +184,11 @@ mod tests {
     #[test]
     fn the_auth_mode_follows_the_credentials_unless_set() {
         let oauth = WixConfig::from_store(&store(
-            &[("app_id", "a1"), ("app_secret", "s"), ("instance_id", "i-1")],
+            &[
+                ("app_id", "a1"),
+                ("app_secret", "s"),
+                ("instance_id", "i-1"),
+            ],
             &[],
         ))
         .unwrap();
@@ -194,7 +200,11 @@ mod tests {
         assert!(WixConfig::from_store(&store(&[("api_key", "k")], &[])).is_err());
         assert!(WixConfig::from_store(&store(&[], &[])).is_err());
         let forced = WixConfig::from_store(&store(
-            &[("app_id", "a1"), ("app_secret", "s"), ("refresh_token", "r")],
+            &[
+                ("app_id", "a1"),
+                ("app_secret", "s"),
+                ("refresh_token", "r"),
+            ],
             &[("auth", "legacy")],
         ))
         .unwrap();
@@ -202,7 +212,11 @@ mod tests {
         // An instance id that could leave its header is refused.
         assert!(
             WixConfig::from_store(&store(
-                &[("app_id", "a1"), ("app_secret", "s"), ("instance_id", "i\r\nx")],
+                &[
+                    ("app_id", "a1"),
+                    ("app_secret", "s"),
+                    ("instance_id", "i\r\nx")
+                ],
                 &[],
             ))
             .is_err()

@@ -157,7 +157,10 @@ pub fn order_with(
             }
         })
         .collect();
-    let email = o.buyer_info.as_ref().and_then(|b| nonempty(b.email.as_ref()));
+    let email = o
+        .buyer_info
+        .as_ref()
+        .and_then(|b| nonempty(b.email.as_ref()));
     let billing = o
         .billing_info
         .as_ref()
@@ -268,10 +271,7 @@ pub fn shipments(fulfillments: &RawValue) -> Result<Vec<Shipment>> {
                         quantity: Decimal::from(l.quantity.unwrap_or(0)),
                     })
                     .collect(),
-                created_at: datetime(
-                    &format!("$[{i}].createdDate"),
-                    f.created_date.as_deref(),
-                )?,
+                created_at: datetime(&format!("$[{i}].createdDate"), f.created_date.as_deref())?,
             })
         })
         .collect()
@@ -410,8 +410,14 @@ pub fn customer(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
     let c: wire::Contact = decode_json(raw.get())?;
     let info = c.info.as_ref();
     let name = info.and_then(|i| i.name.as_ref());
-    let email = c.primary_info.as_ref().and_then(|p| nonempty(p.email.as_ref()));
-    let phone = c.primary_info.as_ref().and_then(|p| nonempty(p.phone.as_ref()));
+    let email = c
+        .primary_info
+        .as_ref()
+        .and_then(|p| nonempty(p.email.as_ref()));
+    let phone = c
+        .primary_info
+        .as_ref()
+        .and_then(|p| nonempty(p.phone.as_ref()));
     let first = name.and_then(|n| n.first.clone());
     let last = name.and_then(|n| n.last.clone());
     let addresses: Vec<(Option<String>, Address)> = info

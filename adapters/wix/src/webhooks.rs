@@ -147,8 +147,8 @@ pub fn verify(
     body: &[u8],
     now: i64,
 ) -> Result<WebhookEvent> {
-    let key = key
-        .ok_or_else(|| Error::auth("no webhook_public_key: Wix webhooks cannot be verified"))?;
+    let key =
+        key.ok_or_else(|| Error::auth("no webhook_public_key: Wix webhooks cannot be verified"))?;
     let token =
         std::str::from_utf8(body).map_err(|_| Error::auth("the webhook body is not a JWT"))?;
     let data = verified_claims(key, token, now)?;
@@ -199,10 +199,7 @@ pub fn verify(
             (entity, kind_of(&envelope.event_type, entity))
         }
     };
-    let platform_id = event
-        .entity_id
-        .or(event.product_id)
-        .or(event.collection_id);
+    let platform_id = event.entity_id.or(event.product_id).or(event.collection_id);
     Ok(WebhookEvent {
         platform: PLATFORM.to_owned(),
         topic: envelope.event_type,

@@ -36,11 +36,18 @@ impl WixSim {
             Entity::Category => s.categories.iter().any(|c| c.id == n),
             _ => s.customers.iter().any(|c| c.id == n && !c.deleted),
         };
-        found.then_some(n).ok_or_else(|| SimError::not_found(entity, id))
+        found
+            .then_some(n)
+            .ok_or_else(|| SimError::not_found(entity, id))
     }
 
     /// The event a webhook about `id` carries (the inner `data`), and its type.
-    fn event(&self, entity: Entity, id: &str, kind: WebhookKind) -> Result<(String, Value), SimError> {
+    fn event(
+        &self,
+        entity: Entity,
+        id: &str,
+        kind: WebhookKind,
+    ) -> Result<(String, Value), SimError> {
         let (fqdn, topic_kind) = match entity {
             Entity::Order => ("wix.ecom.v1.order", "order"),
             Entity::Product => ("wix.stores.v1.product", "product"),
@@ -52,7 +59,11 @@ impl WixSim {
             (WebhookKind::Updated, Entity::Product) => "changed",
             (WebhookKind::Updated, _) => "updated",
             (WebhookKind::Deleted, _) => "deleted",
-            _ => return Err(SimError::unsupported("Wix sends created, updated and deleted events")),
+            _ => {
+                return Err(SimError::unsupported(
+                    "Wix sends created, updated and deleted events",
+                ));
+            }
         };
         let mut event = json!({
             "id": format!("{:x}-{}", Utc::now().timestamp_millis(), id),
@@ -64,8 +75,16 @@ impl WixSim {
         });
         if kind != WebhookKind::Deleted {
             let entity_json = self.payload(entity, id)?;
-            let key = if kind == WebhookKind::Created { "createdEvent" } else { "updatedEvent" };
-            let field = if kind == WebhookKind::Created { "entity" } else { "currentEntity" };
+            let key = if kind == WebhookKind::Created {
+                "createdEvent"
+            } else {
+                "updatedEvent"
+            };
+            let field = if kind == WebhookKind::Created {
+                "entity"
+            } else {
+                "currentEntity"
+            };
             event[key] = json!({ field: entity_json });
         } else {
             event["deletedEvent"] = json!({});
@@ -87,9 +106,19 @@ impl SimHandle for WixSim {
                 .filter(|o| !o.deleted && render::status(o) != "INITIALIZED")
                 .map(|o| guid(k, o.id))
                 .collect(),
-            Entity::Product => s.products.iter().filter(|p| !p.deleted).map(|p| guid(k, p.id)).collect(),
+            Entity::Product => s
+                .products
+                .iter()
+                .filter(|p| !p.deleted)
+                .map(|p| guid(k, p.id))
+                .collect(),
             Entity::Category => s.categories.iter().map(|c| guid(k, c.id)).collect(),
-            _ => s.customers.iter().filter(|c| !c.deleted).map(|c| guid(k, c.id)).collect(),
+            _ => s
+                .customers
+                .iter()
+                .filter(|c| !c.deleted)
+                .map(|c| guid(k, c.id))
+                .collect(),
         })
     }
 
@@ -98,12 +127,16 @@ impl SimHandle for WixSim {
         let mut s = self.store();
         match entity {
             Entity::Order => {
-                let o = s.order_mut(n).ok_or_else(|| SimError::not_found(entity, id))?;
+                let o = s
+                    .order_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
                 o.updated_at = at;
                 o.note = Some(format!("touched at {}", at.to_rfc3339()));
             }
             Entity::Product => {
-                let p = s.product_mut(n).ok_or_else(|| SimError::not_found(entity, id))?;
+                let p = s
+                    .product_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
                 p.updated_at = at;
                 p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
             }
@@ -116,7 +149,11 @@ impl SimHandle for WixSim {
                 c.updated_at = at;
                 c.last_name = format!("{} (touched)", c.last_name.trim_end_matches(" (touched)"));
             }
-            _ => return Err(SimError::unsupported("Wix collections have no modification time")),
+            _ => {
+                return Err(SimError::unsupported(
+                    "Wix collections have no modification time",
+                ));
+            }
         }
         Ok(())
     }
@@ -125,10 +162,22 @@ impl SimHandle for WixSim {
         let n = self.existing(entity, id)?;
         let mut s = self.store();
         match entity {
-            Entity::Order => s.orders.iter_mut().filter(|o| o.id == n).for_each(|o| o.deleted = true),
-            Entity::Product => s.products.iter_mut().filter(|p| p.id == n).for_each(|p| p.deleted = true),
+            Entity::Order => s
+                .orders
+                .iter_mut()
+                .filter(|o| o.id == n)
+                .for_each(|o| o.deleted = true),
+            Entity::Product => s
+                .products
+                .iter_mut()
+                .filter(|p| p.id == n)
+                .for_each(|p| p.deleted = true),
             Entity::Category => s.categories.retain(|c| c.id != n),
-            _ => s.customers.iter_mut().filter(|c| c.id == n).for_each(|c| c.deleted = true),
+            _ => s
+                .customers
+                .iter_mut()
+                .filter(|c| c.id == n)
+                .for_each(|c| c.deleted = true),
         }
         Ok(())
     }
@@ -137,7 +186,13 @@ impl SimHandle for WixSim {
         &self.faults
     }
 
-    fn webhook(&self, entity: Entity, id: &str, kind: WebhookKind, signing: Signing) -> Result<Delivery, SimError> {
+    fn webhook(
+        &self,
+        entity: Entity,
+        id: &str,
+        kind: WebhookKind,
+        signing: Signing,
+    ) -> Result<Delivery, SimError> {
         let (topic, event) = self.event(entity, id, kind)?;
         let signer = match signing {
             Signing::Correct => self.clone(),
@@ -165,8 +220,16 @@ impl SimHandle for WixSim {
                 true,
             ),
             Entity::Category => {
-                let c = s.categories.iter().find(|c| c.id == n).ok_or_else(missing)?;
-                let count = s.products.iter().filter(|p| !p.deleted && p.category_ids.contains(&c.id)).count();
+                let c = s
+                    .categories
+                    .iter()
+                    .find(|c| c.id == n)
+                    .ok_or_else(missing)?;
+                let count = s
+                    .products
+                    .iter()
+                    .filter(|p| !p.deleted && p.category_ids.contains(&c.id))
+                    .count();
                 render_collection(c, count)
             }
             _ => render_contact(s.customers.iter().find(|c| c.id == n).ok_or_else(missing)?),

@@ -49,7 +49,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use futures::future::BoxFuture;
-use polycart_kit::sim::{Faults, FixedWindow, SimInfo, SimOptions, SimServer, SimShipment, SimStore};
+use polycart_kit::sim::{
+    Faults, FixedWindow, SimInfo, SimOptions, SimServer, SimShipment, SimStore,
+};
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::{SignatureEncoding, Signer};
@@ -113,9 +115,13 @@ impl WixSim {
     }
 
     fn issue(&self, lifetime: Duration) -> String {
-        let n = self.issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let n = self
+            .issued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let token = format!("OAUTH2.sim-access-token-{n}");
-        self.tokens().insert(token.clone(), Instant::now() + lifetime);
+        self.tokens()
+            .insert(token.clone(), Instant::now() + lifetime);
         token
     }
 
@@ -176,7 +182,11 @@ fn invalid(field: &str, message: &str) -> Response {
 }
 
 fn not_found(what: &str) -> Response {
-    error(StatusCode::NOT_FOUND, "NOT_FOUND", &format!("{what} not found"))
+    error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        &format!("{what} not found"),
+    )
 }
 
 // ---------------------------------------------------------------------------------
@@ -230,7 +240,9 @@ fn passes(record: &Value, filter: &Map<String, Value>) -> Result<bool, String> {
                 "$lte" => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
                 "$in" | "$nin" => {
                     let list = want.as_array().ok_or(format!("{op} takes a list"))?;
-                    let found = list.iter().any(|w| compare(value, w) == Some(Ordering::Equal));
+                    let found = list
+                        .iter()
+                        .any(|w| compare(value, w) == Some(Ordering::Equal));
                     found == (op == "$in")
                 }
                 other => return Err(format!("unsupported filter operator {other}")),
@@ -263,14 +275,22 @@ fn sort_rows(rows: &mut [Value], sort: &[(String, bool)]) {
 }
 
 /// `[{"fieldName", "order"}]` as (field, ascending), each field checked.
-fn read_sort(sort: Option<&Value>, allowed: &[&str]) -> Result<Option<Vec<(String, bool)>>, Response> {
+fn read_sort(
+    sort: Option<&Value>,
+    allowed: &[&str],
+) -> Result<Option<Vec<(String, bool)>>, Response> {
     let Some(sort) = sort else { return Ok(None) };
-    let list = sort.as_array().ok_or_else(|| invalid("sort", "sort must be a list"))?;
+    let list = sort
+        .as_array()
+        .ok_or_else(|| invalid("sort", "sort must be a list"))?;
     let mut out = Vec::new();
     for s in list {
         let field = s["fieldName"].as_str().unwrap_or_default();
         if !allowed.contains(&field) {
-            return Err(invalid("sort.fieldName", &format!("sorting by {field:?} is not supported")));
+            return Err(invalid(
+                "sort.fieldName",
+                &format!("sorting by {field:?} is not supported"),
+            ));
         }
         let asc = match s.get("order").and_then(Value::as_str) {
             None | Some("ASC") => true,
@@ -287,7 +307,10 @@ fn limit_of(paging: &Value, max: u64, default: u64) -> Result<u64, Response> {
         None | Some(Value::Null) => Ok(default),
         Some(v) => match v.as_u64() {
             Some(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(invalid("paging.limit", &format!("limit must be between 1 and {max}"))),
+            _ => Err(invalid(
+                "paging.limit",
+                &format!("limit must be between 1 and {max}"),
+            )),
         },
     }
 }
@@ -354,7 +377,13 @@ async fn search_orders(State(sim): State<WixSim>, body: axum::Json<Value>) -> Re
                 Ok(f) => f,
                 Err(r) => return r,
             };
-            let allowed = ["createdDate", "updatedDate", "number", "status", "paymentStatus"];
+            let allowed = [
+                "createdDate",
+                "updatedDate",
+                "number",
+                "status",
+                "paymentStatus",
+            ];
             let sort = match read_sort(search.get("sort"), &allowed) {
                 Ok(s) => s.unwrap_or_else(|| vec![("createdDate".into(), false)]),
                 Err(r) => return r,
@@ -405,7 +434,11 @@ async fn search_orders(State(sim): State<WixSim>, body: axum::Json<Value>) -> Re
 
 fn order_number(store: &SimStore, id: &str) -> Option<u64> {
     let n = number(Kind::Order, id)?;
-    store.orders.iter().any(|o| o.id == n && !o.deleted).then_some(n)
+    store
+        .orders
+        .iter()
+        .any(|o| o.id == n && !o.deleted)
+        .then_some(n)
 }
 
 async fn get_order(State(sim): State<WixSim>, Path(id): Path<String>) -> Response {
@@ -449,8 +482,15 @@ async fn create_fulfillment(
     body: axum::Json<Value>,
 ) -> Response {
     let f = body.0.get("fulfillment").cloned().unwrap_or(Value::Null);
-    let Some(lines) = f.get("lineItems").and_then(Value::as_array).filter(|l| !l.is_empty()) else {
-        return invalid("fulfillment.lineItems", "at least one line item is required");
+    let Some(lines) = f
+        .get("lineItems")
+        .and_then(Value::as_array)
+        .filter(|l| !l.is_empty())
+    else {
+        return invalid(
+            "fulfillment.lineItems",
+            "at least one line item is required",
+        );
     };
     let mut store = sim.store();
     let Some(n) = order_number(&store, &id) else {
@@ -461,7 +501,11 @@ async fn create_fulfillment(
         return not_found("Order");
     };
     if render::status(o) == "CANCELED" {
-        return error(StatusCode::BAD_REQUEST, "ORDER_CANCELED", "a canceled order cannot be fulfilled");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ORDER_CANCELED",
+            "a canceled order cannot be fulfilled",
+        );
     }
     let mut shipped = Vec::new();
     for l in lines {
@@ -481,7 +525,13 @@ async fn create_fulfillment(
         shipped.push((item.id, quantity));
     }
     let tracking = f.get("trackingInfo").cloned().unwrap_or(Value::Null);
-    let text = |k: &str| tracking.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |k: &str| {
+        tracking
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let now = Utc::now();
     o.shipments.push(SimShipment {
         id: shipment_id,
@@ -508,10 +558,16 @@ async fn create_fulfillment(
 fn v1_json(query: &Value, name: &str) -> Result<Option<Value>, Response> {
     match query.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => serde_json::from_str(s)
-            .map(Some)
-            .map_err(|_| invalid(&format!("query.{name}"), &format!("{name} is not valid JSON"))),
-        Some(_) => Err(invalid(&format!("query.{name}"), &format!("{name} must be a JSON string"))),
+        Some(Value::String(s)) => serde_json::from_str(s).map(Some).map_err(|_| {
+            invalid(
+                &format!("query.{name}"),
+                &format!("{name} is not valid JSON"),
+            )
+        }),
+        Some(_) => Err(invalid(
+            &format!("query.{name}"),
+            &format!("{name} must be a JSON string"),
+        )),
     }
 }
 
@@ -531,7 +587,10 @@ fn v1_page(mut rows: Vec<Value>, body: &Value, key: &str, allowed_sort: &[&str])
                     return invalid("query.sort", "each sort is {\"field\": \"asc\"|\"desc\"}");
                 };
                 if !allowed_sort.contains(&field.as_str()) {
-                    return invalid("query.sort", &format!("sorting by {field:?} is not supported"));
+                    return invalid(
+                        "query.sort",
+                        &format!("sorting by {field:?} is not supported"),
+                    );
                 }
                 out.push((field.clone(), dir != "desc"));
             }
@@ -559,7 +618,11 @@ fn v1_page(mut rows: Vec<Value>, body: &Value, key: &str, allowed_sort: &[&str])
     }
     sort_rows(&mut kept, &sort);
     let total = kept.len();
-    let page: Vec<Value> = kept.into_iter().skip(offset as usize).take(limit as usize).collect();
+    let page: Vec<Value> = kept
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
     axum::Json(json!({
         key: page,
         "metadata": { "items": limit, "offset": offset },
@@ -578,12 +641,21 @@ async fn query_products(State(sim): State<WixSim>, body: axum::Json<Value>) -> R
         .map(|p| render_product(p, store.currency, variants))
         .collect();
     drop(store);
-    v1_page(rows, &body.0, "products", &["lastUpdated", "numericId", "name", "price"])
+    v1_page(
+        rows,
+        &body.0,
+        "products",
+        &["lastUpdated", "numericId", "name", "price"],
+    )
 }
 
 fn product_number(store: &SimStore, id: &str) -> Option<u64> {
     let n = number(Kind::Product, id)?;
-    store.products.iter().any(|p| p.id == n && !p.deleted).then_some(n)
+    store
+        .products
+        .iter()
+        .any(|p| p.id == n && !p.deleted)
+        .then_some(n)
 }
 
 async fn get_product(State(sim): State<WixSim>, Path(id): Path<String>) -> Response {
@@ -607,7 +679,10 @@ async fn update_product(
     let Some(fields) = body.0.get("product").and_then(Value::as_object).cloned() else {
         return invalid("product", "product is required");
     };
-    let price = match fields.get("priceData").map(|p| p.get("price").and_then(decimal)) {
+    let price = match fields
+        .get("priceData")
+        .map(|p| p.get("price").and_then(decimal))
+    {
         Some(None) => return invalid("product.priceData.price", "price must be a number"),
         other => other.flatten(),
     };
@@ -682,7 +757,12 @@ async fn update_variants(
 }
 
 /// Applies `change` (absolute or delta) to the stock of `variant` of `product`.
-fn set_stock(sim: &WixSim, product: &str, variant: &str, change: Result<i64, i64>) -> Result<(), Response> {
+fn set_stock(
+    sim: &WixSim,
+    product: &str,
+    variant: &str,
+    change: Result<i64, i64>,
+) -> Result<(), Response> {
     let mut store = sim.store();
     let n = product_number(&store, product).ok_or_else(|| not_found("Product"))?;
     let p = store.product_mut(n).ok_or_else(|| not_found("Product"))?;
@@ -706,12 +786,19 @@ async fn update_inventory(
     Path(id): Path<String>,
     body: axum::Json<Value>,
 ) -> Response {
-    let Some(variants) = body.0.pointer("/inventoryItem/variants").and_then(Value::as_array) else {
+    let Some(variants) = body
+        .0
+        .pointer("/inventoryItem/variants")
+        .and_then(Value::as_array)
+    else {
         return invalid("inventoryItem.variants", "variants are required");
     };
     for v in variants {
         let (Some(vid), Some(q)) = (v["variantId"].as_str(), v["quantity"].as_i64()) else {
-            return invalid("inventoryItem.variants", "variantId and quantity are required");
+            return invalid(
+                "inventoryItem.variants",
+                "variantId and quantity are required",
+            );
         };
         if let Err(r) = set_stock(&sim, &id, vid, Ok(q)) {
             return r;
@@ -730,7 +817,10 @@ async fn adjust_inventory(sim: WixSim, body: Value, key: &str, by: &str, sign: i
             item["variantId"].as_str(),
             item[by].as_i64().filter(|n| *n > 0),
         ) else {
-            return invalid(key, &format!("productId, variantId and a positive {by} are required"));
+            return invalid(
+                key,
+                &format!("productId, variantId and a positive {by} are required"),
+            );
         };
         if let Err(r) = set_stock(&sim, pid, vid, Err(sign * n)) {
             return r;
@@ -767,10 +857,15 @@ async fn query_collections(State(sim): State<WixSim>, body: axum::Json<Value>) -
 
 async fn get_collection(State(sim): State<WixSim>, Path(id): Path<String>) -> Response {
     let store = sim.store();
-    let found = number(Kind::Collection, &id).and_then(|n| store.categories.iter().find(|c| c.id == n));
+    let found =
+        number(Kind::Collection, &id).and_then(|n| store.categories.iter().find(|c| c.id == n));
     match found {
         Some(c) => {
-            let count = store.products.iter().filter(|p| !p.deleted && p.category_ids.contains(&c.id)).count();
+            let count = store
+                .products
+                .iter()
+                .filter(|p| !p.deleted && p.category_ids.contains(&c.id))
+                .count();
             axum::Json(json!({ "collection": render_collection(c, count) })).into_response()
         }
         None => not_found("Collection"),
@@ -787,7 +882,13 @@ async fn query_contacts(State(sim): State<WixSim>, body: axum::Json<Value>) -> R
         Err(r) => return r,
     };
     // `updatedDate` filters but does not sort (Contacts: Supported Filters and Sorting).
-    let allowed = ["createdDate", "lastActivity.activityDate", "primaryInfo.email", "info.name.first", "info.name.last"];
+    let allowed = [
+        "createdDate",
+        "lastActivity.activityDate",
+        "primaryInfo.email",
+        "info.name.first",
+        "info.name.last",
+    ];
     let sort = match read_sort(query.get("sort"), &allowed) {
         Ok(s) => s.unwrap_or_else(|| vec![("createdDate".into(), true)]),
         Err(r) => return r,
@@ -811,7 +912,11 @@ async fn query_contacts(State(sim): State<WixSim>, body: axum::Json<Value>) -> R
     drop(store);
     sort_rows(&mut rows, &sort);
     let total = rows.len();
-    let page: Vec<Value> = rows.into_iter().skip(offset as usize).take(limit as usize).collect();
+    let page: Vec<Value> = rows
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
     axum::Json(json!({
         "contacts": page,
         "pagingMetadata": { "count": page.len(), "offset": offset, "total": total, "tooManyToCount": false },
@@ -836,9 +941,18 @@ async fn get_contact(State(sim): State<WixSim>, Path(id): Path<String>) -> Respo
 /// `wix-site-id` (this site) and `wix-account-id`; then 200 requests a minute.
 async fn gate(State(sim): State<WixSim>, request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
-    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let Some(auth) = header("authorization") else {
-        return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "missing Authorization header");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "missing Authorization header",
+        );
     };
     if auth.starts_with("Bearer ") {
         return error(
@@ -847,7 +961,10 @@ async fn gate(State(sim): State<WixSim>, request: Request, next: Next) -> Respon
             "the Authorization header takes the token itself, without Bearer",
         );
     }
-    let live = sim.tokens().get(&auth).is_some_and(|at| *at > Instant::now());
+    let live = sim
+        .tokens()
+        .get(&auth)
+        .is_some_and(|at| *at > Instant::now());
     let ok = if live {
         true
     } else if auth == API_KEY {
@@ -857,7 +974,11 @@ async fn gate(State(sim): State<WixSim>, request: Request, next: Next) -> Respon
             }
             (Some(site), None) => site == SITE_ID,
             (None, Some(_)) => {
-                return error(StatusCode::FORBIDDEN, "PERMISSION_DENIED", "this method needs a site context (wix-site-id)");
+                return error(
+                    StatusCode::FORBIDDEN,
+                    "PERMISSION_DENIED",
+                    "this method needs a site context (wix-site-id)",
+                );
             }
             (None, None) => false,
         }
@@ -865,7 +986,11 @@ async fn gate(State(sim): State<WixSim>, request: Request, next: Next) -> Respon
         false
     };
     if !ok {
-        return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "invalid or expired access token");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "invalid or expired access token",
+        );
     }
     if sim.limiter.take(Instant::now()).is_err() {
         return error(
@@ -883,8 +1008,15 @@ async fn oauth2_token(State(sim): State<WixSim>, body: axum::Json<Value>) -> Res
     if b["grant_type"] != "client_credentials" {
         return invalid("grant_type", "grant_type must be client_credentials");
     }
-    if b["client_id"] != APP_ID || b["client_secret"] != APP_SECRET || b["instance_id"] != INSTANCE_ID {
-        return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "invalid app credentials or instance");
+    if b["client_id"] != APP_ID
+        || b["client_secret"] != APP_SECRET
+        || b["instance_id"] != INSTANCE_ID
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "invalid app credentials or instance",
+        );
     }
     let token = sim.issue(Duration::from_secs(4 * 3600));
     axum::Json(json!({ "access_token": token, "token_type": "Bearer", "expires_in": 14400 }))
@@ -897,8 +1029,15 @@ async fn oauth_access(State(sim): State<WixSim>, body: axum::Json<Value>) -> Res
     if b["grant_type"] != "refresh_token" {
         return invalid("grant_type", "grant_type must be refresh_token");
     }
-    if b["client_id"] != APP_ID || b["client_secret"] != APP_SECRET || b["refresh_token"] != REFRESH_TOKEN {
-        return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "invalid app credentials or refresh token");
+    if b["client_id"] != APP_ID
+        || b["client_secret"] != APP_SECRET
+        || b["refresh_token"] != REFRESH_TOKEN
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "invalid app credentials or refresh token",
+        );
     }
     let token = sim.issue(Duration::from_secs(300));
     axum::Json(json!({ "access_token": token, "refresh_token": REFRESH_TOKEN })).into_response()
@@ -917,13 +1056,25 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
     let api = Router::new()
         .route("/ecom/v1/orders/search", post(search_orders))
         .route("/ecom/v1/orders/{id}", get(get_order))
-        .route("/ecom/v1/fulfillments/orders/list-by-ids", post(fulfillments_by_ids))
+        .route(
+            "/ecom/v1/fulfillments/orders/list-by-ids",
+            post(fulfillments_by_ids),
+        )
         .route("/ecom/v1/fulfillments/orders/{id}", get(order_fulfillments))
-        .route("/ecom/v1/fulfillments/orders/{id}/create-fulfillment", post(create_fulfillment))
+        .route(
+            "/ecom/v1/fulfillments/orders/{id}/create-fulfillment",
+            post(create_fulfillment),
+        )
         .route("/stores/v1/products/query", post(query_products))
-        .route("/stores/v1/products/{id}", get(get_product).patch(update_product))
+        .route(
+            "/stores/v1/products/{id}",
+            get(get_product).patch(update_product),
+        )
         .route("/stores/v1/products/{id}/variants", patch(update_variants))
-        .route("/stores/v2/inventoryItems/product/{id}", patch(update_inventory))
+        .route(
+            "/stores/v2/inventoryItems/product/{id}",
+            patch(update_inventory),
+        )
         .route("/stores/v2/inventoryItems/increment", post(increment))
         .route("/stores/v2/inventoryItems/decrement", post(decrement))
         .route("/stores/v1/collections/query", post(query_collections))
@@ -961,6 +1112,9 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
 }
 
 /// The registry's entry point: starts the simulator on `addr`.
-pub fn simulate(options: SimOptions, addr: SocketAddr) -> BoxFuture<'static, std::io::Result<SimServer>> {
+pub fn simulate(
+    options: SimOptions,
+    addr: SocketAddr,
+) -> BoxFuture<'static, std::io::Result<SimServer>> {
     Box::pin(async move { start(options, addr).await.map(|(server, _)| server) })
 }

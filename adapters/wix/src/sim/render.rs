@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use polycart_kit::sim::{
-    SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimOrder,
-    SimOrderState, SimProduct, SimProductStatus, SimShipment,
+    SimAddress, SimCategory, SimCustomer, SimFinancial, SimFulfillment, SimOrder, SimOrderState,
+    SimProduct, SimProductStatus, SimShipment,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
