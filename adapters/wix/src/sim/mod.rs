@@ -769,13 +769,18 @@ fn set_stock(
     let i = (0..p.variants.len())
         .find(|i| render::variant_id(p, *i) == variant)
         .ok_or_else(|| not_found("Variant"))?;
-    let stock = p.variants[i]
-        .stock
-        .first_mut()
-        .ok_or_else(|| not_found("Inventory item"))?;
+    // Wix keeps one quantity per variant: the generated locations' stock is its sum.
+    let stock = &mut p.variants[i].stock;
+    if stock.is_empty() {
+        return Err(not_found("Inventory item"));
+    }
     match change {
-        Ok(absolute) => stock.1 = absolute,
-        Err(delta) => stock.1 += delta,
+        Ok(absolute) => {
+            for (n, level) in stock.iter_mut().enumerate() {
+                level.1 = if n == 0 { absolute } else { 0 };
+            }
+        }
+        Err(delta) => stock[0].1 += delta,
     }
     p.updated_at = Utc::now();
     Ok(())
