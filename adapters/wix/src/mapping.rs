@@ -519,3 +519,129 @@ pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Norma
         (true, _) => Ok(Normalized::List(out)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(entity: Entity, text: &str) -> Record {
+        match normalize(entity, text, &StoreContext::default()).unwrap() {
+            Normalized::One(r) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn amounts_are_read_exactly_from_strings_and_numbers() {
+        let order = r#"{"order": {"id": "o-1", "currency": "USD",
+            "priceSummary": {"subtotal": {"amount": "0.1"}, "shipping": {"amount": "0.2"},
+                "total": {"amount": "19.999999999999999999"}},
+            "lineItems": [{"id": "l-1", "quantity": 3, "price": {"amount": "0.1", "formattedAmount": "$0.10"}}]}}"#;
+        let Record::Order(o) = one(Entity::Order, order) else {
+            panic!()
+        };
+        let sum = o.totals.subtotal.unwrap().amount + o.totals.shipping.unwrap().amount;
+        assert_eq!(sum.to_string(), "0.3");
+        assert_eq!(
+            o.totals.total.unwrap().amount.to_string(),
+            "19.999999999999999999"
+        );
+        assert_eq!(
+            o.line_items[0].total.as_ref().unwrap().amount.to_string(),
+            "0.3"
+        );
+        assert_eq!(o.currency.unwrap().as_str(), "USD");
+        // Catalog V1 numbers, read as written, in the price's own currency.
+        let product = r#"{"product": {"id": "p-1", "priceData": {"currency": "EUR", "price": 0.1, "discountedPrice": 0.1}}}"#;
+        let Record::Product(p) = one(Entity::Product, product) else {
+            panic!()
+        };
+        let price = p.price.unwrap();
+        assert_eq!(
+            (price.amount.to_string().as_str(), price.currency.as_str()),
+            ("0.1", "EUR")
+        );
+        assert!(p.compare_at_price.is_none());
+    }
+
+    #[test]
+    fn bad_money_is_a_typed_error_naming_its_place() {
+        let bad_currency = r#"{"order": {"id": "o-1", "currency": "dollars"}}"#;
+        let err = normalize(Entity::Order, bad_currency, &StoreContext::default()).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        let bad_amount = r#"{"orders": [{"id": "o-1", "currency": "USD", "priceSummary": {"total": {"amount": "12,50"}}}]}"#;
+        let err = normalize(Entity::Order, bad_amount, &StoreContext::default()).unwrap_err();
+        let Error::Decode { path, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert!(path.starts_with("$[0]"), "{path}");
+        // Without a currency, amounts are left out rather than guessed.
+        let Record::Order(o) = one(
+            Entity::Order,
+            r#"{"order": {"id": "o-1", "priceSummary": {"total": {"amount": "1"}}}}"#,
+        ) else {
+            panic!()
+        };
+        assert!(o.totals.total.is_none());
+    }
+
+    #[test]
+    fn single_records_list_answers_and_bare_records_normalize() {
+        let list =
+            r#"{"contacts": [{"id": "c-1"}, {"id": "c-2"}], "pagingMetadata": {"total": 2}}"#;
+        let Normalized::List(rs) =
+            normalize(Entity::Customer, list, &StoreContext::default()).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(rs.len(), 2);
+        assert_eq!(
+            one(Entity::Category, r#"{"id": "k-1", "name": "Coffee"}"#).platform_id(),
+            "k-1"
+        );
+        assert_eq!(
+            one(Entity::Category, r#"{"collection": {"id": "k-2"}}"#).platform_id(),
+            "k-2"
+        );
+        assert!(normalize(Entity::Inventory, "{}", &StoreContext::default()).is_err());
+        assert!(normalize(Entity::Order, "not json", &StoreContext::default()).is_err());
+    }
+
+    #[test]
+    fn statuses_combine_order_payment_and_fulfillment() {
+        let status_of = |s: &str, pay: &str, ful: &str| {
+            let text = format!(
+                r#"{{"id": "o", "status": "{s}", "paymentStatus": "{pay}", "fulfillmentStatus": "{ful}"}}"#
+            );
+            let Record::Order(o) = one(Entity::Order, &text) else {
+                panic!()
+            };
+            o.status
+        };
+        assert_eq!(
+            status_of("APPROVED", "PAID", "FULFILLED"),
+            Some(OrderStatus::Completed)
+        );
+        assert_eq!(
+            status_of("APPROVED", "PAID", "NOT_FULFILLED"),
+            Some(OrderStatus::Processing)
+        );
+        assert_eq!(
+            status_of("APPROVED", "NOT_PAID", "NOT_FULFILLED"),
+            Some(OrderStatus::Pending)
+        );
+        assert_eq!(
+            status_of("APPROVED", "FULLY_REFUNDED", "FULFILLED"),
+            Some(OrderStatus::Refunded)
+        );
+        assert_eq!(
+            status_of("CANCELED", "PAID", "NOT_FULFILLED"),
+            Some(OrderStatus::Cancelled)
+        );
+        assert_eq!(
+            status_of("INITIALIZED", "NOT_PAID", "NOT_FULFILLED"),
+            Some(OrderStatus::Pending)
+        );
+        assert_eq!(status_of("SOMETHING_NEW", "PAID", "FULFILLED"), None);
+    }
+}
