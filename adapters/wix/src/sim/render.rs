@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 /// What a GUID names (its first group), so ids of different kinds never collide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
 pub enum Kind {
     Order = 0x0e0c_0001,
     LineItem = 0x0e0c_0002,
