@@ -22,7 +22,7 @@ use polycart_kit::adapter::{EntityCapabilities, IdRole, Precision};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
 use polycart_kit::envelope::{Envelope, field, pointer};
-use polycart_kit::model::ProductStatus;
+use polycart_kit::model::{OrderStatus, ProductStatus};
 use polycart_kit::paging::{
     BodyToken, Bound, DateFormat, KeyFields, Keyset, Offset, Paging, Since, TieBreak, Total,
     WindowBy,
@@ -44,8 +44,8 @@ use crate::webhooks;
 
 /// What Wix offers: orders, products, categories and customers listed, read by id
 /// and (except orders, whose cursor paging has no total) counted; orders, products
-/// and customers by modification time; fulfillments, stock, prices, titles and
-/// visibility written; webhook JWTs.
+/// and customers by modification time; fulfillments, cancellations, stock, prices,
+/// titles and visibility written; webhook JWTs.
 pub fn capabilities() -> Capabilities {
     capabilities_with(true)
 }
@@ -86,6 +86,7 @@ fn capabilities_with(webhooks: bool) -> Capabilities {
             product_status: true,
             inventory_set: true,
             inventory_adjust: true,
+            order_status: true,
             shipment_create: true,
             ..WriteCapabilities::default()
         },
@@ -575,6 +576,23 @@ impl Adapter for WixAdapter {
                     }
                 }
                 (Entity::Product, product_id)
+            }
+            WriteOp::UpdateOrderStatus {
+                order_id, status, ..
+            } => {
+                if *status != OrderStatus::Cancelled {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        format!("order status {status:?} (Wix orders can be cancelled only)"),
+                    ));
+                }
+                let path = ApiPath::new("ecom/v1/orders")
+                    .id(IdGrammar::Token, order_id)?
+                    .lit("cancel");
+                let body = json!({ "sendOrderCanceledEmail": false, "restockAllItems": false });
+                // Cancelling twice is refused, not done twice: safe to repeat.
+                self.write_json(Method::POST, path, &body, true).await?;
+                (Entity::Order, order_id.clone())
             }
             WriteOp::CreateShipment {
                 order_id,

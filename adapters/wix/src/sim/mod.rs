@@ -7,7 +7,7 @@
 //! - `POST /ecom/v1/orders/search` (`filter` in the API query language, `sort`,
 //!   `cursorPaging` ≤ 100 with `metadata.cursors.next`; the cursor holds the filter,
 //!   the sort and the position; `INITIALIZED` orders are never returned; default sort
-//!   `createdDate` descending), `GET /ecom/v1/orders/{id}`;
+//!   `createdDate` descending), `GET /ecom/v1/orders/{id}`, `POST …/{id}/cancel`;
 //! - Order Fulfillments: `GET /ecom/v1/fulfillments/orders/{id}`,
 //!   `POST …/list-by-ids`, `POST …/{id}/create-fulfillment`;
 //! - Catalog V1: `POST /stores/v1/products/query` (`filter` and `sort` as JSON
@@ -447,6 +447,37 @@ async fn get_order(State(sim): State<WixSim>, Path(id): Path<String>) -> Respons
         Some(o) => axum::Json(json!({ "order": render_order(o) })).into_response(),
         None => not_found("Order"),
     }
+}
+
+/// `POST /ecom/v1/orders/{id}/cancel`: an approved order becomes `CANCELED`; a
+/// canceled one is refused.
+async fn cancel_order(
+    State(sim): State<WixSim>,
+    Path(id): Path<String>,
+    body: axum::Json<Value>,
+) -> Response {
+    if !body.0.is_object() {
+        return invalid("body", "a JSON object is required");
+    }
+    let mut store = sim.store();
+    let Some(n) = order_number(&store, &id) else {
+        return not_found("Order");
+    };
+    let Some(o) = store.order_mut(n) else {
+        return not_found("Order");
+    };
+    if render::status(o) != "APPROVED" {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ORDER_ALREADY_CANCELED",
+            "only an approved order can be canceled",
+        );
+    }
+    let now = Utc::now();
+    o.state = polycart_kit::sim::SimOrderState::Cancelled;
+    o.cancelled_at = Some(now);
+    o.updated_at = now;
+    axum::Json(json!({ "order": render_order(o) })).into_response()
 }
 
 async fn order_fulfillments(State(sim): State<WixSim>, Path(id): Path<String>) -> Response {
@@ -1061,6 +1092,7 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
     let api = Router::new()
         .route("/ecom/v1/orders/search", post(search_orders))
         .route("/ecom/v1/orders/{id}", get(get_order))
+        .route("/ecom/v1/orders/{id}/cancel", post(cancel_order))
         .route(
             "/ecom/v1/fulfillments/orders/list-by-ids",
             post(fulfillments_by_ids),
