@@ -103,7 +103,7 @@ pub fn verified_claims(key: &Secret, token: &str, now: i64) -> Result<String> {
     let claims: Claims = serde_json::from_slice(&segment(payload, "payload")?)
         .map_err(|_| Error::decode("$", "the webhook JWT's payload has no data"))?;
     if let Some(exp) = claims.exp
-        && exp + LEEWAY_SECONDS < now
+        && exp.saturating_add(LEEWAY_SECONDS) < now
     {
         return Err(Error::auth("the webhook JWT has expired"));
     }

@@ -482,3 +482,51 @@ async fn the_simulator_refuses_as_wix_does() {
         "RESOURCE_EXHAUSTED"
     );
 }
+
+#[tokio::test]
+async fn legacy_tokens_live_five_minutes_and_api_keys_need_no_token() {
+    let saved = Arc::new(Saved(Mutex::new(Vec::new())));
+    let (server, sim, _adapter) = setup().await;
+    let mut legacy = store(&server, &[("refresh_token", sim::REFRESH_TOKEN)]);
+    legacy.settings.insert("auth".into(), "legacy".into());
+    let ctx = AdapterContext {
+        token_sink: Some(saved.clone()),
+        ..AdapterContext::default()
+    };
+    let adapter = WixAdapter::new(&legacy, &ctx).unwrap();
+    adapter
+        .list(&ListQuery::new(Entity::Category))
+        .await
+        .unwrap();
+    let tokens = saved.0.lock().unwrap()[0].clone();
+    let left = tokens.expires_at.unwrap() - Utc::now();
+    assert!(
+        left <= Duration::minutes(5) && left > Duration::minutes(4),
+        "{left}"
+    );
+    assert_eq!(
+        tokens.refresh_token.as_ref().map(Secret::expose),
+        Some(sim::REFRESH_TOKEN),
+        "the refresh token stays"
+    );
+    // An API key: no token endpoint, the site in `wix-site-id`.
+    let issued = sim.tokens_issued();
+    let mut keyed = store(&server, &[("api_key", sim::API_KEY)]);
+    keyed.settings.insert("auth".into(), "api_key".into());
+    keyed.settings.insert("site_id".into(), sim::SITE_ID.into());
+    let adapter = WixAdapter::new(&keyed, &AdapterContext::default()).unwrap();
+    adapter
+        .list(&ListQuery::new(Entity::Customer))
+        .await
+        .unwrap();
+    assert_eq!(sim.tokens_issued(), issued);
+    keyed
+        .settings
+        .insert("site_id".into(), "another-site".into());
+    let wrong = WixAdapter::new(&keyed, &AdapterContext::default()).unwrap();
+    let err = wrong
+        .list(&ListQuery::new(Entity::Customer))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+}

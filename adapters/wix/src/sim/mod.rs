@@ -545,8 +545,11 @@ async fn create_fulfillment(
         let Some(item) = item else {
             return invalid("fulfillment.lineItems.id", "no such line item in the order");
         };
-        let quantity = l["quantity"].as_u64().unwrap_or(0) as u32;
-        if quantity == 0 || render::shipped(o, item.id) + quantity > item.quantity {
+        let quantity = l["quantity"]
+            .as_u64()
+            .and_then(|q| u32::try_from(q).ok())
+            .unwrap_or(0);
+        if quantity == 0 || render::shipped(o, item.id).saturating_add(quantity) > item.quantity {
             return error(
                 StatusCode::BAD_REQUEST,
                 "FULFILLMENT_QUANTITY_EXCEEDS_LINE_ITEM_QUANTITY",
@@ -636,7 +639,7 @@ fn v1_page(mut rows: Vec<Value>, body: &Value, key: &str, allowed_sort: &[&str])
         Err(r) => return r,
     };
     let offset = paging.get("offset").and_then(Value::as_u64).unwrap_or(0);
-    if offset + limit > 10_000 {
+    if offset.saturating_add(limit) > 10_000 {
         return invalid("query.paging.offset", "queries reach at most 10,000 items");
     }
     let mut kept = Vec::new();
@@ -651,7 +654,7 @@ fn v1_page(mut rows: Vec<Value>, body: &Value, key: &str, allowed_sort: &[&str])
     let total = kept.len();
     let page: Vec<Value> = kept
         .into_iter()
-        .skip(offset as usize)
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(limit as usize)
         .collect();
     axum::Json(json!({
@@ -950,7 +953,7 @@ async fn query_contacts(State(sim): State<WixSim>, body: axum::Json<Value>) -> R
     let total = rows.len();
     let page: Vec<Value> = rows
         .into_iter()
-        .skip(offset as usize)
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(limit as usize)
         .collect();
     axum::Json(json!({
