@@ -39,7 +39,7 @@ use serde_json::{Value, json};
 use crate::PLATFORM;
 use crate::client::{self, MAX_PAGE};
 use crate::config::WixConfig;
-use crate::mapping::{self, DEFAULT_VARIANT};
+use crate::mapping::{self, Beside, DEFAULT_VARIANT};
 use crate::webhooks;
 
 /// What Wix offers: orders, products, categories and customers listed, read by id
@@ -275,16 +275,30 @@ impl WixAdapter {
         self.send(request).await
     }
 
-    /// The fulfillments of an order (`GET /ecom/v1/fulfillments/orders/{id}`).
-    async fn fulfillments(&self, order_id: &str) -> Result<String> {
-        let path = ApiPath::new("ecom/v1/fulfillments/orders").id(IdGrammar::Token, order_id)?;
-        let body = self.get_json(path).await?;
-        Ok(at(&body, "/orderWithFulfillments/fulfillments")
-            .map(|r| r.get().to_owned())
-            .unwrap_or_else(|_| "[]".to_owned()))
+    /// What another API says of an order: `member` (a JSON pointer) of `GET path/{id}`,
+    /// `[]` when the answer has none.
+    async fn beside_one(&self, path: &'static str, id: &str, member: &str) -> Result<String> {
+        let body = self
+            .get_json(ApiPath::new(path).id(IdGrammar::Token, id)?)
+            .await?;
+        Ok(pointer(&body, member)?.map_or_else(|| "[]".to_owned(), |r| r.get().to_owned()))
     }
 
-    /// A page of orders with their fulfillments.
+    /// What another API says of a page of orders: `POST path {"orderIds": ids}`, whose
+    /// answer lists `{orderId, <member>}` under `list`.
+    async fn beside_many(&self, path: &'static str, ids: &[String]) -> Result<String> {
+        if ids.is_empty() {
+            return Ok("{}".to_owned());
+        }
+        let url = ApiPath::new(path).under(&self.config.api_root);
+        // A read: repeating it is safe.
+        let request = Request::post(url)
+            .json(&json!({ "orderIds": ids }))
+            .idempotent(true);
+        self.send(request).await
+    }
+
+    /// A page of orders with their fulfillments and refunds.
     async fn list_orders(&self, query: &ListQuery) -> Result<Page> {
         let target = Target::new(&self.transport, &self.config.api_root);
         let page = ORDERS.fetch(target, query, &[]).await?;
@@ -295,16 +309,18 @@ impl WixAdapter {
                 .ok_or_else(|| Error::decode("$.orders[].id", "missing"))?;
             ids.push(id);
         }
-        let fulfilled = if ids.is_empty() {
-            "{}".to_owned()
-        } else {
-            let url = ApiPath::new("ecom/v1/fulfillments/orders/list-by-ids")
-                .under(&self.config.api_root);
-            // A read: repeating it is safe.
-            let request = Request::post(url)
-                .json(&json!({ "orderIds": ids }))
-                .idempotent(true);
-            self.send(request).await?
+        let fulfilled = self
+            .beside_many("ecom/v1/fulfillments/orders/list-by-ids", &ids)
+            .await?;
+        let paid = match self
+            .beside_many("ecom/v1/payments/orders/query-by-ids", &ids)
+            .await
+        {
+            Ok(body) => body,
+            // Refunds are a detail of the order: without the Order Transactions API
+            // (a site or an app without it) the orders are still listed.
+            Err(Error::NotFound { .. } | Error::Auth { .. }) => "{}".to_owned(),
+            Err(e) => return Err(e),
         };
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -312,22 +328,33 @@ impl WixAdapter {
             order_id: String,
             #[serde(borrow)]
             fulfillments: Option<&'a RawValue>,
+            #[serde(borrow)]
+            refunds: Option<&'a RawValue>,
         }
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
-        struct Answer<'a> {
+        struct Fulfilled<'a> {
             #[serde(borrow, default)]
             orders_with_fulfillments: Vec<Of<'a>>,
         }
-        let answer: Answer<'_> = polycart_kit::error::decode_json_borrowed(&fulfilled)?;
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Paid<'a> {
+            #[serde(borrow, default)]
+            order_transactions: Vec<Of<'a>>,
+        }
+        let fulfilled: Fulfilled<'_> = polycart_kit::error::decode_json_borrowed(&fulfilled)?;
+        let paid: Paid<'_> = polycart_kit::error::decode_json_borrowed(&paid)?;
+        let find = |list: &[Of<'_>], id: &str| list.iter().position(|o| o.order_id == id);
         let mut records = Vec::with_capacity(page.items.len());
         for (i, (item, id)) in page.items.iter().zip(&ids).enumerate() {
-            let of = answer
-                .orders_with_fulfillments
-                .iter()
-                .find(|o| &o.order_id == id)
-                .and_then(|o| o.fulfillments);
-            let mapped = mapping::order_with(item, of, &self.context)
+            let beside = Beside {
+                fulfillments: find(&fulfilled.orders_with_fulfillments, id)
+                    .and_then(|n| fulfilled.orders_with_fulfillments[n].fulfillments),
+                refunds: find(&paid.order_transactions, id)
+                    .and_then(|n| paid.order_transactions[n].refunds),
+            };
+            let mapped = mapping::order_with(item, beside, &self.context)
                 .map_err(|e| ORDERS.envelope.at_item(e, i))?;
             records.extend(mapped);
         }
@@ -337,14 +364,34 @@ impl WixAdapter {
         })
     }
 
-    /// An order with its fulfillments.
+    /// An order with its fulfillments and refunds.
     async fn get_order(&self, id: &str) -> Result<Record> {
         let path = ApiPath::new("ecom/v1/orders").id(IdGrammar::Token, id)?;
         let body = self.get_json(path).await?;
-        let fulfillments = self.fulfillments(id).await?;
-        let raw: &RawValue =
-            serde_json::from_str(&fulfillments).map_err(|e| Error::decode("$", e.to_string()))?;
-        mapping::order_with(at(&body, "/order")?, Some(raw), &self.context)?
+        let fulfillments = self
+            .beside_one(
+                "ecom/v1/fulfillments/orders",
+                id,
+                "/orderWithFulfillments/fulfillments",
+            )
+            .await?;
+        let refunds = match self
+            .beside_one("ecom/v1/payments/orders", id, "/orderTransactions/refunds")
+            .await
+        {
+            Ok(r) => r,
+            Err(Error::NotFound { .. } | Error::Auth { .. }) => "[]".to_owned(),
+            Err(e) => return Err(e),
+        };
+        let raw = |text: &str| -> Result<Box<RawValue>> {
+            serde_json::from_str(text).map_err(|e| Error::decode("$", e.to_string()))
+        };
+        let (fulfillments, refunds) = (raw(&fulfillments)?, raw(&refunds)?);
+        let beside = Beside {
+            fulfillments: Some(&fulfillments),
+            refunds: Some(&refunds),
+        };
+        mapping::order_with(at(&body, "/order")?, beside, &self.context)?
             .pop()
             .ok_or_else(|| Error::not_found(format!("order {id}")))
     }

@@ -15,7 +15,8 @@ use polycart_kit::error::decode_json;
 use polycart_kit::model::{
     Address, Category, Currency, Customer, Discount, FinancialStatus, FulfillmentStatus, Image,
     LineItem, Money, Order, OrderCustomer, OrderStatus, OrderTotals, Product, ProductOption,
-    ProductStatus, Raw, Shipment, ShipmentLineItem, ShippingLine, Variant, Weight,
+    ProductStatus, Raw, Refund, RefundLineItem, Shipment, ShipmentLineItem, ShippingLine, Variant,
+    Weight,
 };
 use polycart_kit::{Entity, Error, Record, Result, StoreContext};
 use rust_decimal::Decimal;
@@ -108,18 +109,21 @@ fn address(info: &wire::AddressInfo, email: Option<&str>) -> Option<Address> {
 }
 
 /// One order as `GET /ecom/v1/orders/{id}` and the search return it, without its
-/// fulfillments.
+/// fulfillments and refunds.
 pub fn order(raw: &RawValue, ctx: &StoreContext) -> Result<Vec<Record>> {
-    order_with(raw, None, ctx)
+    order_with(raw, Beside::default(), ctx)
 }
 
-/// One order with its fulfillments (the `fulfillments` of the Order Fulfillments API's
-/// answer for it), as shipments.
-pub fn order_with(
-    raw: &RawValue,
-    fulfillments: Option<&RawValue>,
-    _ctx: &StoreContext,
-) -> Result<Vec<Record>> {
+/// What the order's other APIs say of it, raw: its fulfillments (Order Fulfillments)
+/// and its refunds (Order Transactions).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Beside<'a> {
+    pub fulfillments: Option<&'a RawValue>,
+    pub refunds: Option<&'a RawValue>,
+}
+
+/// One order with its fulfillments as shipments and its refunds.
+pub fn order_with(raw: &RawValue, beside: Beside<'_>, _ctx: &StoreContext) -> Result<Vec<Record>> {
     let o: wire::Order = decode_json(raw.get())?;
     let cur = o
         .currency
@@ -204,8 +208,12 @@ pub fn order_with(
             ),
         })
         .collect();
-    let shipments = match fulfillments {
+    let shipments = match beside.fulfillments {
         Some(f) => shipments(f)?,
+        None => Vec::new(),
+    };
+    let refunds = match beside.refunds {
+        Some(r) => refunds(r, cur)?,
         None => Vec::new(),
     };
     let order = Order {
@@ -239,6 +247,7 @@ pub fn order_with(
         shipping_lines,
         discounts,
         shipments,
+        refunds,
         note: nonempty(o.buyer_note.as_ref()),
         source: o.channel_info.as_ref().and_then(|c| c.kind.clone()),
         created_at: datetime("$.createdDate", o.created_date.as_deref())?,
@@ -272,6 +281,41 @@ pub fn shipments(fulfillments: &RawValue) -> Result<Vec<Shipment>> {
                     })
                     .collect(),
                 created_at: datetime(&format!("$[{i}].createdDate"), f.created_date.as_deref())?,
+            })
+        })
+        .collect()
+}
+
+/// An order's refunds (`orderTransactions.refunds`): each the sum of its transactions
+/// that did not fail, in the order's currency, with the items it returned.
+pub fn refunds(raw: &RawValue, cur: Option<&Currency>) -> Result<Vec<Refund>> {
+    let list: Vec<wire::Refund> = decode_json(raw.get())?;
+    list.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let amounts: Vec<Decimal> = r
+                .transactions
+                .iter()
+                .filter(|t| t.refund_status.as_deref() != Some("FAILED"))
+                .filter_map(|t| t.amount.as_ref()?.amount.map(|a| a.0))
+                .collect();
+            let amount = (!amounts.is_empty()).then(|| amounts.iter().sum::<Decimal>());
+            let details = r.details.as_ref();
+            Ok(Refund {
+                platform_id: r.id.clone(),
+                amount: amount.and_then(|a| Some(Money::new(a, cur?.clone()))),
+                reason: details.and_then(|d| nonempty(d.reason.as_ref())),
+                created_at: datetime(&format!("$[{i}].createdDate"), r.created_date.as_deref())?,
+                line_items: details
+                    .map(|d| d.items.as_slice())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|item| RefundLineItem {
+                        line_item_id: item.line_item_id.clone(),
+                        quantity: item.quantity.map_or(Decimal::ZERO, |q| q.0),
+                        amount: None,
+                    })
+                    .collect(),
             })
         })
         .collect()

@@ -347,3 +347,35 @@ pub(crate) struct ContactAddress {
     pub tag: Option<String>,
     pub address: Option<Address>,
 }
+
+/// One refund of the Order Transactions API.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Refund {
+    pub id: String,
+    pub created_date: Option<String>,
+    #[serde(default)]
+    pub transactions: Vec<RefundTransaction>,
+    pub details: Option<RefundDetails>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RefundTransaction {
+    pub amount: Option<Price>,
+    pub refund_status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RefundDetails {
+    #[serde(default)]
+    pub items: Vec<RefundItem>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RefundItem {
+    pub line_item_id: Option<String>,
+    pub quantity: Option<Dec>,
+}

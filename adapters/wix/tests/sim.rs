@@ -530,3 +530,40 @@ async fn legacy_tokens_live_five_minutes_and_api_keys_need_no_token() {
         .unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn refunds_come_from_order_transactions_listed_and_read_alike() {
+    let (_server, sim, adapter) = setup().await;
+    let (id, amount, lines) = {
+        let s = sim.store();
+        let o = s
+            .orders
+            .iter()
+            .find(|o| !o.refunds.is_empty() && o.state != polycart_kit::sim::SimOrderState::Failed)
+            .expect("the store has a refunded order");
+        (
+            guid(Kind::Order, o.id),
+            o.refunds[0].amount,
+            o.refunds[0].lines.len(),
+        )
+    };
+    let listed = collect_all(&adapter, ListQuery::new(Entity::Order).page_size(50))
+        .await
+        .unwrap();
+    let Some(Record::Order(from_list)) = listed.into_iter().find(|r| r.platform_id() == id) else {
+        panic!("order {id} not listed")
+    };
+    let Record::Order(from_get) = adapter.get(Entity::Order, &id).await.unwrap() else {
+        panic!()
+    };
+    for o in [&from_list, &from_get] {
+        let r = &o.refunds[0];
+        assert_eq!(r.amount.as_ref().unwrap().amount, amount);
+        assert_eq!(
+            r.amount.as_ref().unwrap().currency,
+            *o.currency.as_ref().unwrap()
+        );
+        assert_eq!(r.line_items.len(), lines);
+    }
+    assert_eq!(from_list.refunds, from_get.refunds);
+}

@@ -9,7 +9,8 @@
 //!   the sort and the position; `INITIALIZED` orders are never returned; default sort
 //!   `createdDate` descending), `GET /ecom/v1/orders/{id}`, `POST …/{id}/cancel`;
 //! - Order Fulfillments: `GET /ecom/v1/fulfillments/orders/{id}`,
-//!   `POST …/list-by-ids`, `POST …/{id}/create-fulfillment`;
+//!   `POST …/list-by-ids`, `POST …/{id}/create-fulfillment`; Order Transactions:
+//!   `GET /ecom/v1/payments/orders/{id}`, `POST …/query-by-ids` (payments, refunds);
 //! - Catalog V1: `POST /stores/v1/products/query` (`filter` and `sort` as JSON
 //!   *strings*, `paging` ≤ 100 by offset, 10,000 at most, `totalResults`,
 //!   `includeVariants`), `GET`/`PATCH /stores/v1/products/{id}`,
@@ -61,8 +62,8 @@ use sha2::Sha256;
 
 pub use keys::APP_PUBLIC_KEY;
 pub use render::{
-    DEFAULT_VARIANT, Kind, guid, number, order_with_fulfillments, render_collection,
-    render_contact, render_order, render_product,
+    DEFAULT_VARIANT, Kind, guid, number, order_transactions, order_with_fulfillments,
+    render_collection, render_contact, render_order, render_product,
 };
 
 /// The app's id (its OAuth client id).
@@ -487,6 +488,34 @@ async fn order_fulfillments(State(sim): State<WixSim>, Path(id): Path<String>) -
             .into_response(),
         None => not_found("Order"),
     }
+}
+
+async fn transactions(State(sim): State<WixSim>, Path(id): Path<String>) -> Response {
+    let store = sim.store();
+    match order_number(&store, &id).and_then(|n| store.orders.iter().find(|o| o.id == n)) {
+        Some(o) => {
+            axum::Json(json!({ "orderTransactions": order_transactions(o) })).into_response()
+        }
+        None => not_found("Order"),
+    }
+}
+
+async fn transactions_by_ids(State(sim): State<WixSim>, body: axum::Json<Value>) -> Response {
+    let Some(ids) = body.0.get("orderIds").and_then(Value::as_array).cloned() else {
+        return invalid("orderIds", "orderIds is required");
+    };
+    if ids.len() > 100 {
+        return invalid("orderIds", "at most 100 order ids");
+    }
+    let store = sim.store();
+    let found: Vec<Value> = ids
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(|id| order_number(&store, id))
+        .filter_map(|n| store.orders.iter().find(|o| o.id == n))
+        .map(order_transactions)
+        .collect();
+    axum::Json(json!({ "orderTransactions": found })).into_response()
 }
 
 async fn fulfillments_by_ids(State(sim): State<WixSim>, body: axum::Json<Value>) -> Response {
@@ -1096,6 +1125,11 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         .route("/ecom/v1/orders/search", post(search_orders))
         .route("/ecom/v1/orders/{id}", get(get_order))
         .route("/ecom/v1/orders/{id}/cancel", post(cancel_order))
+        .route(
+            "/ecom/v1/payments/orders/query-by-ids",
+            post(transactions_by_ids),
+        )
+        .route("/ecom/v1/payments/orders/{id}", get(transactions))
         .route(
             "/ecom/v1/fulfillments/orders/list-by-ids",
             post(fulfillments_by_ids),

@@ -20,6 +20,8 @@ pub enum Kind {
     Order = 0x0e0c_0001,
     LineItem = 0x0e0c_0002,
     Fulfillment = 0x0e0c_0003,
+    Payment = 0x0e0c_0004,
+    Refund = 0x0e0c_0005,
     Product = 0x5707_0001,
     Variant = 0x5707_0002,
     Collection = 0x5707_0003,
@@ -266,6 +268,56 @@ pub fn order_with_fulfillments(o: &SimOrder) -> Value {
         "orderId": guid(Kind::Order, o.id),
         "fulfillments": o.shipments.iter().map(render_fulfillment).collect::<Vec<_>>(),
     })
+}
+
+/// `{"orderId", "payments", "refunds"}` of one order (Order Transactions): one card
+/// payment of the total when it was paid, and the generated refunds against it.
+pub fn order_transactions(o: &SimOrder) -> Value {
+    let cur = o.currency;
+    let paid = matches!(
+        o.financial,
+        SimFinancial::Paid | SimFinancial::PartiallyRefunded | SimFinancial::Refunded
+    );
+    let payment_id = guid(Kind::Payment, o.id);
+    let payments: Vec<Value> = paid
+        .then(|| {
+            json!({
+                "id": payment_id,
+                "regularPaymentDetails": {
+                    "paymentMethod": "Stripe",
+                    "offlinePayment": false,
+                    "status": if o.refunds.is_empty() { "APPROVED" } else { "REFUNDED" },
+                },
+                "createdDate": date(o.created_at),
+                "updatedDate": date(o.updated_at),
+                "amount": price(o.total(), cur),
+                "refundDisabled": false,
+            })
+        })
+        .into_iter()
+        .collect();
+    let refunds: Vec<Value> = o
+        .refunds
+        .iter()
+        .map(|r| {
+            json!({
+                "id": guid(Kind::Refund, r.id),
+                "createdDate": date(r.created_at),
+                "transactions": [{
+                    "paymentId": payment_id,
+                    "amount": price(r.amount, cur),
+                    "refundStatus": "COMPLETED",
+                    "externalRefund": false,
+                }],
+                "details": {
+                    "items": r.lines.iter().map(|(id, q, _)| json!({ "lineItemId": guid(Kind::LineItem, *id), "quantity": q })).collect::<Vec<_>>(),
+                    "shippingIncluded": false,
+                    "reason": r.note,
+                },
+            })
+        })
+        .collect();
+    json!({ "orderId": guid(Kind::Order, o.id), "payments": payments, "refunds": refunds })
 }
 
 /// The variant ids a product lists: its own GUIDs when it manages variants, else the
