@@ -59,6 +59,21 @@ struct Event {
     /// Older Stores events (`…catalog.api.v1.ProductChanged`) name the record here.
     product_id: Option<String>,
     collection_id: Option<String>,
+    created_event: Option<Box<serde_json::value::RawValue>>,
+    updated_event: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// The record a created or updated event carries (`createdEvent.entity`,
+/// `updatedEvent.currentEntity`), mapped; a hint only, and none when it does not map.
+fn record_of(event: &Event, entity: Option<Entity>) -> Option<polycart_kit::Record> {
+    let (wrapper, member) = match (&event.created_event, &event.updated_event) {
+        (Some(c), _) => (c, "entity"),
+        (None, Some(u)) => (u, "currentEntity"),
+        (None, None) => return None,
+    };
+    let raw = polycart_kit::envelope::pointer(wrapper.get(), member).ok()??;
+    let map = crate::mapping::mapper(entity?).ok()?;
+    map(raw, &polycart_kit::StoreContext::default()).ok()?.pop()
 }
 
 /// Reads a PEM public key (`-----BEGIN PUBLIC KEY-----`, or PKCS #1).
@@ -185,6 +200,8 @@ pub fn verify(
             entity_id: None,
             product_id: None,
             collection_id: None,
+            created_event: None,
+            updated_event: None,
         },
     };
     let (entity, kind) = match (&event.entity_fqdn, &event.slug) {
@@ -199,6 +216,7 @@ pub fn verify(
             (entity, kind_of(&envelope.event_type, entity))
         }
     };
+    let record = record_of(&event, entity);
     let platform_id = event.entity_id.or(event.product_id).or(event.collection_id);
     Ok(WebhookEvent {
         platform: PLATFORM.to_owned(),
@@ -206,7 +224,7 @@ pub fn verify(
         kind,
         entity,
         platform_id,
-        record: None,
+        record,
         delivery_id: event.id,
         meta,
     })

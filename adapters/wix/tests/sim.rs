@@ -91,6 +91,11 @@ async fn webhook_jwts_verify_only_as_signed_and_in_time() {
     assert_eq!(event.platform_id.as_deref(), Some(id.as_str()));
     assert_eq!(event.delivery_id.as_deref(), Some("evt-1"));
     assert_eq!(event.meta["instance_id"], INSTANCE_ID);
+    // The entity the event carries is a hint, mapped.
+    assert_eq!(
+        event.record.as_ref().map(Record::platform_id),
+        Some(id.as_str())
+    );
 
     let auth_error = |body: &[u8]| {
         let r = polycart_wix::webhooks::verify(Some(&key()), Some(INSTANCE_ID), body, now);
