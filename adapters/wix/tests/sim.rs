@@ -572,3 +572,40 @@ async fn refunds_come_from_order_transactions_listed_and_read_alike() {
     }
     assert_eq!(from_list.refunds, from_get.refunds);
 }
+
+#[tokio::test]
+async fn orders_are_listed_without_refunds_where_order_transactions_are_missing() {
+    let options = SimOptions {
+        seed: 5,
+        plan: Some(sim::NO_ORDER_TRANSACTIONS.to_owned()),
+        ..SimOptions::default()
+    };
+    let (server, sim) = start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let adapter = WixAdapter::new(&store(&server, &[]), &AdapterContext::default()).unwrap();
+    let orders = collect_all(&adapter, ListQuery::new(Entity::Order).page_size(100))
+        .await
+        .unwrap();
+    assert!(!orders.is_empty());
+    assert!(
+        orders
+            .iter()
+            .all(|r| matches!(r, Record::Order(o) if o.refunds.is_empty()))
+    );
+    let refunded = sim
+        .store()
+        .orders
+        .iter()
+        .find(|o| !o.refunds.is_empty() && o.state != polycart_kit::sim::SimOrderState::Failed)
+        .map(|o| guid(Kind::Order, o.id))
+        .unwrap();
+    let Record::Order(o) = adapter.get(Entity::Order, &refunded).await.unwrap() else {
+        panic!()
+    };
+    assert!(o.refunds.is_empty());
+    assert!(
+        o.totals.refunded.is_some(),
+        "the order's own balance still says it"
+    );
+}

@@ -79,6 +79,9 @@ pub const API_KEY: &str = "IST.sim-api-key-for-the-site-owner";
 /// The legacy install's refresh token.
 pub const REFRESH_TOKEN: &str = "OAUTH2.legacy-refresh-token";
 
+/// The simulator plan without the Order Transactions API.
+pub const NO_ORDER_TRANSACTIONS: &str = "no-order-transactions";
+
 /// Requests a minute per app instance.
 pub const RATE_PER_MINUTE: u64 = 200;
 
@@ -1126,11 +1129,6 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         .route("/ecom/v1/orders/{id}", get(get_order))
         .route("/ecom/v1/orders/{id}/cancel", post(cancel_order))
         .route(
-            "/ecom/v1/payments/orders/query-by-ids",
-            post(transactions_by_ids),
-        )
-        .route("/ecom/v1/payments/orders/{id}", get(transactions))
-        .route(
             "/ecom/v1/fulfillments/orders/list-by-ids",
             post(fulfillments_by_ids),
         )
@@ -1155,6 +1153,17 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         .route("/stores/v1/collections/{id}", get(get_collection))
         .route("/contacts/v4/contacts/query", post(query_contacts))
         .route("/contacts/v4/contacts/{id}", get(get_contact));
+    // The plan `no-order-transactions`: a site (or an app's permissions) without the
+    // Order Transactions API, whose paths then answer 404.
+    let api = if options.plan.as_deref() == Some(NO_ORDER_TRANSACTIONS) {
+        api
+    } else {
+        api.route(
+            "/ecom/v1/payments/orders/query-by-ids",
+            post(transactions_by_ids),
+        )
+        .route("/ecom/v1/payments/orders/{id}", get(transactions))
+    };
     let api = sim
         .faults
         .layer(api)
