@@ -365,6 +365,10 @@ pub fn render_product(p: &SimProduct, currency: &str, variants: bool) -> Value {
         },
         "price": price_data(base, currency),
         "priceData": price_data(base, currency),
+        "convertedPriceData": price_data(base, currency),
+        "additionalInfoSections": [{ "title": "Shipping", "description": "<p>Ships in 2 business days.</p>" }],
+        "ribbons": p.tags.first().map(|t| json!({ "text": t })).into_iter().collect::<Vec<_>>(),
+        "ribbon": p.tags.first().cloned().unwrap_or_default(),
         "media": {
             "mainMedia": p.images.first().map(|i| json!({ "image": { "url": i.url, "altText": i.alt } })),
             "items": p.images.iter().map(|i| json!({
