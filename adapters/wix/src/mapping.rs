@@ -84,8 +84,14 @@ fn status(o: &wire::Order) -> Option<OrderStatus> {
 
 /// An address and the contact details beside it.
 fn address(info: &wire::AddressInfo, email: Option<&str>) -> Option<Address> {
-    let a = info.address.as_ref();
-    let c = info.contact_details.as_ref();
+    address_of(info.address.as_ref(), info.contact_details.as_ref(), email)
+}
+
+fn address_of(
+    a: Option<&wire::Address>,
+    c: Option<&wire::ContactDetails>,
+    email: Option<&str>,
+) -> Option<Address> {
     let subdivision = a.and_then(|a| a.subdivision.clone());
     // `US-NY`: the part after the country is the region code.
     let region_code = subdivision
@@ -464,29 +470,21 @@ pub fn customer(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         .and_then(|p| nonempty(p.phone.as_ref()));
     let first = name.and_then(|n| n.first.clone());
     let last = name.and_then(|n| n.last.clone());
+    // The contact's name, phone and company go with each of its addresses.
+    let details = wire::ContactDetails {
+        first_name: first.clone(),
+        last_name: last.clone(),
+        phone: phone.clone(),
+        company: info.and_then(|i| i.company.clone()),
+    };
     let addresses: Vec<(Option<String>, Address)> = info
         .and_then(|i| i.addresses.as_ref())
         .map(|a| a.items.as_slice())
         .unwrap_or_default()
         .iter()
         .filter_map(|a| {
-            let info = wire::AddressInfo {
-                address: Some(wire::Address {
-                    address_line1: a.address.as_ref()?.address_line1.clone(),
-                    address_line2: a.address.as_ref()?.address_line2.clone(),
-                    city: a.address.as_ref()?.city.clone(),
-                    subdivision: a.address.as_ref()?.subdivision.clone(),
-                    country: a.address.as_ref()?.country.clone(),
-                    postal_code: a.address.as_ref()?.postal_code.clone(),
-                }),
-                contact_details: Some(wire::ContactDetails {
-                    first_name: first.clone(),
-                    last_name: last.clone(),
-                    phone: phone.clone(),
-                    company: info.and_then(|i| i.company.clone()),
-                }),
-            };
-            Some((a.tag.clone(), address(&info, None)?))
+            let address = address_of(Some(a.address.as_ref()?), Some(&details), None)?;
+            Some((a.tag.clone(), address))
         })
         .collect();
     let default_address = addresses
@@ -555,7 +553,14 @@ pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Norma
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        out.extend(map(item, ctx).map_err(|e| at_index(e, i, list))?);
+        out.extend(map(item, ctx).map_err(|e| match (single, e) {
+            // `$.currency` of `{"order": …}` is `$.order.currency`.
+            (Some(_), Error::Decode { path, excerpt }) => Error::Decode {
+                path: format!("$.{one}{}", path.strip_prefix('$').unwrap_or(&path)),
+                excerpt,
+            },
+            (_, e) => at_index(e, i, list),
+        })?);
     }
     match (list, out.len()) {
         (false, 1) => Ok(Normalized::One(out.remove(0))),
@@ -612,7 +617,10 @@ mod tests {
     fn bad_money_is_a_typed_error_naming_its_place() {
         let bad_currency = r#"{"order": {"id": "o-1", "currency": "dollars"}}"#;
         let err = normalize(Entity::Order, bad_currency, &StoreContext::default()).unwrap_err();
-        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        let Error::Decode { path, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(path, "$.order.currency");
         let bad_amount = r#"{"orders": [{"id": "o-1", "currency": "USD", "priceSummary": {"total": {"amount": "12,50"}}}]}"#;
         let err = normalize(Entity::Order, bad_amount, &StoreContext::default()).unwrap_err();
         let Error::Decode { path, .. } = err else {
