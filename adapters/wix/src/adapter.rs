@@ -4,8 +4,9 @@
 //!
 //! - Orders: `POST /ecom/v1/orders/search`, sorted by `updatedDate` ascending with
 //!   `cursorPaging`: Wix's cursor holds the position, so an order changed mid-pass
-//!   moves past it and is read again, never skipped. Each page's fulfillments come
-//!   from one `POST /ecom/v1/fulfillments/orders/list-by-ids`.
+//!   moves past it and is read again, never skipped. Each page's fulfillments and
+//!   refunds come from one request each to the Order Fulfillments and Order
+//!   Transactions APIs.
 //! - Products (Stores Catalog V1, `POST /stores/v1/products/query`, offset paging):
 //!   the kit's keyset by `lastUpdated`, each crowded second read by offset in
 //!   `numericId` order, so a product changed mid-pass is read again, never skipped.
@@ -284,8 +285,8 @@ impl WixAdapter {
         Ok(pointer(&body, member)?.map_or_else(|| "[]".to_owned(), |r| r.get().to_owned()))
     }
 
-    /// What another API says of a page of orders: `POST path {"orderIds": ids}`, whose
-    /// answer lists `{orderId, <member>}` under `list`.
+    /// What another API says of a page of orders: the answer to `POST path
+    /// {"orderIds": ids}`, one `{orderId, …}` per order.
     async fn beside_many(&self, path: &'static str, ids: &[String]) -> Result<String> {
         if ids.is_empty() {
             return Ok("{}".to_owned());
