@@ -65,13 +65,34 @@ impl PathTemplate {
 }
 
 /// How a listing is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Call {
     /// `GET` with query parameters.
     Get,
     /// `POST` of a GraphQL document with the paging (and `since`) as variables.
     GraphQl(&'static str),
+    /// `POST` of a JSON search body the adapter builds from the request's parameters
+    /// (fixed, filters, since and paging, by the names the endpoint declared them
+    /// with): Wix's `{"search": {"filter", "sort", "cursorPaging"}}` and
+    /// `{"query": {...}}` bodies. A search reads; repeating it is safe.
+    Search(SearchBody),
 }
+
+impl PartialEq for Call {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Call::Get, Call::Get) => true,
+            (Call::GraphQl(a), Call::GraphQl(b)) => a == b,
+            (Call::Search(a), Call::Search(b)) => std::ptr::fn_addr_eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Call {}
+
+/// Builds a search body from a request's parameters (see [`Call::Search`]).
+pub type SearchBody = fn(&[(String, String)]) -> Result<serde_json::Value>;
 
 /// Filters an adapter reads from a query (status, created since), checked by it.
 pub type Filters = fn(&ListQuery) -> Result<Vec<(&'static str, String)>>;
@@ -155,7 +176,7 @@ impl<C: ?Sized> Endpoint<C> {
             {
                 let (k, v) = since.param(t);
                 match self.call {
-                    Call::Get => pairs.push((k.to_owned(), v)),
+                    Call::Get | Call::Search(_) => pairs.push((k.to_owned(), v)),
                     Call::GraphQl(_) => {
                         variables.insert(k.to_owned(), serde_json::Value::String(v));
                     }
@@ -170,6 +191,7 @@ impl<C: ?Sized> Endpoint<C> {
                 .json(&serde_json::json!({ "query": document, "variables": variables }))
                 // A query reads; repeating it is safe.
                 .idempotent(true),
+            Call::Search(body) => Request::post(url).json(&body(&pairs)?).idempotent(true),
         };
         for (k, v) in self.headers {
             let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
@@ -191,7 +213,10 @@ impl<C: ?Sized> Endpoint<C> {
         extra: &[(&str, String)],
     ) -> Result<RawPage> {
         let request = self.request(at.root, at.args, query, extra)?;
-        debug_assert!(request.method == Method::GET || matches!(self.call, Call::GraphQl(_)));
+        debug_assert!(
+            request.method == Method::GET
+                || matches!(self.call, Call::GraphQl(_) | Call::Search(_))
+        );
         let response = at.transport.send(request).await?;
         // Nothing (a `204`, an empty body) is an empty page, which the paging still
         // steps over: inside a crowded second it is not the listing's end.
@@ -267,6 +292,48 @@ mod tests {
         assert_eq!(
             PathTemplate("/v2/orders/").build(&[]).unwrap().as_str(),
             "v2/orders"
+        );
+    }
+
+    #[test]
+    fn a_search_posts_its_parameters_as_the_body_the_adapter_builds() {
+        fn body(pairs: &[(String, String)]) -> Result<serde_json::Value> {
+            Ok(
+                serde_json::json!({ "search": pairs.iter().cloned().collect::<std::collections::BTreeMap<_, _>>() }),
+            )
+        }
+        let endpoint: Endpoint = Endpoint {
+            path: PathTemplate("ecom/v1/orders/search"),
+            call: Call::Search(body),
+            params: &[("sort", "updatedDate")],
+            headers: &[],
+            paging: Paging::Token(crate::paging::BodyToken {
+                param: "cursor",
+                size: Some("limit"),
+                next: "/metadata/cursors/next",
+                more: None,
+                filters_first_page_only: true,
+            }),
+            envelope: Envelope::At("/orders"),
+            since: None,
+            filters: None,
+            max_page: 100,
+            map: |_, _| Ok(Vec::new()),
+        };
+        let root: Url = "https://www.wixapis.com/".parse().unwrap();
+        let query = ListQuery::new(crate::model::Entity::Order).page_size(2);
+        let request = endpoint.request(&root, &[], &query, &[]).unwrap();
+        assert_eq!(request.method, Method::POST);
+        assert!(request.idempotent, "a search is a read");
+        assert_eq!(
+            request.url.as_str(),
+            "https://www.wixapis.com/ecom/v1/orders/search"
+        );
+        let sent: serde_json::Value =
+            serde_json::from_slice(request.body.as_ref().unwrap()).unwrap();
+        assert_eq!(
+            sent,
+            serde_json::json!({ "search": { "sort": "updatedDate", "limit": "2" } })
         );
     }
 }

@@ -307,3 +307,55 @@ async fn unauthorized_is_an_auth_error_without_retries() {
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+/// An auth whose token changes after the transport is built (a minted or refreshed
+/// OAuth token).
+struct Rotating(std::sync::Mutex<Secret>);
+
+#[async_trait::async_trait]
+impl Auth for Rotating {
+    async fn authorize(
+        &self,
+        request: &mut polycart_kit::auth::PreparedRequest,
+    ) -> polycart_kit::Result<()> {
+        let token = self.0.lock().unwrap().clone();
+        request
+            .headers
+            .insert("authorization", token.expose().parse().unwrap());
+        Ok(())
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        vec![self.0.lock().unwrap().clone()]
+    }
+}
+
+#[tokio::test]
+async fn a_token_minted_after_the_transport_was_built_is_redacted_too() {
+    // A platform that echoes the credentials it refused.
+    let (base, _) = server(|_, headers| {
+        let token = headers["authorization"].to_str().unwrap().to_owned();
+        (
+            StatusCode::BAD_REQUEST,
+            format!(r#"{{"message": "token {token} is not valid here"}}"#),
+        )
+            .into_response()
+    })
+    .await;
+    let auth = Arc::new(Rotating(std::sync::Mutex::new(Secret::new(
+        "first-token-1",
+    ))));
+    let t = Transport::builder("s", "test")
+        .auth(auth.clone())
+        .retry(fast_retries())
+        .clock(TransportClock::fake())
+        .build();
+    *auth.0.lock().unwrap() = Secret::new("minted-token-2");
+    let err = t
+        .send(Request::get(base.join("x").unwrap()))
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("minted-token-2"), "{text}");
+    assert!(text.contains("**REDACTED**"), "{text}");
+}

@@ -372,7 +372,10 @@ impl Transport {
 
     /// Hides this store's secrets in text.
     pub fn redact(&self, text: &str) -> String {
-        self.redactor.redact(text)
+        // The auth's current secrets too: a token minted or refreshed since the
+        // transport was built is hidden like the rest.
+        let current = Redactor::new(self.auth.secrets().iter());
+        current.redact(&self.redactor.redact(text))
     }
 
     /// Sends a request through governor, auth, timeout, classification and retry.
@@ -531,7 +534,7 @@ impl Transport {
                     store = %self.store_id,
                     platform = self.platform,
                     status = status.as_u16(),
-                    body = %self.redactor.redact(&crate::error::excerpt(&response.text_lossy(), 300)),
+                    body = %self.redact(&crate::error::excerpt(&response.text_lossy(), 300)),
                     "platform answered a retryable failure"
                 );
                 Err(Failed {
@@ -549,7 +552,7 @@ impl Transport {
     }
 
     fn redact_error(&self, error: Error) -> Error {
-        let r = |s: String| self.redactor.redact(&s);
+        let r = |s: String| self.redact(&s);
         match error {
             Error::Auth { message } => Error::Auth {
                 message: r(message),

@@ -1,0 +1,78 @@
+//! Fixed RSA test keys (2048-bit, generated once with `openssl genpkey` for this
+//! simulator, never used anywhere else): the app key pair whose private half signs
+//! webhook JWTs as Wix signs them, and a forger's key for deliveries the app must refuse.
+
+/// The app's private key (PKCS #8 PEM): Wix holds it and signs deliveries with it.
+pub(crate) const APP_PRIVATE_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCz/CeJM1sVPwVd
+GQGpBEcPL+J3obD9YbgkHcvzqzmZkvdrNsbv84p+M1kEBm1/GZ8sewkG6OBL2K6s
+AWdbVvi9yGWkJzNV5F5z+5XavGuI7u53UPI1uG367bqy+pL5GTQFw/Xuxyr083Ll
+pGc4rplugxQ1B+WqIyFpa/d+Xwy+XyOwTf198UOqMwO/DycCqS5X8LeXN2RYAHow
+vTCam7y6kSakgNZ1LdI+WIbqJwgAXmTiQriYg5RRWP8m9hv0GM7FUrThWarirEax
+3ArNBXOo1NGCi7LKkos4FkFpKPMnt6pNUefLlr/mNEDgNMcM2NSh2FfUY+gK0tBA
+c31nHOu/AgMBAAECggEAG7qEmh3wBw1B1Z6dTjK7LTB4DWzlsu5ediyjrT37ORkW
+m81BR4UXwxWaEzACUosvUKUBNlqjo6EVrVOSCX++q/kMX7EtDCs2D1xP2/ZyAr38
+vc5vYliwPkZodbEmT3t93kgwbWxVxo3IbRoE+mCRLCDETjSR7MJOICBiwsoApptd
+Z0gY+mrxigCtzdrqY7r+4+i/gMgMwwcl4ud5VWzRFrWR5nOeHOcAzfIlGtd4U2GV
+X5QYZxMlCIRPxmM3DSedLJfMyTMUNjvkK/bJ6JqWyI5T6GlPlPN29ODQfmtuT6YI
+JQl7jLyxETvoGn1pWb9Yw0cW1v3jwiJYBEp5LC7CsQKBgQD7Uldoyj51/eBNlOds
+ZF4Jquloyt0QPY/DhjHkn1A25jcDGcWjIcmhUe6eNSl/jPGPnQcpTUor3CVztaI/
+Sl5khWN62ol+1mJ381QLI29l7E0YYyD3DeS2CdU369QNmi7D4ACHNQ0y4oHjtCqi
+oz6Q6a89xqxlfk6OLdpHKLk7hQKBgQC3Vdy+/21VArF56GrC2cqt+aBdaiOodQKi
+F/VTMYRSVlakLNzbhFlHbnXVPkOeQFzXIldDwdzkyjl4aKXkDqhaoDl/m+LzGfXf
+YXinW7eSS/Fw+kzdjcec0QV8YjQrm0Bj7HCd1wRkUDFxT4go/2pdWIaOlSk/+7Qo
+e16SNvQjcwKBgBZFxdlTkxWB2k8F0zyX6H2S1/yhfdXinssFKYbJV6KF5Hox3oIG
+jIfvauY6b+MN6pp/oBLY9qnMaMVIY4iYXqUp7RcGJwlGlpNqzRfvm/+8YVi38EP0
+x0Aavvqlu7U45MwXHfTdjr3jtP8pCF5BeVn+W7lt0flsqCmRhrantULBAoGACnQ5
+7yYvfM53gkUPeWbj2MHINCtuNxfc+5M0KPdE3VERBbGNMnM8iAczbuJrBqYS5S2P
+Hkz6pI0nc8c71mJDlU9XmAAyk7wiOgeb0qc3M39jGBcdtPB1tmpwzqPm56mlpU0B
+Ku7s0C+Gcjifwf62ePYoTg8RWBWpMzm9rca2ayMCgYBEdn81tfKrNp21v2aZvzhw
+EDe6xM0QqCNxZwyrXK1DEq1T6NXotdQfAP/zTrUwdRmcvGeWnYLFlGEsNp01rlUS
+0nzHzo9DnFF7I3N/HxO07uV39GdR/kL1r8GDXURXMute8rnJbIplaQQeJCBGFVP1
+RffI6dXFz5tt8Gv+ebnWrQ==
+-----END PRIVATE KEY-----
+";
+
+/// The app's public key (SPKI PEM), shown in the app's dashboard: the store's
+/// `webhook_public_key` credential.
+pub const APP_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAs/wniTNbFT8FXRkBqQRH
+Dy/id6Gw/WG4JB3L86s5mZL3azbG7/OKfjNZBAZtfxmfLHsJBujgS9iurAFnW1b4
+vchlpCczVeRec/uV2rxriO7ud1DyNbht+u26svqS+Rk0BcP17scq9PNy5aRnOK6Z
+boMUNQflqiMhaWv3fl8Mvl8jsE39ffFDqjMDvw8nAqkuV/C3lzdkWAB6ML0wmpu8
+upEmpIDWdS3SPliG6icIAF5k4kK4mIOUUVj/JvYb9BjOxVK04Vmq4qxGsdwKzQVz
+qNTRgouyypKLOBZBaSjzJ7eqTVHny5a/5jRA4DTHDNjUodhX1GPoCtLQQHN9Zxzr
+vwIDAQAB
+-----END PUBLIC KEY-----
+";
+
+/// Another key: a delivery signed with it is a forgery.
+pub(crate) const FORGER_PRIVATE_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCmpgAsBRrEISHT
+pfzvV4VUy9Ov4C7pAcULgUl3bx7p5enN1WOjcKprVrj0dWjSdnzfnpSRx4fCHstU
+4TjT5DuK11RmrC+XLjgI8vuPejxwuzl3Gtz9KOSJUfyrIXLBYdhKl8xkngeScsz3
+91QoSj/k5ciWSw6Yju1ujfDWnQO/s2ILvio7HJcD1HtxEvZ03+fVbDtTXqi3BXnG
+E6OBEc7TXy7DVEw1AUOGDv5vIkTehBTJkSarVu3Oc7a7MHukRusXsCRUcrJKs7VX
+OhshWmQApMrwesCWINnwDHYpAshcPdNcOGcFaNEdkjki4BUlLc6jE+/MOyIalUac
+74brSXAjAgMBAAECggEAQI3vZR35F16qRt121JQ3rvhiITAbm+E2nlVPyzc9Z2fL
+oRN3THm5Wmk2rmPI3jZN+yXn8Wy0lyrsow23wMUZl5gANuGecdbSmAzgC91TCmxM
+P2oljt/HX7ZlxTjoxiaL7aFN6PAaiM11vtyNOipBA/9LK4UZu1kqenf7gndCW4CV
+JAU/DH4EadzY2/I+RRd24ym6xPGeQzfxGGYENiqeZQ3saXDt4xwU7TaF/dX1yAcI
+hkHf4QMn7IBTgLjLEho8mOjAaZyfNsjQPA/TVqST9W//zYuJxs4a3vymSzTOeejw
+QNv59BaaRBXz72XbXQv5S0GDxzcbCNIBdi/qcXK26QKBgQDrhnU4M5aZao1VQN3q
+qjOx1wnDrKdGa8YO481AwcGPf1GTbTnJxM1qefNvj7cfaTPWLYI7wdE7eWTt0ubK
+vC3dBDQ0Cr2CiTmPtLDPju7QS+N6Wo3ke9WD5DmmWzbxcZc7ZADKx4Foeo4kElin
+PKnfa8Oue3xUz7AlF2IpvPSQVwKBgQC1IrX99hZxhkRjlMhzShsLFJK1nr8D8MXc
+7eu0hA1VxK/nCFKvAjznHxdSH6nfPoJi4OMPtaFRKtBTN7nQ52YjrKKJW53NwZ43
+iPusQG3KFAxlp8+FwDS2C0N8hbxVbAh59kI12/vQopxCGxbGPoR+5jXqZ61ibygG
+Us5jgo+PFQKBgQColmtLmmm/USzvjGoM8l3ke5dqsChgWP7BY8BlDQv/KlR7IeEO
+k0eyYq6k+YtL+aL4OUUSfy7E0qUzMxauobp2jO7NHa7/RDimq+EwARDimp+u0ijl
+FtsD+JZnhL00YGmvQmrqu5ne7nLWUSeSNfMmkN3WBGA/2RYtxqomVDH/KwKBgHGt
+iR4LVWaF52G/vFVuiq5XiQNmz2Z/sw3GW4j83wmW2PZbqNigxOwf/RjTOl8a8eVw
+UdBIIye3gOrZLErJDrcQ3yjpUI4TF2KvG5OtE7og/u7FdF3ylKIzS3VY0SujE2bH
+gCIhH1Z+1yY9rftYvPqPLAMichQ2wp3FVjXpeINJAoGBAOVbWRnnJvdQZIxCsJQ1
+2Dc/D8X+TyAzeDb2XIcRTSPlPe+qH0V5flU6x44So7O5kf3M25oeIyV6mPsUGa5X
+X4Sva1KiLJKJcDooBZ8gU1Tju6rvTuY0tWS9s3AY6wJ8RUuXvXwj3pHAZYynJSSX
+Js/TuQwcGJYy+82eD8+ydpBP
+-----END PRIVATE KEY-----
+";
