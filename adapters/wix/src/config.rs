@@ -12,7 +12,7 @@ use polycart_kit::{Error, IdGrammar, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings a Wix store takes.
-pub const SETTINGS: &[SettingSpec] = &[AUTH, SITE_ID, RATE, TOKEN_EXPIRES_AT];
+pub const SETTINGS: &[SettingSpec] = &[AUTH, RATE, TOKEN_EXPIRES_AT];
 
 const AUTH: SettingSpec = SettingSpec {
     name: "auth",
@@ -20,14 +20,7 @@ const AUTH: SettingSpec = SettingSpec {
         values: &["auto", "oauth", "legacy", "api_key"],
     },
     default: Some("auto"),
-    doc: "oauth: app_id, app_secret and the site's instance_id (client credentials); legacy: app_id, app_secret and refresh_token (custom authentication); api_key: api_key with the site_id setting; auto: the first whose credentials are there (oauth, legacy, api_key)",
-};
-
-const SITE_ID: SettingSpec = SettingSpec {
-    name: "site_id",
-    kind: SettingKind::Text,
-    default: None,
-    doc: "the site's id, sent as wix-site-id with an API key (every API polycart calls is site-level)",
+    doc: "oauth: app_id, app_secret and the site's instance_id (client credentials); legacy: app_id, app_secret and refresh_token (custom authentication); api_key: api_key and site_id (the site's id, sent as wix-site-id); auto: the first whose credentials are there (oauth, legacy, api_key)",
 };
 
 const RATE: SettingSpec = SettingSpec {
@@ -82,7 +75,7 @@ pub struct WixConfig {
 }
 
 /// What a store without credentials is told.
-pub const MISSING_CREDENTIALS: &str = "missing credentials: a Wix store needs app_id, app_secret and instance_id (OAuth), app_id, app_secret and refresh_token (legacy custom authentication), or api_key with the site_id setting";
+pub const MISSING_CREDENTIALS: &str = "missing credentials: a Wix store needs app_id, app_secret and instance_id (OAuth), app_id, app_secret and refresh_token (legacy custom authentication), or api_key and site_id (API key)";
 
 impl WixConfig {
     pub fn from_store(store: &StoreConfig) -> Result<Self> {
@@ -117,15 +110,11 @@ impl WixConfig {
                 refresh_token: store.credential("refresh_token")?.clone(),
             },
             _ => {
-                let site_id = SITE_ID
-                    .read::<String>(store)?
-                    .ok_or_else(|| Error::invalid("an API key needs the site_id setting"))?;
-                IdGrammar::Token
-                    .check(&site_id)
-                    .map_err(|_| Error::invalid("site_id is not a Wix site id"))?;
+                // The site id travels with the key: both are what the site owner copies
+                // from the account's API keys page.
                 WixAuth::ApiKey {
                     api_key: store.credential("api_key")?.clone(),
-                    site_id,
+                    site_id: text("site_id")?,
                 }
             }
         };
@@ -195,7 +184,7 @@ mod tests {
         assert!(matches!(oauth.auth, WixAuth::OAuth { .. }));
         assert_eq!(oauth.api_root.as_str(), "https://www.wixapis.com/");
         assert_eq!(oauth.instance_id(), Some("i-1"));
-        let key = WixConfig::from_store(&store(&[("api_key", "k")], &[("site_id", "site-1")]));
+        let key = WixConfig::from_store(&store(&[("api_key", "k"), ("site_id", "site-1")], &[]));
         assert!(matches!(key.unwrap().auth, WixAuth::ApiKey { .. }));
         assert!(WixConfig::from_store(&store(&[("api_key", "k")], &[])).is_err());
         assert!(WixConfig::from_store(&store(&[], &[])).is_err());

@@ -28,7 +28,7 @@ pub const PLATFORM: &str = "wix";
 /// Wix's entry in the app's registry. A store gives one of three credential sets
 /// (the `auth` setting, or the first present): OAuth (the app's client credentials
 /// and the site's `instance_id`), legacy custom authentication (a refresh token), or
-/// an API key (with the `site_id` setting).
+/// an API key with the site's id.
 pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
@@ -44,7 +44,7 @@ pub fn connector() -> Connector {
             },
             CredentialSet {
                 name: "api_key",
-                credentials: &["api_key"],
+                credentials: &["api_key", "site_id"],
             },
         ],
         optional_credentials: &[OptionalCredential {

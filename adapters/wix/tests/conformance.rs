@@ -21,8 +21,8 @@ mod api_key {
     polycart_kit::conformance_tests!(
         Suite::new(polycart_wix::connector())
             .setting("auth", "api_key")
-            .setting("site_id", SITE_ID)
             .credential("api_key", API_KEY)
+            .credential("site_id", SITE_ID)
     );
 }
 

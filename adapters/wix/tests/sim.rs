@@ -518,7 +518,9 @@ async fn legacy_tokens_live_five_minutes_and_api_keys_need_no_token() {
     let issued = sim.tokens_issued();
     let mut keyed = store(&server, &[("api_key", sim::API_KEY)]);
     keyed.settings.insert("auth".into(), "api_key".into());
-    keyed.settings.insert("site_id".into(), sim::SITE_ID.into());
+    keyed
+        .credentials
+        .insert("site_id".into(), sim::SITE_ID.into());
     let adapter = WixAdapter::new(&keyed, &AdapterContext::default()).unwrap();
     adapter
         .list(&ListQuery::new(Entity::Customer))
@@ -526,7 +528,7 @@ async fn legacy_tokens_live_five_minutes_and_api_keys_need_no_token() {
         .unwrap();
     assert_eq!(sim.tokens_issued(), issued);
     keyed
-        .settings
+        .credentials
         .insert("site_id".into(), "another-site".into());
     let wrong = WixAdapter::new(&keyed, &AdapterContext::default()).unwrap();
     let err = wrong
