@@ -61,15 +61,30 @@ struct Event {
     collection_id: Option<String>,
     created_event: Option<Box<serde_json::value::RawValue>>,
     updated_event: Option<Box<serde_json::value::RawValue>>,
+    /// Events other than created/updated/deleted (`approved`, `canceled`) carry
+    /// `actionEvent.body`, with the record under its entity's name.
+    action_event: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// The record a created or updated event carries (`createdEvent.entity`,
 /// `updatedEvent.currentEntity`), mapped; a hint only, and none when it does not map.
 fn record_of(event: &Event, entity: Option<Entity>) -> Option<polycart_kit::Record> {
-    let (wrapper, member) = match (&event.created_event, &event.updated_event) {
-        (Some(c), _) => (c, "entity"),
-        (None, Some(u)) => (u, "currentEntity"),
-        (None, None) => return None,
+    let action = match entity? {
+        Entity::Order => "body/order",
+        Entity::Product => "body/product",
+        Entity::Customer => "body/contact",
+        Entity::Category => "body/collection",
+        Entity::Inventory => "body/inventoryItem",
+    };
+    let (wrapper, member) = match (
+        &event.created_event,
+        &event.updated_event,
+        &event.action_event,
+    ) {
+        (Some(c), _, _) => (c, "entity"),
+        (None, Some(u), _) => (u, "currentEntity"),
+        (None, None, Some(a)) => (a, action),
+        (None, None, None) => return None,
     };
     let raw = polycart_kit::envelope::pointer(wrapper.get(), member).ok()??;
     let map = crate::mapping::mapper(entity?).ok()?;
@@ -202,6 +217,7 @@ pub fn verify(
             collection_id: None,
             created_event: None,
             updated_event: None,
+            action_event: None,
         },
     };
     let (entity, kind) = match (&event.entity_fqdn, &event.slug) {

@@ -172,6 +172,28 @@ async fn app_removal_and_older_stores_events_are_read() {
         polycart_wix::webhooks::verify(Some(&key()), Some(INSTANCE_ID), removed.as_bytes(), now)
             .unwrap();
     assert_eq!(e.kind, WebhookKind::Uninstalled);
+    // An action event (`approved`) carries the order in `actionEvent.body`.
+    let oid = guid(Kind::Order, 9);
+    let approved = sim.webhook_jwt(
+        "wix.ecom.v1.order_approved",
+        &json!({
+            "id": "evt-2", "entityFqdn": "wix.ecom.v1.order", "slug": "approved", "entityId": oid,
+            "actionEvent": { "body": { "order": { "id": oid, "status": "APPROVED" } } },
+        }),
+        now,
+        300,
+    );
+    let e =
+        polycart_wix::webhooks::verify(Some(&key()), Some(INSTANCE_ID), approved.as_bytes(), now)
+            .unwrap();
+    assert_eq!(
+        (e.entity, e.kind),
+        (Some(Entity::Order), WebhookKind::Updated)
+    );
+    assert_eq!(
+        e.record.as_ref().map(Record::platform_id),
+        Some(oid.as_str())
+    );
     let pid = guid(Kind::Product, 7);
     let changed = sim.webhook_jwt(
         "com.wix.ecommerce.catalog.api.v1.ProductChanged",
