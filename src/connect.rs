@@ -59,16 +59,15 @@ pub fn prepare(request: ConnectRequest, policy: UrlPolicy) -> Result<NewStore, C
     let connector = registry::connector(&request.platform)?;
     let base_url =
         validate_store_url(&request.url, policy).map_err(|e| ConnectError::Url(e.to_string()))?;
-    let missing: Vec<&str> = connector
+    let present = request
         .credentials
         .iter()
-        .copied()
-        .filter(|c| request.credentials.get(*c).is_none_or(String::is_empty))
-        .collect();
-    if !missing.is_empty() {
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, _)| k.as_str());
+    if let Some(missing) = connector.missing_credentials(present) {
         return Err(ConnectError::MissingCredentials {
             platform: connector.name.to_owned(),
-            missing: missing.join(", "),
+            missing,
         });
     }
     if !(MIN_INTERVAL_SECS..=MAX_INTERVAL_SECS).contains(&request.interval_secs) {
@@ -216,6 +215,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("consumer_secret"), "{err}");
+    }
+
+    #[test]
+    fn one_credential_set_of_several_is_enough() {
+        let err = prepare(
+            request("magento", &[("username", "u")]),
+            UrlPolicy::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("admin (username, password)"),
+            "{err}"
+        );
+        prepare(
+            request("magento", &[("username", "u"), ("password", "p")]),
+            UrlPolicy::default(),
+        )
+        .unwrap();
+        prepare(
+            request("magento", &[("access_token", "t")]),
+            UrlPolicy::default(),
+        )
+        .unwrap();
     }
 
     #[test]

@@ -418,8 +418,13 @@ fn valid(schema: &Value, doc: &Value, rng: &mut impl Rng) -> Value {
                 let value = match overrides.get(name) {
                     Some(o) if o.get("const").is_some() => o["const"].clone(),
                     Some(o) if o.get("required").is_some() => {
-                        // A map whose keys a branch requires (a platform's credentials).
-                        let keys = o["required"].as_array().cloned().unwrap_or_default();
+                        // A map whose keys a branch requires (a platform's credentials),
+                        // with one of its credential sets where it has several.
+                        let mut keys = o["required"].as_array().cloned().unwrap_or_default();
+                        if let Some(sets) = o["anyOf"].as_array() {
+                            let set = &sets[rng.gen_range(0..sets.len())];
+                            keys.extend(set["required"].as_array().cloned().unwrap_or_default());
+                        }
                         Value::Object(
                             keys.iter()
                                 .filter_map(|k| k.as_str())

@@ -3,6 +3,8 @@
 //! expired; the engine's adapter refreshes, the new pair reaches the sync store's
 //! encrypted credentials before it is used, and a fresh engine (a restarted process)
 //! refreshes again with the persisted refresh token — the first one is dead by then.
+//! Two processes holding the same store follow each other's rotation instead of
+//! racing it with a dead refresh token.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,12 +17,19 @@ use polycart_kit::{Entity, Secret};
 use polycart_shopify::oauth;
 use polycart_shopify::sim::ShopifySim;
 
-async fn sync_categories(db: &Arc<dyn Store>, store_id: &str) {
-    let engine = Engine::new(
+fn engine(db: &Arc<dyn Store>) -> Engine {
+    Engine::new(
         db.clone(),
         Arc::new(RegistrySource::default()),
         EngineOptions::default(),
-    );
+    )
+}
+
+async fn sync_categories(db: &Arc<dyn Store>, store_id: &str) {
+    sync_with(&engine(db), store_id).await;
+}
+
+async fn sync_with(engine: &Engine, store_id: &str) {
     let results = engine
         .sync_all(
             vec![(store_id.to_owned(), Entity::Category)],
@@ -37,8 +46,17 @@ async fn sync_categories(db: &Arc<dyn Store>, store_id: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rotated_refresh_token_is_persisted_before_use_and_survives_a_restart() {
+/// A shop installed with an expiring offline token, connected in a fresh sync store.
+struct Installed {
+    sim: ShopifySim,
+    db: Arc<dyn Store>,
+    id: String,
+    first_access: Secret,
+    first_refresh: Secret,
+    _dir: tempfile::TempDir,
+}
+
+async fn install() -> Installed {
     let options = SimOptions {
         seed: 3,
         size: StoreSize {
@@ -107,6 +125,26 @@ async fn a_rotated_refresh_token_is_persisted_before_use_and_survives_a_restart(
         interval_secs: 300,
     };
     let id = db.add_store(&new).await.unwrap().id;
+    Installed {
+        sim,
+        db,
+        id,
+        first_access: installed.tokens.access_token,
+        first_refresh,
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_refresh_token_is_persisted_before_use_and_survives_a_restart() {
+    let Installed {
+        sim,
+        db,
+        id,
+        first_access,
+        first_refresh,
+        _dir,
+    } = install().await;
 
     // The token expires; the sync refreshes it and the sync store gets the new pair.
     sim.state.expire_tokens();
@@ -120,7 +158,7 @@ async fn a_rotated_refresh_token_is_persisted_before_use_and_survives_a_restart(
     );
     assert_ne!(
         stored.credentials["access_token"].expose(),
-        installed.tokens.access_token.expose()
+        first_access.expose()
     );
     assert!(
         stored.settings.contains_key("token_expires_at"),
@@ -138,5 +176,36 @@ async fn a_rotated_refresh_token_is_persisted_before_use_and_survives_a_restart(
     sync_categories(&db, &id).await;
     let third = db.store_config(&id).await.unwrap().credentials["refresh_token"].clone();
     assert_ne!(third.expose(), second_refresh.expose());
+    sim.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_follows_the_pair_the_first_rotated() {
+    let Installed {
+        sim,
+        db,
+        id,
+        first_refresh,
+        _dir,
+        ..
+    } = install().await;
+    // Two processes (say `serve` and a worker) each hold the store's adapter with the
+    // installed pair.
+    let (first, second) = (engine(&db), engine(&db));
+    sync_with(&first, &id).await;
+    sync_with(&second, &id).await;
+
+    // The token expires; the first process refreshes (the installed refresh token is
+    // dead from now on) and persists the new pair.
+    sim.state.expire_tokens();
+    sync_with(&first, &id).await;
+    let rotated = db.store_config(&id).await.unwrap().credentials["refresh_token"].clone();
+    assert_ne!(rotated.expose(), first_refresh.expose());
+
+    // The second still holds the installed pair: it reads the persisted one instead of
+    // refreshing with a dead token (which would lock the shop out).
+    sync_with(&second, &id).await;
+    let after = db.store_config(&id).await.unwrap().credentials["refresh_token"].clone();
+    assert_eq!(after.expose(), rotated.expose(), "no second refresh");
     sim.server.shutdown().await;
 }

@@ -236,10 +236,19 @@ pub fn document(doc: &mut Value) {
                     .into_iter()
                     .map(|e| e.as_str())
                     .collect();
+                // A store gives every credential of one set, where there are several.
+                let mut credentials = json!({"required": c.credentials});
+                if !c.credential_sets.is_empty() {
+                    credentials["anyOf"] = c
+                        .credential_sets
+                        .iter()
+                        .map(|set| json!({"required": set.credentials}))
+                        .collect();
+                }
                 json!({
                     "properties": {
                         "platform": {"const": c.name},
-                        "credentials": {"required": c.credentials},
+                        "credentials": credentials,
                         "settings": settings_schema(c.settings),
                         "entities": {"items": {"enum": entities}},
                     },

@@ -49,6 +49,9 @@ fn text(p: &PlatformView) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", p.name);
     let _ = writeln!(out, "  credentials: {}", p.credentials.join(", "));
+    for set in &p.credential_sets {
+        let _ = writeln!(out, "  or, as {}: {}", set.name, set.credentials.join(", "));
+    }
     for o in &p.optional_credentials {
         let _ = writeln!(out, "  optional: {} ({}: {})", o.name, o.feature, o.purpose);
     }

@@ -4,6 +4,10 @@
 //! process start would present a dead refresh token. Each store's adapter gets a sink
 //! bound to that store.
 //!
+//! A deployment with several processes (`serve` and workers) holds one adapter per
+//! store in each: before refreshing, the kit asks [`TokenSink::latest`] for the pair
+//! another process may have rotated and persisted meanwhile, and follows it.
+//!
 //! Convention shared with the adapters: credentials `access_token` and
 //! `refresh_token`, setting `token_expires_at` (RFC 3339, UTC).
 
@@ -43,5 +47,26 @@ impl TokenSink for StoreTokenSink {
                 message: format!("persisting the refreshed token failed: {e}"),
                 timeout: false,
             })
+    }
+
+    async fn latest(&self) -> polycart_kit::Result<Option<TokenSet>> {
+        let config = self.store.store_config(&self.store_id).await.map_err(|e| {
+            polycart_kit::Error::Transport {
+                message: format!("reading the stored token failed: {e}"),
+                timeout: false,
+            }
+        })?;
+        let Some(access_token) = config.credentials.get("access_token").cloned() else {
+            return Ok(None);
+        };
+        Ok(Some(TokenSet {
+            access_token,
+            refresh_token: config.credentials.get("refresh_token").cloned(),
+            expires_at: config
+                .settings
+                .get("token_expires_at")
+                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+                .map(|at| at.with_timezone(&chrono::Utc)),
+        }))
     }
 }

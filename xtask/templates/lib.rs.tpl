@@ -26,6 +26,7 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["access_token"],
+        credential_sets: &[],
         optional_credentials: &[],
         settings: config::SETTINGS,
         capabilities: adapter::capabilities,

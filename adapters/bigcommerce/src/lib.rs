@@ -50,6 +50,7 @@ pub fn connector() -> Connector {
         // Either verifies deliveries: the app's client secret (Standard Webhooks
         // signatures) or the custom header a hook was registered with (with
         // `webhook_header_name`).
+        credential_sets: &[],
         optional_credentials: &[
             OptionalCredential {
                 name: "client_secret",

@@ -28,6 +28,7 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["secret_token"],
+        credential_sets: &[],
         optional_credentials: &[OptionalCredential {
             name: "client_secret",
             feature: "webhooks",

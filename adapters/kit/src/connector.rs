@@ -100,6 +100,18 @@ pub struct OptionalCredential {
     pub purpose: &'static str,
 }
 
+/// One way to authenticate: credentials a store gives together. A platform with
+/// several (Magento's admin login, integration token or OAuth 1.0a integration; an API
+/// key or an OAuth app) lists them in [`Connector::credential_sets`]; a store gives all
+/// of at least one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CredentialSet {
+    /// The set's name, as a platform's `auth` setting would say it ("admin").
+    pub name: &'static str,
+    /// The credentials of the set.
+    pub credentials: &'static [&'static str],
+}
+
 /// A feature a connected store runs without, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DisabledFeature {
@@ -125,6 +137,9 @@ pub struct Connector {
     pub name: &'static str,
     /// Credential names a store of this platform needs.
     pub credentials: &'static [&'static str],
+    /// Alternative ways to authenticate, besides `credentials`: a store gives every
+    /// credential of at least one set. Empty when there is one way.
+    pub credential_sets: &'static [CredentialSet],
     /// Credentials a store may leave out, each with the feature it enables; without
     /// them the store still syncs (by polling).
     pub optional_credentials: &'static [OptionalCredential],
@@ -144,6 +159,41 @@ pub struct Connector {
 }
 
 impl Connector {
+    /// Why credentials `present` cannot authenticate a store: a required credential
+    /// missing, or no credential set complete. `None` when they can.
+    pub fn missing_credentials<'a>(
+        &self,
+        present: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Option<String> {
+        let has = |name: &str| present.clone().into_iter().any(|p| p == name);
+        let missing: Vec<String> = self
+            .credentials
+            .iter()
+            .filter(|c| !has(c))
+            .map(|c| format!("{c:?}"))
+            .collect();
+        if !missing.is_empty() {
+            return Some(format!("missing {}", missing.join(", ")));
+        }
+        if self.credential_sets.is_empty()
+            || self
+                .credential_sets
+                .iter()
+                .any(|set| set.credentials.iter().all(|c| has(c)))
+        {
+            return None;
+        }
+        let sets: Vec<String> = self
+            .credential_sets
+            .iter()
+            .map(|set| format!("{} ({})", set.name, set.credentials.join(", ")))
+            .collect();
+        Some(format!(
+            "give every credential of one of {}",
+            sets.join("; ")
+        ))
+    }
+
     /// The features a store with credentials `present` runs without: those no
     /// present optional credential enables.
     pub fn disabled_features<'a>(
@@ -218,6 +268,7 @@ mod tests {
         Connector {
             name: "test",
             credentials: &["token"],
+            credential_sets: &[],
             optional_credentials: optional,
             settings: &[],
             capabilities,
@@ -267,5 +318,31 @@ mod tests {
         assert_eq!(weight_unit("kg"), Some("kg"));
         assert_eq!(weight_unit("Ounces"), Some("oz"));
         assert_eq!(weight_unit("stone"), None);
+    }
+
+    #[test]
+    fn a_store_needs_the_required_credentials_and_one_complete_set() {
+        let mut c = connector(&[]);
+        c.credential_sets = &[
+            CredentialSet {
+                name: "key",
+                credentials: &["api_key", "site_id"],
+            },
+            CredentialSet {
+                name: "oauth",
+                credentials: &["refresh_token"],
+            },
+        ];
+        assert_eq!(c.missing_credentials(["token", "refresh_token"]), None);
+        assert_eq!(c.missing_credentials(["token", "api_key", "site_id"]), None);
+        let half = c.missing_credentials(["token", "api_key"]).unwrap();
+        assert!(
+            half.contains("key (api_key, site_id); oauth (refresh_token)"),
+            "{half}"
+        );
+        let required = c.missing_credentials(["refresh_token"]).unwrap();
+        assert!(required.contains("\"token\""), "{required}");
+        c.credential_sets = &[];
+        assert_eq!(c.missing_credentials(["token"]), None);
     }
 }

@@ -21,7 +21,7 @@ mod writes;
 pub mod sim;
 
 use polycart_kit::Connector;
-use polycart_kit::connector::OptionalCredential;
+use polycart_kit::connector::{CredentialSet, OptionalCredential};
 
 pub use adapter::{MagentoAdapter, capabilities, connect_adapter};
 pub use client::{Client, MagentoClassifier};
@@ -31,14 +31,32 @@ pub use mapping::{Context, normalize};
 /// The platform's registry name.
 pub const PLATFORM: &str = mapping::PLATFORM;
 
-/// The registry entry. A store gives one of three credential sets (see the `auth`
-/// setting): `username` + `password`, `access_token`, or `consumer_key` +
-/// `consumer_secret` + `access_token` + `access_token_secret`; none is required on its
-/// own, so the set is checked when the store connects.
+/// The registry entry. A store gives one of three credential sets (the `auth` setting
+/// picks one, or the first complete): an admin login, an integration's bearer token,
+/// or an integration's four OAuth 1.0a credentials.
 pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &[],
+        credential_sets: &[
+            CredentialSet {
+                name: "oauth1",
+                credentials: &[
+                    "consumer_key",
+                    "consumer_secret",
+                    "access_token",
+                    "access_token_secret",
+                ],
+            },
+            CredentialSet {
+                name: "bearer",
+                credentials: &["access_token"],
+            },
+            CredentialSet {
+                name: "admin",
+                credentials: &["username", "password"],
+            },
+        ],
         optional_credentials: &[OptionalCredential {
             name: "webhook_public_key",
             feature: "webhooks",

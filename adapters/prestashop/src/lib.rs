@@ -28,6 +28,7 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["ws_key"],
+        credential_sets: &[],
         optional_credentials: &[],
         settings: config::SETTINGS,
         capabilities: adapter::capabilities,

@@ -43,6 +43,7 @@ pub fn connector() -> Connector {
         credentials: &["access_token"],
         // The app's API secret key signs webhook deliveries (and refreshes expiring
         // tokens, which need it): a store with only an Admin API access token syncs.
+        credential_sets: &[],
         optional_credentials: &[OptionalCredential {
             name: "api_secret",
             feature: "webhooks",

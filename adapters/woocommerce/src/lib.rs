@@ -34,6 +34,7 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["consumer_key", "consumer_secret"],
+        credential_sets: &[],
         optional_credentials: &[OptionalCredential {
             name: "webhook_secret",
             feature: "webhooks",

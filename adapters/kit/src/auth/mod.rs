@@ -9,6 +9,7 @@ mod login_token;
 mod oauth1;
 mod oauth2;
 mod query_keys;
+mod rotating;
 mod signer;
 
 use async_trait::async_trait;
@@ -23,8 +24,9 @@ pub use basic::Basic;
 pub use header_token::HeaderToken;
 pub use login_token::{Login, LoginToken, Now};
 pub use oauth1::{OAuth1, OAuth1Placement, OAuth1SignatureMethod};
-pub use oauth2::{OAuth2Bearer, OAuth2Client, TokenSet, TokenSink};
+pub use oauth2::{OAuth2Bearer, OAuth2Client, pkce_challenge};
 pub use query_keys::QueryKeys;
+pub use rotating::{Refresh, RotatingTokens, SignedSession, TokenSet, TokenSigner, TokenSink};
 pub use signer::{RequestSigner, Signed};
 
 /// A request about to go on the wire, for a strategy to add credentials or a signature.

@@ -1,49 +1,45 @@
-//! OAuth 2 bearer tokens with refresh (the `oauth2` crate): proactive refresh shortly
-//! before expiry, refresh after a 401, and rotation-safe persistence.
+//! OAuth 2 token endpoints and bearer auth: the client that asks a token endpoint for a
+//! new pair (RFC 6749 §6 refresh; the client-credentials grant for platforms that mint
+//! tokens, such as Wix; the authorization-code exchange with PKCE for public clients,
+//! such as Etsy's, RFC 7636), and bearer auth over the kit's [`RotatingTokens`]
+//! (single-flight refresh, the rotated pair persisted before it is used).
 //!
-//! Some platforms rotate the refresh token on every use (Shopify's expiring offline
-//! tokens): a second refresh with the old token fails and locks the store out. So a
-//! store refreshes once at a time (a single-flight lock; whoever waited finds the new
-//! token and does not refresh again), and the new pair is handed to a [`TokenSink`]
-//! that persists it atomically before it is used.
+//! Token endpoints differ in small ways the client's options carry: the client's
+//! credentials in the form or as HTTP basic auth, a JSON body instead of a form
+//! (Squarespace, Wix), no secret at all (public clients), and answers without
+//! `token_type` or `expires_in` (Shopify, several marketplaces; Wix's legacy tokens).
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use http::{HeaderName, HeaderValue};
 
+use super::rotating::{Refresh, RotatingTokens, TokenSet, TokenSink};
 use super::{Auth, PreparedRequest};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
-/// An access token, its refresh token and when it expires.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TokenSet {
-    pub access_token: Secret,
-    pub refresh_token: Option<Secret>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// Persists a refreshed token pair (both parts in one write) before it is used.
-#[async_trait]
-pub trait TokenSink: Send + Sync {
-    async fn store(&self, tokens: &TokenSet) -> Result<()>;
-}
-
 /// The app's OAuth client: id, secret and token endpoint. The token endpoint is called
-/// directly (a form POST, RFC 6749 §6) and its answer read tolerantly: `token_type`
-/// may be missing (Shopify, several marketplaces send none) and `expires_in` may be a
-/// number or a numeric string.
+/// directly and its answer read tolerantly: `token_type` may be missing and
+/// `expires_in` may be a number or a numeric string.
 #[derive(Debug, Clone)]
 pub struct OAuth2Client {
     client_id: String,
     secret: Secret,
     token_url: url::Url,
     credentials_in_body: bool,
-    /// Send the refresh request as a JSON object rather than a form (Squarespace).
-    json_body: bool,
+    /// A public client (RFC 6749 §2.1): only `client_id` is sent, no secret.
+    public: bool,
+    /// The token request is a JSON object (Squarespace, Wix), not a form.
+    json: bool,
+    /// Tokens are minted with `grant_type=client_credentials` and these extra fields
+    /// (Wix's `instance_id`), not exchanged for a refresh token.
+    client_credentials: Option<Vec<(String, String)>>,
+    /// How long a token lives when the answer has no `expires_in` (Wix's legacy
+    /// refreshed tokens last 5 minutes and say nothing).
+    assumed_lifetime: Option<Duration>,
     http: reqwest::Client,
 }
 
@@ -80,7 +76,8 @@ impl OAuth2Client {
     ) -> Result<Self> {
         let token_url =
             url::Url::parse(token_url).map_err(|e| Error::invalid(format!("token url: {e}")))?;
-        // No redirects on the token endpoint (against SSRF), the network policy applies.
+        // No redirects on the token endpoint (against SSRF), the network policy applies;
+        // a User-Agent, which some token endpoints require (Squarespace).
         let http = crate::net::client_builder()
             .user_agent(concat!("polycart/", env!("CARGO_PKG_VERSION")))
             .timeout(Duration::from_secs(30))
@@ -94,88 +91,193 @@ impl OAuth2Client {
             secret: client_secret,
             token_url,
             credentials_in_body,
-            json_body: false,
+            public: false,
+            json: false,
+            client_credentials: None,
+            assumed_lifetime: None,
             http,
         })
     }
 
-    /// Sends the refresh request's fields as a JSON object (`Content-Type:
-    /// application/json`) instead of a form, for token endpoints that read only JSON
-    /// (Squarespace's).
+    /// A public client: the token endpoint gets `client_id` in the form and no secret
+    /// (PKCE apps such as Etsy's, RFC 7636).
+    pub fn public(client_id: &str, token_url: &str) -> Result<Self> {
+        let mut client = Self::new(client_id, Secret::new(""), token_url, true)?;
+        client.public = true;
+        Ok(client)
+    }
+
+    /// Sends the token request's fields as a JSON object (`Content-Type:
+    /// application/json`) instead of a form, for token endpoints that read only JSON.
     pub fn json_body(mut self) -> Self {
-        self.json_body = true;
+        self.json = true;
         self
+    }
+
+    /// Mints tokens with the client-credentials grant, adding `extra` fields to the
+    /// request (Wix's `instance_id`); the bearer then needs no refresh token.
+    pub fn client_credentials(mut self, extra: &[(&str, &str)]) -> Self {
+        self.client_credentials = Some(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        self
+    }
+
+    /// The lifetime of a token whose answer states none.
+    pub fn assume_lifetime(mut self, lifetime: Duration) -> Self {
+        self.assumed_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Whether tokens are minted (client credentials) rather than refreshed.
+    pub fn mints(&self) -> bool {
+        self.client_credentials.is_some()
+    }
+
+    /// A new token from the client-credentials grant (an `Invalid` error unless the
+    /// client was made with [`OAuth2Client::client_credentials`]). Not retried, like
+    /// [`OAuth2Client::refresh`].
+    pub async fn mint(&self) -> Result<TokenSet> {
+        let extra = self
+            .client_credentials
+            .as_ref()
+            .ok_or_else(|| Error::invalid("this OAuth client does not mint tokens"))?;
+        let mut fields = vec![("grant_type", "client_credentials")];
+        fields.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.token_request(&fields, &[]).await
     }
 
     /// Exchanges a refresh token for a new token set. Not retried: a platform that
     /// rotates refresh tokens keeps the old one valid until the new access token is
     /// used, so the next attempt (a later request) recovers a lost answer.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
-        crate::net::check_url(&self.token_url)?;
-        let mut form = vec![
+        let fields = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
         ];
+        self.token_request(&fields, &[refresh_token]).await
+    }
+
+    /// Exchanges an authorization code and its PKCE `code_verifier` for the first
+    /// token pair (RFC 6749 §4.1.3, RFC 7636 §4.5). A code is single-use: not retried.
+    pub async fn exchange_code(
+        &self,
+        code: &Secret,
+        code_verifier: &Secret,
+        redirect_uri: &str,
+    ) -> Result<TokenSet> {
+        let fields = [
+            ("grant_type", "authorization_code"),
+            ("code", code.expose()),
+            ("code_verifier", code_verifier.expose()),
+            ("redirect_uri", redirect_uri),
+        ];
+        self.token_request(&fields, &[code, code_verifier]).await
+    }
+
+    /// Posts `fields` (plus the client's credentials) to the token endpoint and reads
+    /// the answer; `secrets` and the client secret are hidden in any error message.
+    async fn token_request(
+        &self,
+        fields: &[(&str, &str)],
+        secrets: &[&Secret],
+    ) -> Result<TokenSet> {
+        crate::net::check_url(&self.token_url)?;
+        let mut fields = fields.to_vec();
         let mut request = self
             .http
             .post(self.token_url.clone())
             .header(http::header::ACCEPT, "application/json");
-        if self.credentials_in_body {
-            form.push(("client_id", self.client_id.as_str()));
-            form.push(("client_secret", self.secret.expose()));
+        if self.public {
+            fields.push(("client_id", self.client_id.as_str()));
+        } else if self.credentials_in_body {
+            fields.push(("client_id", self.client_id.as_str()));
+            fields.push(("client_secret", self.secret.expose()));
         } else {
             request = request.basic_auth(&self.client_id, Some(self.secret.expose()));
         }
-        let request = if self.json_body {
-            let fields: serde_json::Map<String, serde_json::Value> = form
+        request = if self.json {
+            let body: serde_json::Map<String, serde_json::Value> = fields
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned())))
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
                 .collect();
-            request.json(&fields)
+            request.json(&body)
         } else {
-            request.form(&form)
+            request.form(&fields)
         };
-        let response = request.send().await.map_err(|e| Error::Transport {
+        let failed = |e: reqwest::Error| Error::Transport {
             timeout: e.is_timeout(),
-            message: format!("token refresh failed: {}", crate::transport::describe(e)),
-        })?;
+            message: format!("token request failed: {}", crate::transport::describe(e)),
+        };
+        let response = request.send().await.map_err(failed)?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| Error::Transport {
-            timeout: e.is_timeout(),
-            message: format!("token refresh failed: {}", crate::transport::describe(e)),
-        })?;
+        let text = response.text().await.map_err(failed)?;
         if !status.is_success() {
             let mut message =
                 crate::error::platform_message(&text).unwrap_or_else(|| "(no message)".to_owned());
-            for secret in [&self.secret, refresh_token] {
-                message = message.replace(secret.expose(), "**REDACTED**");
+            for secret in std::iter::once(&self.secret).chain(secrets.iter().copied()) {
+                if !secret.is_empty() {
+                    message = message.replace(secret.expose(), "**REDACTED**");
+                }
             }
             return Err(Error::auth(format!(
-                "token refresh refused ({}): {message}",
+                "token request refused ({}): {message}",
                 status.as_u16()
             )));
         }
         let answer: TokenAnswer = serde_json::from_str(&text)
             .map_err(|_| Error::decode("$", "the token endpoint's answer has no access_token"))?;
+        let lifetime = answer
+            .expires_in
+            .and_then(chrono::Duration::try_seconds)
+            .or_else(|| {
+                self.assumed_lifetime
+                    .and_then(|d| chrono::Duration::from_std(d).ok())
+            });
         Ok(TokenSet {
             access_token: Secret::new(answer.access_token),
             refresh_token: answer.refresh_token.map(Secret::new),
-            expires_at: answer
-                .expires_in
-                .and_then(chrono::Duration::try_seconds)
-                .and_then(|d| Utc::now().checked_add_signed(d)),
+            expires_at: lifetime.and_then(|d| Utc::now().checked_add_signed(d)),
         })
+    }
+}
+
+/// The PKCE `code_challenge` of a verifier (RFC 7636 §4.2, method `S256`):
+/// base64url without padding of its SHA-256.
+pub fn pkce_challenge(code_verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(code_verifier.as_bytes()))
+}
+
+#[async_trait]
+impl Refresh for OAuth2Client {
+    fn can_renew(&self, tokens: &TokenSet) -> bool {
+        self.mints() || tokens.refresh_token.is_some()
+    }
+
+    async fn renew(&self, tokens: &TokenSet) -> Result<TokenSet> {
+        match &tokens.refresh_token {
+            _ if self.mints() => self.mint().await,
+            Some(refresh_token) => self.refresh(refresh_token).await,
+            None => Err(Error::auth(
+                "no refresh token to renew the access token with",
+            )),
+        }
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        vec![self.secret.clone()]
     }
 }
 
 /// Bearer auth that keeps its token fresh.
 pub struct OAuth2Bearer {
-    client: OAuth2Client,
-    tokens: RwLock<TokenSet>,
-    refresh_lock: tokio::sync::Mutex<()>,
-    /// Refresh this long before the token expires.
-    skew: Duration,
-    sink: Option<Arc<dyn TokenSink>>,
+    tokens: RotatingTokens<OAuth2Client>,
     header: HeaderName,
     prefix: &'static str,
 }
@@ -192,17 +294,14 @@ impl OAuth2Bearer {
     /// `Authorization: Bearer <access token>`, refreshed 60 s before expiry.
     pub fn new(client: OAuth2Client, tokens: TokenSet) -> Self {
         Self {
-            client,
-            tokens: RwLock::new(tokens),
-            refresh_lock: tokio::sync::Mutex::new(()),
-            skew: Duration::from_secs(60),
-            sink: None,
+            tokens: RotatingTokens::new(client, tokens),
             header: http::header::AUTHORIZATION,
             prefix: "Bearer ",
         }
     }
 
-    /// Sends the token in another header, without a prefix (`X-Shopify-Access-Token`).
+    /// Sends the token in another header, without a prefix (`X-Shopify-Access-Token`;
+    /// `Authorization` itself for Wix, which takes the bare token).
     pub fn in_header(mut self, header: HeaderName) -> Self {
         self.header = header;
         self.prefix = "";
@@ -210,78 +309,38 @@ impl OAuth2Bearer {
     }
 
     pub fn with_sink(mut self, sink: Arc<dyn TokenSink>) -> Self {
-        self.sink = Some(sink);
+        self.tokens = self.tokens.with_sink(sink);
         self
     }
 
     pub fn with_skew(mut self, skew: Duration) -> Self {
-        self.skew = skew;
+        self.tokens = self.tokens.with_skew(skew);
         self
     }
 
     /// The token set in use now.
     pub fn tokens(&self) -> TokenSet {
-        self.tokens
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn expiring(&self, tokens: &TokenSet) -> bool {
-        let skew = chrono::Duration::from_std(self.skew).unwrap_or_default();
-        tokens.refresh_token.is_some()
-            && tokens.expires_at.is_some_and(|at| at - skew <= Utc::now())
-    }
-
-    /// Refreshes unless someone else replaced `seen` while we waited for the lock.
-    async fn refresh_from(&self, seen: &Secret) -> Result<bool> {
-        let _guard = self.refresh_lock.lock().await;
-        let current = self.tokens();
-        if &current.access_token != seen {
-            return Ok(true);
-        }
-        let Some(refresh_token) = current.refresh_token.clone() else {
-            return Ok(false);
-        };
-        let mut fresh = self.client.refresh(&refresh_token).await?;
-        if fresh.refresh_token.is_none() {
-            fresh.refresh_token = Some(refresh_token);
-        }
-        if let Some(sink) = &self.sink {
-            sink.store(&fresh).await?;
-        }
-        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = fresh;
-        tracing::info!("oauth token refreshed");
-        Ok(true)
+        self.tokens.tokens()
     }
 }
 
 #[async_trait]
 impl Auth for OAuth2Bearer {
     async fn authorize(&self, request: &mut PreparedRequest) -> Result<()> {
-        let tokens = self.tokens();
-        if self.expiring(&tokens) {
-            self.refresh_from(&tokens.access_token).await?;
-        }
-        let tokens = self.tokens();
-        let mut value =
-            HeaderValue::from_str(&format!("{}{}", self.prefix, tokens.access_token.expose()))
-                .map_err(|_| Error::auth("the access token cannot be sent in a header"))?;
+        let token = self.tokens.access_token().await?;
+        let mut value = HeaderValue::from_str(&format!("{}{}", self.prefix, token.expose()))
+            .map_err(|_| Error::auth("the access token cannot be sent in a header"))?;
         value.set_sensitive(true);
         request.headers.insert(self.header.clone(), value);
         Ok(())
     }
 
     async fn refresh_after_unauthorized(&self) -> Result<bool> {
-        let seen = self.tokens().access_token;
-        self.refresh_from(&seen).await
+        self.tokens.refresh_after_unauthorized().await
     }
 
     fn secrets(&self) -> Vec<Secret> {
-        let t = self.tokens();
-        let mut s = vec![t.access_token, self.client.secret.clone()];
-        s.extend(t.refresh_token);
-        s
+        self.tokens.secrets()
     }
 }
 
@@ -407,6 +466,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn refused_refresh_is_an_auth_error() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let url = token_server(calls).await;
+        let client = OAuth2Client::new("app", "wrong".into(), &url, true).unwrap();
+        let auth = OAuth2Bearer::new(
+            client,
+            TokenSet {
+                access_token: "at-0".into(),
+                refresh_token: Some("rt-0".into()),
+                expires_at: Some(Utc::now()),
+            },
+        );
+        let mut req = test_request(http::Method::GET, "https://a.example/");
+        let err = auth.authorize(&mut req).await.unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
     async fn json_body_sends_the_refresh_as_json_with_basic_auth() {
         let app = axum::Router::new().route(
             "/token",
@@ -446,21 +523,170 @@ mod tests {
         assert_eq!(tokens.refresh_token, Some(Secret::new("rt-1")));
     }
 
-    #[tokio::test]
-    async fn refused_refresh_is_an_auth_error() {
-        let calls = Arc::new(AtomicU32::new(0));
-        let url = token_server(calls).await;
-        let client = OAuth2Client::new("app", "wrong".into(), &url, true).unwrap();
-        let auth = OAuth2Bearer::new(
-            client,
-            TokenSet {
-                access_token: "at-0".into(),
-                refresh_token: Some("rt-0".into()),
-                expires_at: Some(Utc::now()),
-            },
+    /// A client-credentials endpoint reading JSON (Wix's `POST /oauth2/token`).
+    async fn minting_server(calls: Arc<AtomicU32>) -> String {
+        let app = axum::Router::new().route(
+            "/oauth2/token",
+            post(move |body: axum::Json<serde_json::Value>| {
+                let calls = calls.clone();
+                async move {
+                    let b = &body.0;
+                    let ok = b["grant_type"] == "client_credentials"
+                        && b["client_id"] == "app-id"
+                        && b["client_secret"] == "app-secret"
+                        && b["instance_id"] == "instance-1";
+                    if !ok {
+                        return (
+                            http::StatusCode::BAD_REQUEST,
+                            axum::Json(serde_json::json!({"message": "invalid client"})),
+                        );
+                    }
+                    let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                    (
+                        http::StatusCode::OK,
+                        axum::Json(serde_json::json!({
+                            "access_token": format!("minted-{n}"), "token_type": "Bearer", "expires_in": 14400
+                        })),
+                    )
+                }
+            }),
         );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/oauth2/token")
+    }
+
+    #[tokio::test]
+    async fn client_credentials_mint_a_token_up_front_and_after_a_401() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let url = minting_server(calls.clone()).await;
+        let client = OAuth2Client::new("app-id", "app-secret".into(), &url, true)
+            .unwrap()
+            .json_body()
+            .client_credentials(&[("instance_id", "instance-1")]);
+        let empty = TokenSet {
+            access_token: Secret::new(""),
+            refresh_token: None,
+            expires_at: None,
+        };
+        let auth = OAuth2Bearer::new(client, empty).in_header(http::header::AUTHORIZATION);
         let mut req = test_request(http::Method::GET, "https://a.example/");
-        let err = auth.authorize(&mut req).await.unwrap_err();
+        auth.authorize(&mut req).await.unwrap();
+        // The raw token, without "Bearer".
+        assert_eq!(req.headers["authorization"], "minted-1");
+        let mut req = test_request(http::Method::GET, "https://a.example/");
+        auth.authorize(&mut req).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "a live token is reused");
+        assert!(auth.refresh_after_unauthorized().await.unwrap());
+        assert_eq!(auth.tokens().access_token, Secret::new("minted-2"));
+
+        let wrong = OAuth2Client::new("app-id", "wrong".into(), &url, true)
+            .unwrap()
+            .json_body()
+            .client_credentials(&[("instance_id", "instance-1")]);
+        let err = wrong.mint().await.unwrap_err();
         assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        let refreshing = OAuth2Client::new("app-id", "s".into(), &url, true).unwrap();
+        assert!(refreshing.mint().await.is_err());
+    }
+
+    /// A PKCE public client's token endpoint: `client_id` without a secret; an
+    /// authorization code with its verifier, then a rotating refresh token.
+    async fn public_token_server(
+        seen: Arc<Mutex<Vec<std::collections::HashMap<String, String>>>>,
+    ) -> String {
+        let app = axum::Router::new().route(
+            "/token",
+            post(move |body: String| {
+                let seen = seen.clone();
+                async move {
+                    let form: std::collections::HashMap<String, String> =
+                        url::form_urlencoded::parse(body.as_bytes())
+                            .into_owned()
+                            .collect();
+                    seen.lock().unwrap().push(form.clone());
+                    let get = |k: &str| form.get(k).map(String::as_str);
+                    let ok = get("client_id") == Some("keystring")
+                        && !form.contains_key("client_secret")
+                        && match get("grant_type") {
+                            Some("authorization_code") => {
+                                get("code") == Some("code-1")
+                                    && get("code_verifier").map(pkce_challenge).as_deref()
+                                        == Some("VcPIvTMbrpXZg-WVgx1uDziUMIwqBTbflZyU6vXo2BI")
+                                    && get("redirect_uri") == Some("https://app.example/cb")
+                            }
+                            Some("refresh_token") => get("refresh_token") == Some("rt-1"),
+                            _ => false,
+                        };
+                    if !ok {
+                        // Echoes the code, as some servers do: the client must hide it.
+                        let given = get("code").unwrap_or_default().to_owned();
+                        return (
+                            http::StatusCode::BAD_REQUEST,
+                            axum::Json(serde_json::json!({"error_description": format!("{given} is not valid")})),
+                        );
+                    }
+                    let n = if get("grant_type") == Some("refresh_token") { 2 } else { 1 };
+                    (
+                        http::StatusCode::OK,
+                        axum::Json(serde_json::json!({
+                            "access_token": format!("12345.at-{n}"), "token_type": "Bearer",
+                            "expires_in": 3600, "refresh_token": format!("rt-{n}")
+                        })),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/token")
+    }
+
+    #[test]
+    fn pkce_challenge_is_base64url_sha256() {
+        // Computed independently with Python's hashlib and base64.urlsafe_b64encode.
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mJ92K9qSYm9s4ZBbpHVHDRR0jKStv0"),
+            "VcPIvTMbrpXZg-WVgx1uDziUMIwqBTbflZyU6vXo2BI"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_public_client_exchanges_a_code_then_refreshes_without_a_secret() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let url = public_token_server(seen.clone()).await;
+        let client = OAuth2Client::public("keystring", &url).unwrap();
+        let verifier = Secret::new("dBjftJeZ4CVP-mJ92K9qSYm9s4ZBbpHVHDRR0jKStv0");
+        let first = client
+            .exchange_code(&"code-1".into(), &verifier, "https://app.example/cb")
+            .await
+            .unwrap();
+        assert_eq!(first.access_token, Secret::new("12345.at-1"));
+        assert!(first.expires_at.is_some());
+        let next = client
+            .refresh(first.refresh_token.as_ref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(next.refresh_token, Some(Secret::new("rt-2")));
+        // A used code is refused, and the error does not repeat it.
+        let err = client
+            .exchange_code(&"code-1x".into(), &verifier, "https://app.example/cb")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        assert!(!err.to_string().contains("code-1x"), "{err}");
+        assert!(
+            seen.lock()
+                .unwrap()
+                .iter()
+                .all(|f| !f.contains_key("client_secret"))
+        );
+        let auth = OAuth2Bearer::new(client, next);
+        assert!(
+            auth.secrets().iter().all(|s| !s.is_empty()),
+            "no empty secret to redact"
+        );
     }
 }
