@@ -107,6 +107,17 @@ impl SquarespaceConfig {
                     .unwrap_or_else(|| TOKEN_URL_DEFAULT.to_owned());
                 let token_url =
                     Url::parse(&url).map_err(|_| Error::invalid("setting token_url: not a URL"))?;
+                // Credentials go there: HTTPS only (plain HTTP to this machine, for
+                // simulators).
+                let loopback = matches!(
+                    token_url.host_str(),
+                    Some("127.0.0.1" | "localhost" | "[::1]")
+                );
+                if token_url.scheme() != "https" && !(token_url.scheme() == "http" && loopback) {
+                    return Err(Error::invalid(
+                        "setting token_url: an https URL is required",
+                    ));
+                }
                 Some(OAuthRefresh {
                     client_id: client_id.expose().to_owned(),
                     client_secret: client_secret.clone(),
@@ -194,6 +205,11 @@ mod tests {
             &[("token_expires_at", "2026-01-01T00:00:00Z")],
         );
         let c = SquarespaceConfig::from_store(&full).unwrap();
+        let mut plain = full.clone();
+        plain
+            .settings
+            .insert("token_url".into(), "http://tokens.example/x".into());
+        assert!(SquarespaceConfig::from_store(&plain).is_err());
         let o = c.oauth.unwrap();
         assert_eq!(o.token_url.as_str(), TOKEN_URL_DEFAULT);
         assert!(o.expires_at.is_some());

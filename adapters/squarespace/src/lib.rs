@@ -29,6 +29,7 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["access_token"],
+        // One way: the token (an API key or an OAuth access token) is always given.
         credential_sets: &[],
         // `refresh_token`, `client_id` and `client_secret` (OAuth stores) are optional
         // too; without them the access token is used as it is (an API key).
