@@ -4,6 +4,12 @@
 //! `filter[date_upd]=[from,far future]&date=1` in shop-local time. A record changed
 //! mid-pass keeps its place in the id order and stays in the filtered set (no upper
 //! bound), so no offset jumps over it. No paging loop is written here.
+//!
+//! A product's combinations (its variants) and stock are separate resources: each
+//! page of products is followed by one `GET /api/combinations` and one
+//! `GET /api/stock_availables` filtered to the page's products, which fill in the
+//! variants' SKUs, prices (the product's price plus the combination's impact) and
+//! stock.
 
 use std::sync::Arc;
 
@@ -25,10 +31,11 @@ use tokio::sync::OnceCell;
 use crate::PLATFORM;
 use crate::client::{self, MAX_PAGE, ShopContext};
 use crate::config::PrestaShopConfig;
-use crate::{mapping, writes};
+use crate::{mapping, wire, writes};
 
 /// What the webservice offers here: orders and products, listed, read by id, by
-/// modification time; order states and stock written; no counts or webhooks.
+/// modification time; order states, stock and products (price, title, status)
+/// written; no counts or webhooks.
 pub fn capabilities() -> Capabilities {
     Capabilities {
         entities: vec![
@@ -44,6 +51,9 @@ pub fn capabilities() -> Capabilities {
             inventory_set: true,
             inventory_adjust: true,
             order_status: true,
+            product_price: true,
+            product_title: true,
+            product_status: true,
             ..WriteCapabilities::default()
         },
         webhooks: false,
@@ -107,6 +117,65 @@ impl PrestaShopAdapter {
             .get_or_try_init(|| client::load_context(&self.transport, &self.config))
             .await
     }
+
+    /// Fills in the variants and stock of the products among `records` from their
+    /// combinations and stock rows (two requests, whatever the number of products).
+    async fn fill_variants(&self, records: &mut [Record]) -> Result<()> {
+        let products = |with_variants: bool| -> Vec<String> {
+            records
+                .iter()
+                .filter_map(|r| match r {
+                    Record::Product(p) if !with_variants || !p.variants.is_empty() => {
+                        IdGrammar::Numeric
+                            .check(&p.platform_id)
+                            .ok()
+                            .map(str::to_owned)
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let (all, combined) = (products(false), products(true));
+        if all.is_empty() {
+            return Ok(());
+        }
+        let combinations: Vec<wire::Combination> = if combined.is_empty() {
+            Vec::new()
+        } else {
+            self.rows("combinations", &combined).await?
+        };
+        let stock: Vec<wire::StockAvailable> = self.rows("stock_availables", &all).await?;
+        for record in records {
+            if let Record::Product(p) = record {
+                mapping::with_combinations(p, &combinations, &stock);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every row of `collection` (`display=full`) of the products `ids`
+    /// (`filter[id_product]=[1|2|3]`); `[]` is PrestaShop's empty answer.
+    async fn rows<T: serde::de::DeserializeOwned>(
+        &self,
+        collection: &'static str,
+        ids: &[String],
+    ) -> Result<Vec<T>> {
+        let filter = format!("[{}]", ids.join("|"));
+        let request = Request::get(ApiPath::new(collection).under(&self.config.api_root)).query([
+            ("output_format", "JSON"),
+            ("display", "full"),
+            ("filter[id_product]", filter.as_str()),
+        ]);
+        let response = self.transport.send(request).await?;
+        let body = response.text()?;
+        if body.trim() == "[]" {
+            return Ok(Vec::new());
+        }
+        match polycart_kit::envelope::pointer(body, &format!("/{collection}"))? {
+            Some(rows) => polycart_kit::error::decode_json(rows.get()),
+            None => Ok(Vec::new()),
+        }
+    }
 }
 
 /// `filter[date_upd]=[from,9999-12-31 23:59:59]&date=1` in the shop's local time.
@@ -156,7 +225,11 @@ impl Adapter for PrestaShopAdapter {
         let ctx = self.context().await?;
         let extra = since_filter(query, ctx)?;
         let at = Target::new(&self.transport, &self.config.api_root);
-        endpoint.list(at, query, &extra, ctx).await
+        let mut page = endpoint.list(at, query, &extra, ctx).await?;
+        if query.entity == Entity::Product {
+            self.fill_variants(&mut page.records).await?;
+        }
+        Ok(page)
     }
 
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record> {
@@ -174,7 +247,9 @@ impl Adapter for PrestaShopAdapter {
         let raw = polycart_kit::envelope::pointer(body, key)?
             .ok_or_else(|| Error::decode("$", format!("no {:?} in the answer", &key[1..])))?;
         let map = mapping::mapper(entity)?;
-        map(raw, ctx)?
+        let mut records = map(raw, ctx)?;
+        self.fill_variants(&mut records).await?;
+        records
             .pop()
             .ok_or_else(|| Error::not_found(format!("{entity} {platform_id}")))
     }
@@ -197,6 +272,28 @@ impl Adapter for PrestaShopAdapter {
             } => {
                 writes::set_stock(t, root, p, variant_id.as_deref(), *change).await?;
                 (Entity::Product, p.clone())
+            }
+            WriteOp::UpdateProduct {
+                product_id,
+                variant_id,
+                title,
+                status,
+                price,
+                compare_at_price,
+            } => {
+                if compare_at_price.is_some() {
+                    return Err(Error::unsupported(PLATFORM, "compare_at_price"));
+                }
+                let change = writes::ProductChange {
+                    title: title.as_deref(),
+                    active: status.map(writes::active),
+                    price: *price,
+                };
+                match variant_id {
+                    Some(v) => writes::update_combination(t, root, product_id, v, &change).await?,
+                    None => writes::update_product(t, root, product_id, &change).await?,
+                }
+                (Entity::Product, product_id.clone())
             }
             WriteOp::SetInventory {
                 product_id: None, ..

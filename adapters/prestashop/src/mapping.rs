@@ -17,6 +17,7 @@ use polycart_kit::model::{
 };
 use polycart_kit::{Entity, Error, Record, Result, StoreContext};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::value::RawValue;
 
 use crate::client::ShopContext;
@@ -183,7 +184,8 @@ pub fn order(raw: &RawValue, ctx: &ShopContext) -> Result<Vec<Record>> {
 }
 
 /// One product; its combinations (listed by id in `associations`) are its variants,
-/// by id only (their prices and stock are separate resources).
+/// by id only until [`with_combinations`] fills them in (their prices and stock are
+/// separate resources).
 pub fn product(raw: &RawValue, ctx: &ShopContext) -> Result<Vec<Record>> {
     let p: wire::Product = decode_json(raw.get())?;
     let cur = ctx.store.currency.as_ref();
@@ -228,8 +230,45 @@ pub fn product(raw: &RawValue, ctx: &ShopContext) -> Result<Vec<Record>> {
         raw: Some(Raw::from_raw(raw)),
         ..Product::new(PLATFORM, p.id.0)
     };
-    let _ = &p.ean13;
     Ok(vec![product.into()])
+}
+
+/// Fills in a product's variants from its combinations (`GET /api/combinations`) and
+/// stock (`GET /api/stock_availables`): a variant's price is the product's price plus
+/// the combination's impact, its stock the row of its `id_product_attribute`; the
+/// product's own row (attribute 0, the total over its combinations) is the product's
+/// `inventory_quantity`.
+pub(crate) fn with_combinations(
+    product: &mut Product,
+    combinations: &[wire::Combination],
+    stock: &[wire::StockAvailable],
+) {
+    let id = product.platform_id.clone();
+    let quantity = |attribute: &str| {
+        stock
+            .iter()
+            .find(|s| s.id_product.0 == id && s.id_product_attribute.0 == attribute)
+            .and_then(|s| s.quantity)
+            .filter(|q| q.0.fract().is_zero())
+            .and_then(|q| q.0.to_i64())
+    };
+    product.inventory_quantity = quantity("0");
+    let base = product.price.clone();
+    for variant in &mut product.variants {
+        let Some(c) = combinations
+            .iter()
+            .find(|c| c.id.0 == variant.platform_id && c.id_product.0 == product.platform_id)
+        else {
+            continue;
+        };
+        variant.sku = c.reference.clone().filter(|s| !s.is_empty());
+        variant.barcode = c.ean13.clone().filter(|s| !s.is_empty());
+        let impact = c.price.map_or(Decimal::ZERO, |d| d.0);
+        variant.price = base
+            .as_ref()
+            .map(|b| Money::new(b.amount + impact, b.currency.clone()));
+        variant.inventory_quantity = quantity(&variant.platform_id);
+    }
 }
 
 /// One raw record to unified records.

@@ -75,7 +75,6 @@ pub(crate) struct Product {
     pub name: Option<Text>,
     pub description: Option<Text>,
     pub reference: Option<String>,
-    pub ean13: Option<String>,
     pub price: Option<Dec>,
     pub active: Option<Id>,
     pub date_add: Option<String>,
@@ -94,4 +93,24 @@ pub(crate) struct ProductAssociations {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Ref {
     pub id: Id,
+}
+
+/// A combination (`GET /api/combinations?display=full`): a product's variant. Its
+/// `price` is an impact added to the product's price, not a price.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Combination {
+    pub id: Id,
+    pub id_product: Id,
+    pub reference: Option<String>,
+    pub ean13: Option<String>,
+    pub price: Option<Dec>,
+}
+
+/// A `stock_availables` row: the quantity of a product (`id_product_attribute` 0) or of
+/// one of its combinations.
+#[derive(Debug, Deserialize)]
+pub(crate) struct StockAvailable {
+    pub id_product: Id,
+    pub id_product_attribute: Id,
+    pub quantity: Option<Dec>,
 }

@@ -225,3 +225,113 @@ async fn writes_read_back() {
     assert!(bad.is_err());
     assert_eq!(server.requests(), before);
 }
+
+#[tokio::test]
+async fn combinations_are_variants_with_prices_and_stock_and_prices_are_written() {
+    let (_server, sim, adapter) = setup().await;
+    let (multi, second, skus, stocks) = {
+        let s = sim.store();
+        let m = s.products.iter().find(|p| p.variants.len() > 1).unwrap();
+        (
+            m.id.to_string(),
+            m.variants[1].id.to_string(),
+            m.variants.iter().map(|v| v.sku.clone()).collect::<Vec<_>>(),
+            m.variants
+                .iter()
+                .map(|v| v.total_stock())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let product = |r: Record| match r {
+        Record::Product(p) => p,
+        other => panic!("not a product: {other:?}"),
+    };
+    let read = product(adapter.get(Entity::Product, &multi).await.unwrap());
+    assert_eq!(
+        read.variants
+            .iter()
+            .map(|v| v.sku.clone().unwrap())
+            .collect::<Vec<_>>(),
+        skus
+    );
+    assert_eq!(
+        read.variants
+            .iter()
+            .map(|v| v.inventory_quantity.unwrap())
+            .collect::<Vec<_>>(),
+        stocks
+    );
+    assert_eq!(read.inventory_quantity, Some(stocks.iter().sum()));
+    // The listing fills in the same variants as the single read.
+    let listed = collect_all(&adapter, ListQuery::new(Entity::Product))
+        .await
+        .unwrap();
+    let from_list = listed
+        .into_iter()
+        .map(product)
+        .find(|p| p.platform_id == multi)
+        .unwrap();
+    assert_eq!(from_list.variants, read.variants);
+
+    // A combination's price: its impact on the product's price is what changes.
+    let price = |d: &str| d.parse::<rust_decimal::Decimal>().unwrap();
+    let written = product(
+        adapter
+            .write(&Write::new(WriteOp::UpdateProduct {
+                product_id: multi.clone(),
+                variant_id: Some(second.clone()),
+                title: None,
+                status: None,
+                price: Some(price("17.25")),
+                compare_at_price: None,
+            }))
+            .await
+            .unwrap(),
+    );
+    let variant = |p: &polycart_kit::model::Product, id: &str| {
+        p.variants
+            .iter()
+            .find(|v| v.platform_id == id)
+            .and_then(|v| v.price.as_ref())
+            .map(|m| m.amount)
+    };
+    assert_eq!(variant(&written, &second), Some(price("17.25")));
+    // The product's price moves every combination with it.
+    let base = written.price.as_ref().unwrap().amount;
+    let written = product(
+        adapter
+            .write(&Write::new(WriteOp::UpdateProduct {
+                product_id: multi.clone(),
+                variant_id: None,
+                title: Some("Renamed".into()),
+                status: None,
+                price: Some(base + price("1.00")),
+                compare_at_price: None,
+            }))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(written.name.as_deref(), Some("Renamed"));
+    assert_eq!(variant(&written, &second), Some(price("18.25")));
+    // A combination of another product is not this product's.
+    let other = sim
+        .store()
+        .products
+        .iter()
+        .find(|p| p.id.to_string() != multi)
+        .unwrap()
+        .id
+        .to_string();
+    let err = adapter
+        .write(&Write::new(WriteOp::UpdateProduct {
+            product_id: other,
+            variant_id: Some(second),
+            title: None,
+            status: None,
+            price: Some(price("1")),
+            compare_at_price: None,
+        }))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+}

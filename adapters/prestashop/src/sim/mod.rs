@@ -5,8 +5,10 @@
 //! otherwise); `display=full` (ids only without it), `sort=[id_ASC|id_DESC]`,
 //! `limit=n` or `limit=offset,count`, `filter[date_upd]=[from,to]` only with `date=1`;
 //! an empty list is `[]`; dates shop-local without a zone; the writes
-//! `POST /order_histories`, `GET`/`PUT /stock_availables` and `PUT /products/{id}`
-//! (JSON with `io_format=JSON`); errors as
+//! `POST /order_histories`, `GET`/`PUT /stock_availables`, `PUT /products/{id}` and
+//! `GET`/`PUT /combinations` (JSON with `io_format=JSON`; a combination's `price` is an
+//! impact on its product's); `filter[id_product]=[1|2]` lists several products'
+//! rows; errors as
 //! `{"errors":[{"code","message"}]}`. Shop failure modes ([`ShopMode`]): the webservice
 //! disabled, PHP warnings printed before the JSON, an HTML error page; and the kit's
 //! fault injection. Rendered from the documented resources, never from the adapter's
@@ -54,6 +56,9 @@ pub struct PrestaShopSim {
     mode: Arc<Mutex<ShopMode>>,
     /// Order states set through `order_histories`, by order id.
     states: Arc<Mutex<HashMap<u64, String>>>,
+    /// Product prices written through `PUT /products/{id}`, by product id (otherwise
+    /// a product's price is its first variant's).
+    bases: Arc<Mutex<HashMap<u64, Decimal>>>,
     /// The shop's time zone: its name in `PS_TIMEZONE` and its offset.
     pub time_zone: (&'static str, FixedOffset),
     faults: Arc<Faults>,
@@ -184,6 +189,49 @@ fn render_order(sim: &PrestaShopSim, o: &SimOrder) -> Value {
     v
 }
 
+impl PrestaShopSim {
+    /// A product's price: as last written, else its first variant's. Its variants are
+    /// combinations whose `price` is their difference from it.
+    fn base_price(&self, p: &SimProduct) -> Decimal {
+        let written = self
+            .bases
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&p.id)
+            .copied();
+        written.unwrap_or_else(|| p.variants.first().map_or(Decimal::ZERO, |v| v.price))
+    }
+}
+
+fn render_combination(
+    base: Decimal,
+    p: &SimProduct,
+    v: &polycart_kit::sim::SimVariant,
+    first: bool,
+) -> Value {
+    json!({
+        "id": v.id,
+        "id_product": p.id.to_string(),
+        "location": "",
+        "ean13": v.barcode.clone().unwrap_or_default(),
+        "isbn": "",
+        "upc": "",
+        "mpn": "",
+        "quantity": v.total_stock().to_string(),
+        "reference": v.sku,
+        "supplier_reference": "",
+        "wholesale_price": "0.000000",
+        "price": money(v.price - base),
+        "ecotax": "0.000000",
+        "weight": "0.000000",
+        "unit_price_impact": "0.000000",
+        "minimal_quantity": "1",
+        "default_on": if first { "1" } else { "" },
+        "available_date": "0000-00-00",
+        "associations": { "product_option_values": [], "images": [] },
+    })
+}
+
 fn render_product(sim: &PrestaShopSim, p: &SimProduct) -> Value {
     let first = p.variants.first();
     json!({
@@ -192,7 +240,7 @@ fn render_product(sim: &PrestaShopSim, p: &SimProduct) -> Value {
         "id_category_default": p.category_ids.first().map_or("2".to_owned(), |c| c.to_string()),
         "reference": first.map(|v| v.sku.clone()).unwrap_or_default(),
         "ean13": "",
-        "price": money(first.map_or(Decimal::ZERO, |v| v.price)),
+        "price": money(sim.base_price(p)),
         "active": if matches!(p.status, polycart_kit::sim::SimProductStatus::Active) { "1" } else { "0" },
         "date_add": sim.local(p.created_at),
         "date_upd": sim.local(p.updated_at),
@@ -458,13 +506,18 @@ fn literal<'a>(q: &'a HashMap<String, String>, field: &str) -> Option<&'a str> {
         .and_then(|f| f.strip_prefix('[')?.strip_suffix(']'))
 }
 
+/// Whether `value` passes `filter[field]=[a|b|c]` (any of the values; none: all pass).
+fn any_of(q: &HashMap<String, String>, field: &str, value: &Value) -> bool {
+    literal(q, field).is_none_or(|l| l.split('|').any(|v| value == v))
+}
+
 async fn stock_availables(
     State(sim): State<PrestaShopSim>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let rows = stock_rows(&sim.store())
         .into_iter()
-        .filter(|(_, r)| literal(&q, "id_product").is_none_or(|p| r["id_product"] == p))
+        .filter(|(_, r)| any_of(&q, "id_product", &r["id_product"]))
         .filter(|(_, r)| {
             literal(&q, "id_product_attribute").is_none_or(|a| r["id_product_attribute"] == a)
         })
@@ -532,6 +585,77 @@ async fn update_stock(
     axum::Json(json!({ "stock_available": row })).into_response()
 }
 
+/// The combinations of products with several variants (the first is the default).
+fn combination_rows(sim: &PrestaShopSim, store: &SimStore) -> Vec<(u64, Value)> {
+    let mut rows = Vec::new();
+    for p in store
+        .products
+        .iter()
+        .filter(|p| !p.deleted && p.variants.len() > 1)
+    {
+        for (i, v) in p.variants.iter().enumerate() {
+            rows.push((v.id, render_combination(sim.base_price(p), p, v, i == 0)));
+        }
+    }
+    rows
+}
+
+async fn combinations(
+    State(sim): State<PrestaShopSim>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let rows = combination_rows(&sim, &sim.store())
+        .into_iter()
+        .filter(|(_, r)| any_of(&q, "id_product", &r["id_product"]))
+        .collect();
+    list(&sim, "combinations", rows, &q)
+}
+
+async fn combination(State(sim): State<PrestaShopSim>, Path(id): Path<String>) -> Response {
+    match combination_rows(&sim, &sim.store())
+        .into_iter()
+        .find(|(n, _)| n.to_string() == id)
+    {
+        Some((_, c)) => axum::Json(json!({ "combination": c })).into_response(),
+        None => error(StatusCode::NOT_FOUND, 87, "Invalid ID"),
+    }
+}
+
+async fn update_combination(
+    State(sim): State<PrestaShopSim>,
+    Path(id): Path<String>,
+    body: axum::Json<Value>,
+) -> Response {
+    let row = body.0.get("combination").cloned().unwrap_or(Value::Null);
+    if text_of(row.get("id")).as_deref() != Some(id.as_str()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            90,
+            "the id in the body is not the id in the URL",
+        );
+    }
+    let Some(impact) = text_of(row.get("price")).and_then(|p| p.parse::<Decimal>().ok()) else {
+        return error(StatusCode::BAD_REQUEST, 41, "price is required");
+    };
+    let mut store = sim.store();
+    let Some((p, i)) = id
+        .parse()
+        .ok()
+        .and_then(|n| store.variant_mut(n))
+        .filter(|(p, _)| p.variants.len() > 1)
+    else {
+        return error(StatusCode::NOT_FOUND, 87, "Invalid ID");
+    };
+    if text_of(row.get("id_product")).as_deref() != Some(p.id.to_string().as_str()) {
+        return error(StatusCode::BAD_REQUEST, 90, "id_product cannot be changed");
+    }
+    let base = sim.base_price(p);
+    p.variants[i].price = base + impact;
+    p.updated_at = Utc::now();
+    let rendered = render_combination(base, p, &p.variants[i], i == 0);
+    axum::Json(json!({ "combination": rendered })).into_response()
+}
+
 async fn update_product(
     State(sim): State<PrestaShopSim>,
     Path(id): Path<String>,
@@ -559,8 +683,29 @@ async fn update_product(
     else {
         return error(StatusCode::NOT_FOUND, 87, "Invalid ID");
     };
+    // The combinations' impacts stay: every price moves with the product's.
+    let shift = price - sim.base_price(p);
     for v in &mut p.variants {
-        v.price = price;
+        v.price += shift;
+    }
+    sim.bases
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(p.id, price);
+    if let Some(name) = product.get("name") {
+        let title = match name {
+            Value::Array(languages) => languages.first().and_then(|l| text_of(l.get("value"))),
+            other => text_of(Some(other)),
+        };
+        match title.filter(|t| !t.trim().is_empty()) {
+            Some(t) => p.title = t,
+            None => return error(StatusCode::BAD_REQUEST, 41, "name is required"),
+        }
+    }
+    match text_of(product.get("active")).as_deref() {
+        Some("1") => p.status = polycart_kit::sim::SimProductStatus::Active,
+        Some("0") => p.status = polycart_kit::sim::SimProductStatus::Draft,
+        _ => {}
     }
     p.updated_at = Utc::now();
     let rendered = render_product(&sim, p);
@@ -673,6 +818,7 @@ pub async fn start(
         key: format!("SIMKEY{:026}", options.seed),
         mode: Arc::default(),
         states: Arc::default(),
+        bases: Arc::default(),
         time_zone: ("UTC", FixedOffset::east_opt(0).expect("zero offset")),
         faults: Faults::new(options.faults.clone(), options.seed),
     };
@@ -684,6 +830,11 @@ pub async fn start(
         .route("/order_histories", axum::routing::post(add_history))
         .route("/stock_availables", get(stock_availables))
         .route("/stock_availables/{id}", axum::routing::put(update_stock))
+        .route("/combinations", get(combinations))
+        .route(
+            "/combinations/{id}",
+            get(combination).put(update_combination),
+        )
         .route("/currencies", get(currencies))
         .route("/configurations", get(configurations));
     let api = sim
