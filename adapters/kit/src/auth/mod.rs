@@ -23,7 +23,7 @@ pub use basic::Basic;
 pub use header_token::HeaderToken;
 pub use login_token::{Login, LoginToken, Now};
 pub use oauth1::{OAuth1, OAuth1Placement, OAuth1SignatureMethod};
-pub use oauth2::{OAuth2Bearer, OAuth2Client, TokenSet, TokenSink};
+pub use oauth2::{OAuth2Bearer, OAuth2Client, TokenSet, TokenSink, pkce_challenge};
 pub use query_keys::QueryKeys;
 pub use signer::{RequestSigner, Signed};
 

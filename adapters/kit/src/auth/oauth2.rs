@@ -6,6 +6,10 @@
 //! store refreshes once at a time (a single-flight lock; whoever waited finds the new
 //! token and does not refresh again), and the new pair is handed to a [`TokenSink`]
 //! that persists it atomically before it is used.
+//!
+//! Public clients (Etsy's PKCE apps) authenticate with their client id alone
+//! ([`OAuth2Client::public`]); their first token pair comes from the authorization
+//! code and the PKCE verifier ([`OAuth2Client::exchange_code`], [`pkce_challenge`]).
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -42,6 +46,8 @@ pub struct OAuth2Client {
     secret: Secret,
     token_url: url::Url,
     credentials_in_body: bool,
+    /// A public client (RFC 6749 §2.1): only `client_id` is sent, no secret.
+    public: bool,
     http: reqwest::Client,
 }
 
@@ -91,24 +97,59 @@ impl OAuth2Client {
             secret: client_secret,
             token_url,
             credentials_in_body,
+            public: false,
             http,
         })
+    }
+
+    /// A public client: the token endpoint gets `client_id` in the form and no secret
+    /// (PKCE apps such as Etsy's, RFC 7636).
+    pub fn public(client_id: &str, token_url: &str) -> Result<Self> {
+        let mut client = Self::new(client_id, Secret::new(""), token_url, true)?;
+        client.public = true;
+        Ok(client)
     }
 
     /// Exchanges a refresh token for a new token set. Not retried: a platform that
     /// rotates refresh tokens keeps the old one valid until the new access token is
     /// used, so the next attempt (a later request) recovers a lost answer.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
-        crate::net::check_url(&self.token_url)?;
-        let mut form = vec![
+        let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
         ];
+        self.token_request(&form, &[refresh_token]).await
+    }
+
+    /// Exchanges an authorization code and its PKCE `code_verifier` for the first
+    /// token pair (RFC 6749 §4.1.3, RFC 7636 §4.5). A code is single-use: not retried.
+    pub async fn exchange_code(
+        &self,
+        code: &Secret,
+        code_verifier: &Secret,
+        redirect_uri: &str,
+    ) -> Result<TokenSet> {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.expose()),
+            ("code_verifier", code_verifier.expose()),
+            ("redirect_uri", redirect_uri),
+        ];
+        self.token_request(&form, &[code, code_verifier]).await
+    }
+
+    /// Posts `form` (plus the client's credentials) to the token endpoint; `secrets`
+    /// are hidden in any error message.
+    async fn token_request(&self, form: &[(&str, &str)], secrets: &[&Secret]) -> Result<TokenSet> {
+        crate::net::check_url(&self.token_url)?;
+        let mut form = form.to_vec();
         let mut request = self
             .http
             .post(self.token_url.clone())
             .header(http::header::ACCEPT, "application/json");
-        if self.credentials_in_body {
+        if self.public {
+            form.push(("client_id", self.client_id.as_str()));
+        } else if self.credentials_in_body {
             form.push(("client_id", self.client_id.as_str()));
             form.push(("client_secret", self.secret.expose()));
         } else {
@@ -120,21 +161,23 @@ impl OAuth2Client {
             .await
             .map_err(|e| Error::Transport {
                 timeout: e.is_timeout(),
-                message: format!("token refresh failed: {}", crate::transport::describe(e)),
+                message: format!("token request failed: {}", crate::transport::describe(e)),
             })?;
         let status = response.status();
         let text = response.text().await.map_err(|e| Error::Transport {
             timeout: e.is_timeout(),
-            message: format!("token refresh failed: {}", crate::transport::describe(e)),
+            message: format!("token request failed: {}", crate::transport::describe(e)),
         })?;
         if !status.is_success() {
             let mut message =
                 crate::error::platform_message(&text).unwrap_or_else(|| "(no message)".to_owned());
-            for secret in [&self.secret, refresh_token] {
-                message = message.replace(secret.expose(), "**REDACTED**");
+            for secret in std::iter::once(&self.secret).chain(secrets.iter().copied()) {
+                if !secret.is_empty() {
+                    message = message.replace(secret.expose(), "**REDACTED**");
+                }
             }
             return Err(Error::auth(format!(
-                "token refresh refused ({}): {message}",
+                "token request refused ({}): {message}",
                 status.as_u16()
             )));
         }
@@ -149,6 +192,15 @@ impl OAuth2Client {
                 .and_then(|d| Utc::now().checked_add_signed(d)),
         })
     }
+}
+
+/// The PKCE `code_challenge` of a verifier (RFC 7636 §4.2, method `S256`):
+/// base64url without padding of its SHA-256.
+pub fn pkce_challenge(code_verifier: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(code_verifier.as_bytes()))
 }
 
 /// Bearer auth that keeps its token fresh.
@@ -264,6 +316,7 @@ impl Auth for OAuth2Bearer {
         let t = self.tokens();
         let mut s = vec![t.access_token, self.client.secret.clone()];
         s.extend(t.refresh_token);
+        s.retain(|s| !s.is_empty());
         s
     }
 }
@@ -405,5 +458,104 @@ mod tests {
         let mut req = test_request(http::Method::GET, "https://a.example/");
         let err = auth.authorize(&mut req).await.unwrap_err();
         assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    }
+
+    /// A PKCE public client's token endpoint: `client_id` without a secret; an
+    /// authorization code with its verifier, then a rotating refresh token.
+    async fn public_token_server(
+        seen: Arc<Mutex<Vec<std::collections::HashMap<String, String>>>>,
+    ) -> String {
+        let app = axum::Router::new().route(
+            "/token",
+            post(move |body: String| {
+                let seen = seen.clone();
+                async move {
+                    let form: std::collections::HashMap<String, String> =
+                        url::form_urlencoded::parse(body.as_bytes())
+                            .into_owned()
+                            .collect();
+                    seen.lock().unwrap().push(form.clone());
+                    let get = |k: &str| form.get(k).map(String::as_str);
+                    let ok = get("client_id") == Some("keystring")
+                        && !form.contains_key("client_secret")
+                        && match get("grant_type") {
+                            Some("authorization_code") => {
+                                get("code") == Some("code-1")
+                                    && get("code_verifier").map(pkce_challenge).as_deref()
+                                        == Some("VcPIvTMbrpXZg-WVgx1uDziUMIwqBTbflZyU6vXo2BI")
+                                    && get("redirect_uri") == Some("https://app.example/cb")
+                            }
+                            Some("refresh_token") => get("refresh_token") == Some("rt-1"),
+                            _ => false,
+                        };
+                    if !ok {
+                        // Echoes the code, as some servers do: the client must hide it.
+                        let given = get("code").unwrap_or_default().to_owned();
+                        return (
+                            http::StatusCode::BAD_REQUEST,
+                            axum::Json(serde_json::json!({"error_description": format!("{given} is not valid")})),
+                        );
+                    }
+                    let n = if get("grant_type") == Some("refresh_token") { 2 } else { 1 };
+                    (
+                        http::StatusCode::OK,
+                        axum::Json(serde_json::json!({
+                            "access_token": format!("12345.at-{n}"), "token_type": "Bearer",
+                            "expires_in": 3600, "refresh_token": format!("rt-{n}")
+                        })),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/token")
+    }
+
+    #[test]
+    fn pkce_challenge_is_base64url_sha256() {
+        // Computed independently with Python's hashlib and base64.urlsafe_b64encode.
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mJ92K9qSYm9s4ZBbpHVHDRR0jKStv0"),
+            "VcPIvTMbrpXZg-WVgx1uDziUMIwqBTbflZyU6vXo2BI"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_public_client_exchanges_a_code_then_refreshes_without_a_secret() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let url = public_token_server(seen.clone()).await;
+        let client = OAuth2Client::public("keystring", &url).unwrap();
+        let verifier = Secret::new("dBjftJeZ4CVP-mJ92K9qSYm9s4ZBbpHVHDRR0jKStv0");
+        let first = client
+            .exchange_code(&"code-1".into(), &verifier, "https://app.example/cb")
+            .await
+            .unwrap();
+        assert_eq!(first.access_token, Secret::new("12345.at-1"));
+        assert!(first.expires_at.is_some());
+        let next = client
+            .refresh(first.refresh_token.as_ref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(next.refresh_token, Some(Secret::new("rt-2")));
+        // A used code is refused, and the error does not repeat it.
+        let err = client
+            .exchange_code(&"code-1x".into(), &verifier, "https://app.example/cb")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        assert!(!err.to_string().contains("code-1x"), "{err}");
+        assert!(
+            seen.lock()
+                .unwrap()
+                .iter()
+                .all(|f| !f.contains_key("client_secret"))
+        );
+        let auth = OAuth2Bearer::new(client, next);
+        assert!(
+            auth.secrets().iter().all(|s| !s.is_empty()),
+            "no empty secret to redact"
+        );
     }
 }

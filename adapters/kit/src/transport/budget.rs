@@ -91,6 +91,65 @@ impl BudgetReader for WindowHeaders {
     }
 }
 
+/// Two quotas reported side by side: a short window that refills quickly and a long
+/// one (Etsy: `x-limit-per-second`/`x-remaining-this-second` and
+/// `x-limit-per-day`/`x-remaining-today`, the day a sliding 24 hours). The governor
+/// holds one budget, so this reader reports the window that binds now:
+///
+/// - the short window, as a bucket of `limit` refilled every `short_secs`, while the
+///   long window has at least one short window's worth left;
+/// - else the long window's remaining as a fixed window that resets after the
+///   response's `Retry-After` or, without one, `long_recheck`: the governor grants
+///   what is left, then waits that long and lets one request through to read the
+///   headers again (a sliding window frees budget gradually and does not say when).
+#[derive(Debug, Clone)]
+pub struct TwoWindowHeaders {
+    pub short_limit: &'static str,
+    pub short_remaining: &'static str,
+    /// The short window's length in seconds (1 for a per-second limit).
+    pub short_secs: f64,
+    pub long_limit: &'static str,
+    pub long_remaining: &'static str,
+    /// How long to hold requests once the long window is spent, when the platform
+    /// does not say (`Retry-After`).
+    pub long_recheck: Duration,
+}
+
+impl BudgetReader for TwoWindowHeaders {
+    fn read(&self, _: StatusCode, headers: &HeaderMap, _: &[u8]) -> Option<BudgetObservation> {
+        let limit = header_f64(headers, self.short_limit).filter(|l| *l > 0.0);
+        let remaining = header_f64(headers, self.short_remaining);
+        let long_remaining = header_f64(headers, self.long_remaining);
+        if remaining.is_none() && long_remaining.is_none() {
+            return None;
+        }
+        let refill_per_sec = limit
+            .filter(|_| self.short_secs > 0.0)
+            .map(|l| l / self.short_secs);
+        let long_limit = header_f64(headers, self.long_limit);
+        // Less left for the day than one short window: the long window binds.
+        let binding = long_remaining
+            .filter(|left| *left < limit.unwrap_or(1.0) && long_limit.is_none_or(|l| *left < l));
+        if let Some(left) = binding {
+            let reset = super::retry::retry_after(headers)
+                .filter(|a| !a.is_zero())
+                .unwrap_or(self.long_recheck);
+            return Some(BudgetObservation {
+                capacity: limit,
+                remaining: Some(left.max(0.0)),
+                refill_per_sec,
+                reset_after: Some(reset),
+            });
+        }
+        Some(BudgetObservation {
+            capacity: limit,
+            remaining,
+            refill_per_sec,
+            reset_after: None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +198,87 @@ mod tests {
         assert_eq!(o.remaining, Some(0.0));
         assert_eq!(o.refill_per_sec, Some(5.0));
         assert_eq!(o.reset_after, Some(Duration::from_millis(1200)));
+    }
+
+    fn etsy() -> TwoWindowHeaders {
+        TwoWindowHeaders {
+            short_limit: "x-limit-per-second",
+            short_remaining: "x-remaining-this-second",
+            short_secs: 1.0,
+            long_limit: "x-limit-per-day",
+            long_remaining: "x-remaining-today",
+            long_recheck: Duration::from_secs(300),
+        }
+    }
+
+    #[test]
+    fn two_windows_report_the_one_that_binds() {
+        let r = etsy();
+        // Plenty left today: the per-second bucket.
+        let h = headers(&[
+            ("x-limit-per-second", "10"),
+            ("x-remaining-this-second", "7"),
+            ("x-limit-per-day", "10000"),
+            ("x-remaining-today", "9000"),
+        ]);
+        let o = r.read(StatusCode::OK, &h, b"").unwrap();
+        assert_eq!(
+            (o.capacity, o.remaining, o.refill_per_sec, o.reset_after),
+            (Some(10.0), Some(7.0), Some(10.0), None)
+        );
+        // Fewer left today than one second's worth: the day binds until a recheck.
+        let h = headers(&[
+            ("x-limit-per-second", "10"),
+            ("x-remaining-this-second", "9"),
+            ("x-limit-per-day", "10000"),
+            ("x-remaining-today", "3"),
+        ]);
+        let o = r.read(StatusCode::OK, &h, b"").unwrap();
+        assert_eq!(o.remaining, Some(3.0));
+        assert_eq!(o.refill_per_sec, Some(10.0), "the bucket stays per second");
+        assert_eq!(o.reset_after, Some(Duration::from_secs(300)));
+        // A spent day with Etsy's Retry-After: held that long.
+        let h = headers(&[
+            ("x-limit-per-second", "10"),
+            ("x-remaining-this-second", "9"),
+            ("x-limit-per-day", "10000"),
+            ("x-remaining-today", "0"),
+            ("retry-after", "86400"),
+        ]);
+        let o = r.read(StatusCode::TOO_MANY_REQUESTS, &h, b"").unwrap();
+        assert_eq!(o.reset_after, Some(Duration::from_secs(86_400)));
+        assert_eq!(o.remaining, Some(0.0));
+        // A per-second 429 carries the second's headers only.
+        let h = headers(&[
+            ("x-limit-per-second", "10"),
+            ("x-remaining-this-second", "0"),
+        ]);
+        let o = r.read(StatusCode::TOO_MANY_REQUESTS, &h, b"").unwrap();
+        assert_eq!((o.remaining, o.reset_after), (Some(0.0), None));
+        assert!(r.read(StatusCode::OK, &HeaderMap::new(), b"").is_none());
+    }
+
+    #[test]
+    fn a_spent_day_holds_the_governor_until_the_recheck() {
+        use super::super::governor::{Budget, Governor};
+        use governor::clock::FakeRelativeClock;
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(10, 10.0), clock.clone());
+        let h = headers(&[
+            ("x-limit-per-second", "10"),
+            ("x-remaining-this-second", "9"),
+            ("x-limit-per-day", "10000"),
+            ("x-remaining-today", "2"),
+        ]);
+        gov.try_acquire(1).unwrap();
+        gov.finish(1, etsy().read(StatusCode::OK, &h, b""));
+        // Two requests are left today, then nothing until the recheck.
+        for _ in 0..2 {
+            gov.try_acquire(1).unwrap();
+            gov.finish(1, None);
+        }
+        assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_secs(300));
+        clock.advance(Duration::from_secs(300));
+        assert!(gov.try_acquire(1).is_ok(), "one request asks again");
     }
 }

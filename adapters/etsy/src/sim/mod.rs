@@ -1,0 +1,1134 @@
+//! An Etsy Open API v3 simulator, after Etsy's reference (developers.etsy.com, the
+//! published OAS) and what developers report of the live API (etsy/open-api issues):
+//!
+//! - `POST /v3/public/oauth/token`: `authorization_code` with PKCE (`S256`) and
+//!   `refresh_token` grants for the app's `client_id` (no secret); access tokens
+//!   (`{user_id}.…`) live an hour, and every refresh **rotates** the refresh token:
+//!   the old one is refused (`invalid_grant`) from then on.
+//! - Under `/v3/application`: `GET /users/me`, `GET /shops/{shop_id}`, receipts
+//!   (`limit` 1–100, `offset`, `min_created`/`max_created`,
+//!   `min_last_modified`/`max_last_modified` in unix seconds, `was_paid`,
+//!   `was_shipped`, `was_canceled`, `sort_on` `created|updated|receipt_id`,
+//!   `sort_order`), one receipt, `POST …/receipts/{id}/tracking`
+//!   (`createReceiptShipment`, JSON or form), listings of a shop by `state` with
+//!   `includes=Images,Inventory`, one listing, `GET`/`PUT /listings/{id}/inventory`
+//!   (the whole inventory replaced; prices and stock checked against
+//!   `price_on_property`/`quantity_on_property`), shop sections.
+//! - Every request needs `x-api-key: {keystring}:{shared_secret}` (the keystring
+//!   alone is refused as Etsy has since 2026-02-09) and a bearer token; errors are
+//!   `{"error": "…"}`.
+//! - Two rate windows per app: 10 a second (fixed one-second windows) and 10,000 a
+//!   day (sliding 24 hours), with `x-limit-per-second`, `x-remaining-this-second`,
+//!   `x-limit-per-day`, `x-remaining-today` on every answer; over them 429
+//!   `{"error": "Exceeded per second rate limit"}` (the second's headers only, no
+//!   `Retry-After`) or `{"error": "Exceeded daily rate limit"}` with `Retry-After`.
+//!   The plan option sets both (`qps=5,qpd=200`).
+//! - The kit's fault injection, and `order.paid` webhook deliveries signed the
+//!   Standard Webhooks way with the endpoint's `whsec_` secret.
+//!
+//! Rendered from the documented shapes over the kit's generated store, never from the
+//! adapter's types.
+
+// Handlers answer errors as ready responses, as axum does; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+
+mod handle;
+mod render;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use futures::future::BoxFuture;
+use polycart_kit::auth::pkce_challenge;
+use polycart_kit::sim::{
+    Faults, FixedWindow, SimFulfillment, SimInfo, SimOptions, SimServer, SimShipment, SimStore,
+};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+pub use render::{Ids, OnProperty, property_id};
+
+/// How long an access token lives.
+pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// The app's rate limits (`SimOptions::plan`: `qps=10,qpd=10000`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub per_second: u64,
+    pub per_day: u64,
+}
+
+impl Limits {
+    /// Reads a plan: `qps=N` and/or `qpd=M`, comma-separated; Etsy's defaults
+    /// (10 and 10,000) otherwise.
+    pub fn parse(plan: Option<&str>) -> Result<Self, String> {
+        let mut limits = Limits {
+            per_second: 10,
+            per_day: 10_000,
+        };
+        for part in plan
+            .unwrap_or_default()
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+        {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("plan part {part:?} is not key=value"))?;
+            let n: u64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("plan {k}: {v:?} is not a positive number"))?;
+            match k.trim() {
+                "qps" => limits.per_second = n,
+                "qpd" => limits.per_day = n,
+                other => return Err(format!("unknown plan key {other:?} (qps, qpd)")),
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// A sliding window of `limit` requests per `window` (Etsy's day).
+#[derive(Debug)]
+pub struct SlidingWindow {
+    limit: u64,
+    window: Duration,
+    log: Mutex<VecDeque<Instant>>,
+}
+
+impl SlidingWindow {
+    pub fn new(limit: u64, window: Duration) -> Self {
+        Self {
+            limit,
+            window,
+            log: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Admits a request at `now` (what is left after it), or says how long until the
+    /// oldest request in the window ages out.
+    pub fn take(&self, now: Instant) -> Result<u64, Duration> {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        while log
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
+        {
+            log.pop_front();
+        }
+        if log.len() as u64 >= self.limit {
+            let oldest = *log.front().expect("the window is full");
+            return Err(self
+                .window
+                .saturating_sub(now.saturating_duration_since(oldest)));
+        }
+        log.push_back(now);
+        Ok(self.limit - log.len() as u64)
+    }
+}
+
+/// The OAuth state: live access tokens, the one current refresh token, codes issued.
+#[derive(Debug, Default)]
+struct Tokens {
+    access: HashMap<String, Instant>,
+    refresh: String,
+    /// code → (its PKCE challenge, redirect URI)
+    codes: HashMap<String, (String, String)>,
+    issued: u64,
+}
+
+/// A listing's `*_on_property` lists once a PUT set them.
+type OnProperties = HashMap<u64, OnProperty>;
+
+/// A running simulator's state, for tests.
+#[derive(Clone)]
+pub struct EtsySim {
+    store: Arc<Mutex<SimStore>>,
+    tokens: Arc<Mutex<Tokens>>,
+    on_property: Arc<Mutex<OnProperties>>,
+    deleted_sections: Arc<Mutex<HashSet<u64>>>,
+    pub shop_id: u64,
+    pub user_id: u64,
+    pub keystring: String,
+    pub shared_secret: String,
+    /// The webhook endpoint's signing secret (`whsec_…`).
+    pub webhook_secret: String,
+    /// The processing profile every offering names.
+    pub readiness_state_id: u64,
+    faults: Arc<Faults>,
+    per_second: Arc<FixedWindow>,
+    per_day: Arc<SlidingWindow>,
+    pub limits: Limits,
+}
+
+impl EtsySim {
+    /// The generated store, to read or change.
+    pub fn store(&self) -> std::sync::MutexGuard<'_, SimStore> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, Tokens> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn on_property(&self) -> std::sync::MutexGuard<'_, OnProperties> {
+        self.on_property.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn sections_deleted(&self) -> std::sync::MutexGuard<'_, HashSet<u64>> {
+        self.deleted_sections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The refresh token Etsy accepts now (each refresh replaces it).
+    pub fn current_refresh_token(&self) -> String {
+        self.tokens().refresh.clone()
+    }
+
+    /// Expires every access token now, as an hour passing would.
+    pub fn expire_access_tokens(&self) {
+        let past = Instant::now()
+            .checked_sub(Duration::from_secs(1))
+            .unwrap_or_else(Instant::now);
+        for at in self.tokens().access.values_mut() {
+            *at = past;
+        }
+    }
+
+    /// Issues an authorization code for a PKCE flow (what Etsy's consent page does
+    /// when the shop owner accepts), bound to the verifier's challenge.
+    pub fn authorization_code(&self, code_verifier: &str, redirect_uri: &str) -> String {
+        let mut t = self.tokens();
+        t.issued += 1;
+        let code = format!("code-{}-{}", self.user_id, t.issued);
+        t.codes.insert(
+            code.clone(),
+            (pkce_challenge(code_verifier), redirect_uri.to_owned()),
+        );
+        code
+    }
+
+    fn issue(&self, t: &mut Tokens) -> Value {
+        t.issued += 1;
+        let access = format!("{}.sim-at-{}", self.user_id, t.issued);
+        let refresh = format!("{}.sim-rt-{}", self.user_id, t.issued);
+        t.access
+            .insert(access.clone(), Instant::now() + TOKEN_LIFETIME);
+        t.refresh = refresh.clone();
+        json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME.as_secs(),
+            "refresh_token": refresh,
+        })
+    }
+
+    /// The `*_on_property` lists of a listing: as a PUT left them, else as generated.
+    fn on_of(&self, p: &polycart_kit::sim::SimProduct) -> OnProperty {
+        self.on_property()
+            .get(&p.id)
+            .cloned()
+            .unwrap_or_else(|| OnProperty::of(p))
+    }
+
+    fn listing_view(
+        &self,
+        p: &polycart_kit::sim::SimProduct,
+        currency: &str,
+        images: bool,
+        inventory: bool,
+    ) -> Value {
+        render::listing(
+            p,
+            &render::ListingView {
+                shop_id: self.shop_id,
+                user_id: self.user_id,
+                currency,
+                readiness: self.readiness_state_id,
+                on: self.on_of(p),
+                images,
+                inventory,
+            },
+        )
+    }
+}
+
+/// An Etsy error answer.
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+fn not_found(what: &str) -> Response {
+    error(StatusCode::NOT_FOUND, what)
+}
+
+type Params = HashMap<String, String>;
+
+/// A non-negative integer parameter within `max`, or Etsy's 400.
+fn int(q: &Params, name: &str, default: u64, max: u64) -> Result<u64, Response> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(v) => v.parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                &format!("Expected int <= {max} for {name}, got {v:?}"),
+            )
+        }),
+    }
+}
+
+fn boolean(q: &Params, name: &str) -> Result<Option<bool>, Response> {
+    match q.get(name).map(String::as_str) {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(v) => Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("Expected boolean for {name}, got {v:?}"),
+        )),
+    }
+}
+
+/// `{"count": N, "results": [...]}` of one page: `limit` 1–100 (default 25), `offset`.
+fn page(rows: Vec<Value>, q: &Params) -> Response {
+    let limit = match int(q, "limit", 25, 100) {
+        Ok(0) => return error(StatusCode::BAD_REQUEST, "Expected int >= 1 for limit"),
+        Ok(n) => n as usize,
+        Err(r) => return r,
+    };
+    let offset = match int(q, "offset", 0, u64::from(u32::MAX)) {
+        Ok(n) => n as usize,
+        Err(r) => return r,
+    };
+    let count = rows.len();
+    let results: Vec<Value> = rows.into_iter().skip(offset).take(limit).collect();
+    axum::Json(json!({ "count": count, "results": results })).into_response()
+}
+
+fn check_shop(sim: &EtsySim, shop: &str) -> Result<(), Response> {
+    if shop == sim.shop_id.to_string() {
+        Ok(())
+    } else if shop.parse::<u64>().is_ok() {
+        Err(error(
+            StatusCode::FORBIDDEN,
+            "The application does not have permission to access this shop.",
+        ))
+    } else {
+        Err(error(StatusCode::BAD_REQUEST, "Expected int for shop_id"))
+    }
+}
+
+async fn me(State(sim): State<EtsySim>) -> Response {
+    axum::Json(json!({ "user_id": sim.user_id, "shop_id": sim.shop_id })).into_response()
+}
+
+async fn shop(State(sim): State<EtsySim>, Path(shop): Path<String>) -> Response {
+    if let Err(r) = check_shop(&sim, &shop) {
+        return r;
+    }
+    let s = sim.store();
+    let active = s
+        .products
+        .iter()
+        .filter(|p| !p.deleted && render::state(p) == "active")
+        .count();
+    axum::Json(render::shop(
+        sim.shop_id,
+        sim.user_id,
+        &s.name,
+        s.currency,
+        active,
+    ))
+    .into_response()
+}
+
+/// The receipt filters of `getShopReceipts`.
+fn receipt_rows(sim: &EtsySim, q: &Params) -> Result<Vec<Value>, Response> {
+    let bound = |name: &str| -> Result<Option<i64>, Response> {
+        match q.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 946_684_800)
+                .map(Some)
+                .ok_or_else(|| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("Expected int >= 946684800 for {name}, got {v:?}"),
+                    )
+                }),
+        }
+    };
+    let (min_c, max_c) = (bound("min_created")?, bound("max_created")?);
+    let (min_m, max_m) = (bound("min_last_modified")?, bound("max_last_modified")?);
+    let was_paid = boolean(q, "was_paid")?;
+    let was_shipped = boolean(q, "was_shipped")?;
+    let was_canceled = boolean(q, "was_canceled")?;
+    let s = sim.store();
+    let mut rows: Vec<Value> = s
+        .orders
+        .iter()
+        .filter(|o| !o.deleted)
+        .map(|o| render::receipt(o, sim.shop_id, sim.user_id))
+        .filter(|r| {
+            let c = r["created_timestamp"].as_i64().unwrap_or(0);
+            let m = r["updated_timestamp"].as_i64().unwrap_or(0);
+            let flag = |k: &str, want: Option<bool>| want.is_none_or(|w| r[k].as_bool() == Some(w));
+            min_c.is_none_or(|b| c >= b)
+                && max_c.is_none_or(|b| c <= b)
+                && min_m.is_none_or(|b| m >= b)
+                && max_m.is_none_or(|b| m <= b)
+                && flag("is_paid", was_paid)
+                && flag("is_shipped", was_shipped)
+                && was_canceled.is_none_or(|w| (r["status"] == "Canceled") == w)
+        })
+        .collect();
+    let key = match q.get("sort_on").map(String::as_str) {
+        None | Some("created") => "created_timestamp",
+        Some("updated") => "updated_timestamp",
+        Some("receipt_id") => "receipt_id",
+        Some(other) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("sort_on must be one of created, updated, receipt_id; got {other:?}"),
+            ));
+        }
+    };
+    let descending = match q.get("sort_order").map(String::as_str) {
+        None | Some("desc" | "descending" | "down") => true,
+        Some("asc" | "ascending" | "up") => false,
+        Some(other) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("sort_order {other:?} is not valid"),
+            ));
+        }
+    };
+    rows.sort_by_key(|r| {
+        (
+            r[key].as_i64().unwrap_or(0),
+            r["receipt_id"].as_u64().unwrap_or(0),
+        )
+    });
+    if descending {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+async fn receipts(
+    State(sim): State<EtsySim>,
+    Path(shop): Path<String>,
+    Query(q): Query<Params>,
+) -> Response {
+    if let Err(r) = check_shop(&sim, &shop) {
+        return r;
+    }
+    match receipt_rows(&sim, &q) {
+        Ok(rows) => page(rows, &q),
+        Err(r) => r,
+    }
+}
+
+fn order_number(sim: &EtsySim, id: &str) -> Option<u64> {
+    let n = Ids::local(Ids::RECEIPT, id)?;
+    sim.store()
+        .orders
+        .iter()
+        .any(|o| o.id == n && !o.deleted)
+        .then_some(n)
+}
+
+async fn receipt(State(sim): State<EtsySim>, Path((shop, id)): Path<(String, String)>) -> Response {
+    if let Err(r) = check_shop(&sim, &shop) {
+        return r;
+    }
+    let Some(n) = order_number(&sim, &id) else {
+        return not_found(&format!("Receipt {id} not found"));
+    };
+    let s = sim.store();
+    match s.orders.iter().find(|o| o.id == n) {
+        Some(o) => axum::Json(render::receipt(o, sim.shop_id, sim.user_id)).into_response(),
+        None => not_found(&format!("Receipt {id} not found")),
+    }
+}
+
+/// A JSON or form body as a map of fields.
+fn fields(headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
+    let form = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        return Ok(url::form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(error(
+            StatusCode::BAD_REQUEST,
+            "Expected a JSON object body",
+        )),
+    }
+}
+
+/// `createReceiptShipment`: adds a shipment to the receipt (each call adds one).
+async fn tracking(
+    State(sim): State<EtsySim>,
+    Path((shop, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = check_shop(&sim, &shop) {
+        return r;
+    }
+    let f = match fields(&headers, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let text = |k: &str| f.get(k).and_then(Value::as_str).map(str::to_owned);
+    let (code, carrier) = (text("tracking_code"), text("carrier_name"));
+    if code.is_some() != carrier.is_some() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "tracking_code and carrier_name must be sent together",
+        );
+    }
+    let Some(n) = order_number(&sim, &id) else {
+        return not_found(&format!("Receipt {id} not found"));
+    };
+    let mut s = sim.store();
+    let shipment_id = s.fresh_id();
+    let Some(o) = s.order_mut(n) else {
+        return not_found(&format!("Receipt {id} not found"));
+    };
+    let now = Utc::now();
+    o.shipments.push(SimShipment {
+        id: shipment_id,
+        carrier: carrier.unwrap_or_default(),
+        tracking_number: code.unwrap_or_default(),
+        tracking_url: String::new(),
+        status: "shipped".to_owned(),
+        lines: o.line_items.iter().map(|l| (l.id, l.quantity)).collect(),
+        created_at: now,
+    });
+    o.fulfillment = SimFulfillment::Fulfilled;
+    o.updated_at = now;
+    axum::Json(render::receipt(o, sim.shop_id, sim.user_id)).into_response()
+}
+
+/// `includes` as a set of names (comma-separated or repeated).
+fn includes(q: &Params) -> HashSet<String> {
+    q.get("includes")
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+async fn listings(
+    State(sim): State<EtsySim>,
+    Path(shop): Path<String>,
+    Query(q): Query<Params>,
+) -> Response {
+    if let Err(r) = check_shop(&sim, &shop) {
+        return r;
+    }
+    let state = q.get("state").map_or("active", String::as_str);
+    if !["active", "inactive", "sold_out", "draft", "expired"].contains(&state) {
+        return error(StatusCode::BAD_REQUEST, &format!("Invalid state {state:?}"));
+    }
+    let inc = includes(&q);
+    let s = sim.store();
+    let mut rows: Vec<&polycart_kit::sim::SimProduct> = s
+        .products
+        .iter()
+        .filter(|p| !p.deleted && render::state(p) == state)
+        .collect();
+    let descending = !matches!(
+        q.get("sort_order").map(String::as_str),
+        Some("asc" | "ascending" | "up")
+    );
+    match q.get("sort_on").map(String::as_str) {
+        None | Some("created") => rows.sort_by_key(|p| (p.created_at.timestamp(), p.id)),
+        Some("updated") => rows.sort_by_key(|p| (p.updated_at.timestamp(), p.id)),
+        Some("title") => rows.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id))),
+        Some("price") => rows.sort_by_key(|p| (p.variants.first().map(|v| v.price), p.id)),
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("Invalid sort_on {other:?}"),
+            );
+        }
+    }
+    if descending {
+        rows.reverse();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|p| {
+            sim.listing_view(
+                p,
+                s.currency,
+                inc.contains("Images"),
+                inc.contains("Inventory"),
+            )
+        })
+        .collect();
+    page(rows, &q)
+}
+
+fn listing_number(sim: &EtsySim, id: &str) -> Option<u64> {
+    let n = Ids::local(Ids::LISTING, id)?;
+    sim.store()
+        .products
+        .iter()
+        .any(|p| p.id == n && !p.deleted)
+        .then_some(n)
+}
+
+async fn listing(
+    State(sim): State<EtsySim>,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Response {
+    let Some(n) = listing_number(&sim, &id) else {
+        return not_found(&format!("Listing {id} not found"));
+    };
+    let inc = includes(&q);
+    let s = sim.store();
+    match s.products.iter().find(|p| p.id == n) {
+        Some(p) => axum::Json(sim.listing_view(
+            p,
+            s.currency,
+            inc.contains("Images"),
+            inc.contains("Inventory"),
+        ))
+        .into_response(),
+        None => not_found(&format!("Listing {id} not found")),
+    }
+}
+
+async fn get_inventory(State(sim): State<EtsySim>, Path(id): Path<String>) -> Response {
+    let Some(n) = listing_number(&sim, &id) else {
+        return not_found(&format!("Listing {id} not found"));
+    };
+    let s = sim.store();
+    match s.products.iter().find(|p| p.id == n) {
+        Some(p) => axum::Json(render::inventory(
+            p,
+            &sim.on_of(p),
+            s.currency,
+            sim.readiness_state_id,
+        ))
+        .into_response(),
+        None => not_found(&format!("Listing {id} not found")),
+    }
+}
+
+/// One product of a PUT body, read.
+struct PutProduct {
+    sku: String,
+    values: Vec<(i64, String)>,
+    price: Decimal,
+    quantity: i64,
+}
+
+fn read_put(body: &Value) -> Result<(Vec<PutProduct>, OnProperty), String> {
+    let products = body
+        .get("products")
+        .and_then(Value::as_array)
+        .filter(|p| !p.is_empty())
+        .ok_or("products is required and must not be empty")?;
+    let ids = |k: &str| -> Result<Vec<i64>, String> {
+        match body.get(k) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_i64().ok_or(format!("{k} must hold integers")))
+                .collect(),
+            Some(_) => Err(format!("{k} must be an array")),
+        }
+    };
+    let on = OnProperty {
+        price: ids("price_on_property")?,
+        quantity: ids("quantity_on_property")?,
+        sku: ids("sku_on_property")?,
+    };
+    let mut out = Vec::new();
+    for p in products {
+        if p.get("product_id").is_some() {
+            return Err("product_id is not a field of an inventory update".into());
+        }
+        let offerings = p
+            .get("offerings")
+            .and_then(Value::as_array)
+            .filter(|o| o.len() == 1)
+            .ok_or("each product needs exactly one offering")?;
+        let o = &offerings[0];
+        if o.get("readiness_state_id").is_none() {
+            return Err("readiness_state_id is required on each offering".into());
+        }
+        let price: Decimal = o
+            .get("price")
+            .and_then(Value::as_number)
+            .and_then(|n| n.to_string().parse().ok())
+            .ok_or("offering price must be a number")?;
+        if price < Decimal::new(20, 2) || price > Decimal::from(50_000) {
+            return Err("Price must be between 0.20 and 50000.00".into());
+        }
+        let quantity = o
+            .get("quantity")
+            .and_then(Value::as_i64)
+            .filter(|q| (0..=999).contains(q))
+            .ok_or("offering quantity must be between 0 and 999")?;
+        if o.get("is_enabled").and_then(Value::as_bool).is_none() {
+            return Err("offering is_enabled must be a boolean".into());
+        }
+        let mut values = Vec::new();
+        for v in p
+            .get("property_values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let id = v
+                .get("property_id")
+                .and_then(Value::as_i64)
+                .ok_or("property_id is required")?;
+            let value = v
+                .get("values")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(Value::as_str)
+                .ok_or("property values need values")?;
+            if value.contains(['(', ')']) {
+                return Err("parenthesis characters are not allowed in property values".into());
+            }
+            values.push((id, value.to_owned()));
+        }
+        out.push(PutProduct {
+            sku: p
+                .get("sku")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            values,
+            price,
+            quantity,
+        });
+    }
+    // What Etsy checks: products that agree on every property of *_on_property agree
+    // on the value too.
+    let agree = |props: &[i64], value: &dyn Fn(&PutProduct) -> String| -> bool {
+        let mut seen: HashMap<Vec<String>, String> = HashMap::new();
+        out.iter().all(|p| {
+            let key: Vec<String> = props
+                .iter()
+                .map(|id| {
+                    p.values
+                        .iter()
+                        .find(|(i, _)| i == id)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let v = value(p);
+            seen.entry(key).or_insert_with(|| v.clone()) == &v
+        })
+    };
+    if !agree(&on.price, &|p| p.price.normalize().to_string()) {
+        return Err("Products have different prices but price_on_property does not name the properties they differ by".into());
+    }
+    if !agree(&on.quantity, &|p| p.quantity.to_string()) {
+        return Err("Products have different quantities but quantity_on_property does not name the properties they differ by".into());
+    }
+    Ok((out, on))
+}
+
+/// `updateListingInventory`: the whole inventory replaced. The simulator keeps the
+/// listing's variations: each product of the body must be one of them.
+async fn put_inventory(
+    State(sim): State<EtsySim>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "Expected a JSON body");
+    };
+    let Some(n) = listing_number(&sim, &id) else {
+        return not_found(&format!("Listing {id} not found"));
+    };
+    let (products, on) = match read_put(&body) {
+        Ok(x) => x,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
+    };
+    let mut s = sim.store();
+    let currency = s.currency;
+    let Some(p) = s.product_mut(n) else {
+        return not_found(&format!("Listing {id} not found"));
+    };
+    let option_ids: Vec<i64> = p
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| property_id(name, i))
+        .collect();
+    if products.len() != p.variants.len() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "The simulator keeps a listing's variations: send every product",
+        );
+    }
+    let mut targets = Vec::new();
+    for put in &products {
+        let found = p.variants.iter().position(|v| {
+            option_ids.len() == put.values.len()
+                && option_ids
+                    .iter()
+                    .zip(&v.option_values)
+                    .all(|(pid, val)| put.values.iter().any(|(i, x)| i == pid && x == val))
+        });
+        match found {
+            Some(i) if !targets.contains(&i) => targets.push(i),
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "A product's property_values match none of the listing's variations",
+                );
+            }
+        }
+    }
+    for (put, i) in products.iter().zip(targets) {
+        let v = &mut p.variants[i];
+        v.price = put.price;
+        v.sku = put.sku.clone();
+        if let Some((first, rest)) = v.stock.split_first_mut() {
+            first.1 = put.quantity;
+            for r in rest {
+                r.1 = 0;
+            }
+        }
+    }
+    p.updated_at = Utc::now();
+    let answer = render::inventory(p, &on, currency, sim.readiness_state_id);
+    sim.on_property().insert(n, on);
+    axum::Json(answer).into_response()
+}
+
+fn section_rows(sim: &EtsySim) -> Vec<Value> {
+    let s = sim.store();
+    let deleted = sim.sections_deleted();
+    s.categories
+        .iter()
+        .filter(|c| !deleted.contains(&c.id))
+        .map(|c| {
+            let active = s
+                .products
+                .iter()
+                .filter(|p| !p.deleted && p.category_ids.first() == Some(&c.id))
+                .count();
+            render::section(c, sim.user_id, active)
+        })
+        .collect()
+}
+
+async fn sections(State(sim): State<EtsySim>, Path(shop): Path<String>) -> Response {
+    if let Err(r) = check_shop(&sim, &shop) {
+        return r;
+    }
+    let rows = section_rows(&sim);
+    axum::Json(json!({ "count": rows.len(), "results": rows })).into_response()
+}
+
+async fn section(State(sim): State<EtsySim>, Path((shop, id)): Path<(String, String)>) -> Response {
+    if let Err(r) = check_shop(&sim, &shop) {
+        return r;
+    }
+    let want: Option<u64> = id.parse().ok();
+    section_rows(&sim)
+        .into_iter()
+        .find(|s| s["shop_section_id"].as_u64() == want)
+        .map_or_else(
+            || not_found(&format!("Shop section {id} not found")),
+            |s| axum::Json(s).into_response(),
+        )
+}
+
+/// `POST /v3/public/oauth/token` (form): `authorization_code` with PKCE, and
+/// rotating `refresh_token`s.
+async fn token(State(sim): State<EtsySim>, body: axum::body::Bytes) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| form.get(k).map(String::as_str);
+    let oauth_error = |status: StatusCode, code: &str, description: &str| {
+        (
+            status,
+            axum::Json(json!({ "error": code, "error_description": description })),
+        )
+            .into_response()
+    };
+    if get("client_id") != Some(sim.keystring.as_str()) {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client_id is not a known app",
+        );
+    }
+    let mut t = sim.tokens();
+    match get("grant_type") {
+        Some("refresh_token") => {
+            if get("refresh_token") != Some(t.refresh.as_str()) || t.refresh.is_empty() {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "refresh_token is invalid or was already used",
+                );
+            }
+            axum::Json(sim.issue(&mut t)).into_response()
+        }
+        Some("authorization_code") => {
+            let Some((challenge, redirect)) = get("code").and_then(|c| t.codes.remove(c)) else {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "code is invalid or was already used",
+                );
+            };
+            let verified = get("code_verifier").is_some_and(|v| pkce_challenge(v) == challenge);
+            if !verified || get("redirect_uri") != Some(redirect.as_str()) {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "code_verifier or redirect_uri does not match",
+                );
+            }
+            axum::Json(sim.issue(&mut t)).into_response()
+        }
+        _ => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant_type is not supported",
+        ),
+    }
+}
+
+fn header(r: &mut Response, name: &'static str, value: u64) {
+    if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
+        r.headers_mut().insert(name, v);
+    }
+}
+
+/// The API key, both rate windows, then the bearer token.
+async fn gate(State(sim): State<EtsySim>, request: Request, next: Next) -> Response {
+    let key = request
+        .headers()
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match key.split_once(':') {
+        None if key.is_empty() => return error(StatusCode::FORBIDDEN, "Missing x-api-key header."),
+        None => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "Shared secret is required in x-api-key header.",
+            );
+        }
+        Some((ks, _)) if ks.is_empty() => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "Invalid API key: should be in the format 'keystring:shared_secret'.",
+            );
+        }
+        Some((ks, ss)) if ks != sim.keystring || ss != sim.shared_secret => {
+            return error(StatusCode::FORBIDDEN, "Invalid API key.");
+        }
+        Some(_) => {}
+    }
+    let now = Instant::now();
+    let second = match sim.per_second.take(now) {
+        Ok(w) => w.remaining,
+        Err(_) => {
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Exceeded per second rate limit",
+            );
+            header(&mut r, "x-limit-per-second", sim.limits.per_second);
+            header(&mut r, "x-remaining-this-second", 0);
+            return r;
+        }
+    };
+    let today = match sim.per_day.take(now) {
+        Ok(left) => left,
+        Err(wait) => {
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "Exceeded daily rate limit");
+            header(&mut r, "x-limit-per-second", sim.limits.per_second);
+            header(&mut r, "x-remaining-this-second", second);
+            header(&mut r, "x-limit-per-day", sim.limits.per_day);
+            header(&mut r, "x-remaining-today", 0);
+            header(&mut r, "retry-after", wait.as_secs().max(1));
+            return r;
+        }
+    };
+    let bearer = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let valid = bearer
+        .as_ref()
+        .and_then(|b| sim.tokens().access.get(b).copied());
+    let mut response = match valid {
+        None => error(StatusCode::UNAUTHORIZED, "invalid_token"),
+        Some(until) if until <= now => error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token: access token is expired",
+        ),
+        Some(_) => next.run(request).await,
+    };
+    header(&mut response, "x-limit-per-second", sim.limits.per_second);
+    header(&mut response, "x-remaining-this-second", second);
+    header(&mut response, "x-limit-per-day", sim.limits.per_day);
+    header(&mut response, "x-remaining-today", today);
+    response
+}
+
+/// Starts the simulator and returns a handle on its state (for tests).
+pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(SimServer, EtsySim)> {
+    let limits = Limits::parse(options.plan.as_deref()).map_err(std::io::Error::other)?;
+    let user_id = 50_000_000 + options.seed;
+    let sim = EtsySim {
+        store: Arc::new(Mutex::new(SimStore::generate(options.seed, options.size))),
+        tokens: Arc::default(),
+        on_property: Arc::default(),
+        deleted_sections: Arc::default(),
+        shop_id: 30_000_000 + options.seed,
+        user_id,
+        keystring: format!("simkeystring{}", options.seed),
+        shared_secret: format!("simsharedsecret{}", options.seed),
+        webhook_secret: format!(
+            "whsec_{}",
+            polycart_kit::auth::hmac::base64(
+                format!("etsy-sim-signing-key-{}", options.seed).as_bytes()
+            )
+        ),
+        readiness_state_id: 1_000 + options.seed,
+        faults: Faults::new(options.faults.clone(), options.seed),
+        per_second: Arc::new(FixedWindow::new(limits.per_second, Duration::from_secs(1))),
+        per_day: Arc::new(SlidingWindow::new(
+            limits.per_day,
+            Duration::from_secs(86_400),
+        )),
+        limits,
+    };
+    let first = {
+        let mut t = sim.tokens();
+        sim.issue(&mut t)
+    };
+    let api = Router::new()
+        .route("/users/me", get(me))
+        .route("/shops/{shop_id}", get(shop))
+        .route("/shops/{shop_id}/receipts", get(receipts))
+        .route("/shops/{shop_id}/receipts/{receipt_id}", get(receipt))
+        .route(
+            "/shops/{shop_id}/receipts/{receipt_id}/tracking",
+            post(tracking),
+        )
+        .route("/shops/{shop_id}/listings", get(listings))
+        .route("/shops/{shop_id}/sections", get(sections))
+        .route("/shops/{shop_id}/sections/{shop_section_id}", get(section))
+        .route("/listings/{listing_id}", get(listing))
+        .route(
+            "/listings/{listing_id}/inventory",
+            get(get_inventory).put(put_inventory),
+        );
+    let api = sim
+        .faults
+        .layer(api)
+        .layer(axum::middleware::from_fn_with_state(sim.clone(), gate))
+        .with_state(sim.clone());
+    let router = Router::new().nest("/v3/application", api).route(
+        "/v3/public/oauth/token",
+        post(token).with_state(sim.clone()),
+    );
+    let (bound, server) = SimServer::start(router, addr).await?;
+    let text = |k: &str| first[k].as_str().unwrap_or_default().to_owned();
+    let credentials = BTreeMap::from([
+        ("keystring".to_owned(), sim.keystring.clone()),
+        ("shared_secret".to_owned(), sim.shared_secret.clone()),
+        ("access_token".to_owned(), text("access_token")),
+        ("refresh_token".to_owned(), text("refresh_token")),
+        ("webhook_secret".to_owned(), sim.webhook_secret.clone()),
+    ]);
+    let info = SimInfo {
+        platform: crate::PLATFORM.to_owned(),
+        base_url: format!("http://{bound}/v3/application/shops/{}", sim.shop_id),
+        credentials,
+    };
+    let per_second = sim.per_second.clone();
+    Ok((
+        server
+            .with_info(info)
+            .with_meter("per_second", move |now| per_second.usage(now))
+            .with_handle(Arc::new(sim.clone())),
+        sim,
+    ))
+}
+
+/// The registry's entry point: starts the simulator on `addr`.
+pub fn simulate(
+    options: SimOptions,
+    addr: SocketAddr,
+) -> BoxFuture<'static, std::io::Result<SimServer>> {
+    Box::pin(async move { start(options, addr).await.map(|(server, _)| server) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_slides() {
+        let w = SlidingWindow::new(2, Duration::from_secs(100));
+        let t0 = Instant::now();
+        assert_eq!(w.take(t0), Ok(1));
+        assert_eq!(w.take(t0 + Duration::from_secs(10)), Ok(0));
+        assert_eq!(
+            w.take(t0 + Duration::from_secs(20)),
+            Err(Duration::from_secs(80))
+        );
+        // The first request ages out; the second still counts.
+        assert_eq!(w.take(t0 + Duration::from_secs(100)), Ok(0));
+    }
+
+    #[test]
+    fn plans_set_both_windows() {
+        assert_eq!(
+            Limits::parse(None).unwrap(),
+            Limits {
+                per_second: 10,
+                per_day: 10_000
+            }
+        );
+        assert_eq!(
+            Limits::parse(Some("qps=5,qpd=200")).unwrap(),
+            Limits {
+                per_second: 5,
+                per_day: 200
+            }
+        );
+        assert!(Limits::parse(Some("qps=0")).is_err());
+        assert!(Limits::parse(Some("burst=3")).is_err());
+    }
+}
