@@ -47,15 +47,24 @@ pub(crate) fn money(path: &str, m: &wire::Money, ctx: &StoreContext) -> Result<O
             format!("{}/{} is not an exact amount", m.amount, m.divisor),
         )
     };
+    // A quotient is a finite decimal exactly when the divisor's only prime factors
+    // are 2 and 5 (Etsy's are 100, or 1 for zero-decimal currencies).
     let divisor = u32::try_from(m.divisor)
         .ok()
-        .filter(|d| *d > 0)
+        .filter(|d| *d > 0 && only_twos_and_fives(*d))
         .ok_or_else(bad)?;
-    let value = Money::from_minor(m.amount, divisor, &cur).map_err(|_| bad())?;
-    if value.amount * Decimal::from(divisor) != Decimal::from(m.amount) {
-        return Err(bad());
+    Money::from_minor(m.amount, divisor, &cur)
+        .map(Some)
+        .map_err(|_| bad())
+}
+
+fn only_twos_and_fives(mut d: u32) -> bool {
+    for p in [2, 5] {
+        while d % p == 0 {
+            d /= p;
+        }
     }
-    Ok(Some(value))
+    d == 1
 }
 
 fn opt_money(path: &str, m: Option<&wire::Money>, ctx: &StoreContext) -> Result<Option<Money>> {
@@ -516,6 +525,19 @@ mod tests {
             "0.125"
         );
         assert!(money("$.x", &m(1, 3, "USD"), &ctx).is_err());
+        assert!(
+            money("$.x", &m(1000, 3, "USD"), &ctx).is_err(),
+            "no rounding to 333.33…"
+        );
+        assert!(money("$.x", &m(7, 30, "USD"), &ctx).is_err());
+        assert_eq!(
+            money("$", &m(7, 40, "USD"), &ctx)
+                .unwrap()
+                .unwrap()
+                .amount
+                .to_string(),
+            "0.175"
+        );
         assert!(money("$", &m(1, 0, "USD"), &ctx).is_err());
         assert!(money("$", &m(1, -100, "USD"), &ctx).is_err());
         assert!(money("$", &m(1, 100, "euro"), &ctx).is_err());

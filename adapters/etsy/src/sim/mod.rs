@@ -145,6 +145,8 @@ struct Tokens {
     /// code → (its PKCE challenge, redirect URI)
     codes: HashMap<String, (String, String)>,
     issued: u64,
+    /// Requests each access token authorised.
+    used: HashMap<String, u64>,
 }
 
 /// A listing's `*_on_property` lists once a PUT set them.
@@ -194,6 +196,31 @@ impl EtsySim {
     /// The refresh token Etsy accepts now (each refresh replaces it).
     pub fn current_refresh_token(&self) -> String {
         self.tokens().refresh.clone()
+    }
+
+    /// How many requests `access_token` authorised so far.
+    pub fn token_uses(&self, access_token: &str) -> u64 {
+        self.tokens().used.get(access_token).copied().unwrap_or(0)
+    }
+
+    /// Sets which properties a listing's prices, stock and SKUs vary by, as a
+    /// merchant editing the listing on Etsy would.
+    pub fn set_on_property(&self, listing_id: &str, on: OnProperty) -> bool {
+        match Ids::local(Ids::LISTING, listing_id) {
+            Some(n) => {
+                self.on_property().insert(n, on);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The `*_on_property` lists a listing has now.
+    pub fn on_property_of(&self, listing_id: &str) -> Option<OnProperty> {
+        let n = Ids::local(Ids::LISTING, listing_id)?;
+        let s = self.store();
+        let p = s.products.iter().find(|p| p.id == n)?;
+        Some(self.on_of(p))
     }
 
     /// Expires every access token now, as an hour passing would.
@@ -986,9 +1013,16 @@ async fn gate(State(sim): State<EtsySim>, request: Request, next: Next) -> Respo
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    let valid = bearer
-        .as_ref()
-        .and_then(|b| sim.tokens().access.get(b).copied());
+    let valid = {
+        let mut t = sim.tokens();
+        let until = bearer.as_ref().and_then(|b| t.access.get(b).copied());
+        if let (Some(b), Some(u)) = (&bearer, until)
+            && u > now
+        {
+            *t.used.entry(b.clone()).or_default() += 1;
+        }
+        until
+    };
     let mut response = match valid {
         None => error(StatusCode::UNAUTHORIZED, "invalid_token"),
         Some(until) if until <= now => error(

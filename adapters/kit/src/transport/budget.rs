@@ -91,17 +91,21 @@ impl BudgetReader for WindowHeaders {
     }
 }
 
-/// Two quotas reported side by side: a short window that refills quickly and a long
-/// one (Etsy: `x-limit-per-second`/`x-remaining-this-second` and
-/// `x-limit-per-day`/`x-remaining-today`, the day a sliding 24 hours). The governor
-/// holds one budget, so this reader reports the window that binds now:
+/// Two fixed-window quotas reported side by side: a short window and a long one
+/// (Etsy: `x-limit-per-second`/`x-remaining-this-second` and
+/// `x-limit-per-day`/`x-remaining-today`). The governor holds one budget, so this
+/// reader reports the window that binds now — the one with less left — as a fixed
+/// window (`remaining` and `reset_after`):
 ///
-/// - the short window, as a bucket of `limit` refilled every `short_secs`, while the
-///   long window has at least one short window's worth left;
-/// - else the long window's remaining as a fixed window that resets after the
-///   response's `Retry-After` or, without one, `long_recheck`: the governor grants
-///   what is left, then waits that long and lets one request through to read the
-///   headers again (a sliding window frees budget gradually and does not say when).
+/// - the short window resets within `short_secs` of the report (the platform says
+///   not when exactly; waiting a whole window from the report is always late enough);
+/// - the long window resets after the response's `Retry-After` or, without one,
+///   `long_recheck`: the governor grants what is left, then waits that long and lets
+///   one request through to read the headers again (a sliding day frees budget
+///   gradually and does not say when).
+///
+/// `capacity` and `refill_per_sec` are the short window's, so between reports the
+/// governor paces at the short limit.
 #[derive(Debug, Clone)]
 pub struct TwoWindowHeaders {
     pub short_limit: &'static str,
@@ -118,34 +122,30 @@ pub struct TwoWindowHeaders {
 impl BudgetReader for TwoWindowHeaders {
     fn read(&self, _: StatusCode, headers: &HeaderMap, _: &[u8]) -> Option<BudgetObservation> {
         let limit = header_f64(headers, self.short_limit).filter(|l| *l > 0.0);
-        let remaining = header_f64(headers, self.short_remaining);
-        let long_remaining = header_f64(headers, self.long_remaining);
-        if remaining.is_none() && long_remaining.is_none() {
-            return None;
-        }
-        let refill_per_sec = limit
-            .filter(|_| self.short_secs > 0.0)
-            .map(|l| l / self.short_secs);
-        let long_limit = header_f64(headers, self.long_limit);
-        // Less left for the day than one short window: the long window binds.
-        let binding = long_remaining
-            .filter(|left| *left < limit.unwrap_or(1.0) && long_limit.is_none_or(|l| *left < l));
-        if let Some(left) = binding {
-            let reset = super::retry::retry_after(headers)
+        let short = header_f64(headers, self.short_remaining);
+        let long = header_f64(headers, self.long_remaining);
+        let short_secs = if self.short_secs > 0.0 {
+            self.short_secs
+        } else {
+            1.0
+        };
+        let refill_per_sec = limit.map(|l| l / short_secs);
+        let long_reset = || {
+            super::retry::retry_after(headers)
                 .filter(|a| !a.is_zero())
-                .unwrap_or(self.long_recheck);
-            return Some(BudgetObservation {
-                capacity: limit,
-                remaining: Some(left.max(0.0)),
-                refill_per_sec,
-                reset_after: Some(reset),
-            });
-        }
+                .unwrap_or(self.long_recheck)
+        };
+        let (remaining, reset) = match (short, long) {
+            (None, None) => return None,
+            (Some(s), Some(l)) if l <= s => (l, long_reset()),
+            (None, Some(l)) => (l, long_reset()),
+            (Some(s), _) => (s, Duration::from_secs_f64(short_secs)),
+        };
         Some(BudgetObservation {
             capacity: limit,
-            remaining,
+            remaining: Some(remaining.max(0.0)),
             refill_per_sec,
-            reset_after: None,
+            reset_after: Some(reset),
         })
     }
 }
@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn two_windows_report_the_one_that_binds() {
         let r = etsy();
-        // Plenty left today: the per-second bucket.
+        // Plenty left today: the second, as a window that ends within a second.
         let h = headers(&[
             ("x-limit-per-second", "10"),
             ("x-remaining-this-second", "7"),
@@ -224,9 +224,14 @@ mod tests {
         let o = r.read(StatusCode::OK, &h, b"").unwrap();
         assert_eq!(
             (o.capacity, o.remaining, o.refill_per_sec, o.reset_after),
-            (Some(10.0), Some(7.0), Some(10.0), None)
+            (
+                Some(10.0),
+                Some(7.0),
+                Some(10.0),
+                Some(Duration::from_secs(1))
+            )
         );
-        // Fewer left today than one second's worth: the day binds until a recheck.
+        // Less left today than this second: the day binds until a recheck.
         let h = headers(&[
             ("x-limit-per-second", "10"),
             ("x-remaining-this-second", "9"),
@@ -235,7 +240,11 @@ mod tests {
         ]);
         let o = r.read(StatusCode::OK, &h, b"").unwrap();
         assert_eq!(o.remaining, Some(3.0));
-        assert_eq!(o.refill_per_sec, Some(10.0), "the bucket stays per second");
+        assert_eq!(
+            o.refill_per_sec,
+            Some(10.0),
+            "paced per second between reports"
+        );
         assert_eq!(o.reset_after, Some(Duration::from_secs(300)));
         // A spent day with Etsy's Retry-After: held that long.
         let h = headers(&[
@@ -254,8 +263,32 @@ mod tests {
             ("x-remaining-this-second", "0"),
         ]);
         let o = r.read(StatusCode::TOO_MANY_REQUESTS, &h, b"").unwrap();
-        assert_eq!((o.remaining, o.reset_after), (Some(0.0), None));
+        assert_eq!(
+            (o.remaining, o.reset_after),
+            (Some(0.0), Some(Duration::from_secs(1)))
+        );
         assert!(r.read(StatusCode::OK, &HeaderMap::new(), b"").is_none());
+    }
+
+    #[test]
+    fn a_spent_second_waits_a_whole_window_from_its_report() {
+        use super::super::governor::{Budget, Governor};
+        use governor::clock::FakeRelativeClock;
+        let clock = FakeRelativeClock::default();
+        let gov = Governor::with_clock(Budget::new(10, 10.0), clock.clone());
+        let h = headers(&[
+            ("x-limit-per-second", "2"),
+            ("x-remaining-this-second", "1"),
+            ("x-limit-per-day", "10000"),
+            ("x-remaining-today", "9000"),
+        ]);
+        gov.try_acquire(1).unwrap();
+        gov.finish(1, etsy().read(StatusCode::OK, &h, b""));
+        assert_eq!(gov.budget(), Budget::new(2, 2.0), "the limit is learned");
+        gov.try_acquire(1).unwrap();
+        gov.finish(1, None);
+        // However the platform's second is phased, a second from the report is past it.
+        assert_eq!(gov.try_acquire(1).unwrap_err(), Duration::from_secs(1));
     }
 
     #[test]
