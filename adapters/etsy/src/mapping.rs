@@ -60,7 +60,7 @@ pub(crate) fn money(path: &str, m: &wire::Money, ctx: &StoreContext) -> Result<O
 
 fn only_twos_and_fives(mut d: u32) -> bool {
     for p in [2, 5] {
-        while d % p == 0 {
+        while d.is_multiple_of(p) {
             d /= p;
         }
     }

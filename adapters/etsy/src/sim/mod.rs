@@ -919,7 +919,7 @@ async fn token(State(sim): State<EtsySim>, body: axum::body::Bytes) -> Response 
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
-                    "refresh_token is invalid or was already used",
+                    "refresh_token is revoked",
                 );
             }
             axum::Json(sim.issue(&mut t)).into_response()
@@ -950,6 +950,14 @@ async fn token(State(sim): State<EtsySim>, body: axum::body::Bytes) -> Response 
     }
 }
 
+fn invalid_token(description: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "error": "invalid_token", "error_description": description })),
+    )
+        .into_response()
+}
+
 fn header(r: &mut Response, name: &'static str, value: u64) {
     if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
         r.headers_mut().insert(name, v);
@@ -971,7 +979,7 @@ async fn gate(State(sim): State<EtsySim>, request: Request, next: Next) -> Respo
                 "Shared secret is required in x-api-key header.",
             );
         }
-        Some((ks, _)) if ks.is_empty() => {
+        Some(("", _)) => {
             return error(
                 StatusCode::FORBIDDEN,
                 "Invalid API key: should be in the format 'keystring:shared_secret'.",
@@ -1024,11 +1032,9 @@ async fn gate(State(sim): State<EtsySim>, request: Request, next: Next) -> Respo
         until
     };
     let mut response = match valid {
-        None => error(StatusCode::UNAUTHORIZED, "invalid_token"),
-        Some(until) if until <= now => error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token: access token is expired",
-        ),
+        // Etsy's answer, as developers quote it (etsy/open-api issue #519).
+        None => invalid_token("access token is not valid"),
+        Some(until) if until <= now => invalid_token("access token is expired"),
         Some(_) => next.run(request).await,
     };
     header(&mut response, "x-limit-per-second", sim.limits.per_second);
