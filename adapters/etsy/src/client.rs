@@ -58,6 +58,8 @@ pub fn budget_reader() -> TwoWindowHeaders {
 /// `x-api-key` plus the refreshing bearer token.
 pub struct EtsyAuth {
     api_key: Secret,
+    keystring: Secret,
+    shared_secret: Secret,
     bearer: OAuth2Bearer,
 }
 
@@ -73,6 +75,8 @@ impl EtsyAuth {
         let bearer = OAuth2Bearer::new(client, config.tokens.clone()).with_skew(SKEW);
         Ok(Self {
             api_key: api_key(&config.keystring, &config.shared_secret),
+            keystring: config.keystring.clone(),
+            shared_secret: config.shared_secret.clone(),
             bearer: match sink {
                 Some(sink) => bearer.with_sink(sink),
                 None => bearer,
@@ -110,7 +114,11 @@ impl Auth for EtsyAuth {
 
     fn secrets(&self) -> Vec<Secret> {
         let mut s = self.bearer.secrets();
-        s.push(self.api_key.clone());
+        s.extend([
+            self.api_key.clone(),
+            self.keystring.clone(),
+            self.shared_secret.clone(),
+        ]);
         s
     }
 }

@@ -559,3 +559,46 @@ async fn a_shipment_adds_tracking_to_the_receipt_and_ids_stay_exact() {
         "{partial:?}"
     );
 }
+
+#[tokio::test]
+async fn a_spent_day_is_waited_for_once_then_reported_with_etsys_wait() {
+    use polycart_etsy::client::{EtsyAuth, EtsyClassifier, budget_reader};
+    use polycart_kit::transport::{Request, Transport, TransportClock};
+    // Four requests a day: the transport's clock is fake, so its waits take no time.
+    let (server, _sim) = sim(Some("qpd=4")).await;
+    let config = polycart_etsy::EtsyConfig::from_store(&store(&server, None, &[])).unwrap();
+    let clock = TransportClock::fake();
+    let transport = Transport::builder("etsy-1", "etsy")
+        .auth(Arc::new(EtsyAuth::new(&config, None).unwrap()))
+        .budget_reader(Arc::new(budget_reader()))
+        .classifier(Arc::new(EtsyClassifier))
+        .clock(clock.clone())
+        .build();
+    let url = config.api_root.join("users/me").unwrap();
+    for _ in 0..4 {
+        transport.send(Request::get(url.clone())).await.unwrap();
+    }
+    // The day binds from the first answer (3 left < 9 this second): the governor
+    // grants what is left, then holds the shop for the 5-minute recheck before one
+    // request asks again; Etsy's 429 then names the wait, longer than the transport
+    // waits, so the caller gets it.
+    let before = server.requests();
+    let err = transport.send(Request::get(url)).await.unwrap_err();
+    match err {
+        Error::RateLimited { retry_after } => {
+            let wait = retry_after.unwrap().as_secs();
+            assert!((86_000..=86_400).contains(&wait), "{wait}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        server.requests() - before,
+        1,
+        "one request asked, none hammered"
+    );
+    assert!(
+        clock.elapsed() >= polycart_etsy::client::DAY_RECHECK,
+        "held for the recheck first: {:?}",
+        clock.elapsed()
+    );
+}
