@@ -398,6 +398,19 @@ impl Adapter for EtsyAdapter {
     }
 
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
-        webhooks::verify(self.config.webhook_secret.as_ref(), headers, body)
+        let event = webhooks::verify(self.config.webhook_secret.as_ref(), headers, body)?;
+        // An app's endpoint receives every shop's events: another shop's are not
+        // this store's to act on (they reach that shop's store at its own address).
+        let ours = self
+            .config
+            .shop_id
+            .as_deref()
+            .or_else(|| self.shop.get().map(|s| s.shop_id.as_str()));
+        match (ours, event.meta.get("shop_id")) {
+            (Some(ours), Some(theirs)) if ours != theirs => Err(Error::invalid(format!(
+                "the delivery is for Etsy shop {theirs}, not this store's shop {ours}"
+            ))),
+            _ => Ok(event),
+        }
     }
 }

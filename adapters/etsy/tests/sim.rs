@@ -602,3 +602,29 @@ async fn a_spent_day_is_waited_for_once_then_reported_with_etsys_wait() {
         clock.elapsed()
     );
 }
+
+#[tokio::test]
+async fn an_order_paid_delivery_for_another_shop_is_not_this_stores() {
+    let (server, sim) = sim(None).await;
+    let adapter = EtsyAdapter::new(&store(&server, None, &[]), &AdapterContext::default()).unwrap();
+    let receipt = (polycart_etsy::sim::Ids::RECEIPT + 1).to_string();
+    let now = chrono::Utc::now().timestamp();
+    let (body, headers) = sim.order_paid(&receipt, &sim.webhook_secret, now);
+    let event = adapter.verify_webhook(&headers, &body).unwrap();
+    assert_eq!(event.platform_id.as_deref(), Some(receipt.as_str()));
+    assert_eq!(event.entity, Some(Entity::Order));
+    // The same app endpoint gets another shop's events too.
+    let mut other = sim.clone();
+    other.shop_id += 1;
+    let (body, headers) = other.order_paid(&receipt, &sim.webhook_secret, now);
+    assert!(matches!(
+        adapter.verify_webhook(&headers, &body),
+        Err(Error::Invalid { .. })
+    ));
+    // A replay outside the tolerance is refused as forged.
+    let (body, headers) = sim.order_paid(&receipt, &sim.webhook_secret, now - 3_600);
+    assert!(matches!(
+        adapter.verify_webhook(&headers, &body),
+        Err(Error::Auth { .. })
+    ));
+}
