@@ -8,7 +8,9 @@
 //!   the store's `TokenSink` before it is used.
 //! - **Rate limits**: two windows, per second and per day (a sliding 24 h), read from
 //!   `x-limit-per-second`/`x-remaining-this-second` and
-//!   `x-limit-per-day`/`x-remaining-today` by the kit's `TwoWindowHeaders`.
+//!   `x-limit-per-day`/`x-remaining-today` by the kit's `TwoWindowHeaders`. The
+//!   limits are the app's: every store of one app in this process shares one
+//!   governor ([`app_governor`]).
 //! - **Answers**: errors are `{"error": "…"}`. 429 "Exceeded per second rate limit"
 //!   is waited out; a spent day ("Exceeded daily rate limit", `Retry-After` of up to
 //!   a day) is a `RateLimited` error with that wait; 400/409/422 are `Invalid` with
@@ -16,7 +18,8 @@
 //! - **Store context**: the shop's `currency_code` from `GET /shops/{shop_id}`, and
 //!   the shop id itself from `GET /users/me` when the base URL does not name it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -26,7 +29,8 @@ use polycart_kit::connector::AdapterContext;
 use polycart_kit::decode::currency;
 use polycart_kit::transport::html::retry_unusable_success;
 use polycart_kit::transport::{
-    Classify, Request, Response, Transport, TwoWindowHeaders, Verdict, classify_status, retry_after,
+    Classify, Governor, Request, Response, Transport, TwoWindowHeaders, Verdict, classify_status,
+    retry_after,
 };
 use polycart_kit::{ApiPath, Error, IdGrammar, Result, Secret, StoreConfig, StoreContext};
 
@@ -151,6 +155,32 @@ impl Classify for EtsyClassifier {
     }
 }
 
+/// The governor of an Etsy app (its keystring, at its API host) in this process:
+/// Etsy's limits are the app's, shared by every shop it serves, so every store of
+/// one app waits on one budget. Kept while a store of the app is connected.
+pub fn app_governor(config: &EtsyConfig) -> Arc<Governor> {
+    type Apps = Mutex<HashMap<String, Weak<Governor>>>;
+    static APPS: OnceLock<Apps> = OnceLock::new();
+    // The keystring is the app's public client id (it is in every consent URL).
+    let key = format!(
+        "{}:{}|{}",
+        config.api_root.host_str().unwrap_or_default(),
+        config.api_root.port_or_known_default().unwrap_or_default(),
+        config.keystring.expose()
+    );
+    let mut apps = APPS
+        .get_or_init(Apps::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(governor) = apps.get(&key).and_then(Weak::upgrade) {
+        return governor;
+    }
+    apps.retain(|_, g| g.strong_count() > 0);
+    let governor = Arc::new(Governor::new(config.budget));
+    apps.insert(key, Arc::downgrade(&governor));
+    governor
+}
+
 /// The store's transport.
 pub(crate) fn transport(
     store: &StoreConfig,
@@ -159,7 +189,7 @@ pub(crate) fn transport(
 ) -> Result<Transport> {
     Ok(Transport::builder(store.store_id.clone(), PLATFORM)
         .auth(Arc::new(EtsyAuth::new(config, ctx.token_sink.clone())?))
-        .budget(config.budget)
+        .governor(app_governor(config))
         .budget_reader(Arc::new(budget_reader()))
         .classifier(Arc::new(EtsyClassifier))
         .metrics(ctx.metrics.clone())

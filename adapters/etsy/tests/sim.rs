@@ -628,3 +628,28 @@ async fn an_order_paid_delivery_for_another_shop_is_not_this_stores() {
         Err(Error::Auth { .. })
     ));
 }
+
+#[tokio::test]
+async fn the_shops_of_one_app_share_its_budget() {
+    // Etsy counts requests per app: two stores of one app, listing at once, wait on
+    // one governor and meet no 429.
+    let (server, _sim) = sim(Some("qps=2")).await;
+    let config = store(&server, None, &[]);
+    let a = EtsyAdapter::new(&config, &AdapterContext::default()).unwrap();
+    let b = EtsyAdapter::new(
+        &StoreConfig {
+            store_id: "etsy-2".into(),
+            ..config.clone()
+        },
+        &AdapterContext::default(),
+    )
+    .unwrap();
+    let (x, y) = tokio::join!(
+        collect_all(&a, ListQuery::new(Entity::Order).page_size(5)),
+        collect_all(&b, ListQuery::new(Entity::Order).page_size(5)),
+    );
+    assert_eq!((x.unwrap().len(), y.unwrap().len()), (30, 30));
+    let usage = server.usage();
+    let (_, per_second) = usage.iter().find(|(n, _)| *n == "per_second").unwrap();
+    assert_eq!(per_second.refused, 0, "{usage:?}");
+}
