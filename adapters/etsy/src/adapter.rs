@@ -60,6 +60,7 @@ fn with_webhooks(webhooks: bool) -> Capabilities {
         bulk_export: false,
         writes: WriteCapabilities {
             product_price: true,
+            product_title: true,
             inventory_set: true,
             inventory_adjust: true,
             shipment_create: true,

@@ -9,6 +9,8 @@
 //!   `price_on_property` (`quantity_on_property`): a change that needs more
 //!   properties names them all. The PUT sets absolute values, so repeating it is
 //!   harmless; a stock delta is applied to the value just read, once.
+//! - **Titles** (`update_product` title): `PATCH /shops/{shop_id}/listings/{id}`
+//!   (`updateListing`) with `title` (1–140 characters), idempotent.
 //! - **Shipments** (`create_shipment`): `POST /shops/{shop_id}/receipts/{id}/tracking`
 //!   (`createReceiptShipment`) with `tracking_code` and `carrier_name`; it adds a
 //!   shipment and emails the buyer, so it is never repeated blindly (the transport
@@ -235,11 +237,22 @@ pub(crate) async fn inventory(a: &EtsyAdapter, op: &WriteOp) -> Result<Record> {
             price,
             compare_at_price,
         } => {
-            if title.is_some() || status.is_some() || compare_at_price.is_some() {
+            if status.is_some() || compare_at_price.is_some() {
                 return Err(Error::unsupported(
                     PLATFORM,
-                    "listing title, status and compare-at price",
+                    "listing status and compare-at price",
                 ));
+            }
+            if let Some(title) = title {
+                if variant_id.is_some() {
+                    return Err(Error::invalid(
+                        "an Etsy product (variant) has no title of its own",
+                    ));
+                }
+                update_title(a, product_id, title).await?;
+                if price.is_none() {
+                    return a.read(Entity::Product, product_id).await;
+                }
             }
             let price = price.ok_or_else(|| Error::invalid("nothing to update: no price"))?;
             if price.is_sign_negative() {
@@ -292,6 +305,32 @@ pub(crate) async fn inventory(a: &EtsyAdapter, op: &WriteOp) -> Result<Record> {
         .send(a.request(Method::PUT, &path, &body).idempotent(true))
         .await?;
     a.read(Entity::Product, &listing).await
+}
+
+/// The longest listing title Etsy takes.
+pub(crate) const MAX_TITLE: usize = 140;
+
+/// `PATCH /shops/{shop_id}/listings/{listing_id}` (`updateListing`) with a new
+/// title: setting a value, so repeating it is harmless.
+async fn update_title(a: &EtsyAdapter, listing: &str, title: &str) -> Result<()> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > MAX_TITLE {
+        return Err(Error::invalid(format!(
+            "an Etsy listing title is 1 to {MAX_TITLE} characters"
+        )));
+    }
+    let path = a
+        .shop_path()
+        .await?
+        .lit("listings")
+        .id(polycart_kit::IdGrammar::Numeric, listing)?;
+    a.transport()
+        .send(
+            a.request(Method::PATCH, &path, &json!({ "title": title }))
+                .idempotent(true),
+        )
+        .await
+        .map(|_| ())
 }
 
 /// `create_shipment`: `createReceiptShipment`, never repeated blindly.

@@ -625,6 +625,59 @@ fn listing_number(sim: &EtsySim, id: &str) -> Option<u64> {
         .then_some(n)
 }
 
+/// `updateListing`: the fields the simulator keeps (`title`, `state` active or
+/// inactive), JSON or form.
+async fn update_listing(
+    State(sim): State<EtsySim>,
+    Path((shop, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = check_shop(&sim, &shop) {
+        return r;
+    }
+    let f = match fields(&headers, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some(n) = listing_number(&sim, &id) else {
+        return not_found(&format!("Listing {id} not found"));
+    };
+    let title = match f.get("title") {
+        None => None,
+        Some(Value::String(t)) if !t.trim().is_empty() && t.chars().count() <= 140 => {
+            Some(t.clone())
+        }
+        Some(_) => return error(StatusCode::BAD_REQUEST, "title must be 1 to 140 characters"),
+    };
+    let state = match f.get("state").and_then(Value::as_str) {
+        None => None,
+        Some("active") => Some(polycart_kit::sim::SimProductStatus::Active),
+        Some("inactive") => Some(polycart_kit::sim::SimProductStatus::Archived),
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("state {other:?} cannot be set"),
+            );
+        }
+    };
+    let mut s = sim.store();
+    let currency = s.currency;
+    let Some(p) = s.product_mut(n) else {
+        return not_found(&format!("Listing {id} not found"));
+    };
+    if let Some(t) = title {
+        p.title = t;
+    }
+    if let Some(st) = state {
+        p.status = st;
+    }
+    p.updated_at = Utc::now();
+    let p = p.clone();
+    drop(s);
+    axum::Json(sim.listing_view(&p, currency, false, false)).into_response()
+}
+
 async fn listing(
     State(sim): State<EtsySim>,
     Path(id): Path<String>,
@@ -1086,6 +1139,10 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
             post(tracking),
         )
         .route("/shops/{shop_id}/listings", get(listings))
+        .route(
+            "/shops/{shop_id}/listings/{listing_id}",
+            axum::routing::patch(update_listing),
+        )
         .route("/shops/{shop_id}/sections", get(sections))
         .route("/shops/{shop_id}/sections/{shop_section_id}", get(section))
         .route("/listings/{listing_id}", get(listing))
