@@ -590,4 +590,33 @@ mod tests {
         assert_eq!(o.fulfillment_status, Some(FulfillmentStatus::Unfulfilled));
         assert_eq!(o.currency.as_ref().unwrap().as_str(), "USD");
     }
+
+    #[test]
+    fn hostile_payloads_are_typed_errors_never_panics() {
+        let ctx = StoreContext::default();
+        for entity in [Entity::Order, Entity::Product, Entity::Category] {
+            for text in [
+                "",
+                "[",
+                "null",
+                "42",
+                "{}",
+                r#"{"count": 1, "results": [7]}"#,
+                r#"{"count": 1, "results": {"receipt_id": 1}}"#,
+                r#"{"receipt_id": 1, "grandtotal": {"amount": 1, "divisor": 0, "currency_code": "USD"}}"#,
+                r#"{"receipt_id": 1, "created_timestamp": -99999999999999999}"#,
+                r#"{"listing_id": 1, "price": {"amount": 9223372036854775807, "divisor": 1, "currency_code": "USD"}, "inventory": {"products": [{"product_id": 2, "offerings": [{"price": "x"}]}]}}"#,
+                r#"{"shop_section_id": {"nested": true}}"#,
+            ] {
+                // Whatever the answer, it is a value or a typed error.
+                let _ = normalize(entity, text, &ctx);
+            }
+        }
+        assert!(matches!(
+            normalize(Entity::Customer, "{}", &ctx),
+            Err(Error::Unsupported { .. })
+        ));
+        let list = normalize(Entity::Order, r#"{"count": 0, "results": []}"#, &ctx).unwrap();
+        assert!(matches!(list, Normalized::List(v) if v.is_empty()));
+    }
 }
