@@ -267,6 +267,13 @@ mod tests {
             (o.remaining, o.reset_after),
             (Some(0.0), Some(Duration::from_secs(1)))
         );
+        // Only the day reported: it is the window there is.
+        let h = headers(&[("x-remaining-today", "40")]);
+        let o = r.read(StatusCode::OK, &h, b"").unwrap();
+        assert_eq!(
+            (o.remaining, o.reset_after),
+            (Some(40.0), Some(Duration::from_secs(300)))
+        );
         assert!(r.read(StatusCode::OK, &HeaderMap::new(), b"").is_none());
     }
 
