@@ -137,6 +137,19 @@ struct SliceCursor {
     offset: usize,
 }
 
+/// Whether a listing body names `shop_id` as its shop (a body without `shop_id` is
+/// taken as the shop's: the listing was asked for under it).
+pub(crate) fn owned_by(listing: &str, shop_id: &str) -> Result<bool> {
+    let field = polycart_kit::envelope::field(listing, "shop_id")?;
+    Ok(match field {
+        None => true,
+        Some(raw) => {
+            let id: polycart_kit::decode::Id = polycart_kit::error::decode_json(raw.get())?;
+            id.0 == shop_id
+        }
+    })
+}
+
 /// Etsy's ids are all numeric (64-bit).
 fn check_id(_: IdRole, id: &str) -> Result<String> {
     IdGrammar::Numeric.check(id).map(str::to_owned)
@@ -210,11 +223,16 @@ impl EtsyAdapter {
         if entity == Entity::Product {
             request = request.query([("includes", "Images,Inventory")]);
         }
-        let ctx = &self.shop().await?.context;
+        let shop = self.shop().await?;
         let response = self.transport.send(request).await?;
-        let raw: Box<serde_json::value::RawValue> =
-            polycart_kit::error::decode_json(response.text()?)?;
-        mapping::mapper(entity)?(&raw, ctx)?
+        let text = response.text()?;
+        // `GET /listings/{id}` serves any shop's listing: another shop's is not
+        // this store's record.
+        if entity == Entity::Product && !owned_by(text, &shop.shop_id)? {
+            return Err(Error::not_found(format!("listing {id} in this shop")));
+        }
+        let raw: Box<serde_json::value::RawValue> = polycart_kit::error::decode_json(text)?;
+        mapping::mapper(entity)?(&raw, &shop.context)?
             .pop()
             .ok_or_else(|| Error::not_found(format!("{entity} {id}")))
     }
@@ -413,5 +431,18 @@ impl Adapter for EtsyAdapter {
             ))),
             _ => Ok(event),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_shops_listing_is_not_ours() {
+        assert!(owned_by(r#"{"listing_id": 1, "shop_id": 30000003}"#, "30000003").unwrap());
+        assert!(!owned_by(r#"{"listing_id": 1, "shop_id": 99}"#, "30000003").unwrap());
+        assert!(owned_by(r#"{"listing_id": 1}"#, "30000003").unwrap());
+        assert!(owned_by("[", "1").is_err());
     }
 }

@@ -418,7 +418,11 @@ async fn a_variant_price_extends_price_on_property_and_keeps_the_others() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
-    assert_eq!(server.requests() - before, 1, "only the inventory was read");
+    assert_eq!(
+        server.requests() - before,
+        2,
+        "only the listing (is it this shop's?) and its inventory were read"
+    );
 }
 
 #[tokio::test]
