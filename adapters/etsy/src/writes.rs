@@ -27,6 +27,9 @@ use serde_json::{Value, json};
 use crate::adapter::EtsyAdapter;
 use crate::{PLATFORM, mapping, wire};
 
+/// The most an Etsy offering stocks.
+pub(crate) const MAX_STOCK: i64 = 999;
+
 /// A change to some of a listing's products.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Change {
@@ -83,9 +86,9 @@ pub(crate) fn apply(inv: &mut wire::Inventory, which: &Which, change: Change) ->
                     InventoryChange::Absolute(n) => n,
                     InventoryChange::Delta(d) => now.saturating_add(d),
                 };
-                if next < 0 {
+                if !(0..=MAX_STOCK).contains(&next) {
                     return Err(Error::invalid(format!(
-                        "stock of product {} would be {next}",
+                        "stock of product {} would be {next}; Etsy takes 0 to {MAX_STOCK}",
                         p.product_id.0
                     )));
                 }
@@ -464,6 +467,13 @@ mod tests {
             Change::Stock(InventoryChange::Delta(-9)),
         );
         assert!(matches!(err, Err(Error::Invalid { .. })));
+        for change in [
+            InventoryChange::Absolute(1000),
+            InventoryChange::Delta(i64::MAX),
+        ] {
+            let err = apply(&mut inv, &Which::Product("3".into()), Change::Stock(change));
+            assert!(matches!(err, Err(Error::Invalid { .. })), "{change:?}");
+        }
         assert!(matches!(
             apply(
                 &mut inv,
