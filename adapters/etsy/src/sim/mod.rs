@@ -27,23 +27,27 @@
 //!   Standard Webhooks way with the endpoint's `whsec_` secret.
 //!
 //! Rendered from the documented shapes over the kit's generated store, never from the
-//! adapter's types.
+//! adapter's types. Here: the state and the API's routes; `access.rs` the token
+//! endpoint and the gate, `limits.rs` the windows, `inventory.rs` listing inventory,
+//! `render.rs` the JSON, `handle.rs` the conformance suite's handle.
 
 // Handlers answer errors as ready responses, as axum does; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+mod access;
 mod handle;
+mod inventory;
+mod limits;
 mod render;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -52,90 +56,13 @@ use polycart_kit::auth::pkce_challenge;
 use polycart_kit::sim::{
     Faults, FixedWindow, SimFulfillment, SimInfo, SimOptions, SimServer, SimShipment, SimStore,
 };
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+pub use limits::{Limits, SlidingWindow};
 pub use render::{Ids, OnProperty, property_id};
 
 /// How long an access token lives.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
-
-/// The app's rate limits (`SimOptions::plan`: `qps=10,qpd=10000`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub per_second: u64,
-    pub per_day: u64,
-}
-
-impl Limits {
-    /// Reads a plan: `qps=N` and/or `qpd=M`, comma-separated; Etsy's defaults
-    /// (10 and 10,000) otherwise.
-    pub fn parse(plan: Option<&str>) -> Result<Self, String> {
-        let mut limits = Limits {
-            per_second: 10,
-            per_day: 10_000,
-        };
-        for part in plan
-            .unwrap_or_default()
-            .split(',')
-            .filter(|p| !p.trim().is_empty())
-        {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("plan part {part:?} is not key=value"))?;
-            let n: u64 = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("plan {k}: {v:?} is not a positive number"))?;
-            match k.trim() {
-                "qps" => limits.per_second = n,
-                "qpd" => limits.per_day = n,
-                other => return Err(format!("unknown plan key {other:?} (qps, qpd)")),
-            }
-        }
-        Ok(limits)
-    }
-}
-
-/// A sliding window of `limit` requests per `window` (Etsy's day).
-#[derive(Debug)]
-pub struct SlidingWindow {
-    limit: u64,
-    window: Duration,
-    log: Mutex<VecDeque<Instant>>,
-}
-
-impl SlidingWindow {
-    pub fn new(limit: u64, window: Duration) -> Self {
-        Self {
-            limit,
-            window,
-            log: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    /// Admits a request at `now` (what is left after it), or says how long until the
-    /// oldest request in the window ages out.
-    pub fn take(&self, now: Instant) -> Result<u64, Duration> {
-        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        while log
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
-        {
-            log.pop_front();
-        }
-        if log.len() as u64 >= self.limit {
-            let oldest = *log.front().expect("the window is full");
-            return Err(self
-                .window
-                .saturating_sub(now.saturating_duration_since(oldest)));
-        }
-        log.push_back(now);
-        Ok(self.limit - log.len() as u64)
-    }
-}
 
 /// The OAuth state: live access tokens, the one current refresh token, codes issued.
 #[derive(Debug, Default)]
@@ -700,213 +627,6 @@ async fn listing(
     }
 }
 
-async fn get_inventory(State(sim): State<EtsySim>, Path(id): Path<String>) -> Response {
-    let Some(n) = listing_number(&sim, &id) else {
-        return not_found(&format!("Listing {id} not found"));
-    };
-    let s = sim.store();
-    match s.products.iter().find(|p| p.id == n) {
-        Some(p) => axum::Json(render::inventory(
-            p,
-            &sim.on_of(p),
-            s.currency,
-            sim.readiness_state_id,
-        ))
-        .into_response(),
-        None => not_found(&format!("Listing {id} not found")),
-    }
-}
-
-/// One product of a PUT body, read.
-struct PutProduct {
-    sku: String,
-    values: Vec<(i64, String)>,
-    price: Decimal,
-    quantity: i64,
-}
-
-fn read_put(body: &Value) -> Result<(Vec<PutProduct>, OnProperty), String> {
-    let products = body
-        .get("products")
-        .and_then(Value::as_array)
-        .filter(|p| !p.is_empty())
-        .ok_or("products is required and must not be empty")?;
-    let ids = |k: &str| -> Result<Vec<i64>, String> {
-        match body.get(k) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|v| v.as_i64().ok_or(format!("{k} must hold integers")))
-                .collect(),
-            Some(_) => Err(format!("{k} must be an array")),
-        }
-    };
-    let on = OnProperty {
-        price: ids("price_on_property")?,
-        quantity: ids("quantity_on_property")?,
-        sku: ids("sku_on_property")?,
-    };
-    let mut out = Vec::new();
-    for p in products {
-        if p.get("product_id").is_some() {
-            return Err("product_id is not a field of an inventory update".into());
-        }
-        let offerings = p
-            .get("offerings")
-            .and_then(Value::as_array)
-            .filter(|o| o.len() == 1)
-            .ok_or("each product needs exactly one offering")?;
-        let o = &offerings[0];
-        if o.get("readiness_state_id").is_none() {
-            return Err("readiness_state_id is required on each offering".into());
-        }
-        let price: Decimal = o
-            .get("price")
-            .and_then(Value::as_number)
-            .and_then(|n| n.to_string().parse().ok())
-            .ok_or("offering price must be a number")?;
-        if price < Decimal::new(20, 2) || price > Decimal::from(50_000) {
-            return Err("Price must be between 0.20 and 50000.00".into());
-        }
-        let quantity = o
-            .get("quantity")
-            .and_then(Value::as_i64)
-            .filter(|q| (0..=999).contains(q))
-            .ok_or("offering quantity must be between 0 and 999")?;
-        if o.get("is_enabled").and_then(Value::as_bool).is_none() {
-            return Err("offering is_enabled must be a boolean".into());
-        }
-        let mut values = Vec::new();
-        for v in p
-            .get("property_values")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let id = v
-                .get("property_id")
-                .and_then(Value::as_i64)
-                .ok_or("property_id is required")?;
-            let value = v
-                .get("values")
-                .and_then(Value::as_array)
-                .and_then(|a| a.first())
-                .and_then(Value::as_str)
-                .ok_or("property values need values")?;
-            if value.contains(['(', ')']) {
-                return Err("parenthesis characters are not allowed in property values".into());
-            }
-            values.push((id, value.to_owned()));
-        }
-        out.push(PutProduct {
-            sku: p
-                .get("sku")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            values,
-            price,
-            quantity,
-        });
-    }
-    // What Etsy checks: products that agree on every property of *_on_property agree
-    // on the value too.
-    let agree = |props: &[i64], value: &dyn Fn(&PutProduct) -> String| -> bool {
-        let mut seen: HashMap<Vec<String>, String> = HashMap::new();
-        out.iter().all(|p| {
-            let key: Vec<String> = props
-                .iter()
-                .map(|id| {
-                    p.values
-                        .iter()
-                        .find(|(i, _)| i == id)
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default()
-                })
-                .collect();
-            let v = value(p);
-            seen.entry(key).or_insert_with(|| v.clone()) == &v
-        })
-    };
-    if !agree(&on.price, &|p| p.price.normalize().to_string()) {
-        return Err("Products have different prices but price_on_property does not name the properties they differ by".into());
-    }
-    if !agree(&on.quantity, &|p| p.quantity.to_string()) {
-        return Err("Products have different quantities but quantity_on_property does not name the properties they differ by".into());
-    }
-    Ok((out, on))
-}
-
-/// `updateListingInventory`: the whole inventory replaced. The simulator keeps the
-/// listing's variations: each product of the body must be one of them.
-async fn put_inventory(
-    State(sim): State<EtsySim>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "Expected a JSON body");
-    };
-    let Some(n) = listing_number(&sim, &id) else {
-        return not_found(&format!("Listing {id} not found"));
-    };
-    let (products, on) = match read_put(&body) {
-        Ok(x) => x,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
-    };
-    let mut s = sim.store();
-    let currency = s.currency;
-    let Some(p) = s.product_mut(n) else {
-        return not_found(&format!("Listing {id} not found"));
-    };
-    let option_ids: Vec<i64> = p
-        .options
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| property_id(name, i))
-        .collect();
-    if products.len() != p.variants.len() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "The simulator keeps a listing's variations: send every product",
-        );
-    }
-    let mut targets = Vec::new();
-    for put in &products {
-        let found = p.variants.iter().position(|v| {
-            option_ids.len() == put.values.len()
-                && option_ids
-                    .iter()
-                    .zip(&v.option_values)
-                    .all(|(pid, val)| put.values.iter().any(|(i, x)| i == pid && x == val))
-        });
-        match found {
-            Some(i) if !targets.contains(&i) => targets.push(i),
-            _ => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "A product's property_values match none of the listing's variations",
-                );
-            }
-        }
-    }
-    for (put, i) in products.iter().zip(targets) {
-        let v = &mut p.variants[i];
-        v.price = put.price;
-        v.sku = put.sku.clone();
-        if let Some((first, rest)) = v.stock.split_first_mut() {
-            first.1 = put.quantity;
-            for r in rest {
-                r.1 = 0;
-            }
-        }
-    }
-    p.updated_at = Utc::now();
-    let answer = render::inventory(p, &on, currency, sim.readiness_state_id);
-    sim.on_property().insert(n, on);
-    axum::Json(answer).into_response()
-}
-
 fn section_rows(sim: &EtsySim) -> Vec<Value> {
     let s = sim.store();
     let deleted = sim.sections_deleted();
@@ -944,157 +664,6 @@ async fn section(State(sim): State<EtsySim>, Path((shop, id)): Path<(String, Str
             || not_found(&format!("Shop section {id} not found")),
             |s| axum::Json(s).into_response(),
         )
-}
-
-/// `POST /v3/public/oauth/token` (form): `authorization_code` with PKCE, and
-/// rotating `refresh_token`s.
-async fn token(State(sim): State<EtsySim>, body: axum::body::Bytes) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| form.get(k).map(String::as_str);
-    let oauth_error = |status: StatusCode, code: &str, description: &str| {
-        (
-            status,
-            axum::Json(json!({ "error": code, "error_description": description })),
-        )
-            .into_response()
-    };
-    if get("client_id") != Some(sim.keystring.as_str()) {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client_id is not a known app",
-        );
-    }
-    let mut t = sim.tokens();
-    match get("grant_type") {
-        Some("refresh_token") => {
-            if get("refresh_token") != Some(t.refresh.as_str()) || t.refresh.is_empty() {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "refresh_token is revoked",
-                );
-            }
-            axum::Json(sim.issue(&mut t)).into_response()
-        }
-        Some("authorization_code") => {
-            let Some((challenge, redirect)) = get("code").and_then(|c| t.codes.remove(c)) else {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "code is invalid or was already used",
-                );
-            };
-            let verified = get("code_verifier").is_some_and(|v| pkce_challenge(v) == challenge);
-            if !verified || get("redirect_uri") != Some(redirect.as_str()) {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "code_verifier or redirect_uri does not match",
-                );
-            }
-            axum::Json(sim.issue(&mut t)).into_response()
-        }
-        _ => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "grant_type is not supported",
-        ),
-    }
-}
-
-fn invalid_token(description: &str) -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(json!({ "error": "invalid_token", "error_description": description })),
-    )
-        .into_response()
-}
-
-fn header(r: &mut Response, name: &'static str, value: u64) {
-    if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
-        r.headers_mut().insert(name, v);
-    }
-}
-
-/// The API key, both rate windows, then the bearer token.
-async fn gate(State(sim): State<EtsySim>, request: Request, next: Next) -> Response {
-    let key = request
-        .headers()
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    match key.split_once(':') {
-        None if key.is_empty() => return error(StatusCode::FORBIDDEN, "Missing x-api-key header."),
-        None => {
-            return error(
-                StatusCode::FORBIDDEN,
-                "Shared secret is required in x-api-key header.",
-            );
-        }
-        Some(("", _)) => {
-            return error(
-                StatusCode::FORBIDDEN,
-                "Invalid API key: should be in the format 'keystring:shared_secret'.",
-            );
-        }
-        Some((ks, ss)) if ks != sim.keystring || ss != sim.shared_secret => {
-            return error(StatusCode::FORBIDDEN, "Invalid API key.");
-        }
-        Some(_) => {}
-    }
-    let now = Instant::now();
-    let second = match sim.per_second.take(now) {
-        Ok(w) => w.remaining,
-        Err(_) => {
-            let mut r = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Exceeded per second rate limit",
-            );
-            header(&mut r, "x-limit-per-second", sim.limits.per_second);
-            header(&mut r, "x-remaining-this-second", 0);
-            return r;
-        }
-    };
-    let today = match sim.per_day.take(now) {
-        Ok(left) => left,
-        Err(wait) => {
-            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "Exceeded daily rate limit");
-            header(&mut r, "x-limit-per-second", sim.limits.per_second);
-            header(&mut r, "x-remaining-this-second", second);
-            header(&mut r, "x-limit-per-day", sim.limits.per_day);
-            header(&mut r, "x-remaining-today", 0);
-            header(&mut r, "retry-after", wait.as_secs().max(1));
-            return r;
-        }
-    };
-    let bearer = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
-    let valid = {
-        let mut t = sim.tokens();
-        let until = bearer.as_ref().and_then(|b| t.access.get(b).copied());
-        if let (Some(b), Some(u)) = (&bearer, until)
-            && u > now
-        {
-            *t.used.entry(b.clone()).or_default() += 1;
-        }
-        until
-    };
-    let mut response = match valid {
-        // Etsy's answer, as developers quote it (etsy/open-api issue #519).
-        None => invalid_token("access token is not valid"),
-        Some(until) if until <= now => invalid_token("access token is expired"),
-        Some(_) => next.run(request).await,
-    };
-    header(&mut response, "x-limit-per-second", sim.limits.per_second);
-    header(&mut response, "x-remaining-this-second", second);
-    header(&mut response, "x-limit-per-day", sim.limits.per_day);
-    header(&mut response, "x-remaining-today", today);
-    response
 }
 
 /// Starts the simulator and returns a handle on its state (for tests).
@@ -1148,16 +717,19 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         .route("/listings/{listing_id}", get(listing))
         .route(
             "/listings/{listing_id}/inventory",
-            get(get_inventory).put(put_inventory),
+            get(inventory::get_inventory).put(inventory::put_inventory),
         );
     let api = sim
         .faults
         .layer(api)
-        .layer(axum::middleware::from_fn_with_state(sim.clone(), gate))
+        .layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            access::gate,
+        ))
         .with_state(sim.clone());
     let router = Router::new().nest("/v3/application", api).route(
         "/v3/public/oauth/token",
-        post(token).with_state(sim.clone()),
+        post(access::token).with_state(sim.clone()),
     );
     let (bound, server) = SimServer::start(router, addr).await?;
     let text = |k: &str| first[k].as_str().unwrap_or_default().to_owned();
@@ -1189,43 +761,4 @@ pub fn simulate(
     addr: SocketAddr,
 ) -> BoxFuture<'static, std::io::Result<SimServer>> {
     Box::pin(async move { start(options, addr).await.map(|(server, _)| server) })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_day_slides() {
-        let w = SlidingWindow::new(2, Duration::from_secs(100));
-        let t0 = Instant::now();
-        assert_eq!(w.take(t0), Ok(1));
-        assert_eq!(w.take(t0 + Duration::from_secs(10)), Ok(0));
-        assert_eq!(
-            w.take(t0 + Duration::from_secs(20)),
-            Err(Duration::from_secs(80))
-        );
-        // The first request ages out; the second still counts.
-        assert_eq!(w.take(t0 + Duration::from_secs(100)), Ok(0));
-    }
-
-    #[test]
-    fn plans_set_both_windows() {
-        assert_eq!(
-            Limits::parse(None).unwrap(),
-            Limits {
-                per_second: 10,
-                per_day: 10_000
-            }
-        );
-        assert_eq!(
-            Limits::parse(Some("qps=5,qpd=200")).unwrap(),
-            Limits {
-                per_second: 5,
-                per_day: 200
-            }
-        );
-        assert!(Limits::parse(Some("qps=0")).is_err());
-        assert!(Limits::parse(Some("burst=3")).is_err());
-    }
 }
