@@ -657,3 +657,39 @@ async fn the_shops_of_one_app_share_its_budget() {
     let (_, per_second) = usage.iter().find(|(n, _)| *n == "per_second").unwrap();
     assert_eq!(per_second.refused, 0, "{usage:?}");
 }
+
+#[tokio::test]
+async fn the_token_endpoint_takes_forms_and_json_and_rotates() {
+    let (server, sim) = sim(None).await;
+    let url = format!("{}/v3/public/oauth/token", server.origin());
+    let client = polycart_kit::transport::shared_client();
+    let first = sim.current_refresh_token();
+    // JSON, as some SDKs send it.
+    let r = client
+        .post(&url)
+        .json(&serde_json::json!({
+            "grant_type": "refresh_token", "client_id": sim.keystring, "refresh_token": first
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pair: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(pair["expires_in"], 3600);
+    assert_eq!(pair["token_type"], "Bearer");
+    assert_ne!(pair["refresh_token"].as_str().unwrap(), first);
+    // The used refresh token is refused with Etsy's invalid_grant, as a form too.
+    let r = client
+        .post(&url)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", sim.keystring.as_str()),
+            ("refresh_token", first.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "invalid_grant");
+}

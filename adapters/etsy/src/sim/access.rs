@@ -18,8 +18,27 @@ use super::{EtsySim, error};
 
 /// `POST /v3/public/oauth/token` (form): `authorization_code` with PKCE, and
 /// rotating `refresh_token`s.
-pub(super) async fn token(State(sim): State<EtsySim>, body: axum::body::Bytes) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+fn is_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+pub(super) async fn token(
+    State(sim): State<EtsySim>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    // A form, as Etsy documents; clients also send JSON (etsy/open-api issue #549),
+    // which Etsy takes too.
+    let form: HashMap<String, String> = match super::fields(&headers, &body) {
+        Ok(fields) if !is_form(&headers) => fields
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
+            .collect(),
+        _ => url::form_urlencoded::parse(&body).into_owned().collect(),
+    };
     let get = |k: &str| form.get(k).map(String::as_str);
     let oauth_error = |status: StatusCode, code: &str, description: &str| {
         (
