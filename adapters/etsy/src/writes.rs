@@ -287,7 +287,7 @@ pub(crate) async fn inventory(a: &EtsyAdapter, op: &WriteOp) -> Result<Record> {
         other => return Err(Error::unsupported(PLATFORM, other.name())),
     };
     // The listing must be this shop's (Etsy serves any shop's listing to a read).
-    a.read(Entity::Product, &listing).await?;
+    a.own_listing(&listing).await?;
     let path = polycart_kit::ApiPath::new("listings")
         .id(polycart_kit::IdGrammar::Numeric, &listing)?
         .lit("inventory");

@@ -11,7 +11,8 @@
 //!   `was_shipped`, `was_canceled`, `sort_on` `created|updated|receipt_id`,
 //!   `sort_order`), one receipt, `POST …/receipts/{id}/tracking`
 //!   (`createReceiptShipment`, JSON or form), listings of a shop by `state` with
-//!   `includes=Images,Inventory`, one listing, `GET`/`PUT /listings/{id}/inventory`
+//!   `includes=Images,Inventory`, one listing (whose `includes` no longer take
+//!   `Inventory` in the current OAS), `GET`/`PUT /listings/{id}/inventory`
 //!   (the whole inventory replaced; prices and stock checked against
 //!   `price_on_property`/`quantity_on_property`), shop sections.
 //! - Every request needs `x-api-key: {keystring}:{shared_secret}` (the keystring
@@ -613,16 +614,22 @@ async fn listing(
     let Some(n) = listing_number(&sim, &id) else {
         return not_found(&format!("Listing {id} not found"));
     };
+    // `getListing`'s includes, as the current OAS lists them: `Inventory` and
+    // `Shipping` are `getListingsByShop`'s only.
     let inc = includes(&q);
+    if let Some(bad) = inc
+        .iter()
+        .find(|i| !["Images", "Shop", "User", "Translations", "Videos"].contains(&i.as_str()))
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("Invalid value for includes: {bad:?}"),
+        );
+    }
     let s = sim.store();
     match s.products.iter().find(|p| p.id == n) {
-        Some(p) => axum::Json(sim.listing_view(
-            p,
-            s.currency,
-            inc.contains("Images"),
-            inc.contains("Inventory"),
-        ))
-        .into_response(),
+        Some(p) => axum::Json(sim.listing_view(p, s.currency, inc.contains("Images"), false))
+            .into_response(),
         None => not_found(&format!("Listing {id} not found")),
     }
 }
