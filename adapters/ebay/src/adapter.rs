@@ -1,0 +1,665 @@
+//! The [`Adapter`] for one eBay seller: what the Sell APIs offer per entity, the
+//! orders listing declared as a kit [`Endpoint`] (offset paging over `getOrders`,
+//! its one `filter` parameter written from the query), the inventory items read page
+//! by page (`getInventoryItems` takes `offset` as a zero-based *page number*, which
+//! no kit paging strategy speaks, so the page is computed here from a cursor holding
+//! page and size), the second calls that complete a record (an order's shipping
+//! fulfillments, an item's offers), writes and notifications.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use http::HeaderMap;
+use polycart_kit::adapter::{EntityCapabilities, IdRole, Precision};
+use polycart_kit::auth::SignedSession;
+use polycart_kit::connector::AdapterContext;
+use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
+use polycart_kit::envelope::{Envelope, pointer};
+use polycart_kit::error::decode_json;
+use polycart_kit::paging::{Offset, Paging, Total};
+use polycart_kit::transport::{Request, Transport};
+use polycart_kit::{
+    Adapter, ApiPath, Capabilities, Cursor, Entity, Error, IdGrammar, InventoryChange, ListQuery,
+    Page, Record, Result, StoreConfig, StoreContext, WebhookEvent, Write, WriteCapabilities,
+    WriteOp,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use crate::PLATFORM;
+use crate::client::{self, Bearer, EbayRefresh, MAX_ITEMS_PAGE, MAX_ORDERS_PAGE};
+use crate::config::EbayConfig;
+use crate::{mapping, webhooks, wire};
+
+/// What eBay offers: orders (by modification or creation time, by fulfilment status),
+/// inventory items as products and as stock levels, counted; shipments, prices and
+/// stock written; signed notifications verified where a key is given.
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        entities: vec![
+            EntityCapabilities::basic(Entity::Order, MAX_ORDERS_PAGE)
+                .incremental("lastmodifieddate", Precision::Millisecond)
+                .created_filter()
+                .status_filter(),
+            EntityCapabilities::basic(Entity::Product, MAX_ITEMS_PAGE),
+            EntityCapabilities::basic(Entity::Inventory, MAX_ITEMS_PAGE),
+        ],
+        bulk_export: false,
+        writes: WriteCapabilities {
+            product_price: true,
+            inventory_set: true,
+            shipment_create: true,
+            ..WriteCapabilities::default()
+        },
+        webhooks: false,
+        webhook_registration: false,
+    }
+}
+
+/// eBay's filter timestamps: UTC with milliseconds (`2025-01-01T00:00:00.000Z`).
+pub fn filter_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// How far back a full pass reads: eBay serves orders of the last two years, and
+/// `getOrders` without a filter only those of the last 90 days.
+const FULL_PASS_DAYS: i64 = 730;
+
+/// `getOrders`' one `filter` parameter, comma-separated criteria:
+/// `lastmodifieddate:[…..]` for incremental passes, else `creationdate:[…..]` (the
+/// query's, or two years back), and `orderfulfillmentstatus:{…}` for a status.
+pub fn order_filter(q: &ListQuery) -> Result<Vec<(&'static str, String)>> {
+    order_filter_at(q, Utc::now())
+}
+
+fn order_filter_at(q: &ListQuery, now: DateTime<Utc>) -> Result<Vec<(&'static str, String)>> {
+    let mut parts = Vec::new();
+    if let Some(t) = q.updated_since {
+        parts.push(format!("lastmodifieddate:[{}..]", filter_time(t)));
+    }
+    match q.created_since {
+        Some(t) => parts.push(format!("creationdate:[{}..]", filter_time(t))),
+        None if q.updated_since.is_none() => parts.push(format!(
+            "creationdate:[{}..]",
+            filter_time(now - Duration::days(FULL_PASS_DAYS))
+        )),
+        None => {}
+    }
+    if let Some(status) = q.status.as_deref() {
+        let statuses = match status {
+            "unfulfilled" | "processing" => "{NOT_STARTED|IN_PROGRESS}",
+            "fulfilled" | "completed" => "{FULFILLED}",
+            other => {
+                return Err(Error::invalid(format!(
+                    "eBay filters orders by fulfilment only: status {other:?} is not one of unfulfilled, processing, fulfilled, completed"
+                )));
+            }
+        };
+        parts.push(format!("orderfulfillmentstatus:{statuses}"));
+    }
+    Ok(vec![("filter", parts.join(","))])
+}
+
+/// `GET /sell/fulfillment/v1/order?filter=…&limit=…&offset=…`.
+const ORDERS: Endpoint<StoreContext> = Endpoint {
+    path: PathTemplate("sell/fulfillment/v1/order"),
+    call: Call::Get,
+    params: &[],
+    headers: &[("accept", "application/json")],
+    paging: Paging::Offset(Offset {
+        offset: "offset",
+        limit: "limit",
+        total: Some(Total::At("/total")),
+    }),
+    envelope: Envelope::At("/orders"),
+    since: None,
+    filters: Some(order_filter),
+    max_page: MAX_ORDERS_PAGE,
+    map: mapping::order,
+};
+
+/// The inventory listing's cursor: the zero-based page and the page size it was read
+/// with (so a resumed pass keeps its pages aligned).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct ItemsCursor {
+    page: u64,
+    limit: u32,
+}
+
+/// eBay's ids: orders `12-34567-89012` (or the legacy `6498414015!260000000562911`) and
+/// SKUs are text, percent-encoded whole; line items are numeric strings.
+fn check_id(role: IdRole, id: &str) -> Result<String> {
+    let grammar = match role {
+        IdRole::LineItem | IdRole::Location => IdGrammar::Token,
+        _ => IdGrammar::Text,
+    };
+    grammar.check(id).map(str::to_owned)
+}
+
+type Auth = SignedSession<Bearer, EbayRefresh>;
+
+/// One connected eBay seller.
+pub struct EbayAdapter {
+    config: EbayConfig,
+    auth: Arc<Auth>,
+    /// The Fulfillment API's transport (its own daily limit).
+    fulfillment: Transport,
+    /// The Inventory API's transport.
+    inventory: Transport,
+    capabilities: Capabilities,
+    context: StoreContext,
+}
+
+impl std::fmt::Debug for EbayAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EbayAdapter")
+            .field("api_root", &self.config.api_root)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EbayAdapter {
+    /// Builds the adapter; no request is sent until the first call.
+    pub fn new(store: &StoreConfig, ctx: &AdapterContext) -> Result<Self> {
+        let config = EbayConfig::from_store(store)?;
+        let auth = client::auth(&config, ctx)?;
+        Ok(Self {
+            fulfillment: client::transport(store, auth.clone(), config.fulfillment_budget, ctx),
+            inventory: client::transport(store, auth.clone(), config.inventory_budget, ctx),
+            auth,
+            config,
+            capabilities: capabilities(),
+            context: StoreContext::default(),
+        })
+    }
+
+    /// The user access token now in use (refreshed as needed), for tests.
+    pub fn tokens(&self) -> polycart_kit::auth::TokenSet {
+        self.auth.tokens().tokens()
+    }
+
+    fn url(&self, path: &ApiPath) -> url::Url {
+        path.under(&self.config.api_root)
+    }
+
+    fn order_path(id: &str) -> Result<ApiPath> {
+        ApiPath::new("sell/fulfillment/v1/order").id(IdGrammar::Text, id)
+    }
+
+    fn item_path(sku: &str) -> Result<ApiPath> {
+        ApiPath::new("sell/inventory/v1/inventory_item").id(IdGrammar::Text, sku)
+    }
+
+    /// An order with its shipping fulfillments, as the composite the mapping reads
+    /// (the second call only when the order names fulfillments).
+    async fn compose_order(&self, order: &RawValue) -> Result<Box<RawValue>> {
+        let o: wire::Order = decode_json(order.get())?;
+        let fulfillments = if o.fulfillment_hrefs.is_empty() {
+            Value::Array(Vec::new())
+        } else {
+            let path = Self::order_path(&o.order_id)?.lit("shipping_fulfillment");
+            let response = self.fulfillment.send(Request::get(self.url(&path))).await?;
+            let text = response.text()?;
+            match pointer(text, "/fulfillments")? {
+                Some(f) => serde_json::from_str(f.get())
+                    .map_err(|e| Error::decode("$.fulfillments", e.to_string()))?,
+                None => Value::Array(Vec::new()),
+            }
+        };
+        let order: Value =
+            serde_json::from_str(order.get()).map_err(|e| Error::decode("$", e.to_string()))?;
+        composite(&json!({ "order": order, "fulfillments": fulfillments }))
+    }
+
+    /// An inventory item with its offers (none when eBay has no offer for the SKU).
+    async fn compose_item(&self, item: &RawValue) -> Result<Box<RawValue>> {
+        let i: wire::InventoryItem = decode_json(item.get())?;
+        let offers = self.offers(&i.sku).await?;
+        let item: Value =
+            serde_json::from_str(item.get()).map_err(|e| Error::decode("$", e.to_string()))?;
+        composite(&json!({ "inventoryItem": item, "offers": offers }))
+    }
+
+    /// `GET /sell/inventory/v1/offer?sku=…`: the SKU's offers (404: none).
+    async fn offers(&self, sku: &str) -> Result<Value> {
+        let url = self.url(&ApiPath::new("sell/inventory/v1/offer"));
+        let request = Request::get(url).query([("sku", sku)]);
+        match self.inventory.send(request).await {
+            Ok(response) => Ok(match pointer(response.text()?, "/offers")? {
+                Some(o) => serde_json::from_str(o.get())
+                    .map_err(|e| Error::decode("$.offers", e.to_string()))?,
+                None => Value::Array(Vec::new()),
+            }),
+            Err(Error::NotFound { .. }) => Ok(Value::Array(Vec::new())),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One page of inventory items (raw) and the next cursor.
+    async fn items_page(
+        &self,
+        query: &ListQuery,
+    ) -> Result<(Vec<Box<RawValue>>, Option<Cursor>, Option<u64>)> {
+        let at = match &query.cursor {
+            Some(c) => c.decode::<ItemsCursor>()?,
+            None => ItemsCursor {
+                page: 0,
+                limit: query.page_size_or(MAX_ITEMS_PAGE),
+            },
+        };
+        let limit = at.limit.clamp(1, MAX_ITEMS_PAGE);
+        let url = self.url(&ApiPath::new("sell/inventory/v1/inventory_item"));
+        let request = Request::get(url).query([
+            ("limit", limit.to_string()),
+            ("offset", at.page.to_string()),
+        ]);
+        let response = self.inventory.send(request).await?;
+        let text = response.text()?;
+        let items: Vec<Box<RawValue>> = Envelope::At("/inventoryItems")
+            .split(text)?
+            .into_iter()
+            .map(ToOwned::to_owned)
+            .collect();
+        let total: Option<u64> = pointer(text, "/total")?.and_then(|t| t.get().parse().ok());
+        let read = (at.page + 1) * u64::from(limit);
+        let more = match total {
+            Some(total) => read < total,
+            None => items.len() == limit as usize,
+        };
+        let next = more.then(|| {
+            Cursor::encode(&ItemsCursor {
+                page: at.page + 1,
+                limit,
+            })
+        });
+        Ok((items, next, total))
+    }
+
+    /// Posts `bulkUpdatePriceQuantity` and reports a refused item: the call answers per
+    /// item, so one SKU can fail while the others are updated.
+    async fn bulk_update(&self, requests: Value) -> Result<()> {
+        let url = self.url(&ApiPath::new(
+            "sell/inventory/v1/bulk_update_price_quantity",
+        ));
+        // Setting absolute values: repeating it does no harm.
+        let request = Request::post(url)
+            .json(&json!({ "requests": requests }))
+            .idempotent(true);
+        let response = self.inventory.send(request).await?;
+        bulk_outcome(response.text()?)
+    }
+
+    async fn get_order(&self, id: &str) -> Result<Record> {
+        let response = self
+            .fulfillment
+            .send(Request::get(self.url(&Self::order_path(id)?)))
+            .await?;
+        let raw: Box<RawValue> = serde_json::from_str(response.text()?)
+            .map_err(|e| Error::decode("$", e.to_string()))?;
+        let composite = self.compose_order(&raw).await?;
+        one(
+            mapping::order(&composite, &self.context)?,
+            Entity::Order,
+            id,
+        )
+    }
+
+    async fn get_item(&self, entity: Entity, sku: &str) -> Result<Record> {
+        let response = self
+            .inventory
+            .send(Request::get(self.url(&Self::item_path(sku)?)))
+            .await?;
+        let raw: Box<RawValue> = serde_json::from_str(response.text()?)
+            .map_err(|e| Error::decode("$", e.to_string()))?;
+        let records = match entity {
+            Entity::Product => mapping::product(&self.compose_item(&raw).await?, &self.context)?,
+            _ => mapping::level(&raw, &self.context)?,
+        };
+        one(records, entity, sku)
+    }
+}
+
+fn composite(value: &Value) -> Result<Box<RawValue>> {
+    serde_json::value::to_raw_value(value).map_err(|e| Error::decode("$", e.to_string()))
+}
+
+fn one(mut records: Vec<Record>, entity: Entity, id: &str) -> Result<Record> {
+    records
+        .pop()
+        .ok_or_else(|| Error::not_found(format!("{entity} {id}")))
+}
+
+#[derive(Deserialize)]
+struct BulkAnswer {
+    #[serde(default)]
+    responses: Vec<BulkItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkItem {
+    status_code: Option<u16>,
+    sku: Option<String>,
+    offer_id: Option<String>,
+    #[serde(default)]
+    errors: Vec<BulkError>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkError {
+    error_id: Option<u64>,
+    message: Option<String>,
+}
+
+/// The outcome of a `bulkUpdatePriceQuantity` answer: `Ok` when every item says 200,
+/// else an error naming each refused SKU (or offer) with eBay's error id and message.
+pub fn bulk_outcome(body: &str) -> Result<()> {
+    let answer: BulkAnswer = decode_json(body)?;
+    let failed: Vec<String> = answer
+        .responses
+        .iter()
+        .filter(|r| r.status_code != Some(200))
+        .map(|r| {
+            let what = match (&r.sku, &r.offer_id) {
+                (Some(s), Some(o)) => format!("SKU {s:?} offer {o}"),
+                (Some(s), None) => format!("SKU {s:?}"),
+                (None, Some(o)) => format!("offer {o}"),
+                (None, None) => "an item".to_owned(),
+            };
+            let why: Vec<String> = r
+                .errors
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} ({})",
+                        polycart_kit::error::sanitise(
+                            e.message.as_deref().unwrap_or("refused"),
+                            120
+                        ),
+                        e.error_id.map_or("?".to_owned(), |i| i.to_string())
+                    )
+                })
+                .collect();
+            format!(
+                "{what}: {} {}",
+                r.status_code.map_or("?".to_owned(), |s| s.to_string()),
+                why.join("; ")
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "eBay refused part of the update: {}",
+            failed.join(", ")
+        )))
+    }
+}
+
+/// The registry's `connect`.
+pub(crate) fn connect(store: &StoreConfig, ctx: &AdapterContext) -> Result<Arc<dyn Adapter>> {
+    Ok(Arc::new(EbayAdapter::new(store, ctx)?))
+}
+
+#[async_trait]
+impl Adapter for EbayAdapter {
+    fn platform(&self) -> &'static str {
+        PLATFORM
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page> {
+        self.capabilities.check_query(PLATFORM, query)?;
+        match query.entity {
+            Entity::Order => {
+                let at = Target::new(&self.fulfillment, &self.config.api_root);
+                let page = ORDERS.fetch(at, query, &[]).await?;
+                let mut records = Vec::with_capacity(page.items.len());
+                for (i, item) in page.items.iter().enumerate() {
+                    let composite = self.compose_order(item).await?;
+                    let mapped = mapping::order(&composite, &self.context)
+                        .map_err(|e| ORDERS.envelope.at_item(e, i))?;
+                    records.extend(mapped);
+                }
+                Ok(Page {
+                    records,
+                    next: page.next,
+                })
+            }
+            entity @ (Entity::Product | Entity::Inventory) => {
+                let (items, next, _) = self.items_page(query).await?;
+                let mut records = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let mapped = if entity == Entity::Product {
+                        mapping::product(&self.compose_item(item).await?, &self.context)
+                    } else {
+                        mapping::level(item, &self.context)
+                    };
+                    records
+                        .extend(mapped.map_err(|e| Envelope::At("/inventoryItems").at_item(e, i))?);
+                }
+                Ok(Page { records, next })
+            }
+            other => Err(Error::entity_unsupported(PLATFORM, other)),
+        }
+    }
+
+    async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record> {
+        match entity {
+            Entity::Order => self.get_order(platform_id).await,
+            Entity::Product | Entity::Inventory => self.get_item(entity, platform_id).await,
+            other => Err(Error::entity_unsupported(PLATFORM, other)),
+        }
+    }
+
+    async fn count(&self, query: &ListQuery) -> Result<u64> {
+        self.capabilities.check_query(PLATFORM, query)?;
+        let one = query.clone().with_cursor(None).page_size(1);
+        let total = match query.entity {
+            Entity::Order => {
+                let request = ORDERS.request(&self.config.api_root, &[], &one, &[])?;
+                let response = self.fulfillment.send(request).await?;
+                pointer(response.text()?, "/total")?.and_then(|t| t.get().parse().ok())
+            }
+            Entity::Product | Entity::Inventory => self.items_page(&one).await?.2,
+            other => return Err(Error::entity_unsupported(PLATFORM, other)),
+        };
+        total.ok_or_else(|| Error::decode("$.total", "missing"))
+    }
+
+    async fn write(&self, write: &Write) -> Result<Record> {
+        let write = write.checked(check_id)?;
+        match &write.op {
+            WriteOp::UpdateProduct {
+                product_id,
+                variant_id,
+                title,
+                status,
+                price,
+                compare_at_price,
+            } => {
+                if title.is_some() || status.is_some() || compare_at_price.is_some() {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "product title, status and compare-at price (only the offer price is written)",
+                    ));
+                }
+                if variant_id.as_ref().is_some_and(|v| v != product_id) {
+                    return Err(Error::invalid(
+                        "an eBay inventory item is one SKU: its product id is the SKU, with no variants",
+                    ));
+                }
+                let price = price.ok_or_else(|| Error::invalid("nothing to update"))?;
+                let offers: Vec<wire::Offer> =
+                    serde_json::from_value(self.offers(product_id).await?)
+                        .map_err(|e| Error::decode("$.offers", e.to_string()))?;
+                let priced: Vec<Value> = offers
+                    .iter()
+                    .filter_map(|o| {
+                        let currency = o
+                            .pricing_summary
+                            .as_ref()
+                            .and_then(|p| p.price.as_ref())
+                            .and_then(|p| p.currency.clone())?;
+                        Some(json!({
+                            "offerId": o.offer_id.clone()?,
+                            "price": { "value": price.to_string(), "currency": currency },
+                        }))
+                    })
+                    .collect();
+                if priced.is_empty() {
+                    return Err(Error::invalid(format!(
+                        "SKU {product_id:?} has no offer to price (a price lives on an offer)"
+                    )));
+                }
+                self.bulk_update(json!([{ "sku": product_id, "offers": priced }]))
+                    .await?;
+                self.get(Entity::Product, product_id).await
+            }
+            WriteOp::SetInventory {
+                product_id,
+                variant_id,
+                sku,
+                location_id,
+                change,
+            } => {
+                if location_id.is_some() {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "stock per inventory location (the ship-to-location quantity is written)",
+                    ));
+                }
+                let sku = sku
+                    .clone()
+                    .or_else(|| product_id.clone())
+                    .or_else(|| variant_id.clone())
+                    .ok_or_else(|| Error::invalid("eBay stock is set by SKU"))?;
+                IdGrammar::Text.check(&sku)?;
+                let InventoryChange::Absolute(quantity) = change else {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "stock deltas (eBay takes absolute quantities only)",
+                    ));
+                };
+                if !(0..=i64::from(i32::MAX)).contains(quantity) {
+                    return Err(Error::invalid(format!(
+                        "quantity {quantity} is out of range"
+                    )));
+                }
+                self.bulk_update(json!([{
+                    "sku": sku,
+                    "shipToLocationAvailability": { "quantity": quantity },
+                }]))
+                .await?;
+                self.get(Entity::Inventory, &sku).await
+            }
+            WriteOp::CreateShipment {
+                order_id,
+                carrier,
+                tracking_number,
+                line_items,
+                ..
+            } => {
+                let carrier = carrier
+                    .as_deref()
+                    .ok_or_else(|| Error::invalid("eBay needs the shipping carrier code"))?;
+                let tracking = tracking_number
+                    .as_deref()
+                    .ok_or_else(|| Error::invalid("eBay needs the tracking number"))?;
+                let items: Vec<Value> = if line_items.is_empty() {
+                    let response = self
+                        .fulfillment
+                        .send(Request::get(self.url(&Self::order_path(order_id)?)))
+                        .await?;
+                    let o: wire::Order = decode_json(response.text()?)?;
+                    o.line_items
+                        .iter()
+                        .filter(|l| l.line_item_fulfillment_status.as_deref() != Some("FULFILLED"))
+                        .map(|l| {
+                            json!({
+                                "lineItemId": l.line_item_id,
+                                "quantity": l.quantity.map_or(rust_decimal::Decimal::ONE, |q| q.0).to_string().parse::<u64>().unwrap_or(1),
+                            })
+                        })
+                        .collect()
+                } else {
+                    line_items
+                        .iter()
+                        .map(|l| json!({ "lineItemId": l.line_item_id, "quantity": l.quantity }))
+                        .collect()
+                };
+                if items.is_empty() {
+                    return Err(Error::invalid("every line item of the order is shipped"));
+                }
+                let path = Self::order_path(order_id)?.lit("shipping_fulfillment");
+                // createShippingFulfillment is not idempotent: never repeated blindly
+                // (a POST is retried by the transport only when eBay did not act).
+                let request = Request::post(self.url(&path)).json(&json!({
+                    "lineItems": items,
+                    "shippedDate": filter_time(Utc::now()),
+                    "shippingCarrierCode": carrier,
+                    "trackingNumber": tracking,
+                }));
+                self.fulfillment.send(request).await?;
+                self.get_order(order_id).await
+            }
+            other => Err(Error::unsupported(PLATFORM, other.name())),
+        }
+    }
+
+    fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
+        webhooks::verify(headers, body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_filter_is_one_parameter_with_millisecond_dates() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+        let since =
+            Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + Duration::milliseconds(1500);
+        let q = ListQuery::new(Entity::Order).updated_since(since);
+        assert_eq!(
+            order_filter_at(&q, now).unwrap(),
+            vec![(
+                "filter",
+                "lastmodifieddate:[2024-01-01T00:00:01.500Z..]".to_owned()
+            )]
+        );
+        let full = order_filter_at(&ListQuery::new(Entity::Order), now).unwrap();
+        assert_eq!(full[0].1, "creationdate:[2024-12-07T12:00:00.000Z..]");
+        let mut open = ListQuery::new(Entity::Order).updated_since(since);
+        open.status = Some("unfulfilled".into());
+        assert_eq!(
+            order_filter_at(&open, now).unwrap()[0].1,
+            "lastmodifieddate:[2024-01-01T00:00:01.500Z..],orderfulfillmentstatus:{NOT_STARTED|IN_PROGRESS}"
+        );
+        open.status = Some("on_hold".into());
+        assert!(order_filter_at(&open, now).is_err());
+    }
+
+    #[test]
+    fn a_partial_bulk_failure_names_the_refused_item() {
+        let ok = r#"{"responses":[{"statusCode":200,"sku":"A","offerId":"1","warnings":[]}]}"#;
+        assert!(bulk_outcome(ok).is_ok());
+        let partial = r#"{"responses":[{"statusCode":200,"sku":"A"},
+            {"statusCode":400,"sku":"B","errors":[{"errorId":25002,"domain":"API_INVENTORY","category":"REQUEST","message":"Offer price must be positive"}]}]}"#;
+        let e = bulk_outcome(partial).unwrap_err().to_string();
+        assert!(
+            e.contains("SKU \"B\": 400 Offer price must be positive (25002)"),
+            "{e}"
+        );
+        assert!(!e.contains("\"A\""), "{e}");
+    }
+}

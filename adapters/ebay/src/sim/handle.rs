@@ -1,0 +1,139 @@
+//! What the conformance suite drives: the eBay simulator's truth (orders by their
+//! eBay order id, inventory items by SKU, as products and as stock levels), merchant
+//! edits and deletions, faults, and the records as the Sell APIs serve them. eBay's
+//! notifications are not simulated (the adapter does not verify them yet).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use polycart_kit::adapter::WebhookKind;
+use polycart_kit::model::Entity;
+use polycart_kit::sim::{Delivery, Faults, Signing, SimError, SimHandle};
+use serde_json::Value;
+
+use super::{EbaySim, order_id, render_item, render_order};
+
+fn unsupported(entity: Entity) -> SimError {
+    SimError::unsupported(format!("{entity}s are not listed"))
+}
+
+impl EbaySim {
+    fn order_number(&self, id: &str) -> Result<u64, SimError> {
+        self.store()
+            .orders
+            .iter()
+            .find(|o| !o.deleted && order_id(o) == id)
+            .map(|o| o.id)
+            .ok_or_else(|| SimError::not_found(Entity::Order, id))
+    }
+}
+
+impl SimHandle for EbaySim {
+    fn truth(&self, entity: Entity) -> Result<Vec<String>, SimError> {
+        match entity {
+            Entity::Order => Ok(self
+                .store()
+                .orders
+                .iter()
+                .filter(|o| !o.deleted)
+                .map(order_id)
+                .collect()),
+            Entity::Product | Entity::Inventory => Ok(self
+                .ledger()
+                .items
+                .iter()
+                .filter(|i| !i.deleted)
+                .map(|i| i.sku.clone())
+                .collect()),
+            other => Err(unsupported(other)),
+        }
+    }
+
+    fn touch(&self, entity: Entity, id: &str, at: DateTime<Utc>) -> Result<(), SimError> {
+        match entity {
+            Entity::Order => {
+                let n = self.order_number(id)?;
+                let mut s = self.store();
+                let o = s
+                    .order_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                o.updated_at = at;
+                o.note = Some(format!("touched at {}", at.to_rfc3339()));
+            }
+            Entity::Product | Entity::Inventory => {
+                let mut l = self.ledger();
+                let i = l
+                    .items
+                    .iter_mut()
+                    .find(|i| !i.deleted && i.sku == id)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                i.title = format!("{} (touched)", i.title.trim_end_matches(" (touched)"));
+                i.quantity += 1;
+            }
+            other => return Err(unsupported(other)),
+        }
+        Ok(())
+    }
+
+    fn delete(&self, entity: Entity, id: &str) -> Result<(), SimError> {
+        match entity {
+            Entity::Order => {
+                let n = self.order_number(id)?;
+                let mut s = self.store();
+                s.order_mut(n)
+                    .map(|o| o.deleted = true)
+                    .ok_or_else(|| SimError::not_found(entity, id))
+            }
+            Entity::Product | Entity::Inventory => {
+                let mut l = self.ledger();
+                l.items
+                    .iter_mut()
+                    .find(|i| !i.deleted && i.sku == id)
+                    .map(|i| i.deleted = true)
+                    .ok_or_else(|| SimError::not_found(entity, id))
+            }
+            other => Err(unsupported(other)),
+        }
+    }
+
+    fn faults(&self) -> &Arc<Faults> {
+        &self.faults
+    }
+
+    fn webhook(
+        &self,
+        _: Entity,
+        _: &str,
+        _: WebhookKind,
+        _: Signing,
+    ) -> Result<Delivery, SimError> {
+        Err(SimError::unsupported(
+            "eBay's notifications (ECDSA-signed) are not simulated",
+        ))
+    }
+
+    fn payload(&self, entity: Entity, id: &str) -> Result<Value, SimError> {
+        match entity {
+            Entity::Order => {
+                let n = self.order_number(id)?;
+                let origin = self.origin();
+                let s = self.store();
+                let o = s
+                    .orders
+                    .iter()
+                    .find(|o| o.id == n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                Ok(render_order(o, &origin))
+            }
+            Entity::Product | Entity::Inventory => {
+                let l = self.ledger();
+                l.items
+                    .iter()
+                    .find(|i| !i.deleted && i.sku == id)
+                    .map(render_item)
+                    .ok_or_else(|| SimError::not_found(entity, id))
+            }
+            other => Err(unsupported(other)),
+        }
+    }
+}
