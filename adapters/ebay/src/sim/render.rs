@@ -169,6 +169,7 @@ pub fn render_order(o: &SimOrder, origin: &str) -> Value {
         "buyer": {
             "username": buyer,
             "taxAddress": {
+                "city": o.billing.city,
                 "stateOrProvince": o.billing.province_code,
                 "postalCode": o.billing.zip,
                 "countryCode": o.billing.country_code,
@@ -224,6 +225,15 @@ pub fn render_order(o: &SimOrder, origin: &str) -> Value {
                 "deliveryCost": { "shippingCost": amount(Decimal::ZERO, cur) },
                 "appliedPromotions": [],
                 "taxes": [{ "amount": amount(l.tax, cur), "taxType": "STATE_SALES_TAX" }],
+                "ebayCollectAndRemitTaxes": [{
+                    "taxType": "STATE_SALES_TAX", "amount": amount(l.tax, cur), "collectionMethod": "NET",
+                }],
+                "lineItemFulfillmentInstructions": {
+                    "minEstimatedDeliveryDate": time(o.created_at + Duration::days(3)),
+                    "maxEstimatedDeliveryDate": time(o.created_at + Duration::days(7)),
+                    "shipByDate": time(o.created_at + Duration::days(2)),
+                    "guaranteedDelivery": false,
+                },
                 "properties": { "buyerProtection": true },
             });
             if !l.discount.is_zero() {
@@ -235,7 +245,9 @@ pub fn render_order(o: &SimOrder, origin: &str) -> Value {
             }
             line
         }).collect::<Vec<_>>(),
+        "ebayCollectAndRemitTax": true,
         "salesRecordReference": o.number.to_string(),
+        "totalFeeBasisAmount": amount(o.total(), cur),
     });
     if let Some(note) = &o.note {
         order["buyerCheckoutNotes"] = json!(note);
