@@ -1,0 +1,279 @@
+//! eBay specifics against the simulator, beyond the kit's suite: the user token renewed
+//! once and handed to the token sink, renewed again when it expires, a lapsed refresh
+//! token refused before any request with a clear error, SKUs with reserved characters
+//! kept in one path segment, a partial bulk failure named per SKU, the filter grammar
+//! and the daily limit's error envelope.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{Duration, Utc};
+use polycart_ebay::EbayAdapter;
+use polycart_ebay::sim::{EbaySim, Item, start};
+use polycart_kit::auth::{TokenSet, TokenSink};
+use polycart_kit::connector::{AdapterContext, StoreConfig};
+use polycart_kit::model::Record;
+use polycart_kit::sim::{SimOptions, SimServer, StoreSize};
+use polycart_kit::{Adapter, Entity, Error, InventoryChange, ListQuery, Secret, Write, WriteOp};
+
+#[derive(Default)]
+struct Sink(Mutex<Vec<TokenSet>>);
+
+#[async_trait]
+impl TokenSink for Sink {
+    async fn store(&self, tokens: &TokenSet) -> polycart_kit::Result<()> {
+        self.0.lock().unwrap().push(tokens.clone());
+        Ok(())
+    }
+}
+
+fn local() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+async fn setup(plan: Option<&str>) -> (SimServer, EbaySim) {
+    let options = SimOptions {
+        seed: 5,
+        size: StoreSize {
+            products: 6,
+            customers: 5,
+            orders: 12,
+        },
+        plan: plan.map(str::to_owned),
+        ..SimOptions::default()
+    };
+    start(options, local()).await.unwrap()
+}
+
+fn connect(server: &SimServer, settings: &[(&str, &str)], sink: Option<Arc<Sink>>) -> EbayAdapter {
+    let store = StoreConfig {
+        store_id: "s1".into(),
+        base_url: server.info.base_url.parse().unwrap(),
+        credentials: server
+            .info
+            .credentials
+            .iter()
+            .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+            .collect(),
+        settings: settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+    };
+    let ctx = AdapterContext {
+        token_sink: sink.map(|s| s as Arc<dyn TokenSink>),
+        ..AdapterContext::default()
+    };
+    EbayAdapter::new(&store, &ctx).unwrap()
+}
+
+fn tokens(sim: &EbaySim) -> u64 {
+    sim.token_requests
+        .load(std::sync::atomic::Ordering::Relaxed)
+}
+
+#[tokio::test]
+async fn the_user_token_is_renewed_once_persisted_and_renewed_on_expiry() {
+    let (server, sim) = setup(None).await;
+    let sink = Arc::new(Sink::default());
+    let adapter = connect(&server, &[], Some(sink.clone()));
+    let orders =
+        polycart_kit::walk::collect_all(&adapter, ListQuery::new(Entity::Order).page_size(5))
+            .await
+            .unwrap();
+    assert_eq!(orders.len(), 12);
+    assert_eq!(tokens(&sim), 1, "one refresh for many requests");
+    {
+        let saved = sink.0.lock().unwrap();
+        assert_eq!(saved.len(), 1);
+        assert!(
+            saved[0]
+                .expires_at
+                .is_some_and(|t| t > Utc::now() + Duration::minutes(100))
+        );
+        assert_eq!(
+            saved[0].refresh_token.as_ref().map(Secret::expose),
+            Some(sim.refresh_token.as_str()),
+            "eBay's refresh token does not rotate: the same one is kept"
+        );
+    }
+    // eBay expires the token early (revoked, or the clock moved): a 401, one renewal.
+    sim.ledger().tokens.clear();
+    adapter
+        .get(Entity::Order, orders[0].platform_id())
+        .await
+        .unwrap();
+    assert_eq!(tokens(&sim), 2);
+    assert_eq!(sink.0.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_lapsed_refresh_token_asks_for_reauthorisation() {
+    let (server, sim) = setup(None).await;
+    let past = (Utc::now() - Duration::days(1)).to_rfc3339();
+    let adapter = connect(&server, &[("refresh_token_expires_at", &past)], None);
+    let before = server.requests();
+    let err = adapter
+        .list(&ListQuery::new(Entity::Order))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert!(err.to_string().contains("must re-authorise"), "{err}");
+    assert_eq!(
+        server.requests(),
+        before,
+        "nothing sent with a lapsed refresh token"
+    );
+    // eBay itself refusing the refresh token says the same.
+    *sim.refresh_expires_at.lock().unwrap() = Utc::now() - Duration::seconds(1);
+    let adapter = connect(&server, &[], None);
+    let err = adapter
+        .list(&ListQuery::new(Entity::Order))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("must re-authorise"), "{err}");
+    assert!(!err.to_string().contains(&sim.refresh_token), "{err}");
+}
+
+#[tokio::test]
+async fn skus_with_reserved_characters_stay_one_segment() {
+    let (server, sim) = setup(None).await;
+    let mut odd = sim.ledger().items[0].clone();
+    odd.sku = "MUG/12 oz?#1".into();
+    sim.ledger().items.push(Item { ..odd });
+    let adapter = connect(&server, &[], None);
+    let Record::Product(p) = adapter.get(Entity::Product, "MUG/12 oz?#1").await.unwrap() else {
+        panic!("not a product")
+    };
+    assert_eq!(p.sku.as_deref(), Some("MUG/12 oz?#1"));
+    assert!(p.price.is_some(), "the offer's price");
+    assert!(matches!(
+        adapter.get(Entity::Product, "..").await,
+        Err(Error::NotFound { .. })
+    ));
+    let set = adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: None,
+            variant_id: None,
+            sku: Some("MUG/12 oz?#1".into()),
+            location_id: None,
+            change: InventoryChange::Absolute(7),
+        }))
+        .await
+        .unwrap();
+    let Record::Inventory(level) = set else {
+        panic!()
+    };
+    assert_eq!(level.available, Some(7));
+}
+
+#[tokio::test]
+async fn a_refused_bulk_item_is_named() {
+    let (server, sim) = setup(None).await;
+    let adapter = connect(&server, &[], None);
+    let sku = sim.ledger().items[1].sku.clone();
+    sim.ledger().items[1].deleted = true;
+    let err = adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: Some(sku.clone()),
+            variant_id: None,
+            sku: None,
+            location_id: None,
+            change: InventoryChange::Absolute(3),
+        }))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&sku) && err.to_string().contains("25702"),
+        "{err}"
+    );
+    let delta = adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: Some(sim.ledger().items[0].sku.clone()),
+            variant_id: None,
+            sku: None,
+            location_id: None,
+            change: InventoryChange::Delta(1),
+        }))
+        .await;
+    assert!(matches!(delta, Err(Error::Unsupported { .. })), "{delta:?}");
+}
+
+/// A raw call with a fresh user token.
+async fn raw(server: &SimServer, sim: &EbaySim, path: &str) -> (u16, serde_json::Value) {
+    let client = polycart_kit::transport::shared_client();
+    let token: serde_json::Value = client
+        .post(format!("{}/identity/v1/oauth2/token", server.info.base_url))
+        .basic_auth(&sim.client_id, Some(&sim.client_secret))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", sim.refresh_token.as_str()),
+            (
+                "scope",
+                "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = client
+        .get(format!("{}{path}", server.info.base_url))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn filters_limits_and_the_daily_quota_answer_as_ebay_does() {
+    let (server, sim) = setup(Some("tiny")).await;
+    // Without a filter: the last 90 days only (the generated orders are older).
+    let (status, body) = raw(&server, &sim, "/sell/fulfillment/v1/order").await;
+    assert_eq!((status, body["total"].as_u64()), (200, Some(0)));
+    let (status, body) = raw(
+        &server,
+        &sim,
+        "/sell/fulfillment/v1/order?filter=lastmodifieddate:%5B2024-01-01T00:00:00Z..%5D",
+    )
+    .await;
+    assert_eq!(status, 400, "seconds without milliseconds are refused");
+    assert_eq!(body["errors"][0]["errorId"], 30800);
+    let (status, _) = raw(&server, &sim, "/sell/fulfillment/v1/order?limit=201").await;
+    assert_eq!(status, 400);
+    let (status, body) = raw(
+        &server,
+        &sim,
+        "/sell/fulfillment/v1/order?filter=creationdate:%5B2024-01-01T00:00:00.000Z..%5D,orderfulfillmentstatus:%7BNOT_STARTED%7CIN_PROGRESS%7D",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["orderFulfillmentStatus"] != "FULFILLED")
+    );
+    // Five Fulfillment calls a day on this plan (refused ones count): the sixth is a 429
+    // with eBay's envelope.
+    assert_eq!(raw(&server, &sim, "/sell/fulfillment/v1/order").await.0, 200);
+    let (status, body) = raw(&server, &sim, "/sell/fulfillment/v1/order").await;
+    assert_eq!(status, 429);
+    assert_eq!(body["errors"][0]["errorId"], 2001);
+    assert_eq!(body["errors"][0]["domain"], "ACCESS");
+    // The Inventory API counts apart.
+    let (status, _) = raw(
+        &server,
+        &sim,
+        "/sell/inventory/v1/inventory_item?limit=2&offset=1",
+    )
+    .await;
+    assert_eq!(status, 200);
+}
