@@ -37,6 +37,10 @@ use crate::{mapping, webhooks, wire};
 /// inventory items as products and as stock levels, counted; shipments, prices and
 /// stock written; signed notifications verified where a key is given.
 pub fn capabilities() -> Capabilities {
+    with_webhooks(true)
+}
+
+fn with_webhooks(webhooks: bool) -> Capabilities {
     Capabilities {
         entities: vec![
             EntityCapabilities::basic(Entity::Order, MAX_ORDERS_PAGE)
@@ -53,7 +57,7 @@ pub fn capabilities() -> Capabilities {
             shipment_create: true,
             ..WriteCapabilities::default()
         },
-        webhooks: false,
+        webhooks,
         webhook_registration: false,
     }
 }
@@ -165,12 +169,13 @@ impl EbayAdapter {
     pub fn new(store: &StoreConfig, ctx: &AdapterContext) -> Result<Self> {
         let config = EbayConfig::from_store(store)?;
         let auth = client::auth(&config, ctx)?;
+        let capabilities = with_webhooks(config.notification_key.is_some());
         Ok(Self {
             fulfillment: client::transport(store, auth.clone(), config.fulfillment_budget, ctx),
             inventory: client::transport(store, auth.clone(), config.inventory_budget, ctx),
             auth,
             config,
-            capabilities: capabilities(),
+            capabilities,
             context: StoreContext::default(),
         })
     }
@@ -615,7 +620,7 @@ impl Adapter for EbayAdapter {
     }
 
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
-        webhooks::verify(headers, body)
+        webhooks::verify(self.config.notification_key.as_ref(), headers, body)
     }
 }
 

@@ -18,7 +18,15 @@ pub const SETTINGS: &[SettingSpec] = &[
     REFRESH_TOKEN_EXPIRES_AT,
     FULFILLMENT_PER_DAY,
     INVENTORY_PER_DAY,
+    NOTIFICATION_KEY_ID,
 ];
+
+const NOTIFICATION_KEY_ID: SettingSpec = SettingSpec {
+    name: "notification_key_id",
+    kind: SettingKind::Text,
+    default: None,
+    doc: "the kid of the notification_public_key (deliveries signed with another key are refused, naming it)",
+};
 
 const SCOPES: SettingSpec = SettingSpec {
     name: "scopes",
@@ -92,6 +100,8 @@ pub struct EbayConfig {
     pub scopes: &'static str,
     pub fulfillment_budget: Budget,
     pub inventory_budget: Budget,
+    /// The Notification API's public key (from `getPublicKey`), when given.
+    pub notification_key: Option<crate::webhooks::NotificationKey>,
 }
 
 /// A daily quota as a governor budget: the day's calls spread evenly, with a burst of
@@ -129,6 +139,13 @@ impl EbayConfig {
             scopes: scope_list(&scopes),
             fulfillment_budget: daily_budget(fulfillment),
             inventory_budget: daily_budget(inventory),
+            notification_key: store
+                .optional_credential("notification_public_key")
+                .map(|pem| {
+                    let kid: Option<String> = NOTIFICATION_KEY_ID.read(store)?;
+                    crate::webhooks::NotificationKey::from_pem(pem.expose(), kid.as_deref())
+                })
+                .transpose()?,
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod webhooks;
 mod wire;
 
 use polycart_kit::Connector;
+use polycart_kit::connector::OptionalCredential;
 
 pub use adapter::EbayAdapter;
 pub use config::EbayConfig;
@@ -28,7 +29,11 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["client_id", "client_secret", "refresh_token"],
-        optional_credentials: &[],
+        optional_credentials: &[OptionalCredential {
+            name: "notification_public_key",
+            feature: "webhooks",
+            purpose: "verifying Notification API deliveries (the PEM key getPublicKey returns for the kid eBay signs with)",
+        }],
         settings: config::SETTINGS,
         capabilities: adapter::capabilities,
         normalize: mapping::normalize,

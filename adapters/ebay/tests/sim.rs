@@ -263,7 +263,10 @@ async fn filters_limits_and_the_daily_quota_answer_as_ebay_does() {
     );
     // Five Fulfillment calls a day on this plan (refused ones count): the sixth is a 429
     // with eBay's envelope.
-    assert_eq!(raw(&server, &sim, "/sell/fulfillment/v1/order").await.0, 200);
+    assert_eq!(
+        raw(&server, &sim, "/sell/fulfillment/v1/order").await.0,
+        200
+    );
     let (status, body) = raw(&server, &sim, "/sell/fulfillment/v1/order").await;
     assert_eq!(status, 429);
     assert_eq!(body["errors"][0]["errorId"], 2001);
