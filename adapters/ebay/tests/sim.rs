@@ -190,9 +190,10 @@ async fn a_refused_bulk_item_is_named() {
         err.to_string().contains(&sku) && err.to_string().contains("25702"),
         "{err}"
     );
+    let first = sim.ledger().items[0].sku.clone();
     let delta = adapter
         .write(&Write::new(WriteOp::SetInventory {
-            product_id: Some(sim.ledger().items[0].sku.clone()),
+            product_id: Some(first),
             variant_id: None,
             sku: None,
             location_id: None,
@@ -279,4 +280,40 @@ async fn filters_limits_and_the_daily_quota_answer_as_ebay_does() {
     )
     .await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn notifications_verify_as_ebay_signs_them() {
+    let (server, sim) = setup(None).await;
+    let adapter = connect(&server, &[], None);
+    assert!(adapter.capabilities().webhooks, "the key was given");
+    let data = serde_json::json!({"username": "test_user", "userId": "ma8vp1jySJC"});
+    let (body, signature) = sim.notification("MARKETPLACE_ACCOUNT_DELETION", data.clone(), false);
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-ebay-signature", signature.parse().unwrap());
+    let event = adapter.verify_webhook(&headers, body.as_bytes()).unwrap();
+    assert_eq!(event.topic, "MARKETPLACE_ACCOUNT_DELETION");
+    assert_eq!(event.meta["userId"], "ma8vp1jySJC");
+    let (body, forged) = sim.notification("MARKETPLACE_ACCOUNT_DELETION", data, true);
+    headers.insert("x-ebay-signature", forged.parse().unwrap());
+    assert!(matches!(
+        adapter.verify_webhook(&headers, body.as_bytes()),
+        Err(Error::Auth { .. })
+    ));
+    // The key as eBay serves it, by the kid in the header.
+    let (status, key) = raw(
+        &server,
+        &sim,
+        &format!(
+            "/commerce/notification/v1/public_key/{}",
+            sim.notification_kid
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        key["key"].as_str(),
+        Some(sim.notification_public_key().as_str())
+    );
+    assert_eq!(key["digest"], "SHA1");
 }

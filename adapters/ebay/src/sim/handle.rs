@@ -1,7 +1,7 @@
 //! What the conformance suite drives: the eBay simulator's truth (orders by their
 //! eBay order id, inventory items by SKU, as products and as stock levels), merchant
 //! edits and deletions, faults, and the records as the Sell APIs serve them. eBay's
-//! notifications are not simulated (the adapter does not verify them yet).
+//! notification topics name no order or item: `EbaySim::notification` signs them apart.
 
 use std::sync::Arc;
 
@@ -108,7 +108,7 @@ impl SimHandle for EbaySim {
         _: Signing,
     ) -> Result<Delivery, SimError> {
         Err(SimError::unsupported(
-            "eBay's notifications (ECDSA-signed) are not simulated",
+            "eBay's notification topics name no order or item (EbaySim::notification signs account deletions)",
         ))
     }
 

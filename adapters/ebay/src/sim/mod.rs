@@ -14,6 +14,9 @@
 //!   number), `GET /inventory_item/{sku}`, `GET /offer?sku=`,
 //!   `POST /bulk_update_price_quantity` (≤ 25 requests, a status per item, `207` when
 //!   some failed), `GET /location`.
+//! - `GET /commerce/notification/v1/public_key/{kid}` and Notification API deliveries
+//!   signed as eBay signs them ([`EbaySim::notification`]: ECDSA P-256 over the body's
+//!   SHA-1, in `X-EBAY-SIGNATURE`).
 //! - Per-API daily call limits (fixed windows of a day) answered `429` with eBay's
 //!   error envelope `{"errors": [{"errorId", "domain", "category", "message"}]}`, as
 //!   every error is; the kit's fault injection on top.
@@ -107,6 +110,9 @@ pub struct EbaySim {
     inventory_limit: Arc<FixedWindow>,
     /// Token requests received.
     pub token_requests: Arc<std::sync::atomic::AtomicU64>,
+    /// The Notification API's signing key and its key id.
+    notification_key: p256::ecdsa::SigningKey,
+    pub notification_kid: String,
 }
 
 impl EbaySim {
@@ -118,6 +124,60 @@ impl EbaySim {
     /// Tokens and inventory items.
     pub fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
         self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The notification public key as `getPublicKey` returns it (one-line PEM).
+    pub fn notification_public_key(&self) -> String {
+        use p256::pkcs8::EncodePublicKey;
+        let der = self
+            .notification_key
+            .verifying_key()
+            .to_public_key_der()
+            .map(|d| d.as_bytes().to_vec())
+            .unwrap_or_default();
+        format!(
+            "-----BEGIN PUBLIC KEY-----{}-----END PUBLIC KEY-----",
+            base64::engine::general_purpose::STANDARD.encode(der)
+        )
+    }
+
+    /// A Notification API delivery of `topic` with `data`, as eBay posts it: the body
+    /// and its `X-EBAY-SIGNATURE` (base64 JSON with an ECDSA P-256 signature of the
+    /// body's SHA-1, DER, base64), signed with `key` (the simulator's own, or another
+    /// for a forged delivery).
+    pub fn notification(&self, topic: &str, data: Value, forged: bool) -> (String, String) {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        use sha2::Digest;
+        let now = Utc::now();
+        let body = json!({
+            "metadata": { "topic": topic, "schemaVersion": "1.0", "deprecated": false },
+            "notification": {
+                "notificationId": format!("{:x}-{}", now.timestamp_millis(), topic.len()),
+                "eventDate": render::time(now),
+                "publishDate": render::time(now),
+                "publishAttemptCount": 1,
+                "data": data,
+            },
+        })
+        .to_string();
+        let key = if forged {
+            signing_key(u64::MAX)
+        } else {
+            self.notification_key.clone()
+        };
+        let digest = sha1::Sha1::digest(body.as_bytes());
+        let signature: p256::ecdsa::Signature =
+            key.sign_prehash(&digest).expect("a 20-byte prehash signs");
+        let header = json!({
+            "alg": "ecdsa",
+            "kid": self.notification_kid,
+            "signature": base64::engine::general_purpose::STANDARD.encode(signature.to_der().as_bytes()),
+            "digest": "SHA1",
+        });
+        (
+            body,
+            base64::engine::general_purpose::STANDARD.encode(header.to_string()),
+        )
     }
 
     fn origin(&self) -> String {
@@ -249,8 +309,11 @@ async fn gate(State(sim): State<EbaySim>, request: Request, next: Next) -> Respo
     next.run(request).await
 }
 
+/// A time range, either end open.
+type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// A `[from..to]` range of a filter, either end open.
-fn range(text: &str) -> Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+fn range(text: &str) -> Option<Range> {
     let inner = text.strip_prefix('[')?.strip_suffix(']')?;
     let (from, to) = inner.split_once("..")?;
     let parse = |s: &str| -> Option<Option<DateTime<Utc>>> {
@@ -269,8 +332,8 @@ fn range(text: &str) -> Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
 /// A parsed `getOrders` filter.
 #[derive(Default)]
 struct Filter {
-    created: Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
-    modified: Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
+    created: Option<Range>,
+    modified: Option<Range>,
     statuses: Option<Vec<String>>,
 }
 
@@ -291,7 +354,7 @@ fn parse_filter(text: &str) -> Option<Filter> {
     Some(f)
 }
 
-fn within(t: DateTime<Utc>, r: &(Option<DateTime<Utc>>, Option<DateTime<Utc>>)) -> bool {
+fn within(t: DateTime<Utc>, r: &Range) -> bool {
     r.0.is_none_or(|f| t >= f) && r.1.is_none_or(|u| t <= u)
 }
 
@@ -712,6 +775,38 @@ fn items_of(store: &SimStore) -> Vec<Item> {
         .collect()
 }
 
+/// A deterministic P-256 key from a seed.
+fn signing_key(seed: u64) -> p256::ecdsa::SigningKey {
+    use sha2::Digest;
+    let mut n = 0u64;
+    loop {
+        let bytes = sha2::Sha256::digest(format!("ebay-sim-notification-{seed}-{n}").as_bytes());
+        if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&bytes) {
+            return k;
+        }
+        n += 1;
+    }
+}
+
+/// `GET /commerce/notification/v1/public_key/{public_key_id}` (an application token
+/// in eBay; any live token here).
+async fn public_key(State(sim): State<EbaySim>, Path(kid): Path<String>) -> Response {
+    if kid != sim.notification_kid {
+        return error(
+            StatusCode::NOT_FOUND,
+            195000,
+            "API_NOTIFICATION",
+            "The specified public key id was not found.",
+        );
+    }
+    axum::Json(json!({
+        "algorithm": "ECDSA",
+        "digest": "SHA1",
+        "key": sim.notification_public_key(),
+    }))
+    .into_response()
+}
+
 /// Daily limits by plan: the default is eBay's default quotas (Fulfillment 100,000,
 /// Inventory 2,000,000 calls a day); `tiny` (5 and 10) lets a test reach them.
 fn limits(plan: Option<&str>) -> (u64, u64) {
@@ -743,6 +838,8 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         fulfillment_limit: Arc::new(FixedWindow::new(fulfillment, day)),
         inventory_limit: Arc::new(FixedWindow::new(inventory, day)),
         token_requests: Arc::default(),
+        notification_key: signing_key(options.seed),
+        notification_kid: format!("9936261a-7d7b-4621-a0f1-{:012x}", options.seed),
     };
     let fulfillment_api = Router::new()
         .route("/order", get(orders))
@@ -758,6 +855,10 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         .route("/bulk_update_price_quantity", post(bulk))
         .route("/location", get(locations));
     let api = Router::new()
+        .route(
+            "/commerce/notification/v1/public_key/{kid}",
+            get(public_key),
+        )
         .nest("/sell/fulfillment/v1", fulfillment_api)
         .nest("/sell/inventory/v1", inventory_api);
     let api = sim
@@ -774,6 +875,10 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
     credentials.insert("client_id".to_owned(), sim.client_id.clone());
     credentials.insert("client_secret".to_owned(), sim.client_secret.clone());
     credentials.insert("refresh_token".to_owned(), sim.refresh_token.clone());
+    credentials.insert(
+        "notification_public_key".to_owned(),
+        sim.notification_public_key(),
+    );
     let info = SimInfo {
         platform: crate::PLATFORM.to_owned(),
         base_url: format!("http://{bound}"),
