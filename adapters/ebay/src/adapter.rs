@@ -426,10 +426,14 @@ impl Adapter for EbayAdapter {
             Entity::Order => {
                 let at = Target::new(&self.fulfillment, &self.config.api_root);
                 let page = ORDERS.fetch(at, query, &[]).await?;
-                let mut records = Vec::with_capacity(page.items.len());
-                for (i, item) in page.items.iter().enumerate() {
-                    let composite = self.compose_order(item).await?;
-                    let mapped = mapping::order(&composite, &self.context)
+                // The second calls of a page run together (the governor paces them).
+                let composites = futures::future::try_join_all(
+                    page.items.iter().map(|item| self.compose_order(item)),
+                )
+                .await?;
+                let mut records = Vec::with_capacity(composites.len());
+                for (i, composite) in composites.iter().enumerate() {
+                    let mapped = mapping::order(composite, &self.context)
                         .map_err(|e| ORDERS.envelope.at_item(e, i))?;
                     records.extend(mapped);
                 }
@@ -439,11 +443,17 @@ impl Adapter for EbayAdapter {
                 })
             }
             entity @ (Entity::Product | Entity::Inventory) => {
-                let (items, next, _) = self.items_page(query).await?;
+                let (mut items, next, _) = self.items_page(query).await?;
+                if entity == Entity::Product {
+                    items = futures::future::try_join_all(
+                        items.iter().map(|item| self.compose_item(item)),
+                    )
+                    .await?;
+                }
                 let mut records = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     let mapped = if entity == Entity::Product {
-                        mapping::product(&self.compose_item(item).await?, &self.context)
+                        mapping::product(item, &self.context)
                     } else {
                         mapping::level(item, &self.context)
                     };

@@ -309,11 +309,9 @@ pub fn order(raw: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
     let payment = o.order_payment_status.as_deref();
     let fulfil = o.order_fulfillment_status.as_deref();
     let order = Order {
-        number: Some(
-            o.sales_record_reference
-                .clone()
-                .unwrap_or_else(|| o.order_id.clone()),
-        ),
+        // The order number sellers see is the order id; `salesRecordReference` (Selling
+        // Manager's record number) stays in `raw`.
+        number: Some(o.order_id.clone()),
         status: status(
             cancel.and_then(|c| c.cancel_state.as_deref()),
             payment,

@@ -22,7 +22,6 @@ pub(crate) struct Order {
     pub last_modified_date: Option<String>,
     pub order_fulfillment_status: Option<String>,
     pub order_payment_status: Option<String>,
-    pub sales_record_reference: Option<String>,
     pub buyer: Option<Buyer>,
     pub buyer_checkout_notes: Option<String>,
     pub pricing_summary: Option<PricingSummary>,
