@@ -132,14 +132,47 @@ struct ItemsCursor {
     limit: u32,
 }
 
-/// eBay's ids: orders `12-34567-89012` (or the legacy `6498414015!260000000562911`) and
-/// SKUs are text, percent-encoded whole; line items are numeric strings.
+/// An eBay SKU: at most 50 characters; eBay's error 25707 says "only alphanumeric
+/// characters" — letters, digits, `-` and `_` are let through (the kit's `Token`
+/// grammar), anything else is refused before a request, so no SKU can reach a path or
+/// query as anything but one plain segment.
+pub fn check_sku(sku: &str) -> Result<&str> {
+    if sku.len() > 50 {
+        return Err(Error::not_found(format!(
+            "SKU {:?} (eBay SKUs have at most 50 characters)",
+            polycart_kit::error::excerpt(sku, 60)
+        )));
+    }
+    IdGrammar::Token.check(sku)
+}
+
+/// An eBay order id: `12-34567-89012`, or the legacy `6498414015!260000000562911`
+/// (digits, `-`, `!`), at most 40 characters.
+pub fn check_order_id(id: &str) -> Result<&str> {
+    let ok = !id.is_empty()
+        && id.len() <= 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'!');
+    if ok {
+        Ok(id)
+    } else {
+        Err(Error::not_found(format!(
+            "order {:?} (eBay order ids are digits, '-' and '!')",
+            polycart_kit::error::excerpt(id, 40)
+        )))
+    }
+}
+
+/// The id check of writes: SKUs for products and variants, eBay's order ids, line
+/// items and locations as tokens.
 fn check_id(role: IdRole, id: &str) -> Result<String> {
-    let grammar = match role {
-        IdRole::LineItem | IdRole::Location => IdGrammar::Token,
-        _ => IdGrammar::Text,
-    };
-    grammar.check(id).map(str::to_owned)
+    match role {
+        IdRole::Product | IdRole::Variant => check_sku(id),
+        IdRole::Order => check_order_id(id),
+        IdRole::LineItem | IdRole::Location => IdGrammar::Token.check(id),
+    }
+    .map(str::to_owned)
 }
 
 type Auth = SignedSession<Bearer, EbayRefresh>;
@@ -190,11 +223,12 @@ impl EbayAdapter {
     }
 
     fn order_path(id: &str) -> Result<ApiPath> {
-        ApiPath::new("sell/fulfillment/v1/order").id(IdGrammar::Text, id)
+        // Checked first; `Text` then percent-encodes the `!` of a legacy id.
+        ApiPath::new("sell/fulfillment/v1/order").id(IdGrammar::Text, check_order_id(id)?)
     }
 
     fn item_path(sku: &str) -> Result<ApiPath> {
-        ApiPath::new("sell/inventory/v1/inventory_item").id(IdGrammar::Text, sku)
+        ApiPath::new("sell/inventory/v1/inventory_item").id(IdGrammar::Token, check_sku(sku)?)
     }
 
     /// An order with its shipping fulfillments, as the composite the mapping reads
@@ -229,6 +263,7 @@ impl EbayAdapter {
 
     /// `GET /sell/inventory/v1/offer?sku=…`: the SKU's offers (404: none).
     async fn offers(&self, sku: &str) -> Result<Value> {
+        check_sku(sku)?;
         let url = self.url(&ApiPath::new("sell/inventory/v1/offer"));
         let request = Request::get(url).query([("sku", sku)]);
         match self.inventory.send(request).await {
@@ -556,7 +591,7 @@ impl Adapter for EbayAdapter {
                     .or_else(|| product_id.clone())
                     .or_else(|| variant_id.clone())
                     .ok_or_else(|| Error::invalid("eBay stock is set by SKU"))?;
-                IdGrammar::Text.check(&sku)?;
+                check_sku(&sku)?;
                 let InventoryChange::Absolute(quantity) = change else {
                     return Err(Error::unsupported(
                         PLATFORM,
@@ -662,6 +697,24 @@ mod tests {
         );
         open.status = Some("on_hold".into());
         assert!(order_filter_at(&open, now).is_err());
+    }
+
+    #[test]
+    fn skus_and_order_ids_are_checked_before_any_request() {
+        assert!(check_sku("MUG-BLUE_12").is_ok());
+        assert!(check_sku(&"A".repeat(51)).is_err());
+        assert!(check_order_id("12-34567-89012").is_ok());
+        assert!(check_order_id("6498414015!260000000562911").is_ok());
+        for bad in polycart_kit::path::HOSTILE_IDS {
+            assert!(check_sku(bad).is_err(), "{bad:?}");
+            assert!(check_order_id(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            EbayAdapter::order_path("6498414015!260000000562911")
+                .unwrap()
+                .as_str(),
+            "sell/fulfillment/v1/order/6498414015%21260000000562911"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! eBay specifics against the simulator, beyond the kit's suite: the user token renewed
 //! once and handed to the token sink, renewed again when it expires, a lapsed refresh
-//! token refused before any request with a clear error, SKUs with reserved characters
-//! kept in one path segment, a partial bulk failure named per SKU, the filter grammar
-//! and the daily limit's error envelope.
+//! token refused before any request with a clear error, SKUs and order ids outside
+//! eBay's grammar refused before any request, a partial bulk failure named per SKU,
+//! the filter grammar, the daily limit's error envelope and signed notifications.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{Duration, Utc};
 use polycart_ebay::EbayAdapter;
-use polycart_ebay::sim::{EbaySim, Item, start};
+use polycart_ebay::sim::{EbaySim, start};
 use polycart_kit::auth::{TokenSet, TokenSink};
 use polycart_kit::connector::{AdapterContext, StoreConfig};
 use polycart_kit::model::Record;
@@ -138,35 +138,51 @@ async fn a_lapsed_refresh_token_asks_for_reauthorisation() {
 }
 
 #[tokio::test]
-async fn skus_with_reserved_characters_stay_one_segment() {
+async fn skus_and_order_ids_outside_ebays_grammar_never_reach_it() {
     let (server, sim) = setup(None).await;
-    let mut odd = sim.ledger().items[0].clone();
-    odd.sku = "MUG/12 oz?#1".into();
-    sim.ledger().items.push(Item { ..odd });
     let adapter = connect(&server, &[], None);
-    let Record::Product(p) = adapter.get(Entity::Product, "MUG/12 oz?#1").await.unwrap() else {
-        panic!("not a product")
-    };
-    assert_eq!(p.sku.as_deref(), Some("MUG/12 oz?#1"));
-    assert!(p.price.is_some(), "the offer's price");
-    assert!(matches!(
-        adapter.get(Entity::Product, "..").await,
-        Err(Error::NotFound { .. })
-    ));
-    let set = adapter
-        .write(&Write::new(WriteOp::SetInventory {
-            product_id: None,
-            variant_id: None,
-            sku: Some("MUG/12 oz?#1".into()),
-            location_id: None,
-            change: InventoryChange::Absolute(7),
-        }))
+    // Warm up: the token is fetched and one order read.
+    let orders = adapter
+        .list(&ListQuery::new(Entity::Order).page_size(1))
         .await
         .unwrap();
-    let Record::Inventory(level) = set else {
-        panic!()
+    let before = server.requests();
+    for bad in ["MUG/12", "..", "1?x=1", "A B", &"A".repeat(51)] {
+        assert!(
+            matches!(
+                adapter.get(Entity::Product, bad).await,
+                Err(Error::NotFound { .. })
+            ),
+            "{bad}"
+        );
+        let set = adapter
+            .write(&Write::new(WriteOp::SetInventory {
+                product_id: None,
+                variant_id: None,
+                sku: Some(bad.to_owned()),
+                location_id: None,
+                change: InventoryChange::Absolute(7),
+            }))
+            .await;
+        assert!(set.is_err(), "{bad}");
+    }
+    assert!(matches!(
+        adapter.get(Entity::Order, "12-34567/89012").await,
+        Err(Error::NotFound { .. })
+    ));
+    assert_eq!(server.requests(), before, "a bad id reached eBay");
+    // Valid ones do, and a SKU is priced by its offer.
+    let sku = sim.ledger().items[0].sku.clone();
+    let Record::Product(p) = adapter.get(Entity::Product, &sku).await.unwrap() else {
+        panic!("not a product")
     };
-    assert_eq!(level.available, Some(7));
+    assert!(p.price.is_some(), "the offer's price");
+    assert!(
+        adapter
+            .get(Entity::Order, orders.records[0].platform_id())
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
