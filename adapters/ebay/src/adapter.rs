@@ -624,19 +624,25 @@ impl Adapter for EbayAdapter {
                     .as_deref()
                     .ok_or_else(|| Error::invalid("eBay needs the tracking number"))?;
                 let items: Vec<Value> = if line_items.is_empty() {
-                    let response = self
-                        .fulfillment
-                        .send(Request::get(self.url(&Self::order_path(order_id)?)))
-                        .await?;
-                    let o: wire::Order = decode_json(response.text()?)?;
+                    // What remains to ship of each line: its quantity less what the
+                    // order's fulfillments already hold.
+                    let Record::Order(o) = self.get_order(order_id).await? else {
+                        return Err(Error::decode("$", "not an order"));
+                    };
                     o.line_items
                         .iter()
-                        .filter(|l| l.line_item_fulfillment_status.as_deref() != Some("FULFILLED"))
-                        .map(|l| {
-                            json!({
-                                "lineItemId": l.line_item_id,
-                                "quantity": l.quantity.map_or(rust_decimal::Decimal::ONE, |q| q.0).to_string().parse::<u64>().unwrap_or(1),
-                            })
+                        .filter_map(|l| {
+                            let shipped: rust_decimal::Decimal = o
+                                .shipments
+                                .iter()
+                                .flat_map(|s| &s.line_items)
+                                .filter(|s| s.line_item_id.as_deref() == Some(&l.platform_id))
+                                .map(|s| s.quantity)
+                                .sum();
+                            let left =
+                                rust_decimal::prelude::ToPrimitive::to_u64(&(l.quantity - shipped))
+                                    .filter(|n| *n > 0)?;
+                            Some(json!({ "lineItemId": l.platform_id, "quantity": left }))
                         })
                         .collect()
                 } else {

@@ -142,7 +142,6 @@ pub(crate) struct LineItem {
     #[serde(default)]
     pub applied_promotions: Vec<Promotion>,
     pub purchase_marketplace_id: Option<String>,
-    pub line_item_fulfillment_status: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -333,3 +333,82 @@ async fn notifications_verify_as_ebay_signs_them() {
     );
     assert_eq!(key["digest"], "SHA1");
 }
+
+#[tokio::test]
+async fn shipping_the_rest_ships_what_remains_of_each_line() {
+    let (server, sim) = setup(None).await;
+    let adapter = connect(&server, &[], None);
+    // An open order with a line of two or more, nothing shipped yet.
+    let (id, line, quantity) = {
+        let s = sim.store();
+        let o = s
+            .orders
+            .iter()
+            .find(|o| {
+                o.shipments.is_empty()
+                    && o.fulfillment == polycart_kit::sim::SimFulfillment::Unfulfilled
+                    && o.state != polycart_kit::sim::SimOrderState::Cancelled
+                    && o.line_items.iter().any(|l| l.quantity >= 2)
+            })
+            .expect("an unshipped order with a line of two");
+        let l = o.line_items.iter().find(|l| l.quantity >= 2).unwrap();
+        (
+            polycart_ebay::sim::order_id(o),
+            polycart_ebay::sim::line_item_id(l.id),
+            l.quantity,
+        )
+    };
+    let ship = |line_items: Vec<polycart_kit::ShipmentItem>, tracking: &str| {
+        Write::new(WriteOp::CreateShipment {
+            order_id: id.clone(),
+            carrier: Some("USPS".into()),
+            tracking_number: Some(tracking.into()),
+            tracking_url: None,
+            line_items,
+            notify_customer: true,
+        })
+    };
+    let first = adapter
+        .write(&ship(
+            vec![polycart_kit::ShipmentItem {
+                line_item_id: line.clone(),
+                quantity: 1,
+            }],
+            "9400100000000000000001",
+        ))
+        .await
+        .unwrap();
+    let Record::Order(o) = first else { panic!() };
+    assert_eq!(o.shipments.len(), 1);
+    assert_eq!(
+        o.fulfillment_status,
+        Some(polycart_kit::model::FulfillmentStatus::Partial)
+    );
+    let rest = adapter
+        .write(&ship(Vec::new(), "9400100000000000000002"))
+        .await
+        .unwrap();
+    let Record::Order(o) = rest else { panic!() };
+    assert_eq!(
+        o.fulfillment_status,
+        Some(polycart_kit::model::FulfillmentStatus::Fulfilled)
+    );
+    let second = &o.shipments[1];
+    let of_line = second
+        .line_items
+        .iter()
+        .find(|l| l.line_item_id.as_deref() == Some(line.as_str()))
+        .unwrap();
+    assert_eq!(of_line.quantity, rust_decimal::Decimal::from(quantity - 1));
+    // Nothing left: refused before any request is made.
+    let before = server.requests();
+    let none = adapter
+        .write(&ship(Vec::new(), "9400100000000000000003"))
+        .await;
+    assert!(matches!(none, Err(Error::Invalid { .. })), "{none:?}");
+    assert_eq!(
+        server.requests() - before,
+        2,
+        "the order and its fulfillments were read, nothing posted"
+    );
+}

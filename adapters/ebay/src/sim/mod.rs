@@ -529,8 +529,17 @@ async fn ship(
         let Some(item) = o.line_items.iter().find(|x| line_item_id(x.id) == line) else {
             return bad(&format!("Invalid lineItemId {line}."));
         };
-        if q == 0 || q > u64::from(item.quantity) {
-            return bad(&format!("Invalid quantity for line item {line}."));
+        let shipped: u64 = o
+            .shipments
+            .iter()
+            .flat_map(|s| &s.lines)
+            .filter(|(l, _)| *l == item.id)
+            .map(|(_, n)| u64::from(*n))
+            .sum();
+        if q == 0 || q + shipped > u64::from(item.quantity) {
+            return bad(&format!(
+                "Invalid quantity for line item {line}: more than remains to ship."
+            ));
         }
         picked.push((item.id, q as u32));
     }
