@@ -48,7 +48,8 @@ fn with_webhooks(webhooks: bool) -> Capabilities {
                 .created_filter()
                 .status_filter(),
             EntityCapabilities::basic(Entity::Product, MAX_ITEMS_PAGE),
-            EntityCapabilities::basic(Entity::Inventory, MAX_ITEMS_PAGE),
+            // Levels are per item and location: eBay counts items, not levels.
+            EntityCapabilities::basic(Entity::Inventory, MAX_ITEMS_PAGE).without_count(),
         ],
         bulk_export: false,
         writes: WriteCapabilities {
@@ -125,11 +126,19 @@ const ORDERS: Endpoint<StoreContext> = Endpoint {
 };
 
 /// The inventory listing's cursor: the zero-based page and the page size it was read
-/// with (so a resumed pass keeps its pages aligned).
+/// with (so a resumed pass keeps its pages aligned), and for stock levels how many of
+/// the page's levels were handed out already (an item has a level per location, so a
+/// page of items can hold more levels than a page may).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct ItemsCursor {
     page: u64,
     limit: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    skip: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// An eBay SKU: at most 50 characters; eBay's error 25707 says "only alphanumeric
@@ -282,13 +291,7 @@ impl EbayAdapter {
         &self,
         query: &ListQuery,
     ) -> Result<(Vec<Box<RawValue>>, Option<Cursor>, Option<u64>)> {
-        let at = match &query.cursor {
-            Some(c) => c.decode::<ItemsCursor>()?,
-            None => ItemsCursor {
-                page: 0,
-                limit: query.page_size_or(MAX_ITEMS_PAGE),
-            },
-        };
+        let at = items_cursor(query)?;
         let limit = at.limit.clamp(1, MAX_ITEMS_PAGE);
         let url = self.url(&ApiPath::new("sell/inventory/v1/inventory_item"));
         let request = Request::get(url).query([
@@ -312,6 +315,7 @@ impl EbayAdapter {
             Cursor::encode(&ItemsCursor {
                 page: at.page + 1,
                 limit,
+                skip: 0,
             })
         });
         Ok((items, next, total))
@@ -346,19 +350,85 @@ impl EbayAdapter {
         )
     }
 
-    async fn get_item(&self, entity: Entity, sku: &str) -> Result<Record> {
+    /// `GET /inventory_item/{sku}`, raw.
+    async fn item_raw(&self, sku: &str) -> Result<Box<RawValue>> {
         let response = self
             .inventory
             .send(Request::get(self.url(&Self::item_path(sku)?)))
             .await?;
-        let raw: Box<RawValue> = serde_json::from_str(response.text()?)
-            .map_err(|e| Error::decode("$", e.to_string()))?;
-        let records = match entity {
-            Entity::Product => mapping::product(&self.compose_item(&raw).await?, &self.context)?,
-            _ => mapping::level(&raw, &self.context)?,
-        };
-        one(records, entity, sku)
+        serde_json::from_str(response.text()?).map_err(|e| Error::decode("$", e.to_string()))
     }
+
+    /// A product by SKU, or a stock level by its id (`{sku}:{location}` or the SKU).
+    async fn get_item(&self, entity: Entity, id: &str) -> Result<Record> {
+        let sku = id.split_once(':').map_or(id, |(sku, _)| sku);
+        let raw = self.item_raw(sku).await?;
+        if entity == Entity::Product {
+            let records = mapping::product(&self.compose_item(&raw).await?, &self.context)?;
+            return one(records, entity, id);
+        }
+        mapping::level(&raw, &self.context)?
+            .into_iter()
+            .find(|r| r.platform_id() == id)
+            .ok_or_else(|| Error::not_found(format!("inventory level {id}")))
+    }
+
+    /// Sets the SKU's quantity at `location` (the others kept), or its whole
+    /// ship-to-location quantity. eBay takes a location's quantity only inside the whole
+    /// distribution, so the item is read first (not atomic: a change made between the
+    /// read and the write to another location of the same SKU is overwritten).
+    async fn set_stock(&self, sku: &str, location: Option<&str>, quantity: i64) -> Result<()> {
+        let item: Value = serde_json::from_str(self.item_raw(sku).await?.get())
+            .map_err(|e| Error::decode("$", e.to_string()))?;
+        let mut distributions: Vec<Value> = item
+            .pointer("/availability/shipToLocationAvailability/availabilityDistributions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let availability = match location {
+            None if !distributions.is_empty() => {
+                let keys: Vec<&str> = distributions
+                    .iter()
+                    .filter_map(|d| d["merchantLocationKey"].as_str())
+                    .collect();
+                return Err(Error::invalid(format!(
+                    "SKU {sku:?} holds its stock per inventory location ({}): give location_id",
+                    keys.join(", ")
+                )));
+            }
+            None => json!({ "quantity": quantity }),
+            Some(key) => {
+                IdGrammar::Token.check(key)?;
+                match distributions
+                    .iter_mut()
+                    .find(|d| d["merchantLocationKey"] == key)
+                {
+                    Some(d) => d["quantity"] = json!(quantity),
+                    None => distributions
+                        .push(json!({ "merchantLocationKey": key, "quantity": quantity })),
+                }
+                let total: i64 = distributions
+                    .iter()
+                    .filter_map(|d| d["quantity"].as_i64())
+                    .sum();
+                json!({ "quantity": total, "availabilityDistributions": distributions })
+            }
+        };
+        self.bulk_update(json!([{ "sku": sku, "shipToLocationAvailability": availability }]))
+            .await
+    }
+}
+
+/// Where an inventory listing is: its cursor, or the first page at the query's size.
+fn items_cursor(query: &ListQuery) -> Result<ItemsCursor> {
+    Ok(match &query.cursor {
+        Some(c) => c.decode::<ItemsCursor>()?,
+        None => ItemsCursor {
+            page: 0,
+            limit: query.page_size_or(MAX_ITEMS_PAGE),
+            skip: 0,
+        },
+    })
 }
 
 fn composite(value: &Value) -> Result<Box<RawValue>> {
@@ -477,25 +547,49 @@ impl Adapter for EbayAdapter {
                     next: page.next,
                 })
             }
-            entity @ (Entity::Product | Entity::Inventory) => {
-                let (mut items, next, _) = self.items_page(query).await?;
-                if entity == Entity::Product {
-                    items = futures::future::try_join_all(
-                        items.iter().map(|item| self.compose_item(item)),
-                    )
-                    .await?;
-                }
-                let mut records = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    let mapped = if entity == Entity::Product {
-                        mapping::product(item, &self.context)
-                    } else {
-                        mapping::level(item, &self.context)
-                    };
-                    records
-                        .extend(mapped.map_err(|e| Envelope::At("/inventoryItems").at_item(e, i))?);
+            Entity::Product => {
+                let (items, next, _) = self.items_page(query).await?;
+                // The second calls of a page run together (the governor paces them).
+                let composites =
+                    futures::future::try_join_all(items.iter().map(|i| self.compose_item(i)))
+                        .await?;
+                let mut records = Vec::with_capacity(composites.len());
+                for (i, item) in composites.iter().enumerate() {
+                    let mapped = mapping::product(item, &self.context)
+                        .map_err(|e| Envelope::At("/inventoryItems").at_item(e, i))?;
+                    records.extend(mapped);
                 }
                 Ok(Page { records, next })
+            }
+            Entity::Inventory => {
+                let at = items_cursor(query)?;
+                let (items, next, _) = self.items_page(query).await?;
+                let mut levels = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let mapped = mapping::level(item, &self.context)
+                        .map_err(|e| Envelope::At("/inventoryItems").at_item(e, i))?;
+                    levels.extend(mapped);
+                }
+                // At most a page of levels: the rest of this page of items is read again
+                // from where the levels handed out end.
+                let limit = at.limit.clamp(1, MAX_ITEMS_PAGE);
+                let rest: Vec<Record> = levels.into_iter().skip(at.skip as usize).collect();
+                if rest.len() > limit as usize {
+                    let records: Vec<Record> = rest.into_iter().take(limit as usize).collect();
+                    let next = Cursor::encode(&ItemsCursor {
+                        page: at.page,
+                        limit,
+                        skip: at.skip + limit,
+                    });
+                    return Ok(Page {
+                        records,
+                        next: Some(next),
+                    });
+                }
+                Ok(Page {
+                    records: rest,
+                    next,
+                })
             }
             other => Err(Error::entity_unsupported(PLATFORM, other)),
         }
@@ -518,7 +612,7 @@ impl Adapter for EbayAdapter {
                 let response = self.fulfillment.send(request).await?;
                 pointer(response.text()?, "/total")?.and_then(|t| t.get().parse().ok())
             }
-            Entity::Product | Entity::Inventory => self.items_page(&one).await?.2,
+            Entity::Product => self.items_page(&one).await?.2,
             other => return Err(Error::entity_unsupported(PLATFORM, other)),
         };
         total.ok_or_else(|| Error::decode("$.total", "missing"))
@@ -580,12 +674,6 @@ impl Adapter for EbayAdapter {
                 location_id,
                 change,
             } => {
-                if location_id.is_some() {
-                    return Err(Error::unsupported(
-                        PLATFORM,
-                        "stock per inventory location (the ship-to-location quantity is written)",
-                    ));
-                }
                 let sku = sku
                     .clone()
                     .or_else(|| product_id.clone())
@@ -603,12 +691,10 @@ impl Adapter for EbayAdapter {
                         "quantity {quantity} is out of range"
                     )));
                 }
-                self.bulk_update(json!([{
-                    "sku": sku,
-                    "shipToLocationAvailability": { "quantity": quantity },
-                }]))
-                .await?;
-                self.get(Entity::Inventory, &sku).await
+                self.set_stock(&sku, location_id.as_deref(), *quantity)
+                    .await?;
+                let id = mapping::level_id(&sku, location_id.as_deref());
+                self.get(Entity::Inventory, &id).await
             }
             WriteOp::CreateShipment {
                 order_id,

@@ -452,23 +452,51 @@ fn quantity(i: &wire::InventoryItem) -> Option<i64> {
         .and_then(|s| s.quantity)
 }
 
-/// One inventory level: the SKU's ship-to-location quantity.
+/// The id of a SKU's level at an inventory location (`{sku}:{merchantLocationKey}`;
+/// a SKU has no `:`), or of its one total level (the SKU).
+pub fn level_id(sku: &str, location: Option<&str>) -> String {
+    match location {
+        Some(key) => format!("{sku}:{key}"),
+        None => sku.to_owned(),
+    }
+}
+
+/// An inventory item's stock levels: one per inventory location its ship-to-location
+/// availability is distributed over (`availabilityDistributions`), else one level
+/// holding the SKU's whole quantity (`location_id` null).
 pub fn level(raw: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
     let (i, _) = item(raw)?;
-    let level = InventoryLevel {
-        id: None,
-        store_id: None,
-        platform: PLATFORM.to_owned(),
-        platform_id: i.sku.clone(),
-        product_id: Some(i.sku.clone()),
-        variant_id: None,
-        sku: Some(i.sku.clone()),
-        location_id: None,
-        available: quantity(&i),
-        updated_at: None,
-        raw: Some(Raw::from_raw(raw)),
+    let availability = i
+        .availability
+        .as_ref()
+        .and_then(|a| a.ship_to_location_availability.as_ref());
+    let level = |location: Option<&str>, available: Option<i64>| -> Record {
+        InventoryLevel {
+            id: None,
+            store_id: None,
+            platform: PLATFORM.to_owned(),
+            platform_id: level_id(&i.sku, location),
+            product_id: Some(i.sku.clone()),
+            variant_id: None,
+            sku: Some(i.sku.clone()),
+            location_id: location.map(str::to_owned),
+            available,
+            updated_at: None,
+            raw: Some(Raw::from_raw(raw)),
+        }
+        .into()
     };
-    Ok(vec![level.into()])
+    let by_location: Vec<Record> = availability
+        .map(|a| a.availability_distributions.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|d| Some(level(Some(d.merchant_location_key.as_deref()?), d.quantity)))
+        .collect();
+    if by_location.is_empty() {
+        Ok(vec![level(None, quantity(&i))])
+    } else {
+        Ok(by_location)
+    }
 }
 
 /// One raw record to unified records.
@@ -488,7 +516,8 @@ pub fn mapper(entity: Entity) -> Result<MapFn> {
 /// composite with its fulfillments), a `getOrders` page (`{"orders": [...], "total":
 /// …}`); an inventory item as `GET /inventory_item/{sku}` returns it (or the composite
 /// with its offers), a `getInventoryItems` page (`{"inventoryItems": [...]}`), as a
-/// product or an inventory level.
+/// product or as inventory levels (an item stocked at several locations is a list of
+/// levels).
 pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Normalized> {
     let map = mapper(entity)?;
     let list_key = match entity {
@@ -511,6 +540,8 @@ pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Norma
     }
     match (is_list, out.len()) {
         (false, 1) => Ok(Normalized::One(out.remove(0))),
+        // An item stocked at several locations is several levels.
+        (false, n) if entity == Entity::Inventory && n > 1 => Ok(Normalized::List(out)),
         (false, _) => Err(Error::decode("$", "expected one record")),
         (true, _) => Ok(Normalized::List(out)),
     }

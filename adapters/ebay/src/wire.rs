@@ -201,7 +201,18 @@ pub(crate) struct Availability {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct ShipToLocation {
+    pub quantity: Option<i64>,
+    #[serde(default)]
+    pub availability_distributions: Vec<Distribution>,
+}
+
+/// The quantity at one inventory location.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Distribution {
+    pub merchant_location_key: Option<String>,
     pub quantity: Option<i64>,
 }
 

@@ -190,26 +190,40 @@ async fn a_refused_bulk_item_is_named() {
     let (server, sim) = setup(None).await;
     let adapter = connect(&server, &[], None);
     let sku = sim.ledger().items[1].sku.clone();
-    sim.ledger().items[1].deleted = true;
+    // eBay refuses the offer's price in its per-item answer (HTTP 207).
     let err = adapter
+        .write(&Write::new(WriteOp::UpdateProduct {
+            product_id: sku.clone(),
+            variant_id: None,
+            title: None,
+            status: None,
+            price: Some(rust_decimal::Decimal::new(-100, 2)),
+            compare_at_price: None,
+        }))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(&sku) && text.contains("25002"), "{text}");
+    let price = sim.ledger().items[1].price;
+    assert!(price > rust_decimal::Decimal::ZERO, "nothing applied");
+    // A SKU gone from eBay: not found, nothing written.
+    sim.ledger().items[2].deleted = true;
+    let gone = sim.ledger().items[2].sku.clone();
+    let set = adapter
         .write(&Write::new(WriteOp::SetInventory {
-            product_id: Some(sku.clone()),
+            product_id: Some(gone),
             variant_id: None,
             sku: None,
             location_id: None,
             change: InventoryChange::Absolute(3),
         }))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains(&sku) && err.to_string().contains("25702"),
-        "{err}"
-    );
+        .await;
+    assert!(matches!(set, Err(Error::NotFound { .. })), "{set:?}");
     let first = sim.ledger().items[0].sku.clone();
     let delta = adapter
         .write(&Write::new(WriteOp::SetInventory {
-            product_id: Some(first),
+            product_id: Some(first.clone()),
             variant_id: None,
             sku: None,
             location_id: None,
@@ -217,6 +231,51 @@ async fn a_refused_bulk_item_is_named() {
         }))
         .await;
     assert!(matches!(delta, Err(Error::Unsupported { .. })), "{delta:?}");
+    // Stock held per location is set per location; the others are kept.
+    let whole = adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: Some(first.clone()),
+            variant_id: None,
+            sku: None,
+            location_id: None,
+            change: InventoryChange::Absolute(3),
+        }))
+        .await;
+    assert!(
+        matches!(&whole, Err(Error::Invalid { message }) if message.contains("give location_id")),
+        "{whole:?}"
+    );
+    let (key, other, other_quantity) = {
+        let l = sim.ledger();
+        let i = &l.items[0];
+        (i.stock[0].0.clone(), i.stock[1].0.clone(), i.stock[1].1)
+    };
+    let set = adapter
+        .write(&Write::new(WriteOp::SetInventory {
+            product_id: Some(first.clone()),
+            variant_id: None,
+            sku: None,
+            location_id: Some(key.clone()),
+            change: InventoryChange::Absolute(11),
+        }))
+        .await
+        .unwrap();
+    let Record::Inventory(level) = set else {
+        panic!()
+    };
+    assert_eq!(level.platform_id, format!("{first}:{key}"));
+    assert_eq!(level.available, Some(11));
+    let l = sim.ledger();
+    assert_eq!(
+        l.items[0].stock[1],
+        (other, other_quantity),
+        "the other location is kept"
+    );
+    assert_eq!(
+        l.items[0].quantity,
+        11 + other_quantity,
+        "the total follows"
+    );
 }
 
 /// A raw call with a fresh user token.

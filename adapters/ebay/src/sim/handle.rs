@@ -13,6 +13,14 @@ use serde_json::Value;
 
 use super::{EbaySim, order_id, render_item, render_order};
 
+/// A level id: the SKU and the location key, if any.
+fn split(id: &str) -> (&str, Option<&str>) {
+    match id.split_once(':') {
+        Some((sku, key)) => (sku, Some(key)),
+        None => (id, None),
+    }
+}
+
 fn unsupported(entity: Entity) -> SimError {
     SimError::unsupported(format!("{entity}s are not listed"))
 }
@@ -38,12 +46,30 @@ impl SimHandle for EbaySim {
                 .filter(|o| !o.deleted)
                 .map(order_id)
                 .collect()),
-            Entity::Product | Entity::Inventory => Ok(self
+            Entity::Product => Ok(self
                 .ledger()
                 .items
                 .iter()
                 .filter(|i| !i.deleted)
                 .map(|i| i.sku.clone())
+                .collect()),
+            // A level per item and location (`{sku}:{merchantLocationKey}`), or the
+            // item's one level when its stock is not distributed.
+            Entity::Inventory => Ok(self
+                .ledger()
+                .items
+                .iter()
+                .filter(|i| !i.deleted)
+                .flat_map(|i| {
+                    if i.stock.is_empty() {
+                        vec![i.sku.clone()]
+                    } else {
+                        i.stock
+                            .iter()
+                            .map(|(k, _)| format!("{}:{k}", i.sku))
+                            .collect()
+                    }
+                })
                 .collect()),
             other => Err(unsupported(other)),
         }
@@ -61,14 +87,21 @@ impl SimHandle for EbaySim {
                 o.note = Some(format!("touched at {}", at.to_rfc3339()));
             }
             Entity::Product | Entity::Inventory => {
+                let (sku, location) = split(id);
                 let mut l = self.ledger();
                 let i = l
                     .items
                     .iter_mut()
-                    .find(|i| !i.deleted && i.sku == id)
+                    .find(|i| !i.deleted && i.sku == sku)
                     .ok_or_else(|| SimError::not_found(entity, id))?;
                 i.title = format!("{} (touched)", i.title.trim_end_matches(" (touched)"));
                 i.quantity += 1;
+                let at = location
+                    .and_then(|k| i.stock.iter().position(|(key, _)| key == k))
+                    .unwrap_or(0);
+                if let Some((_, q)) = i.stock.get_mut(at) {
+                    *q += 1;
+                }
             }
             other => return Err(unsupported(other)),
         }
@@ -84,13 +117,39 @@ impl SimHandle for EbaySim {
                     .map(|o| o.deleted = true)
                     .ok_or_else(|| SimError::not_found(entity, id))
             }
-            Entity::Product | Entity::Inventory => {
+            Entity::Product => {
                 let mut l = self.ledger();
                 l.items
                     .iter_mut()
                     .find(|i| !i.deleted && i.sku == id)
                     .map(|i| i.deleted = true)
                     .ok_or_else(|| SimError::not_found(entity, id))
+            }
+            // A level goes with its location's share; the last one takes the item.
+            Entity::Inventory => {
+                let (sku, location) = split(id);
+                let mut l = self.ledger();
+                let i = l
+                    .items
+                    .iter_mut()
+                    .find(|i| !i.deleted && i.sku == sku)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                match location {
+                    Some(k) => {
+                        let at = i
+                            .stock
+                            .iter()
+                            .position(|(key, _)| key == k)
+                            .ok_or_else(|| SimError::not_found(entity, id))?;
+                        let (_, q) = i.stock.remove(at);
+                        i.quantity -= q;
+                        if i.stock.is_empty() {
+                            i.deleted = true;
+                        }
+                    }
+                    None => i.deleted = true,
+                }
+                Ok(())
             }
             other => Err(unsupported(other)),
         }
@@ -126,10 +185,11 @@ impl SimHandle for EbaySim {
                 Ok(render_order(o, &origin))
             }
             Entity::Product | Entity::Inventory => {
+                let (sku, _) = split(id);
                 let l = self.ledger();
                 l.items
                     .iter()
-                    .find(|i| !i.deleted && i.sku == id)
+                    .find(|i| !i.deleted && i.sku == sku)
                     .map(render_item)
                     .ok_or_else(|| SimError::not_found(entity, id))
             }

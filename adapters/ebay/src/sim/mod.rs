@@ -64,7 +64,10 @@ pub struct Item {
     pub description: String,
     pub brand: String,
     pub images: Vec<String>,
+    /// The whole ship-to-location quantity.
     pub quantity: i64,
+    /// Its distribution over inventory locations (`merchantLocationKey`, quantity).
+    pub stock: Vec<(String, i64)>,
     pub price: Decimal,
     pub grams: u32,
     pub offer_id: String,
@@ -679,9 +682,35 @@ async fn bulk(State(sim): State<EbaySim>, body: axum::Json<Value>) -> Response {
             continue;
         };
         if let Some(avail) = r.get("shipToLocationAvailability") {
-            match avail["quantity"].as_i64().filter(|q| *q >= 0) {
-                Some(q) => item.quantity = q,
-                None => {
+            let distributions: Option<Option<Vec<(String, i64)>>> =
+                avail.get("availabilityDistributions").map(|d| {
+                    d.as_array()?
+                        .iter()
+                        .map(|d| {
+                            Some((
+                                d["merchantLocationKey"].as_str()?.to_owned(),
+                                d["quantity"].as_i64().filter(|q| *q >= 0)?,
+                            ))
+                        })
+                        .collect()
+                });
+            match (
+                avail["quantity"].as_i64().filter(|q| *q >= 0),
+                distributions,
+            ) {
+                (_, Some(None)) => {
+                    responses.push(json!({ "statusCode": 400, "sku": sku, "errors": [{
+                        "errorId": 25001, "domain": "API_INVENTORY", "category": "REQUEST",
+                        "message": "Each availability distribution needs a merchantLocationKey and a quantity of zero or more.",
+                    }], "warnings": [] }));
+                    continue;
+                }
+                (Some(q), Some(Some(d))) => {
+                    item.quantity = q;
+                    item.stock = d;
+                }
+                (Some(q), None) => item.quantity = q,
+                (None, _) => {
                     responses.push(json!({ "statusCode": 400, "sku": sku, "errors": [{
                         "errorId": 25001, "domain": "API_INVENTORY", "category": "REQUEST",
                         "message": "A quantity of zero or more is required.",
@@ -741,7 +770,7 @@ async fn locations(State(sim): State<EbaySim>) -> Response {
         .iter()
         .map(|l| {
             json!({
-                "merchantLocationKey": format!("LOC-{}", l.id),
+                "merchantLocationKey": location_key(l.id),
                 "name": l.name,
                 "merchantLocationStatus": "ENABLED",
                 "locationTypes": ["WAREHOUSE"],
@@ -751,6 +780,11 @@ async fn locations(State(sim): State<EbaySim>) -> Response {
         .collect();
     axum::Json(json!({ "total": rows.len(), "limit": 100, "offset": 0, "locations": rows }))
         .into_response()
+}
+
+/// A generated location's `merchantLocationKey`.
+pub fn location_key(id: u64) -> String {
+    format!("LOC-{id}")
 }
 
 /// The generated store's variants as inventory items, each with one offer (published
@@ -771,7 +805,12 @@ fn items_of(store: &SimStore) -> Vec<Item> {
                 description: p.description_html.clone(),
                 brand: p.vendor.clone(),
                 images: p.images.iter().map(|i| i.url.clone()).collect(),
-                quantity: v.total_stock().max(0),
+                quantity: v.stock.iter().map(|(_, q)| (*q).max(0)).sum(),
+                stock: v
+                    .stock
+                    .iter()
+                    .map(|(l, q)| (location_key(*l), (*q).max(0)))
+                    .collect(),
                 price: v.price,
                 grams: v.weight_grams,
                 offer_id: format!("{}", 5_000_000_000u64 + v.id),

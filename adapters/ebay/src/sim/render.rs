@@ -268,7 +268,14 @@ pub fn render_item(i: &Item) -> Value {
             "imageUrls": i.images,
         },
         "condition": "NEW",
-        "availability": { "shipToLocationAvailability": { "quantity": i.quantity } },
+        "availability": { "shipToLocationAvailability": {
+            "quantity": i.quantity,
+            "availabilityDistributions": i.stock.iter().map(|(key, q)| json!({
+                "merchantLocationKey": key,
+                "quantity": q,
+                "fulfillmentTime": { "unit": "BUSINESS_DAY", "value": 1 },
+            })).collect::<Vec<_>>(),
+        } },
         "packageWeightAndSize": { "weight": { "unit": "GRAM", "value": i.grams } },
     });
     if let Some(g) = &i.group {
