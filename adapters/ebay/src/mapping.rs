@@ -44,6 +44,20 @@ fn money(path: &str, a: Option<&wire::Amount>) -> Result<Option<Money>> {
     }
 }
 
+/// The buyer's side of an amount (`convertedFromValue`/`convertedFromCurrency`).
+fn converted_from(path: &str, a: Option<&wire::Amount>) -> Result<Option<Money>> {
+    let Some(a) = a else { return Ok(None) };
+    money(
+        path,
+        Some(&wire::Amount {
+            value: a.converted_from_value,
+            currency: a.converted_from_currency.clone(),
+            converted_from_value: None,
+            converted_from_currency: None,
+        }),
+    )
+}
+
 /// An amount as a positive number (discounts; eBay may write them negative).
 fn positive(m: Option<Money>) -> Option<Money> {
     m.map(|m| Money::new(m.amount.abs(), m.currency))
@@ -305,6 +319,44 @@ pub fn order(raw: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    // The buyer's currency when they paid in another: every amount of the pricing
+    // summary then has its `convertedFrom…` twin.
+    let buyer_currency = pricing
+        .and_then(|p| p.total.as_ref())
+        .and_then(|t| t.converted_from_currency.as_deref())
+        .map(|c| {
+            Currency::parse(c).map_err(|e| {
+                Error::decode(
+                    "$.pricingSummary.total.convertedFromCurrency",
+                    e.to_string(),
+                )
+            })
+        })
+        .transpose()?;
+    let (presentment_currency, presentment_totals) =
+        polycart_kit::model::presentment(currency.as_ref(), buyer_currency, |_| {
+            let part = |name: &str, a: Option<&wire::Amount>| {
+                converted_from(&format!("$.pricingSummary.{name}"), a)
+            };
+            Ok::<_, Error>(OrderTotals {
+                subtotal: part(
+                    "priceSubtotal",
+                    pricing.and_then(|p| p.price_subtotal.as_ref()),
+                )?,
+                shipping: part(
+                    "deliveryCost",
+                    pricing.and_then(|p| p.delivery_cost.as_ref()),
+                )?,
+                tax: part("tax", pricing.and_then(|p| p.tax.as_ref()))?,
+                discount: positive(part(
+                    "priceDiscount",
+                    pricing.and_then(|p| p.price_discount.as_ref()),
+                )?),
+                total: part("total", pricing.and_then(|p| p.total.as_ref()))?,
+                paid: None,
+                refunded: None,
+            })
+        })?;
     let cancel = o.cancel_status.as_ref();
     let payment = o.order_payment_status.as_deref();
     let fulfil = o.order_fulfillment_status.as_deref();
@@ -326,6 +378,8 @@ pub fn order(raw: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
         fulfillment_status: fulfil.and_then(fulfillment),
         platform_fulfillment_status: o.order_fulfillment_status.clone(),
         currency,
+        presentment_currency,
+        presentment_totals,
         totals: OrderTotals {
             subtotal: money(
                 "$.pricingSummary.priceSubtotal",

@@ -9,9 +9,13 @@ use serde::Deserialize;
 
 /// eBay's `Amount`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Amount {
     pub value: Option<Dec>,
     pub currency: Option<String>,
+    /// What the buyer paid, in their currency, when it was not the seller's.
+    pub converted_from_value: Option<Dec>,
+    pub converted_from_currency: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

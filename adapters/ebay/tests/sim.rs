@@ -471,3 +471,37 @@ async fn shipping_the_rest_ships_what_remains_of_each_line() {
         "the order and its fulfillments were read, nothing posted"
     );
 }
+
+#[tokio::test]
+async fn a_buyer_paying_in_another_currency_is_the_presentment() {
+    let (server, sim) = setup(None).await;
+    let adapter = connect(&server, &[], None);
+    let (id, store_currency, paid_in, paid) = {
+        let s = sim.store();
+        let o = s
+            .orders
+            .iter()
+            .find(|o| o.presentment.is_some())
+            .expect("an order paid in another currency");
+        let p = o.presentment.unwrap();
+        (
+            polycart_ebay::sim::order_id(o),
+            o.currency,
+            p.currency,
+            polycart_kit::sim::cents(o.presented().total()),
+        )
+    };
+    let Record::Order(o) = adapter.get(Entity::Order, &id).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        o.currency.as_ref().map(|c| c.as_str()),
+        Some(store_currency)
+    );
+    assert_eq!(
+        o.presentment_currency.as_ref().map(|c| c.as_str()),
+        Some(paid_in)
+    );
+    let total = o.presentment_totals.unwrap().total.unwrap();
+    assert_eq!((total.amount, total.currency.as_str()), (paid, paid_in));
+}

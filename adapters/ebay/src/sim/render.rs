@@ -23,6 +23,21 @@ fn amount(value: Decimal, currency: &str) -> Value {
     json!({ "value": v.to_string(), "currency": currency })
 }
 
+/// An amount the seller receives in `currency` that the buyer paid as `from` in
+/// another currency (`convertedFromValue`/`convertedFromCurrency`), when they did.
+fn converted(value: Decimal, currency: &str, from: Option<(Decimal, &str)>) -> Value {
+    let mut a = amount(value, currency);
+    if let Some((v, c)) = from
+        && c != currency
+    {
+        let mut v = cents(v);
+        v.rescale(2);
+        a["convertedFromValue"] = json!(v.to_string());
+        a["convertedFromCurrency"] = json!(c);
+    }
+    a
+}
+
 /// eBay's order id for a generated order (`12-34567-89012`).
 pub fn order_id(o: &SimOrder) -> String {
     format!(
@@ -133,15 +148,21 @@ pub fn render_order(o: &SimOrder, origin: &str) -> Value {
         .next()
         .unwrap_or("buyer")
         .replace('.', "_");
+    // What the buyer paid in their currency, when not the seller's: eBay converts every
+    // amount to the seller's currency and keeps the buyer's as `convertedFrom…`.
+    let presented = o.presented();
+    let paid = o.presentment.map(|p| p.currency);
+    let from = |f: fn(&SimOrder) -> Decimal| paid.map(|c| (f(&presented), c));
     let mut pricing = json!({
-        "priceSubtotal": amount(o.subtotal(), cur),
-        "deliveryCost": amount(o.shipping_price, cur),
-        "tax": amount(o.total_tax(), cur),
-        "total": amount(o.total(), cur),
+        "priceSubtotal": converted(o.subtotal(), cur, from(SimOrder::subtotal)),
+        "deliveryCost": converted(o.shipping_price, cur, from(|o| o.shipping_price)),
+        "tax": converted(o.total_tax(), cur, from(SimOrder::total_tax)),
+        "total": converted(o.total(), cur, from(SimOrder::total)),
     });
     if !o.total_discount().is_zero() {
         // Shown as a negative amount (the discount taken off).
-        pricing["priceDiscount"] = amount(-o.total_discount(), cur);
+        pricing["priceDiscount"] =
+            converted(-o.total_discount(), cur, from(|o| -o.total_discount()));
     }
     let mut cancel = json!({
         "cancelState": if cancelled { "CANCELED" } else { "NONE_REQUESTED" },
@@ -209,13 +230,13 @@ pub fn render_order(o: &SimOrder, origin: &str) -> Value {
         "fulfillmentHrefs": o.shipments.iter().map(|s| format!(
             "{origin}/sell/fulfillment/v1/order/{id}/shipping_fulfillment/{}", s.tracking_number
         )).collect::<Vec<_>>(),
-        "lineItems": o.line_items.iter().map(|l| {
+        "lineItems": o.line_items.iter().zip(&presented.line_items).map(|(l, pl)| {
             let mut line = json!({
                 "lineItemId": line_item_id(l.id),
                 "legacyItemId": format!("{}", 110_000_000_000u64 + l.product_id),
                 "sku": l.sku,
                 "title": if l.variant_title.is_empty() { l.title.clone() } else { format!("{} - {}", l.title, l.variant_title) },
-                "lineItemCost": amount(l.gross(), cur),
+                "lineItemCost": converted(l.gross(), cur, paid.map(|c| (pl.gross(), c))),
                 "quantity": l.quantity,
                 "soldFormat": "FIXED_PRICE",
                 "listingMarketplaceId": "EBAY_US",
