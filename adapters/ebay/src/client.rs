@@ -157,3 +157,32 @@ pub(crate) fn transport(
         .metrics(ctx.metrics.clone())
         .build()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_envelope_gives_the_message_a_user_sees() {
+        let body = r#"{"errors":[{"errorId":2001,"domain":"ACCESS","category":"REQUEST","message":"Too many requests. The request limit has been reached for the resource."}]}"#;
+        assert_eq!(
+            polycart_kit::error::platform_message(body).as_deref(),
+            Some("Too many requests. The request limit has been reached for the resource.")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lapsed_refresh_token_is_refused_without_a_call() {
+        let client =
+            OAuth2Client::new("id", Secret::new("s"), "http://127.0.0.1:9/token", false).unwrap();
+        let refresh = EbayRefresh::new(client, Some(Utc::now() - chrono::Duration::days(1)));
+        let tokens = TokenSet {
+            access_token: Secret::new(""),
+            refresh_token: Some(Secret::new("rt")),
+            expires_at: None,
+        };
+        let err = refresh.renew(&tokens).await.unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        assert!(err.to_string().contains("must re-authorise"), "{err}");
+    }
+}

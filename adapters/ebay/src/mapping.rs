@@ -460,10 +460,25 @@ pub fn product(raw: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
             .find(|o| o.status.as_deref() == Some("PUBLISHED"))
             .or_else(|| o.first())
     });
-    let price = match offer.and_then(|o| o.pricing_summary.as_ref()) {
+    let pricing = offer.and_then(|o| o.pricing_summary.as_ref());
+    let price = match pricing {
         Some(s) => money("$.offers.pricingSummary.price", s.price.as_ref())?,
         None => None,
     };
+    let compare_at_price = match pricing {
+        Some(s) => money(
+            "$.offers.pricingSummary.originalRetailPrice",
+            s.original_retail_price.as_ref(),
+        )?,
+        None => None,
+    };
+    let mut category_ids: Vec<String> = offers
+        .iter()
+        .flatten()
+        .filter_map(|o| o.category_id.clone())
+        .collect();
+    category_ids.sort();
+    category_ids.dedup();
     let published = offers
         .as_ref()
         .map(|o| o.iter().any(|o| o.status.as_deref() == Some("PUBLISHED")));
@@ -492,6 +507,8 @@ pub fn product(raw: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
             })
             .collect(),
         price,
+        compare_at_price,
+        category_ids,
         inventory_quantity: quantity(&i),
         raw: Some(Raw::from_raw(raw)),
         ..Product::new(PLATFORM, i.sku)

@@ -226,10 +226,14 @@ pub(crate) struct Distribution {
 pub(crate) struct Offer {
     pub offer_id: Option<String>,
     pub status: Option<String>,
+    pub category_id: Option<String>,
     pub pricing_summary: Option<OfferPricing>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct OfferPricing {
     pub price: Option<Amount>,
+    /// The strikethrough price (the original retail price a discount is shown from).
+    pub original_retail_price: Option<Amount>,
 }
