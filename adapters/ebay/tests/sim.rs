@@ -505,3 +505,26 @@ async fn a_buyer_paying_in_another_currency_is_the_presentment() {
     let total = o.presentment_totals.unwrap().total.unwrap();
     assert_eq!((total.amount, total.currency.as_str()), (paid, paid_in));
 }
+
+#[tokio::test]
+async fn a_legacy_sku_outside_the_grammar_stays_listed_without_its_price() {
+    let (server, sim) = setup(None).await;
+    let adapter = connect(&server, &[], None);
+    let mut odd = sim.ledger().items[0].clone();
+    odd.sku = "OLD SKU.1".into();
+    sim.ledger().items.push(odd);
+    let products = polycart_kit::walk::collect_all(&adapter, ListQuery::new(Entity::Product))
+        .await
+        .unwrap();
+    let Some(Record::Product(p)) = products.iter().find(|p| p.platform_id() == "OLD SKU.1") else {
+        panic!("the legacy SKU is listed")
+    };
+    assert!(p.price.is_none() && p.status.is_none());
+    assert!(
+        products
+            .iter()
+            .filter(|p| matches!(p, Record::Product(p) if p.price.is_some()))
+            .count()
+            > 1
+    );
+}
