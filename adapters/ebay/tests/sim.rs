@@ -528,3 +528,31 @@ async fn a_legacy_sku_outside_the_grammar_stays_listed_without_its_price() {
             > 1
     );
 }
+
+#[tokio::test]
+async fn a_spent_daily_quota_is_a_typed_rate_limit() {
+    let (server, _sim) = setup(Some("tiny")).await;
+    let adapter = connect(&server, &[], None);
+    // Five Fulfillment calls a day: the sixth and every retry of it answer 429.
+    let mut outcome = Ok(());
+    for _ in 0..6 {
+        outcome = adapter
+            .list(&ListQuery::new(Entity::Order).page_size(1))
+            .await
+            .map(|_| ());
+        if outcome.is_err() {
+            break;
+        }
+    }
+    assert!(
+        matches!(outcome, Err(Error::RateLimited { .. })),
+        "{outcome:?}"
+    );
+    // The Inventory API's quota is its own.
+    assert!(
+        adapter
+            .list(&ListQuery::new(Entity::Inventory).page_size(1))
+            .await
+            .is_ok()
+    );
+}
