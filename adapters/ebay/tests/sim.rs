@@ -375,17 +375,39 @@ async fn notifications_verify_as_ebay_signs_them() {
         adapter.verify_webhook(&headers, body.as_bytes()),
         Err(Error::Auth { .. })
     ));
-    // The key as eBay serves it, by the kid in the header.
-    let (status, key) = raw(
-        &server,
-        &sim,
-        &format!(
-            "/commerce/notification/v1/public_key/{}",
-            sim.notification_kid
-        ),
-    )
-    .await;
-    assert_eq!(status, 200);
+    // The key as eBay serves it, by the kid in the header, to an application token
+    // (a user token is refused there, and an application token on a seller's API).
+    let path = format!(
+        "/commerce/notification/v1/public_key/{}",
+        sim.notification_kid
+    );
+    assert_eq!(raw(&server, &sim, &path).await.0, 403);
+    let client = polycart_kit::transport::shared_client();
+    let app: serde_json::Value = client
+        .post(format!("{}/identity/v1/oauth2/token", server.info.base_url))
+        .basic_auth(&sim.client_id, Some(&sim.client_secret))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "https://api.ebay.com/oauth/api_scope"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let app_token = app["access_token"].as_str().unwrap();
+    let get = |path: String| {
+        client
+            .get(format!("{}{path}", server.info.base_url))
+            .bearer_auth(app_token)
+            .send()
+    };
+    let orders = get("/sell/fulfillment/v1/order".into()).await.unwrap();
+    assert_eq!(orders.status().as_u16(), 403);
+    let r = get(path).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let key: serde_json::Value = r.json().await.unwrap();
     assert_eq!(
         key["key"].as_str(),
         Some(sim.notification_public_key().as_str())

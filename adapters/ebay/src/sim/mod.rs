@@ -4,7 +4,9 @@
 //! - `POST /identity/v1/oauth2/token`: the refresh-token grant (a form with the
 //!   app's client id and secret as HTTP basic auth, `scope` required and within the
 //!   consented scopes); user access tokens live 7200 s; an expired (or wrong) refresh
-//!   token is `400 invalid_grant`.
+//!   token is `400 invalid_grant`. The client-credentials grant gives application
+//!   tokens, good for the Notification API's keys only (a seller's API answers them
+//!   `403`).
 //! - `GET /sell/fulfillment/v1/order` (`filter` with `creationdate:[a..b]`,
 //!   `lastmodifieddate:[a..b]` — UTC with milliseconds — and
 //!   `orderfulfillmentstatus:{A|B}`; without a filter only the last 90 days' orders;
@@ -80,8 +82,10 @@ pub struct Item {
 /// What the simulator holds besides the generated store.
 #[derive(Debug, Default)]
 pub struct Ledger {
-    /// Issued access tokens and when each expires.
+    /// Issued user access tokens and when each expires.
     pub tokens: HashMap<String, DateTime<Utc>>,
+    /// Issued application tokens (client credentials) and when each expires.
+    pub app_tokens: HashMap<String, DateTime<Utc>>,
     issued: u64,
     pub items: Vec<Item>,
 }
@@ -232,6 +236,28 @@ async fn token(State(sim): State<EbaySim>, headers: HeaderMap, body: String) -> 
     let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
         .collect();
+    let ttl = *sim.access_ttl.lock().unwrap_or_else(|e| e.into_inner());
+    if form.get("grant_type").map(String::as_str) == Some("client_credentials") {
+        // An application token: the public scope only (getPublicKey and other
+        // application calls), never a seller's data.
+        if form.get("scope").map(String::as_str) != Some(SCOPES[0]) {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                "the requested scope is invalid, unknown, malformed, or exceeds the scope granted to the client",
+            );
+        }
+        let mut ledger = sim.ledger();
+        ledger.issued += 1;
+        let access = format!("v^1.1#i^1#f^0#p^1#I^3#t^app-{}", ledger.issued);
+        ledger.app_tokens.insert(access.clone(), Utc::now() + ttl);
+        return axum::Json(json!({
+            "access_token": access,
+            "expires_in": ttl.num_seconds(),
+            "token_type": "Application Access Token",
+        }))
+        .into_response();
+    }
     if form.get("grant_type").map(String::as_str) != Some("refresh_token") {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -261,7 +287,6 @@ async fn token(State(sim): State<EbaySim>, headers: HeaderMap, body: String) -> 
             "the requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner",
         );
     }
-    let ttl = *sim.access_ttl.lock().unwrap_or_else(|e| e.into_inner());
     let mut ledger = sim.ledger();
     ledger.issued += 1;
     let access = format!("v^1.1#i^1#p^3#r^1#I^3#f^0#t^sim-{}", ledger.issued);
@@ -274,7 +299,9 @@ async fn token(State(sim): State<EbaySim>, headers: HeaderMap, body: String) -> 
     .into_response()
 }
 
-/// A bearer token issued and still alive; then the API family's daily limit.
+/// A bearer token issued and still alive — a user token for the seller's APIs, an
+/// application token for the Notification API's keys — then the API family's daily
+/// limit.
 async fn gate(State(sim): State<EbaySim>, request: Request, next: Next) -> Response {
     let token = request
         .headers()
@@ -282,12 +309,29 @@ async fn gate(State(sim): State<EbaySim>, request: Request, next: Next) -> Respo
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    let alive = token.as_ref().is_some_and(|t| {
-        sim.ledger()
-            .tokens
-            .get(t)
-            .is_some_and(|until| *until > Utc::now())
-    });
+    let application = request.uri().path().starts_with("/commerce/notification");
+    let (alive, other_kind) = {
+        let ledger = sim.ledger();
+        let (wanted, other) = if application {
+            (&ledger.app_tokens, &ledger.tokens)
+        } else {
+            (&ledger.tokens, &ledger.app_tokens)
+        };
+        let live = |m: &HashMap<String, DateTime<Utc>>| {
+            token
+                .as_ref()
+                .is_some_and(|t| m.get(t).is_some_and(|until| *until > Utc::now()))
+        };
+        (live(wanted), live(other))
+    };
+    if other_kind {
+        return error(
+            StatusCode::FORBIDDEN,
+            1100,
+            "ACCESS",
+            "Access denied: insufficient permissions to fulfill the request.",
+        );
+    }
     if !alive {
         return error(
             StatusCode::UNAUTHORIZED,
@@ -836,8 +880,8 @@ fn signing_key(seed: u64) -> p256::ecdsa::SigningKey {
     }
 }
 
-/// `GET /commerce/notification/v1/public_key/{public_key_id}` (an application token
-/// in eBay; any live token here).
+/// `GET /commerce/notification/v1/public_key/{public_key_id}` (with an application
+/// token).
 async fn public_key(State(sim): State<EbaySim>, Path(kid): Path<String>) -> Response {
     if kid != sim.notification_kid {
         return error(
