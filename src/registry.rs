@@ -10,6 +10,7 @@ pub fn connectors() -> &'static [Connector] {
         vec![
             // one line per platform crate: polycart_<platform>::connector(),
             polycart_bigcommerce::connector(),
+            polycart_ebay::connector(),
             polycart_ecwid::connector(),
             polycart_etsy::connector(),
             polycart_magento::connector(),
