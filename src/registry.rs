@@ -13,6 +13,7 @@ pub fn connectors() -> &'static [Connector] {
             polycart_ecwid::connector(),
             polycart_magento::connector(),
             polycart_prestashop::connector(),
+            polycart_shopee::connector(),
             polycart_shopify::connector(),
             polycart_woocommerce::connector(),
         ]

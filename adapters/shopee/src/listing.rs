@@ -1,0 +1,414 @@
+//! Listing orders and products, Shopee's way.
+//!
+//! **Orders.** `get_order_list` filters by `update_time` in a range of at most 15 days
+//! and pages inside it with `cursor`/`next_cursor` while `more`. A pass walks windows
+//! from the cursor's date (the query's `updated_since`, else `history_days` ago) to
+//! now, each `[from, from + 15 days]` (the last one ends at the moment it starts),
+//! the next starting one second after the previous ended, so no second is skipped and
+//! none is read twice. Empty windows are stepped over within one call (at most
+//! [`WINDOWS_PER_CALL`], so a call stays bounded). The numbers of a page are read with
+//! `get_order_detail` in one batch (≤ 50) with `response_optional_fields`. The
+//! position (`from`, `to`, Shopee's cursor) is the restart-safe [`Cursor`].
+//!
+//! **Products.** `get_item_list` by `update_time_from` with offset paging (the kit's
+//! [`Endpoint`]), then `get_item_base_info` for the page's ids (≤ 50) and
+//! `get_model_list` for each item that has models, carried under the item's
+//! `model_list` (the composite shape `normalize` also takes).
+
+use chrono::{DateTime, Utc};
+use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
+use polycart_kit::envelope::{Envelope, field, pointer};
+use polycart_kit::error::decode_json;
+use polycart_kit::paging::{Bound, DateFormat, Offset, Paging, Since, Total, first_second};
+use polycart_kit::transport::{Request, Transport};
+use polycart_kit::{
+    ApiPath, Cursor, Error, IdGrammar, ListQuery, Page, Record, Result, StoreContext,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use url::Url;
+
+use crate::client::{MAX_PAGE, response_of};
+use crate::mapping;
+
+/// The widest `get_order_list` range Shopee accepts.
+pub const WINDOW_SECONDS: i64 = 15 * 24 * 3600;
+
+/// Empty windows stepped over in one `list` call before it returns an empty page
+/// with its cursor.
+pub const WINDOWS_PER_CALL: u32 = 64;
+
+/// What `get_order_detail` is asked to add to its default fields.
+pub const ORDER_FIELDS: &str = "buyer_user_id,buyer_username,estimated_shipping_fee,recipient_address,actual_shipping_fee,goods_to_declare,note,note_update_time,item_list,pay_time,dropshipper,dropshipper_phone,split_up,buyer_cancel_reason,cancel_by,cancel_reason,actual_shipping_fee_confirmed,buyer_cpf_id,fulfillment_flag,pickup_done_time,package_list,shipping_carrier,payment_method,total_amount,invoice_data";
+
+/// Where an order pass is: the window `[from, to]` (unix seconds) and Shopee's cursor
+/// inside it (`""`: the window's first page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub from: i64,
+    pub to: i64,
+    #[serde(default)]
+    pub cursor: String,
+}
+
+impl Window {
+    /// The first window from `from`, ending at most 15 days later and not after `now`.
+    pub fn starting(from: i64, now: i64) -> Self {
+        Self {
+            from,
+            to: (from.saturating_add(WINDOW_SECONDS)).min(now).max(from),
+            cursor: String::new(),
+        }
+    }
+
+    /// The window after this one, unless this one reached `now`.
+    pub fn next(&self, now: i64) -> Option<Self> {
+        (self.to < now).then(|| Self::starting(self.to + 1, now))
+    }
+}
+
+/// The window an order listing starts in.
+pub fn first_window(query: &ListQuery, horizon: DateTime<Utc>, now: DateTime<Utc>) -> Window {
+    let from = query.updated_since.map_or(horizon, |s| s.max(horizon));
+    Window::starting(first_second(from), now.timestamp())
+}
+
+/// `get_order_list`'s answer.
+#[derive(Debug, Deserialize)]
+struct OrderList {
+    #[serde(default)]
+    more: bool,
+    #[serde(default)]
+    next_cursor: String,
+    #[serde(default)]
+    order_list: Vec<OrderSn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OrderSn {
+    order_sn: String,
+}
+
+/// The API path `api/v2/{module}/{function}`.
+pub fn api(path: &'static str) -> ApiPath {
+    ApiPath::new("api/v2").lit(path)
+}
+
+/// One page of orders from `window` on (stepping over empty windows), mapped.
+pub async fn orders(
+    transport: &Transport,
+    root: &Url,
+    query: &ListQuery,
+    horizon: DateTime<Utc>,
+    ctx: &StoreContext,
+) -> Result<Page> {
+    let now = Utc::now();
+    let mut window = match &query.cursor {
+        Some(c) => c.decode::<Window>()?,
+        None => first_window(query, horizon, now),
+    };
+    if window.to < window.from || window.to - window.from > WINDOW_SECONDS {
+        return Err(Error::invalid(
+            "the order cursor's window is not a Shopee window",
+        ));
+    }
+    let size = query.page_size_or(MAX_PAGE);
+    for _ in 0..WINDOWS_PER_CALL {
+        let mut pairs = vec![
+            ("time_range_field", "update_time".to_owned()),
+            ("time_from", window.from.to_string()),
+            ("time_to", window.to.to_string()),
+            ("page_size", size.to_string()),
+            ("response_optional_fields", "order_status".to_owned()),
+        ];
+        if !window.cursor.is_empty() {
+            pairs.push(("cursor", window.cursor.clone()));
+        }
+        let url = api("order/get_order_list").under(root);
+        let response = transport.send(Request::get(url).query(pairs)).await?;
+        let list: OrderList = decode_json(response_of(response.text()?)?.get())
+            .map_err(|e| prefix(e, "$.response"))?;
+        let next = if list.more {
+            if list.next_cursor.is_empty() || list.next_cursor == window.cursor {
+                return Err(Error::decode(
+                    "$.response.next_cursor",
+                    "more orders, but no new cursor",
+                ));
+            }
+            Some(Window {
+                cursor: list.next_cursor.clone(),
+                ..window.clone()
+            })
+        } else {
+            window.next(now.timestamp())
+        };
+        if list.order_list.is_empty() {
+            match next {
+                Some(n) if list.more => {
+                    return Ok(Page {
+                        records: Vec::new(),
+                        next: Some(Cursor::encode(&n)),
+                    });
+                }
+                Some(n) => {
+                    window = n;
+                    continue;
+                }
+                None => return Ok(Page::last(Vec::new())),
+            }
+        }
+        let sns: Vec<&str> = list
+            .order_list
+            .iter()
+            .map(|o| o.order_sn.as_str())
+            .collect();
+        let records = order_details(transport, root, &sns, ctx).await?;
+        return Ok(Page {
+            records,
+            next: next.map(|n| Cursor::encode(&n)),
+        });
+    }
+    Ok(Page {
+        records: Vec::new(),
+        next: Some(Cursor::encode(&window)),
+    })
+}
+
+fn prefix(e: Error, at: &str) -> Error {
+    match e {
+        Error::Decode { path, excerpt } => Error::Decode {
+            path: format!("{at}{}", path.strip_prefix('$').unwrap_or(&path)),
+            excerpt,
+        },
+        other => other,
+    }
+}
+
+/// `get_order_detail` for up to 50 order numbers, mapped in Shopee's order; numbers
+/// Shopee no longer has are left out.
+pub async fn order_details(
+    transport: &Transport,
+    root: &Url,
+    sns: &[&str],
+    ctx: &StoreContext,
+) -> Result<Vec<Record>> {
+    if sns.is_empty() {
+        return Ok(Vec::new());
+    }
+    if sns.len() > MAX_PAGE as usize {
+        return Err(Error::invalid("get_order_detail takes at most 50 orders"));
+    }
+    for sn in sns {
+        IdGrammar::Token.check(sn)?;
+    }
+    let url = api("order/get_order_detail").under(root);
+    let request = Request::get(url).query([
+        ("order_sn_list", sns.join(",")),
+        ("response_optional_fields", ORDER_FIELDS.to_owned()),
+    ]);
+    let response = transport.send(request).await?;
+    map_list(
+        response.text()?,
+        "/response/order_list",
+        mapping::order,
+        ctx,
+    )
+}
+
+/// Maps the list at `at` of a body.
+fn map_list(
+    body: &str,
+    at: &'static str,
+    map: fn(&RawValue, &StoreContext) -> Result<Vec<Record>>,
+    ctx: &StoreContext,
+) -> Result<Vec<Record>> {
+    let envelope = Envelope::At(at);
+    let mut out = Vec::new();
+    for (i, item) in envelope.split(body)?.iter().enumerate() {
+        out.extend(map(item, ctx).map_err(|e| envelope.at_item(e, i))?);
+    }
+    Ok(out)
+}
+
+/// The item statuses a listing asks for: every item a seller still has.
+const ITEM_STATUSES: &[(&str, &str)] = &[
+    ("item_status", "NORMAL"),
+    ("item_status", "UNLIST"),
+    ("item_status", "BANNED"),
+    ("item_status", "REVIEWING"),
+];
+
+/// `GET /api/v2/product/get_item_list?offset&page_size&update_time_from&item_status…`:
+/// the page's item ids.
+pub const ITEM_LIST: Endpoint<StoreContext> = Endpoint {
+    path: PathTemplate("api/v2/product/get_item_list"),
+    call: Call::Get,
+    params: ITEM_STATUSES,
+    headers: &[],
+    paging: Paging::Offset(Offset {
+        offset: "offset",
+        limit: "page_size",
+        total: Some(Total::At("/response/total_count")),
+    }),
+    envelope: Envelope::At("/response/item"),
+    since: Some(Since {
+        bound: Bound::Inclusive("update_time_from"),
+        format: DateFormat::UnixSeconds,
+    }),
+    filters: None,
+    max_page: MAX_PAGE,
+    map: ids_only,
+};
+
+/// The item list's records are ids, read by [`products`], not mapped.
+fn ids_only(_: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
+    Ok(Vec::new())
+}
+
+/// One page of products: the ids from `get_item_list`, the items read in one batch.
+pub async fn products(
+    transport: &Transport,
+    root: &Url,
+    query: &ListQuery,
+    ctx: &StoreContext,
+) -> Result<Page> {
+    let page = ITEM_LIST
+        .fetch(Target::new(transport, root), query, &[])
+        .await?;
+    let mut ids = Vec::with_capacity(page.items.len());
+    for (i, item) in page.items.iter().enumerate() {
+        let id = field(item.get(), "item_id")?
+            .ok_or_else(|| Error::decode(format!("$.response.item[{i}].item_id"), "missing"))?;
+        ids.push(id.get().trim_matches('"').to_owned());
+    }
+    let records = items(transport, root, &ids, ctx).await?;
+    Ok(Page {
+        records,
+        next: page.next,
+    })
+}
+
+/// `get_item_base_info` for up to 50 items, each with its `get_model_list` answer
+/// under `model_list` when it has models, mapped.
+pub async fn items(
+    transport: &Transport,
+    root: &Url,
+    ids: &[String],
+    ctx: &StoreContext,
+) -> Result<Vec<Record>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if ids.len() > MAX_PAGE as usize {
+        return Err(Error::invalid("get_item_base_info takes at most 50 items"));
+    }
+    for id in ids {
+        IdGrammar::Numeric.check(id)?;
+    }
+    let url = api("product/get_item_base_info").under(root);
+    let response = transport
+        .send(Request::get(url).query([("item_id_list", ids.join(","))]))
+        .await?;
+    let body = response.text()?;
+    let envelope = Envelope::At("/response/item_list");
+    let mut out = Vec::new();
+    for (i, item) in envelope.split(body)?.iter().enumerate() {
+        let has_model = pointer(item.get(), "/has_model")?.is_some_and(|v| v.get() == "true");
+        let composite;
+        let raw: &RawValue = if has_model {
+            let id = field(item.get(), "item_id")?
+                .map(|v| v.get().trim_matches('"').to_owned())
+                .ok_or_else(|| Error::decode(envelope.item_path(i), "no item_id"))?;
+            let models = model_list(transport, root, &id).await?;
+            composite = with_models(item.get(), &models)?;
+            &composite
+        } else {
+            item
+        };
+        out.extend(mapping::product(raw, ctx).map_err(|e| envelope.at_item(e, i))?);
+    }
+    Ok(out)
+}
+
+/// `get_model_list`'s `response` for an item, as raw JSON.
+async fn model_list(transport: &Transport, root: &Url, item_id: &str) -> Result<String> {
+    IdGrammar::Numeric.check(item_id)?;
+    let url = api("product/get_model_list").under(root);
+    let response = transport
+        .send(Request::get(url).query([("item_id", item_id)]))
+        .await?;
+    Ok(response_of(response.text()?)?.get().to_owned())
+}
+
+/// The item object with `"model_list": <models>` added (raw JSON kept as received).
+pub fn with_models(item: &str, models: &str) -> Result<Box<RawValue>> {
+    let trimmed = item.trim_end();
+    let Some(body) = trimmed.strip_suffix('}') else {
+        return Err(Error::decode("$", "an item is not a JSON object"));
+    };
+    let empty = body.trim_end().ends_with('{');
+    let text = format!(
+        "{body}{}\"model_list\":{models}}}",
+        if empty { "" } else { "," }
+    );
+    RawValue::from_string(text).map_err(|e| Error::decode("$.model_list", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn windows_walk_from_the_start_to_now_without_gaps_or_overlaps() {
+        let start = at("2025-01-01T00:00:00Z");
+        let now = at("2025-03-10T12:00:00Z");
+        let query = ListQuery::new(polycart_kit::Entity::Order).updated_since(start);
+        let horizon = at("2020-01-01T00:00:00Z");
+        let mut w = first_window(&query, horizon, now);
+        assert_eq!(w.from, start.timestamp());
+        let mut windows = vec![w.clone()];
+        while let Some(n) = w.next(now.timestamp()) {
+            assert_eq!(n.from, w.to + 1, "no second skipped or read twice");
+            w = n;
+            windows.push(w.clone());
+        }
+        assert!(windows.iter().all(|w| w.to - w.from <= WINDOW_SECONDS));
+        assert_eq!(windows.last().unwrap().to, now.timestamp());
+        // 68.5 days: four full windows and a shorter fifth.
+        assert_eq!(windows.len(), 5);
+        assert!(windows[..4].iter().all(|w| w.to - w.from == WINDOW_SECONDS));
+    }
+
+    #[test]
+    fn a_start_before_the_horizon_starts_at_the_horizon() {
+        let now = at("2025-03-10T00:00:00Z");
+        let horizon = at("2025-03-01T00:00:00Z");
+        let query =
+            ListQuery::new(polycart_kit::Entity::Order).updated_since(at("2000-01-01T00:00:00Z"));
+        let w = first_window(&query, horizon, now);
+        assert_eq!(w.from, horizon.timestamp());
+        assert_eq!(w.to, now.timestamp());
+        assert_eq!(w.next(now.timestamp()), None);
+        let full = first_window(&ListQuery::new(polycart_kit::Entity::Order), horizon, now);
+        assert_eq!(full.from, horizon.timestamp());
+    }
+
+    #[test]
+    fn models_are_added_to_the_item_as_received() {
+        let item = r#"{"item_id":1,"price_info":[{"original_price":1.10}]}"#;
+        let joined = with_models(item, r#"{"model":[]}"#).unwrap();
+        assert_eq!(
+            joined.get(),
+            r#"{"item_id":1,"price_info":[{"original_price":1.10}],"model_list":{"model":[]}}"#
+        );
+        assert_eq!(
+            with_models("{}", "{}").unwrap().get(),
+            r#"{"model_list":{}}"#
+        );
+        assert!(with_models("[1]", "{}").is_err());
+    }
+}
