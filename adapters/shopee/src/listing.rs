@@ -94,7 +94,9 @@ pub fn api(path: &'static str) -> ApiPath {
     ApiPath::new("api/v2").lit(path)
 }
 
-/// One page of orders from `window` on (stepping over empty windows), mapped.
+/// One page of orders from the cursor's window on: order numbers are gathered across
+/// windows until the page is full, the windows reach now, or [`WINDOWS_PER_CALL`]
+/// windows were asked; then read in one `get_order_detail` batch.
 pub async fn orders(
     transport: &Transport,
     root: &Url,
@@ -112,23 +114,15 @@ pub async fn orders(
             "the order cursor's window is not a Shopee window",
         ));
     }
-    let size = query.page_size_or(MAX_PAGE);
+    let size = query.page_size_or(MAX_PAGE) as usize;
+    let mut sns: Vec<String> = Vec::with_capacity(size);
+    let mut next = Some(window.clone());
     for _ in 0..WINDOWS_PER_CALL {
-        let mut pairs = vec![
-            ("time_range_field", "update_time".to_owned()),
-            ("time_from", window.from.to_string()),
-            ("time_to", window.to.to_string()),
-            ("page_size", size.to_string()),
-            ("response_optional_fields", "order_status".to_owned()),
-        ];
-        if !window.cursor.is_empty() {
-            pairs.push(("cursor", window.cursor.clone()));
-        }
-        let url = api("order/get_order_list").under(root);
-        let response = transport.send(Request::get(url).query(pairs)).await?;
-        let list: OrderList = decode_json(response_of(response.text()?)?.get())
-            .map_err(|e| prefix(e, "$.response"))?;
-        let next = if list.more {
+        let Some(w) = next.take() else { break };
+        window = w;
+        let list = order_list(transport, root, &window, size - sns.len()).await?;
+        sns.extend(list.order_list.into_iter().map(|o| o.order_sn));
+        next = if list.more {
             if list.next_cursor.is_empty() || list.next_cursor == window.cursor {
                 return Err(Error::decode(
                     "$.response.next_cursor",
@@ -136,42 +130,44 @@ pub async fn orders(
                 ));
             }
             Some(Window {
-                cursor: list.next_cursor.clone(),
+                cursor: list.next_cursor,
                 ..window.clone()
             })
         } else {
             window.next(now.timestamp())
         };
-        if list.order_list.is_empty() {
-            match next {
-                Some(n) if list.more => {
-                    return Ok(Page {
-                        records: Vec::new(),
-                        next: Some(Cursor::encode(&n)),
-                    });
-                }
-                Some(n) => {
-                    window = n;
-                    continue;
-                }
-                None => return Ok(Page::last(Vec::new())),
-            }
+        if sns.len() >= size {
+            break;
         }
-        let sns: Vec<&str> = list
-            .order_list
-            .iter()
-            .map(|o| o.order_sn.as_str())
-            .collect();
-        let records = order_details(transport, root, &sns, ctx).await?;
-        return Ok(Page {
-            records,
-            next: next.map(|n| Cursor::encode(&n)),
-        });
     }
+    let refs: Vec<&str> = sns.iter().map(String::as_str).collect();
+    let records = order_details(transport, root, &refs, ctx).await?;
     Ok(Page {
-        records: Vec::new(),
-        next: Some(Cursor::encode(&window)),
+        records,
+        next: next.map(|n| Cursor::encode(&n)),
     })
+}
+
+/// One `get_order_list` call: up to `size` order numbers of `window` from its cursor.
+async fn order_list(
+    transport: &Transport,
+    root: &Url,
+    window: &Window,
+    size: usize,
+) -> Result<OrderList> {
+    let mut pairs = vec![
+        ("time_range_field", "update_time".to_owned()),
+        ("time_from", window.from.to_string()),
+        ("time_to", window.to.to_string()),
+        ("page_size", size.clamp(1, MAX_PAGE as usize).to_string()),
+        ("response_optional_fields", "order_status".to_owned()),
+    ];
+    if !window.cursor.is_empty() {
+        pairs.push(("cursor", window.cursor.clone()));
+    }
+    let url = api("order/get_order_list").under(root);
+    let response = transport.send(Request::get(url).query(pairs)).await?;
+    decode_json(response_of(response.text()?)?.get()).map_err(|e| prefix(e, "$.response"))
 }
 
 fn prefix(e: Error, at: &str) -> Error {
@@ -207,27 +203,82 @@ pub async fn order_details(
         ("response_optional_fields", ORDER_FIELDS.to_owned()),
     ]);
     let response = transport.send(request).await?;
-    map_list(
-        response.text()?,
-        "/response/order_list",
-        mapping::order,
-        ctx,
-    )
-}
-
-/// Maps the list at `at` of a body.
-fn map_list(
-    body: &str,
-    at: &'static str,
-    map: fn(&RawValue, &StoreContext) -> Result<Vec<Record>>,
-    ctx: &StoreContext,
-) -> Result<Vec<Record>> {
-    let envelope = Envelope::At(at);
-    let mut out = Vec::new();
-    for (i, item) in envelope.split(body)?.iter().enumerate() {
-        out.extend(map(item, ctx).map_err(|e| envelope.at_item(e, i))?);
+    let body = response.text()?;
+    let envelope = Envelope::At("/response/order_list");
+    let mut out = Vec::with_capacity(sns.len());
+    for (i, order) in envelope.split(body)?.iter().enumerate() {
+        let tracked = with_tracking_numbers(transport, root, order).await?;
+        let raw = tracked.as_deref().unwrap_or(order);
+        out.extend(mapping::order(raw, ctx).map_err(|e| envelope.at_item(e, i))?);
     }
     Ok(out)
+}
+
+/// Order statuses whose parcels have (or had) a tracking number.
+const SHIPPED: &[&str] = &[
+    "PROCESSED",
+    "RETRY_SHIP",
+    "SHIPPED",
+    "TO_CONFIRM_RECEIVE",
+    "COMPLETED",
+    "TO_RETURN",
+];
+
+#[derive(Debug, Deserialize)]
+struct Parcel {
+    package_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Tracking {
+    #[serde(default)]
+    tracking_number: String,
+}
+
+/// The order with `"tracking_numbers": {package_number: tracking_number}` added, read
+/// with `logistics.get_tracking_number` per parcel of a shipped order (Shopee's order
+/// detail carries no tracking number); `None` when the order has no shipped parcel.
+async fn with_tracking_numbers(
+    transport: &Transport,
+    root: &Url,
+    order: &RawValue,
+) -> Result<Option<Box<RawValue>>> {
+    let picked =
+        polycart_kit::envelope::fields(order.get(), &["order_sn", "order_status", "package_list"])?;
+    let status: Option<String> = picked[1].and_then(|v| serde_json::from_str(v.get()).ok());
+    if !status.is_some_and(|s| SHIPPED.contains(&s.as_str())) {
+        return Ok(None);
+    }
+    let (Some(sn), Some(packages)) = (picked[0], picked[2]) else {
+        return Ok(None);
+    };
+    let sn: String = decode_json(sn.get())?;
+    let parcels: Vec<Parcel> =
+        decode_json(packages.get()).map_err(|e| prefix(e, "$.package_list"))?;
+    let mut numbers = serde_json::Map::new();
+    for parcel in parcels.iter().take(MAX_PAGE as usize) {
+        let Some(package) = parcel.package_number.as_deref().filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        IdGrammar::Token.check(&sn)?;
+        IdGrammar::Token.check(package)?;
+        let url = api("logistics/get_tracking_number").under(root);
+        let request =
+            Request::get(url).query([("order_sn", sn.as_str()), ("package_number", package)]);
+        let response = transport.send(request).await?;
+        let t: Tracking = decode_json(response_of(response.text()?)?.get())?;
+        if !t.tracking_number.is_empty() {
+            numbers.insert(
+                package.to_owned(),
+                serde_json::Value::String(t.tracking_number),
+            );
+        }
+    }
+    if numbers.is_empty() {
+        return Ok(None);
+    }
+    let member = serde_json::Value::Object(numbers).to_string();
+    with_member(order.get(), "tracking_numbers", &member).map(Some)
 }
 
 /// The item statuses a listing asks for: every item a seller still has.
@@ -342,16 +393,19 @@ async fn model_list(transport: &Transport, root: &Url, item_id: &str) -> Result<
 
 /// The item object with `"model_list": <models>` added (raw JSON kept as received).
 pub fn with_models(item: &str, models: &str) -> Result<Box<RawValue>> {
-    let trimmed = item.trim_end();
+    with_member(item, "model_list", models)
+}
+
+/// The JSON object `object` with the member `name` (whose value is the JSON text
+/// `value`) added at its end; the rest kept byte for byte.
+pub fn with_member(object: &str, name: &'static str, value: &str) -> Result<Box<RawValue>> {
+    let trimmed = object.trim_end();
     let Some(body) = trimmed.strip_suffix('}') else {
         return Err(Error::decode("$", "an item is not a JSON object"));
     };
     let empty = body.trim_end().ends_with('{');
-    let text = format!(
-        "{body}{}\"model_list\":{models}}}",
-        if empty { "" } else { "," }
-    );
-    RawValue::from_string(text).map_err(|e| Error::decode("$.model_list", e.to_string()))
+    let text = format!("{body}{}\"{name}\":{value}}}", if empty { "" } else { "," });
+    RawValue::from_string(text).map_err(|e| Error::decode(format!("$.{name}"), e.to_string()))
 }
 
 #[cfg(test)]

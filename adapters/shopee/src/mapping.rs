@@ -166,7 +166,12 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         .map(|(i, p)| Shipment {
             platform_id: text(&p.package_number).unwrap_or_else(|| format!("{}-{i}", o.order_sn)),
             carrier: text(&p.shipping_carrier),
-            tracking_number: None,
+            tracking_number: p
+                .package_number
+                .as_ref()
+                .and_then(|n| o.tracking_numbers.get(n))
+                .filter(|t| !t.is_empty())
+                .cloned(),
             tracking_url: None,
             status: text(&p.logistics_status),
             line_items: p

@@ -32,6 +32,10 @@ pub(crate) struct Order {
     pub package_list: Vec<Package>,
     pub cancel_reason: Option<String>,
     pub buyer_cancel_reason: Option<String>,
+    /// Added by polycart: `logistics.get_tracking_number` per parcel, by
+    /// `package_number` (the composite shape `docs.md` documents).
+    #[serde(default)]
+    pub tracking_numbers: std::collections::BTreeMap<String, String>,
 }
 
 /// `recipient_address`: masked per market (`"P******n"`); kept as given.

@@ -9,5 +9,6 @@ polycart_kit::conformance_tests!(
     Suite::new(polycart_shopee::connector())
         .setting("push_callback_url", polycart_shopee::sim::PUSH_URL)
         .setting("requests_per_second", "1000")
+        .seed(6)
         .renews_login_after_401()
 );

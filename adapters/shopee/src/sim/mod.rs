@@ -740,6 +740,39 @@ async fn ship_order(State(sim): State<ShopeeSim>, bytes: Bytes) -> Response {
         .into_response()
 }
 
+/// `GET /api/v2/logistics/get_tracking_number?order_sn&package_number`.
+async fn tracking_number(State(sim): State<ShopeeSim>, Query(q): Query<Params>) -> Response {
+    let (Some(sn), package) = (q.get("order_sn"), q.get("package_number")) else {
+        return error(
+            "error_param",
+            "Wrong parameters, detail: order_sn is required.",
+        );
+    };
+    let store = sim.store();
+    let Some(o) = render::order_number(sn)
+        .and_then(|n| store.orders.iter().find(|o| o.id == n && !o.deleted))
+    else {
+        return error(
+            "error_not_found",
+            "Wrong parameters, detail: the order is not found.",
+        );
+    };
+    let shipment = match package {
+        Some(p) => o.shipments.iter().find(|s| format!("OFG{}", s.id) == *p),
+        None => o.shipments.first(),
+    };
+    match shipment {
+        Some(s) => ok(json!({
+            "tracking_number": s.tracking_number,
+            "first_mile_tracking_number": "",
+        })),
+        None => error(
+            "error_not_found",
+            "Wrong parameters, detail: the package is not found.",
+        ),
+    }
+}
+
 /// Converts the generated store's amounts into the region's units once: IDR and VND
 /// prices are whole numbers, a thousand times the generated ones.
 fn localise(store: &mut SimStore, region: Region) {
@@ -799,7 +832,11 @@ pub async fn start(
         .route("/api/v2/product/get_model_list", get(model_list))
         .route("/api/v2/product/update_price", post(update_price))
         .route("/api/v2/product/update_stock", post(update_stock))
-        .route("/api/v2/logistics/ship_order", post(ship_order));
+        .route("/api/v2/logistics/ship_order", post(ship_order))
+        .route(
+            "/api/v2/logistics/get_tracking_number",
+            get(tracking_number),
+        );
     let api = sim
         .faults
         .layer(api)
