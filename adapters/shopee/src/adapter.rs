@@ -38,6 +38,9 @@ pub fn capabilities() -> Capabilities {
                 .webhooks(ORDER_TOPICS),
             EntityCapabilities::basic(Entity::Product, MAX_PAGE)
                 .incremental("update_time_from", Precision::Second),
+            EntityCapabilities::basic(Entity::Inventory, MAX_PAGE)
+                .without_count()
+                .incremental("update_time_from", Precision::Second),
         ],
         bulk_export: false,
         writes: WriteCapabilities {
@@ -142,11 +145,32 @@ impl ShopeeAdapter {
             &self.transport,
             &self.config.api_root,
             &[id.to_owned()],
+            mapping::product,
             &self.context,
         )
         .await?
         .pop()
         .ok_or_else(|| Error::not_found(format!("product {id}")))
+    }
+
+    /// A stock level by its id, `{item_id}:{model_id}` (`0`: the item has no models).
+    async fn level(&self, id: &str) -> Result<Record> {
+        let (item, model) = id
+            .split_once(':')
+            .ok_or_else(|| Error::not_found(format!("inventory level {id:?}")))?;
+        IdGrammar::Numeric.check(item)?;
+        IdGrammar::Numeric.check(model)?;
+        listing::items(
+            &self.transport,
+            &self.config.api_root,
+            &[item.to_owned()],
+            mapping::inventory,
+            &self.context,
+        )
+        .await?
+        .into_iter()
+        .find(|r| r.platform_id() == id)
+        .ok_or_else(|| Error::not_found(format!("inventory level {id}")))
     }
 }
 
@@ -173,7 +197,14 @@ impl Adapter for ShopeeAdapter {
                 let horizon = self.config.history_start(chrono::Utc::now());
                 listing::orders(&self.transport, root, query, horizon, &self.context).await
             }
-            Entity::Product => listing::products(&self.transport, root, query, &self.context).await,
+            Entity::Product => {
+                listing::products(&self.transport, root, query, mapping::product, &self.context)
+                    .await
+            }
+            Entity::Inventory => {
+                listing::products(&self.transport, root, query, mapping::inventory, &self.context)
+                    .await
+            }
             other => Err(Error::entity_unsupported(PLATFORM, other)),
         }
     }
@@ -191,6 +222,7 @@ impl Adapter for ShopeeAdapter {
                 IdGrammar::Numeric.check(platform_id)?;
                 self.product(platform_id).await
             }
+            Entity::Inventory => self.level(platform_id).await,
             other => Err(Error::entity_unsupported(PLATFORM, other)),
         }
     }
@@ -275,7 +307,8 @@ impl Adapter for ShopeeAdapter {
                 let body = json!({ "item_id": int(&product_id)?, "stock_list": [entry] });
                 // A level set twice is the same level.
                 self.post("product/update_stock", &body, true).await?;
-                self.product(&product_id).await
+                let model = variant_id.as_deref().unwrap_or("0");
+                self.level(&format!("{product_id}:{model}")).await
             }
             WriteOp::CreateShipment {
                 order_id,

@@ -316,11 +316,16 @@ fn ids_only(_: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
     Ok(Vec::new())
 }
 
-/// One page of products: the ids from `get_item_list`, the items read in one batch.
+/// Maps a (composite) item to records: products, or stock levels.
+pub type ItemMap = fn(&RawValue, &StoreContext) -> Result<Vec<Record>>;
+
+/// One page of products (or their stock levels, with `map`): the ids from
+/// `get_item_list`, the items read in one batch.
 pub async fn products(
     transport: &Transport,
     root: &Url,
     query: &ListQuery,
+    map: ItemMap,
     ctx: &StoreContext,
 ) -> Result<Page> {
     let page = ITEM_LIST
@@ -332,7 +337,7 @@ pub async fn products(
             .ok_or_else(|| Error::decode(format!("$.response.item[{i}].item_id"), "missing"))?;
         ids.push(id.get().trim_matches('"').to_owned());
     }
-    let records = items(transport, root, &ids, ctx).await?;
+    let records = items(transport, root, &ids, map, ctx).await?;
     Ok(Page {
         records,
         next: page.next,
@@ -345,6 +350,7 @@ pub async fn items(
     transport: &Transport,
     root: &Url,
     ids: &[String],
+    map: ItemMap,
     ctx: &StoreContext,
 ) -> Result<Vec<Record>> {
     if ids.is_empty() {
@@ -376,7 +382,7 @@ pub async fn items(
         } else {
             item
         };
-        out.extend(mapping::product(raw, ctx).map_err(|e| envelope.at_item(e, i))?);
+        out.extend(map(raw, ctx).map_err(|e| envelope.at_item(e, i))?);
     }
     Ok(out)
 }

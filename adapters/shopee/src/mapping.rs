@@ -17,7 +17,7 @@ use polycart_kit::connector::Normalized;
 use polycart_kit::decode::{currency, unix_time};
 use polycart_kit::error::decode_json;
 use polycart_kit::model::{
-    Address, Currency, FinancialStatus, FulfillmentStatus, Image, LineItem, Money, Order,
+    Address, Currency, FinancialStatus, FulfillmentStatus, Image, InventoryLevel, LineItem, Money, Order,
     OrderCustomer, OrderStatus, OrderTotals, Product, ProductOption, ProductStatus, Raw, Shipment,
     ShipmentLineItem, ShippingLine, Variant, Weight,
 };
@@ -103,6 +103,7 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
     let paid = o.pay_time.is_some_and(|t| t > 0);
     let mut line_items = Vec::with_capacity(o.item_list.len());
     let mut subtotal: Option<Decimal> = Some(Decimal::ZERO);
+    let mut discounted: Option<Decimal> = Some(Decimal::ZERO);
     for (i, l) in o.item_list.iter().enumerate() {
         let quantity = l.model_quantity_purchased.unwrap_or(0);
         if quantity < 0 {
@@ -120,8 +121,14 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         };
         let discount = match (l.model_original_price, l.model_discounted_price) {
             (Some(o), Some(d)) if o.0 > d.0 => (o.0 - d.0).checked_mul(quantity),
+            (Some(_), Some(_)) => Some(Decimal::ZERO),
             _ => None,
         };
+        discounted = match (discounted, discount) {
+            (Some(s), Some(d)) => s.checked_add(d),
+            _ => None,
+        };
+        let discount = discount.filter(|d| !d.is_zero());
         let variant = id(&l.model_id);
         let name = match (text(&l.item_name), text(&l.model_name)) {
             (Some(n), Some(m)) => Some(format!("{n} ({m})")),
@@ -191,7 +198,6 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         .collect();
     let customer = OrderCustomer {
         platform_id: id(&o.buyer_user_id),
-        first_name: text(&o.buyer_username),
         ..OrderCustomer::default()
     };
     let shipping_lines = text(&o.shipping_carrier)
@@ -207,19 +213,20 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         (Some(n), _) => Some(n),
         (None, m) => m,
     };
-    let cancelled = status == "CANCELLED";
     let updated_at = unix_time("$.update_time", o.update_time)?;
     let order = Order {
         number: Some(o.order_sn.clone()),
         status: order_status(&status),
         platform_status: o.order_status.clone(),
         financial_status: financial(&status, paid),
-        platform_financial_status: text(&o.payment_method),
+        platform_financial_status: None,
         fulfillment_status: fulfillment(&status),
         currency: cur.clone(),
         totals: OrderTotals {
             subtotal: amount(subtotal.map(polycart_kit::decode::Dec), c)
                 .filter(|_| !line_items.is_empty()),
+            discount: amount(discounted.map(polycart_kit::decode::Dec), c)
+                .filter(|d| !line_items.is_empty() && !d.amount.is_zero()),
             paid: if paid { total.clone() } else { None },
             total,
             ..OrderTotals::default()
@@ -239,16 +246,13 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         source: text(&o.region).map(|r| format!("shopee_{}", r.to_ascii_lowercase())),
         created_at: unix_time("$.create_time", o.create_time)?,
         updated_at,
-        completed_at: if status == "COMPLETED" {
-            updated_at
-        } else {
-            None
-        },
-        cancelled_at: if cancelled { updated_at } else { None },
+        // Shopee's order detail says when an order last changed, not when it was
+        // completed or cancelled.
+        completed_at: None,
+        cancelled_at: None,
         raw: Some(Raw::from_raw(raw)),
         ..Order::new(PLATFORM, o.order_sn)
     };
-    let _ = (&o.cancel_reason, &o.buyer_cancel_reason);
     Ok(vec![order.into()])
 }
 
@@ -402,11 +406,41 @@ pub fn product(raw: &RawValue, ctx: &StoreContext) -> Result<Vec<Record>> {
     Ok(vec![product.into()])
 }
 
+/// The stock levels of one item of `get_item_base_info` (models under `model_list`):
+/// one per model (`{item_id}:{model_id}`), or one for an item without models
+/// (`{item_id}:0`), each its `total_available_stock`.
+pub fn inventory(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
+    let p: wire::BaseItem = decode_json(raw.get())?;
+    let updated_at = unix_time("$.update_time", p.update_time)?;
+    let level = |model: Option<&str>, sku: Option<String>, available: Option<i64>| InventoryLevel {
+        id: None,
+        store_id: None,
+        platform: PLATFORM.to_owned(),
+        platform_id: format!("{}:{}", p.item_id.0, model.unwrap_or("0")),
+        product_id: Some(p.item_id.0.clone()),
+        variant_id: model.map(str::to_owned),
+        sku,
+        location_id: None,
+        available,
+        updated_at,
+        raw: Some(Raw::from_raw(raw)),
+    };
+    let models = p.model_list.as_ref().map(|m| m.model.as_slice()).unwrap_or_default();
+    if models.is_empty() {
+        return Ok(vec![level(None, text(&p.item_sku), stock(&p.stock_info_v2)).into()]);
+    }
+    Ok(models
+        .iter()
+        .map(|m| level(Some(&m.model_id.0), text(&m.model_sku), stock(&m.stock_info_v2)).into())
+        .collect())
+}
+
 /// The mapping of `entity`'s records.
 pub fn mapper(entity: Entity) -> Result<fn(&RawValue, &StoreContext) -> Result<Vec<Record>>> {
     match entity {
         Entity::Order => Ok(order),
         Entity::Product => Ok(product),
+        Entity::Inventory => Ok(inventory),
         other => Err(Error::unsupported(PLATFORM, format!("{other}s"))),
     }
 }

@@ -17,21 +17,17 @@ pub(crate) struct Order {
     pub total_amount: Option<Dec>,
     pub order_status: Option<String>,
     pub shipping_carrier: Option<String>,
-    pub payment_method: Option<String>,
     pub message_to_seller: Option<String>,
     pub create_time: Option<i64>,
     pub update_time: Option<i64>,
     pub pay_time: Option<i64>,
     pub buyer_user_id: Option<Id>,
-    pub buyer_username: Option<String>,
     pub recipient_address: Option<Recipient>,
     pub note: Option<String>,
     #[serde(default)]
     pub item_list: Vec<Item>,
     #[serde(default)]
     pub package_list: Vec<Package>,
-    pub cancel_reason: Option<String>,
-    pub buyer_cancel_reason: Option<String>,
     /// Added by polycart: `logistics.get_tracking_number` per parcel, by
     /// `package_number` (the composite shape `docs.md` documents).
     #[serde(default)]

@@ -75,6 +75,19 @@ impl SimHandle for ShopeeSim {
                 .filter(|p| !p.deleted)
                 .map(|p| p.id.to_string())
                 .collect()),
+            // A level per model, or one per item without models.
+            Entity::Inventory => Ok(s
+                .products
+                .iter()
+                .filter(|p| !p.deleted)
+                .flat_map(|p| {
+                    if render::has_model(p) {
+                        p.variants.iter().map(|v| format!("{}:{}", p.id, v.id)).collect()
+                    } else {
+                        vec![format!("{}:0", p.id)]
+                    }
+                })
+                .collect()),
             other => Err(unsupported(other)),
         }
     }
@@ -184,12 +197,20 @@ impl SimHandle for ShopeeSim {
                     .map(|o| render::order(o, self.region))
                     .ok_or_else(|| SimError::not_found(entity, id))
             }
-            Entity::Product => {
-                let n: u64 = id.parse().map_err(|_| SimError::not_found(entity, id))?;
+            Entity::Product | Entity::Inventory => {
+                let item = id.split(':').next().unwrap_or(id);
+                let n: u64 = item.parse().map_err(|_| SimError::not_found(entity, id))?;
                 s.products
                     .iter()
                     .find(|p| p.id == n && !p.deleted)
-                    .map(|p| render::item(p, self.region))
+                    .map(|p| {
+                        // The composite polycart reads: the item with its models.
+                        let mut item = render::item(p, self.region);
+                        if render::has_model(p) {
+                            item["model_list"] = render::models(p, self.region);
+                        }
+                        item
+                    })
                     .ok_or_else(|| SimError::not_found(entity, id))
             }
             other => Err(unsupported(other)),
