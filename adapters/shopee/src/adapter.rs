@@ -198,12 +198,24 @@ impl Adapter for ShopeeAdapter {
                 listing::orders(&self.transport, root, query, horizon, &self.context).await
             }
             Entity::Product => {
-                listing::products(&self.transport, root, query, mapping::product, &self.context)
-                    .await
+                listing::products(
+                    &self.transport,
+                    root,
+                    query,
+                    mapping::product,
+                    &self.context,
+                )
+                .await
             }
             Entity::Inventory => {
-                listing::products(&self.transport, root, query, mapping::inventory, &self.context)
-                    .await
+                listing::products(
+                    &self.transport,
+                    root,
+                    query,
+                    mapping::inventory,
+                    &self.context,
+                )
+                .await
             }
             other => Err(Error::entity_unsupported(PLATFORM, other)),
         }

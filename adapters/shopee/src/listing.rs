@@ -317,7 +317,7 @@ fn ids_only(_: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
 }
 
 /// Maps a (composite) item to records: products, or stock levels.
-pub type ItemMap = fn(&RawValue, &StoreContext) -> Result<Vec<Record>>;
+pub type ItemMap = mapping::Map;
 
 /// One page of products (or their stock levels, with `map`): the ids from
 /// `get_item_list`, the items read in one batch.

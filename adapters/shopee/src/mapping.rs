@@ -17,9 +17,9 @@ use polycart_kit::connector::Normalized;
 use polycart_kit::decode::{currency, unix_time};
 use polycart_kit::error::decode_json;
 use polycart_kit::model::{
-    Address, Currency, FinancialStatus, FulfillmentStatus, Image, InventoryLevel, LineItem, Money, Order,
-    OrderCustomer, OrderStatus, OrderTotals, Product, ProductOption, ProductStatus, Raw, Shipment,
-    ShipmentLineItem, ShippingLine, Variant, Weight,
+    Address, Currency, FinancialStatus, FulfillmentStatus, Image, InventoryLevel, LineItem, Money,
+    Order, OrderCustomer, OrderStatus, OrderTotals, Product, ProductOption, ProductStatus, Raw,
+    Shipment, ShipmentLineItem, ShippingLine, Variant, Weight,
 };
 use polycart_kit::{Entity, Error, Record, Result, StoreContext};
 use rust_decimal::Decimal;
@@ -425,18 +425,34 @@ pub fn inventory(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         updated_at,
         raw: Some(Raw::from_raw(raw)),
     };
-    let models = p.model_list.as_ref().map(|m| m.model.as_slice()).unwrap_or_default();
+    let models = p
+        .model_list
+        .as_ref()
+        .map(|m| m.model.as_slice())
+        .unwrap_or_default();
     if models.is_empty() {
-        return Ok(vec![level(None, text(&p.item_sku), stock(&p.stock_info_v2)).into()]);
+        return Ok(vec![
+            level(None, text(&p.item_sku), stock(&p.stock_info_v2)).into(),
+        ]);
     }
     Ok(models
         .iter()
-        .map(|m| level(Some(&m.model_id.0), text(&m.model_sku), stock(&m.stock_info_v2)).into())
+        .map(|m| {
+            level(
+                Some(&m.model_id.0),
+                text(&m.model_sku),
+                stock(&m.stock_info_v2),
+            )
+            .into()
+        })
         .collect())
 }
 
+/// A pure mapping from one raw record to unified records.
+pub type Map = fn(&RawValue, &StoreContext) -> Result<Vec<Record>>;
+
 /// The mapping of `entity`'s records.
-pub fn mapper(entity: Entity) -> Result<fn(&RawValue, &StoreContext) -> Result<Vec<Record>>> {
+pub fn mapper(entity: Entity) -> Result<Map> {
     match entity {
         Entity::Order => Ok(order),
         Entity::Product => Ok(product),

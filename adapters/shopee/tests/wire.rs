@@ -62,7 +62,11 @@ async fn listings_and_writes_answer_in_shopees_shapes() {
     // A window of 15 days that holds orders: the first order's.
     let first = {
         let s = sim.store();
-        s.orders.iter().map(|o| o.updated_at.timestamp()).min().unwrap()
+        s.orders
+            .iter()
+            .map(|o| o.updated_at.timestamp())
+            .min()
+            .unwrap()
     };
     let list = get(signed(
         &origin,

@@ -82,7 +82,10 @@ impl SimHandle for ShopeeSim {
                 .filter(|p| !p.deleted)
                 .flat_map(|p| {
                     if render::has_model(p) {
-                        p.variants.iter().map(|v| format!("{}:{}", p.id, v.id)).collect()
+                        p.variants
+                            .iter()
+                            .map(|v| format!("{}:{}", p.id, v.id))
+                            .collect()
                     } else {
                         vec![format!("{}:0", p.id)]
                     }

@@ -263,14 +263,14 @@ async fn refresh(State(sim): State<ShopeeSim>, body: Bytes) -> Response {
     .into_response()
 }
 
-fn int(q: &Params, name: &str) -> Result<Option<i64>, Response> {
+fn int(q: &Params, name: &str) -> Result<Option<i64>, Box<Response>> {
     q.get(name)
         .map(|v| {
             v.parse::<i64>().map_err(|_| {
-                error(
+                Box::new(error(
                     "error_param",
                     &format!("Wrong parameters, detail: {name} is not a number."),
-                )
+                ))
             })
         })
         .transpose()
@@ -291,7 +291,7 @@ async fn order_list(State(sim): State<ShopeeSim>, Query(q): Query<Params>) -> Re
         int(&q, "page_size"),
     ) {
         (Ok(Some(f)), Ok(Some(t)), Ok(Some(s))) => (f, t, s),
-        (Err(r), ..) | (_, Err(r), _) | (.., Err(r)) => return r,
+        (Err(r), ..) | (_, Err(r), _) | (.., Err(r)) => return *r,
         _ => {
             return error(
                 "error_param",
@@ -441,7 +441,7 @@ async fn item_list(State(sim): State<ShopeeSim>, request: Request) -> Response {
     }
     let (offset, size) = match (int(&q, "offset"), int(&q, "page_size")) {
         (Ok(Some(o)), Ok(Some(s))) => (o, s),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
         _ => {
             return error(
                 "error_param",
@@ -457,7 +457,7 @@ async fn item_list(State(sim): State<ShopeeSim>, request: Request) -> Response {
     }
     let (from, to) = match (int(&q, "update_time_from"), int(&q, "update_time_to")) {
         (Ok(f), Ok(t)) => (f, t),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     if let (Some(f), Some(t)) = (from, to)
         && t < f
@@ -501,17 +501,17 @@ async fn item_list(State(sim): State<ShopeeSim>, request: Request) -> Response {
     }))
 }
 
-fn ids(q: &Params, name: &str) -> Result<Vec<u64>, Response> {
+fn ids(q: &Params, name: &str) -> Result<Vec<u64>, Box<Response>> {
     let list: Result<Vec<u64>, _> = q
         .get(name)
         .map(|l| l.split(',').map(|s| s.trim().parse::<u64>()).collect())
         .unwrap_or_else(|| Ok(Vec::new()));
     match list {
         Ok(l) if !l.is_empty() && l.len() <= 50 => Ok(l),
-        _ => Err(error(
+        _ => Err(Box::new(error(
             "error_param",
             &format!("Wrong parameters, detail: {name} should have 1 to 50 ids."),
-        )),
+        ))),
     }
 }
 
@@ -519,7 +519,7 @@ fn ids(q: &Params, name: &str) -> Result<Vec<u64>, Response> {
 async fn item_base_info(State(sim): State<ShopeeSim>, Query(q): Query<Params>) -> Response {
     let list = match ids(&q, "item_id_list") {
         Ok(l) => l,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let store = sim.store();
     let items: Vec<Value> = list
@@ -549,12 +549,12 @@ async fn model_list(State(sim): State<ShopeeSim>, Query(q): Query<Params>) -> Re
 }
 
 /// The JSON body of a write, or Shopee's parameter error.
-fn body_of(bytes: &Bytes) -> Result<Value, Response> {
+fn body_of(bytes: &Bytes) -> Result<Value, Box<Response>> {
     serde_json::from_slice(bytes).map_err(|_| {
-        error(
+        Box::new(error(
             "error_param",
             "Wrong parameters, detail: the body is not JSON.",
-        )
+        ))
     })
 }
 
@@ -562,7 +562,7 @@ fn body_of(bytes: &Bytes) -> Result<Value, Response> {
 async fn update_price(State(sim): State<ShopeeSim>, bytes: Bytes) -> Response {
     let b = match body_of(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (Some(item), Some(list)) = (
         b.get("item_id").and_then(Value::as_u64),
@@ -624,7 +624,7 @@ async fn update_price(State(sim): State<ShopeeSim>, bytes: Bytes) -> Response {
 async fn update_stock(State(sim): State<ShopeeSim>, bytes: Bytes) -> Response {
     let b = match body_of(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (Some(item), Some(list)) = (
         b.get("item_id").and_then(Value::as_u64),
@@ -683,7 +683,7 @@ async fn update_stock(State(sim): State<ShopeeSim>, bytes: Bytes) -> Response {
 async fn ship_order(State(sim): State<ShopeeSim>, bytes: Bytes) -> Response {
     let b = match body_of(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(sn) = b.get("order_sn").and_then(Value::as_str) else {
         return error(
