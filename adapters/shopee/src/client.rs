@@ -350,7 +350,7 @@ pub(crate) fn transport(
         TokenSet {
             access_token: config.access_token.clone(),
             refresh_token: config.refresh_token.clone(),
-            expires_at: None,
+            expires_at: config.token_expires_at,
         },
     )
     // Shopee's 4-hour tokens are renewed five minutes ahead.

@@ -11,7 +11,7 @@ use polycart_kit::{Error, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings a Shopee shop takes.
-pub const SETTINGS: &[SettingSpec] = &[REGION, HISTORY, PUSH_URL, RATE];
+pub const SETTINGS: &[SettingSpec] = &[REGION, HISTORY, PUSH_URL, RATE, TOKEN_EXPIRES_AT];
 
 const REGION: SettingSpec = SettingSpec {
     name: "region",
@@ -41,6 +41,13 @@ const RATE: SettingSpec = SettingSpec {
     kind: SettingKind::Integer { min: 1, max: 1000 },
     default: Some("10"),
     doc: "requests per second the shop may send (Shopee publishes no number; its rate-limit errors slow the store down)",
+};
+
+const TOKEN_EXPIRES_AT: SettingSpec = SettingSpec {
+    name: "token_expires_at",
+    kind: SettingKind::Timestamp,
+    default: None,
+    doc: "when the 4-hour access token lapses (written when polycart refreshes it; it is refreshed five minutes before)",
 };
 
 /// The fixed list of Shopee API hosts, by region setting.
@@ -73,6 +80,8 @@ pub struct ShopeeConfig {
     /// The single-use, 30-day refresh token; without it the access token is used
     /// until it lapses.
     pub refresh_token: Option<Secret>,
+    /// When the access token lapses, when known (setting `token_expires_at`).
+    pub token_expires_at: Option<DateTime<Utc>>,
     /// How far back a full order sync reaches.
     pub history: Duration,
     /// The push callback URL as configured in Shopee's console.
@@ -122,6 +131,9 @@ impl ShopeeConfig {
             shop_id: numeric(store, "shop_id")?,
             access_token: store.credential("access_token")?.clone(),
             refresh_token: store.optional_credential("refresh_token").cloned(),
+            token_expires_at: TOKEN_EXPIRES_AT
+                .read::<String>(store)?
+                .and_then(|t| polycart_kit::decode::parse_datetime(&t)),
             history: Duration::days(days),
             push_url,
             budget: Budget::new(rate.saturating_mul(2), f64::from(rate)),

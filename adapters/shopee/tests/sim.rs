@@ -249,3 +249,54 @@ async fn pushes_are_verified_for_the_configured_callback_url() {
     headers.insert("authorization", sign.parse().unwrap());
     assert!(adapter.verify_webhook(&headers, &body).is_err());
 }
+
+#[tokio::test]
+async fn concurrent_calls_with_a_refused_token_refresh_once() {
+    let sink = Arc::new(Sink::default());
+    let (_server, sim, adapter, _) = setup_with(2, Some(sink.clone())).await;
+    sim.expire_access_token("simaccess2x0");
+    let adapter = Arc::new(adapter);
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let a = adapter.clone();
+        tasks.push(tokio::spawn(async move {
+            a.list(&ListQuery::new(Entity::Product).page_size(3)).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        sim.refreshes(),
+        1,
+        "one refresh for the shop, not one per call"
+    );
+    assert!(sim.refused_tokens() >= 1);
+    assert_eq!(sink.0.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_token_known_to_lapse_is_renewed_before_it_is_refused() {
+    let (server, sim, _, mut store) = setup_with(2, None).await;
+    // The stored expiry says the token lapses in a minute: renewed before use.
+    store.settings.insert(
+        "token_expires_at".to_owned(),
+        (Utc::now() + chrono::Duration::seconds(60)).to_rfc3339(),
+    );
+    let adapter = ShopeeAdapter::new(&store, &AdapterContext::default()).unwrap();
+    let before = server.requests();
+    adapter
+        .list(&ListQuery::new(Entity::Product).page_size(3))
+        .await
+        .unwrap();
+    assert_eq!(sim.refreshes(), 1);
+    assert!(
+        adapter
+            .tokens()
+            .expires_at
+            .is_some_and(|t| t > Utc::now() + chrono::Duration::hours(3))
+    );
+    assert_eq!(sim.refused_tokens(), 0, "renewed before Shopee refused it");
+    // The exchange, the item list, the items (and their models).
+    assert!(server.requests() - before >= 3);
+}

@@ -75,6 +75,7 @@ pub struct ShopeeSim {
     tokens: Arc<Mutex<Tokens>>,
     faults: Arc<Faults>,
     throttled: Arc<AtomicU32>,
+    refused_tokens: Arc<AtomicU32>,
     partner_key: String,
     region: Region,
     seed: u64,
@@ -115,6 +116,11 @@ impl ShopeeSim {
     /// The refresh token Shopee accepts now.
     pub fn current_refresh_token(&self) -> String {
         self.tokens().refresh.clone()
+    }
+
+    /// How many calls were refused for an unknown or lapsed access token.
+    pub fn refused_tokens(&self) -> u32 {
+        self.refused_tokens.load(Ordering::SeqCst)
     }
 
     /// How many token pairs were issued by refreshing.
@@ -221,6 +227,7 @@ async fn gate(State(sim): State<ShopeeSim>, request: Request, next: Next) -> Res
         .get(token)
         .is_some_and(|until| *until > Utc::now());
     if !valid {
+        sim.refused_tokens.fetch_add(1, Ordering::SeqCst);
         return error("error_auth", "Invalid access_token.");
     }
     next.run(request).await
@@ -819,6 +826,7 @@ pub async fn start(
         tokens: Arc::new(Mutex::new(tokens)),
         faults: Faults::new(options.faults.clone(), options.seed),
         throttled: Arc::new(AtomicU32::new(0)),
+        refused_tokens: Arc::new(AtomicU32::new(0)),
         partner_key: format!("simpartnerkey{}", options.seed),
         region,
         seed: options.seed,
