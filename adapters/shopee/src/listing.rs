@@ -109,7 +109,11 @@ pub async fn orders(
         Some(c) => c.decode::<Window>()?,
         None => first_window(query, horizon, now),
     };
-    if window.to < window.from || window.to - window.from > WINDOW_SECONDS {
+    if window
+        .to
+        .checked_sub(window.from)
+        .is_none_or(|span| !(0..=WINDOW_SECONDS).contains(&span))
+    {
         return Err(Error::invalid(
             "the order cursor's window is not a Shopee window",
         ));
@@ -120,7 +124,17 @@ pub async fn orders(
     for _ in 0..WINDOWS_PER_CALL {
         let Some(w) = next.take() else { break };
         window = w;
-        let list = order_list(transport, root, &window, size - sns.len()).await?;
+        let room = size.saturating_sub(sns.len());
+        let list = order_list(transport, root, &window, room).await?;
+        if list.order_list.len() > room.max(1) {
+            return Err(Error::decode(
+                "$.response.order_list",
+                format!(
+                    "{} orders where at most {room} were asked",
+                    list.order_list.len()
+                ),
+            ));
+        }
         sns.extend(list.order_list.into_iter().map(|o| o.order_sn));
         next = if list.more {
             if list.next_cursor.is_empty() || list.next_cursor == window.cursor {

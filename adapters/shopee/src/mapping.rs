@@ -120,7 +120,9 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
             _ => None,
         };
         let discount = match (l.model_original_price, l.model_discounted_price) {
-            (Some(o), Some(d)) if o.0 > d.0 => (o.0 - d.0).checked_mul(quantity),
+            (Some(o), Some(d)) if o.0 > d.0 => {
+                o.0.checked_sub(d.0).and_then(|x| x.checked_mul(quantity))
+            }
             (Some(_), Some(_)) => Some(Decimal::ZERO),
             _ => None,
         };
@@ -355,8 +357,7 @@ pub fn product(raw: &RawValue, ctx: &StoreContext) -> Result<Vec<Record>> {
     } else {
         variants
             .iter()
-            .map(|v| v.inventory_quantity)
-            .sum::<Option<i64>>()
+            .try_fold(0i64, |sum, v| sum.checked_add(v.inventory_quantity?))
     };
     let images = p
         .image
@@ -606,5 +607,60 @@ mod tests {
         assert_eq!(p.price.unwrap().amount.to_string(), "25.9");
         let bad = item.replace(r#""tier_index":[1]"#, r#""tier_index":[9]"#);
         assert!(normalize(Entity::Product, &bad, &StoreContext::default()).is_err());
+    }
+
+    #[test]
+    fn hostile_payloads_are_errors_or_records_never_panics() {
+        let ctx = StoreContext::default();
+        for (entity, text) in [
+            (
+                Entity::Order,
+                r#"{"order_sn":"A","currency":"IDR","item_list":[{"item_id":1,"model_quantity_purchased":-1}]}"#,
+            ),
+            (
+                Entity::Order,
+                r#"{"order_sn":"A","currency":"USD","total_amount":1e300}"#,
+            ),
+            (
+                Entity::Order,
+                r#"{"order_sn":"A","currency":"USD","item_list":[{"item_id":1,"model_quantity_purchased":9223372036854775807,"model_original_price":79228162514264337593543950335,"model_discounted_price":-79228162514264337593543950335}]}"#,
+            ),
+            (
+                Entity::Order,
+                r#"{"order_sn":"A","create_time":9223372036854775807}"#,
+            ),
+            (
+                Entity::Order,
+                r#"{"order_sn":"A","currency":"not a currency"}"#,
+            ),
+            (Entity::Order, r#"{"response":{"order_list":"nope"}}"#),
+            (Entity::Order, "[1,2]"),
+            (Entity::Order, "<html>"),
+            (
+                Entity::Product,
+                r#"{"item_id":1,"model_list":{"tier_variation":[],"model":[{"model_id":2,"tier_index":[5]}]}}"#,
+            ),
+            (
+                Entity::Product,
+                r#"{"item_id":1,"model_list":{"model":[{"model_id":2,"stock_info_v2":{"summary_info":{"total_available_stock":9223372036854775807}}},{"model_id":3,"stock_info_v2":{"summary_info":{"total_available_stock":9223372036854775807}}}]}}"#,
+            ),
+            (Entity::Inventory, r#"{"item_id":"x"}"#),
+            (Entity::Customer, "{}"),
+        ] {
+            let _ = normalize(entity, text, &ctx);
+        }
+        let overflow = normalize(
+            Entity::Product,
+            r#"{"item_id":1,"model_list":{"model":[{"model_id":2,"stock_info_v2":{"summary_info":{"total_available_stock":9223372036854775807}}},{"model_id":3,"stock_info_v2":{"summary_info":{"total_available_stock":1}}}]}}"#,
+            &ctx,
+        )
+        .unwrap();
+        let Normalized::One(Record::Product(p)) = overflow else {
+            panic!()
+        };
+        assert_eq!(
+            p.inventory_quantity, None,
+            "an overflowing sum is unknown, not wrapped"
+        );
     }
 }
