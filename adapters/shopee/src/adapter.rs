@@ -195,7 +195,15 @@ impl Adapter for ShopeeAdapter {
         match query.entity {
             Entity::Order => {
                 let horizon = self.config.history_start(chrono::Utc::now());
-                listing::orders(&self.transport, root, query, horizon, &self.context).await
+                listing::orders(
+                    &self.transport,
+                    root,
+                    query,
+                    horizon,
+                    self.config.returns,
+                    &self.context,
+                )
+                .await
             }
             Entity::Product => {
                 listing::products(
@@ -225,10 +233,16 @@ impl Adapter for ShopeeAdapter {
         match entity {
             Entity::Order => {
                 let sn = IdGrammar::Token.check(platform_id)?;
-                listing::order_details(&self.transport, &self.config.api_root, &[sn], &self.context)
-                    .await?
-                    .pop()
-                    .ok_or_else(|| Error::not_found(format!("order {platform_id}")))
+                listing::order_details(
+                    &self.transport,
+                    &self.config.api_root,
+                    &[sn],
+                    self.config.returns,
+                    &self.context,
+                )
+                .await?
+                .pop()
+                .ok_or_else(|| Error::not_found(format!("order {platform_id}")))
             }
             Entity::Product => {
                 IdGrammar::Numeric.check(platform_id)?;

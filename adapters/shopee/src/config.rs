@@ -11,7 +11,7 @@ use polycart_kit::{Error, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings a Shopee shop takes.
-pub const SETTINGS: &[SettingSpec] = &[REGION, HISTORY, PUSH_URL, RATE, TOKEN_EXPIRES_AT];
+pub const SETTINGS: &[SettingSpec] = &[REGION, HISTORY, PUSH_URL, RATE, TOKEN_EXPIRES_AT, RETURNS];
 
 const REGION: SettingSpec = SettingSpec {
     name: "region",
@@ -50,6 +50,13 @@ const TOKEN_EXPIRES_AT: SettingSpec = SettingSpec {
     doc: "when the 4-hour access token lapses (written when polycart refreshes it; it is refreshed five minutes before)",
 };
 
+const RETURNS: SettingSpec = SettingSpec {
+    name: "returns",
+    kind: SettingKind::Bool,
+    default: Some("false"),
+    doc: "read each paid order's escrow (payment.get_escrow_detail: the shipping the buyer paid, its return numbers) and returns (returns.get_return_detail) as refunds: one or more requests per such order",
+};
+
 /// The fixed list of Shopee API hosts, by region setting.
 pub const HOSTS: &[(&str, &str)] = &[
     ("global", "https://partner.shopeemobile.com"),
@@ -84,6 +91,8 @@ pub struct ShopeeConfig {
     pub token_expires_at: Option<DateTime<Utc>>,
     /// How far back a full order sync reaches.
     pub history: Duration,
+    /// Whether orders carry their escrow and returns (setting `returns`).
+    pub returns: bool,
     /// The push callback URL as configured in Shopee's console.
     pub push_url: Option<String>,
     pub budget: Budget,
@@ -135,6 +144,7 @@ impl ShopeeConfig {
                 .read::<String>(store)?
                 .and_then(|t| polycart_kit::decode::parse_datetime(&t)),
             history: Duration::days(days),
+            returns: RETURNS.read::<bool>(store)?.unwrap_or(false),
             push_url,
             budget: Budget::new(rate.saturating_mul(2), f64::from(rate)),
         })

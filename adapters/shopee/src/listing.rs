@@ -102,6 +102,7 @@ pub async fn orders(
     root: &Url,
     query: &ListQuery,
     horizon: DateTime<Utc>,
+    returns: bool,
     ctx: &StoreContext,
 ) -> Result<Page> {
     let now = Utc::now();
@@ -155,7 +156,7 @@ pub async fn orders(
         }
     }
     let refs: Vec<&str> = sns.iter().map(String::as_str).collect();
-    let records = order_details(transport, root, &refs, ctx).await?;
+    let records = order_details(transport, root, &refs, returns, ctx).await?;
     Ok(Page {
         records,
         next: next.map(|n| Cursor::encode(&n)),
@@ -200,6 +201,7 @@ pub async fn order_details(
     transport: &Transport,
     root: &Url,
     sns: &[&str],
+    returns: bool,
     ctx: &StoreContext,
 ) -> Result<Vec<Record>> {
     if sns.is_empty() {
@@ -222,10 +224,83 @@ pub async fn order_details(
     let mut out = Vec::with_capacity(sns.len());
     for (i, order) in envelope.split(body)?.iter().enumerate() {
         let tracked = with_tracking_numbers(transport, root, order).await?;
-        let raw = tracked.as_deref().unwrap_or(order);
+        let mut raw: &RawValue = tracked.as_deref().unwrap_or(order);
+        let refunded;
+        if returns && let Some(r) = with_returns(transport, root, raw).await? {
+            refunded = r;
+            raw = &refunded;
+        }
         out.extend(mapping::order(raw, ctx).map_err(|e| envelope.at_item(e, i))?);
     }
     Ok(out)
+}
+
+/// Order statuses after payment: Shopee keeps an escrow for them.
+const PAID: &[&str] = &[
+    "READY_TO_SHIP",
+    "PROCESSED",
+    "RETRY_SHIP",
+    "SHIPPED",
+    "TO_CONFIRM_RECEIVE",
+    "COMPLETED",
+    "TO_RETURN",
+    "IN_CANCEL",
+    "CANCELLED",
+];
+
+/// The returns of one order polycart reads at most.
+const MAX_RETURNS: usize = 20;
+
+#[derive(Debug, Deserialize)]
+struct EscrowReturns {
+    #[serde(default)]
+    return_order_sn_list: Vec<String>,
+}
+
+/// The order with `"escrow_detail": <get_escrow_detail response>` and
+/// `"return_detail_list": [<get_return_detail response>…]` added, for a paid order;
+/// `None` otherwise. An order Shopee keeps no escrow for (`error_not_found`) is left
+/// as it is.
+async fn with_returns(
+    transport: &Transport,
+    root: &Url,
+    order: &RawValue,
+) -> Result<Option<Box<RawValue>>> {
+    let picked =
+        polycart_kit::envelope::fields(order.get(), &["order_sn", "order_status", "pay_time"])?;
+    let status: Option<String> = picked[1].and_then(|v| serde_json::from_str(v.get()).ok());
+    let paid = picked[2].is_some_and(|v| v.get() != "0" && v.get() != "null");
+    if !paid || !status.is_some_and(|s| PAID.contains(&s.as_str())) {
+        return Ok(None);
+    }
+    let Some(sn) = picked[0] else {
+        return Ok(None);
+    };
+    let sn: String = decode_json(sn.get())?;
+    IdGrammar::Token.check(&sn)?;
+    let url = api("payment/get_escrow_detail").under(root);
+    let escrow = match transport
+        .send(Request::get(url).query([("order_sn", sn.as_str())]))
+        .await
+    {
+        Ok(r) => r,
+        Err(Error::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let escrow = response_of(escrow.text()?)?.get().to_owned();
+    let numbers: EscrowReturns = decode_json(&escrow).map_err(|e| prefix(e, "$.escrow_detail"))?;
+    let mut returns = Vec::new();
+    for return_sn in numbers.return_order_sn_list.iter().take(MAX_RETURNS) {
+        IdGrammar::Token.check(return_sn)?;
+        let url = api("returns/get_return_detail").under(root);
+        let answer = transport
+            .send(Request::get(url).query([("return_sn", return_sn.as_str())]))
+            .await?;
+        returns.push(response_of(answer.text()?)?.get().to_owned());
+    }
+    let with_escrow = with_member(order.get(), "escrow_detail", &escrow)?;
+    let list = format!("[{}]", returns.join(","));
+    with_member(with_escrow.get(), "return_detail_list", &list).map(Some)
 }
 
 /// Order statuses whose parcels have (or had) a tracking number.

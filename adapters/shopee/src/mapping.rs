@@ -19,7 +19,7 @@ use polycart_kit::error::decode_json;
 use polycart_kit::model::{
     Address, Currency, FinancialStatus, FulfillmentStatus, Image, InventoryLevel, LineItem, Money,
     Order, OrderCustomer, OrderStatus, OrderTotals, Product, ProductOption, ProductStatus, Raw,
-    Shipment, ShipmentLineItem, ShippingLine, Variant, Weight,
+    Refund, RefundLineItem, Shipment, ShipmentLineItem, ShippingLine, Variant, Weight,
 };
 use polycart_kit::{Entity, Error, Record, Result, StoreContext};
 use rust_decimal::Decimal;
@@ -211,6 +211,19 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         .into_iter()
         .collect();
     let total = amount(o.total_amount, c);
+    let refunds = refunds(&o, c)?;
+    let refunded = refunds
+        .iter()
+        .zip(&o.return_detail_list)
+        .filter(|(_, r)| matches!(r.status.as_deref(), Some("ACCEPTED" | "REFUND_PAID")))
+        .try_fold(Decimal::ZERO, |sum, (r, _)| {
+            sum.checked_add(r.amount.as_ref().map_or(Decimal::ZERO, |m| m.amount))
+        });
+    let shipping = o
+        .escrow_detail
+        .as_ref()
+        .and_then(|e| e.order_income.as_ref())
+        .and_then(|i| amount(i.buyer_paid_shipping_fee, c));
     let note = match (text(&o.note), text(&o.message_to_seller)) {
         (Some(n), _) => Some(n),
         (None, m) => m,
@@ -230,6 +243,12 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
             discount: amount(discounted.map(polycart_kit::decode::Dec), c)
                 .filter(|d| !line_items.is_empty() && !d.amount.is_zero()),
             paid: if paid { total.clone() } else { None },
+            shipping,
+            refunded: if o.escrow_detail.is_some() {
+                amount(refunded.map(polycart_kit::decode::Dec), c)
+            } else {
+                None
+            },
             total,
             ..OrderTotals::default()
         },
@@ -238,6 +257,7 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         line_items,
         shipping_lines,
         shipments,
+        refunds,
         note,
         tags: o
             .cod
@@ -256,6 +276,48 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         ..Order::new(PLATFORM, o.order_sn)
     };
     Ok(vec![order.into()])
+}
+
+/// Returns (with the `returns` setting) as refunds: every return but a cancelled one,
+/// its `refund_amount` in its currency, its items by `{item_id}-{model_id}`.
+fn refunds(o: &wire::Order, order_currency: Option<&Currency>) -> Result<Vec<Refund>> {
+    let mut out = Vec::new();
+    for (i, r) in o.return_detail_list.iter().enumerate() {
+        if r.status.as_deref() == Some("CANCELLED") {
+            continue;
+        }
+        let cur = match r.currency.as_deref() {
+            Some(code) => Some(currency(
+                &format!("$.return_detail_list[{i}].currency"),
+                code,
+            )?),
+            None => order_currency.cloned(),
+        };
+        let c = cur.as_ref();
+        out.push(Refund {
+            platform_id: r.return_sn.clone(),
+            amount: amount(r.refund_amount, c),
+            reason: text(&r.text_reason).or_else(|| text(&r.reason)),
+            created_at: unix_time(
+                &format!("$.return_detail_list[{i}].create_time"),
+                r.create_time,
+            )?,
+            line_items: r
+                .item
+                .iter()
+                .map(|li| RefundLineItem {
+                    line_item_id: Some(format!(
+                        "{}-{}",
+                        li.item_id.0,
+                        id(&li.model_id).as_deref().unwrap_or("0")
+                    )),
+                    quantity: Decimal::from(li.amount.unwrap_or(0).max(0)),
+                    amount: amount(li.refund_amount, c),
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 fn product_status(status: &str) -> Option<ProductStatus> {

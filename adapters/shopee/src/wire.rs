@@ -32,6 +32,45 @@ pub(crate) struct Order {
     /// `package_number` (the composite shape `docs.md` documents).
     #[serde(default)]
     pub tracking_numbers: std::collections::BTreeMap<String, String>,
+    /// Added by polycart with the `returns` setting: `payment.get_escrow_detail`'s
+    /// response.
+    pub escrow_detail: Option<Escrow>,
+    /// Added by polycart with the `returns` setting: `returns.get_return_detail`'s
+    /// response for each of the escrow's `return_order_sn_list`.
+    #[serde(default)]
+    pub return_detail_list: Vec<Return>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Escrow {
+    pub order_income: Option<Income>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Income {
+    pub buyer_paid_shipping_fee: Option<Dec>,
+}
+
+/// One return (and refund) request.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Return {
+    pub return_sn: String,
+    pub refund_amount: Option<Dec>,
+    pub currency: Option<String>,
+    pub reason: Option<String>,
+    pub text_reason: Option<String>,
+    pub create_time: Option<i64>,
+    pub status: Option<String>,
+    #[serde(default)]
+    pub item: Vec<ReturnItem>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReturnItem {
+    pub item_id: Id,
+    pub model_id: Option<Id>,
+    pub amount: Option<i64>,
+    pub refund_amount: Option<Dec>,
 }
 
 /// `recipient_address`: masked per market (`"P******n"`); kept as given.

@@ -300,3 +300,44 @@ async fn a_token_known_to_lapse_is_renewed_before_it_is_refused() {
     // The exchange, the item list, the items (and their models).
     assert!(server.requests() - before >= 3);
 }
+
+#[tokio::test]
+async fn with_returns_on_orders_carry_their_refunds_and_the_shipping_paid() {
+    let (_server, sim, _, mut store) = setup_with(2, None).await;
+    store
+        .settings
+        .insert("returns".to_owned(), "true".to_owned());
+    let adapter = ShopeeAdapter::new(&store, &AdapterContext::default()).unwrap();
+    let (sn, refunds, shipping) = {
+        let s = sim.store();
+        let o = s
+            .orders
+            .iter()
+            .find(|o| !o.refunds.is_empty())
+            .expect("the generated store has refunds");
+        let total: Decimal = o.refunds.iter().map(|r| r.amount.round_dp(2)).sum();
+        (
+            polycart_shopee::sim::render::order_sn(o),
+            (o.refunds.len(), total),
+            o.shipping_price,
+        )
+    };
+    let Record::Order(o) = adapter.get(Entity::Order, &sn).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(o.refunds.len(), refunds.0);
+    assert_eq!(o.totals.refunded.as_ref().unwrap().amount, refunds.1);
+    assert!(
+        o.refunds
+            .iter()
+            .all(|r| !r.line_items.is_empty() && r.created_at.is_some())
+    );
+    assert_eq!(o.totals.shipping.unwrap().amount, shipping.normalize());
+    // Without the setting: no extra requests, refunds unknown.
+    let (_server2, _, plain, _) = setup_with(2, None).await;
+    let Record::Order(p) = plain.get(Entity::Order, &sn).await.unwrap() else {
+        panic!()
+    };
+    assert!(p.refunds.is_empty());
+    assert_eq!(p.totals.refunded, None);
+}

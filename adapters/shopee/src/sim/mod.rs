@@ -742,7 +742,6 @@ async fn ship_order(State(sim): State<ShopeeSim>, bytes: Bytes) -> Response {
         lines,
         created_at: now,
     });
-    let _ = SimOrderState::Open;
     axum::Json(json!({ "request_id": request_id(), "error": "", "message": "", "response": {} }))
         .into_response()
 }
@@ -780,6 +779,50 @@ async fn tracking_number(State(sim): State<ShopeeSim>, Query(q): Query<Params>) 
     }
 }
 
+/// `GET /api/v2/payment/get_escrow_detail?order_sn`: paid orders only.
+async fn escrow_detail(State(sim): State<ShopeeSim>, Query(q): Query<Params>) -> Response {
+    let Some(sn) = q.get("order_sn") else {
+        return error(
+            "error_param",
+            "Wrong parameters, detail: order_sn is required.",
+        );
+    };
+    let store = sim.store();
+    match render::order_number(sn)
+        .and_then(|n| store.orders.iter().find(|o| o.id == n && !o.deleted))
+        .filter(|o| !matches!(o.state, SimOrderState::Pending))
+    {
+        Some(o) => ok(render::escrow(o, sim.region)),
+        None => error(
+            "error_not_found",
+            "Wrong parameters, detail: the order is not found.",
+        ),
+    }
+}
+
+/// `GET /api/v2/returns/get_return_detail?return_sn`.
+async fn return_detail(State(sim): State<ShopeeSim>, Query(q): Query<Params>) -> Response {
+    let Some(id) = q.get("return_sn").and_then(|s| render::return_number(s)) else {
+        return error(
+            "error_param",
+            "Wrong parameters, detail: return_sn is invalid.",
+        );
+    };
+    let store = sim.store();
+    let found = store
+        .orders
+        .iter()
+        .filter(|o| !o.deleted)
+        .find_map(|o| o.refunds.iter().find(|r| r.id == id).map(|r| (o, r)));
+    match found {
+        Some((o, r)) => ok(render::return_detail(o, r, sim.region)),
+        None => error(
+            "error_not_found",
+            "Wrong parameters, detail: the return is not found.",
+        ),
+    }
+}
+
 /// Converts the generated store's amounts into the region's units once: IDR and VND
 /// prices are whole numbers, a thousand times the generated ones.
 fn localise(store: &mut SimStore, region: Region) {
@@ -800,6 +843,12 @@ fn localise(store: &mut SimStore, region: Region) {
             l.tax = (l.tax * k).round();
         }
         o.shipping_price = (o.shipping_price * k).round();
+        for r in &mut o.refunds {
+            r.amount = (r.amount * k).round();
+            for line in &mut r.lines {
+                line.2 = (line.2 * k).round();
+            }
+        }
     }
 }
 
@@ -844,7 +893,9 @@ pub async fn start(
         .route(
             "/api/v2/logistics/get_tracking_number",
             get(tracking_number),
-        );
+        )
+        .route("/api/v2/payment/get_escrow_detail", get(escrow_detail))
+        .route("/api/v2/returns/get_return_detail", get(return_detail));
     let api = sim
         .faults
         .layer(api)

@@ -377,3 +377,135 @@ pub fn models(p: &SimProduct, region: Region) -> Value {
     };
     json!({ "tier_variation": if has_model(p) { tiers } else { Vec::new() }, "model": models })
 }
+
+/// `251021RET1204`: a return number naming the generated refund.
+pub fn return_sn(r: &polycart_kit::sim::SimRefund) -> String {
+    format!("{}RET{}", r.created_at.format("%y%m%d"), r.id)
+}
+
+/// The generated refund id inside a return number.
+pub fn return_number(sn: &str) -> Option<u64> {
+    sn.split_once("RET")?.1.parse().ok()
+}
+
+/// `payment.get_escrow_detail`'s `response` for a paid order.
+pub fn escrow(o: &SimOrder, region: Region) -> Value {
+    let items: Vec<Value> = o
+        .line_items
+        .iter()
+        .map(|l| {
+            json!({
+                "item_id": l.product_id,
+                "item_name": l.title,
+                "item_sku": "",
+                "model_id": l.variant_id,
+                "model_name": l.variant_title,
+                "model_sku": l.sku,
+                "original_price": float(round(l.price * Decimal::from(l.quantity), region)),
+                "selling_price": float(round(l.price * Decimal::from(l.quantity) - l.discount, region)),
+                "discounted_price": float(round(l.price * Decimal::from(l.quantity) - l.discount, region)),
+                "seller_discount": float(round(l.discount, region)),
+                "shopee_discount": 0,
+                "discount_from_coin": 0,
+                "discount_from_voucher_shopee": 0,
+                "discount_from_voucher_seller": 0,
+                "activity_type": "",
+                "activity_id": 0,
+                "is_main_item": false,
+                "quantity_purchased": l.quantity,
+            })
+        })
+        .collect();
+    let goods: Decimal = o
+        .line_items
+        .iter()
+        .map(|l| round(l.price * Decimal::from(l.quantity) - l.discount, region))
+        .sum();
+    let commission = round(goods * Decimal::new(5, 2), region);
+    json!({
+        "order_sn": order_sn(o),
+        "buyer_user_name": mask(&o.email),
+        "return_order_sn_list": o.refunds.iter().map(return_sn).collect::<Vec<_>>(),
+        "order_income": {
+            "escrow_amount": float(goods + o.shipping_price - commission),
+            "buyer_total_amount": float(goods + o.shipping_price),
+            "original_price": float(goods),
+            "seller_discount": 0,
+            "shopee_discount": 0,
+            "voucher_from_seller": 0,
+            "voucher_from_shopee": 0,
+            "coins": 0,
+            "buyer_paid_shipping_fee": float(o.shipping_price),
+            "buyer_transaction_fee": 0,
+            "cross_border_tax": 0,
+            "payment_promotion": 0,
+            "commission_fee": float(commission),
+            "service_fee": 0,
+            "seller_transaction_fee": 0,
+            "seller_lost_compensation": 0,
+            "seller_coin_cash_back": 0,
+            "escrow_tax": 0,
+            "final_shipping_fee": 0,
+            "actual_shipping_fee": float(o.shipping_price),
+            "estimated_shipping_fee": float(o.shipping_price),
+            "shopee_shipping_rebate": 0,
+            "shipping_fee_discount_from_3pl": 0,
+            "seller_shipping_discount": 0,
+            "drc_adjustable_refund": float(o.refunds.iter().map(|r| r.amount).sum::<Decimal>()),
+            "cost_of_goods_sold": float(goods),
+            "original_cost_of_goods_sold": float(goods),
+            "original_shopee_discount": 0,
+            "seller_return_refund": float(-o.refunds.iter().map(|r| r.amount).sum::<Decimal>()),
+            "escrow_amount_after_adjustment": float(goods + o.shipping_price - commission),
+            "items": items,
+        },
+        "buyer_payment_info": {
+            "buyer_payment_method": "Credit Card/Debit Card",
+            "buyer_total_amount": float(goods + o.shipping_price),
+            "merchant_subtotal": float(goods),
+            "shipping_fee": float(o.shipping_price),
+            "seller_voucher": 0,
+            "shopee_voucher": 0,
+            "shopee_coins_redeemed": 0,
+            "is_paid_by_credit_card": true,
+        },
+    })
+}
+
+/// `returns.get_return_detail`'s `response` for one generated refund.
+pub fn return_detail(o: &SimOrder, r: &polycart_kit::sim::SimRefund, region: Region) -> Value {
+    json!({
+        "return_sn": return_sn(r),
+        "order_sn": order_sn(o),
+        "reason": "CHANGE_MIND",
+        "text_reason": r.note,
+        "refund_amount": float(round(r.amount, region)),
+        "amount_before_discount": float(round(r.amount, region)),
+        "currency": region.currency,
+        "create_time": secs(r.created_at),
+        "update_time": secs(r.created_at),
+        "status": "REFUND_PAID",
+        "due_date": secs(r.created_at) + 3 * 86_400,
+        "tracking_number": "",
+        "needs_logistics": false,
+        "image": [],
+        "buyer_videos": [],
+        "user": { "username": mask(&o.email), "email": mask(&o.email), "portrait": "" },
+        "item": r.lines.iter().filter_map(|(line, qty, amount)| {
+            o.line_items.iter().find(|l| l.id == *line).map(|l| json!({
+                "item_id": l.product_id,
+                "model_id": l.variant_id,
+                "name": l.title,
+                "images": [],
+                "amount": qty,
+                "item_price": float(l.price),
+                "is_add_on_deal": false,
+                "is_main_item": false,
+                "add_on_deal_id": 0,
+                "item_sku": "",
+                "variation_sku": l.sku,
+                "refund_amount": float(round(*amount, region)),
+            }))
+        }).collect::<Vec<_>>(),
+    })
+}
