@@ -211,6 +211,7 @@ impl Adapter for ShopeeAdapter {
                     root,
                     query,
                     mapping::product,
+                    false,
                     &self.context,
                 )
                 .await
@@ -221,6 +222,7 @@ impl Adapter for ShopeeAdapter {
                     root,
                     query,
                     mapping::inventory,
+                    true,
                     &self.context,
                 )
                 .await
@@ -368,7 +370,7 @@ impl Adapter for ShopeeAdapter {
 
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
         let url = self.config.push_url.as_deref().ok_or_else(|| {
-            Error::invalid("no push_callback_url setting: Shopee pushes cannot be verified")
+            Error::invalid("no push_callback_url credential: Shopee pushes cannot be verified")
         })?;
         webhooks::verify(
             &self.config.partner_key,

@@ -1,7 +1,7 @@
 //! A Shopee shop's settings, typed: the API host (a region from a fixed list, or the
 //! store URL under the kit's network policy), the partner's id and key, the shop id,
 //! the token pair (`Secret`s, never printed), how far back a full order sync reaches,
-//! the push callback URL Shopee signs with, and the request budget — each setting
+//! the push callback URL Shopee signs with (a credential), and the request budget — each setting
 //! declared in [`SETTINGS`].
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,7 +11,7 @@ use polycart_kit::{Error, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings a Shopee shop takes.
-pub const SETTINGS: &[SettingSpec] = &[REGION, HISTORY, PUSH_URL, RATE, TOKEN_EXPIRES_AT, RETURNS];
+pub const SETTINGS: &[SettingSpec] = &[REGION, HISTORY, RATE, TOKEN_EXPIRES_AT, RETURNS];
 
 const REGION: SettingSpec = SettingSpec {
     name: "region",
@@ -27,13 +27,6 @@ const HISTORY: SettingSpec = SettingSpec {
     kind: SettingKind::Integer { min: 15, max: 3650 },
     default: Some("730"),
     doc: "how many days back a full order sync reaches (Shopee lists orders in windows of at most 15 days, so a pass walks this span window by window)",
-};
-
-const PUSH_URL: SettingSpec = SettingSpec {
-    name: "push_callback_url",
-    kind: SettingKind::Text,
-    default: None,
-    doc: "the push callback URL exactly as configured in Shopee's console (Shopee signs url|body); push notifications are refused without it",
 };
 
 const RATE: SettingSpec = SettingSpec {
@@ -93,7 +86,8 @@ pub struct ShopeeConfig {
     pub history: Duration,
     /// Whether orders carry their escrow and returns (setting `returns`).
     pub returns: bool,
-    /// The push callback URL as configured in Shopee's console.
+    /// The push callback URL as configured in Shopee's console (credential
+    /// `push_callback_url`): what Shopee signs with each push.
     pub push_url: Option<String>,
     pub budget: Budget,
 }
@@ -129,7 +123,9 @@ impl ShopeeConfig {
         };
         let days: i64 = HISTORY.read(store)?.unwrap_or(730);
         let rate: u32 = RATE.read(store)?.unwrap_or(10);
-        let push_url = store.setting(PUSH_URL.name).map(|u| u.trim().to_owned());
+        let push_url = store
+            .optional_credential("push_callback_url")
+            .map(|u| u.expose().trim().to_owned());
         if let Some(u) = &push_url {
             Url::parse(u).map_err(|_| Error::invalid("push_callback_url is not a URL"))?;
         }

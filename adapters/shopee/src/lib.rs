@@ -35,9 +35,9 @@ pub fn connector() -> Connector {
             credentials: &["partner_id", "partner_key", "shop_id", "access_token"],
         }],
         optional_credentials: &[OptionalCredential {
-            name: "refresh_token",
-            feature: "token_refresh",
-            purpose: "renewing the 4-hour access token (Shopee's refresh tokens are single-use and last 30 days)",
+            name: "push_callback_url",
+            feature: "webhooks",
+            purpose: "verifying push notifications (Shopee signs the callback URL as configured in its console, with the body)",
         }],
         settings: config::SETTINGS,
         capabilities: adapter::capabilities,

@@ -405,6 +405,13 @@ fn ids_only(_: &RawValue, _: &StoreContext) -> Result<Vec<Record>> {
     Ok(Vec::new())
 }
 
+/// The kit's offset cursor (`{"offset": n}`), written here when a page of stock levels
+/// ends before the items the listing answered.
+#[derive(Debug, Serialize, Deserialize)]
+struct OffsetState {
+    offset: u64,
+}
+
 /// Maps a (composite) item to records: products, or stock levels.
 pub type ItemMap = mapping::Map;
 
@@ -415,6 +422,7 @@ pub async fn products(
     root: &Url,
     query: &ListQuery,
     map: ItemMap,
+    levels: bool,
     ctx: &StoreContext,
 ) -> Result<Page> {
     let page = ITEM_LIST
@@ -426,11 +434,47 @@ pub async fn products(
             .ok_or_else(|| Error::decode(format!("$.response.item[{i}].item_id"), "missing"))?;
         ids.push(id.get().trim_matches('"').to_owned());
     }
-    let records = items(transport, root, &ids, map, ctx).await?;
-    Ok(Page {
-        records,
-        next: page.next,
-    })
+    if !levels {
+        let records = items(transport, root, &ids, map, ctx).await?;
+        return Ok(Page {
+            records,
+            next: page.next,
+        });
+    }
+    // Stock levels: an item brings one per model, so a page takes whole items while
+    // their levels fit the page (at least one item), and the next page starts at the
+    // first item left over.
+    let limit = query.page_size_or(MAX_PAGE) as usize;
+    let all = items(transport, root, &ids, map, ctx).await?;
+    let item_of = |r: &Record| match r {
+        Record::Inventory(l) => l.product_id.clone(),
+        _ => None,
+    };
+    let mut records: Vec<Record> = Vec::new();
+    let mut taken = 0;
+    for id in &ids {
+        let one: Vec<&Record> = all
+            .iter()
+            .filter(|r| item_of(r).as_deref() == Some(id.as_str()))
+            .collect();
+        if taken > 0 && records.len() + one.len() > limit {
+            break;
+        }
+        records.extend(one.into_iter().cloned());
+        taken += 1;
+    }
+    let next = if taken < ids.len() {
+        let start = match &query.cursor {
+            Some(c) => c.decode::<OffsetState>()?.offset,
+            None => 0,
+        };
+        Some(Cursor::encode(&OffsetState {
+            offset: start + taken as u64,
+        }))
+    } else {
+        page.next
+    };
+    Ok(Page { records, next })
 }
 
 /// `get_item_base_info` for up to 50 items, each with its `get_model_list` answer

@@ -18,7 +18,7 @@ use polycart_kit::sim::{Signing, SimHandle, SimOptions, SimServer, StoreSize};
 use polycart_kit::walk::collect_all;
 use polycart_kit::{Adapter, Entity, Error, ListQuery, Secret, Write, WriteOp};
 use polycart_shopee::ShopeeAdapter;
-use polycart_shopee::sim::{PARTNER_ID, PUSH_URL, SHOP_ID, ShopeeSim, start};
+use polycart_shopee::sim::{PARTNER_ID, SHOP_ID, ShopeeSim, start};
 use rust_decimal::Decimal;
 
 fn local() -> SocketAddr {
@@ -58,7 +58,6 @@ async fn setup_with(
         .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
         .collect();
     let mut settings = BTreeMap::new();
-    settings.insert("push_callback_url".to_owned(), PUSH_URL.to_owned());
     settings.insert("requests_per_second".to_owned(), "1000".to_owned());
     let store = StoreConfig {
         store_id: "s1".into(),

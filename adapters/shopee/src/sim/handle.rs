@@ -115,6 +115,34 @@ impl SimHandle for ShopeeSim {
                 p.updated_at = at;
                 p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
             }
+            // A level's stock changed: its item's update time moves.
+            Entity::Inventory => {
+                let (item, model) = id
+                    .split_once(':')
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                let n = self.item_id(item)?;
+                let mut s = self.store();
+                let p = s
+                    .product_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                let modelled = render::has_model(p);
+                let v = p
+                    .variants
+                    .iter_mut()
+                    .find(|v| {
+                        if modelled {
+                            v.id.to_string() == model
+                        } else {
+                            model == "0"
+                        }
+                    })
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                match v.stock.first_mut() {
+                    Some(level) => level.1 += 1,
+                    None => v.stock.push((0, 1)),
+                }
+                p.updated_at = at;
+            }
             other => return Err(unsupported(other)),
         }
         Ok(())
@@ -132,6 +160,32 @@ impl SimHandle for ShopeeSim {
                 let n = self.item_id(id)?;
                 if let Some(p) = self.store().product_mut(n) {
                     p.deleted = true;
+                }
+            }
+            // A model deleted (Shopee's `delete_model`), or an item without models.
+            Entity::Inventory => {
+                let (item, model) = id
+                    .split_once(':')
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                let n = self.item_id(item)?;
+                let mut s = self.store();
+                let p = s
+                    .product_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                if render::has_model(p) {
+                    let before = p.variants.len();
+                    p.variants.retain(|v| v.id.to_string() != model);
+                    if p.variants.len() == before {
+                        return Err(SimError::not_found(entity, id));
+                    }
+                    p.updated_at = Utc::now();
+                    if p.variants.is_empty() {
+                        p.deleted = true;
+                    }
+                } else if model == "0" {
+                    p.deleted = true;
+                } else {
+                    return Err(SimError::not_found(entity, id));
                 }
             }
             other => return Err(unsupported(other)),

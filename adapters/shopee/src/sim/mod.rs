@@ -908,6 +908,7 @@ pub async fn start(
     credentials.insert("shop_id".to_owned(), SHOP_ID.to_string());
     credentials.insert("access_token".to_owned(), access);
     credentials.insert("refresh_token".to_owned(), first_refresh);
+    credentials.insert("push_callback_url".to_owned(), PUSH_URL.to_owned());
     let info = SimInfo {
         platform: crate::PLATFORM.to_owned(),
         base_url: format!("http://{bound}"),

@@ -101,7 +101,7 @@ fn mask(text: &str) -> String {
 
 /// Whether a product is listed with models (variations).
 pub fn has_model(p: &SimProduct) -> bool {
-    !p.options.is_empty() && p.variants.len() > 1
+    !p.options.is_empty() && !p.variants.is_empty()
 }
 
 fn item_status(p: &SimProduct) -> &'static str {
