@@ -375,7 +375,7 @@ impl Adapter for ShopeeAdapter {
         webhooks::verify(
             &self.config.partner_key,
             url,
-            self.config.shop_id,
+            &self.config.shop_id,
             headers,
             body,
         )

@@ -41,7 +41,12 @@ pub const MAX_PAGE: u32 = 50;
 
 /// The Public API signature: lowercase hex HMAC-SHA256(partner_key, partner_id +
 /// api_path + timestamp).
-pub fn public_sign(partner_id: u64, path: &str, timestamp: i64, partner_key: &[u8]) -> String {
+pub fn public_sign(
+    partner_id: impl std::fmt::Display,
+    path: &str,
+    timestamp: i64,
+    partner_key: &[u8],
+) -> String {
     let base = format!("{partner_id}{path}{timestamp}");
     hex(&hmac_sha256(partner_key, base.as_bytes()))
 }
@@ -49,11 +54,11 @@ pub fn public_sign(partner_id: u64, path: &str, timestamp: i64, partner_key: &[u
 /// The Shop API signature: lowercase hex HMAC-SHA256(partner_key, partner_id +
 /// api_path + timestamp + access_token + shop_id).
 pub fn shop_sign(
-    partner_id: u64,
+    partner_id: impl std::fmt::Display,
     path: &str,
     timestamp: i64,
     access_token: &str,
-    shop_id: u64,
+    shop_id: impl std::fmt::Display,
     partner_key: &[u8],
 ) -> String {
     let base = format!("{partner_id}{path}{timestamp}{access_token}{shop_id}");
@@ -73,7 +78,7 @@ pub fn push_sign(callback_url: &str, body: &[u8], partner_key: &[u8]) -> String 
 /// Signs Public API calls (the token exchange).
 #[derive(Debug, Clone)]
 pub struct PublicSigner {
-    pub partner_id: u64,
+    pub partner_id: String,
     pub partner_key: Secret,
 }
 
@@ -81,7 +86,7 @@ impl RequestSigner for PublicSigner {
     fn sign(&self, request: &mut PreparedRequest, now: DateTime<Utc>) -> Result<()> {
         let ts = now.timestamp();
         let sign = public_sign(
-            self.partner_id,
+            &self.partner_id,
             request.url.path(),
             ts,
             self.partner_key.expose().as_bytes(),
@@ -89,7 +94,7 @@ impl RequestSigner for PublicSigner {
         request
             .url
             .query_pairs_mut()
-            .append_pair("partner_id", &self.partner_id.to_string())
+            .append_pair("partner_id", &self.partner_id)
             .append_pair("timestamp", &ts.to_string())
             .append_pair("sign", &sign);
         Ok(())
@@ -103,9 +108,9 @@ impl RequestSigner for PublicSigner {
 /// Signs Shop API calls with the shop's current access token.
 #[derive(Debug, Clone)]
 pub struct ShopSigner {
-    pub partner_id: u64,
+    pub partner_id: String,
     pub partner_key: Secret,
-    pub shop_id: u64,
+    pub shop_id: String,
 }
 
 impl TokenSigner for ShopSigner {
@@ -117,20 +122,20 @@ impl TokenSigner for ShopSigner {
     ) -> Result<()> {
         let ts = now.timestamp();
         let sign = shop_sign(
-            self.partner_id,
+            &self.partner_id,
             request.url.path(),
             ts,
             access_token.expose(),
-            self.shop_id,
+            &self.shop_id,
             self.partner_key.expose().as_bytes(),
         );
         request
             .url
             .query_pairs_mut()
-            .append_pair("partner_id", &self.partner_id.to_string())
+            .append_pair("partner_id", &self.partner_id)
             .append_pair("timestamp", &ts.to_string())
             .append_pair("access_token", access_token.expose())
-            .append_pair("shop_id", &self.shop_id.to_string())
+            .append_pair("shop_id", &self.shop_id)
             .append_pair("sign", &sign);
         Ok(())
     }
@@ -156,8 +161,8 @@ struct TokenAnswer {
 pub struct ShopeeRefresh {
     transport: Transport,
     url: Url,
-    partner_id: u64,
-    shop_id: u64,
+    partner_id: String,
+    shop_id: String,
     secrets: Vec<Secret>,
 }
 
@@ -177,10 +182,14 @@ impl Refresh for ShopeeRefresh {
             .refresh_token
             .as_ref()
             .ok_or_else(|| Error::auth("no refresh token"))?;
+        let number = |name: &str, v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| Error::auth(format!("credential {name} is not a Shopee id (digits)")))
+        };
         let body = serde_json::json!({
             "refresh_token": refresh_token.expose(),
-            "partner_id": self.partner_id,
-            "shop_id": self.shop_id,
+            "partner_id": number("partner_id", &self.partner_id)?,
+            "shop_id": number("shop_id", &self.shop_id)?,
         });
         // Single-use: never repeated unless Shopee provably did not act on it.
         let request = Request::post(self.url.clone())
@@ -331,7 +340,7 @@ pub(crate) fn transport(
 ) -> (Transport, Arc<ShopAuth>) {
     let public = Transport::builder(store.store_id.clone(), PLATFORM)
         .auth(Arc::new(Signed(PublicSigner {
-            partner_id: config.partner_id,
+            partner_id: config.partner_id.clone(),
             partner_key: config.partner_key.clone(),
         })))
         .budget(config.budget)
@@ -341,8 +350,8 @@ pub(crate) fn transport(
     let refresher = ShopeeRefresh {
         transport: public,
         url: ApiPath::new("api/v2/auth/access_token/get").under(&config.api_root),
-        partner_id: config.partner_id,
-        shop_id: config.shop_id,
+        partner_id: config.partner_id.clone(),
+        shop_id: config.shop_id.clone(),
         secrets: vec![config.partner_key.clone()],
     };
     let mut tokens = RotatingTokens::new(
@@ -360,9 +369,9 @@ pub(crate) fn transport(
     }
     let auth = Arc::new(SignedSession::new(
         ShopSigner {
-            partner_id: config.partner_id,
+            partner_id: config.partner_id.clone(),
             partner_key: config.partner_key.clone(),
-            shop_id: config.shop_id,
+            shop_id: config.shop_id.clone(),
         },
         tokens,
     ));
@@ -455,9 +464,9 @@ mod tests {
             body: None,
         };
         let signer = ShopSigner {
-            partner_id: 2001887,
+            partner_id: "2001887".into(),
             partner_key: "test_partner_key".into(),
-            shop_id: 14701711,
+            shop_id: "14701711".into(),
         };
         let now = DateTime::from_timestamp(1655714431, 0).unwrap();
         signer

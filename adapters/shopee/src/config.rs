@@ -71,10 +71,12 @@ pub struct ShopeeConfig {
     /// The API host (`https://partner.shopeemobile.com/`): every path
     /// (`api/v2/order/get_order_list`) is relative to it.
     pub api_root: Url,
-    pub partner_id: u64,
+    /// The app's partner id (digits; Shopee refuses anything else with `error_param`).
+    pub partner_id: String,
     /// The key of every signature (request and push).
     pub partner_key: Secret,
-    pub shop_id: u64,
+    /// The shop id (digits).
+    pub shop_id: String,
     /// The 4-hour access token.
     pub access_token: Secret,
     /// The single-use, 30-day refresh token; without it the access token is used
@@ -92,14 +94,11 @@ pub struct ShopeeConfig {
     pub budget: Budget,
 }
 
-/// A numeric id credential (`partner_id`, `shop_id`).
-fn numeric(store: &StoreConfig, name: &str) -> Result<u64> {
-    store
-        .credential(name)?
-        .expose()
-        .trim()
-        .parse()
-        .map_err(|_| Error::invalid(format!("credential {name:?} is not a number")))
+/// An id credential (`partner_id`, `shop_id`), as given: Shopee's ids are digits, and
+/// one that is not is refused by Shopee (and by the token exchange here), not at
+/// connection time, so every credential a store's schema allows connects.
+fn id(store: &StoreConfig, name: &str) -> Result<String> {
+    Ok(store.credential(name)?.expose().trim().to_owned())
 }
 
 impl ShopeeConfig {
@@ -131,9 +130,9 @@ impl ShopeeConfig {
         }
         Ok(Self {
             api_root,
-            partner_id: numeric(store, "partner_id")?,
+            partner_id: id(store, "partner_id")?,
             partner_key: store.credential("partner_key")?.clone(),
-            shop_id: numeric(store, "shop_id")?,
+            shop_id: id(store, "shop_id")?,
             access_token: store.credential("access_token")?.clone(),
             refresh_token: store.optional_credential("refresh_token").cloned(),
             token_expires_at: TOKEN_EXPIRES_AT

@@ -53,7 +53,7 @@ pub fn topic(code: i64) -> String {
 pub fn verify(
     partner_key: &Secret,
     callback_url: &str,
-    shop_id: u64,
+    shop_id: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<WebhookEvent> {
@@ -68,7 +68,7 @@ pub fn verify(
     let text = std::str::from_utf8(body).map_err(|_| Error::decode("$", "body is not UTF-8"))?;
     let push: Push = decode_json(text)?;
     if let Some(s) = &push.shop_id
-        && s.0 != shop_id.to_string()
+        && s.0 != shop_id
     {
         return Err(Error::auth("push is for another shop"));
     }
@@ -126,32 +126,50 @@ mod tests {
     fn a_signed_order_push_names_the_order() {
         let body = r#"{"shop_id":14701711,"code":3,"timestamp":1660123456,"data":{"ordersn":"2404098R48U37H","status":"READY_TO_SHIP","update_time":1660123450}}"#;
         let key = Secret::new("k");
-        let e = verify(&key, URL, 14701711, &signed(body, "k"), body.as_bytes()).unwrap();
+        let e = verify(&key, URL, "14701711", &signed(body, "k"), body.as_bytes()).unwrap();
         assert_eq!(e.entity, Some(Entity::Order));
         assert_eq!(e.platform_id.as_deref(), Some("2404098R48U37H"));
         assert_eq!(e.topic, "order_status_push");
-        assert!(verify(&key, URL, 14701711, &signed(body, "other"), body.as_bytes()).is_err());
+        assert!(
+            verify(
+                &key,
+                URL,
+                "14701711",
+                &signed(body, "other"),
+                body.as_bytes()
+            )
+            .is_err()
+        );
         assert!(
             verify(
                 &key,
                 "https://elsewhere/",
-                14701711,
+                "14701711",
                 &signed(body, "k"),
                 body.as_bytes()
             )
             .is_err()
         );
-        assert!(verify(&key, URL, 1, &signed(body, "k"), body.as_bytes()).is_err());
+        assert!(verify(&key, URL, "1", &signed(body, "k"), body.as_bytes()).is_err());
         let tampered = body.replace("READY_TO_SHIP", "CANCELLED");
-        assert!(verify(&key, URL, 14701711, &signed(body, "k"), tampered.as_bytes()).is_err());
-        assert!(verify(&key, URL, 14701711, &HeaderMap::new(), body.as_bytes()).is_err());
+        assert!(
+            verify(
+                &key,
+                URL,
+                "14701711",
+                &signed(body, "k"),
+                tampered.as_bytes()
+            )
+            .is_err()
+        );
+        assert!(verify(&key, URL, "14701711", &HeaderMap::new(), body.as_bytes()).is_err());
     }
 
     #[test]
     fn a_cancelled_authorisation_is_an_uninstall() {
         let body = r#"{"shop_id":14701711,"code":2,"timestamp":1660123456,"data":{}}"#;
         let key = Secret::new("k");
-        let e = verify(&key, URL, 14701711, &signed(body, "k"), body.as_bytes()).unwrap();
+        let e = verify(&key, URL, "14701711", &signed(body, "k"), body.as_bytes()).unwrap();
         assert_eq!(e.kind, WebhookKind::Uninstalled);
     }
 }

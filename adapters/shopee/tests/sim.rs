@@ -340,3 +340,18 @@ async fn with_returns_on_orders_carry_their_refunds_and_the_shipping_paid() {
     assert!(p.refunds.is_empty());
     assert_eq!(p.totals.refunded, None);
 }
+
+#[tokio::test]
+async fn a_partner_id_that_is_not_shopees_is_refused_by_shopee_not_at_connection() {
+    let (_server, _sim, _, mut store) = setup_with(2, None).await;
+    store
+        .credentials
+        .insert("partner_id".to_owned(), Secret::new("not-digits"));
+    let adapter = ShopeeAdapter::new(&store, &AdapterContext::default()).unwrap();
+    let err = adapter
+        .list(&ListQuery::new(Entity::Product).page_size(3))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("Invalid partner_id"), "{err}");
+}
