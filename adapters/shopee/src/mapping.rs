@@ -219,6 +219,11 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         .try_fold(Decimal::ZERO, |sum, (r, _)| {
             sum.checked_add(r.amount.as_ref().map_or(Decimal::ZERO, |m| m.amount))
         });
+    let refunded_total = if o.escrow_detail.is_some() {
+        amount(refunded.map(polycart_kit::decode::Dec), c)
+    } else {
+        None
+    };
     let shipping = o
         .escrow_detail
         .as_ref()
@@ -233,7 +238,15 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         number: Some(o.order_sn.clone()),
         status: order_status(&status),
         platform_status: o.order_status.clone(),
-        financial_status: financial(&status, paid),
+        financial_status: match (&refunded_total, &total) {
+            (Some(r), Some(t)) if r.amount > Decimal::ZERO && r.amount >= t.amount => {
+                Some(FinancialStatus::Refunded)
+            }
+            (Some(r), Some(_)) if r.amount > Decimal::ZERO => {
+                Some(FinancialStatus::PartiallyRefunded)
+            }
+            _ => financial(&status, paid),
+        },
         platform_financial_status: None,
         fulfillment_status: fulfillment(&status),
         currency: cur.clone(),
@@ -244,11 +257,7 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
                 .filter(|d| !line_items.is_empty() && !d.amount.is_zero()),
             paid: if paid { total.clone() } else { None },
             shipping,
-            refunded: if o.escrow_detail.is_some() {
-                amount(refunded.map(polycart_kit::decode::Dec), c)
-            } else {
-                None
-            },
+            refunded: refunded_total.clone(),
             total,
             ..OrderTotals::default()
         },
