@@ -54,11 +54,12 @@ pub fn capabilities() -> Capabilities {
     }
 }
 
-/// Shopee's ids: orders by `order_sn` (letters and digits), items and models numeric.
+/// Shopee's ids: orders by `order_sn` and stock locations by code (letters and digits:
+/// `SGZ`), items and models numeric; a line item is `{item_id}-{model_id}`.
 fn check_id(role: IdRole, id: &str) -> Result<String> {
     let grammar = match role {
-        IdRole::Order => IdGrammar::Token,
-        _ => IdGrammar::Numeric,
+        IdRole::Order | IdRole::Location | IdRole::LineItem => IdGrammar::Token,
+        IdRole::Product | IdRole::Variant => IdGrammar::Numeric,
     };
     grammar.check(id).map(str::to_owned)
 }
