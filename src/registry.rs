@@ -15,6 +15,7 @@ pub fn connectors() -> &'static [Connector] {
             polycart_etsy::connector(),
             polycart_magento::connector(),
             polycart_prestashop::connector(),
+            polycart_shopee::connector(),
             polycart_shopify::connector(),
             polycart_squarespace::connector(),
             polycart_wix::connector(),

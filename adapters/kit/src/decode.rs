@@ -52,6 +52,18 @@ pub fn datetime(path: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>>
     }
 }
 
+/// A unix-seconds timestamp (Shopee, Lazada, TikTok Shop, Etsy) as UTC: absent or `0`
+/// (how those platforms write "not yet", e.g. an unpaid order's `pay_time`) is `None`;
+/// a value chrono cannot represent is a decode error naming `path`.
+pub fn unix_time(path: &str, seconds: Option<i64>) -> Result<Option<DateTime<Utc>>> {
+    match seconds {
+        None | Some(0) => Ok(None),
+        Some(s) => DateTime::from_timestamp(s, 0)
+            .map(Some)
+            .ok_or_else(|| Error::decode(path, format!("{s} is not a unix time"))),
+    }
+}
+
 /// Money from a decimal string, with a decode error naming `path`.
 pub fn money(path: &str, amount: &str, currency: &Currency) -> Result<Money> {
     Money::parse(amount, currency).map_err(|e| Error::decode(path, e.to_string()))
@@ -239,6 +251,20 @@ mod tests {
         assert!(parse_datetime("yesterday").is_none());
         assert!(datetime("$.created_at", Some("nope")).is_err());
         assert_eq!(datetime("$.x", Some("")).unwrap(), None);
+    }
+
+    #[test]
+    fn unix_seconds_with_zero_as_unset() {
+        assert_eq!(
+            unix_time("$.t", Some(1_712_601_591))
+                .unwrap()
+                .unwrap()
+                .to_rfc3339(),
+            "2024-04-08T18:39:51+00:00"
+        );
+        assert_eq!(unix_time("$.t", Some(0)).unwrap(), None);
+        assert_eq!(unix_time("$.t", None).unwrap(), None);
+        assert!(unix_time("$.t", Some(i64::MAX)).is_err());
     }
 
     #[test]

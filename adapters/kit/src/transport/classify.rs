@@ -24,6 +24,14 @@ pub enum Verdict {
 pub trait Classify: Send + Sync {
     fn classify(&self, response: &Response) -> Verdict;
 
+    /// Whether the response says the access token was refused, so the store's auth
+    /// should refresh it and the request be tried once more: a `401` by default;
+    /// platforms that answer a refused token in the body (Shopee's `error_auth`, on a
+    /// 200 or a 403) say so here.
+    fn unauthorized(&self, response: &Response) -> bool {
+        response.status == http::StatusCode::UNAUTHORIZED
+    }
+
     /// The error to report when the transport gives up on a response it was told to
     /// retry or wait for. Its message is ours plus, at most, the platform's short JSON
     /// message ([`Response::platform_error`]): a body never reaches an error.
