@@ -29,6 +29,7 @@ pub fn connector() -> Connector {
     Connector {
         name: PLATFORM,
         credentials: &["client_id", "client_secret", "refresh_token"],
+        credential_sets: &[],
         optional_credentials: &[OptionalCredential {
             name: "notification_public_key",
             feature: "webhooks",
