@@ -359,3 +359,81 @@ async fn a_token_minted_after_the_transport_was_built_is_redacted_too() {
     assert!(!text.contains("minted-token-2"), "{text}");
     assert!(text.contains("**REDACTED**"), "{text}");
 }
+
+/// An auth that swaps its token for a fresh one when asked to refresh.
+struct Refreshing(std::sync::Mutex<&'static str>);
+
+#[async_trait::async_trait]
+impl Auth for Refreshing {
+    async fn authorize(
+        &self,
+        request: &mut polycart_kit::auth::PreparedRequest,
+    ) -> polycart_kit::Result<()> {
+        let token = *self.0.lock().unwrap();
+        request.headers.insert("x-token", token.parse().unwrap());
+        Ok(())
+    }
+
+    async fn refresh_after_unauthorized(&self) -> polycart_kit::Result<bool> {
+        *self.0.lock().unwrap() = "fresh";
+        Ok(true)
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        Vec::new()
+    }
+}
+
+/// Reads a `403` as stale credentials, as Amazon answers an expired token.
+struct ForbiddenIsStale;
+
+impl polycart_kit::transport::Classify for ForbiddenIsStale {
+    fn classify(
+        &self,
+        response: &polycart_kit::transport::Response,
+    ) -> polycart_kit::transport::Verdict {
+        polycart_kit::transport::classify_status(response)
+    }
+
+    fn credentials_stale(&self, response: &polycart_kit::transport::Response) -> bool {
+        response.status == StatusCode::FORBIDDEN
+    }
+}
+
+#[tokio::test]
+async fn a_classifier_may_read_other_answers_as_stale_credentials() {
+    let (base, calls) = server(|_, headers| {
+        if headers.get("x-token").is_some_and(|t| t == "fresh") {
+            (StatusCode::OK, "{}").into_response()
+        } else {
+            (
+                StatusCode::FORBIDDEN,
+                r#"{"errors":[{"code":"Unauthorized"}]}"#,
+            )
+                .into_response()
+        }
+    })
+    .await;
+    let stale = Transport::builder("store-1", "test")
+        .auth(Arc::new(Refreshing(std::sync::Mutex::new("old"))))
+        .classifier(Arc::new(ForbiddenIsStale))
+        .retry(fast_retries())
+        .clock(TransportClock::fake())
+        .build();
+    let url = base.join("x").unwrap();
+    assert!(stale.send(Request::get(url.clone())).await.is_ok());
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "refreshed once, then retried"
+    );
+    // By default a 403 is a refusal: no refresh, no retry.
+    let plain = Transport::builder("store-1", "test")
+        .auth(Arc::new(Refreshing(std::sync::Mutex::new("old"))))
+        .retry(fast_retries())
+        .clock(TransportClock::fake())
+        .build();
+    let err = plain.send(Request::get(url)).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}

@@ -24,6 +24,14 @@ pub enum Verdict {
 pub trait Classify: Send + Sync {
     fn classify(&self, response: &Response) -> Verdict;
 
+    /// Whether the response says the credentials went stale (an expired or revoked
+    /// access token), so the transport asks the auth to refresh them and tries once
+    /// more. By default a `401`; a platform that answers an expired token otherwise
+    /// (Amazon SP-API's `403` with error code `Unauthorized`) says so here.
+    fn credentials_stale(&self, response: &Response) -> bool {
+        response.status == http::StatusCode::UNAUTHORIZED
+    }
+
     /// The error to report when the transport gives up on a response it was told to
     /// retry or wait for. Its message is ours plus, at most, the platform's short JSON
     /// message ([`Response::platform_error`]): a body never reaches an error.

@@ -491,10 +491,11 @@ impl Transport {
             url,
         };
 
-        if status == StatusCode::UNAUTHORIZED && !refreshed.swap(true, Ordering::Relaxed) {
+        if self.classifier.credentials_stale(&response) && !refreshed.swap(true, Ordering::Relaxed)
+        {
             match self.auth.refresh_after_unauthorized().await {
                 Ok(true) => {
-                    let error = Error::auth("401 before token refresh");
+                    let error = Error::auth("stale credentials before token refresh");
                     return Err(Failed {
                         error,
                         retry: true,
