@@ -237,7 +237,6 @@ pub(crate) struct ListingItem {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ListingSummary {
     pub marketplace_id: Option<String>,
-    pub asin: Option<String>,
     pub product_type: Option<String>,
     #[serde(default)]
     pub status: Vec<String>,
