@@ -25,8 +25,8 @@ use polycart_kit::error::{decode_json, decode_json_borrowed};
 use polycart_kit::paging::{BodyToken, Bound, DateFormat, Paging, Since};
 use polycart_kit::transport::{Request, Transport};
 use polycart_kit::{
-    Adapter, ApiPath, Capabilities, Entity, Error, IdGrammar, ListQuery, Page, Record, Result,
-    StoreConfig, StoreContext, Write, WriteCapabilities, WriteOp,
+    Adapter, ApiPath, Capabilities, Entity, Error, IdGrammar, InventoryChange, ListQuery, Page,
+    Record, Result, StoreConfig, StoreContext, Write, WriteCapabilities, WriteOp,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -52,8 +52,9 @@ pub const LISTING_DATA: &str = "summaries,attributes,offers,fulfillmentAvailabil
 /// of the last two years (from 2016 in JP, AU and SG) whatever the bound.
 pub const FULL_PASS_FROM: &str = "2016-01-01T00:00:00Z";
 
-/// What Amazon offers: orders and (with a seller id) products, listed by modification
-/// time and read by id; shipments confirmed; no counts, no webhooks (notifications go
+/// What Amazon offers: orders and (with a seller id) products and their
+/// merchant-fulfilled stock, listed by modification time and read by id; shipments
+/// confirmed, listing prices and stock patched; no counts, no webhooks (notifications go
 /// to SQS or EventBridge).
 pub fn capabilities() -> Capabilities {
     Capabilities {
@@ -64,9 +65,14 @@ pub fn capabilities() -> Capabilities {
             EntityCapabilities::basic(Entity::Product, MAX_LISTINGS_PAGE)
                 .without_count()
                 .incremental("lastUpdatedAfter", Precision::Second),
+            EntityCapabilities::basic(Entity::Inventory, MAX_LISTINGS_PAGE)
+                .without_count()
+                .incremental("lastUpdatedAfter", Precision::Second),
         ],
         bulk_export: false,
         writes: WriteCapabilities {
+            product_price: true,
+            inventory_set: true,
             shipment_create: true,
             ..WriteCapabilities::default()
         },
@@ -166,6 +172,17 @@ const SEARCH_LISTINGS: Endpoint<StoreContext> = Endpoint {
     map: mapping::product,
 };
 
+/// The same listing, for its merchant-fulfilled stock (`fulfillmentAvailability`).
+const SEARCH_LEVELS: Endpoint<StoreContext> = Endpoint {
+    params: &[
+        ("includedData", "summaries,fulfillmentAvailability"),
+        ("sortBy", "sku"),
+        ("sortOrder", "ASC"),
+    ],
+    map: mapping::inventory,
+    ..SEARCH_LISTINGS
+};
+
 /// An Amazon order id: `3-7-7` digits (`902-3159896-1390916`).
 pub fn check_order_id(id: &str) -> Result<&str> {
     let parts: Vec<&str> = id.split('-').collect();
@@ -223,6 +240,7 @@ struct Operations {
     confirm_shipment: Transport,
     search_listings: Transport,
     get_listing: Transport,
+    patch_listing: Transport,
 }
 
 /// One connected Amazon seller account.
@@ -256,6 +274,7 @@ impl AmazonAdapter {
             confirm_shipment: t(client::CONFIRM_SHIPMENT),
             search_listings: t(client::SEARCH_LISTINGS),
             get_listing: t(client::GET_LISTING),
+            patch_listing: t(client::PATCH_LISTING),
         };
         let mut capabilities = capabilities();
         if config.seller_id.is_none() {
@@ -282,6 +301,7 @@ impl AmazonAdapter {
             "confirmShipment" => o.confirm_shipment.governor(),
             "searchListingsItems" => o.search_listings.governor(),
             "getListingsItem" => o.get_listing.governor(),
+            "patchListingsItem" => o.patch_listing.governor(),
             _ => return None,
         })
     }
@@ -400,20 +420,112 @@ impl AmazonAdapter {
         }
     }
 
-    async fn get_product(&self, sku: &str) -> Result<Record> {
-        let url = ApiPath::new("listings/2021-08-01/items")
+    fn listing_url(&self, sku: &str) -> Result<url::Url> {
+        Ok(ApiPath::new("listings/2021-08-01/items")
             .id(IdGrammar::Token, self.seller()?)?
             .id(IdGrammar::Text, sku)?
-            .under(&self.config.api_root);
-        let request = Request::get(url).query([
+            .under(&self.config.api_root))
+    }
+
+    /// `getListingsItem` with `sections`, as its raw JSON.
+    async fn listing(&self, sku: &str, sections: &str) -> Result<Box<RawValue>> {
+        let request = Request::get(self.listing_url(sku)?).query([
             ("marketplaceIds", self.config.marketplace()),
-            ("includedData", LISTING_DATA),
+            ("includedData", sections),
         ]);
         let response = self.ops.get_listing.send(request).await?;
-        let raw: Box<RawValue> = decode_json(response.text()?)?;
-        mapping::product(&raw, &self.context)?
+        decode_json(response.text()?)
+    }
+
+    async fn get_listing_record(&self, entity: Entity, sku: &str) -> Result<Record> {
+        let (sections, map): (&str, fn(&RawValue, &StoreContext) -> Result<Vec<Record>>) =
+            match entity {
+                Entity::Inventory => ("summaries,fulfillmentAvailability", mapping::inventory),
+                _ => (LISTING_DATA, mapping::product),
+            };
+        let raw = self.listing(sku, sections).await?;
+        map(&raw, &self.context)?
             .pop()
-            .ok_or_else(|| Error::not_found(format!("product {sku}")))
+            .ok_or_else(|| Error::not_found(format!("{entity} {sku}")))
+    }
+
+    /// `patchListingsItem` with JSON-patch `patches` (the listing's product type, which
+    /// Amazon requires, read first); Amazon validates and applies asynchronously, so
+    /// an `ACCEPTED` answer is success and anything else is refused with its issue.
+    async fn patch_listing(&self, sku: &str, patches: serde_json::Value) -> Result<()> {
+        let current = self.listing(sku, "summaries").await?;
+        let current: serde_json::Value = decode_json(current.get())?;
+        let product_type = current
+            .pointer("/summaries/0/productType")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| Error::decode("$.summaries[0].productType", "missing"))?;
+        let body = json!({ "productType": product_type, "patches": patches });
+        // Replacing a value is idempotent: repeating it leaves the same listing.
+        let request = Request::new(http::Method::PATCH, self.listing_url(sku)?)
+            .query([("marketplaceIds", self.config.marketplace())])
+            .json(&body)
+            .idempotent(true);
+        let response = self.ops.patch_listing.send(request).await?;
+        let answer: serde_json::Value = response.json()?;
+        match answer.get("status").and_then(|s| s.as_str()) {
+            Some("ACCEPTED") => Ok(()),
+            other => {
+                let issue = answer
+                    .pointer("/issues/0/message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("no issue given");
+                Err(Error::invalid(format!(
+                    "Amazon refused the listing change ({}): {}",
+                    other.unwrap_or("no status"),
+                    polycart_kit::error::excerpt(issue, 200)
+                )))
+            }
+        }
+    }
+
+    /// A listing's price (`purchasable_offer.our_price`) in the marketplace's currency.
+    async fn set_price(&self, sku: &str, price: Decimal) -> Result<()> {
+        if price < Decimal::ZERO || price > Decimal::from(1_000_000_000) {
+            return Err(Error::invalid("price out of range"));
+        }
+        let offers = self.listing(sku, "offers").await?;
+        let offers: serde_json::Value = decode_json(offers.get())?;
+        let currency = offers
+            .pointer("/offers/0/price/currencyCode")
+            .and_then(|c| c.as_str())
+            .unwrap_or("USD")
+            .to_owned();
+        let amount: serde_json::Value = serde_json::from_str(&price.normalize().to_string())
+            .map_err(|_| Error::invalid(format!("{price} is not a price Amazon reads")))?;
+        self.patch_listing(
+            sku,
+            json!([{
+                "op": "replace",
+                "path": "/attributes/purchasable_offer",
+                "value": [{
+                    "marketplace_id": self.config.marketplace(),
+                    "currency": currency,
+                    "our_price": [{ "schedule": [{ "value_with_tax": amount }] }]
+                }]
+            }]),
+        )
+        .await
+    }
+
+    /// A listing's merchant-fulfilled quantity (`fulfillment_availability`).
+    async fn set_quantity(&self, sku: &str, quantity: i64) -> Result<()> {
+        if !(0..=1_000_000_000).contains(&quantity) {
+            return Err(Error::invalid("quantity out of range (0 to 1000000000)"));
+        }
+        self.patch_listing(
+            sku,
+            json!([{
+                "op": "replace",
+                "path": "/attributes/fulfillment_availability",
+                "value": [{ "fulfillment_channel_code": "DEFAULT", "quantity": quantity }]
+            }]),
+        )
+        .await
     }
 
     /// `confirmShipment` for the order's unshipped quantities (or the lines given).
@@ -539,7 +651,7 @@ impl Adapter for AmazonAdapter {
                 }
                 OrdersApi::V0 => self.list_v0(query).await,
             },
-            Entity::Product => {
+            Entity::Product | Entity::Inventory => {
                 let seller = self.seller()?;
                 let args = [("seller_id", seller)];
                 let at = Target {
@@ -548,7 +660,12 @@ impl Adapter for AmazonAdapter {
                     args: &args,
                 };
                 let extra = [("marketplaceIds", self.config.marketplace().to_owned())];
-                SEARCH_LISTINGS.list(at, query, &extra, &self.context).await
+                let endpoint = if query.entity == Entity::Product {
+                    &SEARCH_LISTINGS
+                } else {
+                    &SEARCH_LEVELS
+                };
+                endpoint.list(at, query, &extra, &self.context).await
             }
             other => Err(Error::entity_unsupported(PLATFORM, other)),
         }
@@ -557,7 +674,9 @@ impl Adapter for AmazonAdapter {
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record> {
         match entity {
             Entity::Order => self.get_order(platform_id).await,
-            Entity::Product => self.get_product(platform_id).await,
+            Entity::Product | Entity::Inventory => {
+                self.get_listing_record(entity, platform_id).await
+            }
             other => Err(Error::entity_unsupported(PLATFORM, other)),
         }
     }
@@ -566,6 +685,55 @@ impl Adapter for AmazonAdapter {
         let write = write.checked(check_id)?;
         match &write.op {
             op @ WriteOp::CreateShipment { .. } => self.confirm_shipment(op).await,
+            WriteOp::UpdateProduct {
+                product_id,
+                variant_id,
+                title,
+                status,
+                price,
+                compare_at_price,
+            } => {
+                if title.is_some() || status.is_some() || compare_at_price.is_some() {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "listing titles, statuses and compare-at prices",
+                    ));
+                }
+                if variant_id.as_deref().is_some_and(|v| v != product_id) {
+                    return Err(Error::not_found(format!(
+                        "variant {variant_id:?} of listing {product_id} (a listing is one SKU)"
+                    )));
+                }
+                let price = price.ok_or_else(|| Error::invalid("nothing to update"))?;
+                self.set_price(product_id, price).await?;
+                self.get_listing_record(Entity::Product, product_id).await
+            }
+            WriteOp::SetInventory {
+                product_id,
+                variant_id,
+                sku,
+                location_id,
+                change,
+            } => {
+                if location_id.as_deref().is_some_and(|l| l != "DEFAULT") {
+                    return Err(Error::not_found(format!(
+                        "location {location_id:?} (merchant-fulfilled stock is DEFAULT)"
+                    )));
+                }
+                let target = variant_id
+                    .as_deref()
+                    .or(sku.as_deref())
+                    .or(product_id.as_deref())
+                    .ok_or_else(|| Error::invalid("name the listing by its SKU"))?;
+                let InventoryChange::Absolute(quantity) = change else {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "stock deltas (Amazon takes the quantity itself)",
+                    ));
+                };
+                self.set_quantity(target, *quantity).await?;
+                self.get_listing_record(Entity::Inventory, target).await
+            }
             other => Err(Error::unsupported(PLATFORM, other.name())),
         }
     }

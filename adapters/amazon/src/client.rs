@@ -84,6 +84,13 @@ pub const GET_LISTING: Operation = Operation {
     burst: 10,
 };
 
+/// Listings Items 2021-08-01 `patchListingsItem`.
+pub const PATCH_LISTING: Operation = Operation {
+    name: "patchListingsItem",
+    rate: 5.0,
+    burst: 5,
+};
+
 /// Every operation the adapter calls, each with its own governor.
 pub const OPERATIONS: &[Operation] = &[
     SEARCH_ORDERS,
@@ -93,6 +100,7 @@ pub const OPERATIONS: &[Operation] = &[
     CONFIRM_SHIPMENT,
     SEARCH_LISTINGS,
     GET_LISTING,
+    PATCH_LISTING,
 ];
 
 /// Reads `x-amzn-RateLimit-Limit: 0.0167` as the operation's refill rate; the burst is

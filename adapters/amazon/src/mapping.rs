@@ -19,9 +19,9 @@ use polycart_kit::connector::Normalized;
 use polycart_kit::decode::{at_index, currency, datetime};
 use polycart_kit::error::{decode_json, decode_json_borrowed};
 use polycart_kit::model::{
-    Address, Currency, Discount, FulfillmentStatus, Image, LineItem, Money, Order, OrderCustomer,
-    OrderStatus, OrderTotals, Product, ProductStatus, Raw, Shipment, ShipmentLineItem,
-    ShippingLine, Variant,
+    Address, Currency, Discount, FulfillmentStatus, Image, InventoryLevel, LineItem, Money, Order,
+    OrderCustomer, OrderStatus, OrderTotals, Product, ProductStatus, Raw, Shipment,
+    ShipmentLineItem, ShippingLine, Variant,
 };
 use polycart_kit::{Entity, Error, Record, Result, StoreContext};
 use rust_decimal::Decimal;
@@ -632,6 +632,42 @@ pub fn product(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
     Ok(vec![product.into()])
 }
 
+/// The merchant-fulfilled stock of a Listings Items item (its `DEFAULT` fulfillment
+/// channel) as one inventory level, keyed by the SKU; an item without one (fulfilled
+/// by Amazon, or asked without `fulfillmentAvailability`) has none.
+pub fn inventory(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
+    let item: wire::ListingItem = decode_json(raw.get())?;
+    let Some(level) = item
+        .fulfillment_availability
+        .iter()
+        .find(|a| a.fulfillment_channel_code.as_deref() == Some("DEFAULT"))
+    else {
+        return Ok(Vec::new());
+    };
+    let updated = datetime(
+        "$.summaries[0].lastUpdatedDate",
+        item.summaries
+            .first()
+            .and_then(|s| s.last_updated_date.as_deref()),
+    )?;
+    Ok(vec![
+        InventoryLevel {
+            id: None,
+            store_id: None,
+            platform: PLATFORM.to_owned(),
+            platform_id: item.sku.clone(),
+            product_id: Some(item.sku.clone()),
+            variant_id: Some(item.sku.clone()),
+            sku: Some(item.sku),
+            location_id: Some("DEFAULT".to_owned()),
+            available: level.quantity,
+            updated_at: updated,
+            raw: Some(Raw::from_raw(raw)),
+        }
+        .into(),
+    ])
+}
+
 /// What the top of an order payload holds.
 #[derive(Deserialize)]
 struct Top<'a> {
@@ -756,11 +792,16 @@ pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Norma
                     .ok_or_else(|| Error::decode("$", "no order"))
             }
         }
-        Entity::Product => {
+        Entity::Product | Entity::Inventory => {
+            let map = if entity == Entity::Product {
+                product
+            } else {
+                inventory
+            };
             let (items, list) = polycart_kit::decode::split_envelope(text, &["items"])?;
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                out.extend(product(item, ctx).map_err(|e| at_index(e, i, list))?);
+                out.extend(map(item, ctx).map_err(|e| at_index(e, i, list))?);
             }
             if list {
                 Ok(Normalized::List(out))

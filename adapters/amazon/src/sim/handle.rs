@@ -43,7 +43,9 @@ impl SimHandle for AmazonSim {
                     .map(|o| self.order_id(o))
                     .collect())
             }
-            Entity::Product => Ok(listings(self).into_iter().map(|(sku, ..)| sku).collect()),
+            Entity::Product | Entity::Inventory => {
+                Ok(listings(self).into_iter().map(|(sku, ..)| sku).collect())
+            }
             other => Err(unsupported(other)),
         }
     }
@@ -59,7 +61,7 @@ impl SimHandle for AmazonSim {
                 o.updated_at = at;
                 o.note = Some(format!("touched at {}", at.to_rfc3339()));
             }
-            Entity::Product => {
+            Entity::Product | Entity::Inventory => {
                 self.live_sku(id)?;
                 let mut s = self.store();
                 let v = s
@@ -86,7 +88,7 @@ impl SimHandle for AmazonSim {
                     .map(|o| o.deleted = true)
                     .ok_or_else(|| SimError::not_found(entity, id))
             }
-            Entity::Product => {
+            Entity::Product | Entity::Inventory => {
                 self.live_sku(id)?;
                 self.extra().deleted_skus.insert(id.to_owned());
                 Ok(())
@@ -125,7 +127,7 @@ impl SimHandle for AmazonSim {
                 let packages = extra.packages.get(&n).map(Vec::as_slice).unwrap_or(&[]);
                 Ok(render::order_2026(self.seed, o, packages, &Included::all()))
             }
-            Entity::Product => {
+            Entity::Product | Entity::Inventory => {
                 let all: Vec<String> = [
                     "summaries",
                     "attributes",

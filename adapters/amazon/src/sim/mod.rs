@@ -15,8 +15,9 @@
 //!   `GET /orders/v0/orders/{id}`, `.../orderItems`, and `POST
 //!   .../shipmentConfirmation` (`204`), without PII (an RDT would be needed).
 //! - Listings Items 2021-08-01: `GET /listings/2021-08-01/items/{sellerId}` (search,
-//!   `pageSize` ≤ 20, `pageToken`, `lastUpdatedAfter`, `sortBy`) and
-//!   `.../{sellerId}/{sku}`; one listing per generated variant (SKU).
+//!   `pageSize` ≤ 20, `pageToken`, `lastUpdatedAfter`, `sortBy`),
+//!   `GET .../{sellerId}/{sku}` and `PATCH` of its price and merchant-fulfilled
+//!   stock; one listing per generated variant (SKU).
 //! - A token bucket per operation with Amazon's default usage plans (plan `default`),
 //!   or 100/s with a burst of 100 each (plan `fast`, for demos and benches);
 //!   `x-amzn-RateLimit-Limit` on every answer and `429 QuotaExceeded` when empty.
@@ -721,6 +722,126 @@ async fn get_listing(
     }
 }
 
+/// `PATCH /listings/2021-08-01/items/{sellerId}/{sku}` (patchListingsItem): JSON
+/// patches of `purchasable_offer` (price) and `fulfillment_availability` (stock),
+/// applied at once (Amazon applies them within minutes); `ACCEPTED`, or `INVALID` with
+/// its issues.
+async fn patch_listing(
+    State(sim): State<AmazonSim>,
+    Path((seller, sku)): Path<(String, String)>,
+    Query(q): Query<Vec<(String, String)>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let p = params(q);
+    if let Err(r) = check_seller(&sim, &seller).and_then(|()| marketplaces(&p, "marketplaceIds")) {
+        return r;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return invalid("The request body is not valid JSON");
+    };
+    let refuse = |message: &str| {
+        axum::Json(json!({
+            "sku": sku, "status": "INVALID", "submissionId": format!("sim-{}", Utc::now().timestamp_micros()),
+            "issues": [{ "code": "4000001", "message": message, "severity": "ERROR" }]
+        }))
+        .into_response()
+    };
+    let Some(patches) = body
+        .get("patches")
+        .and_then(Value::as_array)
+        .filter(|p| !p.is_empty())
+    else {
+        return invalid("patches is required");
+    };
+    let Some(kind) = body.get("productType").and_then(Value::as_str) else {
+        return invalid("productType is required");
+    };
+    let Some(expected) = render::listing(&sim, &sku, &["summaries".to_owned()]).and_then(|l| {
+        l.pointer("/summaries/0/productType")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            &format!("SKU '{sku}' not found in marketplace {MARKETPLACE}"),
+            "",
+        );
+    };
+    if kind != expected {
+        return refuse(&format!(
+            "The product type {kind} does not match the listing's"
+        ));
+    }
+    let mut price = None;
+    let mut quantity = None;
+    for patch in patches {
+        if patch.get("op").and_then(Value::as_str) != Some("replace") {
+            return refuse("only replace patches are simulated");
+        }
+        let value = patch.pointer("/value/0");
+        match patch.get("path").and_then(Value::as_str) {
+            Some("/attributes/purchasable_offer") => {
+                let amount = value
+                    .and_then(|v| v.pointer("/our_price/0/schedule/0/value_with_tax"))
+                    .and_then(|a| a.as_number())
+                    .and_then(|n| n.to_string().parse::<rust_decimal::Decimal>().ok());
+                match amount {
+                    Some(a) if a >= rust_decimal::Decimal::ZERO => price = Some(a),
+                    _ => {
+                        return refuse(
+                            "purchasable_offer needs our_price[0].schedule[0].value_with_tax",
+                        );
+                    }
+                }
+            }
+            Some("/attributes/fulfillment_availability") => {
+                let q = value
+                    .filter(|v| {
+                        v.get("fulfillment_channel_code").and_then(Value::as_str) == Some("DEFAULT")
+                    })
+                    .and_then(|v| v.get("quantity"))
+                    .and_then(Value::as_i64);
+                match q {
+                    Some(q) if q >= 0 => quantity = Some(q),
+                    _ => {
+                        return refuse(
+                            "fulfillment_availability needs fulfillment_channel_code DEFAULT and a quantity",
+                        );
+                    }
+                }
+            }
+            _ => {
+                return refuse("only purchasable_offer and fulfillment_availability are simulated");
+            }
+        }
+    }
+    let mut store = sim.store();
+    let Some(v) = store
+        .products
+        .iter_mut()
+        .filter(|p| !p.deleted)
+        .flat_map(|p| p.variants.iter_mut())
+        .find(|v| v.sku == sku)
+    else {
+        return invalid("the listing is gone");
+    };
+    if let Some(a) = price {
+        v.price = a;
+    }
+    if let Some(q) = quantity {
+        for (i, level) in v.stock.iter_mut().enumerate() {
+            level.1 = if i == 0 { q } else { 0 };
+        }
+    }
+    v.updated_at = Utc::now();
+    axum::Json(json!({
+        "sku": sku, "status": "ACCEPTED",
+        "submissionId": format!("sim-{}", Utc::now().timestamp_micros()), "issues": []
+    }))
+    .into_response()
+}
+
 /// `POST /auth/o2/token`: Login with Amazon's refresh-token grant.
 async fn lwa_token(State(sim): State<AmazonSim>, body: String) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
@@ -789,6 +910,7 @@ fn operation(method: &Method, path: &str) -> &'static str {
         (&Method::POST, ["orders", "v0", "orders", _, "shipmentConfirmation"]) => "confirmShipment",
         (&Method::GET, ["listings", "2021-08-01", "items", _]) => "searchListingsItems",
         (&Method::GET, ["listings", "2021-08-01", "items", _, _]) => "getListingsItem",
+        (&Method::PATCH, ["listings", "2021-08-01", "items", _, _]) => "patchListingsItem",
         _ => "other",
     }
 }
@@ -852,6 +974,7 @@ pub fn plan(name: Option<&str>) -> Result<Vec<(&'static str, f64, f64)>, String>
         ("confirmShipment", 2.0, 10.0),
         ("searchListingsItems", 5.0, 5.0),
         ("getListingsItem", 5.0, 10.0),
+        ("patchListingsItem", 5.0, 5.0),
         ("other", 1.0, 1.0),
     ];
     match name.map(str::trim).unwrap_or("default") {
@@ -901,7 +1024,7 @@ pub async fn start(
         .route("/listings/2021-08-01/items/{seller}", get(search_listings))
         .route(
             "/listings/2021-08-01/items/{seller}/{sku}",
-            get(get_listing),
+            get(get_listing).patch(patch_listing),
         );
     let api = sim
         .faults
