@@ -290,3 +290,56 @@ async fn raw(server: &SimServer, path: &str, token: &str) -> (u16, String, Optio
         .map(str::to_owned);
     (r.status().as_u16(), r.text().await.unwrap(), rate)
 }
+
+#[tokio::test]
+async fn the_simulator_holds_amazons_paging_rules() {
+    let (server, sim) = sim(Some("fast")).await;
+    let token = access_token(&server, &sim).await;
+    let base = "orders/2026-01-01/orders?marketplaceIds=ATVPDKIKX0DER&maxResultsPerPage=5";
+    // A date filter is required.
+    let (status, body, _) = raw(&server, base, &token).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("InvalidInput"), "{body}");
+    let first = format!("{base}&createdAfter=2016-01-01T00:00:00Z");
+    let (status, body, _) = raw(&server, &first, &token).await;
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(page["orders"].as_array().unwrap().len(), 5);
+    assert!(
+        page.get("payload").is_none(),
+        "2026-01-01 has no payload wrapper"
+    );
+    let next = page["pagination"]["nextToken"].as_str().unwrap().to_owned();
+    // The token goes with the same filters; with others it is refused.
+    let (status, _, _) = raw(&server, &format!("{first}&paginationToken={next}"), &token).await;
+    assert_eq!(status, 200);
+    let changed = format!("{base}&createdAfter=2017-01-01T00:00:00Z&paginationToken={next}");
+    assert_eq!(raw(&server, &changed, &token).await.0, 400);
+    // v0: the payload wrapper, and NextToken overriding every other criterion.
+    let v0 = "orders/v0/orders?MarketplaceIds=ATVPDKIKX0DER&MaxResultsPerPage=5";
+    let (status, body, _) = raw(
+        &server,
+        &format!("{v0}&CreatedAfter=2016-01-01T00:00:00Z"),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let next = page["payload"]["NextToken"].as_str().unwrap().to_owned();
+    let (status, body, _) = raw(
+        &server,
+        &format!("{v0}&LastUpdatedAfter=2099-01-01T00:00:00Z&NextToken={next}"),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let rest: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        rest["payload"]["Orders"].as_array().unwrap().len(),
+        (sim.store().orders.len() - 5).min(5),
+        "the token's criteria, not the request's"
+    );
+    // Pages are bounded.
+    let big = "orders/2026-01-01/orders?marketplaceIds=ATVPDKIKX0DER&maxResultsPerPage=101&createdAfter=2016-01-01T00:00:00Z";
+    assert_eq!(raw(&server, big, &token).await.0, 400);
+}
