@@ -20,7 +20,9 @@
 //!   stock; one listing per generated variant (SKU).
 //! - A token bucket per operation with Amazon's default usage plans (plan `default`),
 //!   or 100/s with a burst of 100 each (plan `fast`, for demos and benches);
-//!   `x-amzn-RateLimit-Limit` on every answer and `429 QuotaExceeded` when empty.
+//!   `x-amzn-RateLimit-Limit` on the answers an operation served (not on 429 and 5xx,
+//!   where Amazon no longer sends it), `429 QuotaExceeded` when empty, and an
+//!   `x-amzn-RequestId` on every answer.
 //! - The kit's fault injection.
 //!
 //! Rendered from its own data over the kit's generated store, never from the
@@ -957,8 +959,24 @@ async fn gate(State(sim): State<AmazonSim>, request: Request, next: Next) -> Res
             "",
         ),
     };
-    if let Some(v) = rate_header {
+    // The rate comes on answers the operation served; Amazon's models mark it
+    // deprecated and no longer returned on 429 and 500.
+    let status = response.status();
+    if let Some(v) =
+        rate_header.filter(|_| status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error())
+    {
         response.headers_mut().insert("x-amzn-ratelimit-limit", v);
+    }
+    response
+}
+
+/// `x-amzn-RequestId` on every answer, as Amazon sends it.
+async fn request_id(request: Request, next: Next) -> Response {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut response = next.run(request).await;
+    if let Ok(v) = HeaderValue::from_str(&format!("{n:08x}-5151-4a1a-9a1a-{:012x}", n * 7919)) {
+        response.headers_mut().insert("x-amzn-requestid", v);
     }
     response
 }
@@ -1034,7 +1052,8 @@ pub async fn start(
     let lwa = Router::new()
         .route("/auth/o2/token", post(lwa_token))
         .with_state(sim.clone());
-    let (bound, server) = SimServer::start(api.merge(lwa), addr).await?;
+    let router = api.merge(lwa).layer(axum::middleware::from_fn(request_id));
+    let (bound, server) = SimServer::start(router, addr).await?;
     let mut credentials = BTreeMap::new();
     credentials.insert("client_id".to_owned(), sim.client_id.clone());
     credentials.insert("client_secret".to_owned(), sim.client_secret.clone());
