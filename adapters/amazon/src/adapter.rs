@@ -35,7 +35,7 @@ use serde_json::value::RawValue;
 
 use crate::PLATFORM;
 use crate::client::{self, Operation};
-use crate::config::{AmazonConfig, OrdersApi};
+use crate::config::{AmazonConfig, InventorySource, OrdersApi};
 use crate::mapping;
 
 /// The largest page of `searchOrders` / `getOrders` (`maxResultsPerPage` ≤ 100).
@@ -183,6 +183,43 @@ const SEARCH_LEVELS: Endpoint<StoreContext> = Endpoint {
     ..SEARCH_LISTINGS
 };
 
+/// How far back `startDateTime` may reach: Amazon refuses more than 18 months.
+const FBA_HORIZON_DAYS: i64 = 540;
+
+/// `startDateTime` of an incremental FBA read ("changed after": the second before the
+/// first one wanted); a full pass, or one reaching further back than Amazon allows,
+/// reads every summary.
+fn fba_since(q: &ListQuery) -> Result<Vec<(&'static str, String)>> {
+    Ok(match q.updated_since {
+        Some(t) if t > Utc::now() - chrono::Duration::days(FBA_HORIZON_DAYS) => vec![(
+            "startDateTime",
+            DateFormat::Rfc3339.format(polycart_kit::paging::first_second(t) - 1),
+        )],
+        _ => Vec::new(),
+    })
+}
+
+/// `GET /fba/inventory/v1/summaries` (getInventorySummaries), 50 a page (Amazon takes
+/// no page size); `startDateTime` goes with every `nextToken`, as Amazon asks.
+const FBA_SUMMARIES: Endpoint<StoreContext> = Endpoint {
+    path: PathTemplate("fba/inventory/v1/summaries"),
+    call: Call::Get,
+    params: &[("details", "true"), ("granularityType", "Marketplace")],
+    headers: &[("accept", "application/json")],
+    paging: Paging::Token(BodyToken {
+        param: "nextToken",
+        size: None,
+        next: "/pagination/nextToken",
+        more: None,
+        filters_first_page_only: false,
+    }),
+    envelope: Envelope::At("/payload/inventorySummaries"),
+    since: None,
+    filters: Some(fba_since),
+    max_page: 50,
+    map: mapping::fba_inventory,
+};
+
 /// An Amazon order id: `3-7-7` digits (`902-3159896-1390916`).
 pub fn check_order_id(id: &str) -> Result<&str> {
     let parts: Vec<&str> = id.split('-').collect();
@@ -241,6 +278,7 @@ struct Operations {
     search_listings: Transport,
     get_listing: Transport,
     patch_listing: Transport,
+    inventory_summaries: Transport,
 }
 
 /// One connected Amazon seller account.
@@ -275,12 +313,29 @@ impl AmazonAdapter {
             search_listings: t(client::SEARCH_LISTINGS),
             get_listing: t(client::GET_LISTING),
             patch_listing: t(client::PATCH_LISTING),
+            inventory_summaries: t(client::INVENTORY_SUMMARIES),
         };
         let mut capabilities = capabilities();
+        if config.inventory == InventorySource::Fba {
+            // Amazon's own stock: read here, changed by shipments to its warehouses.
+            capabilities.writes.inventory_set = false;
+            for e in &mut capabilities.entities {
+                if e.entity == Entity::Inventory {
+                    *e = EntityCapabilities::basic(Entity::Inventory, 50)
+                        .without_count()
+                        .incremental("startDateTime", Precision::Second);
+                }
+            }
+        }
         if config.seller_id.is_none() {
-            capabilities
-                .entities
-                .retain(|e| e.entity != Entity::Product);
+            let fba = config.inventory == InventorySource::Fba;
+            capabilities.entities.retain(|e| match e.entity {
+                Entity::Product => false,
+                Entity::Inventory => fba,
+                _ => true,
+            });
+            capabilities.writes.product_price = false;
+            capabilities.writes.inventory_set = false;
         }
         Ok(Self {
             config,
@@ -302,6 +357,7 @@ impl AmazonAdapter {
             "searchListingsItems" => o.search_listings.governor(),
             "getListingsItem" => o.get_listing.governor(),
             "patchListingsItem" => o.patch_listing.governor(),
+            "getInventorySummaries" => o.inventory_summaries.governor(),
             _ => return None,
         })
     }
@@ -437,7 +493,40 @@ impl AmazonAdapter {
         decode_json(response.text()?)
     }
 
+    /// One SKU's FBA summary (`sellerSkus`, a comma list: a SKU with a comma cannot be
+    /// asked for alone).
+    async fn get_fba_level(&self, sku: &str) -> Result<Record> {
+        let sku = IdGrammar::Text.check(sku)?;
+        if sku.contains(',') {
+            return Err(Error::invalid(
+                "FBA summaries cannot be asked for a SKU with a comma",
+            ));
+        }
+        let m = self.config.marketplace();
+        let url = ApiPath::new("fba/inventory/v1/summaries").under(&self.config.api_root);
+        let request = Request::get(url).query([
+            ("details", "true"),
+            ("granularityType", "Marketplace"),
+            ("granularityId", m),
+            ("marketplaceIds", m),
+            ("sellerSkus", sku),
+        ]);
+        let response = self.ops.inventory_summaries.send(request).await?;
+        let items = Envelope::At("/payload/inventorySummaries").split(response.text()?)?;
+        for item in items {
+            for record in mapping::fba_inventory(item, &self.context)? {
+                if record.platform_id() == sku {
+                    return Ok(record);
+                }
+            }
+        }
+        Err(Error::not_found(format!("FBA inventory of {sku}")))
+    }
+
     async fn get_listing_record(&self, entity: Entity, sku: &str) -> Result<Record> {
+        if entity == Entity::Inventory && self.config.inventory == InventorySource::Fba {
+            return self.get_fba_level(sku).await;
+        }
         let (sections, map): (&str, fn(&RawValue, &StoreContext) -> Result<Vec<Record>>) =
             match entity {
                 Entity::Inventory => ("summaries,fulfillmentAvailability", mapping::inventory),
@@ -651,6 +740,12 @@ impl Adapter for AmazonAdapter {
                 }
                 OrdersApi::V0 => self.list_v0(query).await,
             },
+            Entity::Inventory if self.config.inventory == InventorySource::Fba => {
+                let at = Target::new(&self.ops.inventory_summaries, &self.config.api_root);
+                let m = self.config.marketplace().to_owned();
+                let extra = [("granularityId", m.clone()), ("marketplaceIds", m)];
+                FBA_SUMMARIES.list(at, query, &extra, &self.context).await
+            }
             Entity::Product | Entity::Inventory => {
                 let seller = self.seller()?;
                 let args = [("seller_id", seller)];
@@ -719,6 +814,12 @@ impl Adapter for AmazonAdapter {
                     return Err(Error::not_found(format!(
                         "location {location_id:?} (merchant-fulfilled stock is DEFAULT)"
                     )));
+                }
+                if self.config.inventory == InventorySource::Fba {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "setting FBA stock (Amazon's warehouses hold it)",
+                    ));
                 }
                 let target = variant_id
                     .as_deref()

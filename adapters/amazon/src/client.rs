@@ -91,6 +91,13 @@ pub const PATCH_LISTING: Operation = Operation {
     burst: 5,
 };
 
+/// FBA Inventory v1 `getInventorySummaries`.
+pub const INVENTORY_SUMMARIES: Operation = Operation {
+    name: "getInventorySummaries",
+    rate: 2.0,
+    burst: 2,
+};
+
 /// Every operation the adapter calls, each with its own governor.
 pub const OPERATIONS: &[Operation] = &[
     SEARCH_ORDERS,
@@ -101,6 +108,7 @@ pub const OPERATIONS: &[Operation] = &[
     SEARCH_LISTINGS,
     GET_LISTING,
     PATCH_LISTING,
+    INVENTORY_SUMMARIES,
 ];
 
 /// Reads `x-amzn-RateLimit-Limit: 0.0167` as the operation's refill rate; the burst is

@@ -15,7 +15,7 @@ use polycart_kit::{Error, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings an Amazon store takes.
-pub const SETTINGS: &[SettingSpec] = &[REGION, MARKETPLACES, ORDERS_API];
+pub const SETTINGS: &[SettingSpec] = &[REGION, MARKETPLACES, ORDERS_API, INVENTORY];
 
 const REGION: SettingSpec = SettingSpec {
     name: "region",
@@ -40,6 +40,15 @@ const ORDERS_API: SettingSpec = SettingSpec {
     },
     default: Some("2026-01-01"),
     doc: "the Orders API version: 2026-01-01 (current) or v0 (deprecated, removed 2027-03-27)",
+};
+
+const INVENTORY: SettingSpec = SettingSpec {
+    name: "inventory",
+    kind: SettingKind::OneOf {
+        values: &["merchant", "fba"],
+    },
+    default: Some("merchant"),
+    doc: "which stock inventory levels are: merchant (the listing's own quantity, writable) or fba (FBA Inventory summaries, read only)",
 };
 
 /// Login with Amazon's token endpoint (every region).
@@ -105,6 +114,15 @@ pub enum OrdersApi {
     V0,
 }
 
+/// Which stock the inventory levels are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InventorySource {
+    /// The listings' merchant-fulfilled quantity (`fulfillmentAvailability`).
+    Merchant,
+    /// Amazon's fulfilment network (FBA Inventory `getInventorySummaries`).
+    Fba,
+}
+
 /// A connected Amazon seller account.
 #[derive(Debug, Clone)]
 pub struct AmazonConfig {
@@ -117,6 +135,7 @@ pub struct AmazonConfig {
     /// At least one; every id known and of the region.
     pub marketplace_ids: Vec<String>,
     pub orders_api: OrdersApi,
+    pub inventory: InventorySource,
     /// The app's LWA client id (not secret, but kept as one to stay out of logs).
     pub client_id: Secret,
     pub client_secret: Secret,
@@ -193,6 +212,10 @@ impl AmazonConfig {
             Some("v0") => OrdersApi::V0,
             _ => OrdersApi::V2026,
         };
+        let inventory = match INVENTORY.read::<String>(store)?.as_deref() {
+            Some("fba") => InventorySource::Fba,
+            _ => InventorySource::Merchant,
+        };
         let seller_id = store
             .optional_credential("seller_id")
             .map(|s| check_seller_id(s.expose().trim()).map(str::to_owned))
@@ -204,6 +227,7 @@ impl AmazonConfig {
             sandbox,
             marketplace_ids: marketplaces(store.setting(MARKETPLACES.name), region)?,
             orders_api,
+            inventory,
             client_id: store.credential("client_id")?.clone(),
             client_secret: store.credential("client_secret")?.clone(),
             refresh_token: store.credential("refresh_token")?.clone(),

@@ -668,6 +668,34 @@ pub fn inventory(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
     ])
 }
 
+/// An FBA inventory summary (`getInventorySummaries`, `details=true`) as the SKU's
+/// level in Amazon's fulfilment network (location `FBA`): what can be sold now
+/// (`fulfillableQuantity`; without details, `totalQuantity`).
+pub fn fba_inventory(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
+    let s: wire::InventorySummary = decode_json(raw.get())?;
+    let available = s
+        .inventory_details
+        .as_ref()
+        .and_then(|d| d.fulfillable_quantity)
+        .or(s.total_quantity);
+    Ok(vec![
+        InventoryLevel {
+            id: None,
+            store_id: None,
+            platform: PLATFORM.to_owned(),
+            platform_id: s.seller_sku.clone(),
+            product_id: Some(s.seller_sku.clone()),
+            variant_id: Some(s.seller_sku.clone()),
+            sku: Some(s.seller_sku),
+            location_id: Some("FBA".to_owned()),
+            available,
+            updated_at: datetime("$.lastUpdatedTime", s.last_updated_time.as_deref())?,
+            raw: Some(Raw::from_raw(raw)),
+        }
+        .into(),
+    ])
+}
+
 /// What the top of an order payload holds.
 #[derive(Deserialize)]
 struct Top<'a> {
@@ -791,6 +819,20 @@ pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Norma
                     .map(|o| Normalized::One(o.into()))
                     .ok_or_else(|| Error::decode("$", "no order"))
             }
+        }
+        Entity::Inventory if text.contains("\"inventorySummaries\"") => {
+            let (items, list) =
+                match polycart_kit::envelope::Envelope::At("/payload/inventorySummaries")
+                    .split(text)
+                {
+                    Ok(items) => (items, true),
+                    Err(_) => (vec![decode_json_borrowed::<&RawValue>(text)?], false),
+                };
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.extend(fba_inventory(item, ctx).map_err(|e| at_index(e, i, list))?);
+            }
+            Ok(Normalized::List(out))
         }
         Entity::Product | Entity::Inventory => {
             let map = if entity == Entity::Product {

@@ -265,3 +265,19 @@ pub(crate) struct Availability {
     pub fulfillment_channel_code: Option<String>,
     pub quantity: Option<i64>,
 }
+
+/// FBA Inventory v1 `InventorySummary`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InventorySummary {
+    pub seller_sku: String,
+    pub inventory_details: Option<InventoryDetails>,
+    pub last_updated_time: Option<String>,
+    pub total_quantity: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InventoryDetails {
+    pub fulfillable_quantity: Option<i64>,
+}

@@ -50,3 +50,35 @@ mod v0 {
         wrong_credentials_refused,
     );
 }
+
+/// Inventory levels from FBA Inventory summaries (`inventory=fba`): the checks that
+/// hold for a listing Amazon pages 50 at a time without a page-size parameter (so the
+/// resume and page-edge checks, which ask for pages of 3, do not apply).
+mod fba {
+    use polycart_kit::conformance::Suite;
+
+    fn suite() -> Suite {
+        Suite::new(polycart_amazon::connector())
+            .setting("inventory", "fba")
+            .renews_login_after_401()
+    }
+
+    macro_rules! checks {
+        ($($check:ident),* $(,)?) => {
+            $(
+                #[test]
+                fn $check() {
+                    suite().run_blocking(stringify!($check));
+                }
+            )*
+        };
+    }
+
+    checks!(
+        full_sync_equals_truth,
+        get_matches_list,
+        incremental_reads_changes,
+        deletions_disappear,
+        writes_round_trip,
+    );
+}

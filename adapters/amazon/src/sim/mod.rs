@@ -18,6 +18,9 @@
 //!   `pageSize` ≤ 20, `pageToken`, `lastUpdatedAfter`, `sortBy`),
 //!   `GET .../{sellerId}/{sku}` and `PATCH` of its price and merchant-fulfilled
 //!   stock; one listing per generated variant (SKU).
+//! - FBA Inventory v1: `GET /fba/inventory/v1/summaries` (`granularityType`,
+//!   `granularityId`, `marketplaceIds`, `details`, `startDateTime`, `sellerSkus`,
+//!   `nextToken`; 50 a page), the `payload` wrapper with `pagination` beside it.
 //! - A token bucket per operation with Amazon's default usage plans (plan `default`),
 //!   or 100/s with a burst of 100 each (plan `fast`, for demos and benches);
 //!   `x-amzn-RateLimit-Limit` on the answers an operation served (not on 429 and 5xx,
@@ -844,6 +847,80 @@ async fn patch_listing(
     .into_response()
 }
 
+/// `GET /fba/inventory/v1/summaries` (getInventorySummaries): every live SKU's FBA
+/// summary, 50 a page, `startDateTime` ("changed after", at most 18 months back,
+/// required again with a `nextToken` it was given with), `sellerSkus` (≤ 50).
+async fn inventory_summaries(
+    State(sim): State<AmazonSim>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let p = params(q);
+    if p.get("granularityType").map(String::as_str) != Some("Marketplace") {
+        return invalid("granularityType must be Marketplace");
+    }
+    if p.get("granularityId").map(String::as_str) != Some(MARKETPLACE) {
+        return invalid("Invalid granularityId");
+    }
+    if let Err(r) = marketplaces(&p, "marketplaceIds") {
+        return r;
+    }
+    let details = p.get("details").is_some_and(|d| d == "true");
+    let start = match date(&p, "startDateTime") {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if start.is_some_and(|s| s < Utc::now() - Duration::days(548)) {
+        return invalid("startDateTime must be no earlier than 18 months ago");
+    }
+    let skus: Option<Vec<String>> = p
+        .get("sellerSkus")
+        .filter(|_| start.is_none())
+        .map(|l| l.split(',').map(str::to_owned).collect());
+    if skus.as_ref().is_some_and(|s| s.len() > 50) {
+        return invalid("sellerSkus takes at most 50 SKUs");
+    }
+    let signature = p.get("startDateTime").cloned().unwrap_or_default();
+    let after = match p.get("nextToken") {
+        None => None,
+        Some(t) => match Token::decode(t) {
+            Some(t) if t.f == signature => Some(t.k),
+            _ => return invalid("Invalid nextToken: use it with the same startDateTime"),
+        },
+    };
+    let mut rows: Vec<(String, DateTime<Utc>)> = listings(&sim)
+        .into_iter()
+        .map(|(sku, _, _, updated)| (sku, updated))
+        .filter(|(_, u)| start.is_none_or(|s| u.timestamp() > s.timestamp()))
+        .filter(|(sku, _)| skus.as_ref().is_none_or(|l| l.contains(sku)))
+        .filter(|(sku, _)| after.as_ref().is_none_or(|a| sku > a))
+        .collect();
+    rows.sort();
+    let more = rows.len() > 50;
+    rows.truncate(50);
+    let next = more.then(|| {
+        Token {
+            f: signature.clone(),
+            k: rows.last().map(|r| r.0.clone()).unwrap_or_default(),
+            t: Utc::now().timestamp(),
+        }
+        .encode()
+    });
+    let summaries: Vec<Value> = rows
+        .iter()
+        .filter_map(|(sku, _)| render::inventory_summary(&sim, sku, details))
+        .collect();
+    let mut body = json!({
+        "payload": {
+            "granularity": { "granularityType": "Marketplace", "granularityId": MARKETPLACE },
+            "inventorySummaries": summaries
+        }
+    });
+    if let Some(n) = next {
+        body["pagination"] = json!({ "nextToken": n });
+    }
+    axum::Json(body).into_response()
+}
+
 /// `POST /auth/o2/token`: Login with Amazon's refresh-token grant.
 async fn lwa_token(State(sim): State<AmazonSim>, body: String) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
@@ -913,6 +990,7 @@ fn operation(method: &Method, path: &str) -> &'static str {
         (&Method::GET, ["listings", "2021-08-01", "items", _]) => "searchListingsItems",
         (&Method::GET, ["listings", "2021-08-01", "items", _, _]) => "getListingsItem",
         (&Method::PATCH, ["listings", "2021-08-01", "items", _, _]) => "patchListingsItem",
+        (&Method::GET, ["fba", "inventory", "v1", "summaries"]) => "getInventorySummaries",
         _ => "other",
     }
 }
@@ -993,6 +1071,7 @@ pub fn plan(name: Option<&str>) -> Result<Vec<(&'static str, f64, f64)>, String>
         ("searchListingsItems", 5.0, 5.0),
         ("getListingsItem", 5.0, 10.0),
         ("patchListingsItem", 5.0, 5.0),
+        ("getInventorySummaries", 2.0, 2.0),
         ("other", 1.0, 1.0),
     ];
     match name.map(str::trim).unwrap_or("default") {
@@ -1040,6 +1119,7 @@ pub async fn start(
             post(confirm_shipment),
         )
         .route("/listings/2021-08-01/items/{seller}", get(search_listings))
+        .route("/fba/inventory/v1/summaries", get(inventory_summaries))
         .route(
             "/listings/2021-08-01/items/{seller}/{sku}",
             get(get_listing).patch(patch_listing),

@@ -491,3 +491,52 @@ pub(super) fn listing(sim: &AmazonSim, sku: &str, sections: &[String]) -> Option
     }
     Some(item)
 }
+
+/// An FBA Inventory `InventorySummary` of a SKU: its stock held in Amazon's
+/// warehouses, all of it fulfillable (with `details`).
+pub(super) fn inventory_summary(sim: &AmazonSim, sku: &str, details: bool) -> Option<Value> {
+    let store = sim.store();
+    if sim.extra().deleted_skus.contains(sku) {
+        return None;
+    }
+    let (p, v) = store
+        .products
+        .iter()
+        .filter(|p| !p.deleted)
+        .find_map(|p| p.variants.iter().find(|v| v.sku == sku).map(|v| (p, v)))?;
+    let stock = v.total_stock().max(0);
+    let mut summary = json!({
+        "asin": format!("B0{:08}", v.id % 100_000_000),
+        "fnSku": format!("X00{:07}", v.id % 10_000_000),
+        "sellerSku": v.sku,
+        "condition": "NewItem",
+        "lastUpdatedTime": time(p.updated_at.max(v.updated_at)),
+        "productName": p.title,
+        "totalQuantity": stock
+    });
+    if details {
+        summary["inventoryDetails"] = json!({
+            "fulfillableQuantity": stock,
+            "inboundWorkingQuantity": 0,
+            "inboundShippedQuantity": 0,
+            "inboundReceivingQuantity": 0,
+            "reservedQuantity": {
+                "totalReservedQuantity": 0,
+                "pendingCustomerOrderQuantity": 0,
+                "pendingTransshipmentQuantity": 0,
+                "fcProcessingQuantity": 0
+            },
+            "researchingQuantity": { "totalResearchingQuantity": 0, "researchingQuantityBreakdown": [] },
+            "unfulfillableQuantity": {
+                "totalUnfulfillableQuantity": 0,
+                "customerDamagedQuantity": 0,
+                "warehouseDamagedQuantity": 0,
+                "distributorDamagedQuantity": 0,
+                "carrierDamagedQuantity": 0,
+                "defectiveQuantity": 0,
+                "expiredQuantity": 0
+            }
+        });
+    }
+    Some(summary)
+}
