@@ -215,6 +215,17 @@ async fn regions_marketplaces_and_seller_ids_are_checked() {
     )
     .unwrap();
     assert!(!no_seller.capabilities().lists(Entity::Product));
+    assert!(!no_seller.capabilities().lists(Entity::Inventory));
+    assert!(!no_seller.capabilities().writes.product_price);
+    let fba_only = AmazonAdapter::new(
+        &store(&server, &[("inventory", "fba")], &["seller_id"]),
+        &AdapterContext::default(),
+    )
+    .unwrap();
+    assert!(
+        fba_only.capabilities().lists(Entity::Inventory),
+        "FBA needs no seller id"
+    );
     assert!(
         no_seller
             .list(&ListQuery::new(Entity::Product))
@@ -345,4 +356,33 @@ async fn the_simulator_holds_amazons_paging_rules() {
     // Pages are bounded.
     let big = "orders/2026-01-01/orders?marketplaceIds=ATVPDKIKX0DER&maxResultsPerPage=101&createdAfter=2016-01-01T00:00:00Z";
     assert_eq!(raw(&server, big, &token).await.0, 400);
+}
+
+#[tokio::test]
+async fn fba_levels_are_read_not_written() {
+    let (server, sim) = sim(Some("fast")).await;
+    let a = adapter(&server, &[("inventory", "fba")]);
+    let levels = collect_all(&a, ListQuery::new(Entity::Inventory))
+        .await
+        .unwrap();
+    let skus: usize = sim.store().products.iter().map(|p| p.variants.len()).sum();
+    assert_eq!(levels.len(), skus);
+    let Record::Inventory(l) = &levels[0] else {
+        panic!()
+    };
+    assert_eq!(l.location_id.as_deref(), Some("FBA"));
+    let got = a.get(Entity::Inventory, &l.platform_id).await.unwrap();
+    assert_eq!(got.platform_id(), l.platform_id);
+    assert!(!a.capabilities().writes.inventory_set);
+    let write = polycart_kit::Write::new(polycart_kit::WriteOp::SetInventory {
+        product_id: None,
+        variant_id: l.variant_id.clone(),
+        sku: None,
+        location_id: None,
+        change: polycart_kit::InventoryChange::Absolute(3),
+    });
+    assert!(matches!(
+        a.write(&write).await,
+        Err(Error::Unsupported { .. })
+    ));
 }
