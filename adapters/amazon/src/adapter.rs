@@ -268,6 +268,9 @@ const CARRIER_CODES: &[&str] = &[
     "Australia Post",
 ];
 
+/// A listing's mapping to records.
+type MapFn = fn(&RawValue, &StoreContext) -> Result<Vec<Record>>;
+
 /// The transports of the operations this adapter calls, one bucket each.
 struct Operations {
     search_orders: Transport,
@@ -527,11 +530,10 @@ impl AmazonAdapter {
         if entity == Entity::Inventory && self.config.inventory == InventorySource::Fba {
             return self.get_fba_level(sku).await;
         }
-        let (sections, map): (&str, fn(&RawValue, &StoreContext) -> Result<Vec<Record>>) =
-            match entity {
-                Entity::Inventory => ("summaries,fulfillmentAvailability", mapping::inventory),
-                _ => (LISTING_DATA, mapping::product),
-            };
+        let (sections, map): (&str, MapFn) = match entity {
+            Entity::Inventory => ("summaries,fulfillmentAvailability", mapping::inventory),
+            _ => (LISTING_DATA, mapping::product),
+        };
         let raw = self.listing(sku, sections).await?;
         map(&raw, &self.context)?
             .pop()
