@@ -238,12 +238,39 @@ pub fn check_order_id(id: &str) -> Result<&str> {
     }
 }
 
-/// The ids a write names: orders by Amazon's grammar, line items by digits.
+/// The longest SKU Amazon takes.
+pub const MAX_SKU: usize = 40;
+
+/// A seller SKU as polycart sends it in a path or a query: 1 to 40 ASCII letters,
+/// digits, spaces and `-_.,:()+&*@!'`, not starting or ending with a space and not
+/// only dots. Amazon allows more (a SKU with `/`, `%`, `#` or non-ASCII letters
+/// exists), but no such text is let near a URL: those SKUs are a documented gap.
+pub fn check_sku(sku: &str) -> Result<&str> {
+    const MARKS: &[u8] = b" -_.,:()+&*@!'";
+    let ok = (1..=MAX_SKU).contains(&sku.len())
+        && sku.trim() == sku
+        && sku
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || MARKS.contains(&b))
+        && !sku.bytes().all(|b| b == b'.');
+    if ok {
+        Ok(sku)
+    } else {
+        Err(Error::not_found(format!(
+            "{:?} (Amazon SKUs here are 1 to {MAX_SKU} letters, digits, spaces and -_.,:()+&*@!')",
+            polycart_kit::error::excerpt(sku, 40)
+        )))
+    }
+}
+
+/// The ids a write names: orders by Amazon's grammar, line items by digits, listings
+/// by their SKU.
 fn check_id(role: IdRole, id: &str) -> Result<String> {
     match role {
         IdRole::Order => check_order_id(id).map(str::to_owned),
         IdRole::LineItem => IdGrammar::Numeric.check(id).map(str::to_owned),
-        _ => IdGrammar::Text.check(id).map(str::to_owned),
+        IdRole::Location => IdGrammar::Token.check(id).map(str::to_owned),
+        IdRole::Product | IdRole::Variant => check_sku(id).map(str::to_owned),
     }
 }
 
@@ -482,7 +509,7 @@ impl AmazonAdapter {
     fn listing_url(&self, sku: &str) -> Result<url::Url> {
         Ok(ApiPath::new("listings/2021-08-01/items")
             .id(IdGrammar::Token, self.seller()?)?
-            .id(IdGrammar::Text, sku)?
+            .id(IdGrammar::Text, check_sku(sku)?)?
             .under(&self.config.api_root))
     }
 
@@ -499,7 +526,7 @@ impl AmazonAdapter {
     /// One SKU's FBA summary (`sellerSkus`, a comma list: a SKU with a comma cannot be
     /// asked for alone).
     async fn get_fba_level(&self, sku: &str) -> Result<Record> {
-        let sku = IdGrammar::Text.check(sku)?;
+        let sku = check_sku(sku)?;
         if sku.contains(',') {
             return Err(Error::invalid(
                 "FBA summaries cannot be asked for a SKU with a comma",
@@ -527,6 +554,7 @@ impl AmazonAdapter {
     }
 
     async fn get_listing_record(&self, entity: Entity, sku: &str) -> Result<Record> {
+        let sku = check_sku(sku)?;
         if entity == Entity::Inventory && self.config.inventory == InventorySource::Fba {
             return self.get_fba_level(sku).await;
         }
@@ -828,6 +856,7 @@ impl Adapter for AmazonAdapter {
                     .or(sku.as_deref())
                     .or(product_id.as_deref())
                     .ok_or_else(|| Error::invalid("name the listing by its SKU"))?;
+                let target = check_sku(target)?;
                 let InventoryChange::Absolute(quantity) = change else {
                     return Err(Error::unsupported(
                         PLATFORM,
@@ -859,6 +888,25 @@ mod tests {
             assert!(
                 matches!(check_order_id(bad), Err(Error::NotFound { .. })),
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn skus_that_could_change_a_url_are_refused() {
+        for good in ["GM-ZDPI-9B4E", "EMTEC 1 GB", "CBA_OTF_1", "A.B (2)"] {
+            assert_eq!(check_sku(good).unwrap(), good);
+        }
+        for bad in polycart_kit::path::HOSTILE_IDS.iter().copied().chain([
+            "a/b",
+            "a%2Fb",
+            "...",
+            "ÄÖ",
+            "x".repeat(41).as_str(),
+        ]) {
+            assert!(
+                matches!(check_sku(bad), Err(Error::NotFound { .. })),
+                "{bad:?}"
             );
         }
     }
