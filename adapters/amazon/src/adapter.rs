@@ -677,14 +677,16 @@ impl AmazonAdapter {
                 .line_items
                 .iter()
                 .map(|l| {
-                    let shipped: Decimal = order
+                    // Checked: quantities come from Amazon's answer.
+                    let open = order
                         .shipments
                         .iter()
                         .flat_map(|s| &s.line_items)
                         .filter(|s| s.line_item_id.as_deref() == Some(l.platform_id.as_str()))
-                        .map(|s| s.quantity)
-                        .sum();
-                    (l.platform_id.clone(), l.quantity - shipped)
+                        .try_fold(Decimal::ZERO, |a, s| a.checked_add(s.quantity))
+                        .and_then(|shipped| l.quantity.checked_sub(shipped))
+                        .unwrap_or(Decimal::ZERO);
+                    (l.platform_id.clone(), open)
                 })
                 .filter(|(_, q)| *q > Decimal::ZERO)
                 .collect()

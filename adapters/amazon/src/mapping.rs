@@ -213,9 +213,11 @@ pub fn order_2026(raw: &RawValue) -> Result<Order> {
         let at_b = format!("{at}.proceeds.breakdowns");
         let total = match part(&at_b, item_breakdowns, "ITEM")? {
             Some(t) => Some(t),
-            None => unit_price
-                .as_ref()
-                .map(|u| Money::new(u.amount * quantity, u.currency.clone())),
+            None => unit_price.as_ref().and_then(|u| {
+                u.amount
+                    .checked_mul(quantity)
+                    .map(|a| Money::new(a, u.currency.clone()))
+            }),
         };
         line_items.push(LineItem {
             platform_id: item.order_item_id.clone(),
@@ -349,7 +351,8 @@ fn unit_of(total: &Money, quantity: Decimal) -> Option<Money> {
         return None;
     }
     let unit = total.amount.checked_div(quantity)?;
-    (unit * quantity == total.amount).then(|| Money::new(unit.normalize(), total.currency.clone()))
+    (unit.checked_mul(quantity) == Some(total.amount))
+        .then(|| Money::new(unit.normalize(), total.currency.clone()))
 }
 
 /// One v0 order (`payload` of `getOrder`, or an item of `payload.Orders`) with its
@@ -909,6 +912,25 @@ mod tests {
         };
         assert!(bare.line_items.is_empty());
         assert_eq!(bare.totals.total.unwrap().amount.to_string(), "30.00");
+    }
+
+    #[test]
+    fn huge_amounts_do_not_overflow() {
+        let big = r#"{"order":{"orderId":"111-1111111-1111111","orderItems":[{"orderItemId":"1","quantityOrdered":2,"product":{"price":{"unitPrice":{"amount":"79228162514264337593543950335","currencyCode":"USD"}}}}]}}"#;
+        let Normalized::One(Record::Order(o)) =
+            normalize(Entity::Order, big, &StoreContext::default()).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            o.line_items[0].total, None,
+            "no total rather than an overflow"
+        );
+        let v0 = r#"{"getOrder":{"payload":{"AmazonOrderId":"111-1111111-1111111"}},"getOrderItems":{"payload":{"OrderItems":[{"OrderItemId":"1","QuantityOrdered":3,"ItemPrice":{"CurrencyCode":"USD","Amount":"79228162514264337593543950335"}},{"OrderItemId":"2","QuantityOrdered":1,"ItemPrice":{"CurrencyCode":"USD","Amount":"79228162514264337593543950335"}}]}}}"#;
+        assert!(
+            normalize(Entity::Order, v0, &StoreContext::default()).is_err(),
+            "a sum that overflows is a decode error"
+        );
     }
 
     #[test]
