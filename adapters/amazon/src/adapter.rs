@@ -334,11 +334,25 @@ impl AmazonAdapter {
         let config = AmazonConfig::from_store(store)?;
         let auth = client::auth(&config, ctx)?;
         let t = |op: Operation| client::transport(store, &auth, op, ctx);
+        // v0 order reads go with a Restricted Data Token where the store asks for PII.
+        let v0_auth: Arc<dyn polycart_kit::auth::Auth> =
+            if config.restricted_data && config.orders_api == OrdersApi::V0 {
+                Arc::new(client::RestrictedData::new(
+                    t(client::CREATE_RDT),
+                    &config.api_root,
+                )?)
+            } else {
+                auth.clone()
+            };
+        let v0 = |op: Operation| client::transport(store, &v0_auth, op, ctx);
         let ops = Operations {
             search_orders: t(client::SEARCH_ORDERS),
-            get_order: t(client::GET_ORDER),
-            get_orders_v0: t(client::GET_ORDERS_V0),
-            get_order_items: t(client::GET_ORDER_ITEMS),
+            get_order: match config.orders_api {
+                OrdersApi::V0 => v0(client::GET_ORDER),
+                OrdersApi::V2026 => t(client::GET_ORDER),
+            },
+            get_orders_v0: v0(client::GET_ORDERS_V0),
+            get_order_items: v0(client::GET_ORDER_ITEMS),
             confirm_shipment: t(client::CONFIRM_SHIPMENT),
             search_listings: t(client::SEARCH_LISTINGS),
             get_listing: t(client::GET_LISTING),

@@ -98,6 +98,13 @@ pub const INVENTORY_SUMMARIES: Operation = Operation {
     burst: 2,
 };
 
+/// Tokens API 2021-03-01 `createRestrictedDataToken`.
+pub const CREATE_RDT: Operation = Operation {
+    name: "createRestrictedDataToken",
+    rate: 1.0,
+    burst: 10,
+};
+
 /// Every operation the adapter calls, each with its own governor.
 pub const OPERATIONS: &[Operation] = &[
     SEARCH_ORDERS,
@@ -109,6 +116,7 @@ pub const OPERATIONS: &[Operation] = &[
     GET_LISTING,
     PATCH_LISTING,
     INVENTORY_SUMMARIES,
+    CREATE_RDT,
 ];
 
 /// Reads `x-amzn-RateLimit-Limit: 0.0167` as the operation's refill rate; the burst is
@@ -189,6 +197,93 @@ pub(crate) fn auth(config: &AmazonConfig, ctx: &AdapterContext) -> Result<Arc<dy
         bearer = bearer.with_sink(sink.clone());
     }
     Ok(Arc::new(bearer))
+}
+
+/// The Orders API v0 resources a Restricted Data Token is asked for, with their PII:
+/// generic paths, so one token serves every order.
+const RESTRICTED_RESOURCES: &str = r#"{"restrictedResources":[
+    {"method":"GET","path":"/orders/v0/orders","dataElements":["buyerInfo","shippingAddress"]},
+    {"method":"GET","path":"/orders/v0/orders/{orderId}","dataElements":["buyerInfo","shippingAddress"]},
+    {"method":"GET","path":"/orders/v0/orders/{orderId}/orderItems","dataElements":["buyerInfo"]}
+]}"#;
+
+/// Orders API v0 PII: a Restricted Data Token from the Tokens API
+/// (`POST /tokens/2021-03-01/restrictedDataToken`, authorised with the LWA token) sent
+/// in `x-amz-access-token` instead of the LWA token. One token (an hour) covers every
+/// v0 order read; it is asked for again a minute before it lapses and after a refusal.
+/// Amazon grants it only to apps holding the restricted (Direct-to-Consumer Shipping)
+/// role.
+pub(crate) struct RestrictedData {
+    tokens: Transport,
+    url: url::Url,
+    held: tokio::sync::Mutex<Option<(Secret, chrono::DateTime<chrono::Utc>)>>,
+}
+
+impl RestrictedData {
+    pub(crate) fn new(tokens: Transport, api_root: &url::Url) -> Result<Self> {
+        let url =
+            polycart_kit::ApiPath::new("tokens/2021-03-01/restrictedDataToken").under(api_root);
+        Ok(Self {
+            tokens,
+            url,
+            held: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    async fn token(&self) -> Result<Secret> {
+        let mut held = self.held.lock().await;
+        let fresh = chrono::Utc::now() + chrono::Duration::seconds(60);
+        if let Some((token, until)) = held.as_ref()
+            && *until > fresh
+        {
+            return Ok(token.clone());
+        }
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            #[serde(rename = "restrictedDataToken")]
+            token: String,
+            #[serde(rename = "expiresIn")]
+            expires_in: i64,
+        }
+        let body: serde_json::Value = serde_json::from_str(RESTRICTED_RESOURCES)
+            .map_err(|e| polycart_kit::Error::invalid(e.to_string()))?;
+        // Asking again for a token is harmless.
+        let request = polycart_kit::transport::Request::post(self.url.clone())
+            .json(&body)
+            .idempotent(true);
+        let answer: Answer = self.tokens.send(request).await?.json()?;
+        let until =
+            chrono::Utc::now() + chrono::Duration::seconds(answer.expires_in.clamp(0, 86_400));
+        let token = Secret::new(answer.token);
+        *held = Some((token.clone(), until));
+        Ok(token)
+    }
+}
+
+#[async_trait::async_trait]
+impl Auth for RestrictedData {
+    async fn authorize(&self, request: &mut polycart_kit::auth::PreparedRequest) -> Result<()> {
+        let token = self.token().await?;
+        let mut value = http::HeaderValue::from_str(token.expose())
+            .map_err(|_| polycart_kit::Error::auth("the restricted data token cannot be sent"))?;
+        value.set_sensitive(true);
+        request.headers.insert("x-amz-access-token", value);
+        Ok(())
+    }
+
+    async fn refresh_after_unauthorized(&self) -> Result<bool> {
+        *self.held.lock().await = None;
+        Ok(true)
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        self.held
+            .try_lock()
+            .ok()
+            .and_then(|h| h.as_ref().map(|(t, _)| t.clone()))
+            .into_iter()
+            .collect()
+    }
 }
 
 /// The transport of one operation: the shared auth and metrics, its own bucket.

@@ -15,7 +15,7 @@ use polycart_kit::{Error, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings an Amazon store takes.
-pub const SETTINGS: &[SettingSpec] = &[REGION, MARKETPLACES, ORDERS_API, INVENTORY];
+pub const SETTINGS: &[SettingSpec] = &[REGION, MARKETPLACES, ORDERS_API, INVENTORY, RESTRICTED];
 
 const REGION: SettingSpec = SettingSpec {
     name: "region",
@@ -49,6 +49,13 @@ const INVENTORY: SettingSpec = SettingSpec {
     },
     default: Some("merchant"),
     doc: "which stock inventory levels are: merchant (the listing's own quantity, writable) or fba (FBA Inventory summaries, read only)",
+};
+
+const RESTRICTED: SettingSpec = SettingSpec {
+    name: "restricted_data",
+    kind: SettingKind::Bool,
+    default: Some("false"),
+    doc: "Orders API v0 only: read buyer and address PII with a Restricted Data Token (the app needs Amazon's restricted role)",
 };
 
 /// Login with Amazon's token endpoint (every region).
@@ -136,6 +143,8 @@ pub struct AmazonConfig {
     pub marketplace_ids: Vec<String>,
     pub orders_api: OrdersApi,
     pub inventory: InventorySource,
+    /// v0 order reads carry a Restricted Data Token (PII).
+    pub restricted_data: bool,
     /// The app's LWA client id (not secret, but kept as one to stay out of logs).
     pub client_id: Secret,
     pub client_secret: Secret,
@@ -228,6 +237,7 @@ impl AmazonConfig {
             marketplace_ids: marketplaces(store.setting(MARKETPLACES.name), region)?,
             orders_api,
             inventory,
+            restricted_data: RESTRICTED.read::<bool>(store)?.unwrap_or(false),
             client_id: store.credential("client_id")?.clone(),
             client_secret: store.credential("client_secret")?.clone(),
             refresh_token: store.credential("refresh_token")?.clone(),

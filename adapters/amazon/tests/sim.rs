@@ -386,3 +386,47 @@ async fn fba_levels_are_read_not_written() {
         Err(Error::Unsupported { .. })
     ));
 }
+
+#[tokio::test]
+async fn v0_pii_comes_with_a_restricted_data_token_only() {
+    let (server, sim) = sim(Some("fast")).await;
+    let plain = adapter(&server, &[("orders_api", "v0")]);
+    let with_rdt = adapter(
+        &server,
+        &[("orders_api", "v0"), ("restricted_data", "true")],
+    );
+    let without = collect_all(&plain, ListQuery::new(Entity::Order))
+        .await
+        .unwrap();
+    let with = collect_all(&with_rdt, ListQuery::new(Entity::Order))
+        .await
+        .unwrap();
+    let line1 = |r: &Record| match r {
+        Record::Order(o) => o.shipping_address.as_ref().and_then(|a| a.line1.clone()),
+        _ => None,
+    };
+    let email = |r: &Record| match r {
+        Record::Order(o) => o.customer.as_ref().and_then(|c| c.email.clone()),
+        _ => None,
+    };
+    assert!(
+        without
+            .iter()
+            .all(|r| line1(r).is_none() && email(r).is_none())
+    );
+    assert!(
+        with.iter()
+            .all(|r| line1(r).is_some() && email(r).is_some())
+    );
+    // One token served the whole pass (getOrders and every getOrderItems), and a get.
+    let id = with[0].platform_id().to_owned();
+    let got = with_rdt.get(Entity::Order, &id).await.unwrap();
+    assert!(email(&got).is_some());
+    assert_eq!(sim.extra().restricted.len(), 1);
+    // An expired one is asked for again.
+    sim.expire_tokens();
+    collect_all(&with_rdt, ListQuery::new(Entity::Order))
+        .await
+        .unwrap();
+    assert_eq!(sim.extra().restricted.len(), 2);
+}

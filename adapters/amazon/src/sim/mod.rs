@@ -13,7 +13,8 @@
 //! - Orders API v0: `GET /orders/v0/orders` (`MarketplaceIds`, `CreatedAfter` or
 //!   `LastUpdatedAfter`, `NextToken` overriding the rest, the `payload` wrapper),
 //!   `GET /orders/v0/orders/{id}`, `.../orderItems`, and `POST
-//!   .../shipmentConfirmation` (`204`), without PII (an RDT would be needed).
+//!   .../shipmentConfirmation` (`204`); buyer and address PII only to requests
+//!   carrying a Restricted Data Token from `POST /tokens/2021-03-01/restrictedDataToken`.
 //! - Listings Items 2021-08-01: `GET /listings/2021-08-01/items/{sellerId}` (search,
 //!   `pageSize` ≤ 20, `pageToken`, `lastUpdatedAfter`, `sortBy`),
 //!   `GET .../{sellerId}/{sku}` and `PATCH` of its price and merchant-fulfilled
@@ -78,6 +79,8 @@ pub struct Extra {
     pub deleted_skus: HashSet<String>,
     /// Access tokens issued, with their expiry.
     pub tokens: HashMap<String, DateTime<Utc>>,
+    /// Which of them are Restricted Data Tokens (v0 answers then carry PII).
+    pub restricted: HashSet<String>,
 }
 
 /// A running simulator's state, for tests.
@@ -380,11 +383,81 @@ async fn get_order_2026(
     )
 }
 
+/// Whether the request carries a Restricted Data Token (its v0 answers carry PII).
+fn restricted(sim: &AmazonSim, headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("x-amz-access-token")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| sim.extra().restricted.contains(t))
+}
+
+/// `POST /tokens/2021-03-01/restrictedDataToken` (createRestrictedDataToken): a
+/// one-hour token for the restricted resources asked for, each a known v0 path
+/// (generic `{orderId}` or a real order id) with known data elements.
+async fn create_rdt(State(sim): State<AmazonSim>, body: axum::body::Bytes) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return invalid("The request body is not valid JSON");
+    };
+    let Some(resources) = body
+        .get("restrictedResources")
+        .and_then(Value::as_array)
+        .filter(|r| !r.is_empty() && r.len() <= 50)
+    else {
+        return invalid("restrictedResources must list 1 to 50 resources");
+    };
+    for r in resources {
+        let path = r.get("path").and_then(Value::as_str).unwrap_or("");
+        let method = r.get("method").and_then(Value::as_str).unwrap_or("");
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let known = method == "GET"
+            && matches!(
+                parts.as_slice(),
+                ["orders", "v0", "orders"]
+                    | ["orders", "v0", "orders", _]
+                    | ["orders", "v0", "orders", _, "orderItems"]
+            );
+        if !known {
+            return invalid(&format!(
+                "Application does not have access to one or more requested data elements: {method} {path}"
+            ));
+        }
+        let elements_ok = r
+            .get("dataElements")
+            .and_then(Value::as_array)
+            .is_some_and(|e| {
+                e.iter().all(|x| {
+                    matches!(
+                        x.as_str(),
+                        Some("buyerInfo" | "shippingAddress" | "buyerTaxInformation")
+                    )
+                })
+            });
+        if !elements_ok {
+            return invalid(&format!("Invalid dataElements for {path}"));
+        }
+    }
+    let token = format!(
+        "Atz.sprdt|sim{}-{:x}",
+        sim.seed,
+        Utc::now().timestamp_micros()
+    );
+    {
+        let mut extra = sim.extra();
+        extra
+            .tokens
+            .insert(token.clone(), Utc::now() + Duration::seconds(3600));
+        extra.restricted.insert(token.clone());
+    }
+    axum::Json(json!({ "restrictedDataToken": token, "expiresIn": 3600 })).into_response()
+}
+
 /// `GET /orders/v0/orders` (getOrders).
 async fn get_orders_v0(
     State(sim): State<AmazonSim>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    let pii = restricted(&sim, &headers);
     let p = params(q);
     if let Err(r) = marketplaces(&p, "MarketplaceIds") {
         return r;
@@ -428,7 +501,7 @@ async fn get_orders_v0(
     };
     let seed = sim.seed;
     let (orders, next) = order_page(&sim, &query, after.as_deref(), size, |o, packages| {
-        render::order_v0(seed, o, packages)
+        render::order_v0(seed, o, packages, pii)
     });
     let mut payload = json!({ "Orders": orders });
     if let Some(n) = next {
@@ -444,12 +517,17 @@ async fn get_orders_v0(
 }
 
 /// `GET /orders/v0/orders/{orderId}` (getOrder).
-async fn get_order_v0(State(sim): State<AmazonSim>, Path(id): Path<String>) -> Response {
+async fn get_order_v0(
+    State(sim): State<AmazonSim>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let pii = restricted(&sim, &headers);
     let seed = sim.seed;
     with_order(
         &sim,
         &id,
-        |o, packages| json!({ "payload": render::order_v0(seed, o, packages) }),
+        |o, packages| json!({ "payload": render::order_v0(seed, o, packages, pii) }),
     )
 }
 
@@ -991,6 +1069,9 @@ fn operation(method: &Method, path: &str) -> &'static str {
         (&Method::GET, ["listings", "2021-08-01", "items", _, _]) => "getListingsItem",
         (&Method::PATCH, ["listings", "2021-08-01", "items", _, _]) => "patchListingsItem",
         (&Method::GET, ["fba", "inventory", "v1", "summaries"]) => "getInventorySummaries",
+        (&Method::POST, ["tokens", "2021-03-01", "restrictedDataToken"]) => {
+            "createRestrictedDataToken"
+        }
         _ => "other",
     }
 }
@@ -1072,6 +1153,7 @@ pub fn plan(name: Option<&str>) -> Result<Vec<(&'static str, f64, f64)>, String>
         ("getListingsItem", 5.0, 10.0),
         ("patchListingsItem", 5.0, 5.0),
         ("getInventorySummaries", 2.0, 2.0),
+        ("createRestrictedDataToken", 1.0, 10.0),
         ("other", 1.0, 1.0),
     ];
     match name.map(str::trim).unwrap_or("default") {
@@ -1120,6 +1202,7 @@ pub async fn start(
         )
         .route("/listings/2021-08-01/items/{seller}", get(search_listings))
         .route("/fba/inventory/v1/summaries", get(inventory_summaries))
+        .route("/tokens/2021-03-01/restrictedDataToken", post(create_rdt))
         .route(
             "/listings/2021-08-01/items/{seller}/{sku}",
             get(get_listing).patch(patch_listing),

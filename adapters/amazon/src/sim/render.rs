@@ -332,8 +332,8 @@ pub(super) fn order_2026(
     order
 }
 
-/// A v0 `Order`: no buyer or address PII (those need a Restricted Data Token).
-pub(super) fn order_v0(seed: u64, o: &SimOrder, packages: &[Package]) -> Value {
+/// A v0 `Order`: buyer and address PII only with a Restricted Data Token (`pii`).
+pub(super) fn order_v0(seed: u64, o: &SimOrder, packages: &[Package], pii: bool) -> Value {
     let status = status(o, packages);
     let total: u64 = o.line_items.iter().map(|l| u64::from(l.quantity)).sum();
     let open: u64 = o.line_items.iter().map(|l| unshipped(o, packages, l)).sum();
@@ -373,6 +373,20 @@ pub(super) fn order_v0(seed: u64, o: &SimOrder, packages: &[Package]) -> Value {
         "BuyerInfo": {},
         "AutomatedShippingSettings": { "HasAutomatedShippingSettings": false }
     });
+    if pii {
+        order["ShippingAddress"]["Name"] = json!(format!("{} {}", a.first_name, a.last_name));
+        order["ShippingAddress"]["AddressLine1"] = json!(a.address1);
+        if let Some(line2) = &a.address2 {
+            order["ShippingAddress"]["AddressLine2"] = json!(line2);
+        }
+        if let Some(phone) = &a.phone {
+            order["ShippingAddress"]["Phone"] = json!(phone);
+        }
+        order["BuyerInfo"] = json!({
+            "BuyerEmail": format!("{:x}@marketplace.amazon.com", o.id.wrapping_mul(2_654_435_761)),
+            "BuyerName": format!("{} {}", o.billing.first_name, o.billing.last_name),
+        });
+    }
     // Amazon leaves the total out while an order is pending.
     if status != "PENDING" {
         order["OrderTotal"] = money_v0(o.total());
