@@ -649,8 +649,11 @@ async fn confirm_shipment(
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// The listings (one per live SKU), sorted as asked.
-fn listings(sim: &AmazonSim) -> Vec<(String, Value, DateTime<Utc>, DateTime<Utc>)> {
+/// A live listing: (SKU, created, last updated).
+type Listing = (String, DateTime<Utc>, DateTime<Utc>);
+
+/// The live listings (one per SKU not deleted).
+fn listings(sim: &AmazonSim) -> Vec<Listing> {
     let store = sim.store();
     let extra = sim.extra();
     let mut out = Vec::new();
@@ -660,7 +663,7 @@ fn listings(sim: &AmazonSim) -> Vec<(String, Value, DateTime<Utc>, DateTime<Utc>
                 continue;
             }
             let updated = p.updated_at.max(v.updated_at);
-            out.push((v.sku.clone(), json!(null), p.created_at, updated));
+            out.push((v.sku.clone(), p.created_at.min(v.created_at), updated));
         }
     }
     out
@@ -731,8 +734,8 @@ async fn search_listings(
         Some(other) => return invalid(&format!("Invalid sortOrder: {other}")),
     };
     let mut rows = listings(&sim);
-    rows.retain(|(_, _, _, u)| updated_after.is_none_or(|a| u.timestamp() >= a.timestamp()));
-    let keyed = |(sku, _, c, u): &(String, Value, DateTime<Utc>, DateTime<Utc>)| -> String {
+    rows.retain(|(_, _, u)| updated_after.is_none_or(|a| u.timestamp() >= a.timestamp()));
+    let keyed = |(sku, c, u): &Listing| -> String {
         match sort {
             "createdDate" => format!("{:012}:{sku}", c.timestamp()),
             "lastUpdatedDate" => format!("{:012}:{sku}", u.timestamp()),
@@ -967,7 +970,7 @@ async fn inventory_summaries(
     };
     let mut rows: Vec<(String, DateTime<Utc>)> = listings(&sim)
         .into_iter()
-        .map(|(sku, _, _, updated)| (sku, updated))
+        .map(|(sku, _, updated)| (sku, updated))
         .filter(|(_, u)| start.is_none_or(|s| u.timestamp() > s.timestamp()))
         .filter(|(sku, _)| skus.as_ref().is_none_or(|l| l.contains(sku)))
         .filter(|(sku, _)| after.as_ref().is_none_or(|a| sku > a))
