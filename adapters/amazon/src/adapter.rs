@@ -339,6 +339,7 @@ impl AmazonAdapter {
             if config.restricted_data && config.orders_api == OrdersApi::V0 {
                 Arc::new(client::RestrictedData::new(
                     t(client::CREATE_RDT),
+                    auth.clone(),
                     &config.api_root,
                 )?)
             } else {

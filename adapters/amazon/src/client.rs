@@ -215,16 +215,19 @@ const RESTRICTED_RESOURCES: &str = r#"{"restrictedResources":[
 /// role.
 pub(crate) struct RestrictedData {
     tokens: Transport,
+    /// The LWA auth the Tokens API is called with, for redaction.
+    lwa: Arc<dyn Auth>,
     url: url::Url,
     held: tokio::sync::Mutex<Option<(Secret, chrono::DateTime<chrono::Utc>)>>,
 }
 
 impl RestrictedData {
-    pub(crate) fn new(tokens: Transport, api_root: &url::Url) -> Result<Self> {
+    pub(crate) fn new(tokens: Transport, lwa: Arc<dyn Auth>, api_root: &url::Url) -> Result<Self> {
         let url =
             polycart_kit::ApiPath::new("tokens/2021-03-01/restrictedDataToken").under(api_root);
         Ok(Self {
             tokens,
+            lwa,
             url,
             held: tokio::sync::Mutex::new(None),
         })
@@ -277,12 +280,14 @@ impl Auth for RestrictedData {
     }
 
     fn secrets(&self) -> Vec<Secret> {
-        self.held
-            .try_lock()
-            .ok()
-            .and_then(|h| h.as_ref().map(|(t, _)| t.clone()))
-            .into_iter()
-            .collect()
+        let mut out = self.lwa.secrets();
+        out.extend(
+            self.held
+                .try_lock()
+                .ok()
+                .and_then(|h| h.as_ref().map(|(t, _)| t.clone())),
+        );
+        out
     }
 }
 
