@@ -179,6 +179,21 @@ async fn lwa_refusals_are_auth_errors_without_secrets() {
         "{text}"
     );
     assert!(!text.contains("WRONG-SECRET-123"), "{text}");
+    // A revoked authorisation: invalid_grant, the refresh token not repeated.
+    let mut s = store(&server, &[], &[]);
+    s.credentials.insert(
+        "refresh_token".into(),
+        Secret::new("Atzr|REVOKED-REFRESH-456"),
+    );
+    let a = AmazonAdapter::new(&s, &AdapterContext::default()).unwrap();
+    let err = a.list(&ListQuery::new(Entity::Order)).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("invalid grant") || text.contains("invalid_grant"),
+        "{text}"
+    );
+    assert!(!text.contains("REVOKED-REFRESH-456"), "{text}");
 }
 
 #[tokio::test]
