@@ -9,6 +9,7 @@ pub fn connectors() -> &'static [Connector] {
     CONNECTORS.get_or_init(|| {
         vec![
             // one line per platform crate: polycart_<platform>::connector(),
+            polycart_amazon::connector(),
             polycart_bigcommerce::connector(),
             polycart_ebay::connector(),
             polycart_ecwid::connector(),
