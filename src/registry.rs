@@ -11,6 +11,7 @@ pub fn connectors() -> &'static [Connector] {
             // one line per platform crate: polycart_<platform>::connector(),
             polycart_bigcommerce::connector(),
             polycart_ecwid::connector(),
+            polycart_lazada::connector(),
             polycart_magento::connector(),
             polycart_prestashop::connector(),
             polycart_shopify::connector(),
