@@ -28,7 +28,7 @@ const REGION: SettingSpec = SettingSpec {
 const RATE: SettingSpec = SettingSpec {
     name: "requests_per_second",
     kind: SettingKind::Integer { min: 1, max: 100 },
-    default: Some("2"),
+    default: Some("10"),
     doc: "requests per second the app may send for this seller (Lazada's limits depend on the app category)",
 };
 
@@ -97,7 +97,7 @@ impl LazadaConfig {
         } else {
             api_root.clone()
         };
-        let rate: u32 = RATE.read(store)?.unwrap_or(2);
+        let rate: u32 = RATE.read(store)?.unwrap_or(10);
         Ok(Self {
             api_root,
             auth_root,
