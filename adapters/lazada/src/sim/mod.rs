@@ -37,8 +37,8 @@ use polycart_kit::adapter::WebhookKind;
 use polycart_kit::auth::hmac::{constant_time_eq, hex, hex_upper, hmac_sha256};
 use polycart_kit::model::Entity;
 use polycart_kit::sim::{
-    Delivery, Faults, FixedWindow, SimError, SimHandle, SimInfo, SimOptions, SimServer,
-    SimStore, Signing,
+    Delivery, Faults, FixedWindow, Signing, SimError, SimHandle, SimInfo, SimOptions, SimServer,
+    SimStore,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -118,8 +118,18 @@ impl SimHandle for LazadaSim {
     fn truth(&self, entity: Entity) -> Result<Vec<String>, SimError> {
         let s = self.store();
         match entity {
-            Entity::Order => Ok(s.orders.iter().filter(|o| !o.deleted).map(|o| o.id.to_string()).collect()),
-            Entity::Product => Ok(s.products.iter().filter(|p| !p.deleted).map(|p| p.id.to_string()).collect()),
+            Entity::Order => Ok(s
+                .orders
+                .iter()
+                .filter(|o| !o.deleted)
+                .map(|o| o.id.to_string())
+                .collect()),
+            Entity::Product => Ok(s
+                .products
+                .iter()
+                .filter(|p| !p.deleted)
+                .map(|p| p.id.to_string())
+                .collect()),
             other => Err(SimError::unsupported(format!("{other}s are not listed"))),
         }
     }
@@ -129,12 +139,16 @@ impl SimHandle for LazadaSim {
         let n = number(entity, id)?;
         match entity {
             Entity::Order => {
-                let o = s.order_mut(n).ok_or_else(|| SimError::not_found(entity, id))?;
+                let o = s
+                    .order_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
                 o.updated_at = at;
                 o.note = Some(format!("touched at {}", at.to_rfc3339()));
             }
             Entity::Product => {
-                let p = s.product_mut(n).ok_or_else(|| SimError::not_found(entity, id))?;
+                let p = s
+                    .product_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
                 p.updated_at = at;
                 p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
             }
@@ -147,8 +161,16 @@ impl SimHandle for LazadaSim {
         let mut s = self.store();
         let n = number(entity, id)?;
         match entity {
-            Entity::Order => s.order_mut(n).ok_or_else(|| SimError::not_found(entity, id))?.deleted = true,
-            Entity::Product => s.product_mut(n).ok_or_else(|| SimError::not_found(entity, id))?.deleted = true,
+            Entity::Order => {
+                s.order_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?
+                    .deleted = true
+            }
+            Entity::Product => {
+                s.product_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?
+                    .deleted = true
+            }
             other => return Err(SimError::unsupported(format!("{other}s are not listed"))),
         }
         Ok(())
@@ -158,9 +180,17 @@ impl SimHandle for LazadaSim {
         &self.faults
     }
 
-    fn webhook(&self, entity: Entity, id: &str, kind: WebhookKind, signing: Signing) -> Result<Delivery, SimError> {
+    fn webhook(
+        &self,
+        entity: Entity,
+        id: &str,
+        kind: WebhookKind,
+        signing: Signing,
+    ) -> Result<Delivery, SimError> {
         if entity != Entity::Order {
-            return Err(SimError::unsupported("Lazada pushes trade orders, not product changes"));
+            return Err(SimError::unsupported(
+                "Lazada pushes trade orders, not product changes",
+            ));
         }
         if kind == WebhookKind::Deleted {
             return Err(SimError::unsupported("Lazada pushes no order deletions"));
@@ -168,9 +198,19 @@ impl SimHandle for LazadaSim {
         let n = number(entity, id)?;
         let (status, line) = {
             let s = self.store();
-            let o = s.orders.iter().find(|o| o.id == n).ok_or_else(|| SimError::not_found(entity, id))?;
-            let status = render::item_statuses(o).first().copied().unwrap_or("pending");
-            let line = render::units(o).first().map(|(i, _)| *i).unwrap_or_default();
+            let o = s
+                .orders
+                .iter()
+                .find(|o| o.id == n)
+                .ok_or_else(|| SimError::not_found(entity, id))?;
+            let status = render::item_statuses(o)
+                .first()
+                .copied()
+                .unwrap_or("pending");
+            let line = render::units(o)
+                .first()
+                .map(|(i, _)| *i)
+                .unwrap_or_default();
             (status, line)
         };
         let body = json!({
@@ -194,9 +234,16 @@ impl SimHandle for LazadaSim {
         let signature = self.push(&body, &secret);
         headers.insert(
             axum::http::header::AUTHORIZATION,
-            signature.parse().map_err(|_| SimError::unsupported("header"))?,
+            signature
+                .parse()
+                .map_err(|_| SimError::unsupported("header"))?,
         );
-        headers.insert(axum::http::header::CONTENT_TYPE, "application/json".parse().map_err(|_| SimError::unsupported("header"))?);
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            "application/json"
+                .parse()
+                .map_err(|_| SimError::unsupported("header"))?,
+        );
         Ok(Delivery {
             topic: "trade_order".to_owned(),
             headers,
@@ -208,8 +255,16 @@ impl SimHandle for LazadaSim {
         let s = self.store();
         let n = number(entity, id)?;
         let found = match entity {
-            Entity::Order => s.orders.iter().find(|o| o.id == n && !o.deleted).map(render::order),
-            Entity::Product => s.products.iter().find(|p| p.id == n && !p.deleted).map(render::product),
+            Entity::Order => s
+                .orders
+                .iter()
+                .find(|o| o.id == n && !o.deleted)
+                .map(render::order),
+            Entity::Product => s
+                .products
+                .iter()
+                .find(|p| p.id == n && !p.deleted)
+                .map(render::product),
             other => return Err(SimError::unsupported(format!("{other}s are not listed"))),
         };
         found.ok_or_else(|| SimError::not_found(entity, id))
@@ -217,13 +272,18 @@ impl SimHandle for LazadaSim {
 }
 
 fn request_id() -> String {
-    format!("0b{:x}", Utc::now().timestamp_nanos_opt().unwrap_or_default())
+    format!(
+        "0b{:x}",
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
 }
 
 /// Lazada's error answer: HTTP 200 (as Lazada sends its API errors) with the code.
 fn fail(code: &str, message: &str) -> Response {
-    axum::Json(json!({ "type": "ISV", "code": code, "message": message, "request_id": request_id() }))
-        .into_response()
+    axum::Json(
+        json!({ "type": "ISV", "code": code, "message": message, "request_id": request_id() }),
+    )
+    .into_response()
 }
 
 fn ok(data: Value) -> Response {
@@ -262,7 +322,11 @@ async fn gate(State(sim): State<LazadaSim>, request: Request, next: Next) -> Res
     let mut pairs: Vec<(String, String)> = parts
         .uri
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let form = parts
         .headers
@@ -276,19 +340,35 @@ async fn gate(State(sim): State<LazadaSim>, request: Request, next: Next) -> Res
         raw_body = Some(String::from_utf8_lossy(&bytes).into_owned());
     }
     let params: HashMap<String, String> = pairs.iter().cloned().collect();
-    let api_path = parts.uri.path().strip_prefix("/rest").unwrap_or(parts.uri.path()).to_owned();
+    let api_path = parts
+        .uri
+        .path()
+        .strip_prefix("/rest")
+        .unwrap_or(parts.uri.path())
+        .to_owned();
     *sim.requests.lock().unwrap_or_else(|e| e.into_inner()) += 1;
 
     if params.get("app_key") != Some(&sim.app_key) {
         return fail("InvalidAppKey", "Invalid app key");
     }
-    if !matches!(params.get("sign_method").map(String::as_str), Some("sha256")) {
-        return fail("InvalidSignMethod", "Invalid sign method, only sha256 is supported here");
+    if !matches!(
+        params.get("sign_method").map(String::as_str),
+        Some("sha256")
+    ) {
+        return fail(
+            "InvalidSignMethod",
+            "Invalid sign method, only sha256 is supported here",
+        );
     }
     let now = Utc::now().timestamp_millis();
     match params.get("timestamp").and_then(|t| t.parse::<i64>().ok()) {
         Some(t) if (now - t).abs() <= SKEW_MS => {}
-        _ => return fail("InvalidTimestamp", "Invalid timestamp: more than 7200 seconds from the server time"),
+        _ => {
+            return fail(
+                "InvalidTimestamp",
+                "Invalid timestamp: more than 7200 seconds from the server time",
+            );
+        }
     }
     let expected = hex_upper(&hmac_sha256(
         sim.app_secret.as_bytes(),
@@ -296,22 +376,36 @@ async fn gate(State(sim): State<LazadaSim>, request: Request, next: Next) -> Res
     ));
     let given = params.get("sign").map(String::as_str).unwrap_or_default();
     if !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
-        return fail("IncompleteSignature", "The request signature does not conform to platform standards");
+        return fail(
+            "IncompleteSignature",
+            "The request signature does not conform to platform standards",
+        );
     }
     if !api_path.starts_with("/auth/") {
         if params.get("access_token") != Some(&sim.access_token()) {
-            return fail("IllegalAccessToken", "The specified access token is invalid or expired");
+            return fail(
+                "IllegalAccessToken",
+                "The specified access token is invalid or expired",
+            );
         }
         if sim.limiter.take(Instant::now()).is_err() {
-            return fail("ApiCallLimit", "Api access frequency exceeds the limit. this ban will last 1 seconds");
+            return fail(
+                "ApiCallLimit",
+                "Api access frequency exceeds the limit. this ban will last 1 seconds",
+            );
         }
     }
     parts.extensions.insert(Params(params));
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn params(request: &Request) -> Params {
-    request.extensions().get::<Params>().cloned().unwrap_or_default()
+    request
+        .extensions()
+        .get::<Params>()
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn time_param(p: &Params, name: &str) -> Result<Option<DateTime<Utc>>, Response> {
@@ -354,7 +448,10 @@ async fn orders_get(State(sim): State<LazadaSim>, request: Request) -> Response 
         Err(r) => return r,
     };
     if ua.is_none() && ca.is_none() {
-        return fail("MissingParameter", "created_after or update_after is mandatory");
+        return fail(
+            "MissingParameter",
+            "created_after or update_after is mandatory",
+        );
     }
     let (offset, limit) = match window(&p, 100, 100) {
         Ok(w) => w,
@@ -382,12 +479,26 @@ async fn orders_get(State(sim): State<LazadaSim>, request: Request) -> Response 
         .filter(|o| ca.is_none_or(|t| sec(o.created_at) >= sec(t)))
         .filter(|o| cb.is_none_or(|t| sec(o.created_at) <= sec(t)))
         .collect();
-    rows.sort_by_key(|o| (if by_updated { sec(o.updated_at) } else { sec(o.created_at) }, o.id));
+    rows.sort_by_key(|o| {
+        (
+            if by_updated {
+                sec(o.updated_at)
+            } else {
+                sec(o.created_at)
+            },
+            o.id,
+        )
+    });
     if descending {
         rows.reverse();
     }
     let total = rows.len();
-    let page: Vec<Value> = rows.into_iter().skip(offset).take(limit).map(render::order).collect();
+    let page: Vec<Value> = rows
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(render::order)
+        .collect();
     ok(json!({ "count": page.len(), "countTotal": total, "orders": page }))
 }
 
@@ -455,8 +566,15 @@ async fn orders_items_get(State(sim): State<LazadaSim>, request: Request) -> Res
 async fn products_get(State(sim): State<LazadaSim>, request: Request) -> Response {
     let p = params(&request);
     let filter = p.get("filter").unwrap_or_default().to_owned();
-    if !["all", "live", "inactive", "deleted", "pending", "rejected", "sold-out"].contains(&filter.as_str()) {
-        return fail("InvalidParameter", "filter is mandatory: all, live, inactive, deleted, pending, rejected, sold-out");
+    if ![
+        "all", "live", "inactive", "deleted", "pending", "rejected", "sold-out",
+    ]
+    .contains(&filter.as_str())
+    {
+        return fail(
+            "InvalidParameter",
+            "filter is mandatory: all, live, inactive, deleted, pending, rejected, sold-out",
+        );
     }
     let since = match time_param(&p, "update_after") {
         Ok(s) => s,
@@ -475,7 +593,12 @@ async fn products_get(State(sim): State<LazadaSim>, request: Request) -> Respons
         .collect();
     rows.sort_by_key(|x| x.id);
     let total = rows.len();
-    let page: Vec<Value> = rows.into_iter().skip(offset).take(limit).map(render::product).collect();
+    let page: Vec<Value> = rows
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(render::product)
+        .collect();
     ok(json!({ "total_products": total, "products": page }))
 }
 
@@ -483,7 +606,11 @@ async fn product_item_get(State(sim): State<LazadaSim>, request: Request) -> Res
     let p = params(&request);
     let id = p.get("item_id").unwrap_or_default();
     let s = sim.store();
-    match id.parse::<u64>().ok().and_then(|n| s.products.iter().find(|x| x.id == n && !x.deleted)) {
+    match id
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| s.products.iter().find(|x| x.id == n && !x.deleted))
+    {
         Some(x) => ok(render::product(x)),
         None => fail("208", "Product not found"),
     }
@@ -506,7 +633,9 @@ async fn price_quantity_update(State(sim): State<LazadaSim>, request: Request) -
     let mut rest = payload;
     let mut changed = 0;
     while let Some(start) = rest.find("<Sku>") {
-        let Some(end) = rest[start..].find("</Sku>") else { break };
+        let Some(end) = rest[start..].find("</Sku>") else {
+            break;
+        };
         let sku = &rest[start..start + end];
         rest = &rest[start + end..];
         let item = element(sku, "ItemId").and_then(|v| v.parse::<u64>().ok());
@@ -516,10 +645,16 @@ async fn price_quantity_update(State(sim): State<LazadaSim>, request: Request) -
         let (Some(item), Some(sku_id)) = (item, sku_id) else {
             return fail("InvalidParameter", "ItemId and SkuId are mandatory");
         };
-        if matches!(price, Some(Err(_))) || matches!(quantity, Some(Err(_)) | Some(Ok(i64::MIN..=-1))) {
+        if matches!(price, Some(Err(_)))
+            || matches!(quantity, Some(Err(_)) | Some(Ok(i64::MIN..=-1)))
+        {
             return fail("InvalidParameter", "Price or Quantity is invalid");
         }
-        let Some(product) = store.products.iter_mut().find(|x| x.id == item && !x.deleted) else {
+        let Some(product) = store
+            .products
+            .iter_mut()
+            .find(|x| x.id == item && !x.deleted)
+        else {
             return fail("208", "Product not found");
         };
         let Some(v) = product.variants.iter_mut().find(|v| v.id == sku_id) else {
@@ -552,7 +687,10 @@ async fn token_refresh(State(sim): State<LazadaSim>, request: Request) -> Respon
     let given = p.get("refresh_token").unwrap_or_default().to_owned();
     let mut t = sim.tokens();
     if given != t.refresh || t.spent.contains(&given) {
-        return fail("IllegalRefreshToken", "The specified refresh token is invalid or expired");
+        return fail(
+            "IllegalRefreshToken",
+            "The specified refresh token is invalid or expired",
+        );
     }
     t.spent.push(given);
     t.generation += 1;
@@ -574,8 +712,15 @@ async fn token_refresh(State(sim): State<LazadaSim>, request: Request) -> Respon
 }
 
 /// Starts the simulator and returns a handle on its state (for tests).
-pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(SimServer, LazadaSim)> {
-    let per_second = if options.plan.as_deref() == Some("strict") { 2 } else { 20 };
+pub async fn start(
+    options: SimOptions,
+    addr: SocketAddr,
+) -> std::io::Result<(SimServer, LazadaSim)> {
+    let per_second = if options.plan.as_deref() == Some("strict") {
+        2
+    } else {
+        20
+    };
     let seed = options.seed;
     let sim = LazadaSim {
         store: Arc::new(Mutex::new(SimStore::generate(options.seed, options.size))),
@@ -598,8 +743,14 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         .route("/orders/items/get", get(orders_items_get))
         .route("/products/get", get(products_get))
         .route("/product/item/get", get(product_item_get))
-        .route("/product/price_quantity/update", post(price_quantity_update));
-    let auth = Router::new().route("/auth/token/refresh", get(token_refresh).post(token_refresh));
+        .route(
+            "/product/price_quantity/update",
+            post(price_quantity_update),
+        );
+    let auth = Router::new().route(
+        "/auth/token/refresh",
+        get(token_refresh).post(token_refresh),
+    );
     let rest = sim
         .faults
         .layer(api)
@@ -618,10 +769,16 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         base_url: format!("http://{bound}/rest"),
         credentials,
     };
-    Ok((server.with_info(info).with_handle(Arc::new(sim.clone())), sim))
+    Ok((
+        server.with_info(info).with_handle(Arc::new(sim.clone())),
+        sim,
+    ))
 }
 
 /// The registry's entry point: starts the simulator on `addr`.
-pub fn simulate(options: SimOptions, addr: SocketAddr) -> BoxFuture<'static, std::io::Result<SimServer>> {
+pub fn simulate(
+    options: SimOptions,
+    addr: SocketAddr,
+) -> BoxFuture<'static, std::io::Result<SimServer>> {
     Box::pin(async move { start(options, addr).await.map(|(server, _)| server) })
 }

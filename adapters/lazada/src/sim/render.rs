@@ -17,7 +17,8 @@ pub const CURRENCY: &str = "SGD";
 /// `2018-02-09T22:44:30+08:00`.
 pub(super) fn local(t: DateTime<Utc>) -> String {
     let sg = FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset");
-    t.with_timezone(&sg).to_rfc3339_opts(SecondsFormat::Secs, false)
+    t.with_timezone(&sg)
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// Epoch milliseconds as a string (`"1611554725000"`).
@@ -46,7 +47,9 @@ fn address(a: &SimAddress) -> Value {
         "address3": "",
         "address4": "",
         "address5": "",
+        // Both spellings appear in Lazada's examples (`/orders/get` has the typo).
         "addressDsitrict": "",
+        "addressDistrict": "",
         "city": a.city,
         "post_code": a.zip,
         "country": a.country,
@@ -126,6 +129,7 @@ pub(super) fn order(o: &SimOrder) -> Value {
         "is_cancel_pending": "false",
         "need_cancel_confirm": "false",
         "address_updated_at": "null",
+        "recipient_info": { "identify_no": "", "detail_address": "", "passport_no": "" },
     })
 }
 
@@ -191,8 +195,9 @@ pub(super) fn product(p: &SimProduct) -> Value {
         "created_time": millis(p.created_at),
         "updated_time": millis(p.updated_at),
         "status": status,
-        "images": images,
-        "marketImages": [],
+        // Lazada writes these lists as JSON text.
+        "images": serde_json::to_string(&images).unwrap_or_default(),
+        "marketImages": "[]",
         "attributes": {
             "name": p.title,
             "description": p.description_html,
