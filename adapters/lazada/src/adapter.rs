@@ -43,7 +43,7 @@ use crate::config::LazadaConfig;
 use crate::{mapping, webhooks};
 
 /// What Lazada offers: orders and products, listed by modification time, read by id and
-/// counted; SKU prices and stock written; signed pushes for orders.
+/// counted; SKU prices and stock written; signed pushes for orders and products.
 pub fn capabilities() -> Capabilities {
     Capabilities {
         entities: vec![
@@ -51,7 +51,12 @@ pub fn capabilities() -> Capabilities {
                 .incremental("update_after", Precision::Second)
                 .webhooks(&["trade_order"]),
             EntityCapabilities::basic(Entity::Product, MAX_PRODUCT_PAGE)
-                .incremental("update_after", Precision::Second),
+                .incremental("update_after", Precision::Second)
+                .webhooks(&[
+                    "product_published",
+                    "product_edited_updated",
+                    "product_deleted",
+                ]),
         ],
         bulk_export: false,
         writes: WriteCapabilities {

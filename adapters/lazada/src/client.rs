@@ -43,7 +43,10 @@ const FORM: &str = "application/x-www-form-urlencoded";
 /// The string Lazada signs: the API path, then every parameter but `sign` sorted by
 /// name as `namevalue`, then a raw body (not a form's, whose fields are parameters).
 pub fn string_to_sign(api_path: &str, params: &[(String, String)], body: Option<&str>) -> String {
-    let mut sorted: Vec<&(String, String)> = params.iter().filter(|(k, _)| k != "sign").collect();
+    let mut sorted: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, v)| k != "sign" && !k.is_empty() && !v.is_empty())
+        .collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let mut s = String::from(api_path);
     for (k, v) in sorted {

@@ -1,9 +1,11 @@
 //! Lazada Push Mechanism deliveries, verified: the `Authorization` header is the hex
 //! HMAC-SHA256 of `app_key + raw body` keyed with the app secret (Lazada's push guide;
 //! compared in constant time, either case of hex accepted). The body is
-//! `{"seller_id","message_type","data","timestamp","site"}`; `message_type` 0 is a
-//! trade order change (`data.trade_order_id`), 8 a token-expiry alert. Pushes are
-//! hints: the app re-reads the order.
+//! `{"seller_id","message_type","data","timestamp","site"}`: `message_type` 0 is a
+//! trade (or reverse) order change (`data.trade_order_id`), 3 a product published or
+//! SKU added, 4 a product edited, 5 a product (`action: DELETED`) or SKU
+//! (`EDITED_DELETED`) deleted (`data.item_id`), 8 a token-expiry alert. Pushes are
+//! hints: the app re-reads the record.
 
 use std::collections::BTreeMap;
 
@@ -48,16 +50,45 @@ pub fn verify(
     };
     let message_type = v.get("message_type").and_then(Value::as_i64);
     let data = v.get("data");
-    let order_id = text(data.and_then(|d| d.get("trade_order_id")));
-    let (topic, entity, kind, platform_id) = match (message_type, order_id) {
-        (Some(0), Some(id)) => (
-            "trade_order".to_owned(),
-            Some(Entity::Order),
-            WebhookKind::Updated,
-            Some(id),
+    let field = |name: &str| text(data.and_then(|d| d.get(name)));
+    let action = field("action");
+    let (topic, entity, kind, platform_id) = match message_type {
+        Some(0) => {
+            let id = field("trade_order_id")
+                .ok_or_else(|| Error::decode("$.data.trade_order_id", "missing"))?;
+            let topic = if field("reverse_order_id").is_some() {
+                "reverse_order"
+            } else {
+                "trade_order"
+            };
+            (
+                topic.to_owned(),
+                Some(Entity::Order),
+                WebhookKind::Updated,
+                Some(id),
+            )
+        }
+        Some(t @ 3..=5) => {
+            let id = field("item_id").ok_or_else(|| Error::decode("$.data.item_id", "missing"))?;
+            let kind = match (t, action.as_deref()) {
+                (3, _) => WebhookKind::Created,
+                (5, Some("DELETED")) => WebhookKind::Deleted,
+                _ => WebhookKind::Updated,
+            };
+            let topic = format!(
+                "product_{}",
+                action.as_deref().unwrap_or("changed").to_ascii_lowercase()
+            );
+            (topic, Some(Entity::Product), kind, Some(id))
+        }
+        Some(8) => (
+            "token_expiration".to_owned(),
+            None,
+            WebhookKind::Other,
+            None,
         ),
-        (Some(t), _) => (format!("message_type_{t}"), None, WebhookKind::Other, None),
-        (None, _) => return Err(Error::decode("$.message_type", "missing")),
+        Some(t) => (format!("message_type_{t}"), None, WebhookKind::Other, None),
+        None => return Err(Error::decode("$.message_type", "missing")),
     };
     let mut meta = BTreeMap::new();
     for key in ["seller_id", "site", "timestamp"] {
@@ -83,6 +114,35 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lazada's push guide ("Authorization"): its Java sample's inputs and signature.
+    #[test]
+    fn the_official_push_example_signs_as_published() {
+        let body = r#"{"seller_id":"1234567", "message_type":0, "data":{...}..}"#;
+        assert_eq!(
+            signature("123456", "3412gyo124goi3124", body.as_bytes()),
+            "f3d2ca947f16a50b577c036adecd18bec126ea19cadedd59816e255d3b6104ab"
+        );
+    }
+
+    #[test]
+    fn product_pushes_name_the_item() {
+        let push = br#"{"seller_id":"100056775","message_type":5,"data":{"item_id":1807508328,"sku_list":[],"action":"DELETED","status_update_time":1623230820094},"timestamp":1623230820,"site":"LAZADA_SG"}"#;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            signature("k", "s", push).parse().unwrap(),
+        );
+        let e = verify(&"k".into(), &"s".into(), &headers, push).unwrap();
+        assert_eq!(
+            (e.entity, e.kind, e.platform_id.as_deref()),
+            (
+                Some(Entity::Product),
+                WebhookKind::Deleted,
+                Some("1807508328")
+            )
+        );
+    }
 
     /// platforms.md Appendix A: app_key 123456, secret test_app_secret.
     #[test]

@@ -110,6 +110,34 @@ impl LazadaSim {
     }
 }
 
+impl LazadaSim {
+    /// A push of `body` signed per `signing` (the `Authorization` header).
+    fn delivery(&self, topic: &str, body: String, signing: Signing) -> Result<Delivery, SimError> {
+        let secret = match signing {
+            Signing::Correct => self.app_secret.clone(),
+            Signing::WrongSecret => format!("{}-forged", self.app_secret),
+        };
+        let mut headers = HeaderMap::new();
+        let header = |v: String| {
+            v.parse()
+                .map_err(|_| SimError::unsupported("an unprintable header"))
+        };
+        headers.insert(
+            axum::http::header::AUTHORIZATION,
+            header(self.push(&body, &secret))?,
+        );
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            header("application/json".to_owned())?,
+        );
+        Ok(Delivery {
+            topic: topic.to_owned(),
+            headers,
+            body: body.into_bytes(),
+        })
+    }
+}
+
 fn number(entity: Entity, id: &str) -> Result<u64, SimError> {
     id.parse().map_err(|_| SimError::not_found(entity, id))
 }
@@ -301,7 +329,10 @@ impl Params {
 }
 
 fn string_to_sign(path: &str, params: &[(String, String)], body: Option<&str>) -> String {
-    let mut sorted: Vec<&(String, String)> = params.iter().filter(|(k, _)| k != "sign").collect();
+    let mut sorted: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, v)| k != "sign" && !k.is_empty() && !v.is_empty())
+        .collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let mut s = path.to_owned();
     for (k, v) in sorted {
