@@ -359,3 +359,85 @@ async fn a_token_minted_after_the_transport_was_built_is_redacted_too() {
     assert!(!text.contains("minted-token-2"), "{text}");
     assert!(text.contains("**REDACTED**"), "{text}");
 }
+
+/// A platform that answers an expired token with a 200 and an error code (Lazada's
+/// `IllegalAccessToken`), read as such by its classifier.
+struct CodeInBody;
+
+impl polycart_kit::transport::Classify for CodeInBody {
+    fn classify(&self, r: &polycart_kit::transport::Response) -> polycart_kit::transport::Verdict {
+        if r.text_lossy().contains("IllegalAccessToken") {
+            polycart_kit::transport::Verdict::Fail(Error::auth("IllegalAccessToken"))
+        } else {
+            polycart_kit::transport::classify_status(r)
+        }
+    }
+
+    fn token_rejected(&self, r: &polycart_kit::transport::Response) -> bool {
+        r.text_lossy().contains("IllegalAccessToken")
+    }
+}
+
+/// Refreshes to `fresh` once asked.
+struct Refreshing(std::sync::Mutex<Secret>, AtomicU32);
+
+#[async_trait::async_trait]
+impl Auth for Refreshing {
+    async fn authorize(
+        &self,
+        request: &mut polycart_kit::auth::PreparedRequest,
+    ) -> polycart_kit::Result<()> {
+        let token = self.0.lock().unwrap().clone();
+        request
+            .headers
+            .insert("authorization", token.expose().parse().unwrap());
+        Ok(())
+    }
+
+    async fn refresh_after_unauthorized(&self) -> polycart_kit::Result<bool> {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        *self.0.lock().unwrap() = Secret::new("fresh");
+        Ok(true)
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        vec![self.0.lock().unwrap().clone()]
+    }
+}
+
+#[tokio::test]
+async fn a_token_the_classifier_calls_rejected_is_refreshed_once() {
+    let (base, calls) = server(|_, headers| {
+        if headers["authorization"] == "fresh" {
+            r#"{"code":"0"}"#.into_response()
+        } else {
+            r#"{"code":"IllegalAccessToken"}"#.into_response()
+        }
+    })
+    .await;
+    let auth = Arc::new(Refreshing(
+        std::sync::Mutex::new(Secret::new("stale")),
+        AtomicU32::new(0),
+    ));
+    let t = Transport::builder("s", "test")
+        .auth(auth.clone())
+        .classifier(Arc::new(CodeInBody))
+        .retry(fast_retries())
+        .clock(TransportClock::fake())
+        .build();
+    let ok = t.send(Request::get(base.join("x").unwrap())).await.unwrap();
+    assert_eq!(ok.text().unwrap(), r#"{"code":"0"}"#);
+    assert_eq!(
+        (calls.load(Ordering::SeqCst), auth.1.load(Ordering::SeqCst)),
+        (2, 1)
+    );
+
+    // Still refused after the refresh: an auth error, not a loop.
+    let (base, calls) = server(|_, _| r#"{"code":"IllegalAccessToken"}"#.into_response()).await;
+    let err = t
+        .send(Request::get(base.join("y").unwrap()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -307,6 +307,22 @@ impl Classify for LazadaClassifier {
         let message = polycart_kit::error::sanitise(env.message.as_deref().unwrap_or(""), 160);
         classify_code(&code, &message)
     }
+
+    /// `IllegalAccessToken` (in a 200's body) or a 401: the token lapsed or was revoked.
+    fn token_rejected(&self, response: &Response) -> bool {
+        if response.status == http::StatusCode::UNAUTHORIZED {
+            return true;
+        }
+        #[derive(serde::Deserialize)]
+        struct Code {
+            code: Option<Value>,
+        }
+        response.status.is_success()
+            && serde_json::from_slice::<Code>(&response.body)
+                .ok()
+                .and_then(|c| c.code)
+                .is_some_and(|c| code_text(&c) == "IllegalAccessToken")
+    }
 }
 
 /// The verdict for a non-zero Lazada `code`.
@@ -339,27 +355,18 @@ pub fn classify_code(code: &str, message: &str) -> Verdict {
     }
 }
 
-/// A store's client: its transport and the session that signs for it.
+/// A store's client: its transport, signing every request with the store's session.
 #[derive(Debug)]
 pub struct Client {
     pub transport: Transport,
-    pub session: Arc<Session>,
 }
 
 impl Client {
-    /// Sends `request`; a token Lazada calls illegal (expired, revoked) is refreshed
-    /// once and the request sent again, signed anew.
+    /// Sends `request`. A token Lazada calls illegal (expired, revoked) is refreshed
+    /// once by the transport ([`LazadaClassifier::token_rejected`]) and the request sent
+    /// again, signed anew.
     pub async fn send(&self, request: Request) -> Result<Response> {
-        match self.transport.send(request.clone()).await {
-            Err(Error::Auth { message }) if message.starts_with("IllegalAccessToken") => {
-                if self.session.tokens().refresh_after_unauthorized().await? {
-                    self.transport.send(request).await
-                } else {
-                    Err(Error::Auth { message })
-                }
-            }
-            other => other,
-        }
+        self.transport.send(request).await
     }
 }
 
@@ -414,7 +421,7 @@ pub(crate) fn client(store: &StoreConfig, config: &LazadaConfig, ctx: &AdapterCo
         .classifier(Arc::new(LazadaClassifier))
         .metrics(ctx.metrics.clone())
         .build();
-    Client { transport, session }
+    Client { transport }
 }
 
 #[cfg(test)]

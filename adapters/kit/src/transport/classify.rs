@@ -24,6 +24,14 @@ pub enum Verdict {
 pub trait Classify: Send + Sync {
     fn classify(&self, response: &Response) -> Verdict;
 
+    /// Whether the platform refused the request's access token in a way a refresh may
+    /// cure: a 401 by default. Platforms that answer an expired token with a 200 and an
+    /// error code in the body (Lazada's `IllegalAccessToken`) say so here; the
+    /// transport then asks the auth to refresh once and sends the request again.
+    fn token_rejected(&self, response: &Response) -> bool {
+        response.status == http::StatusCode::UNAUTHORIZED
+    }
+
     /// The error to report when the transport gives up on a response it was told to
     /// retry or wait for. Its message is ours plus, at most, the platform's short JSON
     /// message ([`Response::platform_error`]): a body never reaches an error.

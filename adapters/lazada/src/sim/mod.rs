@@ -215,15 +215,55 @@ impl SimHandle for LazadaSim {
         kind: WebhookKind,
         signing: Signing,
     ) -> Result<Delivery, SimError> {
+        let n = number(entity, id)?;
+        if entity == Entity::Product {
+            let (message_type, action) = match kind {
+                WebhookKind::Created => (3, "PUBLISHED"),
+                WebhookKind::Deleted => (5, "DELETED"),
+                _ => (4, "EDITED_UPDATED"),
+            };
+            let skus: Vec<Value> = {
+                let s = self.store();
+                let p = s
+                    .products
+                    .iter()
+                    .find(|p| p.id == n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                p.variants
+                    .iter()
+                    .map(|v| {
+                        json!({
+                            "shop_sku": format!("{}-{}", p.id, v.id),
+                            "seller_sku": v.sku,
+                            "sku_id": v.id.to_string(),
+                        })
+                    })
+                    .collect()
+            };
+            let body = json!({
+                "seller_id": "1000000001",
+                "message_type": message_type,
+                "data": {
+                    "item_id": id,
+                    "sku_list": skus,
+                    "action": action,
+                    "status_update_time": Utc::now().timestamp_millis(),
+                },
+                "timestamp": Utc::now().timestamp(),
+                "site": "LAZADA_SG",
+            })
+            .to_string();
+            let topic = format!("product_{}", action.to_ascii_lowercase());
+            return self.delivery(&topic, body, signing);
+        }
         if entity != Entity::Order {
-            return Err(SimError::unsupported(
-                "Lazada pushes trade orders, not product changes",
-            ));
+            return Err(SimError::unsupported(format!(
+                "Lazada pushes no {entity} changes"
+            )));
         }
         if kind == WebhookKind::Deleted {
             return Err(SimError::unsupported("Lazada pushes no order deletions"));
         }
-        let n = number(entity, id)?;
         let (status, line) = {
             let s = self.store();
             let o = s
@@ -254,29 +294,7 @@ impl SimHandle for LazadaSim {
             "site": "lazada_sg",
         })
         .to_string();
-        let secret = match signing {
-            Signing::Correct => self.app_secret.clone(),
-            Signing::WrongSecret => format!("{}-forged", self.app_secret),
-        };
-        let mut headers = HeaderMap::new();
-        let signature = self.push(&body, &secret);
-        headers.insert(
-            axum::http::header::AUTHORIZATION,
-            signature
-                .parse()
-                .map_err(|_| SimError::unsupported("header"))?,
-        );
-        headers.insert(
-            axum::http::header::CONTENT_TYPE,
-            "application/json"
-                .parse()
-                .map_err(|_| SimError::unsupported("header"))?,
-        );
-        Ok(Delivery {
-            topic: "trade_order".to_owned(),
-            headers,
-            body: body.into_bytes(),
-        })
+        self.delivery("trade_order", body, signing)
     }
 
     fn payload(&self, entity: Entity, id: &str) -> Result<Value, SimError> {
