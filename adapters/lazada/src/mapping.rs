@@ -391,8 +391,11 @@ pub fn product(raw: &RawValue, ctx: &StoreContext) -> Result<Vec<Record>> {
     Ok(vec![product.into()])
 }
 
+/// One raw record to unified records.
+pub type MapFn = fn(&RawValue, &StoreContext) -> Result<Vec<Record>>;
+
 /// The mapping of `entity`'s records.
-pub fn mapper(entity: Entity) -> Result<fn(&RawValue, &StoreContext) -> Result<Vec<Record>>> {
+pub fn mapper(entity: Entity) -> Result<MapFn> {
     match entity {
         Entity::Order => Ok(order),
         Entity::Product => Ok(product),

@@ -284,7 +284,7 @@ async fn orders_carry_their_items_and_the_status_derived_from_them() {
         );
     }
     let got = adapter
-        .get(Entity::Order, &orders[0].platform_id().to_owned())
+        .get(Entity::Order, orders[0].platform_id())
         .await
         .unwrap();
     let Record::Order(g) = got else { panic!() };

@@ -332,6 +332,15 @@ fn fail(code: &str, message: &str) -> Response {
     .into_response()
 }
 
+/// An error answer not yet rendered (small, so `Result`s carrying it stay small).
+struct Refusal(&'static str, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        fail(self.0, &self.1)
+    }
+}
+
 fn ok(data: Value) -> Response {
     axum::Json(json!({ "code": "0", "data": data, "request_id": request_id() })).into_response()
 }
@@ -457,27 +466,32 @@ fn params(request: &Request) -> Params {
         .unwrap_or_default()
 }
 
-fn time_param(p: &Params, name: &str) -> Result<Option<DateTime<Utc>>, Response> {
+fn time_param(p: &Params, name: &str) -> Result<Option<DateTime<Utc>>, Refusal> {
     match p.get(name) {
         None => Ok(None),
         Some(v) => DateTime::parse_from_rfc3339(v)
             .ok()
             .filter(|_| !v.ends_with('Z'))
             .map(|t| Some(t.with_timezone(&Utc)))
-            .ok_or_else(|| fail("17", "E017: Invalid Date Format: YYYY-MM-DDTHH:mm:ss±HH:MM")),
+            .ok_or_else(|| {
+                Refusal(
+                    "17",
+                    "E017: Invalid Date Format: YYYY-MM-DDTHH:mm:ss±HH:MM".into(),
+                )
+            }),
     }
 }
 
-fn window(p: &Params, max: usize, default: usize) -> Result<(usize, usize), Response> {
+fn window(p: &Params, max: usize, default: usize) -> Result<(usize, usize), Refusal> {
     let offset = match p.get("offset").map(str::parse::<usize>) {
         None => 0,
         Some(Ok(n)) => n,
-        Some(Err(_)) => return Err(fail("14", "E014: Invalid Offset")),
+        Some(Err(_)) => return Err(Refusal("14", "E014: Invalid Offset".into())),
     };
     let limit = match p.get("limit").map(str::parse::<usize>) {
         None => default,
         Some(Ok(n)) if (1..=max).contains(&n) => n,
-        _ => return Err(fail("19", "E019: Invalid Limit")),
+        _ => return Err(Refusal("19", "E019: Invalid Limit".into())),
     };
     Ok((offset, limit))
 }
@@ -485,7 +499,7 @@ fn window(p: &Params, max: usize, default: usize) -> Result<(usize, usize), Resp
 async fn orders_get(State(sim): State<LazadaSim>, request: Request) -> Response {
     let p = params(&request);
     let bounds = (|| {
-        Ok::<_, Response>((
+        Ok::<_, Refusal>((
             time_param(&p, "update_after")?,
             time_param(&p, "update_before")?,
             time_param(&p, "created_after")?,
@@ -494,7 +508,7 @@ async fn orders_get(State(sim): State<LazadaSim>, request: Request) -> Response 
     })();
     let (ua, ub, ca, cb) = match bounds {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if ua.is_none() && ca.is_none() {
         return fail(
@@ -504,7 +518,7 @@ async fn orders_get(State(sim): State<LazadaSim>, request: Request) -> Response 
     }
     let (offset, limit) = match window(&p, 100, 100) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let by_updated = match p.get("sort_by") {
         None | Some("created_at") => false,
@@ -551,13 +565,13 @@ async fn orders_get(State(sim): State<LazadaSim>, request: Request) -> Response 
     ok(json!({ "count": page.len(), "countTotal": total, "orders": page }))
 }
 
-fn find_order(sim: &LazadaSim, p: &Params) -> Result<u64, Response> {
+fn find_order(sim: &LazadaSim, p: &Params) -> Result<u64, Refusal> {
     let id = p.get("order_id").unwrap_or_default().to_owned();
     let known = id
         .parse::<u64>()
         .ok()
         .filter(|n| sim.store().orders.iter().any(|o| o.id == *n && !o.deleted));
-    known.ok_or_else(|| fail("16", &format!("E016: \"{id}\" Invalid Order ID")))
+    known.ok_or_else(|| Refusal("16", format!("E016: \"{id}\" Invalid Order ID")))
 }
 
 async fn order_get(State(sim): State<LazadaSim>, request: Request) -> Response {
@@ -567,7 +581,7 @@ async fn order_get(State(sim): State<LazadaSim>, request: Request) -> Response {
             let o = s.orders.iter().find(|o| o.id == n).expect("found above");
             ok(render::order(o))
         }
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -578,7 +592,7 @@ async fn order_items_get(State(sim): State<LazadaSim>, request: Request) -> Resp
             let o = s.orders.iter().find(|o| o.id == n).expect("found above");
             ok(Value::Array(render::items(o)))
         }
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -627,11 +641,11 @@ async fn products_get(State(sim): State<LazadaSim>, request: Request) -> Respons
     }
     let since = match time_param(&p, "update_after") {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let (offset, limit) = match window(&p, 50, 20) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let store = sim.store();
     let mut rows: Vec<_> = store
