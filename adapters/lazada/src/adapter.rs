@@ -20,7 +20,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
-use polycart_kit::adapter::{EntityCapabilities, IdRole, Precision};
+use polycart_kit::adapter::{Cursor, EntityCapabilities, IdRole, Precision};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
 use polycart_kit::envelope::Envelope;
@@ -43,13 +43,14 @@ use crate::config::LazadaConfig;
 use crate::{mapping, webhooks};
 
 /// What Lazada offers: orders and products, listed by modification time, read by id and
-/// counted; SKU prices and stock written; signed pushes for orders and products.
+/// counted; the category tree; SKU prices and stock written; signed pushes for orders and products.
 pub fn capabilities() -> Capabilities {
     Capabilities {
         entities: vec![
             EntityCapabilities::basic(Entity::Order, MAX_PAGE)
                 .incremental("update_after", Precision::Second)
                 .webhooks(&["trade_order"]),
+            EntityCapabilities::basic(Entity::Category, MAX_PAGE),
             EntityCapabilities::basic(Entity::Product, MAX_PRODUCT_PAGE)
                 .incremental("update_after", Precision::Second)
                 .webhooks(&[
@@ -308,6 +309,44 @@ impl LazadaAdapter {
             .ok_or_else(|| Error::not_found(format!("order {id}")))
     }
 
+    /// The venture's category tree, every node a record, depth first.
+    async fn categories(&self) -> Result<Vec<Record>> {
+        let data = self.data("category/tree/get", &[]).await?;
+        let roots: Vec<Box<RawValue>> = decode_json(data.get())?;
+        let mut out = Vec::new();
+        for (i, root) in roots.iter().enumerate() {
+            out.extend(
+                mapping::category(root, &self.context)
+                    .map_err(|e| Envelope::At("/data").at_item(e, i))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// A page of the category tree: Lazada serves the tree in one answer, so pages are
+    /// cut from it at an offset (`{"offset": n}`).
+    async fn list_categories(&self, query: &ListQuery) -> Result<Page> {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct At {
+            offset: usize,
+        }
+        let offset = match &query.cursor {
+            Some(c) => c.decode::<At>()?.offset,
+            None => 0,
+        };
+        let size = query.page_size_or(MAX_PAGE) as usize;
+        let all = self.categories().await?;
+        let next = (offset + size < all.len()).then(|| {
+            Cursor::encode(&At {
+                offset: offset + size,
+            })
+        });
+        Ok(Page {
+            records: all.into_iter().skip(offset).take(size).collect(),
+            next,
+        })
+    }
+
     async fn get_product(&self, id: &str) -> Result<Record> {
         let product = self
             .data("product/item/get", &[("item_id", id.to_owned())])
@@ -370,6 +409,7 @@ impl Adapter for LazadaAdapter {
                 let at = Target::new(&self.client.transport, &self.config.api_root);
                 PRODUCTS.list(at, query, &[], &self.context).await
             }
+            Entity::Category => self.list_categories(query).await,
             other => Err(Error::entity_unsupported(PLATFORM, other)),
         }
     }
@@ -379,12 +419,21 @@ impl Adapter for LazadaAdapter {
         match entity {
             Entity::Order => self.get_order(id).await,
             Entity::Product => self.get_product(id).await,
+            Entity::Category => self
+                .categories()
+                .await?
+                .into_iter()
+                .find(|c| c.platform_id() == id)
+                .ok_or_else(|| Error::not_found(format!("category {id}"))),
             other => Err(Error::entity_unsupported(PLATFORM, other)),
         }
     }
 
     async fn count(&self, query: &ListQuery) -> Result<u64> {
         self.capabilities.check_query(PLATFORM, query)?;
+        if query.entity == Entity::Category {
+            return Ok(self.categories().await?.len() as u64);
+        }
         let mut one = query.clone().with_cursor(None).page_size(1);
         let (endpoint, field) = match query.entity {
             Entity::Order => {

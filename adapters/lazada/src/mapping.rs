@@ -17,7 +17,7 @@ use polycart_kit::connector::Normalized;
 use polycart_kit::decode::{at_index, parse_datetime};
 use polycart_kit::error::{decode_json, excerpt};
 use polycart_kit::model::{
-    Address, Currency, FulfillmentStatus, Image, LineItem, Money, Order, OrderCustomer,
+    Address, Category, Currency, FulfillmentStatus, Image, LineItem, Money, Order, OrderCustomer,
     OrderStatus, OrderTotals, Product, ProductStatus, Raw, Shipment, ShipmentLineItem,
     ShippingLine, Variant, Weight,
 };
@@ -391,6 +391,54 @@ pub fn product(raw: &RawValue, ctx: &StoreContext) -> Result<Vec<Record>> {
     Ok(vec![product.into()])
 }
 
+/// A category node and its whole subtree, depth first, each with its parent's id and
+/// its place among its siblings; `raw` is the node as sent without its `children`.
+pub fn category(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
+    let node: Value = decode_json(raw.get())?;
+    let mut out = Vec::new();
+    flatten(&node, "$", None, None, &mut out)?;
+    Ok(out)
+}
+
+fn flatten(
+    node: &Value,
+    path: &str,
+    parent: Option<&str>,
+    position: Option<i64>,
+    out: &mut Vec<Record>,
+) -> Result<()> {
+    let Value::Object(fields) = node else {
+        return Err(Error::decode(path, "not a category node"));
+    };
+    let id = match fields.get("category_id") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err(Error::decode(format!("{path}.category_id"), "missing")),
+    };
+    let mut own = fields.clone();
+    own.remove("children");
+    out.push(
+        Category {
+            name: fields
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            parent_id: parent.map(str::to_owned),
+            position,
+            raw: Some(Raw::from_value(&Value::Object(own))),
+            ..Category::new(PLATFORM, id.clone())
+        }
+        .into(),
+    );
+    if let Some(Value::Array(children)) = fields.get("children") {
+        for (i, child) in children.iter().enumerate() {
+            let at = format!("{path}.children[{i}]");
+            flatten(child, &at, Some(&id), i64::try_from(i + 1).ok(), out)?;
+        }
+    }
+    Ok(())
+}
+
 /// One raw record to unified records.
 pub type MapFn = fn(&RawValue, &StoreContext) -> Result<Vec<Record>>;
 
@@ -399,11 +447,13 @@ pub fn mapper(entity: Entity) -> Result<MapFn> {
     match entity {
         Entity::Order => Ok(order),
         Entity::Product => Ok(product),
+        Entity::Category => Ok(category),
         other => Err(Error::entity_unsupported(PLATFORM, other)),
     }
 }
 
-/// `Connector::normalize`. Orders: an `/orders/get` answer (`data.orders`, a list),
+/// `Connector::normalize`. Categories: a `/category/tree/get` answer (`data`, the
+/// roots; every node becomes a record) or one node. Orders: an `/orders/get` answer (`data.orders`, a list),
 /// an `/order/get` answer (`data`, one), a composite `{"order": {…}, "items": […]}`,
 /// or a bare order object. Products: a `/products/get` answer (`data.products`), a
 /// `/product/item/get` answer (`data`), or a bare product.
@@ -421,6 +471,8 @@ pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Norma
     };
     let data = value.get("data");
     let (items, list): (Vec<Value>, bool) = match data {
+        // `/category/tree/get`: the roots, each with its subtree.
+        Some(Value::Array(roots)) if entity == Entity::Category => (roots.clone(), true),
         Some(Value::Object(d)) if d.contains_key(list_key) => match &d[list_key] {
             Value::Array(a) => (a.clone(), true),
             Value::Null => (Vec::new(), true),
@@ -438,6 +490,8 @@ pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Norma
     }
     match (list, out.len()) {
         (false, 1) => Ok(Normalized::One(out.remove(0))),
+        // One category node brings its subtree.
+        (false, _) if entity == Entity::Category => Ok(Normalized::List(out)),
         (false, _) => Err(Error::decode("$", "expected one record")),
         (true, _) => Ok(Normalized::List(out)),
     }

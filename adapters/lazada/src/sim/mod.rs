@@ -138,6 +138,9 @@ impl LazadaSim {
     }
 }
 
+/// Why categories cannot be changed or deleted by a seller.
+const PLATFORM_TREE: &str = "Lazada's category tree is the platform's: a seller cannot change it";
+
 fn number(entity: Entity, id: &str) -> Result<u64, SimError> {
     id.parse().map_err(|_| SimError::not_found(entity, id))
 }
@@ -152,6 +155,7 @@ impl SimHandle for LazadaSim {
                 .filter(|o| !o.deleted)
                 .map(|o| o.id.to_string())
                 .collect()),
+            Entity::Category => Ok(s.categories.iter().map(|c| c.id.to_string()).collect()),
             Entity::Product => Ok(s
                 .products
                 .iter()
@@ -163,6 +167,9 @@ impl SimHandle for LazadaSim {
     }
 
     fn touch(&self, entity: Entity, id: &str, at: DateTime<Utc>) -> Result<(), SimError> {
+        if entity == Entity::Category {
+            return Err(SimError::unsupported(PLATFORM_TREE));
+        }
         let mut s = self.store();
         let n = number(entity, id)?;
         match entity {
@@ -186,6 +193,9 @@ impl SimHandle for LazadaSim {
     }
 
     fn delete(&self, entity: Entity, id: &str) -> Result<(), SimError> {
+        if entity == Entity::Category {
+            return Err(SimError::unsupported(PLATFORM_TREE));
+        }
         let mut s = self.store();
         let n = number(entity, id)?;
         match entity {
@@ -301,6 +311,11 @@ impl SimHandle for LazadaSim {
         let s = self.store();
         let n = number(entity, id)?;
         let found = match entity {
+            Entity::Category => s
+                .categories
+                .iter()
+                .find(|c| c.id == n)
+                .map(|c| render::category(c, &s.categories)),
             Entity::Order => s
                 .orders
                 .iter()
@@ -679,6 +694,11 @@ async fn product_item_get(State(sim): State<LazadaSim>, request: Request) -> Res
     }
 }
 
+async fn category_tree_get(State(sim): State<LazadaSim>) -> Response {
+    let s = sim.store();
+    ok(Value::Array(render::category_tree(&s.categories)))
+}
+
 /// The text of `<tag>…</tag>` in `xml`.
 fn element<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     let open = format!("<{tag}>");
@@ -805,6 +825,7 @@ pub async fn start(
         .route("/order/items/get", get(order_items_get))
         .route("/orders/items/get", get(orders_items_get))
         .route("/products/get", get(products_get))
+        .route("/category/tree/get", get(category_tree_get))
         .route("/product/item/get", get(product_item_get))
         .route(
             "/product/price_quantity/update",

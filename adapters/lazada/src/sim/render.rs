@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use polycart_kit::sim::{
-    SimAddress, SimFulfillment, SimOrder, SimOrderState, SimProduct, SimProductStatus,
+    SimAddress, SimCategory, SimFulfillment, SimOrder, SimOrderState, SimProduct, SimProductStatus,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -231,4 +231,31 @@ pub(super) fn product(p: &SimProduct) -> Value {
         "hiddenReason": "",
         "rejectReason": [],
     })
+}
+
+/// A category node of `/category/tree/get` with its subtree (children by position).
+pub(super) fn category(c: &SimCategory, all: &[SimCategory]) -> Value {
+    let mut children: Vec<&SimCategory> =
+        all.iter().filter(|x| x.parent_id == Some(c.id)).collect();
+    children.sort_by_key(|x| (x.position, x.id));
+    let mut node = json!({
+        "category_id": c.id,
+        "name": c.name,
+        "var": true,
+        "leaf": children.is_empty(),
+    });
+    if !children.is_empty() {
+        node["children"] = Value::Array(children.into_iter().map(|x| category(x, all)).collect());
+    }
+    node
+}
+
+/// The roots of the category tree, each with its subtree.
+pub(super) fn category_tree(all: &[SimCategory]) -> Vec<Value> {
+    let mut roots: Vec<&SimCategory> = all
+        .iter()
+        .filter(|c| c.parent_id.is_none_or(|p| !all.iter().any(|x| x.id == p)))
+        .collect();
+    roots.sort_by_key(|x| (x.position, x.id));
+    roots.into_iter().map(|c| category(c, all)).collect()
 }
