@@ -17,9 +17,9 @@ use polycart_kit::connector::Normalized;
 use polycart_kit::decode::{at_index, parse_datetime};
 use polycart_kit::error::{decode_json, excerpt};
 use polycart_kit::model::{
-    Address, Category, Currency, FulfillmentStatus, Image, LineItem, Money, Order, OrderCustomer,
-    OrderStatus, OrderTotals, Product, ProductStatus, Raw, Shipment, ShipmentLineItem,
-    ShippingLine, Variant, Weight,
+    Address, Category, Currency, FinancialStatus, FulfillmentStatus, Image, LineItem, Money, Order,
+    OrderCustomer, OrderStatus, OrderTotals, Product, ProductStatus, Raw, Shipment,
+    ShipmentLineItem, ShippingLine, Variant, Weight,
 };
 use polycart_kit::{Entity, Error, Record, Result, StoreContext};
 use rust_decimal::Decimal;
@@ -90,8 +90,9 @@ pub fn time(path: &str, v: &Option<Value>) -> Result<Option<DateTime<Utc>>> {
 ///    `failed`; anything else (`pending`, `topack`, `packed`, `toship`,
 ///    `ready_to_ship`, `shipped`, a mix) → `processing`.
 ///
-/// The fulfilment status counts items shipped (`shipped`, `delivered`): none →
-/// `unfulfilled`, all → `fulfilled`, some → `partial`; all `returned` → `returned`.
+/// The fulfilment status counts items shipped (`shipped`, `delivered`, `returned`):
+/// none → `unfulfilled`, all → `fulfilled`, some → `partial`; all `returned` →
+/// `returned`.
 pub fn derive_status(statuses: &[&str]) -> (Option<OrderStatus>, Option<FulfillmentStatus>) {
     if statuses.is_empty() {
         return (None, None);
@@ -130,9 +131,10 @@ pub fn derive_status(statuses: &[&str]) -> (Option<OrderStatus>, Option<Fulfillm
     } else {
         OrderStatus::Processing
     };
+    // A returned item was shipped first.
     let shipped = live
         .iter()
-        .filter(|s| matches!(**s, "shipped" | "delivered"))
+        .filter(|s| matches!(**s, "shipped" | "delivered" | "returned"))
         .count();
     let fulfillment = if all(&|s| s == "returned") {
         FulfillmentStatus::Returned
@@ -211,6 +213,11 @@ pub fn order(raw: &RawValue, ctx: &StoreContext) -> Result<Vec<Record>> {
         }
     }
     let (status, fulfillment) = derive_status(&statuses);
+    // Lazada says "unpaid" of an item awaiting payment; it says nothing of payment
+    // otherwise (a COD order is paid on delivery).
+    let financial = statuses
+        .contains(&"unpaid")
+        .then_some(FinancialStatus::Pending);
     let mut line_items = Vec::with_capacity(items.len());
     let mut shipments: BTreeMap<String, Shipment> = BTreeMap::new();
     for (i, it) in items.iter().enumerate() {
@@ -264,6 +271,7 @@ pub fn order(raw: &RawValue, ctx: &StoreContext) -> Result<Vec<Record>> {
         status,
         platform_status: (!unique.is_empty()).then(|| unique.join(",")),
         fulfillment_status: fulfillment,
+        financial_status: financial,
         currency: cur,
         totals: OrderTotals {
             subtotal,
@@ -528,7 +536,11 @@ mod tests {
         );
         assert_eq!(
             derive_status(&["delivered", "returned"]),
-            (Some(O::Completed), Some(F::Partial))
+            (Some(O::Completed), Some(F::Fulfilled))
+        );
+        assert_eq!(
+            derive_status(&["returned", "pending"]),
+            (Some(O::Processing), Some(F::Partial))
         );
         assert_eq!(
             derive_status(&["returned"]),
