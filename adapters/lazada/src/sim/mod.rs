@@ -13,6 +13,7 @@
 //!   `/order/items/get`, `/orders/items/get` (≤ 50 ids), `/products/get` (`filter`,
 //!   `update_after`, `offset`, `limit` ≤ 50), `/product/item/get`,
 //!   `/product/price_quantity/update` (XML `payload`);
+//! - reads answer GET and POST alike (the official SDKs POST by default);
 //! - `ApiCallLimit` once the app sends more than its calls a second (20; 2 with plan
 //!   `strict`), "this ban will last 1 seconds";
 //! - the kit's fault injection on the API calls, and pushes signed as Lazada signs them.
@@ -820,13 +821,13 @@ pub async fn start(
         requests: Arc::new(Mutex::new(0)),
     };
     let api = Router::new()
-        .route("/orders/get", get(orders_get))
-        .route("/order/get", get(order_get))
-        .route("/order/items/get", get(order_items_get))
-        .route("/orders/items/get", get(orders_items_get))
-        .route("/products/get", get(products_get))
-        .route("/category/tree/get", get(category_tree_get))
-        .route("/product/item/get", get(product_item_get))
+        .route("/orders/get", get(orders_get).post(orders_get))
+        .route("/order/get", get(order_get).post(order_get))
+        .route("/order/items/get", get(order_items_get).post(order_items_get))
+        .route("/orders/items/get", get(orders_items_get).post(orders_items_get))
+        .route("/products/get", get(products_get).post(products_get))
+        .route("/category/tree/get", get(category_tree_get).post(category_tree_get))
+        .route("/product/item/get", get(product_item_get).post(product_item_get))
         .route(
             "/product/price_quantity/update",
             post(price_quantity_update),
