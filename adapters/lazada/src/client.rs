@@ -457,6 +457,32 @@ mod tests {
         );
     }
 
+    /// The official Python SDK's `sign` (lazop-sdk 1.0.3, `lazop_sdk.base.sign`) on a
+    /// price update as it sends one (with its `partner_id`), computed with the SDK.
+    #[test]
+    fn signs_as_the_official_python_sdk_does() {
+        let params = pairs(&[
+            ("app_key", "123456"),
+            ("timestamp", "1700000000000"),
+            ("sign_method", "sha256"),
+            ("partner_id", "lazop-sdk-python-20181207"),
+            ("access_token", "tok"),
+            (
+                "payload",
+                "<Request><Product><Skus><Sku><ItemId>1</ItemId><SkuId>2</SkuId><Price>12.5</Price></Sku></Skus></Product></Request>",
+            ),
+        ]);
+        assert_eq!(
+            sign(
+                b"test_app_secret",
+                "/product/price_quantity/update",
+                &params,
+                None
+            ),
+            "810C7B54FF2FAF8F33DE7B5A5A0CB2429A4000A60AB9A8FFBE9E3BDBF118E63B"
+        );
+    }
+
     #[test]
     fn a_raw_body_is_appended_and_form_fields_are_parameters() {
         let params = pairs(&[("app_key", "1")]);

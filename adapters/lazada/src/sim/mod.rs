@@ -823,11 +823,23 @@ pub async fn start(
     let api = Router::new()
         .route("/orders/get", get(orders_get).post(orders_get))
         .route("/order/get", get(order_get).post(order_get))
-        .route("/order/items/get", get(order_items_get).post(order_items_get))
-        .route("/orders/items/get", get(orders_items_get).post(orders_items_get))
+        .route(
+            "/order/items/get",
+            get(order_items_get).post(order_items_get),
+        )
+        .route(
+            "/orders/items/get",
+            get(orders_items_get).post(orders_items_get),
+        )
         .route("/products/get", get(products_get).post(products_get))
-        .route("/category/tree/get", get(category_tree_get).post(category_tree_get))
-        .route("/product/item/get", get(product_item_get).post(product_item_get))
+        .route(
+            "/category/tree/get",
+            get(category_tree_get).post(category_tree_get),
+        )
+        .route(
+            "/product/item/get",
+            get(product_item_get).post(product_item_get),
+        )
         .route(
             "/product/price_quantity/update",
             post(price_quantity_update),
