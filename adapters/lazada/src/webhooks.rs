@@ -99,6 +99,13 @@ pub fn verify(
     if let Some(s) = text(data.and_then(|d| d.get("order_status"))) {
         meta.insert("order_status".to_owned(), s);
     }
+    // Lazada pushes at least once and retries a message unchanged; a message is its
+    // type, record, line (an order's sub-order) and status time.
+    let line = field("trade_order_line_id").unwrap_or_default();
+    let at = field("status_update_time").unwrap_or_default();
+    let delivery_id = platform_id
+        .as_ref()
+        .map(|id| format!("{}:{id}:{line}:{at}", message_type.unwrap_or_default()));
     Ok(WebhookEvent {
         platform: PLATFORM.to_owned(),
         topic,
@@ -106,7 +113,7 @@ pub fn verify(
         entity,
         platform_id,
         record: None,
-        delivery_id: None,
+        delivery_id,
         meta,
     })
 }
@@ -159,6 +166,7 @@ mod tests {
         let e = verify(&"k".into(), &"s".into(), &headers, push).unwrap();
         assert_eq!(e.platform_id.as_deref(), Some("42"));
         assert_eq!(e.entity, Some(Entity::Order));
+        assert_eq!(e.delivery_id.as_deref(), Some("0:42::"));
         assert!(verify(&"k".into(), &"other".into(), &headers, push).is_err());
         assert!(verify(&"k".into(), &"s".into(), &HeaderMap::new(), push).is_err());
     }
