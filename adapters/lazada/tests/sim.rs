@@ -382,3 +382,76 @@ async fn pushes_verify_with_the_app_secret() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn the_category_tree_is_paged_from_its_one_answer() {
+    let (server, sim) = sim(None).await;
+    let adapter = LazadaAdapter::new(&store(&server, &[]), &AdapterContext::default()).unwrap();
+    let all = collect_all(&adapter, ListQuery::new(Entity::Category).page_size(2))
+        .await
+        .unwrap();
+    let mut got: Vec<String> = all.iter().map(|r| r.platform_id().to_owned()).collect();
+    got.sort();
+    let mut truth: Vec<String> = sim
+        .store()
+        .categories
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    truth.sort();
+    assert_eq!(got, truth);
+    // Parents as the generated store has them.
+    for r in &all {
+        let Record::Category(c) = r else {
+            panic!("not a category")
+        };
+        let parent = sim
+            .store()
+            .categories
+            .iter()
+            .find(|x| x.id.to_string() == c.platform_id)
+            .and_then(|x| x.parent_id)
+            .map(|p| p.to_string());
+        assert_eq!(c.parent_id, parent, "category {}", c.platform_id);
+    }
+    assert_eq!(
+        adapter
+            .count(&ListQuery::new(Entity::Category))
+            .await
+            .unwrap(),
+        truth.len() as u64
+    );
+    // No modification time: an incremental read is refused, not answered wrongly.
+    let since = ListQuery::new(Entity::Category).updated_since(chrono::Utc::now());
+    assert!(adapter.list(&since).await.is_err());
+}
+
+#[test]
+fn normalize_reads_lazada_answers_and_refuses_its_errors() {
+    use polycart_kit::StoreContext;
+    use polycart_kit::connector::Normalized;
+    let ctx = StoreContext::default();
+    let err = polycart_lazada::mapping::normalize(
+        Entity::Order,
+        r#"{"type":"ISV","code":"IllegalAccessToken","message":"x","request_id":"1"}"#,
+        &ctx,
+    );
+    assert!(err.is_err());
+    let one = polycart_lazada::mapping::normalize(
+        Entity::Order,
+        r#"{"order":{"order_id":"7","statuses":["unpaid"]},"items":[]}"#,
+        &ctx,
+    )
+    .unwrap();
+    let Normalized::One(Record::Order(o)) = one else {
+        panic!("one order")
+    };
+    assert_eq!(o.status, Some(OrderStatus::Pending));
+    let empty = polycart_lazada::mapping::normalize(
+        Entity::Product,
+        r#"{"code":"0","data":{"total_products":0,"products":[]},"request_id":"1"}"#,
+        &ctx,
+    )
+    .unwrap();
+    assert!(matches!(empty, Normalized::List(ref v) if v.is_empty()));
+}
