@@ -2,7 +2,8 @@
 //! (wrong signature, stale timestamp, `Z` dates refused as Lazada refuses them), the
 //! single-use refresh token rotated once, persisted before use and refused when
 //! reused, `ApiCallLimit` waited out, orders joined to their items with the status
-//! derived from them, the XML price/stock payload, and signed pushes.
+//! derived from them, the XML price/stock payload, signed pushes, the category tree
+//! paged from its one answer, and `normalize` on Lazada's answers.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
