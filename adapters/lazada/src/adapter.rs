@@ -336,11 +336,8 @@ impl LazadaAdapter {
         };
         let size = query.page_size_or(MAX_PAGE) as usize;
         let all = self.categories().await?;
-        let next = (offset + size < all.len()).then(|| {
-            Cursor::encode(&At {
-                offset: offset + size,
-            })
-        });
+        let end = offset.saturating_add(size);
+        let next = (end < all.len()).then(|| Cursor::encode(&At { offset: end }));
         Ok(Page {
             records: all.into_iter().skip(offset).take(size).collect(),
             next,
