@@ -408,7 +408,7 @@ pub(crate) fn client(store: &StoreConfig, config: &LazadaConfig, ctx: &AdapterCo
         TokenSet {
             access_token: config.access_token.clone(),
             refresh_token: config.refresh_token.clone(),
-            expires_at: None,
+            expires_at: config.token_expires_at,
         },
     );
     if let Some(sink) = &ctx.token_sink {

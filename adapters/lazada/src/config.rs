@@ -1,7 +1,8 @@
 //! A Lazada store's settings, typed: its venture (`region`, one of Lazada's six
 //! countries, each with its own API host), the API root and the auth root, the app's
-//! key and secret and the seller's token pair (`Secret`s, never printed), and the
-//! request budget, each declared in [`SETTINGS`].
+//! key and secret and the seller's token pair (`Secret`s, never printed) with when the
+//! access token lapses (`token_expires_at`, the app's convention for rotated tokens),
+//! and the request budget, each declared in [`SETTINGS`].
 //!
 //! `base_url` is the API root (`https://api.lazada.sg/rest`). When it names a Lazada
 //! host it must be the one of `region` (a seller's token covers one country account,
@@ -14,7 +15,7 @@ use polycart_kit::{Error, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings a Lazada store takes.
-pub const SETTINGS: &[SettingSpec] = &[REGION, RATE];
+pub const SETTINGS: &[SettingSpec] = &[REGION, RATE, TOKEN_EXPIRES_AT];
 
 const REGION: SettingSpec = SettingSpec {
     name: "region",
@@ -30,6 +31,13 @@ const RATE: SettingSpec = SettingSpec {
     kind: SettingKind::Integer { min: 1, max: 100 },
     default: Some("10"),
     doc: "requests per second the app may send for this seller (Lazada's limits depend on the app category)",
+};
+
+const TOKEN_EXPIRES_AT: SettingSpec = SettingSpec {
+    name: "token_expires_at",
+    kind: SettingKind::Timestamp,
+    default: None,
+    doc: "when the access token lapses (written after each refresh from expires_in; it is refreshed before)",
 };
 
 /// Lazada's API host of a venture.
@@ -59,6 +67,8 @@ pub struct LazadaConfig {
     pub app_secret: Secret,
     pub access_token: Secret,
     pub refresh_token: Option<Secret>,
+    /// When the access token lapses, where known (setting `token_expires_at`).
+    pub token_expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub budget: Budget,
 }
 
@@ -105,6 +115,9 @@ impl LazadaConfig {
             app_secret: store.credential("app_secret")?.clone(),
             access_token: store.credential("access_token")?.clone(),
             refresh_token: store.credentials.get("refresh_token").cloned(),
+            token_expires_at: TOKEN_EXPIRES_AT
+                .read::<String>(store)?
+                .and_then(|t| polycart_kit::decode::parse_datetime(&t)),
             budget: Budget::new(rate, f64::from(rate)),
         })
     }

@@ -456,3 +456,23 @@ fn normalize_reads_lazada_answers_and_refuses_its_errors() {
     .unwrap();
     assert!(matches!(empty, Normalized::List(ref v) if v.is_empty()));
 }
+
+#[tokio::test]
+async fn a_token_known_to_lapse_is_refreshed_before_the_call() {
+    let (server, sim) = sim(None).await;
+    let mut config = store(&server, &[]);
+    config
+        .settings
+        .insert("token_expires_at".into(), "2020-01-01T00:00:00Z".into());
+    let adapter = LazadaAdapter::new(&config, &AdapterContext::default()).unwrap();
+    let first = sim.refresh_token();
+    let before = sim.requests();
+    let page = adapter
+        .list(&ListQuery::new(Entity::Product).page_size(5))
+        .await
+        .unwrap();
+    assert_eq!(page.records.len(), 5);
+    assert_ne!(sim.refresh_token(), first, "refreshed");
+    // The refresh, then the call with the new token: nothing refused first.
+    assert_eq!(sim.requests() - before, 2);
+}
