@@ -476,3 +476,40 @@ async fn a_token_known_to_lapse_is_refreshed_before_the_call() {
     // The refresh, then the call with the new token: nothing refused first.
     assert_eq!(sim.requests() - before, 2);
 }
+
+#[tokio::test]
+async fn product_filters_select_as_lazada_documents() {
+    use polycart_kit::sim::SimHandle;
+    let (server, sim) = sim(None).await;
+    let secret = server.info.credentials["app_secret"].clone();
+    let gone = sim.store().products[0].id.to_string();
+    sim.delete(Entity::Product, &gone).unwrap();
+    let ids = |v: &Value| -> Vec<String> {
+        v["data"]["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["item_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = raw(
+        &server,
+        "/products/get",
+        &[("filter", "all"), ("limit", "50")],
+        &secret,
+        now_ms(),
+    )
+    .await;
+    assert!(!ids(&all).contains(&gone));
+    let deleted = raw(
+        &server,
+        "/products/get",
+        &[("filter", "deleted")],
+        &secret,
+        now_ms(),
+    )
+    .await;
+    assert_eq!(ids(&deleted), vec![gone]);
+    let missing = raw(&server, "/products/get", &[], &secret, now_ms()).await;
+    assert_eq!(missing["code"], "InvalidParameter");
+}

@@ -10,8 +10,9 @@
 //!   after), and the old access token stops working;
 //! - `/orders/get` (`update_after`/`created_after` required, inclusive bounds,
 //!   `sort_by`/`sort_direction`, `offset`, `limit` ≤ 100), `/order/get`,
-//!   `/order/items/get`, `/orders/items/get` (≤ 50 ids), `/products/get` (`filter`,
-//!   `update_after`, `offset`, `limit` ≤ 50), `/product/item/get`,
+//!   `/order/items/get`, `/orders/items/get` (≤ 50 ids), `/products/get` (`filter`:
+//!   `all` but deleted, `live`, `inactive`, `deleted`, `sold-out`; `update_after`,
+//!   `offset`, `limit` ≤ 50), `/product/item/get`,
 //!   `/product/price_quantity/update` (XML `payload`);
 //! - reads answer GET and POST alike (the official SDKs POST by default);
 //! - `ApiCallLimit` once the app sends more than its calls a second (20; 2 with plan
@@ -38,8 +39,8 @@ use polycart_kit::adapter::WebhookKind;
 use polycart_kit::auth::hmac::{constant_time_eq, hex, hex_upper, hmac_sha256};
 use polycart_kit::model::Entity;
 use polycart_kit::sim::{
-    Delivery, Faults, FixedWindow, Signing, SimError, SimHandle, SimInfo, SimOptions, SimServer,
-    SimStore,
+    Delivery, Faults, FixedWindow, Signing, SimError, SimHandle, SimInfo, SimOptions,
+    SimProductStatus, SimServer, SimStore,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -667,7 +668,15 @@ async fn products_get(State(sim): State<LazadaSim>, request: Request) -> Respons
     let mut rows: Vec<_> = store
         .products
         .iter()
-        .filter(|x| !x.deleted)
+        .filter(|x| match filter.as_str() {
+            "all" => !x.deleted,
+            "deleted" => x.deleted,
+            "live" => !x.deleted && x.status == SimProductStatus::Active,
+            "inactive" => !x.deleted && x.status != SimProductStatus::Active,
+            "sold-out" => !x.deleted && x.variants.iter().all(|v| v.total_stock() <= 0),
+            // No product waits for or failed quality control here.
+            _ => false,
+        })
         .filter(|x| since.is_none_or(|t| x.updated_at.timestamp() >= t.timestamp()))
         .collect();
     rows.sort_by_key(|x| x.id);
