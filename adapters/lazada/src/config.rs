@@ -9,6 +9,7 @@
 //! so the country decides the host); any other host (a simulator, a proxy) is used as
 //! given and serves the token refresh too.
 
+use polycart_kit::region::RegionalHosts;
 use polycart_kit::settings::{SettingKind, SettingSpec};
 use polycart_kit::transport::Budget;
 use polycart_kit::{Error, Result, Secret, StoreConfig};
@@ -40,18 +41,18 @@ const TOKEN_EXPIRES_AT: SettingSpec = SettingSpec {
     doc: "when the access token lapses (written after each refresh from expires_in; it is refreshed before)",
 };
 
-/// Lazada's API host of a venture.
-pub fn region_host(region: &str) -> Option<&'static str> {
-    Some(match region {
-        "sg" => "api.lazada.sg",
-        "my" => "api.lazada.com.my",
-        "th" => "api.lazada.co.th",
-        "ph" => "api.lazada.com.ph",
-        "vn" => "api.lazada.vn",
-        "id" => "api.lazada.co.id",
-        _ => return None,
-    })
-}
+/// Lazada's API host of each venture.
+pub const HOSTS: RegionalHosts = RegionalHosts {
+    regions: &[
+        ("sg", "api.lazada.sg"),
+        ("my", "api.lazada.com.my"),
+        ("th", "api.lazada.co.th"),
+        ("ph", "api.lazada.com.ph"),
+        ("vn", "api.lazada.vn"),
+        ("id", "api.lazada.co.id"),
+    ],
+    platform_marker: "lazada.",
+};
 
 /// Lazada's auth root, where tokens are created and refreshed for every venture.
 pub const AUTH_ROOT: &str = "https://auth.lazada.com/rest";
@@ -82,26 +83,10 @@ fn with_slash(mut url: Url) -> Url {
 
 impl LazadaConfig {
     pub fn from_store(store: &StoreConfig) -> Result<Self> {
-        let host = store.base_url.host_str().unwrap_or_default().to_owned();
         let region: Option<String> = REGION.read(store)?;
-        let on_lazada = host.contains("lazada.");
-        let api_root = match (region.as_deref(), on_lazada) {
-            (Some(r), true) => {
-                let expected = region_host(r).ok_or_else(|| Error::invalid("unknown region"))?;
-                if host != expected {
-                    return Err(Error::invalid(format!(
-                        "base_url host {host} is not the API host of region {r} ({expected})"
-                    )));
-                }
-                with_slash(store.base_url.clone())
-            }
-            (None, true) => {
-                return Err(Error::invalid(
-                    "a Lazada store needs the region setting (sg, my, th, ph, vn, id)",
-                ));
-            }
-            (_, false) => with_slash(store.base_url.clone()),
-        };
+        HOSTS.check(&store.base_url, region.as_deref())?;
+        let on_lazada = HOSTS.on_platform(&store.base_url);
+        let api_root = with_slash(store.base_url.clone());
         let auth_root = if on_lazada {
             with_slash(AUTH_ROOT.parse().map_err(|_| Error::invalid("auth root"))?)
         } else {
