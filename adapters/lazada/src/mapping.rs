@@ -509,6 +509,54 @@ pub fn normalize(entity: Entity, text: &str, ctx: &StoreContext) -> Result<Norma
 mod tests {
     use super::*;
 
+    /// Any prefix of a real payload, and the payload with each value swapped for
+    /// another JSON type, maps or fails with a typed error: no input panics.
+    #[test]
+    fn broken_payloads_fail_typed_never_panic() {
+        let ctx = StoreContext::default();
+        for (entity, text) in [
+            (
+                Entity::Order,
+                include_str!("../../../fixtures/lazada/order/order-with-items.json"),
+            ),
+            (
+                Entity::Product,
+                include_str!("../../../fixtures/lazada/product/get-products.json"),
+            ),
+            (
+                Entity::Category,
+                include_str!("../../../fixtures/lazada/category/get-category-tree.json"),
+            ),
+        ] {
+            for cut in (0..text.len())
+                .filter(|i| text.is_char_boundary(*i))
+                .step_by(7)
+            {
+                let _ = normalize(entity, &text[..cut], &ctx);
+            }
+            for odd in [
+                "null",
+                "[]",
+                "{}",
+                "-1e400",
+                "\"\"",
+                "true",
+                "18446744073709551616",
+            ] {
+                let mut at = 0;
+                while let Some(i) = text[at..].find(": ") {
+                    let start = at + i + 2;
+                    let end = text[start..]
+                        .find([',', '\n'])
+                        .map_or(text.len(), |j| start + j);
+                    let swapped = format!("{}{odd}{}", &text[..start], &text[end..]);
+                    let _ = normalize(entity, &swapped, &ctx);
+                    at = start;
+                }
+            }
+        }
+    }
+
     #[test]
     fn status_is_derived_from_the_items() {
         use FulfillmentStatus as F;
