@@ -14,6 +14,7 @@ pub fn connectors() -> &'static [Connector] {
             polycart_ebay::connector(),
             polycart_ecwid::connector(),
             polycart_etsy::connector(),
+            polycart_lazada::connector(),
             polycart_magento::connector(),
             polycart_prestashop::connector(),
             polycart_shopee::connector(),
