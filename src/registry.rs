@@ -15,6 +15,7 @@ pub fn connectors() -> &'static [Connector] {
             polycart_prestashop::connector(),
             polycart_shopify::connector(),
             polycart_squarespace::connector(),
+            polycart_tiktokshop::connector(),
             polycart_wix::connector(),
             polycart_woocommerce::connector(),
         ]

@@ -200,6 +200,17 @@ pub fn at_index(error: Error, index: usize, list: bool) -> Error {
     }
 }
 
+/// A Unix-second timestamp (Shopee, Lazada, TikTok Shop) as UTC; `None` stays `None`,
+/// and a second no calendar holds is a decode error at `path`.
+pub fn unix_seconds(path: &str, seconds: Option<i64>) -> Result<Option<DateTime<Utc>>> {
+    seconds
+        .map(|s| {
+            DateTime::from_timestamp(s, 0)
+                .ok_or_else(|| Error::decode(path, format!("{s} is not a unix second")))
+        })
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +281,13 @@ mod tests {
         let (items, list) = split_envelope(r#"[{"id":1}]"#, &["orders"]).unwrap();
         assert!(list && items.len() == 1);
         assert!(split_envelope("<html>", &["orders"]).is_err());
+    }
+
+    #[test]
+    fn unix_seconds_are_utc() {
+        let t = unix_seconds("$.t", Some(1_619_611_561)).unwrap().unwrap();
+        assert_eq!(t.to_rfc3339(), "2021-04-28T12:06:01+00:00");
+        assert_eq!(unix_seconds("$.t", None).unwrap(), None);
+        assert!(unix_seconds("$.t", Some(i64::MAX)).is_err());
     }
 }

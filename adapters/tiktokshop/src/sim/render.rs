@@ -1,0 +1,204 @@
+//! The simulator's JSON, shaped after TikTok's documented payloads
+//! (`fixtures/tiktokshop/`): ids as 18-digit strings, money as decimal strings, times
+//! as Unix seconds, and an order's lines one per unit.
+
+use polycart_kit::sim::{SimOrder, SimOrderState, SimProduct, SimProductStatus};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+/// Added to the generator's small ids so the simulator's ids exceed 2^53, as TikTok's
+/// do (an f64 reader would corrupt them).
+pub const ID_BASE: u64 = 576_460_000_000_000_000;
+
+/// The platform id of a generated record.
+pub(super) fn id(n: u64) -> String {
+    (ID_BASE + n).to_string()
+}
+
+/// The generated record behind a platform id.
+pub(super) fn sim_id(id: &str) -> Option<u64> {
+    id.parse::<u64>().ok()?.checked_sub(ID_BASE)
+}
+
+/// An opaque page token naming the last row served.
+pub(super) fn token((t, n): (i64, u64)) -> String {
+    format!("{t:x}g{n:x}")
+}
+
+pub(super) fn read_token(token: &str) -> Option<(i64, u64)> {
+    let (t, n) = token.split_once('g')?;
+    Some((i64::from_str_radix(t, 16).ok()?, u64::from_str_radix(n, 16).ok()?))
+}
+
+pub(super) fn order_status(o: &SimOrder) -> &'static str {
+    match o.state {
+        SimOrderState::Pending => "UNPAID",
+        SimOrderState::Open => "AWAITING_SHIPMENT",
+        SimOrderState::OnHold => "ON_HOLD",
+        SimOrderState::Completed => "COMPLETED",
+        SimOrderState::Cancelled | SimOrderState::Failed => "CANCELLED",
+    }
+}
+
+/// `total` split into `n` cent amounts that add up to it exactly (the remainder on the
+/// first).
+fn split(total: Decimal, n: u32) -> Vec<Decimal> {
+    let n = n.max(1);
+    let each = (total / Decimal::from(n)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+    let mut out = vec![each; n as usize];
+    out[0] = total - each * Decimal::from(n - 1);
+    out
+}
+
+/// An order as Get Order Detail and Search Orders write it.
+pub(super) fn order(o: &SimOrder) -> Value {
+    let cur = o.currency;
+    let mut units = Vec::new();
+    let mut sub_total = Decimal::ZERO;
+    let mut original = Decimal::ZERO;
+    let mut seller_discount = Decimal::ZERO;
+    let mut tax = Decimal::ZERO;
+    for l in &o.line_items {
+        let discounts = split(l.discount, l.quantity);
+        let taxes = split(l.tax, l.quantity);
+        for k in 0..l.quantity as usize {
+            let sale = l.price - discounts[k];
+            sub_total += sale;
+            original += l.price;
+            seller_discount += discounts[k];
+            tax += taxes[k];
+            units.push(json!({
+                "id": id(l.id * 1000 + k as u64),
+                "sku_id": id(l.variant_id),
+                "product_id": id(l.product_id),
+                "product_name": l.title,
+                "sku_name": l.variant_title,
+                "seller_sku": l.sku,
+                "original_price": l.price.to_string(),
+                "sale_price": sale.to_string(),
+                "seller_discount": discounts[k].to_string(),
+                "platform_discount": "0",
+                "currency": cur,
+                "display_status": order_status(o),
+                "is_gift": false,
+                "item_tax": [{
+                    "tax_type": "SALES_TAX",
+                    "tax_amount": taxes[k].to_string(),
+                    "tax_rate": o.tax_rate.to_string(),
+                }],
+            }));
+        }
+    }
+    let total = sub_total + o.shipping_price + tax;
+    let a = &o.shipping_address;
+    let paid = !matches!(o.state, SimOrderState::Pending);
+    json!({
+        "id": id(o.id),
+        "status": order_status(o),
+        "create_time": o.created_at.timestamp(),
+        "update_time": o.updated_at.timestamp(),
+        "paid_time": paid.then(|| o.created_at.timestamp() + 60),
+        "user_id": o.customer_id.map(id),
+        "buyer_email": o.email,
+        "buyer_message": o.note.clone().unwrap_or_default(),
+        "shipping_type": "SELLER",
+        "fulfillment_type": "FULFILLMENT_BY_SELLER",
+        "delivery_option_name": o.shipping_method,
+        "shipping_provider": o.shipping_carrier,
+        "is_cod": false,
+        "is_on_hold_order": matches!(o.state, SimOrderState::OnHold),
+        "cancel_reason": o.cancel_reason.unwrap_or_default(),
+        "payment": {
+            "currency": cur,
+            "sub_total": sub_total.to_string(),
+            "shipping_fee": o.shipping_price.to_string(),
+            "seller_discount": seller_discount.to_string(),
+            "platform_discount": "0",
+            "total_amount": total.to_string(),
+            "original_total_product_price": original.to_string(),
+            "original_shipping_fee": o.shipping_price.to_string(),
+            "tax": tax.to_string(),
+            "product_tax": tax.to_string(),
+            "shipping_fee_tax": "0",
+        },
+        "recipient_address": {
+            "name": format!("{} {}", a.first_name, a.last_name),
+            "first_name": a.first_name,
+            "last_name": a.last_name,
+            "phone_number": a.phone.clone().unwrap_or_default(),
+            "full_address": format!("{} {}, {} {}", a.address1, a.city, a.province_code, a.zip),
+            "address_line1": a.address1,
+            "address_line2": a.address2.clone().unwrap_or_default(),
+            "postal_code": a.zip,
+            "region_code": a.country_code,
+            "district_info": [
+                { "address_level_name": "Country", "address_name": a.country, "address_level": "L0" },
+                { "address_level_name": "State", "address_name": a.province, "address_level": "L1" },
+                { "address_level_name": "City", "address_name": a.city, "address_level": "L3" },
+            ],
+        },
+        "line_items": units,
+        "packages": o.shipments.iter().map(|s| json!({ "id": id(s.id) })).collect::<Vec<_>>(),
+    })
+}
+
+/// A product as Search Products (`detail` false) or Get Product (`detail` true)
+/// writes it.
+pub(super) fn product(p: &SimProduct, currency: &str, detail: bool) -> Value {
+    let status = match p.status {
+        SimProductStatus::Active => "ACTIVATE",
+        SimProductStatus::Draft => "DRAFT",
+        SimProductStatus::Archived => "SELLER_DEACTIVATED",
+    };
+    let skus: Vec<Value> = p
+        .variants
+        .iter()
+        .map(|v| {
+            json!({
+                "id": id(v.id),
+                "seller_sku": v.sku,
+                "price": {
+                    "currency": currency,
+                    "sale_price": v.price.to_string(),
+                    "tax_exclusive_price": v.price.to_string(),
+                },
+                "inventory": v.stock.iter().map(|(warehouse, quantity)| json!({
+                    "warehouse_id": id(*warehouse),
+                    "quantity": quantity,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut out = json!({
+        "id": id(p.id),
+        "title": p.title,
+        "status": status,
+        "skus": skus,
+        "create_time": p.created_at.timestamp(),
+        "update_time": p.updated_at.timestamp(),
+    });
+    if detail {
+        out["description"] = Value::String(p.description_html.clone());
+        out["product_status"] = Value::String(status.to_owned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_add_up_exactly() {
+        let parts = split(Decimal::new(100, 2), 3);
+        assert_eq!(parts.iter().sum::<Decimal>(), Decimal::new(100, 2));
+        assert_eq!(parts[1], Decimal::new(33, 2));
+    }
+
+    #[test]
+    fn tokens_and_ids_round_trip() {
+        assert_eq!(read_token(&token((1_700_000_000, 42))), Some((1_700_000_000, 42)));
+        assert_eq!(sim_id(&id(7)), Some(7));
+        assert!(ID_BASE + 1 > 1 << 53);
+    }
+}
