@@ -19,9 +19,10 @@ use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
 use polycart_kit::envelope::Envelope;
 use polycart_kit::paging::{Bound, BodyToken, DateFormat, Paging, Since};
 use polycart_kit::transport::{Request, Transport};
+use polycart_kit::adapter::numeric_ids;
 use polycart_kit::{
     Adapter, ApiPath, Capabilities, Entity, Error, IdGrammar, ListQuery, Page, Record, Result,
-    StoreConfig, StoreContext, WebhookEvent, WriteCapabilities,
+    StoreConfig, StoreContext, WebhookEvent, Write, WriteCapabilities, WriteOp,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -30,10 +31,11 @@ use tokio::sync::OnceCell;
 use crate::PLATFORM;
 use crate::client::{self, Envelope as Answer, MAX_PAGE};
 use crate::config::TikTokShopConfig;
-use crate::{mapping, webhooks};
+use crate::{mapping, webhooks, wire, writes};
 
 /// What TikTok Shop offers: orders and products, searched by modification time and
-/// read by id; webhooks signed with the app secret. No counts (a search's
+/// read by id; SKU prices, warehouse stock and seller shipments written (`writes.rs`);
+/// webhooks signed with the app secret. No counts (a search's
 /// `total_count` is not a count of the unfiltered listing).
 pub fn capabilities() -> Capabilities {
     Capabilities {
@@ -48,7 +50,12 @@ pub fn capabilities() -> Capabilities {
                 .webhooks(webhooks::PRODUCT_TOPICS),
         ],
         bulk_export: false,
-        writes: WriteCapabilities::default(),
+        writes: WriteCapabilities {
+            product_price: true,
+            inventory_set: true,
+            shipment_create: true,
+            ..WriteCapabilities::default()
+        },
         webhooks: true,
         webhook_registration: false,
     }
@@ -181,6 +188,64 @@ impl TikTokShopAdapter {
     }
 }
 
+impl TikTokShopAdapter {
+    /// The raw JSON of one order (Get Order Detail) or product (Get Product).
+    async fn raw(&self, entity: Entity, platform_id: &str) -> Result<Box<RawValue>> {
+        let id = IdGrammar::Numeric.check(platform_id)?;
+        let cipher = self.cipher().await?.to_owned();
+        let root = &self.config.api_root;
+        let url = match entity {
+            // Get Order Detail takes up to 50 ids; one here.
+            Entity::Order => {
+                let mut url = ApiPath::new("order/202309/orders").under(root);
+                url.query_pairs_mut().append_pair("ids", id);
+                url
+            }
+            Entity::Product => ApiPath::new("product/202309/products")
+                .id(IdGrammar::Numeric, id)?
+                .under(root),
+            other => return Err(Error::entity_unsupported(PLATFORM, other)),
+        };
+        let response = self
+            .transport
+            .send(Request::get(url).query([("shop_cipher", cipher)]))
+            .await?;
+        let text = response.text()?;
+        let found = match entity {
+            Entity::Order => Envelope::At("/data/orders").split(text)?.first().copied(),
+            _ => polycart_kit::envelope::pointer(text, "/data")?,
+        };
+        found
+            .filter(|r| r.get().trim() != "null")
+            .map(ToOwned::to_owned)
+            .ok_or_else(|| Error::not_found(format!("{entity} {platform_id}")))
+    }
+
+    async fn post(&self, call: writes::Call) -> Result<()> {
+        let cipher = self.cipher().await?.to_owned();
+        let response = self
+            .transport
+            .send(call.request(&self.config.api_root, &cipher))
+            .await?;
+        writes::check_answer(response.text()?)
+    }
+
+    /// The providers of a delivery option.
+    async fn providers(&self, delivery_option: &str) -> Result<Vec<wire::ShippingProvider>> {
+        let cipher = self.cipher().await?.to_owned();
+        let url = ApiPath::new("logistics/202309/delivery_options")
+            .id(IdGrammar::Numeric, delivery_option)?
+            .lit("shipping_providers")
+            .under(&self.config.api_root);
+        let response = self
+            .transport
+            .send(Request::get(url).query([("shop_cipher", cipher)]))
+            .await?;
+        let providers: wire::ShippingProviders = data(response.text()?)?;
+        Ok(providers.shipping_providers)
+    }
+}
+
 /// The registry's `connect`.
 pub(crate) fn connect(store: &StoreConfig, ctx: &AdapterContext) -> Result<Arc<dyn Adapter>> {
     Ok(Arc::new(TikTokShopAdapter::new(store, ctx)?))
@@ -211,38 +276,87 @@ impl Adapter for TikTokShopAdapter {
     }
 
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record> {
-        let id = IdGrammar::Numeric.check(platform_id)?;
-        let cipher = self.cipher().await?.to_owned();
-        let root = &self.config.api_root;
-        let (url, pointer) = match entity {
-            // Get Order Detail takes up to 50 ids; one here.
-            Entity::Order => {
-                let mut url = ApiPath::new("order/202309/orders").under(root);
-                url.query_pairs_mut().append_pair("ids", id);
-                (url, "/data/orders")
-            }
-            Entity::Product => (
-                ApiPath::new("product/202309/products")
-                    .id(IdGrammar::Numeric, id)?
-                    .under(root),
-                "/data",
-            ),
-            other => return Err(Error::entity_unsupported(PLATFORM, other)),
-        };
-        let request = Request::get(url).query([("shop_cipher", cipher)]);
-        let response = self.transport.send(request).await?;
-        let text = response.text()?;
-        let items = match entity {
-            Entity::Order => Envelope::At(pointer).split(text)?,
-            _ => polycart_kit::envelope::pointer(text, pointer)?.into_iter().collect(),
-        };
-        let raw = items
-            .first()
-            .ok_or_else(|| Error::not_found(format!("{entity} {platform_id}")))?;
+        let raw = self.raw(entity, platform_id).await?;
         let map = mapping::mapper(entity)?;
-        map(raw, &self.context)?
+        map(&raw, &self.context)?
             .pop()
             .ok_or_else(|| Error::not_found(format!("{entity} {platform_id}")))
+    }
+
+    async fn write(&self, write: &Write) -> Result<Record> {
+        let write = write.checked(numeric_ids)?;
+        let (entity, id) = match &write.op {
+            WriteOp::UpdateProduct {
+                product_id,
+                variant_id,
+                title,
+                status,
+                price,
+                compare_at_price,
+            } => {
+                if title.is_some() || status.is_some() || compare_at_price.is_some() {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "product title, status and compare-at price",
+                    ));
+                }
+                let price = price.ok_or_else(|| Error::invalid("nothing to update"))?;
+                let raw = self.raw(Entity::Product, product_id).await?;
+                let product: wire::Product = polycart_kit::error::decode_json(raw.get())?;
+                self.post(writes::price_update(&product, variant_id.as_deref(), price)?)
+                    .await?;
+                (Entity::Product, product_id.clone())
+            }
+            WriteOp::SetInventory {
+                product_id,
+                variant_id,
+                sku,
+                location_id,
+                change,
+            } => {
+                let product_id = product_id.clone().ok_or_else(|| {
+                    Error::invalid("TikTok Shop sets stock by product_id (and variant_id or sku)")
+                })?;
+                let raw = self.raw(Entity::Product, &product_id).await?;
+                let product: wire::Product = polycart_kit::error::decode_json(raw.get())?;
+                let call = writes::inventory_update(
+                    &product,
+                    variant_id.as_deref(),
+                    sku.as_deref(),
+                    location_id.as_deref(),
+                    change,
+                )?;
+                self.post(call).await?;
+                (Entity::Product, product_id)
+            }
+            WriteOp::CreateShipment {
+                order_id,
+                carrier,
+                tracking_number,
+                line_items,
+                ..
+            } => {
+                let tracking = tracking_number
+                    .as_deref()
+                    .ok_or_else(|| Error::invalid("TikTok Shop needs a tracking number"))?;
+                let carrier = carrier
+                    .as_deref()
+                    .ok_or_else(|| Error::invalid("TikTok Shop needs the carrier"))?;
+                let raw = self.raw(Entity::Order, order_id).await?;
+                let order: wire::Order = polycart_kit::error::decode_json(raw.get())?;
+                let units = writes::unit_ids(&order, line_items)?;
+                let providers = match &order.delivery_option_id {
+                    Some(option) => self.providers(&option.0).await?,
+                    None => Vec::new(),
+                };
+                let provider = writes::provider_id(carrier, &providers)?;
+                self.post(writes::mark_shipped(order_id, tracking, &provider, units)?)
+                    .await?;
+                (Entity::Order, order_id.clone())
+            }
+            other => return Err(writes::unsupported(other)),
+        };
+        self.get(entity, &id).await
     }
 
     fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {

@@ -228,6 +228,12 @@ pub fn is_auth_code(code: i64) -> bool {
     matches!(code, 105_000..=105_999 | 106_001 | 36_009_004 | 36_004_004)
 }
 
+/// Codes saying the record does not exist ("The product does not exist", "The product
+/// ID does not exist", "The SKU id not exist").
+pub fn is_missing_code(code: i64) -> bool {
+    matches!(code, 12_052_032 | 12_052_260 | 12_052_556)
+}
+
 /// TikTok Shop's answers, read.
 #[derive(Debug, Clone, Copy)]
 pub struct TikTokShopClassifier;
@@ -252,6 +258,7 @@ impl Classify for TikTokShopClassifier {
             },
             (500..=599, _) | (_, 36_009_003) => Verdict::Retry,
             (_, c) if is_auth_code(c) => Verdict::Fail(Error::auth(message())),
+            (_, c) if is_missing_code(c) => Verdict::Fail(Error::not_found(message())),
             (200..=299, 0) => Verdict::Done,
             (200..=299, _) => Verdict::Fail(Error::invalid(message())),
             _ => classify_status(response),

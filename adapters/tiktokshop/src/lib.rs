@@ -13,6 +13,7 @@ pub mod mapping;
 pub mod sim;
 pub mod webhooks;
 mod wire;
+mod writes;
 
 use polycart_kit::Connector;
 

@@ -13,8 +13,9 @@ use polycart_kit::connector::Normalized;
 use polycart_kit::decode::{currency, money, unix_seconds};
 use polycart_kit::error::decode_json;
 use polycart_kit::model::{
-    Address, Currency, FinancialStatus, LineItem, Money, Order, OrderCustomer, OrderStatus,
-    OrderTotals, Product, ProductStatus, Raw, ShippingLine, Variant,
+    Address, Currency, FinancialStatus, FulfillmentStatus, LineItem, Money, Order, OrderCustomer,
+    OrderStatus, OrderTotals, Product, ProductStatus, Raw, Shipment, ShipmentLineItem,
+    ShippingLine, Variant,
 };
 use polycart_kit::{Entity, Error, Record, Result, StoreContext};
 use rust_decimal::Decimal;
@@ -54,6 +55,70 @@ pub fn order_status(s: &str) -> Option<OrderStatus> {
     })
 }
 
+/// Where the order's goods stand, from its status.
+pub fn fulfillment_status(s: &str) -> Option<FulfillmentStatus> {
+    Some(match s {
+        "UNPAID" | "ON_HOLD" | "AWAITING_SHIPMENT" => FulfillmentStatus::Unfulfilled,
+        "PARTIALLY_SHIPPING" => FulfillmentStatus::Partial,
+        "AWAITING_COLLECTION" | "IN_TRANSIT" | "DELIVERED" | "COMPLETED" => {
+            FulfillmentStatus::Fulfilled
+        }
+        _ => return None,
+    })
+}
+
+/// The key units of one unified line share: the SKU, else the unit itself.
+pub(crate) fn unit_key(u: &wire::LineItem) -> String {
+    u.sku_id
+        .as_ref()
+        .map(|s| s.0.clone())
+        .unwrap_or_else(|| format!("line:{}", u.id.0))
+}
+
+/// The order's shipped packages, from its units' `package_id`: one shipment per
+/// package whose units carry a tracking number (TikTok makes a package for every paid
+/// order; one without tracking has not shipped), its lines the unified lines (first
+/// unit's id) with the count of their units in it.
+fn shipments(units: &[wire::LineItem]) -> Vec<Shipment> {
+    let mut out: Vec<Shipment> = Vec::new();
+    for u in units {
+        let Some(package) = u.package_id.as_ref().filter(|p| !p.0.is_empty()) else {
+            continue;
+        };
+        if u.tracking_number.as_deref().is_none_or(str::is_empty) {
+            continue;
+        }
+        let line_id = units
+            .iter()
+            .find(|first| unit_key(first) == unit_key(u))
+            .map_or_else(|| u.id.0.clone(), |first| first.id.0.clone());
+        let at = match out.iter().position(|s| s.platform_id == package.0) {
+            Some(i) => i,
+            None => {
+                out.push(Shipment {
+                    platform_id: package.0.clone(),
+                    carrier: u.shipping_provider_name.clone(),
+                    tracking_number: u.tracking_number.clone().filter(|t| !t.is_empty()),
+                    tracking_url: None,
+                    status: u.package_status.clone(),
+                    line_items: Vec::new(),
+                    created_at: None,
+                });
+                out.len() - 1
+            }
+        };
+        let lines = &mut out[at].line_items;
+        match lines.iter_mut().find(|l| l.line_item_id.as_deref() == Some(line_id.as_str())) {
+            Some(l) => l.quantity += Decimal::ONE,
+            None => lines.push(ShipmentLineItem {
+                line_item_id: Some(line_id),
+                quantity: Decimal::ONE,
+            }),
+        }
+    }
+    out
+}
+
 /// Groups the per-unit lines by SKU (see the module doc).
 fn lines(units: &[wire::LineItem], order_cur: Option<&Currency>) -> Result<Vec<LineItem>> {
     let mut out: Vec<(String, LineItem, Option<String>, bool)> = Vec::new();
@@ -64,11 +129,7 @@ fn lines(units: &[wire::LineItem], order_cur: Option<&Currency>) -> Result<Vec<L
             None => order_cur.cloned(),
         };
         let cur = cur.as_ref();
-        let key = u
-            .sku_id
-            .as_ref()
-            .map(|s| s.0.clone())
-            .unwrap_or_else(|| format!("line:{}", u.id.0));
+        let key = unit_key(u);
         let sale = amount(&path("sale_price"), u.sale_price.as_deref(), cur)?;
         let discount = add(
             &path("seller_discount"),
@@ -179,7 +240,13 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         status: status.and_then(order_status),
         platform_status: o.status.clone(),
         financial_status,
+        fulfillment_status: status.and_then(fulfillment_status),
+        cancelled_at: match status {
+            Some("CANCELLED") => unix_seconds("$.cancel_time", o.cancel_time)?,
+            _ => None,
+        },
         currency: cur.clone(),
+        shipments: shipments(&o.line_items),
         line_items: lines(&o.line_items, c)?,
         totals,
         customer: Some(OrderCustomer {

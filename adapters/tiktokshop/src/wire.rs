@@ -20,7 +20,9 @@ pub(crate) struct Order {
     #[serde(default)]
     pub line_items: Vec<LineItem>,
     pub delivery_option_name: Option<String>,
+    pub delivery_option_id: Option<Id>,
     pub shipping_provider: Option<String>,
+    pub cancel_time: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +63,10 @@ pub(crate) struct LineItem {
     pub currency: Option<String>,
     #[serde(default)]
     pub item_tax: Vec<ItemTax>,
+    pub package_id: Option<Id>,
+    pub package_status: Option<String>,
+    pub tracking_number: Option<String>,
+    pub shipping_provider_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,5 +103,32 @@ pub(crate) struct Price {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Stock {
+    pub warehouse_id: Option<Id>,
     pub quantity: Option<i64>,
+}
+
+/// Get Shipping Providers' `data`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ShippingProviders {
+    #[serde(default)]
+    pub shipping_providers: Vec<ShippingProvider>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ShippingProvider {
+    pub id: Id,
+    pub name: String,
+}
+
+/// A write's `data.errors` (Update Inventory answers `code: 0` with per-SKU errors).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct WriteResult {
+    #[serde(default)]
+    pub errors: Vec<WriteError>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WriteError {
+    pub code: Option<i64>,
+    pub message: Option<String>,
 }

@@ -38,8 +38,8 @@ use polycart_kit::adapter::WebhookKind;
 use polycart_kit::auth::hmac::{hex, hmac_sha256};
 use polycart_kit::model::Entity;
 use polycart_kit::sim::{
-    Delivery, Faults, FixedWindow, SimError, SimHandle, SimInfo, SimOptions, SimServer, SimStore,
-    Signing,
+    Delivery, Faults, FixedWindow, SimError, SimHandle, SimInfo, SimOptions, SimProduct,
+    SimServer, SimStore, Signing,
 };
 use serde_json::{Value, json};
 
@@ -459,9 +459,194 @@ async fn product_detail(State(sim): State<TikTokShopSim>, Path(id): Path<String>
     let store = sim.store();
     match render::sim_id(&id).and_then(|n| store.products.iter().find(|p| p.id == n && !p.deleted)) {
         Some(p) => ok(render::product(p, store.currency, true)),
-        // Code not confirmed in TikTok's docs: the simulator's choice.
-        None => envelope(StatusCode::NOT_FOUND, 12_052_048, "product not found", Value::Null),
+        None => refuse(12_052_032, "The product does not exist"),
     }
+}
+
+/// A business refusal: HTTP 200 with TikTok's code.
+fn refuse(code: i64, message: &str) -> Response {
+    envelope(StatusCode::OK, code, message, Value::Null)
+}
+
+async fn json_body(request: Request) -> Result<Value, Response> {
+    let bytes = axum::body::to_bytes(request.into_body(), 1 << 20)
+        .await
+        .map_err(|_| bad("the body is too large"))?;
+    serde_json::from_slice(&bytes).map_err(|_| refuse(12_052_910, "Invalid input parameters. Refer to the API documentation for details."))
+}
+
+/// The one SKU entry of an update body, and its SKU in `p`.
+fn sku_entry<'a>(body: &'a Value, p: &SimProduct) -> Result<(&'a Value, u64), Response> {
+    let Some([entry]) = body.get("skus").and_then(Value::as_array).map(Vec::as_slice) else {
+        return Err(refuse(12_052_902, "The SKU list is empty. Either omit the list entirely, or provide all required details."));
+    };
+    let sku = entry.get("id").and_then(Value::as_str).and_then(render::sim_id);
+    match sku.filter(|n| p.variants.iter().any(|v| v.id == *n)) {
+        Some(n) => Ok((entry, n)),
+        None => Err(refuse(12_052_557, "The SKU ID does not belong to the product.")),
+    }
+}
+
+/// `POST /product/202309/products/{id}/prices/update`.
+async fn update_price(State(sim): State<TikTokShopSim>, Path(id): Path<String>, request: Request) -> Response {
+    let body = match json_body(request).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut store = sim.store();
+    let currency = store.currency;
+    let Some(p) = render::sim_id(&id).and_then(|n| store.product_mut(n)).filter(|p| !p.deleted) else {
+        return refuse(12_052_032, "The product does not exist");
+    };
+    let (entry, sku) = match sku_entry(&body, p) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let price = &entry["price"];
+    if price.get("currency").and_then(Value::as_str) != Some(currency) {
+        return refuse(12_052_084, "The provided currency is not available for this shop/region.");
+    }
+    let amount = price
+        .get("amount")
+        .and_then(Value::as_str)
+        .and_then(|a| a.parse::<rust_decimal::Decimal>().ok())
+        .filter(|a| *a > rust_decimal::Decimal::ZERO);
+    let Some(amount) = amount else {
+        return refuse(12_052_012, "Incorrect price format");
+    };
+    let now = Utc::now();
+    if let Some(v) = p.variants.iter_mut().find(|v| v.id == sku) {
+        v.price = amount;
+        v.updated_at = now;
+    }
+    p.updated_at = now;
+    ok(json!({}))
+}
+
+/// `POST /product/202309/products/{id}/inventory/update`: every warehouse of the SKU
+/// must be named; an unknown warehouse is refused inside a `code: 0` answer, as the
+/// documented example shows.
+async fn update_inventory(State(sim): State<TikTokShopSim>, Path(id): Path<String>, request: Request) -> Response {
+    let body = match json_body(request).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut store = sim.store();
+    let Some(p) = render::sim_id(&id).and_then(|n| store.product_mut(n)).filter(|p| !p.deleted) else {
+        return refuse(12_052_032, "The product does not exist");
+    };
+    let (entry, sku) = match sku_entry(&body, p) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(levels) = entry.get("inventory").and_then(Value::as_array) else {
+        return refuse(12_052_910, "Invalid input parameters. Refer to the API documentation for details.");
+    };
+    let variant = p.variants.iter_mut().find(|v| v.id == sku).expect("checked above");
+    let mut next = Vec::new();
+    for level in levels {
+        let warehouse = level.get("warehouse_id").and_then(Value::as_str).and_then(render::sim_id);
+        let quantity = level.get("quantity").and_then(Value::as_i64).filter(|q| (0..=99_999).contains(q));
+        let Some(quantity) = quantity else {
+            return refuse(12_019_024, "stock count is invalid");
+        };
+        match warehouse.filter(|w| variant.stock.iter().any(|(x, _)| x == w)) {
+            Some(w) => next.push((w, quantity)),
+            None => {
+                return ok(json!({ "errors": [{
+                    "code": 12_052_990,
+                    "message": "Check failed",
+                    "detail": { "sku_id": render::id(sku), "extra_errors": [{
+                        "warehouse_id": level.get("warehouse_id").cloned().unwrap_or(Value::Null),
+                        "code": 12_052_097,
+                        "message": "The warehouse does not exist",
+                    }]},
+                }]}));
+            }
+        }
+    }
+    if variant.stock.iter().any(|(w, _)| !next.iter().any(|(x, _)| x == w)) {
+        return refuse(12_019_028, "Multiple warehouses detected. Include all warehouse IDs and the corresponding details and try again.");
+    }
+    let now = Utc::now();
+    variant.stock = next;
+    variant.updated_at = now;
+    p.updated_at = now;
+    ok(json!({}))
+}
+
+async fn shipping_providers(Path(option): Path<String>) -> Response {
+    if option != render::DELIVERY_OPTION {
+        return refuse(21_001_001, "Invalid parameters. Please ensure you are passing the correct request parameter(s).");
+    }
+    ok(json!({ "shipping_providers": render::PROVIDERS.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>() }))
+}
+
+/// `POST /fulfillment/202309/orders/{id}/packages` (Mark Package As Shipped).
+async fn mark_shipped(State(sim): State<TikTokShopSim>, Path(id): Path<String>, request: Request) -> Response {
+    let body = match json_body(request).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut store = sim.store();
+    let next_id = store.next_id + 1;
+    let Some(o) = render::sim_id(&id).and_then(|n| store.order_mut(n)).filter(|o| !o.deleted) else {
+        return refuse(21_001_001, "Invalid parameters. Please ensure you are passing the correct request parameter(s).");
+    };
+    if render::order_status(o) != "AWAITING_SHIPMENT" && render::order_status(o) != "PARTIALLY_SHIPPING" {
+        return refuse(21_011_006, "These orders are already shipped.");
+    }
+    let tracking = body.get("tracking_number").and_then(Value::as_str).unwrap_or_default();
+    let provider = body.get("shipping_provider_id").and_then(Value::as_str).unwrap_or_default();
+    let Some((_, carrier)) = render::PROVIDERS.iter().find(|(p, _)| *p == provider) else {
+        return refuse(21_011_022, "Invalid tracking number or provider ID. Please double check and try again.");
+    };
+    if tracking.is_empty() {
+        return refuse(21_011_022, "Invalid tracking number or provider ID. Please double check and try again.");
+    }
+    // Units asked for (all unshipped ones when none are named), as (line, count).
+    let payload = render::order(o);
+    let units: Vec<(String, String)> = payload["line_items"]
+        .as_array()
+        .map(|ls| {
+            ls.iter()
+                .filter(|u| u["tracking_number"] == "")
+                .filter_map(|u| Some((u["id"].as_str()?.to_owned(), u["package_id"].as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let asked: Vec<String> = match body.get("order_line_item_ids").and_then(Value::as_array) {
+        Some(ids) => ids.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        None => units.iter().map(|(u, _)| u.clone()).collect(),
+    };
+    if asked.is_empty() || asked.iter().any(|a| !units.iter().any(|(u, _)| u == a)) {
+        return refuse(21_011_006, "These orders are already shipped.");
+    }
+    let mut lines: Vec<(u64, u32)> = Vec::new();
+    for unit in &asked {
+        let line = render::sim_id(unit).map_or(0, |n| n / 1000);
+        match lines.iter_mut().find(|(l, _)| *l == line) {
+            Some((_, q)) => *q += 1,
+            None => lines.push((line, 1)),
+        }
+    }
+    let now = Utc::now();
+    o.shipments.push(polycart_kit::sim::SimShipment {
+        id: next_id,
+        carrier: (*carrier).to_owned(),
+        tracking_number: tracking.to_owned(),
+        tracking_url: String::new(),
+        status: "FULFILLING".to_owned(),
+        lines,
+        created_at: now,
+    });
+    o.updated_at = now;
+    store.next_id = next_id;
+    ok(json!({
+        "order_id": id,
+        "order_line_item_ids": asked,
+        "package_id": render::id(next_id),
+    }))
 }
 
 fn sim_number(entity: Entity, id: &str) -> Result<u64, SimError> {
@@ -612,6 +797,13 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         .route("/order/202309/orders", get(order_detail))
         .route("/product/202309/products/search", post(search_products))
         .route("/product/202309/products/{product_id}", get(product_detail))
+        .route("/product/202309/products/{product_id}/prices/update", post(update_price))
+        .route("/product/202309/products/{product_id}/inventory/update", post(update_inventory))
+        .route(
+            "/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers",
+            get(shipping_providers),
+        )
+        .route("/fulfillment/202309/orders/{order_id}/packages", post(mark_shipped))
         .layer(axum::middleware::from_fn_with_state(sim.clone(), gate));
     let router = Router::new()
         .route("/api/v2/token/refresh", get(refresh))

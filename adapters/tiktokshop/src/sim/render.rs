@@ -30,9 +30,35 @@ pub(super) fn read_token(token: &str) -> Option<(i64, u64)> {
     Some((i64::from_str_radix(t, 16).ok()?, u64::from_str_radix(n, 16).ok()?))
 }
 
+/// The shipping providers every delivery option of the simulator offers.
+pub(super) const PROVIDERS: &[(&str, &str)] = &[
+    ("6617675021119438849", "USPS"),
+    ("6617675021119438850", "UPS"),
+    ("6617675021119438851", "FedEx"),
+    ("6617675021119438852", "DHL"),
+];
+
+/// The delivery option of every simulated order.
+pub(super) const DELIVERY_OPTION: &str = "7091146663229654785";
+
+/// Units shipped of each line (line id → count).
+fn shipped(o: &SimOrder) -> std::collections::HashMap<u64, u32> {
+    let mut out = std::collections::HashMap::new();
+    for s in &o.shipments {
+        for (line, q) in &s.lines {
+            *out.entry(*line).or_insert(0) += q;
+        }
+    }
+    out
+}
+
 pub(super) fn order_status(o: &SimOrder) -> &'static str {
+    let units: u32 = o.line_items.iter().map(|l| l.quantity).sum();
+    let sent: u32 = shipped(o).values().sum();
     match o.state {
         SimOrderState::Pending => "UNPAID",
+        SimOrderState::Open if sent > 0 && sent >= units => "AWAITING_COLLECTION",
+        SimOrderState::Open if sent > 0 => "PARTIALLY_SHIPPING",
         SimOrderState::Open => "AWAITING_SHIPMENT",
         SimOrderState::OnHold => "ON_HOLD",
         SimOrderState::Completed => "COMPLETED",
@@ -61,7 +87,14 @@ pub(super) fn order(o: &SimOrder) -> Value {
     for l in &o.line_items {
         let discounts = split(l.discount, l.quantity);
         let taxes = split(l.tax, l.quantity);
+        // Units in packages, in shipment order: (shipment, count).
+        let mut packed = o
+            .shipments
+            .iter()
+            .flat_map(|s| s.lines.iter().filter(|(line, _)| *line == l.id).map(move |(_, q)| (s, *q)))
+            .flat_map(|(s, q)| std::iter::repeat_n(s, q as usize));
         for k in 0..l.quantity as usize {
+            let package = packed.next();
             let sale = l.price - discounts[k];
             sub_total += sale;
             original += l.price;
@@ -79,7 +112,12 @@ pub(super) fn order(o: &SimOrder) -> Value {
                 "seller_discount": discounts[k].to_string(),
                 "platform_discount": "0",
                 "currency": cur,
-                "display_status": order_status(o),
+                "display_status": if package.is_some() { "SHIPPED" } else { "TO_SHIP" },
+                // Unshipped units wait in the package TikTok made when the order was paid.
+                "package_id": id(package.map_or(o.id * 100, |s| s.id)),
+                "package_status": if package.is_some() { "FULFILLING" } else { "TO_FULFILL" },
+                "tracking_number": package.map(|s| s.tracking_number.clone()).unwrap_or_default(),
+                "shipping_provider_name": package.map(|s| s.carrier.clone()).unwrap_or_default(),
                 "is_gift": false,
                 "item_tax": [{
                     "tax_type": "SALES_TAX",
@@ -104,6 +142,7 @@ pub(super) fn order(o: &SimOrder) -> Value {
         "shipping_type": "SELLER",
         "fulfillment_type": "FULFILLMENT_BY_SELLER",
         "delivery_option_name": o.shipping_method,
+        "delivery_option_id": DELIVERY_OPTION,
         "shipping_provider": o.shipping_carrier,
         "is_cod": false,
         "is_on_hold_order": matches!(o.state, SimOrderState::OnHold),
