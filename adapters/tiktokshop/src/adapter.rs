@@ -13,13 +13,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::HeaderMap;
+use polycart_kit::adapter::numeric_ids;
 use polycart_kit::adapter::{EntityCapabilities, Precision};
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::endpoint::{Call, Endpoint, PathTemplate, Target};
 use polycart_kit::envelope::Envelope;
-use polycart_kit::paging::{Bound, BodyToken, DateFormat, Paging, Since};
+use polycart_kit::paging::{BodyToken, Bound, DateFormat, Paging, Since};
 use polycart_kit::transport::{Request, Transport};
-use polycart_kit::adapter::numeric_ids;
 use polycart_kit::{
     Adapter, ApiPath, Capabilities, Entity, Error, IdGrammar, ListQuery, Page, Record, Result,
     StoreConfig, StoreContext, WebhookEvent, Write, WriteCapabilities, WriteOp,
@@ -66,9 +66,9 @@ pub fn capabilities() -> Capabilities {
 fn search_body(pairs: &[(String, String)]) -> Result<serde_json::Value> {
     let mut body = serde_json::Map::new();
     for (k, v) in pairs {
-        let n: i64 = v
-            .parse()
-            .map_err(|_| Error::invalid(format!("search filter {k}: {v:?} is not a unix second")))?;
+        let n: i64 = v.parse().map_err(|_| {
+            Error::invalid(format!("search filter {k}: {v:?} is not a unix second"))
+        })?;
         body.insert(k.clone(), n.into());
     }
     Ok(serde_json::Value::Object(body))
@@ -83,7 +83,10 @@ const fn search(
 ) -> Endpoint<StoreContext> {
     Endpoint {
         path: PathTemplate(path),
-        call: Call::SplitSearch { query, body: search_body },
+        call: Call::SplitSearch {
+            query,
+            body: search_body,
+        },
         params,
         headers: &[("accept", "application/json")],
         paging: Paging::Token(BodyToken {
@@ -106,7 +109,13 @@ const fn search(
 
 const ORDERS: Endpoint<StoreContext> = search(
     "order/202309/orders/search",
-    &["page_size", "page_token", "sort_field", "sort_order", "shop_cipher"],
+    &[
+        "page_size",
+        "page_token",
+        "sort_field",
+        "sort_order",
+        "shop_cipher",
+    ],
     &[("sort_field", "update_time"), ("sort_order", "ASC")],
     "/data/orders",
     mapping::order,
@@ -147,7 +156,9 @@ fn data<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     if answer.code != 0 {
         return Err(Error::invalid(format!("code {}", answer.code)));
     }
-    answer.data.ok_or_else(|| Error::decode("$.data", "no data"))
+    answer
+        .data
+        .ok_or_else(|| Error::decode("$.data", "no data"))
 }
 
 impl TikTokShopAdapter {
@@ -303,8 +314,12 @@ impl Adapter for TikTokShopAdapter {
                 let price = price.ok_or_else(|| Error::invalid("nothing to update"))?;
                 let raw = self.raw(Entity::Product, product_id).await?;
                 let product: wire::Product = polycart_kit::error::decode_json(raw.get())?;
-                self.post(writes::price_update(&product, variant_id.as_deref(), price)?)
-                    .await?;
+                self.post(writes::price_update(
+                    &product,
+                    variant_id.as_deref(),
+                    price,
+                )?)
+                .await?;
                 (Entity::Product, product_id.clone())
             }
             WriteOp::SetInventory {

@@ -200,7 +200,8 @@ impl Refresh for TikTokRefresh {
             Some(d) if answer.code == 0 && status.is_success() => d,
             _ => {
                 let message = answer.message.unwrap_or_default();
-                let message = polycart_kit::error::sanitise(&self.redact(&message, refresh_token), 160);
+                let message =
+                    polycart_kit::error::sanitise(&self.redact(&message, refresh_token), 160);
                 return Err(Error::auth(format!(
                     "token refresh refused (code {}): {message}",
                     answer.code
@@ -243,7 +244,8 @@ impl Classify for TikTokShopClassifier {
         if let Some(v) = retry_unusable_success(response) {
             return v;
         }
-        let envelope = serde_json::from_slice::<Envelope<serde::de::IgnoredAny>>(&response.body).ok();
+        let envelope =
+            serde_json::from_slice::<Envelope<serde::de::IgnoredAny>>(&response.body).ok();
         let code = envelope.as_ref().map_or(0, |e| e.code);
         let message = || {
             let m = envelope
@@ -325,13 +327,23 @@ mod tests {
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
         let body = br#"{"update_time_ge":1623812664}"#;
-        let s = string_to_sign("tt_test_secret", "/order/202309/orders/search", &params, Some(body));
+        let s = string_to_sign(
+            "tt_test_secret",
+            "/order/202309/orders/search",
+            &params,
+            Some(body),
+        );
         assert_eq!(
             String::from_utf8(s).unwrap(),
             "tt_test_secret/order/202309/orders/searchapp_key38abcdpage_size20shop_cipherROW_abcsort_fieldcreate_timesort_orderASCtimestamp1623812664{\"update_time_ge\":1623812664}tt_test_secret"
         );
         assert_eq!(
-            signature(&Secret::new("tt_test_secret"), "/order/202309/orders/search", &params, Some(body)),
+            signature(
+                &Secret::new("tt_test_secret"),
+                "/order/202309/orders/search",
+                &params,
+                Some(body)
+            ),
             "3a893b41448c8013af9d4d0691c5993c3b6eca69891c0d9ec0fdfe7c35d31169"
         );
     }
@@ -351,7 +363,9 @@ mod tests {
             body: None,
         };
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        signer.sign(&mut req, &Secret::new("TTP_token"), now).unwrap();
+        signer
+            .sign(&mut req, &Secret::new("TTP_token"), now)
+            .unwrap();
         let expected = signature(
             &Secret::new("tt_test_secret"),
             "/authorization/202309/shops",

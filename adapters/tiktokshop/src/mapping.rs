@@ -108,7 +108,10 @@ fn shipments(units: &[wire::LineItem]) -> Vec<Shipment> {
             }
         };
         let lines = &mut out[at].line_items;
-        match lines.iter_mut().find(|l| l.line_item_id.as_deref() == Some(line_id.as_str())) {
+        match lines
+            .iter_mut()
+            .find(|l| l.line_item_id.as_deref() == Some(line_id.as_str()))
+        {
             Some(l) => l.quantity += Decimal::ONE,
             None => lines.push(ShipmentLineItem {
                 line_item_id: Some(line_id),
@@ -134,7 +137,11 @@ fn lines(units: &[wire::LineItem], order_cur: Option<&Currency>) -> Result<Vec<L
         let discount = add(
             &path("seller_discount"),
             amount(&path("seller_discount"), u.seller_discount.as_deref(), cur)?,
-            amount(&path("platform_discount"), u.platform_discount.as_deref(), cur)?,
+            amount(
+                &path("platform_discount"),
+                u.platform_discount.as_deref(),
+                cur,
+            )?,
         )?;
         let mut tax = None;
         for (j, t) in u.item_tax.iter().enumerate() {
@@ -191,15 +198,23 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         .map(|c| currency("$.payment.currency", c))
         .transpose()?;
     let c = cur.as_ref();
-    let field = |name: &str, v: Option<&String>| amount(&format!("$.payment.{name}"), v.map(String::as_str), c);
+    let field = |name: &str, v: Option<&String>| {
+        amount(&format!("$.payment.{name}"), v.map(String::as_str), c)
+    };
     let totals = OrderTotals {
         subtotal: field("sub_total", p.and_then(|p| p.sub_total.as_ref()))?,
         shipping: field("shipping_fee", p.and_then(|p| p.shipping_fee.as_ref()))?,
         tax: field("tax", p.and_then(|p| p.tax.as_ref()))?,
         discount: add(
             "$.payment.seller_discount",
-            field("seller_discount", p.and_then(|p| p.seller_discount.as_ref()))?,
-            field("platform_discount", p.and_then(|p| p.platform_discount.as_ref()))?,
+            field(
+                "seller_discount",
+                p.and_then(|p| p.seller_discount.as_ref()),
+            )?,
+            field(
+                "platform_discount",
+                p.and_then(|p| p.platform_discount.as_ref()),
+            )?,
         )?,
         total: field("total_amount", p.and_then(|p| p.total_amount.as_ref()))?,
         ..OrderTotals::default()
@@ -290,7 +305,11 @@ pub fn product(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
                     .as_deref()
                     .map(|c| currency(&format!("$.skus[{i}].price.currency"), c))
                     .transpose()?;
-                amount(&format!("$.skus[{i}].price.sale_price"), pr.sale_price.as_deref(), cur.as_ref())?
+                amount(
+                    &format!("$.skus[{i}].price.sale_price"),
+                    pr.sale_price.as_deref(),
+                    cur.as_ref(),
+                )?
             }
             None => None,
         };
@@ -420,7 +439,10 @@ mod tests {
         assert_eq!(socks.variant_id.as_deref(), Some("9007199254740993"));
         assert_eq!(socks.quantity, Decimal::from(2));
         assert_eq!(socks.total.as_ref().unwrap().amount.to_string(), "0.20");
-        assert_eq!(socks.unit_price.as_ref().unwrap().amount.to_string(), "0.10");
+        assert_eq!(
+            socks.unit_price.as_ref().unwrap().amount.to_string(),
+            "0.10"
+        );
         assert_eq!(socks.discount.as_ref().unwrap().amount.to_string(), "0.06");
         assert_eq!(socks.tax.as_ref().unwrap().amount.to_string(), "0.010");
         assert_eq!(o.line_items[1].quantity, Decimal::ONE);
@@ -437,7 +459,10 @@ mod tests {
         );
         assert_eq!(o.line_items[0].quantity, Decimal::from(2));
         assert_eq!(o.line_items[0].unit_price, None);
-        assert_eq!(o.line_items[0].total.as_ref().unwrap().amount.to_string(), "1.50");
+        assert_eq!(
+            o.line_items[0].total.as_ref().unwrap().amount.to_string(),
+            "1.50"
+        );
     }
 
     #[test]

@@ -48,13 +48,21 @@ struct Data {
 }
 
 /// Verifies a delivery and reads what it is about.
-pub fn verify(app_key: &str, app_secret: &Secret, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
+pub fn verify(
+    app_key: &str,
+    app_secret: &Secret,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<WebhookEvent> {
     let given = headers
         .get(SIGNATURE)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Error::auth("the delivery has no Authorization signature"))?;
     let expected = signature(app_key, app_secret.expose(), body);
-    if !constant_time_eq(expected.as_bytes(), given.trim().to_ascii_lowercase().as_bytes()) {
+    if !constant_time_eq(
+        expected.as_bytes(),
+        given.trim().to_ascii_lowercase().as_bytes(),
+    ) {
         return Err(Error::auth("the delivery's signature does not match"));
     }
     let n: Notification = polycart_kit::error::decode_json(
@@ -63,8 +71,16 @@ pub fn verify(app_key: &str, app_secret: &Secret, headers: &HeaderMap, body: &[u
     let topic = n.kind.to_string();
     let (entity, kind, platform_id) = match n.kind {
         1 | 3 | 4 | 11 | 12 => (Some(Entity::Order), WebhookKind::Updated, n.data.order_id),
-        16 => (Some(Entity::Product), WebhookKind::Created, n.data.product_id),
-        5 | 15 | 27 => (Some(Entity::Product), WebhookKind::Updated, n.data.product_id),
+        16 => (
+            Some(Entity::Product),
+            WebhookKind::Created,
+            n.data.product_id,
+        ),
+        5 | 15 | 27 => (
+            Some(Entity::Product),
+            WebhookKind::Updated,
+            n.data.product_id,
+        ),
         6 => (None, WebhookKind::Uninstalled, None),
         _ => (None, WebhookKind::Other, None),
     };
@@ -92,7 +108,11 @@ mod tests {
     #[test]
     fn the_appendix_vector() {
         assert_eq!(
-            signature("38abcd", "tt_test_secret", br#"{"id":1001,"status":"paid"}"#),
+            signature(
+                "38abcd",
+                "tt_test_secret",
+                br#"{"id":1001,"status":"paid"}"#
+            ),
             "193dacdde2cee7aafc4b785dbb171a71dbebbe9082c51de62ff15be95c8863f6"
         );
     }
@@ -102,7 +122,10 @@ mod tests {
         let body = include_bytes!("../../../fixtures/tiktokshop/webhook/order-status-change.json");
         let secret = Secret::new("tt_test_secret");
         let mut h = HeaderMap::new();
-        h.insert(SIGNATURE, signature("38abcd", "tt_test_secret", body).parse().unwrap());
+        h.insert(
+            SIGNATURE,
+            signature("38abcd", "tt_test_secret", body).parse().unwrap(),
+        );
         let e = verify("38abcd", &secret, &h, body).unwrap();
         assert_eq!(e.entity, Some(Entity::Order));
         assert_eq!(e.platform_id.as_deref(), Some("576486316948490001"));
@@ -110,8 +133,17 @@ mod tests {
         assert_eq!(e.topic, "1");
         let mut tampered = body.to_vec();
         tampered.push(b' ');
-        assert!(matches!(verify("38abcd", &secret, &h, &tampered), Err(Error::Auth { .. })));
-        assert!(matches!(verify("other", &secret, &h, body), Err(Error::Auth { .. })));
-        assert!(matches!(verify("38abcd", &secret, &HeaderMap::new(), body), Err(Error::Auth { .. })));
+        assert!(matches!(
+            verify("38abcd", &secret, &h, &tampered),
+            Err(Error::Auth { .. })
+        ));
+        assert!(matches!(
+            verify("other", &secret, &h, body),
+            Err(Error::Auth { .. })
+        ));
+        assert!(matches!(
+            verify("38abcd", &secret, &HeaderMap::new(), body),
+            Err(Error::Auth { .. })
+        ));
     }
 }

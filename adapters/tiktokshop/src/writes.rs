@@ -111,7 +111,9 @@ pub(crate) fn inventory_update(
     let quantity = match change {
         InventoryChange::Absolute(n) if (0..=MAX_QUANTITY).contains(n) => *n,
         InventoryChange::Absolute(_) => {
-            return Err(Error::invalid(format!("stock must be between 0 and {MAX_QUANTITY}")));
+            return Err(Error::invalid(format!(
+                "stock must be between 0 and {MAX_QUANTITY}"
+            )));
         }
         InventoryChange::Delta(_) => {
             return Err(Error::unsupported(
@@ -129,7 +131,9 @@ pub(crate) fn inventory_update(
     let target = match (location_id, warehouses.as_slice()) {
         (Some(l), ws) if ws.iter().any(|(w, _)| *w == l) => l.to_owned(),
         (Some(l), _) => {
-            return Err(Error::invalid(format!("warehouse {l} does not stock this SKU")));
+            return Err(Error::invalid(format!(
+                "warehouse {l} does not stock this SKU"
+            )));
         }
         (None, [(only, _)]) => (*only).to_owned(),
         (None, ws) => {
@@ -159,7 +163,11 @@ pub(crate) fn inventory_update(
 pub(crate) fn unit_ids(order: &wire::Order, items: &[ShipmentItem]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for item in items {
-        let Some(named) = order.line_items.iter().find(|u| u.id.0 == item.line_item_id) else {
+        let Some(named) = order
+            .line_items
+            .iter()
+            .find(|u| u.id.0 == item.line_item_id)
+        else {
             return Err(Error::not_found(format!("line item {}", item.line_item_id)));
         };
         let key = crate::mapping::unit_key(named);
@@ -211,7 +219,9 @@ pub(crate) fn mark_shipped(
 ) -> Result<Call> {
     let tracking = tracking_number.trim();
     if tracking.is_empty() || tracking.len() > 64 {
-        return Err(Error::invalid("a tracking number of 1 to 64 characters is required"));
+        return Err(Error::invalid(
+            "a tracking number of 1 to 64 characters is required",
+        ));
     }
     let mut body = json!({ "tracking_number": tracking, "shipping_provider_id": provider });
     if !units.is_empty() {
@@ -247,7 +257,10 @@ pub(crate) fn check_answer(text: &str) -> Result<()> {
                     format!(
                         "code {}: {}",
                         e.code.unwrap_or_default(),
-                        polycart_kit::error::sanitise(e.message.as_deref().unwrap_or_default(), 120)
+                        polycart_kit::error::sanitise(
+                            e.message.as_deref().unwrap_or_default(),
+                            120
+                        )
                     )
                 })
                 .collect::<Vec<_>>()
@@ -281,7 +294,10 @@ mod tests {
             &InventoryChange::Absolute(17),
         )
         .unwrap();
-        assert_eq!(call.path.as_str(), "product/202309/products/1729592969712207008/inventory/update");
+        assert_eq!(
+            call.path.as_str(),
+            "product/202309/products/1729592969712207008/inventory/update"
+        );
         assert_eq!(
             call.body,
             json!({"skus":[{"id":"1729592969712207012","inventory":[
@@ -290,25 +306,64 @@ mod tests {
         );
         assert!(call.idempotent);
         // Two warehouses and none named: refused, not guessed.
-        assert!(inventory_update(&product(), Some("1729592969712207012"), None, None, &InventoryChange::Absolute(1)).is_err());
+        assert!(
+            inventory_update(
+                &product(),
+                Some("1729592969712207012"),
+                None,
+                None,
+                &InventoryChange::Absolute(1)
+            )
+            .is_err()
+        );
         // By seller SKU, one warehouse.
-        let by_sku = inventory_update(&product(), None, Some("BLUE"), None, &InventoryChange::Absolute(0)).unwrap();
+        let by_sku = inventory_update(
+            &product(),
+            None,
+            Some("BLUE"),
+            None,
+            &InventoryChange::Absolute(0),
+        )
+        .unwrap();
         assert_eq!(by_sku.body["skus"][0]["id"], "1729592969712207013");
         assert!(matches!(
-            inventory_update(&product(), None, Some("BLUE"), None, &InventoryChange::Delta(-1)),
+            inventory_update(
+                &product(),
+                None,
+                Some("BLUE"),
+                None,
+                &InventoryChange::Delta(-1)
+            ),
             Err(Error::Unsupported { .. })
         ));
-        assert!(inventory_update(&product(), None, Some("BLUE"), None, &InventoryChange::Absolute(100_000)).is_err());
+        assert!(
+            inventory_update(
+                &product(),
+                None,
+                Some("BLUE"),
+                None,
+                &InventoryChange::Absolute(100_000)
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn a_price_update_is_an_exact_string_in_the_skus_currency() {
-        let call = price_update(&product(), Some("1729592969712207013"), Decimal::new(123_450, 4)).unwrap();
+        let call = price_update(
+            &product(),
+            Some("1729592969712207013"),
+            Decimal::new(123_450, 4),
+        )
+        .unwrap();
         assert_eq!(
             call.body,
             json!({"skus":[{"id":"1729592969712207013","price":{"amount":"12.345","currency":"USD"}}]})
         );
-        assert!(price_update(&product(), None, Decimal::ONE).is_err(), "two SKUs, none named");
+        assert!(
+            price_update(&product(), None, Decimal::ONE).is_err(),
+            "two SKUs, none named"
+        );
         assert!(price_update(&product(), Some("1729592969712207013"), Decimal::ZERO).is_err());
     }
 
@@ -324,12 +379,18 @@ mod tests {
     fn carriers_resolve_to_provider_ids() {
         let providers: Vec<wire::ShippingProvider> =
             serde_json::from_str(r#"[{"id":"6617675021119438849","name":"UPS"}]"#).unwrap();
-        assert_eq!(provider_id("ups", &providers).unwrap(), "6617675021119438849");
+        assert_eq!(
+            provider_id("ups", &providers).unwrap(),
+            "6617675021119438849"
+        );
         assert_eq!(provider_id("123", &providers).unwrap(), "123");
         assert!(provider_id("Pigeon", &providers).is_err());
         assert!(mark_shipped("1", " ", "1", Vec::new()).is_err());
         let call = mark_shipped("576461413038785752", "1Z", "9", vec!["5".into()]).unwrap();
         assert!(!call.idempotent);
-        assert_eq!(call.path.as_str(), "fulfillment/202309/orders/576461413038785752/packages");
+        assert_eq!(
+            call.path.as_str(),
+            "fulfillment/202309/orders/576461413038785752/packages"
+        );
     }
 }

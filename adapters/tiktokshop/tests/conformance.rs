@@ -4,5 +4,6 @@
 //! login), hence `renews_login_after_401`.
 
 polycart_kit::conformance_tests!(
-    polycart_kit::conformance::Suite::new(polycart_tiktokshop::connector()).renews_login_after_401()
+    polycart_kit::conformance::Suite::new(polycart_tiktokshop::connector())
+        .renews_login_after_401()
 );

@@ -38,8 +38,8 @@ use polycart_kit::adapter::WebhookKind;
 use polycart_kit::auth::hmac::{hex, hmac_sha256};
 use polycart_kit::model::Entity;
 use polycart_kit::sim::{
-    Delivery, Faults, FixedWindow, SimError, SimHandle, SimInfo, SimOptions, SimProduct,
-    SimServer, SimStore, Signing,
+    Delivery, Faults, FixedWindow, Signing, SimError, SimHandle, SimInfo, SimOptions, SimProduct,
+    SimServer, SimStore,
 };
 use serde_json::{Value, json};
 
@@ -193,7 +193,10 @@ async fn gate(State(sim): State<TikTokShopSim>, request: Request, next: Next) ->
         return bad("the body is too large");
     };
     if param(&query, "app_key") != Some(APP_KEY) {
-        return refused(36_009_004, "Invalid credentials. Invalid `app_key` query parameter.");
+        return refused(
+            36_009_004,
+            "Invalid credentials. Invalid `app_key` query parameter.",
+        );
     }
     let Some(sign) = param(&query, "sign") else {
         return refused(
@@ -211,19 +214,28 @@ async fn gate(State(sim): State<TikTokShopSim>, request: Request, next: Next) ->
         }
         Some(t) if t <= now + 30 => {}
         _ => {
-            return refused(36_009_004, "Invalid timestamp. The value of the `timestamp` query parameter is invalid.");
+            return refused(
+                36_009_004,
+                "Invalid timestamp. The value of the `timestamp` query parameter is invalid.",
+            );
         }
     }
     let signed_body: &[u8] = if multipart { &[] } else { &body };
     if expected_sign(&sim.app_secret, &path, &query, signed_body) != sign {
-        return refused(106_001, "Invalid credentials. The 'sign' query parameter is invalid.");
+        return refused(
+            106_001,
+            "Invalid credentials. The 'sign' query parameter is invalid.",
+        );
     }
     {
         let t = sim.tokens();
         match token.as_deref() {
             Some(given) if given == t.access && !t.expired.contains(given) => {}
             Some(given) if t.expired.contains(given) => {
-                return refused(105_002, "Expired credentials. The access token has expired.");
+                return refused(
+                    105_002,
+                    "Expired credentials. The access token has expired.",
+                );
             }
             _ => {
                 return refused(
@@ -262,7 +274,8 @@ async fn gate(State(sim): State<TikTokShopSim>, request: Request, next: Next) ->
         }
         return response;
     }
-    next.run(Request::from_parts(parts, axum::body::Body::from(body))).await
+    next.run(Request::from_parts(parts, axum::body::Body::from(body)))
+        .await
 }
 
 async fn shops(State(sim): State<TikTokShopSim>) -> Response {
@@ -277,18 +290,36 @@ async fn shops(State(sim): State<TikTokShopSim>) -> Response {
 }
 
 /// `GET /api/v2/token/refresh` (unsigned; the app secret is a parameter).
-async fn refresh(State(sim): State<TikTokShopSim>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn refresh(
+    State(sim): State<TikTokShopSim>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let get = |k: &str| q.get(k).map(String::as_str);
     if get("app_key") != Some(APP_KEY) || get("app_secret") != Some(sim.app_secret.as_str()) {
-        return envelope(StatusCode::OK, 36_004_004, "invalid app_key or app_secret", Value::Null);
+        return envelope(
+            StatusCode::OK,
+            36_004_004,
+            "invalid app_key or app_secret",
+            Value::Null,
+        );
     }
     if get("grant_type") != Some("refresh_token") {
-        return envelope(StatusCode::OK, 36_004_004, "invalid grant_type", Value::Null);
+        return envelope(
+            StatusCode::OK,
+            36_004_004,
+            "invalid grant_type",
+            Value::Null,
+        );
     }
     let mut t = sim.tokens();
     let given = get("refresh_token").unwrap_or_default();
     if given != t.refresh || t.spent.contains(given) {
-        return envelope(StatusCode::OK, 36_004_004, "invalid refresh_token", Value::Null);
+        return envelope(
+            StatusCode::OK,
+            36_004_004,
+            "invalid refresh_token",
+            Value::Null,
+        );
     }
     let old_access = t.access.clone();
     let old_refresh = t.refresh.clone();
@@ -343,7 +374,11 @@ fn search_params(q: &[(String, String)], body: &Bytes) -> Result<Search, Respons
             }
         }
     }
-    Ok(Search { size, after, filters })
+    Ok(Search {
+        size,
+        after,
+        filters,
+    })
 }
 
 fn within(f: &serde_json::Map<String, Value>, field: &str, t: i64) -> bool {
@@ -408,7 +443,11 @@ async fn search_orders(State(sim): State<TikTokShopSim>, request: Request) -> Re
         .filter(|o| within(&s.filters, "update_time", o.updated_at.timestamp()))
         .filter(|o| within(&s.filters, "create_time", o.created_at.timestamp()))
         .map(|o| {
-            let t = if by_create { o.created_at } else { o.updated_at };
+            let t = if by_create {
+                o.created_at
+            } else {
+                o.updated_at
+            };
             ((t.timestamp(), o.id), render::order(o))
         })
         .collect();
@@ -431,13 +470,21 @@ async fn search_products(State(sim): State<TikTokShopSim>, request: Request) -> 
         .filter(|p| !p.deleted)
         .filter(|p| within(&s.filters, "update_time", p.updated_at.timestamp()))
         .filter(|p| within(&s.filters, "create_time", p.created_at.timestamp()))
-        .map(|p| ((p.updated_at.timestamp(), p.id), render::product(p, store.currency, false)))
+        .map(|p| {
+            (
+                (p.updated_at.timestamp(), p.id),
+                render::product(p, store.currency, false),
+            )
+        })
         .collect();
     page("products", rows, &s, false)
 }
 
 /// Get Order Detail: `ids`, at most 50, comma separated.
-async fn order_detail(State(sim): State<TikTokShopSim>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn order_detail(
+    State(sim): State<TikTokShopSim>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let Some(ids) = q.get("ids").filter(|s| !s.is_empty()) else {
         return bad("ids is required");
     };
@@ -457,7 +504,8 @@ async fn order_detail(State(sim): State<TikTokShopSim>, Query(q): Query<HashMap<
 
 async fn product_detail(State(sim): State<TikTokShopSim>, Path(id): Path<String>) -> Response {
     let store = sim.store();
-    match render::sim_id(&id).and_then(|n| store.products.iter().find(|p| p.id == n && !p.deleted)) {
+    match render::sim_id(&id).and_then(|n| store.products.iter().find(|p| p.id == n && !p.deleted))
+    {
         Some(p) => ok(render::product(p, store.currency, true)),
         None => refuse(12_052_032, "The product does not exist"),
     }
@@ -472,30 +520,55 @@ async fn json_body(request: Request) -> Result<Value, Response> {
     let bytes = axum::body::to_bytes(request.into_body(), 1 << 20)
         .await
         .map_err(|_| bad("the body is too large"))?;
-    serde_json::from_slice(&bytes).map_err(|_| refuse(12_052_910, "Invalid input parameters. Refer to the API documentation for details."))
+    serde_json::from_slice(&bytes).map_err(|_| {
+        refuse(
+            12_052_910,
+            "Invalid input parameters. Refer to the API documentation for details.",
+        )
+    })
 }
 
 /// The one SKU entry of an update body, and its SKU in `p`.
 fn sku_entry<'a>(body: &'a Value, p: &SimProduct) -> Result<(&'a Value, u64), Response> {
-    let Some([entry]) = body.get("skus").and_then(Value::as_array).map(Vec::as_slice) else {
-        return Err(refuse(12_052_902, "The SKU list is empty. Either omit the list entirely, or provide all required details."));
+    let Some([entry]) = body
+        .get("skus")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    else {
+        return Err(refuse(
+            12_052_902,
+            "The SKU list is empty. Either omit the list entirely, or provide all required details.",
+        ));
     };
-    let sku = entry.get("id").and_then(Value::as_str).and_then(render::sim_id);
+    let sku = entry
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(render::sim_id);
     match sku.filter(|n| p.variants.iter().any(|v| v.id == *n)) {
         Some(n) => Ok((entry, n)),
-        None => Err(refuse(12_052_557, "The SKU ID does not belong to the product.")),
+        None => Err(refuse(
+            12_052_557,
+            "The SKU ID does not belong to the product.",
+        )),
     }
 }
 
 /// `POST /product/202309/products/{id}/prices/update`.
-async fn update_price(State(sim): State<TikTokShopSim>, Path(id): Path<String>, request: Request) -> Response {
+async fn update_price(
+    State(sim): State<TikTokShopSim>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
     let body = match json_body(request).await {
         Ok(b) => b,
         Err(r) => return r,
     };
     let mut store = sim.store();
     let currency = store.currency;
-    let Some(p) = render::sim_id(&id).and_then(|n| store.product_mut(n)).filter(|p| !p.deleted) else {
+    let Some(p) = render::sim_id(&id)
+        .and_then(|n| store.product_mut(n))
+        .filter(|p| !p.deleted)
+    else {
         return refuse(12_052_032, "The product does not exist");
     };
     let (entry, sku) = match sku_entry(&body, p) {
@@ -504,7 +577,10 @@ async fn update_price(State(sim): State<TikTokShopSim>, Path(id): Path<String>, 
     };
     let price = &entry["price"];
     if price.get("currency").and_then(Value::as_str) != Some(currency) {
-        return refuse(12_052_084, "The provided currency is not available for this shop/region.");
+        return refuse(
+            12_052_084,
+            "The provided currency is not available for this shop/region.",
+        );
     }
     let amount = price
         .get("amount")
@@ -526,13 +602,20 @@ async fn update_price(State(sim): State<TikTokShopSim>, Path(id): Path<String>, 
 /// `POST /product/202309/products/{id}/inventory/update`: every warehouse of the SKU
 /// must be named; an unknown warehouse is refused inside a `code: 0` answer, as the
 /// documented example shows.
-async fn update_inventory(State(sim): State<TikTokShopSim>, Path(id): Path<String>, request: Request) -> Response {
+async fn update_inventory(
+    State(sim): State<TikTokShopSim>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
     let body = match json_body(request).await {
         Ok(b) => b,
         Err(r) => return r,
     };
     let mut store = sim.store();
-    let Some(p) = render::sim_id(&id).and_then(|n| store.product_mut(n)).filter(|p| !p.deleted) else {
+    let Some(p) = render::sim_id(&id)
+        .and_then(|n| store.product_mut(n))
+        .filter(|p| !p.deleted)
+    else {
         return refuse(12_052_032, "The product does not exist");
     };
     let (entry, sku) = match sku_entry(&body, p) {
@@ -540,13 +623,26 @@ async fn update_inventory(State(sim): State<TikTokShopSim>, Path(id): Path<Strin
         Err(r) => return r,
     };
     let Some(levels) = entry.get("inventory").and_then(Value::as_array) else {
-        return refuse(12_052_910, "Invalid input parameters. Refer to the API documentation for details.");
+        return refuse(
+            12_052_910,
+            "Invalid input parameters. Refer to the API documentation for details.",
+        );
     };
-    let variant = p.variants.iter_mut().find(|v| v.id == sku).expect("checked above");
+    let variant = p
+        .variants
+        .iter_mut()
+        .find(|v| v.id == sku)
+        .expect("checked above");
     let mut next = Vec::new();
     for level in levels {
-        let warehouse = level.get("warehouse_id").and_then(Value::as_str).and_then(render::sim_id);
-        let quantity = level.get("quantity").and_then(Value::as_i64).filter(|q| (0..=99_999).contains(q));
+        let warehouse = level
+            .get("warehouse_id")
+            .and_then(Value::as_str)
+            .and_then(render::sim_id);
+        let quantity = level
+            .get("quantity")
+            .and_then(Value::as_i64)
+            .filter(|q| (0..=99_999).contains(q));
         let Some(quantity) = quantity else {
             return refuse(12_019_024, "stock count is invalid");
         };
@@ -565,8 +661,15 @@ async fn update_inventory(State(sim): State<TikTokShopSim>, Path(id): Path<Strin
             }
         }
     }
-    if variant.stock.iter().any(|(w, _)| !next.iter().any(|(x, _)| x == w)) {
-        return refuse(12_019_028, "Multiple warehouses detected. Include all warehouse IDs and the corresponding details and try again.");
+    if variant
+        .stock
+        .iter()
+        .any(|(w, _)| !next.iter().any(|(x, _)| x == w))
+    {
+        return refuse(
+            12_019_028,
+            "Multiple warehouses detected. Include all warehouse IDs and the corresponding details and try again.",
+        );
     }
     let now = Utc::now();
     variant.stock = next;
@@ -577,32 +680,61 @@ async fn update_inventory(State(sim): State<TikTokShopSim>, Path(id): Path<Strin
 
 async fn shipping_providers(Path(option): Path<String>) -> Response {
     if option != render::DELIVERY_OPTION {
-        return refuse(21_001_001, "Invalid parameters. Please ensure you are passing the correct request parameter(s).");
+        return refuse(
+            21_001_001,
+            "Invalid parameters. Please ensure you are passing the correct request parameter(s).",
+        );
     }
-    ok(json!({ "shipping_providers": render::PROVIDERS.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>() }))
+    ok(
+        json!({ "shipping_providers": render::PROVIDERS.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>() }),
+    )
 }
 
 /// `POST /fulfillment/202309/orders/{id}/packages` (Mark Package As Shipped).
-async fn mark_shipped(State(sim): State<TikTokShopSim>, Path(id): Path<String>, request: Request) -> Response {
+async fn mark_shipped(
+    State(sim): State<TikTokShopSim>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
     let body = match json_body(request).await {
         Ok(b) => b,
         Err(r) => return r,
     };
     let mut store = sim.store();
     let next_id = store.next_id + 1;
-    let Some(o) = render::sim_id(&id).and_then(|n| store.order_mut(n)).filter(|o| !o.deleted) else {
-        return refuse(21_001_001, "Invalid parameters. Please ensure you are passing the correct request parameter(s).");
+    let Some(o) = render::sim_id(&id)
+        .and_then(|n| store.order_mut(n))
+        .filter(|o| !o.deleted)
+    else {
+        return refuse(
+            21_001_001,
+            "Invalid parameters. Please ensure you are passing the correct request parameter(s).",
+        );
     };
-    if render::order_status(o) != "AWAITING_SHIPMENT" && render::order_status(o) != "PARTIALLY_SHIPPING" {
+    if render::order_status(o) != "AWAITING_SHIPMENT"
+        && render::order_status(o) != "PARTIALLY_SHIPPING"
+    {
         return refuse(21_011_006, "These orders are already shipped.");
     }
-    let tracking = body.get("tracking_number").and_then(Value::as_str).unwrap_or_default();
-    let provider = body.get("shipping_provider_id").and_then(Value::as_str).unwrap_or_default();
+    let tracking = body
+        .get("tracking_number")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let provider = body
+        .get("shipping_provider_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let Some((_, carrier)) = render::PROVIDERS.iter().find(|(p, _)| *p == provider) else {
-        return refuse(21_011_022, "Invalid tracking number or provider ID. Please double check and try again.");
+        return refuse(
+            21_011_022,
+            "Invalid tracking number or provider ID. Please double check and try again.",
+        );
     };
     if tracking.is_empty() {
-        return refuse(21_011_022, "Invalid tracking number or provider ID. Please double check and try again.");
+        return refuse(
+            21_011_022,
+            "Invalid tracking number or provider ID. Please double check and try again.",
+        );
     }
     // Units asked for (all unshipped ones when none are named), as (line, count).
     let payload = render::order(o);
@@ -611,12 +743,21 @@ async fn mark_shipped(State(sim): State<TikTokShopSim>, Path(id): Path<String>, 
         .map(|ls| {
             ls.iter()
                 .filter(|u| u["tracking_number"] == "")
-                .filter_map(|u| Some((u["id"].as_str()?.to_owned(), u["package_id"].as_str()?.to_owned())))
+                .filter_map(|u| {
+                    Some((
+                        u["id"].as_str()?.to_owned(),
+                        u["package_id"].as_str()?.to_owned(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
     let asked: Vec<String> = match body.get("order_line_item_ids").and_then(Value::as_array) {
-        Some(ids) => ids.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(ids) => ids
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         None => units.iter().map(|(u, _)| u.clone()).collect(),
     };
     if asked.is_empty() || asked.iter().any(|a| !units.iter().any(|(u, _)| u == a)) {
@@ -657,8 +798,18 @@ impl SimHandle for TikTokShopSim {
     fn truth(&self, entity: Entity) -> Result<Vec<String>, SimError> {
         let s = self.store();
         match entity {
-            Entity::Order => Ok(s.orders.iter().filter(|o| !o.deleted).map(|o| render::id(o.id)).collect()),
-            Entity::Product => Ok(s.products.iter().filter(|p| !p.deleted).map(|p| render::id(p.id)).collect()),
+            Entity::Order => Ok(s
+                .orders
+                .iter()
+                .filter(|o| !o.deleted)
+                .map(|o| render::id(o.id))
+                .collect()),
+            Entity::Product => Ok(s
+                .products
+                .iter()
+                .filter(|p| !p.deleted)
+                .map(|p| render::id(p.id))
+                .collect()),
             other => Err(SimError::unsupported(format!("{other}s are not simulated"))),
         }
     }
@@ -668,12 +819,16 @@ impl SimHandle for TikTokShopSim {
         let mut s = self.store();
         match entity {
             Entity::Order => {
-                let o = s.order_mut(n).ok_or_else(|| SimError::not_found(entity, id))?;
+                let o = s
+                    .order_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
                 o.updated_at = at;
                 o.note = Some(format!("touched at {}", at.to_rfc3339()));
             }
             Entity::Product => {
-                let p = s.product_mut(n).ok_or_else(|| SimError::not_found(entity, id))?;
+                let p = s
+                    .product_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
                 p.updated_at = at;
                 p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
             }
@@ -686,8 +841,16 @@ impl SimHandle for TikTokShopSim {
         let n = sim_number(entity, id)?;
         let mut s = self.store();
         match entity {
-            Entity::Order => s.order_mut(n).ok_or_else(|| SimError::not_found(entity, id))?.deleted = true,
-            Entity::Product => s.product_mut(n).ok_or_else(|| SimError::not_found(entity, id))?.deleted = true,
+            Entity::Order => {
+                s.order_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?
+                    .deleted = true
+            }
+            Entity::Product => {
+                s.product_mut(n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?
+                    .deleted = true
+            }
             other => return Err(SimError::unsupported(format!("{other}s are not simulated"))),
         }
         Ok(())
@@ -697,7 +860,13 @@ impl SimHandle for TikTokShopSim {
         &self.faults
     }
 
-    fn webhook(&self, entity: Entity, id: &str, kind: WebhookKind, signing: Signing) -> Result<Delivery, SimError> {
+    fn webhook(
+        &self,
+        entity: Entity,
+        id: &str,
+        kind: WebhookKind,
+        signing: Signing,
+    ) -> Result<Delivery, SimError> {
         if kind == WebhookKind::Deleted {
             // Orders are cancelled, never deleted; a product's deletion would come as a
             // type 5 status change, whose deletion status value is not confirmed.
@@ -709,24 +878,37 @@ impl SimHandle for TikTokShopSim {
         let s = self.store();
         let (kind_code, data) = match (entity, kind) {
             (Entity::Order, _) => {
-                let o = s.orders.iter().find(|o| o.id == n).ok_or_else(|| SimError::not_found(entity, id))?;
-                (1, json!({
-                    "order_id": id,
-                    "order_status": render::order_status(o),
-                    "is_on_hold_order": false,
-                    "update_time": o.updated_at.timestamp(),
-                }))
+                let o = s
+                    .orders
+                    .iter()
+                    .find(|o| o.id == n)
+                    .ok_or_else(|| SimError::not_found(entity, id))?;
+                (
+                    1,
+                    json!({
+                        "order_id": id,
+                        "order_status": render::order_status(o),
+                        "is_on_hold_order": false,
+                        "update_time": o.updated_at.timestamp(),
+                    }),
+                )
             }
-            (Entity::Product, WebhookKind::Created) => (16, json!({
-                "product_id": id,
-                "update_time": Utc::now().timestamp(),
-            })),
-            (Entity::Product, _) => (15, json!({
-                "product_id": id,
-                "change_source": "SELLER_CENTER",
-                "changed_fields": ["title"],
-                "update_time": Utc::now().timestamp(),
-            })),
+            (Entity::Product, WebhookKind::Created) => (
+                16,
+                json!({
+                    "product_id": id,
+                    "update_time": Utc::now().timestamp(),
+                }),
+            ),
+            (Entity::Product, _) => (
+                15,
+                json!({
+                    "product_id": id,
+                    "change_source": "SELLER_CENTER",
+                    "changed_fields": ["title"],
+                    "update_time": Utc::now().timestamp(),
+                }),
+            ),
             (other, _) => return Err(SimError::unsupported(format!("no webhooks for {other}s"))),
         };
         let body = serde_json::to_vec(&json!({
@@ -746,7 +928,8 @@ impl SimHandle for TikTokShopSim {
         let mut headers = HeaderMap::new();
         headers.insert(
             "authorization",
-            HeaderValue::from_str(&hex(&hmac_sha256(secret.as_bytes(), &msg))).expect("hex is a header value"),
+            HeaderValue::from_str(&hex(&hmac_sha256(secret.as_bytes(), &msg)))
+                .expect("hex is a header value"),
         );
         headers.insert("content-type", HeaderValue::from_static("application/json"));
         Ok(Delivery {
@@ -760,7 +943,11 @@ impl SimHandle for TikTokShopSim {
         let n = sim_number(entity, id)?;
         let s = self.store();
         let found = match entity {
-            Entity::Order => s.orders.iter().find(|o| o.id == n && !o.deleted).map(render::order),
+            Entity::Order => s
+                .orders
+                .iter()
+                .find(|o| o.id == n && !o.deleted)
+                .map(render::order),
             Entity::Product => s
                 .products
                 .iter()
@@ -773,7 +960,10 @@ impl SimHandle for TikTokShopSim {
 }
 
 /// Starts the simulator and returns a handle on its state (for tests).
-pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(SimServer, TikTokShopSim)> {
+pub async fn start(
+    options: SimOptions,
+    addr: SocketAddr,
+) -> std::io::Result<(SimServer, TikTokShopSim)> {
     let seed = options.seed;
     let sim = TikTokShopSim {
         store: Arc::new(Mutex::new(SimStore::generate(seed, options.size))),
@@ -797,13 +987,22 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
         .route("/order/202309/orders", get(order_detail))
         .route("/product/202309/products/search", post(search_products))
         .route("/product/202309/products/{product_id}", get(product_detail))
-        .route("/product/202309/products/{product_id}/prices/update", post(update_price))
-        .route("/product/202309/products/{product_id}/inventory/update", post(update_inventory))
+        .route(
+            "/product/202309/products/{product_id}/prices/update",
+            post(update_price),
+        )
+        .route(
+            "/product/202309/products/{product_id}/inventory/update",
+            post(update_inventory),
+        )
         .route(
             "/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers",
             get(shipping_providers),
         )
-        .route("/fulfillment/202309/orders/{order_id}/packages", post(mark_shipped))
+        .route(
+            "/fulfillment/202309/orders/{order_id}/packages",
+            post(mark_shipped),
+        )
         .layer(axum::middleware::from_fn_with_state(sim.clone(), gate));
     let router = Router::new()
         .route("/api/v2/token/refresh", get(refresh))
@@ -839,6 +1038,9 @@ pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<(Si
 }
 
 /// The registry's entry point: starts the simulator on `addr`.
-pub fn simulate(options: SimOptions, addr: SocketAddr) -> BoxFuture<'static, std::io::Result<SimServer>> {
+pub fn simulate(
+    options: SimOptions,
+    addr: SocketAddr,
+) -> BoxFuture<'static, std::io::Result<SimServer>> {
     Box::pin(async move { start(options, addr).await.map(|(server, _)| server) })
 }

@@ -27,7 +27,10 @@ pub(super) fn token((t, n): (i64, u64)) -> String {
 
 pub(super) fn read_token(token: &str) -> Option<(i64, u64)> {
     let (t, n) = token.split_once('g')?;
-    Some((i64::from_str_radix(t, 16).ok()?, u64::from_str_radix(n, 16).ok()?))
+    Some((
+        i64::from_str_radix(t, 16).ok()?,
+        u64::from_str_radix(n, 16).ok()?,
+    ))
 }
 
 /// The shipping providers every delivery option of the simulator offers.
@@ -70,7 +73,8 @@ pub(super) fn order_status(o: &SimOrder) -> &'static str {
 /// first).
 fn split(total: Decimal, n: u32) -> Vec<Decimal> {
     let n = n.max(1);
-    let each = (total / Decimal::from(n)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+    let each = (total / Decimal::from(n))
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
     let mut out = vec![each; n as usize];
     out[0] = total - each * Decimal::from(n - 1);
     out
@@ -91,7 +95,12 @@ pub(super) fn order(o: &SimOrder) -> Value {
         let mut packed = o
             .shipments
             .iter()
-            .flat_map(|s| s.lines.iter().filter(|(line, _)| *line == l.id).map(move |(_, q)| (s, *q)))
+            .flat_map(|s| {
+                s.lines
+                    .iter()
+                    .filter(|(line, _)| *line == l.id)
+                    .map(move |(_, q)| (s, *q))
+            })
             .flat_map(|(s, q)| std::iter::repeat_n(s, q as usize));
         for k in 0..l.quantity as usize {
             let package = packed.next();
@@ -119,6 +128,13 @@ pub(super) fn order(o: &SimOrder) -> Value {
                 "tracking_number": package.map(|s| s.tracking_number.clone()).unwrap_or_default(),
                 "shipping_provider_name": package.map(|s| s.carrier.clone()).unwrap_or_default(),
                 "is_gift": false,
+                "sku_type": "NORMAL",
+                "sku_image": format!("https://p16-oec-va.ibyteimg.example/sim/{}.jpeg", l.variant_id),
+                "rts_time": package.map(|s| s.created_at.timestamp()),
+                "shipping_provider_id": package
+                    .and_then(|s| PROVIDERS.iter().find(|(_, n)| *n == s.carrier))
+                    .map(|(id, _)| *id)
+                    .unwrap_or_default(),
                 "item_tax": [{
                     "tax_type": "SALES_TAX",
                     "tax_amount": taxes[k].to_string(),
@@ -128,9 +144,30 @@ pub(super) fn order(o: &SimOrder) -> Value {
         }
     }
     let total = sub_total + o.shipping_price + tax;
+    let first_package = o.shipments.first();
     let a = &o.shipping_address;
     let paid = !matches!(o.state, SimOrderState::Pending);
-    json!({
+    let fulfilment = json!({
+        "tracking_number": first_package.map(|s| s.tracking_number.clone()).unwrap_or_default(),
+        "shipping_provider_id": first_package
+            .and_then(|s| PROVIDERS.iter().find(|(_, n)| *n == s.carrier))
+            .map(|(id, _)| *id)
+            .unwrap_or_default(),
+        "rts_time": first_package.map(|s| s.created_at.timestamp()),
+        "rts_sla_time": o.created_at.timestamp() + 2 * 86_400,
+        "tts_sla_time": o.created_at.timestamp() + 3 * 86_400,
+        "cancel_time": o.cancelled_at.map(|t| t.timestamp()),
+        "warehouse_id": id(1),
+        "seller_note": "",
+        "delivery_type": "HOME_DELIVERY",
+        "commerce_platform": "TIKTOK_SHOP",
+        "is_sample_order": false,
+        "is_buyer_request_cancel": false,
+        "is_replacement_order": false,
+        "is_exchange_order": false,
+        "has_updated_recipient_address": false,
+    });
+    let mut out = json!({
         "id": id(o.id),
         "status": order_status(o),
         "create_time": o.created_at.timestamp(),
@@ -159,6 +196,8 @@ pub(super) fn order(o: &SimOrder) -> Value {
             "tax": tax.to_string(),
             "product_tax": tax.to_string(),
             "shipping_fee_tax": "0",
+            "shipping_fee_seller_discount": "0",
+            "shipping_fee_platform_discount": "0",
         },
         "recipient_address": {
             "name": format!("{} {}", a.first_name, a.last_name),
@@ -178,7 +217,11 @@ pub(super) fn order(o: &SimOrder) -> Value {
         },
         "line_items": units,
         "packages": o.shipments.iter().map(|s| json!({ "id": id(s.id) })).collect::<Vec<_>>(),
-    })
+    });
+    if let (Some(out), Value::Object(more)) = (out.as_object_mut(), fulfilment) {
+        out.extend(more);
+    }
+    out
 }
 
 /// A product as Search Products (`detail` false) or Get Product (`detail` true)
@@ -204,7 +247,16 @@ pub(super) fn product(p: &SimProduct, currency: &str, detail: bool) -> Value {
                 "inventory": v.stock.iter().map(|(warehouse, quantity)| json!({
                     "warehouse_id": id(*warehouse),
                     "quantity": quantity,
+                    "backorder_quantity": 0,
+                    "handling_time": 0,
                 })).collect::<Vec<_>>(),
+                "sales_attributes": p.options.iter().zip(&v.option_values).enumerate().map(|(i, ((name, _), value))| json!({
+                    "id": id(900 + i as u64),
+                    "name": name,
+                    "value_name": value,
+                })).collect::<Vec<_>>(),
+                "identifier_code": v.barcode.as_ref().map(|b| json!({ "code": b, "type": "GTIN" })),
+                "list_price": v.compare_at_price.map(|c| json!({ "amount": c.to_string(), "currency": currency })),
             })
         })
         .collect();
@@ -215,6 +267,14 @@ pub(super) fn product(p: &SimProduct, currency: &str, detail: bool) -> Value {
         "skus": skus,
         "create_time": p.created_at.timestamp(),
         "update_time": p.updated_at.timestamp(),
+        "is_not_for_sale": false,
+        "main_images": p.images.iter().map(|i| json!({
+            "uri": format!("tos-sim/{}", i.id),
+            "urls": [i.url],
+            "thumb_urls": [i.url],
+            "height": 600,
+            "width": 600,
+        })).collect::<Vec<_>>(),
     });
     if detail {
         out["description"] = Value::String(p.description_html.clone());
@@ -236,7 +296,10 @@ mod tests {
 
     #[test]
     fn tokens_and_ids_round_trip() {
-        assert_eq!(read_token(&token((1_700_000_000, 42))), Some((1_700_000_000, 42)));
+        assert_eq!(
+            read_token(&token((1_700_000_000, 42))),
+            Some((1_700_000_000, 42))
+        );
         assert_eq!(sim_id(&id(7)), Some(7));
         assert!(ID_BASE + 1 > 1 << 53);
     }
