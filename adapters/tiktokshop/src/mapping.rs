@@ -353,8 +353,11 @@ pub fn product(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
     Ok(vec![product.into()])
 }
 
+/// A mapping of one raw record.
+pub type MapFn = fn(&RawValue, &StoreContext) -> Result<Vec<Record>>;
+
 /// The mapping of `entity`'s records.
-pub fn mapper(entity: Entity) -> Result<fn(&RawValue, &StoreContext) -> Result<Vec<Record>>> {
+pub fn mapper(entity: Entity) -> Result<MapFn> {
     match entity {
         Entity::Order => Ok(order),
         Entity::Product => Ok(product),

@@ -361,7 +361,7 @@ async fn an_order_has_one_line_per_sku_with_its_units_counted() {
 
 #[tokio::test]
 async fn writes_set_prices_and_stock_and_ship_by_carrier_name() {
-    let (server, sim) = sim().await;
+    let (server, _sim) = sim().await;
     let adapter = TikTokShopAdapter::new(&store(&server, &[]), &AdapterContext::default()).unwrap();
     let products = collect_all(&adapter, ListQuery::new(Entity::Product).page_size(50))
         .await

@@ -350,6 +350,7 @@ struct Search {
     filters: serde_json::Map<String, Value>,
 }
 
+#[allow(clippy::result_large_err)] // an early answer, as axum handlers give
 fn search_params(q: &[(String, String)], body: &Bytes) -> Result<Search, Response> {
     let size = match param(q, "page_size").map(str::parse::<usize>) {
         Some(Ok(n)) if (1..=100).contains(&n) => n,
@@ -368,10 +369,8 @@ fn search_params(q: &[(String, String)], body: &Bytes) -> Result<Search, Respons
         }
     };
     for (k, v) in &filters {
-        if k.ends_with("_ge") || k.ends_with("_lt") || k.ends_with("_le") {
-            if !v.is_i64() {
-                return Err(bad(&format!("{k} must be a unix timestamp in seconds")));
-            }
+        if (k.ends_with("_ge") || k.ends_with("_lt") || k.ends_with("_le")) && !v.is_i64() {
+            return Err(bad(&format!("{k} must be a unix timestamp in seconds")));
         }
     }
     Ok(Search {
@@ -529,6 +528,7 @@ async fn json_body(request: Request) -> Result<Value, Response> {
 }
 
 /// The one SKU entry of an update body, and its SKU in `p`.
+#[allow(clippy::result_large_err)] // an early answer, as axum handlers give
 fn sku_entry<'a>(body: &'a Value, p: &SimProduct) -> Result<(&'a Value, u64), Response> {
     let Some([entry]) = body
         .get("skus")
