@@ -155,7 +155,7 @@ pub fn check_credential_endpoint(url: &Url, what: &str) -> Result<()> {
     };
     match url.scheme() {
         "https" if url.host().is_some() => check_url(url),
-        "http" if loopback => Ok(()),
+        "http" if loopback => check_url(url),
         _ => Err(Error::Invalid {
             message: format!("{what}: an https URL is required"),
         }),

@@ -146,4 +146,23 @@ mod tests {
             Err(Error::Auth { .. })
         ));
     }
+
+    /// TikTok's type 5 example writes `product_id` as a JSON number beyond 2^53: read
+    /// exactly, as digits.
+    #[test]
+    fn a_numeric_product_id_is_read_exactly() {
+        let body =
+            include_bytes!("../../../fixtures/tiktokshop/webhook/product-status-change.json");
+        let secret = Secret::new("s");
+        let mut h = HeaderMap::new();
+        h.insert(SIGNATURE, signature("k", "s", body).parse().unwrap());
+        let e = verify("k", &secret, &h, body).unwrap();
+        assert_eq!(e.entity, Some(Entity::Product));
+        assert_eq!(e.kind, WebhookKind::Updated);
+        assert_eq!(e.platform_id.as_deref(), Some("576486316948490000"));
+        assert_eq!(
+            e.meta.get("shop_id").map(String::as_str),
+            Some("7494049642642441621")
+        );
+    }
 }

@@ -484,3 +484,31 @@ async fn writes_set_prices_and_stock_and_ship_by_carrier_name() {
     );
     assert_eq!(shipment.line_items[0].quantity, Decimal::ONE);
 }
+
+#[tokio::test]
+async fn a_token_for_several_shops_needs_the_shop_cipher_setting() {
+    let (server, sim) = sim().await;
+    sim.authorise_another_shop("ROW_othershop", "Other shop");
+    let adapter = TikTokShopAdapter::new(&store(&server, &[]), &AdapterContext::default()).unwrap();
+    let err = adapter
+        .list(&ListQuery::new(Entity::Order).page_size(2))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(err.to_string().contains("ROW_othershop"), "{err}");
+    let cipher = sim.cipher().to_owned();
+    let named = TikTokShopAdapter::new(
+        &store(&server, &[("shop_cipher", &cipher)]),
+        &AdapterContext::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        named
+            .list(&ListQuery::new(Entity::Order).page_size(2))
+            .await
+            .unwrap()
+            .records
+            .len(),
+        2
+    );
+}

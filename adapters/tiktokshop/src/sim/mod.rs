@@ -74,6 +74,8 @@ pub struct TikTokShopSim {
     seed: u64,
     app_secret: String,
     cipher: String,
+    /// Other shops the token authorises (cipher, name), listed after the simulated one.
+    other_shops: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl TikTokShopSim {
@@ -102,6 +104,14 @@ impl TikTokShopSim {
         let mut t = self.tokens();
         let access = t.access.clone();
         t.expired.insert(access);
+    }
+
+    /// Makes the token authorise another shop too (its APIs are not served).
+    pub fn authorise_another_shop(&self, cipher: &str, name: &str) {
+        self.other_shops
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((cipher.to_owned(), name.to_owned()));
     }
 
     /// The shop's cipher.
@@ -279,14 +289,30 @@ async fn gate(State(sim): State<TikTokShopSim>, request: Request, next: Next) ->
 }
 
 async fn shops(State(sim): State<TikTokShopSim>) -> Response {
-    ok(json!({ "shops": [{
+    let mut shops = vec![json!({
         "id": SHOP_ID,
         "name": "Simulated shop",
         "region": "US",
         "seller_type": "LOCAL",
         "cipher": sim.cipher,
         "code": "USLCSIM01",
-    }]}))
+    })];
+    let others = sim
+        .other_shops
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    for (i, (cipher, name)) in others.into_iter().enumerate() {
+        shops.push(json!({
+            "id": format!("749404964264244{:04}", i + 1),
+            "name": name,
+            "region": "GB",
+            "seller_type": "CROSS_BORDER",
+            "cipher": cipher,
+            "code": format!("GBLCSIM{:02}", i + 2),
+        }));
+    }
+    ok(json!({ "shops": shops }))
 }
 
 /// `GET /api/v2/token/refresh` (unsigned; the app secret is a parameter).
@@ -980,6 +1006,7 @@ pub async fn start(
         seed,
         app_secret: format!("simsecret{seed}"),
         cipher: format!("ROW_simcipher{seed}"),
+        other_shops: Arc::new(Mutex::new(Vec::new())),
     };
     let api = Router::new()
         .route("/authorization/202309/shops", get(shops))
