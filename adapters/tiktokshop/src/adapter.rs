@@ -96,7 +96,8 @@ const fn search(
             more: None,
             filters_first_page_only: false,
         }),
-        envelope: Envelope::At(records),
+        // An empty search may leave its list out.
+        envelope: Envelope::AtOrAbsent(records),
         since: Some(Since {
             bound: Bound::Inclusive("update_time_ge"),
             format: DateFormat::UnixSeconds,
@@ -223,7 +224,10 @@ impl TikTokShopAdapter {
             .await?;
         let text = response.text()?;
         let found = match entity {
-            Entity::Order => Envelope::At("/data/orders").split(text)?.first().copied(),
+            Entity::Order => Envelope::AtOrAbsent("/data/orders")
+                .split(text)?
+                .first()
+                .copied(),
             _ => polycart_kit::envelope::pointer(text, "/data")?,
         };
         found

@@ -434,11 +434,13 @@ fn page(key: &str, mut rows: Vec<((i64, u64), Value)>, s: &Search, descending: b
         (true, Some((k, _))) => render::token(*k),
         _ => String::new(),
     };
-    ok(json!({
-        "next_page_token": next,
-        "total_count": total,
-        key: rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-    }))
+    let mut data = json!({ "next_page_token": next, "total_count": total });
+    // An empty list is left out of the answer, as protobuf-style JSON does (not
+    // confirmed for every API; the adapter reads both).
+    if !rows.is_empty() {
+        data[key] = Value::Array(rows.into_iter().map(|(_, v)| v).collect());
+    }
+    ok(data)
 }
 
 async fn search_orders(State(sim): State<TikTokShopSim>, request: Request) -> Response {
@@ -524,6 +526,9 @@ async fn order_detail(
         .filter_map(|n| store.orders.iter().find(|o| o.id == n && !o.deleted))
         .map(render::order)
         .collect();
+    if orders.is_empty() {
+        return ok(json!({}));
+    }
     ok(json!({ "orders": orders }))
 }
 
