@@ -239,7 +239,29 @@ pub fn is_missing_code(code: i64) -> bool {
 #[derive(Debug, Clone, Copy)]
 pub struct TikTokShopClassifier;
 
+/// Codes of a stale or unknown access token, which a refresh may cure.
+pub fn is_token_code(code: i64) -> bool {
+    matches!(code, 105_001 | 105_002)
+}
+
+fn code_of(response: &Response) -> Option<i64> {
+    serde_json::from_slice::<Envelope<serde::de::IgnoredAny>>(&response.body)
+        .ok()
+        .map(|e| e.code)
+}
+
 impl Classify for TikTokShopClassifier {
+    /// A token code refreshes the pair once, whatever the status; so does a 401 without
+    /// one (a proxy's). A 401 for a wrong signature, a stale timestamp or an unknown app
+    /// key does not: a refresh cannot cure it and would spend a single-use token.
+    fn unauthorized(&self, response: &Response) -> bool {
+        match code_of(response) {
+            Some(c) if is_token_code(c) => true,
+            Some(c) if is_auth_code(c) => false,
+            _ => response.status == http::StatusCode::UNAUTHORIZED,
+        }
+    }
+
     fn classify(&self, response: &Response) -> Verdict {
         if let Some(v) = retry_unusable_success(response) {
             return v;
@@ -380,6 +402,51 @@ mod tests {
             Some(format!("app_key=38abcd&timestamp=1700000000&sign={expected}").as_str())
         );
         assert_eq!(req.headers[ACCESS_TOKEN_HEADER], "TTP_token");
+    }
+
+    fn response(status: u16, body: &str) -> Response {
+        Response {
+            status: http::StatusCode::from_u16(status).unwrap(),
+            headers: http::HeaderMap::new(),
+            body: body.as_bytes().to_vec().into(),
+            url: "https://open-api.example/order/202309/orders"
+                .parse()
+                .unwrap(),
+        }
+    }
+
+    #[test]
+    fn only_token_errors_refresh_the_pair() {
+        let c = TikTokShopClassifier;
+        assert!(c.unauthorized(&response(
+            401,
+            r#"{"code":105002,"message":"Expired credentials"}"#
+        )));
+        assert!(c.unauthorized(&response(
+            200,
+            r#"{"code":105001,"message":"Invalid credentials"}"#
+        )));
+        assert!(c.unauthorized(&response(401, "{}")));
+        assert!(!c.unauthorized(&response(401, r#"{"code":106001,"message":"sign"}"#)));
+        assert!(!c.unauthorized(&response(401, r#"{"code":36009004,"message":"timestamp"}"#)));
+        assert!(!c.unauthorized(&response(200, r#"{"code":0,"data":{}}"#)));
+        assert!(matches!(
+            c.classify(&response(200, r#"{"code":105002}"#)),
+            Verdict::Fail(Error::Auth { .. })
+        ));
+        assert!(matches!(
+            c.classify(&response(429, r#"{"code":36009002}"#)),
+            Verdict::Throttled { .. }
+        ));
+        assert!(matches!(c.classify(&response(503, "")), Verdict::Retry));
+        assert!(matches!(
+            c.classify(&response(200, r#"{"code":12052032}"#)),
+            Verdict::Fail(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            c.classify(&response(200, r#"{"code":21011006}"#)),
+            Verdict::Fail(Error::Invalid { .. })
+        ));
     }
 
     #[test]

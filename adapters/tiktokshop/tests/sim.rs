@@ -512,3 +512,23 @@ async fn a_token_for_several_shops_needs_the_shop_cipher_setting() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_wrong_signature_is_an_auth_error_that_spends_no_refresh_token() {
+    let (server, sim) = sim().await;
+    let mut config = store(&server, &[]);
+    config
+        .credentials
+        .insert("app_secret".into(), Secret::new("not-the-secret"));
+    let adapter = TikTokShopAdapter::new(&config, &AdapterContext::default()).unwrap();
+    let before = server.requests();
+    let err = adapter
+        .list(&ListQuery::new(Entity::Order).page_size(2))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert!(err.to_string().contains("106001"), "{err}");
+    assert!(!err.to_string().contains("not-the-secret"), "{err}");
+    assert_eq!(sim.refreshes(), 0);
+    assert_eq!(server.requests() - before, 1, "not retried");
+}

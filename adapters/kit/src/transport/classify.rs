@@ -24,6 +24,14 @@ pub enum Verdict {
 pub trait Classify: Send + Sync {
     fn classify(&self, response: &Response) -> Verdict;
 
+    /// Whether the response says the access token is stale, so the store's auth should
+    /// refresh it once and the request go again: by default a 401. A platform that
+    /// answers an expired token inside a 200 envelope (TikTok Shop's code 105002), or a
+    /// 401 a refresh cannot cure (a wrong signature), says so here.
+    fn unauthorized(&self, response: &Response) -> bool {
+        response.status == http::StatusCode::UNAUTHORIZED
+    }
+
     /// The error to report when the transport gives up on a response it was told to
     /// retry or wait for. Its message is ours plus, at most, the platform's short JSON
     /// message ([`Response::platform_error`]): a body never reaches an error.

@@ -491,7 +491,7 @@ impl Transport {
             url,
         };
 
-        if status == StatusCode::UNAUTHORIZED && !refreshed.swap(true, Ordering::Relaxed) {
+        if self.classifier.unauthorized(&response) && !refreshed.swap(true, Ordering::Relaxed) {
             match self.auth.refresh_after_unauthorized().await {
                 Ok(true) => {
                     let error = Error::auth("401 before token refresh");
