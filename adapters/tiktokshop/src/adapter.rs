@@ -43,10 +43,12 @@ pub fn capabilities() -> Capabilities {
             EntityCapabilities::basic(Entity::Order, MAX_PAGE)
                 .without_count()
                 .incremental("update_time_ge", Precision::Second)
+                .created_filter()
                 .webhooks(webhooks::ORDER_TOPICS),
             EntityCapabilities::basic(Entity::Product, MAX_PAGE)
                 .without_count()
                 .incremental("update_time_ge", Precision::Second)
+                .created_filter()
                 .webhooks(webhooks::PRODUCT_TOPICS),
         ],
         bulk_export: false,
@@ -72,6 +74,20 @@ fn search_body(pairs: &[(String, String)]) -> Result<serde_json::Value> {
         body.insert(k.clone(), n.into());
     }
     Ok(serde_json::Value::Object(body))
+}
+
+/// `create_time_ge` of a query's `created_since` (Unix seconds, the first whole second
+/// at or after it), in the search body.
+fn created(q: &ListQuery) -> Result<Vec<(&'static str, String)>> {
+    Ok(q.created_since
+        .map(|t| {
+            (
+                "create_time_ge",
+                polycart_kit::paging::first_second(t).to_string(),
+            )
+        })
+        .into_iter()
+        .collect())
 }
 
 const fn search(
@@ -102,7 +118,7 @@ const fn search(
             bound: Bound::Inclusive("update_time_ge"),
             format: DateFormat::UnixSeconds,
         }),
-        filters: None,
+        filters: Some(created),
         max_page: MAX_PAGE,
         map,
     }

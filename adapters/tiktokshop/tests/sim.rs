@@ -532,3 +532,20 @@ async fn a_wrong_signature_is_an_auth_error_that_spends_no_refresh_token() {
     assert_eq!(sim.refreshes(), 0);
     assert_eq!(server.requests() - before, 1, "not retried");
 }
+
+#[tokio::test]
+async fn created_since_filters_the_search_by_create_time() {
+    let (server, sim) = sim().await;
+    let adapter = TikTokShopAdapter::new(&store(&server, &[]), &AdapterContext::default()).unwrap();
+    let mut created: Vec<_> = sim.store().orders.iter().map(|o| o.created_at).collect();
+    created.sort();
+    let cut = created[created.len() / 2];
+    let expected = created
+        .iter()
+        .filter(|c| c.timestamp() >= cut.timestamp())
+        .count();
+    let mut query = ListQuery::new(Entity::Order).page_size(3);
+    query.created_since = Some(cut);
+    let orders = collect_all(&adapter, query).await.unwrap();
+    assert_eq!(orders.len(), expected);
+}
