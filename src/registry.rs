@@ -10,9 +10,12 @@ pub fn connectors() -> &'static [Connector] {
         vec![
             // one line per platform crate: polycart_<platform>::connector(),
             polycart_bigcommerce::connector(),
+            polycart_ebay::connector(),
             polycart_ecwid::connector(),
+            polycart_etsy::connector(),
             polycart_magento::connector(),
             polycart_prestashop::connector(),
+            polycart_shopee::connector(),
             polycart_shopify::connector(),
             polycart_squarespace::connector(),
             polycart_tiktokshop::connector(),

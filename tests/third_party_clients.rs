@@ -447,3 +447,93 @@ async fn bigcommerce_python_sdk_lists_filters_and_writes_unchanged() {
 fn handle_store_hash(base: &str) -> &str {
     base.rsplit('/').next().expect("a store hash")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etsy_python_sdk_lists_filters_and_writes_unchanged() {
+    let Some(python) = third_party::python() else {
+        return;
+    };
+    use polycart_etsy::sim::Ids;
+    let size = StoreSize {
+        products: 30,
+        customers: 10,
+        orders: 250,
+    };
+    // The SDK does not pace itself; Etsy raises an app's limits on request.
+    let (server, sim) = polycart_etsy::sim::start(options(17, size, Some("qps=1000")), loopback())
+        .await
+        .expect("the simulator starts");
+    let (receipts, since, recent, listings, listing, receipt, sections) = {
+        let s = sim.store();
+        let orders: Vec<_> = s.orders.iter().filter(|o| !o.deleted).collect();
+        let since = median(orders.iter().map(|o| o.updated_at).collect()).timestamp();
+        let recent = sorted(
+            orders
+                .iter()
+                .filter(|o| o.updated_at.timestamp() >= since)
+                .map(|o| Ids::RECEIPT + o.id)
+                .collect(),
+        );
+        let listing = s
+            .products
+            .iter()
+            .find(|p| !p.deleted && p.variants.len() > 1)
+            .expect("a listing with variations")
+            .id;
+        (
+            sorted(orders.iter().map(|o| Ids::RECEIPT + o.id).collect()),
+            since,
+            recent,
+            sorted(
+                s.products
+                    .iter()
+                    .filter(|p| !p.deleted)
+                    .map(|p| Ids::LISTING + p.id)
+                    .collect(),
+            ),
+            listing,
+            orders.last().expect("orders").id,
+            s.categories.len(),
+        )
+    };
+    let origin = server.origin();
+    let c = &server.info.credentials;
+    let config = json!({
+        "origin": origin,
+        "shop_id": sim.shop_id,
+        // The 2026 header: the SDK sends its keystring argument as x-api-key.
+        "api_key": format!("{}:{}", c["keystring"], c["shared_secret"]),
+        "access_token": c["access_token"],
+        "refresh_token": c["refresh_token"],
+        "since": since,
+        "listing_id": Ids::LISTING + listing,
+        "quantity": 7,
+        "receipt_id": Ids::RECEIPT + receipt,
+    });
+    let seen = third_party::run(&python, "etsy_client.py", &config, &[]).await;
+
+    assert_eq!(sorted(ids(&seen["receipts"])), receipts);
+    assert_eq!(sorted(ids(&seen["incremental"])), recent);
+    assert_eq!(sorted(ids(&seen["listings"])), listings);
+    assert!(seen["receipt_total"]["divisor"].is_u64());
+    assert_eq!(seen["sections"], sections);
+    let quantities = seen["quantities"].as_array().expect("quantities");
+    assert!(!quantities.is_empty() && quantities.iter().all(|q| q == 7));
+    assert_eq!(seen["shipment"]["tracking_code"], "1ZTHIRDPARTY");
+    let s = sim.store();
+    let p = s
+        .products
+        .iter()
+        .find(|p| p.id == listing)
+        .expect("the listing");
+    assert!(p.variants.iter().all(|v| v.total_stock() == 7));
+    let o = s
+        .orders
+        .iter()
+        .find(|o| o.id == receipt)
+        .expect("the receipt");
+    assert_eq!(
+        o.shipments.last().map(|t| t.tracking_number.as_str()),
+        Some("1ZTHIRDPARTY")
+    );
+}

@@ -52,6 +52,18 @@ pub fn datetime(path: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>>
     }
 }
 
+/// A unix-seconds timestamp (Shopee, Lazada, TikTok Shop, Etsy) as UTC: absent or `0`
+/// (how those platforms write "not yet", e.g. an unpaid order's `pay_time`) is `None`;
+/// a value chrono cannot represent is a decode error naming `path`.
+pub fn unix_time(path: &str, seconds: Option<i64>) -> Result<Option<DateTime<Utc>>> {
+    match seconds {
+        None | Some(0) => Ok(None),
+        Some(s) => DateTime::from_timestamp(s, 0)
+            .map(Some)
+            .ok_or_else(|| Error::decode(path, format!("{s} is not a unix time"))),
+    }
+}
+
 /// Money from a decimal string, with a decode error naming `path`.
 pub fn money(path: &str, amount: &str, currency: &Currency) -> Result<Money> {
     Money::parse(amount, currency).map_err(|e| Error::decode(path, e.to_string()))
@@ -200,17 +212,6 @@ pub fn at_index(error: Error, index: usize, list: bool) -> Error {
     }
 }
 
-/// A Unix-second timestamp (Shopee, Lazada, TikTok Shop) as UTC; `None` stays `None`,
-/// and a second no calendar holds is a decode error at `path`.
-pub fn unix_seconds(path: &str, seconds: Option<i64>) -> Result<Option<DateTime<Utc>>> {
-    seconds
-        .map(|s| {
-            DateTime::from_timestamp(s, 0)
-                .ok_or_else(|| Error::decode(path, format!("{s} is not a unix second")))
-        })
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +254,20 @@ mod tests {
     }
 
     #[test]
+    fn unix_seconds_with_zero_as_unset() {
+        assert_eq!(
+            unix_time("$.t", Some(1_712_601_591))
+                .unwrap()
+                .unwrap()
+                .to_rfc3339(),
+            "2024-04-08T18:39:51+00:00"
+        );
+        assert_eq!(unix_time("$.t", Some(0)).unwrap(), None);
+        assert_eq!(unix_time("$.t", None).unwrap(), None);
+        assert!(unix_time("$.t", Some(i64::MAX)).is_err());
+    }
+
+    #[test]
     fn decimals_from_strings_and_numbers() {
         let v: Vec<Dec> = serde_json::from_str(r#"["25.0000", 12.99, 3, "0.1"]"#).unwrap();
         let s: Vec<String> = v.iter().map(|d| d.0.to_string()).collect();
@@ -281,13 +296,5 @@ mod tests {
         let (items, list) = split_envelope(r#"[{"id":1}]"#, &["orders"]).unwrap();
         assert!(list && items.len() == 1);
         assert!(split_envelope("<html>", &["orders"]).is_err());
-    }
-
-    #[test]
-    fn unix_seconds_are_utc() {
-        let t = unix_seconds("$.t", Some(1_619_611_561)).unwrap().unwrap();
-        assert_eq!(t.to_rfc3339(), "2021-04-28T12:06:01+00:00");
-        assert_eq!(unix_seconds("$.t", None).unwrap(), None);
-        assert!(unix_seconds("$.t", Some(i64::MAX)).is_err());
     }
 }

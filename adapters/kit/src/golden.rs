@@ -180,13 +180,19 @@ pub fn check_error(input: &Path, message: &str) -> Result<(), String> {
 }
 
 /// The records a real payload holds: the payload itself, the `data` of a v3-style
-/// envelope, the value of a one-key wrapper (`{"order": {...}}`, `{"orders": [...]}`),
+/// envelope, the `response` of Shopee's, the value of a one-key wrapper (`{"order": {...}}`, `{"orders": [...]}`),
 /// and every item of an array.
 pub fn records_of(payload: &serde_json::Value) -> Vec<serde_json::Value> {
     use serde_json::Value;
     match payload {
         Value::Array(items) => items.iter().flat_map(records_of).collect(),
         Value::Object(o) if o.contains_key("data") => records_of(&o["data"]),
+        // Shopee's envelope: `{"error", "message", "request_id", "response": {...}}`.
+        Value::Object(o)
+            if o.contains_key("error") && o.get("response").is_some_and(Value::is_object) =>
+        {
+            records_of(&o["response"])
+        }
         Value::Object(o) if o.len() == 1 => {
             let inner = o.values().next().expect("one key");
             if inner.is_object() || inner.is_array() {
@@ -463,6 +469,17 @@ pub fn shape_differences(real: &serde_json::Value, sim: &serde_json::Value) -> V
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn records_are_found_in_every_envelope() {
+        let shopee = json!({ "error": "", "message": "", "request_id": "x",
+                             "response": { "order_list": [{ "order_sn": "A" }, { "order_sn": "B" }] } });
+        assert_eq!(records_of(&shopee).len(), 2);
+        assert_eq!(records_of(&shopee)[1]["order_sn"], "B");
+        let error = json!({ "error": "error_not_found", "message": "no", "request_id": "x" });
+        assert_eq!(records_of(&error), vec![error.clone()]);
+        assert_eq!(records_of(&json!({ "order": { "id": 1 } }))[0]["id"], 1);
+    }
 
     #[test]
     fn shape_differences_name_missing_and_mistyped_fields() {

@@ -359,3 +359,82 @@ async fn a_token_minted_after_the_transport_was_built_is_redacted_too() {
     assert!(!text.contains("minted-token-2"), "{text}");
     assert!(text.contains("**REDACTED**"), "{text}");
 }
+
+/// An auth that counts its refreshes after a refused token.
+struct CountingRefresh(AtomicU32);
+
+#[async_trait::async_trait]
+impl Auth for CountingRefresh {
+    async fn authorize(
+        &self,
+        _: &mut polycart_kit::auth::PreparedRequest,
+    ) -> polycart_kit::Result<()> {
+        Ok(())
+    }
+
+    async fn refresh_after_unauthorized(&self) -> polycart_kit::Result<bool> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(true)
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        Vec::new()
+    }
+}
+
+/// Reads a refused token from the body of a 200 (`{"error":"error_auth"}`).
+struct BodyAuthClassifier;
+
+impl polycart_kit::transport::Classify for BodyAuthClassifier {
+    fn classify(
+        &self,
+        response: &polycart_kit::transport::Response,
+    ) -> polycart_kit::transport::Verdict {
+        if response.text_lossy().contains("error_auth") {
+            return polycart_kit::transport::Verdict::Fail(Error::auth("error_auth"));
+        }
+        polycart_kit::transport::classify_status(response)
+    }
+
+    fn unauthorized(&self, response: &polycart_kit::transport::Response) -> bool {
+        response.text_lossy().contains("error_auth")
+    }
+}
+
+#[tokio::test]
+async fn a_token_refused_in_the_body_is_refreshed_once_and_retried() {
+    let (base, calls) = server(|n, _| {
+        if n == 1 {
+            (
+                StatusCode::OK,
+                r#"{"error":"error_auth","message":"Invalid access_token."}"#,
+            )
+                .into_response()
+        } else {
+            (StatusCode::OK, r#"{"error":"","response":{}}"#).into_response()
+        }
+    })
+    .await;
+    let auth = Arc::new(CountingRefresh(AtomicU32::new(0)));
+    let t = Transport::builder("store-1", "test")
+        .auth(auth.clone())
+        .classifier(Arc::new(BodyAuthClassifier))
+        .retry(fast_retries())
+        .clock(TransportClock::fake())
+        .build();
+    let ok = t.send(Request::get(base.join("x").unwrap())).await.unwrap();
+    assert!(ok.text_lossy().contains("response"));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(auth.0.load(Ordering::SeqCst), 1);
+
+    // Refused again after the refresh: an auth error, no second refresh.
+    let (base, calls) =
+        server(|_, _| (StatusCode::OK, r#"{"error":"error_auth"}"#).into_response()).await;
+    let err = t
+        .send(Request::get(base.join("x").unwrap()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(auth.0.load(Ordering::SeqCst), 2);
+}

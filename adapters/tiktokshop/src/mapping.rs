@@ -10,7 +10,7 @@
 //! its first unit's id; every unit stays in `raw`.
 
 use polycart_kit::connector::Normalized;
-use polycart_kit::decode::{currency, money, unix_seconds};
+use polycart_kit::decode::{currency, money, unix_time};
 use polycart_kit::error::decode_json;
 use polycart_kit::model::{
     Address, Currency, FinancialStatus, FulfillmentStatus, LineItem, Money, Order, OrderCustomer,
@@ -257,7 +257,7 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         financial_status,
         fulfillment_status: status.and_then(fulfillment_status),
         cancelled_at: match status {
-            Some("CANCELLED") => unix_seconds("$.cancel_time", o.cancel_time)?,
+            Some("CANCELLED") => unix_time("$.cancel_time", o.cancel_time)?,
             _ => None,
         },
         currency: cur.clone(),
@@ -272,8 +272,8 @@ pub fn order(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         shipping_address,
         shipping_lines,
         note: o.buyer_message,
-        created_at: unix_seconds("$.create_time", o.create_time)?,
-        updated_at: unix_seconds("$.update_time", o.update_time)?,
+        created_at: unix_time("$.create_time", o.create_time)?,
+        updated_at: unix_time("$.update_time", o.update_time)?,
         raw: Some(Raw::from_raw(raw)),
         ..Order::new(PLATFORM, o.id.0)
     };
@@ -345,8 +345,8 @@ pub fn product(raw: &RawValue, _ctx: &StoreContext) -> Result<Vec<Record>> {
         description_html: p.description,
         inventory_quantity,
         variants,
-        created_at: unix_seconds("$.create_time", p.create_time)?,
-        updated_at: unix_seconds("$.update_time", p.update_time)?,
+        created_at: unix_time("$.create_time", p.create_time)?,
+        updated_at: unix_time("$.update_time", p.update_time)?,
         raw: Some(Raw::from_raw(raw)),
         ..Product::new(PLATFORM, p.id.0)
     };

@@ -56,6 +56,91 @@ pub fn verify_base64_hmac_sha256(secret: &[u8], body: &[u8], signature_b64: &str
     constant_time_eq(&hmac_sha256(secret, body), &given)
 }
 
+/// The HMAC key of a Standard Webhooks signing secret: `whsec_<base64>` decodes to
+/// its bytes; any other text is used as it is (BigCommerce signs with its client
+/// secret's bytes).
+pub fn standard_webhook_key(secret: &str) -> Vec<u8> {
+    use base64::Engine;
+    secret
+        .strip_prefix("whsec_")
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .unwrap_or_else(|| secret.as_bytes().to_vec())
+}
+
+/// A Standard Webhooks signature (standardwebhooks.com): `v1,` and the base64
+/// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}`.
+pub fn standard_webhook_signature(key: &[u8], id: &str, timestamp: &str, body: &[u8]) -> String {
+    let mut content = Vec::with_capacity(id.len() + timestamp.len() + body.len() + 2);
+    content.extend_from_slice(id.as_bytes());
+    content.push(b'.');
+    content.extend_from_slice(timestamp.as_bytes());
+    content.push(b'.');
+    content.extend_from_slice(body);
+    format!("v1,{}", base64(&hmac_sha256(key, &content)))
+}
+
+/// Why a Standard Webhooks delivery was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StandardWebhookError {
+    /// `webhook-id`, `webhook-timestamp` or `webhook-signature` is missing.
+    MissingHeader(&'static str),
+    /// `webhook-timestamp` is not unix seconds.
+    BadTimestamp,
+    /// The timestamp is further from now than the tolerance (a replay, or skew).
+    Stale,
+    /// No signature in the header matches.
+    Mismatch,
+}
+
+impl std::fmt::Display for StandardWebhookError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::MissingHeader(h) => write!(f, "missing {h}"),
+            Self::BadTimestamp => f.write_str("webhook-timestamp is not unix seconds"),
+            Self::Stale => {
+                f.write_str("webhook-timestamp is outside the tolerance (replayed or skewed)")
+            }
+            Self::Mismatch => f.write_str("webhook-signature does not match"),
+        }
+    }
+}
+
+/// Checks a Standard Webhooks delivery at `now` (unix seconds) and returns its
+/// `webhook-id` (the delivery id, kept by retries). The signature header may hold
+/// several space-separated signatures (key rotation): one match is enough; each is
+/// compared in constant time.
+pub fn verify_standard_webhook(
+    key: &[u8],
+    headers: &http::HeaderMap,
+    body: &[u8],
+    now: i64,
+    tolerance: std::time::Duration,
+) -> Result<String, StandardWebhookError> {
+    let header = |name: &'static str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or(StandardWebhookError::MissingHeader(name))
+    };
+    let id = header("webhook-id")?;
+    let timestamp = header("webhook-timestamp")?;
+    let signatures = header("webhook-signature")?;
+    let at: i64 = timestamp
+        .parse()
+        .map_err(|_| StandardWebhookError::BadTimestamp)?;
+    if now.abs_diff(at) > tolerance.as_secs() {
+        return Err(StandardWebhookError::Stale);
+    }
+    let expected = standard_webhook_signature(key, id, timestamp, body);
+    signatures
+        .split(' ')
+        .any(|s| constant_time_eq(s.trim().as_bytes(), expected.as_bytes()))
+        .then(|| id.to_owned())
+        .ok_or(StandardWebhookError::Mismatch)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +171,44 @@ mod tests {
             b"{\"id\":1}",
             "not base64!"
         ));
+    }
+
+    #[test]
+    fn standard_webhooks_vector_and_checks() {
+        // polycart's shared/platforms.md appendix A (computed, not platform-published).
+        let key = standard_webhook_key("whsec_ZXRzeV9zaWduaW5nX2tleV9ieXRlcw==");
+        let body = br#"{"id":1001,"status":"paid"}"#;
+        let sig =
+            standard_webhook_signature(&key, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", "1700000000", body);
+        assert_eq!(sig, "v1,aVvsY5nUZvf1cKcTKKFqRY58gjIgWX5sIbBmfbMuCtE=");
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            "webhook-id",
+            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W".parse().unwrap(),
+        );
+        h.insert("webhook-timestamp", "1700000000".parse().unwrap());
+        h.insert(
+            "webhook-signature",
+            format!("v1,AAAA {sig}").parse().unwrap(),
+        );
+        let five_min = std::time::Duration::from_secs(300);
+        assert_eq!(
+            verify_standard_webhook(&key, &h, body, 1_700_000_100, five_min).as_deref(),
+            Ok("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W")
+        );
+        assert_eq!(
+            verify_standard_webhook(&key, &h, b"{}", 1_700_000_100, five_min),
+            Err(StandardWebhookError::Mismatch)
+        );
+        assert_eq!(
+            verify_standard_webhook(&key, &h, body, 1_700_000_400, five_min),
+            Err(StandardWebhookError::Stale)
+        );
+        h.remove("webhook-id");
+        assert_eq!(
+            verify_standard_webhook(&key, &h, body, 1_700_000_100, five_min),
+            Err(StandardWebhookError::MissingHeader("webhook-id"))
+        );
+        assert_eq!(standard_webhook_key("plain"), b"plain".to_vec());
     }
 }

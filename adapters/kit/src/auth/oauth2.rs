@@ -40,6 +40,8 @@ pub struct OAuth2Client {
     /// How long a token lives when the answer has no `expires_in` (Wix's legacy
     /// refreshed tokens last 5 minutes and say nothing).
     assumed_lifetime: Option<Duration>,
+    /// Fields every refresh request adds (eBay's `scope`).
+    refresh_fields: Vec<(String, String)>,
     http: reqwest::Client,
 }
 
@@ -95,6 +97,7 @@ impl OAuth2Client {
             json: false,
             client_credentials: None,
             assumed_lifetime: None,
+            refresh_fields: Vec::new(),
             http,
         })
     }
@@ -132,6 +135,16 @@ impl OAuth2Client {
         self
     }
 
+    /// Fields a refresh request carries besides `grant_type` and `refresh_token`
+    /// (eBay asks for the consented `scope` list again on every refresh).
+    pub fn refresh_fields(mut self, fields: &[(&str, &str)]) -> Self {
+        self.refresh_fields = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self
+    }
+
     /// Whether tokens are minted (client credentials) rather than refreshed.
     pub fn mints(&self) -> bool {
         self.client_credentials.is_some()
@@ -154,10 +167,15 @@ impl OAuth2Client {
     /// rotates refresh tokens keeps the old one valid until the new access token is
     /// used, so the next attempt (a later request) recovers a lost answer.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet> {
-        let fields = [
+        let mut fields = vec![
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
         ];
+        fields.extend(
+            self.refresh_fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
         self.token_request(&fields, &[refresh_token]).await
     }
 
@@ -521,6 +539,40 @@ mod tests {
         let tokens = client.refresh(&Secret::new("rt-0")).await.unwrap();
         assert_eq!(tokens.access_token, Secret::new("at-1"));
         assert_eq!(tokens.refresh_token, Some(Secret::new("rt-1")));
+    }
+
+    #[tokio::test]
+    async fn refresh_fields_go_into_the_refresh_form() {
+        let app = axum::Router::new().route(
+            "/token",
+            post(|body: String| async move {
+                let form: std::collections::HashMap<String, String> =
+                    url::form_urlencoded::parse(body.as_bytes())
+                        .into_owned()
+                        .collect();
+                let ok = form.get("grant_type").map(String::as_str) == Some("refresh_token")
+                    && form.get("scope").map(String::as_str) == Some("a b");
+                let status = if ok {
+                    http::StatusCode::OK
+                } else {
+                    http::StatusCode::BAD_REQUEST
+                };
+                (
+                    status,
+                    axum::Json(serde_json::json!({"access_token": "at-1", "expires_in": 7200})),
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let url = format!("http://{addr}/token");
+        let plain = OAuth2Client::new("app", "s".into(), &url, false).unwrap();
+        assert!(plain.refresh(&Secret::new("rt")).await.is_err());
+        let scoped = plain.refresh_fields(&[("scope", "a b")]);
+        let tokens = scoped.refresh(&Secret::new("rt")).await.unwrap();
+        assert_eq!(tokens.access_token, Secret::new("at-1"));
+        assert_eq!(tokens.refresh_token, None, "eBay does not rotate it");
     }
 
     /// A client-credentials endpoint reading JSON (Wix's `POST /oauth2/token`).

@@ -281,8 +281,15 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
                 None | Some(FulfillmentStatus::Unfulfilled)
             )
     };
+    // A paid order being worked on first: marketplaces (Shopee) ship only those, not
+    // an unpaid one.
+    let processing = |o: &&crate::model::Order| o.status == Some(OrderStatus::Processing);
     if w.shipment_create
-        && let Some(o) = orders.iter().rev().find(unshipped)
+        && let Some(o) = orders
+            .iter()
+            .rev()
+            .find(|o| unshipped(o) && processing(o))
+            .or_else(|| orders.iter().rev().find(unshipped))
     {
         plans.push(Plan {
             name: "shipment_create",

@@ -24,10 +24,11 @@ pub enum Verdict {
 pub trait Classify: Send + Sync {
     fn classify(&self, response: &Response) -> Verdict;
 
-    /// Whether the response says the access token is stale, so the store's auth should
-    /// refresh it once and the request go again: by default a 401. A platform that
-    /// answers an expired token inside a 200 envelope (TikTok Shop's code 105002), or a
-    /// 401 a refresh cannot cure (a wrong signature), says so here.
+    /// Whether the response says the access token was refused, so the store's auth
+    /// should refresh it and the request be tried once more: a `401` by default;
+    /// platforms that answer a refused token in the body (Shopee's `error_auth`, on a
+    /// 200 or a 403; TikTok Shop's 105002), or a 401 a refresh cannot cure (TikTok
+    /// Shop's wrong signature), say so here.
     fn unauthorized(&self, response: &Response) -> bool {
         response.status == http::StatusCode::UNAUTHORIZED
     }

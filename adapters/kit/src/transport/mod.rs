@@ -42,7 +42,9 @@ use crate::secret::Redactor;
 /// The fake clock governor tests drive ([`Governor::with_clock`]).
 pub use ::governor::clock::FakeRelativeClock as FakeClock;
 pub use adaptive::{AdaptiveRate, Aimd};
-pub use budget::{BudgetObservation, BudgetReader, UsedOfSizeHeader, WindowHeaders};
+pub use budget::{
+    BudgetObservation, BudgetReader, TwoWindowHeaders, UsedOfSizeHeader, WindowHeaders,
+};
 pub use classify::{Classify, DefaultClassifier, Verdict, classify_status, final_error};
 pub use clock::TransportClock;
 pub use governor::{Budget, Governor};
