@@ -239,15 +239,22 @@ pub fn is_missing_code(code: i64) -> bool {
 #[derive(Debug, Clone, Copy)]
 pub struct TikTokShopClassifier;
 
-/// Codes of a stale or unknown access token, which a refresh may cure.
-pub fn is_token_code(code: i64) -> bool {
-    matches!(code, 105_001 | 105_002)
+/// Whether an answer says the access token is stale or unknown, which a refresh may
+/// cure: 105001 (invalid), 105002 (expired), and the overloaded 36009004 when its
+/// message names the token header ("Invalid credentials. The `x-tts-access-token`
+/// header is invalid.") rather than the signature, timestamp or app key.
+pub fn is_token_error(code: i64, message: &str) -> bool {
+    match code {
+        105_001 | 105_002 => true,
+        36_009_004 => message.contains("access_token") || message.contains("access-token"),
+        _ => false,
+    }
 }
 
-fn code_of(response: &Response) -> Option<i64> {
+fn code_of(response: &Response) -> Option<(i64, String)> {
     serde_json::from_slice::<Envelope<serde::de::IgnoredAny>>(&response.body)
         .ok()
-        .map(|e| e.code)
+        .map(|e| (e.code, e.message.unwrap_or_default()))
 }
 
 impl Classify for TikTokShopClassifier {
@@ -256,8 +263,8 @@ impl Classify for TikTokShopClassifier {
     /// key does not: a refresh cannot cure it and would spend a single-use token.
     fn unauthorized(&self, response: &Response) -> bool {
         match code_of(response) {
-            Some(c) if is_token_code(c) => true,
-            Some(c) if is_auth_code(c) => false,
+            Some((c, m)) if is_token_error(c, &m) => true,
+            Some((c, _)) if is_auth_code(c) => false,
             _ => response.status == http::StatusCode::UNAUTHORIZED,
         }
     }
@@ -428,7 +435,14 @@ mod tests {
         )));
         assert!(c.unauthorized(&response(401, "{}")));
         assert!(!c.unauthorized(&response(401, r#"{"code":106001,"message":"sign"}"#)));
-        assert!(!c.unauthorized(&response(401, r#"{"code":36009004,"message":"timestamp"}"#)));
+        assert!(!c.unauthorized(&response(
+            401,
+            r#"{"code":36009004,"message":"Invalid timestamp."}"#
+        )));
+        assert!(c.unauthorized(&response(
+            401,
+            r#"{"code":36009004,"message":"Invalid credentials. The `x-tts-access-token` header is invalid."}"#
+        )));
         assert!(!c.unauthorized(&response(200, r#"{"code":0,"data":{}}"#)));
         assert!(matches!(
             c.classify(&response(200, r#"{"code":105002}"#)),
