@@ -46,7 +46,7 @@ const SHOP_CIPHER: SettingSpec = SettingSpec {
     name: "shop_cipher",
     kind: SettingKind::Text,
     default: None,
-    doc: "the shop's cipher; without it the first authorized shop of the token is used",
+    doc: "the shop's cipher (from Get Authorized Shops); needed when the token authorises several shops",
 };
 
 const TOKEN_EXPIRES_AT: SettingSpec = SettingSpec {
