@@ -156,6 +156,27 @@ async fn the_simulator_refuses_as_tiktok_does() {
         "{stale}"
     );
 
+    let (status, future) = raw(
+        &server,
+        &sim,
+        "/authorization/202309/shops",
+        &[],
+        None,
+        |q| {
+            for (k, v) in q.iter_mut() {
+                if k == "timestamp" {
+                    *v = (Utc::now().timestamp() + 120).to_string();
+                }
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        (status, future["code"].as_i64()),
+        (401, Some(36_009_004)),
+        "{future}"
+    );
+
     let (status, big) = raw(
         &server,
         &sim,
