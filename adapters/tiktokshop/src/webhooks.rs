@@ -165,4 +165,36 @@ mod tests {
             Some("7494049642642441621")
         );
     }
+
+    #[test]
+    fn creation_and_deauthorisation_are_told_apart() {
+        let secret = Secret::new("s");
+        let read = |body: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                SIGNATURE,
+                signature("k", "s", body.as_bytes()).parse().unwrap(),
+            );
+            verify("k", &secret, &h, body.as_bytes()).unwrap()
+        };
+        let created = read(
+            r#"{"type":16,"tts_notification_id":"1","shop_id":"2","timestamp":1,"data":{"product_id":"1729592969712207008"}}"#,
+        );
+        assert_eq!(
+            (created.kind, created.entity),
+            (WebhookKind::Created, Some(Entity::Product))
+        );
+        assert_eq!(created.platform_id.as_deref(), Some("1729592969712207008"));
+        let gone =
+            read(r#"{"type":6,"tts_notification_id":"3","shop_id":"2","timestamp":1,"data":{}}"#);
+        assert_eq!((gone.kind, gone.entity), (WebhookKind::Uninstalled, None));
+        let other = read(r#"{"type":99,"timestamp":1}"#);
+        assert_eq!(other.kind, WebhookKind::Other);
+        let mut h = HeaderMap::new();
+        h.insert(SIGNATURE, signature("k", "s", b"not json").parse().unwrap());
+        assert!(matches!(
+            verify("k", &secret, &h, b"not json"),
+            Err(Error::Decode { .. })
+        ));
+    }
 }
