@@ -9,10 +9,12 @@ pub fn connectors() -> &'static [Connector] {
     CONNECTORS.get_or_init(|| {
         vec![
             // one line per platform crate: polycart_<platform>::connector(),
+            polycart_amazon::connector(),
             polycart_bigcommerce::connector(),
             polycart_ebay::connector(),
             polycart_ecwid::connector(),
             polycart_etsy::connector(),
+            polycart_lazada::connector(),
             polycart_magento::connector(),
             polycart_prestashop::connector(),
             polycart_shopee::connector(),

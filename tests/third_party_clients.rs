@@ -1,5 +1,6 @@
 //! The simulators against clients nobody here wrote: each platform's own or most-used
-//! Python SDK from PyPI (pinned in `tests/third_party/requirements.txt`), unchanged,
+//! Python SDK from PyPI (Lazada's official `lazop-sdk` among them; pinned in
+//! `tests/third_party/requirements.txt`), unchanged,
 //! pointed at a simulator through the SDK's own settings. Each lists every entity to
 //! the end with the SDK's pagination, reads incrementally, and writes; the counts and
 //! ids are checked against the simulator's own store, the writes by reading back.
@@ -536,4 +537,112 @@ async fn etsy_python_sdk_lists_filters_and_writes_unchanged() {
         o.shipments.last().map(|t| t.tracking_number.as_str()),
         Some("1ZTHIRDPARTY")
     );
+}
+
+#[tokio::test]
+async fn lazada_official_python_sdk_lists_filters_writes_and_rotates_tokens_unchanged() {
+    let Some(python) = third_party::python() else {
+        return;
+    };
+    let size = StoreSize {
+        products: 30,
+        customers: 10,
+        orders: 120,
+    };
+    let (server, sim) = polycart_lazada::sim::start(options(17, size, None), loopback())
+        .await
+        .expect("the simulator starts");
+    let (orders, products, categories, order_times, item, sku) = {
+        let s = sim.store();
+        let orders: Vec<u64> = s
+            .orders
+            .iter()
+            .filter(|o| !o.deleted)
+            .map(|o| o.id)
+            .collect();
+        let times: Vec<(u64, DateTime<Utc>)> =
+            s.orders.iter().map(|o| (o.id, o.updated_at)).collect();
+        let p = s
+            .products
+            .iter()
+            .find(|p| !p.deleted && p.variants.len() > 1)
+            .expect("a product with SKUs");
+        (
+            sorted(orders),
+            catalogue(&s).0,
+            catalogue(&s).2,
+            times,
+            p.id,
+            p.variants[1].id,
+        )
+    };
+    let cutoff = median(order_times.iter().map(|o| o.1).collect());
+    let config = json!({
+        "url": server.info.base_url,
+        "app_key": server.info.credentials["app_key"],
+        "app_secret": server.info.credentials["app_secret"],
+        "access_token": sim.access_token(),
+        "refresh_token": sim.refresh_token(),
+        "update_after": cutoff.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00")).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        "item_id": item.to_string(),
+        "sku_id": sku.to_string(),
+        "new_price": "12.5",
+        "new_quantity": 33,
+    });
+    // The SDK logs under $HOME/logs: keep that in the target dir.
+    let env = [("HOME", env!("CARGO_TARGET_TMPDIR").to_owned())];
+    let seen = third_party::run(&python, "lazada_client.py", &config, &env).await;
+
+    assert_eq!(ids(&seen["orders"]), orders, "{seen}");
+    assert_eq!(seen["orders_total"], orders.len());
+    // Lazada keeps whole seconds: the cutoff's second is included.
+    let recent = sorted(
+        order_times
+            .iter()
+            .filter(|o| o.1.timestamp() >= cutoff.timestamp())
+            .map(|o| o.0)
+            .collect(),
+    );
+    assert_eq!(ids(&seen["incremental"]), recent);
+    let units: std::collections::BTreeMap<String, u64> = {
+        let s = sim.store();
+        s.orders
+            .iter()
+            .map(|o| {
+                (
+                    o.id.to_string(),
+                    o.line_items.iter().map(|l| u64::from(l.quantity)).sum(),
+                )
+            })
+            .collect()
+    };
+    for (order, count) in seen["items"].as_object().expect("items by order") {
+        assert_eq!(
+            count.as_u64(),
+            units.get(order).copied(),
+            "one item per unit of {order}"
+        );
+    }
+    assert_eq!(ids(&seen["products"]), products);
+    assert_eq!(seen["products_total"], products.len());
+    assert_eq!(ids(&seen["categories"]), categories);
+    assert_eq!(seen["written"]["price"], "12.5");
+    assert_eq!(seen["written"]["quantity"], 33);
+    assert_eq!(seen["reused_refresh"], "IllegalRefreshToken");
+    assert_eq!(seen["old_token"], "IllegalAccessToken");
+    assert_eq!(seen["new_token"], "0");
+    assert_eq!(seen["forged"], "IncompleteSignature");
+    let v = sim
+        .store()
+        .products
+        .iter()
+        .find(|p| p.id == item)
+        .and_then(|p| {
+            p.variants
+                .iter()
+                .find(|v| v.id == sku)
+                .map(|v| (v.price, v.total_stock()))
+        })
+        .expect("the written SKU");
+    assert_eq!(v, (Decimal::new(125, 1), 33));
 }

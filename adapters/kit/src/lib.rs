@@ -19,6 +19,7 @@ pub mod model;
 pub mod net;
 pub mod paging;
 pub mod path;
+pub mod region;
 pub mod secret;
 pub mod settings;
 #[cfg(feature = "sim")]

@@ -66,9 +66,13 @@ pub(crate) fn record_path(resource: &'static str, kind: &str, raw: &str) -> Resu
 
 /// An inventory level's id: `inventory_item_id:location_id`, both numeric.
 pub(crate) fn inventory_level(raw: &str) -> Result<(&str, &str)> {
-    let (item, location) = raw
-        .split_once(':')
-        .ok_or_else(|| Error::invalid("an inventory level id is inventory_item_id:location_id"))?;
+    // Like any id outside the platform's grammar, one without the pair names no record.
+    let (item, location) = raw.split_once(':').ok_or_else(|| {
+        Error::not_found(format!(
+            "{:?} (an inventory level id is inventory_item_id:location_id)",
+            polycart_kit::error::excerpt(raw, 40)
+        ))
+    })?;
     Ok((
         legacy("InventoryItem", item)?,
         legacy("Location", location)?,
@@ -92,5 +96,6 @@ mod tests {
         }
         assert_eq!(inventory_level("1:2").unwrap(), ("1", "2"));
         assert!(inventory_level("1:../2").is_err());
+        assert!(matches!(inventory_level("1"), Err(Error::NotFound { .. })));
     }
 }

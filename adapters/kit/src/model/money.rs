@@ -127,7 +127,8 @@ impl Money {
         Self::new(Decimal::new(0, 2), currency.clone())
     }
 
-    /// Adds two amounts of the same currency exactly.
+    /// Adds two amounts of the same currency exactly; a sum beyond `Decimal`'s range
+    /// is an `Amount` error, never a panic.
     pub fn checked_add(&self, other: &Money) -> Result<Money, MoneyError> {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(
@@ -135,10 +136,10 @@ impl Money {
                 other.currency.clone(),
             ));
         }
-        Ok(Money::new(
-            self.amount + other.amount,
-            self.currency.clone(),
-        ))
+        let sum = self.amount.checked_add(other.amount).ok_or_else(|| {
+            MoneyError::Amount(format!("{} + {} overflows", self.amount, other.amount))
+        })?;
+        Ok(Money::new(sum, self.currency.clone()))
     }
 }
 
@@ -180,6 +181,14 @@ mod tests {
 
     fn usd() -> Currency {
         Currency::parse("USD").unwrap()
+    }
+
+    #[test]
+    fn a_sum_beyond_the_range_is_an_error_not_a_panic() {
+        let max = Money::new(Decimal::MAX, usd());
+        assert!(matches!(max.checked_add(&max), Err(MoneyError::Amount(_))));
+        let one = Money::new(Decimal::ONE, usd());
+        assert_eq!(one.checked_add(&one).unwrap().amount, Decimal::TWO);
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub enum DateFormat {
     Rfc2822,
     /// Unix seconds (Shopee, Lazada, TikTok Shop).
     UnixSeconds,
+    /// `2025-01-01T00:00:09+00:00`: ISO 8601 with a numeric offset, for platforms whose
+    /// date filters refuse `Z` (Lazada's `update_after`: `YYYY-MM-DDTHH:mm:ss±HH:MM`).
+    Rfc3339Offset,
 }
 
 impl DateFormat {
@@ -65,6 +68,7 @@ impl DateFormat {
             DateFormat::SqlUtc => t.format("%Y-%m-%d %H:%M:%S").to_string(),
             DateFormat::Rfc2822 => t.format("%a, %d %b %Y %H:%M:%S +0000").to_string(),
             DateFormat::UnixSeconds => second.to_string(),
+            DateFormat::Rfc3339Offset => t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
         }
     }
 }
@@ -290,6 +294,10 @@ mod tests {
             "Wed, 01 Jan 2025 00:00:09 +0000"
         );
         assert_eq!(DateFormat::UnixSeconds.format(s), "1735689609");
+        assert_eq!(
+            DateFormat::Rfc3339Offset.format(s),
+            "2025-01-01T00:00:09+00:00"
+        );
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! Golden tests through the kit (`polycart_kit::golden`): every real Lazada payload
+//! under `fixtures/lazada/<entity>/` mapped and compared with its `.unified.json`
+//! (first run and after a mapping change: `UPDATE_GOLDEN=1`, then review the diff), and
+//! the simulator's payloads checked against the same real ones
+//! (`fixtures/lazada/shapes.json` names exceptions, `context.json` the store).
+
+polycart_kit::golden_tests!(polycart_lazada::connector(), "../../fixtures/lazada");
