@@ -20,6 +20,7 @@ pub fn connectors() -> &'static [Connector] {
             polycart_shopee::connector(),
             polycart_shopify::connector(),
             polycart_squarespace::connector(),
+            polycart_tiktokshop::connector(),
             polycart_wix::connector(),
             polycart_woocommerce::connector(),
         ]

@@ -76,6 +76,14 @@ pub enum Call {
     /// with): Wix's `{"search": {"filter", "sort", "cursorPaging"}}` and
     /// `{"query": {...}}` bodies. A search reads; repeating it is safe.
     Search(SearchBody),
+    /// `POST` of a JSON search body where the parameters named in `query` stay in the
+    /// URL and the rest go to the body builder: TikTok Shop's
+    /// `/order/202309/orders/search?page_size&page_token&...` with
+    /// `{"update_time_ge": ...}` in the body. A search reads; repeating it is safe.
+    SplitSearch {
+        query: &'static [&'static str],
+        body: SearchBody,
+    },
 }
 
 impl PartialEq for Call {
@@ -84,6 +92,10 @@ impl PartialEq for Call {
             (Call::Get, Call::Get) => true,
             (Call::GraphQl(a), Call::GraphQl(b)) => a == b,
             (Call::Search(a), Call::Search(b)) => std::ptr::fn_addr_eq(*a, *b),
+            (
+                Call::SplitSearch { query: qa, body: a },
+                Call::SplitSearch { query: qb, body: b },
+            ) => qa == qb && std::ptr::fn_addr_eq(*a, *b),
             _ => false,
         }
     }
@@ -176,7 +188,9 @@ impl<C: ?Sized> Endpoint<C> {
             {
                 let (k, v) = since.param(t);
                 match self.call {
-                    Call::Get | Call::Search(_) => pairs.push((k.to_owned(), v)),
+                    Call::Get | Call::Search(_) | Call::SplitSearch { .. } => {
+                        pairs.push((k.to_owned(), v))
+                    }
                     Call::GraphQl(_) => {
                         variables.insert(k.to_owned(), serde_json::Value::String(v));
                     }
@@ -192,6 +206,15 @@ impl<C: ?Sized> Endpoint<C> {
                 // A query reads; repeating it is safe.
                 .idempotent(true),
             Call::Search(body) => Request::post(url).json(&body(&pairs)?).idempotent(true),
+            Call::SplitSearch { query, body } => {
+                let (in_url, in_body): (Vec<_>, Vec<_>) = pairs
+                    .into_iter()
+                    .partition(|(k, _)| query.contains(&k.as_str()));
+                Request::post(url)
+                    .query(in_url)
+                    .json(&body(&in_body)?)
+                    .idempotent(true)
+            }
         };
         for (k, v) in self.headers {
             let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
@@ -215,7 +238,10 @@ impl<C: ?Sized> Endpoint<C> {
         let request = self.request(at.root, at.args, query, extra)?;
         debug_assert!(
             request.method == Method::GET
-                || matches!(self.call, Call::GraphQl(_) | Call::Search(_))
+                || matches!(
+                    self.call,
+                    Call::GraphQl(_) | Call::Search(_) | Call::SplitSearch { .. }
+                )
         );
         let response = at.transport.send(request).await?;
         // Nothing (a `204`, an empty body) is an empty page, which the paging still
@@ -335,5 +361,56 @@ mod tests {
             sent,
             serde_json::json!({ "search": { "sort": "updatedDate", "limit": "2" } })
         );
+    }
+
+    #[test]
+    fn a_split_search_keeps_named_parameters_in_the_url() {
+        fn body(pairs: &[(String, String)]) -> Result<serde_json::Value> {
+            Ok(serde_json::Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect(),
+            ))
+        }
+        let endpoint: Endpoint = Endpoint {
+            path: PathTemplate("order/202309/orders/search"),
+            call: Call::SplitSearch {
+                query: &["page_size", "page_token", "sort_field"],
+                body,
+            },
+            params: &[("sort_field", "update_time")],
+            headers: &[],
+            paging: Paging::Token(crate::paging::BodyToken {
+                param: "page_token",
+                size: Some("page_size"),
+                next: "/data/next_page_token",
+                more: None,
+                filters_first_page_only: false,
+            }),
+            envelope: Envelope::At("/data/orders"),
+            since: Some(Since {
+                bound: crate::paging::Bound::Inclusive("update_time_ge"),
+                format: crate::paging::DateFormat::UnixSeconds,
+            }),
+            filters: None,
+            max_page: 100,
+            map: |_, _| Ok(Vec::new()),
+        };
+        let root: Url = "https://open-api.example/".parse().unwrap();
+        let since = chrono::DateTime::from_timestamp(1_623_812_664, 0).unwrap();
+        let query = ListQuery::new(crate::model::Entity::Order)
+            .page_size(20)
+            .updated_since(since);
+        let request = endpoint.request(&root, &[], &query, &[]).unwrap();
+        assert_eq!(request.method, Method::POST);
+        assert!(request.idempotent);
+        assert_eq!(
+            request.url.as_str(),
+            "https://open-api.example/order/202309/orders/search?sort_field=update_time&page_size=20"
+        );
+        let sent: serde_json::Value =
+            serde_json::from_slice(request.body.as_ref().unwrap()).unwrap();
+        assert_eq!(sent, serde_json::json!({ "update_time_ge": "1623812664" }));
     }
 }

@@ -26,6 +26,10 @@ pub enum Envelope {
     /// The array is at a JSON pointer (`/data`, `/response/order_list`). A body that is
     /// a top-level array is accepted too.
     At(&'static str),
+    /// The array at a JSON pointer, left out of the body when there are no records
+    /// (TikTok Shop answers an empty search with `{"data":{"total_count":0}}`): a
+    /// missing member is an empty page as long as its parent object is there.
+    AtOrAbsent(&'static str),
     /// A GraphQL connection's `edges` at a JSON pointer (`/data/orders/edges`): each
     /// edge's `node` is a record.
     Edges(&'static str),
@@ -46,6 +50,25 @@ impl Envelope {
                 match member(body, p)? {
                     Some(list) => list_at(list.get(), &json_path(p)),
                     None => Err(missing(body, p)),
+                }
+            }
+            Envelope::AtOrAbsent(p) => {
+                if body.trim_start().starts_with('[') {
+                    return list_at(body, "$");
+                }
+                match member(body, p)? {
+                    Some(list) => list_at(list.get(), &json_path(p)),
+                    None => {
+                        let parent = &p[..p.rfind('/').unwrap_or(0)];
+                        let present = parent.is_empty()
+                            || pointer(body, parent)?
+                                .is_some_and(|v| v.get().trim_start().starts_with('{'));
+                        if present {
+                            Ok(Vec::new())
+                        } else {
+                            Err(missing(body, p))
+                        }
+                    }
                 }
             }
             Envelope::Edges(p) => {
@@ -70,7 +93,7 @@ impl Envelope {
     pub fn item_path(&self, index: usize) -> String {
         match self {
             Envelope::Array => format!("$[{index}]"),
-            Envelope::At(p) => format!("{}[{index}]", json_path(p)),
+            Envelope::At(p) | Envelope::AtOrAbsent(p) => format!("{}[{index}]", json_path(p)),
             Envelope::Edges(p) => format!("{}[{index}].node", json_path(p)),
         }
     }
@@ -358,5 +381,24 @@ mod tests {
         assert!(pointer(r#"{"a":{"b":null}}"#, "/a/b/c").unwrap().is_none());
         assert!(pointer(r#"{"a":1}"#, "/x").unwrap().is_none());
         assert!(field("[1]", "id").is_err());
+    }
+
+    #[test]
+    fn an_omitted_empty_list_is_an_empty_page() {
+        let at = Envelope::AtOrAbsent("/data/orders");
+        assert!(
+            at.split(r#"{"code":0,"data":{"total_count":0}}"#)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            at.split(r#"{"data":{"orders":[{"id":"1"}]}}"#)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(at.split(r#"{"code":105002,"data":null}"#).is_err());
+        assert!(at.split(r#"{"code":0}"#).is_err());
+        assert_eq!(at.item_path(2), "$.data.orders[2]");
     }
 }

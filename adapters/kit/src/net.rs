@@ -143,6 +143,25 @@ pub fn check_url(url: &Url) -> Result<()> {
     Ok(())
 }
 
+/// Checks a configurable endpoint that credentials are sent to (a token host, a
+/// regional API host): HTTPS, or plain HTTP to this machine only (a simulator).
+/// `what` names the setting in the error.
+pub fn check_credential_endpoint(url: &Url, what: &str) -> Result<()> {
+    let loopback = match url.host() {
+        Some(Host::Domain(d)) => d == "localhost",
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => check_url(url),
+        "http" if loopback => check_url(url),
+        _ => Err(Error::Invalid {
+            message: format!("{what}: an https URL is required"),
+        }),
+    }
+}
+
 /// A client builder every polycart HTTP client starts from: names resolved through
 /// [`PolicyResolver`], redirects not followed.
 pub fn client_builder() -> reqwest::ClientBuilder {
@@ -220,5 +239,16 @@ mod tests {
                 .await
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn credential_endpoints_are_https_or_loopback_http() {
+        let ok = |u: &str| check_credential_endpoint(&u.parse().unwrap(), "auth_url").is_ok();
+        assert!(ok("https://auth.tiktok-shops.com/"));
+        assert!(ok("http://127.0.0.1:8080/"));
+        assert!(ok("http://localhost:1/"));
+        assert!(!ok("http://auth.tiktok-shops.com/"));
+        assert!(!ok("ftp://127.0.0.1/"));
+        assert!(!ok("http://10.0.0.1/"));
     }
 }

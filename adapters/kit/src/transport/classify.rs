@@ -27,7 +27,8 @@ pub trait Classify: Send + Sync {
     /// Whether the response says the access token was refused, so the store's auth
     /// should refresh it and the request be tried once more: a `401` by default;
     /// platforms that answer a refused token in the body (Shopee's `error_auth`, on a
-    /// 200 or a 403) say so here.
+    /// 200 or a 403; TikTok Shop's 105002), or a 401 a refresh cannot cure (TikTok
+    /// Shop's wrong signature), say so here.
     fn unauthorized(&self, response: &Response) -> bool {
         response.status == http::StatusCode::UNAUTHORIZED
     }
