@@ -250,7 +250,11 @@ mod tests {
             if !(c.capabilities)().webhooks {
                 continue; // the platform has no webhooks (PrestaShop core)
             }
-            if !c.optional_credentials.iter().any(|o| o.feature == "webhooks") {
+            if !c
+                .optional_credentials
+                .iter()
+                .any(|o| o.feature == "webhooks")
+            {
                 // Signed with a required credential (Lazada's and TikTok Shop's app
                 // secret): webhooks are on whenever the store connects.
                 continue;
