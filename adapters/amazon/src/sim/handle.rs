@@ -55,11 +55,8 @@ impl SimHandle for AmazonSim {
             Entity::Order => {
                 let n = self.order_number(id)?;
                 let mut s = self.store();
-                let o = s
-                    .order_mut(n)
+                s.touch_order(n, at)
                     .ok_or_else(|| SimError::not_found(entity, id))?;
-                o.updated_at = at;
-                o.note = Some(format!("touched at {}", at.to_rfc3339()));
             }
             Entity::Product | Entity::Inventory => {
                 self.live_sku(id)?;

@@ -1034,6 +1034,24 @@ impl SimStore {
         self.orders.iter_mut().find(|o| o.id == id && !o.deleted)
     }
 
+    /// A merchant's edit of live order `id` at `at` (the conformance suite's `touch`):
+    /// its update time moves and its note says so. `None` when no live order has it.
+    pub fn touch_order(&mut self, id: u64, at: DateTime<Utc>) -> Option<()> {
+        let o = self.order_mut(id)?;
+        o.updated_at = at;
+        o.note = Some(format!("touched at {}", at.to_rfc3339()));
+        Some(())
+    }
+
+    /// A merchant's edit of live product `id` at `at`: its update time moves and its
+    /// title is marked (once). `None` when no live product has it.
+    pub fn touch_product(&mut self, id: u64, at: DateTime<Utc>) -> Option<()> {
+        let p = self.product_mut(id)?;
+        p.updated_at = at;
+        p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
+        Some(())
+    }
+
     pub fn product_mut(&mut self, id: u64) -> Option<&mut SimProduct> {
         self.products.iter_mut().find(|p| p.id == id && !p.deleted)
     }

@@ -81,20 +81,14 @@ impl SimHandle for SquarespaceSim {
             Entity::Order => {
                 let n = self.order_of(id)?;
                 let mut s = self.store();
-                let o = s
-                    .order_mut(n)
+                s.touch_order(n, at)
                     .ok_or_else(|| SimError::not_found(entity, id))?;
-                o.updated_at = at;
-                o.note = Some(format!("touched at {}", at.to_rfc3339()));
             }
             Entity::Product => {
                 let n = self.product_of(id)?;
                 let mut s = self.store();
-                let p = s
-                    .product_mut(n)
+                s.touch_product(n, at)
                     .ok_or_else(|| SimError::not_found(entity, id))?;
-                p.updated_at = at;
-                p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
             }
             Entity::Customer => {
                 let n = self.profile_of(id)?;

@@ -127,18 +127,12 @@ impl SimHandle for WixSim {
         let mut s = self.store();
         match entity {
             Entity::Order => {
-                let o = s
-                    .order_mut(n)
+                s.touch_order(n, at)
                     .ok_or_else(|| SimError::not_found(entity, id))?;
-                o.updated_at = at;
-                o.note = Some(format!("touched at {}", at.to_rfc3339()));
             }
             Entity::Product => {
-                let p = s
-                    .product_mut(n)
+                s.touch_product(n, at)
                     .ok_or_else(|| SimError::not_found(entity, id))?;
-                p.updated_at = at;
-                p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
             }
             Entity::Customer => {
                 let c = s
