@@ -62,16 +62,8 @@ impl SimHandle for {{Name}}Sim {
         let mut s = self.store();
         let n = number(entity, id)?;
         match entity {
-            Entity::Order => {
-                let o = s.order_mut(n).ok_or_else(|| SimError::not_found(entity, id))?;
-                o.updated_at = at;
-                o.note = Some(format!("touched at {}", at.to_rfc3339()));
-            }
-            Entity::Product => {
-                let p = s.product_mut(n).ok_or_else(|| SimError::not_found(entity, id))?;
-                p.updated_at = at;
-                p.title = format!("{} (touched)", p.title.trim_end_matches(" (touched)"));
-            }
+            Entity::Order => s.touch_order(n, at).ok_or_else(|| SimError::not_found(entity, id))?,
+            Entity::Product => s.touch_product(n, at).ok_or_else(|| SimError::not_found(entity, id))?,
             other => return Err(SimError::unsupported(format!("{other}s are not listed"))),
         }
         Ok(())
