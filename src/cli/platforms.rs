@@ -111,6 +111,10 @@ fn text(p: &PlatformView) -> String {
         ("order note", w.order_note),
         ("order tags", w.order_tags),
         ("shipment", w.shipment_create),
+        (
+            "shipment (platform-assigned tracking)",
+            w.shipment_platform_tracking,
+        ),
     ]
     .into_iter()
     .filter_map(|(name, on)| on.then_some(name))

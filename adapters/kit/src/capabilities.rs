@@ -85,7 +85,12 @@ pub struct WriteCapabilities {
     pub order_status: bool,
     pub order_note: bool,
     pub order_tags: bool,
+    /// Creates a shipment carrying the caller's carrier and tracking number.
     pub shipment_create: bool,
+    /// Creates a shipment whose tracking number the platform's logistics assign (the
+    /// caller gives none and reads it from the order the write returns): Lazada packs
+    /// items and marks the package ready to ship, its carrier naming the number.
+    pub shipment_platform_tracking: bool,
 }
 
 impl EntityCapabilities {

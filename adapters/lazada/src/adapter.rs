@@ -40,10 +40,11 @@ use serde_json::value::RawValue;
 use crate::PLATFORM;
 use crate::client::{self, Client, MAX_ITEM_ORDERS, MAX_PAGE, MAX_PRODUCT_PAGE};
 use crate::config::LazadaConfig;
-use crate::{mapping, webhooks};
+use crate::{fulfil, mapping, webhooks};
 
 /// What Lazada offers: orders and products, listed by modification time, read by id and
-/// counted; the category tree; SKU prices and stock written; signed pushes for orders and products.
+/// counted; the category tree; SKU prices and stock written; shipments packed and marked
+/// ready to ship (Lazada assigns the tracking number); signed pushes for orders and products.
 pub fn capabilities() -> Capabilities {
     Capabilities {
         entities: vec![
@@ -63,6 +64,7 @@ pub fn capabilities() -> Capabilities {
         writes: WriteCapabilities {
             product_price: true,
             inventory_set: true,
+            shipment_platform_tracking: true,
             ..WriteCapabilities::default()
         },
         webhooks: true,
@@ -371,6 +373,47 @@ impl LazadaAdapter {
     }
 }
 
+impl LazadaAdapter {
+    /// Packs what is left of an order (or the given units) and marks its packages ready
+    /// to ship (`fulfil.rs`), then re-reads the order, which shows them with the
+    /// tracking numbers Lazada assigned.
+    async fn pack_and_ship(
+        &self,
+        order: &str,
+        wanted: &[polycart_kit::ShipmentItem],
+    ) -> Result<Record> {
+        let items = self
+            .data("order/items/get", &[("order_id", order.to_owned())])
+            .await?;
+        let items: Vec<fulfil::UnitItem> = decode_json(items.get())?;
+        let plan = fulfil::plan(order, &items, wanted)?;
+        let mut ready = plan.ready;
+        let mut refused = Vec::new();
+        if !plan.pack.is_empty() {
+            let req = fulfil::pack_request(order, &plan.pack, &self.config.shipping_allocate_type);
+            let request = client::form_post(self.url("order/fulfill/pack")?, &[("packReq", req)]);
+            let packed = fulfil::read_pack(self.client.send(request).await?.text()?)?;
+            ready.extend(packed.packages);
+            refused.extend(packed.refused);
+        }
+        for batch in ready.chunks(fulfil::MAX_BATCH) {
+            let req = fulfil::ready_request(batch);
+            let request =
+                client::form_post(self.url("order/package/rts")?, &[("readyToShipReq", req)]);
+            refused.extend(fulfil::read_ready(
+                self.client.send(request).await?.text()?,
+            )?);
+        }
+        if !refused.is_empty() {
+            return Err(Error::invalid(format!(
+                "Lazada refused part of the shipment of order {order}: {}",
+                refused.join("; ")
+            )));
+        }
+        self.get_order(order).await
+    }
+}
+
 /// The registry's `connect`.
 pub(crate) fn connect(store: &StoreConfig, ctx: &AdapterContext) -> Result<Arc<dyn Adapter>> {
     Ok(Arc::new(LazadaAdapter::new(store, ctx)?))
@@ -488,6 +531,28 @@ impl Adapter for LazadaAdapter {
                 };
                 self.price_quantity(item, sku, None, Some(*n)).await?;
                 self.get_product(item).await
+            }
+            WriteOp::CreateShipment {
+                order_id,
+                carrier,
+                tracking_number,
+                tracking_url,
+                line_items,
+                notify_customer: _,
+            } => {
+                if tracking_number.is_some() || tracking_url.is_some() {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "a caller's tracking number (Lazada's logistics assign it when items are packed: omit tracking_number and tracking_url, and read it from the returned order)",
+                    ));
+                }
+                if carrier.is_some() {
+                    return Err(Error::unsupported(
+                        PLATFORM,
+                        "choosing the carrier (Lazada allocates it: setting shipping_allocate_type)",
+                    ));
+                }
+                self.pack_and_ship(order_id, line_items).await
             }
             other => Err(Error::unsupported(PLATFORM, other.name())),
         }

@@ -16,7 +16,7 @@ use polycart_kit::{Error, Result, Secret, StoreConfig};
 use url::Url;
 
 /// The settings a Lazada store takes.
-pub const SETTINGS: &[SettingSpec] = &[REGION, RATE, TOKEN_EXPIRES_AT];
+pub const SETTINGS: &[SettingSpec] = &[REGION, RATE, TOKEN_EXPIRES_AT, ALLOCATION];
 
 const REGION: SettingSpec = SettingSpec {
     name: "region",
@@ -39,6 +39,15 @@ const TOKEN_EXPIRES_AT: SettingSpec = SettingSpec {
     kind: SettingKind::Timestamp,
     default: None,
     doc: "when the access token lapses (written after each refresh from expires_in; it is refreshed before)",
+};
+
+const ALLOCATION: SettingSpec = SettingSpec {
+    name: "shipping_allocate_type",
+    kind: SettingKind::OneOf {
+        values: &["TFS", "NTFS"],
+    },
+    default: Some("TFS"),
+    doc: "how Lazada allocates the carrier when packing: TFS for a local seller, NTFS for a cross-border one",
 };
 
 /// Lazada's API host of each venture.
@@ -71,6 +80,8 @@ pub struct LazadaConfig {
     /// When the access token lapses, where known (setting `token_expires_at`).
     pub token_expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub budget: Budget,
+    /// `TFS` (local seller) or `NTFS` (cross-border): what Pack sends.
+    pub shipping_allocate_type: String,
 }
 
 fn with_slash(mut url: Url) -> Url {
@@ -104,6 +115,7 @@ impl LazadaConfig {
                 .read::<String>(store)?
                 .and_then(|t| polycart_kit::decode::parse_datetime(&t)),
             budget: Budget::new(rate, f64::from(rate)),
+            shipping_allocate_type: ALLOCATION.read(store)?.unwrap_or_else(|| "TFS".to_owned()),
         })
     }
 }

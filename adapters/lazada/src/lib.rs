@@ -1,6 +1,6 @@
 //! polycart's Lazada adapter (registry name `lazada`): orders (with their items),
 //! products and the category tree over Lazada Open Platform's signed REST API, SKU
-//! price and stock writes, verified pushes, and a simulator (feature `sim`).
+//! price and stock writes, shipments (Pack and ReadyToShip), verified pushes, and a simulator (feature `sim`).
 //!
 //! The crate has the shape of every adapter (`ARCHITECTURE.md`): this file is the
 //! registry entry only. See `docs.md` for what the adapter does and does not do.
@@ -8,6 +8,7 @@
 pub mod adapter;
 pub mod client;
 pub mod config;
+pub mod fulfil;
 pub mod mapping;
 #[cfg(feature = "sim")]
 pub mod sim;

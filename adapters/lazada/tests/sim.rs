@@ -513,3 +513,97 @@ async fn product_filters_select_as_lazada_documents() {
     let missing = raw(&server, "/products/get", &[], &secret, now_ms()).await;
     assert_eq!(missing["code"], "InvalidParameter");
 }
+
+#[tokio::test]
+async fn a_shipment_is_packed_then_made_ready_and_a_lost_answer_is_finished_by_sending_again() {
+    use polycart_kit::ShipmentItem;
+    use polycart_kit::sim::{Fault, SimFulfillment, SimHandle, Target};
+    let (server, sim) = sim(None).await;
+    let adapter = LazadaAdapter::new(&store(&server, &[]), &AdapterContext::default()).unwrap();
+    let order = {
+        let s = sim.store();
+        let o = s
+            .orders
+            .iter()
+            .find(|o| {
+                o.state == SimOrderState::Open
+                    && o.fulfillment == SimFulfillment::Unfulfilled
+                    && o.total_quantity() >= 2
+            })
+            .expect("an open order of two units or more");
+        o.id.to_string()
+    };
+    let ship = |line_items: Vec<ShipmentItem>, tracking: Option<&str>| {
+        Write::new(WriteOp::CreateShipment {
+            order_id: order.clone(),
+            carrier: None,
+            tracking_number: tracking.map(str::to_owned),
+            tracking_url: None,
+            line_items,
+            notify_customer: false,
+        })
+    };
+    let shipments = |r: &Record| {
+        let Record::Order(o) = r else {
+            panic!("not an order")
+        };
+        o.shipments.clone()
+    };
+    let Record::Order(before) = adapter.get(Entity::Order, &order).await.unwrap() else {
+        panic!()
+    };
+    // A caller's tracking number is not Lazada's to take: refused before any request.
+    let sent = sim.requests();
+    let own = adapter.write(&ship(Vec::new(), Some("1Z999"))).await;
+    assert!(matches!(own, Err(Error::Unsupported { .. })), "{own:?}");
+    assert_eq!(sim.requests(), sent);
+
+    // One unit: packed, made ready to ship, its tracking number Lazada's.
+    let first = before.line_items[0].platform_id.clone();
+    let one = adapter
+        .write(&ship(
+            vec![ShipmentItem {
+                line_item_id: first.clone(),
+                quantity: 1,
+            }],
+            None,
+        ))
+        .await
+        .unwrap();
+    let s = shipments(&one);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(s[0].status.as_deref(), Some("ready_to_ship"));
+    assert!(
+        s[0].tracking_number
+            .as_deref()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert_eq!(s[0].line_items.len(), 1);
+    assert_eq!(
+        s[0].line_items[0].line_item_id.as_deref(),
+        Some(first.as_str())
+    );
+
+    // The rest, with Pack's answer lost: packed on Lazada, the caller told it failed.
+    sim.faults().arm(Fault::AnswerLost, 1, Target::Mutating);
+    let lost = adapter.write(&ship(Vec::new(), None)).await;
+    sim.faults().disarm();
+    assert!(lost.is_err(), "{lost:?}");
+    let packed = shipments(&adapter.get(Entity::Order, &order).await.unwrap());
+    assert_eq!(packed.len(), 2, "packed once, not again: {packed:?}");
+    assert!(packed.iter().any(|s| s.status.as_deref() == Some("packed")));
+
+    // Sent again: nothing packed twice, the package left packed made ready to ship.
+    let done = shipments(&adapter.write(&ship(Vec::new(), None)).await.unwrap());
+    assert_eq!(done.len(), 2, "{done:?}");
+    assert!(
+        done.iter()
+            .all(|s| s.status.as_deref() == Some("ready_to_ship"))
+    );
+    let units: usize = done.iter().map(|s| s.line_items.len()).sum();
+    assert_eq!(units, before.line_items.len(), "every unit in one package");
+
+    // Nothing left to do is said, not done.
+    let again = adapter.write(&ship(Vec::new(), None)).await;
+    assert!(matches!(again, Err(Error::Invalid { .. })), "{again:?}");
+}

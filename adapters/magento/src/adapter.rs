@@ -74,6 +74,7 @@ pub fn capabilities() -> Capabilities {
             order_note: true,
             order_tags: false,
             shipment_create: true,
+            shipment_platform_tracking: false,
         },
         webhooks: true,
         webhook_registration: true,

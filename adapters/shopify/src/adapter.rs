@@ -192,6 +192,7 @@ pub fn capabilities() -> Capabilities {
             order_note: true,
             order_tags: true,
             shipment_create: true,
+            shipment_platform_tracking: false,
         },
         webhooks: true,
         webhook_registration: true,

@@ -57,6 +57,15 @@ fn shipments(r: &Record, cx: &Cx) -> i64 {
     (own + notes_apart(cx, &o.platform_id, TRACKING)) as i64
 }
 
+/// How many shipments with a tracking number (the platform's own) an order shows.
+fn assigned_shipments(r: &Record) -> i64 {
+    let Record::Order(o) = r else { return 0 };
+    o.shipments
+        .iter()
+        .filter(|s| s.tracking_number.as_deref().is_some_and(|t| !t.is_empty()))
+        .count() as i64
+}
+
 const TITLE: &str = "Conformance Ünicode title";
 const NOTE: &str = "conformance note";
 const TAG: &str = "conformance";
@@ -307,6 +316,30 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
             applied: Some(Box::new(shipments)),
         });
     }
+    if w.shipment_platform_tracking
+        && !w.shipment_create
+        && let Some(o) = orders
+            .iter()
+            .rev()
+            .find(|o| unshipped(o) && processing(o))
+            .or_else(|| orders.iter().rev().find(unshipped))
+    {
+        plans.push(Plan {
+            name: "shipment_platform_tracking",
+            write: WriteOp::CreateShipment {
+                order_id: o.platform_id.clone(),
+                carrier: None,
+                tracking_number: None,
+                tracking_url: None,
+                line_items: Vec::new(),
+                notify_customer: false,
+            },
+            entity: Entity::Order,
+            id: o.platform_id.clone(),
+            shows: Box::new(|r, _| assigned_shipments(r) > 0),
+            applied: Some(Box::new(|r, _| assigned_shipments(r))),
+        });
+    }
     if w.order_status
         && let Some(o) = orders
             .iter()
@@ -356,6 +389,7 @@ fn declared_writes(cx: &Cx) -> Vec<&'static str> {
         ("order_note", w.order_note),
         ("order_tags", w.order_tags),
         ("shipment_create", w.shipment_create),
+        ("shipment_platform_tracking", w.shipment_platform_tracking),
     ]
     .into_iter()
     .filter_map(|(n, on)| {

@@ -13,12 +13,14 @@
 //!   `/order/items/get`, `/orders/items/get` (≤ 50 ids), `/products/get` (`filter`:
 //!   `all` but deleted, `live`, `inactive`, `deleted`, `sold-out`; `update_after`,
 //!   `offset`, `limit` ≤ 50), `/product/item/get`,
-//!   `/product/price_quantity/update` (XML `payload`);
+//!   `/product/price_quantity/update` (XML `payload`), `/order/fulfill/pack` and
+//!   `/order/package/rts` (`fulfil.rs`);
 //! - reads answer GET and POST alike (the official SDKs POST by default);
 //! - `ApiCallLimit` once the app sends more than its calls a second (20; 2 with plan
 //!   `strict`), "this ban will last 1 seconds";
 //! - the kit's fault injection on the API calls, and pushes signed as Lazada signs them.
 
+mod fulfil;
 mod render;
 
 use std::collections::{BTreeMap, HashMap};
@@ -846,7 +848,9 @@ pub async fn start(
         .route(
             "/product/price_quantity/update",
             post(price_quantity_update),
-        );
+        )
+        .route("/order/fulfill/pack", post(fulfil::pack))
+        .route("/order/package/rts", post(fulfil::ready_to_ship));
     let auth = Router::new().route(
         "/auth/token/refresh",
         get(token_refresh).post(token_refresh),

@@ -7,6 +7,7 @@
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use polycart_kit::sim::{
     SimAddress, SimCategory, SimFulfillment, SimOrder, SimOrderState, SimProduct, SimProductStatus,
+    SimShipment,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -56,24 +57,55 @@ fn address(a: &SimAddress) -> Value {
     })
 }
 
-/// The status of each unit of an order (Lazada keeps statuses on items).
+/// A unit the seller packed (`/order/fulfill/pack`): in a package, awaiting ReadyToShip.
+pub(super) const PACKED: &str = "packed";
+/// A packed unit whose package the seller marked ready to ship (`/order/package/rts`).
+pub(super) const READY_TO_SHIP: &str = "ready_to_ship";
+
+/// The package the seller's Pack put unit `item` in: kept as one of the order's
+/// shipments, its status `packed` or `ready_to_ship`, its lines the unit items.
+pub(super) fn package_of(o: &SimOrder, item: u64) -> Option<&SimShipment> {
+    o.shipments.iter().find(|s| {
+        (s.status == PACKED || s.status == READY_TO_SHIP) && s.lines.iter().any(|(l, _)| *l == item)
+    })
+}
+
+/// A package's id as Lazada writes it (`FP…`).
+pub(super) fn package_id(s: &SimShipment) -> String {
+    format!("FP{}", s.id)
+}
+
+/// The status of each unit of an order (Lazada keeps statuses on items): a packed
+/// unit's from its package, the others' from the order's generated state.
 pub(super) fn item_statuses(o: &SimOrder) -> Vec<&'static str> {
-    let units = o.total_quantity() as usize;
-    (0..units)
-        .map(|k| match o.state {
-            SimOrderState::Pending => "unpaid",
-            SimOrderState::Cancelled => "canceled",
-            SimOrderState::Failed => "failed",
-            SimOrderState::Completed => "delivered",
-            SimOrderState::OnHold => "packed",
-            SimOrderState::Open => match o.fulfillment {
-                SimFulfillment::Unfulfilled => "pending",
-                SimFulfillment::Fulfilled => "shipped",
-                SimFulfillment::Partial if k < units.div_ceil(2) => "shipped",
-                SimFulfillment::Partial => "ready_to_ship",
-            },
+    let units = units(o);
+    let count = units.len();
+    units
+        .iter()
+        .enumerate()
+        .map(|(k, (item, _))| match package_of(o, *item) {
+            Some(p) if p.status == READY_TO_SHIP => READY_TO_SHIP,
+            Some(_) => PACKED,
+            None => generated_status(o, k, count),
         })
         .collect()
+}
+
+/// The status of unit `k` of `units` from the order's generated state.
+fn generated_status(o: &SimOrder, k: usize, units: usize) -> &'static str {
+    match o.state {
+        SimOrderState::Pending => "unpaid",
+        SimOrderState::Cancelled => "canceled",
+        SimOrderState::Failed => "failed",
+        SimOrderState::Completed => "delivered",
+        SimOrderState::OnHold => "packed",
+        SimOrderState::Open => match o.fulfillment {
+            SimFulfillment::Unfulfilled => "pending",
+            SimFulfillment::Fulfilled => "shipped",
+            SimFulfillment::Partial if k < units.div_ceil(2) => "shipped",
+            SimFulfillment::Partial => "ready_to_ship",
+        },
+    }
 }
 
 /// The unit items of an order: `(order_item_id, line index)`, one per unit.
@@ -143,6 +175,16 @@ pub(super) fn items(o: &SimOrder) -> Vec<Value> {
             let l = &o.line_items[i];
             let per_unit = |d: Decimal| d / Decimal::from(l.quantity.max(1));
             let shipped = matches!(status, "shipped" | "delivered");
+            let package = package_of(o, item_id);
+            let (tracking, provider, package) = match package {
+                Some(p) => (p.tracking_number.clone(), p.carrier.clone(), package_id(p)),
+                None if shipped => (
+                    format!("LZ{:010}", o.id),
+                    o.shipping_carrier.clone(),
+                    format!("FP{}", o.id),
+                ),
+                None => (String::new(), String::new(), String::new()),
+            };
             json!({
                 "order_item_id": item_id.to_string(),
                 "order_id": o.id.to_string(),
@@ -161,10 +203,10 @@ pub(super) fn items(o: &SimOrder) -> Vec<Value> {
                 "voucher_platform": "0.00",
                 "shipping_amount": "0.00",
                 "currency": CURRENCY,
-                "tracking_code": if shipped { format!("LZ{:010}", o.id) } else { String::new() },
+                "tracking_code": tracking,
                 "tracking_code_pre": "",
-                "shipment_provider": if shipped { o.shipping_carrier.clone() } else { String::new() },
-                "package_id": if shipped { format!("FP{}", o.id) } else { String::new() },
+                "shipment_provider": provider,
+                "package_id": package,
                 "shipping_type": "Dropshipping",
                 "warehouse_code": "dropshipping",
                 "return_status": "",
