@@ -40,7 +40,12 @@ async fn setup() -> Setup {
             token_sink: None,
         },
     });
-    let engine = Arc::new(Engine::new(db.clone(), source, EngineOptions::default()));
+    // Paged listings on full passes too (Shopify's bulk export is another payload form).
+    let opts = EngineOptions {
+        bulk_full_passes: false,
+        ..EngineOptions::default()
+    };
+    let engine = Arc::new(Engine::new(db.clone(), source, opts));
     let router = api::router(Arc::new(AppState::new(
         engine.clone(),
         metrics,
@@ -189,7 +194,8 @@ async fn drift_is_recorded_and_exposed_while_the_sync_goes_on() {
         keys,
         ["api_version", "first_seen", "last_seen", "platform", "reason", "store_id", "sunset"]
     );
-    let other = s.db.create_api_key("other", Some(&[])).await.unwrap().1;
+    let no_stores: &[String] = &[];
+    let other = s.db.create_api_key("other", Some(no_stores)).await.unwrap().1;
     let a = api_client::send(&s.router, "GET", "/v1/drift", Some(&other), &[], None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert!(!a.body["drift"].as_array().unwrap().is_empty());
