@@ -58,11 +58,11 @@ say "building the package"
 cargo deb --no-build --profile "$PROFILE" --fast --quiet --output "$WORK/polycart.deb" >/dev/null
 DEB="$WORK/polycart.deb"
 [ -s "$DEB" ] || fail "cargo deb made no package"
-dpkg-deb --info "$DEB" | grep -q "Package: polycart" || fail "not a polycart package"
+INFO="$(dpkg-deb --info "$DEB")"
+grep -q "Package: polycart" <<<"$INFO" || fail "not a polycart package"
+CONTENTS="$(dpkg-deb --contents "$DEB")"
 for path in ./usr/bin/polycart ./etc/polycart/env ./usr/lib/systemd/system/polycart.service; do
-    dpkg-deb --contents "$DEB" | grep -q " ${path}\$" \
-        || dpkg-deb --contents "$DEB" | grep -q " ${path#./usr}\$" \
-        || fail "the package lacks $path"
+    grep -q " ${path}\$" <<<"$CONTENTS" || fail "the package lacks $path"
 done
 
 say "installing"
@@ -73,8 +73,8 @@ getent passwd polycart >/dev/null || fail "postinst made no polycart user"
     || fail "/var/lib/polycart is $(stat -c '%U:%G %a' /var/lib/polycart)"
 [ "$(stat -c '%U:%G %a' /etc/polycart/env)" = "root:polycart 640" ] \
     || fail "/etc/polycart/env is $(stat -c '%U:%G %a' /etc/polycart/env)"
-dpkg-query -W -f='${Conffiles}\n' polycart | grep -q /etc/polycart/env \
-    || fail "/etc/polycart/env is not a conffile"
+CONFFILES="$(dpkg-query -W -f='${Conffiles}\n' polycart)"
+grep -q /etc/polycart/env <<<"$CONFFILES" || fail "/etc/polycart/env is not a conffile"
 UNIT=""
 for dir in /usr/lib/systemd/system /lib/systemd/system; do
     [ -f "$dir/polycart.service" ] && UNIT="$dir/polycart.service" && break

@@ -15,7 +15,7 @@ use polycart_kit::{Adapter, Entity, Record};
 use crate::store::{DeprecationRow, Store};
 
 /// An API version whose sunset is this close is reported as a deprecation.
-pub const SUNSET_WARNING_DAYS: i64 = 90;
+pub(crate) const SUNSET_WARNING_DAYS: i64 = 90;
 
 /// Records learnt from when a platform × entity × version has no shape yet.
 const LEARN_FROM: usize = 50;
