@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use polycart::cli::{
-    Cli, Command, EXIT_BAD_INPUT, bench, demo, drift, healthcheck, keys, normalize, platforms, serve, simulate, stores,
-    sync, worker,
+    Cli, Command, EXIT_BAD_INPUT, bench, demo, drift, healthcheck, keys, normalize, platforms,
+    serve, simulate, stores, sync, worker,
 };
 
 fn main() -> ExitCode {

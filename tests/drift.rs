@@ -121,12 +121,11 @@ async fn drift_is_recorded_and_exposed_while_the_sync_goes_on() {
     // The first sync learns the shape: nothing to report.
     sync(&s, &store_id).await;
     assert!(s.db.drift_rows().await.unwrap().is_empty());
-    let shape = s
-        .db
-        .load_shape("woocommerce", Entity::Order, "default")
-        .await
-        .unwrap()
-        .expect("the first page's shape is stored");
+    let shape =
+        s.db.load_shape("woocommerce", Entity::Order, "default")
+            .await
+            .unwrap()
+            .expect("the first page's shape is stored");
     assert_eq!(
         shape.field("id"),
         Some(polycart_kit::drift::JsonType::Number)
@@ -143,10 +142,17 @@ async fn drift_is_recorded_and_exposed_while_the_sync_goes_on() {
     };
     let new = find("sim_drift_note", "unknown_field");
     assert_eq!(
-        (new.platform.as_str(), new.entity.as_str(), new.api_version.as_str()),
+        (
+            new.platform.as_str(),
+            new.entity.as_str(),
+            new.api_version.as_str()
+        ),
         ("woocommerce", "order", "default")
     );
-    assert_eq!((new.seen_type.as_str(), new.expected_type.as_deref()), ("string", None));
+    assert_eq!(
+        (new.seen_type.as_str(), new.expected_type.as_deref()),
+        ("string", None)
+    );
     // 30 orders in pages of up to 100: the first record of the page and every 25th.
     assert_eq!(new.count, 2);
     let changed = find("id", "type_changed");
@@ -159,7 +165,14 @@ async fn drift_is_recorded_and_exposed_while_the_sync_goes_on() {
     sync(&s, &store_id).await;
     let again = s.db.drift_rows().await.unwrap();
     assert_eq!(again.len(), rows.len());
-    assert!(again.iter().all(|r| r.count == 2 * rows.iter().find(|o| o.field == r.field && o.kind == r.kind).unwrap().count));
+    assert!(again.iter().all(|r| {
+        r.count
+            == 2 * rows
+                .iter()
+                .find(|o| o.field == r.field && o.kind == r.kind)
+                .unwrap()
+                .count
+    }));
 
     // The deprecation headers the drifting simulator sent, for this store.
     let deprecations = s.db.deprecations(None).await.unwrap();
@@ -181,21 +194,54 @@ async fn drift_is_recorded_and_exposed_while_the_sync_goes_on() {
         .find(|r| r["field"] == "id")
         .unwrap()
         .clone();
-    let mut keys: Vec<&str> = row.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = row
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["api_version", "count", "entity", "expected_type", "field", "first_seen", "kind", "last_seen", "platform", "seen_type"]
+        [
+            "api_version",
+            "count",
+            "entity",
+            "expected_type",
+            "field",
+            "first_seen",
+            "kind",
+            "last_seen",
+            "platform",
+            "seen_type"
+        ]
     );
     let dep = &a.body["deprecations"][0];
-    let mut keys: Vec<&str> = dep.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = dep
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["api_version", "first_seen", "last_seen", "platform", "reason", "store_id", "sunset"]
+        [
+            "api_version",
+            "first_seen",
+            "last_seen",
+            "platform",
+            "reason",
+            "store_id",
+            "sunset"
+        ]
     );
     let no_stores: &[String] = &[];
-    let other = s.db.create_api_key("other", Some(no_stores)).await.unwrap().1;
+    let other =
+        s.db.create_api_key("other", Some(no_stores))
+            .await
+            .unwrap()
+            .1;
     let a = api_client::send(&s.router, "GET", "/v1/drift", Some(&other), &[], None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert!(!a.body["drift"].as_array().unwrap().is_empty());
@@ -226,7 +272,11 @@ async fn drift_is_recorded_and_exposed_while_the_sync_goes_on() {
             cmd.arg("--json");
         }
         let out = cmd.output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let table = run(false);
@@ -249,7 +299,8 @@ async fn shopify_deprecation_reason_and_version_sunset() {
     sync(&s, &store_id).await;
     // 2026-01 is supported until 2027-01-01: within 90 days of now it is reported.
     let sunset = chrono::DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z").unwrap();
-    let near = sunset.with_timezone(&chrono::Utc) - chrono::Utc::now() <= chrono::Duration::days(90);
+    let near =
+        sunset.with_timezone(&chrono::Utc) - chrono::Utc::now() <= chrono::Duration::days(90);
     let before = s.db.deprecations(None).await.unwrap();
     assert_eq!(before.len(), usize::from(near), "{before:#?}");
 
@@ -259,7 +310,11 @@ async fn shopify_deprecation_reason_and_version_sunset() {
     assert_eq!(deprecations.len(), 1, "{deprecations:#?}");
     let d = &deprecations[0];
     assert_eq!(
-        (d.platform.as_str(), d.store_id.as_str(), d.api_version.as_str()),
+        (
+            d.platform.as_str(),
+            d.store_id.as_str(),
+            d.api_version.as_str()
+        ),
         ("shopify", store_id.as_str(), "2026-01")
     );
     assert_eq!(
@@ -269,8 +324,9 @@ async fn shopify_deprecation_reason_and_version_sunset() {
     // GraphQL nodes have string ids: only the new field is reported.
     let rows = s.db.drift_rows().await.unwrap();
     assert!(
-        rows.iter()
-            .any(|r| r.platform == "shopify" && r.field == "sim_drift_note" && r.api_version == "2026-01"),
+        rows.iter().any(|r| r.platform == "shopify"
+            && r.field == "sim_drift_note"
+            && r.api_version == "2026-01"),
         "{rows:#?}"
     );
 }

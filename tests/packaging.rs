@@ -23,7 +23,11 @@ fn the_debian_package_installs_serves_and_uninstalls() {
     }
     // The binary this test run built: package it instead of building a release.
     let bin = Path::new(env!("CARGO_BIN_EXE_polycart"));
-    let profile = match bin.parent().and_then(Path::file_name).and_then(|d| d.to_str()) {
+    let profile = match bin
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|d| d.to_str())
+    {
         Some("debug") | None => "dev".to_owned(),
         Some(other) => other.to_owned(),
     };

@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Extension, State};
 use axum::Json;
+use axum::extract::{Extension, State};
 use serde::Serialize;
 
 use super::AppState;

@@ -56,7 +56,16 @@ pub fn text(report: &DriftReport) -> String {
             .collect();
         table(
             &mut out,
-            ["PLATFORM", "ENTITY", "VERSION", "FIELD", "KIND", "TYPE", "COUNT", "LAST SEEN"],
+            [
+                "PLATFORM",
+                "ENTITY",
+                "VERSION",
+                "FIELD",
+                "KIND",
+                "TYPE",
+                "COUNT",
+                "LAST SEEN",
+            ],
             &rows,
         );
     }
@@ -72,7 +81,8 @@ pub fn text(report: &DriftReport) -> String {
                     d.platform.clone(),
                     d.store_id.clone(),
                     d.api_version.clone(),
-                    d.sunset.map_or_else(|| "-".to_owned(), |s| s.format("%Y-%m-%d").to_string()),
+                    d.sunset
+                        .map_or_else(|| "-".to_owned(), |s| s.format("%Y-%m-%d").to_string()),
                     time(d.last_seen),
                     d.reason.clone(),
                 ]
@@ -80,7 +90,14 @@ pub fn text(report: &DriftReport) -> String {
             .collect();
         table(
             &mut out,
-            ["PLATFORM", "STORE", "VERSION", "SUNSET", "LAST SEEN", "REASON"],
+            [
+                "PLATFORM",
+                "STORE",
+                "VERSION",
+                "SUNSET",
+                "LAST SEEN",
+                "REASON",
+            ],
             &rows,
         );
     }

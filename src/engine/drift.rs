@@ -64,8 +64,15 @@ impl DriftWatch {
             .as_ref()
             .map_or(drift::UNVERSIONED, |v| v.version.as_str())
             .to_owned();
-        self.deprecations(store, store_id, platform, version.as_ref(), &version_name, now)
-            .await?;
+        self.deprecations(
+            store,
+            store_id,
+            platform,
+            version.as_ref(),
+            &version_name,
+            now,
+        )
+        .await?;
         let key: Key = (platform.to_owned(), entity, version_name.clone());
         let known = self.has_shape(&key);
         if !known && let Some(shape) = store.load_shape(platform, entity, &version_name).await? {
@@ -146,10 +153,10 @@ impl DriftWatch {
             last_seen: now,
         };
         if let Some(signal) = drift::take_signals(store_id) {
-            let sunset = signal
-                .sunset
-                .or_else(|| version.and_then(|v| v.sunset));
-            store.record_deprecation(&row(signal.reason, sunset)).await?;
+            let sunset = signal.sunset.or_else(|| version.and_then(|v| v.sunset));
+            store
+                .record_deprecation(&row(signal.reason, sunset))
+                .await?;
         }
         if let Some(sunset) = version.and_then(|v| v.sunset)
             && sunset - now <= chrono::Duration::days(SUNSET_WARNING_DAYS)

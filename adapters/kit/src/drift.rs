@@ -317,7 +317,9 @@ pub fn signal_of(headers: &HeaderMap) -> Option<(String, Option<DateTime<Utc>>)>
 }
 
 fn http_date(text: &str) -> Option<DateTime<Utc>> {
-    httpdate::parse_http_date(text).ok().map(DateTime::<Utc>::from)
+    httpdate::parse_http_date(text)
+        .ok()
+        .map(DateTime::<Utc>::from)
 }
 
 /// RFC 9745's `@<unix seconds>`, or the draft's HTTP-date.
@@ -405,11 +407,17 @@ mod tests {
             ]
         );
         let id = f.iter().find(|f| f.field == "id").unwrap();
-        assert_eq!((id.seen_type, id.expected_type), (JsonType::String, Some(JsonType::Number)));
+        assert_eq!(
+            (id.seen_type, id.expected_type),
+            (JsonType::String, Some(JsonType::Number))
+        );
         // `note` was only null: a string now is learnt, not a change; null later is fine.
         assert_eq!(shape.field("note"), Some(JsonType::String));
         let (f, _) = shape.observe(&json!({"note": null, "refunds": [{"id": 5, "amount": 1}]}));
-        assert_eq!(kinds(&f), [("refunds[].amount".to_owned(), DriftKind::UnknownField)]);
+        assert_eq!(
+            kinds(&f),
+            [("refunds[].amount".to_owned(), DriftKind::UnknownField)]
+        );
     }
 
     #[test]
@@ -440,7 +448,9 @@ mod tests {
         assert_eq!(sunset.unwrap().to_rfc3339(), "2025-12-31T23:59:59+00:00");
         h.insert(
             "x-shopify-api-deprecated-reason",
-            "https://shopify.dev/api/usage/versioning#deprecation-practices".parse().unwrap(),
+            "https://shopify.dev/api/usage/versioning#deprecation-practices"
+                .parse()
+                .unwrap(),
         );
         assert!(signal_of(&h).unwrap().0.starts_with("https://shopify.dev"));
         observe_headers("shopify", "st_drift_unit", &h);

@@ -93,11 +93,10 @@ impl FaultSpec {
                 "content_type" => out.content_type = prob()?,
                 "latency" => out.latency = parse_duration(value)?,
                 "drift" => {
-                    out.drift_from = Some(
-                        value
-                            .parse()
-                            .map_err(|_| format!("fault drift: {value:?} is not a request number"))?,
-                    );
+                    out.drift_from =
+                        Some(value.parse().map_err(|_| {
+                            format!("fault drift: {value:?} is not a request number")
+                        })?);
                 }
                 "burst" => {
                     let (n, m) = value.split_once('/').unwrap_or((value, "100"));
@@ -368,7 +367,11 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
     let drift = !is_mutating && faults.drifting(n);
     if !spec.fails_requests() {
         let response = next.run(request).await;
-        return if drift { drifted(&faults, response).await } else { response };
+        return if drift {
+            drifted(&faults, response).await
+        } else {
+            response
+        };
     }
     if !spec.latency.is_zero() {
         let wait = {
@@ -408,7 +411,11 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
     let malformed = faults.roll(spec.malformed);
     let response = next.run(request).await;
     if !(reset || truncate || malformed) || !response.status().is_success() {
-        return if drift { drifted(&faults, response).await } else { response };
+        return if drift {
+            drifted(&faults, response).await
+        } else {
+            response
+        };
     }
     faults.injected.fetch_add(1, Ordering::Relaxed);
     let (mut parts, body) = response.into_parts();
@@ -526,7 +533,8 @@ mod tests {
 
     #[test]
     fn drift_adds_a_field_and_turns_record_ids_into_text() {
-        let mut v = serde_json::json!({"orders": [{"id": 1, "line_items": [{"id": 2}]}], "count": 1});
+        let mut v =
+            serde_json::json!({"orders": [{"id": 1, "line_items": [{"id": 2}]}], "count": 1});
         drift_value(&mut v, true);
         assert_eq!(v["orders"][0]["id"], "1");
         assert_eq!(v["orders"][0]["line_items"][0]["id"], 2);
