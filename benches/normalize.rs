@@ -1,7 +1,10 @@
 //! Mapping speed of every registered adapter: raw JSON bytes → unified records, on
 //! real payloads (each platform's median-sized and largest order fixture, each
 //! repeated into a list of 1,000 orders). Reported as orders per second on one core;
-//! the benchmark id names the fixture's size in bytes.
+//! the benchmark id names the fixture's size in bytes. `drift_check` measures what the
+//! sync engine's schema-drift check costs per checked record (parse the raw payload,
+//! compare it with the learnt shape); it runs after mapping on a page's first record
+//! and every 25th, so a page pays that figure divided by 25 per record.
 
 use std::path::Path;
 
@@ -86,5 +89,29 @@ fn normalize_orders(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, normalize_orders);
+fn drift_check(c: &mut Criterion) {
+    use polycart_kit::drift::Shape;
+    let mut group = c.benchmark_group("drift_check");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    for connector in polycart::registry::connectors() {
+        let fixtures = order_fixtures(connector.name);
+        let Some(largest) = fixtures.last() else {
+            continue;
+        };
+        let value: serde_json::Value = serde_json::from_str(largest).expect("fixtures are json");
+        let mut shape = Shape::learn([&value]);
+        let id = format!("{}/largest_{}B", connector.name, largest.len());
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                let record: serde_json::Value =
+                    serde_json::from_str(std::hint::black_box(largest)).expect("json");
+                shape.observe(&record)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, normalize_orders, drift_check);
 criterion_main!(benches);

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use polycart::cli::{
-    Cli, Command, EXIT_BAD_INPUT, bench, demo, keys, normalize, platforms, serve, simulate, stores,
-    sync, worker,
+    Cli, Command, EXIT_BAD_INPUT, bench, demo, drift, healthcheck, keys, normalize, platforms,
+    serve, simulate, stores, sync, worker,
 };
 
 fn main() -> ExitCode {
@@ -47,6 +47,8 @@ fn main() -> ExitCode {
         Command::Sync(args) => print_result(runtime().block_on(sync::run(&args))),
         Command::Worker(args) => print_result(runtime().block_on(worker::run(&args))),
         Command::Bench(args) => print_result(runtime().block_on(bench::run(&args))),
+        Command::Drift(args) => print_result(runtime().block_on(drift::run(&args))),
+        Command::Healthcheck(args) => print_result(runtime().block_on(healthcheck::run(&args))),
         Command::Platforms(args) => {
             println!("{}", platforms::run(&args));
             ExitCode::SUCCESS

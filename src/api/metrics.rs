@@ -1,8 +1,9 @@
 //! Prometheus metrics in text format for `GET /metrics`: API requests by route and
 //! status, platform requests, retries, 429s and governor waits (from the transport's
-//! counters), and sync figures supplied by the store at scrape time — per entity, and
+//! counters), sync figures supplied by the store at scrape time — per entity, and
 //! per store only when the operator opts in (`POLYCART_METRICS_STORE_LABELS=1`: store
-//! ids are tenants' business). `POLYCART_METRICS_TOKEN` makes scrapers send it as a
+//! ids are tenants' business) — and schema drift and API deprecations per platform
+//! (`polycart_schema_drift_fields`, `polycart_api_deprecations`). `POLYCART_METRICS_TOKEN` makes scrapers send it as a
 //! bearer token.
 
 use std::collections::BTreeMap;
@@ -100,6 +101,9 @@ pub async fn scrape(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
         }
         gauges.push(records);
         gauges.push(lag);
+    }
+    if let Ok(report) = super::drift::report(state.store.as_ref(), None).await {
+        gauges.extend(super::drift::gauges(&report));
     }
     let text = state.api_metrics.render(&state.transport_metrics, &gauges);
     (

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod bounds;
 pub mod changes;
+pub mod drift;
 pub mod error;
 pub mod fields;
 pub mod hooks;
@@ -100,7 +101,7 @@ impl AppState {
         stores::create, stores::list, stores::get_one, stores::remove, stores::sync,
         records::list, records::count, records::get_one, records::list_across,
         writes::patch_product, writes::put_inventory, writes::post_shipment, writes::patch_order,
-        changes::list, platforms::list, subscriptions::create, subscriptions::list, subscriptions::remove,
+        changes::list, drift::get_report, platforms::list, subscriptions::create, subscriptions::list, subscriptions::remove,
         subscriptions::deliveries, subscriptions::replay, hooks::receive,
     ),
     components(schemas(error::ErrorEnvelope, error::ErrorBody)),
@@ -184,6 +185,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/stores/{store}/{entity}/{id}", get(records::get_one))
         .route("/v1/changes", get(changes::list))
         .route("/v1/platforms", get(platforms::list))
+        .route("/v1/drift", get(drift::get_report))
         .route(
             "/v1/subscriptions",
             post(subscriptions::create).get(subscriptions::list),

@@ -3,6 +3,8 @@
 pub mod bench;
 pub mod db;
 pub mod demo;
+pub mod drift;
+pub mod healthcheck;
 pub mod keys;
 pub mod normalize;
 pub mod platforms;
@@ -45,6 +47,10 @@ pub enum Command {
     Bench(bench::Args),
     /// Every platform polycart speaks and what it offers per entity.
     Platforms(platforms::Args),
+    /// Schema drift and API deprecations the workers recorded.
+    Drift(drift::Args),
+    /// Exit 0 when a running server's /healthz answers (for container health checks).
+    Healthcheck(healthcheck::Args),
 }
 
 /// Exit code for bad input (unknown platform, malformed payload).

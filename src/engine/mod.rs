@@ -3,9 +3,11 @@
 //! reconcile deletions, store health (auth back-off, per-store circuit breaker),
 //! webhook-triggered re-reads, the leasing worker ([`worker`]) and outbound change
 //! deliveries ([`outbound`]), the change feed's retention ([`maintenance`], set up by
-//! [`settings`]); scheduling decisions read an injectable [`clock`].
+//! [`settings`]), schema drift checks on synced pages (`drift`); scheduling decisions
+//! read an injectable [`clock`].
 
 pub mod clock;
+mod drift;
 pub mod maintenance;
 pub mod outbound;
 mod progress;
@@ -314,6 +316,8 @@ pub struct Engine {
     adapters: std::sync::Mutex<HashMap<String, Arc<dyn Adapter>>>,
     /// The client outbound deliveries share, built on first use.
     outbound: std::sync::OnceLock<reqwest::Client>,
+    /// Schema drift: the shapes synced records are checked against.
+    drift: drift::DriftWatch,
 }
 
 impl Engine {
@@ -324,6 +328,7 @@ impl Engine {
             opts,
             adapters: std::sync::Mutex::new(HashMap::new()),
             outbound: std::sync::OnceLock::new(),
+            drift: drift::DriftWatch::default(),
         }
     }
 
@@ -445,6 +450,16 @@ impl Engine {
                 )
                 .into());
             }
+            self.drift
+                .page(
+                    self.store.as_ref(),
+                    store_id,
+                    adapter.as_ref(),
+                    entity,
+                    &page.records,
+                    Utc::now(),
+                )
+                .await;
             let mut next = pass.clone();
             next.listed_all = page.next.is_none();
             next.next = page.next;

@@ -13,6 +13,7 @@
 //! | outbound subscriptions | [`Subscriptions`] | `subscriptions.rs` |
 //! | API keys | [`ApiKeys`] | `api_keys.rs` |
 //! | idempotency keys, webhook deliveries | [`Idempotency`] | `idempotency.rs` |
+//! | schema drift, API deprecations | [`SchemaDrift`] | `drift.rs` |
 //!
 //! Each concern's SQL is in the module of the same name under `sql/`, written once for
 //! both backends.
@@ -23,6 +24,7 @@
 
 mod api_keys;
 mod crypto;
+mod drift;
 mod feed;
 mod idempotency;
 mod jobs;
@@ -41,6 +43,7 @@ use std::sync::Arc;
 
 pub use api_keys::{ApiKey, ApiKeys};
 pub use crypto::{Cipher, KEY_ENV};
+pub use drift::{DeprecationRow, DriftRow, MAX_DRIFT_ROWS, SchemaDrift};
 pub use feed::{Change, ChangeFeed, ChangeKind, PruneOutcome, StorageStats, SweepOutcome};
 pub use idempotency::{Idempotency, IdempotencyState, IdempotencyWindow};
 pub use jobs::{Lease, RunState, StoreJobs, SyncRun};
@@ -126,7 +129,7 @@ pub async fn open(url: &str, cipher: Option<Cipher>) -> Result<Arc<dyn Store>> {
 /// [`SqliteStore`] or [`PgStore`], a concern's methods need its trait in scope); every
 /// method is one short transaction or one query.
 pub trait Store:
-    Stores + StoreRecords + StoreJobs + ChangeFeed + Subscriptions + ApiKeys + Idempotency
+    Stores + StoreRecords + StoreJobs + ChangeFeed + Subscriptions + ApiKeys + Idempotency + SchemaDrift
 {
     /// Which database this is.
     fn backend(&self) -> Backend;

@@ -72,6 +72,11 @@ impl PgStore {
                     "webhook deliveries",
                     include_str!("../../migrations/postgres/0003_webhook_deliveries.sql"),
                 ),
+                (
+                    4,
+                    "schema drift",
+                    include_str!("../../migrations/postgres/0004_schema_drift.sql"),
+                ),
             ])
             .await
     }

@@ -30,6 +30,13 @@ pub trait Adapter: Send + Sync {
     /// What this platform (and this store's configuration) can do.
     fn capabilities(&self) -> &Capabilities;
 
+    /// The API version this store is spoken to in, and when the platform retires it
+    /// (schema drift is recorded per version; a near sunset is reported). `None` for
+    /// platforms without versions the adapter chooses.
+    fn api_version(&self) -> Option<crate::drift::ApiVersion> {
+        None
+    }
+
     /// One page of records. Pass the returned cursor back to get the next page.
     async fn list(&self, query: &ListQuery) -> Result<Page>;
 

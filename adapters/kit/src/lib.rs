@@ -10,6 +10,7 @@ pub mod capabilities;
 pub mod conformance;
 pub mod connector;
 pub mod decode;
+pub mod drift;
 pub mod endpoint;
 pub mod envelope;
 pub mod error;

@@ -209,6 +209,13 @@ impl Adapter for ShopifyAdapter {
         &self.capabilities
     }
 
+    fn api_version(&self) -> Option<polycart_kit::drift::ApiVersion> {
+        Some(polycart_kit::drift::ApiVersion {
+            version: self.config.api_version.clone(),
+            sunset: self.config.api_version_sunset(),
+        })
+    }
+
     async fn list(&self, query: &ListQuery) -> Result<Page> {
         if self.graphql.is_some() {
             let cursor = GqlCursor::of(query)?;

@@ -71,6 +71,18 @@ const TOKEN_EXPIRES_AT: SettingSpec = SettingSpec {
 };
 
 impl ShopifyConfig {
+    /// When Shopify stops serving [`ShopifyConfig::api_version`]: each stable version
+    /// (`YYYY-MM`, released on the first of that month) is supported for at least 12
+    /// months, so until the first of the same month a year later (2026-01 until
+    /// 2027-01-01). `unstable` has no date.
+    pub fn api_version_sunset(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let (year, month) = self.api_version.split_once('-')?;
+        let (year, month) = (year.parse::<i32>().ok()?, month.parse::<u32>().ok()?);
+        chrono::NaiveDate::from_ymd_opt(year + 1, month, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc())
+    }
+
     /// Reads settings `api_version`, `api` (`graphql`, the default, or `rest`), `plan` and
     /// `token_expires_at`, and credentials `access_token` and (optional) `api_secret`,
     /// `client_id`, `refresh_token`.
@@ -166,6 +178,14 @@ mod tests {
         let c = ShopifyConfig::from_store(&store(&[])).unwrap();
         assert_eq!(c.api, Api::Graphql);
         assert_eq!(c.api_version, DEFAULT_API_VERSION);
+        let mut dated = c.clone();
+        dated.api_version = "2024-07".to_owned();
+        assert_eq!(
+            dated.api_version_sunset().unwrap().to_rfc3339(),
+            "2025-07-01T00:00:00+00:00"
+        );
+        dated.api_version = "unstable".to_owned();
+        assert_eq!(dated.api_version_sunset(), None);
         assert!(DEFAULT_API_VERSION >= "2025-01");
         assert_eq!(c.shop.as_str(), "https://shop.myshopify.com/");
         assert_eq!(

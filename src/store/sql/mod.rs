@@ -9,10 +9,11 @@
 //!
 //! [`impl_store`] expands one module per concern inside the backend's module, each
 //! from the macro of the module of the same name here: [`records`], [`jobs`],
-//! [`feed`], [`subscriptions`], [`stores`], [`api_keys`] and [`idempotency`]. What
+//! [`feed`], [`subscriptions`], [`stores`], [`api_keys`], [`idempotency`] and [`drift`]. What
 //! they share (the transaction type, opening the database) is in `common`.
 
 pub(super) mod api_keys;
+pub(super) mod drift;
 pub(super) mod feed;
 pub(super) mod idempotency;
 pub(super) mod jobs;
@@ -129,6 +130,10 @@ macro_rules! impl_store {
 
         mod idempotency {
             crate::store::sql::idempotency::impl_idempotency!($store);
+        }
+
+        mod drift {
+            crate::store::sql::drift::impl_drift!($store);
         }
     };
 }

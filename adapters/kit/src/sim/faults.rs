@@ -7,7 +7,13 @@
 //! - `reset=P`: drop the connection mid-response;
 //! - `truncate=P`: cut the JSON body in half (a valid HTTP response, broken JSON);
 //! - `malformed=P`: replace the body with something that is not JSON;
-//! - `content_type=P`: an HTML error page with `text/html` and status 200.
+//! - `content_type=P`: an HTML error page with `text/html` and status 200;
+//! - `drift=N`: from the Nth request on, schema drift ([`Faults::set_drift`]): every
+//!   object with an `id` in a read's JSON answer gains a field the platform never
+//!   sent (`sim_drift_note`), each record's numeric `id` becomes a string, and answers
+//!   carry `Deprecation`/`Sunset` headers (and the platform's own deprecation header,
+//!   [`Faults::deprecation_header`]). `drift=0` drifts from the start; a later start
+//!   lets polycart learn the shape first, as it would have before a platform change.
 //!
 //! Draws come from a seeded generator, so a run's faults repeat with its seed.
 //!
@@ -40,6 +46,8 @@ pub struct FaultSpec {
     pub truncate: f64,
     pub malformed: f64,
     pub content_type: f64,
+    /// Schema drift from this request number on.
+    pub drift_from: Option<u64>,
 }
 
 impl FaultSpec {
@@ -50,6 +58,15 @@ impl FaultSpec {
 
     pub fn is_none(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// Whether any fault besides drift is asked for.
+    fn fails_requests(&self) -> bool {
+        !Self {
+            drift_from: None,
+            ..self.clone()
+        }
+        .is_none()
     }
 
     /// Parses a comma-separated spec; an empty string is no faults.
@@ -75,6 +92,12 @@ impl FaultSpec {
                 "malformed" => out.malformed = prob()?,
                 "content_type" => out.content_type = prob()?,
                 "latency" => out.latency = parse_duration(value)?,
+                "drift" => {
+                    out.drift_from =
+                        Some(value.parse().map_err(|_| {
+                            format!("fault drift: {value:?} is not a request number")
+                        })?);
+                }
                 "burst" => {
                     let (n, m) = value.split_once('/').unwrap_or((value, "100"));
                     let n: u64 = n
@@ -90,7 +113,7 @@ impl FaultSpec {
                 }
                 other => {
                     return Err(format!(
-                        "unknown fault {other:?}; known: 5xx, burst, latency, reset, truncate, malformed, content_type"
+                        "unknown fault {other:?}; known: 5xx, burst, latency, reset, truncate, malformed, content_type, drift"
                     ));
                 }
             }
@@ -152,6 +175,8 @@ pub struct Faults {
     mutating: AtomicU64,
     injected: AtomicU64,
     armed: Mutex<Vec<Armed>>,
+    drift: std::sync::atomic::AtomicBool,
+    deprecation_header: Mutex<Option<(http::HeaderName, http::HeaderValue)>>,
 }
 
 impl Faults {
@@ -163,7 +188,27 @@ impl Faults {
             mutating: AtomicU64::new(0),
             injected: AtomicU64::new(0),
             armed: Mutex::new(Vec::new()),
+            drift: std::sync::atomic::AtomicBool::new(false),
+            deprecation_header: Mutex::new(None),
         })
+    }
+
+    /// Turns schema drift on or off from now on (see the module doc's `drift=N`).
+    pub fn set_drift(&self, on: bool) {
+        self.drift.store(on, Ordering::Relaxed);
+    }
+
+    /// The platform's own deprecation header a drifting simulator sends besides
+    /// `Deprecation` and `Sunset` (Shopify's `X-Shopify-API-Deprecated-Reason`).
+    pub fn deprecation_header(&self, name: http::HeaderName, value: http::HeaderValue) {
+        *self
+            .deprecation_header
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((name, value));
+    }
+
+    fn drifting(&self, n: u64) -> bool {
+        self.drift.load(Ordering::Relaxed) || self.spec.drift_from.is_some_and(|from| n >= from)
     }
 
     /// How many faults were injected so far (spec'd and armed).
@@ -319,8 +364,14 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
         return truncate(response).await;
     }
     let spec = &faults.spec;
-    if spec.is_none() {
-        return next.run(request).await;
+    let drift = !is_mutating && faults.drifting(n);
+    if !spec.fails_requests() {
+        let response = next.run(request).await;
+        return if drift {
+            drifted(&faults, response).await
+        } else {
+            response
+        };
     }
     if !spec.latency.is_zero() {
         let wait = {
@@ -360,7 +411,11 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
     let malformed = faults.roll(spec.malformed);
     let response = next.run(request).await;
     if !(reset || truncate || malformed) || !response.status().is_success() {
-        return response;
+        return if drift {
+            drifted(&faults, response).await
+        } else {
+            response
+        };
     }
     faults.injected.fetch_add(1, Ordering::Relaxed);
     let (mut parts, body) = response.into_parts();
@@ -388,6 +443,70 @@ async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next)
     Response::from_parts(parts, Body::from(body))
 }
 
+/// A fixed announcement date of the simulated deprecation (2025-01-01).
+const DEPRECATED_AT: &str = "@1735689600";
+/// The simulated sunset.
+const SUNSET: &str = "Thu, 01 Jan 2026 00:00:00 GMT";
+
+/// A read's answer with schema drift (see the module doc): deprecation headers, and a
+/// JSON body's objects with an `id` given a new field, records' numeric ids as text.
+async fn drifted(faults: &Faults, response: Response) -> Response {
+    if !response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts
+        .headers
+        .insert("deprecation", http::HeaderValue::from_static(DEPRECATED_AT));
+    parts
+        .headers
+        .insert("sunset", http::HeaderValue::from_static(SUNSET));
+    if let Some((name, value)) = faults
+        .deprecation_header
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+    {
+        parts.headers.insert(name, value);
+    }
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    drift_value(&mut value, true);
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// Adds `sim_drift_note` to every object with an `id`; the outermost ones (the
+/// records) get their numeric `id` as a string.
+fn drift_value(value: &mut serde_json::Value, outermost: bool) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) if map.contains_key("id") => {
+            map.insert(
+                "sim_drift_note".to_owned(),
+                Value::String("a field this platform version added".to_owned()),
+            );
+            if outermost && let Some(Value::Number(id)) = map.get("id") {
+                let text = id.to_string();
+                map.insert("id".to_owned(), Value::String(text));
+            }
+            for (key, v) in map.iter_mut() {
+                if key != "id" {
+                    drift_value(v, false);
+                }
+            }
+        }
+        Value::Object(map) => map.values_mut().for_each(|v| drift_value(v, outermost)),
+        Value::Array(items) => items.iter_mut().for_each(|v| drift_value(v, outermost)),
+        _ => {}
+    }
+}
+
 /// The response with its body cut in half (a valid HTTP answer, broken JSON).
 async fn truncate(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
@@ -410,6 +529,19 @@ mod tests {
         assert_eq!(s.latency, Duration::from_millis(20));
         assert_eq!(s.content_type, 0.04);
         assert!(FaultSpec::parse("").unwrap().is_none());
+    }
+
+    #[test]
+    fn drift_adds_a_field_and_turns_record_ids_into_text() {
+        let mut v =
+            serde_json::json!({"orders": [{"id": 1, "line_items": [{"id": 2}]}], "count": 1});
+        drift_value(&mut v, true);
+        assert_eq!(v["orders"][0]["id"], "1");
+        assert_eq!(v["orders"][0]["line_items"][0]["id"], 2);
+        assert!(v["orders"][0]["line_items"][0]["sim_drift_note"].is_string());
+        assert!(v.get("sim_drift_note").is_none());
+        assert_eq!(FaultSpec::parse("drift=10").unwrap().drift_from, Some(10));
+        assert!(FaultSpec::parse("drift=x").is_err());
     }
 
     #[test]

@@ -486,6 +486,7 @@ impl Transport {
             .as_ref()
             .and_then(|r| r.read(status, &headers, &body));
         self.governor.finish(request.cost, observed);
+        crate::drift::observe_headers(self.platform, &self.store_id, &headers);
         let response = Response {
             status,
             headers,

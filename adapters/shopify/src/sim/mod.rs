@@ -271,6 +271,13 @@ impl ShopifySim {
     pub async fn start(options: SimOptions, addr: SocketAddr) -> std::io::Result<Self> {
         let state = SimState::new(&options);
         let faults = Faults::new(options.faults.clone(), options.seed);
+        // What Shopify adds to answers of a version it deprecated, when drift is on.
+        faults.deprecation_header(
+            http::HeaderName::from_static("x-shopify-api-deprecated-reason"),
+            http::HeaderValue::from_static(
+                "https://shopify.dev/api/usage/versioning#deprecation-practices",
+            ),
+        );
         let (addr, server) = SimServer::start(router(state.clone(), &faults), addr).await?;
         let mut credentials = BTreeMap::new();
         credentials.insert("access_token".to_owned(), state.access_token.clone());
