@@ -262,7 +262,7 @@ pub fn supported_platforms(ctx: &Ctx<'_>) -> Reply {
             let fields: Vec<String> = connector
                 .map(|k| k.credentials.iter().map(|n| c.field(n)).collect())
                 .unwrap_or_default();
-            json!({ "cart_id": c.cart_ids[0], "name": c.cart_ids[0], "additional_fields": { "platform": c.platform, "credential_fields": fields } })
+            json!({ "cart_id": c.cart_ids[0], "cart_name": c.cart_ids[0], "additional_fields": { "platform": c.platform, "credential_fields": fields } })
         })
         .collect();
     Reply::result(json!({ "supported_platforms_count": all.len(), "supported_platforms": all }))

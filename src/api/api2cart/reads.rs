@@ -116,6 +116,10 @@ fn fields(ctx: &Ctx<'_>, default: &str, aliases: fn(&str) -> &'static [&'static 
     (fields, ctx.params.list("exclude").unwrap_or_default())
 }
 
+fn no_aliases(_: &str) -> &'static [&'static str] {
+    &[]
+}
+
 /// The listing filters of API2Cart's parameters.
 fn filters(ctx: &Ctx<'_>, kind: Kind) -> Result<Filters, A2cError> {
     use polycart_kit::model::{FinancialStatus, OrderStatus};
@@ -344,7 +348,7 @@ pub async fn child_list(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
         );
     }
     let sku = p.str("sku");
-    let (fields, exclude) = fields(ctx, map::product::CHILD_DEFAULT_PARAMS, |_| &[]);
+    let (fields, exclude) = fields(ctx, map::product::CHILD_DEFAULT_PARAMS, no_aliases);
     let mut seen = 0usize;
     let mut page = Vec::new();
     let mut after = None;
@@ -385,7 +389,7 @@ pub async fn child_info(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
         .into_iter()
         .find(|c| map::text(c, "id").as_deref() == Some(id.as_str()))
         .ok_or_else(|| A2cError::new(ReturnCode::ItemNotFound, "child item not found"))?;
-    let (fields, exclude) = fields(ctx, map::product::CHILD_DEFAULT_PARAMS, |_| &[]);
+    let (fields, exclude) = fields(ctx, map::product::CHILD_DEFAULT_PARAMS, no_aliases);
     Ok(Reply::result(fields.apply(child, &exclude)))
 }
 
