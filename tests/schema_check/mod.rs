@@ -76,9 +76,16 @@ fn check(doc: &Value, schema: &Value, v: &Value, path: &str, out: &mut Vec<Strin
                 .iter()
                 .filter(|b| violations_at(doc, b, v, path, depth).is_empty())
                 .count();
-            let ok = if exactly_one { passing == 1 } else { passing >= 1 };
+            let ok = if exactly_one {
+                passing == 1
+            } else {
+                passing >= 1
+            };
             if !ok {
-                out.push(format!("{path}: {} matches {passing} branches of {key}", short(v)));
+                out.push(format!(
+                    "{path}: {} matches {passing} branches of {key}",
+                    short(v)
+                ));
             }
         }
     }
@@ -139,8 +146,19 @@ mod tests {
                 "o": {"type": "object", "nullable": true}}, "additionalProperties": false},
             "D": {"type": ["object", "null"], "properties": {"value": {"type": "string"}}}}}});
         let p = json!({"$ref": "#/components/schemas/P"});
-        assert!(violations(&doc, &p, &json!({"id": "1", "n": 2, "d": null, "xs": [1.5], "o": null})).is_empty());
-        let bad = violations(&doc, &p, &json!({"n": 1.5, "d": {"value": 3}, "xs": ["a"], "z": 1}));
+        assert!(
+            violations(
+                &doc,
+                &p,
+                &json!({"id": "1", "n": 2, "d": null, "xs": [1.5], "o": null})
+            )
+            .is_empty()
+        );
+        let bad = violations(
+            &doc,
+            &p,
+            &json!({"n": 1.5, "d": {"value": 3}, "xs": ["a"], "z": 1}),
+        );
         assert_eq!(bad.len(), 5, "{bad:#?}");
     }
 }

@@ -30,14 +30,34 @@ pub struct CartName {
 
 /// Every platform polycart speaks, in API2Cart's names.
 pub const CARTS: &[CartName] = &[
-    cart("amazon", &["AmazonSP"], "amazon_sp", &[("seller_id", "seller_id")]),
-    cart("bigcommerce", &["BigcommerceApi", "Bigcommerce"], "bigcommerceapi", &[]),
+    cart(
+        "amazon",
+        &["AmazonSP"],
+        "amazon_sp",
+        &[("seller_id", "seller_id")],
+    ),
+    cart(
+        "bigcommerce",
+        &["BigcommerceApi", "Bigcommerce"],
+        "bigcommerceapi",
+        &[],
+    ),
     cart("ebay", &["EBay"], "ebay", &[]),
-    cart("ecwid", &["Ecwid"], "ecwid", &[("acess_token", "secret_token")]),
+    cart(
+        "ecwid",
+        &["Ecwid"],
+        "ecwid",
+        &[("acess_token", "secret_token")],
+    ),
     cart("etsy", &["EtsyAPIv3", "Etsy"], "etsy", &[]),
     cart("lazada", &["Lazada"], "lazada", &[("app_id", "app_key")]),
     cart("magento", &["Magento2Api", "Magento"], "magento", &[]),
-    cart("prestashop", &["PrestashopApi", "Prestashop"], "prestashop", &[("webservice_key", "ws_key")]),
+    cart(
+        "prestashop",
+        &["PrestashopApi", "Prestashop"],
+        "prestashop",
+        &[("webservice_key", "ws_key")],
+    ),
     cart("shopee", &["Shopee"], "shopee", &[]),
     cart("shopify", &["Shopify"], "shopify", &[]),
     cart("squarespace", &["Squarespace"], "squarespace", &[]),
@@ -62,7 +82,9 @@ const fn cart(
 
 /// The API2Cart names of polycart platform `platform`.
 pub fn by_platform(platform: &str) -> Option<&'static CartName> {
-    CARTS.iter().find(|c| c.platform.eq_ignore_ascii_case(platform))
+    CARTS
+        .iter()
+        .find(|c| c.platform.eq_ignore_ascii_case(platform))
 }
 
 fn by_cart_id(cart_id: &str) -> Option<&'static CartName> {
@@ -103,17 +125,26 @@ pub async fn add(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
         A2cError::invalid(format!(
             "cart_id {:?} is not supported; supported: {}",
             polycart_kit::error::excerpt(&cart_id, 40),
-            CARTS.iter().map(|c| c.cart_ids[0]).collect::<Vec<_>>().join(", ")
+            CARTS
+                .iter()
+                .map(|c| c.cart_ids[0])
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })?;
-    let connector = registry::connector(cart.platform)
-        .map_err(|e| A2cError::invalid(e.to_string()))?;
+    let connector =
+        registry::connector(cart.platform).map_err(|e| A2cError::invalid(e.to_string()))?;
     let url = p.required("store_url")?;
     let known_credentials: Vec<&str> = connector
         .credentials
         .iter()
         .copied()
-        .chain(connector.credential_sets.iter().flat_map(|s| s.credentials.iter().copied()))
+        .chain(
+            connector
+                .credential_sets
+                .iter()
+                .flat_map(|s| s.credentials.iter().copied()),
+        )
         .chain(connector.optional_credentials.iter().map(|o| o.name))
         .collect();
     let mut credentials = BTreeMap::new();
@@ -182,11 +213,14 @@ pub async fn list(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
             })
         })
         .collect();
-    Ok(Reply::result(json!({ "carts_count": carts.len(), "carts": carts })))
+    Ok(Reply::result(
+        json!({ "carts_count": carts.len(), "carts": carts }),
+    ))
 }
 
 fn same_url(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
 fn cart_id_of(platform: &str) -> String {
@@ -196,13 +230,15 @@ fn cart_id_of(platform: &str) -> String {
 /// `cart.delete`.
 pub async fn delete(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
     let store = ctx.store()?;
-    disconnect(ctx.state, ctx.caller, &store.id).await.map_err(|e| match e {
-        crate::api::error::ApiError::Forbidden(m) => A2cError::new(
-            ReturnCode::ApiAccessDenied,
-            format!("this API key may not {m}"),
-        ),
-        other => other.into(),
-    })?;
+    disconnect(ctx.state, ctx.caller, &store.id)
+        .await
+        .map_err(|e| match e {
+            crate::api::error::ApiError::Forbidden(m) => A2cError::new(
+                ReturnCode::ApiAccessDenied,
+                format!("this API key may not {m}"),
+            ),
+            other => other.into(),
+        })?;
     Ok(Reply::result(json!({ "store": store.id })))
 }
 
@@ -276,11 +312,17 @@ mod tests {
     fn every_registered_platform_has_api2cart_names_and_fields_round_trip() {
         for c in registry::connectors() {
             let cart = by_platform(c.name).unwrap_or_else(|| panic!("{} has no cart id", c.name));
-            assert_eq!(by_cart_id(&cart.cart_ids[0].to_lowercase()).map(|x| x.platform), Some(c.name));
+            assert_eq!(
+                by_cart_id(&cart.cart_ids[0].to_lowercase()).map(|x| x.platform),
+                Some(c.name)
+            );
             for name in c.credentials {
                 assert_eq!(cart.ours(&cart.field(name)).as_deref(), Some(*name));
             }
         }
-        assert_eq!(by_platform("ecwid").unwrap().field("secret_token"), "ecwid_acess_token");
+        assert_eq!(
+            by_platform("ecwid").unwrap().field("secret_token"),
+            "ecwid_acess_token"
+        );
     }
 }

@@ -176,7 +176,11 @@ async fn authenticate(state: &AppState, params: &Params) -> Result<Caller, A2cEr
 
 /// The store of `x-store-key`: one the key may reach (another tenant's store is "not
 /// found", as on `/v1`).
-async fn store_of(state: &AppState, caller: &Caller, params: &Params) -> Result<StoreInfo, A2cError> {
+async fn store_of(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+) -> Result<StoreInfo, A2cError> {
     let Some(id) = params.store_key.as_deref() else {
         return Err(A2cError::new(
             ReturnCode::StoreNotFound,

@@ -8,10 +8,10 @@ use base64::Engine as _;
 use polycart_kit::Entity;
 use serde_json::{Value, json};
 
+use super::Ctx;
 use super::envelope::{A2cError, Reply, ReturnCode};
 use super::map;
 use super::select::EntityFields;
-use super::Ctx;
 use crate::api::ids;
 use crate::api::records::{Filters, count_matching, page_of_store};
 
@@ -106,7 +106,11 @@ impl Kind {
 
 /// Which fields to return, from `params` and `exclude` (a `response_fields` tree is
 /// applied to the whole answer later, over every field).
-fn fields(ctx: &Ctx<'_>, default: &str, aliases: fn(&str) -> &'static [&'static str]) -> (EntityFields, Vec<String>) {
+fn fields(
+    ctx: &Ctx<'_>,
+    default: &str,
+    aliases: fn(&str) -> &'static [&'static str],
+) -> (EntityFields, Vec<String>) {
     let params = if ctx.params.str("response_fields").is_some() {
         Some("force_all".to_owned())
     } else {
@@ -139,7 +143,9 @@ fn filters(ctx: &Ctx<'_>, kind: Kind) -> Result<Filters, A2cError> {
     };
     if let Some(list) = ids_param {
         if list.len() > MAX_COUNT as usize {
-            return Err(A2cError::invalid(format!("ids names more than {MAX_COUNT} ids")));
+            return Err(A2cError::invalid(format!(
+                "ids names more than {MAX_COUNT} ids"
+            )));
         }
         f.ids = Some(
             list.iter()
@@ -186,7 +192,11 @@ fn filters(ctx: &Ctx<'_>, kind: Kind) -> Result<Filters, A2cError> {
                 .ok_or_else(|| {
                     A2cError::invalid(format!(
                         "find_where must be one of {}",
-                        searchable.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        searchable
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })?,
         };
@@ -210,7 +220,11 @@ fn decode_cursor(text: &str) -> Result<String, A2cError> {
 }
 
 /// The record id after which the page starts: the cursor's, or the `start`-th match.
-async fn page_start(ctx: &Ctx<'_>, entity: Entity, filters: &Filters) -> Result<Option<String>, A2cError> {
+async fn page_start(
+    ctx: &Ctx<'_>,
+    entity: Entity,
+    filters: &Filters,
+) -> Result<Option<String>, A2cError> {
     if let Some(cursor) = ctx.params.str("page_cursor") {
         return decode_cursor(&cursor).map(Some);
     }
@@ -218,9 +232,15 @@ async fn page_start(ctx: &Ctx<'_>, entity: Entity, filters: &Filters) -> Result<
     let store_id = &ctx.store()?.id;
     let mut after = None;
     while start > 0 {
-        let (rows, next) =
-            page_of_store(ctx.state, store_id, entity, after.clone(), start.min(1000), filters)
-                .await?;
+        let (rows, next) = page_of_store(
+            ctx.state,
+            store_id,
+            entity,
+            after.clone(),
+            start.min(1000),
+            filters,
+        )
+        .await?;
         start -= rows.len();
         if let Some(last) = rows.last() {
             after = Some(last.platform_id.clone());
@@ -235,7 +255,9 @@ async fn page_start(ctx: &Ctx<'_>, entity: Entity, filters: &Filters) -> Result<
 
 fn parse_doc(text: &str) -> Result<Value, A2cError> {
     serde_json::from_str(text).map_err(|e| {
-        A2cError::from(crate::api::error::ApiError::Internal(format!("stored document: {e}")))
+        A2cError::from(crate::api::error::ApiError::Internal(format!(
+            "stored document: {e}"
+        )))
     })
 }
 
@@ -276,11 +298,21 @@ pub async fn count(ctx: &Ctx<'_>, kind: Kind) -> Result<Reply, A2cError> {
 async fn record(ctx: &Ctx<'_>, entity: Entity, id: &str) -> Result<Value, A2cError> {
     let store_id = &ctx.store()?.id;
     let platform_id = ids::platform_id(store_id, id)?;
-    match ctx.state.store.get_record(store_id, entity, &platform_id).await.map_err(crate::api::error::ApiError::from)? {
+    match ctx
+        .state
+        .store
+        .get_record(store_id, entity, &platform_id)
+        .await
+        .map_err(crate::api::error::ApiError::from)?
+    {
         Some(r) if !r.deleted => parse_doc(&r.document),
         _ => Err(A2cError::new(
             ReturnCode::ItemNotFound,
-            format!("{} {} not found", entity.as_str(), polycart_kit::error::excerpt(&platform_id, 60)),
+            format!(
+                "{} {} not found",
+                entity.as_str(),
+                polycart_kit::error::excerpt(&platform_id, 60)
+            ),
         )),
     }
 }
@@ -293,7 +325,12 @@ pub async fn info(ctx: &Ctx<'_>, kind: Kind) -> Result<Reply, A2cError> {
             let number = ctx.params.required("order_id")?;
             order_by_number(ctx, &number).await?
         }
-        (None, _) => return Err(ctx.params.required("id").unwrap_err()),
+        (None, _) => {
+            return Err(A2cError::new(
+                ReturnCode::RequiredParameter,
+                "required parameter id is not specified",
+            ));
+        }
     };
     let (fields, exclude) = fields(ctx, kind.default_params(), kind.aliases());
     Ok(Reply::result(fields.apply(kind.map(&doc), &exclude)))
@@ -308,7 +345,15 @@ async fn order_by_number(ctx: &Ctx<'_>, number: &str) -> Result<Value, A2cError>
         contains: Some(("number".into(), number.to_owned())),
         ..Filters::default()
     };
-    let (rows, _) = page_of_store(ctx.state, &ctx.store()?.id, Entity::Order, None, 50, &filters).await?;
+    let (rows, _) = page_of_store(
+        ctx.state,
+        &ctx.store()?.id,
+        Entity::Order,
+        None,
+        50,
+        &filters,
+    )
+    .await?;
     for r in rows {
         let doc = parse_doc(&r.document)?;
         if map::text(&doc, "number").as_deref() == Some(number) {
@@ -353,11 +398,22 @@ pub async fn child_list(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
     let mut page = Vec::new();
     let mut after = None;
     loop {
-        let (rows, next) = page_of_store(ctx.state, store_id, Entity::Product, after, 500, &product_filters).await?;
+        let (rows, next) = page_of_store(
+            ctx.state,
+            store_id,
+            Entity::Product,
+            after,
+            500,
+            &product_filters,
+        )
+        .await?;
         for r in &rows {
             let doc = parse_doc(&r.document)?;
             for child in map::product::children(&doc) {
-                if sku.as_ref().is_some_and(|s| map::text(&child, "sku").as_ref() != Some(s)) {
+                if sku
+                    .as_ref()
+                    .is_some_and(|s| map::text(&child, "sku").as_ref() != Some(s))
+                {
                     continue;
                 }
                 if seen >= start && page.len() < count {
@@ -371,7 +427,8 @@ pub async fn child_list(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
             None => break,
         }
     }
-    let next = (start + page.len() < seen).then(|| encode_cursor(&(start + page.len()).to_string()));
+    let next =
+        (start + page.len() < seen).then(|| encode_cursor(&(start + page.len()).to_string()));
     Ok(Reply {
         result: json!({ "total_count": seen, "children": page }),
         pagination: Some(json!({ "previous": "", "next": next.unwrap_or_default() })),

@@ -60,10 +60,7 @@ impl Params {
                 "more than {MAX_PARAMS} parameters"
             )));
         }
-        if let Some((k, _)) = values
-            .iter()
-            .find(|(_, v)| text_len(v) > MAX_VALUE_CHARS)
-        {
+        if let Some((k, _)) = values.iter().find(|(_, v)| text_len(v) > MAX_VALUE_CHARS) {
             return Err(A2cError::invalid(format!(
                 "parameter {} is longer than {MAX_VALUE_CHARS} characters",
                 polycart_kit::error::excerpt(k, 40)

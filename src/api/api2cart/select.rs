@@ -26,7 +26,11 @@ impl EntityFields {
     /// API2Cart's group names (`items` → `order_products`) and `id` always kept.
     pub fn from_params(params: Option<&str>, default: &str, aliases: fn(&str) -> &[&str]) -> Self {
         let text = params.unwrap_or(default);
-        let names: Vec<&str> = text.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let names: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         if names.contains(&"force_all") {
             return Self::All;
         }
@@ -111,7 +115,10 @@ fn parse_list<'a>(
         let end = text.find([',', '{', '}']).unwrap_or(text.len());
         let name = text[..end].trim();
         if !name.is_empty() {
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
                 return Err(A2cError::invalid(format!(
                     "response_fields: invalid field name {:?}",
                     polycart_kit::error::excerpt(name, 40)
@@ -160,7 +167,12 @@ mod tests {
             t.prune(v),
             json!({"return_code": 0, "result": {"order": [{"id": "1", "status": {"id": "a"}}]}})
         );
-        for bad in ["{a{b}", "{a}}", "{a;b}", "a{b{c{d{e{f{g{h{i{j{k{l{m{n}}}}}}}}}}}}}"] {
+        for bad in [
+            "{a{b}",
+            "{a}}",
+            "{a;b}",
+            "a{b{c{d{e{f{g{h{i{j{k{l{m{n}}}}}}}}}}}}}",
+        ] {
             assert!(Tree::parse(bad).is_err(), "{bad}");
         }
     }
@@ -169,8 +181,14 @@ mod tests {
     fn params_keep_listed_fields_and_exclude_drops() {
         let f = EntityFields::from_params(Some("name,price"), "id", no_aliases);
         let v = json!({"id": "1", "name": "n", "price": 1.0, "quantity": 3});
-        assert_eq!(f.apply(v.clone(), &[]), json!({"id": "1", "name": "n", "price": 1.0}));
+        assert_eq!(
+            f.apply(v.clone(), &[]),
+            json!({"id": "1", "name": "n", "price": 1.0})
+        );
         let all = EntityFields::from_params(Some("force_all"), "id", no_aliases);
-        assert_eq!(all.apply(v, &["quantity".into()]), json!({"id": "1", "name": "n", "price": 1.0}));
+        assert_eq!(
+            all.apply(v, &["quantity".into()]),
+            json!({"id": "1", "name": "n", "price": 1.0})
+        );
     }
 }

@@ -16,8 +16,8 @@ use super::Ctx;
 use super::envelope::{A2cError, Reply};
 use crate::api::ids;
 use crate::api::writes::{
-    InventoryPut, OrderPatch, ProductPatch, ShipmentItemBody, ShipmentPost, inventory_op,
-    order_op, perform_keyed, product_op, shipment_op,
+    InventoryPut, OrderPatch, ProductPatch, ShipmentItemBody, ShipmentPost, inventory_op, order_op,
+    perform_keyed, product_op, shipment_op,
 };
 
 /// Runs one write; `part` tells apart the writes of one call under one key.
@@ -78,7 +78,11 @@ fn stock(ctx: &Ctx<'_>) -> Result<Option<(Option<i64>, Option<i64>)>, A2cError> 
 }
 
 /// The changes of `product.update` / `product.variant.update`.
-async fn update(ctx: &Ctx<'_>, product_id: String, variant_id: Option<String>) -> Result<Reply, A2cError> {
+async fn update(
+    ctx: &Ctx<'_>,
+    product_id: String,
+    variant_id: Option<String>,
+) -> Result<Reply, A2cError> {
     let p = ctx.params;
     let store_id = ctx.store()?.id.clone();
     let title = p.str("name");
@@ -107,7 +111,12 @@ async fn update(ctx: &Ctx<'_>, product_id: String, variant_id: Option<String>) -
     }
     let mut updated = 0;
     if has_patch {
-        run(ctx, product_op(&store_id, product_id.clone(), patch)?, "product").await?;
+        run(
+            ctx,
+            product_op(&store_id, product_id.clone(), patch)?,
+            "product",
+        )
+        .await?;
         updated += 1;
     }
     if let Some((available, delta)) = stock {
@@ -153,12 +162,13 @@ pub async fn order_update(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
             "order_status is required (polycart writes a comment with a status change)",
         ));
     };
-    let status: OrderStatus = serde_json::from_value(Value::String(status.clone())).map_err(|_| {
-        A2cError::invalid(format!(
-            "unknown order_status {:?}; order.status.list names them",
-            polycart_kit::error::excerpt(&status, 40)
-        ))
-    })?;
+    let status: OrderStatus =
+        serde_json::from_value(Value::String(status.clone())).map_err(|_| {
+            A2cError::invalid(format!(
+                "unknown order_status {:?}; order.status.list names them",
+                polycart_kit::error::excerpt(&status, 40)
+            ))
+        })?;
     let op = order_op(
         order_id,
         OrderPatch {
@@ -203,9 +213,14 @@ pub async fn shipment_add(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
                 .ok_or_else(|| A2cError::invalid("each item needs order_product_id"))?;
             let quantity = i
                 .get("quantity")
-                .and_then(|q| q.as_f64().or_else(|| q.as_str().and_then(|s| s.parse().ok())))
+                .and_then(|q| {
+                    q.as_f64()
+                        .or_else(|| q.as_str().and_then(|s| s.parse().ok()))
+                })
                 .filter(|q| q.fract() == 0.0 && *q >= 1.0 && *q <= f64::from(u32::MAX))
-                .ok_or_else(|| A2cError::invalid("each item needs a whole quantity of 1 or more"))?;
+                .ok_or_else(|| {
+                    A2cError::invalid("each item needs a whole quantity of 1 or more")
+                })?;
             Ok(ShipmentItemBody {
                 line_item_id: line,
                 quantity: quantity as u32,

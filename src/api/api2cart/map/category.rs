@@ -24,7 +24,9 @@ pub fn map(doc: &Value) -> Value {
     c.text("seo_url", doc, "slug");
     c.put(
         "sort_order",
-        doc.get("position").and_then(Value::as_i64).map(|p| json!(p)),
+        doc.get("position")
+            .and_then(Value::as_i64)
+            .map(|p| json!(p)),
     );
     c.put("created_at", date(doc, "created_at"));
     c.put("modified_at", date(doc, "updated_at"));

@@ -23,14 +23,21 @@ pub fn map(doc: &Value) -> Value {
     c.put("modified_time", date(doc, "updated_at"));
     c.put(
         "news_letter_subscription",
-        doc.get("accepts_marketing").filter(|v| v.is_boolean()).cloned(),
+        doc.get("accepts_marketing")
+            .filter(|v| v.is_boolean())
+            .cloned(),
     );
     c.put(
         "orders_count",
-        doc.get("orders_count").and_then(Value::as_i64).map(|n| json!(n)),
+        doc.get("orders_count")
+            .and_then(Value::as_i64)
+            .map(|n| json!(n)),
     );
     let mut book: Vec<Value> = Vec::new();
-    if let Some(a) = doc.get("default_address").and_then(|a| address(a, "default")) {
+    if let Some(a) = doc
+        .get("default_address")
+        .and_then(|a| address(a, "default"))
+    {
         let mut a = a;
         a["default"] = json!(true);
         book.push(a);
@@ -39,9 +46,6 @@ pub fn map(doc: &Value) -> Value {
         book.extend(all.iter().filter_map(|a| address(a, "shipping")));
     }
     c.put("address_book", Some(Value::Array(book)));
-    c.put(
-        "additional_fields",
-        Some(additional(doc, &["total_spent"])),
-    );
+    c.put("additional_fields", Some(additional(doc, &["total_spent"])));
     c.into_value()
 }

@@ -120,7 +120,8 @@ mod tests {
 
     #[test]
     fn dates_and_money_in_api2carts_forms() {
-        let doc = json!({"t": "2024-05-01T15:45:00+02:00", "m": {"amount": "12.50", "currency": "EUR"}});
+        let doc =
+            json!({"t": "2024-05-01T15:45:00+02:00", "m": {"amount": "12.50", "currency": "EUR"}});
         assert_eq!(
             date(&doc, "t").unwrap(),
             json!({"value": "2024-05-01T13:45:00+0000", "format": DATE_FORMAT})

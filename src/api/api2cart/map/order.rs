@@ -50,7 +50,8 @@ pub fn map(doc: &Value) -> Value {
     );
     o.put(
         "billing_address",
-        doc.get("billing_address").and_then(|a| address(a, "billing")),
+        doc.get("billing_address")
+            .and_then(|a| address(a, "billing")),
     );
     let shipping_lines = doc
         .get("shipping_lines")

@@ -52,7 +52,12 @@ pub fn map(doc: &Value) -> Value {
     let categories: Vec<Value> = doc
         .get("category_ids")
         .and_then(Value::as_array)
-        .map(|ids| ids.iter().filter_map(|v| text_of(v)).map(Value::String).collect())
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|v| text_of(v))
+                .map(Value::String)
+                .collect()
+        })
         .unwrap_or_default();
     p.put("categories_ids", Some(Value::Array(categories)));
     let status = text(doc, "status");
@@ -86,7 +91,9 @@ pub fn map(doc: &Value) -> Value {
                     o.text("alt", img, "alt");
                     o.put(
                         "sort_order",
-                        img.get("position").and_then(Value::as_i64).map(|p| json!(p)),
+                        img.get("position")
+                            .and_then(Value::as_i64)
+                            .map(|p| json!(p)),
                     );
                     Some(o.into_value())
                 })
@@ -124,7 +131,11 @@ pub fn children(doc: &Value) -> Vec<Value> {
     let parent = text(doc, "platform_id");
     doc.get("variants")
         .and_then(Value::as_array)
-        .map(|vs| vs.iter().map(|v| child(parent.as_deref(), doc, v)).collect())
+        .map(|vs| {
+            vs.iter()
+                .map(|v| child(parent.as_deref(), doc, v))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -156,7 +167,9 @@ fn child(parent: Option<&str>, product: &Value, v: &Value) -> Value {
     );
     c.put(
         "in_stock",
-        v.get("inventory_quantity").and_then(Value::as_i64).map(|q| json!(q > 0)),
+        v.get("inventory_quantity")
+            .and_then(Value::as_i64)
+            .map(|q| json!(q > 0)),
     );
     c.put("created_time", date(product, "created_at"));
     c.put("modified_time", date(product, "updated_at"));
