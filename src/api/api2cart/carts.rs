@@ -135,41 +135,18 @@ pub async fn add(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
     let connector =
         registry::connector(cart.platform).map_err(|e| A2cError::invalid(e.to_string()))?;
     let url = p.required("store_url")?;
-    let known_credentials: Vec<&str> = connector
-        .credentials
-        .iter()
-        .copied()
-        .chain(
-            connector
-                .credential_sets
-                .iter()
-                .flat_map(|s| s.credentials.iter().copied()),
-        )
-        .chain(connector.optional_credentials.iter().map(|o| o.name))
-        .collect();
+    // Fields under the platform's prefix are its settings or credentials; which
+    // credentials a store needs is checked when it is connected, as for `/v1/stores`.
     let mut credentials = BTreeMap::new();
     let mut settings = BTreeMap::new();
     for (field, value) in p.fields() {
-        let Some(name) = cart.ours(field) else {
+        let (Some(name), Some(value)) = (cart.ours(field), value) else {
             continue;
         };
-        let Some(value) = value else {
-            continue;
-        };
-        if known_credentials.contains(&name.as_str()) {
-            credentials.insert(name, value);
-        } else if connector.settings.iter().any(|s| s.name == name) {
+        if connector.settings.iter().any(|s| s.name == name) {
             settings.insert(name, value);
         } else {
-            return Err(A2cError::invalid(format!(
-                "{field} is not a {} credential polycart uses; it takes: {}",
-                cart.cart_ids[0],
-                known_credentials
-                    .iter()
-                    .map(|c| cart.field(c))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            credentials.insert(name, value);
         }
     }
     let body = CreateStore {
