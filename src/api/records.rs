@@ -208,7 +208,7 @@ impl Filters {
             && self
                 .ids
                 .as_ref()
-                .is_none_or(|ids| ids.iter().any(|i| *i == r.platform_id))
+                .is_none_or(|ids| ids.contains(&r.platform_id))
     }
 
     fn matches_document(&self, doc: &Value) -> bool {

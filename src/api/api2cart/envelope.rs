@@ -145,12 +145,12 @@ pub fn error_envelope(e: &A2cError) -> Value {
 /// HTTP 200 with the envelope; `Retry-After` on a rate limit.
 pub fn respond(body: Value, retry_after: Option<u64>) -> Response {
     let mut response = (StatusCode::OK, Json(body)).into_response();
-    if let Some(secs) = retry_after {
-        if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, v);
-        }
+    if let Some(secs) = retry_after
+        && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string())
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
     }
     response
 }

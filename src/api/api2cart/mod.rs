@@ -96,7 +96,7 @@ async fn handle(
 }
 
 async fn run(state: &AppState, method: &str, params: &Params) -> Result<Reply, A2cError> {
-    let caller = authenticate(state, &params).await?;
+    let caller = authenticate(state, params).await?;
     let Some(method) = methods::find(method) else {
         return Err(A2cError::new(
             ReturnCode::MethodNotSpecified,
@@ -118,12 +118,12 @@ async fn run(state: &AppState, method: &str, params: &Params) -> Result<Reply, A
         method,
         store,
     };
-    if let Some(store) = &ctx.store {
-        if !matches!(method.need, methods::Need::Nothing) {
-            let caps = ctx.capabilities().await?;
-            if !method.supported(&store.entities, &caps) {
-                return Err(A2cError::unsupported(method.name, &store.platform));
-            }
+    if let Some(store) = &ctx.store
+        && !matches!(method.need, methods::Need::Nothing)
+    {
+        let caps = ctx.capabilities().await?;
+        if !method.supported(&store.entities, &caps) {
+            return Err(A2cError::unsupported(method.name, &store.platform));
         }
     }
     dispatch(&ctx).await

@@ -46,7 +46,10 @@ fn product_status(text: &str) -> Result<ProductStatus, A2cError> {
 }
 
 /// The stock change of `quantity` / `increase_quantity` / `reduce_quantity`.
-fn stock(ctx: &Ctx<'_>) -> Result<Option<(Option<i64>, Option<i64>)>, A2cError> {
+/// An absolute stock level or a change of it.
+type StockChange = (Option<i64>, Option<i64>);
+
+fn stock(ctx: &Ctx<'_>) -> Result<Option<StockChange>, A2cError> {
     let p = ctx.params;
     let whole = |name: &str| -> Result<Option<i64>, A2cError> {
         match p.str(name) {

@@ -52,12 +52,7 @@ pub fn map(doc: &Value) -> Value {
     let categories: Vec<Value> = doc
         .get("category_ids")
         .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(|v| text_of(v))
-                .map(Value::String)
-                .collect()
-        })
+        .map(|ids| ids.iter().filter_map(text_of).map(Value::String).collect())
         .unwrap_or_default();
     p.put("categories_ids", Some(Value::Array(categories)));
     let status = text(doc, "status");
