@@ -3,6 +3,7 @@
 //! Prometheus metrics and a generated OpenAPI description. Only this layer knows HTTP
 //! shapes; it reads the sync store and reaches platforms through the adapters.
 
+pub mod api2cart;
 pub mod auth;
 pub mod bounds;
 pub mod changes;
@@ -215,6 +216,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/hooks/{platform}/{store}", post(hooks::receive))
         .merge(authed)
+        .merge(api2cart::routes())
         .fallback(|| async { ApiError::NotFound("route".into()) })
         .layer(middleware::from_fn(error::envelope_rejections))
         .layer(middleware::from_fn_with_state(

@@ -97,13 +97,26 @@ pub(crate) fn parse_entity(plural: &str) -> Result<Entity, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("resource {plural}")))
 }
 
-struct Filters {
-    updated_since: Option<DateTime<Utc>>,
-    created_since: Option<DateTime<Utc>>,
-    status: Option<String>,
-    financial_status: Option<String>,
-    sku: Option<String>,
-    email: Option<String>,
+/// What a listing keeps. `/v1` sets the first six from [`ListParams`]; the
+/// API2Cart-compatible surface also bounds dates from above, picks ids and searches
+/// one field.
+#[derive(Debug, Default)]
+pub(crate) struct Filters {
+    pub(crate) updated_since: Option<DateTime<Utc>>,
+    pub(crate) created_since: Option<DateTime<Utc>>,
+    pub(crate) status: Option<String>,
+    pub(crate) financial_status: Option<String>,
+    pub(crate) sku: Option<String>,
+    pub(crate) email: Option<String>,
+    /// Modified at or before.
+    pub(crate) updated_until: Option<DateTime<Utc>>,
+    /// Created at or before.
+    pub(crate) created_until: Option<DateTime<Utc>>,
+    /// Only these platform ids.
+    pub(crate) ids: Option<Vec<String>>,
+    /// A top-level text field of the unified document containing a value
+    /// (case-insensitive).
+    pub(crate) contains: Option<(String, String)>,
 }
 
 /// Refuses a `status` or `financial_status` the entity cannot have, naming the values
@@ -157,7 +170,19 @@ impl Filters {
             financial_status: p.financial_status.clone(),
             sku: p.sku.clone(),
             email: p.email.as_ref().map(|e| e.to_lowercase()),
+            ..Self::default()
         }
+    }
+
+    /// Whether nothing but the store and entity narrows the listing (a count is then
+    /// the store's own).
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.needs_document()
+            && self.updated_since.is_none()
+            && self.created_since.is_none()
+            && self.updated_until.is_none()
+            && self.created_until.is_none()
+            && self.ids.is_none()
     }
 
     fn needs_document(&self) -> bool {
@@ -165,6 +190,7 @@ impl Filters {
             || self.financial_status.is_some()
             || self.sku.is_some()
             || self.email.is_some()
+            || self.contains.is_some()
     }
 
     fn matches_columns(&self, r: &StoredRecord) -> bool {
@@ -173,6 +199,16 @@ impl Filters {
             && self
                 .created_since
                 .is_none_or(|s| r.created_at.is_some_and(|c| c >= s))
+            && self
+                .updated_until
+                .is_none_or(|s| r.updated_at.is_some_and(|u| u <= s))
+            && self
+                .created_until
+                .is_none_or(|s| r.created_at.is_some_and(|c| c <= s))
+            && self
+                .ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&r.platform_id))
     }
 
     fn matches_document(&self, doc: &Value) -> bool {
@@ -212,6 +248,13 @@ impl Filters {
                 return false;
             }
         }
+        if let Some((field, needle)) = &self.contains {
+            let found = str_at(doc, field)
+                .is_some_and(|v| v.to_lowercase().contains(&needle.to_lowercase()));
+            if !found {
+                return false;
+            }
+        }
         true
     }
 }
@@ -223,7 +266,7 @@ fn output(doc: &str, fields: &[String], include_raw: bool) -> Result<Value, ApiE
 }
 
 /// Up to `limit` matching records of one store after `after`, and whether more follow.
-async fn page_of_store(
+pub(crate) async fn page_of_store(
     state: &AppState,
     store_id: &str,
     entity: Entity,
@@ -372,22 +415,29 @@ pub async fn count(
         }));
     }
     let filters = Filters::from(&params);
-    if !filters.needs_document()
-        && filters.updated_since.is_none()
-        && filters.created_since.is_none()
-    {
-        return Ok(Json(CountResponse {
-            count: state.store.count_records(&store_id, entity, false).await?,
-        }));
+    Ok(Json(CountResponse {
+        count: count_matching(&state, &store_id, entity, &filters).await?,
+    }))
+}
+
+/// How many stored records of one store match `filters`.
+pub(crate) async fn count_matching(
+    state: &AppState,
+    store_id: &str,
+    entity: Entity,
+    filters: &Filters,
+) -> Result<u64, ApiError> {
+    if filters.is_empty() {
+        return Ok(state.store.count_records(store_id, entity, false).await?);
     }
     let mut count = 0u64;
     let mut after = None;
     loop {
-        let (rows, next) = page_of_store(&state, &store_id, entity, after, 1000, &filters).await?;
+        let (rows, next) = page_of_store(state, store_id, entity, after, 1000, filters).await?;
         count += rows.len() as u64;
         match next {
             Some(n) => after = Some(n),
-            None => return Ok(Json(CountResponse { count })),
+            None => return Ok(count),
         }
     }
 }

@@ -134,6 +134,17 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     Json(body): Json<CreateStore>,
 ) -> Result<(StatusCode, Json<StoreView>), ApiError> {
+    let view = connect(&state, &caller, body).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Connects a store (admin keys only) and registers its webhooks when a public URL is
+/// set; `POST /v1/stores` and API2Cart's `account.cart.add` share it.
+pub(crate) async fn connect(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateStore,
+) -> Result<StoreView, ApiError> {
     caller.require_admin("connect stores")?;
     let new = crate::connect::prepare(
         crate::connect::ConnectRequest {
@@ -159,9 +170,9 @@ pub async fn create(
         }
         None => None,
     };
-    let mut view = StoreView::of(&state, info).await?;
+    let mut view = StoreView::of(state, info).await?;
     view.webhooks = setup;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(view)
 }
 
 #[utoipa::path(get, path = "/v1/stores", responses((status = 200, body = StoreList)), security(("api_key" = [])))]
@@ -203,21 +214,32 @@ pub async fn remove(
     Extension(caller): Extension<Caller>,
     Path(store_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.check_store(&store_id)?;
+    disconnect(&state, &caller, &store_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a store (admin keys only), unregistering its webhooks first;
+/// `DELETE /v1/stores/{store}` and API2Cart's `cart.delete` share it.
+pub(crate) async fn disconnect(
+    state: &AppState,
+    caller: &Caller,
+    store_id: &str,
+) -> Result<(), ApiError> {
+    caller.check_store(store_id)?;
     caller.require_admin("remove stores")?;
-    state.store.get_store(&store_id).await?;
+    state.store.get_store(store_id).await?;
     if let Some(public) = &state.public_url {
-        match state.adapter(&store_id).await {
+        match state.adapter(store_id).await {
             Ok(adapter) => {
-                crate::webhook_setup::unregister(adapter.as_ref(), public, &store_id).await;
+                crate::webhook_setup::unregister(adapter.as_ref(), public, store_id).await;
             }
             Err(e) => {
                 tracing::warn!(store = store_id, error = %e, "no adapter to unregister webhooks with")
             }
         }
     }
-    state.store.remove_store(&store_id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    state.store.remove_store(store_id).await?;
+    Ok(())
 }
 
 /// Accepted: the store's jobs are due now.

@@ -38,12 +38,24 @@ async fn perform(
     store_id: &str,
     op: WriteOp,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    caller.check_store(store_id)?;
-    state.store.get_store(store_id).await?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    perform_keyed(state, caller, key, store_id, op).await
+}
+
+/// [`perform`] with the idempotency key already read (the API2Cart-compatible surface
+/// takes it as the `idempotency_key` parameter).
+pub(crate) async fn perform_keyed(
+    state: &AppState,
+    caller: &Caller,
+    key: Option<String>,
+    store_id: &str,
+    op: WriteOp,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.check_store(store_id)?;
+    state.store.get_store(store_id).await?;
     let Some(key) = key.filter(|k| !k.is_empty()) else {
         return write_once(state, store_id, op, None)
             .await
@@ -208,6 +220,20 @@ pub async fn patch_product(
     headers: HeaderMap,
     Json(body): Json<ProductPatch>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let StoreRecord {
+        store_id,
+        platform_id,
+    } = record;
+    let op = product_op(&store_id, platform_id, body)?;
+    perform(&state, &caller, &headers, &store_id, op).await
+}
+
+/// The checked write of a product patch.
+pub(crate) fn product_op(
+    store_id: &str,
+    platform_id: String,
+    body: ProductPatch,
+) -> Result<WriteOp, ApiError> {
     if body.title.is_none()
         && body.status.is_none()
         && body.price.is_none()
@@ -220,19 +246,14 @@ pub async fn patch_product(
     bounds::TITLE.check_opt(&body.title)?;
     bounds::price("price", body.price)?;
     bounds::price("compare_at_price", body.compare_at_price)?;
-    let StoreRecord {
-        store_id,
-        platform_id,
-    } = record;
-    let op = WriteOp::UpdateProduct {
-        variant_id: ids::optional(&store_id, body.variant_id)?,
+    Ok(WriteOp::UpdateProduct {
+        variant_id: ids::optional(store_id, body.variant_id)?,
         product_id: platform_id,
         title: body.title,
         status: body.status,
         price: body.price,
         compare_at_price: body.compare_at_price,
-    };
-    perform(&state, &caller, &headers, &store_id, op).await
+    })
 }
 
 /// A stock level to set (`available`) or change (`delta`) for a variant or SKU.
@@ -256,6 +277,12 @@ pub async fn put_inventory(
     headers: HeaderMap,
     Json(body): Json<InventoryPut>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let op = inventory_op(&store_id, body)?;
+    perform(&state, &caller, &headers, &store_id, op).await
+}
+
+/// The checked write of a stock level.
+pub(crate) fn inventory_op(store_id: &str, body: InventoryPut) -> Result<WriteOp, ApiError> {
     let change = match (body.available, body.delta) {
         (Some(a), None) => InventoryChange::Absolute(bounds::INVENTORY.check(a)?),
         (None, Some(d)) => InventoryChange::Delta(
@@ -284,14 +311,13 @@ pub async fn put_inventory(
         }
         .check(sku)?;
     }
-    let op = WriteOp::SetInventory {
-        product_id: ids::optional(&store_id, body.product_id)?,
-        variant_id: ids::optional(&store_id, body.variant_id)?,
+    Ok(WriteOp::SetInventory {
+        product_id: ids::optional(store_id, body.product_id)?,
+        variant_id: ids::optional(store_id, body.variant_id)?,
         sku: body.sku,
-        location_id: ids::optional(&store_id, body.location_id)?,
+        location_id: ids::optional(store_id, body.location_id)?,
         change,
-    };
-    perform(&state, &caller, &headers, &store_id, op).await
+    })
 }
 
 /// A shipment to record.
@@ -326,6 +352,20 @@ pub async fn post_shipment(
     headers: HeaderMap,
     Json(body): Json<ShipmentPost>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let StoreRecord {
+        store_id,
+        platform_id,
+    } = record;
+    let op = shipment_op(&store_id, platform_id, body)?;
+    perform(&state, &caller, &headers, &store_id, op).await
+}
+
+/// The checked write of a shipment.
+pub(crate) fn shipment_op(
+    store_id: &str,
+    platform_id: String,
+    body: ShipmentPost,
+) -> Result<WriteOp, ApiError> {
     bounds::CARRIER.check_opt(&body.carrier)?;
     bounds::TRACKING_NUMBER.check_opt(&body.tracking_number)?;
     bounds::TRACKING_URL.check_opt(&body.tracking_url)?;
@@ -337,30 +377,25 @@ pub async fn post_shipment(
             ));
         }
     }
-    let StoreRecord {
-        store_id,
-        platform_id,
-    } = record;
     let line_items = body
         .line_items
         .into_iter()
         .map(|i| {
             bounds::SHIPMENT_QUANTITY.check(i64::from(i.quantity))?;
             Ok(ShipmentItem {
-                line_item_id: ids::platform_id(&store_id, &i.line_item_id)?,
+                line_item_id: ids::platform_id(store_id, &i.line_item_id)?,
                 quantity: i.quantity,
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let op = WriteOp::CreateShipment {
+    Ok(WriteOp::CreateShipment {
         order_id: platform_id,
         carrier: body.carrier,
         tracking_number: body.tracking_number,
         tracking_url: body.tracking_url,
         line_items,
         notify_customer: body.notify_customer,
-    };
-    perform(&state, &caller, &headers, &store_id, op).await
+    })
 }
 
 /// A new order status.
@@ -381,15 +416,20 @@ pub async fn patch_order(
     headers: HeaderMap,
     Json(body): Json<OrderPatch>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    bounds::NOTE.check_opt(&body.note)?;
     let StoreRecord {
         store_id,
         platform_id,
     } = record;
-    let op = WriteOp::UpdateOrderStatus {
+    let op = order_op(platform_id, body)?;
+    perform(&state, &caller, &headers, &store_id, op).await
+}
+
+/// The checked write of an order status.
+pub(crate) fn order_op(platform_id: String, body: OrderPatch) -> Result<WriteOp, ApiError> {
+    bounds::NOTE.check_opt(&body.note)?;
+    Ok(WriteOp::UpdateOrderStatus {
         order_id: platform_id,
         status: body.status,
         note: body.note,
-    };
-    perform(&state, &caller, &headers, &store_id, op).await
+    })
 }
