@@ -36,8 +36,13 @@ fn from_git() -> Option<String> {
     }
     // Sources edited since HEAD rebuild the crate, and this script with it.
     println!("cargo:rerun-if-changed=src");
-    let dirty = git(&["--no-optional-locks", "status", "--porcelain", "--untracked-files=no"])
-        .is_some_and(|s| !s.is_empty());
+    let dirty = git(&[
+        "--no-optional-locks",
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+    ])
+    .is_some_and(|s| !s.is_empty());
     Some(if dirty { format!("{head}-dirty") } else { head })
 }
 

@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use polycart::cli::{
+    Cli, Command, EXIT_BAD_INPUT, bench, config, demo, keys, normalize, platforms, serve, simulate,
+    stores, sync, worker,
+};
 use polycart::telemetry::notice;
 use tracing::Level;
-use polycart::cli::{
-    Cli, Command, EXIT_BAD_INPUT, bench, config, demo, keys, normalize, platforms, serve,
-    simulate, stores, sync, worker,
-};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -242,7 +242,8 @@ fn version_names_the_git_revision() {
     let text = String::from_utf8(out.stdout).unwrap();
     let line = text.trim();
     assert!(
-        line.starts_with(&format!("polycart {} (", env!("CARGO_PKG_VERSION"))) && line.ends_with(')'),
+        line.starts_with(&format!("polycart {} (", env!("CARGO_PKG_VERSION")))
+            && line.ends_with(')'),
         "{line}"
     );
     let revision = &line[line.find('(').unwrap() + 1..line.len() - 1];

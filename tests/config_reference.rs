@@ -46,7 +46,10 @@ fn docs_configuration_md_is_the_generated_reference() {
         assert!(generated.contains(&format!("| `{name}` |")), "{name}");
     }
     // The command line's variables say which flag of which command takes them.
-    assert!(generated.contains("serve (`--database-url`)"), "{generated}");
+    assert!(
+        generated.contains("serve (`--database-url`)"),
+        "{generated}"
+    );
 }
 
 /// Rust files under `dir`, recursively.
@@ -101,7 +104,10 @@ fn names_in(text: &str) -> BTreeSet<String> {
 fn every_variable_the_source_reads_is_in_the_reference() {
     let mut files = vec![root().join("build.rs")];
     rust_files(&root().join("src"), &mut files);
-    for adapter in std::fs::read_dir(root().join("adapters")).unwrap().flatten() {
+    for adapter in std::fs::read_dir(root().join("adapters"))
+        .unwrap()
+        .flatten()
+    {
         rust_files(&adapter.path().join("src"), &mut files);
     }
     assert!(files.len() > 50, "the source was not found");

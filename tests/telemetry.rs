@@ -149,7 +149,10 @@ fn json_lines(stderr: &str) -> Vec<serde_json::Map<String, Value>> {
                 panic!("a stderr line is not a JSON object: {line}");
             };
             for key in ["level", "target", "message", "timestamp"] {
-                assert!(obj.get(key).is_some_and(Value::is_string), "{key} in {line}");
+                assert!(
+                    obj.get(key).is_some_and(Value::is_string),
+                    "{key} in {line}"
+                );
             }
             obj
         })
@@ -157,7 +160,10 @@ fn json_lines(stderr: &str) -> Vec<serde_json::Map<String, Value>> {
 }
 
 /// The sync store with the simulator connected as a store; its path and store id.
-async fn store_for(sim: &polycart_kit::sim::SimServer, dir: &tempfile::TempDir) -> (String, String) {
+async fn store_for(
+    sim: &polycart_kit::sim::SimServer,
+    dir: &tempfile::TempDir,
+) -> (String, String) {
     let url = format!("sqlite://{}", dir.path().join("polycart.db").display());
     let store = SqliteStore::open(&url, Some(Cipher::parse(KEY).unwrap()))
         .await
@@ -229,7 +235,11 @@ async fn sync_and_api_spans_reach_an_otlp_receiver_without_secrets() {
     let mut keys = polycart(&db, None);
     keys.args(["keys", "create", "--all"]);
     let out = output(keys).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let api_key = String::from_utf8_lossy(&out.stdout)
         .lines()
         .last()
@@ -245,7 +255,10 @@ async fn sync_and_api_spans_reach_an_otlp_receiver_without_secrets() {
     let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
     let stderr = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             let _ = lines_tx.send(line);
         }
     });
@@ -289,7 +302,10 @@ async fn sync_and_api_spans_reach_an_otlp_receiver_without_secrets() {
     assert_eq!(pass.attrs["store"], store_id);
     assert_eq!(pass.attrs["platform"], PLATFORM);
     assert_eq!(pass.attrs["done"], "true");
-    assert!(pass.attrs["records"].parse::<u64>().unwrap() >= 30, "{pass:?}");
+    assert!(
+        pass.attrs["records"].parse::<u64>().unwrap() >= 30,
+        "{pass:?}"
+    );
     assert_eq!(pass.resource["service.name"], "polycart");
     assert_eq!(pass.resource["deployment.environment"], "test");
     assert!(pass.resource["service.version"].contains(" ("), "{pass:?}");
@@ -312,7 +328,10 @@ async fn sync_and_api_spans_reach_an_otlp_receiver_without_secrets() {
     assert_eq!(request.attrs["http.request.method"], "GET");
     assert_eq!(request.attrs["http.response.status_code"], "200");
     assert_eq!(request.attrs["attempt"], "1");
-    assert!(request.attrs.contains_key("governor_wait_ms"), "{request:?}");
+    assert!(
+        request.attrs.contains_key("governor_wait_ms"),
+        "{request:?}"
+    );
     for s in named("platform_request") {
         let route = &s.attrs["http.route"];
         assert!(route.starts_with('/') && !route.contains('?'), "{route}");
@@ -346,8 +365,14 @@ async fn sync_and_api_spans_reach_an_otlp_receiver_without_secrets() {
         for body in &exported {
             assert!(!body.contains(secret.as_str()), "a credential was exported");
         }
-        assert!(!sync_err.contains(secret.as_str()), "a credential was logged by sync");
-        assert!(!serve_err.contains(secret.as_str()), "a credential was logged by serve");
+        assert!(
+            !sync_err.contains(secret.as_str()),
+            "a credential was logged by sync"
+        );
+        assert!(
+            !serve_err.contains(secret.as_str()),
+            "a credential was logged by serve"
+        );
     }
 
     // JSON lines, naming the traces the spans were exported under.
@@ -357,9 +382,14 @@ async fn sync_and_api_spans_reach_an_otlp_receiver_without_secrets() {
         .iter()
         .filter_map(|l| l.get("trace_id").and_then(Value::as_str))
         .collect();
-    assert!(!traced.is_empty(), "no log line names its trace:\n{sync_err}");
     assert!(
-        traced.iter().any(|t| *t == pass.trace_id || spans.iter().any(|s| s.trace_id == *t)),
+        !traced.is_empty(),
+        "no log line names its trace:\n{sync_err}"
+    );
+    assert!(
+        traced
+            .iter()
+            .any(|t| *t == pass.trace_id || spans.iter().any(|s| s.trace_id == *t)),
         "log trace ids are not the exported ones"
     );
     json_lines(&serve_err);
@@ -375,10 +405,17 @@ async fn protobuf_is_the_default_otlp_encoding() {
     let mut sync = polycart(&db, Some(otlp));
     sync.env_remove("OTEL_EXPORTER_OTLP_PROTOCOL")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", format!("http://{otlp}/v1/traces"))
+        .env(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            format!("http://{otlp}/v1/traces"),
+        )
         .args(["sync", "--store", &store_id]);
     let out = output(sync).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got = received.lock().unwrap().clone();
     assert!(!got.is_empty(), "nothing exported before exit");
     for (kind, body) in &got {
@@ -396,31 +433,49 @@ async fn protobuf_is_the_default_otlp_encoding() {
     sim.shutdown().await;
 }
 
+/// A command that fails with a one-line error.
+const UNKNOWN_PLATFORM: [&str; 6] = [
+    "normalize",
+    "--platform",
+    "nosuch",
+    "--entity",
+    "order",
+    "/dev/null",
+];
+
 #[test]
 fn json_logs_without_tracing_and_clear_errors_for_bad_settings() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("p.db").display());
 
-    let out = polycart(&db, None).args(["stores", "list"]).output().unwrap();
+    let out = polycart(&db, None)
+        .args(["stores", "list"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let lines = json_lines(&String::from_utf8_lossy(&out.stderr));
     assert!(lines.iter().all(|l| !l.contains_key("trace_id")));
 
     // An error is a JSON line too.
     let out = polycart(&db, None)
-        .args(["normalize", "--platform", "nosuch", "--entity", "order", "/dev/null"])
+        .args(UNKNOWN_PLATFORM)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let lines = json_lines(&String::from_utf8_lossy(&out.stderr));
     let last = lines.last().unwrap();
     assert_eq!(last["level"], "ERROR");
-    assert!(last["message"].as_str().unwrap().contains("unknown platform"));
+    assert!(
+        last["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown platform")
+    );
 
     // The default stays human-readable.
     let out = polycart(&db, None)
         .env_remove("POLYCART_LOG_FORMAT")
-        .args(["normalize", "--platform", "nosuch", "--entity", "order", "/dev/null"])
+        .args(UNKNOWN_PLATFORM)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stderr);

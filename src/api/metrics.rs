@@ -122,7 +122,10 @@ impl StoreScrape<'_> {
             // entity.
             let mut by_labels: BTreeMap<Labels, (f64, Option<f64>)> = BTreeMap::new();
             for s in stats {
-                let platform = platform_of.get(s.store_id.as_str()).copied().unwrap_or("unknown");
+                let platform = platform_of
+                    .get(s.store_id.as_str())
+                    .copied()
+                    .unwrap_or("unknown");
                 let mut labels = self.labels(&s.store_id, platform);
                 labels.push(("entity", s.entity.as_str().to_owned()));
                 let entry = by_labels.entry(labels).or_default();
@@ -195,7 +198,9 @@ impl StoreScrape<'_> {
             let mut family = Gauge::counter(name, help);
             let mut sums: BTreeMap<Labels, f64> = BTreeMap::new();
             for (store, snapshot) in &self.transport {
-                *sums.entry(self.labels(store, snapshot.platform)).or_default() += pick(snapshot);
+                *sums
+                    .entry(self.labels(store, snapshot.platform))
+                    .or_default() += pick(snapshot);
             }
             family.values = sums.into_iter().collect();
             out.push(family);
@@ -207,7 +212,9 @@ impl StoreScrape<'_> {
         let mut worst: BTreeMap<Labels, f64> = BTreeMap::new();
         for (store, snapshot) in &self.transport {
             if let Some(u) = snapshot.budget_utilisation {
-                let e = worst.entry(self.labels(store, snapshot.platform)).or_insert(u);
+                let e = worst
+                    .entry(self.labels(store, snapshot.platform))
+                    .or_insert(u);
                 *e = e.max(u);
             }
         }

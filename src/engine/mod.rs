@@ -19,11 +19,11 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tracing::Instrument;
 use polycart_kit::connector::AdapterContext;
 use polycart_kit::{
     Adapter, Capabilities, Entity, ListQuery, Page, StoreConfig, WebhookEvent, WebhookKind,
 };
+use tracing::Instrument;
 
 use crate::store::{FinishPass, Health, Lease, PageCommit, Pass, Store, StoreInfo, StoreState};
 pub use clock::{Clock, ManualClock};

@@ -35,7 +35,10 @@ where
         line.insert("target".into(), meta.target().into());
         line.insert(
             "message".into(),
-            fields.0.remove("message").unwrap_or(Value::String(String::new())),
+            fields
+                .0
+                .remove("message")
+                .unwrap_or(Value::String(String::new())),
         );
         if !fields.0.is_empty() {
             line.insert("fields".into(), Value::Object(fields.0));

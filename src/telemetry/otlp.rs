@@ -27,9 +27,8 @@ pub struct OtlpSettings {
 impl OtlpSettings {
     /// `None` when no endpoint is configured (or the SDK is disabled).
     pub fn from_env() -> Result<Option<Self>, Error> {
-        let set = |var: &config_env::EnvVar| {
-            std::env::var(var.name).is_ok_and(|v| !v.trim().is_empty())
-        };
+        let set =
+            |var: &config_env::EnvVar| std::env::var(var.name).is_ok_and(|v| !v.trim().is_empty());
         let disabled = std::env::var(config_env::OTEL_SDK_DISABLED.name)
             .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
         if disabled
@@ -77,12 +76,12 @@ pub(super) fn provider(settings: &OtlpSettings) -> Result<SdkTracerProvider, Err
 /// `polycart` unless those name the service, with polycart's version.
 fn resource() -> Resource {
     let named = std::env::var(config_env::OTEL_SERVICE_NAME.name).is_ok_and(|v| !v.is_empty())
-        || std::env::var(config_env::OTEL_RESOURCE_ATTRIBUTES.name)
-            .is_ok_and(|v| v.split(',').any(|kv| kv.trim().starts_with("service.name=")));
-    let builder = Resource::builder().with_attribute(KeyValue::new(
-        "service.version",
-        crate::version::VERSION,
-    ));
+        || std::env::var(config_env::OTEL_RESOURCE_ATTRIBUTES.name).is_ok_and(|v| {
+            v.split(',')
+                .any(|kv| kv.trim().starts_with("service.name="))
+        });
+    let builder = Resource::builder()
+        .with_attribute(KeyValue::new("service.version", crate::version::VERSION));
     if named {
         builder.build()
     } else {

@@ -422,7 +422,10 @@ impl Transport {
                 .await;
             if let Err(f) = &result {
                 span.record("otel.status_code", "ERROR");
-                span.record("error", tracing::field::display(self.redact(&f.error.to_string())));
+                span.record(
+                    "error",
+                    tracing::field::display(self.redact(&f.error.to_string())),
+                );
             }
             result
         };

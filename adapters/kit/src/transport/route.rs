@@ -23,7 +23,9 @@ pub fn route_template(path: &str) -> String {
         }
         let (stem, extension) = match segment.rsplit_once('.') {
             Some((stem, ext))
-                if !stem.is_empty() && !ext.is_empty() && ext.bytes().all(|b| b.is_ascii_alphabetic()) =>
+                if !stem.is_empty()
+                    && !ext.is_empty()
+                    && ext.bytes().all(|b| b.is_ascii_alphabetic()) =>
             {
                 (stem, Some(ext))
             }
