@@ -275,7 +275,7 @@ async fn sync_and_api_spans_reach_an_otlp_receiver_without_secrets() {
         }
     };
     let response = reqwest::Client::new()
-        .get(format!("{api}/v1/stores/{store_id}/orders?limit=5"))
+        .get(format!("{api}/v1/stores/{store_id}/orders"))
         .bearer_auth(&api_key)
         .send()
         .await
@@ -295,7 +295,7 @@ async fn sync_and_api_spans_reach_an_otlp_receiver_without_secrets() {
     serve_err.extend(lines_rx.try_iter().map(|l| l + "\n"));
 
     let spans = spans(&received);
-    let named = |name: &str| spans.iter().filter(move |s| s.name == name);
+    let named = |name: &'static str| spans.iter().filter(move |s| s.name == name);
     let pass = named("sync_pass")
         .find(|s| s.attrs.get("entity").map(String::as_str) == Some("order"))
         .expect("an order sync pass");
