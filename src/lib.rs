@@ -5,8 +5,11 @@
 pub mod api;
 pub mod bench;
 pub mod cli;
+pub mod config_env;
 pub mod connect;
 pub mod engine;
 pub mod registry;
 pub mod store;
+pub mod telemetry;
+pub mod version;
 pub mod webhook_setup;

@@ -4,19 +4,25 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use polycart::cli::{
-    Cli, Command, EXIT_BAD_INPUT, bench, demo, drift, healthcheck, keys, normalize, platforms,
-    serve, simulate, stores, sync, worker,
+    Cli, Command, EXIT_BAD_INPUT, bench, config, demo, drift, healthcheck, keys, normalize,
+    platforms, serve, simulate, stores, sync, worker,
 };
+use polycart::telemetry::notice;
+use tracing::Level;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("POLYCART_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // Logs (and traces, with an OTLP endpoint set); flushed when `main` returns.
+    let telemetry = match polycart::telemetry::init() {
+        Ok(t) => t,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let code = run(cli);
+    telemetry.shutdown();
+    code
+}
+
+fn run(cli: Cli) -> ExitCode {
     // Which addresses this process may call; `serve` refines it from its listener.
     polycart_kit::net::refuse_private_addresses(
         polycart::store::UrlPolicy::from_env().refuse_private,
@@ -25,7 +31,7 @@ fn main() -> ExitCode {
         Command::Normalize(args) => match normalize::run(&args) {
             Ok(out) => {
                 for warning in &out.warnings {
-                    eprintln!("warning: {warning}");
+                    notice(Level::WARN, &format!("warning: {warning}"));
                 }
                 println!("{}", out.json);
                 ExitCode::SUCCESS
@@ -53,6 +59,10 @@ fn main() -> ExitCode {
             println!("{}", platforms::run(&args));
             ExitCode::SUCCESS
         }
+        Command::Config(args) => {
+            print!("{}", config::run(&args));
+            ExitCode::SUCCESS
+        }
         Command::Demo(args) => match runtime().block_on(demo::run(&args)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => fail(&message),
@@ -78,7 +88,7 @@ fn print_result(result: Result<String, String>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("{message}");
+            notice(Level::ERROR, &message);
             ExitCode::FAILURE
         }
     }
@@ -86,6 +96,6 @@ fn print_result(result: Result<String, String>) -> ExitCode {
 
 fn fail(message: &str) -> ExitCode {
     let one_line = message.replace('\n', " ");
-    eprintln!("error: {one_line}");
+    notice(Level::ERROR, &format!("error: {one_line}"));
     ExitCode::from(EXIT_BAD_INPUT)
 }

@@ -234,3 +234,31 @@ fn settings_are_checked_against_the_platforms_declaration() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("one of graphql, rest"));
     assert!(add("api=rest").status.success());
 }
+
+#[test]
+fn version_names_the_git_revision() {
+    let out = polycart(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.trim();
+    assert!(
+        line.starts_with(&format!("polycart {} (", env!("CARGO_PKG_VERSION")))
+            && line.ends_with(')'),
+        "{line}"
+    );
+    let revision = &line[line.find('(').unwrap() + 1..line.len() - 1];
+    // In a git checkout (CI's clone, a developer's tree) the short hash of HEAD.
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    match head {
+        Some(head) if std::env::var_os("POLYCART_BUILD_REVISION").is_none() => {
+            assert!(revision.starts_with(&head), "{revision} vs HEAD {head}")
+        }
+        _ => assert!(!revision.is_empty()),
+    }
+}

@@ -65,14 +65,18 @@ pub(crate) fn gauges(report: &DriftReport) -> [super::metrics::Gauge; 2] {
     }
     [
         super::metrics::Gauge {
-            name: "polycart_schema_drift_fields",
-            help: "Fields synced payloads carried that the learnt shape does not know (unknown_field) or knows with another JSON type (type_changed).",
             values: fields.into_iter().collect(),
+            ..super::metrics::Gauge::new(
+                "polycart_schema_drift_fields",
+                "Fields synced payloads carried that the learnt shape does not know (unknown_field) or knows with another JSON type (type_changed).",
+            )
         },
         super::metrics::Gauge {
-            name: "polycart_api_deprecations",
-            help: "Stores whose platform announced that the API version in use is deprecated or near its sunset.",
             values: deprecations.into_iter().collect(),
+            ..super::metrics::Gauge::new(
+                "polycart_api_deprecations",
+                "Stores whose platform announced that the API version in use is deprecated or near its sunset.",
+            )
         },
     ]
 }

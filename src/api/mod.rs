@@ -30,6 +30,7 @@ use axum::response::Response;
 use axum::routing::{get, patch, post, put};
 use polycart_kit::Adapter;
 use polycart_kit::transport::TransportMetrics;
+use tracing::Instrument;
 use utoipa::OpenApi;
 
 pub use ratelimit::KeyQuota;
@@ -276,6 +277,9 @@ async fn list_inventory(
     .await
 }
 
+/// Counts each request for `/metrics` and runs it in an `api_request` tracing span:
+/// method, the matched route template (never the raw path or its query, which may
+/// hold ids and tokens), status.
 async fn count_requests(
     State(state): State<Arc<AppState>>,
     request: Request,
@@ -286,10 +290,22 @@ async fn count_requests(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let response = next.run(request).await;
-    state
-        .api_metrics
-        .record(&method, &route, response.status().as_u16());
+    let span = tracing::info_span!(
+        "api_request",
+        otel.kind = "server",
+        otel.name = %format_args!("{method} {route}"),
+        http.request.method = %method,
+        http.route = %route,
+        http.response.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    );
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    span.record("http.response.status_code", status);
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+    }
+    state.api_metrics.record(&method, &route, status);
     response
 }
 

@@ -1,6 +1,7 @@
 //! The `polycart` command line: one module per command, parsed with clap.
 
 pub mod bench;
+pub mod config;
 pub mod db;
 pub mod demo;
 pub mod drift;
@@ -19,7 +20,7 @@ use clap::{Parser, Subcommand};
 
 /// polycart: one API and one data model over every e-commerce platform.
 #[derive(Debug, Parser)]
-#[command(name = "polycart", version, about)]
+#[command(name = "polycart", version = crate::version::VERSION, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -51,6 +52,8 @@ pub enum Command {
     Drift(drift::Args),
     /// Exit 0 when a running server's /healthz answers (for container health checks).
     Healthcheck(healthcheck::Args),
+    /// The configuration reference (every environment variable).
+    Config(config::Args),
 }
 
 /// Exit code for bad input (unknown platform, malformed payload).

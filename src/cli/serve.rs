@@ -29,9 +29,12 @@ pub async fn run(args: &Args) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
-    eprintln!(
-        "polycart API on http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
+    crate::telemetry::notice(
+        tracing::Level::INFO,
+        &format!(
+            "polycart API on http://{}",
+            listener.local_addr().map_err(|e| e.to_string())?
+        ),
     );
     serve_with_worker(
         store,

@@ -56,7 +56,10 @@ pub async fn run(args: &Args) -> Result<String, String> {
         let _ = tx.send(true);
     });
     let worker_id = engine.opts.worker_id.clone();
-    eprintln!("worker {worker_id} running; stop with Ctrl-C or SIGTERM");
+    crate::telemetry::notice(
+        tracing::Level::INFO,
+        &format!("worker {worker_id} running; stop with Ctrl-C or SIGTERM"),
+    );
     let stats = engine.run_worker(rx).await.map_err(|e| e.to_string())?;
     use std::sync::atomic::Ordering::Relaxed;
     Ok(format!(

@@ -25,6 +25,7 @@ use polycart_kit::connector::AdapterContext;
 use polycart_kit::{
     Adapter, Capabilities, Entity, ListQuery, Page, StoreConfig, WebhookEvent, WebhookKind,
 };
+use tracing::Instrument;
 
 use crate::store::{FinishPass, Health, Lease, PageCommit, Pass, Store, StoreInfo, StoreState};
 pub use clock::{Clock, ManualClock};
@@ -362,7 +363,50 @@ impl Engine {
 
     /// Syncs one store × entity for at most `max_pages` pages (all when `None`),
     /// resuming a pass a crash interrupted. Stops early (not done) when `stop` is set.
+    /// Runs in a `sync_pass` tracing span (store, platform, entity, full or
+    /// incremental, pages, records); each page read is a `sync_page` span in it.
     pub async fn sync_slice(
+        &self,
+        job: &Job<'_>,
+        stop: &Stop<'_>,
+        progress: &dyn Progress,
+    ) -> Result<SliceReport> {
+        let span = tracing::info_span!(
+            "sync_pass",
+            store = job.store_id,
+            platform = tracing::field::Empty,
+            entity = %job.entity,
+            full = tracing::field::Empty,
+            resumed = tracing::field::Empty,
+            pages = tracing::field::Empty,
+            records = tracing::field::Empty,
+            changed = tracing::field::Empty,
+            deleted = tracing::field::Empty,
+            done = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let result = self
+            .sync_slice_traced(job, stop, progress)
+            .instrument(span.clone())
+            .await;
+        match &result {
+            Ok(report) => {
+                span.record("pages", report.pages);
+                span.record("records", report.records);
+                span.record("changed", report.changed);
+                span.record("deleted", report.deleted);
+                span.record("done", report.done);
+            }
+            Err(e) => {
+                span.record("otel.status_code", "ERROR");
+                span.record("error", tracing::field::display(e));
+            }
+        }
+        result
+    }
+
+    async fn sync_slice_traced(
         &self,
         job: &Job<'_>,
         stop: &Stop<'_>,
@@ -377,6 +421,7 @@ impl Engine {
             ..
         } = *job;
         let adapter = self.adapter(store_id).await?;
+        tracing::Span::current().record("platform", adapter.platform());
         let caps = adapter.capabilities().clone();
         let cursor = self.store.cursor(store_id, entity).await?;
         let resumed = cursor
@@ -417,6 +462,9 @@ impl Engine {
             resumed,
             ..SliceReport::default()
         };
+        tracing::Span::current()
+            .record("full", pass.full)
+            .record("resumed", resumed);
         let total = if caps.counts(job.entity) && progress.wants_total() {
             let mut q = ListQuery::new(entity);
             q.updated_since = pass.since;
@@ -442,7 +490,10 @@ impl Engine {
             }
             let page = match read_ahead.take() {
                 Some(page) => page?,
-                None => adapter.list(&self.page_query(entity, &pass, &caps)).await?,
+                None => {
+                    let query = self.page_query(entity, &pass, &caps);
+                    traced_list(&adapter, store_id, &query, report.pages).await?
+                }
             };
             if page.next.is_some() && page.next == pass.next {
                 return Err(polycart_kit::Error::invalid(
@@ -485,7 +536,10 @@ impl Engine {
                 commit.await?
             } else {
                 let query = self.page_query(entity, &next, &caps);
-                let (outcome, ahead) = tokio::join!(commit, adapter.list(&query));
+                let (outcome, ahead) = tokio::join!(
+                    commit,
+                    traced_list(&adapter, store_id, &query, report.pages + 1)
+                );
                 read_ahead = Some(ahead);
                 outcome?
             };
@@ -874,6 +928,47 @@ pub enum WebhookOutcome {
 
 /// Runs `work`, turning a panic inside it into [`Error::Panicked`] so one bad record or
 /// bug costs its job a retry, never a worker.
+/// Reads one page in a `sync_page` span: store, platform, entity, the page's number
+/// in the slice, whether the listing is full, incremental or a bulk export, the
+/// cursor's kind (never its value) and the records it held.
+async fn traced_list(
+    adapter: &Arc<dyn Adapter>,
+    store_id: &str,
+    query: &ListQuery,
+    page: u64,
+) -> polycart_kit::Result<Page> {
+    let listing = if query.bulk {
+        "bulk"
+    } else if query.updated_since.is_some() {
+        "incremental"
+    } else {
+        "full"
+    };
+    let span = tracing::info_span!(
+        "sync_page",
+        store = store_id,
+        platform = adapter.platform(),
+        entity = %query.entity,
+        page,
+        listing,
+        cursor.kind = query.cursor.as_ref().map_or("first", |c| c.kind()),
+        records = tracing::field::Empty,
+        more = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    );
+    let result = adapter.list(query).instrument(span.clone()).await;
+    match &result {
+        Ok(p) => {
+            span.record("records", p.records.len() as u64)
+                .record("more", p.next.is_some());
+        }
+        Err(_) => {
+            span.record("otel.status_code", "ERROR");
+        }
+    }
+    result
+}
+
 pub(crate) async fn catch_panic<T>(
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {

@@ -164,6 +164,32 @@ impl Cursor {
             ))
         })
     }
+
+    /// What kind of position this is, for telemetry: the paging strategy's name when
+    /// the cursor is one of the kit's (`page`, `offset`, `link`, `token`, `graphql`,
+    /// `keyset`), else `other`. Never the cursor's value: a `Link` header's next query
+    /// may repeat query-string credentials.
+    pub fn kind(&self) -> &'static str {
+        let Ok(serde_json::Value::Object(state)) = serde_json::from_str(&self.0) else {
+            return "other";
+        };
+        let has = |key: &str| state.contains_key(key);
+        if has("page") {
+            "page"
+        } else if has("offset") {
+            "offset"
+        } else if has("next") {
+            "link"
+        } else if has("token") {
+            "token"
+        } else if has("after") {
+            "graphql"
+        } else if has("t") {
+            "keyset"
+        } else {
+            "other"
+        }
+    }
 }
 
 impl fmt::Debug for Cursor {
@@ -414,4 +440,25 @@ pub enum WebhookKind {
     /// A test delivery sent when a webhook is set up.
     Ping,
     Other,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cursor;
+
+    #[test]
+    fn cursor_kind_names_the_strategy_never_the_value() {
+        for (cursor, kind) in [
+            (r#"{"page":3}"#, "page"),
+            (r#"{"offset":40}"#, "offset"),
+            (r#"{"next":"page_info=abc&consumer_secret=cs_1"}"#, "link"),
+            (r#"{"token":"xyz"}"#, "token"),
+            (r#"{"after":"Y3Vyc29y"}"#, "graphql"),
+            (r#"{"t":1700000000,"s":["1"]}"#, "keyset"),
+            (r#"{"cursor":"x"}"#, "other"),
+            ("not json", "other"),
+        ] {
+            assert_eq!(Cursor::new(cursor).kind(), kind, "{cursor}");
+        }
+    }
 }

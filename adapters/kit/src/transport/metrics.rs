@@ -1,8 +1,15 @@
 //! Counters the transport keeps (requests, retries, 429s, governor waits), shared by
-//! every store of a process or kept per store by benches.
+//! every store of a process or kept per store by benches. Beside the process totals,
+//! each store that sends through a transport has its own [`StoreMetrics`] (the same
+//! counters plus the platform's last reported budget use), so `/metrics` can show them
+//! per store where the operator opts in, or summed per platform where not.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::budget::BudgetObservation;
 
 /// Transport counters; cheap to update from many tasks.
 #[derive(Debug, Default)]
@@ -14,6 +21,8 @@ pub struct TransportMetrics {
     pub governor_wait_nanos: AtomicU64,
     /// Budget units spent (requests, or GraphQL cost points).
     pub budget_spent: AtomicU64,
+    /// Per store, keyed by store id: registered by each transport when built.
+    stores: Mutex<BTreeMap<String, Arc<StoreMetrics>>>,
 }
 
 /// A point-in-time copy of [`TransportMetrics`].
@@ -41,5 +50,145 @@ impl TransportMetrics {
 
     pub(crate) fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The counters of one store (created on first use; every transport of the store,
+    /// one per API family, shares them).
+    pub fn store(&self, store_id: &str, platform: &'static str) -> Arc<StoreMetrics> {
+        self.stores
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(store_id.to_owned())
+            .or_insert_with(|| {
+                Arc::new(StoreMetrics {
+                    platform,
+                    ..StoreMetrics::default()
+                })
+            })
+            .clone()
+    }
+
+    /// Every store's counters, by store id.
+    pub fn stores(&self) -> Vec<(String, StoreSnapshot)> {
+        self.stores
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(id, m)| (id.clone(), m.snapshot()))
+            .collect()
+    }
+}
+
+/// One store's transport counters.
+#[derive(Debug, Default)]
+pub struct StoreMetrics {
+    platform: &'static str,
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled_429: AtomicU64,
+    errors: AtomicU64,
+    governor_wait_nanos: AtomicU64,
+    /// The platform's last budget report that said both size and what is left: the
+    /// share used, and when it came.
+    budget_used: Mutex<Option<(f64, Instant)>>,
+}
+
+/// A budget report older than this no longer says how busy a store is.
+pub const BUDGET_REPORT_FRESH_FOR: Duration = Duration::from_secs(300);
+
+/// A point-in-time copy of [`StoreMetrics`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StoreSnapshot {
+    pub platform: &'static str,
+    pub requests: u64,
+    pub retries: u64,
+    pub throttled_429: u64,
+    pub errors: u64,
+    pub governor_wait: Duration,
+    /// The share of the platform's budget in use (0–1) at its last report, when that
+    /// was within [`BUDGET_REPORT_FRESH_FOR`].
+    pub budget_utilisation: Option<f64>,
+}
+
+impl StoreMetrics {
+    pub(crate) fn request(&self, governor_wait: Duration) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.governor_wait_nanos
+            .fetch_add(governor_wait.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn retried(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn throttled(&self) {
+        self.throttled_429.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn failed(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Keeps the share used from a budget report that says both size and what is left.
+    pub(crate) fn budget(&self, observed: &BudgetObservation) {
+        if let Some(used) = utilisation(observed) {
+            *self.budget_used.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((used, Instant::now()));
+        }
+    }
+
+    pub fn snapshot(&self) -> StoreSnapshot {
+        let budget = *self.budget_used.lock().unwrap_or_else(|p| p.into_inner());
+        StoreSnapshot {
+            platform: self.platform,
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            throttled_429: self.throttled_429.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            governor_wait: Duration::from_nanos(self.governor_wait_nanos.load(Ordering::Relaxed)),
+            budget_utilisation: budget
+                .filter(|(_, at)| at.elapsed() <= BUDGET_REPORT_FRESH_FOR)
+                .map(|(used, _)| used),
+        }
+    }
+}
+
+/// The share of a reported budget in use (0–1), when the report says its size and
+/// what is left.
+pub fn utilisation(observed: &BudgetObservation) -> Option<f64> {
+    let capacity = observed.capacity.filter(|c| *c > 0.0)?;
+    let remaining = observed.remaining?;
+    Some(((capacity - remaining) / capacity).clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_share_their_counters_and_report_budget_use() {
+        let metrics = TransportMetrics::default();
+        let a = metrics.store("s1", "shopify");
+        let again = metrics.store("s1", "shopify");
+        a.request(Duration::from_millis(5));
+        again.request(Duration::ZERO);
+        again.throttled();
+        a.budget(&BudgetObservation {
+            capacity: Some(40.0),
+            remaining: Some(10.0),
+            ..Default::default()
+        });
+        // A report without a size says nothing about the share used.
+        a.budget(&BudgetObservation {
+            remaining: Some(39.0),
+            ..Default::default()
+        });
+        let stores = metrics.stores();
+        assert_eq!(stores.len(), 1);
+        let (id, s) = &stores[0];
+        assert_eq!(id, "s1");
+        assert_eq!((s.platform, s.requests, s.throttled_429), ("shopify", 2, 1));
+        assert_eq!(s.governor_wait, Duration::from_millis(5));
+        assert_eq!(s.budget_utilisation, Some(0.75));
     }
 }

@@ -3,8 +3,10 @@
 //! signature, fresh per attempt), a per-request **timeout**, the platform's **budget
 //! reader** (correct the governor from what the platform reports), the adapter's
 //! **classifier** (done, throttled, retryable, failed) and **retry** with exponential
-//! backoff and full jitter. Each attempt runs in a tracing span with store, platform
-//! and attempt; every error leaving here has the store's secrets redacted. The
+//! backoff and full jitter. Each attempt runs in a `platform_request` tracing span
+//! with store, platform, method, the route template ([`route_template`]: never the
+//! query string, which may carry tokens), attempt, governor wait, status and the
+//! platform's budget report; every error leaving here has the store's secrets redacted. The
 //! governor's time and every wait come from one [`TransportClock`]: real time, or in
 //! tests a fake clock whose waits take none.
 //!
@@ -24,6 +26,7 @@ mod governor;
 pub mod html;
 mod metrics;
 mod retry;
+mod route;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -48,8 +51,12 @@ pub use budget::{
 pub use classify::{Classify, DefaultClassifier, Verdict, classify_status, final_error};
 pub use clock::TransportClock;
 pub use governor::{Budget, Governor};
-pub use metrics::{MetricsSnapshot, TransportMetrics};
+pub use metrics::{
+    BUDGET_REPORT_FRESH_FOR, MetricsSnapshot, StoreMetrics, StoreSnapshot, TransportMetrics,
+    utilisation,
+};
 pub use retry::{RetryPolicy, full_jitter, retry_after, retry_after_at};
+pub use route::route_template;
 
 /// The process-wide HTTP client (rustls, pooled): every store shares it. Idle
 /// connections are kept briefly: pages of one sync follow each other within
@@ -283,6 +290,7 @@ impl TransportBuilder {
 
     pub fn build(self) -> Transport {
         let redactor = Redactor::new(self.auth.secrets().iter());
+        let store_metrics = self.metrics.store(&self.store_id, self.platform);
         Transport {
             http: self.http,
             store_id: self.store_id,
@@ -296,6 +304,7 @@ impl TransportBuilder {
             retry: self.retry,
             timeout: self.timeout,
             metrics: self.metrics,
+            store_metrics,
             clock: self.clock,
             redactor,
         }
@@ -314,6 +323,7 @@ pub struct Transport {
     retry: RetryPolicy,
     timeout: Duration,
     metrics: Arc<TransportMetrics>,
+    store_metrics: Arc<StoreMetrics>,
     clock: TransportClock,
     redactor: Redactor,
 }
@@ -387,17 +397,37 @@ impl Transport {
         let refreshed = AtomicBool::new(false);
         let max_retry_after = self.retry.max_retry_after;
         let clock = self.clock.clone();
+        let route = route_template(request.url.path());
         let run = || async {
             let n = attempt.fetch_add(1, Ordering::Relaxed) + 1;
             let span = tracing::info_span!(
                 "platform_request",
+                otel.kind = "client",
                 store = %self.store_id,
                 platform = self.platform,
-                method = %request.method,
-                path = request.url.path(),
+                http.request.method = %request.method,
+                http.route = %route,
                 attempt = n,
+                governor_wait_ms = tracing::field::Empty,
+                http.response.status_code = tracing::field::Empty,
+                budget.capacity = tracing::field::Empty,
+                budget.remaining = tracing::field::Empty,
+                budget.utilisation = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+                error = tracing::field::Empty,
             );
-            self.attempt(&request, &refreshed).instrument(span).await
+            let result = self
+                .attempt(&request, &refreshed)
+                .instrument(span.clone())
+                .await;
+            if let Err(f) = &result {
+                span.record("otel.status_code", "ERROR");
+                span.record(
+                    "error",
+                    tracing::field::display(self.redact(&f.error.to_string())),
+                );
+            }
+            result
         };
         let result = run
             .retry(self.retry.backoff())
@@ -409,11 +439,13 @@ impl Transport {
             .adjust(|f: &Failed, delay| delay.map(|d| f.after.unwrap_or_else(|| full_jitter(d))))
             .notify(|f: &Failed, delay| {
                 TransportMetrics::add(&self.metrics.retries, 1);
-                tracing::warn!(store = %self.store_id, platform = self.platform, error = %f.error, ?delay, "retrying platform request");
+                self.store_metrics.retried();
+                tracing::warn!(store = %self.store_id, platform = self.platform, error = %self.redact(&f.error.to_string()), ?delay, "retrying platform request");
             })
             .await;
         result.map_err(|f| {
             TransportMetrics::add(&self.metrics.errors, 1);
+            self.store_metrics.failed();
             self.redact_error(f.error)
         })
     }
@@ -425,6 +457,9 @@ impl Transport {
         }
         TransportMetrics::add(&self.metrics.requests, 1);
         TransportMetrics::add(&self.metrics.budget_spent, u64::from(request.cost));
+        self.store_metrics.request(waited);
+        let span = tracing::Span::current();
+        span.record("governor_wait_ms", waited.as_millis() as u64);
 
         let mut prepared = PreparedRequest {
             method: request.method.clone(),
@@ -487,6 +522,19 @@ impl Transport {
             .and_then(|r| r.read(status, &headers, &body));
         self.governor.finish(request.cost, observed);
         crate::drift::observe_headers(self.platform, &self.store_id, &headers);
+        span.record("http.response.status_code", status.as_u16());
+        if let Some(o) = &observed {
+            self.store_metrics.budget(o);
+            if let Some(c) = o.capacity {
+                span.record("budget.capacity", c);
+            }
+            if let Some(r) = o.remaining {
+                span.record("budget.remaining", r);
+            }
+            if let Some(u) = utilisation(o) {
+                span.record("budget.utilisation", u);
+            }
+        }
         let response = Response {
             status,
             headers,
@@ -521,6 +569,7 @@ impl Transport {
             Verdict::Throttled { after } => {
                 if status == StatusCode::TOO_MANY_REQUESTS {
                     TransportMetrics::add(&self.metrics.throttled_429, 1);
+                    self.store_metrics.throttled();
                 }
                 let wait = after.unwrap_or(Duration::from_secs(1));
                 self.governor.pause(wait);
