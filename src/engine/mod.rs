@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod maintenance;
+pub mod meters;
 pub mod outbound;
 mod progress;
 pub mod settings;
@@ -69,6 +70,18 @@ pub trait AdapterSource: Send + Sync {
     ) -> Result<Arc<dyn Adapter>> {
         self.connect(store, config)
     }
+
+    /// Like `connect_with_tokens`, counting the store's transport figures in the
+    /// store's own meter of `meters` (sources without transport counters ignore it).
+    fn connect_metered(
+        &self,
+        store: &StoreInfo,
+        config: &StoreConfig,
+        tokens: Arc<dyn polycart_kit::auth::TokenSink>,
+        _meters: &meters::Meters,
+    ) -> Result<Arc<dyn Adapter>> {
+        self.connect_with_tokens(store, config, tokens)
+    }
 }
 
 /// Connects stores through [`crate::registry`].
@@ -93,6 +106,21 @@ impl AdapterSource for RegistrySource {
         let context = AdapterContext {
             token_sink: Some(tokens),
             ..self.context.clone()
+        };
+        Ok((connector.connect)(config, &context)?)
+    }
+
+    fn connect_metered(
+        &self,
+        store: &StoreInfo,
+        config: &StoreConfig,
+        tokens: Arc<dyn polycart_kit::auth::TokenSink>,
+        meters: &meters::Meters,
+    ) -> Result<Arc<dyn Adapter>> {
+        let connector = crate::registry::connector(&store.platform)?;
+        let context = AdapterContext {
+            token_sink: Some(tokens),
+            metrics: meters.for_store(&store.id, &self.context.metrics),
         };
         Ok((connector.connect)(config, &context)?)
     }
@@ -314,6 +342,8 @@ pub struct Engine {
     adapters: std::sync::Mutex<HashMap<String, Arc<dyn Adapter>>>,
     /// The client outbound deliveries share, built on first use.
     outbound: std::sync::OnceLock<reqwest::Client>,
+    /// Each store's transport figures in this process (the dashboard's budget gauge).
+    pub meters: Arc<meters::Meters>,
 }
 
 impl Engine {
@@ -324,6 +354,7 @@ impl Engine {
             opts,
             adapters: std::sync::Mutex::new(HashMap::new()),
             outbound: std::sync::OnceLock::new(),
+            meters: Arc::default(),
         }
     }
 
@@ -343,7 +374,9 @@ impl Engine {
             store: self.store.clone(),
             store_id: store_id.to_owned(),
         });
-        let adapter = self.source.connect_with_tokens(&info, &config, tokens)?;
+        let adapter = self
+            .source
+            .connect_metered(&info, &config, tokens, &self.meters)?;
         // Jobs of one store may get here at once: the first adapter in wins, so every
         // job of the store shares one governor (and one token refresh).
         Ok(self
