@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod dashboard;
 mod feed;
 mod idempotency;
 mod jobs;
