@@ -144,7 +144,7 @@ try {
   await page.goto(base + "/ui/#/keys");
   await page.waitForSelector("#keys tbody tr");
   await page.fill("#key-name", "browser test key");
-  await page.click("button[type=submit]");
+  await page.click("#create-key");
   await page.waitForSelector("#created .secret");
   await shot("06-keys");
 

@@ -169,7 +169,7 @@ function storesTable(stores) {
       ["Store", "Platform", "State", "Last successful sync", "Lag", "Records", "Rate budget (last minute)", "Last error", ""]
         .map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, stores.map((s) => h("tr", { "data-store": s.id },
-      h("td", {}, h("a", { href: "#/stores/" + encodeURIComponent(s.id), class: "store-link" }, s.name), h("br"), h("span", { class: "muted" }, s.id)),
+      h("td", {}, h("a", { href: "#/stores/" + encodeURIComponent(s.id), class: "store-link", id: "open-" + s.id }, s.name), h("br"), h("span", { class: "muted" }, s.id)),
       h("td", {}, s.platform),
       h("td", {}, stateBadge(s.state), s.syncing ? h("span", { class: "muted" }, " syncing") : null,
         s.failures ? h("div", { class: "muted" }, s.failures + " failure" + (s.failures === 1 ? "" : "s")) : null,
@@ -288,7 +288,7 @@ async function storePage() {
     ? "Syncing " + running.map((r) => r.entity + " (" + num(r.records) + " records, " + r.pages + " pages so far)").join(", ")
     : "Idle";
   render(
-    h("p", {}, h("a", { href: "#/" }, "← Overview")),
+    h("p", {}, h("a", { href: "#/", id: "back" }, "← Overview")),
     h("h2", { id: "store-title" }, store.name),
     h("dl", { class: "kv" },
       h("dt", {}, "Store id"), h("dd", {}, store.id),
@@ -354,7 +354,7 @@ async function keysPage() {
       h("tbody", {}, keys.data.map((k) => h("tr", {},
         h("td", {}, k.name), h("td", {}, k.id), h("td", {}, k.store_ids ? k.store_ids.join(", ") : "every store"),
         h("td", {}, ago(k.created_at)),
-        h("td", {}, h("button", { type: "button", class: "danger", "aria-label": "Revoke key " + k.name, onclick: (e) => onRevoke(k, e.currentTarget) }, "Revoke")))))),
+        h("td", {}, h("button", { type: "button", class: "danger", id: "revoke-" + k.id, "aria-label": "Revoke key " + k.name, onclick: (e) => onRevoke(k, e.currentTarget) }, "Revoke")))))),
     h("section", { class: "panel", "aria-labelledby": "new-key" },
       h("h2", { id: "new-key" }, "Create a key"),
       h("form", { onsubmit: onCreate },
@@ -362,7 +362,7 @@ async function keysPage() {
         h("input", { id: "key-name", name: "key-name", required: true, maxlength: 100 }),
         h("fieldset", {}, h("legend", {}, "Stores it may see (none checked: every store, and it may manage keys)"),
           o.stores.map((s) => h("label", { class: "muted" }, h("input", { type: "checkbox", name: "scope", value: s.id }), " " + s.name + " (" + s.id + ")"))),
-        h("p", {}, h("button", { type: "submit" }, "Create key")))),
+        h("p", {}, h("button", { type: "submit", id: "create-key" }, "Create key")))),
     created);
 }
 
