@@ -37,8 +37,14 @@ fn prerequisites() -> Result<(PathBuf, PathBuf), String> {
         return Err("no node on PATH (apt-get install -y nodejs npm)".into());
     }
     let dir = root().join("tests/browser");
-    if !dir.join("node_modules/playwright-core/package.json").exists() {
-        return Err(format!("no playwright-core: run `npm ci` in {}", dir.display()));
+    if !dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        return Err(format!(
+            "no playwright-core: run `npm ci` in {}",
+            dir.display()
+        ));
     }
     Ok((chromium, dir))
 }
@@ -105,7 +111,10 @@ fn the_dashboard_works_in_a_real_browser() {
     }
     // Nothing more is printed, but keep the pipe drained.
     std::thread::spawn(move || lines.for_each(drop));
-    let base = dashboard.trim_end_matches('/').trim_end_matches("/ui").to_owned();
+    let base = dashboard
+        .trim_end_matches('/')
+        .trim_end_matches("/ui")
+        .to_owned();
 
     // The demo's stores, and one that cannot sync.
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -150,11 +150,18 @@ fn the_demos_curl_lines_work_as_printed() {
     }
     assert!(shipped, "the shipment example ran: {printed:#?}");
     let (status, page) = rt.block_on(async {
-        let res = client.get(&dashboard).send().await.expect("the dashboard answers");
+        let res = client
+            .get(&dashboard)
+            .send()
+            .await
+            .expect("the dashboard answers");
         let status = res.status();
         (status, res.text().await.unwrap_or_default())
     });
-    assert!(status.is_success() && page.contains("<title>polycart dashboard</title>"), "{dashboard}: {status}");
+    assert!(
+        status.is_success() && page.contains("<title>polycart dashboard</title>"),
+        "{dashboard}: {status}"
+    );
     child.kill().expect("the demo is ours to stop");
     let _ = child.wait();
 }

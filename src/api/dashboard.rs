@@ -110,7 +110,12 @@ pub struct JobView {
 impl From<JobStatus> for JobView {
     fn from(j: JobStatus) -> Self {
         Self {
-            status: if j.worker.is_some() { "running" } else { "queued" }.to_owned(),
+            status: if j.worker.is_some() {
+                "running"
+            } else {
+                "queued"
+            }
+            .to_owned(),
             store_id: j.store_id,
             entity: j.entity,
             worker: j.worker,

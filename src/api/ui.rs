@@ -28,7 +28,10 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; conn
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/ui", get(|| async { Redirect::permanent(PATH) }))
-        .route(PATH, get(|| async { asset("text/html; charset=utf-8", INDEX) }))
+        .route(
+            PATH,
+            get(|| async { asset("text/html; charset=utf-8", INDEX) }),
+        )
         .route(
             "/ui/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
@@ -64,7 +67,10 @@ mod tests {
         for text in [INDEX, SCRIPT, STYLE] {
             // The SVG namespace is a name, not a location.
             let text = text.replace("http://www.w3.org/2000/svg", "");
-            assert!(!text.contains("http://") && !text.contains("https://"), "no remote asset");
+            assert!(
+                !text.contains("http://") && !text.contains("https://"),
+                "no remote asset"
+            );
         }
         // Every fetch sends the key as a bearer token, never in a URL.
         assert!(SCRIPT.contains("Authorization"));

@@ -189,7 +189,10 @@ pub async fn run(args: &Args) -> Result<(), String> {
     let first = ids[0];
     let product = first_record(&db, first, polycart_kit::Entity::Product).await;
     let order = open_order(&db, first).await;
-    println!("\npolycart demo API on {base}  (API key: {key}); dashboard: {base}{}\n", api::ui::PATH);
+    println!(
+        "\npolycart demo API on {base}  (API key: {key}); dashboard: {base}{}\n",
+        api::ui::PATH
+    );
     println!("# orders across all stores");
     println!(
         "curl -s -H 'Authorization: Bearer {key}' '{base}/v1/orders?stores={}&limit=5'",

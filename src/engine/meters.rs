@@ -54,7 +54,11 @@ impl Meters {
 
     /// The store's counters (created on first use, rolling up into `parent`): what its
     /// adapter's transport counts into.
-    pub fn for_store(&self, store_id: &str, parent: &Arc<TransportMetrics>) -> Arc<TransportMetrics> {
+    pub fn for_store(
+        &self,
+        store_id: &str,
+        parent: &Arc<TransportMetrics>,
+    ) -> Arc<TransportMetrics> {
         self.lock()
             .entry(store_id.to_owned())
             .or_insert_with(|| StoreMeter {
@@ -114,9 +118,15 @@ mod tests {
         assert!(Arc::ptr_eq(&counters, &meters.for_store("s1", &process)));
         let t0 = Utc::now();
         meters.sample(t0);
-        counters.requests.fetch_add(10, std::sync::atomic::Ordering::Relaxed);
-        counters.budget_spent.fetch_add(12, std::sync::atomic::Ordering::Relaxed);
-        counters.throttled_429.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        counters
+            .requests
+            .fetch_add(10, std::sync::atomic::Ordering::Relaxed);
+        counters
+            .budget_spent
+            .fetch_add(12, std::sync::atomic::Ordering::Relaxed);
+        counters
+            .throttled_429
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         counters
             .allowed_milli_per_sec
             .store(2000, std::sync::atomic::Ordering::Relaxed);

@@ -87,7 +87,12 @@ async fn keys_runs_jobs_and_the_feed_head_read_on_both_backends() {
             .unwrap()
             .expect("a due job");
         let jobs = store.active_jobs(now, 10).await.unwrap();
-        assert_eq!(jobs[0].worker.as_deref(), Some("w9"), "{}: running first", b.name);
+        assert_eq!(
+            jobs[0].worker.as_deref(),
+            Some("w9"),
+            "{}: running first",
+            b.name
+        );
         assert_eq!(jobs[0].entity, lease.entity.as_str());
         assert!(jobs[1].worker.is_none());
         assert_eq!(store.active_jobs(now, 1).await.unwrap().len(), 1);

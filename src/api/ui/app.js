@@ -155,7 +155,7 @@ async function syncNow(storeId, button) {
 function budgetCell(b) {
   if (!b || b.window_secs === 0) return h("span", { class: "muted" }, "no requests yet");
   const allowed = Math.max(b.allowed, b.spent, 1);
-  const label = num(b.spent) + " of " + num(b.allowed) + " allowed in " + duration(b.window_secs) +
+  const label = num(b.spent) + " spent, refill allows " + num(b.allowed) + " in " + duration(b.window_secs) +
     (b.throttled_429 ? ", " + b.throttled_429 + "×429" : "");
   return h("span", {},
     h("meter", { min: 0, max: allowed, value: b.spent, high: allowed * 0.9, "aria-label": "rate budget: " + label }),
@@ -251,7 +251,7 @@ async function overviewPage() {
 // --- store page
 // A small bar chart of (time, value) points; labelled for screen readers.
 function barChart(id, title, points, color, unit) {
-  const W = 600, H = 130, L = 44, B = 20, T = 16;
+  const W = 400, H = 130, L = 40, B = 20, T = 16;
   const max = Math.max(1, ...points.map((p) => p.v));
   const t0 = points.length ? points[0].t : 0, t1 = points.length ? points[points.length - 1].t : 1;
   const span = Math.max(1, t1 - t0);
@@ -267,7 +267,7 @@ function barChart(id, title, points, color, unit) {
       svg("text", { x: 4, y: T + 4 }, num(max, 1)),
       svg("text", { x: 4, y: H - B }, "0"),
       points.length ? svg("text", { x: L, y: H - 4 }, new Date(t0).toLocaleTimeString()) : svg("text", { x: L, y: H / 2 }, "no data yet"),
-      points.length ? svg("text", { x: W - 70, y: H - 4 }, new Date(t1).toLocaleTimeString()) : null,
+      points.length ? svg("text", { x: W - 62, y: H - 4 }, new Date(t1).toLocaleTimeString()) : null,
       points.map((p) => svg("rect", { x: x(p.t) - bw / 2, y: y(p.v), width: bw, height: Math.max(0, H - B - y(p.v)), fill: color },
         svg("title", {}, new Date(p.t).toLocaleTimeString() + ": " + num(p.v, 1) + " " + unit)))));
 }
@@ -294,9 +294,9 @@ async function storePage() {
       h("dt", {}, "Store id"), h("dd", {}, store.id),
       h("dt", {}, "Platform"), h("dd", {}, store.platform + " · " + store.base_url),
       h("dt", {}, "State"), h("dd", {}, stateBadge(store.state), store.failures ? " " + store.failures + " failures" : ""),
-      h("dt", {}, "Last error"), h("dd", { class: "err", id: "store-error" }, store.last_error || "none"),
+      h("dt", {}, "Last error"), h("dd", { class: store.last_error ? "err" : "", id: "store-error" }, store.last_error || "none"),
       h("dt", {}, "Sync interval"), h("dd", {}, duration(store.interval_secs)),
-      h("dt", {}, "Rate budget"), h("dd", {}, hist.samples.length ? num(spent) + " spent of " + num(allowed) + " allowed over " + duration(hist.samples.reduce((a, s) => a + s.seconds, 0)) : "no requests from this process yet"),
+      h("dt", {}, "Rate budget"), h("dd", {}, hist.samples.length ? num(spent) + " spent, refill allows " + num(allowed) + " over " + duration(hist.samples.reduce((a, s) => a + s.seconds, 0)) : "no requests from this process yet"),
       h("dt", {}, "Progress"), h("dd", { id: "progress", "aria-live": "polite" }, progress)),
     h("div", { class: "actions" },
       h("button", { type: "button", id: "sync-now", onclick: (e) => syncNow(id, e.currentTarget) }, "Sync now"),

@@ -421,11 +421,13 @@ impl Transport {
     async fn attempt(&self, request: &Request, refreshed: &AtomicBool) -> Result<Response, Failed> {
         let waited = self.governor.acquire(request.cost).await;
         if !waited.is_zero() {
-            self.metrics.add(|m| &m.governor_wait_nanos, waited.as_nanos() as u64);
+            self.metrics
+                .add(|m| &m.governor_wait_nanos, waited.as_nanos() as u64);
         }
         self.metrics.add(|m| &m.requests, 1);
         self.metrics.set_allowed(self.governor.budget().per_second);
-        self.metrics.add(|m| &m.budget_spent, u64::from(request.cost));
+        self.metrics
+            .add(|m| &m.budget_spent, u64::from(request.cost));
 
         let mut prepared = PreparedRequest {
             method: request.method.clone(),
