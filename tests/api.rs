@@ -559,7 +559,7 @@ async fn the_dashboard_and_its_endpoints_are_scoped_by_key() {
         Some(json!({"name": "b only", "store_ids": ["st_missing"]})),
     )
     .await;
-    assert_error(s, &body, StatusCode::BAD_REQUEST, "invalid_request");
+    assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");
     let (s, _, body) = call(
         &f.router,
         "POST",

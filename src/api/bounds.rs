@@ -193,6 +193,11 @@ pub fn document(doc: &mut Value) {
         ("ShipmentItemBody", "line_item_id", id_field),
         ("ShipmentPost", "carrier", text(&CARRIER)),
         ("CreateKey", "name", text(&KEY_NAME)),
+        (
+            "CreateKey",
+            "store_ids",
+            json!({"minItems": 1, "maxItems": super::keys::MAX_SCOPE, "items": {"minLength": 1, "maxLength": super::ids::MAX_ID_LEN}}),
+        ),
         ("ShipmentPost", "tracking_number", text(&TRACKING_NUMBER)),
         (
             "ShipmentPost",

@@ -60,7 +60,7 @@ pub struct CreatedKey {
 }
 
 /// Stores a scoped key may name at most.
-const MAX_SCOPE: usize = 1000;
+pub const MAX_SCOPE: usize = 1000;
 
 #[utoipa::path(get, path = "/v1/keys", responses((status = 200, body = KeyList), (status = 403, body = super::error::ErrorEnvelope)), security(("api_key" = [])))]
 pub async fn list(
@@ -100,12 +100,8 @@ pub async fn create(
                     super::ids::MAX_ID_LEN
                 )));
             }
-            state.store.get_store(id).await.map_err(|e| match e {
-                crate::store::Error::NotFound { .. } => {
-                    ApiError::Invalid(format!("store {id} does not exist"))
-                }
-                other => other.into(),
-            })?;
+            // Unknown (or not visible): 404, as for every store a request names.
+            state.store.get_store(id).await?;
         }
     }
     let (key, secret) = state

@@ -90,10 +90,21 @@ pub struct RegistrySource {
     pub context: AdapterContext,
 }
 
+impl RegistrySource {
+    fn connect_in(
+        &self,
+        store: &StoreInfo,
+        config: &StoreConfig,
+        context: &AdapterContext,
+    ) -> Result<Arc<dyn Adapter>> {
+        let connector = crate::registry::connector(&store.platform)?;
+        Ok((connector.connect)(config, context)?)
+    }
+}
+
 impl AdapterSource for RegistrySource {
     fn connect(&self, store: &StoreInfo, config: &StoreConfig) -> Result<Arc<dyn Adapter>> {
-        let connector = crate::registry::connector(&store.platform)?;
-        Ok((connector.connect)(config, &self.context)?)
+        self.connect_in(store, config, &self.context)
     }
 
     fn connect_with_tokens(
@@ -102,12 +113,11 @@ impl AdapterSource for RegistrySource {
         config: &StoreConfig,
         tokens: Arc<dyn polycart_kit::auth::TokenSink>,
     ) -> Result<Arc<dyn Adapter>> {
-        let connector = crate::registry::connector(&store.platform)?;
         let context = AdapterContext {
             token_sink: Some(tokens),
             ..self.context.clone()
         };
-        Ok((connector.connect)(config, &context)?)
+        self.connect_in(store, config, &context)
     }
 
     fn connect_metered(
@@ -117,12 +127,11 @@ impl AdapterSource for RegistrySource {
         tokens: Arc<dyn polycart_kit::auth::TokenSink>,
         meters: &meters::Meters,
     ) -> Result<Arc<dyn Adapter>> {
-        let connector = crate::registry::connector(&store.platform)?;
         let context = AdapterContext {
             token_sink: Some(tokens),
             metrics: meters.for_store(&store.id, &self.context.metrics),
         };
-        Ok((connector.connect)(config, &context)?)
+        self.connect_in(store, config, &context)
     }
 }
 
