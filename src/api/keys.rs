@@ -94,9 +94,9 @@ pub async fn create(
             )));
         }
         for id in ids {
-            if id.is_empty() || id.len() > super::ids::MAX_ID_LEN {
+            if id.is_empty() || id.chars().count() > super::ids::MAX_ID_LEN {
                 return Err(ApiError::Invalid(format!(
-                    "a store id is 1 to {} bytes",
+                    "a store id is 1 to {} characters",
                     super::ids::MAX_ID_LEN
                 )));
             }
