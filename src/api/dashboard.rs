@@ -298,7 +298,7 @@ async fn feed_tail(
             at: c.at,
         }));
     }
-    changes.sort_by(|a, b| b.seq.cmp(&a.seq));
+    changes.sort_by_key(|c| std::cmp::Reverse(c.seq));
     changes.truncate(FEED_TAIL as usize);
     Ok(changes)
 }
