@@ -431,6 +431,188 @@ async fn rate_limits_body_limits_and_unknown_routes() {
     assert!(!text.contains(&store_id), "{text}");
 }
 
+#[tokio::test]
+async fn the_dashboard_and_its_endpoints_are_scoped_by_key() {
+    let f = fixture(KeyQuota::default()).await;
+    let a = add_store(&f.store, "alpha").await;
+    let b = add_store(&f.store, "beta").await;
+    seed(&f.store, &a, 5).await;
+    seed(&f.store, &b, 3).await;
+    let (_, tenant) = f
+        .store
+        .create_api_key("tenant a", Some(std::slice::from_ref(&a)))
+        .await
+        .unwrap();
+    let (admin_key, admin) = f.store.create_api_key("admin", None).await.unwrap();
+    let run = f
+        .store
+        .start_run(&a, Entity::Order, "full", "w1")
+        .await
+        .unwrap();
+    f.store
+        .finish_run(&store::SyncRun {
+            id: run,
+            records: 5,
+            ..store::SyncRun::default()
+        })
+        .await
+        .unwrap();
+
+    // The page itself needs no key, loads only its own assets, under a strict policy.
+    let (s, h, page) = call(&f.router, "GET", "/ui/", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.as_str()
+            .unwrap()
+            .contains("<title>polycart dashboard</title>")
+    );
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"));
+    for asset in ["/ui/app.js", "/ui/app.css"] {
+        let (s, _, _) = call(&f.router, "GET", asset, None, None).await;
+        assert_eq!(s, StatusCode::OK, "{asset}");
+    }
+    let (s, h, _) = call(&f.router, "GET", "/ui", None, None).await;
+    assert_eq!(
+        (s, h["location"].to_str().unwrap()),
+        (StatusCode::PERMANENT_REDIRECT, "/ui/")
+    );
+
+    // The overview: without a key nothing; a tenant sees its store only.
+    let (s, _, body) = call(&f.router, "GET", "/v1/overview", None, None).await;
+    assert_error(s, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    let (s, _, o) = call(&f.router, "GET", "/v1/overview", Some(&tenant), None).await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    let stores = o["stores"].as_array().unwrap();
+    assert_eq!(stores.len(), 1, "{o}");
+    assert_eq!(stores[0]["id"], a.as_str());
+    assert_eq!(stores[0]["records"]["order"], 5);
+    assert_eq!(stores[0]["state"], "active");
+    assert!(stores[0]["last_success_at"].is_string(), "{o}");
+    assert_eq!(o["can_manage_keys"], false);
+    let changes = o["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 5, "only its store's changes: {o}");
+    assert!(changes.iter().all(|c| c["store_id"] == a.as_str()));
+    assert!(
+        changes[0]["seq"].as_i64() > changes[4]["seq"].as_i64(),
+        "newest first"
+    );
+    assert!(changes[0].get("record").is_none(), "no record in the tail");
+    let (_, _, o) = call(&f.router, "GET", "/v1/overview", Some(&admin), None).await;
+    assert_eq!(o["stores"].as_array().unwrap().len(), 2);
+    assert_eq!(o["changes"].as_array().unwrap().len(), 8);
+    assert_eq!(o["can_manage_keys"], true);
+
+    // A store's history: its runs; another tenant's store is not found; limits bounded.
+    let (s, _, h) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/history"),
+        Some(&tenant),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    assert_eq!(h["runs"][0]["records"], 5);
+    assert_eq!(h["runs"][0]["state"], "finished");
+    assert!(h["samples"].as_array().unwrap().is_empty());
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{b}/history"),
+        Some(&tenant),
+        None,
+    )
+    .await;
+    assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");
+    let (s, _, body) = call(
+        &f.router,
+        "GET",
+        &format!("/v1/stores/{a}/history?limit=0"),
+        Some(&tenant),
+        None,
+    )
+    .await;
+    assert_error(s, &body, StatusCode::BAD_REQUEST, "invalid_request");
+
+    // Keys: only a key over every store manages them; a key cannot revoke itself.
+    let (s, _, body) = call(&f.router, "GET", "/v1/keys", Some(&tenant), None).await;
+    assert_error(s, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (s, _, body) = call(
+        &f.router,
+        "POST",
+        "/v1/keys",
+        Some(&tenant),
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_error(s, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (s, _, list) = call(&f.router, "GET", "/v1/keys", Some(&admin), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["data"].as_array().unwrap().len(), 2);
+    assert!(!list.to_string().contains(&admin), "no secret listed");
+    let (s, _, body) = call(
+        &f.router,
+        "POST",
+        "/v1/keys",
+        Some(&admin),
+        Some(json!({"name": "b only", "store_ids": ["st_missing"]})),
+    )
+    .await;
+    assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");
+    let (s, _, body) = call(
+        &f.router,
+        "POST",
+        "/v1/keys",
+        Some(&admin),
+        Some(json!({"name": ""})),
+    )
+    .await;
+    assert_error(s, &body, StatusCode::BAD_REQUEST, "invalid_request");
+    let (s, _, created) = call(
+        &f.router,
+        "POST",
+        "/v1/keys",
+        Some(&admin),
+        Some(json!({"name": "b only", "store_ids": [b]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let (_, _, o) = call(&f.router, "GET", "/v1/overview", Some(&secret), None).await;
+    assert_eq!(o["stores"][0]["id"], b.as_str());
+    let new_id = created["key"]["id"].as_str().unwrap();
+    let (s, _, body) = call(
+        &f.router,
+        "DELETE",
+        &format!("/v1/keys/{}", admin_key.id),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_error(s, &body, StatusCode::BAD_REQUEST, "invalid_request");
+    let (s, _, _) = call(
+        &f.router,
+        "DELETE",
+        &format!("/v1/keys/{new_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _, body) = call(&f.router, "GET", "/v1/overview", Some(&secret), None).await;
+    assert_error(s, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    let (s, _, body) = call(
+        &f.router,
+        "DELETE",
+        &format!("/v1/keys/{new_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");
+}
+
 #[test]
 fn committed_openapi_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/openapi.json");

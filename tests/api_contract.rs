@@ -373,7 +373,8 @@ fn valid(schema: &Value, doc: &Value, rng: &mut impl Rng) -> Value {
         }
         "boolean" => Value::Bool(rng.gen_bool(0.5)),
         "array" => {
-            let n = rng.gen_range(0..3);
+            let least = schema["minItems"].as_u64().unwrap_or(0) as usize;
+            let n = rng.gen_range(least..least + 3);
             let mut items = Vec::new();
             for _ in 0..n {
                 let item = valid(&schema["items"], doc, rng);

@@ -2,7 +2,8 @@
 //! port, a known API key), and every `curl` line it prints is run against it as
 //! printed: the lines name records by their `id` (polycart's, `{store}:{platform id}`,
 //! what listings return) and each one answers 2xx, the shipment example included
-//! (it is written through to the Shopify simulator). The demo is stopped by killing
+//! (it is written through to the Shopify simulator). The first line printed is the
+//! dashboard's URL with the key, and the page answers there. The demo is stopped by killing
 //! the child process this test started.
 
 use std::io::{BufRead, BufReader};
@@ -86,6 +87,15 @@ fn the_demos_curl_lines_work_as_printed() {
             break;
         }
     }
+    // The dashboard comes first: its URL and the key to log in with.
+    let first = printed.first().expect("the demo printed something");
+    let dashboard = first
+        .strip_prefix("dashboard: ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the demo prints the dashboard's URL first: {first:?}"))
+        .to_owned();
+    assert!(first.contains(key), "{first}");
+
     // Each `curl` line with the comment above it.
     let mut commands: Vec<(String, String)> = Vec::new();
     let mut what = String::new();
@@ -139,6 +149,19 @@ fn the_demos_curl_lines_work_as_printed() {
         }
     }
     assert!(shipped, "the shipment example ran: {printed:#?}");
+    let (status, page) = rt.block_on(async {
+        let res = client
+            .get(&dashboard)
+            .send()
+            .await
+            .expect("the dashboard answers");
+        let status = res.status();
+        (status, res.text().await.unwrap_or_default())
+    });
+    assert!(
+        status.is_success() && page.contains("<title>polycart dashboard</title>"),
+        "{dashboard}: {status}"
+    );
     child.kill().expect("the demo is ours to stop");
     let _ = child.wait();
 }

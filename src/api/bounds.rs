@@ -103,6 +103,8 @@ pub const INTERVAL_SECS: IntRange = IntRange::new(
 pub const LIST_LIMIT: IntRange = IntRange::new("limit", 1, 250);
 pub const CHANGES_LIMIT: IntRange = IntRange::new("limit", 1, 1000);
 pub const DELIVERIES_LIMIT: IntRange = IntRange::new("limit", 1, 500);
+/// Sync runs a store's history returns.
+pub const HISTORY_LIMIT: IntRange = IntRange::new("limit", 1, 200);
 pub const SEQUENCE: IntRange = IntRange::new("after", 0, i64::MAX);
 /// An absolute stock level or a change to one (platforms cap stock near a billion).
 pub const INVENTORY: IntRange = IntRange::new("available", -1_000_000_000, 1_000_000_000);
@@ -113,6 +115,8 @@ pub const NOTE: TextLimit = TextLimit::new("note", 5000, true);
 pub const CARRIER: TextLimit = TextLimit::new("carrier", 255, false);
 pub const TRACKING_NUMBER: TextLimit = TextLimit::new("tracking_number", 255, false);
 pub const TRACKING_URL: TextLimit = TextLimit::new("tracking_url", 2048, false);
+/// An API key's name.
+pub const KEY_NAME: TextLimit = TextLimit::new("name", 100, false);
 
 /// The largest price accepted (platforms store prices below a billion).
 pub const PRICE_MAX: Decimal = Decimal::from_parts(999_999_999, 0, 0, false, 0);
@@ -188,6 +192,12 @@ pub fn document(doc: &mut Value) {
         ("ProductPatch", "variant_id", id_field.clone()),
         ("ShipmentItemBody", "line_item_id", id_field),
         ("ShipmentPost", "carrier", text(&CARRIER)),
+        ("CreateKey", "name", text(&KEY_NAME)),
+        (
+            "CreateKey",
+            "store_ids",
+            json!({"minItems": 1, "maxItems": super::keys::MAX_SCOPE, "items": {"minLength": 1, "maxLength": super::ids::MAX_ID_LEN}}),
+        ),
         ("ShipmentPost", "tracking_number", text(&TRACKING_NUMBER)),
         (
             "ShipmentPost",
@@ -271,6 +281,7 @@ pub fn document(doc: &mut Value) {
         let limit = match path.as_str() {
             "/v1/changes" => CHANGES_LIMIT,
             "/v1/subscriptions/{id}/deliveries" => DELIVERIES_LIMIT,
+            "/v1/stores/{store}/history" => HISTORY_LIMIT,
             _ => LIST_LIMIT,
         };
         let Some(item) = item.as_object_mut() else {

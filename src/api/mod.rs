@@ -8,10 +8,12 @@ pub mod auth;
 pub mod bounds;
 pub mod changes;
 pub mod drift;
+pub mod dashboard;
 pub mod error;
 pub mod fields;
 pub mod hooks;
 pub mod ids;
+pub mod keys;
 pub mod metrics;
 pub mod platforms;
 pub mod ratelimit;
@@ -19,6 +21,7 @@ pub mod records;
 pub mod request_id;
 pub mod stores;
 pub mod subscriptions;
+pub mod ui;
 pub mod writes;
 
 use std::sync::Arc;
@@ -105,6 +108,7 @@ impl AppState {
         writes::patch_product, writes::put_inventory, writes::post_shipment, writes::patch_order,
         changes::list, drift::get_report, platforms::list, subscriptions::create, subscriptions::list, subscriptions::remove,
         subscriptions::deliveries, subscriptions::replay, hooks::receive,
+        dashboard::overview, dashboard::history, keys::list, keys::create, keys::revoke,
     ),
     components(schemas(error::ErrorEnvelope, error::ErrorBody)),
     modifiers(&SecurityAddon),
@@ -166,6 +170,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(stores::get_one).delete(stores::remove),
         )
         .route("/v1/stores/{store}/sync", post(stores::sync))
+        .route("/v1/stores/{store}/history", get(dashboard::history))
         .route(
             "/v1/stores/{store}/inventory",
             put(writes::put_inventory).get(list_inventory),
@@ -188,6 +193,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/changes", get(changes::list))
         .route("/v1/platforms", get(platforms::list))
         .route("/v1/drift", get(drift::get_report))
+        .route("/v1/overview", get(dashboard::overview))
+        .route("/v1/keys", get(keys::list).post(keys::create))
+        .route("/v1/keys/{id}", axum::routing::delete(keys::revoke))
         .route(
             "/v1/subscriptions",
             post(subscriptions::create).get(subscriptions::list),
@@ -216,6 +224,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             }),
         )
         .route("/v1/hooks/{platform}/{store}", post(hooks::receive))
+        .merge(ui::routes())
         .merge(authed)
         .merge(api2cart::routes())
         .fallback(|| async { ApiError::NotFound("route".into()) })
@@ -315,7 +324,25 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let sampler = tokio::spawn(sample_meters(state.clone()));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sampler.abort();
+    served
+}
+
+/// Samples every store's transport meters for the dashboard's gauges and charts,
+/// forgetting stores no longer connected.
+async fn sample_meters(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(crate::engine::meters::SAMPLE_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let meters = &state.engine.meters;
+        meters.sample(chrono::Utc::now());
+        if let Ok(stores) = state.store.list_stores().await {
+            meters.retain(|id| stores.iter().any(|s| s.id == id));
+        }
+    }
 }

@@ -121,7 +121,7 @@ impl From<Subscription> for SubscriptionView {
 }
 
 /// A store's subscription is the store's tenants'; one over every store is the admins'.
-fn visible(caller: &Caller, s: &Subscription) -> bool {
+pub(super) fn visible(caller: &Caller, s: &Subscription) -> bool {
     match &s.store_id {
         Some(store) => caller.sees(store),
         None => caller.0.store_ids.is_none(),

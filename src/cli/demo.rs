@@ -1,7 +1,8 @@
-//! `polycart demo`: the README's first command. Starts the Shopify, WooCommerce,
-//! BigCommerce and Magento simulators in-process, connects them as stores in a fresh SQLite file,
-//! syncs them with progress bars, then serves the unified API (with the scheduler) and
-//! prints ready-to-paste `curl` lines. The lines name records by their `id` (polycart's
+//! `polycart demo`: the README's first command. Prints the dashboard's URL and API key,
+//! starts the Shopify, WooCommerce, BigCommerce and Magento simulators in-process,
+//! connects them as stores in a fresh SQLite file, syncs them with progress bars, then
+//! serves the unified API and the dashboard (with the scheduler) and prints
+//! ready-to-paste `curl` lines. The lines name records by their `id` (polycart's
 //! id, what every listing returns), as a user copying one from a listing would. Ctrl-C
 //! stops everything cleanly.
 
@@ -70,6 +71,19 @@ pub async fn run(args: &Args) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     eprintln!("sync store: {}", db_path.display());
+
+    // The dashboard first: where to open it and the key to log in with (it answers
+    // once the first sync is done).
+    let (_, key) = match &args.api_key {
+        Some(k) => db.import_api_key("demo", None, k).await,
+        None => db.create_api_key("demo", None).await,
+    }
+    .map_err(|e| e.to_string())?;
+    let base = format!("http://{api_addr}");
+    println!(
+        "dashboard: {base}{}  (API key: {key}; it opens once the first sync is done)",
+        api::ui::PATH
+    );
 
     // The simulators, connected as stores.
     let mut servers: Vec<SimServer> = Vec::new();
@@ -170,18 +184,15 @@ pub async fn run(args: &Args) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
 
-    // The API key and the curl lines.
-    let (_, key) = match &args.api_key {
-        Some(k) => db.import_api_key("demo", None, k).await,
-        None => db.create_api_key("demo", None).await,
-    }
-    .map_err(|e| e.to_string())?;
-    let base = format!("http://{api_addr}");
+    // The curl lines.
     let ids: Vec<&str> = store_ids.iter().map(|(id, _)| id.as_str()).collect();
     let first = ids[0];
     let product = first_record(&db, first, polycart_kit::Entity::Product).await;
     let order = open_order(&db, first).await;
-    println!("\npolycart demo API on {base}  (API key: {key})\n");
+    println!(
+        "\npolycart demo API on {base}  (API key: {key}); dashboard: {base}{}\n",
+        api::ui::PATH
+    );
     println!("# orders across all stores");
     println!(
         "curl -s -H 'Authorization: Bearer {key}' '{base}/v1/orders?stores={}&limit=5'",

@@ -9,6 +9,7 @@
 pub mod clock;
 mod drift;
 pub mod maintenance;
+pub mod meters;
 pub mod outbound;
 mod progress;
 pub mod settings;
@@ -72,6 +73,18 @@ pub trait AdapterSource: Send + Sync {
     ) -> Result<Arc<dyn Adapter>> {
         self.connect(store, config)
     }
+
+    /// Like `connect_with_tokens`, counting the store's transport figures in the
+    /// store's own meter of `meters` (sources without transport counters ignore it).
+    fn connect_metered(
+        &self,
+        store: &StoreInfo,
+        config: &StoreConfig,
+        tokens: Arc<dyn polycart_kit::auth::TokenSink>,
+        _meters: &meters::Meters,
+    ) -> Result<Arc<dyn Adapter>> {
+        self.connect_with_tokens(store, config, tokens)
+    }
 }
 
 /// Connects stores through [`crate::registry`].
@@ -80,10 +93,21 @@ pub struct RegistrySource {
     pub context: AdapterContext,
 }
 
+impl RegistrySource {
+    fn connect_in(
+        &self,
+        store: &StoreInfo,
+        config: &StoreConfig,
+        context: &AdapterContext,
+    ) -> Result<Arc<dyn Adapter>> {
+        let connector = crate::registry::connector(&store.platform)?;
+        Ok((connector.connect)(config, context)?)
+    }
+}
+
 impl AdapterSource for RegistrySource {
     fn connect(&self, store: &StoreInfo, config: &StoreConfig) -> Result<Arc<dyn Adapter>> {
-        let connector = crate::registry::connector(&store.platform)?;
-        Ok((connector.connect)(config, &self.context)?)
+        self.connect_in(store, config, &self.context)
     }
 
     fn connect_with_tokens(
@@ -92,12 +116,25 @@ impl AdapterSource for RegistrySource {
         config: &StoreConfig,
         tokens: Arc<dyn polycart_kit::auth::TokenSink>,
     ) -> Result<Arc<dyn Adapter>> {
-        let connector = crate::registry::connector(&store.platform)?;
         let context = AdapterContext {
             token_sink: Some(tokens),
             ..self.context.clone()
         };
-        Ok((connector.connect)(config, &context)?)
+        self.connect_in(store, config, &context)
+    }
+
+    fn connect_metered(
+        &self,
+        store: &StoreInfo,
+        config: &StoreConfig,
+        tokens: Arc<dyn polycart_kit::auth::TokenSink>,
+        meters: &meters::Meters,
+    ) -> Result<Arc<dyn Adapter>> {
+        let context = AdapterContext {
+            token_sink: Some(tokens),
+            metrics: meters.for_store(&store.id, &self.context.metrics),
+        };
+        self.connect_in(store, config, &context)
     }
 }
 
@@ -319,6 +356,8 @@ pub struct Engine {
     outbound: std::sync::OnceLock<reqwest::Client>,
     /// Schema drift: the shapes synced records are checked against.
     drift: drift::DriftWatch,
+    /// Each store's transport figures in this process (the dashboard's budget gauge).
+    pub meters: Arc<meters::Meters>,
 }
 
 impl Engine {
@@ -330,6 +369,7 @@ impl Engine {
             adapters: std::sync::Mutex::new(HashMap::new()),
             outbound: std::sync::OnceLock::new(),
             drift: drift::DriftWatch::default(),
+            meters: Arc::default(),
         }
     }
 
@@ -349,7 +389,9 @@ impl Engine {
             store: self.store.clone(),
             store_id: store_id.to_owned(),
         });
-        let adapter = self.source.connect_with_tokens(&info, &config, tokens)?;
+        let adapter = self
+            .source
+            .connect_metered(&info, &config, tokens, &self.meters)?;
         // Jobs of one store may get here at once: the first adapter in wins, so every
         // job of the store shares one governor (and one token refresh).
         Ok(self

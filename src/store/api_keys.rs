@@ -37,4 +37,9 @@ pub trait ApiKeys: Send + Sync {
         plaintext: &str,
     ) -> Result<(ApiKey, String)>;
     async fn verify_api_key(&self, plaintext: &str) -> Result<Option<ApiKey>>;
+    /// Every key (never a plaintext or a hash), oldest first.
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>>;
+    /// Deletes a key: requests bearing it are refused from now on. `NotFound` when
+    /// there is no such key.
+    async fn revoke_api_key(&self, id: &str) -> Result<()>;
 }

@@ -109,6 +109,9 @@ pub trait ChangeFeed: Send + Sync {
         limit: i64,
     ) -> Result<Vec<Change>>;
 
+    /// The newest change's sequence number (of `store_id`, or of all; 0: none yet).
+    async fn feed_head(&self, store_id: Option<&str>) -> Result<i64>;
+
     // --- retention and compaction
     /// How far the feed is pruned (0: not at all): every change up to this sequence
     /// number is gone — of `store_id`'s changes, or of all.

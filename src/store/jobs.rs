@@ -95,6 +95,8 @@ pub trait StoreJobs: Send + Sync {
     /// (abandoned after a takeover) is left as it is.
     async fn finish_run(&self, run: &SyncRun) -> Result<()>;
     async fn runs(&self, store_id: Option<&str>) -> Result<Vec<SyncRun>>;
+    /// A store's latest `limit` runs, newest first (what a dashboard charts).
+    async fn recent_runs(&self, store_id: &str, limit: i64) -> Result<Vec<SyncRun>>;
 
     // --- jobs
     /// Leases the most overdue job whose store is not backing off and whose lease is
@@ -124,6 +126,20 @@ pub trait StoreJobs: Send + Sync {
     ) -> Result<std::result::Result<Lease, String>>;
     /// Makes a store's jobs due now.
     async fn schedule_now(&self, store_id: &str) -> Result<()>;
+    /// Jobs leased now (running) or due by `now` (queued), at most `limit`, running
+    /// first, then the most overdue.
+    async fn active_jobs(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<JobStatus>>;
+}
+
+/// A job as an operator sees it: who holds it and until when, or since when it waits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobStatus {
+    pub store_id: String,
+    pub entity: String,
+    pub due_at: DateTime<Utc>,
+    /// The worker holding the lease (a running job), if any.
+    pub worker: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ pub use crypto::{Cipher, KEY_ENV};
 pub use drift::{DeprecationRow, DriftRow, MAX_DRIFT_ROWS, SchemaDrift};
 pub use feed::{Change, ChangeFeed, ChangeKind, PruneOutcome, StorageStats, SweepOutcome};
 pub use idempotency::{Idempotency, IdempotencyState, IdempotencyWindow};
-pub use jobs::{Lease, RunState, StoreJobs, SyncRun};
+pub use jobs::{JobStatus, Lease, RunState, StoreJobs, SyncRun};
 pub use postgres::PgStore;
 pub use records::{
     CursorState, EntityStats, FinishPass, PageCommit, PageOutcome, Pass, StoreRecords,

@@ -8,6 +8,7 @@
 mod common;
 
 mod drift;
+mod dashboard;
 mod feed;
 mod idempotency;
 mod jobs;

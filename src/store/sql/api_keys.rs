@@ -3,7 +3,7 @@
 
 /// Expands `impl ApiKeys` for a backend (see [`super::impl_store`]).
 macro_rules! impl_api_keys {
-    ($store:ident) => {
+    ($store:ident, $db:ty) => {
         use async_trait::async_trait;
         use chrono::Utc;
         use sqlx::Row;
@@ -41,17 +41,37 @@ macro_rules! impl_api_keys {
                     .bind(content_hash(plaintext))
                     .fetch_optional(&self.pool)
                     .await?;
-                let Some(row) = row else { return Ok(None) };
-                let ids: Option<String> = row.try_get("store_ids")?;
-                Ok(Some(ApiKey {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    store_ids: ids
-                        .map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("api key stores: {e}"))))
-                        .transpose()?,
-                    created_at: row.try_get("created_at")?,
-                }))
+                row.as_ref().map(api_key).transpose()
             }
+
+            async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
+                sqlx::query("SELECT id, name, store_ids, created_at FROM api_keys ORDER BY created_at, id")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(api_key)
+                    .collect()
+            }
+
+            async fn revoke_api_key(&self, id: &str) -> Result<()> {
+                let done = sqlx::query("DELETE FROM api_keys WHERE id = $1").bind(id).execute(&self.pool).await?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::not_found(format!("api key {id}")));
+                }
+                Ok(())
+            }
+        }
+
+        fn api_key(row: &<$db as sqlx::Database>::Row) -> Result<ApiKey> {
+            let ids: Option<String> = row.try_get("store_ids")?;
+            Ok(ApiKey {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                store_ids: ids
+                    .map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("api key stores: {e}"))))
+                    .transpose()?,
+                created_at: row.try_get("created_at")?,
+            })
         }
     };
 }

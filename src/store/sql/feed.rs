@@ -39,6 +39,14 @@ macro_rules! impl_feed {
 
         #[async_trait]
         impl ChangeFeed for $store {
+            async fn feed_head(&self, store_id: Option<&str>) -> Result<i64> {
+                let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE ($1 IS NULL OR store_id = $1)")
+                    .bind(store_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(head.unwrap_or(0))
+            }
+
             async fn changes_after(&self, after: i64, store_id: Option<&str>, limit: i64) -> Result<Vec<Change>> {
                 let rows = sqlx::query(
                     "SELECT c.seq AS seq, c.store_id AS store_id, c.entity AS entity, c.platform_id AS platform_id, \

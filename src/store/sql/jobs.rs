@@ -24,7 +24,7 @@ macro_rules! impl_jobs {
 
         use crate::store::sql::entity_of;
         use crate::store::sql::jobs::{ABANDON_RUNS, RUN_COLUMNS};
-        use crate::store::{Error, Lease, Result, RunState, StoreJobs, SyncRun};
+        use crate::store::{Error, JobStatus, Lease, Result, RunState, StoreJobs, SyncRun};
 
         use super::common::Tx;
         use super::$store;
@@ -148,6 +148,38 @@ macro_rules! impl_jobs {
                     "SELECT {RUN_COLUMNS} FROM sync_runs WHERE ($1 IS NULL OR store_id = $1) ORDER BY started_at, id"
                 );
                 sqlx::query(&sql).bind(store_id).fetch_all(&self.pool).await?.iter().map(sync_run).collect()
+            }
+
+            async fn recent_runs(&self, store_id: &str, limit: i64) -> Result<Vec<SyncRun>> {
+                let sql = format!(
+                    "SELECT {RUN_COLUMNS} FROM sync_runs WHERE store_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2"
+                );
+                sqlx::query(&sql).bind(store_id).bind(limit).fetch_all(&self.pool).await?.iter().map(sync_run).collect()
+            }
+
+            async fn active_jobs(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<JobStatus>> {
+                let rows = sqlx::query(
+                    "SELECT store_id, entity, due_at, lease_owner, lease_until FROM jobs \
+                     WHERE (lease_until IS NOT NULL AND lease_until >= $1) OR due_at <= $1 \
+                     ORDER BY CASE WHEN lease_until IS NOT NULL AND lease_until >= $1 THEN 0 ELSE 1 END, due_at, id LIMIT $2",
+                )
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let until: Option<DateTime<Utc>> = row.try_get("lease_until")?;
+                        let held = until.is_some_and(|u| u >= now);
+                        Ok(JobStatus {
+                            store_id: row.try_get("store_id")?,
+                            entity: row.try_get("entity")?,
+                            due_at: row.try_get("due_at")?,
+                            worker: if held { row.try_get("lease_owner")? } else { None },
+                            lease_until: if held { until } else { None },
+                        })
+                    })
+                    .collect()
             }
 
             async fn lease_job(&self, owner: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<Lease>> {

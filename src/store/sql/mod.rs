@@ -125,7 +125,7 @@ macro_rules! impl_store {
         }
 
         mod api_keys {
-            crate::store::sql::api_keys::impl_api_keys!($store);
+            crate::store::sql::api_keys::impl_api_keys!($store, $db);
         }
 
         mod idempotency {

@@ -2,7 +2,9 @@
 //! every store of a process or kept per store by benches. Beside the process totals,
 //! each store that sends through a transport has its own [`StoreMetrics`] (the same
 //! counters plus the platform's last reported budget use), so `/metrics` can show them
-//! per store where the operator opts in, or summed per platform where not.
+//! per store where the operator opts in, or summed per platform where not. Counters
+//! can also roll up into a parent's ([`TransportMetrics::child_of`]): the dashboard's
+//! per-store meters read a store's own, with the governor's allowed rate.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,8 +23,14 @@ pub struct TransportMetrics {
     pub governor_wait_nanos: AtomicU64,
     /// Budget units spent (requests, or GraphQL cost points).
     pub budget_spent: AtomicU64,
-    /// Per store, keyed by store id: registered by each transport when built.
+    /// The governor's allowed rate at the last request, in thousandths of a unit per
+    /// second (a gauge; 0 before the first request).
+    pub allowed_milli_per_sec: AtomicU64,
+    /// Per store, keyed by store id: registered by each transport when built (in the
+    /// root of a chain of [`TransportMetrics::child_of`]).
     stores: Mutex<BTreeMap<String, Arc<StoreMetrics>>>,
+    /// Counters every count also goes to (the process's, for a store's own).
+    parent: Option<Arc<TransportMetrics>>,
 }
 
 /// A point-in-time copy of [`TransportMetrics`].
@@ -34,9 +42,28 @@ pub struct MetricsSnapshot {
     pub errors: u64,
     pub governor_wait: Duration,
     pub budget_spent: u64,
+    /// Units per second the governor allowed at the last request (0: none yet).
+    pub allowed_per_sec: f64,
 }
 
 impl TransportMetrics {
+    /// Counters of their own whose every count also goes to `parent`.
+    pub fn child_of(parent: Arc<TransportMetrics>) -> Self {
+        Self {
+            parent: Some(parent),
+            ..Self::default()
+        }
+    }
+
+    /// The end of the chain of parents: where stores register.
+    fn root(&self) -> &TransportMetrics {
+        let mut at = self;
+        while let Some(p) = at.parent.as_deref() {
+            at = p;
+        }
+        at
+    }
+
     pub fn snapshot(&self) -> MetricsSnapshot {
         MetricsSnapshot {
             requests: self.requests.load(Ordering::Relaxed),
@@ -45,17 +72,35 @@ impl TransportMetrics {
             errors: self.errors.load(Ordering::Relaxed),
             governor_wait: Duration::from_nanos(self.governor_wait_nanos.load(Ordering::Relaxed)),
             budget_spent: self.budget_spent.load(Ordering::Relaxed),
+            allowed_per_sec: self.allowed_milli_per_sec.load(Ordering::Relaxed) as f64 / 1000.0,
         }
     }
 
-    pub(crate) fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Ordering::Relaxed);
+    /// Adds `n` to the counter `which` picks, here and in every parent.
+    pub(crate) fn add(&self, which: fn(&TransportMetrics) -> &AtomicU64, n: u64) {
+        let mut at = Some(self);
+        while let Some(m) = at {
+            which(m).fetch_add(n, Ordering::Relaxed);
+            at = m.parent.as_deref();
+        }
+    }
+
+    /// Records the rate the governor allows now (here and in every parent: the
+    /// process's gauge shows the last store's, which only a per-store reader needs).
+    pub(crate) fn set_allowed(&self, per_sec: f64) {
+        let milli = (per_sec.max(0.0) * 1000.0).round() as u64;
+        let mut at = Some(self);
+        while let Some(m) = at {
+            m.allowed_milli_per_sec.store(milli, Ordering::Relaxed);
+            at = m.parent.as_deref();
+        }
     }
 
     /// The counters of one store (created on first use; every transport of the store,
     /// one per API family, shares them).
     pub fn store(&self, store_id: &str, platform: &'static str) -> Arc<StoreMetrics> {
-        self.stores
+        self.root()
+            .stores
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .entry(store_id.to_owned())
@@ -70,7 +115,8 @@ impl TransportMetrics {
 
     /// Every store's counters, by store id.
     pub fn stores(&self) -> Vec<(String, StoreSnapshot)> {
-        self.stores
+        self.root()
+            .stores
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
@@ -190,5 +236,24 @@ mod tests {
         assert_eq!((s.platform, s.requests, s.throttled_429), ("shopify", 2, 1));
         assert_eq!(s.governor_wait, Duration::from_millis(5));
         assert_eq!(s.budget_utilisation, Some(0.75));
+    }
+
+    #[test]
+    fn a_childs_counts_roll_up_into_its_parent_and_stores_register_at_the_root() {
+        let process = Arc::new(TransportMetrics::default());
+        let a = TransportMetrics::child_of(process.clone());
+        let b = TransportMetrics::child_of(process.clone());
+        a.add(|m| &m.requests, 2);
+        b.add(|m| &m.requests, 3);
+        b.add(|m| &m.throttled_429, 1);
+        a.set_allowed(2.5);
+        assert_eq!(a.snapshot().requests, 2);
+        assert_eq!(b.snapshot().requests, 3);
+        assert_eq!(process.snapshot().requests, 5);
+        assert_eq!(process.snapshot().throttled_429, 1);
+        assert_eq!(a.snapshot().allowed_per_sec, 2.5);
+        assert_eq!(b.snapshot().allowed_per_sec, 0.0);
+        a.store("s1", "shopify").request(Duration::ZERO);
+        assert_eq!(process.stores().len(), 1, "registered at the root");
     }
 }

@@ -438,13 +438,13 @@ impl Transport {
             .when(|f: &Failed| f.retry && f.after.is_none_or(|a| a <= max_retry_after))
             .adjust(|f: &Failed, delay| delay.map(|d| f.after.unwrap_or_else(|| full_jitter(d))))
             .notify(|f: &Failed, delay| {
-                TransportMetrics::add(&self.metrics.retries, 1);
+                self.metrics.add(|m| &m.retries, 1);
                 self.store_metrics.retried();
                 tracing::warn!(store = %self.store_id, platform = self.platform, error = %self.redact(&f.error.to_string()), ?delay, "retrying platform request");
             })
             .await;
         result.map_err(|f| {
-            TransportMetrics::add(&self.metrics.errors, 1);
+            self.metrics.add(|m| &m.errors, 1);
             self.store_metrics.failed();
             self.redact_error(f.error)
         })
@@ -453,10 +453,12 @@ impl Transport {
     async fn attempt(&self, request: &Request, refreshed: &AtomicBool) -> Result<Response, Failed> {
         let waited = self.governor.acquire(request.cost).await;
         if !waited.is_zero() {
-            TransportMetrics::add(&self.metrics.governor_wait_nanos, waited.as_nanos() as u64);
+            self.metrics
+                .add(|m| &m.governor_wait_nanos, waited.as_nanos() as u64);
         }
-        TransportMetrics::add(&self.metrics.requests, 1);
-        TransportMetrics::add(&self.metrics.budget_spent, u64::from(request.cost));
+        self.metrics.add(|m| &m.requests, 1);
+        self.metrics.add(|m| &m.budget_spent, u64::from(request.cost));
+        self.metrics.set_allowed(self.governor.budget().per_second);
         self.store_metrics.request(waited);
         let span = tracing::Span::current();
         span.record("governor_wait_ms", waited.as_millis() as u64);
@@ -568,7 +570,7 @@ impl Transport {
             Verdict::Done => Ok(response),
             Verdict::Throttled { after } => {
                 if status == StatusCode::TOO_MANY_REQUESTS {
-                    TransportMetrics::add(&self.metrics.throttled_429, 1);
+                    self.metrics.add(|m| &m.throttled_429, 1);
                     self.store_metrics.throttled();
                 }
                 let wait = after.unwrap_or(Duration::from_secs(1));
