@@ -1,0 +1,175 @@
+//! `polycart bench sync --interrupt N`: a store's first sync, run as the user runs it
+//! (`polycart sync` in a process of its own), killed with SIGKILL N times in its first
+//! seconds, then finished by one more `polycart sync`. A killed run leaves its work on
+//! the platform (a Shopify bulk operation keeps running, holding one of the shop's
+//! bulk slots); the figure is how long the finishing run takes, and how it listed:
+//! through the bulk export, or paged (the run records say why). With N = 0 it is one
+//! uninterrupted sync in a process of its own, whose peak RSS is the sync's alone
+//! (the simulator, holding the whole store, stays in the bench's process).
+
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use polycart_kit::Entity;
+use polycart_kit::sim::{SimOptions, StoreSize};
+use serde::Serialize;
+
+use super::{Error, Result, connect_simulator};
+use crate::store::{StoreJobs, StoreRecords};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct InterruptBench {
+    pub platform: String,
+    pub seed: u64,
+    pub size: StoreSize,
+    pub plan: Option<String>,
+    pub settings: BTreeMap<String, String>,
+    pub entities: Vec<Entity>,
+    /// Runs killed before the one that finishes.
+    pub kills: u32,
+    /// How long each killed run is let go.
+    pub kill_after: Duration,
+}
+
+/// The figures of one run; the JSON keys are a contract (`--json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct InterruptFigures {
+    pub platform: String,
+    pub kills: u32,
+    /// Records the store holds at the end.
+    pub records: u64,
+    /// The finishing run, from its start to its exit.
+    pub finish_seconds: f64,
+    /// From the first run's start to the finishing run's exit.
+    pub total_seconds: f64,
+    /// The finishing `polycart sync` process's peak RSS (its high-water mark, read
+    /// every 20 ms until it exits; the simulator runs in the bench's process).
+    pub peak_rss_bytes: u64,
+    /// Whether the finishing run paged an API where a bulk export was asked for.
+    pub paged: bool,
+    /// What the runs' records say of how they listed.
+    pub notes: Vec<String>,
+}
+
+/// `polycart sync --store ID` against `database_url`, as a child process.
+fn sync_command(store_id: &str, database_url: &str) -> Result<tokio::process::Command> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::Invalid(format!("the polycart executable: {e}")))?;
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .args(["sync", "--store", store_id, "--database-url", database_url])
+        // The bench's store keeps its credentials unsealed: no key for the child.
+        .env_remove(crate::store::KEY_ENV)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    Ok(command)
+}
+
+pub async fn run(bench: &InterruptBench) -> Result<InterruptFigures> {
+    let connector = crate::registry::connector(&bench.platform)?;
+    let options = SimOptions {
+        seed: bench.seed,
+        size: bench.size,
+        plan: bench.plan.clone(),
+        ..SimOptions::default()
+    };
+    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().expect("a loopback address"))
+        .await
+        .map_err(|e| Error::Simulator(e.to_string()))?;
+    let mut settings = bench.settings.clone();
+    if let Some(plan) = &bench.plan {
+        settings
+            .entry("plan".to_owned())
+            .or_insert_with(|| plan.clone());
+    }
+    let dir =
+        tempfile::tempdir().map_err(|e| Error::Invalid(format!("temporary directory: {e}")))?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store = crate::store::open(&url, None).await?;
+    let store_id = connect_simulator(
+        &*store,
+        &sim.info,
+        format!("{} bench", connector.name),
+        &settings,
+        bench.entities.clone(),
+    )
+    .await?;
+
+    let started = Instant::now();
+    let spawn_error = |e: std::io::Error| Error::Invalid(format!("starting polycart sync: {e}"));
+    for _ in 0..bench.kills {
+        let mut child = sync_command(&store_id, &url)?
+            .spawn()
+            .map_err(spawn_error)?;
+        tokio::select! {
+            status = child.wait() => {
+                let status = status.map_err(spawn_error)?;
+                return Err(Error::Invalid(format!(
+                    "the sync to be killed ended first ({status}): make the store bigger or --kill-after shorter"
+                )));
+            }
+            () = tokio::time::sleep(bench.kill_after) => {}
+        }
+        // `start_kill` sends SIGKILL.
+        child.start_kill().map_err(spawn_error)?;
+        child.wait().await.map_err(spawn_error)?;
+    }
+    let finishing = Instant::now();
+    let mut child = sync_command(&store_id, &url)?
+        .spawn()
+        .map_err(spawn_error)?;
+    let pid = child.id().unwrap_or_default();
+    let mut peak_rss_bytes = 0;
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status.map_err(spawn_error)?,
+            // Its high-water mark, read until it exits.
+            () = tokio::time::sleep(Duration::from_millis(20)) => {
+                peak_rss_bytes = peak_rss_bytes.max(super::rss::peak_bytes_of(pid));
+            }
+        }
+    };
+    let finish_seconds = finishing.elapsed().as_secs_f64();
+    let total_seconds = started.elapsed().as_secs_f64();
+    if !status.success() {
+        return Err(Error::Invalid(format!(
+            "the finishing sync did not finish ({status})"
+        )));
+    }
+    let runs = store.runs(Some(&store_id)).await?;
+    let last_start = runs
+        .iter()
+        .filter_map(|r| r.started_at)
+        .max()
+        .unwrap_or_default();
+    // The finishing run's records are the last ones started, one per entity.
+    let finishing_runs: Vec<_> = runs
+        .iter()
+        .filter(|r| {
+            r.started_at
+                .is_some_and(|t| last_start - t < chrono::TimeDelta::seconds(5))
+        })
+        .collect();
+    let paged = finishing_runs.iter().any(|r| r.note.is_some());
+    let notes = runs.iter().filter_map(|r| r.note.clone()).collect();
+    let mut records = 0;
+    for entity in &bench.entities {
+        records += store.count_records(&store_id, *entity, false).await?;
+    }
+    sim.shutdown().await;
+    Ok(InterruptFigures {
+        platform: connector.name.to_owned(),
+        kills: bench.kills,
+        records,
+        finish_seconds,
+        total_seconds,
+        peak_rss_bytes,
+        paged,
+        notes,
+    })
+}
