@@ -15,7 +15,7 @@ use polycart_kit::Entity;
 use polycart_kit::sim::{SimOptions, StoreSize};
 use serde::Serialize;
 
-use super::{Error, Result, connect_simulator};
+use super::{Error, Result};
 use crate::store::{StoreJobs, StoreRecords};
 
 /// What to run.
@@ -31,6 +31,8 @@ pub struct InterruptBench {
     pub kills: u32,
     /// How long each killed run is let go.
     pub kill_after: Duration,
+    /// The `polycart` executable the syncs run (default: this one), to compare builds.
+    pub sync_exe: Option<std::path::PathBuf>,
 }
 
 /// The figures of one run; the JSON keys are a contract (`--json`).
@@ -53,21 +55,75 @@ pub struct InterruptFigures {
     pub notes: Vec<String>,
 }
 
-/// `polycart sync --store ID` against `database_url`, as a child process.
-fn sync_command(store_id: &str, database_url: &str) -> Result<tokio::process::Command> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Invalid(format!("the polycart executable: {e}")))?;
-    let mut command = tokio::process::Command::new(exe);
-    command
-        .args(["sync", "--store", store_id, "--database-url", database_url])
-        // The bench's store keeps its credentials unsealed: no key for the child.
-        .env_remove(crate::store::KEY_ENV)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    Ok(command)
+/// The `polycart` processes of a run: one executable, one sync store, one key.
+struct Polycart {
+    exe: std::path::PathBuf,
+    database_url: String,
+    key: String,
+}
+
+impl Polycart {
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(&self.exe);
+        command
+            .args(args)
+            .args(["--database-url", &self.database_url])
+            .env(crate::store::KEY_ENV, &self.key)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        command
+    }
+
+    fn sync(&self, store_id: &str) -> tokio::process::Command {
+        self.command(&["sync", "--store", store_id])
+    }
+
+    /// Connects the simulator with `polycart stores add` (so the sync store is laid
+    /// out by the executable under test); the new store's id.
+    async fn add_store(
+        &self,
+        info: &polycart_kit::sim::SimInfo,
+        settings: &BTreeMap<String, String>,
+        entities: &[Entity],
+    ) -> Result<String> {
+        let mut args: Vec<String> = vec![
+            "stores".into(),
+            "add".into(),
+            "--platform".into(),
+            info.platform.clone(),
+            "--url".into(),
+            info.base_url.clone(),
+        ];
+        for (k, v) in &info.credentials {
+            args.extend(["--credential".into(), format!("{k}={v}")]);
+        }
+        for (k, v) in settings {
+            args.extend(["--setting".into(), format!("{k}={v}")]);
+        }
+        if !entities.is_empty() {
+            let names: Vec<&str> = entities.iter().map(|e| e.as_str()).collect();
+            args.extend(["--entities".into(), names.join(",")]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .await
+            .map_err(|e| Error::Invalid(format!("polycart stores add: {e}")))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        match stdout.lines().last().map(str::trim) {
+            Some(id) if out.status.success() && !id.is_empty() => Ok(id.to_owned()),
+            _ => Err(Error::Invalid(format!(
+                "polycart stores add failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))),
+        }
+    }
 }
 
 pub async fn run(bench: &InterruptBench) -> Result<InterruptFigures> {
@@ -89,23 +145,28 @@ pub async fn run(bench: &InterruptBench) -> Result<InterruptFigures> {
     }
     let dir =
         tempfile::tempdir().map_err(|e| Error::Invalid(format!("temporary directory: {e}")))?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store = crate::store::open(&url, None).await?;
-    let store_id = connect_simulator(
-        &*store,
-        &sim.info,
-        format!("{} bench", connector.name),
-        &settings,
-        bench.entities.clone(),
-    )
-    .await?;
+    let exe = match &bench.sync_exe {
+        Some(exe) => exe.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| Error::Invalid(format!("the polycart executable: {e}")))?,
+    };
+    let key: String = rand::random::<[u8; 32]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let polycart = Polycart {
+        exe,
+        database_url: format!("sqlite://{}", dir.path().join("bench.db").display()),
+        key,
+    };
+    let store_id = polycart
+        .add_store(&sim.info, &settings, &bench.entities)
+        .await?;
 
     let started = Instant::now();
     let spawn_error = |e: std::io::Error| Error::Invalid(format!("starting polycart sync: {e}"));
     for _ in 0..bench.kills {
-        let mut child = sync_command(&store_id, &url)?
-            .spawn()
-            .map_err(spawn_error)?;
+        let mut child = polycart.sync(&store_id).spawn().map_err(spawn_error)?;
         tokio::select! {
             status = child.wait() => {
                 let status = status.map_err(spawn_error)?;
@@ -120,9 +181,7 @@ pub async fn run(bench: &InterruptBench) -> Result<InterruptFigures> {
         child.wait().await.map_err(spawn_error)?;
     }
     let finishing = Instant::now();
-    let mut child = sync_command(&store_id, &url)?
-        .spawn()
-        .map_err(spawn_error)?;
+    let mut child = polycart.sync(&store_id).spawn().map_err(spawn_error)?;
     let pid = child.id().unwrap_or_default();
     let mut peak_rss_bytes = 0;
     let status = loop {
@@ -141,6 +200,12 @@ pub async fn run(bench: &InterruptBench) -> Result<InterruptFigures> {
             "the finishing sync did not finish ({status})"
         )));
     }
+    // Read only now: opened here, the store gets this build's migrations.
+    let store = crate::store::open(
+        &polycart.database_url,
+        Some(crate::store::Cipher::parse(&polycart.key)?),
+    )
+    .await?;
     let runs = store.runs(Some(&store_id)).await?;
     let last_start = runs
         .iter()

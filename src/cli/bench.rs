@@ -61,6 +61,10 @@ pub struct SyncArgs {
     /// How long each killed run of `--interrupt` is let go.
     #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub kill_after_ms: u64,
+    /// With `--interrupt`: the `polycart` executable the syncs run (default: this
+    /// one), to measure another build against the same simulator.
+    #[arg(long, requires = "interrupt")]
+    pub sync_exe: Option<std::path::PathBuf>,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// The sync store (default: a fresh SQLite file in a temporary directory;
@@ -188,6 +192,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     entities,
                     kills,
                     kill_after: std::time::Duration::from_millis(a.kill_after_ms),
+                    sync_exe: a.sync_exe.clone(),
                 };
                 let f = interrupt::run(&bench).await.map_err(|e| e.to_string())?;
                 return Ok(shown(a.json, &f, |f| {

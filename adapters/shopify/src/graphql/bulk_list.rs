@@ -199,7 +199,7 @@ impl ShopifyAdapter {
     async fn start_bulk(&self, query: &ListQuery, cursor: &GqlCursor) -> Result<Started> {
         let text = bulk::bulk_query(query.entity, search(query).as_deref());
         let run = bulk::run_mutation(&self.config.api_version, bulk::groups_objects(query.entity));
-        let now = chrono::Utc::now().timestamp();
+        let now = chrono::Utc::now().timestamp_millis();
         let since = cursor.slot_since.unwrap_or(now);
         let mut polls = cursor.polls.unwrap_or(0);
         let deadline = tokio::time::Instant::now() + self.bulk_polling.per_call;
@@ -235,10 +235,12 @@ impl ShopifyAdapter {
                 tracing::info!(operation = %op, entity = %query.entity, "adopting the bulk export already there");
                 return Ok(Started::Op(op));
             }
-            let waited = chrono::Utc::now().timestamp() - since;
-            if waited >= self.bulk_polling.slot_wait.as_secs() as i64 {
+            let waited = chrono::Utc::now().timestamp_millis() - since;
+            if waited >= i64::try_from(self.bulk_polling.slot_wait.as_millis()).unwrap_or(i64::MAX)
+            {
                 return Ok(Started::Refused(format!(
-                    "the shop's bulk slots stayed taken by other exports for {waited} s"
+                    "the shop's bulk slots stayed taken by other exports for {:.1} s",
+                    waited as f64 / 1000.0
                 )));
             }
             if plan.cancel.is_empty() {
@@ -405,7 +407,7 @@ impl ShopifyAdapter {
 enum Started {
     /// Started, or adopted.
     Op(String),
-    /// Waiting for a free slot since (Unix seconds), after this many polls.
+    /// Waiting for a free slot since (Unix milliseconds), after this many polls.
     Waiting(i64, u32),
     /// Bulk cannot serve this pass: why.
     Refused(String),

@@ -33,7 +33,7 @@ pub(crate) struct GqlCursor {
     /// Times the export was found still running (keeps each waiting cursor distinct).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) polls: Option<u32>,
-    /// Since when (Unix seconds) a bulk pass waits for a free bulk slot.
+    /// Since when (Unix milliseconds) a bulk pass waits for a free bulk slot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) slot_since: Option<i64>,
 }
