@@ -119,8 +119,8 @@ impl ShopifyAdapter {
         };
         let n = query.page_size_or(MAX_PAGE) as usize;
         let start = usize::try_from(at).unwrap_or(usize::MAX);
-        let nodes = file.page(start, n)?;
-        let records = self.map_nodes(entity, nodes).await?;
+        let stitched = file.page(start, n)?;
+        let records = self.map_stitched(entity, stitched).await?;
         let served = start.saturating_add(n);
         let next = if served < file.len() {
             Some(Cursor::encode(&GqlCursor {
