@@ -81,7 +81,8 @@ pub(crate) const CURRENT: &str =
     "{ currentBulkOperation(type: QUERY) { id status query objectCount completedAt } }";
 
 /// The app's recent bulk queries, newest first (2026-01 and later, five slots): what
-/// holds the slots, and whether one of them is the export a pass needs.
+/// holds the slots, and whether one of them is the export a pass needs (27 points: 2
+/// plus one a node).
 pub(crate) const RECENT: &str = "{ bulkOperations(first: 25, query: \"operation_type:query\") { edges { node { id status query objectCount completedAt } } } }";
 
 /// A finished export this recent (a killed run's) is adopted instead of exported again.

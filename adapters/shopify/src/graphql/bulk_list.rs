@@ -259,7 +259,7 @@ impl ShopifyAdapter {
     /// the latest one before.
     async fn recent_operations(&self) -> Result<Vec<OperationState>> {
         if bulk::version_at_least(&self.config.api_version, "2026-01") {
-            let data = self.gql(bulk::RECENT, json!({}), 3).await?;
+            let data = self.gql(bulk::RECENT, json!({}), 27).await?;
             let edges = data["bulkOperations"]["edges"]
                 .as_array()
                 .cloned()
@@ -386,6 +386,7 @@ impl ShopifyAdapter {
                     object_count: None,
                     url: None,
                     query: None,
+                    completed_at: None,
                 }));
             }
             let state: OperationState = serde_json::from_value(data["node"].clone())

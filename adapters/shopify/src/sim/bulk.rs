@@ -380,7 +380,7 @@ pub(super) fn list(
         bulk.ops
             .iter()
             // Every simulated operation is a query.
-            .filter(|o| kind.as_deref().is_none_or(|k| k == "query"))
+            .filter(|_| kind.as_deref().is_none_or(|k| k == "query"))
             .filter(|o| status.as_deref().is_none_or(|s| s == o.status))
             // Newest first: keyed by the id counted down.
             .map(|o| (u64::MAX - o.id, view(o, &origin)))
