@@ -63,8 +63,8 @@ struct Polycart {
 }
 
 impl Polycart {
-    fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(&self.exe);
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(&self.exe);
         command
             .args(args)
             .args(["--database-url", &self.database_url])
@@ -72,12 +72,11 @@ impl Polycart {
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
+            .stderr(Stdio::null());
         command
     }
 
-    fn sync(&self, store_id: &str) -> tokio::process::Command {
+    fn sync(&self, store_id: &str) -> std::process::Command {
         self.command(&["sync", "--store", store_id])
     }
 
@@ -108,12 +107,11 @@ impl Polycart {
             args.extend(["--entities".into(), names.join(",")]);
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = self
-            .command(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
+        let mut command = self.command(&args);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let out = tokio::task::spawn_blocking(move || command.output())
             .await
+            .map_err(|e| Error::Invalid(format!("polycart stores add: {e}")))?
             .map_err(|e| Error::Invalid(format!("polycart stores add: {e}")))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         match stdout.lines().last().map(str::trim) {
@@ -165,33 +163,37 @@ pub async fn run(bench: &InterruptBench) -> Result<InterruptFigures> {
 
     let started = Instant::now();
     let spawn_error = |e: std::io::Error| Error::Invalid(format!("starting polycart sync: {e}"));
+    // Children are polled, never waited for on a runtime thread: the simulator
+    // serving them runs on this runtime.
+    let poll = Duration::from_millis(20);
     for _ in 0..bench.kills {
         let mut child = polycart.sync(&store_id).spawn().map_err(spawn_error)?;
-        tokio::select! {
-            status = child.wait() => {
-                let status = status.map_err(spawn_error)?;
+        let until = Instant::now() + bench.kill_after;
+        while Instant::now() < until {
+            if let Some(status) = child.try_wait().map_err(spawn_error)? {
                 return Err(Error::Invalid(format!(
-                    "the sync to be killed ended first ({status}): make the store bigger or --kill-after shorter"
+                    "the sync to be killed ended first ({status}): make the store bigger or --kill-after-ms shorter"
                 )));
             }
-            () = tokio::time::sleep(bench.kill_after) => {}
+            tokio::time::sleep(poll).await;
         }
-        // `start_kill` sends SIGKILL.
-        child.start_kill().map_err(spawn_error)?;
-        child.wait().await.map_err(spawn_error)?;
+        // SIGKILL.
+        child.kill().map_err(spawn_error)?;
+        while child.try_wait().map_err(spawn_error)?.is_none() {
+            tokio::time::sleep(poll).await;
+        }
     }
     let finishing = Instant::now();
     let mut child = polycart.sync(&store_id).spawn().map_err(spawn_error)?;
-    let pid = child.id().unwrap_or_default();
+    let pid = child.id();
     let mut peak_rss_bytes = 0;
     let status = loop {
-        tokio::select! {
-            status = child.wait() => break status.map_err(spawn_error)?,
-            // Its high-water mark, read until it exits.
-            () = tokio::time::sleep(Duration::from_millis(20)) => {
-                peak_rss_bytes = peak_rss_bytes.max(super::rss::peak_bytes_of(pid));
-            }
+        // Its high-water mark, read until it exits.
+        peak_rss_bytes = peak_rss_bytes.max(super::rss::peak_bytes_of(pid));
+        if let Some(status) = child.try_wait().map_err(spawn_error)? {
+            break status;
         }
+        tokio::time::sleep(poll).await;
     };
     let finish_seconds = finishing.elapsed().as_secs_f64();
     let total_seconds = started.elapsed().as_secs_f64();
