@@ -16,7 +16,6 @@ use polycart_kit::sim::{SimOptions, StoreSize};
 use serde::Serialize;
 
 use super::{Error, Result};
-use crate::store::{StoreJobs, StoreRecords};
 
 /// What to run.
 #[derive(Debug, Clone)]

@@ -565,7 +565,7 @@ mod tests {
         let text = concat!(
             r#"{"id":"gid://shopify/Order/1","refunds":[{"id":"gid://shopify/Refund/1"}]}"#,
             "\n",
-            r#"{"id":"gid://shopify/Order/2","refunds":[],"name":"#1002"}"#,
+            r##"{"id":"gid://shopify/Order/2","refunds":[],"name":"#1002"}"##,
             "\n",
             r#"{"id":"gid://shopify/LineItem/3","title":"a \"b\"","__parentId":"gid://shopify/Order/2"}"#,
         );
@@ -577,7 +577,7 @@ mod tests {
         assert!(page[0].incomplete && !page[1].incomplete);
         assert_eq!(
             page[1].text.get(),
-            r#"{"id":"gid://shopify/Order/2","refunds":[],"name":"#1002","lineItems":{"nodes":[{"id":"gid://shopify/LineItem/3","title":"a \"b\""}]}}"#,
+            r##"{"id":"gid://shopify/Order/2","refunds":[],"name":"#1002","lineItems":{"nodes":[{"id":"gid://shopify/LineItem/3","title":"a \"b\""}]}}"##,
             "fields and escapes kept as they were"
         );
     }
