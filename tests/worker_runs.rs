@@ -16,7 +16,7 @@ use chrono::Utc;
 use common::*;
 use polycart::engine::{Job, NoProgress};
 use polycart::store::{NewStore, RunState, Store, SyncRun};
-use polycart_kit::Entity;
+use polycart_kit::{Adapter, Entity};
 
 fn never() -> bool {
     false
@@ -231,5 +231,35 @@ async fn a_run_whose_worker_died_is_closed_as_abandoned_when_its_lease_is_taken_
             "{}: only the unleased run is open",
             b.name
         );
+    }
+}
+
+#[tokio::test]
+async fn what_the_adapter_says_of_its_listing_goes_into_the_run_record() {
+    for b in backends().await {
+        let adapter = TestAdapter::new(Shop::generate(64, 10));
+        let (source, id) = connect(&b.store, &adapter).await;
+        let engine = engine(b.store.clone(), source, |_| {});
+        adapter.notes.note(
+            Entity::Customer,
+            "customer: paged the API instead of a bulk export: the slots stayed taken".into(),
+        );
+        adapter
+            .notes
+            .note(Entity::Category, "another entity's".into());
+        engine
+            .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
+            .await
+            .unwrap();
+        engine
+            .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
+            .await
+            .unwrap();
+        let runs = b.store.runs(Some(&id)).await.unwrap();
+        assert_eq!(runs.len(), 2, "{}", b.name);
+        let note = runs[0].note.as_deref().unwrap_or_default();
+        assert!(note.contains("paged the API"), "{}: {note}", b.name);
+        assert_eq!(runs[1].note, None, "{}: a note is recorded once", b.name);
+        assert_eq!(adapter.take_notes(Entity::Category), ["another entity's"]);
     }
 }

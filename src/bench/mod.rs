@@ -7,6 +7,7 @@
 
 pub mod fleet;
 pub mod ingest;
+pub mod interrupt;
 mod orders;
 pub mod retention;
 pub mod rss;

@@ -18,8 +18,19 @@ pub fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// Peak resident set size in bytes of another process of ours (`VmHWM` of
+/// `/proc/PID/status`), or 0 when it is gone or `/proc` is unavailable. A high-water
+/// mark: read late, it still holds the peak.
+pub fn peak_bytes_of(pid: u32) -> u64 {
+    status_kib_of(&format!("/proc/{pid}/status"), "VmHWM:") * 1024
+}
+
 fn status_kib(field: &str) -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+    status_kib_of("/proc/self/status", field)
+}
+
+fn status_kib_of(path: &str, field: &str) -> u64 {
+    let Ok(status) = std::fs::read_to_string(path) else {
         return 0;
     };
     status
@@ -37,6 +48,10 @@ mod tests {
         if std::path::Path::new("/proc/self/status").exists() {
             assert!(super::current_bytes() > 0);
             assert!(super::peak_bytes() >= super::current_bytes() / 2);
+            assert_eq!(
+                super::peak_bytes_of(std::process::id()) / 1024,
+                super::peak_bytes() / 1024
+            );
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use polycart_kit::Entity;
 use polycart_kit::sim::StoreSize;
 
-use crate::bench::{fleet, ingest, retention, sync};
+use crate::bench::{fleet, ingest, interrupt, retention, sync};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -54,6 +54,17 @@ pub struct SyncArgs {
     /// Page through the API even where a bulk export exists.
     #[arg(long)]
     pub no_bulk: bool,
+    /// Run the sync as `polycart sync` processes and kill (SIGKILL) the first N of
+    /// them after `--kill-after-ms`; report how long the next one takes to finish.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub interrupt: Option<u32>,
+    /// How long each killed run of `--interrupt` is let go.
+    #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub kill_after_ms: u64,
+    /// With `--interrupt`: the `polycart` executable the syncs run (default: this
+    /// one), to measure another build against the same simulator.
+    #[arg(long, requires = "interrupt")]
+    pub sync_exe: Option<std::path::PathBuf>,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// The sync store (default: a fresh SQLite file in a temporary directory;
@@ -164,6 +175,46 @@ pub async fn run(args: &Args) -> Result<String, String> {
             let mut entities = a.entities.clone();
             if entities.is_empty() {
                 entities = entities_with_records(size);
+            }
+            if let Some(kills) = a.interrupt {
+                if a.no_bulk || a.page_size.is_some() || a.database_url.is_some() {
+                    return Err(
+                        "--interrupt runs `polycart sync` as the user does: no --no-bulk, --page-size or --database-url"
+                            .to_owned(),
+                    );
+                }
+                let bench = interrupt::InterruptBench {
+                    platform: a.platform.clone(),
+                    seed: a.seed,
+                    size,
+                    plan: a.plan.clone(),
+                    settings,
+                    entities,
+                    kills,
+                    kill_after: std::time::Duration::from_millis(a.kill_after_ms),
+                    sync_exe: a.sync_exe.clone(),
+                };
+                let f = interrupt::run(&bench).await.map_err(|e| e.to_string())?;
+                return Ok(shown(a.json, &f, |f| {
+                    format!(
+                        "platform {}: {} records; after {} kills the next sync finished in {:.2} s ({:.2} s in all), {}, peak RSS {:.1} MiB{}",
+                        f.platform,
+                        f.records,
+                        f.kills,
+                        f.finish_seconds,
+                        f.total_seconds,
+                        if f.paged {
+                            "paged"
+                        } else {
+                            "through the bulk export"
+                        },
+                        f.peak_rss_bytes as f64 / 1048576.0,
+                        f.notes
+                            .iter()
+                            .map(|n| format!("\n  note: {n}"))
+                            .collect::<String>()
+                    )
+                }));
             }
             let bench = sync::SyncBench {
                 platform: a.platform.clone(),

@@ -722,8 +722,14 @@ impl Engine {
             }
         };
         let result = catch_panic(self.sync_slice(job, stop, progress)).await;
+        // The adapter is cached: the one the slice listed with.
+        let notes = match self.adapter(store_id).await {
+            Ok(adapter) => adapter.take_notes(entity),
+            Err(_) => Vec::new(),
+        };
         let mut run = crate::store::SyncRun {
             id: run_id,
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
             ..Default::default()
         };
         match &result {

@@ -40,6 +40,8 @@ pub struct SyncRun {
     pub records: i64,
     pub changed: i64,
     pub error: Option<String>,
+    /// What the run's adapter said of how it listed (a slower path taken, and why).
+    pub note: Option<String>,
 }
 
 /// Where a sync run stands.

@@ -77,6 +77,11 @@ impl PgStore {
                     "schema drift",
                     include_str!("../../migrations/postgres/0004_schema_drift.sql"),
                 ),
+                (
+                    5,
+                    "run notes",
+                    include_str!("../../migrations/postgres/0005_run_notes.sql"),
+                ),
             ])
             .await
     }

@@ -71,6 +71,11 @@ impl SqliteStore {
                     "schema drift",
                     include_str!("../../migrations/sqlite/0004_schema_drift.sql"),
                 ),
+                (
+                    5,
+                    "run notes",
+                    include_str!("../../migrations/sqlite/0005_run_notes.sql"),
+                ),
             ])
             .await
     }

@@ -313,6 +313,8 @@ pub struct TestAdapter {
     /// Records the listing misses (as a shifting offset listing would) but `get` finds.
     pub unlisted: Mutex<std::collections::BTreeSet<u64>>,
     pub gauge: Arc<Gauge>,
+    /// What listings say for their run's record (`Adapter::take_notes`).
+    pub notes: polycart_kit::adapter::Notes,
     caps: Capabilities,
 }
 
@@ -335,6 +337,7 @@ impl TestAdapter {
             by_id: AtomicBool::new(false),
             unlisted: Mutex::new(Default::default()),
             gauge,
+            notes: Default::default(),
             caps: Capabilities {
                 entities: [Entity::Customer, Entity::Category]
                     .into_iter()
@@ -393,6 +396,10 @@ impl Adapter for TestAdapter {
 
     fn capabilities(&self) -> &Capabilities {
         &self.caps
+    }
+
+    fn take_notes(&self, entity: Entity) -> Vec<String> {
+        self.notes.take(entity)
     }
 
     async fn list(&self, q: &ListQuery) -> polycart_kit::Result<Page> {

@@ -40,6 +40,12 @@ pub trait Adapter: Send + Sync {
     /// One page of records. Pass the returned cursor back to get the next page.
     async fn list(&self, query: &ListQuery) -> Result<Page>;
 
+    /// What listings of `entity` did that their run's record should say (a fallback
+    /// to a slower path, and why), taken once: see [`Notes`].
+    fn take_notes(&self, _entity: Entity) -> Vec<String> {
+        Vec::new()
+    }
+
     /// One record by its platform id.
     async fn get(&self, entity: Entity, platform_id: &str) -> Result<Record>;
 
@@ -440,6 +446,34 @@ pub enum WebhookKind {
     /// A test delivery sent when a webhook is set up.
     Ping,
     Other,
+}
+
+/// Notes an adapter keeps for the engine, per entity, until it takes them for the
+/// run's record: a listing cannot say "I took the slow path" through its pages.
+#[derive(Debug, Default)]
+pub struct Notes(std::sync::Mutex<Vec<(Entity, String)>>);
+
+impl Notes {
+    /// Keeps `text` for `entity`'s run (once: a repeated note is kept once).
+    pub fn note(&self, entity: Entity, text: String) {
+        let mut notes = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !notes.iter().any(|(e, t)| *e == entity && *t == text) {
+            notes.push((entity, text));
+        }
+    }
+
+    /// The notes of `entity`, removed.
+    pub fn take(&self, entity: Entity) -> Vec<String> {
+        let mut notes = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (taken, kept) = std::mem::take(&mut *notes)
+            .into_iter()
+            .partition(|(e, _)| *e == entity);
+        *notes = kept;
+        taken
+            .into_iter()
+            .map(|(_, t): (Entity, String)| t)
+            .collect()
+    }
 }
 
 #[cfg(test)]

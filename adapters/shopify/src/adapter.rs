@@ -44,6 +44,8 @@ pub struct ShopifyAdapter {
     /// Bulk exports being served to full passes.
     pub(crate) exports: crate::graphql::bulk_list::Exports,
     pub(crate) bulk_polling: BulkPolling,
+    /// Why a bulk pass paged instead, for its run's record.
+    pub(crate) notes: polycart_kit::adapter::Notes,
     /// Downloads bulk results from their signed URLs, without the token.
     pub(crate) download_http: reqwest::Client,
 }
@@ -106,6 +108,7 @@ impl ShopifyAdapter {
             items: Mutex::new(HashMap::new()),
             locations: OnceCell::new(),
             exports: Mutex::new(HashMap::new()),
+            notes: polycart_kit::adapter::Notes::default(),
             bulk_polling: BulkPolling::default(),
             download_http: polycart_kit::net::client_builder()
                 .redirect(polycart_kit::net::redirect_policy(3))
@@ -214,6 +217,10 @@ impl Adapter for ShopifyAdapter {
             version: self.config.api_version.clone(),
             sunset: self.config.api_version_sunset(),
         })
+    }
+
+    fn take_notes(&self, entity: polycart_kit::model::Entity) -> Vec<String> {
+        self.notes.take(entity)
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page> {

@@ -23,6 +23,20 @@ fn fast() -> BulkPolling {
         first: Duration::from_millis(5),
         max: Duration::from_millis(40),
         per_call: Duration::from_secs(10),
+        slot_wait: Duration::from_millis(300),
+    }
+}
+
+/// The first page with records (a pass starts with an empty page naming its
+/// operation, committed before the export is waited for).
+async fn first_records(adapter: &ShopifyAdapter, query: ListQuery) -> polycart_kit::adapter::Page {
+    let mut query = query;
+    loop {
+        let page = adapter.list(&query).await.unwrap();
+        if !page.records.is_empty() || page.next.is_none() {
+            return page;
+        }
+        query = query.with_cursor(page.next);
     }
 }
 
@@ -104,10 +118,7 @@ async fn a_full_pass_through_bulk_gives_the_records_paging_gives() {
 async fn the_bulk_cursor_resumes_in_a_restarted_process() {
     let (sim, adapter) = start(None).await;
     let all = collect_all(&adapter, bulk(Entity::Order)).await.unwrap();
-    let first = adapter
-        .list(&bulk(Entity::Order).page_size(8))
-        .await
-        .unwrap();
+    let first = first_records(&adapter, bulk(Entity::Order).page_size(8)).await;
     assert_eq!(first.records.len(), 8);
     let stored = first.next.expect("more pages").as_str().to_owned();
     assert!(stored.contains("BulkOperation"), "{stored}");
@@ -161,12 +172,23 @@ async fn a_running_operation_is_waited_for_and_adopted_after_a_restart() {
     let adopted = restarted.list(&bulk(Entity::Order)).await.unwrap();
     assert!(adopted.records.is_empty());
     assert_eq!(sim.state.bulk_operations_created(), 1);
-    // Another entity meets the busy slot and pages the API instead.
+    // Another entity meets the busy slot, waits for it (`slot_wait`), then pages the
+    // API instead and says so for its run's record.
     let products = collect_all(&restarted, bulk(Entity::Product))
         .await
         .unwrap();
     assert_eq!(products.len(), common::SIZE.products);
     assert_eq!(sim.state.bulk_operations_created(), 1);
+    let notes = restarted.take_notes(Entity::Product);
+    assert!(
+        notes.len() == 1 && notes[0].contains("bulk slots stayed taken"),
+        "{notes:?}"
+    );
+    assert!(
+        restarted.take_notes(Entity::Product).is_empty(),
+        "taken once"
+    );
+    assert!(restarted.take_notes(Entity::Order).is_empty());
 
     sim.state.hold_bulk_operations(false);
     let orders = collect_all(&restarted, bulk(Entity::Order).with_cursor(adopted.next))
@@ -191,6 +213,11 @@ async fn failed_cancelled_and_expired_operations_fall_back_to_paging() {
         sorted(&after_failure),
         paged,
         "partial data is never served"
+    );
+    let notes = adapter.take_notes(Entity::Customer);
+    assert!(
+        notes.len() == 1 && notes[0].contains("ended FAILED (TIMEOUT)"),
+        "{notes:?}"
     );
 
     // Someone cancels the operation a pass is waiting for.
@@ -233,10 +260,7 @@ async fn failed_cancelled_and_expired_operations_fall_back_to_paging() {
     assert_eq!(sorted(&after_cancel), paged);
 
     // Results expire after a week: a cursor into one restarts from paging.
-    let first = adapter
-        .list(&bulk(Entity::Customer).page_size(4))
-        .await
-        .unwrap();
+    let first = first_records(&adapter, bulk(Entity::Customer).page_size(4)).await;
     sim.state.expire_bulk_operations();
     let restarted = connect(&sim, None, fast());
     let rest = collect_all(
@@ -305,4 +329,83 @@ async fn slow_polls_and_downloads_give_empty_pages_not_long_calls() {
     assert!(empty >= 1, "the export was waited for across calls");
     assert_eq!(records.len(), common::SIZE.customers);
     assert_eq!(sim.state.bulk_operations_created(), 1);
+}
+
+/// A pass's records through bulk, following waiting pages, with a fresh adapter.
+async fn pass(sim: &ShopifySim, version: Option<&str>, entity: Entity) -> Vec<Record> {
+    collect_all(&connect(sim, version, fast()), bulk(entity))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn operations_of_killed_runs_are_adopted_not_paged_around() {
+    // 2026-01: five slots. Five runs each start the order export and die before
+    // committing anything (their operations keep running, held).
+    let (sim, adapter) = start(None).await;
+    let paged = sorted(
+        &collect_all(&adapter, ListQuery::new(Entity::Order))
+            .await
+            .unwrap(),
+    );
+    sim.state.hold_bulk_operations(true);
+    for _ in 0..5 {
+        let killed = connect(&sim, None, fast());
+        let page = killed.list(&bulk(Entity::Order)).await.unwrap();
+        assert!(page.records.is_empty() && page.next.is_some());
+    }
+    assert_eq!(sim.state.bulk_operations_created(), 5);
+    // The next run finds every slot taken by its own query: it adopts the newest and
+    // cancels the other four, so other entities get slots again.
+    let next = connect(&sim, None, fast());
+    let page = next.list(&bulk(Entity::Order)).await.unwrap();
+    assert!(page.records.is_empty());
+    assert_eq!(sim.state.bulk_operations_created(), 5, "none started");
+    assert_eq!(
+        sim.state.bulk_operation_statuses(),
+        ["CANCELED", "CANCELED", "CANCELED", "CANCELED", "RUNNING"]
+    );
+    sim.state.hold_bulk_operations(false);
+    let products = pass(&sim, None, Entity::Product).await;
+    assert_eq!(products.len(), common::SIZE.products);
+    assert_eq!(
+        sim.state.bulk_operations_created(),
+        6,
+        "products exported in bulk"
+    );
+    let orders = collect_all(&next, bulk(Entity::Order).with_cursor(page.next))
+        .await
+        .unwrap();
+    assert_eq!(sorted(&orders), paged, "nothing lost or doubled");
+    assert!(next.take_notes(Entity::Order).is_empty(), "never paged");
+    assert!(next.take_notes(Entity::Product).is_empty());
+}
+
+#[tokio::test]
+async fn a_stale_export_of_ours_with_another_filter_is_cancelled_and_exported_again() {
+    // 2025-10, one slot: a killed incremental pass's export still runs.
+    let (sim, adapter) = start(None).await;
+    let paged = sorted(
+        &collect_all(&adapter, ListQuery::new(Entity::Order))
+            .await
+            .unwrap(),
+    );
+    sim.state.hold_bulk_operations(true);
+    let killed = connect(&sim, Some("2025-10"), fast());
+    let since = chrono::Utc::now() - chrono::Duration::days(1);
+    killed
+        .list(&bulk(Entity::Order).updated_since(since))
+        .await
+        .unwrap();
+    // A full pass now: the stale one is ours (same listing, another filter).
+    let full = connect(&sim, Some("2025-10"), fast());
+    let page = full.list(&bulk(Entity::Order)).await.unwrap();
+    assert!(page.records.is_empty() && page.next.is_some());
+    assert_eq!(sim.state.bulk_operation_statuses(), ["CANCELED", "RUNNING"]);
+    sim.state.hold_bulk_operations(false);
+    let orders = collect_all(&full, bulk(Entity::Order).with_cursor(page.next))
+        .await
+        .unwrap();
+    assert_eq!(sorted(&orders), paged);
+    assert!(full.take_notes(Entity::Order).is_empty());
 }

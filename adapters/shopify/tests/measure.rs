@@ -53,6 +53,7 @@ async fn measure(plan: &str, orders: usize, apis: &[&str]) {
                 first: Duration::from_millis(50),
                 max: Duration::from_millis(500),
                 per_call: Duration::from_secs(20),
+                ..BulkPolling::default()
             });
         let t = Instant::now();
         let mut query = ListQuery::new(Entity::Order);

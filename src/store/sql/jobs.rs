@@ -11,7 +11,7 @@ pub(in crate::store) const ABANDON_RUNS: &str = "UPDATE sync_runs SET state = 'a
      WHERE job_id = $3 AND lease_token < $4 AND state = 'running'";
 
 /// A sync run's columns.
-pub(in crate::store) const RUN_COLUMNS: &str = "id, store_id, entity, kind, worker, state, started_at, finished_at, pages, records, changed, error";
+pub(in crate::store) const RUN_COLUMNS: &str = "id, store_id, entity, kind, worker, state, started_at, finished_at, pages, records, changed, error, note";
 
 /// Expands `impl StoreJobs` for a backend (see [`super::impl_store`]); `$lock` follows
 /// the `LIMIT 1` of a lease subquery.
@@ -43,6 +43,7 @@ macro_rules! impl_jobs {
                 records: row.try_get("records")?,
                 changed: row.try_get("changed")?,
                 error: row.try_get("error")?,
+                note: row.try_get("note")?,
             })
         }
 
@@ -129,7 +130,7 @@ macro_rules! impl_jobs {
                 let state = if run.error.is_some() { RunState::Failed } else { RunState::Finished };
                 sqlx::query(
                     "UPDATE sync_runs SET finished_at = $1, pages = $2, records = $3, changed = $4, error = $5, \
-                     state = $6 WHERE id = $7 AND state = 'running'",
+                     state = $6, note = $8 WHERE id = $7 AND state = 'running'",
                 )
                 .bind(run.finished_at.unwrap_or_else(Utc::now))
                 .bind(run.pages)
@@ -138,6 +139,7 @@ macro_rules! impl_jobs {
                 .bind(&run.error)
                 .bind(state.as_str())
                 .bind(run.id)
+                .bind(&run.note)
                 .execute(&self.pool)
                 .await?;
                 Ok(())

@@ -3,6 +3,12 @@
 //! and each child line is, and read back a page of root records at a time with their
 //! children stitched in by `__parentId` (`{"lineItems": {"nodes": [...]}}`).
 //!
+//! Stitching is textual: each line is split into its top-level fields as borrowed
+//! slices of the line (no `Value` tree is built) and the record's JSON is written out
+//! with its children's text in place, to be decoded once into the wire types. Only
+//! a record holding lists whose connections a bulk query cannot carry (an order's
+//! refunds and fulfillments) is completed through `Value` afterwards.
+//!
 //! The index does not depend on line order: since 2026-01 Shopify does not group
 //! children under their parents (`groupObjects: false`), so a child may come before
 //! or long after its parent, and siblings in any order; ungrouped children are put
@@ -11,6 +17,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
@@ -19,9 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use polycart_kit::model::Entity;
 use polycart_kit::{Error, Result};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
-use crate::graphql::queries;
+use crate::graphql::queries::{self, Sel};
 
 /// Where one line is in the file.
 #[derive(Debug, Clone, Copy)]
@@ -105,18 +113,116 @@ pub(crate) struct BulkFile {
     /// Children came grouped under their parent, in their connection's order.
     grouped: bool,
     roots: Vec<Span>,
-    /// For root `i`, its children are `children[starts[i]..starts[i + 1]]`.
-    starts: Vec<usize>,
-    children: Vec<Span>,
+    /// For root `i`, its children are `children[starts[i]..starts[i + 1]]`, grouped
+    /// by connection in the selection's order.
+    starts: Vec<u32>,
+    children: Vec<Child>,
 }
 
-/// The two fields of a line the index reads.
+/// A child line: where it is and which of the root's connections it belongs to.
+#[derive(Debug, Clone, Copy)]
+struct Child {
+    span: Span,
+    /// Index into the entity's connections ([`connections`]).
+    conn: u16,
+}
+
+/// A root record's JSON with its children stitched in.
+#[derive(Debug)]
+pub(crate) struct Stitched {
+    pub(crate) text: Box<RawValue>,
+    /// It holds list items whose connections the bulk query could not carry: to be
+    /// completed with further reads.
+    pub(crate) incomplete: bool,
+}
+
+/// The fields of a line the index reads.
 #[derive(Deserialize)]
 struct Head<'a> {
     #[serde(borrow, default)]
     id: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "__parentId")]
     parent: Option<Cow<'a, str>>,
+    /// Nodes without an id (discount applications) name their type.
+    #[serde(borrow, default, rename = "__typename")]
+    typename: Option<Cow<'a, str>>,
+    /// And their place.
+    #[serde(default)]
+    index: Option<u64>,
+}
+
+/// A line's top-level fields, in order, as slices of the line.
+struct Fields<'a>(Vec<(&'a str, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Each;
+        impl<'de> Visitor<'de> for Each {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Fields<'de>, A::Error> {
+                let mut out = Vec::new();
+                // Keys are GraphQL field names: never escaped, so borrowed as they are.
+                while let Some(entry) = map.next_entry::<&'de str, &'de RawValue>()? {
+                    out.push(entry);
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(Each)
+    }
+}
+
+/// The connections of an entity's records, in the selection's order.
+fn connections(selection: &'static [Sel]) -> Vec<&'static queries::Conn> {
+    selection
+        .iter()
+        .filter_map(|f| match f {
+            Sel::Conn(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a selection holds a connection somewhere under a list (bulk queries
+/// cannot carry those: they are completed after the export).
+fn conn_under_list(fields: &[Sel], in_list: bool) -> bool {
+    fields.iter().any(|f| match f {
+        Sel::Scalar(_) => false,
+        Sel::Conn(c) => in_list || conn_under_list(&c.nodes, in_list),
+        Sel::Object(_, inner) | Sel::On(_, inner) => conn_under_list(inner, in_list),
+        Sel::List(_, inner) => conn_under_list(inner, true),
+    })
+}
+
+/// The top-level fields of a record that, when not empty, need completing.
+fn completable(selection: &'static [Sel]) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for f in selection {
+        match f {
+            Sel::List(name, inner) if conn_under_list(inner, true) => out.push(*name),
+            Sel::Object(name, inner) if conn_under_list(inner, false) => out.push(*name),
+            Sel::On(_, inner) => out.extend(completable(inner)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A node's place among its siblings: its GID's numeric part, or (nodes without an
+/// id) its `index`.
+fn numeric_id(h: &Head<'_>) -> u64 {
+    h.id.as_deref()
+        .and_then(|id| id.rsplit('/').next())
+        .and_then(|n| n.split('?').next())
+        .and_then(|n| n.parse().ok())
+        .or(h.index)
+        .unwrap_or(u64::MAX)
 }
 
 /// Calls `each(span, line)` for every non-empty line of `file`.
@@ -195,20 +301,24 @@ impl BulkFile {
         File::open(&self.path.0).map_err(io_error)
     }
 
-    /// Indexes the file: roots in file order, each child under its root. Checks the
-    /// line count against the operation's `objectCount` (a short file is a cut
-    /// download, worth another try). Blocking: run it off the async threads.
+    /// Indexes the file: roots in file order, each child under its root and
+    /// connection (ungrouped children in id order). Checks the line count against the
+    /// operation's `objectCount` (a short file is a cut download, worth another try).
+    /// Blocking: run it off the async threads.
     pub(crate) fn index(mut self, object_count: Option<u64>) -> Result<Self> {
         let file = self.open()?;
-        let mut root_of: HashMap<String, usize> = HashMap::new();
+        let mut root_of: HashMap<Box<str>, u32> = HashMap::new();
         let mut roots = Vec::new();
         let mut objects = 0u64;
         lines(&file, |span, text| {
             objects += 1;
             let h = head(span, text)?;
             if h.parent.is_none() {
+                let n = u32::try_from(roots.len()).map_err(|_| {
+                    Error::decode(format!("line {}", span.line), "over 4 billion records")
+                })?;
                 if let Some(id) = h.id {
-                    root_of.insert(id.into_owned(), roots.len());
+                    root_of.insert(id.into(), n);
                 }
                 roots.push(span);
             }
@@ -222,34 +332,58 @@ impl BulkFile {
                 timeout: false,
             });
         }
-        let mut children: Vec<(usize, Span)> = Vec::new();
+        let selection = queries::selection(self.entity);
+        let conns = connections(selection);
+        // (root, connection, place, child)
+        let mut children: Vec<(u32, u16, u64, Child)> = Vec::new();
         lines(&file, |span, text| {
             let h = head(span, text)?;
-            if let Some(parent) = h.parent {
-                let root = *root_of.get(parent.as_ref()).ok_or_else(|| {
+            let Some(parent) = h.parent.as_deref() else {
+                return Ok(());
+            };
+            let at = || format!("line {}", span.line);
+            let root = *root_of.get(parent).ok_or_else(|| {
+                Error::decode(
+                    at(),
+                    format!("__parentId {parent} is not a record of this export"),
+                )
+            })?;
+            // Its type from its GID, or (nodes without an id) from `__typename`.
+            let ty =
+                h.id.as_deref()
+                    .and_then(|id| id.strip_prefix("gid://shopify/"))
+                    .and_then(|rest| rest.split('/').next())
+                    .or(h.typename.as_deref())
+                    .unwrap_or_default();
+            let conn = conns
+                .iter()
+                .position(|c| c.types.contains(&ty))
+                .and_then(|i| u16::try_from(i).ok())
+                .ok_or_else(|| {
                     Error::decode(
-                        format!("line {}", span.line),
-                        format!("__parentId {parent} is not a record of this export"),
+                        at(),
+                        format!("a {ty:?} line has no place in a {}", self.entity),
                     )
                 })?;
-                children.push((root, span));
-            }
+            // Grouped children keep their file order (the merchant's).
+            let place = if self.grouped { 0 } else { numeric_id(&h) };
+            children.push((root, conn, place, Child { span, conn }));
             Ok(())
         })?;
-        // Stable: children keep their file order under each root.
-        children.sort_by_key(|(root, _)| *root);
+        // Stable: equal keys keep their file order.
+        children.sort_by_key(|(root, conn, place, _)| (*root, *conn, *place));
         let mut starts = Vec::with_capacity(roots.len() + 1);
-        let mut at = 0;
-        for i in 0..roots.len() {
-            starts.push(at);
+        let mut at = 0usize;
+        for i in 0..roots.len() as u32 {
+            starts.push(at as u32);
             while at < children.len() && children[at].0 == i {
                 at += 1;
             }
         }
-        starts.push(children.len());
+        starts.push(children.len() as u32);
         self.roots = roots;
         self.starts = starts;
-        self.children = children.into_iter().map(|(_, s)| s).collect();
+        self.children = children.into_iter().map(|(_, _, _, c)| c).collect();
         Ok(self)
     }
 
@@ -258,55 +392,74 @@ impl BulkFile {
         self.roots.len()
     }
 
-    fn read(file: &mut File, span: Span) -> Result<Value> {
-        let mut buf = vec![0; span.len as usize];
+    fn read<'b>(file: &mut File, span: Span, buf: &'b mut Vec<u8>) -> Result<Fields<'b>> {
+        buf.resize(span.len as usize, 0);
         file.seek(SeekFrom::Start(span.offset))
-            .and_then(|_| file.read_exact(&mut buf))
+            .and_then(|_| file.read_exact(buf))
             .map_err(io_error)?;
-        serde_json::from_slice(&buf)
+        let buf: &'b [u8] = buf;
+        serde_json::from_slice(buf)
             .map_err(|e| Error::decode(format!("line {}", span.line), e.to_string()))
     }
 
     /// Root records `start..start + n` with their children stitched in.
-    pub(crate) fn page(&self, start: usize, n: usize) -> Result<Vec<Value>> {
+    pub(crate) fn page(&self, start: usize, n: usize) -> Result<Vec<Stitched>> {
         let mut file = self.open()?;
         let selection = queries::selection(self.entity);
+        let conns = connections(selection);
+        let completable = completable(selection);
         let end = start.saturating_add(n).min(self.roots.len());
         let mut out = Vec::with_capacity(end.saturating_sub(start));
+        let (mut line, mut child_line) = (Vec::new(), Vec::new());
         for i in start..end {
-            let mut root = Self::read(&mut file, self.roots[i])?;
-            for &span in &self.children[self.starts[i]..self.starts[i + 1]] {
-                let mut child = Self::read(&mut file, span)?;
-                if let Some(map) = child.as_object_mut() {
-                    map.remove("__parentId");
+            let span = self.roots[i];
+            let root = Self::read(&mut file, span, &mut line)?;
+            let mut text = String::with_capacity(span.len as usize * 2);
+            text.push('{');
+            let mut incomplete = false;
+            for (k, v) in &root.0 {
+                if text.len() > 1 {
+                    text.push(',');
                 }
-                // Its type from its GID, or (nodes without an id) from `__typename`.
-                let ty = child["id"]
-                    .as_str()
-                    .and_then(|id| id.strip_prefix("gid://shopify/"))
-                    .and_then(|rest| rest.split('/').next())
-                    .or_else(|| child["__typename"].as_str())
-                    .unwrap_or_default()
-                    .to_owned();
-                let ty = ty.as_str();
-                let conn = queries::conn_for_type(selection, ty).ok_or_else(|| {
-                    Error::decode(
-                        format!("line {}", span.line),
-                        format!("a {ty:?} line has no place in a {}", self.entity),
-                    )
-                })?;
-                let slot = &mut root[conn.name];
-                if !slot.is_object() {
-                    *slot = json!({ "nodes": [] });
-                }
-                if let Some(nodes) = slot["nodes"].as_array_mut() {
-                    nodes.push(child);
-                }
+                push_field(&mut text, k, v.get());
+                incomplete |= completable.contains(k) && !matches!(v.get(), "[]" | "null");
             }
-            if !self.grouped {
-                sort_children(&mut root, selection);
+            let kids = &self.children[self.starts[i] as usize..self.starts[i + 1] as usize];
+            let mut open: Option<u16> = None;
+            for child in kids {
+                if open != Some(child.conn) {
+                    if open.is_some() {
+                        text.push_str("]}");
+                    }
+                    if text.len() > 1 {
+                        text.push(',');
+                    }
+                    text.push('"');
+                    text.push_str(conns[child.conn as usize].name);
+                    text.push_str("\":{\"nodes\":[");
+                    open = Some(child.conn);
+                } else {
+                    text.push(',');
+                }
+                let fields = Self::read(&mut file, child.span, &mut child_line)?;
+                text.push('{');
+                let mut first = true;
+                for (k, v) in fields.0.iter().filter(|(k, _)| *k != "__parentId") {
+                    if !first {
+                        text.push(',');
+                    }
+                    first = false;
+                    push_field(&mut text, k, v.get());
+                }
+                text.push('}');
             }
-            out.push(root);
+            if open.is_some() {
+                text.push_str("]}");
+            }
+            text.push('}');
+            let text = RawValue::from_string(text)
+                .map_err(|e| Error::decode(format!("line {}", span.line), e.to_string()))?;
+            out.push(Stitched { text, incomplete });
         }
         Ok(out)
     }
@@ -318,36 +471,25 @@ impl BulkFile {
     }
 }
 
-/// A node's place among its siblings: its GID's numeric part, or (discount
-/// applications, which have no id) its `index`.
-fn numeric_id(node: &Value) -> u64 {
-    node["id"]
-        .as_str()
-        .and_then(|id| id.rsplit('/').next())
-        .and_then(|n| n.split('?').next())
-        .and_then(|n| n.parse().ok())
-        .or_else(|| node["index"].as_u64())
-        .unwrap_or(u64::MAX)
-}
-
-/// Puts the nodes of every connection of `root` in id order.
-fn sort_children(root: &mut Value, selection: &[queries::Sel]) {
-    for f in selection {
-        // `get_mut`: indexing would add the connections a record has none of.
-        if let queries::Sel::Conn(c) = f
-            && let Some(nodes) = root
-                .get_mut(c.name)
-                .and_then(|conn| conn.get_mut("nodes"))
-                .and_then(Value::as_array_mut)
-        {
-            nodes.sort_by_key(numeric_id);
-        }
-    }
+/// Writes `"key":value` (keys are unescaped field names, values JSON text).
+fn push_field(text: &mut String, key: &str, value: &str) {
+    text.push('"');
+    text.push_str(key);
+    text.push_str("\":");
+    text.push_str(value);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    /// A page as values.
+    fn values(page: Vec<Stitched>) -> Vec<Value> {
+        page.iter()
+            .map(|s| serde_json::from_str(s.text.get()).unwrap())
+            .collect()
+    }
 
     /// An ungrouped result: a child before its parent, escaped slashes in GIDs.
     const UNGROUPED: &str = concat!(
@@ -371,7 +513,7 @@ mod tests {
             .index(Some(6))
             .unwrap();
         assert_eq!(file.len(), 2);
-        let all = file.page(0, 10).unwrap();
+        let all = values(file.page(0, 10).unwrap());
         let ids = |v: &Value, f: &str| -> Vec<String> {
             v[f]["nodes"]
                 .as_array()
@@ -392,7 +534,7 @@ mod tests {
         assert_eq!(ids(&all[1], "lineItems"), ["gid://shopify/LineItem/21"]);
         assert!(all[0]["lineItems"]["nodes"][0].get("__parentId").is_none());
         // Pages are windows over the roots.
-        let second = file.page(1, 1).unwrap();
+        let second = values(file.page(1, 1).unwrap());
         assert_eq!(second.len(), 1);
         assert_eq!(second[0]["name"], "#1002");
         assert!(file.page(2, 5).unwrap().is_empty());
@@ -411,11 +553,33 @@ mod tests {
             .unwrap()
             .index(Some(3))
             .unwrap();
-        let page = file.page(0, 2).unwrap();
+        let page = values(file.page(0, 2).unwrap());
         // Nodes without an id find their place by `__typename`.
         assert_eq!(page[0]["discountApplications"]["nodes"][0]["code"], "X");
         assert!(page[0].get("lineItems").is_none());
         assert!(page[1].as_object().unwrap().len() == 1, "{}", page[1]);
+    }
+
+    #[test]
+    fn records_holding_what_bulk_cannot_carry_are_marked_for_completion() {
+        let text = concat!(
+            r#"{"id":"gid://shopify/Order/1","refunds":[{"id":"gid://shopify/Refund/1"}]}"#,
+            "\n",
+            r##"{"id":"gid://shopify/Order/2","refunds":[],"name":"#1002"}"##,
+            "\n",
+            r#"{"id":"gid://shopify/LineItem/3","title":"a \"b\"","__parentId":"gid://shopify/Order/2"}"#,
+        );
+        let file = BulkFile::from_text(Entity::Order, false, text)
+            .unwrap()
+            .index(Some(3))
+            .unwrap();
+        let page = file.page(0, 2).unwrap();
+        assert!(page[0].incomplete && !page[1].incomplete);
+        assert_eq!(
+            page[1].text.get(),
+            r##"{"id":"gid://shopify/Order/2","refunds":[],"name":"#1002","lineItems":{"nodes":[{"id":"gid://shopify/LineItem/3","title":"a \"b\""}]}}"##,
+            "fields and escapes kept as they were"
+        );
     }
 
     #[test]

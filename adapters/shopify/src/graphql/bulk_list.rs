@@ -68,6 +68,7 @@ impl ShopifyAdapter {
     /// Whether `query` reads (or keeps reading) through a bulk export.
     pub(crate) fn wants_bulk(query: &ListQuery, cursor: &GqlCursor) -> bool {
         cursor.bulk.is_some()
+            || cursor.slot_since.is_some()
             || (query.bulk
                 && bulk::exportable(query.entity)
                 && cursor.after.is_none()
@@ -79,10 +80,25 @@ impl ShopifyAdapter {
         let entity = query.entity;
         let (op, at, polls) = match cursor.bulk {
             Some(op) => (op, cursor.at.unwrap_or(0), cursor.polls.unwrap_or(0)),
-            None => match self.start_bulk(query).await? {
-                Some(op) => (op, 0, 0),
-                None => return self.paged_from_start(query).await,
-            },
+            None => {
+                return match self.start_bulk(query, &cursor).await? {
+                    // Its id is committed before anything else happens: a run killed
+                    // from here on resumes this operation instead of starting another.
+                    Started::Op(op) => Ok(waiting(op, 0, 0)),
+                    Started::Waiting(since, polls) => Ok(Page {
+                        records: Vec::new(),
+                        next: Some(Cursor::encode(&GqlCursor {
+                            slot_since: Some(since),
+                            polls: Some(polls),
+                            ..GqlCursor::default()
+                        })),
+                    }),
+                    Started::Refused(why) => {
+                        self.note_paging(entity, &why);
+                        self.paged_from_start(query).await
+                    }
+                };
+            }
         };
         let deadline = tokio::time::Instant::now() + self.bulk_polling.per_call;
         let loading = match self.cached_export(entity, &op).await {
@@ -94,7 +110,7 @@ impl ShopifyAdapter {
             Fetched::Empty => return Ok(Page::last(Vec::new())),
             Fetched::Waiting => return Ok(waiting(op, at, polls)),
             Fetched::Unusable(why) => {
-                tracing::warn!(operation = %op, %why, "bulk export unusable, paging the GraphQL API instead");
+                self.note_paging(entity, &format!("bulk operation {op} {why}"));
                 return self.paged_from_start(query).await;
             }
         };
@@ -103,8 +119,8 @@ impl ShopifyAdapter {
         };
         let n = query.page_size_or(MAX_PAGE) as usize;
         let start = usize::try_from(at).unwrap_or(usize::MAX);
-        let nodes = file.page(start, n)?;
-        let records = self.map_nodes(entity, nodes).await?;
+        let stitched = file.page(start, n)?;
+        let records = self.map_stitched(entity, stitched).await?;
         let served = start.saturating_add(n);
         let next = if served < file.len() {
             Some(Cursor::encode(&GqlCursor {
@@ -165,42 +181,110 @@ impl ShopifyAdapter {
         }
     }
 
-    /// Starts the entity's bulk query; `None` when the shop's bulk slot is held by
-    /// another query (or Shopify refuses ours), so the pass pages instead.
-    async fn start_bulk(&self, query: &ListQuery) -> Result<Option<String>> {
+    /// Says (in the log and in the run's record) why a pass pages the API where a bulk
+    /// export was asked for.
+    fn note_paging(&self, entity: Entity, why: &str) {
+        tracing::warn!(%entity, %why, "bulk export unavailable, paging the GraphQL API instead");
+        self.notes.note(
+            entity,
+            format!("{entity}: paged the GraphQL API instead of a bulk export: {why}"),
+        );
+    }
+
+    /// Starts the entity's bulk query, or finds the operation already doing it. A
+    /// refusal for want of a slot is handled: an operation running (or just done) with
+    /// the same query is adopted; ours for the same entity that nothing reads (a killed
+    /// run's) are cancelled; slots other exports hold are waited for, up to
+    /// `BulkPolling::slot_wait` from `cursor.slot_since`, inside this call's time.
+    async fn start_bulk(&self, query: &ListQuery, cursor: &GqlCursor) -> Result<Started> {
         let text = bulk::bulk_query(query.entity, search(query).as_deref());
         let run = bulk::run_mutation(&self.config.api_version, bulk::groups_objects(query.entity));
-        // A mutation costs 10 points, its payload 2 more.
-        let data = self.gql(&run, json!({ "q": text }), 12).await?;
-        let payload = &data["bulkOperationRunQuery"];
-        if let Some(id) = payload["bulkOperation"]["id"].as_str() {
-            tracing::info!(operation = id, entity = %query.entity, "bulk export started");
-            return Ok(Some(id.to_owned()));
-        }
-        let errors = payload["userErrors"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let message = |e: &Value| e["message"].as_str().unwrap_or("refused").to_owned();
-        if errors
-            .iter()
-            .any(|e| bulk::slot_taken(e["code"].as_str(), &message(e)))
-        {
-            let data = self.gql(bulk::CURRENT, json!({}), 1).await?;
-            let current: Option<OperationState> =
-                serde_json::from_value(data["currentBulkOperation"].clone()).ok();
-            if let Some(op) =
-                current.filter(|op| op.running() && op.query.as_deref() == Some(text.as_str()))
-            {
-                tracing::info!(operation = %op.id, "adopting the same bulk export already running");
-                return Ok(Some(op.id));
+        let now = chrono::Utc::now().timestamp_millis();
+        let since = cursor.slot_since.unwrap_or(now);
+        let mut polls = cursor.polls.unwrap_or(0);
+        let deadline = tokio::time::Instant::now() + self.bulk_polling.per_call;
+        loop {
+            // A mutation costs 10 points, its payload 2 more.
+            let data = self.gql(&run, json!({ "q": text }), 12).await?;
+            let payload = &data["bulkOperationRunQuery"];
+            if let Some(id) = payload["bulkOperation"]["id"].as_str() {
+                tracing::info!(operation = id, entity = %query.entity, "bulk export started");
+                return Ok(Started::Op(id.to_owned()));
             }
-            tracing::info!(entity = %query.entity, "the shop's bulk slot holds another query");
-            return Ok(None);
+            let errors = payload["userErrors"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let message = |e: &Value| e["message"].as_str().unwrap_or("refused").to_owned();
+            if !errors
+                .iter()
+                .any(|e| bulk::slot_taken(e["code"].as_str(), &message(e)))
+            {
+                let messages: Vec<String> = errors.iter().map(message).collect();
+                return Ok(Started::Refused(format!(
+                    "Shopify refused the bulk query: {}",
+                    messages.join("; ")
+                )));
+            }
+            let ops = self.recent_operations().await?;
+            let plan = bulk::plan_slots(query.entity, &text, &ops, chrono::Utc::now());
+            for id in &plan.cancel {
+                self.cancel_operation(id).await?;
+            }
+            if let Some(op) = plan.adopt {
+                tracing::info!(operation = %op, entity = %query.entity, "adopting the bulk export already there");
+                return Ok(Started::Op(op));
+            }
+            let waited = chrono::Utc::now().timestamp_millis() - since;
+            if waited >= i64::try_from(self.bulk_polling.slot_wait.as_millis()).unwrap_or(i64::MAX)
+            {
+                return Ok(Started::Refused(format!(
+                    "the shop's bulk slots stayed taken by other exports for {:.1} s",
+                    waited as f64 / 1000.0
+                )));
+            }
+            if plan.cancel.is_empty() {
+                tracing::info!(entity = %query.entity, "the shop's bulk slots are taken: waiting for one");
+            }
+            let wait = self.bulk_polling.delay(polls);
+            polls = polls.saturating_add(1);
+            if tokio::time::Instant::now() + wait > deadline {
+                return Ok(Started::Waiting(since, polls));
+            }
+            tokio::time::sleep(wait).await;
         }
-        let messages: Vec<String> = errors.iter().map(message).collect();
-        tracing::error!(entity = %query.entity, errors = %messages.join("; "), "bulk export refused");
-        Ok(None)
+    }
+
+    /// The app's recent bulk queries, newest first: the list on 2026-01 and later,
+    /// the latest one before.
+    async fn recent_operations(&self) -> Result<Vec<OperationState>> {
+        if bulk::version_at_least(&self.config.api_version, "2026-01") {
+            let data = self.gql(bulk::RECENT, json!({}), 27).await?;
+            let edges = data["bulkOperations"]["edges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            return edges
+                .into_iter()
+                .map(|e| {
+                    serde_json::from_value(e["node"].clone())
+                        .map_err(|e| Error::decode("$.data.bulkOperations", e.to_string()))
+                })
+                .collect();
+        }
+        let data = self.gql(bulk::CURRENT, json!({}), 1).await?;
+        Ok(serde_json::from_value(data["currentBulkOperation"].clone())
+            .ok()
+            .into_iter()
+            .collect())
+    }
+
+    /// Cancels a stale operation of ours; one that ended meanwhile is fine.
+    async fn cancel_operation(&self, op: &str) -> Result<()> {
+        let data = self.gql(bulk::CANCEL, json!({ "id": op }), 11).await?;
+        let errors = &data["bulkOperationCancel"]["userErrors"];
+        tracing::info!(operation = op, errors = %errors, "cancelled a stale bulk export of ours");
+        Ok(())
     }
 
     /// Polls `op` until it ends (or `deadline`), then starts downloading and indexing
@@ -253,16 +337,26 @@ impl ShopifyAdapter {
         }
         let objects = state.objects();
         let (tx, rx) = tokio::sync::watch::channel(None);
+        let op_id = op.to_owned();
         tokio::spawn(async move {
             let loaded = async {
+                let started = std::time::Instant::now();
                 let file =
                     BulkFile::download(entity, bulk::groups_objects(entity), response).await?;
-                tokio::task::spawn_blocking(move || file.index(objects))
-                    .await
-                    .map_err(|e| Error::Transport {
-                        message: format!("indexing the bulk result stopped: {e}"),
-                        timeout: false,
-                    })?
+                let downloaded = started.elapsed();
+                let indexed = tokio::task::spawn_blocking(move || file.index(objects));
+                let file = indexed.await.map_err(|e| Error::Transport {
+                    message: format!("indexing the bulk result stopped: {e}"),
+                    timeout: false,
+                })??;
+                tracing::info!(
+                    operation = %op_id,
+                    records = file.len(),
+                    download_s = downloaded.as_secs_f64(),
+                    index_s = (started.elapsed() - downloaded).as_secs_f64(),
+                    "bulk export downloaded and indexed"
+                );
+                Ok::<_, Error>(file)
             }
             .await;
             // Nobody waiting any more (the adapter went away) is fine.
@@ -292,6 +386,7 @@ impl ShopifyAdapter {
                     object_count: None,
                     url: None,
                     query: None,
+                    completed_at: None,
                 }));
             }
             let state: OperationState = serde_json::from_value(data["node"].clone())
@@ -307,6 +402,16 @@ impl ShopifyAdapter {
             n += 1;
         }
     }
+}
+
+/// What starting an export came to.
+enum Started {
+    /// Started, or adopted.
+    Op(String),
+    /// Waiting for a free slot since (Unix milliseconds), after this many polls.
+    Waiting(i64, u32),
+    /// Bulk cannot serve this pass: why.
+    Refused(String),
 }
 
 /// What fetching an operation's result gave.

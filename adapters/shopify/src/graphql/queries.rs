@@ -438,14 +438,6 @@ pub(crate) fn bulk(fields: &[Sel], in_list: bool) -> String {
     out.join(" ")
 }
 
-/// The connection directly in `fields` whose nodes have GraphQL type `ty`.
-pub(crate) fn conn_for_type<'a>(fields: &'a [Sel], ty: &str) -> Option<&'a Conn> {
-    fields.iter().find_map(|f| match f {
-        Sel::Conn(c) if c.types.contains(&ty) => Some(c),
-        _ => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,9 @@ pub(crate) struct GqlCursor {
     /// Times the export was found still running (keeps each waiting cursor distinct).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) polls: Option<u32>,
+    /// Since when (Unix milliseconds) a bulk pass waits for a free bulk slot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) slot_since: Option<i64>,
 }
 
 impl GqlCursor {
@@ -142,6 +145,36 @@ impl ShopifyAdapter {
             })
             .collect::<Result<Vec<_>>>()?;
         let refs: Vec<&RawValue> = raws.iter().map(|r| r.as_ref()).collect();
+        self.map_records(entity, &refs).await
+    }
+
+    /// Maps records stitched from a bulk export: decoded once from their text, except
+    /// those holding what the bulk query could not carry, completed through `Value`.
+    pub(crate) async fn map_stitched(
+        &self,
+        entity: Entity,
+        stitched: Vec<crate::graphql::bulk_file::Stitched>,
+    ) -> Result<Vec<Record>> {
+        let mut at = Vec::new();
+        let mut incomplete = Vec::new();
+        for (i, s) in stitched.iter().enumerate().filter(|(_, s)| s.incomplete) {
+            at.push(i);
+            incomplete.push(
+                serde_json::from_str::<Value>(s.text.get())
+                    .map_err(|e| Error::decode("$", e.to_string()))?,
+            );
+        }
+        self.complete(entity, &mut incomplete).await?;
+        let completed = incomplete
+            .iter()
+            .map(|n| {
+                serde_json::value::to_raw_value(n).map_err(|e| Error::decode("$", e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut refs: Vec<&RawValue> = stitched.iter().map(|s| s.text.as_ref()).collect();
+        for (i, raw) in at.into_iter().zip(&completed) {
+            refs[i] = &**raw;
+        }
         self.map_records(entity, &refs).await
     }
 

@@ -6,7 +6,7 @@
 //! connection on its own line, nested connections' nodes with `__parentId`, grouped
 //! under their parent only when `groupObjects` is true (the default before 2026-01),
 //! else in an order that does not follow the parents. `currentBulkOperation`,
-//! `bulkOperation(id:)` (2026-01 and later) and `node(id:)` report `status`,
+//! `bulkOperation(id:)`, `bulkOperations` (both 2026-01 and later) and `node(id:)` report `status`,
 //! `objectCount`, `rootObjectCount`, `fileSize`, `url` (null when nothing matched)
 //! and, for a failed run, `partialDataUrl`. `bulkOperationCancel` cancels; results
 //! expire. A `bulk_operations/finish` webhook goes to its subscribers. Files are
@@ -120,6 +120,11 @@ impl SimState {
     /// Bulk operations created so far.
     pub fn bulk_operations_created(&self) -> usize {
         self.bulk().ops.len()
+    }
+
+    /// The status of every bulk operation, oldest first.
+    pub fn bulk_operation_statuses(&self) -> Vec<&'static str> {
+        self.bulk().ops.iter().map(|o| o.status).collect()
     }
 }
 
@@ -347,6 +352,41 @@ pub(super) fn current(ctx: &Context<'_>, kind: Option<BulkOperationType>) -> Opt
     let state = ctx.data_unchecked::<Arc<SimState>>();
     let bulk = state.bulk();
     bulk.ops.last().map(|op| view(op, &origin(ctx)))
+}
+
+/// `bulkOperations(first:, after:, query:)`, added in 2026-01 with the five
+/// concurrent operations: the app's operations, newest first, filtered by the terms
+/// `status:` and `operation_type:` (joined by spaces or `AND`; others are ignored,
+/// as Shopify ignores filters it does not know).
+pub(super) fn list(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    query: Option<String>,
+) -> async_graphql::Result<async_graphql::connection::Connection<String, BulkOperation>> {
+    let mut status: Option<String> = None;
+    let mut kind: Option<String> = None;
+    for term in query.as_deref().unwrap_or_default().split_whitespace() {
+        if let Some(v) = term.strip_prefix("status:") {
+            status = Some(v.trim_matches(['\'', '"']).to_ascii_uppercase());
+        } else if let Some(v) = term.strip_prefix("operation_type:") {
+            kind = Some(v.trim_matches(['\'', '"']).to_ascii_lowercase());
+        }
+    }
+    let origin = origin(ctx);
+    let items: Vec<(u64, BulkOperation)> = {
+        let state = ctx.data_unchecked::<Arc<SimState>>();
+        let bulk = state.bulk();
+        bulk.ops
+            .iter()
+            // Every simulated operation is a query.
+            .filter(|_| kind.as_deref().is_none_or(|k| k == "query"))
+            .filter(|o| status.as_deref().is_none_or(|s| s == o.status))
+            // Newest first: keyed by the id counted down.
+            .map(|o| (u64::MAX - o.id, view(o, &origin)))
+            .collect()
+    };
+    super::gql_paging::paginate(items, first, after)
 }
 
 /// `bulkOperation(id:)`, a field Shopify added in 2026-01 (older versions' schemas

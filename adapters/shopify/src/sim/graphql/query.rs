@@ -52,6 +52,17 @@ impl QueryRoot {
         bulk::by_id(ctx, &id)
     }
 
+    async fn bulk_operations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        query: Option<String>,
+    ) -> async_graphql::Result<async_graphql::connection::Connection<String, bulk::BulkOperation>>
+    {
+        bulk::list(ctx, first, after, query)
+    }
+
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         node(ctx, &id)
     }
