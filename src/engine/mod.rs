@@ -24,7 +24,9 @@ use polycart_kit::{
     Adapter, Capabilities, Entity, ListQuery, Page, StoreConfig, WebhookEvent, WebhookKind,
 };
 
-use crate::store::{FinishPass, Health, Lease, PageCommit, Pass, Store, StoreInfo, StoreState};
+use crate::store::{
+    FinishPass, Health, Lease, Pass, PreparedCommit, PreparedPage, Store, StoreInfo, StoreState,
+};
 pub use clock::{Clock, ManualClock};
 
 /// What can go wrong while syncing.
@@ -420,8 +422,9 @@ impl Engine {
             None
         };
         progress.started(store_id, entity, total);
-        // The next page, read while the current one commits.
-        let mut read_ahead: Option<polycart_kit::Result<Page>> = None;
+        // The next page, read and prepared (serialised, hashed, compressed) while the
+        // current one commits.
+        let mut read_ahead: Option<Result<(Page, PreparedPage)>> = None;
         while !pass.listed_all {
             let stopped = stop();
             if stopped || max_pages.is_some_and(|m| report.pages >= u64::from(m)) {
@@ -435,9 +438,12 @@ impl Engine {
                 progress.finished(store_id, entity, &report);
                 return Ok(report);
             }
-            let page = match read_ahead.take() {
-                Some(page) => page?,
-                None => adapter.list(&self.page_query(entity, &pass, &caps)).await?,
+            let (page, prepared) = match read_ahead.take() {
+                Some(ahead) => ahead?,
+                None => {
+                    let page = adapter.list(&self.page_query(entity, &pass, &caps)).await?;
+                    prepare(store_id, page).await?
+                }
             };
             if page.next.is_some() && page.next == pass.next {
                 return Err(polycart_kit::Error::invalid(
@@ -454,23 +460,26 @@ impl Engine {
                 .filter_map(|r| r.updated_at())
                 .chain(pass.max_updated)
                 .max();
-            let page_commit = PageCommit {
-                store_id,
+            let page_commit = PreparedCommit {
+                page: &prepared,
                 entity,
-                records: &page.records,
                 pass: &next,
                 fence,
                 renew_until: self.opts.clock.now() + self.opts.lease_ttl,
             };
-            let commit = self.store.commit_page(&page_commit);
-            // Read the next page while this one commits, unless this slice ends here
-            // (a page read for nothing would spend the platform's budget).
+            let commit = self.store.commit_prepared(&page_commit);
+            // Read and prepare the next page while this one commits, unless this slice
+            // ends here (a page read for nothing would spend the platform's budget).
             let last_of_slice = max_pages.is_some_and(|m| report.pages + 1 >= u64::from(m));
             let outcome = if next.listed_all || last_of_slice {
                 commit.await?
             } else {
                 let query = self.page_query(entity, &next, &caps);
-                let (outcome, ahead) = tokio::join!(commit, adapter.list(&query));
+                let ahead = async {
+                    let page = adapter.list(&query).await?;
+                    prepare(store_id, page).await
+                };
+                let (outcome, ahead) = tokio::join!(commit, ahead);
                 read_ahead = Some(ahead);
                 outcome?
             };
@@ -895,6 +904,25 @@ pub fn dead_local_owner(owner: &str) -> bool {
 
 /// Asked between pages: should this slice stop now (shutdown, lease lost)?
 pub type Stop<'a> = dyn Fn() -> bool + Send + Sync + 'a;
+
+/// Prepares a listed page for its commit ([`PreparedPage::prepare`]) on a blocking
+/// thread, so the serialising, hashing and compressing run beside the commit of the
+/// page before instead of inside its transaction.
+async fn prepare(store_id: &str, page: Page) -> Result<(Page, PreparedPage)> {
+    let store_id = store_id.to_owned();
+    let prepared = tokio::task::spawn_blocking(move || {
+        let prepared = PreparedPage::prepare(&store_id, &page.records);
+        (page, prepared)
+    })
+    .await;
+    match prepared {
+        Ok((page, prepared)) => Ok((page, prepared?)),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => Err(Error::Panicked(format!("preparing a page: {e}"))),
+        },
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -24,6 +24,7 @@
 mod api_keys;
 mod crypto;
 mod feed;
+pub mod fleet_probe;
 mod idempotency;
 mod jobs;
 mod packed;
@@ -46,8 +47,8 @@ pub use idempotency::{Idempotency, IdempotencyState, IdempotencyWindow};
 pub use jobs::{Lease, RunState, StoreJobs, SyncRun};
 pub use postgres::PgStore;
 pub use records::{
-    CursorState, EntityStats, FinishPass, PageCommit, PageOutcome, Pass, StoreRecords,
-    StoredRecord, next_watermark,
+    CursorState, EntityStats, FinishPass, PageCommit, PageOutcome, Pass, PreparedCommit,
+    PreparedPage, StoreRecords, StoredRecord, next_watermark,
 };
 pub use sqlite::SqliteStore;
 pub use stores::{

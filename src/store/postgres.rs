@@ -133,7 +133,7 @@ async fn write_versions(
     entity: &str,
     seen_pass: i64,
     now: DateTime<Utc>,
-    versions: Vec<Version>,
+    versions: Vec<Version<'_>>,
 ) -> Result<HashMap<String, i64>> {
     let mut written = HashMap::with_capacity(versions.len());
     if versions.is_empty() {
@@ -157,21 +157,11 @@ async fn write_versions(
     let rows = sqlx::query(&sql)
         .bind(store_id)
         .bind(entity)
-        .bind(
-            versions
-                .iter()
-                .map(|v| v.platform_id.as_str())
-                .collect::<Vec<_>>(),
-        )
+        .bind(versions.iter().map(|v| v.platform_id).collect::<Vec<_>>())
         .bind(versions.iter().map(|v| v.updated_at).collect::<Vec<_>>())
         .bind(versions.iter().map(|v| v.created_at).collect::<Vec<_>>())
-        .bind(versions.iter().map(|v| v.hash.as_str()).collect::<Vec<_>>())
-        .bind(
-            versions
-                .iter()
-                .map(|v| v.document.as_slice())
-                .collect::<Vec<_>>(),
-        )
+        .bind(versions.iter().map(|v| v.hash).collect::<Vec<_>>())
+        .bind(versions.iter().map(|v| v.document).collect::<Vec<_>>())
         .bind(seen_pass)
         .bind(now)
         .fetch_all(&mut *conn)
