@@ -44,7 +44,7 @@ pub use api_keys::{ApiKey, ApiKeys};
 pub use crypto::{Cipher, KEY_ENV};
 pub use feed::{Change, ChangeFeed, ChangeKind, PruneOutcome, StorageStats, SweepOutcome};
 pub use idempotency::{Idempotency, IdempotencyState, IdempotencyWindow};
-pub use jobs::{Lease, RunState, StoreJobs, SyncRun};
+pub use jobs::{Lease, MAX_LEASE_BATCH, RunState, StoreJobs, SyncRun};
 pub use postgres::PgStore;
 pub use records::{
     CursorState, EntityStats, FinishPass, PageCommit, PageOutcome, Pass, PreparedCommit,

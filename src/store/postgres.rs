@@ -72,6 +72,11 @@ impl PgStore {
                     "webhook deliveries",
                     include_str!("../../migrations/postgres/0003_webhook_deliveries.sql"),
                 ),
+                (
+                    4,
+                    "jobs due order",
+                    include_str!("../../migrations/postgres/0004_jobs_due_order.sql"),
+                ),
             ])
             .await
     }

@@ -66,6 +66,11 @@ impl SqliteStore {
                     "webhook deliveries",
                     include_str!("../../migrations/sqlite/0003_webhook_deliveries.sql"),
                 ),
+                (
+                    4,
+                    "jobs due order",
+                    include_str!("../../migrations/sqlite/0004_jobs_due_order.sql"),
+                ),
             ])
             .await
     }
