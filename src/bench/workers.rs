@@ -36,6 +36,8 @@ pub struct Workers {
     pub concurrency: usize,
     /// Lease lifetime: how soon a killed worker's jobs are taken over.
     pub lease_secs: u64,
+    /// The most jobs one lease transaction takes (`polycart worker --lease-batch`).
+    pub lease_batch: usize,
     /// SIGKILL one worker once a third of the pairs are synced, start a replacement.
     pub kill_one: bool,
 }
@@ -90,6 +92,7 @@ impl Fleet {
             .args(["--database-url", url, "--id", &id])
             .args(["--concurrency", &workers.concurrency.max(1).to_string()])
             .args(["--lease-secs", &workers.lease_secs.max(1).to_string()])
+            .args(["--lease-batch", &workers.lease_batch.to_string()])
             .args(["--poll-ms", "100"])
             .env("POLYCART_SECRET_KEY", key_hex)
             .env("RUST_LOG", "error")

@@ -99,6 +99,10 @@ pub struct FleetArgs {
     /// are taken over).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=3600))]
     pub lease_secs: u16,
+    /// With `--workers`: the most jobs one lease transaction takes.
+    #[arg(long, default_value_t = crate::store::MAX_LEASE_BATCH as u16,
+          value_parser = clap::value_parser!(u16).range(1..=crate::store::MAX_LEASE_BATCH as i64))]
+    pub lease_batch: u16,
     /// With `--workers`: SIGKILL one worker once a third of the fleet is synced (a
     /// replacement starts), then check that every record arrived exactly once.
     #[arg(long, requires = "workers")]
@@ -229,6 +233,7 @@ pub async fn run(args: &Args) -> Result<String, String> {
                     count: usize::from(count),
                     concurrency: usize::from(a.worker_concurrency),
                     lease_secs: u64::from(a.lease_secs),
+                    lease_batch: usize::from(a.lease_batch),
                     kill_one: a.kill_one,
                 };
                 let f = workers::run(&bench, &spec)

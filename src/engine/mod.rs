@@ -121,6 +121,9 @@ pub struct EngineOptions {
     pub slice_pages: u32,
     /// Jobs one worker runs at once.
     pub concurrency: usize,
+    /// The most jobs one lease transaction takes (1..=[`crate::store::MAX_LEASE_BATCH`]):
+    /// a worker fills its free slots with one transaction instead of one each.
+    pub lease_batch: usize,
     pub lease_ttl: chrono::Duration,
     /// How long a worker sleeps when no job is due.
     pub poll_interval: Duration,
@@ -161,6 +164,7 @@ impl Default for EngineOptions {
             bulk_full_passes: true,
             slice_pages: 10,
             concurrency: 4,
+            lease_batch: crate::store::MAX_LEASE_BATCH,
             lease_ttl: chrono::Duration::seconds(30),
             poll_interval: Duration::from_secs(1),
             circuit_threshold: 3,

@@ -79,9 +79,10 @@ impl Engine {
                 p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
                 _ = shutdown.changed() => break,
             };
-            // Every free slot is filled by one lease transaction.
+            // Free slots are filled by one lease transaction (up to `lease_batch`).
             let mut permits = vec![permit];
-            while permits.len() < MAX_LEASE_BATCH {
+            let batch = self.opts.lease_batch.clamp(1, MAX_LEASE_BATCH);
+            while permits.len() < batch {
                 match slots.clone().try_acquire_owned() {
                     Ok(p) => permits.push(p),
                     Err(_) => break,
