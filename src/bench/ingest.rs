@@ -22,6 +22,9 @@ pub struct IngestBench {
     pub records: usize,
     pub page_size: usize,
     pub database_url: Option<String>,
+    /// Prepare each page inside its commit ([`crate::store::StoreRecords::commit_page`])
+    /// instead of beside the commit before it.
+    pub serial: bool,
 }
 
 /// The figures of one run; the JSON keys are a contract (`--json`).
@@ -30,6 +33,8 @@ pub struct IngestFigures {
     pub backend: String,
     pub records: u64,
     pub page_size: u64,
+    /// Pages prepared beside the previous commit (false: inside their own).
+    pub pipelined: bool,
     pub seconds: f64,
     pub records_per_s: f64,
     /// The same pages again, unchanged: hashing and comparing only.
@@ -68,6 +73,13 @@ pub async fn run(bench: &IngestBench) -> Result<IngestFigures> {
     let mut timings = [0.0f64; 2];
     for timing in &mut timings {
         let started = Instant::now();
+        if bench.serial {
+            for page in pages.iter() {
+                super::orders::commit(&*db.store, &store_id, page, &pass).await?;
+            }
+            *timing = started.elapsed().as_secs_f64();
+            continue;
+        }
         let mut ahead = Some(prepare(0));
         for i in 0..pages.len() {
             let prepared = ahead
@@ -104,6 +116,7 @@ pub async fn run(bench: &IngestBench) -> Result<IngestFigures> {
         backend: format!("{:?}", db.store.backend()).to_lowercase(),
         records: bench.records as u64,
         page_size: page_size as u64,
+        pipelined: !bench.serial,
         seconds: timings[0],
         records_per_s: bench.records as f64 / timings[0].max(1e-9),
         unchanged_records_per_s: bench.records as f64 / timings[1].max(1e-9),

@@ -118,6 +118,10 @@ pub struct StoreArgs {
     /// Records per committed page (one transaction each).
     #[arg(long, default_value_t = 250)]
     pub page_size: usize,
+    /// Prepare (serialise, hash, compress) each page inside its commit instead of
+    /// beside the commit before it.
+    #[arg(long)]
+    pub serial: bool,
     /// The sync store (default: a fresh SQLite file; PostgreSQL in a fresh schema).
     #[arg(long)]
     pub database_url: Option<String>,
@@ -268,14 +272,16 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 records: a.records,
                 page_size: a.page_size,
                 database_url: a.database_url.clone(),
+                serial: a.serial,
             };
             let f = ingest::run(&bench).await.map_err(|e| e.to_string())?;
             Ok(shown(a.json, &f, |f| {
                 format!(
-                    "{}: {} records in pages of {} in {:.2} s = {:.0} records/s (unchanged again: {:.0} records/s)",
+                    "{}: {} records in pages of {}{} in {:.2} s = {:.0} records/s (unchanged again: {:.0} records/s)",
                     f.backend,
                     f.records,
                     f.page_size,
+                    if f.pipelined { "" } else { " (serial)" },
                     f.seconds,
                     f.records_per_s,
                     f.unchanged_records_per_s
