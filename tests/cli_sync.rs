@@ -686,7 +686,9 @@ async fn bench_fleet_with_one_of_two_workers_killed_loses_nothing() {
     let figures: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON figures");
     assert_eq!(figures["exact"], true, "{figures}");
     assert_eq!(figures["stores"], 50, "{figures}");
-    let killed_at = figures["killed_after_pairs"].as_u64().expect("a worker was killed");
+    let killed_at = figures["killed_after_pairs"]
+        .as_u64()
+        .expect("a worker was killed");
     assert!(
         killed_at < figures["pairs"].as_u64().unwrap(),
         "killed after the end: {figures}"

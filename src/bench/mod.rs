@@ -86,7 +86,9 @@ impl BenchDb {
 
     /// The PostgreSQL URL and schema of the run (`None` on SQLite).
     pub fn pg_schema(&self) -> Option<(&str, &str)> {
-        self.pg_schema.as_ref().map(|(u, s)| (u.as_str(), s.as_str()))
+        self.pg_schema
+            .as_ref()
+            .map(|(u, s)| (u.as_str(), s.as_str()))
     }
 
     /// The credential key as `POLYCART_SECRET_KEY` takes it (hex), for a child

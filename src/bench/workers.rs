@@ -197,7 +197,9 @@ async fn run_on(
     let ids: Vec<String> = ids.into_iter().collect::<Result<_>>()?;
     let probe = FleetProbe::connect(url, schema).await?;
     // Hold every job back while the workers start.
-    probe.make_due(Utc::now() + chrono::Duration::days(365)).await?;
+    probe
+        .make_due(Utc::now() + chrono::Duration::days(365))
+        .await?;
     let worker_url = format!(
         "{url}{}options[search_path]={schema}",
         if url.contains('?') { '&' } else { '?' }
@@ -228,7 +230,8 @@ async fn run_on(
     probe.make_due(released).await?;
     let started = Instant::now();
     let mut killed_after = None;
-    let (mut last_done, mut last_change, mut pairs) = (0, Instant::now(), 0);
+    let (mut last_done, mut last_change) = (0, Instant::now());
+    let mut pairs;
     let seconds = loop {
         // Often while a kill is pending, so it lands mid-run even in a small fleet.
         let pending_kill = workers.kill_one && killed_after.is_none();
@@ -243,7 +246,9 @@ async fn run_on(
         if workers.kill_one && killed_after.is_none() && done * 3 >= total {
             let (id, mut child) = fleet.children.remove(0);
             peaks.insert(id.clone(), proc_kib(child.id(), "VmHWM:"));
-            child.kill().map_err(|e| Error::Invalid(format!("kill: {e}")))?;
+            child
+                .kill()
+                .map_err(|e| Error::Invalid(format!("kill: {e}")))?;
             let _ = child.wait();
             killed_after = Some((started.elapsed().as_secs_f64(), done));
             let replacement = format!("{id}-restarted");

@@ -374,7 +374,12 @@ fn worker_fleet_text(f: &workers::WorkerFleetFigures) -> String {
         ),
     ];
     for r in f.relations.iter().filter(|r| r.bytes >= 1 << 20) {
-        lines.push(format!("  {:<32} {:<5} {:>9.1} MiB", r.name, r.kind, mib(r.bytes)));
+        lines.push(format!(
+            "  {:<32} {:<5} {:>9.1} MiB",
+            r.name,
+            r.kind,
+            mib(r.bytes)
+        ));
     }
     lines.join("\n")
 }

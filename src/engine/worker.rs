@@ -91,7 +91,12 @@ impl Engine {
             let now = self.opts.clock.now();
             let leases = match self
                 .store
-                .lease_jobs(&self.opts.worker_id, now, now + self.opts.lease_ttl, permits.len())
+                .lease_jobs(
+                    &self.opts.worker_id,
+                    now,
+                    now + self.opts.lease_ttl,
+                    permits.len(),
+                )
                 .await
             {
                 Ok(leases) => leases,

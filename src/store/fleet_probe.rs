@@ -65,11 +65,13 @@ impl FleetProbe {
 
     /// Makes every job due at `at` and frees every lease.
     pub async fn make_due(&self, at: DateTime<Utc>) -> Result<u64> {
-        Ok(sqlx::query("UPDATE jobs SET due_at = $1, lease_owner = NULL, lease_until = NULL")
-            .bind(at)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("UPDATE jobs SET due_at = $1, lease_owner = NULL, lease_until = NULL")
+                .bind(at)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// Store × entity pairs whose first pass finished, and all pairs with a job.

@@ -186,7 +186,11 @@ async fn a_failure_while_the_next_page_is_read_ahead_loses_and_repeats_nothing()
             .count_records(&id, Entity::Customer, true)
             .await
             .unwrap();
-        assert_eq!(stored, 200, "{}: two whole pages, nothing of the third", b.name);
+        assert_eq!(
+            stored, 200,
+            "{}: two whole pages, nothing of the third",
+            b.name
+        );
         let cursor = b.store.cursor(&id, Entity::Customer).await.unwrap();
         let pass = cursor.pass.expect("the pass is left to resume");
         assert!(pass.next.is_some() && !pass.listed_all, "{}", b.name);
@@ -201,11 +205,7 @@ async fn a_failure_while_the_next_page_is_read_ahead_loses_and_repeats_nothing()
             "{}: the resumed pass did not end with the platform's records",
             b.name
         );
-        let changes = b
-            .store
-            .changes_after(0, Some(&id), 10_000)
-            .await
-            .unwrap();
+        let changes = b.store.changes_after(0, Some(&id), 10_000).await.unwrap();
         let mut created = std::collections::BTreeMap::new();
         for c in changes.iter().filter(|c| c.entity == Entity::Customer) {
             *created.entry(c.platform_id.clone()).or_insert(0) += 1;

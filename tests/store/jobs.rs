@@ -165,7 +165,12 @@ async fn jobs_leased_in_a_batch_go_to_one_holder_each() {
         let first = b.store.lease_jobs("a", now, now + ttl, 3).await.unwrap();
         let second = b.store.lease_jobs("b", now, now + ttl, 64).await.unwrap();
         let third = b.store.lease_jobs("c", now, now + ttl, 64).await.unwrap();
-        assert_eq!((first.len(), second.len(), third.len()), (3, 2, 0), "{}", b.name);
+        assert_eq!(
+            (first.len(), second.len(), third.len()),
+            (3, 2, 0),
+            "{}",
+            b.name
+        );
         let mut jobs: Vec<i64> = first.iter().chain(&second).map(|l| l.job_id).collect();
         jobs.sort();
         jobs.dedup();
