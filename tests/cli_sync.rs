@@ -661,3 +661,39 @@ async fn stores_add_list_and_remove_through_the_binary() {
     assert!(!ok && err.contains("not found"), "{err}");
     sim.shutdown().await;
 }
+
+/// `polycart bench fleet --workers 2 --kill-one` at 50 stores: the bench SIGKILLs a
+/// worker a third of the way through, a replacement starts, the leases of the dead
+/// one expire and are taken over, and every store × entity ends with exactly the
+/// simulator's records, each announced by one `created` change (the bench checks
+/// both against the simulators' own counts and fails otherwise).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_fleet_with_one_of_two_workers_killed_loses_nothing() {
+    let Some(base) = common::pg_ready().await else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_polycart"))
+        .args(["bench", "fleet", "--workers", "2", "--kill-one", "--json"])
+        .args(["--stores", "50", "--per-host", "50", "--lease-secs", "2"])
+        .args(["--worker-concurrency", "1", "--database-url", &base])
+        .env_remove("POLYCART_SECRET_KEY")
+        .env_remove("POLYCART_DATABASE_URL")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("polycart runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let figures: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON figures");
+    assert_eq!(figures["exact"], true, "{figures}");
+    assert_eq!(figures["stores"], 50, "{figures}");
+    let killed_at = figures["killed_after_pairs"]
+        .as_u64()
+        .expect("a worker was killed");
+    assert!(
+        killed_at < figures["pairs"].as_u64().unwrap(),
+        "killed after the end: {figures}"
+    );
+    // Orders, products (with their categories and inventory) and customers of each
+    // store: 5 + 3 + 5 records at least.
+    assert!(figures["records"].as_u64().unwrap() >= 50 * 13, "{figures}");
+}

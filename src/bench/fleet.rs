@@ -49,8 +49,8 @@ pub struct FleetFigures {
     pub throttled_429: u64,
 }
 
-/// Child processes serving simulators; killed when dropped.
-struct Hosts(Vec<Child>);
+/// Child processes serving simulators (or workers); killed when dropped.
+pub(super) struct Hosts(pub(super) Vec<Child>);
 
 impl Drop for Hosts {
     fn drop(&mut self) {
@@ -61,8 +61,18 @@ impl Drop for Hosts {
     }
 }
 
+/// A hosted simulator's connection line: how to connect, and how many records of
+/// each entity it holds (what a complete sync stores).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub(super) struct HostedSim {
+    #[serde(flatten)]
+    pub(super) info: SimInfo,
+    #[serde(default)]
+    pub(super) counts: BTreeMap<Entity, u64>,
+}
+
 /// Starts the simulator hosts and reads every simulator's connection line.
-fn start_hosts(bench: &FleetBench) -> Result<(Hosts, Vec<SimInfo>)> {
+pub(super) fn start_hosts(bench: &FleetBench) -> Result<(Hosts, Vec<HostedSim>)> {
     let mut hosts = Hosts(Vec::new());
     let mut infos = Vec::with_capacity(bench.stores);
     let per_host = bench.per_host.max(1);
@@ -97,9 +107,9 @@ fn start_hosts(bench: &FleetBench) -> Result<(Hosts, Vec<SimInfo>)> {
                 .next()
                 .ok_or_else(|| Error::Simulator("a simulator host exited early".into()))?
                 .map_err(|e| Error::Simulator(e.to_string()))?;
-            let info: SimInfo = serde_json::from_str(&line)
+            let hosted: HostedSim = serde_json::from_str(&line)
                 .map_err(|e| Error::Simulator(format!("{e}: {line}")))?;
-            infos.push(info);
+            infos.push(hosted);
         }
         first += count;
     }
@@ -145,7 +155,8 @@ pub fn fairness_ratio(finished: &[Duration]) -> f64 {
 
 pub async fn run(bench: &FleetBench) -> Result<FleetFigures> {
     let connector = crate::registry::connector(&bench.platform)?;
-    let (hosts, infos) = tokio::task::block_in_place(|| start_hosts(bench))?;
+    let (hosts, hosted) = tokio::task::block_in_place(|| start_hosts(bench))?;
+    let infos: Vec<SimInfo> = hosted.into_iter().map(|h| h.info).collect();
     let settings = BTreeMap::new();
     let entities = match infos.first() {
         Some(info) => listed_entities(connector, info, &settings)?,
@@ -232,6 +243,8 @@ pub async fn host_simulators(
 ) -> Result<()> {
     use std::io::Write;
     let connector = crate::registry::connector(platform)?;
+    let settings = BTreeMap::new();
+    let mut entities = None;
     let mut servers: Vec<SimServer> = Vec::with_capacity(stores);
     let mut out = std::io::stdout().lock();
     for i in 0..stores {
@@ -244,7 +257,22 @@ pub async fn host_simulators(
             (connector.simulate)(options, "127.0.0.1:0".parse().expect("a loopback address"))
                 .await
                 .map_err(|e| Error::Simulator(e.to_string()))?;
-        let line = serde_json::to_string(&server.info).expect("sim info serialises");
+        if entities.is_none() {
+            entities = Some(listed_entities(connector, &server.info, &settings)?);
+        }
+        let mut counts = BTreeMap::new();
+        if let Some(handle) = server.handle() {
+            for entity in entities.iter().flatten() {
+                if let Ok(ids) = handle.truth(*entity) {
+                    counts.insert(*entity, ids.len() as u64);
+                }
+            }
+        }
+        let hosted = HostedSim {
+            info: server.info.clone(),
+            counts,
+        };
+        let line = serde_json::to_string(&hosted).expect("sim info serialises");
         writeln!(out, "{line}").map_err(|e| Error::Simulator(e.to_string()))?;
         servers.push(server);
     }

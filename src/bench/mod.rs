@@ -1,7 +1,8 @@
 //! `polycart bench`: measurements of the whole connector against the simulators over
 //! real loopback HTTP with the platforms' own rate limiters — one big store
 //! ([`sync`]) and a fleet of small ones ([`fleet`]) — and of the sync store alone
-//! ([`ingest`], and its size under retention and compaction: [`retention`]). Figures come from the process
+//! ([`ingest`], and its size under retention and compaction: [`retention`]), and the
+//! fleet again over many `polycart worker` processes sharing PostgreSQL ([`workers`]). Figures come from the process
 //! (`/proc/self/status`), the transport's counters and the simulators' own limiter
 //! ledgers (what the platform admitted and would have admitted), never from guesses.
 
@@ -12,6 +13,7 @@ mod orders;
 pub mod retention;
 pub mod rss;
 pub mod sync;
+pub mod workers;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,12 +45,15 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub struct BenchDb {
     pub store: Arc<dyn Store>,
     pg_schema: Option<(String, String)>,
+    /// The credential key, for child processes that open the same database.
+    key: [u8; 32],
     _dir: Option<tempfile::TempDir>,
 }
 
 impl BenchDb {
     pub async fn open(database_url: Option<&str>) -> Result<Self> {
-        let cipher = Cipher::new(&rand::random::<[u8; 32]>());
+        let key = rand::random::<[u8; 32]>();
+        let cipher = Cipher::new(&key);
         match database_url {
             Some(url) if url.starts_with("postgres") => {
                 let schema = format!("bench_{:016x}", rand::random::<u64>());
@@ -56,12 +61,14 @@ impl BenchDb {
                 Ok(Self {
                     store: Arc::new(pg),
                     pg_schema: Some((url.to_owned(), schema)),
+                    key,
                     _dir: None,
                 })
             }
             Some(url) => Ok(Self {
                 store: store::open(url, Some(cipher)).await?,
                 pg_schema: None,
+                key,
                 _dir: None,
             }),
             None => {
@@ -71,10 +78,24 @@ impl BenchDb {
                 Ok(Self {
                     store: store::open(&url, Some(cipher)).await?,
                     pg_schema: None,
+                    key,
                     _dir: Some(dir),
                 })
             }
         }
+    }
+
+    /// The PostgreSQL URL and schema of the run (`None` on SQLite).
+    pub fn pg_schema(&self) -> Option<(&str, &str)> {
+        self.pg_schema
+            .as_ref()
+            .map(|(u, s)| (u.as_str(), s.as_str()))
+    }
+
+    /// The credential key as `POLYCART_SECRET_KEY` takes it (hex), for a child
+    /// process that opens the same database.
+    pub fn secret_key_hex(&self) -> String {
+        self.key.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// PostgreSQL: `VACUUM FULL` of every table of the run's schema, so its size is

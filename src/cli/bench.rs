@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use polycart_kit::Entity;
 use polycart_kit::sim::StoreSize;
 
-use crate::bench::{fleet, ingest, interrupt, retention, sync};
+use crate::bench::{fleet, ingest, interrupt, retention, sync, workers};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -99,6 +99,25 @@ pub struct FleetArgs {
     pub seed: u64,
     #[arg(long)]
     pub database_url: Option<String>,
+    /// Sync with this many `polycart worker` processes sharing the PostgreSQL of
+    /// `--database-url` instead of in this process.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: Option<u16>,
+    /// With `--workers`: jobs each worker runs at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub worker_concurrency: u16,
+    /// With `--workers`: the lease lifetime in seconds (how soon a dead worker's jobs
+    /// are taken over).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=3600))]
+    pub lease_secs: u16,
+    /// With `--workers`: the most jobs one lease transaction takes.
+    #[arg(long, default_value_t = crate::store::MAX_LEASE_BATCH as u16,
+          value_parser = clap::value_parser!(u16).range(1..=crate::store::MAX_LEASE_BATCH as i64))]
+    pub lease_batch: u16,
+    /// With `--workers`: SIGKILL one worker once a third of the fleet is synced (a
+    /// replacement starts), then check that every record arrived exactly once.
+    #[arg(long, requires = "workers")]
+    pub kill_one: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -110,6 +129,10 @@ pub struct StoreArgs {
     /// Records per committed page (one transaction each).
     #[arg(long, default_value_t = 250)]
     pub page_size: usize,
+    /// Prepare (serialise, hash, compress) each page inside its commit instead of
+    /// beside the commit before it.
+    #[arg(long)]
+    pub serial: bool,
     /// The sync store (default: a fresh SQLite file; PostgreSQL in a fresh schema).
     #[arg(long)]
     pub database_url: Option<String>,
@@ -260,6 +283,25 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 database_url: a.database_url.clone(),
                 exe: std::env::current_exe().map_err(|e| e.to_string())?,
             };
+            if let Some(count) = a.workers {
+                let spec = workers::Workers {
+                    count: usize::from(count),
+                    concurrency: usize::from(a.worker_concurrency),
+                    lease_secs: u64::from(a.lease_secs),
+                    lease_batch: usize::from(a.lease_batch),
+                    kill_one: a.kill_one,
+                };
+                let f = workers::run(&bench, &spec)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let text = shown(a.json, &f, worker_fleet_text);
+                if !f.exact {
+                    return Err(format!(
+                        "{text}\nrecords are NOT exact: a store × entity holds other than the simulator's records, or a record was created twice"
+                    ));
+                }
+                return Ok(text);
+            }
             let f = fleet::run(&bench).await.map_err(|e| e.to_string())?;
             Ok(shown(a.json, &f, |f| {
                 format!(
@@ -281,14 +323,16 @@ pub async fn run(args: &Args) -> Result<String, String> {
                 records: a.records,
                 page_size: a.page_size,
                 database_url: a.database_url.clone(),
+                serial: a.serial,
             };
             let f = ingest::run(&bench).await.map_err(|e| e.to_string())?;
             Ok(shown(a.json, &f, |f| {
                 format!(
-                    "{}: {} records in pages of {} in {:.2} s = {:.0} records/s (unchanged again: {:.0} records/s)",
+                    "{}: {} records in pages of {}{} in {:.2} s = {:.0} records/s (unchanged again: {:.0} records/s)",
                     f.backend,
                     f.records,
                     f.page_size,
+                    if f.pipelined { "" } else { " (serial)" },
                     f.seconds,
                     f.records_per_s,
                     f.unchanged_records_per_s
@@ -345,6 +389,50 @@ fn shown<T: serde::Serialize>(json: bool, figures: &T, text: impl FnOnce(&T) -> 
     } else {
         text(figures)
     }
+}
+
+/// The figures of a fleet synced by worker processes.
+fn worker_fleet_text(f: &workers::WorkerFleetFigures) -> String {
+    let mib = |b: u64| b as f64 / 1048576.0;
+    let mut lines = vec![
+        format!(
+            "{} workers, {} stores: {} records in {:.2} s = {:.1} stores/s, {:.0} records/s",
+            f.workers, f.stores, f.records, f.seconds, f.stores_per_s, f.records_per_s
+        ),
+        format!(
+            "store finished after p50 {:.2} s, p99 {:.2} s (fairness {:.2}); queue latency due → leased p50 {:.0} ms, p99 {:.0} ms",
+            f.store_finish_p50_s,
+            f.store_finish_p99_s,
+            f.fairness_ratio,
+            f.queue_latency_p50_ms,
+            f.queue_latency_p99_ms
+        ),
+        format!(
+            "worker peak RSS {} MiB; {:.1} KiB per store per worker",
+            f.worker_peak_rss_bytes
+                .iter()
+                .map(|b| format!("{:.1}", mib(*b)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            f.rss_per_store_per_worker_bytes as f64 / 1024.0
+        ),
+        format!(
+            "runs {:?}; killed a worker after {}; records exact: {}",
+            f.runs,
+            f.killed_after_s
+                .map_or("—".to_owned(), |s| format!("{s:.2} s")),
+            f.exact
+        ),
+    ];
+    for r in f.relations.iter().filter(|r| r.bytes >= 1 << 20) {
+        lines.push(format!(
+            "  {:<32} {:<5} {:>9.1} MiB",
+            r.name,
+            r.kind,
+            mib(r.bytes)
+        ));
+    }
+    lines.join("\n")
 }
 
 /// The retention figures as a table.

@@ -17,6 +17,10 @@ pub struct Args {
     /// This worker's name in leases and sync runs (default host:pid).
     #[arg(long, env = "POLYCART_WORKER_ID")]
     pub id: Option<String>,
+    /// The most jobs one lease transaction takes when several slots are free.
+    #[arg(long, default_value_t = crate::store::MAX_LEASE_BATCH as u16,
+          value_parser = clap::value_parser!(u16).range(1..=crate::store::MAX_LEASE_BATCH as i64))]
+    pub lease_batch: u16,
     /// Lease lifetime: a dead worker's jobs are taken over after this.
     #[arg(long, default_value_t = 30)]
     pub lease_secs: i64,
@@ -33,6 +37,7 @@ pub struct Args {
 pub async fn run(args: &Args) -> Result<String, String> {
     let mut opts = EngineOptions {
         concurrency: args.concurrency.max(1),
+        lease_batch: usize::from(args.lease_batch),
         lease_ttl: chrono::Duration::seconds(args.lease_secs.max(1)),
         slice_pages: args.slice_pages.max(1),
         poll_interval: std::time::Duration::from_millis(args.poll_ms.max(10)),

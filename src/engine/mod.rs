@@ -28,7 +28,9 @@ use polycart_kit::{
 };
 use tracing::Instrument;
 
-use crate::store::{FinishPass, Health, Lease, PageCommit, Pass, Store, StoreInfo, StoreState};
+use crate::store::{
+    FinishPass, Health, Lease, Pass, PreparedCommit, PreparedPage, Store, StoreInfo, StoreState,
+};
 pub use clock::{Clock, ManualClock};
 
 /// What can go wrong while syncing.
@@ -159,6 +161,9 @@ pub struct EngineOptions {
     pub slice_pages: u32,
     /// Jobs one worker runs at once.
     pub concurrency: usize,
+    /// The most jobs one lease transaction takes (1..=[`crate::store::MAX_LEASE_BATCH`]):
+    /// a worker fills its free slots with one transaction instead of one each.
+    pub lease_batch: usize,
     pub lease_ttl: chrono::Duration,
     /// How long a worker sleeps when no job is due.
     pub poll_interval: Duration,
@@ -199,6 +204,7 @@ impl Default for EngineOptions {
             bulk_full_passes: true,
             slice_pages: 10,
             concurrency: 4,
+            lease_batch: crate::store::MAX_LEASE_BATCH,
             lease_ttl: chrono::Duration::seconds(30),
             poll_interval: Duration::from_secs(1),
             circuit_threshold: 3,
@@ -515,8 +521,9 @@ impl Engine {
             None
         };
         progress.started(store_id, entity, total);
-        // The next page, read while the current one commits.
-        let mut read_ahead: Option<polycart_kit::Result<Page>> = None;
+        // The next page, read and prepared (serialised, hashed, compressed) while the
+        // current one commits.
+        let mut read_ahead: Option<Result<(Page, PreparedPage)>> = None;
         while !pass.listed_all {
             let stopped = stop();
             if stopped || max_pages.is_some_and(|m| report.pages >= u64::from(m)) {
@@ -530,11 +537,12 @@ impl Engine {
                 progress.finished(store_id, entity, &report);
                 return Ok(report);
             }
-            let page = match read_ahead.take() {
-                Some(page) => page?,
+            let (page, prepared) = match read_ahead.take() {
+                Some(ahead) => ahead?,
                 None => {
                     let query = self.page_query(entity, &pass, &caps);
-                    traced_list(&adapter, store_id, &query, report.pages).await?
+                    let page = traced_list(&adapter, store_id, &query, report.pages).await?;
+                    prepare(store_id, page).await?
                 }
             };
             if page.next.is_some() && page.next == pass.next {
@@ -562,26 +570,26 @@ impl Engine {
                 .filter_map(|r| r.updated_at())
                 .chain(pass.max_updated)
                 .max();
-            let page_commit = PageCommit {
-                store_id,
+            let page_commit = PreparedCommit {
+                page: &prepared,
                 entity,
-                records: &page.records,
                 pass: &next,
                 fence,
                 renew_until: self.opts.clock.now() + self.opts.lease_ttl,
             };
-            let commit = self.store.commit_page(&page_commit);
-            // Read the next page while this one commits, unless this slice ends here
-            // (a page read for nothing would spend the platform's budget).
+            let commit = self.store.commit_prepared(&page_commit);
+            // Read and prepare the next page while this one commits, unless this slice
+            // ends here (a page read for nothing would spend the platform's budget).
             let last_of_slice = max_pages.is_some_and(|m| report.pages + 1 >= u64::from(m));
             let outcome = if next.listed_all || last_of_slice {
                 commit.await?
             } else {
                 let query = self.page_query(entity, &next, &caps);
-                let (outcome, ahead) = tokio::join!(
-                    commit,
-                    traced_list(&adapter, store_id, &query, report.pages + 1)
-                );
+                let ahead = async {
+                    let page = traced_list(&adapter, store_id, &query, report.pages + 1).await?;
+                    prepare(store_id, page).await
+                };
+                let (outcome, ahead) = tokio::join!(commit, ahead);
                 read_ahead = Some(ahead);
                 outcome?
             };
@@ -1053,6 +1061,25 @@ pub fn dead_local_owner(owner: &str) -> bool {
 
 /// Asked between pages: should this slice stop now (shutdown, lease lost)?
 pub type Stop<'a> = dyn Fn() -> bool + Send + Sync + 'a;
+
+/// Prepares a listed page for its commit ([`PreparedPage::prepare`]) on a blocking
+/// thread, so the serialising, hashing and compressing run beside the commit of the
+/// page before instead of inside its transaction.
+async fn prepare(store_id: &str, page: Page) -> Result<(Page, PreparedPage)> {
+    let store_id = store_id.to_owned();
+    let prepared = tokio::task::spawn_blocking(move || {
+        let prepared = PreparedPage::prepare(&store_id, &page.records);
+        (page, prepared)
+    })
+    .await;
+    match prepared {
+        Ok((page, prepared)) => Ok((page, prepared?)),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => Err(Error::Panicked(format!("preparing a page: {e}"))),
+        },
+    }
+}
 
 #[cfg(test)]
 mod tests {

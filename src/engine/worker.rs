@@ -11,7 +11,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use super::{Clock, Engine, Error, Job, NoProgress, Progress, Result, SliceReport};
-use crate::store::{Lease, Store};
+use crate::store::{Lease, MAX_LEASE_BATCH, Store};
 
 /// What a worker did before it stopped.
 #[derive(Debug, Default)]
@@ -79,33 +79,51 @@ impl Engine {
                 p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
                 _ = shutdown.changed() => break,
             };
+            // Free slots are filled by one lease transaction (up to `lease_batch`).
+            let mut permits = vec![permit];
+            let batch = self.opts.lease_batch.clamp(1, MAX_LEASE_BATCH);
+            while permits.len() < batch {
+                match slots.clone().try_acquire_owned() {
+                    Ok(p) => permits.push(p),
+                    Err(_) => break,
+                }
+            }
             let now = self.opts.clock.now();
-            let lease = match self
+            let leases = match self
                 .store
-                .lease_job(&self.opts.worker_id, now, now + self.opts.lease_ttl)
+                .lease_jobs(
+                    &self.opts.worker_id,
+                    now,
+                    now + self.opts.lease_ttl,
+                    permits.len(),
+                )
                 .await
             {
-                Ok(lease) => lease,
+                Ok(leases) => leases,
                 Err(e) => {
-                    tracing::warn!(error = %e, "leasing a job failed");
-                    None
+                    tracing::warn!(error = %e, "leasing jobs failed");
+                    Vec::new()
                 }
             };
-            let Some(lease) = lease else {
-                drop(permit);
+            if leases.is_empty() {
+                drop(permits);
                 tokio::select! {
                     _ = tokio::time::sleep(self.opts.poll_interval) => {}
                     _ = shutdown.changed() => {}
                 }
                 continue;
-            };
-            let engine = self.clone();
-            let stats = stats.clone();
-            let stopping = stopping.clone();
-            tokio::spawn(async move {
-                engine.run_leased(lease, &stopping, &stats).await;
-                drop(permit);
-            });
+            }
+            // Slots left over go back (fewer jobs were due than slots free).
+            permits.truncate(leases.len());
+            for (lease, permit) in leases.into_iter().zip(permits) {
+                let engine = self.clone();
+                let stats = stats.clone();
+                let stopping = stopping.clone();
+                tokio::spawn(async move {
+                    engine.run_leased(lease, &stopping, &stats).await;
+                    drop(permit);
+                });
+            }
         }
         stopping.store(true, Ordering::Relaxed);
         let all = u32::try_from(self.opts.concurrency.max(1)).unwrap_or(u32::MAX);

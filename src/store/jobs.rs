@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Error, Result};
 
+/// The most jobs one [`StoreJobs::lease_jobs`] leases.
+pub const MAX_LEASE_BATCH: usize = 64;
+
 /// A job lease held by a worker: the right to sync one store × entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lease {
@@ -109,7 +112,19 @@ pub trait StoreJobs: Send + Sync {
         owner: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Option<Lease>>;
+    ) -> Result<Option<Lease>> {
+        Ok(self.lease_jobs(owner, now, until, 1).await?.pop())
+    }
+    /// [`StoreJobs::lease_job`] of up to `limit` jobs (1..=[`MAX_LEASE_BATCH`]) in one
+    /// transaction, most overdue first: a worker with several free slots fills them
+    /// with one round trip and one commit instead of one each.
+    async fn lease_jobs(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Lease>>;
     /// Extends a lease; [`Error::LeaseLost`] when another worker took it over.
     async fn renew_lease(&self, lease: &Lease, until: DateTime<Utc>) -> Result<()>;
     /// Gives a job back, due again at `due_at`.

@@ -26,6 +26,7 @@ mod api_keys;
 mod crypto;
 mod drift;
 mod feed;
+pub mod fleet_probe;
 mod idempotency;
 mod jobs;
 mod packed;
@@ -46,11 +47,11 @@ pub use crypto::{Cipher, KEY_ENV};
 pub use drift::{DeprecationRow, DriftRow, MAX_DRIFT_ROWS, SchemaDrift};
 pub use feed::{Change, ChangeFeed, ChangeKind, PruneOutcome, StorageStats, SweepOutcome};
 pub use idempotency::{Idempotency, IdempotencyState, IdempotencyWindow};
-pub use jobs::{JobStatus, Lease, RunState, StoreJobs, SyncRun};
+pub use jobs::{JobStatus, Lease, MAX_LEASE_BATCH, RunState, StoreJobs, SyncRun};
 pub use postgres::PgStore;
 pub use records::{
-    CursorState, EntityStats, FinishPass, PageCommit, PageOutcome, Pass, StoreRecords,
-    StoredRecord, next_watermark,
+    CursorState, EntityStats, FinishPass, PageCommit, PageOutcome, Pass, PreparedCommit,
+    PreparedPage, StoreRecords, StoredRecord, next_watermark,
 };
 pub use sqlite::SqliteStore;
 pub use stores::{

@@ -82,6 +82,11 @@ impl PgStore {
                     "run notes",
                     include_str!("../../migrations/postgres/0005_run_notes.sql"),
                 ),
+                (
+                    6,
+                    "jobs due order",
+                    include_str!("../../migrations/postgres/0006_jobs_due_order.sql"),
+                ),
             ])
             .await
     }
@@ -143,7 +148,7 @@ async fn write_versions(
     entity: &str,
     seen_pass: i64,
     now: DateTime<Utc>,
-    versions: Vec<Version>,
+    versions: Vec<Version<'_>>,
 ) -> Result<HashMap<String, i64>> {
     let mut written = HashMap::with_capacity(versions.len());
     if versions.is_empty() {
@@ -167,21 +172,11 @@ async fn write_versions(
     let rows = sqlx::query(&sql)
         .bind(store_id)
         .bind(entity)
-        .bind(
-            versions
-                .iter()
-                .map(|v| v.platform_id.as_str())
-                .collect::<Vec<_>>(),
-        )
+        .bind(versions.iter().map(|v| v.platform_id).collect::<Vec<_>>())
         .bind(versions.iter().map(|v| v.updated_at).collect::<Vec<_>>())
         .bind(versions.iter().map(|v| v.created_at).collect::<Vec<_>>())
-        .bind(versions.iter().map(|v| v.hash.as_str()).collect::<Vec<_>>())
-        .bind(
-            versions
-                .iter()
-                .map(|v| v.document.as_slice())
-                .collect::<Vec<_>>(),
-        )
+        .bind(versions.iter().map(|v| v.hash).collect::<Vec<_>>())
+        .bind(versions.iter().map(|v| v.document).collect::<Vec<_>>())
         .bind(seen_pass)
         .bind(now)
         .fetch_all(&mut *conn)

@@ -6,13 +6,21 @@
 //! Architecture invariant: a page of records and the cursor that follows it commit in
 //! one transaction ([`StoreRecords::commit_page`]), so a crash repeats at most one page
 //! (the upsert is a no-op when the content hash is unchanged) and never skips one.
+//!
+//! A page is made ready before its transaction ([`PreparedPage::prepare`]: every
+//! record serialised, hashed and compressed, pure CPU work a caller runs beside the
+//! previous page's commit); the transaction then only compares hashes and writes.
+//! Preparing touches no database: a failure between pages leaves nothing half
+//! written, and a prepared page that is never committed leaves no trace.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use polycart_kit::{Cursor, Entity, Record};
 use serde::{Deserialize, Serialize};
 
-use super::{Lease, Result};
+use super::packed::pack;
+use super::stamp::stamped_document;
+use super::{Lease, Result, document_hash};
 
 /// A pass through one entity's listing in progress, kept in the cursor row so it
 /// survives a crash.
@@ -52,6 +60,77 @@ pub struct PageCommit<'a> {
     pub pass: &'a Pass,
     /// When held, the commit fails with [`Error::LeaseLost`](super::Error::LeaseLost) if another worker took
     /// the job over, and otherwise extends the lease to `renew_until`.
+    pub fence: Option<&'a Lease>,
+    pub renew_until: DateTime<Utc>,
+}
+
+/// A page's records as they will be stored, made before the transaction that commits
+/// them: each record's document (stamped with its store), its content hash and its
+/// compressed form. Records are kept in listing order.
+#[derive(Debug, Clone)]
+pub struct PreparedPage {
+    pub(super) store_id: String,
+    pub(super) records: Vec<PreparedRecord>,
+}
+
+/// One record of a [`PreparedPage`].
+#[derive(Debug, Clone)]
+pub(super) struct PreparedRecord {
+    pub(super) entity: Entity,
+    pub(super) platform_id: String,
+    pub(super) updated_at: Option<DateTime<Utc>>,
+    pub(super) created_at: Option<DateTime<Utc>>,
+    /// [`document_hash`] of the JSON document.
+    pub(super) hash: String,
+    /// The document as stored ([`super::packed`]).
+    pub(super) document: Vec<u8>,
+}
+
+impl PreparedPage {
+    /// Serialises, hashes and compresses `records` for `store_id` (CPU only: run it
+    /// on a blocking thread beside a commit).
+    pub fn prepare(store_id: &str, records: &[Record]) -> Result<Self> {
+        let records = records
+            .iter()
+            .map(|record| {
+                let document = stamped_document(record, store_id)?;
+                Ok(PreparedRecord {
+                    entity: record.entity(),
+                    platform_id: record.platform_id().to_owned(),
+                    updated_at: record.updated_at(),
+                    created_at: record.created_at(),
+                    hash: document_hash(&document),
+                    document: pack(&document),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            store_id: store_id.to_owned(),
+            records,
+        })
+    }
+
+    /// The store the page was prepared for.
+    pub fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
+    /// Records in the page.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+/// A prepared page to commit with the pass state that follows it (see [`PageCommit`]).
+#[derive(Debug)]
+pub struct PreparedCommit<'a> {
+    pub page: &'a PreparedPage,
+    pub entity: Entity,
+    pub pass: &'a Pass,
     pub fence: Option<&'a Lease>,
     pub renew_until: DateTime<Utc>,
 }
@@ -111,8 +190,22 @@ pub struct EntityStats {
 pub trait StoreRecords: Send + Sync {
     /// Upserts a page (only records whose content hash changed, and never an older
     /// version over a newer one), appends their changes, and writes the pass state, in
-    /// one transaction.
-    async fn commit_page(&self, page: &PageCommit<'_>) -> Result<PageOutcome>;
+    /// one transaction. Prepares the page first; a caller that can prepare the next
+    /// page while this one commits uses [`StoreRecords::commit_prepared`].
+    async fn commit_page(&self, page: &PageCommit<'_>) -> Result<PageOutcome> {
+        let prepared = PreparedPage::prepare(page.store_id, page.records)?;
+        self.commit_prepared(&PreparedCommit {
+            page: &prepared,
+            entity: page.entity,
+            pass: page.pass,
+            fence: page.fence,
+            renew_until: page.renew_until,
+        })
+        .await
+    }
+    /// [`StoreRecords::commit_page`] of a page prepared beforehand: the transaction
+    /// compares the prepared hashes with the stored ones and writes what changed.
+    async fn commit_prepared(&self, page: &PreparedCommit<'_>) -> Result<PageOutcome>;
     /// Upserts records outside a pass (webhook re-reads); returns what changed.
     async fn upsert_records(&self, store_id: &str, records: &[Record]) -> Result<PageOutcome>;
     /// Marks records deleted and emits `deleted` changes; returns how many were live.

@@ -76,6 +76,11 @@ impl SqliteStore {
                     "run notes",
                     include_str!("../../migrations/sqlite/0005_run_notes.sql"),
                 ),
+                (
+                    6,
+                    "jobs due order",
+                    include_str!("../../migrations/sqlite/0006_jobs_due_order.sql"),
+                ),
             ])
             .await
     }
@@ -148,7 +153,7 @@ async fn write_versions(
     entity: &str,
     seen_pass: i64,
     now: DateTime<Utc>,
-    versions: Vec<Version>,
+    versions: Vec<Version<'_>>,
 ) -> Result<HashMap<String, i64>> {
     let mut written = HashMap::with_capacity(versions.len());
     if versions.is_empty() {
@@ -161,7 +166,7 @@ async fn write_versions(
     .bind(n)
     .fetch_one(&mut *conn)
     .await?;
-    let numbered: Vec<(i64, Version)> = (last - n + 1..).zip(versions).collect();
+    let numbered: Vec<(i64, Version<'_>)> = (last - n + 1..).zip(versions).collect();
     for chunk in numbered.chunks(ROWS) {
         let sql = format!(
             "INSERT INTO records (store_id, entity, platform_id, updated_at, created_at, hash, deleted, \
@@ -173,17 +178,17 @@ async fn write_versions(
             q = q
                 .bind(store_id)
                 .bind(entity)
-                .bind(v.platform_id.as_str())
+                .bind(v.platform_id)
                 .bind(v.updated_at)
                 .bind(v.created_at)
-                .bind(v.hash.as_str())
+                .bind(v.hash)
                 .bind(seen_pass)
                 .bind(now)
                 .bind(*id);
         }
         let affected = q.execute(&mut *conn).await?.rows_affected();
         if affected == chunk.len() as u64 {
-            written.extend(chunk.iter().map(|(id, v)| (v.platform_id.clone(), *id)));
+            written.extend(chunk.iter().map(|(id, v)| (v.platform_id.to_owned(), *id)));
         } else {
             for (id, v) in chunk {
                 let stored: Option<i64> = sqlx::query_scalar(
@@ -191,31 +196,29 @@ async fn write_versions(
                 )
                 .bind(store_id)
                 .bind(entity)
-                .bind(v.platform_id.as_str())
+                .bind(v.platform_id)
                 .fetch_optional(&mut *conn)
                 .await?;
                 if stored == Some(*id) {
-                    written.insert(v.platform_id.clone(), *id);
+                    written.insert(v.platform_id.to_owned(), *id);
                 }
             }
         }
     }
-    let documents: Vec<(i64, Vec<u8>)> = numbered
+    let documents: Vec<(i64, &[u8])> = numbered
         .into_iter()
-        .filter(|(id, v)| written.get(&v.platform_id) == Some(id))
+        .filter(|(id, v)| written.get(v.platform_id) == Some(id))
         .map(|(id, v)| (id, v.document))
         .collect();
-    let mut documents = documents.into_iter().peekable();
-    while documents.peek().is_some() {
-        let chunk: Vec<(i64, Vec<u8>)> = documents.by_ref().take(ROWS).collect();
+    for chunk in documents.chunks(ROWS) {
         let sql = format!(
             "INSERT INTO documents (id, document) VALUES {}",
             rows_of("(?, ?)", chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for (id, document) in chunk {
-            // Moved, not copied: sqlx hands owned text to SQLite as it is.
-            q = q.bind(id).bind(document);
+            // Borrowed, not copied: SQLite copies the bytes once, as it binds them.
+            q = q.bind(*id).bind(*document);
         }
         q.execute(&mut *conn).await?;
     }

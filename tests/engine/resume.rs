@@ -155,3 +155,66 @@ async fn a_panicking_sync_is_its_jobs_error_and_the_worker_goes_on() {
         "{runs} runs of {entities} failing jobs: no back-off"
     );
 }
+
+/// The engine reads and prepares page N+1 while page N commits. A read of the next
+/// page failing during a commit leaves exactly the pages before it committed (the
+/// cursor after the last of them, nothing of the page that failed), and the resumed
+/// pass stores every record once: no half-written page, no skipped page, no record
+/// announced twice.
+#[tokio::test]
+async fn a_failure_while_the_next_page_is_read_ahead_loses_and_repeats_nothing() {
+    for b in backends().await {
+        let adapter = TestAdapter::new(Shop::generate(48, 350));
+        adapter.by_id.store(true, Ordering::SeqCst);
+        let (source, id) = connect(&b.store, &adapter).await;
+        let engine = engine(b.store.clone(), source, |_| {});
+        // The third page's read (the read-ahead during the second page's commit) fails.
+        let weak = Arc::downgrade(&adapter);
+        *adapter.mutate.lock().unwrap() = Some(Box::new(move |_, n| {
+            if n == 1 {
+                if let Some(adapter) = weak.upgrade() {
+                    *adapter.fail.lock().unwrap() = Fail::Server;
+                }
+            }
+        }));
+        let failed = engine
+            .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
+            .await;
+        assert!(failed.is_err(), "{}: {failed:?}", b.name);
+        let stored = b
+            .store
+            .count_records(&id, Entity::Customer, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            stored, 200,
+            "{}: two whole pages, nothing of the third",
+            b.name
+        );
+        let cursor = b.store.cursor(&id, Entity::Customer).await.unwrap();
+        let pass = cursor.pass.expect("the pass is left to resume");
+        assert!(pass.next.is_some() && !pass.listed_all, "{}", b.name);
+        *adapter.mutate.lock().unwrap() = None;
+        *adapter.fail.lock().unwrap() = Fail::None;
+        let report = sync_customers(&engine, &id).await;
+        assert!(report.done && report.resumed, "{}: {report:?}", b.name);
+        let expected = adapter.shop.lock().unwrap().expected(Entity::Customer);
+        assert_eq!(
+            stored(&b.store, &id, Entity::Customer).await,
+            expected,
+            "{}: the resumed pass did not end with the platform's records",
+            b.name
+        );
+        let changes = b.store.changes_after(0, Some(&id), 10_000).await.unwrap();
+        let mut created = std::collections::BTreeMap::new();
+        for c in changes.iter().filter(|c| c.entity == Entity::Customer) {
+            *created.entry(c.platform_id.clone()).or_insert(0) += 1;
+        }
+        assert_eq!(created.len(), 350, "{}", b.name);
+        assert!(
+            created.values().all(|n| *n == 1),
+            "{}: a record was announced twice",
+            b.name
+        );
+    }
+}

@@ -134,3 +134,52 @@ async fn a_lease_granted_again_to_the_same_owner_fences_the_earlier_holder() {
         b.store.renew_lease(&again, expired + ttl).await.unwrap();
     }
 }
+
+/// A worker with several free slots leases several jobs in one transaction: each job
+/// goes to one holder, most overdue first, and a second worker gets only the rest.
+#[tokio::test]
+async fn jobs_leased_in_a_batch_go_to_one_holder_each() {
+    for b in backends().await {
+        let id = b
+            .store
+            .add_store(&NewStore {
+                name: "five jobs".into(),
+                platform: "testshop".into(),
+                base_url: url::Url::parse(&shop_url(35, 3)).unwrap(),
+                credentials: BTreeMap::new(),
+                settings: BTreeMap::new(),
+                entities: vec![
+                    Entity::Customer,
+                    Entity::Category,
+                    Entity::Order,
+                    Entity::Product,
+                    Entity::Inventory,
+                ],
+                interval_secs: 60,
+            })
+            .await
+            .unwrap()
+            .id;
+        let ttl = chrono::Duration::seconds(30);
+        let now = Utc::now() + chrono::Duration::seconds(1);
+        let first = b.store.lease_jobs("a", now, now + ttl, 3).await.unwrap();
+        let second = b.store.lease_jobs("b", now, now + ttl, 64).await.unwrap();
+        let third = b.store.lease_jobs("c", now, now + ttl, 64).await.unwrap();
+        assert_eq!(
+            (first.len(), second.len(), third.len()),
+            (3, 2, 0),
+            "{}",
+            b.name
+        );
+        let mut jobs: Vec<i64> = first.iter().chain(&second).map(|l| l.job_id).collect();
+        jobs.sort();
+        jobs.dedup();
+        assert_eq!(jobs.len(), 5, "{}: a job leased twice", b.name);
+        assert!(first.iter().all(|l| l.owner == "a" && l.store_id == id));
+        // Leased in a batch, fenced one by one: a lease given back frees only its job.
+        b.store.release_job(&first[0], now).await.unwrap();
+        let again = b.store.lease_jobs("c", now, now + ttl, 64).await.unwrap();
+        assert_eq!(again.len(), 1, "{}", b.name);
+        assert_eq!(again[0].job_id, first[0].job_id, "{}", b.name);
+    }
+}

@@ -24,7 +24,7 @@ macro_rules! impl_jobs {
 
         use crate::store::sql::entity_of;
         use crate::store::sql::jobs::{ABANDON_RUNS, RUN_COLUMNS};
-        use crate::store::{Error, JobStatus, Lease, Result, RunState, StoreJobs, SyncRun};
+        use crate::store::{Error, JobStatus, Lease, MAX_LEASE_BATCH, Result, RunState, StoreJobs, SyncRun};
 
         use super::common::Tx;
         use super::$store;
@@ -184,24 +184,31 @@ macro_rules! impl_jobs {
                     .collect()
             }
 
-            async fn lease_job(&self, owner: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<Lease>> {
+            async fn lease_jobs(
+                &self,
+                owner: &str,
+                now: DateTime<Utc>,
+                until: DateTime<Utc>,
+                limit: usize,
+            ) -> Result<Vec<Lease>> {
+                let limit = limit.clamp(1, MAX_LEASE_BATCH) as i64;
                 let sql = concat!(
-                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 WHERE id = (",
+                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 WHERE id IN (",
                     "SELECT t.id FROM jobs t JOIN stores st ON st.id = t.store_id ",
                     "WHERE t.due_at <= $3 AND (t.lease_until IS NULL OR t.lease_until < $3) ",
                     "AND st.state <> 'paused' AND (st.retry_at IS NULL OR st.retry_at <= $3) ",
-                    "ORDER BY t.due_at, t.id LIMIT 1 ",
+                    "ORDER BY t.due_at, t.id LIMIT $4 ",
                     $lock,
                     ") RETURNING id, store_id, entity, lease_until, attempts"
                 );
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query(sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
-                let lease = row.map(|row| lease_of(&row, owner)).transpose()?;
-                if let Some(lease) = &lease {
+                let rows = sqlx::query(sql).bind(owner).bind(until).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+                let leases = rows.iter().map(|row| lease_of(row, owner)).collect::<Result<Vec<_>>>()?;
+                for lease in &leases {
                     abandon_runs(&mut tx, lease.job_id, lease.token, owner).await?;
                 }
                 tx.commit().await?;
-                Ok(lease)
+                Ok(leases)
             }
 
             async fn renew_lease(&self, lease: &Lease, until: DateTime<Utc>) -> Result<()> {

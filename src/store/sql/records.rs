@@ -1,6 +1,6 @@
 //! The SQL of records, cursors and passes ([`crate::store::StoreRecords`]): the
-//! pipelined upsert of a page (serialise, hash and compare on one task while a writer
-//! task runs the statements), deletions with their `deleted` changes, the change rows
+//! upsert of a prepared page (its hashes compared with the stored ones, then each
+//! entity's changed records written in a few multi-row statements), deletions with their `deleted` changes, the change rows
 //! every write appends (sequence numbers taken in commit order), lookups, keyset
 //! listings, counts and the pass state kept in the cursor row.
 //!
@@ -13,20 +13,20 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use polycart_kit::{Entity, Record};
+use polycart_kit::Entity;
 
-use crate::store::packed::pack;
-use crate::store::stamp::stamped_document;
-use crate::store::{ChangeKind, Result, document_hash};
+use crate::store::ChangeKind;
+use crate::store::records::PreparedRecord;
 
-/// One new version of a record to write: its indexed columns and its document.
-pub(in crate::store) struct Version {
-    pub(in crate::store) platform_id: String,
+/// One new version of a record to write: its indexed columns and its document,
+/// borrowed from the [`PreparedPage`](crate::store::PreparedPage).
+pub(in crate::store) struct Version<'a> {
+    pub(in crate::store) platform_id: &'a str,
     pub(in crate::store) updated_at: Option<DateTime<Utc>>,
     pub(in crate::store) created_at: Option<DateTime<Utc>>,
-    pub(in crate::store) hash: String,
+    pub(in crate::store) hash: &'a str,
     /// The document as stored ([`crate::store::packed`]).
-    pub(in crate::store) document: Vec<u8>,
+    pub(in crate::store) document: &'a [u8],
 }
 
 /// A stored record's state, as the upsert compares it.
@@ -74,77 +74,76 @@ pub(in crate::store) const RECORD_COLUMNS: &str = "r.store_id AS store_id, r.ent
 /// A record joined with its current document.
 pub(in crate::store) const RECORD_FROM: &str = "records r JOIN documents d ON d.id = r.document_id";
 
-/// Records per chunk of a pipelined upsert.
-const CHUNK: usize = 50;
+/// What a page's transaction does with one entity's records, decided by
+/// [`decide`].
+pub(in crate::store) struct Decision<'a> {
+    /// The versions to write, one per record.
+    pub(in crate::store) versions: Vec<Version<'a>>,
+    /// The records written, once each with the kind of their first listing, in
+    /// listing order.
+    pub(in crate::store) order: Vec<(String, ChangeKind)>,
+    pub(in crate::store) unchanged: Vec<Unchanged>,
+}
 
-/// Serialises, hashes and compares one entity's records, a chunk at a time, and
-/// sends the versions to write to the writer. Returns the records written, once
-/// each with the kind of their first listing (a page may list a record twice:
-/// the newest listing is written, created stays created), in listing order, and
-/// the unchanged ones.
-pub(in crate::store) async fn decide(
-    store_id: &str,
-    group: &[&Record],
+/// Compares one entity's prepared records with their stored state. A page may list a
+/// record twice: each listing is compared with the one before it, the last that
+/// changed is written (once: a statement cannot write a row twice), and created stays
+/// created.
+pub(in crate::store) fn decide<'a>(
+    group: &[&'a PreparedRecord],
     mut known: HashMap<String, Known>,
-    chunks: &tokio::sync::mpsc::Sender<Vec<Version>>,
-) -> Result<(Vec<(String, ChangeKind)>, Vec<Unchanged>)> {
-    let mut order: Vec<(String, ChangeKind)> = Vec::new();
-    let mut listed: HashSet<String> = HashSet::new();
-    let mut unchanged: Vec<Unchanged> = Vec::new();
-    for part in group.chunks(CHUNK) {
-        let mut batch: Vec<Version> = Vec::with_capacity(part.len());
-        let mut in_batch: HashMap<String, usize> = HashMap::new();
-        for record in part {
-            let document = stamped_document(record, store_id)?;
-            let hash = document_hash(&document);
-            let platform_id = record.platform_id();
-            let kind = match known.get(platform_id) {
-                None => ChangeKind::Created,
-                Some(k) if k.deleted => ChangeKind::Created,
-                Some(k) if k.hash != hash && !is_older(record.updated_at(), k) => {
-                    ChangeKind::Updated
-                }
-                Some(k) => {
-                    unchanged.push((platform_id.to_owned(), k.row.clone()));
-                    continue;
-                }
-            };
-            let version = Version {
-                platform_id: platform_id.to_owned(),
-                updated_at: record.updated_at(),
-                created_at: record.created_at(),
-                hash,
-                document: pack(&document),
-            };
-            known.insert(
-                version.platform_id.clone(),
-                // Written by this page: stamped as seen by its upsert.
-                Known {
-                    hash: version.hash.clone(),
-                    deleted: false,
-                    updated_at: version.updated_at,
-                    row: None,
-                },
-            );
-            if listed.insert(version.platform_id.clone()) {
-                order.push((version.platform_id.clone(), kind));
+) -> Decision<'a> {
+    let mut decision = Decision {
+        versions: Vec::with_capacity(group.len()),
+        order: Vec::new(),
+        unchanged: Vec::new(),
+    };
+    let mut listed: HashSet<&str> = HashSet::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for &record in group {
+        let platform_id = record.platform_id.as_str();
+        let kind = match known.get(platform_id) {
+            None => ChangeKind::Created,
+            Some(k) if k.deleted => ChangeKind::Created,
+            Some(k) if k.hash != record.hash && !is_older(record.updated_at, k) => {
+                ChangeKind::Updated
             }
-            // One row per statement: a newer listing in the same chunk replaces
-            // the older; one in a later chunk is written again over it.
-            match in_batch.get(&version.platform_id) {
-                Some(&i) => batch[i] = version,
-                None => {
-                    in_batch.insert(version.platform_id.clone(), batch.len());
-                    batch.push(version);
-                }
+            Some(k) => {
+                decision
+                    .unchanged
+                    .push((platform_id.to_owned(), k.row.clone()));
+                continue;
             }
+        };
+        known.insert(
+            platform_id.to_owned(),
+            // Written by this page: stamped as seen by its upsert.
+            Known {
+                hash: record.hash.clone(),
+                deleted: false,
+                updated_at: record.updated_at,
+                row: None,
+            },
+        );
+        if listed.insert(platform_id) {
+            decision.order.push((platform_id.to_owned(), kind));
         }
-        if !batch.is_empty() && chunks.send(batch).await.is_err() {
-            // The writer stopped on an error, which it returns.
-            break;
+        let version = Version {
+            platform_id,
+            updated_at: record.updated_at,
+            created_at: record.created_at,
+            hash: &record.hash,
+            document: &record.document,
+        };
+        match at.get(platform_id) {
+            Some(&i) => decision.versions[i] = version,
+            None => {
+                at.insert(platform_id, decision.versions.len());
+                decision.versions.push(version);
+            }
         }
     }
-    Ok((order, unchanged))
+    decision
 }
 
 /// Expands `impl StoreRecords` for a backend (see [`super::impl_store`]), with the
@@ -152,7 +151,7 @@ pub(in crate::store) async fn decide(
 /// and `insert_changes`.
 macro_rules! impl_records {
     ($store:ident, $db:ty) => {
-        use std::collections::{BTreeMap, HashMap};
+        use std::collections::BTreeMap;
 
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
@@ -161,10 +160,11 @@ macro_rules! impl_records {
 
         use crate::store::packed::unpack;
         use crate::store::sql::entity_of;
-        use crate::store::sql::records::{Pending, RECORD_COLUMNS, RECORD_FROM, Version, decide};
+        use crate::store::records::PreparedRecord;
+        use crate::store::sql::records::{Decision, Pending, RECORD_COLUMNS, RECORD_FROM, decide};
         use crate::store::{
-            ChangeKind, CursorState, EntityStats, Error, FinishPass, Lease, PageCommit, PageOutcome, Pass, Result,
-            StoreRecords, StoredRecord,
+            ChangeKind, CursorState, EntityStats, Error, FinishPass, Lease, PageOutcome, Pass, PreparedCommit,
+            PreparedPage, Result, StoreRecords, StoredRecord,
         };
 
         use super::common::Tx;
@@ -206,44 +206,27 @@ macro_rules! impl_records {
         /// under the row lock, so a concurrent writer (PostgreSQL) cannot be overwritten
         /// by an older version either, and only rows actually written emit a change.
         /// A written version's document is stored once, in `documents`: the record and
-        /// its change row both point at it.
-        ///
-        /// Pipelined: a writer task owns the transaction and runs each chunk's
-        /// statements while this task serialises and hashes the next chunk, so the
-        /// database works while documents are being made. The transaction comes back
-        /// with the outcome.
+        /// its change row both point at it. The page was serialised, hashed and
+        /// compressed before the transaction began ([`PreparedPage::prepare`]).
         async fn upsert(
-            mut tx: Tx,
-            store_id: &str,
-            records: &[Record],
+            tx: &mut Tx,
+            page: &PreparedPage,
             seen_pass: i64,
             now: DateTime<Utc>,
             pending: &mut Vec<Pending>,
-        ) -> Result<(Tx, PageOutcome)> {
+        ) -> Result<PageOutcome> {
+            let store_id = page.store_id.as_str();
             let mut outcome = PageOutcome::default();
-            let mut by_entity: BTreeMap<Entity, Vec<&Record>> = BTreeMap::new();
-            for record in records {
-                by_entity.entry(record.entity()).or_default().push(record);
+            let mut by_entity: BTreeMap<Entity, Vec<&PreparedRecord>> = BTreeMap::new();
+            for record in &page.records {
+                by_entity.entry(record.entity).or_default().push(record);
             }
             for (entity, group) in by_entity {
-                let ids: Vec<&str> = group.iter().map(|r| r.platform_id()).collect();
-                let known = known_rows(&mut *tx, store_id, entity.as_str(), &ids).await?;
+                let ids: Vec<&str> = group.iter().map(|r| r.platform_id.as_str()).collect();
+                let known = known_rows(&mut **tx, store_id, entity.as_str(), &ids).await?;
                 drop(ids);
-                let (chunks, received) = tokio::sync::mpsc::channel::<Vec<Version>>(2);
-                let writer = tokio::spawn(write_chunks(tx, store_id.to_owned(), entity, seen_pass, now, received));
-                let decided = decide(store_id, &group, known, &chunks).await;
-                drop(chunks);
-                let written = match writer.await {
-                    Ok(written) => written,
-                    Err(e) => match e.try_into_panic() {
-                        Ok(panic) => std::panic::resume_unwind(panic),
-                        Err(_) => return Err(Error::Database(sqlx::Error::WorkerCrashed)),
-                    },
-                };
-                // The writer's error first: a refused send is its doing.
-                let (back, written) = written?;
-                tx = back;
-                let (order, unchanged) = decided?;
+                let Decision { versions, order, unchanged } = decide(&group, known);
+                let written = write_versions(&mut **tx, store_id, entity.as_str(), seen_pass, now, versions).await?;
                 for (platform_id, kind) in order {
                     let Some(&document_id) = written.get(&platform_id) else {
                         // A newer version committed concurrently: this one is stale.
@@ -258,35 +241,10 @@ macro_rules! impl_records {
                 }
                 outcome.unchanged += unchanged.len() as u64;
                 if seen_pass > 0 && !unchanged.is_empty() {
-                    touch_seen(&mut *tx, store_id, entity.as_str(), &unchanged, seen_pass, now).await?;
+                    touch_seen(&mut **tx, store_id, entity.as_str(), &unchanged, seen_pass, now).await?;
                 }
             }
-            Ok((tx, outcome))
-        }
-
-        /// The writer task of a pipelined upsert: writes every chunk it receives, then
-        /// removes the documents of versions a later listing in the page superseded.
-        /// Returns the transaction and the document id of every record written.
-        async fn write_chunks(
-            mut tx: Tx,
-            store_id: String,
-            entity: Entity,
-            seen_pass: i64,
-            now: DateTime<Utc>,
-            mut received: tokio::sync::mpsc::Receiver<Vec<Version>>,
-        ) -> Result<(Tx, HashMap<String, i64>)> {
-            let mut written: HashMap<String, i64> = HashMap::new();
-            let mut superseded: Vec<i64> = Vec::new();
-            while let Some(chunk) = received.recv().await {
-                let done = write_versions(&mut *tx, &store_id, entity.as_str(), seen_pass, now, chunk).await?;
-                for (platform_id, document_id) in done {
-                    superseded.extend(written.insert(platform_id, document_id));
-                }
-            }
-            for id in superseded {
-                sqlx::query("DELETE FROM documents WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            }
-            Ok((tx, written))
+            Ok(outcome)
         }
 
         async fn delete_in(
@@ -339,7 +297,7 @@ macro_rules! impl_records {
 
         #[async_trait]
         impl StoreRecords for $store {
-            async fn commit_page(&self, page: &PageCommit<'_>) -> Result<PageOutcome> {
+            async fn commit_prepared(&self, page: &PreparedCommit<'_>) -> Result<PageOutcome> {
                 let now = Utc::now();
                 let mut tx = self.begin_write().await?;
                 if let Some(lease) = page.fence {
@@ -347,18 +305,19 @@ macro_rules! impl_records {
                 }
                 let seen = if page.pass.full { page.pass.id } else { 0 };
                 let mut pending = Vec::new();
-                let (mut tx, outcome) = upsert(tx, page.store_id, page.records, seen, now, &mut pending).await?;
-                append_changes(&mut tx, page.store_id, &pending, now).await?;
-                write_pass(&mut tx, page.store_id, page.entity, page.pass).await?;
+                let outcome = upsert(&mut tx, page.page, seen, now, &mut pending).await?;
+                append_changes(&mut tx, page.page.store_id(), &pending, now).await?;
+                write_pass(&mut tx, page.page.store_id(), page.entity, page.pass).await?;
                 tx.commit().await?;
                 Ok(outcome)
             }
 
             async fn upsert_records(&self, store_id: &str, records: &[Record]) -> Result<PageOutcome> {
                 let now = Utc::now();
-                let tx = self.begin_write().await?;
+                let prepared = PreparedPage::prepare(store_id, records)?;
+                let mut tx = self.begin_write().await?;
                 let mut pending = Vec::new();
-                let (mut tx, outcome) = upsert(tx, store_id, records, 0, now, &mut pending).await?;
+                let outcome = upsert(&mut tx, &prepared, 0, now, &mut pending).await?;
                 append_changes(&mut tx, store_id, &pending, now).await?;
                 tx.commit().await?;
                 Ok(outcome)
