@@ -425,7 +425,7 @@ async fn rate_limits_body_limits_and_unknown_routes() {
     ));
     // Store ids are tenants' business: labels per entity unless the operator opts in.
     assert!(
-        text.contains("polycart_records{entity=\"order\"} 1"),
+        text.contains("polycart_records{platform=\"shopify\",entity=\"order\"} 1"),
         "{text}"
     );
     assert!(!text.contains(&store_id), "{text}");

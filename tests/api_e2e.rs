@@ -149,13 +149,13 @@ async fn connect_sync_read_write_and_webhooks_over_a_simulator() {
     .unwrap();
     assert!(
         text.contains(&format!(
-            "polycart_records{{store=\"{store_id}\",entity=\"order\"}} 40"
+            "polycart_records{{store=\"{store_id}\",platform=\"bigcommerce\",entity=\"order\"}} 40"
         )),
         "{text}"
     );
     assert!(
         text.contains(&format!(
-            "polycart_sync_lag_seconds{{store=\"{store_id}\",entity=\"product\"}}"
+            "polycart_sync_lag_seconds{{store=\"{store_id}\",platform=\"bigcommerce\",entity=\"product\"}}"
         )),
         "{text}"
     );

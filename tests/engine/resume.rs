@@ -181,13 +181,13 @@ async fn a_failure_while_the_next_page_is_read_ahead_loses_and_repeats_nothing()
             .run_job(&Job::new(&id, Entity::Customer), &never, &NoProgress)
             .await;
         assert!(failed.is_err(), "{}: {failed:?}", b.name);
-        let stored = b
+        let committed = b
             .store
             .count_records(&id, Entity::Customer, true)
             .await
             .unwrap();
         assert_eq!(
-            stored, 200,
+            committed, 200,
             "{}: two whole pages, nothing of the third",
             b.name
         );
