@@ -77,6 +77,11 @@ impl PgStore {
                     "schema drift",
                     include_str!("../../migrations/postgres/0004_schema_drift.sql"),
                 ),
+                (
+                    9,
+                    "api2cart webhooks",
+                    include_str!("../../migrations/postgres/0009_api2cart_webhooks.sql"),
+                ),
             ])
             .await
     }

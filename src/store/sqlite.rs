@@ -71,6 +71,11 @@ impl SqliteStore {
                     "schema drift",
                     include_str!("../../migrations/sqlite/0004_schema_drift.sql"),
                 ),
+                (
+                    9,
+                    "api2cart webhooks",
+                    include_str!("../../migrations/sqlite/0009_api2cart_webhooks.sql"),
+                ),
             ])
             .await
     }

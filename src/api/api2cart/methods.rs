@@ -27,6 +27,12 @@ pub enum Op {
     VariantUpdate,
     OrderUpdate,
     ShipmentAdd,
+    WebhookCreate,
+    WebhookList,
+    WebhookCount,
+    WebhookUpdate,
+    WebhookDelete,
+    WebhookEvents,
 }
 
 /// What a method needs of the store's platform.
@@ -177,6 +183,13 @@ pub const METHODS: &[Method] = &[
         Op::ShipmentAdd,
         Need::Write(|w| w.shipment_create),
     ),
+    // Webhooks follow polycart's change feed, whatever the platform's own webhooks.
+    store("webhook.create", Op::WebhookCreate, Need::Nothing),
+    store("webhook.list", Op::WebhookList, Need::Nothing),
+    store("webhook.count", Op::WebhookCount, Need::Nothing),
+    store("webhook.update", Op::WebhookUpdate, Need::Nothing),
+    store("webhook.delete", Op::WebhookDelete, Need::Nothing),
+    store("webhook.events", Op::WebhookEvents, Need::Nothing),
 ];
 
 fn product_update(w: &WriteCapabilities) -> bool {
