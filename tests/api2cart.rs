@@ -888,6 +888,45 @@ async fn api2cart_webhooks_deliver_api2cart_callbacks() {
         *first
     );
 
+    // order.update with a comment alone adds an order note; without either it is 114.
+    let orders = c.ok("order.list", &store, &[]).await;
+    let order_id = orders["order"][0]["id"].as_str().unwrap().to_owned();
+    let noted = c
+        .call(
+            "PUT",
+            "order.update",
+            Some(&store),
+            &[],
+            Some(json!({"order_id": order_id, "comment": "called the customer"})),
+        )
+        .await;
+    assert_eq!(code(&noted), 0, "{noted}");
+    assert_eq!(noted["result"]["updated_items"], 1);
+    let nothing = c
+        .call(
+            "PUT",
+            "order.update",
+            Some(&store),
+            &[],
+            Some(json!({"order_id": order_id})),
+        )
+        .await;
+    assert_eq!(code(&nothing), 114, "{nothing}");
+    // Group prices are not modelled: 109, and cart.methods does not offer them.
+    let priced = c
+        .call(
+            "PUT",
+            "product.price.update",
+            Some(&store),
+            &[],
+            Some(json!({"product_id": first, "group_prices": [{"group_id": "1", "price": 5}]})),
+        )
+        .await;
+    assert_eq!(code(&priced), 109, "{priced}");
+    let methods = c.ok("cart.methods", &store, &[]).await.to_string();
+    assert!(!methods.contains("product.price.update"), "{methods}");
+    assert!(methods.contains("webhook.create"), "{methods}");
+
     // update: deactivate; delete; an unknown id is 112.
     let update = |body: Value| c.call("PUT", "webhook.update", Some(&store), &[], Some(body));
     let up = update(json!({"id": hook_id.to_string(), "active": false, "label": "paused"})).await;

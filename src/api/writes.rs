@@ -424,6 +424,15 @@ pub async fn patch_order(
     perform(&state, &caller, &headers, &store_id, op).await
 }
 
+/// The checked write of a note added to an order (no status change).
+pub(crate) fn note_op(platform_id: String, note: String) -> Result<WriteOp, ApiError> {
+    bounds::NOTE.check_opt(&Some(note.clone()))?;
+    Ok(WriteOp::AddOrderNote {
+        order_id: platform_id,
+        note,
+    })
+}
+
 /// The checked write of an order status.
 pub(crate) fn order_op(platform_id: String, body: OrderPatch) -> Result<WriteOp, ApiError> {
     bounds::NOTE.check_opt(&body.note)?;

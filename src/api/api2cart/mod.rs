@@ -123,6 +123,9 @@ async fn run(state: &AppState, method: &str, params: &Params) -> Result<Reply, A
         && !matches!(method.need, methods::Need::Nothing)
     {
         let caps = ctx.capabilities().await?;
+        if let Op::Unmodelled(why) = method.op {
+            return Err(A2cError::invalid(why));
+        }
         if !method.supported(&store.entities, &caps) {
             return Err(A2cError::unsupported(method.name, &store.platform));
         }
@@ -156,6 +159,7 @@ async fn dispatch(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
         Op::WebhookUpdate => webhooks::update(ctx).await,
         Op::WebhookDelete => webhooks::delete(ctx).await,
         Op::WebhookEvents => webhooks::list_events(ctx),
+        Op::Unmodelled(why) => Err(A2cError::invalid(why)),
     }
 }
 
