@@ -684,7 +684,10 @@ fn conformance(log: &[(String, Value)], at_least: usize) {
 
 /// Callbacks an API2Cart receiver got: the headers that name the event, and the body.
 #[derive(Clone, Default)]
-struct Callbacks(Arc<Mutex<Vec<(BTreeMap<String, String>, Vec<u8>)>>>);
+struct Callbacks(Arc<Mutex<Vec<Received>>>);
+
+/// One callback: its `x-webhook-*` headers and its body.
+type Received = (BTreeMap<String, String>, Vec<u8>);
 
 async fn start_callback_receiver(got: Callbacks) -> String {
     let app = axum::Router::new().route(
@@ -792,6 +795,14 @@ async fn api2cart_webhooks_deliver_api2cart_callbacks() {
     assert_eq!(code(&bad), 114, "{bad}");
     let bad = create(json!({"entity": "product", "action": "add", "callback": "ftp://x"})).await;
     assert_eq!(code(&bad), 109, "{bad}");
+
+    let bad = create(
+        json!({"entity": "product", "action": "add", "callback": "http://127.0.0.1:9/x",
+        "filtering_conditions": {"field": "sku", "operator": "eq", "value": "a"}}),
+    )
+    .await;
+    assert_eq!(code(&bad), 109, "{bad}");
+    assert_eq!(c.ok("webhook.count", &store, &[]).await["count"], 0);
 
     let got = Callbacks::default();
     let callback = start_callback_receiver(got.clone()).await;

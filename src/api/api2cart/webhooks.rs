@@ -94,8 +94,18 @@ fn callback_url(ctx: &Ctx<'_>, text: &str) -> Result<url::Url, A2cError> {
         .map_err(|e| A2cError::invalid(format!("callback: {e}")))
 }
 
-/// A multi-store `store_id` other than polycart's one store per key is refused.
-fn check_store_id(ctx: &Ctx<'_>) -> Result<(), A2cError> {
+/// A multi-store `store_id` other than polycart's one store per key is refused, and
+/// so are `filtering_conditions` (a webhook receives every event of its kind).
+fn check_unsupported(ctx: &Ctx<'_>) -> Result<(), A2cError> {
+    if ctx
+        .params
+        .raw("filtering_conditions")
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(A2cError::invalid(
+            "filtering_conditions are not supported: a webhook receives every event of its entity and action",
+        ));
+    }
     match ctx.params.str("store_id") {
         None => Ok(()),
         Some(id) if id == "1" || id == ctx.store()?.id => Ok(()),
@@ -117,7 +127,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
             polycart_kit::error::excerpt(&action, 40)
         )));
     }
-    check_store_id(ctx)?;
+    check_unsupported(ctx)?;
     let url = callback_url(ctx, &ctx.params.required("callback")?)?;
     let now = Utc::now();
     let hook = Api2CartHook {
@@ -242,6 +252,7 @@ pub async fn count(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
 
 /// `webhook.update`: `callback`, `label`, `fields` and `active`.
 pub async fn update(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
+    check_unsupported(ctx)?;
     let (sub, mut hook) = hook_of(ctx).await?;
     let url = match ctx.params.str("callback") {
         Some(text) => callback_url(ctx, &text)?,
