@@ -13,3 +13,4 @@ mod idempotency;
 mod jobs;
 mod records;
 mod stores;
+mod subscriptions;
