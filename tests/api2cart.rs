@@ -899,6 +899,51 @@ async fn api2cart_webhooks_deliver_api2cart_callbacks() {
         *first
     );
 
+    // A write through /v1.1 is an update event: product.update's callback follows it.
+    let updates = Callbacks::default();
+    let update_url = start_callback_receiver(updates.clone()).await;
+    let made =
+        create(json!({"entity": "product", "action": "update", "callback": update_url})).await;
+    assert_eq!(code(&made), 0, "{made}");
+    let update_id = made["result"]["id"].as_i64().unwrap();
+    let wrote = c
+        .call(
+            "PUT",
+            "product.update",
+            Some(&store),
+            &[],
+            Some(json!({"id": first, "name": "Renamed by a write"})),
+        )
+        .await;
+    assert_eq!(code(&wrote), 0, "{wrote}");
+    for _ in 0..50 {
+        if engine.deliver_once().await.unwrap().is_none() {
+            break;
+        }
+    }
+    let calls = updates.0.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1, "one update callback for one write");
+    let (headers, body) = &calls[0];
+    assert_eq!(headers["x-webhook-action"], "update");
+    assert!(hmac::verify_base64_hmac_sha256(
+        admin.as_bytes(),
+        body,
+        &headers["x-webhook-signature"]
+    ));
+    let record: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(record["id"], *first);
+    assert_eq!(record["name"], "Renamed by a write", "{record}");
+    let gone = c
+        .call(
+            "DELETE",
+            "webhook.delete",
+            Some(&store),
+            &[("id", &update_id.to_string())],
+            None,
+        )
+        .await;
+    assert_eq!(code(&gone), 0);
+
     // order.update with a comment alone adds an order note; without either it is 114.
     let orders = c.ok("order.list", &store, &[]).await;
     let order_id = orders["order"][0]["id"].as_str().unwrap().to_owned();
