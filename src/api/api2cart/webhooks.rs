@@ -333,3 +333,80 @@ pub fn callback(hook: &Api2CartHook, change: &Change, secret: &[u8], timestamp: 
         body,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(kind: ChangeKind) -> Change {
+        Change {
+            seq: 3,
+            store_id: "st_1".into(),
+            entity: Entity::Product,
+            platform_id: "9".into(),
+            kind,
+            record: json!({"platform_id": "9", "title": "Mug", "status": "active"}),
+            at: Utc::now(),
+        }
+    }
+
+    fn hook(action: &str, fields: Option<&str>) -> Api2CartHook {
+        Api2CartHook {
+            id: 4,
+            entity: "product".into(),
+            action: action.into(),
+            label: None,
+            fields: fields.map(str::to_owned),
+            active: true,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn only_the_hooks_entity_and_action_match_and_only_while_active() {
+        let add = hook("add", None);
+        assert!(matches(&add, &change(ChangeKind::Created)));
+        assert!(!matches(&add, &change(ChangeKind::Updated)));
+        let mut order = change(ChangeKind::Created);
+        order.entity = Entity::Order;
+        assert!(!matches(&add, &order));
+        let paused = Api2CartHook {
+            active: false,
+            ..add
+        };
+        assert!(!matches(&paused, &change(ChangeKind::Created)));
+    }
+
+    #[test]
+    fn a_callback_carries_the_asked_fields_and_a_base64_body_signature() {
+        let cb = callback(
+            &hook("delete", Some("id")),
+            &change(ChangeKind::Deleted),
+            b"key",
+            1700000000,
+        );
+        let body: Value = serde_json::from_slice(&cb.body).unwrap();
+        assert_eq!(body, json!({"id": "9"}));
+        let header = |name: &str| {
+            cb.headers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(header("x-webhook-action"), "delete");
+        assert_eq!(header("x-webhook-entity"), "product");
+        assert_eq!(header("x-webhook-timestamp"), "1700000000");
+        assert!(hmac::verify_base64_hmac_sha256(
+            b"key",
+            &cb.body,
+            &header("x-webhook-signature")
+        ));
+        assert!(!hmac::verify_base64_hmac_sha256(
+            b"other",
+            &cb.body,
+            &header("x-webhook-signature")
+        ));
+    }
+}
