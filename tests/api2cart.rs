@@ -1030,6 +1030,16 @@ async fn api2cart_webhooks_deliver_api2cart_callbacks() {
     assert_eq!(code(&again), 112);
     assert_eq!(c.ok("webhook.count", &store, &[]).await["count"], 0);
 
+    // idempotency_key: a repeat answers the first webhook, never makes a second.
+    let keyed = json!({"entity": "order", "action": "add", "callback": callback, "idempotency_key": "hook-1"});
+    let once = create(keyed.clone()).await;
+    let twice = create(keyed).await;
+    assert_eq!(code(&once), 0, "{once}");
+    assert_eq!(once["result"], twice["result"]);
+    assert_eq!(c.ok("webhook.count", &store, &[]).await["count"], 1);
+    let reused = create(json!({"entity": "order", "action": "delete", "callback": callback, "idempotency_key": "hook-1"})).await;
+    assert_eq!(code(&reused), 109, "{reused}");
+
     // Another tenant's key does not see the store's webhooks.
     let (_, stranger) = db
         .create_api_key("stranger", Some(&["st_other".to_owned()]))

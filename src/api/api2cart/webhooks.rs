@@ -146,13 +146,64 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
             "x-api-key is not specified",
         ));
     };
-    let (_, webhook_id) = ctx
+    // `idempotency_key`: a repeat answers the first webhook's id, never a second one.
+    let claimed = match ctx.params.str("idempotency_key") {
+        Some(k) if k.len() > 255 => {
+            return Err(A2cError::invalid(
+                "idempotency_key is longer than 255 characters",
+            ));
+        }
+        Some(k) => {
+            let k = format!("webhook.create:{k}");
+            let request_hash = crate::store::content_hash(&format!(
+                "{}\n{}\n{}\n{}",
+                store.id,
+                url,
+                serde_json::to_string(&(
+                    &hook.entity,
+                    &hook.action,
+                    &hook.label,
+                    &hook.fields,
+                    hook.active
+                ))
+                .unwrap_or_default(),
+                "webhook.create"
+            ));
+            if let Some((_, axum::Json(first))) =
+                crate::api::writes::claim_key(ctx.state, ctx.caller, &k, &request_hash).await?
+            {
+                return Ok(Reply::result(first));
+            }
+            Some(k)
+        }
+        None => None,
+    };
+    let added = ctx
         .state
         .store
         .add_api2cart_subscription(&url, &Secret::new(key.to_owned()), &store.id, &hook)
-        .await
-        .map_err(|e| A2cError::from(ApiError::from(e)))?;
-    Ok(Reply::result(json!({ "id": webhook_id })))
+        .await;
+    let result = match added {
+        Ok((_, webhook_id)) => json!({ "id": webhook_id }),
+        Err(e) => {
+            if let Some(k) = &claimed {
+                let _ = ctx
+                    .state
+                    .store
+                    .abandon_idempotent(&ctx.caller.0.id, k)
+                    .await;
+            }
+            return Err(A2cError::from(ApiError::from(e)));
+        }
+    };
+    if let Some(k) = &claimed {
+        ctx.state
+            .store
+            .finish_idempotent(&ctx.caller.0.id, k, 200, &result.to_string())
+            .await
+            .map_err(|e| A2cError::from(ApiError::from(e)))?;
+    }
+    Ok(Reply::result(result))
 }
 
 /// The store's API2Cart webhooks, by webhook id.
