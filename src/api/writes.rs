@@ -70,40 +70,9 @@ pub(crate) async fn perform_keyed(
         "{store_id}\n{}",
         serde_json::to_string(&op).unwrap_or_default()
     ));
-    let now = chrono::Utc::now();
-    let window = crate::store::IdempotencyWindow {
-        now,
-        expire_before: now - chrono::Duration::hours(IDEMPOTENCY_TTL_HOURS),
-        lease_expired_before: now - chrono::Duration::minutes(IDEMPOTENCY_LEASE_MINUTES),
-    };
     let key_id = &caller.0.id;
-    match state
-        .store
-        .begin_idempotent(key_id, &key, &request_hash, window)
-        .await?
-    {
-        IdempotencyState::Started => {}
-        IdempotencyState::InProgress { request_hash: seen }
-        | IdempotencyState::Done {
-            request_hash: seen, ..
-        } if seen != request_hash => {
-            return Err(ApiError::Conflict(
-                "this Idempotency-Key was used with a different request".into(),
-            ));
-        }
-        IdempotencyState::InProgress { .. } => {
-            return Err(ApiError::Conflict(
-                "a request with this Idempotency-Key is still running (an interrupted one is released after 5 minutes): check the record before using a new key"
-                    .into(),
-            ));
-        }
-        IdempotencyState::Done { status, body, .. } => {
-            let status =
-                StatusCode::from_u16(status).map_err(|e| ApiError::Internal(e.to_string()))?;
-            let body: Value =
-                serde_json::from_str(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
-            return Ok((status, Json(body)));
-        }
+    if let Some(replayed) = claim_key(state, caller, &key, &request_hash).await? {
+        return Ok(replayed);
     }
     match write_once(state, store_id, op, Some(key.clone())).await {
         Ok((status, Json(body))) => {
@@ -131,6 +100,48 @@ pub(crate) async fn perform_keyed(
                 .finish_idempotent(key_id, &key, error.status().as_u16(), &envelope.to_string())
                 .await?;
             Err(error)
+        }
+    }
+}
+
+/// Takes the caller's idempotency `key` for a request hashed `request_hash`: `None`
+/// when the caller now holds it (and must finish or abandon it), the first answer when
+/// that request finished; a conflict when the key is in use or was used otherwise.
+pub(crate) async fn claim_key(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<(StatusCode, Json<Value>)>, ApiError> {
+    let key_id = &caller.0.id;
+    let now = chrono::Utc::now();
+    let window = crate::store::IdempotencyWindow {
+        now,
+        expire_before: now - chrono::Duration::hours(IDEMPOTENCY_TTL_HOURS),
+        lease_expired_before: now - chrono::Duration::minutes(IDEMPOTENCY_LEASE_MINUTES),
+    };
+    match state
+        .store
+        .begin_idempotent(key_id, key, request_hash, window)
+        .await?
+    {
+        IdempotencyState::Started => Ok(None),
+        IdempotencyState::InProgress { request_hash: seen }
+        | IdempotencyState::Done {
+            request_hash: seen, ..
+        } if seen != request_hash => Err(ApiError::Conflict(
+            "this Idempotency-Key was used with a different request".into(),
+        )),
+        IdempotencyState::InProgress { .. } => Err(ApiError::Conflict(
+            "a request with this Idempotency-Key is still running (an interrupted one is released after 5 minutes): check the record before using a new key"
+                .into(),
+        )),
+        IdempotencyState::Done { status, body, .. } => {
+            let status =
+                StatusCode::from_u16(status).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let body: Value =
+                serde_json::from_str(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(Some((status, Json(body))))
         }
     }
 }
@@ -422,6 +433,15 @@ pub async fn patch_order(
     } = record;
     let op = order_op(platform_id, body)?;
     perform(&state, &caller, &headers, &store_id, op).await
+}
+
+/// The checked write of a note added to an order (no status change).
+pub(crate) fn note_op(platform_id: String, note: String) -> Result<WriteOp, ApiError> {
+    bounds::NOTE.check_opt(&Some(note.clone()))?;
+    Ok(WriteOp::AddOrderNote {
+        order_id: platform_id,
+        note,
+    })
 }
 
 /// The checked write of an order status.

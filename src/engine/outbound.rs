@@ -6,6 +6,10 @@
 //! dedupe by `seq`. A subscription whose undelivered changes the feed's retention
 //! dropped is not delivered to (never with a silent gap) until it is replayed.
 //!
+//! A subscription made through `/v1.1/webhook.create` is delivered in API2Cart's
+//! callback shape instead: one change per request, only its entity and action (see
+//! [`crate::api::api2cart::webhooks`]); the changes it passes over advance it too.
+//!
 //! Signature: `X-Polycart-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 //! "<t>.<body>" with the subscription's secret>`.
 //!
@@ -17,7 +21,8 @@ use polycart_kit::auth::hmac;
 use serde::Serialize;
 
 use super::{Engine, Result};
-use crate::store::{Change, DeliveryResult};
+use crate::api::api2cart::webhooks as api2cart;
+use crate::store::{Change, DeliveryResult, Subscription};
 
 /// The JSON body of one delivery.
 #[derive(Debug, Serialize)]
@@ -109,20 +114,44 @@ impl Engine {
             self.store.record_delivery(&sub, &nothing).await?;
             return Ok(None);
         };
-        let body = serde_json::to_vec(&DeliveryBody {
-            subscription: &sub.id,
-            changes: &changes,
-        })
-        .expect("changes serialise");
         let timestamp = now.timestamp();
-        let signature = sign(sub.secret.expose().as_bytes(), timestamp, &body);
+        let (last_seq, request) = match &sub.api2cart {
+            None => (last.seq, batch_request(&sub, &changes, timestamp)),
+            // An API2Cart webhook: one callback per matching change; the changes
+            // before it (other entities or actions) are passed over with it.
+            Some(hook) => match changes.iter().find(|c| api2cart::matches(hook, c)) {
+                Some(change) => {
+                    let cb =
+                        api2cart::callback(hook, change, sub.secret.expose().as_bytes(), timestamp);
+                    (
+                        change.seq,
+                        Outgoing {
+                            body: cb.body,
+                            headers: cb.headers,
+                        },
+                    )
+                }
+                None => {
+                    let passed = DeliveryResult {
+                        first_seq: first.seq,
+                        last_seq: last.seq,
+                        status: None,
+                        error: None,
+                        delivered: true,
+                        retry_at: None,
+                    };
+                    self.store.record_delivery(&sub, &passed).await?;
+                    return Ok(Some(passed));
+                }
+            },
+        };
         let refused = reqwest::Url::parse(&sub.url)
             .map_err(|e| polycart_kit::Error::invalid(e.to_string()))
             .and_then(|u| polycart_kit::net::check_url(&u));
         if let Err(e) = refused {
             let result = DeliveryResult {
                 first_seq: first.seq,
-                last_seq: last.seq,
+                last_seq,
                 status: None,
                 error: Some(e.public_message()),
                 delivered: false,
@@ -131,18 +160,11 @@ impl Engine {
             self.store.record_delivery(&sub, &result).await?;
             return Ok(Some(result));
         }
-        let response = self
-            .outbound_client()?
-            .post(&sub.url)
-            .header("content-type", "application/json")
-            .header("x-polycart-signature", signature)
-            .header(
-                "x-polycart-delivery",
-                format!("{}:{}-{}", sub.id, first.seq, last.seq),
-            )
-            .body(body)
-            .send()
-            .await;
+        let mut post = self.outbound_client()?.post(&sub.url);
+        for (name, value) in request.headers {
+            post = post.header(name, value);
+        }
+        let response = post.body(request.body).send().await;
         let (status, error) = match response {
             Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
             Ok(r) => (
@@ -164,7 +186,7 @@ impl Engine {
         .min(chrono::Duration::minutes(5));
         let result = DeliveryResult {
             first_seq: first.seq,
-            last_seq: last.seq,
+            last_seq,
             status,
             error,
             delivered,
@@ -172,6 +194,34 @@ impl Engine {
         };
         self.store.record_delivery(&sub, &result).await?;
         Ok(Some(result))
+    }
+}
+
+/// One request to a receiver: its body and headers.
+struct Outgoing {
+    body: Vec<u8>,
+    headers: Vec<(&'static str, String)>,
+}
+
+/// polycart's signed batch of `changes` for `sub`.
+fn batch_request(sub: &Subscription, changes: &[Change], timestamp: i64) -> Outgoing {
+    let body = serde_json::to_vec(&DeliveryBody {
+        subscription: &sub.id,
+        changes,
+    })
+    .expect("changes serialise");
+    let signature = sign(sub.secret.expose().as_bytes(), timestamp, &body);
+    let (first, last) = (
+        changes.first().map_or(0, |c| c.seq),
+        changes.last().map_or(0, |c| c.seq),
+    );
+    Outgoing {
+        headers: vec![
+            ("content-type", "application/json".to_owned()),
+            ("x-polycart-signature", signature),
+            ("x-polycart-delivery", format!("{}:{first}-{last}", sub.id)),
+        ],
+        body,
     }
 }
 

@@ -57,7 +57,7 @@ pub use sqlite::SqliteStore;
 pub use stores::{
     Health, MAX_INTERVAL_SECS, MIN_INTERVAL_SECS, NewStore, StoreInfo, StoreState, Stores,
 };
-pub use subscriptions::{Delivery, DeliveryResult, Subscription, Subscriptions};
+pub use subscriptions::{Api2CartHook, Delivery, DeliveryResult, Subscription, Subscriptions};
 pub use url_check::{REFUSE_PRIVATE_ENV, UrlPolicy, validate_store_url};
 
 /// The database used when neither `--database-url` nor `POLYCART_DATABASE_URL` is set.

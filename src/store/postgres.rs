@@ -87,6 +87,11 @@ impl PgStore {
                     "jobs due order",
                     include_str!("../../migrations/postgres/0006_jobs_due_order.sql"),
                 ),
+                (
+                    7,
+                    "api2cart webhooks",
+                    include_str!("../../migrations/postgres/0007_api2cart_webhooks.sql"),
+                ),
             ])
             .await
     }

@@ -81,6 +81,11 @@ impl SqliteStore {
                     "jobs due order",
                     include_str!("../../migrations/sqlite/0006_jobs_due_order.sql"),
                 ),
+                (
+                    7,
+                    "api2cart webhooks",
+                    include_str!("../../migrations/sqlite/0007_api2cart_webhooks.sql"),
+                ),
             ])
             .await
     }

@@ -1,10 +1,11 @@
 //! Outbound change-feed subscriptions: the receivers a user registered, leased to one
 //! deliverer at a time, their cursor in the feed, replays, and the log of delivery
-//! attempts.
+//! attempts. A subscription made through the API2Cart-compatible surface carries its
+//! [`Api2CartHook`]: it is delivered one event at a time in API2Cart's callback shape.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Result;
 
@@ -25,6 +26,28 @@ pub struct Subscription {
     /// sent yet were dropped by retention: it is not delivered to (never with a silent
     /// gap) until replayed from at least the sequence before that one.
     pub fell_behind: Option<i64>,
+    /// `Some` for an API2Cart webhook (`/v1.1/webhook.*`): its delivery format is
+    /// API2Cart's callback, not polycart's batch.
+    pub api2cart: Option<Api2CartHook>,
+}
+
+/// An API2Cart webhook's settings: which events it receives and what it sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Api2CartHook {
+    /// API2Cart's numeric webhook id (given by the store; ignored when adding).
+    #[serde(skip)]
+    pub id: i64,
+    /// API2Cart's entity name (`order`, `product`, `customer`, `category`).
+    pub entity: String,
+    /// `add`, `update` or `delete`.
+    pub action: String,
+    pub label: Option<String>,
+    /// Comma-separated fields of the entity to send; `None` sends all (`force_all`).
+    pub fields: Option<String>,
+    /// An inactive webhook receives nothing (its events are skipped, not queued).
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// The result of one delivery attempt.
@@ -61,6 +84,23 @@ pub trait Subscriptions: Send + Sync {
         secret: &polycart_kit::Secret,
         store_id: Option<&str>,
     ) -> Result<String>;
+    /// Adds an API2Cart webhook: a subscription in API2Cart's format; returns its id
+    /// and its API2Cart webhook id.
+    async fn add_api2cart_subscription(
+        &self,
+        url: &url::Url,
+        secret: &polycart_kit::Secret,
+        store_id: &str,
+        hook: &Api2CartHook,
+    ) -> Result<(String, i64)>;
+    /// Changes an API2Cart webhook's callback (its secret is sealed again to it) and
+    /// settings.
+    async fn update_api2cart_subscription(
+        &self,
+        id: &str,
+        url: &url::Url,
+        hook: &Api2CartHook,
+    ) -> Result<()>;
     async fn subscriptions(&self) -> Result<Vec<Subscription>>;
     /// Leases a subscription that is due for delivery (one deliverer per subscription).
     async fn lease_subscription(

@@ -14,3 +14,4 @@ mod idempotency;
 mod jobs;
 mod records;
 mod stores;
+mod subscriptions;

@@ -27,6 +27,14 @@ pub enum Op {
     VariantUpdate,
     OrderUpdate,
     ShipmentAdd,
+    WebhookCreate,
+    WebhookList,
+    WebhookCount,
+    WebhookUpdate,
+    WebhookDelete,
+    WebhookEvents,
+    /// An API2Cart method polycart's model has nothing for: always 109, with why.
+    Unmodelled(&'static str),
 }
 
 /// What a method needs of the store's platform.
@@ -38,6 +46,8 @@ pub enum Need {
     Entity(Entity),
     /// The platform's adapter can do this write.
     Write(fn(&WriteCapabilities) -> bool),
+    /// No store can: polycart does not model what the method changes.
+    Never,
 }
 
 /// One served method.
@@ -170,14 +180,36 @@ pub const METHODS: &[Method] = &[
     store(
         "order.update",
         Op::OrderUpdate,
-        Need::Write(|w| w.order_status),
+        Need::Write(|w| w.order_status || w.order_note),
     ),
     store(
         "order.shipment.add",
         Op::ShipmentAdd,
         Need::Write(|w| w.shipment_create),
     ),
+    // Webhooks follow polycart's change feed, whatever the platform's own webhooks.
+    store("webhook.create", Op::WebhookCreate, Need::Nothing),
+    store("webhook.list", Op::WebhookList, Need::Nothing),
+    store("webhook.count", Op::WebhookCount, Need::Nothing),
+    store("webhook.update", Op::WebhookUpdate, Need::Nothing),
+    store("webhook.delete", Op::WebhookDelete, Need::Nothing),
+    store("webhook.events", Op::WebhookEvents, Need::Nothing),
+    // API2Cart's price methods change group (tier) prices only; the base price is
+    // product.update's `price`.
+    store(
+        "product.price.update",
+        Op::Unmodelled(GROUP_PRICES),
+        Need::Never,
+    ),
+    store(
+        "product.variant.price.update",
+        Op::Unmodelled(GROUP_PRICES),
+        Need::Never,
+    ),
 ];
+
+const GROUP_PRICES: &str = "group (tier) prices are not modelled by polycart; \
+     change a product's or variant's base price with product.update / product.variant.update `price`";
 
 fn product_update(w: &WriteCapabilities) -> bool {
     w.product_price || w.product_title || w.product_status || w.inventory_set
@@ -196,6 +228,7 @@ impl Method {
             Need::Nothing => true,
             Need::Entity(e) => entities.contains(&e),
             Need::Write(can) => can(&caps.writes),
+            Need::Never => false,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod methods;
 pub mod reads;
 pub mod request;
 pub mod select;
+pub mod webhooks;
 pub mod writes;
 
 use std::sync::Arc;
@@ -122,6 +123,9 @@ async fn run(state: &AppState, method: &str, params: &Params) -> Result<Reply, A
         && !matches!(method.need, methods::Need::Nothing)
     {
         let caps = ctx.capabilities().await?;
+        if let Op::Unmodelled(why) = method.op {
+            return Err(A2cError::invalid(why));
+        }
         if !method.supported(&store.entities, &caps) {
             return Err(A2cError::unsupported(method.name, &store.platform));
         }
@@ -149,6 +153,13 @@ async fn dispatch(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
         Op::VariantUpdate => writes::variant_update(ctx).await,
         Op::OrderUpdate => writes::order_update(ctx).await,
         Op::ShipmentAdd => writes::shipment_add(ctx).await,
+        Op::WebhookCreate => webhooks::create(ctx).await,
+        Op::WebhookList => webhooks::list(ctx).await,
+        Op::WebhookCount => webhooks::count(ctx).await,
+        Op::WebhookUpdate => webhooks::update(ctx).await,
+        Op::WebhookDelete => webhooks::delete(ctx).await,
+        Op::WebhookEvents => webhooks::list_events(ctx),
+        Op::Unmodelled(why) => Err(A2cError::invalid(why)),
     }
 }
 

@@ -41,6 +41,11 @@ impl Kind {
     }
 
     /// The key of a listing's items (`result.order`).
+    /// API2Cart's name of the entity (`order`, `product`, ...).
+    pub(crate) fn name(self) -> &'static str {
+        self.list_key()
+    }
+
     fn list_key(self) -> &'static str {
         match self {
             Kind::Order => "order",
@@ -60,7 +65,7 @@ impl Kind {
         }
     }
 
-    fn map(self, doc: &Value) -> Value {
+    pub(crate) fn map(self, doc: &Value) -> Value {
         match self {
             Kind::Order => map::order::map(doc),
             Kind::Product => map::product::map(doc),
@@ -78,7 +83,7 @@ impl Kind {
         }
     }
 
-    fn aliases(self) -> fn(&str) -> &'static [&'static str] {
+    pub(crate) fn aliases(self) -> fn(&str) -> &'static [&'static str] {
         match self {
             Kind::Order => map::order::aliases,
             Kind::Product => map::product::aliases,

@@ -5,7 +5,8 @@
 //! - `product.update`: `name`, `price`, `old_price` (compare-at), `status`, and stock
 //!   (`quantity`, or `increase_quantity` / `reduce_quantity`).
 //! - `product.variant.update`: the same for one variant (`id`, `product_id`).
-//! - `order.update`: `order_status` (one of `order.status.list`) with `comment`.
+//! - `order.update`: `order_status` (one of `order.status.list`) with `comment`, or a
+//!   `comment` alone (added as an order note where the platform takes notes).
 //! - `order.shipment.add`: one tracking number, items by `order_product_id`.
 
 use polycart_kit::WriteOp;
@@ -16,8 +17,8 @@ use super::Ctx;
 use super::envelope::{A2cError, Reply};
 use crate::api::ids;
 use crate::api::writes::{
-    InventoryPut, OrderPatch, ProductPatch, ShipmentItemBody, ShipmentPost, inventory_op, order_op,
-    perform_keyed, product_op, shipment_op,
+    InventoryPut, OrderPatch, ProductPatch, ShipmentItemBody, ShipmentPost, inventory_op, note_op,
+    order_op, perform_keyed, product_op, shipment_op,
 };
 
 /// Runs one write; `part` tells apart the writes of one call under one key.
@@ -159,12 +160,33 @@ pub async fn variant_update(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
 pub async fn order_update(ctx: &Ctx<'_>) -> Result<Reply, A2cError> {
     let p = ctx.params;
     let order_id = ids::platform_id(&ctx.store()?.id, &p.required("order_id")?)?;
+    let writes = ctx.capabilities().await?.writes;
+    let platform = &ctx.store()?.platform;
     let Some(status) = p.str("order_status") else {
-        return Err(A2cError::new(
-            super::envelope::ReturnCode::RequiredParameter,
-            "order_status is required (polycart writes a comment with a status change)",
-        ));
+        // A comment alone is an order note.
+        let Some(comment) = p.str("comment") else {
+            return Err(A2cError::new(
+                super::envelope::ReturnCode::RequiredParameter,
+                "nothing to change: give order_status and/or comment",
+            ));
+        };
+        if !writes.order_note {
+            return Err(A2cError::new(
+                super::envelope::ReturnCode::IncorrectParameters,
+                format!(
+                    "order.update with a comment alone (an order note) is not supported for platform {platform}"
+                ),
+            ));
+        }
+        run(ctx, note_op(order_id, comment)?, "").await?;
+        return Ok(Reply::result(json!({ "updated_items": 1 })));
     };
+    if !writes.order_status {
+        return Err(A2cError::new(
+            super::envelope::ReturnCode::IncorrectParameters,
+            format!("order.update with order_status is not supported for platform {platform}"),
+        ));
+    }
     let status: OrderStatus =
         serde_json::from_value(Value::String(status.clone())).map_err(|_| {
             A2cError::invalid(format!(

@@ -11,7 +11,8 @@ pub(in crate::store) const SUBSCRIPTION_HORIZON: &str = "(CASE WHEN t.store_id I
 
 /// A subscription's columns with its feed horizon, read from `subscriptions t`.
 pub(in crate::store) const SUBSCRIPTION_COLUMNS: &str = "t.id AS id, t.url AS url, t.secret AS secret, t.store_id AS store_id, t.last_seq AS last_seq, \
-     t.failures AS failures, t.last_error AS last_error, t.lease_owner AS lease_owner";
+     t.failures AS failures, t.last_error AS last_error, t.lease_owner AS lease_owner, \
+     t.format AS format, t.webhook_id AS webhook_id, t.api2cart AS api2cart";
 
 /// Expands `impl Subscriptions` for a backend (see [`super::impl_store`]); `$lock`
 /// follows the `LIMIT 1` of the lease subquery.
@@ -24,7 +25,7 @@ macro_rules! impl_subscriptions {
 
         use crate::store::crypto::subscription_context;
         use crate::store::sql::subscriptions::{SUBSCRIPTION_COLUMNS, SUBSCRIPTION_HORIZON};
-        use crate::store::{Delivery, DeliveryResult, Error, Result, Subscription, Subscriptions, new_id};
+        use crate::store::{Api2CartHook, Delivery, DeliveryResult, Error, Result, Subscription, Subscriptions, new_id};
 
         use super::feed::horizon_in;
         use super::$store;
@@ -45,7 +46,19 @@ macro_rules! impl_subscriptions {
         ) -> Result<Subscription> {
             let last_seq: i64 = row.try_get("last_seq")?;
             let horizon: i64 = row.try_get("horizon")?;
+            let format: String = row.try_get("format")?;
+            let api2cart = match format.as_str() {
+                "api2cart" => {
+                    let text: Option<String> = row.try_get("api2cart")?;
+                    let mut hook: Api2CartHook = serde_json::from_str(text.as_deref().unwrap_or("null"))
+                        .map_err(|e| Error::Corrupt(format!("an API2Cart webhook's settings: {e}")))?;
+                    hook.id = row.try_get::<Option<i64>, _>("webhook_id")?.unwrap_or_default();
+                    Some(hook)
+                }
+                _ => None,
+            };
             Ok(Subscription {
+                api2cart,
                 fell_behind: (last_seq < horizon).then_some(horizon + 1),
                 secret: subscription_secret(row, cipher)?,
                 id: row.try_get("id")?,
@@ -81,6 +94,66 @@ macro_rules! impl_subscriptions {
                 Ok(id)
             }
 
+            async fn add_api2cart_subscription(
+                &self,
+                url: &url::Url,
+                secret: &Secret,
+                store_id: &str,
+                hook: &Api2CartHook,
+            ) -> Result<(String, i64)> {
+                let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
+                let id = new_id("sub");
+                let settings = serde_json::to_string(hook).map_err(|e| Error::Corrupt(e.to_string()))?;
+                let mut tx = self.begin_write().await?;
+                let from: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                // API2Cart's ids are numbers; the unique index turns a concurrent
+                // duplicate into an error rather than two webhooks with one id.
+                let webhook_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO subscriptions (id, url, secret, store_id, last_seq, created_at, format, webhook_id, api2cart) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'api2cart', \
+                     (SELECT COALESCE(MAX(webhook_id), 0) + 1 FROM subscriptions), $7) RETURNING webhook_id",
+                )
+                .bind(&id)
+                .bind(url.as_str())
+                .bind(cipher.encrypt(secret.expose().as_bytes(), &subscription_context(&id, url.as_str())))
+                .bind(store_id)
+                .bind(from)
+                .bind(Utc::now())
+                .bind(settings)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok((id, webhook_id))
+            }
+
+            async fn update_api2cart_subscription(&self, id: &str, url: &url::Url, hook: &Api2CartHook) -> Result<()> {
+                let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
+                let current = self.get_subscription(id).await?;
+                if current.api2cart.is_none() {
+                    return Err(Error::not_found(format!("subscription {id}")));
+                }
+                let settings = serde_json::to_string(hook).map_err(|e| Error::Corrupt(e.to_string()))?;
+                let sealed = cipher.encrypt(current.secret.expose().as_bytes(), &subscription_context(id, url.as_str()));
+                // Only over the row the secret was read from: a concurrent change of
+                // the callback is not overwritten with a secret sealed to the old one.
+                let done = sqlx::query(
+                    "UPDATE subscriptions SET url = $1, secret = $2, api2cart = $3 WHERE id = $4 AND url = $5",
+                )
+                .bind(url.as_str())
+                .bind(sealed)
+                .bind(settings)
+                .bind(id)
+                .bind(&current.url)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(Error::Invalid(format!("subscription {id} changed meanwhile; try again")));
+                }
+                Ok(())
+            }
+
             async fn subscriptions(&self) -> Result<Vec<Subscription>> {
                 let sql = format!(
                     "SELECT {SUBSCRIPTION_COLUMNS}, {SUBSCRIPTION_HORIZON} AS horizon FROM subscriptions t ORDER BY t.id"
@@ -105,7 +178,7 @@ macro_rules! impl_subscriptions {
                      AND EXISTS (SELECT 1 FROM changes c \
                      WHERE c.seq > t.last_seq AND (t.store_id IS NULL OR c.store_id = t.store_id)) \
                      ORDER BY t.id LIMIT 1 {lock}) RETURNING id, url, secret, store_id, last_seq, failures, \
-                     last_error, lease_owner, last_seq AS horizon",
+                     last_error, lease_owner, format, webhook_id, api2cart, last_seq AS horizon",
                     lock = $lock
                 );
                 let mut tx = self.begin_write().await?;
