@@ -457,10 +457,7 @@ fn json_logs_without_tracing_and_clear_errors_for_bad_settings() {
     assert!(lines.iter().all(|l| !l.contains_key("trace_id")));
 
     // An error is a JSON line too.
-    let out = polycart(&db, None)
-        .args(UNKNOWN_PLATFORM)
-        .output()
-        .unwrap();
+    let out = polycart(&db, None).args(UNKNOWN_PLATFORM).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let lines = json_lines(&String::from_utf8_lossy(&out.stderr));
     let last = lines.last().unwrap();

@@ -7,8 +7,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod drift;
 mod dashboard;
+mod drift;
 mod feed;
 mod idempotency;
 mod jobs;

@@ -457,7 +457,8 @@ impl Transport {
                 .add(|m| &m.governor_wait_nanos, waited.as_nanos() as u64);
         }
         self.metrics.add(|m| &m.requests, 1);
-        self.metrics.add(|m| &m.budget_spent, u64::from(request.cost));
+        self.metrics
+            .add(|m| &m.budget_spent, u64::from(request.cost));
         self.metrics.set_allowed(self.governor.budget().per_second);
         self.store_metrics.request(waited);
         let span = tracing::Span::current();

@@ -379,10 +379,12 @@ pub(super) fn list(
         let bulk = state.bulk();
         bulk.ops
             .iter()
+            // Newest first ("sorting by created_at, with newest operations first").
+            .rev()
             // Every simulated operation is a query.
             .filter(|_| kind.as_deref().is_none_or(|k| k == "query"))
             .filter(|o| status.as_deref().is_none_or(|s| s == o.status))
-            // Newest first: keyed by the id counted down.
+            // Keyed by the id counted down, so `after` keeps the order.
             .map(|o| (u64::MAX - o.id, view(o, &origin)))
             .collect()
     };
