@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use polycart_kit::Entity;
-use polycart_kit::sim::{SimOptions, StoreSize};
+use polycart_kit::sim::StoreSize;
 use serde::Serialize;
 
 use super::{Error, Result};
@@ -124,22 +124,14 @@ impl Polycart {
 }
 
 pub async fn run(bench: &InterruptBench) -> Result<InterruptFigures> {
-    let connector = crate::registry::connector(&bench.platform)?;
-    let options = SimOptions {
-        seed: bench.seed,
-        size: bench.size,
-        plan: bench.plan.clone(),
-        ..SimOptions::default()
-    };
-    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().expect("a loopback address"))
-        .await
-        .map_err(|e| Error::Simulator(e.to_string()))?;
-    let mut settings = bench.settings.clone();
-    if let Some(plan) = &bench.plan {
-        settings
-            .entry("plan".to_owned())
-            .or_insert_with(|| plan.clone());
-    }
+    let (connector, sim, settings) = super::simulated_store(
+        &bench.platform,
+        bench.seed,
+        bench.size,
+        bench.plan.as_ref(),
+        &bench.settings,
+    )
+    .await?;
     let dir =
         tempfile::tempdir().map_err(|e| Error::Invalid(format!("temporary directory: {e}")))?;
     let exe = match &bench.sync_exe {

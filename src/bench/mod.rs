@@ -130,6 +130,39 @@ fn sim_credentials(info: &SimInfo) -> BTreeMap<String, Secret> {
         .collect()
 }
 
+/// A bench's simulated store: the platform's simulator started on a loopback port
+/// with `seed`, `size` and `plan`, and the store settings to connect it with (the
+/// simulator's plan named, unless the settings name one).
+pub async fn simulated_store(
+    platform: &str,
+    seed: u64,
+    size: polycart_kit::sim::StoreSize,
+    plan: Option<&String>,
+    settings: &BTreeMap<String, String>,
+) -> Result<(
+    &'static polycart_kit::Connector,
+    polycart_kit::sim::SimServer,
+    BTreeMap<String, String>,
+)> {
+    let connector = crate::registry::connector(platform)?;
+    let options = polycart_kit::sim::SimOptions {
+        seed,
+        size,
+        plan: plan.cloned(),
+        ..polycart_kit::sim::SimOptions::default()
+    };
+    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().expect("a loopback address"))
+        .await
+        .map_err(|e| Error::Simulator(e.to_string()))?;
+    let mut settings = settings.clone();
+    if let Some(plan) = plan {
+        settings
+            .entry("plan".to_owned())
+            .or_insert_with(|| plan.clone());
+    }
+    Ok((connector, sim, settings))
+}
+
 /// Connects a running simulator as a store syncing `entities`.
 pub async fn connect_simulator(
     store: &dyn Store,

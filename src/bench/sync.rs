@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use polycart_kit::Entity;
 use polycart_kit::connector::AdapterContext;
-use polycart_kit::sim::{LimiterUsage, SimOptions, StoreSize};
+use polycart_kit::sim::{LimiterUsage, StoreSize};
 use polycart_kit::transport::TransportMetrics;
 use serde::Serialize;
 
@@ -62,22 +62,14 @@ pub fn utilization_pct(meters: &[(&'static str, LimiterUsage)]) -> f64 {
 }
 
 pub async fn run(bench: &SyncBench) -> Result<SyncFigures> {
-    let connector = crate::registry::connector(&bench.platform)?;
-    let options = SimOptions {
-        seed: bench.seed,
-        size: bench.size,
-        plan: bench.plan.clone(),
-        ..SimOptions::default()
-    };
-    let sim = (connector.simulate)(options, "127.0.0.1:0".parse().expect("a loopback address"))
-        .await
-        .map_err(|e| Error::Simulator(e.to_string()))?;
-    let mut settings = bench.settings.clone();
-    if let Some(plan) = &bench.plan {
-        settings
-            .entry("plan".to_owned())
-            .or_insert_with(|| plan.clone());
-    }
+    let (connector, sim, settings) = super::simulated_store(
+        &bench.platform,
+        bench.seed,
+        bench.size,
+        bench.plan.as_ref(),
+        &bench.settings,
+    )
+    .await?;
     let entities = if bench.entities.is_empty() {
         listed_entities(connector, &sim.info, &settings)?
     } else {
