@@ -18,7 +18,6 @@ use polycart_kit::decode::Id;
 use polycart_kit::error::{decode_json, sanitise};
 use polycart_kit::{Error, Result, ShipmentItem};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 /// The most orders one Pack, and packages one ReadyToShip, takes.
 pub const MAX_BATCH: usize = 20;
@@ -179,31 +178,29 @@ pub fn read_pack(body: &str) -> Result<Packed> {
     }
     #[derive(Deserialize)]
     struct O {
-        order_item_list: Vec<Box<RawValue>>,
-    }
-    #[derive(Deserialize)]
-    struct Made {
-        package_id: Option<String>,
+        order_item_list: Vec<Outcome>,
     }
     let answer: Answer<D> = decode_json(body)?;
     let mut out = Packed::default();
-    for order in answer.result.data.pack_order_list {
-        for raw in order.order_item_list {
-            let outcome: Outcome = decode_json(raw.get())?;
-            if let Some(f) = outcome.failure("item") {
-                out.refused.push(f);
-                continue;
-            }
-            let made: Made = decode_json(raw.get())?;
-            match made.package_id.filter(|p| !p.is_empty()) {
-                Some(p) if !out.packages.contains(&p) => out.packages.push(p),
-                Some(_) => {}
-                None => {
-                    return Err(Error::decode(
-                        "$.result.data.pack_order_list[].order_item_list[].package_id",
-                        "missing on a packed item",
-                    ));
-                }
+    for outcome in answer
+        .result
+        .data
+        .pack_order_list
+        .into_iter()
+        .flat_map(|o| o.order_item_list)
+    {
+        if let Some(f) = outcome.failure("item") {
+            out.refused.push(f);
+            continue;
+        }
+        match outcome.package_id.filter(|p| !p.is_empty()) {
+            Some(p) if !out.packages.contains(&p) => out.packages.push(p),
+            Some(_) => {}
+            None => {
+                return Err(Error::decode(
+                    "$.result.data.pack_order_list[].order_item_list[].package_id",
+                    "missing on a packed item",
+                ));
             }
         }
     }
