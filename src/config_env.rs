@@ -86,6 +86,12 @@ pub const REFUSE_PRIVATE_URLS: EnvVar = var(
     "all commands",
     "`1` refuses store and subscription URLs (and connections) to private, loopback, link-local and metadata addresses; `0` allows them.",
 );
+pub const SQLITE_SYNC: EnvVar = var(
+    crate::store::SQLITE_SYNC_ENV,
+    "full",
+    "all commands that open an SQLite sync store",
+    "What an SQLite commit syncs: `full` fsyncs the WAL on every commit (a committed page survives a power loss); `normal` fsyncs only at checkpoints (faster; the last commits before a power loss may be lost, never the database).",
+);
 pub const HOSTNAME: EnvVar = var(
     "HOSTNAME",
     "/etc/hostname",
@@ -218,6 +224,7 @@ pub const VARS: &[EnvVar] = &[
     METRICS_TOKEN,
     METRICS_STORE_LABELS,
     REFUSE_PRIVATE_URLS,
+    SQLITE_SYNC,
     HOSTNAME,
     OTEL_EXPORTER_OTLP_ENDPOINT,
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,

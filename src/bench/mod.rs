@@ -6,6 +6,7 @@
 //! (`/proc/self/status`), the transport's counters and the simulators' own limiter
 //! ledgers (what the platform admitted and would have admitted), never from guesses.
 
+pub mod cpu;
 pub mod fleet;
 pub mod ingest;
 pub mod interrupt;

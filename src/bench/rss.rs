@@ -25,6 +25,12 @@ pub fn peak_bytes_of(pid: u32) -> u64 {
     status_kib_of(&format!("/proc/{pid}/status"), "VmHWM:") * 1024
 }
 
+/// Current resident set size in bytes of another process of ours (`VmRSS`), or 0
+/// when it is gone.
+pub fn current_bytes_of(pid: u32) -> u64 {
+    status_kib_of(&format!("/proc/{pid}/status"), "VmRSS:") * 1024
+}
+
 fn status_kib(field: &str) -> u64 {
     status_kib_of("/proc/self/status", field)
 }

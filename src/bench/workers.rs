@@ -24,8 +24,9 @@ use chrono::Utc;
 use futures::StreamExt;
 use serde::Serialize;
 
+use super::cpu::{CpuSnapshot, CpuUsage};
 use super::fleet::{FleetBench, HostedSim, start_hosts};
-use super::{BenchDb, Error, Result, connect_simulator, listed_entities};
+use super::{BenchDb, Error, Result, connect_simulator, listed_entities, rss};
 use crate::store::fleet_probe::{FleetProbe, RelationSize};
 
 /// How the workers run.
@@ -72,6 +73,13 @@ pub struct WorkerFleetFigures {
     /// Every store × entity holds exactly the simulator's records, each created once.
     pub exact: bool,
     pub relations: Vec<RelationSize>,
+    /// The machine's CPU from the release to the end: busy share of all cores and
+    /// seconds per role (`workers`, `postgres`, `simulators`, `bench`).
+    pub cpu: CpuUsage,
+    /// The database's client sessions, sampled every tick of the run, by what they
+    /// were doing ([`FleetProbe::wait_sample`]); `samples` ticks in all.
+    pub db_sessions: BTreeMap<String, u64>,
+    pub db_samples: u64,
 }
 
 /// Worker processes; killed when dropped.
@@ -114,20 +122,6 @@ impl Drop for Fleet {
     }
 }
 
-/// A process's `VmRSS` or `VmHWM` in bytes (0 once it is gone).
-fn proc_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(field))
-                .and_then(|r| r.split_whitespace().next())
-                .and_then(|n| n.parse::<u64>().ok())
-        })
-        .unwrap_or(0)
-        * 1024
-}
-
 /// Seconds from `from` to `to` (negative when `to` is earlier).
 fn seconds_between(from: chrono::DateTime<Utc>, to: chrono::DateTime<Utc>) -> f64 {
     (to - from).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6
@@ -162,7 +156,8 @@ pub async fn run(bench: &FleetBench, workers: &Workers) -> Result<WorkerFleetFig
         None => return Err(Error::Invalid("a fleet needs at least one store".into())),
     };
     let db = BenchDb::open(Some(&url)).await?;
-    let outcome = run_on(bench, workers, &db, &hosted, &entities, &url).await;
+    let host_pids: Vec<u32> = hosts.0.iter().map(Child::id).collect();
+    let outcome = run_on(bench, workers, &db, &hosted, &host_pids, &entities, &url).await;
     drop(hosts);
     db.close().await;
     outcome
@@ -173,6 +168,7 @@ async fn run_on(
     workers: &Workers,
     db: &BenchDb,
     hosted: &[HostedSim],
+    host_pids: &[u32],
     entities: &[polycart_kit::Entity],
     url: &str,
 ) -> Result<WorkerFleetFigures> {
@@ -222,13 +218,15 @@ async fn run_on(
     let mut idle: BTreeMap<String, u64> = fleet
         .children
         .iter()
-        .map(|(id, c)| (id.clone(), proc_kib(c.id(), "VmRSS:")))
+        .map(|(id, c)| (id.clone(), rss::current_bytes_of(c.id())))
         .collect();
     let mut peaks: BTreeMap<String, u64> = BTreeMap::new();
 
+    let cpu_before = CpuSnapshot::take();
     let released = Utc::now();
     probe.make_due(released).await?;
     let started = Instant::now();
+    let (mut db_sessions, mut db_samples) = (BTreeMap::<String, u64>::new(), 0);
     let mut killed_after = None;
     let (mut last_done, mut last_change) = (0, Instant::now());
     let mut pairs;
@@ -238,6 +236,10 @@ async fn run_on(
         tokio::time::sleep(Duration::from_millis(if pending_kill { 20 } else { 200 })).await;
         let (done, total) = probe.progress().await?;
         pairs = total;
+        for (what, n) in probe.wait_sample().await? {
+            *db_sessions.entry(what).or_default() += n;
+        }
+        db_samples += 1;
         for (_, child) in &mut fleet.children {
             if let Ok(Some(status)) = child.try_wait() {
                 return Err(Error::Invalid(format!("a worker exited: {status}")));
@@ -245,7 +247,7 @@ async fn run_on(
         }
         if workers.kill_one && killed_after.is_none() && done * 3 >= total {
             let (id, mut child) = fleet.children.remove(0);
-            peaks.insert(id.clone(), proc_kib(child.id(), "VmHWM:"));
+            peaks.insert(id.clone(), rss::peak_bytes_of(child.id()));
             child
                 .kill()
                 .map_err(|e| Error::Invalid(format!("kill: {e}")))?;
@@ -268,8 +270,23 @@ async fn run_on(
         }
     };
     for (id, child) in &fleet.children {
-        peaks.insert(id.clone(), proc_kib(child.id(), "VmHWM:"));
+        peaks.insert(id.clone(), rss::peak_bytes_of(child.id()));
     }
+    let worker_pids: Vec<u32> = fleet.children.iter().map(|(_, c)| c.id()).collect();
+    let cpu = cpu_before.usage_until(&CpuSnapshot::take(), |pid, comm| {
+        let role = if worker_pids.contains(&pid) {
+            "workers"
+        } else if host_pids.contains(&pid) {
+            "simulators"
+        } else if pid == std::process::id() {
+            "bench"
+        } else if comm == "postgres" {
+            "postgres"
+        } else {
+            return None;
+        };
+        Some(role.to_owned())
+    });
     drop(fleet);
 
     // Exactness: every pair holds the simulator's records, each created once.
@@ -356,6 +373,9 @@ async fn run_on(
         runs: tally.by_state,
         exact,
         relations,
+        cpu,
+        db_sessions,
+        db_samples,
     })
 }
 

@@ -423,6 +423,26 @@ fn worker_fleet_text(f: &workers::WorkerFleetFigures) -> String {
                 .map_or("—".to_owned(), |s| format!("{s:.2} s")),
             f.exact
         ),
+        format!(
+            "CPU {:.0} % busy of {} cores; seconds: {}",
+            f.cpu.busy_percent,
+            f.cpu.cores,
+            f.cpu
+                .seconds_by_role
+                .iter()
+                .map(|(role, s)| format!("{role} {s:.1}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "database sessions (mean over {} samples): {}",
+            f.db_samples,
+            f.db_sessions
+                .iter()
+                .map(|(what, n)| format!("{what} {:.2}", *n as f64 / f.db_samples.max(1) as f64))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     ];
     for r in f.relations.iter().filter(|r| r.bytes >= 1 << 20) {
         lines.push(format!(

@@ -170,6 +170,25 @@ impl FleetProbe {
         Ok(tally)
     }
 
+    /// What the database's other client sessions are doing right now: active ones by
+    /// wait event (`Lock:transactionid`: waiting for another transaction's row lock,
+    /// `IO:WALSync`: flushing a commit; `CPU`: running, no wait), idle in a transaction
+    /// as `idle in transaction`. Sampled through a run, it shows where the database
+    /// side of the fleet spends its time.
+    pub async fn wait_sample(&self) -> Result<BTreeMap<String, u64>> {
+        let rows = sqlx::query(
+            "SELECT CASE WHEN state = 'active' THEN COALESCE(wait_event_type || ':' || wait_event, 'CPU') \
+             ELSE state END AS what, COUNT(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND backend_type = 'client backend' \
+             AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction') GROUP BY 1",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("what")?, count(r.try_get("n")?))))
+            .collect()
+    }
+
     /// Every table (with its TOAST) and index of the schema, largest first.
     pub async fn relation_sizes(&self) -> Result<Vec<RelationSize>> {
         let rows = sqlx::query(

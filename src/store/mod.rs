@@ -53,7 +53,7 @@ pub use records::{
     CursorState, EntityStats, FinishPass, PageCommit, PageOutcome, Pass, PreparedCommit,
     PreparedPage, StoreRecords, StoredRecord, next_watermark,
 };
-pub use sqlite::SqliteStore;
+pub use sqlite::{SYNC_ENV as SQLITE_SYNC_ENV, SqliteStore};
 pub use stores::{
     Health, MAX_INTERVAL_SECS, MIN_INTERVAL_SECS, NewStore, StoreInfo, StoreState, Stores,
 };

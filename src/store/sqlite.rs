@@ -1,6 +1,9 @@
-//! The SQLite backend: the embedded default (`sqlite://polycart.db`), in WAL mode with
-//! `synchronous = NORMAL` (a commit survives a crash of the process; the last commits
-//! before a power loss may be lost, never the database).
+//! The SQLite backend: the embedded default (`sqlite://polycart.db`), in WAL mode.
+//! Durability ([`SYNC_ENV`]): by default `synchronous = FULL`, so every commit fsyncs
+//! the WAL before it returns (a committed page survives a power loss, as on
+//! PostgreSQL); `normal` syncs the WAL only at checkpoints (a commit survives a crash
+//! of the process; the last commits before a power loss may be lost, never the
+//! database).
 //! Every write transaction starts with a write so SQLite takes the write lock first
 //! (waiting on the busy timeout) instead of failing a read-then-write upgrade.
 
@@ -21,6 +24,20 @@ use super::sql::feed::UNREFERENCED;
 use super::sql::records::{Known, Pending, UPSERT_RECORD, Unchanged, Version};
 use super::{Cipher, Error, Result};
 
+/// Chooses what an SQLite commit syncs: `full` (the default) or `normal`.
+pub const SYNC_ENV: &str = "POLYCART_SQLITE_SYNC";
+
+/// The durability [`SYNC_ENV`] asks for; an unknown value is an error, not a guess.
+fn synchronous() -> Result<SqliteSynchronous> {
+    match std::env::var(SYNC_ENV).ok().as_deref().map(str::trim) {
+        None | Some("") | Some("full") | Some("FULL") => Ok(SqliteSynchronous::Full),
+        Some("normal") | Some("NORMAL") => Ok(SqliteSynchronous::Normal),
+        Some(other) => Err(Error::Invalid(format!(
+            "{SYNC_ENV}={other:?}: expected `full` (fsync every commit) or `normal` (fsync at checkpoints)"
+        ))),
+    }
+}
+
 /// The SQLite sync store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -34,15 +51,15 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous()?)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
             // A page's transaction (a few MiB of documents) fits in the page cache
             // instead of spilling mid-transaction.
             .pragma("cache_size", "-32768")
-            // Checkpoint every 64 MiB of WAL rather than every 4 MiB: with `synchronous
-            // = NORMAL` each checkpoint syncs the WAL and the database, and at 4 MiB that
-            // was after every page or two. The WAL is truncated back to that size.
+            // Checkpoint every 64 MiB of WAL rather than every 4 MiB: each checkpoint
+            // syncs the WAL and the database, and at 4 MiB that was after every page or
+            // two. The WAL is truncated back to that size.
             .pragma("wal_autocheckpoint", "16384")
             .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
