@@ -1,5 +1,11 @@
-//! The change feed: every change a sync or a webhook wrote, in commit order, read by
-//! sequence number; and what its retention and compaction report.
+//! The change feed: every change a sync or a webhook wrote, read by sequence number;
+//! and what its retention and compaction report.
+//!
+//! Numbers grow in the order changes became visible, so a reader that has seen number
+//! N never finds a later-committed change below it: SQLite numbers a change as it
+//! commits it (one writer at a time); PostgreSQL appends changes unnumbered and numbers
+//! them when the feed is next read, so that concurrent workers' commits never wait on
+//! one counter (`sequence_changes` in `postgres.rs`).
 //!
 //! The feed keeps every version a sync wrote (`documents`, named by change rows) until
 //! retention drops the change rows older than `POLYCART_CHANGES_RETENTION`, oldest

@@ -87,7 +87,7 @@ impl FleetProbe {
         Ok((count(done), count(total)))
     }
 
-    /// Every store × entity's records and `created` changes.
+    /// Every store × entity's records and `created` changes (numbered or not yet).
     pub async fn pair_counts(&self) -> Result<BTreeMap<(String, String), PairCounts>> {
         let mut out: BTreeMap<(String, String), PairCounts> = BTreeMap::new();
         let records = sqlx::query(
@@ -104,7 +104,8 @@ impl FleetProbe {
             c.deleted = count(row.try_get("deleted")?);
         }
         let created = sqlx::query(
-            "SELECT store_id, entity, COUNT(*) AS n FROM changes WHERE kind = 'created' \
+            "SELECT store_id, entity, COUNT(*) AS n FROM (SELECT store_id, entity, kind FROM changes \
+             UNION ALL SELECT store_id, entity, kind FROM unsequenced_changes) c WHERE kind = 'created' \
              GROUP BY store_id, entity",
         )
         .fetch_all(&self.pool)

@@ -92,6 +92,11 @@ impl PgStore {
                     "api2cart webhooks",
                     include_str!("../../migrations/postgres/0007_api2cart_webhooks.sql"),
                 ),
+                (
+                    8,
+                    "change sequencing",
+                    include_str!("../../migrations/postgres/0008_change_sequencing.sql"),
+                ),
             ])
             .await
     }
@@ -222,21 +227,24 @@ async fn touch_seen(
     Ok(())
 }
 
-/// Appends change rows numbered from `first`, in `pending`'s order.
-async fn insert_changes(
+/// Appends a page's changes unnumbered, in `pending`'s order. No shared counter is
+/// held to commit, so concurrent workers' commits do not queue behind one another's
+/// WAL flush; [`sequence_changes`] numbers them once they are committed.
+async fn append_changes(
     conn: &mut PgConnection,
     store_id: &str,
-    first: i64,
     pending: &[Pending],
     now: DateTime<Utc>,
 ) -> Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
-        "INSERT INTO changes (seq, store_id, entity, platform_id, kind, document_id, at) \
-         SELECT $1 + u.n - 1, $2, u.entity, u.platform_id, u.kind, u.document_id, $3 \
-         FROM UNNEST($4::text[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY \
-         AS u(entity, platform_id, kind, document_id, n)",
+        "INSERT INTO unsequenced_changes (store_id, entity, platform_id, kind, document_id, at) \
+         SELECT $1, u.entity, u.platform_id, u.kind, u.document_id, $2 \
+         FROM UNNEST($3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY \
+         AS u(entity, platform_id, kind, document_id, n) ORDER BY u.n",
     )
-    .bind(first)
     .bind(store_id)
     .bind(now)
     .bind(
@@ -256,6 +264,53 @@ async fn insert_changes(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Changes numbered in one transaction at most.
+const SEQUENCE_BATCH: i64 = 10_000;
+
+/// Numbers every committed change not yet numbered, moving it into `changes`: one
+/// numbering at a time (the `change_seq` counter's row lock, taken first), each batch
+/// in the order its changes were appended. Every feed read calls it first, so a read
+/// sees each change committed before it began; and because a change is numbered only
+/// once committed, with a number above every number given before, a reader that has
+/// passed a number never finds a change appear behind it. Two versions of one record
+/// are appended in the order they were written (the second writer waits for the
+/// first's row lock, so it appends after the first committed).
+async fn sequence_changes(pool: &PgPool) -> Result<()> {
+    loop {
+        let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM unsequenced_changes)")
+            .fetch_one(pool)
+            .await?;
+        if !pending {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        // The lock first: the next statement's snapshot is taken after it is granted,
+        // so it sees what the numbering before this one left unnumbered.
+        sqlx::query("SELECT value FROM counters WHERE name = 'change_seq' FOR UPDATE")
+            .execute(&mut *tx)
+            .await?;
+        let moved: i64 = sqlx::query_scalar(
+            "WITH batch AS (DELETE FROM unsequenced_changes WHERE id IN \
+               (SELECT id FROM unsequenced_changes ORDER BY id LIMIT $1) RETURNING *), \
+             total AS (SELECT COUNT(*) AS n FROM batch), \
+             head AS (UPDATE counters SET value = value + (SELECT n FROM total) \
+               WHERE name = 'change_seq' RETURNING value), \
+             written AS (INSERT INTO changes (seq, store_id, entity, platform_id, kind, document_id, at) \
+               SELECT head.value - total.n + ROW_NUMBER() OVER (ORDER BY b.id), \
+               b.store_id, b.entity, b.platform_id, b.kind, b.document_id, b.at \
+               FROM batch b CROSS JOIN head CROSS JOIN total RETURNING 1) \
+             SELECT COUNT(*) FROM written",
+        )
+        .bind(SEQUENCE_BATCH)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if moved < SEQUENCE_BATCH {
+            return Ok(());
+        }
+    }
 }
 
 /// Deletes the documents of `ids` that nothing references; returns how many.

@@ -84,3 +84,68 @@ async fn a_follower_of_the_change_feed_never_skips_a_concurrent_commit() {
         );
     }
 }
+
+/// Writers race to store versions of one record, each version newer than the last
+/// one handed out: the store keeps only versions newer than what it holds, and the
+/// feed must announce the kept versions in the order they were stored, ending with
+/// the stored one — a follower applying the feed in order ends where the store is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_versions_of_one_record_appear_in_the_order_they_were_stored() {
+    use std::sync::atomic::AtomicU64;
+
+    for b in backends().await {
+        let store_id = add_shop(&b.store, &shop_url(90, 1), 60).await;
+        let base = Utc::now() - chrono::Duration::days(1);
+        let next = Arc::new(AtomicU64::new(1));
+        let mut writers = Vec::new();
+        for _ in 0..6 {
+            let (store, store_id, next) = (b.store.clone(), store_id.clone(), next.clone());
+            writers.push(tokio::spawn(async move {
+                for _ in 0..20 {
+                    let n = next.fetch_add(1, Ordering::SeqCst);
+                    let mut shop = Shop::generate(1, 0);
+                    let at = base + chrono::Duration::seconds(n as i64);
+                    shop.customers
+                        .insert(7, (format!("v{n}@example.com"), base, at));
+                    let record = shop.record(Entity::Customer, 7).unwrap();
+                    store.upsert_records(&store_id, &[record]).await.unwrap();
+                }
+            }));
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        let emails: Vec<String> = b
+            .store
+            .changes_after(0, Some(&store_id), 1_000_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.platform_id == "7")
+            .map(|c| c.record["email"].as_str().unwrap().to_owned())
+            .collect();
+        let versions: Vec<u64> = emails
+            .iter()
+            .map(|e| {
+                e.trim_start_matches('v')
+                    .trim_end_matches("@example.com")
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert!(!versions.is_empty(), "{}: no change announced", b.name);
+        assert!(
+            versions.windows(2).all(|w| w[0] < w[1]),
+            "{}: versions announced out of order: {versions:?}",
+            b.name
+        );
+        let stored = customer(&b.store, &store_id, "7").await;
+        let document: serde_json::Value = serde_json::from_str(&stored.document).unwrap();
+        assert_eq!(
+            document["email"].as_str(),
+            emails.last().map(String::as_str),
+            "{}: the feed's last version is not the stored one",
+            b.name
+        );
+    }
+}

@@ -3,9 +3,11 @@
 //! bounded batches: the oldest change rows pruned with the documents only they named,
 //! the horizons moved, orphaned documents swept (see [`crate::store::feed`]).
 
-/// A document nobody needs: no record's current version, named by no change.
+/// A document nobody needs: no record's current version, named by no change (numbered
+/// or not yet numbered).
 pub(in crate::store) const UNREFERENCED: &str = "NOT EXISTS (SELECT 1 FROM records r WHERE r.document_id = documents.id) \
-     AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.document_id = documents.id)";
+     AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.document_id = documents.id) \
+     AND NOT EXISTS (SELECT 1 FROM unsequenced_changes u WHERE u.document_id = documents.id)";
 
 /// Expands `impl ChangeFeed` for a backend (see [`super::impl_store`]), with the
 /// backend's `delete_unreferenced` and `storage_bytes`.
@@ -21,7 +23,7 @@ macro_rules! impl_feed {
         use crate::store::sql::entity_of;
         use crate::store::{Change, ChangeFeed, ChangeKind, Error, PruneOutcome, Result, StorageStats, SweepOutcome};
 
-        use super::{$store, delete_unreferenced, storage_bytes};
+        use super::{$store, delete_unreferenced, sequence_changes, storage_bytes};
 
         /// How far the feed is pruned (see [`crate::store::ChangeFeed::changes_horizon`]).
         pub(super) async fn horizon_in<'e, E: sqlx::Executor<'e, Database = $db>>(e: E, store_id: Option<&str>) -> Result<i64> {
@@ -40,6 +42,7 @@ macro_rules! impl_feed {
         #[async_trait]
         impl ChangeFeed for $store {
             async fn feed_head(&self, store_id: Option<&str>) -> Result<i64> {
+                sequence_changes(&self.pool).await?;
                 let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE ($1 IS NULL OR store_id = $1)")
                     .bind(store_id)
                     .fetch_one(&self.pool)
@@ -48,6 +51,7 @@ macro_rules! impl_feed {
             }
 
             async fn changes_after(&self, after: i64, store_id: Option<&str>, limit: i64) -> Result<Vec<Change>> {
+                sequence_changes(&self.pool).await?;
                 let rows = sqlx::query(
                     "SELECT c.seq AS seq, c.store_id AS store_id, c.entity AS entity, c.platform_id AS platform_id, \
                      c.kind AS kind, d.document AS document, c.at AS at \
@@ -88,6 +92,7 @@ macro_rules! impl_feed {
 
             async fn prune_changes(&self, before: DateTime<Utc>, limit: i64) -> Result<PruneOutcome> {
                 let limit = limit.max(1);
+                sequence_changes(&self.pool).await?;
                 let mut tx = self.begin_write().await?;
                 // The oldest rows, in sequence order: the prefix written before `before`
                 // goes (stopping at the first younger row keeps the feed a suffix).
@@ -167,6 +172,7 @@ macro_rules! impl_feed {
             }
 
             async fn storage_stats(&self) -> Result<StorageStats> {
+                sequence_changes(&self.pool).await?;
                 let row = sqlx::query(
                     "SELECT (SELECT COUNT(*) FROM records) AS records, (SELECT COUNT(*) FROM changes) AS changes, \
                      (SELECT COUNT(*) FROM documents) AS documents",

@@ -148,7 +148,7 @@ pub(in crate::store) fn decide<'a>(
 
 /// Expands `impl StoreRecords` for a backend (see [`super::impl_store`]), with the
 /// backend's bulk statements of a page: `known_rows`, `write_versions`, `touch_seen`
-/// and `insert_changes`.
+/// and `append_changes` (how a backend numbers the feed is its own: see each one's).
 macro_rules! impl_records {
     ($store:ident, $db:ty) => {
         use std::collections::BTreeMap;
@@ -169,7 +169,7 @@ macro_rules! impl_records {
 
         use super::common::Tx;
         use super::jobs::fence;
-        use super::{$store, insert_changes, known_rows, touch_seen, write_versions};
+        use super::{$store, append_changes, known_rows, touch_seen, write_versions};
 
         fn stored_record(row: &<$db as sqlx::Database>::Row) -> Result<StoredRecord> {
             Ok(StoredRecord {
@@ -182,23 +182,6 @@ macro_rules! impl_records {
                 deleted: row.try_get("deleted")?,
                 document: unpack(&row.try_get::<Vec<u8>, _>("document")?)?,
             })
-        }
-
-        /// Takes sequence numbers (holding the counter row until commit, so the feed's
-        /// order is commit order) and appends the changes. Change rows are small: each
-        /// names the document version it announces.
-        async fn append_changes(tx: &mut Tx, store_id: &str, pending: &[Pending], now: DateTime<Utc>) -> Result<()> {
-            if pending.is_empty() {
-                return Ok(());
-            }
-            let n = i64::try_from(pending.len()).expect("a page has fewer than 2^63 changes");
-            let last: i64 = sqlx::query_scalar(
-                "UPDATE counters SET value = value + $1 WHERE name = 'change_seq' RETURNING value",
-            )
-            .bind(n)
-            .fetch_one(&mut **tx)
-            .await?;
-            insert_changes(&mut **tx, store_id, last - n + 1, pending, now).await
         }
 
         /// Upserts records whose content hash changed, unless the stored version is
