@@ -16,3 +16,9 @@ CREATE TABLE unsequenced_changes (
     at              TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX unsequenced_changes_document ON unsequenced_changes (document_id);
+
+-- Sync pass numbers from a sequence instead of the 'pass' counter row, for the same
+-- reason: taking a number no longer waits for another transaction's commit.
+CREATE SEQUENCE pass_ids;
+SELECT setval('pass_ids', (SELECT value FROM counters WHERE name = 'pass') + 1, false);
+DELETE FROM counters WHERE name = 'pass';

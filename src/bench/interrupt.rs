@@ -3,7 +3,8 @@
 //! seconds, then finished by one more `polycart sync`. A killed run leaves its work on
 //! the platform (a Shopify bulk operation keeps running, holding one of the shop's
 //! bulk slots); the figure is how long the finishing run takes, and how it listed:
-//! through the bulk export, or paged (the run records say why). With N = 0 it is one
+//! as configured, or paged where a bulk export was asked for (the run records say
+//! why). With N = 0 it is one
 //! uninterrupted sync in a process of its own, whose peak RSS is the sync's alone
 //! (the simulator, holding the whole store, stays in the bench's process).
 

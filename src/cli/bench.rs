@@ -227,9 +227,9 @@ pub async fn run(args: &Args) -> Result<String, String> {
                         f.finish_seconds,
                         f.total_seconds,
                         if f.paged {
-                            "paged"
+                            "paged where a bulk export was asked for"
                         } else {
-                            "through the bulk export"
+                            "listed as configured (no fallback to paging)"
                         },
                         f.peak_rss_bytes as f64 / 1048576.0,
                         f.notes

@@ -266,18 +266,29 @@ async fn append_changes(
     Ok(())
 }
 
+/// A new sync pass's number, from a sequence: a pass number only has to be unique,
+/// and a sequence hands them out without the row lock a counter holds to commit.
+async fn take_pass_id(store: &PgStore) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT nextval('pass_ids')")
+        .fetch_one(&store.pool)
+        .await?)
+}
+
 /// Changes numbered in one transaction at most.
 const SEQUENCE_BATCH: i64 = 10_000;
 
 /// Numbers every committed change not yet numbered, moving it into `changes`: one
 /// numbering at a time (the `change_seq` counter's row lock, taken first), each batch
-/// in the order its changes were appended. Every feed read calls it first, so a read
-/// sees each change committed before it began; and because a change is numbered only
-/// once committed, with a number above every number given before, a reader that has
-/// passed a number never finds a change appear behind it. Two versions of one record
+/// in the order its changes were appended. Every feed read calls it first with
+/// `wait`, so it sees each change committed before it began; background callers
+/// (delivery polls, retention) pass no `wait` and leave the work to a numbering
+/// already under way instead of queueing behind it.
+/// Because a change is numbered only once committed, with a number above every
+/// number given before, a reader that has passed a number never finds a change
+/// appear behind it. Two versions of one record
 /// are appended in the order they were written (the second writer waits for the
 /// first's row lock, so it appends after the first committed).
-async fn sequence_changes(pool: &PgPool) -> Result<()> {
+async fn sequence_changes(pool: &PgPool, wait: bool) -> Result<()> {
     loop {
         let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM unsequenced_changes)")
             .fetch_one(pool)
@@ -288,9 +299,16 @@ async fn sequence_changes(pool: &PgPool) -> Result<()> {
         let mut tx = pool.begin().await?;
         // The lock first: the next statement's snapshot is taken after it is granted,
         // so it sees what the numbering before this one left unnumbered.
-        sqlx::query("SELECT value FROM counters WHERE name = 'change_seq' FOR UPDATE")
-            .execute(&mut *tx)
-            .await?;
+        let locked = sqlx::query(if wait {
+            "SELECT value FROM counters WHERE name = 'change_seq' FOR UPDATE"
+        } else {
+            "SELECT value FROM counters WHERE name = 'change_seq' FOR UPDATE SKIP LOCKED"
+        })
+        .fetch_optional(&mut *tx)
+        .await?;
+        if locked.is_none() {
+            return Ok(());
+        }
         let moved: i64 = sqlx::query_scalar(
             "WITH batch AS (DELETE FROM unsequenced_changes WHERE id IN \
                (SELECT id FROM unsequenced_changes ORDER BY id LIMIT $1) RETURNING *), \

@@ -302,8 +302,20 @@ async fn append_changes(
     insert_changes(conn, store_id, last - n + 1, pending, now).await
 }
 
+/// A new sync pass's number, from the `pass` counter (one writer at a time anyway).
+async fn take_pass_id(store: &SqliteStore) -> Result<i64> {
+    let mut tx = store.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'pass' RETURNING value",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Nothing to number: SQLite numbers changes as it commits them ([`append_changes`]).
-async fn sequence_changes(_pool: &SqlitePool) -> Result<()> {
+async fn sequence_changes(_pool: &SqlitePool, _wait: bool) -> Result<()> {
     Ok(())
 }
 

@@ -42,7 +42,7 @@ macro_rules! impl_feed {
         #[async_trait]
         impl ChangeFeed for $store {
             async fn feed_head(&self, store_id: Option<&str>) -> Result<i64> {
-                sequence_changes(&self.pool).await?;
+                sequence_changes(&self.pool, true).await?;
                 let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE ($1 IS NULL OR store_id = $1)")
                     .bind(store_id)
                     .fetch_one(&self.pool)
@@ -51,7 +51,7 @@ macro_rules! impl_feed {
             }
 
             async fn changes_after(&self, after: i64, store_id: Option<&str>, limit: i64) -> Result<Vec<Change>> {
-                sequence_changes(&self.pool).await?;
+                sequence_changes(&self.pool, true).await?;
                 let rows = sqlx::query(
                     "SELECT c.seq AS seq, c.store_id AS store_id, c.entity AS entity, c.platform_id AS platform_id, \
                      c.kind AS kind, d.document AS document, c.at AS at \
@@ -92,7 +92,7 @@ macro_rules! impl_feed {
 
             async fn prune_changes(&self, before: DateTime<Utc>, limit: i64) -> Result<PruneOutcome> {
                 let limit = limit.max(1);
-                sequence_changes(&self.pool).await?;
+                sequence_changes(&self.pool, false).await?;
                 let mut tx = self.begin_write().await?;
                 // The oldest rows, in sequence order: the prefix written before `before`
                 // goes (stopping at the first younger row keeps the feed a suffix).
@@ -172,7 +172,7 @@ macro_rules! impl_feed {
             }
 
             async fn storage_stats(&self) -> Result<StorageStats> {
-                sequence_changes(&self.pool).await?;
+                sequence_changes(&self.pool, false).await?;
                 let row = sqlx::query(
                     "SELECT (SELECT COUNT(*) FROM records) AS records, (SELECT COUNT(*) FROM changes) AS changes, \
                      (SELECT COUNT(*) FROM documents) AS documents",

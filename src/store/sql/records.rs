@@ -148,7 +148,8 @@ pub(in crate::store) fn decide<'a>(
 
 /// Expands `impl StoreRecords` for a backend (see [`super::impl_store`]), with the
 /// backend's bulk statements of a page: `known_rows`, `write_versions`, `touch_seen`
-/// and `append_changes` (how a backend numbers the feed is its own: see each one's).
+/// `append_changes` and `take_pass_id` (how a backend numbers the feed and passes is
+/// its own: see each one's).
 macro_rules! impl_records {
     ($store:ident, $db:ty) => {
         use std::collections::BTreeMap;
@@ -169,7 +170,7 @@ macro_rules! impl_records {
 
         use super::common::Tx;
         use super::jobs::fence;
-        use super::{$store, append_changes, known_rows, touch_seen, write_versions};
+        use super::{$store, append_changes, known_rows, take_pass_id, touch_seen, write_versions};
 
         fn stored_record(row: &<$db as sqlx::Database>::Row) -> Result<StoredRecord> {
             Ok(StoredRecord {
@@ -475,12 +476,7 @@ macro_rules! impl_records {
             }
 
             async fn next_pass_id(&self) -> Result<i64> {
-                let mut tx = self.begin_write().await?;
-                let id: i64 = sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'pass' RETURNING value")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(id)
+                take_pass_id(self).await
             }
         }
     };

@@ -77,7 +77,7 @@ macro_rules! impl_subscriptions {
                 let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
                 let id = new_id("sub");
                 // A new subscription follows changes from now on.
-                sequence_changes(&self.pool).await?;
+                sequence_changes(&self.pool, true).await?;
                 let from: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
                     .fetch_one(&self.pool)
                     .await?;
@@ -105,7 +105,7 @@ macro_rules! impl_subscriptions {
                 let cipher = self.cipher.as_ref().ok_or(Error::MissingKey)?;
                 let id = new_id("sub");
                 let settings = serde_json::to_string(hook).map_err(|e| Error::Corrupt(e.to_string()))?;
-                sequence_changes(&self.pool).await?;
+                sequence_changes(&self.pool, true).await?;
                 let mut tx = self.begin_write().await?;
                 let from: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
                     .fetch_one(&mut *tx)
@@ -183,7 +183,7 @@ macro_rules! impl_subscriptions {
                      last_error, lease_owner, format, webhook_id, api2cart, last_seq AS horizon",
                     lock = $lock
                 );
-                sequence_changes(&self.pool).await?;
+                sequence_changes(&self.pool, false).await?;
                 let mut tx = self.begin_write().await?;
                 let row = sqlx::query(&sql).bind(owner).bind(until).bind(now).fetch_optional(&mut *tx).await?;
                 tx.commit().await?;
@@ -280,7 +280,7 @@ macro_rules! impl_subscriptions {
 
             async fn replay_subscription(&self, id: &str, after: i64) -> Result<()> {
                 let after = after.max(0);
-                sequence_changes(&self.pool).await?;
+                sequence_changes(&self.pool, true).await?;
                 let head: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
                     .fetch_one(&self.pool)
                     .await?;
