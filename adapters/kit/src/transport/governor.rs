@@ -63,6 +63,8 @@ type Limiter<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as C
 pub struct Governor<C: Clock = TransportClock> {
     clock: C,
     inner: Mutex<Inner<C>>,
+    /// Requests waiting for units, served in arrival order ([`Governor::acquire`]).
+    line: tokio::sync::Mutex<()>,
 }
 
 struct Inner<C: Clock> {
@@ -120,6 +122,7 @@ impl<C: Clock + Clone> Governor<C> {
                 in_flight_units: 0,
                 window: None,
             }),
+            line: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -286,8 +289,18 @@ impl<C: Clock + Clone> Governor<C> {
 
 impl Governor<TransportClock> {
     /// Waits on its clock until `cost` units are available and takes them; returns the
-    /// time waited.
+    /// time waited. Waiting requests are served in arrival order: the first in line
+    /// waits for its units while the ones behind it wait for their turn. Otherwise a
+    /// large request (a GraphQL query of hundreds of points) would wait for ever while
+    /// small ones took every unit as it refilled; the order costs no budget, as units
+    /// left untaken keep accumulating for the one in line.
     pub async fn acquire(&self, cost: u32) -> Duration {
+        if let Ok(_free) = self.line.try_lock() {
+            if self.try_acquire(cost).is_ok() {
+                return Duration::ZERO;
+            }
+        }
+        let _turn = self.line.lock().await;
         let mut waited = Duration::ZERO;
         loop {
             match self.try_acquire(cost) {
@@ -515,6 +528,37 @@ mod tests {
         gov.pause(Duration::from_secs(2));
         assert_eq!(gov.acquire(1).await, Duration::from_secs(2));
         assert_eq!(clock.elapsed(), Duration::from_millis(2_250));
+    }
+
+    /// A stream of one-unit requests never starves a large one: once it is in line,
+    /// the small ones wait behind it, and it is granted as soon as its units refill.
+    #[tokio::test(start_paused = true)]
+    async fn a_large_request_is_not_starved_by_small_ones() {
+        let gov = std::sync::Arc::new(Governor::new(Budget::new(100, 10.0)));
+        assert_eq!(gov.acquire(100).await, Duration::ZERO);
+        let small = {
+            let gov = gov.clone();
+            tokio::spawn(async move {
+                loop {
+                    gov.acquire(1).await;
+                    gov.finish(1, None);
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = tokio::time::Instant::now();
+        let granted = tokio::time::timeout(Duration::from_secs(60), gov.acquire(80)).await;
+        let waited = started.elapsed();
+        small.abort();
+        assert!(
+            granted.is_ok(),
+            "the large request was starved for {waited:?}"
+        );
+        // 80 units at 10/s: 8 s, plus the small request ahead of it in line.
+        assert!(
+            waited <= Duration::from_millis(8_300),
+            "the large request waited {waited:?}"
+        );
     }
 
     #[test]
