@@ -34,16 +34,36 @@ pub(crate) struct Hole {
     after: Option<String>,
     /// Completion rounds this connection has had: each asks for twice as many nodes.
     round: u32,
+    /// The most nodes it can hold, when its record says ([`Conn::bounded_by`]).
+    bound: Option<u32>,
 }
 
 impl Hole {
-    /// Nodes to ask for next: twice the page's own size at first, doubling each round,
-    /// so the usual short remainder is cheap to admit and a long one takes few rounds.
+    /// Nodes to ask for next: at first the bound when the record gives one (Shopify
+    /// charges for the nodes asked for, not those returned), else twice the page's own
+    /// size; doubling each round, so the usual short remainder is cheap to admit and a
+    /// long one takes few rounds.
     fn wanted(&self) -> u32 {
-        (self.conn.first.max(5) * 2)
-            .saturating_mul(1 << self.round.min(8))
-            .min(250)
+        let first = match self.bound {
+            Some(bound) if self.round == 0 => bound.max(1),
+            _ => self.conn.first.max(5) * 2,
+        };
+        first.saturating_mul(1 << self.round.min(8)).min(250)
     }
+}
+
+/// How many nodes the record's connection `name` holds, when it was read whole (no
+/// `pageInfo` saying more remain).
+fn complete_count(record: &Value, name: &str) -> Option<u32> {
+    let conn = record.get(name)?;
+    if conn["pageInfo"]["hasNextPage"].as_bool() == Some(true) {
+        return None;
+    }
+    let nodes = conn
+        .get("nodes")
+        .or_else(|| conn.get("edges"))?
+        .as_array()?;
+    u32::try_from(nodes.len()).ok()
 }
 
 fn type_of(gid: &str) -> Option<&str> {
@@ -146,6 +166,7 @@ impl Walk<'_> {
                 conn: c,
                 after,
                 round: 0,
+                bound: None,
             });
         }
         Ok(())
@@ -167,6 +188,12 @@ pub(crate) fn holes(entity: Entity, records: &mut [Value]) -> Result<Vec<Hole>> 
             None,
             false,
         )?;
+    }
+    for hole in &mut holes {
+        hole.bound = hole
+            .conn
+            .bounded_by
+            .and_then(|name| complete_count(&records[hole.record], name));
     }
     Ok(holes)
 }
@@ -292,6 +319,43 @@ mod tests {
         assert_eq!(
             records[0]["refunds"][0]["refundLineItems"]["nodes"],
             json!([])
+        );
+    }
+
+    /// A refund's or fulfillment's lines are at most the order's lines: completed from
+    /// a whole (bulk-read) order they ask for that many, not a guess; from an order
+    /// whose own lines are not all read yet, the usual guess.
+    #[test]
+    fn lines_under_a_list_ask_for_the_orders_line_count() {
+        let order = |line_items: Value| {
+            vec![json!({
+                "id": "gid://shopify/Order/1",
+                "lineItems": line_items,
+                "refunds": [{"id": "gid://shopify/Refund/7"}],
+                "fulfillments": [{"id": "gid://shopify/Fulfillment/8"}],
+            })]
+        };
+        let whole = json!({"nodes": [{"id": "l1"}, {"id": "l2"}, {"id": "l3"}]});
+        let mut records = order(whole);
+        let found = holes(Entity::Order, &mut records).unwrap();
+        let wanted: Vec<(&str, u32)> = found.iter().map(|h| (h.conn.name, h.wanted())).collect();
+        assert_eq!(
+            wanted,
+            vec![("refundLineItems", 3), ("fulfillmentLineItems", 3)]
+        );
+
+        let partial =
+            json!({"nodes": [{"id": "l1"}], "pageInfo": {"hasNextPage": true, "endCursor": "c1"}});
+        let mut records = order(partial);
+        let found = holes(Entity::Order, &mut records).unwrap();
+        let refund = found
+            .iter()
+            .find(|h| h.conn.name == "refundLineItems")
+            .unwrap();
+        assert_eq!(
+            refund.wanted(),
+            10,
+            "no bound from an order still being read"
         );
     }
 

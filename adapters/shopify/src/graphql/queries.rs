@@ -37,6 +37,10 @@ pub(crate) struct Conn {
     /// The GraphQL types of its nodes, as their GIDs name them.
     pub(crate) types: &'static [&'static str],
     pub(crate) nodes: Vec<Sel>,
+    /// A connection of the record itself with at least as many nodes as this one can
+    /// hold (a refund or a fulfillment has at most one line per line of its order):
+    /// completing it from the start asks for that many nodes, not a guess.
+    pub(crate) bounded_by: Option<&'static str>,
 }
 
 impl Conn {
@@ -69,7 +73,19 @@ fn conn(name: &'static str, first: u32, types: &'static [&'static str], nodes: V
         first,
         types,
         nodes,
+        bounded_by: None,
     })
+}
+
+/// A connection holding at most as many nodes as the record's `bound` connection.
+fn bounded(sel: Sel, bound: &'static str) -> Sel {
+    match sel {
+        Sel::Conn(c) => Sel::Conn(Conn {
+            bounded_by: Some(bound),
+            ..c
+        }),
+        other => other,
+    }
 }
 
 /// Fields of one type an interface may be (`... on T`).
@@ -232,15 +248,18 @@ static ORDER: LazyLock<Vec<Sel>> = LazyLock::new(|| {
             s("note"),
             s("createdAt"),
             money("totalRefundedSet"),
-            conn(
-                "refundLineItems",
-                2,
-                &["RefundLineItem"],
-                vec![
-                    obj("lineItem", vec![s("id")]),
-                    s("quantity"),
-                    money("subtotalSet"),
-                ],
+            bounded(
+                conn(
+                    "refundLineItems",
+                    2,
+                    &["RefundLineItem"],
+                    vec![
+                        obj("lineItem", vec![s("id")]),
+                        s("quantity"),
+                        money("subtotalSet"),
+                    ],
+                ),
+                "lineItems",
             ),
         ],
     ));
@@ -251,11 +270,14 @@ static ORDER: LazyLock<Vec<Sel>> = LazyLock::new(|| {
             s("status"),
             s("createdAt"),
             list("trackingInfo", scalars(&["company", "number", "url"])),
-            conn(
-                "fulfillmentLineItems",
-                ORDER_LINES,
-                &["FulfillmentLineItem"],
-                vec![obj("lineItem", vec![s("id")]), s("quantity")],
+            bounded(
+                conn(
+                    "fulfillmentLineItems",
+                    ORDER_LINES,
+                    &["FulfillmentLineItem"],
+                    vec![obj("lineItem", vec![s("id")]), s("quantity")],
+                ),
+                "lineItems",
             ),
         ],
     ));
