@@ -4,9 +4,9 @@
 //! the platform (a Shopify bulk operation keeps running, holding one of the shop's
 //! bulk slots); the figure is how long the finishing run takes, and how it listed:
 //! as configured, or paged where a bulk export was asked for (the run records say
-//! why). With N = 0 it is one
-//! uninterrupted sync in a process of its own, whose peak RSS is the sync's alone
-//! (the simulator, holding the whole store, stays in the bench's process).
+//! why). With N = 0 it is one uninterrupted sync in a process of its own, whose peak
+//! RSS is the sync's alone (the simulator, holding the whole store, stays in the
+//! bench's process).
 
 use std::collections::BTreeMap;
 use std::process::Stdio;

@@ -283,11 +283,12 @@ const SEQUENCE_BATCH: i64 = 10_000;
 /// `wait`, so it sees each change committed before it began; background callers
 /// (delivery polls, retention) pass no `wait` and leave the work to a numbering
 /// already under way instead of queueing behind it.
+///
 /// Because a change is numbered only once committed, with a number above every
 /// number given before, a reader that has passed a number never finds a change
-/// appear behind it. Two versions of one record
-/// are appended in the order they were written (the second writer waits for the
-/// first's row lock, so it appends after the first committed).
+/// appear behind it. Two versions of one record are appended in the order they were
+/// written (the second writer waits for the first's row lock, so it appends after the
+/// first committed).
 async fn sequence_changes(pool: &PgPool, wait: bool) -> Result<()> {
     loop {
         let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM unsequenced_changes)")

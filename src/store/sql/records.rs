@@ -147,7 +147,7 @@ pub(in crate::store) fn decide<'a>(
 }
 
 /// Expands `impl StoreRecords` for a backend (see [`super::impl_store`]), with the
-/// backend's bulk statements of a page: `known_rows`, `write_versions`, `touch_seen`
+/// backend's bulk statements of a page: `known_rows`, `write_versions`, `touch_seen`,
 /// `append_changes` and `take_pass_id` (how a backend numbers the feed and passes is
 /// its own: see each one's).
 macro_rules! impl_records {

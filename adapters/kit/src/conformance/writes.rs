@@ -293,12 +293,13 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
     // A paid order being worked on first: marketplaces (Shopee) ship only those, not
     // an unpaid one.
     let processing = |o: &&crate::model::Order| o.status == Some(OrderStatus::Processing);
+    let to_ship = orders
+        .iter()
+        .rev()
+        .find(|o| unshipped(o) && processing(o))
+        .or_else(|| orders.iter().rev().find(unshipped));
     if w.shipment_create
-        && let Some(o) = orders
-            .iter()
-            .rev()
-            .find(|o| unshipped(o) && processing(o))
-            .or_else(|| orders.iter().rev().find(unshipped))
+        && let Some(o) = to_ship
     {
         plans.push(Plan {
             name: "shipment_create",
@@ -318,11 +319,7 @@ async fn write_plans(cx: &Cx) -> Vec<Plan> {
     }
     if w.shipment_platform_tracking
         && !w.shipment_create
-        && let Some(o) = orders
-            .iter()
-            .rev()
-            .find(|o| unshipped(o) && processing(o))
-            .or_else(|| orders.iter().rev().find(unshipped))
+        && let Some(o) = to_ship
     {
         plans.push(Plan {
             name: "shipment_platform_tracking",
